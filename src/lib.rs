@@ -1,0 +1,5 @@
+//! mailtutor: a desktop tutor for the SMTP and POP3 sessions networking classes teach with telnet.
+
+pub mod explain;
+pub mod proto;
+pub mod ui;

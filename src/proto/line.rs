@@ -1,0 +1,147 @@
+//! Splits a byte stream into protocol lines, whatever chunks the bytes arrive in.
+
+/// The longest line either reader accepts, terminator included.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// One item cut from the stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineItem {
+    /// A whole line, its LF (and CR, if any) still attached.
+    Line(Vec<u8>),
+    /// A line longer than the limit: the bytes that were thrown away so far.
+    /// The rest of that line, up to its LF, is discarded silently.
+    TooLong(Vec<u8>),
+}
+
+/// A growable buffer that hands out complete lines. Scanning resumes where it
+/// stopped, so feeding one byte at a time stays linear.
+#[derive(Debug, Default)]
+pub struct LineBuffer {
+    buf: Vec<u8>,
+    start: usize,
+    scanned: usize,
+    skipping: bool,
+    limit: usize,
+}
+
+impl LineBuffer {
+    pub fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            ..Self::default()
+        }
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) {
+        if self.start > 0 && self.start * 2 >= self.buf.len() {
+            self.buf.drain(..self.start);
+            self.scanned -= self.start;
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Bytes received but not yet part of a complete line.
+    pub fn pending(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
+    pub fn next_line(&mut self) -> Option<LineItem> {
+        loop {
+            let found = self.buf[self.scanned..].iter().position(|&b| b == b'\n');
+            match found {
+                Some(i) => {
+                    let end = self.scanned + i + 1;
+                    let line = self.buf[self.start..end].to_vec();
+                    self.start = end;
+                    self.scanned = end;
+                    if self.skipping {
+                        self.skipping = false;
+                        continue;
+                    }
+                    if line.len() > self.limit {
+                        return Some(LineItem::TooLong(line));
+                    }
+                    return Some(LineItem::Line(line));
+                }
+                None => {
+                    self.scanned = self.buf.len();
+                    let waiting = self.buf.len() - self.start;
+                    if waiting > self.limit || (self.skipping && waiting > 0) {
+                        let dropped = self.buf[self.start..].to_vec();
+                        self.start = self.buf.len();
+                        self.scanned = self.start;
+                        let first = !self.skipping;
+                        self.skipping = true;
+                        if first {
+                            return Some(LineItem::TooLong(dropped));
+                        }
+                    }
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// Splits a line into its content and whether it ended in a bare LF.
+pub fn strip_eol(line: &[u8]) -> (&[u8], bool) {
+    match line {
+        [rest @ .., b'\r', b'\n'] => (rest, false),
+        [rest @ .., b'\n'] => (rest, true),
+        other => (other, false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_in_any_chunking() {
+        let input = b"one\r\ntwo\nthree\r\n";
+        for size in 1..input.len() {
+            let mut lb = LineBuffer::new(MAX_LINE);
+            let mut out = Vec::new();
+            for chunk in input.chunks(size) {
+                lb.push(chunk);
+                while let Some(item) = lb.next_line() {
+                    out.push(item);
+                }
+            }
+            assert_eq!(
+                out,
+                vec![
+                    LineItem::Line(b"one\r\n".to_vec()),
+                    LineItem::Line(b"two\n".to_vec()),
+                    LineItem::Line(b"three\r\n".to_vec()),
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn overlong_line_reported_once_then_skipped() {
+        let mut lb = LineBuffer::new(8);
+        lb.push(b"0123456789");
+        assert!(matches!(lb.next_line(), Some(LineItem::TooLong(_))));
+        lb.push(b"abcdefghijkl");
+        assert_eq!(lb.next_line(), None);
+        lb.push(b"xyz\r\nok\r\n");
+        assert_eq!(lb.next_line(), Some(LineItem::Line(b"ok\r\n".to_vec())));
+    }
+
+    #[test]
+    fn overlong_complete_line() {
+        let mut lb = LineBuffer::new(4);
+        lb.push(b"abcdef\nok\n");
+        assert!(matches!(lb.next_line(), Some(LineItem::TooLong(_))));
+        assert_eq!(lb.next_line(), Some(LineItem::Line(b"ok\n".to_vec())));
+    }
+
+    #[test]
+    fn strip() {
+        assert_eq!(strip_eol(b"a\r\n"), (&b"a"[..], false));
+        assert_eq!(strip_eol(b"a\n"), (&b"a"[..], true));
+    }
+}

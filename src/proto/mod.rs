@@ -1,0 +1,64 @@
+//! Sans-IO protocol knowledge: parsing, commands, state machines, AUTH, message composition
+//! and the reply-code knowledge base. No threads, no sockets, no GUI.
+
+pub mod auth;
+pub mod codes;
+pub mod line;
+pub mod message;
+pub mod pop3;
+pub mod pop3_state;
+pub mod reply;
+pub mod smtp;
+pub mod smtp_state;
+
+/// The two languages every explanation comes in.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+pub enum Lang {
+    #[default]
+    En,
+    Zh,
+}
+
+impl Lang {
+    /// Picks `en` or `zh`.
+    pub fn pick<'a>(self, en: &'a str, zh: &'a str) -> &'a str {
+        match self {
+            Lang::En => en,
+            Lang::Zh => zh,
+        }
+    }
+
+    /// Parses `en`, `zh`, `zh-CN`, `zh_Hans`, … (for flags and OS locales).
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        let t = tag.to_ascii_lowercase();
+        if t.starts_with("zh") {
+            Some(Lang::Zh)
+        } else if t.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+}
+
+/// Text in both languages, for explanations built at run time.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+pub struct Bilingual {
+    pub en: String,
+    pub zh: String,
+}
+
+impl Bilingual {
+    pub fn new(en: impl Into<String>, zh: impl Into<String>) -> Self {
+        Self {
+            en: en.into(),
+            zh: zh.into(),
+        }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        lang.pick(&self.en, &self.zh)
+    }
+}

@@ -1,0 +1,789 @@
+//! Server replies read incrementally from a byte stream: SMTP (RFC 5321 §4.2) and POP3 (RFC 1939 §3, RFC 2449 §8).
+
+use std::collections::VecDeque;
+use std::fmt;
+
+use smtp_proto::response::parser::ResponseReceiver;
+
+use super::line::{LineBuffer, LineItem, MAX_LINE, strip_eol};
+
+/// An RFC 3463 enhanced status code, `class.subject.detail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EnhancedStatus {
+    pub class: u8,
+    pub subject: u16,
+    pub detail: u16,
+}
+
+impl EnhancedStatus {
+    /// Parses `5.7.8` (RFC 3463 §2: class 2, 4 or 5; subject and detail up to three digits).
+    pub fn parse(s: &str) -> Option<Self> {
+        let mut parts = s.split('.');
+        let class = parts.next()?;
+        let subject = parts.next()?;
+        let detail = parts.next()?;
+        if parts.next().is_some() {
+            return None;
+        }
+        let num = |p: &str, max: usize| -> Option<u16> {
+            if p.is_empty() || p.len() > max || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            p.parse().ok()
+        };
+        let class = num(class, 1)? as u8;
+        if !matches!(class, 2 | 4 | 5) {
+            return None;
+        }
+        Some(Self {
+            class,
+            subject: num(subject, 3)?,
+            detail: num(detail, 3)?,
+        })
+    }
+}
+
+impl fmt::Display for EnhancedStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.class, self.subject, self.detail)
+    }
+}
+
+/// Something odd about a reply that was still understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplyWarning {
+    /// A line ended in LF alone; RFC 5321 §2.3.8 requires CRLF.
+    BareLf,
+    /// Bytes that are not UTF-8; they are shown with U+FFFD.
+    InvalidUtf8,
+    /// A continuation line carried another code than the first line (RFC 5321 §4.2.1).
+    MixedCodes { first: u16, other: u16 },
+    /// No space or hyphen after the code.
+    MissingSeparator,
+}
+
+impl fmt::Display for ReplyWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BareLf => write!(f, "line ended in a bare LF instead of CRLF"),
+            Self::InvalidUtf8 => write!(f, "reply contains bytes that are not UTF-8"),
+            Self::MixedCodes { first, other } => write!(
+                f,
+                "continuation line has code {other} but the reply began with {first}"
+            ),
+            Self::MissingSeparator => write!(f, "no space or '-' after the reply code"),
+        }
+    }
+}
+
+/// A complete SMTP reply: one or more lines sharing a code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub code: u16,
+    pub enhanced: Option<EnhancedStatus>,
+    /// The text after `NNN-` / `NNN ` of each line, enhanced code included.
+    pub lines: Vec<String>,
+    /// The bytes exactly as they arrived.
+    pub raw: Vec<u8>,
+    pub warnings: Vec<ReplyWarning>,
+}
+
+impl Reply {
+    /// 2 positive completion, 3 intermediate, 4 transient failure, 5 permanent failure.
+    pub fn class(&self) -> u8 {
+        (self.code / 100) as u8
+    }
+
+    pub fn is_positive(&self) -> bool {
+        matches!(self.class(), 2 | 3)
+    }
+
+    /// All lines' text joined with newlines.
+    pub fn text(&self) -> String {
+        self.lines.join("\n")
+    }
+
+    /// The text of the last line, without an enhanced status code in front.
+    pub fn last_text(&self) -> &str {
+        let last = self.lines.last().map(String::as_str).unwrap_or("");
+        match (self.enhanced, last.split_once(' ')) {
+            (Some(es), Some((head, tail))) if EnhancedStatus::parse(head) == Some(es) => tail,
+            (Some(es), None) if EnhancedStatus::parse(last) == Some(es) => "",
+            _ => last,
+        }
+    }
+}
+
+/// A line that is not a reply at all. It carries the bytes so nothing is lost.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MalformedReply {
+    #[error("the line does not start with a three-digit reply code: {text:?}")]
+    NoCode { text: String, raw: Vec<u8> },
+    #[error("{code} is not a reply code: SMTP codes run from 200 to 599 (RFC 5321 §4.2)")]
+    CodeOutOfRange { code: u16, raw: Vec<u8> },
+    #[error("a line longer than {limit} bytes was discarded ({len} bytes so far)", limit = MAX_LINE)]
+    LineTooLong { len: usize, raw: Vec<u8> },
+}
+
+impl MalformedReply {
+    pub fn raw(&self) -> &[u8] {
+        match self {
+            Self::NoCode { raw, .. }
+            | Self::CodeOutOfRange { raw, .. }
+            | Self::LineTooLong { raw, .. } => raw,
+        }
+    }
+}
+
+struct ParsedLine {
+    code: u16,
+    last: bool,
+    text: String,
+}
+
+/// Parses one reply line. Lenient where a human would still understand it.
+fn parse_reply_line(
+    content: &[u8],
+    warnings: &mut Vec<ReplyWarning>,
+) -> Result<ParsedLine, &'static str> {
+    let digits = content.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits != 3 {
+        return Err("code");
+    }
+    let code = content[..3]
+        .iter()
+        .fold(0u16, |acc, b| acc * 10 + u16::from(b - b'0'));
+    if !(200..=599).contains(&code) {
+        return Err("range");
+    }
+    let (last, rest) = match content.get(3) {
+        None => (true, &content[3..]),
+        Some(b' ') => (true, &content[4..]),
+        Some(b'-') => (false, &content[4..]),
+        Some(_) => {
+            warnings.push(ReplyWarning::MissingSeparator);
+            (true, &content[3..])
+        }
+    };
+    let text = match std::str::from_utf8(rest) {
+        Ok(s) => s.to_owned(),
+        Err(_) => {
+            warnings.push(ReplyWarning::InvalidUtf8);
+            String::from_utf8_lossy(rest).into_owned()
+        }
+    };
+    Ok(ParsedLine { code, last, text })
+}
+
+/// Reads SMTP replies from a stream in any chunking.
+#[derive(Debug)]
+pub struct ReplyReader {
+    lines: LineBuffer,
+    code: Option<u16>,
+    texts: Vec<String>,
+    raw: Vec<u8>,
+    warnings: Vec<ReplyWarning>,
+}
+
+impl Default for ReplyReader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ReplyReader {
+    pub fn new() -> Self {
+        Self {
+            lines: LineBuffer::new(MAX_LINE),
+            code: None,
+            texts: Vec::new(),
+            raw: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.lines.push(bytes);
+    }
+
+    /// Bytes of a reply that has started but not finished (for a transcript on disconnect).
+    pub fn pending(&self) -> Vec<u8> {
+        let mut out = self.raw.clone();
+        out.extend_from_slice(self.lines.pending());
+        out
+    }
+
+    /// Takes everything buffered, complete or not (after STARTTLS's 220, RFC 3207 §4.2).
+    pub fn take_pending(&mut self) -> Vec<u8> {
+        let out = self.pending();
+        *self = Self::new();
+        out
+    }
+
+    /// The next complete reply, a malformed line, or `None` until more bytes arrive.
+    pub fn next_reply(&mut self) -> Option<Result<Reply, MalformedReply>> {
+        loop {
+            let line = match self.lines.next_line()? {
+                LineItem::Line(line) => line,
+                LineItem::TooLong(dropped) => {
+                    let mut raw = std::mem::take(&mut self.raw);
+                    let len = dropped.len();
+                    raw.extend_from_slice(&dropped);
+                    self.reset_reply();
+                    return Some(Err(MalformedReply::LineTooLong { len, raw }));
+                }
+            };
+            self.raw.extend_from_slice(&line);
+            let (content, bare_lf) = strip_eol(&line);
+            if bare_lf && !self.warnings.contains(&ReplyWarning::BareLf) {
+                self.warnings.push(ReplyWarning::BareLf);
+            }
+            let parsed = match parse_reply_line(content, &mut self.warnings) {
+                Ok(p) => p,
+                Err(kind) => {
+                    let raw = std::mem::take(&mut self.raw);
+                    self.reset_reply();
+                    let text = String::from_utf8_lossy(content).into_owned();
+                    return Some(Err(if kind == "range" {
+                        let code = text[..3].parse().unwrap_or(0);
+                        MalformedReply::CodeOutOfRange { code, raw }
+                    } else {
+                        MalformedReply::NoCode { text, raw }
+                    }));
+                }
+            };
+            match self.code {
+                None => self.code = Some(parsed.code),
+                Some(first) if first != parsed.code => {
+                    let w = ReplyWarning::MixedCodes {
+                        first,
+                        other: parsed.code,
+                    };
+                    if !self.warnings.contains(&w) {
+                        self.warnings.push(w);
+                    }
+                }
+                Some(_) => {}
+            }
+            self.texts.push(parsed.text);
+            if parsed.last {
+                return Some(Ok(self.finish()));
+            }
+        }
+    }
+
+    fn finish(&mut self) -> Reply {
+        let raw = std::mem::take(&mut self.raw);
+        let code = self.code.unwrap_or(0);
+        let lines = std::mem::take(&mut self.texts);
+        let warnings = std::mem::take(&mut self.warnings);
+        self.reset_reply();
+        let enhanced = enhanced_status(&raw)
+            .or_else(|| lines.first().and_then(|l| leading_enhanced(l)))
+            .filter(|es| u16::from(es.class) == code / 100);
+        Reply {
+            code,
+            enhanced,
+            lines,
+            raw,
+            warnings,
+        }
+    }
+
+    fn reset_reply(&mut self) {
+        self.code = None;
+        self.texts.clear();
+        self.raw.clear();
+        self.warnings.clear();
+    }
+}
+
+/// The enhanced status code as smtp-proto's response parser reads it.
+fn enhanced_status(raw: &[u8]) -> Option<EnhancedStatus> {
+    let mut receiver = ResponseReceiver::default();
+    let response = receiver.parse(&mut raw.iter()).ok()?;
+    let [class, subject, detail] = response.esc;
+    (class != 0).then_some(EnhancedStatus {
+        class,
+        subject: subject.into(),
+        detail: detail.into(),
+    })
+}
+
+/// An enhanced status code at the start of a text (for lines smtp-proto refuses, e.g. over 4 KiB).
+fn leading_enhanced(text: &str) -> Option<EnhancedStatus> {
+    EnhancedStatus::parse(text.split(' ').next()?)
+}
+
+/// Parses every reply in a complete byte string (tests, transcripts).
+pub fn parse_replies(bytes: &[u8]) -> Vec<Result<Reply, MalformedReply>> {
+    let mut reader = ReplyReader::new();
+    reader.push(bytes);
+    std::iter::from_fn(|| reader.next_reply()).collect()
+}
+
+// ---------------------------------------------------------------- POP3
+
+/// The first line of every POP3 response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pop3Indicator {
+    Ok,
+    Err,
+    /// `+ ` followed by a base64 challenge during AUTH (RFC 5034).
+    Continue,
+}
+
+/// A POP3 status line, `+OK text` or `-ERR [CODE] text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pop3Status {
+    pub indicator: Pop3Indicator,
+    /// The RFC 2449 §8 response code between brackets, e.g. `IN-USE` or `SYS/TEMP`.
+    pub resp_code: Option<String>,
+    pub text: String,
+}
+
+impl Pop3Status {
+    pub fn is_ok(&self) -> bool {
+        self.indicator == Pop3Indicator::Ok
+    }
+}
+
+/// A complete POP3 response: a status line and, for multi-line commands, the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pop3Response {
+    pub status: Pop3Status,
+    /// Dot-unstuffed body lines, each ending in CRLF; `None` for single-line responses.
+    pub body: Option<Vec<u8>>,
+    pub raw: Vec<u8>,
+    pub warnings: Vec<ReplyWarning>,
+}
+
+impl Pop3Response {
+    /// Body lines as text (lossy), without their line endings; blank lines kept.
+    pub fn body_lines(&self) -> Vec<String> {
+        self.body
+            .as_deref()
+            .map(|b| {
+                String::from_utf8_lossy(b)
+                    .lines()
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MalformedPop3 {
+    #[error("a POP3 status line starts with +OK or -ERR: {text:?}")]
+    NoIndicator { text: String, raw: Vec<u8> },
+    #[error("a line longer than {limit} bytes was discarded ({len} bytes so far)", limit = MAX_LINE)]
+    LineTooLong { len: usize, raw: Vec<u8> },
+}
+
+impl MalformedPop3 {
+    pub fn raw(&self) -> &[u8] {
+        match self {
+            Self::NoIndicator { raw, .. } | Self::LineTooLong { raw, .. } => raw,
+        }
+    }
+}
+
+/// Parses `+OK …`, `-ERR [IN-USE] …` or `+ challenge`.
+pub fn parse_pop3_status(content: &[u8]) -> Option<Pop3Status> {
+    let text = String::from_utf8_lossy(content);
+    let upper = text.get(..4).map(str::to_ascii_uppercase);
+    let (indicator, rest) = if upper.as_deref().is_some_and(|u| u.starts_with("-ERR")) {
+        (Pop3Indicator::Err, &text[4..])
+    } else if upper.as_deref().is_some_and(|u| u.starts_with("+OK"))
+        || text.get(..3).is_some_and(|u| u.eq_ignore_ascii_case("+OK"))
+    {
+        (Pop3Indicator::Ok, &text[3..])
+    } else if text == "+" || text.starts_with("+ ") {
+        (Pop3Indicator::Continue, &text[1..])
+    } else {
+        return None;
+    };
+    let rest = rest.strip_prefix(' ').unwrap_or(rest);
+    let (resp_code, text) = match rest.strip_prefix('[').and_then(|r| r.split_once(']')) {
+        Some((code, tail)) if !code.is_empty() && !code.contains(' ') => {
+            (Some(code.to_owned()), tail.trim_start().to_owned())
+        }
+        _ => (None, rest.to_owned()),
+    };
+    Some(Pop3Status {
+        indicator,
+        resp_code,
+        text,
+    })
+}
+
+/// Whether the next response carries a dot-terminated body after `+OK`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pop3Expect {
+    SingleLine,
+    MultiLine,
+}
+
+/// Reads POP3 responses. The caller says, per command sent, whether a body follows
+/// (LIST and UIDL without argument, RETR, TOP, CAPA); unasked responses are single-line.
+#[derive(Debug)]
+pub struct Pop3Reader {
+    lines: LineBuffer,
+    expect: VecDeque<Pop3Expect>,
+    current: Option<(Pop3Status, Vec<u8>)>,
+    body: Vec<u8>,
+    warnings: Vec<ReplyWarning>,
+}
+
+impl Default for Pop3Reader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Pop3Reader {
+    pub fn new() -> Self {
+        Self {
+            lines: LineBuffer::new(MAX_LINE),
+            expect: VecDeque::new(),
+            current: None,
+            body: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Queues what the response to a just-sent command looks like.
+    pub fn expect(&mut self, e: Pop3Expect) {
+        self.expect.push_back(e);
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.lines.push(bytes);
+    }
+
+    pub fn pending(&self) -> Vec<u8> {
+        let mut out = self
+            .current
+            .as_ref()
+            .map(|c| c.1.clone())
+            .unwrap_or_default();
+        out.extend_from_slice(self.lines.pending());
+        out
+    }
+
+    pub fn take_pending(&mut self) -> Vec<u8> {
+        let out = self.pending();
+        *self = Self::new();
+        out
+    }
+
+    pub fn next_response(&mut self) -> Option<Result<Pop3Response, MalformedPop3>> {
+        loop {
+            let line = match self.lines.next_line()? {
+                LineItem::Line(line) => line,
+                LineItem::TooLong(dropped) => {
+                    if let Some((_, raw)) = self.current.as_mut() {
+                        // An overlong body line: keep reading the body, note the loss.
+                        raw.extend_from_slice(&dropped);
+                        self.body
+                            .extend_from_slice(b"[line too long, discarded]\r\n");
+                        continue;
+                    }
+                    self.expect.pop_front();
+                    return Some(Err(MalformedPop3::LineTooLong {
+                        len: dropped.len(),
+                        raw: dropped,
+                    }));
+                }
+            };
+            let (content, bare_lf) = strip_eol(&line);
+            if bare_lf && !self.warnings.contains(&ReplyWarning::BareLf) {
+                self.warnings.push(ReplyWarning::BareLf);
+            }
+            if let Some((_, raw)) = self.current.as_mut() {
+                raw.extend_from_slice(&line);
+                // RFC 1939 §3: a line of "." ends the body; a leading "." is stuffing.
+                if content == b"." {
+                    let (status, raw) = self.current.take()?;
+                    return Some(Ok(Pop3Response {
+                        status,
+                        body: Some(std::mem::take(&mut self.body)),
+                        raw,
+                        warnings: std::mem::take(&mut self.warnings),
+                    }));
+                }
+                let unstuffed = content.strip_prefix(b".").unwrap_or(content);
+                self.body.extend_from_slice(unstuffed);
+                self.body.extend_from_slice(b"\r\n");
+                continue;
+            }
+            let expect = self.expect.pop_front().unwrap_or(Pop3Expect::SingleLine);
+            let Some(status) = parse_pop3_status(content) else {
+                self.warnings.clear();
+                return Some(Err(MalformedPop3::NoIndicator {
+                    text: String::from_utf8_lossy(content).into_owned(),
+                    raw: line,
+                }));
+            };
+            if std::str::from_utf8(content).is_err() {
+                self.warnings.push(ReplyWarning::InvalidUtf8);
+            }
+            if status.is_ok() && expect == Pop3Expect::MultiLine {
+                self.current = Some((status, line));
+                continue;
+            }
+            return Some(Ok(Pop3Response {
+                status,
+                body: None,
+                raw: line,
+                warnings: std::mem::take(&mut self.warnings),
+            }));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(input: &[u8]) -> Reply {
+        let mut all = parse_replies(input);
+        assert_eq!(all.len(), 1, "{all:?}");
+        match all.remove(0) {
+            Ok(r) => r,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn chunked(input: &[u8], size: usize) -> Vec<Result<Reply, MalformedReply>> {
+        let mut r = ReplyReader::new();
+        let mut out = Vec::new();
+        for c in input.chunks(size) {
+            r.push(c);
+            while let Some(x) = r.next_reply() {
+                out.push(x);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn single_line_with_enhanced_code() {
+        let r = one(b"550 5.1.1 <nobody@example.com>: Recipient address rejected\r\n");
+        assert_eq!(r.code, 550);
+        assert_eq!(r.class(), 5);
+        assert_eq!(
+            r.enhanced,
+            Some(EnhancedStatus {
+                class: 5,
+                subject: 1,
+                detail: 1
+            })
+        );
+        assert_eq!(
+            r.last_text(),
+            "<nobody@example.com>: Recipient address rejected"
+        );
+        assert!(r.warnings.is_empty());
+    }
+
+    #[test]
+    fn multi_line_ehlo() {
+        let input = b"250-smtp.qq.com\r\n250-PIPELINING\r\n250-SIZE 73400320\r\n250-STARTTLS\r\n250-AUTH LOGIN PLAIN\r\n250 8BITMIME\r\n";
+        let r = one(input);
+        assert_eq!(r.code, 250);
+        assert_eq!(r.enhanced, None);
+        assert_eq!(r.lines.len(), 6);
+        assert_eq!(r.lines[2], "SIZE 73400320");
+        assert_eq!(r.raw, input.to_vec());
+    }
+
+    #[test]
+    fn seed_replies() {
+        let input = b"220 163.com Anti-spam GT for Coremail System (163com[20141201])\r\n250 OK\r\n334 dXNlcm5hbWU6\r\n235 #2.0.0 OK Authenticated\r\n354 End data with <CR><LF>.<CR><LF>\r\n554 DT:SPM 163 smtp13,EcCowACn10fou+hW+JiyAg--.\r\n";
+        let codes: Vec<u16> = parse_replies(input)
+            .into_iter()
+            .map(|r| r.map(|r| r.code).unwrap_or(0))
+            .collect();
+        assert_eq!(codes, vec![220, 250, 334, 235, 354, 554]);
+    }
+
+    #[test]
+    fn every_chunking_gives_same_replies() {
+        let input: &[u8] = b"220 ready\r\n250-a\r\n250-b\r\n250 c\r\n99 bad\r\n550 5.7.1 no\n";
+        let whole = chunked(input, input.len());
+        for size in 1..input.len() {
+            assert_eq!(chunked(input, size), whole, "chunk size {size}");
+        }
+        assert_eq!(whole.len(), 4);
+    }
+
+    #[test]
+    fn no_code_and_short_code() {
+        let out = parse_replies(b"hello there\r\n99 bad\r\n");
+        assert!(matches!(out[0], Err(MalformedReply::NoCode { .. })));
+        assert!(matches!(out[1], Err(MalformedReply::NoCode { .. })));
+        assert_eq!(
+            out[1].as_ref().err().map(|e| e.raw().to_vec()),
+            Some(b"99 bad\r\n".to_vec())
+        );
+    }
+
+    #[test]
+    fn code_out_of_range() {
+        let out = parse_replies(b"199 what\r\n600 x\r\n");
+        assert!(matches!(
+            out[0],
+            Err(MalformedReply::CodeOutOfRange { code: 199, .. })
+        ));
+        assert!(matches!(
+            out[1],
+            Err(MalformedReply::CodeOutOfRange { code: 600, .. })
+        ));
+    }
+
+    #[test]
+    fn mixed_codes_is_lenient_with_warning() {
+        let r = one(b"250-first\r\n251 second\r\n");
+        assert_eq!(r.code, 250);
+        assert_eq!(
+            r.warnings,
+            vec![ReplyWarning::MixedCodes {
+                first: 250,
+                other: 251
+            }]
+        );
+    }
+
+    #[test]
+    fn bare_lf_and_invalid_utf8_are_noted() {
+        let r = one(b"250 caf\xe9\n");
+        assert!(r.warnings.contains(&ReplyWarning::BareLf));
+        assert!(r.warnings.contains(&ReplyWarning::InvalidUtf8));
+        assert_eq!(r.lines[0], "caf\u{fffd}");
+    }
+
+    #[test]
+    fn code_alone_and_missing_separator() {
+        assert_eq!(one(b"250\r\n").lines, vec![String::new()]);
+        let r = one(b"250OK\r\n");
+        assert_eq!(r.warnings, vec![ReplyWarning::MissingSeparator]);
+    }
+
+    #[test]
+    fn overlong_line_is_an_error_and_stream_recovers() {
+        let mut input = b"250 ".to_vec();
+        input.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+        input.extend_from_slice(b"\r\n221 bye\r\n");
+        let out = chunked(&input, 4096);
+        assert!(matches!(out[0], Err(MalformedReply::LineTooLong { .. })));
+        assert_eq!(out[1].as_ref().map(|r| r.code).ok(), Some(221));
+        assert_eq!(out.len(), 2);
+    }
+
+    #[test]
+    fn long_line_under_limit_keeps_enhanced_code() {
+        let mut input = b"550 5.7.1 ".to_vec();
+        input.extend(std::iter::repeat_n(b'y', 8000));
+        input.extend_from_slice(b"\r\n");
+        let r = one(&input);
+        assert_eq!(r.enhanced.map(|e| e.to_string()), Some("5.7.1".into()));
+    }
+
+    #[test]
+    fn enhanced_class_must_match() {
+        assert_eq!(one(b"250 5.1.1 odd\r\n").enhanced, None);
+    }
+
+    #[test]
+    fn enhanced_status_parse() {
+        assert_eq!(EnhancedStatus::parse("5.7.11").map(|e| e.detail), Some(11));
+        assert_eq!(EnhancedStatus::parse("2.0.0").map(|e| e.class), Some(2));
+        assert_eq!(EnhancedStatus::parse("3.0.0"), None);
+        assert_eq!(EnhancedStatus::parse("5.1"), None);
+        assert_eq!(EnhancedStatus::parse("5.1.1.1"), None);
+        assert_eq!(EnhancedStatus::parse("5.1234.1"), None);
+    }
+
+    #[test]
+    fn pending_bytes_kept() {
+        let mut r = ReplyReader::new();
+        r.push(b"250-one\r\n250 tw");
+        assert!(r.next_reply().is_none());
+        assert_eq!(r.pending(), b"250-one\r\n250 tw".to_vec());
+    }
+
+    // ---- POP3
+
+    #[test]
+    fn pop3_status_lines() {
+        let s =
+            parse_pop3_status(b"+OK 24 message(s) [643260 byte(s)]").unwrap_or_else(|| panic!());
+        assert!(s.is_ok());
+        assert_eq!(s.resp_code, None);
+        let s = parse_pop3_status(b"-ERR [IN-USE] maildrop locked").unwrap_or_else(|| panic!());
+        assert_eq!(s.indicator, Pop3Indicator::Err);
+        assert_eq!(s.resp_code.as_deref(), Some("IN-USE"));
+        assert_eq!(s.text, "maildrop locked");
+        let s = parse_pop3_status(b"-ERR [SYS/TEMP] try later").unwrap_or_else(|| panic!());
+        assert_eq!(s.resp_code.as_deref(), Some("SYS/TEMP"));
+        assert!(parse_pop3_status(b"+OK").is_some_and(|s| s.text.is_empty()));
+        assert!(
+            parse_pop3_status(b"+ VXNlcm5hbWU6")
+                .is_some_and(|s| s.indicator == Pop3Indicator::Continue)
+        );
+        assert!(parse_pop3_status(b"OK fine").is_none());
+        assert!(parse_pop3_status(b"").is_none());
+    }
+
+    #[test]
+    fn pop3_multiline_with_dot_unstuffing_any_chunking() {
+        let input: &[u8] =
+            b"+OK ready\r\n+OK 120 octets\r\nSubject: hi\r\n\r\n..leading dot\r\n.\r\n+OK bye\r\n";
+        for size in 1..=input.len() {
+            let mut r = Pop3Reader::new();
+            r.expect(Pop3Expect::SingleLine);
+            r.expect(Pop3Expect::MultiLine);
+            let mut out = Vec::new();
+            for c in input.chunks(size) {
+                r.push(c);
+                while let Some(x) = r.next_response() {
+                    out.push(x);
+                }
+            }
+            assert_eq!(out.len(), 3, "size {size}");
+            let body = out[1].as_ref().map(|r| r.body.clone()).ok().flatten();
+            assert_eq!(body, Some(b"Subject: hi\r\n\r\n.leading dot\r\n".to_vec()));
+            assert_eq!(
+                out[1].as_ref().map(|r| r.body_lines()).ok(),
+                Some(vec![
+                    "Subject: hi".to_string(),
+                    String::new(),
+                    ".leading dot".to_string()
+                ])
+            );
+            assert_eq!(out[2].as_ref().map(|r| r.body.is_none()).ok(), Some(true));
+        }
+    }
+
+    #[test]
+    fn pop3_err_to_multiline_command_has_no_body() {
+        let mut r = Pop3Reader::new();
+        r.expect(Pop3Expect::MultiLine);
+        r.push(b"-ERR no such message\r\n+OK next\r\n");
+        let first = r.next_response();
+        assert!(matches!(first, Some(Ok(Pop3Response { body: None, .. }))));
+        assert!(matches!(r.next_response(), Some(Ok(_))));
+    }
+
+    #[test]
+    fn pop3_garbage_is_error() {
+        let mut r = Pop3Reader::new();
+        r.push(b"hello\r\n");
+        assert!(matches!(
+            r.next_response(),
+            Some(Err(MalformedPop3::NoIndicator { .. }))
+        ));
+    }
+}

@@ -1,0 +1,1069 @@
+//! The SMTP client session as a state machine fed with what was sent and what came back
+//! (RFC 5321 §3 and §4.1.4 on command order, RFC 3207 §4.2, RFC 4954 §4).
+
+use std::collections::VecDeque;
+
+use super::auth::{self, PromptKind};
+use super::codes;
+use super::reply::Reply;
+use super::smtp::{Capabilities, CommandKind, SmtpCommand};
+use super::{Bilingual, Lang};
+
+/// What the student can do next: a command, or a step inside one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    Connect,
+    WaitForGreeting,
+    WaitForReply,
+    TlsHandshake,
+    Command(CommandKind),
+    SendUsername,
+    SendPassword,
+    /// The `\0user\0pass` response to an empty `334` after `AUTH PLAIN`.
+    SendPlainResponse,
+    /// The message text after `354`, ending with a line holding only `.`.
+    SendMessage,
+}
+
+impl Step {
+    pub fn describe(self, lang: Lang) -> String {
+        let s = match self {
+            Step::Connect => lang.pick("Connect to the server.", "连接服务器。"),
+            Step::WaitForGreeting => lang.pick(
+                "Wait for the server's 220 greeting.",
+                "等待服务器的 220 欢迎信息。",
+            ),
+            Step::WaitForReply => lang.pick("Wait for the server's reply.", "等待服务器回复。"),
+            Step::TlsHandshake => lang.pick(
+                "Start the TLS handshake, then send EHLO again.",
+                "开始 TLS 握手，然后重新发送 EHLO。",
+            ),
+            Step::SendUsername => lang.pick(
+                "Send your username (the e-mail address) in base64.",
+                "发送 base64 编码的用户名（邮箱地址）。",
+            ),
+            Step::SendPassword => lang.pick(
+                "Send your password (for QQ/163: the app password, 授权码) in base64.",
+                "发送 base64 编码的密码（QQ/163 邮箱用授权码）。",
+            ),
+            Step::SendPlainResponse => lang.pick(
+                "Send base64 of \\0username\\0password.",
+                "发送 \\0用户名\\0密码 的 base64 编码。",
+            ),
+            Step::SendMessage => lang.pick(
+                "Send the message: headers, a blank line, the body, then a line with only \".\".",
+                "发送邮件内容：邮件头、一个空行、正文，最后单独一行 \".\"。",
+            ),
+            Step::Command(kind) => {
+                return match lang {
+                    Lang::En => format!("Send {kind}."),
+                    Lang::Zh => format!("发送 {kind} 命令。"),
+                };
+            }
+        };
+        s.to_owned()
+    }
+}
+
+/// The server's most likely answer to a command sent out of sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prediction {
+    pub code: u16,
+    pub enhanced: Option<&'static str>,
+    pub reason: Bilingual,
+    /// What should come first.
+    pub needed: Option<Step>,
+}
+
+/// A line the client put on the wire, as the state machine needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientLine {
+    Command(SmtpCommand),
+    /// A base64 line answering a `334` challenge.
+    AuthResponse,
+    /// The whole DATA payload, final `.` included.
+    Message,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Pending {
+    Command(SmtpCommand),
+    AuthResponse,
+    Message,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Greeting {
+    Waiting,
+    Ready,
+    Refused,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DataPhase {
+    Idle,
+    /// 354 arrived: the server now reads message text until `.`.
+    Open,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct AuthExchange {
+    plain: bool,
+    /// What the last 334 asked for; `None` while waiting for it.
+    asked: Option<PromptKind>,
+}
+
+/// What a reply meant, in the terms of the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Greeting {
+        code: u16,
+    },
+    Hello {
+        ehlo: bool,
+        extensions: usize,
+    },
+    TlsReady,
+    AuthPrompt {
+        kind: PromptKind,
+        decoded: String,
+    },
+    AuthSucceeded,
+    AuthFailed {
+        code: u16,
+    },
+    SenderAccepted,
+    RecipientAccepted {
+        count: u32,
+    },
+    DataGo,
+    MessageQueued,
+    Reset,
+    Bye,
+    Closing {
+        code: u16,
+    },
+    BadSequence {
+        command: CommandKind,
+        needed: Option<Step>,
+    },
+    Refused {
+        command: Option<CommandKind>,
+        code: u16,
+    },
+    Done {
+        command: Option<CommandKind>,
+        code: u16,
+    },
+}
+
+impl Outcome {
+    /// The one line "what just happened".
+    pub fn describe(&self, lang: Lang) -> String {
+        let zh = lang == Lang::Zh;
+        let meaning = |code: u16| {
+            codes::smtp(code)
+                .map(|e| e.meaning.get(lang).to_owned())
+                .unwrap_or_else(|| format!("{code}"))
+        };
+        let cmd = |c: &Option<CommandKind>| c.map(|c| c.label()).unwrap_or("?");
+        match self {
+            Outcome::Greeting { code: 220 } if zh => {
+                "服务器已就绪（220）。用 EHLO 或 HELO 表明你的身份。".into()
+            }
+            Outcome::Greeting { code: 220 } => {
+                "The server is ready (220). Introduce yourself with EHLO or HELO.".into()
+            }
+            Outcome::Greeting { code } if zh => {
+                format!("服务器拒绝了这次会话（{code}）：{}", meaning(*code))
+            }
+            Outcome::Greeting { code } => {
+                format!("The server refused the session ({code}): {}", meaning(*code))
+            }
+            Outcome::Hello { ehlo: true, extensions } if zh => format!(
+                "服务器接受了 EHLO，并列出了它支持的 {extensions} 项扩展（每行一个）。"
+            ),
+            Outcome::Hello { ehlo: true, extensions } => format!(
+                "The server accepted EHLO and listed {extensions} extensions it supports, one per line."
+            ),
+            Outcome::Hello { .. } if zh => {
+                "服务器接受了 HELO。HELO 不会列出扩展；想看扩展请用 EHLO。".into()
+            }
+            Outcome::Hello { .. } => {
+                "The server accepted HELO. HELO lists no extensions; EHLO would.".into()
+            }
+            Outcome::TlsReady if zh => {
+                "服务器准备好 TLS 了。握手之后连接被加密，必须重新发送 EHLO（RFC 3207）。".into()
+            }
+            Outcome::TlsReady => "The server is ready for TLS. After the handshake the connection is encrypted and you must send EHLO again (RFC 3207).".into(),
+            Outcome::AuthPrompt { kind, decoded } => {
+                let what = match kind {
+                    PromptKind::Username => lang.pick("your username", "用户名"),
+                    PromptKind::Password => lang.pick("your password", "密码"),
+                    PromptKind::Empty => {
+                        lang.pick("the \\0user\\0password string", "\\0用户名\\0密码")
+                    }
+                    PromptKind::Other => lang.pick("an answer", "回答"),
+                };
+                if zh {
+                    format!("334：服务器用 base64 提问“{decoded}”，请发送 base64 编码的{what}。")
+                } else {
+                    format!(
+                        "334: the server asks \"{decoded}\" in base64. Send {what}, base64-encoded."
+                    )
+                }
+            }
+            Outcome::AuthSucceeded => lang
+                .pick(
+                    "235: you are logged in. Now say who the mail is from with MAIL FROM.",
+                    "235：登录成功。接下来用 MAIL FROM 指明发件人。",
+                )
+                .into(),
+            Outcome::AuthFailed { code } if zh => format!(
+                "{code}：登录失败。{} 检查用户名，并确认密码是授权码而不是网页登录密码。",
+                meaning(*code)
+            ),
+            Outcome::AuthFailed { code } => format!(
+                "{code}: login failed. {} Check the username, and that the password is the app password, not the web login.",
+                meaning(*code)
+            ),
+            Outcome::SenderAccepted => lang
+                .pick(
+                    "The sender is accepted. Name each recipient with RCPT TO.",
+                    "发件人已接受。用 RCPT TO 指明每个收件人。",
+                )
+                .into(),
+            Outcome::RecipientAccepted { count } if zh => format!(
+                "收件人已接受（共 {count} 个）。可以再加收件人，或发送 DATA 开始写信。"
+            ),
+            Outcome::RecipientAccepted { count } => format!(
+                "Recipient accepted ({count} so far). Add another with RCPT TO, or send DATA."
+            ),
+            Outcome::DataGo => lang
+                .pick(
+                    "354: the server now reads the message until a line with only \".\".",
+                    "354：服务器开始接收邮件内容，直到单独一行的 \".\" 为止。",
+                )
+                .into(),
+            Outcome::MessageQueued => lang
+                .pick(
+                    "250: the message is accepted and queued for delivery. Send another with MAIL FROM, or QUIT.",
+                    "250：邮件已被接受并排队投递。可以用 MAIL FROM 再发一封，或 QUIT 退出。",
+                )
+                .into(),
+            Outcome::Reset => lang
+                .pick(
+                    "The mail transaction is cleared; start again with MAIL FROM.",
+                    "当前邮件事务已清空；从 MAIL FROM 重新开始。",
+                )
+                .into(),
+            Outcome::Bye => lang
+                .pick(
+                    "221: the server says goodbye and closes the connection.",
+                    "221：服务器道别并关闭连接。",
+                )
+                .into(),
+            Outcome::Closing { code } if zh => {
+                format!("{code}：服务器要关闭连接。{}", meaning(*code))
+            }
+            Outcome::Closing { code } => {
+                format!("{code}: the server is closing the connection. {}", meaning(*code))
+            }
+            Outcome::BadSequence { command, needed } => {
+                let needed = needed
+                    .map(|s| match s {
+                        Step::Command(k) => k.label().to_owned(),
+                        other => other.describe(lang),
+                    })
+                    .unwrap_or_else(|| "?".into());
+                if zh {
+                    format!("503 命令顺序错误：服务器要求先完成 {needed}，再发送 {command}。")
+                } else {
+                    format!(
+                        "503 bad sequence: the server expects {needed} before {command}."
+                    )
+                }
+            }
+            Outcome::Refused { command, code } if zh => {
+                format!("{} 被拒绝（{code}）：{}", cmd(command), meaning(*code))
+            }
+            Outcome::Refused { command, code } => {
+                format!("{} was refused ({code}): {}", cmd(command), meaning(*code))
+            }
+            Outcome::Done { command, code } if zh => {
+                format!("{} → {code}：{}", cmd(command), meaning(*code))
+            }
+            Outcome::Done { command, code } => {
+                format!("{} → {code}: {}", cmd(command), meaning(*code))
+            }
+        }
+    }
+}
+
+/// The client's view of one SMTP session.
+#[derive(Debug, Clone)]
+pub struct SmtpSession {
+    connected: bool,
+    greeting: Greeting,
+    hello: Option<CommandKind>,
+    caps: Option<Capabilities>,
+    tls: bool,
+    tls_pending: bool,
+    authenticated: bool,
+    auth: Option<AuthExchange>,
+    mail: bool,
+    rcpts: u32,
+    data: DataPhase,
+    quit_sent: bool,
+    pending: VecDeque<Pending>,
+}
+
+impl Default for SmtpSession {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SmtpSession {
+    /// A session that is not connected yet.
+    pub fn new() -> Self {
+        Self {
+            connected: false,
+            greeting: Greeting::Waiting,
+            hello: None,
+            caps: None,
+            tls: false,
+            tls_pending: false,
+            authenticated: false,
+            auth: None,
+            mail: false,
+            rcpts: 0,
+            data: DataPhase::Idle,
+            quit_sent: false,
+            pending: VecDeque::new(),
+        }
+    }
+
+    /// The TCP (or implicit TLS) connection is up; the greeting is next.
+    pub fn on_connected(&mut self, tls: bool) {
+        *self = Self::new();
+        self.connected = true;
+        self.tls = tls;
+    }
+
+    pub fn on_closed(&mut self) {
+        self.connected = false;
+        self.pending.clear();
+        self.auth = None;
+        self.data = DataPhase::Idle;
+    }
+
+    /// The STARTTLS handshake finished: RFC 3207 §4.2 says forget what was learnt before.
+    pub fn on_tls_established(&mut self) {
+        self.tls = true;
+        self.tls_pending = false;
+        self.hello = None;
+        self.caps = None;
+        self.authenticated = false;
+        self.reset_transaction();
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.connected
+    }
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+    pub fn is_authenticated(&self) -> bool {
+        self.authenticated
+    }
+    pub fn capabilities(&self) -> Option<&Capabilities> {
+        self.caps.as_ref()
+    }
+    /// True after a 220 to STARTTLS, until the handshake is done.
+    pub fn tls_pending(&self) -> bool {
+        self.tls_pending
+    }
+    /// True while the server reads message text (after 354, before the final dot).
+    pub fn in_data(&self) -> bool {
+        self.data == DataPhase::Open
+    }
+    /// What the last 334 asked for, while an AUTH exchange waits for the client.
+    pub fn auth_prompt(&self) -> Option<PromptKind> {
+        self.auth.and_then(|a| a.asked)
+    }
+    pub fn awaiting_replies(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn reset_transaction(&mut self) {
+        self.mail = false;
+        self.rcpts = 0;
+        self.data = DataPhase::Idle;
+    }
+
+    /// Records a line the client sent.
+    pub fn on_sent(&mut self, line: &ClientLine) {
+        let waiting_auth = self.auth.is_some_and(|a| a.asked.is_some());
+        let entry = match line {
+            // While a 334 is open, whatever line comes next is read as the answer.
+            ClientLine::Command(_) | ClientLine::AuthResponse if waiting_auth => {
+                if let Some(a) = self.auth.as_mut() {
+                    a.asked = None;
+                }
+                Pending::AuthResponse
+            }
+            ClientLine::Command(_) if self.data == DataPhase::Open => return,
+            ClientLine::Command(cmd) => {
+                if cmd.kind() == CommandKind::Quit {
+                    self.quit_sent = true;
+                }
+                Pending::Command(cmd.clone())
+            }
+            ClientLine::AuthResponse => Pending::AuthResponse,
+            ClientLine::Message => {
+                self.data = DataPhase::Idle;
+                Pending::Message
+            }
+        };
+        self.pending.push_back(entry);
+    }
+
+    /// Folds a reply into the state and says what it meant.
+    pub fn on_reply(&mut self, reply: &Reply) -> Outcome {
+        let code = reply.code;
+        let outcome = match self.pending.pop_front() {
+            None if self.greeting == Greeting::Waiting => {
+                self.greeting = if code == 220 {
+                    Greeting::Ready
+                } else {
+                    Greeting::Refused
+                };
+                Outcome::Greeting { code }
+            }
+            None => Outcome::Done {
+                command: None,
+                code,
+            },
+            Some(Pending::Command(cmd)) => self.command_reply(&cmd, reply),
+            Some(Pending::AuthResponse) => self.auth_reply(reply),
+            Some(Pending::Message) => {
+                self.reset_transaction();
+                if code == 250 {
+                    Outcome::MessageQueued
+                } else {
+                    Outcome::Refused {
+                        command: Some(CommandKind::Data),
+                        code,
+                    }
+                }
+            }
+        };
+        if code == 421 || (code == 221 && self.quit_sent) {
+            self.pending.clear();
+            self.auth = None;
+            if code == 421 {
+                return Outcome::Closing { code };
+            }
+        }
+        outcome
+    }
+
+    fn command_reply(&mut self, cmd: &SmtpCommand, reply: &Reply) -> Outcome {
+        let code = reply.code;
+        let kind = cmd.kind();
+        if code == 503 {
+            return Outcome::BadSequence {
+                command: kind,
+                needed: self.check(kind).and_then(|p| p.needed),
+            };
+        }
+        let ok = reply.class() == 2;
+        match kind {
+            CommandKind::Helo | CommandKind::Ehlo if ok => {
+                self.hello = Some(kind);
+                self.reset_transaction();
+                self.caps = (kind == CommandKind::Ehlo)
+                    .then(|| Capabilities::from_ehlo(&reply.raw))
+                    .flatten();
+                Outcome::Hello {
+                    ehlo: kind == CommandKind::Ehlo,
+                    extensions: reply.lines.len().saturating_sub(1),
+                }
+            }
+            CommandKind::StartTls if code == 220 => {
+                self.tls_pending = true;
+                Outcome::TlsReady
+            }
+            CommandKind::AuthLogin | CommandKind::AuthPlain => {
+                self.auth = Some(AuthExchange {
+                    plain: kind == CommandKind::AuthPlain,
+                    asked: None,
+                });
+                self.auth_reply(reply)
+            }
+            CommandKind::MailFrom if ok => {
+                self.mail = true;
+                self.rcpts = 0;
+                Outcome::SenderAccepted
+            }
+            CommandKind::RcptTo if ok => {
+                self.rcpts += 1;
+                Outcome::RecipientAccepted { count: self.rcpts }
+            }
+            CommandKind::Data if code == 354 => {
+                self.data = DataPhase::Open;
+                Outcome::DataGo
+            }
+            CommandKind::Bdat if ok => {
+                if matches!(cmd, SmtpCommand::Bdat { last: true, .. }) {
+                    self.reset_transaction();
+                    Outcome::MessageQueued
+                } else {
+                    Outcome::Done {
+                        command: Some(kind),
+                        code,
+                    }
+                }
+            }
+            CommandKind::Rset if ok => {
+                self.reset_transaction();
+                Outcome::Reset
+            }
+            CommandKind::Quit if code == 221 => Outcome::Bye,
+            _ if reply.class() >= 4 => Outcome::Refused {
+                command: Some(kind),
+                code,
+            },
+            _ => Outcome::Done {
+                command: Some(kind),
+                code,
+            },
+        }
+    }
+
+    fn auth_reply(&mut self, reply: &Reply) -> Outcome {
+        match reply.code {
+            334 => {
+                let prompt = auth::decode_prompt(reply.last_text());
+                let plain = self.auth.is_some_and(|a| a.plain);
+                let (kind, decoded) = match prompt {
+                    Ok(p) if plain && p.kind == PromptKind::Empty => {
+                        (PromptKind::Empty, p.decoded.shown())
+                    }
+                    Ok(p) => (p.kind, p.decoded.shown()),
+                    Err(_) => (PromptKind::Other, reply.last_text().to_owned()),
+                };
+                self.auth = Some(AuthExchange {
+                    plain,
+                    asked: Some(kind),
+                });
+                Outcome::AuthPrompt { kind, decoded }
+            }
+            235 => {
+                self.auth = None;
+                self.authenticated = true;
+                Outcome::AuthSucceeded
+            }
+            503 => {
+                self.auth = None;
+                Outcome::BadSequence {
+                    command: CommandKind::AuthLogin,
+                    needed: self.check(CommandKind::AuthLogin).and_then(|p| p.needed),
+                }
+            }
+            code => {
+                self.auth = None;
+                Outcome::AuthFailed { code }
+            }
+        }
+    }
+
+    /// The steps that make sense now, most expected first.
+    pub fn expected_next(&self) -> Vec<Step> {
+        use CommandKind as K;
+        let cmd = Step::Command;
+        if !self.connected {
+            return vec![Step::Connect];
+        }
+        if self.quit_sent || self.greeting == Greeting::Refused {
+            return vec![Step::Connect];
+        }
+        if self.greeting == Greeting::Waiting {
+            return vec![Step::WaitForGreeting];
+        }
+        if self.tls_pending {
+            return vec![Step::TlsHandshake];
+        }
+        if let Some(a) = self.auth {
+            return match a.asked {
+                None => vec![Step::WaitForReply],
+                Some(PromptKind::Username) => vec![Step::SendUsername],
+                Some(PromptKind::Password) => vec![Step::SendPassword],
+                Some(PromptKind::Empty) if a.plain => vec![Step::SendPlainResponse],
+                Some(_) => vec![Step::SendUsername, Step::SendPassword],
+            };
+        }
+        if self.data == DataPhase::Open {
+            return vec![Step::SendMessage];
+        }
+        if !self.pending.is_empty() && !self.caps.as_ref().is_some_and(|c| c.pipelining) {
+            return vec![Step::WaitForReply];
+        }
+        let Some(hello) = self.hello else {
+            return vec![cmd(K::Ehlo), cmd(K::Helo)];
+        };
+        if self.mail && self.rcpts > 0 {
+            return vec![cmd(K::Data), cmd(K::RcptTo), cmd(K::Rset)];
+        }
+        if self.mail {
+            return vec![cmd(K::RcptTo), cmd(K::Rset)];
+        }
+        let mut out = Vec::new();
+        if !self.authenticated {
+            let caps = self.caps.as_ref();
+            let auth_offered = caps.is_some_and(|c| !c.auth.is_empty());
+            let tls_offered = caps.is_some_and(|c| c.starttls) && !self.tls;
+            if tls_offered && !auth_offered {
+                out.push(cmd(K::StartTls));
+            }
+            // After HELO nothing is advertised, yet the seeds' servers still take AUTH LOGIN.
+            if auth_offered || hello == K::Helo {
+                out.push(cmd(K::AuthLogin));
+                out.push(cmd(K::AuthPlain));
+            }
+            if tls_offered && auth_offered {
+                out.push(cmd(K::StartTls));
+            }
+        }
+        out.push(cmd(K::MailFrom));
+        out.push(cmd(K::Quit));
+        out
+    }
+
+    /// Whether `kind` is out of sequence now; if so, what the server will likely answer.
+    pub fn check(&self, kind: CommandKind) -> Option<Prediction> {
+        use CommandKind as K;
+        let p = |code, enhanced, en: &str, zh: &str, needed| {
+            Some(Prediction {
+                code,
+                enhanced,
+                reason: Bilingual::new(en, zh),
+                needed,
+            })
+        };
+        if !self.connected {
+            return p(
+                0,
+                None,
+                "Not connected: connect first.",
+                "尚未连接：请先连接服务器。",
+                Some(Step::Connect),
+            );
+        }
+        if self.greeting == Greeting::Waiting {
+            return p(
+                554,
+                Some("5.5.1"),
+                "The server has not greeted yet. Many servers drop clients that talk before the 220 greeting.",
+                "服务器还没有发送欢迎信息。很多服务器会拒绝在 220 之前就说话的客户端。",
+                Some(Step::WaitForGreeting),
+            );
+        }
+        if self.auth.is_some_and(|a| a.asked.is_some()) {
+            return p(
+                501,
+                Some("5.5.2"),
+                "The server is waiting for a base64 answer to its 334 prompt; this line will be read as that answer and fail to decode.",
+                "服务器正在等待对 334 提问的 base64 回答；这一行会被当成回答，解码失败。",
+                self.expected_next().first().copied(),
+            );
+        }
+        if self.data == DataPhase::Open {
+            return p(
+                0,
+                None,
+                "The server is reading message text: this command would become a line of the mail. End the message with a line holding only \".\" first.",
+                "服务器正在接收邮件正文：这条命令会变成邮件里的一行文字。请先用单独一行的 \".\" 结束邮件。",
+                Some(Step::SendMessage),
+            );
+        }
+        let hello_first = |cmd: &str| {
+            p(
+                503,
+                Some("5.5.1"),
+                &format!("{cmd} before EHLO/HELO: the server does not know who is talking yet."),
+                &format!("在 EHLO/HELO 之前发送 {cmd}：服务器还不知道你是谁。"),
+                Some(Step::Command(K::Ehlo)),
+            )
+        };
+        let in_tx = self.mail;
+        match kind {
+            K::Helo | K::Ehlo | K::Rset | K::Noop | K::Help | K::Quit | K::Vrfy | K::Expn => None,
+            K::StartTls if self.tls => p(
+                554,
+                Some("5.5.1"),
+                "TLS is already active on this connection.",
+                "这个连接已经启用了 TLS。",
+                None,
+            ),
+            K::StartTls if self.hello.is_none() => hello_first("STARTTLS"),
+            K::StartTls if self.caps.as_ref().is_some_and(|c| !c.starttls) => p(
+                502,
+                Some("5.5.1"),
+                "The server did not offer STARTTLS in its EHLO reply.",
+                "服务器的 EHLO 回复里没有 STARTTLS。",
+                None,
+            ),
+            K::StartTls if in_tx => p(
+                503,
+                Some("5.5.1"),
+                "A mail transaction is open; finish it or RSET before STARTTLS.",
+                "邮件事务尚未结束；请先完成或 RSET，再 STARTTLS。",
+                Some(Step::Command(K::Rset)),
+            ),
+            K::StartTls => None,
+            K::AuthLogin | K::AuthPlain if self.authenticated => p(
+                503,
+                Some("5.5.1"),
+                "You are already logged in (RFC 4954 §4 allows one AUTH per session).",
+                "你已经登录过了（RFC 4954 §4：每个会话只允许一次 AUTH）。",
+                Some(Step::Command(K::MailFrom)),
+            ),
+            K::AuthLogin | K::AuthPlain if self.hello.is_none() => hello_first("AUTH"),
+            K::AuthLogin | K::AuthPlain if in_tx => p(
+                503,
+                Some("5.5.1"),
+                "AUTH is not allowed during a mail transaction (RFC 4954 §4).",
+                "邮件事务进行中不允许 AUTH（RFC 4954 §4）。",
+                Some(Step::Command(K::Rset)),
+            ),
+            K::AuthLogin | K::AuthPlain => {
+                let caps = self.caps.as_ref()?;
+                let mech = if kind == K::AuthLogin {
+                    "LOGIN"
+                } else {
+                    "PLAIN"
+                };
+                if caps.auth.is_empty() && caps.starttls && !self.tls {
+                    p(
+                        530,
+                        Some("5.7.0"),
+                        "The server offers AUTH only after STARTTLS: it hides passwords from plain connections.",
+                        "服务器只在 STARTTLS 之后才提供 AUTH：明文连接上不收密码。",
+                        Some(Step::Command(K::StartTls)),
+                    )
+                } else if !caps.offers_auth(mech) {
+                    p(
+                        504,
+                        Some("5.5.4"),
+                        &format!("The server did not list {mech} among its AUTH mechanisms."),
+                        &format!("服务器的 AUTH 机制列表里没有 {mech}。"),
+                        None,
+                    )
+                } else {
+                    None
+                }
+            }
+            K::MailFrom if self.hello.is_none() => hello_first("MAIL FROM"),
+            K::MailFrom if in_tx => p(
+                503,
+                Some("5.5.1"),
+                "A MAIL FROM is already open (nested MAIL command). Finish the mail or RSET first.",
+                "已经有一个 MAIL FROM 了（嵌套的 MAIL 命令）。先把这封信发完或 RSET。",
+                Some(Step::Command(K::Rset)),
+            ),
+            K::MailFrom
+                if !self.authenticated
+                    && self.caps.as_ref().is_some_and(|c| !c.auth.is_empty()) =>
+            {
+                p(
+                    530,
+                    Some("5.7.0"),
+                    "The server offers AUTH and you have not logged in: most submission servers answer 530 authentication required (an open practice server may accept).",
+                    "服务器提供 AUTH 而你还没有登录：大多数发信服务器会回复 530 需要认证（不要求认证的练习服务器可能会接受）。",
+                    Some(Step::Command(K::AuthLogin)),
+                )
+            }
+            K::MailFrom => None,
+            K::RcptTo if self.hello.is_none() => hello_first("RCPT TO"),
+            K::RcptTo if !in_tx => p(
+                503,
+                Some("5.5.1"),
+                "RCPT TO needs a MAIL FROM first: the server must know the sender before the recipients.",
+                "RCPT TO 之前必须先有 MAIL FROM：服务器要先知道发件人，再知道收件人。",
+                Some(Step::Command(K::MailFrom)),
+            ),
+            K::RcptTo => None,
+            K::Data | K::Bdat if self.hello.is_none() => hello_first(kind.label()),
+            K::Data | K::Bdat if !in_tx => p(
+                503,
+                Some("5.5.1"),
+                "DATA needs MAIL FROM and at least one accepted RCPT TO first.",
+                "DATA 之前必须先有 MAIL FROM 和至少一个被接受的 RCPT TO。",
+                Some(Step::Command(K::MailFrom)),
+            ),
+            K::Data | K::Bdat if self.rcpts == 0 => p(
+                503,
+                Some("5.5.1"),
+                "DATA needs at least one accepted RCPT TO: there is nobody to deliver to yet.",
+                "DATA 之前必须至少有一个被接受的 RCPT TO：还没有收件人。",
+                Some(Step::Command(K::RcptTo)),
+            ),
+            K::Bdat if self.caps.as_ref().is_some_and(|c| !c.chunking) => p(
+                502,
+                Some("5.5.1"),
+                "The server did not offer CHUNKING, so BDAT is unknown to it.",
+                "服务器没有提供 CHUNKING，所以不认识 BDAT。",
+                Some(Step::Command(K::Data)),
+            ),
+            K::Data | K::Bdat => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::reply::parse_replies;
+
+    fn reply(s: &str) -> Reply {
+        parse_replies(s.as_bytes())
+            .into_iter()
+            .next()
+            .and_then(Result::ok)
+            .unwrap_or_else(|| panic!("bad reply {s:?}"))
+    }
+
+    fn send(s: &mut SmtpSession, line: &str) {
+        let cmd = SmtpCommand::parse(line).unwrap_or_else(|e| panic!("{e}"));
+        s.on_sent(&ClientLine::Command(cmd));
+    }
+
+    fn first(s: &SmtpSession) -> Step {
+        s.expected_next()[0]
+    }
+
+    #[test]
+    fn seed_001_session_walkthrough() {
+        use CommandKind as K;
+        let mut s = SmtpSession::new();
+        assert_eq!(first(&s), Step::Connect);
+        s.on_connected(false);
+        assert_eq!(first(&s), Step::WaitForGreeting);
+        let o = s.on_reply(&reply(
+            "220 163.com Anti-spam GT for Coremail System (163com[20141201])\r\n",
+        ));
+        assert_eq!(o, Outcome::Greeting { code: 220 });
+        assert_eq!(first(&s), Step::Command(K::Ehlo));
+        send(&mut s, "helo fan2");
+        assert_eq!(first(&s), Step::WaitForReply);
+        assert!(matches!(
+            s.on_reply(&reply("250 OK\r\n")),
+            Outcome::Hello { ehlo: false, .. }
+        ));
+        assert_eq!(first(&s), Step::Command(K::AuthLogin));
+        send(&mut s, "auth login");
+        let o = s.on_reply(&reply("334 dXNlcm5hbWU6\r\n"));
+        assert_eq!(
+            o,
+            Outcome::AuthPrompt {
+                kind: PromptKind::Username,
+                decoded: "username:".into()
+            }
+        );
+        assert_eq!(first(&s), Step::SendUsername);
+        assert!(s.check(K::MailFrom).is_some_and(|p| p.code == 501));
+        s.on_sent(&ClientLine::AuthResponse);
+        s.on_reply(&reply("334 UGFzc3dvcmQ6\r\n"));
+        assert_eq!(first(&s), Step::SendPassword);
+        s.on_sent(&ClientLine::AuthResponse);
+        assert_eq!(
+            s.on_reply(&reply("235 Authentication successful\r\n")),
+            Outcome::AuthSucceeded
+        );
+        assert!(s.is_authenticated());
+        assert_eq!(first(&s), Step::Command(K::MailFrom));
+        assert!(s.check(K::RcptTo).is_some_and(|p| p.code == 503));
+        send(&mut s, "mail from:<phunxm@163.com>");
+        s.on_reply(&reply("250 Mail OK\r\n"));
+        assert_eq!(first(&s), Step::Command(K::RcptTo));
+        assert!(
+            s.check(K::Data)
+                .is_some_and(|p| p.needed == Some(Step::Command(K::RcptTo)))
+        );
+        send(&mut s, "rcpt to:<2306328146@qq.com>");
+        s.on_reply(&reply("250 Mail OK\r\n"));
+        assert_eq!(first(&s), Step::Command(K::Data));
+        send(&mut s, "data");
+        assert_eq!(
+            s.on_reply(&reply("354 End data with <CR><LF>.<CR><LF>\r\n")),
+            Outcome::DataGo
+        );
+        assert_eq!(first(&s), Step::SendMessage);
+        assert!(s.check(K::Quit).is_some());
+        s.on_sent(&ClientLine::Message);
+        assert_eq!(
+            s.on_reply(&reply(
+                "250 Mail OK queued as smtp7,C8CowAA3m23W0uhWLbauAg--.61473S2 1458098971\r\n"
+            )),
+            Outcome::MessageQueued
+        );
+        assert_eq!(first(&s), Step::Command(K::MailFrom));
+        send(&mut s, "quit");
+        assert_eq!(s.on_reply(&reply("221 Bye\r\n")), Outcome::Bye);
+        assert_eq!(first(&s), Step::Connect);
+    }
+
+    #[test]
+    fn bad_sequence_explained() {
+        let mut s = SmtpSession::new();
+        s.on_connected(false);
+        s.on_reply(&reply("220 hi\r\n"));
+        send(&mut s, "EHLO me");
+        s.on_reply(&reply("250 hi\r\n"));
+        let p = s.check(CommandKind::RcptTo).unwrap_or_else(|| panic!());
+        assert_eq!((p.code, p.enhanced), (503, Some("5.5.1")));
+        send(&mut s, "RCPT TO:<a@b>");
+        let o = s.on_reply(&reply("503 5.5.1 Error: need MAIL command\r\n"));
+        assert_eq!(
+            o.describe(Lang::En),
+            "503 bad sequence: the server expects MAIL FROM before RCPT TO."
+        );
+        assert!(o.describe(Lang::Zh).contains("MAIL FROM"));
+        send(&mut s, "DATA");
+        let o = s.on_reply(&reply("503 5.5.1 Error: need RCPT command\r\n"));
+        assert!(matches!(
+            o,
+            Outcome::BadSequence {
+                command: CommandKind::Data,
+                needed: Some(Step::Command(CommandKind::MailFrom))
+            }
+        ));
+    }
+
+    #[test]
+    fn ehlo_starttls_auth_order() {
+        use CommandKind as K;
+        let mut s = SmtpSession::new();
+        s.on_connected(false);
+        s.on_reply(&reply("220 smtp.example ESMTP\r\n"));
+        assert!(s.check(K::StartTls).is_some_and(|p| p.code == 503));
+        send(&mut s, "EHLO me");
+        s.on_reply(&reply(
+            "250-smtp.example\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME\r\n",
+        ));
+        assert_eq!(first(&s), Step::Command(K::StartTls));
+        let p = s.check(K::AuthLogin).unwrap_or_else(|| panic!());
+        assert_eq!((p.code, p.needed), (530, Some(Step::Command(K::StartTls))));
+        send(&mut s, "STARTTLS");
+        assert_eq!(
+            s.on_reply(&reply("220 2.0.0 Ready to start TLS\r\n")),
+            Outcome::TlsReady
+        );
+        assert_eq!(first(&s), Step::TlsHandshake);
+        s.on_tls_established();
+        assert!(s.is_tls());
+        assert_eq!(first(&s), Step::Command(K::Ehlo));
+        send(&mut s, "EHLO me");
+        s.on_reply(&reply(
+            "250-smtp.example\r\n250-AUTH PLAIN LOGIN\r\n250 SIZE 1000\r\n",
+        ));
+        assert_eq!(first(&s), Step::Command(K::AuthLogin));
+        assert!(s.check(K::StartTls).is_some_and(|p| p.code == 554));
+        assert!(s.check(K::MailFrom).is_some_and(|p| p.code == 530));
+        send(&mut s, "AUTH PLAIN");
+        s.on_reply(&reply("334 \r\n"));
+        assert_eq!(first(&s), Step::SendPlainResponse);
+        s.on_sent(&ClientLine::AuthResponse);
+        let o = s.on_reply(&reply("535 5.7.8 Error: authentication failed\r\n"));
+        assert_eq!(o, Outcome::AuthFailed { code: 535 });
+        assert!(o.describe(Lang::En).contains("app password"));
+        assert!(!s.is_authenticated());
+        assert_eq!(first(&s), Step::Command(K::AuthLogin));
+    }
+
+    #[test]
+    fn command_during_auth_prompt_is_the_answer() {
+        let mut s = SmtpSession::new();
+        s.on_connected(false);
+        s.on_reply(&reply("220 x\r\n"));
+        send(&mut s, "EHLO me");
+        s.on_reply(&reply("250-x\r\n250 AUTH LOGIN\r\n"));
+        send(&mut s, "AUTH LOGIN");
+        s.on_reply(&reply("334 VXNlcm5hbWU6\r\n"));
+        send(&mut s, "MAIL FROM:<a@b>");
+        let o = s.on_reply(&reply("501 5.5.2 Cannot decode response\r\n"));
+        assert_eq!(o, Outcome::AuthFailed { code: 501 });
+        assert_eq!(first(&s), Step::Command(CommandKind::AuthLogin));
+    }
+
+    #[test]
+    fn refused_greeting_and_421() {
+        let mut s = SmtpSession::new();
+        s.on_connected(false);
+        let o = s.on_reply(&reply("554 5.7.1 No SMTP service here\r\n"));
+        assert_eq!(o, Outcome::Greeting { code: 554 });
+        assert_eq!(first(&s), Step::Connect);
+        let mut s = SmtpSession::new();
+        s.on_connected(false);
+        s.on_reply(&reply("220 x\r\n"));
+        send(&mut s, "NOOP");
+        let o = s.on_reply(&reply("421 4.4.2 Timeout, closing\r\n"));
+        assert_eq!(o, Outcome::Closing { code: 421 });
+        assert!(o.describe(Lang::Zh).contains("421"));
+    }
+
+    #[test]
+    fn rset_and_rejected_message() {
+        let mut s = SmtpSession::new();
+        s.on_connected(false);
+        s.on_reply(&reply("220 x\r\n"));
+        send(&mut s, "HELO me");
+        s.on_reply(&reply("250 x\r\n"));
+        send(&mut s, "MAIL FROM:<a@b>");
+        s.on_reply(&reply("250 ok\r\n"));
+        send(&mut s, "RCPT TO:<nobody@b>");
+        let o = s.on_reply(&reply("550 5.1.1 no such user\r\n"));
+        assert!(matches!(o, Outcome::Refused { code: 550, .. }));
+        assert!(
+            s.check(CommandKind::Data)
+                .is_some_and(|p| p.needed == Some(Step::Command(CommandKind::RcptTo)))
+        );
+        send(&mut s, "RCPT TO:<c@b>");
+        s.on_reply(&reply("250 ok\r\n"));
+        send(&mut s, "DATA");
+        s.on_reply(&reply("354 go\r\n"));
+        s.on_sent(&ClientLine::Message);
+        let o = s.on_reply(&reply("554 DT:SPM 163 smtp13\r\n"));
+        assert!(matches!(o, Outcome::Refused { code: 554, .. }));
+        assert_eq!(first(&s), Step::Command(CommandKind::AuthLogin));
+        send(&mut s, "MAIL FROM:<a@b>");
+        s.on_reply(&reply("250 ok\r\n"));
+        send(&mut s, "RSET");
+        assert_eq!(s.on_reply(&reply("250 ok\r\n")), Outcome::Reset);
+        assert!(s.check(CommandKind::RcptTo).is_some());
+    }
+
+    #[test]
+    fn every_step_describes_itself_in_both_languages() {
+        let mut steps = vec![
+            Step::Connect,
+            Step::WaitForGreeting,
+            Step::WaitForReply,
+            Step::TlsHandshake,
+            Step::SendUsername,
+            Step::SendPassword,
+            Step::SendPlainResponse,
+            Step::SendMessage,
+        ];
+        steps.extend(CommandKind::ALL.map(Step::Command));
+        for s in steps {
+            assert!(!s.describe(Lang::En).is_empty());
+            assert!(
+                s.describe(Lang::Zh).chars().any(|c| c > '\u{2e80}'),
+                "{s:?}"
+            );
+        }
+    }
+}
