@@ -197,11 +197,14 @@ fn server_notes(line: &str, st: &mut State, lang: Lang, note: &mut dyn FnMut(&st
         }
         return;
     }
-    let Ok(code) = line[..3].parse::<u16>() else {
+    let (Some(head), Some(tail)) = (line.get(..3), line.get(3..)) else {
         return;
     };
-    let rest = line[3..].trim_start_matches(['-', ' ']);
-    let last = !line[3..].starts_with('-');
+    let Ok(code) = head.parse::<u16>() else {
+        return;
+    };
+    let rest = tail.trim_start_matches(['-', ' ']);
+    let last = !tail.starts_with('-');
     if last {
         match codes::smtp(code) {
             Some(e) => note(&format!("{code}: {}", e.meaning.get(lang))),

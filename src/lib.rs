@@ -2,4 +2,5 @@
 
 pub mod explain;
 pub mod proto;
+#[cfg(feature = "gui")]
 pub mod ui;

@@ -37,16 +37,27 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
     Lang::from_tag(s).ok_or_else(|| format!("unknown language {s:?}: use en or zh"))
 }
 
+#[cfg(feature = "gui")]
+fn open_window() -> ExitCode {
+    match mailtutor::ui::run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mailtutor: cannot open the window: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_window() -> ExitCode {
+    eprintln!("mailtutor: this build has no window (built without the `gui` feature); see --help");
+    ExitCode::FAILURE
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => match mailtutor::ui::run() {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("mailtutor: cannot open the window: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        None => open_window(),
         Some(Command::Explain {
             codes,
             lang,

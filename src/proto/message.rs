@@ -94,6 +94,16 @@ pub fn to_crlf(text: &str) -> String {
 }
 
 impl Draft {
+    /// The body as it travels: CRLF line endings, and a final CRLF (RFC 5321 §4.1.1.4 ends
+    /// the data with CRLF . CRLF, so the text itself ends in a line break).
+    pub fn wire_body(&self) -> String {
+        let mut b = to_crlf(&self.body);
+        if !b.is_empty() && !b.ends_with("\r\n") {
+            b.push_str("\r\n");
+        }
+        b
+    }
+
     /// The RFC 5322 message: headers (non-ASCII as RFC 2047 words), blank line, body.
     pub fn to_message(&self) -> Result<Vec<u8>, ComposeError> {
         if self.subject.contains(['\r', '\n']) {
@@ -108,7 +118,7 @@ impl Draft {
         let mut b = MessageBuilder::new()
             .from(self.from.to_builder())
             .subject(self.subject.clone())
-            .text_body(to_crlf(&self.body));
+            .text_body(self.wire_body());
         if !self.to.is_empty() {
             b = b.to(list(&self.to));
         }

@@ -1,0 +1,206 @@
+//! Property tests: the parsers never panic and give the same result in any chunking; a composed
+//! message survives dot-stuffing and parsing byte for byte.
+
+use mailtutor::proto::auth;
+use mailtutor::proto::message::{Draft, Mailbox, parse_message, unstuff};
+use mailtutor::proto::reply::{Pop3Expect, Pop3Reader, ReplyReader, parse_replies};
+use mailtutor::proto::smtp::SmtpCommand;
+use proptest::prelude::*;
+
+fn feed_smtp(bytes: &[u8], cuts: &[usize]) -> Vec<String> {
+    let mut r = ReplyReader::new();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut points: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+    points.sort_unstable();
+    points.push(bytes.len());
+    for p in points {
+        r.push(&bytes[start..p.max(start)]);
+        start = p.max(start);
+        while let Some(x) = r.next_reply() {
+            out.push(format!("{x:?}"));
+        }
+    }
+    out
+}
+
+fn feed_pop3(bytes: &[u8], chunk: usize, multi: &[bool]) -> Vec<String> {
+    let mut r = Pop3Reader::new();
+    for &m in multi {
+        r.expect(if m {
+            Pop3Expect::MultiLine
+        } else {
+            Pop3Expect::SingleLine
+        });
+    }
+    let mut out = Vec::new();
+    for c in bytes.chunks(chunk.max(1)) {
+        r.push(c);
+        while let Some(x) = r.next_response() {
+            out.push(format!("{x:?}"));
+        }
+    }
+    out
+}
+
+/// Bytes that look like replies often enough to reach every branch.
+fn replyish() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(b"250-".to_vec()),
+        Just(b"250 ".to_vec()),
+        Just(b"550 5.1.1 ".to_vec()),
+        Just(b"99 ".to_vec()),
+        Just(b"\r\n".to_vec()),
+        Just(b"\n".to_vec()),
+        Just(b"+OK ".to_vec()),
+        Just(b"-ERR [IN-USE] ".to_vec()),
+        Just(b".\r\n".to_vec()),
+        Just(b"..x\r\n".to_vec()),
+        proptest::collection::vec(any::<u8>(), 0..12),
+    ];
+    proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn smtp_replies_same_in_any_chunking(bytes in replyish(), cuts in proptest::collection::vec(any::<usize>(), 0..20)) {
+        let whole = feed_smtp(&bytes, &[]);
+        prop_assert_eq!(feed_smtp(&bytes, &cuts), whole);
+    }
+
+    #[test]
+    fn smtp_replies_any_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        let _ = parse_replies(&bytes);
+        let one_by_one = feed_smtp(&bytes, &(0..bytes.len()).collect::<Vec<_>>());
+        prop_assert_eq!(one_by_one, feed_smtp(&bytes, &[]));
+    }
+
+    #[test]
+    fn pop3_same_in_any_chunking(bytes in replyish(), chunk in 1usize..64, multi in proptest::collection::vec(any::<bool>(), 0..8)) {
+        prop_assert_eq!(feed_pop3(&bytes, chunk, &multi), feed_pop3(&bytes, bytes.len().max(1), &multi));
+    }
+
+    #[test]
+    fn well_formed_replies_round_trip(
+        code in 200u16..600,
+        lines in proptest::collection::vec("[ -~]{0,40}", 1..6),
+    ) {
+        let mut wire = String::new();
+        for (i, l) in lines.iter().enumerate() {
+            let sep = if i + 1 == lines.len() { ' ' } else { '-' };
+            wire.push_str(&format!("{code}{sep}{l}\r\n"));
+        }
+        let parsed = parse_replies(wire.as_bytes());
+        prop_assert_eq!(parsed.len(), 1);
+        let r = parsed.into_iter().next().and_then(Result::ok);
+        prop_assert!(r.is_some());
+        let r = r.unwrap_or_else(|| unreachable!());
+        prop_assert_eq!(r.code, code);
+        prop_assert_eq!(&r.lines, &lines);
+        prop_assert_eq!(r.raw, wire.into_bytes());
+        prop_assert!(r.warnings.is_empty());
+    }
+
+    #[test]
+    fn base64_round_trip_and_no_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256), junk in ".{0,64}") {
+        let enc = auth::encode(&bytes);
+        if bytes.is_empty() {
+            prop_assert!(auth::decode(&enc).is_err());
+        } else {
+            prop_assert_eq!(auth::decode(&enc).ok(), Some(bytes));
+        }
+        let _ = auth::decode(&junk);
+        let _ = auth::decode_prompt(&junk);
+    }
+
+    #[test]
+    fn command_parse_never_panics(line in ".{0,600}") {
+        if let Ok(cmd) = SmtpCommand::parse(&line) {
+            // Whatever parsed can be written back without a line break inside.
+            if let Ok(w) = cmd.to_wire() {
+                prop_assert_eq!(w.iter().filter(|&&b| b == b'\n').count(), 1);
+            }
+        }
+        let _ = mailtutor::proto::pop3::Pop3Command::parse(&line);
+        let _ = SmtpCommand::rcpt_to(&line);
+        let _ = Mailbox::parse(&line);
+        let _ = mailtutor::proto::message::decode_encoded_words(&line);
+    }
+
+    #[test]
+    fn explain_never_panics(text in "(.{0,30}\n){0,20}") {
+        let _ = mailtutor::explain::annotate(&text, mailtutor::explain::Options { lang: mailtutor::proto::Lang::Zh, show_secrets: false });
+    }
+}
+
+fn local() -> impl Strategy<Value = String> {
+    "[a-z][a-z0-9._-]{0,10}[a-z0-9]".prop_filter("no double dots", |s| !s.contains(".."))
+}
+
+fn mailbox() -> impl Strategy<Value = Mailbox> {
+    (
+        proptest::option::of(prop_oneof![
+            "[A-Za-z][A-Za-z ]{0,12}[A-Za-z]",
+            "[\u{4e00}-\u{9fa5}]{1,4}"
+        ]),
+        local(),
+        "[a-z]{1,8}\\.(com|cn|test)",
+    )
+        .prop_map(|(name, l, d)| Mailbox {
+            name,
+            address: format!("{l}@{d}"),
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn message_round_trip(
+        from in mailbox(),
+        to in proptest::collection::vec(mailbox(), 1..3),
+        cc in proptest::collection::vec(mailbox(), 0..2),
+        subject in "[^\u{0}-\u{1f}\u{7f}-\u{9f}]{0,60}",
+        body_lines in proptest::collection::vec(prop_oneof![
+            "[ -~]{0,70}",
+            "\\.[ -~]{0,10}",
+            Just(".".to_string()),
+            "[\u{4e00}-\u{9fa5}a-z ]{0,30}",
+        ], 0..12),
+        date in 0i64..4_000_000_000,
+    ) {
+        let body = body_lines.join("\n");
+        let draft = Draft {
+            from: from.clone(),
+            to: to.clone(),
+            cc: cc.clone(),
+            subject: subject.clone(),
+            date: Some(date),
+            body: body.clone(),
+            message_id: Some("prop@mailtutor.test".into()),
+        };
+        let payload = draft.to_data_payload();
+        prop_assert!(payload.is_ok());
+        let payload = payload.unwrap_or_default();
+        prop_assert!(payload.ends_with(b"\r\n.\r\n"));
+        // No bare LF and no early end of data anywhere in the payload.
+        let text = String::from_utf8_lossy(&payload);
+        prop_assert!(!text.replace("\r\n", "").contains('\n'));
+        prop_assert_eq!(text.matches("\r\n.\r\n").count(), 1);
+        let message = unstuff(&payload);
+        let direct = draft.to_message().ok();
+        prop_assert_eq!(message.as_ref().ok(), direct.as_ref());
+        let parsed = parse_message(&message.unwrap_or_default());
+        prop_assert!(parsed.is_some());
+        let parsed = parsed.unwrap_or_default();
+        prop_assert_eq!(parsed.from, vec![from]);
+        prop_assert_eq!(parsed.to, to);
+        prop_assert_eq!(parsed.cc, cc);
+        let want_subject = subject.trim().to_string();
+        prop_assert_eq!(parsed.subject.unwrap_or_default().trim().to_string(), want_subject);
+        prop_assert_eq!(parsed.date, Some(date));
+        prop_assert_eq!(parsed.body.unwrap_or_default(), draft.wire_body());
+    }
+}
