@@ -4,8 +4,10 @@
 use crate::proto::auth::{self, Decoded, PromptKind};
 use crate::proto::codes;
 use crate::proto::pop3::Pop3Command;
+use crate::proto::reply::parse_replies;
 use crate::proto::reply::{EnhancedStatus, parse_pop3_status};
 use crate::proto::smtp::SmtpCommand;
+use crate::proto::smtp_state::{ClientLine, Outcome, SmtpSession};
 use crate::proto::{Lang, auth::MASK};
 
 /// Who wrote a line of a pasted transcript.
@@ -88,6 +90,8 @@ fn telnet_chatter(s: &str) -> bool {
 
 #[derive(Debug, Default)]
 struct State {
+    session: SmtpSession,
+    reply_buf: Vec<u8>,
     pop3: bool,
     in_data: bool,
     in_body: bool,
@@ -108,6 +112,7 @@ pub fn annotate(text: &str, opts: Options) -> String {
     let lang = opts.lang;
     let mut out = String::new();
     let mut st = State::default();
+    st.session.on_connected(false);
     let note = |out: &mut String, s: &str| {
         out.push_str("      ");
         out.push_str(s);
@@ -217,34 +222,26 @@ fn server_notes(line: &str, st: &mut State, lang: Lang, note: &mut dyn FnMut(&st
             note(&format!("{es}: {m}"));
         }
     }
+    st.reply_buf.extend_from_slice(line.as_bytes());
+    st.reply_buf.extend_from_slice(b"\r\n");
+    if last {
+        let buf = std::mem::take(&mut st.reply_buf);
+        if let Some(Ok(reply)) = parse_replies(&buf).into_iter().next() {
+            let outcome = st.session.on_reply(&reply);
+            if !matches!(outcome, Outcome::Done { .. } | Outcome::Refused { .. }) {
+                note(&format!("→ {}", outcome.describe(lang)));
+            }
+        }
+    }
     st.prompt = None;
     match code {
         334 => {
             let arg = rest.trim();
             match auth::decode_prompt(arg) {
                 Ok(p) => {
-                    let what = match p.kind {
-                        PromptKind::Username => lang.pick(
-                            "the server asks for the username, base64-encoded",
-                            "服务器要求输入 base64 编码的用户名",
-                        ),
-                        PromptKind::Password => lang.pick(
-                            "the server asks for the password, base64-encoded",
-                            "服务器要求输入 base64 编码的密码",
-                        ),
-                        PromptKind::Empty => lang.pick(
-                            "empty challenge: send base64 of \\0user\\0password",
-                            "空质询：发送 \\0用户名\\0密码 的 base64 编码",
-                        ),
-                        PromptKind::Other => lang.pick(
-                            "a server challenge, decoded above",
-                            "服务器的质询，已在上面解码",
-                        ),
-                    };
                     if p.kind != PromptKind::Empty {
                         note(&format!("base64 {arg} = \"{}\"", p.decoded.shown()));
                     }
-                    note(what);
                     st.prompt = Some(p.kind);
                 }
                 Err(e) => note(&format!("base64: {e}")),
@@ -268,10 +265,19 @@ fn client_line(line: &str, st: &mut State, opts: Options) -> (String, Vec<String
     if st.in_data {
         if line == "." {
             st.in_data = false;
+            st.session.on_sent(&ClientLine::Message);
             notes.push(
                 lang.pick(
                     "a line with only \".\": end of the message (<CRLF>.<CRLF>)",
                     "只有 \".\" 的一行：邮件内容结束（<CRLF>.<CRLF>）",
+                )
+                .to_owned(),
+            );
+        } else if line.starts_with("..") {
+            notes.push(
+                lang.pick(
+                    "dot-stuffing: a line starting with \".\" is sent with one more; the server removes it (RFC 5321 §4.5.2)",
+                    "点填充：以 \".\" 开头的行要多加一个点发送，服务器会去掉它（RFC 5321 §4.5.2）",
                 )
                 .to_owned(),
             );
@@ -289,6 +295,7 @@ fn client_line(line: &str, st: &mut State, opts: Options) -> (String, Vec<String
         return (line.to_owned(), notes);
     }
     if let Some(kind) = st.prompt.take() {
+        st.session.on_sent(&ClientLine::AuthResponse);
         let secret = kind == PromptKind::Password || kind == PromptKind::Empty;
         return match auth::decode(line) {
             Ok(bytes) => {
@@ -334,6 +341,7 @@ fn client_line(line: &str, st: &mut State, opts: Options) -> (String, Vec<String
     }
     match SmtpCommand::parse(line) {
         Ok(cmd) => {
+            st.session.on_sent(&ClientLine::Command(cmd.clone()));
             let label = cmd.kind().label();
             if let Some(h) = codes::command_help("smtp", label) {
                 notes.push(format!("{label}: {}", h.what.get(lang)));
