@@ -2,5 +2,6 @@
 
 pub mod explain;
 pub mod proto;
+pub mod server;
 #[cfg(feature = "gui")]
 pub mod ui;

@@ -46,6 +46,17 @@ impl LineBuffer {
         &self.buf[self.start..]
     }
 
+    /// Takes every byte not yet handed out as a line (when the stream stops being lines,
+    /// as after DATA or before a TLS handshake).
+    pub fn take_pending(&mut self) -> Vec<u8> {
+        let out = self.buf[self.start..].to_vec();
+        self.buf.clear();
+        self.start = 0;
+        self.scanned = 0;
+        self.skipping = false;
+        out
+    }
+
     pub fn next_line(&mut self) -> Option<LineItem> {
         loop {
             let found = self.buf[self.scanned..].iter().position(|&b| b == b'\n');

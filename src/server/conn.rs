@@ -1,0 +1,307 @@
+//! One connection of the practice server: the socket (plain or TLS), the idle timeout, the
+//! session log, and a protocol session that decides what to say.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use super::pop3::Pop3ServerSession;
+use super::smtp::SmtpServerSession;
+use super::{Output, Service, Shared};
+
+/// The two protocol sessions, behind one face.
+trait Protocol {
+    fn greeting(&mut self) -> Vec<Output>;
+    fn ingest(&mut self, bytes: &[u8]) -> Vec<Output>;
+    fn timeout(&self) -> Vec<u8>;
+    fn shutdown(&self) -> Vec<u8>;
+    fn tls_established(&mut self);
+}
+
+impl Protocol for SmtpServerSession {
+    fn greeting(&mut self) -> Vec<Output> {
+        SmtpServerSession::greeting(self)
+    }
+    fn ingest(&mut self, bytes: &[u8]) -> Vec<Output> {
+        SmtpServerSession::ingest(self, bytes)
+    }
+    fn timeout(&self) -> Vec<u8> {
+        SmtpServerSession::timeout(self)
+    }
+    fn shutdown(&self) -> Vec<u8> {
+        SmtpServerSession::shutdown(self)
+    }
+    fn tls_established(&mut self) {
+        SmtpServerSession::tls_established(self)
+    }
+}
+
+impl Protocol for Pop3ServerSession {
+    fn greeting(&mut self) -> Vec<Output> {
+        Pop3ServerSession::greeting(self)
+    }
+    fn ingest(&mut self, bytes: &[u8]) -> Vec<Output> {
+        Pop3ServerSession::ingest(self, bytes)
+    }
+    fn timeout(&self) -> Vec<u8> {
+        Pop3ServerSession::timeout(self)
+    }
+    fn shutdown(&self) -> Vec<u8> {
+        Pop3ServerSession::shutdown(self)
+    }
+    fn tls_established(&mut self) {
+        Pop3ServerSession::tls_established(self)
+    }
+}
+
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<native_tls::TlsStream<TcpStream>>),
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
+struct Conn {
+    id: u64,
+    label: String,
+    shared: Arc<Shared>,
+    delay: Option<Duration>,
+}
+
+impl Conn {
+    fn log(&self, line: &str) {
+        (self.shared.logger)(&format!("[{} {}] {line}", self.id, self.label));
+    }
+
+    fn log_reply(&self, bytes: &[u8]) {
+        for line in String::from_utf8_lossy(bytes).lines() {
+            self.log(&format!("S: {line}"));
+        }
+    }
+}
+
+/// Serves one accepted connection to its end.
+pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shared>) {
+    let peer = tcp
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| "?".into());
+    let conn = Conn {
+        id,
+        label: format!("{} {peer}", service.name()),
+        shared: Arc::clone(&shared),
+        delay: shared.ctx.faults.delay_ms().map(Duration::from_millis),
+    };
+    let ctx = Arc::clone(&shared.ctx);
+    let _ = tcp.set_read_timeout(Some(ctx.limits.idle_timeout));
+    let _ = tcp.set_write_timeout(Some(Duration::from_secs(30)));
+    let _ = tcp.set_nodelay(true);
+
+    let over_limit = shared.active.fetch_add(1, Ordering::SeqCst) >= ctx.limits.max_connections;
+    let registered = tcp.try_clone().ok();
+    if let Some(clone) = registered {
+        shared
+            .live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((id, clone));
+    }
+    conn.log("connected");
+
+    let implicit_tls = matches!(service, Service::Smtps | Service::Pop3s);
+    let smtp = matches!(service, Service::Smtp | Service::Smtps);
+    if over_limit {
+        let msg: &[u8] = if smtp {
+            b"421 4.7.0 Error: too many connections, try again later\r\n"
+        } else {
+            b"-ERR [SYS/TEMP] Too many connections, try again later\r\n"
+        };
+        let mut s = Stream::Plain(tcp);
+        if implicit_tls {
+            s = match upgrade(s, &shared) {
+                Ok(s) => s,
+                Err(e) => {
+                    conn.log(&format!("TLS handshake failed: {e}"));
+                    return finish(&conn);
+                }
+            };
+        }
+        let _ = s.write_all(msg);
+        conn.log_reply(msg);
+        return finish(&conn);
+    }
+
+    let mut stream = Stream::Plain(tcp);
+    if implicit_tls {
+        stream = match upgrade(stream, &shared) {
+            Ok(s) => {
+                conn.log("TLS established (implicit TLS)");
+                s
+            }
+            Err(e) => {
+                conn.log(&format!("TLS handshake failed: {e}"));
+                return finish(&conn);
+            }
+        };
+    }
+    let mut proto: Box<dyn Protocol> = if smtp {
+        Box::new(SmtpServerSession::new(Arc::clone(&ctx), peer, implicit_tls))
+    } else {
+        Box::new(super::pop3::Pop3ServerSession::new(
+            Arc::clone(&ctx),
+            implicit_tls,
+        ))
+    };
+    let greeting = proto.greeting();
+    if let Some(s) = apply(&conn, stream, proto.as_mut(), greeting) {
+        stream = s;
+    } else {
+        return finish(&conn);
+    }
+
+    let mut buf = vec![0u8; 16 * 1024];
+    let last = loop {
+        let result = stream.read(&mut buf);
+        match result {
+            Ok(n) if n > 0 => {
+                let outputs = proto.ingest(&buf[..n]);
+                match apply(&conn, stream, proto.as_mut(), outputs) {
+                    Some(s) => stream = s,
+                    None => break None,
+                }
+                continue;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            _ => {}
+        }
+        if shared.stopping.load(Ordering::SeqCst) {
+            let bye = proto.shutdown();
+            let _ = stream.write_all(&bye);
+            conn.log_reply(&bye);
+        } else {
+            match result {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    let bye = proto.timeout();
+                    let _ = stream.write_all(&bye);
+                    conn.log_reply(&bye);
+                    conn.log("idle timeout");
+                }
+                Err(e) => conn.log(&format!("connection error: {e}")),
+                Ok(_) => conn.log("closed by the client"),
+            }
+        }
+        break Some(stream);
+    };
+    if let Some(Stream::Tls(mut s)) = last {
+        let _ = s.shutdown();
+    }
+    finish(&conn);
+}
+
+fn finish(conn: &Conn) {
+    conn.log("disconnected");
+    let shared = &conn.shared;
+    shared
+        .live
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .retain(|(id, _)| *id != conn.id);
+    shared.active.fetch_sub(1, Ordering::SeqCst);
+}
+
+fn upgrade(stream: Stream, shared: &Shared) -> Result<Stream, String> {
+    let Stream::Plain(tcp) = stream else {
+        return Err("TLS is already active".into());
+    };
+    let acceptor = shared.tls.as_ref().ok_or("no TLS certificate")?;
+    acceptor
+        .accept(tcp)
+        .map(|s| Stream::Tls(Box::new(s)))
+        .map_err(|e| e.to_string())
+}
+
+/// Carries out a session's outputs; `None` when the connection is over.
+fn apply(
+    conn: &Conn,
+    mut stream: Stream,
+    proto: &mut dyn Protocol,
+    outputs: Vec<Output>,
+) -> Option<Stream> {
+    for out in outputs {
+        match out {
+            Output::Reply(bytes) | Output::QuietReply(bytes) if bytes.is_empty() => {}
+            Output::Reply(bytes) => {
+                if let Some(d) = conn.delay {
+                    std::thread::sleep(d);
+                }
+                conn.log_reply(&bytes);
+                if let Err(e) = stream.write_all(&bytes) {
+                    conn.log(&format!("write failed: {e}"));
+                    return None;
+                }
+            }
+            Output::QuietReply(bytes) => {
+                if let Some(d) = conn.delay {
+                    std::thread::sleep(d);
+                }
+                if let Err(e) = stream.write_all(&bytes) {
+                    conn.log(&format!("write failed: {e}"));
+                    return None;
+                }
+            }
+            Output::Log(line) => conn.log(&line),
+            Output::StartTls => {
+                let _ = stream.flush();
+                match upgrade(stream, &conn.shared) {
+                    Ok(s) => {
+                        conn.log("TLS established (STARTTLS)");
+                        stream = s;
+                        proto.tls_established();
+                    }
+                    Err(e) => {
+                        conn.log(&format!("TLS handshake failed: {e}"));
+                        return None;
+                    }
+                }
+            }
+            Output::Close => {
+                let _ = stream.flush();
+                if let Stream::Tls(mut s) = stream {
+                    let _ = s.shutdown();
+                }
+                return None;
+            }
+        }
+    }
+    let _ = stream.flush();
+    Some(stream)
+}

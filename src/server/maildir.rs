@@ -1,0 +1,244 @@
+//! One Maildir per account under a data directory (the layout of maildir(5): tmp/, new/, cur/),
+//! with durable delivery and POP3 maildrop locks.
+
+use std::collections::HashSet;
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A short unique id for a queued message, as the `250 … queued as <id>` reply shows it.
+pub fn new_queue_id() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{:X}{:05X}", now.as_secs(), n & 0xfffff)
+}
+
+/// A message as POP3 sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    /// The file name up to any `:2,` flags: unique and stable, so it serves as the UIDL.
+    pub uid: String,
+    pub path: PathBuf,
+    pub size: u64,
+}
+
+/// The store: `<root>/<address>/{tmp,new,cur}`.
+#[derive(Debug, Clone)]
+pub struct Maildir {
+    root: PathBuf,
+}
+
+/// A directory name for an address, safe on every file system.
+fn dir_name(address: &str) -> String {
+    address
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "@.-_+".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Makes the rename of a new file durable (a no-op where directories cannot be opened).
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+impl Maildir {
+    pub fn open(root: &Path) -> io::Result<Self> {
+        fs::create_dir_all(root)?;
+        Ok(Self {
+            root: root.to_path_buf(),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The Maildir of one account, created on first use.
+    pub fn mailbox(&self, address: &str) -> io::Result<PathBuf> {
+        let dir = self.root.join(dir_name(address));
+        for sub in ["tmp", "new", "cur"] {
+            fs::create_dir_all(dir.join(sub))?;
+        }
+        Ok(dir)
+    }
+
+    /// Stores one copy per recipient. Each copy is written to tmp/, fsynced, renamed into
+    /// new/, and the directory fsynced, so a message is on disk before this returns; a failure
+    /// leaves nothing in new/.
+    pub fn deliver(&self, queue_id: &str, recipients: &[String], message: &[u8]) -> io::Result<()> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let mut written = Vec::new();
+        for (i, rcpt) in recipients.iter().enumerate() {
+            let dir = self.mailbox(rcpt)?;
+            let name = format!(
+                "{}.M{}P{}Q{}R{}_{queue_id}.mailtutor",
+                now.as_secs(),
+                now.subsec_micros(),
+                std::process::id(),
+                n,
+                i
+            );
+            let tmp = dir.join("tmp").join(&name);
+            let result = (|| {
+                let mut f = File::create(&tmp)?;
+                f.write_all(message)?;
+                f.sync_all()?;
+                drop(f);
+                let dest = dir.join("new").join(&name);
+                fs::rename(&tmp, &dest)?;
+                sync_dir(&dir.join("new"))?;
+                Ok::<PathBuf, io::Error>(dest)
+            })();
+            match result {
+                Ok(dest) => written.push(dest),
+                Err(e) => {
+                    let _ = fs::remove_file(&tmp);
+                    for p in written {
+                        let _ = fs::remove_file(p);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Messages in new/ and cur/, oldest first.
+    pub fn list(&self, address: &str) -> io::Result<Vec<StoredMessage>> {
+        let dir = self.mailbox(address)?;
+        let mut out = Vec::new();
+        for sub in ["cur", "new"] {
+            for entry in fs::read_dir(dir.join(sub))? {
+                let entry = entry?;
+                let meta = entry.metadata()?;
+                if !meta.is_file() {
+                    continue;
+                }
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') {
+                    continue;
+                }
+                let uid = name.split(':').next().unwrap_or(&name).to_owned();
+                out.push(StoredMessage {
+                    uid,
+                    path: entry.path(),
+                    size: meta.len(),
+                });
+            }
+        }
+        out.sort_by(|a, b| a.uid.cmp(&b.uid));
+        Ok(out)
+    }
+
+    pub fn read(&self, msg: &StoredMessage) -> io::Result<Vec<u8>> {
+        fs::read(&msg.path)
+    }
+
+    pub fn delete(&self, msg: &StoredMessage) -> io::Result<()> {
+        match fs::remove_file(&msg.path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    }
+}
+
+/// Maildrops held by POP3 sessions: RFC 1939 §8 lets one session at a time have a maildrop.
+#[derive(Debug, Default)]
+pub struct Locks {
+    held: Mutex<HashSet<String>>,
+}
+
+/// Releases its maildrop when dropped.
+#[derive(Debug)]
+pub struct LockGuard {
+    locks: Arc<Locks>,
+    key: String,
+}
+
+impl Locks {
+    pub fn try_lock(self: &Arc<Self>, address: &str) -> Option<LockGuard> {
+        let key = address.to_ascii_lowercase();
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        held.insert(key.clone()).then(|| LockGuard {
+            locks: Arc::clone(self),
+            key,
+        })
+    }
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        let mut held = self.locks.held.lock().unwrap_or_else(|p| p.into_inner());
+        held.remove(&self.key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("mt-md-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        d
+    }
+
+    #[test]
+    fn deliver_list_read_delete() {
+        let root = temp("dl");
+        let md = Maildir::open(&root).unwrap_or_else(|e| panic!("{e}"));
+        let rcpts = vec!["a@x.test".to_string(), "B@x.test".to_string()];
+        let id = md.deliver(&new_queue_id(), &rcpts, b"Subject: hi\r\n\r\nbody\r\n");
+        assert!(id.is_ok());
+        let a = md.list("a@x.test").unwrap_or_default();
+        let b = md.list("b@x.test").unwrap_or_default();
+        assert_eq!((a.len(), b.len()), (1, 1));
+        assert_eq!(a[0].size, 21);
+        assert_eq!(
+            md.read(&a[0]).ok(),
+            Some(b"Subject: hi\r\n\r\nbody\r\n".to_vec())
+        );
+        assert!(fs::read_dir(root.join("a@x.test/tmp")).is_ok_and(|d| d.count() == 0));
+        assert!(md.delete(&a[0]).is_ok());
+        assert!(md.list("a@x.test").is_ok_and(|l| l.is_empty()));
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn one_lock_per_maildrop() {
+        let locks = Arc::new(Locks::default());
+        let g = locks.try_lock("a@x.test");
+        assert!(g.is_some());
+        assert!(locks.try_lock("A@x.test").is_none());
+        drop(g);
+        assert!(locks.try_lock("a@x.test").is_some());
+    }
+
+    #[test]
+    fn odd_addresses_make_safe_names() {
+        assert_eq!(dir_name("../evil/x@y"), ".._evil_x@y");
+    }
+}

@@ -1,0 +1,321 @@
+//! The built-in practice server: SMTP and POP3 over one Maildir store, with STARTTLS and
+//! implicit TLS, AUTH, limits and staged faults. One thread per connection, blocked in
+//! `read` while the client is idle, so idle connections cost no CPU.
+
+pub mod accounts;
+mod conn;
+pub mod faults;
+pub mod maildir;
+pub mod pop3;
+pub mod smtp;
+pub mod tls;
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub use accounts::{Account, Accounts};
+pub use faults::{Fault, FaultKind, Faults};
+use maildir::{Locks, Maildir};
+use tls::TlsIdentity;
+
+/// What a protocol session asks its connection to do, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Bytes to send; each line is logged.
+    Reply(Vec<u8>),
+    /// Bytes to send without logging each line (a message body; a summary is logged instead).
+    QuietReply(Vec<u8>),
+    /// A note for the session log.
+    Log(String),
+    /// Run the TLS handshake now (after the reply that said so).
+    StartTls,
+    /// Close the connection.
+    Close,
+}
+
+/// Server-wide limits.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_connections: usize,
+    pub idle_timeout: Duration,
+    pub max_message_size: usize,
+    pub max_recipients: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_connections: 100,
+            idle_timeout: Duration::from_secs(300),
+            max_message_size: 10 * 1024 * 1024,
+            max_recipients: 50,
+        }
+    }
+}
+
+/// What the server insists on.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// MAIL FROM needs a successful AUTH first (530 5.7.0 otherwise).
+    pub require_auth: bool,
+    /// AUTH, MAIL and POP3 logins need TLS first.
+    pub require_tls: bool,
+}
+
+/// A line of the session log.
+pub type Logger = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Everything a session needs, shared by all of them.
+pub struct Context {
+    pub hostname: String,
+    pub accounts: Accounts,
+    pub store: Maildir,
+    pub locks: Arc<Locks>,
+    pub limits: Limits,
+    pub policy: Policy,
+    pub faults: Faults,
+    pub tls_available: bool,
+}
+
+/// How to start the server.
+#[derive(Clone)]
+pub struct ServerConfig {
+    pub hostname: String,
+    pub smtp: Option<SocketAddr>,
+    pub smtps: Option<SocketAddr>,
+    pub pop3: Option<SocketAddr>,
+    pub pop3s: Option<SocketAddr>,
+    pub data_dir: PathBuf,
+    pub accounts: Accounts,
+    pub limits: Limits,
+    pub policy: Policy,
+    pub faults: Vec<Fault>,
+    pub logger: Logger,
+}
+
+impl ServerConfig {
+    /// Every port on 127.0.0.1 chosen by the OS, the default accounts, logs dropped.
+    pub fn loopback(data_dir: PathBuf) -> Self {
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        Self {
+            hostname: "mailtutor.test".into(),
+            smtp: Some(any),
+            smtps: Some(any),
+            pop3: Some(any),
+            pop3s: Some(any),
+            data_dir,
+            accounts: Accounts::default(),
+            limits: Limits::default(),
+            policy: Policy::default(),
+            faults: Vec::new(),
+            logger: Arc::new(|_| {}),
+        }
+    }
+}
+
+/// The platform's data directory for the Maildirs (e.g. ~/.local/share/mailtutor/maildirs).
+pub fn default_data_dir() -> PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("mailtutor")
+        .join("maildirs")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: io::Error },
+    #[error("cannot use the data directory {path}: {source}")]
+    DataDir { path: String, source: io::Error },
+    #[error(transparent)]
+    Tls(#[from] tls::TlsSetupError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Service {
+    Smtp,
+    Smtps,
+    Pop3,
+    Pop3s,
+}
+
+impl Service {
+    fn name(self) -> &'static str {
+        match self {
+            Service::Smtp => "smtp",
+            Service::Smtps => "smtps",
+            Service::Pop3 => "pop3",
+            Service::Pop3s => "pop3s",
+        }
+    }
+}
+
+/// State shared by acceptors and connections.
+struct Shared {
+    ctx: Arc<Context>,
+    tls: Option<native_tls::TlsAcceptor>,
+    logger: Logger,
+    stopping: AtomicBool,
+    active: AtomicUsize,
+    next_id: AtomicU64,
+    /// Clones of live sockets, so shutdown can wake every session blocked in `read`.
+    live: Mutex<Vec<(u64, TcpStream)>>,
+}
+
+/// A started server. Dropping it shuts it down.
+pub struct RunningServer {
+    pub smtp: Option<SocketAddr>,
+    pub smtps: Option<SocketAddr>,
+    pub pop3: Option<SocketAddr>,
+    pub pop3s: Option<SocketAddr>,
+    /// SHA-256 of the self-signed certificate, for clients to pin.
+    pub fingerprint: String,
+    pub cert_pem: String,
+    pub cert_der: Vec<u8>,
+    pub data_dir: PathBuf,
+    shared: Arc<Shared>,
+    acceptors: Vec<JoinHandle<()>>,
+}
+
+impl RunningServer {
+    pub fn faults(&self) -> &Faults {
+        &self.shared.ctx.faults
+    }
+
+    pub fn accounts(&self) -> &Accounts {
+        &self.shared.ctx.accounts
+    }
+
+    pub fn store(&self) -> &Maildir {
+        &self.shared.ctx.store
+    }
+
+    /// Connections open right now.
+    pub fn active_connections(&self) -> usize {
+        self.shared.active.load(Ordering::SeqCst)
+    }
+
+    /// Stops accepting, tells every open session 421 (or -ERR), and waits for the acceptors.
+    pub fn shutdown(&mut self) {
+        if self.shared.stopping.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        for addr in [self.smtp, self.smtps, self.pop3, self.pop3s]
+            .into_iter()
+            .flatten()
+        {
+            let mut wake = addr;
+            if wake.ip().is_unspecified() {
+                wake.set_ip([127, 0, 0, 1].into());
+            }
+            let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
+        }
+        let live = self.shared.live.lock().unwrap_or_else(|p| p.into_inner());
+        for (_, s) in live.iter() {
+            let _ = s.shutdown(std::net::Shutdown::Read);
+        }
+        drop(live);
+        for h in self.acceptors.drain(..) {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Binds every configured port and starts serving.
+pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
+    let store = Maildir::open(&config.data_dir).map_err(|source| StartError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
+    let identity = TlsIdentity::generate(&config.hostname)?;
+    let faults = Faults::default();
+    for f in config.faults {
+        faults.stage(f);
+    }
+    let ctx = Arc::new(Context {
+        hostname: config.hostname,
+        accounts: config.accounts,
+        store,
+        locks: Arc::new(Locks::default()),
+        limits: config.limits,
+        policy: config.policy,
+        faults,
+        tls_available: true,
+    });
+    let shared = Arc::new(Shared {
+        ctx,
+        tls: Some(identity.acceptor),
+        logger: config.logger,
+        stopping: AtomicBool::new(false),
+        active: AtomicUsize::new(0),
+        next_id: AtomicU64::new(1),
+        live: Mutex::new(Vec::new()),
+    });
+    let mut server = RunningServer {
+        smtp: None,
+        smtps: None,
+        pop3: None,
+        pop3s: None,
+        fingerprint: identity.fingerprint,
+        cert_pem: identity.cert_pem,
+        cert_der: identity.cert_der,
+        data_dir: config.data_dir,
+        shared: Arc::clone(&shared),
+        acceptors: Vec::new(),
+    };
+    for (service, addr) in [
+        (Service::Smtp, config.smtp),
+        (Service::Smtps, config.smtps),
+        (Service::Pop3, config.pop3),
+        (Service::Pop3s, config.pop3s),
+    ] {
+        let Some(addr) = addr else { continue };
+        let listener =
+            TcpListener::bind(addr).map_err(|source| StartError::Bind { addr, source })?;
+        let bound = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind { addr, source })?;
+        match service {
+            Service::Smtp => server.smtp = Some(bound),
+            Service::Smtps => server.smtps = Some(bound),
+            Service::Pop3 => server.pop3 = Some(bound),
+            Service::Pop3s => server.pop3s = Some(bound),
+        }
+        let shared = Arc::clone(&shared);
+        let handle = std::thread::Builder::new()
+            .name(format!("mailtutor-{}-accept", service.name()))
+            .spawn(move || accept_loop(listener, service, shared))
+            .map_err(|source| StartError::Bind { addr, source })?;
+        server.acceptors.push(handle);
+    }
+    Ok(server)
+}
+
+fn accept_loop(listener: TcpListener, service: Service, shared: Arc<Shared>) {
+    for stream in listener.incoming() {
+        if shared.stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(stream) = stream else { continue };
+        let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
+        let shared = Arc::clone(&shared);
+        let spawned = std::thread::Builder::new()
+            .name(format!("mailtutor-{}-{id}", service.name()))
+            .stack_size(256 * 1024)
+            .spawn(move || conn::handle(stream, service, id, shared));
+        if let Err(e) = spawned {
+            eprintln!("mailtutor: cannot start a session thread: {e}");
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! The practice server's POP3 side as a value fed with bytes (RFC 1939, RFC 2449, RFC 2595,
+//! RFC 3206). Commands are parsed by proto's POP3 parser; no sockets here.
+
+use std::sync::Arc;
+
+use super::maildir::{LockGuard, StoredMessage};
+use super::{Context, Output};
+use crate::proto::auth::MASK;
+use crate::proto::line::{LineBuffer, LineItem};
+use crate::proto::message::data_payload;
+use crate::proto::pop3::Pop3Command;
+
+/// Lenient: RFC 2449 §4 says 255 octets, but passwords can be long.
+const MAX_POP3_LINE: usize = 1000;
+
+enum State {
+    Authorization {
+        user: Option<String>,
+    },
+    Transaction {
+        user: String,
+        _lock: LockGuard,
+        messages: Vec<StoredMessage>,
+        deleted: Vec<bool>,
+    },
+    Closed,
+}
+
+pub struct Pop3ServerSession {
+    ctx: Arc<Context>,
+    lines: LineBuffer,
+    state: State,
+    tls: bool,
+}
+
+fn ok(out: &mut Vec<Output>, text: impl AsRef<str>) {
+    out.push(Output::Reply(
+        format!("+OK {}\r\n", text.as_ref()).into_bytes(),
+    ));
+}
+
+fn err(out: &mut Vec<Output>, text: impl AsRef<str>) {
+    out.push(Output::Reply(
+        format!("-ERR {}\r\n", text.as_ref()).into_bytes(),
+    ));
+}
+
+impl Pop3ServerSession {
+    pub fn new(ctx: Arc<Context>, tls: bool) -> Self {
+        Self {
+            ctx,
+            lines: LineBuffer::new(MAX_POP3_LINE),
+            state: State::Authorization { user: None },
+            tls,
+        }
+    }
+
+    pub fn greeting(&mut self) -> Vec<Output> {
+        let mut out = Vec::new();
+        ok(
+            &mut out,
+            format!("{} POP3 mailtutor practice server ready", self.ctx.hostname),
+        );
+        out
+    }
+
+    pub fn timeout(&self) -> Vec<u8> {
+        b"-ERR [SYS/TEMP] Disconnected for inactivity\r\n".to_vec()
+    }
+
+    pub fn shutdown(&self) -> Vec<u8> {
+        b"-ERR [SYS/TEMP] Server shutting down\r\n".to_vec()
+    }
+
+    pub fn tls_established(&mut self) {
+        self.tls = true;
+    }
+
+    pub fn ingest(&mut self, bytes: &[u8]) -> Vec<Output> {
+        let mut out = Vec::new();
+        self.lines.push(bytes);
+        while !matches!(self.state, State::Closed) {
+            let Some(item) = self.lines.next_line() else {
+                break;
+            };
+            match item {
+                LineItem::Line(line) => self.line(&line, &mut out),
+                LineItem::TooLong(_) => {
+                    out.push(Output::Log("C: [line too long, discarded]".into()));
+                    err(&mut out, "Line too long");
+                }
+            }
+            if matches!(out.last(), Some(Output::StartTls)) {
+                let dropped = self.lines.take_pending();
+                if !dropped.is_empty() {
+                    out.insert(
+                        out.len() - 1,
+                        Output::Log(format!(
+                            "dropped {} bytes sent before the TLS handshake",
+                            dropped.len()
+                        )),
+                    );
+                }
+                break;
+            }
+        }
+        out
+    }
+
+    fn line(&mut self, line: &[u8], out: &mut Vec<Output>) {
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim_end_matches(['\r', '\n']);
+        let verb = text
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        let shown = if verb == "PASS" {
+            format!("PASS {MASK}")
+        } else {
+            text.to_owned()
+        };
+        out.push(Output::Log(format!("C: {shown}")));
+        if self.ctx.faults.drop_after(&verb) {
+            out.push(Output::Log(format!(
+                "dropping the connection after {verb} (staged fault)"
+            )));
+            out.push(Output::Close);
+            self.state = State::Closed;
+            return;
+        }
+        if verb == "APOP" {
+            return err(out, "APOP is not offered here; use USER and PASS");
+        }
+        let cmd = match Pop3Command::parse(text) {
+            Ok(c) => c,
+            Err(e) => return err(out, e.to_string()),
+        };
+        match cmd {
+            Pop3Command::Capa => self.capa(out),
+            Pop3Command::Noop => ok(out, ""),
+            Pop3Command::Quit => self.quit(out),
+            _ => match &self.state {
+                State::Authorization { .. } => self.authorization(cmd, out),
+                State::Transaction { .. } => self.transaction(cmd, out),
+                State::Closed => {}
+            },
+        }
+    }
+
+    fn capa(&self, out: &mut Vec<Output>) {
+        let mut s = String::from(
+            "+OK Capability list follows\r\nUSER\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nEXPIRE NEVER\r\n",
+        );
+        if self.ctx.tls_available && !self.tls {
+            s.push_str("STLS\r\n");
+        }
+        s.push_str("IMPLEMENTATION mailtutor practice server\r\n.\r\n");
+        out.push(Output::Reply(s.into_bytes()));
+    }
+
+    fn authorization(&mut self, cmd: Pop3Command, out: &mut Vec<Output>) {
+        let State::Authorization { user } = &mut self.state else {
+            return;
+        };
+        match cmd {
+            Pop3Command::Stls => {
+                if !self.ctx.tls_available {
+                    err(out, "STLS is not available here");
+                } else if self.tls {
+                    err(out, "TLS is already active");
+                } else {
+                    ok(out, "Begin TLS negotiation");
+                    out.push(Output::StartTls);
+                }
+            }
+            Pop3Command::User(name) => {
+                if self.ctx.policy.require_tls && !self.tls {
+                    return err(
+                        out,
+                        "[AUTH] Plain-text login is disabled without TLS: send STLS first",
+                    );
+                }
+                *user = Some(name);
+                ok(out, "Send PASS");
+            }
+            Pop3Command::Pass(password) => {
+                let Some(name) = user.take() else {
+                    return err(out, "Send USER first");
+                };
+                let Some(account) = self.ctx.accounts.check(&name, &password) else {
+                    return err(out, "[AUTH] Authentication failed");
+                };
+                let address = account.address.clone();
+                let Some(lock) = self.ctx.locks.try_lock(&address) else {
+                    return err(out, "[IN-USE] Mailbox is locked by another POP3 session");
+                };
+                match self.ctx.store.list(&address) {
+                    Ok(messages) => {
+                        let total: u64 = messages.iter().map(|m| m.size).sum();
+                        ok(
+                            out,
+                            format!("Logged in, {} messages ({total} octets)", messages.len()),
+                        );
+                        self.state = State::Transaction {
+                            user: address,
+                            _lock: lock,
+                            deleted: vec![false; messages.len()],
+                            messages,
+                        };
+                    }
+                    Err(e) => err(out, format!("[SYS/TEMP] Cannot open the maildrop: {e}")),
+                }
+            }
+            _ => err(
+                out,
+                "Not logged in: this command works only in the TRANSACTION state",
+            ),
+        }
+    }
+
+    fn transaction(&mut self, cmd: Pop3Command, out: &mut Vec<Output>) {
+        let State::Transaction {
+            messages, deleted, ..
+        } = &mut self.state
+        else {
+            return;
+        };
+        // Message numbers are 1-based and deleted ones may not be named (RFC 1939 §5).
+        let find = |n: u32, out: &mut Vec<Output>| -> Option<usize> {
+            let i = (n as usize).checked_sub(1)?;
+            if i >= messages.len() {
+                err(out, format!("There is no message {n}"));
+                return None;
+            }
+            if deleted[i] {
+                err(out, format!("Message {n} is already deleted"));
+                return None;
+            }
+            Some(i)
+        };
+        match cmd {
+            Pop3Command::Stat => {
+                let (count, size) = messages
+                    .iter()
+                    .zip(deleted.iter())
+                    .filter(|(_, d)| !**d)
+                    .fold((0, 0), |(c, s), (m, _)| (c + 1, s + m.size));
+                ok(out, format!("{count} {size}"));
+            }
+            Pop3Command::List(Some(n)) => {
+                if let Some(i) = find(n, out) {
+                    ok(out, format!("{n} {}", messages[i].size));
+                }
+            }
+            Pop3Command::Uidl(Some(n)) => {
+                if let Some(i) = find(n, out) {
+                    ok(out, format!("{n} {}", messages[i].uid));
+                }
+            }
+            Pop3Command::List(None) | Pop3Command::Uidl(None) => {
+                let uidl = matches!(cmd, Pop3Command::Uidl(_));
+                let mut s = String::from("+OK\r\n");
+                for (i, m) in messages.iter().enumerate() {
+                    if !deleted[i] {
+                        if uidl {
+                            s.push_str(&format!("{} {}\r\n", i + 1, m.uid));
+                        } else {
+                            s.push_str(&format!("{} {}\r\n", i + 1, m.size));
+                        }
+                    }
+                }
+                s.push_str(".\r\n");
+                out.push(Output::Reply(s.into_bytes()));
+            }
+            Pop3Command::Retr(n) | Pop3Command::Top { msg: n, .. } => {
+                let Some(i) = find(n, out) else {
+                    return;
+                };
+                let bytes = match self.ctx.store.read(&messages[i]) {
+                    Ok(b) => b,
+                    Err(e) => return err(out, format!("[SYS/TEMP] Cannot read message {n}: {e}")),
+                };
+                let (head, body) = match cmd {
+                    Pop3Command::Top { lines, .. } => (
+                        format!("+OK Top of message {n} follows"),
+                        top(&bytes, lines),
+                    ),
+                    _ => (format!("+OK {} octets", bytes.len()), bytes),
+                };
+                let mut reply = format!("{head}\r\n").into_bytes();
+                reply.extend_from_slice(&data_payload(&body));
+                out.push(Output::Log(format!(
+                    "S: {head} [+ {} octets and \".\"]",
+                    body.len()
+                )));
+                out.push(Output::QuietReply(reply));
+            }
+            Pop3Command::Dele(n) => {
+                if let Some(i) = find(n, out) {
+                    deleted[i] = true;
+                    ok(
+                        out,
+                        format!("Message {n} marked for deletion (removed at QUIT)"),
+                    );
+                }
+            }
+            Pop3Command::Rset => {
+                deleted.iter_mut().for_each(|d| *d = false);
+                ok(
+                    out,
+                    format!("{} messages, no deletion marks", messages.len()),
+                );
+            }
+            _ => err(
+                out,
+                "Already logged in: this command works only in the AUTHORIZATION state",
+            ),
+        }
+    }
+
+    /// QUIT: in TRANSACTION this is the UPDATE state, where marked messages go (RFC 1939 §6).
+    fn quit(&mut self, out: &mut Vec<Output>) {
+        match std::mem::replace(&mut self.state, State::Closed) {
+            State::Transaction {
+                user,
+                messages,
+                deleted,
+                ..
+            } => {
+                let mut removed = 0;
+                let mut failed = 0;
+                for (m, d) in messages.iter().zip(deleted) {
+                    if d {
+                        match self.ctx.store.delete(m) {
+                            Ok(()) => removed += 1,
+                            Err(_) => failed += 1,
+                        }
+                    }
+                }
+                if failed > 0 {
+                    err(
+                        out,
+                        format!("[SYS/TEMP] {failed} messages of {user} could not be removed"),
+                    );
+                } else {
+                    ok(out, format!("Logging out, {removed} messages deleted"));
+                }
+            }
+            _ => ok(out, "Logging out"),
+        }
+        out.push(Output::Close);
+    }
+}
+
+/// The headers, the blank line and the first `lines` body lines (RFC 1939 §7, TOP).
+fn top(message: &[u8], lines: u32) -> Vec<u8> {
+    let split = message
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 4)
+        .unwrap_or(message.len());
+    let (head, body) = message.split_at(split);
+    let mut out = head.to_vec();
+    for (i, line) in body.split_inclusive(|&b| b == b'\n').enumerate() {
+        if i as u32 >= lines {
+            break;
+        }
+        out.extend_from_slice(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top;
+
+    #[test]
+    fn top_keeps_headers_and_n_lines() {
+        let m = b"A: 1\r\nB: 2\r\n\r\nl1\r\nl2\r\nl3\r\n";
+        assert_eq!(top(m, 0), b"A: 1\r\nB: 2\r\n\r\n".to_vec());
+        assert_eq!(top(m, 2), b"A: 1\r\nB: 2\r\n\r\nl1\r\nl2\r\n".to_vec());
+        assert_eq!(top(m, 9), m.to_vec());
+    }
+}
