@@ -75,7 +75,7 @@ pub enum Pop3CommandError {
     LineBreak { what: &'static str },
     #[error("{what} is empty")]
     Empty { what: &'static str },
-    #[error("{what} must be a message number from 1 up, not {value:?}")]
+    #[error("{what} must be a whole number, 1 or more, not {value:?}")]
     BadNumber { what: &'static str, value: String },
     #[error("the command line would be {len} octets; RFC 2449 §4 allows 255 with CRLF")]
     TooLong { len: usize },

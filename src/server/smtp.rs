@@ -363,7 +363,7 @@ impl SmtpServerSession {
         }
         match Request::parse(&mut wire.iter()) {
             Ok(req) => self.request(req, out),
-            Err(e) => reply(out, error_reply(&e)),
+            Err(e) => reply(out, error_reply(&verb, &e)),
         }
     }
 
@@ -654,8 +654,14 @@ impl SmtpServerSession {
 }
 
 /// The reply to a line smtp-proto could not parse.
-fn error_reply(e: &ProtoError) -> String {
+fn error_reply(verb: &str, e: &ProtoError) -> String {
     match e {
+        ProtoError::SyntaxError { .. } if verb == "MAIL" => {
+            "553 5.1.7 Error: bad sender address syntax: write MAIL FROM:<you@example.com>".into()
+        }
+        ProtoError::SyntaxError { .. } if verb == "RCPT" => {
+            "553 5.1.3 Error: bad recipient address syntax: write RCPT TO:<them@example.com>".into()
+        }
         ProtoError::UnknownCommand => "500 5.5.2 Error: command not recognized".into(),
         ProtoError::InvalidSenderAddress => "553 5.1.7 Error: bad sender address syntax".into(),
         ProtoError::InvalidRecipientAddress => {

@@ -1,0 +1,255 @@
+//! The practice server driven by real clients nobody here wrote: swaks, and Python's smtplib
+//! and poplib. `.ci/run` installs them; elsewhere a missing tool skips the test with a note.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{TempDir, TestServer, without_received};
+
+fn have(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(std::env::var_os("CI").is_none(), "{tool} is missing in CI");
+        eprintln!("skipping: {tool} is not installed");
+    }
+    found
+}
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/pyclient.py")
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+struct Rig {
+    t: TestServer,
+    work: TempDir,
+    cafile: PathBuf,
+}
+
+impl Rig {
+    fn new() -> Self {
+        let t = TestServer::start();
+        let work = TempDir::new("clients");
+        let _ = std::fs::create_dir_all(&work.0);
+        let cafile = work.0.join("server.pem");
+        std::fs::write(&cafile, &t.server.cert_pem).unwrap_or_else(|e| panic!("{e}"));
+        Self { t, work, cafile }
+    }
+
+    fn py_send(
+        &self,
+        port: u16,
+        security: &str,
+        auth: &str,
+        to: &[&str],
+        subject: &str,
+        body: &str,
+    ) -> Vec<u8> {
+        let body_file = self.work.0.join("body.txt");
+        let expected = self.work.0.join("expected.eml");
+        std::fs::write(&body_file, body).unwrap_or_else(|e| panic!("{e}"));
+        let mut cmd = Command::new("python3");
+        cmd.arg(script()).args([
+            "send",
+            "--port",
+            &port.to_string(),
+            "--security",
+            security,
+            "--auth",
+            auth,
+        ]);
+        cmd.arg("--cafile").arg(&self.cafile);
+        cmd.args([
+            "--user",
+            "student@mailtutor.test",
+            "--password",
+            "secret",
+            "--from",
+            "student@mailtutor.test",
+        ]);
+        for t in to {
+            cmd.args(["--to", t]);
+        }
+        cmd.args(["--subject", subject])
+            .arg("--body-file")
+            .arg(&body_file)
+            .arg("--expected")
+            .arg(&expected);
+        run(&mut cmd);
+        std::fs::read(&expected).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+#[test]
+fn python_smtplib_sends_and_poplib_reads_back() {
+    if !have("python3") {
+        return;
+    }
+    let r = Rig::new();
+    let body = "Hello from smtplib.\n.a line that starts with a dot\n..and one with two\n.\nend\n";
+    let first = r.py_send(
+        r.t.smtp().port(),
+        "starttls",
+        "LOGIN",
+        &["teacher@mailtutor.test", "student@mailtutor.test"],
+        "测试 practice 作业",
+        body,
+    );
+    assert!(
+        String::from_utf8_lossy(&first).contains("=?utf-8?"),
+        "subject should be RFC 2047 encoded"
+    );
+    let big_body = "0123456789abcdef".repeat(64) + "\n";
+    let big_body = big_body.repeat(5 * 1024 * 1024 / big_body.len() + 1);
+    let second = r.py_send(
+        r.t.smtps().port(),
+        "ssl",
+        "PLAIN",
+        &["teacher@mailtutor.test"],
+        "five megabytes",
+        &big_body,
+    );
+    assert!(second.len() > 5 * 1024 * 1024);
+
+    let teacher = r.t.stored("teacher@mailtutor.test");
+    let student = r.t.stored("student@mailtutor.test");
+    assert_eq!((teacher.len(), student.len()), (2, 1));
+    assert_eq!(without_received(&teacher[0]), first);
+    assert_eq!(without_received(&student[0]), first);
+    assert_eq!(without_received(&teacher[1]), second);
+    assert!(String::from_utf8_lossy(&teacher[0]).contains("with ESMTPSA id"));
+
+    for (security, port) in [("stls", r.t.pop3().port()), ("ssl", r.t.pop3s().port())] {
+        let out_dir = r.work.0.join(format!("fetched-{security}"));
+        let _ = std::fs::create_dir_all(&out_dir);
+        let mut cmd = Command::new("python3");
+        cmd.arg(script())
+            .args(["fetch", "--port", &port.to_string(), "--security", security]);
+        cmd.arg("--cafile").arg(&r.cafile).args([
+            "--user",
+            "teacher@mailtutor.test",
+            "--password",
+            "secret",
+        ]);
+        cmd.arg("--out-dir").arg(&out_dir);
+        if security == "ssl" {
+            cmd.arg("--delete");
+        }
+        let summary = run(&mut cmd);
+        assert!(summary.contains("\"count\": 2"), "{summary}");
+        for (i, stored) in teacher.iter().enumerate() {
+            let got = std::fs::read(out_dir.join(format!("{}.eml", i + 1))).unwrap_or_default();
+            assert_eq!(&got, stored, "message {} over {security} differs", i + 1);
+        }
+    }
+    // The POP3S session deleted both at QUIT.
+    assert!(r.t.stored("teacher@mailtutor.test").is_empty());
+    let decoded = mailtutor::proto::message::parse_message(&student[0]).unwrap_or_default();
+    assert_eq!(decoded.subject.as_deref(), Some("测试 practice 作业"));
+}
+
+#[test]
+fn swaks_auth_login_over_starttls_and_plain_over_smtps() {
+    if !have("swaks") {
+        return;
+    }
+    let r = Rig::new();
+    let out = run(Command::new("swaks").args([
+        "--server",
+        &r.t.smtp().to_string(),
+        "--tls",
+        "--auth",
+        "LOGIN",
+        "--auth-user",
+        "student@mailtutor.test",
+        "--auth-password",
+        "secret",
+        "--from",
+        "student@mailtutor.test",
+        "--to",
+        "teacher@mailtutor.test",
+        "--header",
+        "Subject: swaks over STARTTLS",
+        "--body",
+        "hello from swaks",
+    ]));
+    for expected in [
+        "<-  220 2.0.0 Ready to start TLS",
+        "<~  334 VXNlcm5hbWU6",
+        "<~  334 UGFzc3dvcmQ6",
+        "<~  235 2.7.0 Authentication successful",
+        "<~  250 2.0.0 Ok: queued as",
+        "<~  221 2.0.0",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+    let out = run(Command::new("swaks").args([
+        "--server",
+        &r.t.smtps().to_string(),
+        "--tls-on-connect",
+        "--auth",
+        "PLAIN",
+        "--auth-user",
+        "teacher@mailtutor.test",
+        "--auth-password",
+        "secret",
+        "--from",
+        "teacher@mailtutor.test",
+        "--to",
+        "teacher@mailtutor.test",
+        "--header",
+        "Subject: swaks over SMTPS",
+    ]));
+    assert!(out.contains("<~  235 2.7.0"), "{out}");
+    let stored = r.t.stored("teacher@mailtutor.test");
+    assert_eq!(stored.len(), 2);
+    let texts: Vec<String> = stored
+        .iter()
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("Subject: swaks over STARTTLS") && t.contains("hello from swaks"))
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("Subject: swaks over SMTPS"))
+    );
+    // A wrong password is a 535 for swaks too.
+    let out = Command::new("swaks")
+        .args([
+            "--server",
+            &r.t.smtp().to_string(),
+            "--tls",
+            "--auth",
+            "LOGIN",
+            "--auth-user",
+            "student@mailtutor.test",
+            "--auth-password",
+            "nope",
+            "--to",
+            "teacher@mailtutor.test",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("535 5.7.8"));
+}
