@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use mailtutor::explain::{self, Options};
 use mailtutor::proto::Lang;
-use mailtutor::server::{self, Accounts, Fault, Limits, Policy, ServerConfig};
+use mailtutor::server::{self, Account, Accounts, Fault, Limits, Policy, ServerConfig};
 
 #[derive(Parser)]
 #[command(
@@ -57,6 +57,9 @@ struct ServeArgs {
     /// A TOML file of [[account]] address = "…" password = "…" entries.
     #[arg(long)]
     accounts: Option<PathBuf>,
+    /// An account as ADDRESS:PASSWORD (repeat for several; replaces the default accounts).
+    #[arg(long = "account", value_parser = parse_account)]
+    account: Vec<Account>,
     /// Where the Maildirs live (default: the platform data directory).
     #[arg(long)]
     data_dir: Option<PathBuf>,
@@ -88,15 +91,27 @@ struct ServeArgs {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    let accounts = match &args.accounts {
-        Some(path) => match Accounts::from_file(path) {
+    let mut list: Vec<Account> = Vec::new();
+    if let Some(path) = &args.accounts {
+        match Accounts::from_file(path) {
+            Ok(a) => list.extend(a.iter().cloned()),
+            Err(e) => {
+                eprintln!("mailtutor serve: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    list.extend(args.account.iter().cloned());
+    let accounts = if list.is_empty() {
+        Accounts::default()
+    } else {
+        match Accounts::new(list) {
             Ok(a) => a,
             Err(e) => {
                 eprintln!("mailtutor serve: {e}");
                 return ExitCode::FAILURE;
             }
-        },
-        None => Accounts::default(),
+        }
     };
     for addr in [args.smtp, args.smtps, args.pop3, args.pop3s] {
         if !addr.ip().is_loopback() {
@@ -153,9 +168,20 @@ fn serve(args: ServeArgs) -> ExitCode {
     for f in running.faults().list() {
         println!("  Staged fault {f}");
     }
+    println!("Ready; press Ctrl-C to stop. Every session line is logged below.");
     let _ = std::io::stdout().flush();
     loop {
         std::thread::park();
+    }
+}
+
+fn parse_account(s: &str) -> Result<Account, String> {
+    match s.split_once(':') {
+        Some((address, password)) if !address.is_empty() && !password.is_empty() => Ok(Account {
+            address: address.to_owned(),
+            password: password.to_owned(),
+        }),
+        _ => Err(format!("{s:?}: write an account as ADDRESS:PASSWORD")),
     }
 }
 

@@ -53,7 +53,7 @@ impl Serve {
             if let Some(addr) = line.trim().strip_prefix("SMTP ") {
                 smtp = addr.split_whitespace().next().and_then(|a| a.parse().ok());
             }
-            if line.contains("Account teacher@mailtutor.test") {
+            if line.starts_with("Ready") {
                 break;
             }
         }
@@ -121,6 +121,28 @@ fn acknowledged_message_survives_kill_9_and_log_shows_every_line() {
     );
     assert!(!has("c2VjcmV0"), "password logged: {log:#?}");
     assert!(has("C: [message: "), "{log:#?}");
+}
+
+#[test]
+fn accounts_from_flags() {
+    let s = Serve::start(&[
+        "--account",
+        "alice@lab.test:pw1",
+        "--account",
+        "bob@lab.test:pw2",
+    ]);
+    let mut c = Smtp::connect(s.smtp);
+    c.reply();
+    c.expect("EHLO lab", "250");
+    c.login("alice@lab.test", "pw1");
+    c.expect("MAIL FROM:<alice@lab.test>", "250");
+    c.expect("RCPT TO:<bob@lab.test>", "250");
+    c.expect("RCPT TO:<student@mailtutor.test>", "550 5.7.1");
+    let bad = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+        .args(["serve", "--account", "nopassword"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("ADDRESS:PASSWORD"));
 }
 
 #[test]
