@@ -13,8 +13,30 @@ pub fn run() -> eframe::Result {
     eframe::run_native(
         "mailtutor",
         options,
-        Box::new(|_cc| Ok(Box::new(CodeLookup::default()))),
+        Box::new(|cc| {
+            install_cjk_font(&cc.egui_ctx);
+            Ok(Box::new(CodeLookup::default()))
+        }),
     )
+}
+
+/// The GB2312 subset of Noto Sans SC, compiled in, as the fallback for every family, so
+/// Chinese renders on machines with no CJK font (assets/fonts/OFL.txt).
+pub fn install_cjk_font(ctx: &egui::Context) {
+    use egui::epaint::text::{FontInsert, FontPriority, InsertFontFamily};
+    const NOTO_SC: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-GB2312.otf");
+    let families = [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
+        .into_iter()
+        .map(|family| InsertFontFamily {
+            family,
+            priority: FontPriority::Lowest,
+        })
+        .collect();
+    ctx.add_font(FontInsert::new(
+        "noto-sans-sc",
+        egui::FontData::from_static(NOTO_SC),
+        families,
+    ));
 }
 
 /// Type a code (`535`, `5.7.8`, `+OK`, `IN-USE`) and read its explanation.
