@@ -3,5 +3,7 @@
 pub mod explain;
 pub mod proto;
 pub mod server;
+pub mod session;
+pub mod transcript;
 #[cfg(feature = "gui")]
 pub mod ui;

@@ -1,0 +1,290 @@
+//! The client side: one background network thread per connection. It owns the socket
+//! (TCP, implicit TLS or STARTTLS/STLS), takes requests and reports events; nothing here
+//! waits on the caller's thread, and nothing here knows egui.
+
+pub mod event;
+pub mod send;
+pub mod transport;
+mod worker;
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, TryIter};
+use std::time::Duration;
+
+use poll_promise::Promise;
+
+pub use event::{
+    ClosedBy, ConnectError, Event, EventKind, Parsed, Response, SessionError, TlsFailure, TlsInfo,
+};
+pub use transport::Trust;
+
+use crate::proto::pop3::Pop3Command;
+use crate::proto::reply::Pop3Expect;
+use crate::proto::smtp::SmtpCommand;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Protocol {
+    Smtp,
+    Pop3,
+}
+
+/// How the connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Security {
+    /// Plain TCP (STARTTLS can still be sent by hand).
+    None,
+    /// Plain TCP, then STARTTLS (SMTP) or STLS (POP3) before anything else.
+    StartTls,
+    /// TLS from the first byte: SMTPS (465) or POP3S (995).
+    Implicit,
+}
+
+/// Called after every event, so a GUI can repaint (`ctx.request_repaint()`).
+pub type Repaint = Arc<dyn Fn() + Send + Sync>;
+
+#[derive(Clone)]
+pub struct ConnectOptions {
+    pub protocol: Protocol,
+    pub connect_timeout: Duration,
+    pub reply_timeout: Duration,
+    pub trust: Trust,
+    /// The name sent with EHLO during `Security::StartTls`.
+    pub ehlo_name: String,
+    pub repaint: Option<Repaint>,
+}
+
+impl ConnectOptions {
+    pub fn new(protocol: Protocol) -> Self {
+        Self {
+            protocol,
+            connect_timeout: Duration::from_secs(10),
+            reply_timeout: Duration::from_secs(30),
+            trust: Trust::default(),
+            ehlo_name: "mailtutor".into(),
+            repaint: None,
+        }
+    }
+}
+
+/// Where to connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub host: String,
+    pub port: u16,
+}
+
+impl Target {
+    pub fn new(host: impl Into<String>, port: u16) -> Self {
+        Self {
+            host: host.into(),
+            port,
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.host, self.port)
+    }
+}
+
+/// A failed connection attempt and what happened before it failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{error}")]
+pub struct ConnectFailure {
+    pub error: ConnectError,
+    pub events: Vec<Event>,
+}
+
+/// What every request resolves to: the responses it waited for.
+pub type Answer = Result<Vec<Response>, SessionError>;
+
+pub(crate) enum Request {
+    Write {
+        bytes: Vec<u8>,
+        secret: bool,
+        /// How many responses to wait for (0 for lines inside DATA).
+        replies: usize,
+        /// POP3 only: whether each awaited response has a dot-terminated body.
+        pop3: Vec<Pop3Expect>,
+        answer: poll_promise::Sender<Answer>,
+    },
+    StartTls {
+        answer: poll_promise::Sender<Result<TlsInfo, SessionError>>,
+    },
+    Close,
+}
+
+/// A live connection. Dropping it closes the connection.
+pub struct Session {
+    requests: Sender<Request>,
+    events: Receiver<Event>,
+    protocol: Protocol,
+    target: Target,
+}
+
+fn failed(e: SessionError) -> Promise<Answer> {
+    Promise::from_ready(Err(e))
+}
+
+impl Session {
+    /// Connects on a background thread. The promise resolves once the connection (and, for
+    /// `Security::StartTls`, the upgrade) is ready; events start flowing at once.
+    pub fn connect(
+        target: Target,
+        security: Security,
+        options: ConnectOptions,
+    ) -> Promise<Result<Session, ConnectFailure>> {
+        let (sender, promise) = Promise::new();
+        let name = format!("mailtutor-session-{target}");
+        let spawned = std::thread::Builder::new()
+            .name(name)
+            .spawn(move || worker::run(target, security, options, sender));
+        match spawned {
+            Ok(_) => promise,
+            Err(e) => Promise::from_ready(Err(ConnectFailure {
+                error: ConnectError::Connect {
+                    target: "?".into(),
+                    detail: format!("cannot start the network thread: {e}"),
+                },
+                events: Vec::new(),
+            })),
+        }
+    }
+
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Events since the last call, without waiting.
+    pub fn events(&self) -> TryIter<'_, Event> {
+        self.events.try_iter()
+    }
+
+    /// Waits up to `timeout` for the next event (for command-line tools and tests).
+    pub fn next_event(&self, timeout: Duration) -> Option<Event> {
+        self.events.recv_timeout(timeout).ok()
+    }
+
+    fn write(
+        &self,
+        bytes: Vec<u8>,
+        secret: bool,
+        replies: usize,
+        pop3: Vec<Pop3Expect>,
+    ) -> Promise<Answer> {
+        let (answer, promise) = Promise::new();
+        let req = Request::Write {
+            bytes,
+            secret,
+            replies,
+            pop3,
+            answer,
+        };
+        match self.requests.send(req) {
+            Ok(()) => promise,
+            Err(_) => failed(SessionError::Closed),
+        }
+    }
+
+    /// Sends one SMTP command and waits for its reply.
+    pub fn smtp(&self, cmd: &SmtpCommand) -> Promise<Answer> {
+        match cmd.to_wire() {
+            Ok(bytes) => self.write(bytes, cmd.carries_secret(), 1, Vec::new()),
+            Err(e) => failed(SessionError::Invalid(e.to_string())),
+        }
+    }
+
+    /// Sends several SMTP commands at once (RFC 2920 PIPELINING) and collects the replies in order.
+    pub fn pipeline(&self, cmds: &[SmtpCommand]) -> Promise<Answer> {
+        let mut bytes = Vec::new();
+        for c in cmds {
+            match c.to_wire() {
+                Ok(w) => bytes.extend_from_slice(&w),
+                Err(e) => return failed(SessionError::Invalid(e.to_string())),
+            }
+        }
+        self.write(bytes, false, cmds.len(), Vec::new())
+    }
+
+    /// Sends one POP3 command and waits for its response (with its body where it has one).
+    pub fn pop3(&self, cmd: &Pop3Command) -> Promise<Answer> {
+        match cmd.to_wire() {
+            Ok(bytes) => self.write(bytes, cmd.carries_secret(), 1, vec![cmd.expect()]),
+            Err(e) => failed(SessionError::Invalid(e.to_string())),
+        }
+    }
+
+    /// Sends a line exactly as typed (the telnet box). `expect_reply` is false for lines that
+    /// get none, such as message text after 354.
+    pub fn raw_line(&self, line: &str, expect_reply: bool) -> Promise<Answer> {
+        if line.contains(['\r', '\n']) {
+            return failed(SessionError::Invalid(
+                "one line at a time: it contains a line break".into(),
+            ));
+        }
+        let pop3 = match (self.protocol, expect_reply) {
+            (Protocol::Pop3, true) => vec![
+                Pop3Command::parse(line)
+                    .map(|c| c.expect())
+                    .unwrap_or(Pop3Expect::SingleLine),
+            ],
+            _ => Vec::new(),
+        };
+        let secret =
+            self.protocol == Protocol::Pop3 && line.to_ascii_uppercase().starts_with("PASS ");
+        self.write(
+            format!("{line}\r\n").into_bytes(),
+            secret,
+            usize::from(expect_reply),
+            pop3,
+        )
+    }
+
+    /// Answers a 334 (or POP3 `+`) challenge with a base64 line; `secret` masks it.
+    pub fn auth_line(&self, base64: &str, secret: bool) -> Promise<Answer> {
+        if base64.contains(['\r', '\n']) {
+            return failed(SessionError::Invalid("the answer must be one line".into()));
+        }
+        self.write(format!("{base64}\r\n").into_bytes(), secret, 1, Vec::new())
+    }
+
+    /// Sends the DATA payload (already dot-stuffed and ending in `.` CRLF) and waits for the 250.
+    pub fn data(&self, payload: Vec<u8>) -> Promise<Answer> {
+        if !payload.ends_with(b"\r\n.\r\n") && payload != b".\r\n" {
+            return failed(SessionError::Invalid(
+                "the message must end with CRLF . CRLF, or the server keeps waiting".into(),
+            ));
+        }
+        self.write(payload, false, 1, Vec::new())
+    }
+
+    /// Sends STARTTLS (SMTP) or STLS (POP3) and, on a positive answer, runs the handshake.
+    pub fn starttls(&self) -> Promise<Result<TlsInfo, SessionError>> {
+        let (answer, promise) = Promise::new();
+        match self.requests.send(Request::StartTls { answer }) {
+            Ok(()) => promise,
+            Err(_) => Promise::from_ready(Err(SessionError::Closed)),
+        }
+    }
+
+    /// Closes the connection (without QUIT).
+    pub fn close(&self) {
+        let _ = self.requests.send(Request::Close);
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.requests.send(Request::Close);
+    }
+}
+
+/// Blocks until the promise resolves (command-line tools and tests only, never the GUI).
+pub fn wait<T: Send + 'static>(p: Promise<T>) -> T {
+    p.block_and_take()
+}

@@ -1,0 +1,249 @@
+//! One whole SMTP send on a session: greeting, EHLO, AUTH, MAIL/RCPT/DATA (pipelined when the
+//! server offers PIPELINING), the message, QUIT. For `mailtutor send` and tests; it blocks, so
+//! it never runs on the GUI thread.
+
+use std::time::Duration;
+
+use poll_promise::Promise;
+
+use super::{Answer, Event, EventKind, Parsed, Response, Session, SessionError};
+use crate::proto::auth::{self, PromptKind};
+use crate::proto::reply::Reply;
+use crate::proto::smtp::{Capabilities, SmtpCommand};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMechanism {
+    Login,
+    Plain,
+}
+
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub mechanism: AuthMechanism,
+    pub user: String,
+    pub password: String,
+}
+
+/// What to send.
+#[derive(Debug, Clone)]
+pub struct SendPlan {
+    pub ehlo: String,
+    pub auth: Option<Credentials>,
+    pub from: String,
+    pub to: Vec<String>,
+    /// The DATA payload, dot-stuffed and ending in `.` CRLF.
+    pub payload: Vec<u8>,
+    /// Send MAIL, RCPT and DATA in one batch when the server offers PIPELINING.
+    pub pipelining: bool,
+}
+
+/// Where a send stopped, with the server's reply when there was one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{step}: {message}")]
+pub struct SendError {
+    pub step: String,
+    pub message: String,
+    pub reply: Option<Box<Reply>>,
+}
+
+fn err(step: &str, message: impl Into<String>, reply: Option<Reply>) -> SendError {
+    SendError {
+        step: step.to_owned(),
+        message: message.into(),
+        reply: reply.map(Box::new),
+    }
+}
+
+struct Driver<'a, F: FnMut(&Event)> {
+    session: &'a Session,
+    observe: F,
+}
+
+impl<F: FnMut(&Event)> Driver<'_, F> {
+    /// Waits for a promise while passing every event to the observer.
+    fn wait<T: Send + 'static>(&mut self, promise: Promise<T>) -> T {
+        loop {
+            while let Some(e) = self.session.next_event(Duration::from_millis(5)) {
+                (self.observe)(&e);
+            }
+            if promise.ready().is_some() {
+                let value = promise.block_and_take();
+                for e in self.session.events() {
+                    (self.observe)(&e);
+                }
+                return value;
+            }
+        }
+    }
+
+    fn replies(&mut self, step: &str, promise: Promise<Answer>) -> Result<Vec<Reply>, SendError> {
+        let answer = self
+            .wait(promise)
+            .map_err(|e| err(step, e.to_string(), None))?;
+        Ok(answer
+            .into_iter()
+            .filter_map(|r| match r {
+                Response::Smtp(r) => Some(r),
+                Response::Pop3(_) => None,
+            })
+            .collect())
+    }
+
+    fn one(&mut self, step: &str, promise: Promise<Answer>) -> Result<Reply, SendError> {
+        self.replies(step, promise)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| err(step, "no reply", None))
+    }
+
+    fn expect(
+        &mut self,
+        step: &str,
+        promise: Promise<Answer>,
+        class: u8,
+    ) -> Result<Reply, SendError> {
+        let r = self.one(step, promise)?;
+        if r.class() == class {
+            Ok(r)
+        } else {
+            Err(err(
+                step,
+                format!("the server answered {}", r.code),
+                Some(r),
+            ))
+        }
+    }
+
+    /// The greeting arrives unasked; it may already be in the queue.
+    fn greeting(&mut self, timeout: Duration) -> Result<Reply, SendError> {
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            let Some(e) = self.session.next_event(Duration::from_millis(20)) else {
+                continue;
+            };
+            (self.observe)(&e);
+            match &e.kind {
+                EventKind::Received {
+                    parsed: Parsed::Response(Response::Smtp(r)),
+                    ..
+                } => return Ok(r.clone()),
+                EventKind::Closed { why, .. } => return Err(err("greeting", why.clone(), None)),
+                _ => {}
+            }
+        }
+        Err(err(
+            "greeting",
+            SessionError::Timeout(timeout.as_secs()).to_string(),
+            None,
+        ))
+    }
+}
+
+/// Runs the send; `observe` sees every event as it happens. Returns the final 250 reply.
+pub fn send_mail(
+    session: &Session,
+    plan: &SendPlan,
+    reply_timeout: Duration,
+    observe: impl FnMut(&Event),
+) -> Result<Reply, SendError> {
+    let mut d = Driver { session, observe };
+    let greeting = d.greeting(reply_timeout)?;
+    if greeting.code != 220 {
+        return Err(err(
+            "greeting",
+            format!("the server greeted with {}", greeting.code),
+            Some(greeting),
+        ));
+    }
+    let ehlo = SmtpCommand::ehlo(&plan.ehlo).map_err(|e| err("EHLO", e.to_string(), None))?;
+    let r = d.one("EHLO", session.smtp(&ehlo))?;
+    let caps = if r.class() == 2 {
+        Capabilities::from_ehlo(&r.raw).unwrap_or_default()
+    } else {
+        let helo = SmtpCommand::helo(&plan.ehlo).map_err(|e| err("HELO", e.to_string(), None))?;
+        d.expect("HELO", session.smtp(&helo), 2)?;
+        Capabilities::default()
+    };
+
+    if let Some(c) = &plan.auth {
+        match c.mechanism {
+            AuthMechanism::Login => {
+                let r = d.expect(
+                    "AUTH LOGIN",
+                    session.smtp(&SmtpCommand::AuthLogin { initial: None }),
+                    3,
+                )?;
+                let first = auth::decode_prompt(r.last_text())
+                    .map(|p| p.kind)
+                    .unwrap_or(PromptKind::Other);
+                if first == PromptKind::Password {
+                    return Err(err(
+                        "AUTH LOGIN",
+                        "the server asked for the password first",
+                        Some(r),
+                    ));
+                }
+                d.expect(
+                    "username",
+                    session.auth_line(&auth::encode(c.user.as_bytes()), false),
+                    3,
+                )?;
+                d.expect(
+                    "password",
+                    session.auth_line(&auth::encode(c.password.as_bytes()), true),
+                    2,
+                )?;
+            }
+            AuthMechanism::Plain => {
+                let initial = Some(auth::plain_response(&c.user, &c.password));
+                d.expect(
+                    "AUTH PLAIN",
+                    session.smtp(&SmtpCommand::AuthPlain { initial }),
+                    2,
+                )?;
+            }
+        }
+    }
+
+    let mail =
+        SmtpCommand::mail_from(&plan.from).map_err(|e| err("MAIL FROM", e.to_string(), None))?;
+    let mut rcpts = Vec::new();
+    for to in &plan.to {
+        rcpts.push(SmtpCommand::rcpt_to(to).map_err(|e| err("RCPT TO", e.to_string(), None))?);
+    }
+    if rcpts.is_empty() {
+        return Err(err("RCPT TO", "no recipient", None));
+    }
+    if plan.pipelining && caps.pipelining {
+        let mut batch = vec![mail];
+        batch.extend(rcpts.iter().cloned());
+        batch.push(SmtpCommand::Data);
+        let replies = d.replies("MAIL/RCPT/DATA", session.pipeline(&batch))?;
+        for (cmd, r) in batch.iter().zip(&replies) {
+            let want = if *cmd == SmtpCommand::Data { 3 } else { 2 };
+            if r.class() != want {
+                return Err(err(
+                    &cmd.kind().to_string(),
+                    format!("the server answered {}", r.code),
+                    Some(r.clone()),
+                ));
+            }
+        }
+    } else {
+        d.expect("MAIL FROM", session.smtp(&mail), 2)?;
+        for r in &rcpts {
+            d.expect("RCPT TO", session.smtp(r), 2)?;
+        }
+        d.expect("DATA", session.smtp(&SmtpCommand::Data), 3)?;
+    }
+    let queued = d.expect("message", session.data(plan.payload.clone()), 2)?;
+    let _ = d.one("QUIT", session.smtp(&SmtpCommand::Quit));
+    // Let the close arrive in the transcript.
+    while let Some(e) = session.next_event(Duration::from_millis(200)) {
+        (d.observe)(&e);
+        if matches!(e.kind, EventKind::Closed { .. }) {
+            break;
+        }
+    }
+    Ok(queued)
+}

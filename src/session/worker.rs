@@ -1,0 +1,575 @@
+//! The network thread: connects, then loops — take requests, write, read whatever arrives
+//! (asked for or not), match responses to requests in order, time out slow ones.
+
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::time::{Duration, Instant};
+
+use super::event::{
+    ClosedBy, ConnectError, Event, EventKind, Parsed, Response, SessionError, TlsInfo,
+};
+use super::transport::{self, Stream};
+use super::{Answer, ConnectFailure, ConnectOptions, Protocol, Request, Security, Session, Target};
+use crate::proto::pop3::Pop3Command;
+use crate::proto::reply::{Pop3Expect, Pop3Reader, ReplyReader};
+use crate::proto::smtp::SmtpCommand;
+
+/// How long one read waits before the thread looks at its requests again.
+const POLL: Duration = Duration::from_millis(20);
+
+enum Waiter {
+    Answer(poll_promise::Sender<Answer>),
+    Tls(poll_promise::Sender<Result<TlsInfo, SessionError>>),
+}
+
+struct Waiting {
+    remaining: usize,
+    got: Vec<Response>,
+    waiter: Waiter,
+    deadline: Instant,
+    what: String,
+}
+
+struct Worker {
+    stream: Stream,
+    protocol: Protocol,
+    target: Target,
+    options: ConnectOptions,
+    smtp: ReplyReader,
+    pop3: Pop3Reader,
+    waiting: VecDeque<Waiting>,
+    events: Sender<Event>,
+    /// Events kept while connecting, for the failure report.
+    log: Option<Vec<Event>>,
+}
+
+enum Flow {
+    Continue,
+    Stop,
+}
+
+pub(super) fn run(
+    target: Target,
+    security: Security,
+    options: ConnectOptions,
+    promise: poll_promise::Sender<Result<Session, ConnectFailure>>,
+) {
+    let (req_tx, req_rx) = mpsc::channel();
+    let (ev_tx, ev_rx) = mpsc::channel();
+    let session = Session {
+        requests: req_tx,
+        events: ev_rx,
+        protocol: options.protocol,
+        target: target.clone(),
+    };
+    let repaint = options.repaint.clone();
+    let fail = |error: ConnectError, events: Vec<Event>| {
+        if let Some(r) = &repaint {
+            r();
+        }
+        ConnectFailure { error, events }
+    };
+    let tcp = match transport::connect_tcp(&target.host, target.port, options.connect_timeout) {
+        Ok(t) => t,
+        Err(e) => return promise.send(Err(fail(e, Vec::new()))),
+    };
+    let mut worker = Worker {
+        stream: Stream::Plain(tcp),
+        protocol: options.protocol,
+        target,
+        options,
+        smtp: ReplyReader::new(),
+        pop3: Pop3Reader::new(),
+        waiting: VecDeque::new(),
+        events: ev_tx,
+        log: Some(Vec::new()),
+    };
+    if let Some(tcp) = worker.stream.tcp()
+        && let (Ok(peer), Ok(local)) = (tcp.peer_addr(), tcp.local_addr())
+    {
+        worker.emit(EventKind::Connected { peer, local });
+    }
+    let ready = match security {
+        Security::None => Ok(()),
+        Security::Implicit => worker.upgrade(None).map(|_| ()),
+        Security::StartTls => worker.starttls_first(),
+    };
+    if let Err(e) = ready {
+        let events = worker.log.take().unwrap_or_default();
+        return promise.send(Err(fail(e, events)));
+    }
+    worker.log = None;
+    worker.stream.set_read_timeout(POLL);
+    promise.send(Ok(session));
+    worker.notify();
+    worker.serve(req_rx);
+}
+
+impl Worker {
+    fn notify(&self) {
+        if let Some(r) = &self.options.repaint {
+            r();
+        }
+    }
+
+    fn emit(&mut self, kind: EventKind) {
+        let event = Event::now(kind);
+        if let Some(log) = self.log.as_mut() {
+            log.push(event.clone());
+        }
+        let _ = self.events.send(event);
+        self.notify();
+    }
+
+    fn target_name(&self) -> String {
+        self.target.to_string()
+    }
+
+    /// The TLS handshake on the current socket. `after_starttls` is the verb that asked for it.
+    fn upgrade(&mut self, after_starttls: Option<&str>) -> Result<TlsInfo, ConnectError> {
+        let Stream::Plain(tcp) = std::mem::replace(&mut self.stream, Stream::Gone) else {
+            return Err(ConnectError::Refused("TLS is already active".into()));
+        };
+        match transport::handshake(
+            tcp,
+            &self.target.host,
+            &self.options.trust,
+            self.options.connect_timeout,
+        ) {
+            Ok((tls, info)) => {
+                self.stream = Stream::Tls(Box::new(tls));
+                self.emit(EventKind::TlsEstablished(info.clone()));
+                Ok(info)
+            }
+            Err((reason, detail)) => {
+                let fingerprint = match reason {
+                    super::TlsFailure::PinMismatch => {
+                        detail.strip_prefix("presented ").map(str::to_owned)
+                    }
+                    _ => {
+                        let dance: Option<Vec<Vec<u8>>> =
+                            after_starttls.map(|verb| match self.protocol {
+                                Protocol::Smtp => vec![
+                                    format!("EHLO {}\r\n", self.options.ehlo_name).into_bytes(),
+                                    format!("{verb}\r\n").into_bytes(),
+                                ],
+                                Protocol::Pop3 => vec![format!("{verb}\r\n").into_bytes()],
+                            });
+                        transport::probe_certificate(
+                            &self.target.host,
+                            self.target.port,
+                            self.options.connect_timeout,
+                            self.protocol,
+                            dance.as_deref(),
+                        )
+                    }
+                };
+                let error = ConnectError::Tls {
+                    target: self.target_name(),
+                    reason,
+                    detail,
+                    fingerprint,
+                };
+                self.emit(EventKind::Error(error.to_string()));
+                self.emit(EventKind::Closed {
+                    by: ClosedBy::Error,
+                    why: "TLS handshake failed".into(),
+                });
+                Err(error)
+            }
+        }
+    }
+
+    /// `Security::StartTls`: greeting, (EHLO,) STARTTLS/STLS, handshake — all in the transcript.
+    fn starttls_first(&mut self) -> Result<(), ConnectError> {
+        self.stream.set_read_timeout(POLL);
+        let refused = |r: &Response| {
+            ConnectError::Refused(String::from_utf8_lossy(r.raw()).trim().to_owned())
+        };
+        let greeting = self.blocking_response()?;
+        if !greeting.is_positive() {
+            return Err(refused(&greeting));
+        }
+        let verb = match self.protocol {
+            Protocol::Smtp => {
+                let ehlo = format!("EHLO {}\r\n", self.options.ehlo_name);
+                let r = self.blocking_roundtrip(ehlo.as_bytes(), Pop3Expect::SingleLine)?;
+                if !r.is_positive() {
+                    return Err(refused(&r));
+                }
+                "STARTTLS"
+            }
+            Protocol::Pop3 => "STLS",
+        };
+        let r =
+            self.blocking_roundtrip(format!("{verb}\r\n").as_bytes(), Pop3Expect::SingleLine)?;
+        if !r.is_positive() {
+            return Err(ConnectError::Refused(format!(
+                "the server refused {verb}: {}",
+                String::from_utf8_lossy(r.raw()).trim()
+            )));
+        }
+        self.discard_before_handshake();
+        self.upgrade(Some(verb)).map(|_| ())
+    }
+
+    /// RFC 3207 §5: bytes after "220 Ready to start TLS" and before the handshake were not
+    /// protected by it; they are dropped and reported, never read as replies.
+    fn discard_before_handshake(&mut self) {
+        let pending = match self.protocol {
+            Protocol::Smtp => self.smtp.take_pending(),
+            Protocol::Pop3 => self.pop3.take_pending(),
+        };
+        if !pending.is_empty() {
+            self.emit(EventKind::Warning(format!(
+                "discarded {} bytes the server sent after agreeing to TLS and before the handshake \
+                 (a possible injection, as in CVE-2011-0411): {:?}",
+                pending.len(),
+                String::from_utf8_lossy(&pending)
+            )));
+        }
+    }
+
+    fn write_bytes(&mut self, bytes: &[u8], secret: bool) -> io::Result<()> {
+        self.stream.write_all(bytes)?;
+        self.stream.flush()?;
+        self.emit(EventKind::Sent {
+            bytes: bytes.to_vec(),
+            secret,
+        });
+        Ok(())
+    }
+
+    fn blocking_roundtrip(
+        &mut self,
+        bytes: &[u8],
+        expect: Pop3Expect,
+    ) -> Result<Response, ConnectError> {
+        if self.protocol == Protocol::Pop3 {
+            self.pop3.expect(expect);
+        }
+        self.write_bytes(bytes, false)
+            .map_err(|e| ConnectError::Connect {
+                target: self.target_name(),
+                detail: e.to_string(),
+            })?;
+        self.blocking_response()
+    }
+
+    /// Reads until one complete response arrives (used only while connecting).
+    fn blocking_response(&mut self) -> Result<Response, ConnectError> {
+        let deadline = Instant::now() + self.options.reply_timeout;
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            if let Some(parsed) = self.next_parsed() {
+                let raw = parsed_raw(&parsed);
+                self.emit(EventKind::Received {
+                    raw,
+                    parsed: parsed.clone(),
+                });
+                match parsed {
+                    Parsed::Response(r) => return Ok(r),
+                    _ => continue,
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(ConnectError::Timeout {
+                    target: self.target_name(),
+                    secs: self.options.reply_timeout.as_secs(),
+                });
+            }
+            match self.stream.read(&mut buf) {
+                Ok(0) => {
+                    self.emit(EventKind::Closed {
+                        by: ClosedBy::Server,
+                        why: "the server closed the connection".into(),
+                    });
+                    return Err(ConnectError::Refused(
+                        "the server closed the connection".into(),
+                    ));
+                }
+                Ok(n) => self.push(&buf[..n]),
+                Err(e) if is_timeout(&e) => {}
+                Err(e) => {
+                    return Err(ConnectError::Connect {
+                        target: self.target_name(),
+                        detail: e.to_string(),
+                    });
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        match self.protocol {
+            Protocol::Smtp => self.smtp.push(bytes),
+            Protocol::Pop3 => self.pop3.push(bytes),
+        }
+    }
+
+    fn next_parsed(&mut self) -> Option<Parsed> {
+        match self.protocol {
+            Protocol::Smtp => self.smtp.next_reply().map(|r| match r {
+                Ok(reply) => Parsed::Response(Response::Smtp(reply)),
+                Err(e) => Parsed::MalformedSmtp(e),
+            }),
+            Protocol::Pop3 => self.pop3.next_response().map(|r| match r {
+                Ok(resp) => Parsed::Response(Response::Pop3(resp)),
+                Err(e) => Parsed::MalformedPop3(e),
+            }),
+        }
+    }
+
+    /// The main loop, until the session is closed by either side.
+    fn serve(mut self, requests: Receiver<Request>) {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            loop {
+                match requests.try_recv() {
+                    Ok(req) => {
+                        if let Flow::Stop = self.request(req) {
+                            return;
+                        }
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        return self.close(ClosedBy::Client, "the session was dropped");
+                    }
+                }
+            }
+            match self.stream.read(&mut buf) {
+                Ok(0) => {
+                    let pending = match self.protocol {
+                        Protocol::Smtp => self.smtp.pending(),
+                        Protocol::Pop3 => self.pop3.pending(),
+                    };
+                    if !pending.is_empty() {
+                        self.emit(EventKind::Warning(format!(
+                            "the connection ended in the middle of a reply: {:?}",
+                            String::from_utf8_lossy(&pending)
+                        )));
+                    }
+                    return self.close(ClosedBy::Server, "the server closed the connection");
+                }
+                Ok(n) => {
+                    self.push(&buf[..n]);
+                    if let Flow::Stop = self.dispatch() {
+                        return;
+                    }
+                }
+                Err(e) if is_timeout(&e) => {}
+                Err(e) => {
+                    self.emit(EventKind::Error(format!("network error: {e}")));
+                    return self.close(ClosedBy::Error, &e.to_string());
+                }
+            }
+            self.expire();
+        }
+    }
+
+    fn request(&mut self, req: Request) -> Flow {
+        match req {
+            Request::Close => {
+                self.close(ClosedBy::Client, "closed by the user");
+                Flow::Stop
+            }
+            Request::Write {
+                bytes,
+                secret,
+                replies,
+                pop3,
+                answer,
+            } => {
+                if self.protocol == Protocol::Pop3 {
+                    for e in pop3 {
+                        self.pop3.expect(e);
+                    }
+                }
+                let what = describe_sent(&bytes, secret);
+                if let Err(e) = self.write_bytes(&bytes, secret) {
+                    answer.send(Err(SessionError::Io(e.to_string())));
+                    self.emit(EventKind::Error(format!("cannot send: {e}")));
+                    self.close(ClosedBy::Error, &e.to_string());
+                    return Flow::Stop;
+                }
+                if replies == 0 {
+                    answer.send(Ok(Vec::new()));
+                } else {
+                    self.waiting.push_back(Waiting {
+                        remaining: replies,
+                        got: Vec::new(),
+                        waiter: Waiter::Answer(answer),
+                        deadline: Instant::now() + self.options.reply_timeout,
+                        what,
+                    });
+                }
+                Flow::Continue
+            }
+            Request::StartTls { answer } => {
+                if self.stream.is_tls() {
+                    answer.send(Err(SessionError::Invalid("TLS is already active".into())));
+                    return Flow::Continue;
+                }
+                let verb = match self.protocol {
+                    Protocol::Smtp => SmtpCommand::StartTls.line(),
+                    Protocol::Pop3 => Pop3Command::Stls.line(),
+                };
+                if self.protocol == Protocol::Pop3 {
+                    self.pop3.expect(Pop3Expect::SingleLine);
+                }
+                if let Err(e) = self.write_bytes(format!("{verb}\r\n").as_bytes(), false) {
+                    answer.send(Err(SessionError::Io(e.to_string())));
+                    self.close(ClosedBy::Error, &e.to_string());
+                    return Flow::Stop;
+                }
+                self.waiting.push_back(Waiting {
+                    remaining: 1,
+                    got: Vec::new(),
+                    waiter: Waiter::Tls(answer),
+                    deadline: Instant::now() + self.options.reply_timeout,
+                    what: verb,
+                });
+                Flow::Continue
+            }
+        }
+    }
+
+    /// Hands every complete response to the oldest request waiting, or reports it as unasked.
+    fn dispatch(&mut self) -> Flow {
+        while let Some(parsed) = self.next_parsed() {
+            self.emit(EventKind::Received {
+                raw: parsed_raw(&parsed),
+                parsed: parsed.clone(),
+            });
+            let Some(front) = self.waiting.front_mut() else {
+                continue;
+            };
+            match parsed {
+                Parsed::Response(r) => {
+                    front.got.push(r);
+                    front.remaining -= 1;
+                    if front.remaining > 0 {
+                        continue;
+                    }
+                    let Some(done) = self.waiting.pop_front() else {
+                        continue;
+                    };
+                    match done.waiter {
+                        Waiter::Answer(a) => a.send(Ok(done.got)),
+                        Waiter::Tls(a) => {
+                            let positive = done.got.first().is_some_and(Response::is_positive);
+                            if !positive {
+                                let text = done
+                                    .got
+                                    .first()
+                                    .map(|r| String::from_utf8_lossy(r.raw()).trim().to_owned())
+                                    .unwrap_or_default();
+                                a.send(Err(SessionError::Refused(text)));
+                                continue;
+                            }
+                            self.discard_before_handshake();
+                            let verb = done.what.clone();
+                            match self.upgrade(Some(&verb)) {
+                                Ok(info) => {
+                                    self.stream.set_read_timeout(POLL);
+                                    a.send(Ok(info));
+                                }
+                                Err(e) => {
+                                    a.send(Err(SessionError::Tls(e.to_string())));
+                                    self.fail_waiting(SessionError::Closed);
+                                    return Flow::Stop;
+                                }
+                            }
+                        }
+                    }
+                }
+                Parsed::MalformedSmtp(_) | Parsed::MalformedPop3(_) => {
+                    if let Some(done) = self.waiting.pop_front() {
+                        let e = SessionError::Invalid(format!(
+                            "the server's answer to {} is not a valid reply",
+                            done.what
+                        ));
+                        match done.waiter {
+                            Waiter::Answer(a) => a.send(Err(e)),
+                            Waiter::Tls(a) => a.send(Err(e)),
+                        }
+                    }
+                }
+            }
+        }
+        self.notify();
+        Flow::Continue
+    }
+
+    /// A request whose reply is overdue gets a timeout; a late reply is then shown as unasked.
+    fn expire(&mut self) {
+        let now = Instant::now();
+        while self.waiting.front().is_some_and(|w| w.deadline <= now) {
+            let Some(w) = self.waiting.pop_front() else {
+                break;
+            };
+            let secs = self.options.reply_timeout.as_secs();
+            self.emit(EventKind::Error(format!(
+                "no reply to {} within {secs} s",
+                w.what
+            )));
+            match w.waiter {
+                Waiter::Answer(a) => a.send(Err(SessionError::Timeout(secs))),
+                Waiter::Tls(a) => a.send(Err(SessionError::Timeout(secs))),
+            }
+        }
+    }
+
+    fn fail_waiting(&mut self, e: SessionError) {
+        for w in self.waiting.drain(..) {
+            match w.waiter {
+                Waiter::Answer(a) => a.send(Err(e.clone())),
+                Waiter::Tls(a) => a.send(Err(e.clone())),
+            }
+        }
+    }
+
+    fn close(&mut self, by: ClosedBy, why: &str) {
+        if let Stream::Tls(s) = &mut self.stream {
+            let _ = s.shutdown();
+        }
+        if let Some(tcp) = self.stream.tcp() {
+            let _ = tcp.shutdown(std::net::Shutdown::Both);
+        }
+        self.fail_waiting(SessionError::Closed);
+        self.emit(EventKind::Closed {
+            by,
+            why: why.to_owned(),
+        });
+    }
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
+}
+
+fn parsed_raw(p: &Parsed) -> Vec<u8> {
+    match p {
+        Parsed::Response(r) => r.raw().to_vec(),
+        Parsed::MalformedSmtp(e) => e.raw().to_vec(),
+        Parsed::MalformedPop3(e) => e.raw().to_vec(),
+    }
+}
+
+/// A short name for what was sent, for timeout messages.
+fn describe_sent(bytes: &[u8], secret: bool) -> String {
+    if secret {
+        return "the password".into();
+    }
+    let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let text = String::from_utf8_lossy(first).trim().to_owned();
+    if bytes.iter().filter(|&&b| b == b'\n').count() > 1 && !text.is_empty() {
+        format!("{text} …")
+    } else {
+        text
+    }
+}
