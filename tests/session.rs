@@ -1,0 +1,567 @@
+//! The network engine against the practice server on port 0, and against tiny loopback
+//! listeners that misbehave on purpose.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use common::{TestServer, without_received};
+use mailtutor::proto::Lang;
+use mailtutor::proto::message::{Draft, Mailbox};
+use mailtutor::proto::pop3::Pop3Command;
+use mailtutor::proto::smtp::SmtpCommand;
+use mailtutor::proto::smtp_state::{Outcome, Step};
+use mailtutor::session::send::{AuthMechanism, Credentials, SendPlan, send_mail};
+use mailtutor::session::{
+    ClosedBy, ConnectError, ConnectOptions, Event, EventKind, Protocol, Security, Session,
+    SessionError, Target, TlsFailure, wait,
+};
+use mailtutor::transcript::{Direction, Note, Transcript};
+
+fn options(t: &TestServer, protocol: Protocol) -> ConnectOptions {
+    let mut o = ConnectOptions::new(protocol);
+    o.trust.pinned.push(t.server.fingerprint.clone());
+    o.reply_timeout = Duration::from_secs(10);
+    o
+}
+
+fn connect(port: u16, security: Security, o: ConnectOptions) -> Session {
+    wait(Session::connect(
+        Target::new("localhost", port),
+        security,
+        o,
+    ))
+    .unwrap_or_else(|e| panic!("connect failed: {e}"))
+}
+
+/// Events until `pred` matches (or a timeout), folded into a transcript.
+fn until(s: &Session, t: &mut Transcript, pred: impl Fn(&Event) -> bool) -> Event {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Some(e) = s.next_event(Duration::from_millis(50)) {
+            t.apply(&e);
+            if pred(&e) {
+                return e;
+            }
+        }
+    }
+    panic!(
+        "event never came; transcript:\n{}",
+        t.export_annotated(Lang::En, false)
+    );
+}
+
+fn drain(s: &Session, t: &mut Transcript) {
+    while let Some(e) = s.next_event(Duration::from_millis(100)) {
+        t.apply(&e);
+    }
+}
+
+fn plan(mech: AuthMechanism, subject: &str) -> SendPlan {
+    let draft = Draft {
+        from: Mailbox::parse("student@mailtutor.test").unwrap_or_default(),
+        to: vec![Mailbox::parse("teacher@mailtutor.test").unwrap_or_default()],
+        subject: subject.into(),
+        body: "Hello\n.starts with a dot\n".into(),
+        ..Draft::default()
+    };
+    SendPlan {
+        ehlo: "lab".into(),
+        auth: Some(Credentials {
+            mechanism: mech,
+            user: "student@mailtutor.test".into(),
+            password: "secret".into(),
+        }),
+        from: "student@mailtutor.test".into(),
+        to: vec!["teacher@mailtutor.test".into()],
+        payload: draft.to_data_payload().unwrap_or_default(),
+        pipelining: true,
+    }
+}
+
+#[test]
+fn sends_in_every_security_mode_with_login_and_plain() {
+    let t = TestServer::start();
+    let cases = [
+        (
+            t.smtp().port(),
+            Security::None,
+            AuthMechanism::Login,
+            "plain login",
+        ),
+        (
+            t.smtp().port(),
+            Security::StartTls,
+            AuthMechanism::Login,
+            "starttls login",
+        ),
+        (
+            t.smtp().port(),
+            Security::StartTls,
+            AuthMechanism::Plain,
+            "starttls plain",
+        ),
+        (
+            t.smtps().port(),
+            Security::Implicit,
+            AuthMechanism::Plain,
+            "implicit plain",
+        ),
+        (
+            t.smtps().port(),
+            Security::Implicit,
+            AuthMechanism::Login,
+            "implicit login",
+        ),
+    ];
+    for (port, security, mech, subject) in cases {
+        let s = connect(port, security, options(&t, Protocol::Smtp));
+        let mut tr = Transcript::new(Protocol::Smtp);
+        let p = plan(mech, subject);
+        let r = send_mail(&s, &p, Duration::from_secs(10), |e| tr.apply(e))
+            .unwrap_or_else(|e| panic!("{subject}: {e}\n{}", tr.export_annotated(Lang::En, false)));
+        assert!(r.text().contains("queued as"));
+        drain(&s, &mut tr);
+        let text = tr.export_annotated(Lang::En, false);
+        let tls = text.contains("TLS established");
+        assert_eq!(tls, security != Security::None, "{subject}\n{text}");
+        assert!(
+            !text.contains("c2VjcmV0"),
+            "{subject}: password leaked\n{text}"
+        );
+        assert!(
+            text.contains("C: QUIT") && text.contains("Connection closed"),
+            "{text}"
+        );
+        if mech == AuthMechanism::Login {
+            assert!(
+                text.contains("base64 → \"Username:\"") && text.contains("password: ********"),
+                "{text}"
+            );
+        } else {
+            assert!(text.contains("C: AUTH PLAIN ********"), "{text}");
+        }
+        // MAIL, RCPT and DATA went out together (PIPELINING), before their replies.
+        let rows: Vec<String> = tr.entries().iter().map(|e| e.text(false)).collect();
+        let mail = rows
+            .iter()
+            .position(|r| r.starts_with("MAIL FROM"))
+            .unwrap_or(0);
+        assert_eq!(
+            &rows[mail + 1..mail + 3],
+            &["RCPT TO:<teacher@mailtutor.test>", "DATA"],
+            "{subject}"
+        );
+        // The plain export is what telnet would have shown, password masked.
+        let plain = tr.export_plain(false);
+        assert!(plain.contains("\n..starts with a dot\n"), "{plain}");
+    }
+    let stored = t.stored("teacher@mailtutor.test");
+    assert_eq!(stored.len(), 5);
+    for s in &stored {
+        let body = String::from_utf8_lossy(&without_received(s)).into_owned();
+        assert!(body.ends_with("Hello\r\n.starts with a dot\r\n"), "{body}");
+    }
+}
+
+#[test]
+fn bad_sequence_wrong_password_and_state() {
+    let t = TestServer::start();
+    let s = connect(t.smtp().port(), Security::None, options(&t, Protocol::Smtp));
+    let mut tr = Transcript::new(Protocol::Smtp);
+    until(&s, &mut tr, |e| {
+        matches!(e.kind, EventKind::Received { .. })
+    });
+    let r =
+        wait(s.smtp(&SmtpCommand::ehlo("lab").unwrap_or(SmtpCommand::Noop))).unwrap_or_default();
+    assert_eq!(r[0].smtp().map(|r| r.code), Some(250));
+    // A 503 on purpose: RCPT before MAIL.
+    let r =
+        wait(s.smtp(&SmtpCommand::rcpt_to("teacher@mailtutor.test").unwrap_or(SmtpCommand::Noop)));
+    assert_eq!(
+        r.ok()
+            .and_then(|v| v.first().and_then(|r| r.smtp().map(|r| r.code))),
+        Some(503)
+    );
+    drain(&s, &mut tr);
+    let last = tr
+        .entries()
+        .last()
+        .map(|e| e.notes.clone())
+        .unwrap_or_default();
+    assert!(
+        last.contains(&Note::Outcome(Outcome::BadSequence {
+            command: mailtutor::proto::smtp::CommandKind::RcptTo,
+            needed: Some(Step::Command(mailtutor::proto::smtp::CommandKind::MailFrom)),
+        })),
+        "{last:?}"
+    );
+    // 535 with a wrong password, the username and prompt decoded on the way.
+    wait(s.smtp(&SmtpCommand::AuthLogin { initial: None })).unwrap_or_default();
+    wait(s.auth_line("c3R1ZGVudEBtYWlsdHV0b3IudGVzdA==", false)).unwrap_or_default();
+    let r = wait(s.auth_line("d3Jvbmc=", true)).unwrap_or_default();
+    assert_eq!(r[0].smtp().map(|r| r.code), Some(535));
+    drain(&s, &mut tr);
+    let text = tr.export_annotated(Lang::Zh, false);
+    assert!(text.contains("登录失败") && text.contains("535"), "{text}");
+    assert!(
+        !text.contains("d3Jvbmc=") && !text.contains("wrong"),
+        "{text}"
+    );
+    assert_eq!(
+        tr.smtp().expected_next()[0],
+        Step::Command(mailtutor::proto::smtp::CommandKind::AuthLogin)
+    );
+}
+
+#[test]
+fn unasked_421_appears_at_once() {
+    let t = TestServer::with(|c| c.limits.idle_timeout = Duration::from_millis(400));
+    let s = connect(t.smtp().port(), Security::None, options(&t, Protocol::Smtp));
+    let mut tr = Transcript::new(Protocol::Smtp);
+    wait(s.smtp(&SmtpCommand::ehlo("lab").unwrap_or(SmtpCommand::Noop))).unwrap_or_default();
+    let start = Instant::now();
+    until(
+        &s,
+        &mut tr,
+        |e| matches!(&e.kind, EventKind::Received { raw, .. } if raw.starts_with(b"421")),
+    );
+    assert!(start.elapsed() < Duration::from_secs(3));
+    let closed = until(&s, &mut tr, |e| matches!(e.kind, EventKind::Closed { .. }));
+    assert!(matches!(
+        closed.kind,
+        EventKind::Closed {
+            by: ClosedBy::Server,
+            ..
+        }
+    ));
+    assert!(matches!(
+        wait(s.smtp(&SmtpCommand::Noop)),
+        Err(SessionError::Closed)
+    ));
+}
+
+/// A loopback listener that runs `script` on the first connection.
+fn fake_server(script: impl FnOnce(std::net::TcpStream) + Send + 'static) -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let port = l.local_addr().map(|a| a.port()).unwrap_or(0);
+    std::thread::spawn(move || {
+        if let Ok((s, _)) = l.accept() {
+            script(s);
+        }
+    });
+    port
+}
+
+fn read_line(s: &mut std::net::TcpStream) -> String {
+    let mut out = Vec::new();
+    let mut b = [0u8; 1];
+    while s.read(&mut b).is_ok_and(|n| n == 1) {
+        out.push(b[0]);
+        if b[0] == b'\n' {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn server_closing_mid_data() {
+    let port = fake_server(|mut s| {
+        let _ = s.write_all(b"220 fake ESMTP\r\n");
+        for reply in ["250 ok", "250 ok", "250 ok", "354 go ahead"] {
+            read_line(&mut s);
+            let _ = s.write_all(format!("{reply}\r\n").as_bytes());
+        }
+        let mut buf = [0u8; 64];
+        let _ = s.read(&mut buf);
+        // Hang up in the middle of the message.
+    });
+    let s = connect(port, Security::None, ConnectOptions::new(Protocol::Smtp));
+    let mut p = plan(AuthMechanism::Login, "x");
+    p.auth = None;
+    p.pipelining = false;
+    p.payload = [
+        b"Subject: x\r\n\r\n".to_vec(),
+        vec![b'y'; 200_000],
+        b"\r\n.\r\n".to_vec(),
+    ]
+    .concat();
+    let mut tr = Transcript::new(Protocol::Smtp);
+    let e = send_mail(&s, &p, Duration::from_secs(5), |e| tr.apply(e)).err();
+    assert!(e.as_ref().is_some_and(|e| e.step == "message"), "{e:?}");
+    drain(&s, &mut tr);
+    let text = tr.export_annotated(Lang::En, false);
+    assert!(text.contains("Connection closed"), "{text}");
+}
+
+#[test]
+fn server_that_never_answers_times_out_without_freezing() {
+    let port = fake_server(|s| {
+        std::thread::sleep(Duration::from_secs(5));
+        drop(s);
+    });
+    let mut o = ConnectOptions::new(Protocol::Smtp);
+    o.reply_timeout = Duration::from_millis(400);
+    let s = connect(port, Security::None, o);
+    let promise = s.smtp(&SmtpCommand::Noop);
+    // The caller is never blocked: the promise is pending right away.
+    assert!(promise.ready().is_none());
+    let start = Instant::now();
+    assert!(matches!(wait(promise), Err(SessionError::Timeout(_))));
+    assert!(start.elapsed() < Duration::from_secs(3));
+    let mut tr = Transcript::new(Protocol::Smtp);
+    drain(&s, &mut tr);
+    assert!(
+        tr.export_annotated(Lang::En, false)
+            .contains("no reply to NOOP")
+    );
+}
+
+#[test]
+fn untrusted_certificate_names_the_reason_then_pinning_works() {
+    let t = TestServer::start();
+    let target = Target::new("localhost", t.smtps().port());
+    let failure = wait(Session::connect(
+        target.clone(),
+        Security::Implicit,
+        ConnectOptions::new(Protocol::Smtp),
+    ))
+    .err()
+    .unwrap_or_else(|| panic!("an unknown self-signed certificate was accepted"));
+    match &failure.error {
+        ConnectError::Tls {
+            reason,
+            fingerprint,
+            ..
+        } => {
+            assert_eq!(*reason, TlsFailure::SelfSigned, "{}", failure.error);
+            assert_eq!(fingerprint.as_deref(), Some(t.server.fingerprint.as_str()));
+        }
+        other => panic!("{other}"),
+    }
+    assert!(failure.error.to_string().contains("self-signed"));
+    // STARTTLS fails the same way, and never falls back to plain text.
+    let failure = wait(Session::connect(
+        Target::new("localhost", t.smtp().port()),
+        Security::StartTls,
+        ConnectOptions::new(Protocol::Smtp),
+    ))
+    .err();
+    assert!(matches!(
+        failure.map(|f| f.error),
+        Some(ConnectError::Tls {
+            reason: TlsFailure::SelfSigned,
+            fingerprint: Some(_),
+            ..
+        })
+    ));
+    // A wrong pin is refused too.
+    let mut o = ConnectOptions::new(Protocol::Smtp);
+    o.trust.pinned.push("00:11:22".into());
+    let failure = wait(Session::connect(target.clone(), Security::Implicit, o)).err();
+    assert!(matches!(
+        failure.map(|f| f.error),
+        Some(ConnectError::Tls {
+            reason: TlsFailure::PinMismatch,
+            ..
+        })
+    ));
+    // The explicit "accept this certificate".
+    let s = connect(
+        t.smtps().port(),
+        Security::Implicit,
+        options(&t, Protocol::Smtp),
+    );
+    let mut tr = Transcript::new(Protocol::Smtp);
+    let e = until(&s, &mut tr, |e| {
+        matches!(e.kind, EventKind::TlsEstablished(_))
+    });
+    let EventKind::TlsEstablished(info) = e.kind else {
+        unreachable!()
+    };
+    assert!(info.pinned && info.subject.contains("rcgen"));
+}
+
+#[test]
+fn bytes_injected_before_the_tls_handshake_are_dropped() {
+    let identity = mailtutor::server::tls::TlsIdentity::generate("localhost")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let fp = identity.fingerprint.clone();
+    let port = fake_server(move |mut s| {
+        let _ = s.write_all(b"220 fake ESMTP\r\n");
+        read_line(&mut s);
+        let _ = s.write_all(b"250-fake\r\n250 STARTTLS\r\n");
+        read_line(&mut s);
+        // The 220 and an injected reply in one packet, as a man in the middle would do.
+        let _ = s.write_all(b"220 2.0.0 Ready to start TLS\r\n250 injected\r\n");
+        if let Ok(mut tls) = identity.acceptor.accept(s) {
+            let mut line = Vec::new();
+            let mut b = [0u8; 1];
+            while tls.read(&mut b).is_ok_and(|n| n == 1) && b[0] != b'\n' {
+                line.push(b[0]);
+            }
+            let _ = tls.write_all(b"250 after tls\r\n");
+        }
+    });
+    let mut o = ConnectOptions::new(Protocol::Smtp);
+    o.trust.pinned.push(fp);
+    let s = connect(port, Security::StartTls, o);
+    let r = wait(s.smtp(&SmtpCommand::Noop)).unwrap_or_default();
+    let text = r
+        .first()
+        .and_then(|r| r.smtp())
+        .map(|r| r.text())
+        .unwrap_or_default();
+    assert_eq!(
+        text, "after tls",
+        "the injected reply was read as the answer"
+    );
+    let mut tr = Transcript::new(Protocol::Smtp);
+    drain(&s, &mut tr);
+    let all = tr.export_annotated(Lang::En, false);
+    assert!(all.contains("Warning: discarded 14 bytes"), "{all}");
+    // After the upgrade the state machine wants EHLO again (RFC 3207 §4.2).
+    assert!(tr.entries().iter().any(|e| e.dir == Direction::Event));
+}
+
+#[test]
+fn pop3_through_the_engine() {
+    let t = TestServer::start();
+    let s = connect(
+        t.smtp().port(),
+        Security::StartTls,
+        options(&t, Protocol::Smtp),
+    );
+    send_mail(
+        &s,
+        &plan(AuthMechanism::Login, "for pop3"),
+        Duration::from_secs(10),
+        |_| {},
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let p = connect(
+        t.pop3().port(),
+        Security::StartTls,
+        options(&t, Protocol::Pop3),
+    );
+    let mut tr = Transcript::new(Protocol::Pop3);
+    for line in [
+        "USER teacher@mailtutor.test",
+        "PASS secret",
+        "STAT",
+        "LIST",
+        "UIDL",
+        "TOP 1 0",
+        "RETR 1",
+        "DELE 1",
+        "QUIT",
+    ] {
+        let cmd = Pop3Command::parse(line).unwrap_or_else(|e| panic!("{e}"));
+        let r = wait(p.pop3(&cmd)).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert!(r[0].is_positive(), "{line}: {:?}", r[0]);
+        if line == "RETR 1" {
+            let body = r[0].pop3().and_then(|r| r.body.clone()).unwrap_or_default();
+            assert_eq!(body, t.stored("teacher@mailtutor.test")[0]);
+        }
+    }
+    drain(&p, &mut tr);
+    let text = tr.export_annotated(Lang::En, false);
+    assert!(
+        text.contains("C: PASS ********") && !text.contains("PASS secret"),
+        "{text}"
+    );
+    assert!(text.contains("The maildrop holds 1 messages"), "{text}");
+    assert!(text.contains("deleted now"), "{text}");
+    assert!(t.stored("teacher@mailtutor.test").is_empty());
+}
+
+#[test]
+fn transcript_holds_100k_entries_cheaply() {
+    let mut tr = Transcript::new(Protocol::Smtp);
+    let start = Instant::now();
+    for i in 0..100_000 {
+        tr.apply(&Event::now(EventKind::Sent {
+            bytes: format!("NOOP {i}\r\n").into_bytes(),
+            secret: false,
+        }));
+    }
+    let took = start.elapsed();
+    assert_eq!(tr.len(), 100_000);
+    eprintln!("100,000 entries applied in {took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    // Reading a screenful is just indexing.
+    let start = Instant::now();
+    let rows: usize = tr.entries()[50_000..50_040]
+        .iter()
+        .map(|e| e.text(false).len())
+        .sum();
+    assert!(rows > 0 && start.elapsed() < Duration::from_millis(10));
+}
+
+#[test]
+fn send_command_line() {
+    let dir = common::TempDir::new("send");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+        .args([
+            "send",
+            "--from",
+            "student@mailtutor.test",
+            "--to",
+            "teacher@mailtutor.test",
+            "--subject",
+            "from the CLI",
+            "--data-dir",
+        ])
+        .arg(&dir.0)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for want in [
+        "C: STARTTLS",
+        "TLS established",
+        "base64 → \"Username:\"",
+        "C: ********",
+        "queued as",
+        "221",
+    ] {
+        assert!(stdout.contains(want), "missing {want:?}:\n{stdout}");
+    }
+    assert_eq!(
+        common::mailbox_files(&dir.0.join("teacher@mailtutor.test").join("new")).len(),
+        1
+    );
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+        .args([
+            "send",
+            "--from",
+            "student@mailtutor.test",
+            "--to",
+            "teacher@mailtutor.test",
+            "--user",
+            "student@mailtutor.test",
+            "--password-env",
+            "MT_PW",
+            "--lang",
+            "zh",
+            "--data-dir",
+        ])
+        .arg(&dir.0)
+        .env("MT_PW", "wrong")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("535") && stderr.contains("用户验证失败"),
+        "{stderr}"
+    );
+}
