@@ -111,6 +111,8 @@ pub struct Entry {
     pub secret: bool,
     /// The SMTP code, for the colored badge.
     pub code: Option<u16>,
+    /// What the reply parser made of a server entry.
+    pub parsed: Option<Parsed>,
     pub notes: Vec<Note>,
 }
 
@@ -188,6 +190,7 @@ impl Transcript {
             raw,
             secret: false,
             code: None,
+            parsed: None,
             notes: Vec::new(),
         });
         let last = self.entries.len() - 1;
@@ -329,6 +332,7 @@ impl Transcript {
         }
         let e = self.push(at, Direction::Server, raw.to_vec());
         e.code = code;
+        e.parsed = Some(parsed.clone());
         e.notes = notes;
     }
 

@@ -420,11 +420,24 @@ fn bytes_injected_before_the_tls_handshake_are_dropped() {
         "the injected reply was read as the answer"
     );
     let mut tr = Transcript::new(Protocol::Smtp);
-    drain(&s, &mut tr);
+    let mut after_tls = None;
+    while let Some(e) = s.next_event(Duration::from_millis(100)) {
+        tr.apply(&e);
+        if matches!(e.kind, EventKind::TlsEstablished(_)) {
+            after_tls = Some((tr.smtp().expected_next()[0], tr.smtp().is_tls()));
+        }
+    }
     let all = tr.export_annotated(Lang::En, false);
     assert!(all.contains("Warning: discarded 14 bytes"), "{all}");
-    // After the upgrade the state machine wants EHLO again (RFC 3207 §4.2).
     assert!(tr.entries().iter().any(|e| e.dir == Direction::Event));
+    // After the upgrade the state machine wants EHLO again (RFC 3207 §4.2).
+    assert_eq!(
+        after_tls,
+        Some((
+            Step::Command(mailtutor::proto::smtp::CommandKind::Ehlo),
+            true
+        ))
+    );
 }
 
 #[test]

@@ -7,54 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use super::pop3::Pop3ServerSession;
 use super::smtp::SmtpServerSession;
-use super::{Output, Service, Shared};
-
-/// The two protocol sessions, behind one face.
-trait Protocol {
-    fn greeting(&mut self) -> Vec<Output>;
-    fn ingest(&mut self, bytes: &[u8]) -> Vec<Output>;
-    fn timeout(&self) -> Vec<u8>;
-    fn shutdown(&self) -> Vec<u8>;
-    fn tls_established(&mut self);
-}
-
-impl Protocol for SmtpServerSession {
-    fn greeting(&mut self) -> Vec<Output> {
-        SmtpServerSession::greeting(self)
-    }
-    fn ingest(&mut self, bytes: &[u8]) -> Vec<Output> {
-        SmtpServerSession::ingest(self, bytes)
-    }
-    fn timeout(&self) -> Vec<u8> {
-        SmtpServerSession::timeout(self)
-    }
-    fn shutdown(&self) -> Vec<u8> {
-        SmtpServerSession::shutdown(self)
-    }
-    fn tls_established(&mut self) {
-        SmtpServerSession::tls_established(self)
-    }
-}
-
-impl Protocol for Pop3ServerSession {
-    fn greeting(&mut self) -> Vec<Output> {
-        Pop3ServerSession::greeting(self)
-    }
-    fn ingest(&mut self, bytes: &[u8]) -> Vec<Output> {
-        Pop3ServerSession::ingest(self, bytes)
-    }
-    fn timeout(&self) -> Vec<u8> {
-        Pop3ServerSession::timeout(self)
-    }
-    fn shutdown(&self) -> Vec<u8> {
-        Pop3ServerSession::shutdown(self)
-    }
-    fn tls_established(&mut self) {
-        Pop3ServerSession::tls_established(self)
-    }
-}
+use super::{Output, Protocol, Service, Shared};
 
 enum Stream {
     Plain(TcpStream),

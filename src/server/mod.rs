@@ -38,6 +38,43 @@ pub enum Output {
     Close,
 }
 
+/// After a session asked for STARTTLS/STLS: whatever the client pipelined behind it was sent
+/// before the handshake, so it is dropped (RFC 3207 §5, RFC 2595 §4) and logged. Returns
+/// true when the session's last output was that request.
+pub(crate) fn drop_before_handshake(
+    lines: &mut crate::proto::line::LineBuffer,
+    out: &mut Vec<Output>,
+) -> bool {
+    if !matches!(out.last(), Some(Output::StartTls)) {
+        return false;
+    }
+    let dropped = lines.take_pending();
+    if !dropped.is_empty() {
+        out.insert(
+            out.len() - 1,
+            Output::Log(format!(
+                "dropped {} bytes sent before the TLS handshake",
+                dropped.len()
+            )),
+        );
+    }
+    true
+}
+
+/// What a connection needs from a protocol session (SMTP or POP3).
+pub(crate) trait Protocol {
+    /// The first words: a banner, or a staged refusal.
+    fn greeting(&mut self) -> Vec<Output>;
+    /// Bytes from the client in; what to send and do out, in order.
+    fn ingest(&mut self, bytes: &[u8]) -> Vec<Output>;
+    /// The goodbye to a client that stayed silent too long.
+    fn timeout(&self) -> Vec<u8>;
+    /// The goodbye when the server stops.
+    fn shutdown(&self) -> Vec<u8>;
+    /// TLS is up after STARTTLS/STLS.
+    fn tls_established(&mut self);
+}
+
 /// Server-wide limits.
 #[derive(Debug, Clone)]
 pub struct Limits {

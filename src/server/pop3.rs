@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::maildir::{LockGuard, StoredMessage};
-use super::{Context, Output};
+use super::{Context, Output, Protocol};
 use crate::proto::auth::MASK;
 use crate::proto::line::{LineBuffer, LineItem};
 use crate::proto::message::data_payload;
@@ -55,28 +55,7 @@ impl Pop3ServerSession {
         }
     }
 
-    pub fn greeting(&mut self) -> Vec<Output> {
-        let mut out = Vec::new();
-        ok(
-            &mut out,
-            format!("{} POP3 mailtutor practice server ready", self.ctx.hostname),
-        );
-        out
-    }
-
-    pub fn timeout(&self) -> Vec<u8> {
-        b"-ERR [SYS/TEMP] Disconnected for inactivity\r\n".to_vec()
-    }
-
-    pub fn shutdown(&self) -> Vec<u8> {
-        b"-ERR [SYS/TEMP] Server shutting down\r\n".to_vec()
-    }
-
-    pub fn tls_established(&mut self) {
-        self.tls = true;
-    }
-
-    pub fn ingest(&mut self, bytes: &[u8]) -> Vec<Output> {
+    fn feed(&mut self, bytes: &[u8]) -> Vec<Output> {
         let mut out = Vec::new();
         self.lines.push(bytes);
         while !matches!(self.state, State::Closed) {
@@ -90,17 +69,7 @@ impl Pop3ServerSession {
                     err(&mut out, "Line too long");
                 }
             }
-            if matches!(out.last(), Some(Output::StartTls)) {
-                let dropped = self.lines.take_pending();
-                if !dropped.is_empty() {
-                    out.insert(
-                        out.len() - 1,
-                        Output::Log(format!(
-                            "dropped {} bytes sent before the TLS handshake",
-                            dropped.len()
-                        )),
-                    );
-                }
+            if super::drop_before_handshake(&mut self.lines, &mut out) {
                 break;
             }
         }
@@ -350,6 +319,33 @@ impl Pop3ServerSession {
             _ => ok(out, "Logging out"),
         }
         out.push(Output::Close);
+    }
+}
+
+impl Protocol for Pop3ServerSession {
+    fn greeting(&mut self) -> Vec<Output> {
+        let mut out = Vec::new();
+        ok(
+            &mut out,
+            format!("{} POP3 mailtutor practice server ready", self.ctx.hostname),
+        );
+        out
+    }
+
+    fn ingest(&mut self, bytes: &[u8]) -> Vec<Output> {
+        self.feed(bytes)
+    }
+
+    fn timeout(&self) -> Vec<u8> {
+        b"-ERR [SYS/TEMP] Disconnected for inactivity\r\n".to_vec()
+    }
+
+    fn shutdown(&self) -> Vec<u8> {
+        b"-ERR [SYS/TEMP] Server shutting down\r\n".to_vec()
+    }
+
+    fn tls_established(&mut self) {
+        self.tls = true;
     }
 }
 

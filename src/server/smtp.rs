@@ -7,7 +7,7 @@ use std::sync::Arc;
 use smtp_proto::request::receiver::{BdatReceiver, DataReceiver};
 use smtp_proto::{Error as ProtoError, Request};
 
-use super::{Context, Output};
+use super::{Context, Output, Protocol};
 use crate::proto::auth;
 use crate::proto::line::{LineBuffer, LineItem};
 
@@ -88,57 +88,6 @@ impl SmtpServerSession {
         }
     }
 
-    /// The 220 banner, or a staged 421 / 554.
-    pub fn greeting(&mut self) -> Vec<Output> {
-        let mut out = Vec::new();
-        let host = &self.ctx.hostname;
-        match self.ctx.faults.greeting() {
-            Some(421) => {
-                reply(
-                    &mut out,
-                    format!("421 4.3.2 {host} Service not available, closing transmission channel"),
-                );
-                out.push(Output::Close);
-                self.mode = Mode::Closed;
-            }
-            Some(_) => {
-                reply(&mut out, format!("554 5.3.2 {host} No SMTP service here"));
-                self.mode = Mode::Refused;
-            }
-            None => reply(
-                &mut out,
-                format!("220 {host} ESMTP mailtutor practice server"),
-            ),
-        }
-        out
-    }
-
-    /// The reply to an idle client (RFC 5321 §4.5.3.2).
-    pub fn timeout(&self) -> Vec<u8> {
-        format!(
-            "421 4.4.2 {} Error: timeout exceeded\r\n",
-            self.ctx.hostname
-        )
-        .into_bytes()
-    }
-
-    pub fn shutdown(&self) -> Vec<u8> {
-        format!(
-            "421 4.3.2 {} Service shutting down, closing transmission channel\r\n",
-            self.ctx.hostname
-        )
-        .into_bytes()
-    }
-
-    /// TLS is up after STARTTLS: forget everything learnt before (RFC 3207 §4.2).
-    pub fn tls_established(&mut self) {
-        self.tls = true;
-        self.helo = None;
-        self.esmtp = false;
-        self.user = None;
-        self.reset();
-    }
-
     fn reset(&mut self) {
         self.from = None;
         self.rcpts.clear();
@@ -146,8 +95,7 @@ impl SmtpServerSession {
         self.bdat_too_big = false;
     }
 
-    /// Feeds bytes from the client; returns what to send and do, in order.
-    pub fn ingest(&mut self, bytes: &[u8]) -> Vec<Output> {
+    fn feed(&mut self, bytes: &[u8]) -> Vec<Output> {
         let mut out = Vec::new();
         self.lines.push(bytes);
         loop {
@@ -171,18 +119,7 @@ impl SmtpServerSession {
                         }
                     };
                     self.line(&line, &mut out);
-                    if matches!(out.last(), Some(Output::StartTls)) {
-                        // RFC 3207 §5: anything the client pipelined after STARTTLS is dropped.
-                        let dropped = self.lines.take_pending();
-                        if !dropped.is_empty() {
-                            out.insert(
-                                out.len() - 1,
-                                Output::Log(format!(
-                                    "dropped {} bytes sent before the TLS handshake",
-                                    dropped.len()
-                                )),
-                            );
-                        }
+                    if super::drop_before_handshake(&mut self.lines, &mut out) {
                         return out;
                     }
                 }
@@ -650,6 +587,63 @@ impl SmtpServerSession {
             }
             None => reply(out, "535 5.7.8 Error: authentication failed"),
         }
+    }
+}
+
+impl Protocol for SmtpServerSession {
+    /// The 220 banner, or a staged 421 / 554.
+    fn greeting(&mut self) -> Vec<Output> {
+        let mut out = Vec::new();
+        let host = &self.ctx.hostname;
+        match self.ctx.faults.greeting() {
+            Some(421) => {
+                reply(
+                    &mut out,
+                    format!("421 4.3.2 {host} Service not available, closing transmission channel"),
+                );
+                out.push(Output::Close);
+                self.mode = Mode::Closed;
+            }
+            Some(_) => {
+                reply(&mut out, format!("554 5.3.2 {host} No SMTP service here"));
+                self.mode = Mode::Refused;
+            }
+            None => reply(
+                &mut out,
+                format!("220 {host} ESMTP mailtutor practice server"),
+            ),
+        }
+        out
+    }
+
+    /// The reply to an idle client (RFC 5321 §4.5.3.2).
+    fn timeout(&self) -> Vec<u8> {
+        format!(
+            "421 4.4.2 {} Error: timeout exceeded\r\n",
+            self.ctx.hostname
+        )
+        .into_bytes()
+    }
+
+    fn shutdown(&self) -> Vec<u8> {
+        format!(
+            "421 4.3.2 {} Service shutting down, closing transmission channel\r\n",
+            self.ctx.hostname
+        )
+        .into_bytes()
+    }
+
+    /// TLS is up after STARTTLS: forget everything learnt before (RFC 3207 §4.2).
+    fn tls_established(&mut self) {
+        self.tls = true;
+        self.helo = None;
+        self.esmtp = false;
+        self.user = None;
+        self.reset();
+    }
+
+    fn ingest(&mut self, bytes: &[u8]) -> Vec<Output> {
+        self.feed(bytes)
     }
 }
 
