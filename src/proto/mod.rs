@@ -6,9 +6,11 @@ pub mod codes;
 pub mod line;
 pub mod message;
 pub mod pop3;
+pub mod pop3_reply;
 pub mod pop3_state;
 pub mod reply;
 pub mod smtp;
+pub mod smtp_outcome;
 pub mod smtp_state;
 
 /// The two languages every explanation comes in.

@@ -1,0 +1,302 @@
+//! POP3 responses read incrementally: `+OK`/`-ERR` status lines with RFC 2449 §8 response
+//! codes, and dot-terminated multi-line bodies with dot-unstuffing (RFC 1939 §3).
+
+use std::collections::VecDeque;
+
+use super::line::{LineBuffer, LineItem, MAX_LINE, strip_eol};
+use super::reply::ReplyWarning;
+
+/// The first line of every POP3 response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pop3Indicator {
+    Ok,
+    Err,
+    /// `+ ` followed by a base64 challenge during AUTH (RFC 5034).
+    Continue,
+}
+
+/// A POP3 status line, `+OK text` or `-ERR [CODE] text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pop3Status {
+    pub indicator: Pop3Indicator,
+    /// The RFC 2449 §8 response code between brackets, e.g. `IN-USE` or `SYS/TEMP`.
+    pub resp_code: Option<String>,
+    pub text: String,
+}
+
+impl Pop3Status {
+    pub fn is_ok(&self) -> bool {
+        self.indicator == Pop3Indicator::Ok
+    }
+}
+
+/// A complete POP3 response: a status line and, for multi-line commands, the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pop3Response {
+    pub status: Pop3Status,
+    /// Dot-unstuffed body lines, each ending in CRLF; `None` for single-line responses.
+    pub body: Option<Vec<u8>>,
+    pub raw: Vec<u8>,
+    pub warnings: Vec<ReplyWarning>,
+}
+
+impl Pop3Response {
+    /// Body lines as text (lossy), without their line endings; blank lines kept.
+    pub fn body_lines(&self) -> Vec<String> {
+        self.body
+            .as_deref()
+            .map(|b| {
+                String::from_utf8_lossy(b)
+                    .lines()
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MalformedPop3 {
+    #[error("a POP3 status line starts with +OK or -ERR: {text:?}")]
+    NoIndicator { text: String, raw: Vec<u8> },
+    #[error("a line longer than {limit} bytes was discarded ({len} bytes so far)", limit = MAX_LINE)]
+    LineTooLong { len: usize, raw: Vec<u8> },
+}
+
+impl MalformedPop3 {
+    pub fn raw(&self) -> &[u8] {
+        match self {
+            Self::NoIndicator { raw, .. } | Self::LineTooLong { raw, .. } => raw,
+        }
+    }
+}
+
+/// Parses `+OK …`, `-ERR [IN-USE] …` or `+ challenge`.
+pub fn parse_pop3_status(content: &[u8]) -> Option<Pop3Status> {
+    let text = String::from_utf8_lossy(content);
+    let upper = text.get(..4).map(str::to_ascii_uppercase);
+    let (indicator, rest) = if upper.as_deref().is_some_and(|u| u.starts_with("-ERR")) {
+        (Pop3Indicator::Err, &text[4..])
+    } else if upper.as_deref().is_some_and(|u| u.starts_with("+OK"))
+        || text.get(..3).is_some_and(|u| u.eq_ignore_ascii_case("+OK"))
+    {
+        (Pop3Indicator::Ok, &text[3..])
+    } else if text == "+" || text.starts_with("+ ") {
+        (Pop3Indicator::Continue, &text[1..])
+    } else {
+        return None;
+    };
+    let rest = rest.strip_prefix(' ').unwrap_or(rest);
+    let (resp_code, text) = match rest.strip_prefix('[').and_then(|r| r.split_once(']')) {
+        Some((code, tail)) if !code.is_empty() && !code.contains(' ') => {
+            (Some(code.to_owned()), tail.trim_start().to_owned())
+        }
+        _ => (None, rest.to_owned()),
+    };
+    Some(Pop3Status {
+        indicator,
+        resp_code,
+        text,
+    })
+}
+
+/// Whether the next response carries a dot-terminated body after `+OK`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pop3Expect {
+    SingleLine,
+    MultiLine,
+}
+
+/// Reads POP3 responses. The caller says, per command sent, whether a body follows
+/// (LIST and UIDL without argument, RETR, TOP, CAPA); unasked responses are single-line.
+#[derive(Debug)]
+pub struct Pop3Reader {
+    lines: LineBuffer,
+    expect: VecDeque<Pop3Expect>,
+    current: Option<(Pop3Status, Vec<u8>)>,
+    body: Vec<u8>,
+    warnings: Vec<ReplyWarning>,
+}
+
+impl Default for Pop3Reader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Pop3Reader {
+    pub fn new() -> Self {
+        Self {
+            lines: LineBuffer::new(MAX_LINE),
+            expect: VecDeque::new(),
+            current: None,
+            body: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Queues what the response to a just-sent command looks like.
+    pub fn expect(&mut self, e: Pop3Expect) {
+        self.expect.push_back(e);
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.lines.push(bytes);
+    }
+
+    pub fn pending(&self) -> Vec<u8> {
+        let mut out = self
+            .current
+            .as_ref()
+            .map(|c| c.1.clone())
+            .unwrap_or_default();
+        out.extend_from_slice(self.lines.pending());
+        out
+    }
+
+    pub fn take_pending(&mut self) -> Vec<u8> {
+        let out = self.pending();
+        *self = Self::new();
+        out
+    }
+
+    pub fn next_response(&mut self) -> Option<Result<Pop3Response, MalformedPop3>> {
+        loop {
+            let line = match self.lines.next_line()? {
+                LineItem::Line(line) => line,
+                LineItem::TooLong(dropped) => {
+                    if let Some((_, raw)) = self.current.as_mut() {
+                        // An overlong body line: keep reading the body, note the loss.
+                        raw.extend_from_slice(&dropped);
+                        self.body
+                            .extend_from_slice(b"[line too long, discarded]\r\n");
+                        continue;
+                    }
+                    self.expect.pop_front();
+                    return Some(Err(MalformedPop3::LineTooLong {
+                        len: dropped.len(),
+                        raw: dropped,
+                    }));
+                }
+            };
+            let (content, bare_lf) = strip_eol(&line);
+            if bare_lf && !self.warnings.contains(&ReplyWarning::BareLf) {
+                self.warnings.push(ReplyWarning::BareLf);
+            }
+            if let Some((_, raw)) = self.current.as_mut() {
+                raw.extend_from_slice(&line);
+                // RFC 1939 §3: a line of "." ends the body; a leading "." is stuffing.
+                if content == b"." {
+                    let (status, raw) = self.current.take()?;
+                    return Some(Ok(Pop3Response {
+                        status,
+                        body: Some(std::mem::take(&mut self.body)),
+                        raw,
+                        warnings: std::mem::take(&mut self.warnings),
+                    }));
+                }
+                let unstuffed = content.strip_prefix(b".").unwrap_or(content);
+                self.body.extend_from_slice(unstuffed);
+                self.body.extend_from_slice(b"\r\n");
+                continue;
+            }
+            let expect = self.expect.pop_front().unwrap_or(Pop3Expect::SingleLine);
+            let Some(status) = parse_pop3_status(content) else {
+                self.warnings.clear();
+                return Some(Err(MalformedPop3::NoIndicator {
+                    text: String::from_utf8_lossy(content).into_owned(),
+                    raw: line,
+                }));
+            };
+            if std::str::from_utf8(content).is_err() {
+                self.warnings.push(ReplyWarning::InvalidUtf8);
+            }
+            if status.is_ok() && expect == Pop3Expect::MultiLine {
+                self.current = Some((status, line));
+                continue;
+            }
+            return Some(Ok(Pop3Response {
+                status,
+                body: None,
+                raw: line,
+                warnings: std::mem::take(&mut self.warnings),
+            }));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pop3_status_lines() {
+        let s =
+            parse_pop3_status(b"+OK 24 message(s) [643260 byte(s)]").unwrap_or_else(|| panic!());
+        assert!(s.is_ok());
+        assert_eq!(s.resp_code, None);
+        let s = parse_pop3_status(b"-ERR [IN-USE] maildrop locked").unwrap_or_else(|| panic!());
+        assert_eq!(s.indicator, Pop3Indicator::Err);
+        assert_eq!(s.resp_code.as_deref(), Some("IN-USE"));
+        assert_eq!(s.text, "maildrop locked");
+        let s = parse_pop3_status(b"-ERR [SYS/TEMP] try later").unwrap_or_else(|| panic!());
+        assert_eq!(s.resp_code.as_deref(), Some("SYS/TEMP"));
+        assert!(parse_pop3_status(b"+OK").is_some_and(|s| s.text.is_empty()));
+        assert!(
+            parse_pop3_status(b"+ VXNlcm5hbWU6")
+                .is_some_and(|s| s.indicator == Pop3Indicator::Continue)
+        );
+        assert!(parse_pop3_status(b"OK fine").is_none());
+        assert!(parse_pop3_status(b"").is_none());
+    }
+
+    #[test]
+    fn pop3_multiline_with_dot_unstuffing_any_chunking() {
+        let input: &[u8] =
+            b"+OK ready\r\n+OK 120 octets\r\nSubject: hi\r\n\r\n..leading dot\r\n.\r\n+OK bye\r\n";
+        for size in 1..=input.len() {
+            let mut r = Pop3Reader::new();
+            r.expect(Pop3Expect::SingleLine);
+            r.expect(Pop3Expect::MultiLine);
+            let mut out = Vec::new();
+            for c in input.chunks(size) {
+                r.push(c);
+                while let Some(x) = r.next_response() {
+                    out.push(x);
+                }
+            }
+            assert_eq!(out.len(), 3, "size {size}");
+            let body = out[1].as_ref().map(|r| r.body.clone()).ok().flatten();
+            assert_eq!(body, Some(b"Subject: hi\r\n\r\n.leading dot\r\n".to_vec()));
+            assert_eq!(
+                out[1].as_ref().map(|r| r.body_lines()).ok(),
+                Some(vec![
+                    "Subject: hi".to_string(),
+                    String::new(),
+                    ".leading dot".to_string()
+                ])
+            );
+            assert_eq!(out[2].as_ref().map(|r| r.body.is_none()).ok(), Some(true));
+        }
+    }
+
+    #[test]
+    fn pop3_err_to_multiline_command_has_no_body() {
+        let mut r = Pop3Reader::new();
+        r.expect(Pop3Expect::MultiLine);
+        r.push(b"-ERR no such message\r\n+OK next\r\n");
+        let first = r.next_response();
+        assert!(matches!(first, Some(Ok(Pop3Response { body: None, .. }))));
+        assert!(matches!(r.next_response(), Some(Ok(_))));
+    }
+
+    #[test]
+    fn pop3_garbage_is_error() {
+        let mut r = Pop3Reader::new();
+        r.push(b"hello\r\n");
+        assert!(matches!(
+            r.next_response(),
+            Some(Err(MalformedPop3::NoIndicator { .. }))
+        ));
+    }
+}
