@@ -1,0 +1,267 @@
+//! `mailtutor send`: one SMTP send on the session engine, its transcript printed as it happens.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use mailtutor::proto::Lang;
+use mailtutor::server::{self, ServerConfig};
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TlsMode {
+    Starttls,
+    Implicit,
+    None,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum AuthArg {
+    Login,
+    Plain,
+}
+
+#[derive(clap::Args)]
+pub struct SendArgs {
+    /// HOST:PORT of the SMTP server; without it the practice server starts in-process.
+    #[arg(long)]
+    server: Option<String>,
+    #[arg(long, value_enum, default_value = "starttls")]
+    tls: TlsMode,
+    #[arg(long, value_enum, default_value = "login")]
+    auth: AuthArg,
+    /// Login name; without it no AUTH is sent (except to the practice server).
+    #[arg(long)]
+    user: Option<String>,
+    /// Read the password from this environment variable.
+    #[arg(long, conflicts_with = "password_stdin")]
+    password_env: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    password_stdin: bool,
+    #[arg(long)]
+    from: String,
+    #[arg(long, required = true)]
+    to: Vec<String>,
+    #[arg(long, default_value = "mailtutor test")]
+    subject: String,
+    /// The message body.
+    #[arg(long, conflicts_with = "body_file")]
+    body: Option<String>,
+    /// Read the body from a file.
+    #[arg(long)]
+    body_file: Option<PathBuf>,
+    /// The name given with EHLO.
+    #[arg(long, default_value = "mailtutor")]
+    ehlo: String,
+    /// Language of the annotations: en or zh.
+    #[arg(long, default_value = "en", value_parser = super::parse_lang)]
+    lang: Lang,
+    /// Show passwords instead of masking them.
+    #[arg(long)]
+    show_secrets: bool,
+    /// Trust the server certificate with this SHA-256 fingerprint even if no authority signed it.
+    #[arg(long)]
+    insecure_accept_cert: Vec<String>,
+    /// Send MAIL, RCPT and DATA one at a time even if the server offers PIPELINING.
+    #[arg(long)]
+    no_pipelining: bool,
+    /// Seconds to wait for each reply.
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
+    /// Data directory of the in-process practice server (default: the platform data directory).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+pub fn send(args: SendArgs) -> ExitCode {
+    use mailtutor::proto::message::{Draft, Mailbox};
+    use mailtutor::session::send::{AuthMechanism, Credentials, SendPlan, send_mail};
+    use mailtutor::session::{ConnectOptions, Protocol, Security, Session, Target};
+    use mailtutor::transcript::Transcript;
+
+    let fail = |msg: String| {
+        eprintln!("mailtutor send: {msg}");
+        ExitCode::FAILURE
+    };
+    let security = match args.tls {
+        TlsMode::Starttls => Security::StartTls,
+        TlsMode::Implicit => Security::Implicit,
+        TlsMode::None => Security::None,
+    };
+    let mut options = ConnectOptions::new(Protocol::Smtp);
+    options.reply_timeout = Duration::from_secs(args.timeout.max(1));
+    options.ehlo_name = args.ehlo.clone();
+    options.trust.pinned = args.insecure_accept_cert.clone();
+
+    // Without --server: the practice server, in this process, its certificate pinned.
+    let mut practice = None;
+    let target = match &args.server {
+        Some(s) => {
+            let (host, port) = match s.rsplit_once(':') {
+                Some((h, p)) => match p.parse::<u16>() {
+                    Ok(p) => (h.trim_matches(['[', ']']).to_owned(), p),
+                    Err(_) => return fail(format!("{s:?}: the port must be a number")),
+                },
+                None => (
+                    s.clone(),
+                    match args.tls {
+                        TlsMode::Starttls => 587,
+                        TlsMode::Implicit => 465,
+                        TlsMode::None => 25,
+                    },
+                ),
+            };
+            Target::new(host, port)
+        }
+        None => {
+            let dir = args
+                .data_dir
+                .clone()
+                .unwrap_or_else(server::default_data_dir);
+            let running = match server::start(ServerConfig::loopback(dir)) {
+                Ok(r) => r,
+                Err(e) => return fail(format!("cannot start the practice server: {e}")),
+            };
+            options.trust.pinned.push(running.fingerprint.clone());
+            let addr = match args.tls {
+                TlsMode::Implicit => running.smtps,
+                _ => running.smtp,
+            };
+            let Some(addr) = addr else {
+                return fail("the practice server has no SMTP port".into());
+            };
+            println!(
+                "Using the built-in practice server at {addr}; mail is stored in {}",
+                running.data_dir.display()
+            );
+            practice = Some(running);
+            Target::new("localhost", addr.port())
+        }
+    };
+
+    let password = if let Some(var) = &args.password_env {
+        match std::env::var(var) {
+            Ok(p) => Some(p),
+            Err(_) => return fail(format!("the environment variable {var} is not set")),
+        }
+    } else if args.password_stdin {
+        let mut line = String::new();
+        if let Err(e) = std::io::stdin().read_line(&mut line) {
+            return fail(format!("cannot read the password from standard input: {e}"));
+        }
+        Some(line.trim_end_matches(['\r', '\n']).to_owned())
+    } else if practice.is_some() {
+        Some("secret".to_owned())
+    } else {
+        None
+    };
+    let user = args
+        .user
+        .clone()
+        .or_else(|| practice.as_ref().map(|_| args.from.clone()));
+    let auth = match (user, password) {
+        (Some(user), Some(password)) => Some(Credentials {
+            mechanism: match args.auth {
+                AuthArg::Login => AuthMechanism::Login,
+                AuthArg::Plain => AuthMechanism::Plain,
+            },
+            user,
+            password,
+        }),
+        (Some(_), None) => {
+            return fail("--user needs --password-env VAR or --password-stdin".into());
+        }
+        (None, _) => None,
+    };
+    let body = match (&args.body, &args.body_file) {
+        (Some(b), _) => b.clone(),
+        (None, Some(path)) => match std::fs::read_to_string(path) {
+            Ok(b) => b,
+            Err(e) => return fail(format!("cannot read {}: {e}", path.display())),
+        },
+        (None, None) => "Sent with mailtutor.".to_owned(),
+    };
+    let parse_box = |s: &str| Mailbox::parse(s).map_err(|e| e.to_string());
+    let draft = (|| {
+        Ok::<_, String>(Draft {
+            from: parse_box(&args.from)?,
+            to: args
+                .to
+                .iter()
+                .map(|t| parse_box(t))
+                .collect::<Result<_, _>>()?,
+            subject: args.subject.clone(),
+            body,
+            ..Draft::default()
+        })
+    })();
+    let payload = match draft.and_then(|d| d.to_data_payload().map_err(|e| e.to_string())) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let bare = |s: &str| {
+        Mailbox::parse(s)
+            .map(|m| m.address)
+            .unwrap_or_else(|_| s.to_owned())
+    };
+    let plan = SendPlan {
+        ehlo: args.ehlo.clone(),
+        auth,
+        from: bare(&args.from),
+        to: args.to.iter().map(|t| bare(t)).collect(),
+        payload,
+        pipelining: !args.no_pipelining,
+    };
+
+    let mut transcript = Transcript::new(Protocol::Smtp);
+    let mut shown = 0;
+    let (lang, show) = (args.lang, args.show_secrets);
+    let print_new = |t: &Transcript, shown: &mut usize| {
+        let mut out = std::io::stdout().lock();
+        while *shown < t.len() {
+            let _ = write!(out, "{}", t.render_entry(*shown, lang, show));
+            *shown += 1;
+        }
+        let _ = out.flush();
+    };
+    let session = match Session::connect(target, security, options).block_and_take() {
+        Ok(s) => s,
+        Err(failure) => {
+            for e in &failure.events {
+                transcript.apply(e);
+            }
+            print_new(&transcript, &mut shown);
+            return fail(failure.error.to_string());
+        }
+    };
+    let result = send_mail(
+        &session,
+        &plan,
+        Duration::from_secs(args.timeout.max(1)),
+        |e| {
+            transcript.apply(e);
+            print_new(&transcript, &mut shown);
+        },
+    );
+    drop(practice);
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nmailtutor send: stopped at {}: {}", e.step, e.message);
+            if let Some(r) = &e.reply {
+                eprint!(
+                    "{}",
+                    mailtutor::proto::codes::explain_token(&r.code.to_string(), lang)
+                );
+                if let Some(es) = r.enhanced {
+                    eprint!(
+                        "{}",
+                        mailtutor::proto::codes::explain_token(&es.to_string(), lang)
+                    );
+                }
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

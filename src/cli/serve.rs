@@ -1,0 +1,155 @@
+//! `mailtutor serve`: the practice server on its own, logging every session line.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mailtutor::server::{self, Account, Accounts, Fault, Limits, Policy, ServerConfig};
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// SMTP with STARTTLS.
+    #[arg(long, default_value = "127.0.0.1:2525")]
+    smtp: SocketAddr,
+    /// SMTP over implicit TLS (SMTPS).
+    #[arg(long, default_value = "127.0.0.1:4465")]
+    smtps: SocketAddr,
+    /// POP3 with STLS.
+    #[arg(long, default_value = "127.0.0.1:1110")]
+    pop3: SocketAddr,
+    /// POP3 over implicit TLS (POP3S).
+    #[arg(long, default_value = "127.0.0.1:1995")]
+    pop3s: SocketAddr,
+    /// A TOML file of [[account]] address = "…" password = "…" entries.
+    #[arg(long)]
+    accounts: Option<PathBuf>,
+    /// An account as ADDRESS:PASSWORD (repeat for several; replaces the default accounts).
+    #[arg(long = "account", value_parser = parse_account)]
+    account: Vec<Account>,
+    /// Where the Maildirs live (default: the platform data directory).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// MAIL FROM needs AUTH first.
+    #[arg(long)]
+    require_auth: bool,
+    /// AUTH, MAIL and POP3 logins need STARTTLS/STLS (or the TLS ports) first.
+    #[arg(long)]
+    require_tls: bool,
+    /// The name in the greeting and in Received: headers.
+    #[arg(long, default_value = "mailtutor.test")]
+    hostname: String,
+    /// Maximum simultaneous connections.
+    #[arg(long, default_value_t = 100)]
+    max_connections: usize,
+    /// Seconds of silence before the server says 421 and hangs up.
+    #[arg(long, default_value_t = 300)]
+    idle_timeout: u64,
+    /// Maximum message size in bytes.
+    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    max_size: usize,
+    /// Maximum recipients per message.
+    #[arg(long, default_value_t = 50)]
+    max_recipients: usize,
+    /// A staged fault: greet=421|554, rcpt=450|550|452, data=554, delay=MS, drop-after=VERB;
+    /// add :sticky to keep it after it fires. Repeat for several.
+    #[arg(long = "fault", value_parser = |s: &str| s.parse::<Fault>())]
+    faults: Vec<Fault>,
+}
+
+pub fn serve(args: ServeArgs) -> ExitCode {
+    let mut list: Vec<Account> = Vec::new();
+    if let Some(path) = &args.accounts {
+        match Accounts::from_file(path) {
+            Ok(a) => list.extend(a.iter().cloned()),
+            Err(e) => {
+                eprintln!("mailtutor serve: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    list.extend(args.account.iter().cloned());
+    let accounts = if list.is_empty() {
+        Accounts::default()
+    } else {
+        match Accounts::new(list) {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("mailtutor serve: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
+    for addr in [args.smtp, args.smtps, args.pop3, args.pop3s] {
+        if !addr.ip().is_loopback() {
+            eprintln!("mailtutor serve: listening on {addr}: reachable from the network");
+        }
+    }
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(server::default_data_dir);
+    let config = ServerConfig {
+        hostname: args.hostname,
+        smtp: Some(args.smtp),
+        smtps: Some(args.smtps),
+        pop3: Some(args.pop3),
+        pop3s: Some(args.pop3s),
+        data_dir,
+        accounts,
+        limits: Limits {
+            max_connections: args.max_connections,
+            idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
+            max_message_size: args.max_size,
+            max_recipients: args.max_recipients.max(1),
+        },
+        policy: Policy {
+            require_auth: args.require_auth,
+            require_tls: args.require_tls,
+        },
+        faults: args.faults,
+        logger: Arc::new(|line: &str| {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        }),
+    };
+    let running = match server::start(config) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mailtutor serve: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let show = |a: Option<SocketAddr>| a.map(|a| a.to_string()).unwrap_or_default();
+    println!("mailtutor practice server");
+    println!("  SMTP   {}  (STARTTLS)", show(running.smtp));
+    println!("  SMTPS  {}  (implicit TLS)", show(running.smtps));
+    println!("  POP3   {}  (STLS)", show(running.pop3));
+    println!("  POP3S  {}  (implicit TLS)", show(running.pop3s));
+    println!("  Maildirs in {}", running.data_dir.display());
+    println!("  Certificate SHA-256 {}", running.fingerprint);
+    for a in running.accounts().iter() {
+        println!("  Account {} / {}", a.address, a.password);
+    }
+    for f in running.faults().list() {
+        println!("  Staged fault {f}");
+    }
+    println!("Ready; press Ctrl-C to stop. Every session line is logged below.");
+    let _ = std::io::stdout().flush();
+    loop {
+        std::thread::park();
+    }
+}
+
+fn parse_account(s: &str) -> Result<Account, String> {
+    match s.split_once(':') {
+        Some((address, password)) if !address.is_empty() && !password.is_empty() => Ok(Account {
+            address: address.to_owned(),
+            password: password.to_owned(),
+        }),
+        _ => Err(format!("{s:?}: write an account as ADDRESS:PASSWORD")),
+    }
+}
