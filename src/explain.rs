@@ -38,6 +38,10 @@ fn clean(line: &str) -> (Who, String) {
             break;
         }
     }
+    // A line that is only a comment stands for what it describes (often "a blank line here").
+    if s.starts_with('#') {
+        return (who, String::new());
+    }
     let is_reply = s.len() >= 3 && s.as_bytes()[..3].iter().all(u8::is_ascii_digit);
     let mut end = s.len();
     for (i, c) in s.char_indices() {
@@ -406,6 +410,7 @@ mod tests {
             "helo 163.com"
         );
         assert_eq!(clean("auth login\t#认证登陆").1, "auth login");
+        assert_eq!(clean("\t\t\t#需空一行表示正文开始").1, "");
         assert_eq!(
             clean("235 #2.0.0 OK Authenticated").1,
             "235 #2.0.0 OK Authenticated"
