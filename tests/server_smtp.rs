@@ -283,14 +283,7 @@ fn starttls_drops_pipelined_bytes() {
     // A man in the middle appends a command after STARTTLS (the CVE-2011-0411 class).
     c.send(b"STARTTLS\r\nMAIL FROM:<injected@x>\r\n");
     assert_eq!(c.reply().code, 220);
-    let common::Io::Plain(s) = std::mem::replace(&mut c.io, common::Io::Gone) else {
-        panic!()
-    };
-    let tls = t
-        .connector()
-        .connect("localhost", s)
-        .unwrap_or_else(|e| panic!("{e}"));
-    c.io = common::Io::Tls(Box::new(tls));
+    c.io.upgrade(&t);
     // Had the injected MAIL been kept, this would be a 503 (no EHLO after TLS) reply to it.
     c.expect("EHLO lab", "250");
     c.expect("MAIL FROM:<student@mailtutor.test>", "250");

@@ -114,6 +114,18 @@ pub enum Io {
 }
 
 impl Io {
+    /// The TLS handshake on a plain connection, trusting exactly the test server's certificate.
+    pub fn upgrade(&mut self, server: &TestServer) {
+        let Io::Plain(s) = std::mem::replace(self, Io::Gone) else {
+            panic!("already TLS");
+        };
+        let tls = server
+            .connector()
+            .connect("localhost", s)
+            .unwrap_or_else(|e| panic!("TLS: {e}"));
+        *self = Io::Tls(Box::new(tls));
+    }
+
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         match self {
             Io::Plain(s) => s.read(buf),
@@ -207,14 +219,7 @@ impl Smtp {
 
     pub fn starttls(&mut self, server: &TestServer) {
         self.expect("STARTTLS", "220");
-        let Io::Plain(s) = std::mem::replace(&mut self.io, Io::Gone) else {
-            panic!("already TLS");
-        };
-        let tls = server
-            .connector()
-            .connect("localhost", s)
-            .unwrap_or_else(|e| panic!("TLS: {e}"));
-        self.io = Io::Tls(Box::new(tls));
+        self.io.upgrade(server);
     }
 
     pub fn login(&mut self, user: &str, password: &str) {
@@ -292,14 +297,7 @@ impl Pop3 {
 
     pub fn stls(&mut self, server: &TestServer) {
         self.ok("STLS");
-        let Io::Plain(s) = std::mem::replace(&mut self.io, Io::Gone) else {
-            panic!("already TLS");
-        };
-        let tls = server
-            .connector()
-            .connect("localhost", s)
-            .unwrap_or_else(|e| panic!("TLS: {e}"));
-        self.io = Io::Tls(Box::new(tls));
+        self.io.upgrade(server);
     }
 
     pub fn expect_multi(&mut self) {
