@@ -100,7 +100,6 @@ struct State {
     in_data: bool,
     in_body: bool,
     prompt: Option<PromptKind>,
-    plain_pending: bool,
 }
 
 /// Options for annotating a transcript.
@@ -361,9 +360,6 @@ fn client_line(line: &str, st: &mut State, opts: Options) -> (String, Vec<String
                     ));
                 }
                 return (shown, notes);
-            }
-            if let SmtpCommand::AuthPlain { initial: None } = cmd {
-                st.plain_pending = true;
             }
             (line.to_owned(), notes)
         }

@@ -109,14 +109,20 @@ pub struct Entry {
     pub raw: Vec<u8>,
     /// A password line: shown masked unless secrets are shown.
     pub secret: bool,
-    /// The SMTP code, for the colored badge.
-    pub code: Option<u16>,
     /// What the reply parser made of a server entry.
     pub parsed: Option<Parsed>,
     pub notes: Vec<Note>,
 }
 
 impl Entry {
+    /// The SMTP reply code of a server entry, for the colored badge.
+    pub fn code(&self) -> Option<u16> {
+        match &self.parsed {
+            Some(Parsed::Response(Response::Smtp(r))) => Some(r.code),
+            _ => None,
+        }
+    }
+
     /// The text of the entry without its line ending, masked when secret.
     pub fn text(&self, show_secrets: bool) -> String {
         if self.secret && !show_secrets {
@@ -189,7 +195,6 @@ impl Transcript {
             dir,
             raw,
             secret: false,
-            code: None,
             parsed: None,
             notes: Vec::new(),
         });
@@ -292,10 +297,8 @@ impl Transcript {
 
     fn received(&mut self, at: SystemTime, raw: &[u8], parsed: &Parsed) {
         let mut notes = Vec::new();
-        let mut code = None;
         match parsed {
             Parsed::Response(Response::Smtp(reply)) => {
-                code = Some(reply.code);
                 notes.push(Note::Code(reply.code));
                 if let Some(es) = reply.enhanced {
                     notes.push(Note::Enhanced(es));
@@ -331,7 +334,6 @@ impl Transcript {
             Parsed::MalformedPop3(e) => notes.push(Note::Text(format!("⚠ {e}"))),
         }
         let e = self.push(at, Direction::Server, raw.to_vec());
-        e.code = code;
         e.parsed = Some(parsed.clone());
         e.notes = notes;
     }

@@ -154,6 +154,16 @@ fn sends_in_every_security_mode_with_login_and_plain() {
             &["RCPT TO:<teacher@mailtutor.test>", "DATA"],
             "{subject}"
         );
+        // Server rows carry their code for the colored badge.
+        assert!(
+            tr.entries().iter().any(|e| e.code() == Some(235)),
+            "{subject}"
+        );
+        assert!(
+            tr.entries()
+                .iter()
+                .all(|e| e.code().is_none() || e.dir == Direction::Server)
+        );
         // The plain export is what telnet would have shown, password masked.
         let plain = tr.export_plain(false);
         assert!(plain.contains("\n..starts with a dot\n"), "{plain}");

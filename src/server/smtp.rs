@@ -43,7 +43,6 @@ pub struct SmtpServerSession {
     lines: LineBuffer,
     mode: Mode,
     helo: Option<String>,
-    esmtp: bool,
     tls: bool,
     user: Option<String>,
     from: Option<String>,
@@ -77,7 +76,6 @@ impl SmtpServerSession {
             lines: LineBuffer::new(MAX_SMTP_LINE),
             mode: Mode::Command,
             helo: None,
-            esmtp: false,
             tls,
             user: None,
             from: None,
@@ -315,7 +313,6 @@ impl SmtpServerSession {
             }
             Request::Ehlo { host: h } => {
                 self.helo = Some(h.into_owned());
-                self.esmtp = true;
                 self.reset();
                 let mut caps = vec![
                     host.clone(),
@@ -338,7 +335,6 @@ impl SmtpServerSession {
             }
             Request::Helo { host: h } | Request::Lhlo { host: h } => {
                 self.helo = Some(h.into_owned());
-                self.esmtp = false;
                 self.reset();
                 reply(out, format!("250 {host}"));
             }
@@ -637,7 +633,6 @@ impl Protocol for SmtpServerSession {
     fn tls_established(&mut self) {
         self.tls = true;
         self.helo = None;
-        self.esmtp = false;
         self.user = None;
         self.reset();
     }

@@ -299,8 +299,4 @@ impl Pop3 {
         self.ok("STLS");
         self.io.upgrade(server);
     }
-
-    pub fn expect_multi(&mut self) {
-        self.reader.expect(Pop3Expect::MultiLine);
-    }
 }
