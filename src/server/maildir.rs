@@ -94,7 +94,8 @@ impl Maildir {
         for (i, rcpt) in recipients.iter().enumerate() {
             let dir = self.mailbox(rcpt)?;
             let name = format!(
-                "{}.M{}P{}Q{}R{}_{queue_id}.mailtutor",
+                // Zero-padded so that names sort in delivery order (POP3 numbers follow it).
+                "{:010}.M{:06}P{}Q{:010}R{}_{queue_id}.mailtutor",
                 now.as_secs(),
                 now.subsec_micros(),
                 std::process::id(),
@@ -224,6 +225,27 @@ mod tests {
         assert!(fs::read_dir(root.join("a@x.test/tmp")).is_ok_and(|d| d.count() == 0));
         assert!(md.delete(&a[0]).is_ok());
         assert!(md.list("a@x.test").is_ok_and(|l| l.is_empty()));
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn listed_in_delivery_order() {
+        let root = temp("order");
+        let md = Maildir::open(&root).unwrap_or_else(|e| panic!("{e}"));
+        let rcpt = vec!["a@x.test".to_string()];
+        for i in 0..30 {
+            let _ = md.deliver(&new_queue_id(), &rcpt, format!("n: {i}\r\n").as_bytes());
+        }
+        let got: Vec<Vec<u8>> = md
+            .list("a@x.test")
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|m| md.read(m).ok())
+            .collect();
+        let want: Vec<Vec<u8>> = (0..30)
+            .map(|i| format!("n: {i}\r\n").into_bytes())
+            .collect();
+        assert_eq!(got, want);
         let _ = fs::remove_dir_all(&root);
     }
 
