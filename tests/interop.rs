@@ -24,15 +24,18 @@ fn enabled() -> bool {
     on
 }
 
-fn pinned(protocol: Protocol) -> ConnectOptions {
+/// SHA-256 fingerprint of the lab's self-signed certificate.
+fn lab_fingerprint() -> String {
     let pem = std::fs::read(CERT).unwrap_or_else(|e| panic!("{CERT}: {e}"));
     let der = native_tls::Certificate::from_pem(&pem)
         .and_then(|c| c.to_der())
         .unwrap_or_else(|e| panic!("{e}"));
+    mailtutor::server::tls::fingerprint(&der)
+}
+
+fn pinned(protocol: Protocol) -> ConnectOptions {
     let mut o = ConnectOptions::new(protocol);
-    o.trust
-        .pinned
-        .push(mailtutor::server::tls::fingerprint(&der));
+    o.trust.pinned.push(lab_fingerprint());
     o
 }
 
@@ -223,10 +226,7 @@ fn send_command_line_through_postfix() {
     if !enabled() {
         return;
     }
-    let pem = std::fs::read(CERT).unwrap_or_default();
-    let der = native_tls::Certificate::from_pem(&pem)
-        .and_then(|c| c.to_der())
-        .unwrap_or_default();
+    let fp = lab_fingerprint();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_mailtutor"))
         .args([
             "send",
@@ -247,10 +247,7 @@ fn send_command_line_through_postfix() {
             "--subject",
             "CLI through Postfix",
         ])
-        .args([
-            "--insecure-accept-cert",
-            &mailtutor::server::tls::fingerprint(&der),
-        ])
+        .args(["--insecure-accept-cert", &fp])
         .env("MT_LAB_PW", PASSWORD)
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -275,11 +272,7 @@ fn send_command_line_through_postfix() {
             "--to",
             "someone@qq.com",
         ])
-        .args([
-            "--insecure-accept-cert",
-            &mailtutor::server::tls::fingerprint(&der),
-            "--no-pipelining",
-        ])
+        .args(["--insecure-accept-cert", &fp, "--no-pipelining"])
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!out.status.success());

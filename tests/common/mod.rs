@@ -114,6 +114,13 @@ pub enum Io {
 }
 
 impl Io {
+    /// A plain connection with a 10 s read timeout.
+    pub fn plain(addr: SocketAddr) -> Self {
+        let s = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+        let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+        Io::Plain(s)
+    }
+
     /// The TLS handshake on a plain connection, trusting exactly the test server's certificate.
     pub fn upgrade(&mut self, server: &TestServer) {
         let Io::Plain(s) = std::mem::replace(self, Io::Gone) else {
@@ -150,23 +157,17 @@ pub struct Smtp {
 
 impl Smtp {
     pub fn connect(addr: SocketAddr) -> Self {
-        let s = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
-        let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
         Self {
-            io: Io::Plain(s),
+            io: Io::plain(addr),
             reader: ReplyReader::new(),
         }
     }
 
     pub fn connect_tls(addr: SocketAddr, server: &TestServer) -> Self {
-        let s = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
-        let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-        let tls = server
-            .connector()
-            .connect("localhost", s)
-            .unwrap_or_else(|e| panic!("TLS: {e}"));
+        let mut io = Io::plain(addr);
+        io.upgrade(server);
         Self {
-            io: Io::Tls(Box::new(tls)),
+            io,
             reader: ReplyReader::new(),
         }
     }
@@ -238,10 +239,8 @@ pub struct Pop3 {
 
 impl Pop3 {
     pub fn connect(addr: SocketAddr) -> (Self, Pop3Response) {
-        let s = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
-        let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
         let mut c = Self {
-            io: Io::Plain(s),
+            io: Io::plain(addr),
             reader: Pop3Reader::new(),
         };
         let greeting = c.response();
@@ -250,14 +249,10 @@ impl Pop3 {
 
     /// Connects to the implicit-TLS port and reads the greeting.
     pub fn connect_tls(addr: SocketAddr, server: &TestServer) -> (Self, Pop3Response) {
-        let s = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
-        let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-        let tls = server
-            .connector()
-            .connect("localhost", s)
-            .unwrap_or_else(|e| panic!("TLS: {e}"));
+        let mut io = Io::plain(addr);
+        io.upgrade(server);
         let mut c = Self {
-            io: Io::Tls(Box::new(tls)),
+            io,
             reader: Pop3Reader::new(),
         };
         let greeting = c.response();
