@@ -1,30 +1,52 @@
 #!/usr/bin/env bash
-# Runs the real window under Xvfb, drives it with xdotool and writes screenshots/*.png.
-# Needs the packages scripts/setup-debian.sh installs (xvfb, xdotool, imagemagick).
+# Runs the real window under Xvfb, plays each scripted session (`mailtutor --demo NAME`)
+# and writes screenshots/*.png. Needs the packages scripts/setup-debian.sh installs
+# (xvfb, x11-utils, xdotool, imagemagick).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup-debian.sh
-cargo build --bin mailtutor
-bin=target/debug/mailtutor
+if [ "${SKIP_SETUP:-}" != 1 ]; then scripts/setup-debian.sh; fi
+cargo build --release --bin mailtutor
+bin=target/release/mailtutor
 mkdir -p screenshots
+rm -f screenshots/code-lookup.png
 
 display=:97
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
+app=
 trap 'kill $app $xvfb 2>/dev/null || true' EXIT
 export DISPLAY=$display
 for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 
-# The reply-code lookup, asked about 535.
-"$bin" &
-app=$!
-win=$(xdotool search --sync --onlyvisible --name '^mailtutor$' | head -n 1)
-xdotool windowmove "$win" 0 0 windowsize "$win" 1280 800
-sleep 1.5
-xdotool windowfocus --sync "$win"
-xdotool mousemove --window "$win" 220 42 click 1
-sleep 0.5
-xdotool type --delay 80 "535"
-sleep 1
-import -window root screenshots/code-lookup.png
-echo "wrote screenshots/code-lookup.png"
+# The settings of these runs go to a scratch directory, not the user's.
+export XDG_DATA_HOME XDG_CONFIG_HOME
+XDG_DATA_HOME=$(mktemp -d)
+XDG_CONFIG_HOME=$XDG_DATA_HOME
+
+# shot NAME DEMO [ZOOM_KEYS]: plays DEMO, waits for it to finish, saves screenshots/NAME.png.
+shot() {
+    local name=$1 demo=$2 zoom=${3:-0}
+    local log
+    log=$(mktemp)
+    "$bin" --demo "$demo" >"$log" 2>&1 &
+    app=$!
+    local win
+    win=$(xdotool search --sync --onlyvisible --name '^mailtutor$' | head -n 1)
+    xdotool windowmove "$win" 0 0 windowsize "$win" 1280 800
+    for _ in $(seq "$zoom"); do xdotool key --window "$win" ctrl+equal; done
+    for _ in $(seq 200); do grep -q "demo: done" "$log" && break; sleep 0.1; done
+    grep -q "demo: done" "$log" || { echo "demo $demo did not finish:"; cat "$log"; exit 1; }
+    sleep 1
+    import -window root "screenshots/$name.png"
+    kill "$app"
+    wait "$app" 2>/dev/null || true
+    app=
+    echo "wrote screenshots/$name.png"
+}
+
+shot send-en send
+shot send-zh send-zh
+shot auth-535 auth-fail
+shot base64 base64
+shot pop3 pop3
+shot projector send-zh 3

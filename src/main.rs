@@ -18,6 +18,21 @@ use mailtutor::proto::Lang;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Play a scripted session in the window against the practice server (send, send-zh,
+    /// auth-fail, base64, pop3): for screenshots and for showing a whole send to a class.
+    #[arg(long, value_name = "NAME", value_parser = parse_demo)]
+    demo: Option<String>,
+}
+
+fn parse_demo(s: &str) -> Result<String, String> {
+    #[cfg(feature = "gui")]
+    if !mailtutor::ui::SCENARIOS.contains(&s) {
+        return Err(format!(
+            "no such demo; choose one of: {}",
+            mailtutor::ui::SCENARIOS.join(", ")
+        ));
+    }
+    Ok(s.to_owned())
 }
 
 #[derive(Subcommand)]
@@ -40,8 +55,12 @@ enum Command {
 }
 
 #[cfg(feature = "gui")]
-fn open_window() -> ExitCode {
-    match mailtutor::ui::run() {
+fn open_window(demo: Option<String>) -> ExitCode {
+    let options = mailtutor::ui::AppOptions {
+        demo,
+        ..Default::default()
+    };
+    match mailtutor::ui::run(options) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("mailtutor: cannot open the window: {e}");
@@ -51,7 +70,7 @@ fn open_window() -> ExitCode {
 }
 
 #[cfg(not(feature = "gui"))]
-fn open_window() -> ExitCode {
+fn open_window(_demo: Option<String>) -> ExitCode {
     eprintln!("mailtutor: this build has no window (built without the `gui` feature); see --help");
     ExitCode::FAILURE
 }
@@ -59,7 +78,7 @@ fn open_window() -> ExitCode {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => open_window(),
+        None => open_window(cli.demo),
         Some(Command::Serve(args)) => cli::serve::serve(*args),
         Some(Command::Send(args)) => cli::send::send(*args),
         Some(Command::Explain {

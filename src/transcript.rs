@@ -185,6 +185,11 @@ impl Transcript {
         &self.pop3
     }
 
+    /// Forgets the rows but not the protocol state: the session goes on.
+    pub fn clear_entries(&mut self) {
+        self.entries.clear();
+    }
+
     pub fn set_protocol(&mut self, protocol: Protocol) {
         self.protocol = Some(protocol);
     }
@@ -312,7 +317,7 @@ impl Transcript {
                     });
                 }
                 for w in &reply.warnings {
-                    notes.push(Note::Text(format!("⚠ {w}")));
+                    notes.push(Note::Text(format!("(!) {w}")));
                 }
                 notes.push(Note::Outcome(self.smtp.on_reply(reply)));
             }
@@ -326,12 +331,12 @@ impl Transcript {
                     notes.push(Note::Pop3Code(c.clone()));
                 }
                 for w in &resp.warnings {
-                    notes.push(Note::Text(format!("⚠ {w}")));
+                    notes.push(Note::Text(format!("(!) {w}")));
                 }
                 notes.push(Note::Pop3Outcome(self.pop3.on_response(resp)));
             }
-            Parsed::MalformedSmtp(e) => notes.push(Note::Text(format!("⚠ {e}"))),
-            Parsed::MalformedPop3(e) => notes.push(Note::Text(format!("⚠ {e}"))),
+            Parsed::MalformedSmtp(e) => notes.push(Note::Text(format!("(!) {e}"))),
+            Parsed::MalformedPop3(e) => notes.push(Note::Text(format!("(!) {e}"))),
         }
         let e = self.push(at, Direction::Server, raw.to_vec());
         e.parsed = Some(parsed.clone());

@@ -1,22 +1,62 @@
-//! The window. For now a single panel that looks up reply codes in the knowledge base.
+//! The tutor window: a connection bar, one button per command, the live transcript, the
+//! base64 workbench, the composer and the explanation pane. egui only: the panels draw
+//! state and turn clicks into [`Action`]s; the network runs on the session's threads.
 
-use crate::proto::{Lang, codes};
+mod app;
+pub mod base64_panel;
+pub mod commands;
+pub mod composer;
+pub mod connect_bar;
+mod demo;
+pub mod explain_pane;
+pub mod i18n;
+mod link;
+pub mod presets;
+pub mod theme;
+pub mod transcript_view;
+
+pub use app::{AppOptions, Tab, TutorApp};
+pub use demo::SCENARIOS;
+
+use crate::proto::pop3::Pop3Command;
+use crate::proto::smtp::SmtpCommand;
+
+/// What a click asks for. Panels return these; the app carries them out.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// An SMTP command, with the label of the button that sent it.
+    Smtp(&'static str, SmtpCommand),
+    Pop3(&'static str, Pop3Command),
+    /// STARTTLS (SMTP) or STLS (POP3), then the handshake.
+    StartTls,
+    /// The base64 answer to a 334 challenge.
+    AuthAnswer {
+        what: &'static str,
+        base64: String,
+        secret: bool,
+    },
+    /// The composer's message after 354.
+    SendMessage,
+    /// A line typed in the raw box.
+    Raw(String),
+    /// A command whose arguments do not make a valid line (shown in the transcript).
+    Invalid(String),
+}
 
 /// Opens the window and runs until it is closed.
-pub fn run() -> eframe::Result {
-    let options = eframe::NativeOptions {
+pub fn run(options: AppOptions) -> eframe::Result {
+    let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("mailtutor")
-            .with_inner_size([1280.0, 800.0]),
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([800.0, 500.0]),
+        persist_window: options.demo.is_none(),
         ..Default::default()
     };
     eframe::run_native(
         "mailtutor",
-        options,
-        Box::new(|cc| {
-            install_cjk_font(&cc.egui_ctx);
-            Ok(Box::new(CodeLookup::default()))
-        }),
+        native,
+        Box::new(move |cc| Ok(Box::new(TutorApp::new(cc, options)))),
     )
 }
 
@@ -37,30 +77,4 @@ pub fn install_cjk_font(ctx: &egui::Context) {
         egui::FontData::from_static(NOTO_SC),
         families,
     ));
-}
-
-/// Type a code (`535`, `5.7.8`, `+OK`, `IN-USE`) and read its explanation.
-#[derive(Default)]
-pub struct CodeLookup {
-    query: String,
-}
-
-impl eframe::App for CodeLookup {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.heading("mailtutor");
-            ui.horizontal(|ui| {
-                let label = ui.label("Reply code:");
-                ui.text_edit_singleline(&mut self.query)
-                    .labelled_by(label.id);
-            });
-            ui.separator();
-            let q = self.query.trim();
-            if !q.is_empty() {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    ui.monospace(codes::explain_token(q, Lang::En));
-                });
-            }
-        });
-    }
 }

@@ -1,0 +1,629 @@
+//! The window as a whole: settings, the in-process practice server, the connection, and the
+//! panels, drawn top to bottom as they appear on screen.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use egui::{Key, Modifiers, RichText};
+use poll_promise::Promise;
+
+use super::base64_panel::Base64Panel;
+use super::commands::{self, CommandPanel};
+use super::composer::Composer;
+use super::connect_bar::{BarAction, ConnectBar, Practice, PracticeState, Status};
+use super::demo::Demo;
+use super::explain_pane::{self, ExplainContext};
+use super::i18n::{self, tr, trf};
+use super::link::Link;
+use super::theme::{self, Settings};
+use super::transcript_view::{TranscriptView, ViewAction};
+use super::{Action, install_cjk_font};
+use crate::proto::Lang;
+use crate::proto::reply::Reply;
+use crate::server::{self, RunningServer, ServerConfig};
+use crate::session::{ConnectOptions, Parsed, Protocol, Response, Trust};
+use crate::transcript::{Direction, Transcript};
+
+/// How the window starts.
+#[derive(Debug, Clone, Default)]
+pub struct AppOptions {
+    /// Where the practice server keeps its Maildirs (default: the platform's data directory).
+    pub data_dir: Option<PathBuf>,
+    /// Settings to use instead of the saved ones (tests).
+    pub settings: Option<Settings>,
+    /// A scripted session to play (`--demo`), for screenshots and classroom demos.
+    pub demo: Option<String>,
+}
+
+/// The tabs of the right-hand panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Message,
+    Base64,
+    Server,
+}
+
+enum ServerState {
+    Starting(Promise<Result<RunningServer, String>>),
+    Running(Box<RunningServer>, Practice),
+    Failed(String),
+}
+
+pub struct TutorApp {
+    settings: Settings,
+    server: ServerState,
+    link: Link,
+    bar: ConnectBar,
+    commands: CommandPanel,
+    view: TranscriptView,
+    base64: Base64Panel,
+    composer: Composer,
+    pub tab: Tab,
+    pub show_secrets: bool,
+    raw: String,
+    /// Certificates the user chose to trust for this run (never saved).
+    trusted: Vec<String>,
+    was_in_data: bool,
+    demo: Option<Demo>,
+    ctx: egui::Context,
+}
+
+impl TutorApp {
+    pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
+        let ctx = cc.egui_ctx.clone();
+        install_cjk_font(&ctx);
+        // Ctrl+= / Ctrl+- are handled here, so the zoom is also remembered.
+        ctx.options_mut(|o| o.zoom_with_keyboard = false);
+        let saved = cc
+            .storage
+            .and_then(|s| eframe::get_value::<Settings>(s, Settings::KEY));
+        let settings = match (options.settings, saved) {
+            (Some(s), _) => s,
+            (None, Some(s)) => s,
+            (None, None) => Settings {
+                lang: i18n::system_lang(),
+                ..Settings::default()
+            },
+        }
+        .sanitized();
+        theme::apply(&ctx, &settings);
+        let demo = options.demo.as_deref().map(Demo::new);
+        let data_dir = match (&options.data_dir, &demo) {
+            (Some(d), _) => d.clone(),
+            (None, Some(_)) => {
+                std::env::temp_dir().join(format!("mailtutor-demo-{}", std::process::id()))
+            }
+            (None, None) => server::default_data_dir(),
+        };
+        let repaint = ctx.clone();
+        let server = ServerState::Starting(Promise::spawn_thread("practice-server", move || {
+            let r = server::start(ServerConfig::loopback(data_dir)).map_err(|e| e.to_string());
+            repaint.request_repaint();
+            r
+        }));
+        let mut commands = CommandPanel {
+            username: settings.username.clone(),
+            ..CommandPanel::default()
+        };
+        let bar = ConnectBar::new(&settings);
+        if !bar.is_practice() {
+            commands.password.clear();
+        }
+        Self {
+            bar,
+            commands,
+            settings,
+            server,
+            link: Link::default(),
+            view: TranscriptView::default(),
+            base64: Base64Panel::default(),
+            composer: Composer::default(),
+            tab: Tab::Message,
+            show_secrets: false,
+            raw: String::new(),
+            trusted: Vec::new(),
+            was_in_data: false,
+            demo,
+            ctx,
+        }
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.settings.lang
+    }
+
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.settings.lang = lang;
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn transcript(&self) -> &Transcript {
+        &self.link.transcript
+    }
+
+    /// The running practice server, once it is up.
+    pub fn server(&self) -> Option<&RunningServer> {
+        match &self.server {
+            ServerState::Running(s, _) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.link.is_open()
+    }
+
+    /// Whether a connect or a request is waiting for the network.
+    pub fn is_busy(&self) -> bool {
+        self.link.busy().is_some()
+    }
+
+    /// The step the protocol expects next, in words (what the highlighted button does).
+    pub fn next_step(&self) -> String {
+        explain_pane::next_steps(&self.link.transcript, self.protocol(), self.lang())
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+    }
+
+    pub fn protocol(&self) -> Protocol {
+        self.link.protocol().unwrap_or(self.bar.protocol)
+    }
+
+    pub fn set_protocol(&mut self, protocol: Protocol) {
+        if !self.link.is_open() {
+            self.bar.protocol = protocol;
+        }
+    }
+
+    pub fn base64_panel(&self) -> &Base64Panel {
+        &self.base64
+    }
+
+    pub fn composer_mut(&mut self) -> &mut Composer {
+        &mut self.composer
+    }
+
+    pub fn commands_mut(&mut self) -> &mut CommandPanel {
+        &mut self.commands
+    }
+
+    /// Folds an event as if the network thread had reported it (tests and benchmarks).
+    pub fn replay(&mut self, event: &crate::session::Event) {
+        self.link.transcript.apply(event);
+    }
+
+    pub fn transcript_rows(&self) -> usize {
+        self.view.row_count()
+    }
+
+    /// Demo and tests: keeps the code tooltip of the newest reply with this code open.
+    pub fn pin_tooltip(&mut self, code: u16) {
+        self.view.pinned_tooltip = self
+            .link
+            .transcript
+            .entries()
+            .iter()
+            .rposition(|e| e.code() == Some(code));
+    }
+
+    pub fn clear_transcript(&mut self) {
+        self.link.clear();
+    }
+
+    /// Loads the newest 334 challenge into the base64 panel.
+    pub fn load_last_334(&mut self) {
+        if let Some(c) = self.last_334() {
+            self.base64.load(&c);
+        }
+    }
+
+    /// The challenge text of the newest 334, for the base64 panel.
+    fn last_334(&self) -> Option<String> {
+        self.link
+            .transcript
+            .entries()
+            .iter()
+            .rev()
+            .filter(|e| e.dir == Direction::Server)
+            .find_map(|e| match &e.parsed {
+                Some(Parsed::Response(Response::Smtp(r))) if r.code == 334 => {
+                    Some(challenge(r)).filter(|c| !c.is_empty())
+                }
+                _ => None,
+            })
+    }
+
+    fn practice(&self) -> Option<&Practice> {
+        match &self.server {
+            ServerState::Running(_, p) => Some(p),
+            _ => None,
+        }
+    }
+
+    fn poll_server(&mut self) {
+        let ServerState::Starting(p) = &self.server else {
+            return;
+        };
+        if p.ready().is_none() {
+            return;
+        }
+        let ServerState::Starting(p) =
+            std::mem::replace(&mut self.server, ServerState::Failed(String::new()))
+        else {
+            return;
+        };
+        self.server = match p.block_and_take() {
+            Ok(s) => {
+                let port = |a: Option<std::net::SocketAddr>| a.map(|a| a.port()).unwrap_or(0);
+                let practice = Practice {
+                    smtp: port(s.smtp),
+                    smtps: port(s.smtps),
+                    pop3: port(s.pop3),
+                    pop3s: port(s.pop3s),
+                    fingerprint: s.fingerprint.clone(),
+                    accounts: s
+                        .accounts()
+                        .iter()
+                        .map(|a| (a.address.clone(), a.password.clone()))
+                        .collect(),
+                };
+                ServerState::Running(Box::new(s), practice)
+            }
+            Err(e) => ServerState::Failed(e),
+        };
+    }
+
+    /// Carries out a click.
+    pub fn perform(&mut self, action: Action) {
+        let protocol = self.protocol();
+        let link = &mut self.link;
+        match action {
+            Action::Smtp(what, cmd) => link.smtp(what, &cmd),
+            Action::Pop3(what, cmd) => link.pop3(what, &cmd),
+            Action::StartTls => {
+                let what = match protocol {
+                    Protocol::Smtp => "STARTTLS",
+                    Protocol::Pop3 => "STLS",
+                };
+                link.starttls(what);
+            }
+            Action::AuthAnswer {
+                what,
+                base64,
+                secret,
+            } => link.auth_line(what, &base64, secret),
+            Action::SendMessage => match self.composer.payload() {
+                Ok(p) => link.data("step.send_message", p),
+                Err(e) => self.invalid(e.to_string()),
+            },
+            Action::Raw(line) => link.raw_line(&line),
+            Action::Invalid(e) => self.invalid(e),
+        }
+    }
+
+    fn invalid(&mut self, e: String) {
+        use crate::session::{Event, EventKind};
+        self.link
+            .transcript
+            .apply(&Event::now(EventKind::Error(e.clone())));
+        self.link.last_error = Some(e);
+    }
+
+    pub fn connect(&mut self) {
+        let lang = self.lang();
+        let target = match self.bar.target(self.practice(), lang) {
+            Ok(t) => t,
+            Err(e) => return self.invalid(e),
+        };
+        let mut options = ConnectOptions::new(self.bar.protocol);
+        let ctx = self.ctx.clone();
+        options.repaint = Some(Arc::new(move || ctx.request_repaint()));
+        options.ehlo_name = self.commands.domain.trim().to_owned();
+        if options.ehlo_name.is_empty() {
+            options.ehlo_name = "localhost".into();
+        }
+        let mut pinned = self.trusted.clone();
+        if self.bar.is_practice()
+            && let Some(p) = self.practice()
+        {
+            pinned.push(p.fingerprint.clone());
+        }
+        options.trust = Trust { pinned };
+        self.link.connect(target, self.bar.security, options);
+    }
+
+    pub fn disconnect(&mut self) {
+        self.link.disconnect();
+    }
+
+    fn bar_action(&mut self, a: BarAction) {
+        match a {
+            BarAction::Connect => self.connect(),
+            BarAction::Disconnect => self.disconnect(),
+            BarAction::TrustAndConnect => {
+                if let Some(fp) = self.link.untrusted.take() {
+                    self.trusted.push(fp);
+                }
+                self.connect();
+            }
+            BarAction::PresetChanged => {
+                if self.bar.is_practice() {
+                    self.commands = CommandPanel::default();
+                } else {
+                    self.commands.password.clear();
+                }
+            }
+        }
+    }
+
+    fn handle_keys(&mut self, ctx: &egui::Context) {
+        let (zoom_in, zoom_out, reset) = ctx.input_mut(|i| {
+            (
+                i.consume_key(Modifiers::COMMAND, Key::Equals)
+                    || i.consume_key(Modifiers::COMMAND, Key::Plus),
+                i.consume_key(Modifiers::COMMAND, Key::Minus),
+                i.consume_key(Modifiers::COMMAND, Key::Num0),
+            )
+        });
+        if zoom_in {
+            self.zoom_by(theme::ZOOM_STEP);
+        }
+        if zoom_out {
+            self.zoom_by(-theme::ZOOM_STEP);
+        }
+        if reset {
+            self.settings.zoom = 1.0;
+        }
+    }
+
+    pub fn zoom_by(&mut self, step: f32) {
+        let z = ((self.settings.zoom + step) * 10.0).round() / 10.0;
+        self.settings.zoom = z.clamp(theme::MIN_ZOOM, theme::MAX_ZOOM);
+    }
+
+    fn header(&mut self, ui: &mut egui::Ui) {
+        let lang = self.lang();
+        ui.horizontal(|ui| {
+            ui.heading(RichText::new("mailtutor").strong());
+            ui.label(RichText::new(tr(lang, "app.tagline")).weak());
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui
+                    .button("A+")
+                    .on_hover_text(tr(lang, "app.zoom_in"))
+                    .clicked()
+                {
+                    self.zoom_by(theme::ZOOM_STEP);
+                }
+                ui.label(format!("{:.0}%", self.settings.zoom * 100.0));
+                if ui
+                    .button("A-")
+                    .on_hover_text(tr(lang, "app.zoom_out"))
+                    .clicked()
+                {
+                    self.zoom_by(-theme::ZOOM_STEP);
+                }
+                let theme_label = if self.settings.dark {
+                    tr(lang, "app.light")
+                } else {
+                    tr(lang, "app.dark")
+                };
+                if ui.button(theme_label).clicked() {
+                    self.settings.dark = !self.settings.dark;
+                }
+                ui.separator();
+                ui.selectable_value(&mut self.settings.lang, Lang::Zh, "简体中文");
+                ui.selectable_value(&mut self.settings.lang, Lang::En, "English");
+            });
+        });
+    }
+
+    fn tools(&mut self, ui: &mut egui::Ui) {
+        let lang = self.lang();
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.tab, Tab::Message, tr(lang, "tab.message"));
+            ui.selectable_value(&mut self.tab, Tab::Base64, tr(lang, "tab.base64"));
+            ui.selectable_value(&mut self.tab, Tab::Server, tr(lang, "tab.server"));
+        });
+        ui.separator();
+        egui::ScrollArea::vertical()
+            .id_salt("tools")
+            .auto_shrink([false, false])
+            .show(ui, |ui| match self.tab {
+                Tab::Message => self.composer.ui(ui, lang),
+                Tab::Base64 => {
+                    let last = self.last_334();
+                    self.base64.ui(ui, lang, self.show_secrets, last.as_deref());
+                }
+                Tab::Server => self.server_ui(ui),
+            });
+    }
+
+    fn server_ui(&mut self, ui: &mut egui::Ui) {
+        let lang = self.lang();
+        match &self.server {
+            ServerState::Starting(_) => {
+                ui.label(tr(lang, "bar.practice_starting"));
+            }
+            ServerState::Failed(e) => {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    trf(lang, "bar.practice_failed", &[("error", e)]),
+                );
+            }
+            ServerState::Running(s, p) => {
+                ui.label(tr(lang, "server.about"));
+                egui::Grid::new("practice-ports")
+                    .num_columns(2)
+                    .show(ui, |ui| {
+                        for (name, port) in [
+                            ("SMTP", p.smtp),
+                            ("SMTPS", p.smtps),
+                            ("POP3", p.pop3),
+                            ("POP3S", p.pop3s),
+                        ] {
+                            ui.label(name);
+                            ui.monospace(format!("127.0.0.1:{port}"));
+                            ui.end_row();
+                        }
+                    });
+                ui.separator();
+                ui.strong(tr(lang, "bar.accounts"));
+                for (user, pass) in &p.accounts {
+                    ui.monospace(format!("{user} / {pass}"));
+                }
+                ui.separator();
+                ui.label(trf(
+                    lang,
+                    "server.data",
+                    &[("dir", &s.data_dir.display().to_string())],
+                ));
+                ui.label(trf(lang, "server.cert", &[("fp", &p.fingerprint)]));
+                ui.label(RichText::new(tr(lang, "server.telnet")).weak());
+                ui.monospace(format!("telnet 127.0.0.1 {}", p.smtp));
+            }
+        }
+    }
+
+    fn raw_box(&mut self, ui: &mut egui::Ui) {
+        let lang = self.lang();
+        let open = self.link.is_open();
+        let idle = self.link.busy().is_none();
+        ui.horizontal(|ui| {
+            let l = ui.label(tr(lang, "raw.label"));
+            let r = ui
+                .add_enabled(
+                    open,
+                    egui::TextEdit::singleline(&mut self.raw)
+                        .font(egui::TextStyle::Monospace)
+                        .hint_text(tr(lang, "raw.hint"))
+                        .desired_width(ui.available_width() - 110.0),
+                )
+                .labelled_by(l.id);
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+            let clicked = ui
+                .add_enabled(open && idle, egui::Button::new(tr(lang, "raw.send")))
+                .clicked();
+            if (enter || clicked) && idle && open {
+                let line = std::mem::take(&mut self.raw);
+                self.perform(Action::Raw(line));
+                r.request_focus();
+            }
+        });
+    }
+}
+
+/// The text of a 334 reply (the base64 challenge).
+fn challenge(r: &Reply) -> String {
+    r.last_text().trim().to_owned()
+}
+
+impl eframe::App for TutorApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.poll_server();
+        self.link.poll();
+        self.handle_keys(ctx);
+        let in_data = self.link.transcript.smtp().in_data();
+        if in_data && !self.was_in_data {
+            self.tab = Tab::Message;
+        }
+        self.was_in_data = in_data;
+        if let Some(mut demo) = self.demo.take() {
+            let ready = !self.link.is_connecting() && self.link.busy().is_none();
+            if ready && let Some(a) = demo.next(self) {
+                self.demo_step(a);
+            }
+            if !demo.finished() {
+                ctx.request_repaint_after(std::time::Duration::from_millis(50));
+            }
+            self.demo = Some(demo);
+        }
+        self.settings.username = self.commands.username.clone();
+        self.bar.store(&mut self.settings);
+        theme::apply(ctx, &self.settings);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let lang = self.lang();
+        egui::Panel::top("header").show(ui, |ui| self.header(ui));
+        let practice_state = match &self.server {
+            ServerState::Starting(_) => PracticeState::Starting,
+            ServerState::Running(_, p) => PracticeState::Running(p),
+            ServerState::Failed(e) => PracticeState::Failed(e),
+        };
+        let status = Status {
+            connected: self.link.is_open(),
+            connecting: self.link.is_connecting(),
+            peer: self.link.peer,
+            tls: self.link.tls.as_ref(),
+            untrusted: self.link.untrusted.as_deref(),
+        };
+        let bar_action = egui::Panel::top("connect")
+            .show(ui, |ui| self.bar.ui(ui, lang, practice_state, &status))
+            .inner;
+        if let Some(a) = bar_action {
+            self.bar_action(a);
+        }
+        let cx = commands::Context {
+            lang,
+            show_secrets: self.show_secrets,
+            connected: self.link.is_open(),
+            busy: self.link.busy(),
+            protocol: self.protocol(),
+            smtp: self.link.transcript.smtp(),
+            pop3: self.link.transcript.pop3(),
+            app_password: self.bar.preset().app_password,
+        };
+        let action = egui::Panel::left("commands")
+            .default_size(400.0)
+            .min_size(300.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("commands-scroll")
+                    .show(ui, |ui| self.commands.ui(ui, &cx))
+                    .inner
+            })
+            .inner;
+        if let Some(a) = action {
+            self.perform(a);
+        }
+        egui::Panel::right("tools")
+            .default_size(380.0)
+            .min_size(280.0)
+            .show(ui, |ui| self.tools(ui));
+        egui::Panel::bottom("explain")
+            .default_size(150.0)
+            .min_size(90.0)
+            .show(ui, |ui| {
+                explain_pane::ui(
+                    ui,
+                    &ExplainContext {
+                        lang,
+                        protocol: self.protocol(),
+                        transcript: &self.link.transcript,
+                        last_error: self.link.last_error.as_deref(),
+                    },
+                )
+            });
+        egui::Panel::bottom("raw").show(ui, |ui| self.raw_box(ui));
+        let view_action = egui::CentralPanel::default()
+            .show(ui, |ui| {
+                self.view
+                    .ui(ui, &self.link.transcript, lang, &mut self.show_secrets)
+            })
+            .inner;
+        if let Some(ViewAction::LoadBase64(b)) = view_action {
+            self.base64.load(&b);
+            self.tab = Tab::Base64;
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if self.demo.is_none() {
+            eframe::set_value(storage, Settings::KEY, &self.settings);
+        }
+    }
+}

@@ -1,0 +1,544 @@
+//! One button per command, in session order, each with its help on hover. The step the
+//! protocol expects next is highlighted; a command out of sequence stays clickable but carries
+//! a (!) mark that predicts the server's answer. AUTH and DATA continue in step cards.
+
+use egui::{Color32, RichText};
+
+use super::Action;
+use super::i18n::{tr, trf};
+use crate::proto::Lang;
+use crate::proto::auth::{self, MASK, PromptKind};
+use crate::proto::codes;
+use crate::proto::pop3::{Pop3Command, Pop3Kind};
+use crate::proto::pop3_state::{Pop3Session, Pop3Step};
+use crate::proto::smtp::{CommandKind, SmtpCommand};
+use crate::proto::smtp_state::{SmtpSession, Step};
+use crate::session::Protocol;
+
+/// The SMTP buttons, in the order a session uses them.
+pub const SMTP_BUTTONS: [CommandKind; 13] = [
+    CommandKind::Helo,
+    CommandKind::Ehlo,
+    CommandKind::StartTls,
+    CommandKind::AuthLogin,
+    CommandKind::AuthPlain,
+    CommandKind::MailFrom,
+    CommandKind::RcptTo,
+    CommandKind::Data,
+    CommandKind::Rset,
+    CommandKind::Noop,
+    CommandKind::Vrfy,
+    CommandKind::Help,
+    CommandKind::Quit,
+];
+
+pub const POP3_BUTTONS: [Pop3Kind; 13] = [
+    Pop3Kind::User,
+    Pop3Kind::Pass,
+    Pop3Kind::Stat,
+    Pop3Kind::List,
+    Pop3Kind::Uidl,
+    Pop3Kind::Retr,
+    Pop3Kind::Top,
+    Pop3Kind::Dele,
+    Pop3Kind::Rset,
+    Pop3Kind::Noop,
+    Pop3Kind::Quit,
+    Pop3Kind::Capa,
+    Pop3Kind::Stls,
+];
+
+/// What the panel needs to know of the rest of the window.
+pub struct Context<'a> {
+    pub lang: Lang,
+    pub show_secrets: bool,
+    pub connected: bool,
+    /// The label of the request waiting for an answer.
+    pub busy: Option<&'a str>,
+    pub protocol: Protocol,
+    pub smtp: &'a SmtpSession,
+    pub pop3: &'a Pop3Session,
+    /// The provider wants an app password (授权码).
+    pub app_password: bool,
+}
+
+/// The argument fields, prefilled for the practice server.
+pub struct CommandPanel {
+    pub username: String,
+    /// Kept in memory only; never saved.
+    pub password: String,
+    pub domain: String,
+    pub mail_from: String,
+    pub rcpt_to: String,
+    pub vrfy: String,
+    pub help: String,
+    pub list: String,
+    pub uidl: String,
+    pub retr: String,
+    pub top: String,
+    pub top_lines: String,
+    pub dele: String,
+}
+
+impl Default for CommandPanel {
+    fn default() -> Self {
+        Self {
+            username: "student@mailtutor.test".into(),
+            password: "secret".into(),
+            domain: "localhost".into(),
+            mail_from: "student@mailtutor.test".into(),
+            rcpt_to: "teacher@mailtutor.test".into(),
+            vrfy: "teacher@mailtutor.test".into(),
+            help: String::new(),
+            list: String::new(),
+            uidl: String::new(),
+            retr: "1".into(),
+            top: "1".into(),
+            top_lines: "5".into(),
+            dele: "1".into(),
+        }
+    }
+}
+
+/// A field with a hint that also names it for screen readers and tests.
+fn field(ui: &mut egui::Ui, value: &mut String, hint: &str, width: f32) -> egui::Response {
+    ui.add(
+        egui::TextEdit::singleline(value)
+            .hint_text(hint)
+            .desired_width(width),
+    )
+}
+
+fn highlight(ui: &egui::Ui) -> Color32 {
+    ui.visuals().selection.bg_fill
+}
+
+impl CommandPanel {
+    pub fn ui(&mut self, ui: &mut egui::Ui, cx: &Context<'_>) -> Option<Action> {
+        let mut action = None;
+        ui.heading(tr(cx.lang, "commands.title"));
+        self.credentials(ui, cx);
+        ui.add_space(4.0);
+        if let Some(a) = self.step_card(ui, cx) {
+            action = Some(a);
+        }
+        ui.add_space(4.0);
+        let a = match cx.protocol {
+            Protocol::Smtp => self.smtp_buttons(ui, cx),
+            Protocol::Pop3 => self.pop3_buttons(ui, cx),
+        };
+        action.or(a)
+    }
+
+    fn credentials(&mut self, ui: &mut egui::Ui, cx: &Context<'_>) {
+        egui::Grid::new("credentials")
+            .num_columns(2)
+            .show(ui, |ui| {
+                let l = ui.label(tr(cx.lang, "auth.username"));
+                ui.add(egui::TextEdit::singleline(&mut self.username).desired_width(200.0))
+                    .labelled_by(l.id);
+                ui.end_row();
+                let key = if cx.app_password {
+                    "auth.app_password"
+                } else {
+                    "auth.password"
+                };
+                let l = ui.label(tr(cx.lang, key));
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.password)
+                        .password(!cx.show_secrets)
+                        .desired_width(200.0),
+                )
+                .labelled_by(l.id)
+                .on_hover_text(tr(cx.lang, "auth.password.tip"));
+                ui.end_row();
+            });
+    }
+
+    /// The card for the step inside a command: answering a 334, or sending the message.
+    fn step_card(&mut self, ui: &mut egui::Ui, cx: &Context<'_>) -> Option<Action> {
+        if cx.protocol != Protocol::Smtp || !cx.connected {
+            return None;
+        }
+        let lang = cx.lang;
+        let idle = cx.busy.is_none();
+        let mut action = None;
+        let prompt = cx.smtp.auth_prompt();
+        let in_data = cx.smtp.in_data();
+        if prompt.is_none() && !in_data {
+            return None;
+        }
+        egui::Frame::group(ui.style())
+            .fill(ui.visuals().faint_bg_color)
+            .stroke(egui::Stroke::new(2.0, highlight(ui)))
+            .show(ui, |ui| {
+                let mask = |s: &str| {
+                    if cx.show_secrets {
+                        s.to_owned()
+                    } else {
+                        MASK.to_owned()
+                    }
+                };
+                match prompt {
+                    Some(PromptKind::Username) => {
+                        ui.strong(tr(lang, "step.username"));
+                        let b64 = auth::encode(self.username.as_bytes());
+                        ui.monospace(format!("{}  →  {b64}", self.username));
+                        if step_button(ui, cx, "step.send_username").clicked() && idle {
+                            action = Some(Action::AuthAnswer {
+                                what: "step.send_username",
+                                base64: b64,
+                                secret: false,
+                            });
+                        }
+                    }
+                    Some(PromptKind::Password) => {
+                        ui.strong(tr(lang, "step.password"));
+                        let b64 = auth::encode(self.password.as_bytes());
+                        ui.monospace(format!("{}  →  {}", mask(&self.password), mask(&b64)));
+                        if step_button(ui, cx, "step.send_password").clicked() && idle {
+                            action = Some(Action::AuthAnswer {
+                                what: "step.send_password",
+                                base64: b64,
+                                secret: true,
+                            });
+                        }
+                    }
+                    Some(PromptKind::Empty) => {
+                        ui.strong(tr(lang, "step.plain"));
+                        let b64 = auth::plain_response(&self.username, &self.password);
+                        ui.monospace(format!(
+                            "\\0{}\\0{}  →  {}",
+                            self.username,
+                            mask(&self.password),
+                            mask(&b64)
+                        ));
+                        if step_button(ui, cx, "step.send_plain").clicked() && idle {
+                            action = Some(Action::AuthAnswer {
+                                what: "step.send_plain",
+                                base64: b64,
+                                secret: true,
+                            });
+                        }
+                    }
+                    Some(PromptKind::Other) => {
+                        ui.strong(tr(lang, "step.other"));
+                        let user = auth::encode(self.username.as_bytes());
+                        let pass = auth::encode(self.password.as_bytes());
+                        ui.horizontal(|ui| {
+                            if step_button(ui, cx, "step.send_username").clicked() && idle {
+                                action = Some(Action::AuthAnswer {
+                                    what: "step.send_username",
+                                    base64: user,
+                                    secret: false,
+                                });
+                            }
+                            if step_button(ui, cx, "step.send_password").clicked() && idle {
+                                action = Some(Action::AuthAnswer {
+                                    what: "step.send_password",
+                                    base64: pass,
+                                    secret: true,
+                                });
+                            }
+                        });
+                    }
+                    None => {
+                        ui.strong(tr(lang, "step.message"));
+                        ui.label(tr(lang, "step.message.tip"));
+                        if step_button(ui, cx, "step.send_message").clicked() && idle {
+                            action = Some(Action::SendMessage);
+                        }
+                    }
+                }
+            });
+        action
+    }
+
+    fn smtp_buttons(&mut self, ui: &mut egui::Ui, cx: &Context<'_>) -> Option<Action> {
+        let expected = cx.smtp.expected_next();
+        let first = expected.first().copied();
+        let mut action = None;
+        egui::Grid::new("smtp-commands")
+            .num_columns(3)
+            .spacing([6.0, 6.0])
+            .show(ui, |ui| {
+                for kind in SMTP_BUTTONS {
+                    let step = Step::Command(kind);
+                    let prediction = cx.smtp.check(kind).filter(|_| cx.connected);
+                    let warn = prediction.as_ref().map(|p| {
+                        let code = match (p.code, p.enhanced) {
+                            (0, _) => String::new(),
+                            (c, Some(e)) => format!("{c} {e}: "),
+                            (c, None) => format!("{c}: "),
+                        };
+                        trf(
+                            cx.lang,
+                            "commands.predict",
+                            &[("reply", &format!("{code}{}", p.reason.get(cx.lang)))],
+                        )
+                    });
+                    let clicked = command_button(
+                        ui,
+                        cx,
+                        "smtp",
+                        kind.label(),
+                        first == Some(step),
+                        expected.contains(&step),
+                        warn.as_deref(),
+                        kind == CommandKind::AuthPlain,
+                        self,
+                    );
+                    ui.horizontal(|ui| self.smtp_args(ui, cx.lang, kind));
+                    if let Some(w) = &warn {
+                        ui.label(RichText::new("(!)").color(ui.visuals().warn_fg_color))
+                            .on_hover_text(w);
+                    } else {
+                        ui.label("");
+                    }
+                    ui.end_row();
+                    if clicked {
+                        action = Some(self.smtp_action(kind));
+                    }
+                }
+            });
+        action
+    }
+
+    fn smtp_args(&mut self, ui: &mut egui::Ui, lang: Lang, kind: CommandKind) {
+        let w = 180.0;
+        match kind {
+            CommandKind::Helo | CommandKind::Ehlo => {
+                field(ui, &mut self.domain, &tr(lang, "arg.domain"), w);
+            }
+            CommandKind::MailFrom => {
+                field(ui, &mut self.mail_from, &tr(lang, "arg.sender"), w);
+            }
+            CommandKind::RcptTo => {
+                field(ui, &mut self.rcpt_to, &tr(lang, "arg.recipient"), w);
+            }
+            CommandKind::Vrfy => {
+                field(ui, &mut self.vrfy, &tr(lang, "arg.vrfy"), w);
+            }
+            CommandKind::Help => {
+                field(ui, &mut self.help, &tr(lang, "arg.topic"), w);
+            }
+            _ => {}
+        }
+    }
+
+    /// The command a button sends, built from its argument fields.
+    pub fn smtp_action(&self, kind: CommandKind) -> Action {
+        use CommandKind as K;
+        let cmd = match kind {
+            K::Helo => SmtpCommand::helo(&self.domain),
+            K::Ehlo => SmtpCommand::ehlo(&self.domain),
+            K::StartTls => return Action::StartTls,
+            K::AuthLogin => Ok(SmtpCommand::AuthLogin { initial: None }),
+            K::AuthPlain => Ok(SmtpCommand::AuthPlain { initial: None }),
+            K::MailFrom => SmtpCommand::mail_from(&self.mail_from),
+            K::RcptTo => SmtpCommand::rcpt_to(&self.rcpt_to),
+            K::Data => Ok(SmtpCommand::Data),
+            K::Bdat => Ok(SmtpCommand::Bdat {
+                size: 0,
+                last: true,
+            }),
+            K::Rset => Ok(SmtpCommand::Rset),
+            K::Noop => Ok(SmtpCommand::Noop),
+            K::Vrfy => SmtpCommand::vrfy(&self.vrfy),
+            K::Expn => SmtpCommand::expn(&self.vrfy),
+            K::Help => SmtpCommand::help(&self.help),
+            K::Quit => Ok(SmtpCommand::Quit),
+        };
+        match cmd {
+            Ok(c) => Action::Smtp(kind.label(), c),
+            Err(e) => Action::Invalid(e.to_string()),
+        }
+    }
+
+    fn pop3_buttons(&mut self, ui: &mut egui::Ui, cx: &Context<'_>) -> Option<Action> {
+        let expected = cx.pop3.expected_next();
+        let first = expected.first().copied();
+        let mut action = None;
+        egui::Grid::new("pop3-commands")
+            .num_columns(3)
+            .spacing([6.0, 6.0])
+            .show(ui, |ui| {
+                for kind in POP3_BUTTONS {
+                    let step = Pop3Step::Command(kind);
+                    let warn = cx.pop3.check(kind).filter(|_| cx.connected).map(|p| {
+                        trf(
+                            cx.lang,
+                            "commands.predict",
+                            &[("reply", &format!("-ERR: {}", p.reason.get(cx.lang)))],
+                        )
+                    });
+                    let clicked = command_button(
+                        ui,
+                        cx,
+                        "pop3",
+                        kind.label(),
+                        first == Some(step),
+                        expected.contains(&step),
+                        warn.as_deref(),
+                        false,
+                        self,
+                    );
+                    ui.horizontal(|ui| self.pop3_args(ui, cx, kind));
+                    if let Some(w) = &warn {
+                        ui.label(RichText::new("(!)").color(ui.visuals().warn_fg_color))
+                            .on_hover_text(w);
+                    } else {
+                        ui.label("");
+                    }
+                    ui.end_row();
+                    if clicked {
+                        action = Some(self.pop3_action(kind));
+                    }
+                }
+            });
+        action
+    }
+
+    fn pop3_args(&mut self, ui: &mut egui::Ui, cx: &Context<'_>, kind: Pop3Kind) {
+        let lang = cx.lang;
+        let n = 60.0;
+        match kind {
+            Pop3Kind::User => {
+                ui.label(RichText::new(&self.username).monospace());
+            }
+            Pop3Kind::Pass => {
+                let shown = if cx.show_secrets {
+                    self.password.clone()
+                } else {
+                    MASK.to_owned()
+                };
+                ui.label(RichText::new(shown).monospace());
+            }
+            Pop3Kind::List => {
+                field(ui, &mut self.list, &tr(lang, "arg.msg_optional"), n);
+            }
+            Pop3Kind::Uidl => {
+                field(ui, &mut self.uidl, &tr(lang, "arg.msg_optional"), n);
+            }
+            Pop3Kind::Retr => {
+                field(ui, &mut self.retr, &tr(lang, "arg.msg"), n);
+            }
+            Pop3Kind::Top => {
+                field(ui, &mut self.top, &tr(lang, "arg.msg"), n);
+                field(ui, &mut self.top_lines, &tr(lang, "arg.lines"), n);
+            }
+            Pop3Kind::Dele => {
+                field(ui, &mut self.dele, &tr(lang, "arg.msg"), n);
+            }
+            _ => {}
+        }
+    }
+
+    pub fn pop3_action(&self, kind: Pop3Kind) -> Action {
+        use Pop3Kind as K;
+        let cmd = match kind {
+            K::User => Pop3Command::user(&self.username),
+            K::Pass => Pop3Command::pass(&self.password),
+            K::Stat => Ok(Pop3Command::Stat),
+            K::List => Pop3Command::list(&self.list),
+            K::Uidl => Pop3Command::uidl(&self.uidl),
+            K::Retr => Pop3Command::retr(&self.retr),
+            K::Top => Pop3Command::top(&self.top, &self.top_lines),
+            K::Dele => Pop3Command::dele(&self.dele),
+            K::Rset => Ok(Pop3Command::Rset),
+            K::Noop => Ok(Pop3Command::Noop),
+            K::Quit => Ok(Pop3Command::Quit),
+            K::Capa => Ok(Pop3Command::Capa),
+            K::Stls => return Action::StartTls,
+            K::Apop => {
+                return Action::Invalid("APOP is not offered here: use USER and PASS".into());
+            }
+        };
+        match cmd {
+            Ok(c) => Action::Pop3(kind.label(), c),
+            Err(e) => Action::Invalid(e.to_string()),
+        }
+    }
+}
+
+fn step_button(ui: &mut egui::Ui, cx: &Context<'_>, key: &'static str) -> egui::Response {
+    let busy = cx.busy == Some(key);
+    let text = RichText::new(tr(cx.lang, key)).strong();
+    let r = ui.add_enabled(
+        cx.busy.is_none(),
+        egui::Button::new(text)
+            .fill(highlight(ui))
+            .min_size(egui::vec2(160.0, 0.0)),
+    );
+    if busy {
+        ui.spinner();
+    }
+    r
+}
+
+/// A command button with its help tooltip; the next expected step is filled.
+#[allow(clippy::too_many_arguments)]
+fn command_button(
+    ui: &mut egui::Ui,
+    cx: &Context<'_>,
+    protocol: &str,
+    label: &'static str,
+    next: bool,
+    possible: bool,
+    warn: Option<&str>,
+    plain_preview: bool,
+    panel: &CommandPanel,
+) -> bool {
+    let lang = cx.lang;
+    let mut button = egui::Button::new(RichText::new(label).monospace().strong())
+        .min_size(egui::vec2(112.0, 0.0));
+    if next {
+        button = button.fill(highlight(ui));
+    } else if possible {
+        button = button.stroke(egui::Stroke::new(1.5, highlight(ui)));
+    }
+    let enabled = cx.connected && cx.busy.is_none();
+    let r = ui.add_enabled(enabled, button);
+    let help = |ui: &mut egui::Ui| {
+        ui.set_max_width(420.0);
+        match codes::command_help(protocol, label) {
+            Some(h) => {
+                ui.strong(RichText::new(&h.syntax).monospace());
+                ui.label(h.what.get(lang));
+                ui.label(RichText::new(&h.rfc).weak());
+            }
+            None => {
+                ui.strong(label);
+            }
+        }
+        if next {
+            ui.label(RichText::new(tr(lang, "commands.next")).strong());
+        }
+        if let Some(w) = warn {
+            ui.colored_label(ui.visuals().warn_fg_color, format!("(!) {w}"));
+        }
+        if plain_preview {
+            ui.separator();
+            ui.label(tr(lang, "step.plain.preview"));
+            let pass = if cx.show_secrets {
+                panel.password.clone()
+            } else {
+                MASK.to_owned()
+            };
+            ui.monospace(format!("\\0{}\\0{pass}", panel.username));
+        }
+        if !cx.connected {
+            ui.label(RichText::new(tr(lang, "commands.connect_first")).italics());
+        }
+    };
+    let r = r.on_hover_ui(help).on_disabled_hover_ui(help);
+    if cx.busy == Some(label) {
+        // The spinner sits over the button's right edge, so the grid keeps its columns.
+        let rect = egui::Rect::from_center_size(
+            r.rect.right_center() - egui::vec2(10.0, 0.0),
+            egui::vec2(12.0, 12.0),
+        );
+        ui.put(rect, egui::Spinner::new());
+    }
+    r.clicked()
+}

@@ -1,0 +1,209 @@
+//! The message composer: From, To, Subject, Date and body, and exactly the text that goes
+//! over the wire after 354 (headers, blank line, dot-stuffed body, the final `.`).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use egui::RichText;
+use mail_parser::DateTime;
+
+use super::i18n::tr;
+use crate::proto::Lang;
+use crate::proto::message::{self, ComposeError, Draft, Mailbox};
+
+/// The inputs a payload was made from, and the payload.
+type Cached = (Vec<String>, Result<Vec<u8>, ComposeError>);
+
+pub struct Composer {
+    pub from: String,
+    /// One or more addresses, separated by commas.
+    pub to: String,
+    pub subject: String,
+    pub date: String,
+    pub body: String,
+    pub show_crlf: bool,
+    message_id: String,
+    sent: u32,
+    /// The last inputs and the payload made from them; mail-builder runs only on a change.
+    cache: Option<Cached>,
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Default for Composer {
+    fn default() -> Self {
+        let t = now();
+        Self {
+            from: "student@mailtutor.test".into(),
+            to: "teacher@mailtutor.test".into(),
+            subject: "Hello from mailtutor".into(),
+            date: DateTime::from_timestamp(t).to_rfc822(),
+            body: "Hi,\n\nthis message was sent one SMTP command at a time.\n.hidden? No: a line that starts with a dot is dot-stuffed.\n".into(),
+            show_crlf: false,
+            message_id: format!("<{t}.0@mailtutor.test>"),
+            sent: 0,
+            cache: None,
+        }
+    }
+}
+
+impl Composer {
+    fn inputs(&self) -> Vec<String> {
+        vec![
+            self.from.clone(),
+            self.to.clone(),
+            self.subject.clone(),
+            self.date.clone(),
+            self.body.clone(),
+            self.message_id.clone(),
+        ]
+    }
+
+    fn draft(&self) -> Result<Draft, ComposeError> {
+        let to = self
+            .to
+            .split([',', ';'])
+            .filter(|s| !s.trim().is_empty())
+            .map(Mailbox::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        let date = DateTime::parse_rfc822(self.date.trim())
+            .map(|d| d.to_timestamp())
+            .ok_or_else(|| {
+                ComposeError::Write(format!("{:?} is not an RFC 5322 date", self.date))
+            })?;
+        Ok(Draft {
+            from: Mailbox::parse(&self.from)?,
+            to,
+            cc: Vec::new(),
+            subject: self.subject.clone(),
+            date: Some(date),
+            body: self.body.clone(),
+            message_id: Some(self.message_id.trim_matches(['<', '>']).to_owned()),
+        })
+    }
+
+    /// The DATA payload, dot-stuffed and ending in CRLF . CRLF.
+    pub fn payload(&mut self) -> Result<Vec<u8>, ComposeError> {
+        let inputs = self.inputs();
+        match &self.cache {
+            Some((k, r)) if *k == inputs => r.clone(),
+            _ => {
+                let r = self.draft().and_then(|d| d.to_data_payload());
+                self.cache = Some((inputs, r.clone()));
+                r
+            }
+        }
+    }
+
+    /// After a message was queued: a new Message-ID and date for the next one.
+    pub fn sent(&mut self) {
+        self.sent += 1;
+        let t = now();
+        self.message_id = format!("<{t}.{}@mailtutor.test>", self.sent);
+        self.date = DateTime::from_timestamp(t).to_rfc822();
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        egui::Grid::new("composer")
+            .num_columns(2)
+            .spacing([8.0, 6.0])
+            .show(ui, |ui| {
+                for (key, value) in [
+                    ("compose.from", &mut self.from),
+                    ("compose.to", &mut self.to),
+                    ("compose.subject", &mut self.subject),
+                    ("compose.date", &mut self.date),
+                ] {
+                    let l = ui.label(tr(lang, key));
+                    ui.add(egui::TextEdit::singleline(value).desired_width(f32::INFINITY))
+                        .labelled_by(l.id);
+                    ui.end_row();
+                }
+            });
+        if !self.subject.is_ascii() {
+            ui.label(RichText::new(tr(lang, "compose.encoded")).weak());
+            ui.monospace(format!(
+                "Subject: {}",
+                message::encode_header_text(&self.subject)
+            ));
+        }
+        let l = ui.label(tr(lang, "compose.body"));
+        ui.add(
+            egui::TextEdit::multiline(&mut self.body)
+                .desired_rows(5)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(l.id);
+        ui.separator();
+        ui.horizontal(|ui| {
+            ui.strong(tr(lang, "compose.wire"));
+            ui.checkbox(&mut self.show_crlf, tr(lang, "compose.show_crlf"))
+                .on_hover_text(tr(lang, "compose.show_crlf.tip"));
+        });
+        match self.payload() {
+            Ok(bytes) => {
+                let mut text = String::from_utf8_lossy(&bytes).into_owned();
+                if self.show_crlf {
+                    text = text.replace("\r\n", "\\r\\n\n");
+                } else {
+                    text = text.replace("\r\n", "\n");
+                }
+                egui::ScrollArea::vertical()
+                    .id_salt("wire-preview")
+                    .max_height(ui.available_height().max(80.0))
+                    .show(ui, |ui| {
+                        ui.add(
+                            egui::Label::new(RichText::new(text).monospace())
+                                .wrap_mode(egui::TextWrapMode::Extend),
+                        );
+                    });
+            }
+            Err(e) => {
+                ui.colored_label(ui.visuals().error_fg_color, e.to_string());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_subject_goes_out_as_encoded_words_and_the_payload_ends_right() {
+        let mut c = Composer {
+            subject: "测试邮件".into(),
+            ..Composer::default()
+        };
+        let p = c.payload().unwrap_or_else(|e| panic!("{e}"));
+        let text = String::from_utf8_lossy(&p);
+        assert!(text.contains("Subject: =?utf-8?"), "{text}");
+        assert!(text.ends_with("\r\n.\r\n"));
+        assert!(text.contains("\r\n..hidden?"), "dot-stuffed: {text}");
+        let parsed = message::parse_message(&message::unstuff(&p).unwrap_or_default());
+        assert_eq!(parsed.and_then(|m| m.subject).as_deref(), Some("测试邮件"));
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        let mut c = Composer {
+            to: "not an address".into(),
+            ..Composer::default()
+        };
+        assert!(c.payload().is_err());
+        let mut c = Composer {
+            date: "yesterday".into(),
+            ..Composer::default()
+        };
+        assert!(c.payload().is_err());
+        let mut c = Composer {
+            subject: "a\r\nBcc: x@y".into(),
+            ..Composer::default()
+        };
+        assert!(c.payload().is_err());
+    }
+}

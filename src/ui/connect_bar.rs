@@ -1,0 +1,317 @@
+//! The connection bar: server preset, protocol, security, host and port, Connect /
+//! Disconnect, and a status light with the peer and the TLS state.
+
+use egui::{Color32, RichText};
+
+use super::i18n::{tr, trf};
+use super::presets::{self, Preset};
+use super::theme::Settings;
+use crate::proto::Lang;
+use crate::session::{Protocol, Security, Target, TlsInfo};
+
+/// The practice server as the bar needs it: where it listens and who may log in.
+#[derive(Debug, Clone, Default)]
+pub struct Practice {
+    pub smtp: u16,
+    pub smtps: u16,
+    pub pop3: u16,
+    pub pop3s: u16,
+    pub fingerprint: String,
+    pub accounts: Vec<(String, String)>,
+}
+
+impl Practice {
+    fn port(&self, protocol: Protocol, security: Security) -> u16 {
+        match (protocol, security) {
+            (Protocol::Smtp, Security::Implicit) => self.smtps,
+            (Protocol::Smtp, _) => self.smtp,
+            (Protocol::Pop3, Security::Implicit) => self.pop3s,
+            (Protocol::Pop3, _) => self.pop3,
+        }
+    }
+}
+
+/// Whether the practice server is up yet.
+pub enum PracticeState<'a> {
+    Starting,
+    Running(&'a Practice),
+    Failed(&'a str),
+}
+
+pub enum BarAction {
+    Connect,
+    Disconnect,
+    /// Trust the certificate the last connect refused, and connect again.
+    TrustAndConnect,
+    /// The preset changed (the window refills the login fields).
+    PresetChanged,
+}
+
+pub struct Status<'a> {
+    pub connected: bool,
+    pub connecting: bool,
+    pub peer: Option<std::net::SocketAddr>,
+    pub tls: Option<&'a TlsInfo>,
+    pub untrusted: Option<&'a str>,
+}
+
+pub struct ConnectBar {
+    pub presets: Vec<Preset>,
+    pub selected: usize,
+    pub protocol: Protocol,
+    pub security: Security,
+    pub host: String,
+    pub port: String,
+}
+
+impl ConnectBar {
+    pub fn new(settings: &Settings) -> Self {
+        let presets = presets::load();
+        let selected = presets
+            .iter()
+            .position(|p| p.id == settings.preset)
+            .unwrap_or(0);
+        let mut bar = Self {
+            presets,
+            selected,
+            protocol: settings.protocol,
+            security: settings.security,
+            host: settings.host.clone(),
+            port: settings.port.to_string(),
+        };
+        if !bar.preset().custom {
+            bar.refill();
+        }
+        bar
+    }
+
+    pub fn preset(&self) -> &Preset {
+        &self.presets[self.selected.min(self.presets.len() - 1)]
+    }
+
+    pub fn is_practice(&self) -> bool {
+        self.preset().builtin
+    }
+
+    /// Host and port from the preset for the chosen protocol and security.
+    fn refill(&mut self) {
+        let p = self.preset().clone();
+        if p.builtin {
+            self.host = "127.0.0.1".into();
+            return;
+        }
+        if p.custom {
+            return;
+        }
+        self.host = p.host(self.protocol).to_owned();
+        if let Some(port) = p.port(self.protocol, self.security) {
+            self.port = port.to_string();
+        }
+    }
+
+    /// Where Connect goes, or why it cannot.
+    pub fn target(&self, practice: Option<&Practice>, lang: Lang) -> Result<Target, String> {
+        if self.is_practice() {
+            return match practice {
+                Some(p) => Ok(Target::new(
+                    "127.0.0.1",
+                    p.port(self.protocol, self.security),
+                )),
+                None => Err(tr(lang, "bar.practice_starting")),
+            };
+        }
+        let host = self.host.trim();
+        if host.is_empty() || host.contains(char::is_whitespace) {
+            return Err(tr(lang, "bar.bad_host"));
+        }
+        match self.port.trim().parse::<u16>() {
+            Ok(p) if p > 0 => Ok(Target::new(host, p)),
+            _ => Err(trf(lang, "bar.bad_port", &[("port", self.port.trim())])),
+        }
+    }
+
+    pub fn store(&self, s: &mut Settings) {
+        s.preset = self.preset().id.clone();
+        s.protocol = self.protocol;
+        s.security = self.security;
+        s.host = self.host.clone();
+        s.port = self.port.trim().parse().unwrap_or(0);
+    }
+
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        lang: Lang,
+        practice: PracticeState<'_>,
+        status: &Status<'_>,
+    ) -> Option<BarAction> {
+        let mut action = None;
+        let locked = status.connected || status.connecting;
+        ui.horizontal_wrapped(|ui| {
+            ui.add_enabled_ui(!locked, |ui| {
+                let before = (self.selected, self.protocol, self.security);
+                let names: Vec<String> = self
+                    .presets
+                    .iter()
+                    .map(|p| p.name.get(lang).to_owned())
+                    .collect();
+                egui::ComboBox::from_label(tr(lang, "bar.server"))
+                    .selected_text(names[self.selected.min(names.len() - 1)].clone())
+                    .width(210.0)
+                    .show_ui(ui, |ui| {
+                        for (i, n) in names.iter().enumerate() {
+                            ui.selectable_value(&mut self.selected, i, n);
+                        }
+                    });
+                egui::ComboBox::from_label(tr(lang, "bar.protocol"))
+                    .selected_text(match self.protocol {
+                        Protocol::Smtp => "SMTP",
+                        Protocol::Pop3 => "POP3",
+                    })
+                    .width(70.0)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.protocol, Protocol::Smtp, "SMTP");
+                        ui.selectable_value(&mut self.protocol, Protocol::Pop3, "POP3");
+                    });
+                let sec = |s: Security| match s {
+                    Security::None => tr(lang, "bar.sec.none"),
+                    Security::StartTls => match self.protocol {
+                        Protocol::Smtp => "STARTTLS".to_owned(),
+                        Protocol::Pop3 => "STLS".to_owned(),
+                    },
+                    Security::Implicit => tr(lang, "bar.sec.tls"),
+                };
+                egui::ComboBox::from_label(tr(lang, "bar.security"))
+                    .selected_text(sec(self.security))
+                    .width(110.0)
+                    .show_ui(ui, |ui| {
+                        for s in [Security::None, Security::StartTls, Security::Implicit] {
+                            ui.selectable_value(&mut self.security, s, sec(s));
+                        }
+                    });
+                if before != (self.selected, self.protocol, self.security) {
+                    self.refill();
+                    if before.0 != self.selected {
+                        action = Some(BarAction::PresetChanged);
+                    }
+                }
+                let editable = !self.is_practice();
+                let l = ui.label(tr(lang, "bar.host"));
+                ui.add_enabled(
+                    editable,
+                    egui::TextEdit::singleline(&mut self.host).desired_width(170.0),
+                )
+                .labelled_by(l.id);
+                let l = ui.label(tr(lang, "bar.port"));
+                if let (true, PracticeState::Running(p)) = (self.is_practice(), &practice) {
+                    self.port = p.port(self.protocol, self.security).to_string();
+                }
+                ui.add_enabled(
+                    editable,
+                    egui::TextEdit::singleline(&mut self.port).desired_width(52.0),
+                )
+                .labelled_by(l.id);
+            });
+            let ready = !self.is_practice() || matches!(practice, PracticeState::Running(_));
+            if status.connected {
+                if ui
+                    .button(RichText::new(tr(lang, "disconnect")).strong())
+                    .clicked()
+                {
+                    action = Some(BarAction::Disconnect);
+                }
+            } else {
+                let b = egui::Button::new(RichText::new(tr(lang, "connect")).strong())
+                    .fill(ui.visuals().selection.bg_fill);
+                if ui.add_enabled(ready && !status.connecting, b).clicked() {
+                    action = Some(BarAction::Connect);
+                }
+            }
+            status_light(ui, lang, status);
+        });
+        ui.horizontal_wrapped(|ui| match practice {
+            _ if !self.is_practice() => {
+                if self.preset().app_password {
+                    ui.label(
+                        RichText::new(tr(lang, "bar.app_password"))
+                            .color(ui.visuals().warn_fg_color),
+                    );
+                }
+                if let Some(fp) = status.untrusted
+                    && !status.connected
+                {
+                    ui.label(trf(lang, "bar.untrusted", &[("fp", fp)]));
+                    if ui.button(tr(lang, "bar.trust")).clicked() {
+                        action = Some(BarAction::TrustAndConnect);
+                    }
+                }
+            }
+            PracticeState::Starting => {
+                ui.spinner();
+                ui.label(tr(lang, "bar.practice_starting"));
+            }
+            PracticeState::Failed(e) => {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    trf(lang, "bar.practice_failed", &[("error", e)]),
+                );
+            }
+            PracticeState::Running(p) => {
+                ui.label(RichText::new(tr(lang, "bar.accounts")).strong());
+                for (user, pass) in &p.accounts {
+                    ui.label(RichText::new(format!("{user} / {pass}")).monospace());
+                }
+                ui.label(
+                    RichText::new(trf(
+                        lang,
+                        "bar.practice_ports",
+                        &[
+                            ("smtp", &p.smtp.to_string()),
+                            ("smtps", &p.smtps.to_string()),
+                            ("pop3", &p.pop3.to_string()),
+                            ("pop3s", &p.pop3s.to_string()),
+                        ],
+                    ))
+                    .weak(),
+                );
+            }
+        });
+        action
+    }
+}
+
+fn status_light(ui: &mut egui::Ui, lang: Lang, s: &Status<'_>) {
+    let (color, text) = if s.connecting {
+        (
+            Color32::from_rgb(0xe0, 0xa0, 0x00),
+            tr(lang, "status.connecting"),
+        )
+    } else if s.connected {
+        let peer = s.peer.map(|p| p.to_string()).unwrap_or_default();
+        let mut t = trf(lang, "status.connected", &[("peer", &peer)]);
+        match s.tls {
+            Some(info) if info.pinned => {
+                t.push_str(&format!(" · {}", tr(lang, "status.tls_pinned")))
+            }
+            Some(_) => t.push_str(&format!(" · {}", tr(lang, "status.tls"))),
+            None => t.push_str(&format!(" · {}", tr(lang, "status.plain"))),
+        }
+        let c = if s.tls.is_some() {
+            Color32::from_rgb(0x2e, 0xa0, 0x43)
+        } else {
+            Color32::from_rgb(0x3b, 0x82, 0xf6)
+        };
+        (c, t)
+    } else {
+        (Color32::GRAY, tr(lang, "status.disconnected"))
+    };
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 14.0), egui::Sense::hover());
+    ui.painter().circle_filled(rect.center(), 6.0, color);
+    let r = ui.label(text);
+    if let Some(info) = s.tls {
+        r.on_hover_text(format!(
+            "{}\n{}\n{} – {}\nSHA-256 {}",
+            info.subject, info.issuer, info.not_before, info.not_after, info.fingerprint
+        ));
+    }
+}

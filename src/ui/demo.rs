@@ -1,0 +1,222 @@
+//! Scripted sessions (`mailtutor --demo NAME`): the same clicks a student makes, played one
+//! after another against the practice server, for the README's screenshots and for a
+//! teacher who wants to show a whole send before the class tries it.
+
+use std::collections::VecDeque;
+
+use super::Action;
+use super::app::{Tab, TutorApp};
+use crate::proto::Lang;
+use crate::proto::pop3::Pop3Kind;
+use crate::proto::smtp::CommandKind as K;
+use crate::session::Protocol;
+
+pub const SCENARIOS: [&str; 5] = ["send", "send-zh", "auth-fail", "base64", "pop3"];
+
+#[derive(Debug, Clone)]
+pub enum DemoStep {
+    Lang(Lang),
+    Protocol(Protocol),
+    Username(&'static str),
+    Password(&'static str),
+    Subject(&'static str),
+    Connect,
+    /// Waits for the server's greeting.
+    Greeted,
+    Smtp(K),
+    Pop3(Pop3Kind),
+    SendUsername,
+    SendPassword,
+    SendMessage,
+    /// Waits for the server to close after QUIT.
+    Closed,
+    ClearTranscript,
+    Tab(Tab),
+    LoadLast334,
+    PinTooltip(u16),
+}
+
+pub struct Demo {
+    steps: VecDeque<DemoStep>,
+    /// The step taken last, when it must be waited for.
+    waiting: Option<DemoStep>,
+    announced: bool,
+}
+
+fn send_steps(quit: bool) -> Vec<DemoStep> {
+    use DemoStep::*;
+    let mut v = vec![
+        Protocol(crate::session::Protocol::Smtp),
+        Connect,
+        Greeted,
+        Smtp(K::Ehlo),
+        Smtp(K::AuthLogin),
+        SendUsername,
+        SendPassword,
+        Smtp(K::MailFrom),
+        Smtp(K::RcptTo),
+        Smtp(K::Data),
+        SendMessage,
+    ];
+    if quit {
+        v.extend([Smtp(K::Quit), Closed]);
+    }
+    v
+}
+
+impl Demo {
+    pub fn new(name: &str) -> Self {
+        use DemoStep::*;
+        let steps: Vec<DemoStep> = match name {
+            "send-zh" => [Lang(crate::proto::Lang::Zh), Subject("你好，这是测试邮件")]
+                .into_iter()
+                .chain(send_steps(false))
+                .collect(),
+            "auth-fail" => vec![
+                Lang(crate::proto::Lang::En),
+                Password("wrong-password"),
+                Connect,
+                Greeted,
+                Smtp(K::Ehlo),
+                Smtp(K::AuthLogin),
+                SendUsername,
+                SendPassword,
+                PinTooltip(535),
+            ],
+            "base64" => vec![
+                Lang(crate::proto::Lang::En),
+                Connect,
+                Greeted,
+                Smtp(K::Ehlo),
+                Smtp(K::AuthLogin),
+                SendUsername,
+                Tab(super::Tab::Base64),
+                LoadLast334,
+            ],
+            "pop3" => [
+                Lang(crate::proto::Lang::En),
+                Subject("Homework: SMTP by hand"),
+            ]
+            .into_iter()
+            .chain(send_steps(true))
+            .chain([
+                ClearTranscript,
+                Protocol(crate::session::Protocol::Pop3),
+                Username("teacher@mailtutor.test"),
+                Connect,
+                Greeted,
+                Pop3(Pop3Kind::User),
+                Pop3(Pop3Kind::Pass),
+                Pop3(Pop3Kind::Stat),
+                Pop3(Pop3Kind::List),
+                Pop3(Pop3Kind::Retr),
+            ])
+            .collect(),
+            _ => [
+                Lang(crate::proto::Lang::En),
+                Subject("Hello from mailtutor"),
+            ]
+            .into_iter()
+            .chain(send_steps(true))
+            .collect(),
+        };
+        Self {
+            steps: steps.into(),
+            waiting: None,
+            announced: false,
+        }
+    }
+
+    pub fn finished(&self) -> bool {
+        self.steps.is_empty() && self.waiting.is_none()
+    }
+
+    /// The next step once the window is ready for it; `None` while waiting.
+    pub fn next(&mut self, app: &TutorApp) -> Option<DemoStep> {
+        match self.waiting {
+            Some(DemoStep::Connect) if !app.is_connected() => return None,
+            Some(DemoStep::Greeted) => {
+                let greeted = match app.protocol() {
+                    Protocol::Smtp => app
+                        .transcript()
+                        .smtp()
+                        .expected_next()
+                        .first()
+                        .is_some_and(|s| *s != crate::proto::smtp_state::Step::WaitForGreeting),
+                    Protocol::Pop3 => app
+                        .transcript()
+                        .pop3()
+                        .expected_next()
+                        .first()
+                        .is_some_and(|s| *s != crate::proto::pop3_state::Pop3Step::WaitForGreeting),
+                };
+                if !greeted {
+                    return None;
+                }
+            }
+            Some(DemoStep::Closed) if app.is_connected() => return None,
+            _ => {}
+        }
+        self.waiting = None;
+        let step = self.steps.pop_front();
+        match &step {
+            Some(s @ (DemoStep::Connect | DemoStep::Greeted | DemoStep::Closed)) => {
+                self.waiting = Some(s.clone());
+            }
+            Some(_) => {}
+            None if !self.announced => {
+                self.announced = true;
+                // The screenshot script waits for this line.
+                println!("mailtutor demo: done");
+            }
+            None => {}
+        }
+        step
+    }
+}
+
+impl TutorApp {
+    pub(super) fn demo_step(&mut self, step: DemoStep) {
+        match step {
+            DemoStep::Lang(l) => self.set_lang(l),
+            DemoStep::Protocol(p) => self.set_protocol(p),
+            DemoStep::Username(u) => self.commands_mut().username = u.into(),
+            DemoStep::Password(p) => self.commands_mut().password = p.into(),
+            DemoStep::Subject(s) => self.composer_mut().subject = s.into(),
+            DemoStep::Connect => self.connect(),
+            DemoStep::Greeted | DemoStep::Closed => {}
+            DemoStep::Smtp(kind) => {
+                let a = self.commands_mut().smtp_action(kind);
+                self.perform(a);
+            }
+            DemoStep::Pop3(kind) => {
+                let a = self.commands_mut().pop3_action(kind);
+                self.perform(a);
+            }
+            DemoStep::SendUsername => {
+                let b64 = crate::proto::auth::encode(self.commands_mut().username.as_bytes());
+                self.perform(Action::AuthAnswer {
+                    what: "step.send_username",
+                    base64: b64,
+                    secret: false,
+                });
+            }
+            DemoStep::SendPassword => {
+                let b64 = crate::proto::auth::encode(self.commands_mut().password.as_bytes());
+                self.perform(Action::AuthAnswer {
+                    what: "step.send_password",
+                    base64: b64,
+                    secret: true,
+                });
+            }
+            DemoStep::SendMessage => {
+                self.composer_mut().sent();
+                self.perform(Action::SendMessage);
+            }
+            DemoStep::ClearTranscript => self.clear_transcript(),
+            DemoStep::Tab(t) => self.tab = t,
+            DemoStep::LoadLast334 => self.load_last_334(),
+            DemoStep::PinTooltip(code) => self.pin_tooltip(code),
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! What just happened and what to do next, from proto's state machines, rewritten after
+//! every reply; for a retrieved message, what it says once decoded.
+
+use egui::RichText;
+
+use super::i18n::tr;
+use super::transcript_view::CodeHelp;
+use crate::proto::Lang;
+use crate::proto::message;
+use crate::proto::reply::Pop3Indicator;
+use crate::session::{Parsed, Protocol, Response};
+use crate::transcript::{Direction, Entry, Note, Transcript};
+
+/// How far back to look for the last reply (DATA lines are client rows in between).
+const LOOK_BACK: usize = 20_000;
+
+pub struct ExplainContext<'a> {
+    pub lang: Lang,
+    pub protocol: Protocol,
+    pub transcript: &'a Transcript,
+    pub last_error: Option<&'a str>,
+}
+
+fn last_server(t: &Transcript) -> Option<&Entry> {
+    t.entries()
+        .iter()
+        .rev()
+        .take(LOOK_BACK)
+        .find(|e| e.dir == Direction::Server)
+}
+
+/// The next steps in words, most expected first.
+pub fn next_steps(t: &Transcript, protocol: Protocol, lang: Lang) -> Vec<String> {
+    match protocol {
+        Protocol::Smtp => t
+            .smtp()
+            .expected_next()
+            .into_iter()
+            .map(|s| s.describe(lang))
+            .collect(),
+        Protocol::Pop3 => t
+            .pop3()
+            .expected_next()
+            .into_iter()
+            .map(|s| s.describe(lang))
+            .collect(),
+    }
+}
+
+pub fn ui(ui: &mut egui::Ui, cx: &ExplainContext<'_>) {
+    let lang = cx.lang;
+    ui.heading(tr(lang, "explain.title"));
+    egui::ScrollArea::vertical()
+        .id_salt("explain")
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            if let Some(e) = cx.last_error {
+                ui.colored_label(ui.visuals().error_fg_color, format!("(!) {e}"));
+            }
+            match last_server(cx.transcript) {
+                Some(e) => reply_ui(ui, e, lang),
+                None => {
+                    ui.label(tr(lang, "explain.start"));
+                }
+            }
+            let steps = next_steps(cx.transcript, cx.protocol, lang);
+            if let Some((first, rest)) = steps.split_first() {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new(tr(lang, "explain.next")).strong());
+                    ui.label(
+                        RichText::new(first)
+                            .strong()
+                            .color(ui.visuals().hyperlink_color),
+                    );
+                });
+                if !rest.is_empty() {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(RichText::new(tr(lang, "explain.also")).weak());
+                        ui.label(RichText::new(rest.join(" ")).weak());
+                    });
+                }
+            }
+        });
+}
+
+fn reply_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
+    let first_line = String::from_utf8_lossy(&e.raw)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned();
+    ui.label(RichText::new(format!("S: {first_line}")).monospace());
+    for n in &e.notes {
+        match n {
+            Note::Outcome(o) => {
+                ui.label(RichText::new(o.describe(lang)).strong());
+            }
+            Note::Pop3Outcome(o) => {
+                ui.label(RichText::new(o.describe(lang)).strong());
+            }
+            Note::Prompt { .. } | Note::Text(_) => {
+                ui.label(n.render(lang, false));
+            }
+            _ => {}
+        }
+    }
+    match &e.parsed {
+        Some(Parsed::Response(Response::Smtp(r))) if !r.is_positive() => {
+            egui::CollapsingHeader::new(tr(lang, "explain.code"))
+                .id_salt("explain-code")
+                .default_open(true)
+                .show(ui, |ui| {
+                    CodeHelp::Smtp {
+                        code: r.code,
+                        enhanced: r.enhanced,
+                    }
+                    .ui(ui, lang)
+                });
+        }
+        Some(Parsed::Response(Response::Pop3(p))) => {
+            if p.status.indicator == Pop3Indicator::Err {
+                CodeHelp::Pop3 {
+                    status: "-ERR",
+                    resp_code: p.status.resp_code.clone(),
+                }
+                .ui(ui, lang);
+            }
+            if let Some(body) = &p.body
+                && let Some(m) = message::parse_message(body)
+                && (m.subject.is_some() || !m.from.is_empty())
+            {
+                ui.separator();
+                ui.strong(tr(lang, "explain.message"));
+                let from = m
+                    .from
+                    .iter()
+                    .map(|f| f.address.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                ui.label(format!("{} {from}", tr(lang, "compose.from")));
+                ui.label(format!(
+                    "{} {}",
+                    tr(lang, "compose.subject"),
+                    m.subject.unwrap_or_default()
+                ));
+                if let Some(b) = m.body {
+                    let excerpt: String = b.chars().take(400).collect();
+                    ui.label(RichText::new(excerpt).monospace());
+                }
+            }
+        }
+        _ => {}
+    }
+}

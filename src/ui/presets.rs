@@ -1,0 +1,117 @@
+//! The server presets of the connection bar, from `assets/presets.toml`.
+
+use serde::Deserialize;
+
+use crate::proto::Bilingual;
+use crate::session::{Protocol, Security};
+
+const PRESETS_TOML: &str = include_str!("../../assets/presets.toml");
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+pub struct Ports {
+    pub none: Option<u16>,
+    pub starttls: Option<u16>,
+    pub tls: Option<u16>,
+}
+
+impl Ports {
+    pub fn get(&self, security: Security) -> Option<u16> {
+        match security {
+            Security::None => self.none,
+            Security::StartTls => self.starttls,
+            Security::Implicit => self.tls,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Preset {
+    pub id: String,
+    pub name: Bilingual,
+    /// The built-in practice server: host and ports come from the running server.
+    #[serde(default)]
+    pub builtin: bool,
+    /// Host and port are typed by the user.
+    #[serde(default)]
+    pub custom: bool,
+    #[serde(default)]
+    pub smtp_host: String,
+    #[serde(default)]
+    pub pop3_host: String,
+    #[serde(default)]
+    pub smtp: Ports,
+    #[serde(default)]
+    pub pop3: Ports,
+    /// The provider wants an app password (授权码), not the login password.
+    #[serde(default)]
+    pub app_password: bool,
+}
+
+impl Preset {
+    pub fn host(&self, protocol: Protocol) -> &str {
+        match protocol {
+            Protocol::Smtp => &self.smtp_host,
+            Protocol::Pop3 => &self.pop3_host,
+        }
+    }
+
+    pub fn port(&self, protocol: Protocol, security: Security) -> Option<u16> {
+        match protocol {
+            Protocol::Smtp => self.smtp.get(security),
+            Protocol::Pop3 => self.pop3.get(security),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct PresetFile {
+    preset: Vec<Preset>,
+}
+
+/// The presets; a broken file (it is compiled in, so only a bad build) yields just "Custom".
+pub fn load() -> Vec<Preset> {
+    match toml::from_str::<PresetFile>(PRESETS_TOML) {
+        Ok(f) if !f.preset.is_empty() => f.preset,
+        _ => vec![Preset {
+            id: "custom".into(),
+            name: Bilingual::new("Custom server", "自定义服务器"),
+            builtin: false,
+            custom: true,
+            smtp_host: String::new(),
+            pop3_host: String::new(),
+            smtp: Ports::default(),
+            pop3: Ports::default(),
+            app_password: false,
+        }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_presets_the_seeds_use_are_there() {
+        let p = load();
+        assert!(p.len() >= 7, "{} presets", p.len());
+        assert!(p[0].builtin, "the practice server comes first");
+        let qq = p
+            .iter()
+            .find(|p| p.id == "qq")
+            .unwrap_or_else(|| panic!("qq"));
+        assert_eq!(qq.host(Protocol::Smtp), "smtp.qq.com");
+        assert_eq!(qq.port(Protocol::Smtp, Security::None), Some(25));
+        assert_eq!(qq.port(Protocol::Smtp, Security::Implicit), Some(465));
+        assert_eq!(qq.port(Protocol::Smtp, Security::StartTls), Some(587));
+        assert_eq!(qq.port(Protocol::Pop3, Security::Implicit), Some(995));
+        assert!(qq.app_password);
+        let n163 = p
+            .iter()
+            .find(|p| p.id == "163")
+            .unwrap_or_else(|| panic!("163"));
+        assert_eq!(n163.host(Protocol::Pop3), "pop.163.com");
+        for id in ["gmail", "outlook", "localhost", "custom"] {
+            assert!(p.iter().any(|p| p.id == id), "{id}");
+        }
+    }
+}

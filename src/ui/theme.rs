@@ -1,0 +1,131 @@
+//! What the window remembers between runs (language, zoom, theme, last server; never a
+//! password), and how it applies the look.
+
+use serde::{Deserialize, Serialize};
+
+use crate::proto::Lang;
+use crate::session::{Protocol, Security};
+
+pub const MIN_ZOOM: f32 = 0.6;
+pub const MAX_ZOOM: f32 = 3.0;
+pub const ZOOM_STEP: f32 = 0.1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub lang: Lang,
+    pub zoom: f32,
+    pub dark: bool,
+    /// The preset id last chosen (`practice`, `qq`, …).
+    pub preset: String,
+    pub protocol: Protocol,
+    pub security: Security,
+    pub host: String,
+    pub port: u16,
+    /// The login name for AUTH / USER. The password is never stored.
+    pub username: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            lang: Lang::En,
+            zoom: 1.0,
+            dark: false,
+            preset: "practice".into(),
+            protocol: Protocol::Smtp,
+            security: Security::None,
+            host: String::new(),
+            port: 0,
+            username: "student@mailtutor.test".into(),
+        }
+    }
+}
+
+impl Settings {
+    pub const KEY: &'static str = "mailtutor.settings";
+
+    /// Clamps values a hand-edited or older settings file may hold.
+    pub fn sanitized(mut self) -> Self {
+        if !self.zoom.is_finite() {
+            self.zoom = 1.0;
+        }
+        self.zoom = self.zoom.clamp(MIN_ZOOM, MAX_ZOOM);
+        self
+    }
+}
+
+/// Applies the theme and a slightly larger base text size, which reads better on a projector.
+pub fn apply(ctx: &egui::Context, settings: &Settings) {
+    ctx.set_theme(if settings.dark {
+        egui::Theme::Dark
+    } else {
+        egui::Theme::Light
+    });
+    for theme in [egui::Theme::Dark, egui::Theme::Light] {
+        ctx.style_mut_of(theme, |style| {
+            use egui::{FontFamily, FontId, TextStyle};
+            style.text_styles = [
+                (
+                    TextStyle::Heading,
+                    FontId::new(19.0, FontFamily::Proportional),
+                ),
+                (TextStyle::Body, FontId::new(14.5, FontFamily::Proportional)),
+                (
+                    TextStyle::Monospace,
+                    FontId::new(13.5, FontFamily::Monospace),
+                ),
+                (
+                    TextStyle::Button,
+                    FontId::new(14.5, FontFamily::Proportional),
+                ),
+                (
+                    TextStyle::Small,
+                    FontId::new(11.5, FontFamily::Proportional),
+                ),
+            ]
+            .into();
+        });
+    }
+    if (ctx.zoom_factor() - settings.zoom).abs() > f32::EPSILON {
+        ctx.set_zoom_factor(settings.zoom);
+    }
+}
+
+/// The badge color of a reply class: 2xx green, 3xx blue, 4xx amber, 5xx red.
+pub fn code_color(code: u16, dark: bool) -> egui::Color32 {
+    use egui::Color32;
+    match (code / 100, dark) {
+        (2, false) => Color32::from_rgb(0x1b, 0x7f, 0x3b),
+        (2, true) => Color32::from_rgb(0x3f, 0xb9, 0x5f),
+        (3, false) => Color32::from_rgb(0x1f, 0x5f, 0xbf),
+        (3, true) => Color32::from_rgb(0x5a, 0x9c, 0xf8),
+        (4, false) => Color32::from_rgb(0xb0, 0x6a, 0x00),
+        (4, true) => Color32::from_rgb(0xf0, 0xa0, 0x30),
+        (5, false) => Color32::from_rgb(0xc0, 0x1c, 0x28),
+        (5, true) => Color32::from_rgb(0xff, 0x6b, 0x6b),
+        (_, _) => Color32::GRAY,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_never_hold_a_password_and_survive_bad_values() {
+        let s = Settings::default();
+        let text = toml::to_string(&s).unwrap_or_default();
+        assert!(!text.to_lowercase().contains("password"));
+        let odd = Settings {
+            zoom: f32::NAN,
+            ..Settings::default()
+        };
+        assert_eq!(odd.sanitized().zoom, 1.0);
+        let big = Settings {
+            zoom: 40.0,
+            ..Settings::default()
+        };
+        assert_eq!(big.sanitized().zoom, MAX_ZOOM);
+    }
+}

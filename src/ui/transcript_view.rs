@@ -1,0 +1,569 @@
+//! The live transcript: one row per line that crossed the wire, with time, direction, a
+//! colored code badge that explains itself on hover, and the decoded base64 underneath.
+//! Only the rows in view are drawn, so 100,000 lines scroll smoothly.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use egui::{Align, Color32, Layout, RichText, Sense, TextStyle};
+use poll_promise::Promise;
+
+use super::i18n::{tr, trf};
+use crate::proto::Lang;
+use crate::proto::auth::{self, PromptKind};
+use crate::proto::codes;
+use crate::proto::reply::{EnhancedStatus, Pop3Indicator};
+use crate::session::{Parsed, Response};
+use crate::transcript::{Direction, Entry, Note, Transcript};
+
+/// The longest part of a line drawn in a row; the rest is in Copy and Save.
+const MAX_DRAWN: usize = 2_000;
+
+#[derive(Debug, Clone, Copy)]
+enum RowKind {
+    /// Bytes `start..end` of the entry's text; `first` carries the time and badge.
+    Line {
+        start: u32,
+        end: u32,
+        first: bool,
+    },
+    Note(u16),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    entry: u32,
+    kind: RowKind,
+}
+
+/// What a click in the transcript asks of the rest of the window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ViewAction {
+    LoadBase64(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Plain,
+    Annotated,
+}
+
+/// The "Save transcript…" form and the write it started.
+struct SaveForm {
+    open: bool,
+    path: String,
+    format: Format,
+    writing: Option<Promise<Result<PathBuf, String>>>,
+    result: Option<Result<PathBuf, String>>,
+}
+
+pub struct TranscriptView {
+    rows: Vec<Row>,
+    /// How many transcript entries `rows` covers.
+    indexed: usize,
+    save: SaveForm,
+    /// Keeps the code tooltip of this entry open (for the scripted screenshots).
+    pub pinned_tooltip: Option<usize>,
+}
+
+impl Default for TranscriptView {
+    fn default() -> Self {
+        let dir = dirs::document_dir()
+            .or_else(dirs::home_dir)
+            .unwrap_or_else(std::env::temp_dir);
+        Self {
+            rows: Vec::new(),
+            indexed: 0,
+            save: SaveForm {
+                open: false,
+                path: dir.join("mailtutor-transcript.txt").display().to_string(),
+                format: Format::Annotated,
+                writing: None,
+                result: None,
+            },
+            pinned_tooltip: None,
+        }
+    }
+}
+
+/// Notes shown as rows of their own; codes are explained by the badge instead.
+fn inline(note: &Note) -> bool {
+    !matches!(
+        note,
+        Note::Code(_) | Note::Enhanced(_) | Note::Pop3Status(_) | Note::Pop3Code(_)
+    )
+}
+
+impl TranscriptView {
+    /// Indexes entries added since the last frame (entries are only ever appended or cleared).
+    fn index(&mut self, t: &Transcript) {
+        if t.len() < self.indexed {
+            self.rows.clear();
+            self.indexed = 0;
+        }
+        for (i, e) in t.entries().iter().enumerate().skip(self.indexed) {
+            let entry = i as u32;
+            let raw = &e.raw;
+            let mut start = 0usize;
+            let mut first = true;
+            while start < raw.len() || first {
+                let end = raw[start..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map(|p| start + p + 1)
+                    .unwrap_or(raw.len());
+                self.rows.push(Row {
+                    entry,
+                    kind: RowKind::Line {
+                        start: start as u32,
+                        end: end as u32,
+                        first,
+                    },
+                });
+                first = false;
+                start = end;
+                if end >= raw.len() || e.dir == Direction::Client {
+                    break;
+                }
+            }
+            for (n, note) in e.notes.iter().enumerate() {
+                if inline(note) {
+                    self.rows.push(Row {
+                        entry,
+                        kind: RowKind::Note(n as u16),
+                    });
+                }
+            }
+        }
+        self.indexed = t.len();
+    }
+
+    pub fn row_count(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        t: &Transcript,
+        lang: Lang,
+        show_secrets: &mut bool,
+    ) -> Option<ViewAction> {
+        self.index(t);
+        self.toolbar(ui, t, lang, show_secrets);
+        ui.separator();
+        let mut action = None;
+        let text_h = ui
+            .text_style_height(&TextStyle::Monospace)
+            .max(ui.text_style_height(&TextStyle::Body));
+        let row_h = text_h + 4.0;
+        let dark = ui.visuals().dark_mode;
+        let start = t.entries().first().map(|e| e.at);
+        egui::ScrollArea::both()
+            .id_salt("transcript")
+            .auto_shrink([false, false])
+            .stick_to_bottom(true)
+            .show_rows(ui, row_h, self.rows.len(), |ui, range| {
+                for row in &self.rows[range] {
+                    let Some(e) = t.entries().get(row.entry as usize) else {
+                        continue;
+                    };
+                    ui.allocate_ui_with_layout(
+                        egui::vec2(ui.available_width(), row_h),
+                        Layout::left_to_right(Align::Center),
+                        |ui| {
+                            ui.set_min_height(row_h);
+                            let a = self.row_ui(
+                                ui,
+                                e,
+                                row.entry as usize,
+                                row.kind,
+                                start,
+                                lang,
+                                *show_secrets,
+                                dark,
+                            );
+                            if a.is_some() {
+                                action = a;
+                            }
+                        },
+                    );
+                }
+            });
+        action
+    }
+
+    fn toolbar(&mut self, ui: &mut egui::Ui, t: &Transcript, lang: Lang, show: &mut bool) {
+        ui.horizontal_wrapped(|ui| {
+            ui.strong(tr(lang, "transcript.title"));
+            ui.label(
+                RichText::new(trf(
+                    lang,
+                    "transcript.lines",
+                    &[("n", &t.len().to_string())],
+                ))
+                .weak(),
+            );
+            ui.checkbox(show, tr(lang, "transcript.show_secrets"))
+                .on_hover_text(tr(lang, "transcript.show_secrets.tip"));
+            if ui
+                .button(tr(lang, "transcript.copy"))
+                .on_hover_text(tr(lang, "transcript.copy.tip"))
+                .clicked()
+            {
+                ui.ctx().copy_text(t.export_plain(*show));
+            }
+            if ui.button(tr(lang, "transcript.save")).clicked() {
+                self.save.open = !self.save.open;
+            }
+        });
+        if self.save.open {
+            self.save_form(ui, t, lang, *show);
+        }
+    }
+
+    fn save_form(&mut self, ui: &mut egui::Ui, t: &Transcript, lang: Lang, show: bool) {
+        if let Some(p) = &self.save.writing
+            && let Some(r) = p.ready()
+        {
+            self.save.result = Some(r.clone());
+            self.save.writing = None;
+        }
+        ui.horizontal_wrapped(|ui| {
+            let l = ui.label(tr(lang, "save.path"));
+            ui.add(egui::TextEdit::singleline(&mut self.save.path).desired_width(260.0))
+                .labelled_by(l.id);
+            ui.radio_value(&mut self.save.format, Format::Plain, tr(lang, "save.plain"))
+                .on_hover_text(tr(lang, "save.plain.tip"));
+            ui.radio_value(
+                &mut self.save.format,
+                Format::Annotated,
+                tr(lang, "save.annotated"),
+            )
+            .on_hover_text(tr(lang, "save.annotated.tip"));
+            let writing = self.save.writing.is_some();
+            if ui
+                .add_enabled(!writing, egui::Button::new(tr(lang, "save.write")))
+                .clicked()
+            {
+                let text = match self.save.format {
+                    Format::Plain => t.export_plain(show),
+                    Format::Annotated => t.export_annotated(lang, show),
+                };
+                let path = PathBuf::from(self.save.path.trim());
+                let ctx = ui.ctx().clone();
+                self.save.result = None;
+                self.save.writing = Some(Promise::spawn_thread("save-transcript", move || {
+                    let r = std::fs::write(&path, text)
+                        .map(|()| path.clone())
+                        .map_err(|e| format!("{}: {e}", path.display()));
+                    ctx.request_repaint();
+                    r
+                }));
+            }
+            if writing {
+                ui.spinner();
+            }
+        });
+        match &self.save.result {
+            Some(Ok(p)) => {
+                ui.label(trf(
+                    lang,
+                    "save.done",
+                    &[("path", &p.display().to_string())],
+                ));
+            }
+            Some(Err(e)) => {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    trf(lang, "save.failed", &[("error", e)]),
+                );
+            }
+            None => {}
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn row_ui(
+        &self,
+        ui: &mut egui::Ui,
+        e: &Entry,
+        index: usize,
+        kind: RowKind,
+        start: Option<SystemTime>,
+        lang: Lang,
+        show: bool,
+        dark: bool,
+    ) -> Option<ViewAction> {
+        let mono = |s: String| RichText::new(s).monospace();
+        match kind {
+            RowKind::Note(n) => {
+                let note = e.notes.get(n as usize)?;
+                ui.add_space(150.0);
+                let color = if dark {
+                    Color32::from_rgb(0x9f, 0xc4, 0xff)
+                } else {
+                    Color32::from_rgb(0x1f, 0x4f, 0x9f)
+                };
+                ui.label(
+                    RichText::new(note.render(lang, show))
+                        .italics()
+                        .color(color),
+                );
+                None
+            }
+            RowKind::Line {
+                start: s,
+                end,
+                first,
+            } => {
+                let secs = start
+                    .and_then(|st| e.at.duration_since(st).ok())
+                    .map(|d| d.as_secs_f64())
+                    .unwrap_or(0.0);
+                let time = if first {
+                    format!("{secs:>8.3}")
+                } else {
+                    " ".repeat(8)
+                };
+                ui.label(mono(time).weak());
+                let (dir, color) = match e.dir {
+                    Direction::Client => ("C:", ui.visuals().strong_text_color()),
+                    Direction::Server => ("S:", theme_server(dark)),
+                    Direction::Event => ("* ", ui.visuals().weak_text_color()),
+                };
+                ui.label(mono(dir.into()).color(color).strong());
+                let badge_w = 46.0;
+                if first && e.dir == Direction::Server {
+                    badge_ui(ui, e, index, lang, dark, badge_w, self.pinned_tooltip);
+                } else {
+                    ui.add_space(badge_w + ui.spacing().item_spacing.x);
+                }
+                let text = if e.dir == Direction::Server {
+                    let bytes = e.raw.get(s as usize..end as usize).unwrap_or(&[]);
+                    String::from_utf8_lossy(bytes)
+                        .trim_end_matches(['\r', '\n'])
+                        .to_owned()
+                } else {
+                    e.text(show)
+                };
+                let text = if text.len() > MAX_DRAWN {
+                    let mut cut = MAX_DRAWN;
+                    while !text.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    format!("{} …", &text[..cut])
+                } else {
+                    text
+                };
+                let rich = match e.dir {
+                    Direction::Event => RichText::new(text).color(event_color(dark)).italics(),
+                    _ => mono(text),
+                };
+                match base64_of(e, show) {
+                    Some(b64) if first => {
+                        let r = ui
+                            .add(egui::Label::new(rich.underline()).sense(Sense::click()))
+                            .on_hover_text(tr(lang, "transcript.load_base64"));
+                        if r.clicked() {
+                            return Some(ViewAction::LoadBase64(b64));
+                        }
+                    }
+                    _ => {
+                        ui.label(rich);
+                    }
+                }
+                None
+            }
+        }
+    }
+}
+
+fn theme_server(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_rgb(0x7e, 0xd6, 0x9a)
+    } else {
+        Color32::from_rgb(0x1b, 0x6f, 0x35)
+    }
+}
+
+fn event_color(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_rgb(0xd0, 0xa8, 0xff)
+    } else {
+        Color32::from_rgb(0x6a, 0x3d, 0x9a)
+    }
+}
+
+/// The base64 a row carries, for loading into the base64 panel: a 334 challenge, an answer
+/// to one, or the initial response of AUTH PLAIN. Masked secrets are not offered.
+fn base64_of(e: &Entry, show: bool) -> Option<String> {
+    if e.secret && !show {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&e.raw)
+        .trim_end_matches(['\r', '\n'])
+        .to_owned();
+    match e.dir {
+        Direction::Server => {
+            let Some(Parsed::Response(Response::Smtp(r))) = &e.parsed else {
+                return None;
+            };
+            let t = r.last_text().trim();
+            (r.code == 334 && !t.is_empty() && auth::decode(t).is_ok()).then(|| t.to_owned())
+        }
+        Direction::Client => {
+            if e.notes.iter().any(|n| matches!(n, Note::Answer { .. })) {
+                let word = text.rsplit(' ').next().unwrap_or("").to_owned();
+                (!word.is_empty()).then_some(word)
+            } else {
+                None
+            }
+        }
+        Direction::Event => None,
+    }
+}
+
+/// The colored code of a reply. Hovering it explains the code in the current language.
+fn badge_ui(
+    ui: &mut egui::Ui,
+    e: &Entry,
+    index: usize,
+    lang: Lang,
+    dark: bool,
+    width: f32,
+    pinned: Option<usize>,
+) {
+    let (label, color, help): (String, Color32, Option<CodeHelp>) = match &e.parsed {
+        Some(Parsed::Response(Response::Smtp(r))) => (
+            r.code.to_string(),
+            super::theme::code_color(r.code, dark),
+            Some(CodeHelp::Smtp {
+                code: r.code,
+                enhanced: r.enhanced,
+            }),
+        ),
+        Some(Parsed::Response(Response::Pop3(p))) => {
+            let (t, c) = match p.status.indicator {
+                Pop3Indicator::Ok => ("+OK", super::theme::code_color(250, dark)),
+                Pop3Indicator::Err => ("-ERR", super::theme::code_color(550, dark)),
+                Pop3Indicator::Continue => ("+", super::theme::code_color(334, dark)),
+            };
+            (
+                t.to_owned(),
+                c,
+                Some(CodeHelp::Pop3 {
+                    status: t,
+                    resp_code: p.status.resp_code.clone(),
+                }),
+            )
+        }
+        _ => ("?".into(), Color32::GRAY, None),
+    };
+    let text = RichText::new(label)
+        .monospace()
+        .strong()
+        .color(Color32::WHITE)
+        .background_color(color);
+    let r = ui
+        .allocate_ui_with_layout(
+            egui::vec2(width, ui.available_height()),
+            Layout::left_to_right(Align::Center),
+            |ui| {
+                ui.set_min_width(width);
+                ui.add(egui::Label::new(text).sense(Sense::hover()))
+            },
+        )
+        .inner;
+    if let Some(help) = help {
+        if pinned == Some(index) {
+            r.show_tooltip_ui(|ui| help.ui(ui, lang));
+        } else {
+            r.on_hover_ui(|ui| help.ui(ui, lang));
+        }
+    }
+}
+
+/// What a badge explains.
+#[derive(Debug, Clone)]
+pub enum CodeHelp {
+    Smtp {
+        code: u16,
+        enhanced: Option<EnhancedStatus>,
+    },
+    Pop3 {
+        status: &'static str,
+        resp_code: Option<String>,
+    },
+}
+
+impl CodeHelp {
+    /// The code's meaning, classroom explanation, likely cause and next step, then the
+    /// enhanced status code (or POP3 response code) part by part.
+    pub fn ui(&self, ui: &mut egui::Ui, lang: Lang) {
+        ui.set_max_width(460.0);
+        match self {
+            CodeHelp::Smtp { code, enhanced } => {
+                entry_ui(ui, lang, &code.to_string(), codes::smtp(*code));
+                if let Some(es) = enhanced {
+                    ui.separator();
+                    let ex = codes::enhanced(*es);
+                    ui.strong(format!(
+                        "{es}: {}",
+                        ex.meaning(lang)
+                            .unwrap_or_else(|| codes::label(lang, "unknown"))
+                    ));
+                    for (part, e) in [
+                        (tr(lang, "code.class"), ex.class),
+                        (tr(lang, "code.subject"), ex.subject),
+                        (tr(lang, "code.detail"), ex.detail),
+                    ] {
+                        if let Some(e) = e {
+                            ui.label(format!("{part} {}: {}", e.code, e.meaning.get(lang)));
+                        }
+                    }
+                }
+            }
+            CodeHelp::Pop3 { status, resp_code } => {
+                entry_ui(ui, lang, status, codes::pop3(status));
+                if let Some(c) = resp_code {
+                    ui.separator();
+                    entry_ui(ui, lang, &format!("[{c}]"), codes::pop3(c));
+                }
+            }
+        }
+    }
+}
+
+fn entry_ui(ui: &mut egui::Ui, lang: Lang, code: &str, entry: Option<&codes::CodeEntry>) {
+    match entry {
+        Some(e) => {
+            ui.strong(format!("{code}  {}", e.meaning.get(lang)));
+            ui.label(e.explain.get(lang));
+            ui.label(format!(
+                "{}: {}",
+                codes::label(lang, "cause"),
+                e.cause.get(lang)
+            ));
+            ui.label(format!(
+                "{}: {}",
+                codes::label(lang, "next"),
+                e.next.get(lang)
+            ));
+            ui.label(RichText::new(&e.rfc).weak().small());
+        }
+        None => {
+            ui.strong(format!("{code}  {}", codes::label(lang, "unknown")));
+        }
+    }
+}
+
+/// What a decoded prompt asks, for the step cards: `Username:` → username.
+pub fn prompt_word(kind: PromptKind, lang: Lang) -> String {
+    match kind {
+        PromptKind::Username => tr(lang, "auth.username"),
+        PromptKind::Password => tr(lang, "auth.password"),
+        PromptKind::Empty => tr(lang, "auth.plain"),
+        PromptKind::Other => tr(lang, "auth.answer"),
+    }
+}

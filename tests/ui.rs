@@ -1,0 +1,326 @@
+//! The window driven like a student drives it (egui_kittest: click by label, read by label),
+//! against its own practice server on 127.0.0.1 with ports from the OS.
+#![cfg(feature = "gui")]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::TempDir;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use mailtutor::proto::Lang;
+use mailtutor::session::{Event, EventKind, Protocol};
+use mailtutor::transcript::Direction;
+use mailtutor::ui::theme::Settings;
+use mailtutor::ui::{AppOptions, TutorApp};
+
+type H = Harness<'static, TutorApp>;
+
+fn open(lang: Lang, dir: &TempDir) -> H {
+    let options = AppOptions {
+        data_dir: Some(dir.0.clone()),
+        settings: Some(Settings {
+            lang,
+            ..Settings::default()
+        }),
+        demo: None,
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| TutorApp::new(cc, options));
+    wait(&mut h, "the practice server", |a| a.server().is_some());
+    h
+}
+
+/// Steps frames until `cond` holds (the network answers on its own threads).
+fn wait(h: &mut H, what: &str, cond: impl Fn(&TutorApp) -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        h.step();
+        if cond(h.state()) {
+            h.run_steps(3);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!(
+        "timed out waiting for {what}; transcript:\n{}",
+        h.state().transcript().export_plain(false)
+    );
+}
+
+/// Clicks a button and waits until its request is answered.
+fn click(h: &mut H, label: &str) {
+    h.get_by_label(label).click();
+    h.run_steps(2);
+    wait(h, label, |a| !a.is_busy());
+}
+
+/// Asserts some text on screen contains `text` (the transcript row and the explanation pane
+/// may both show it).
+fn shows(h: &H, text: &str) {
+    assert!(
+        h.query_all_by_label_contains(text).next().is_some(),
+        "nothing on screen contains {text:?}"
+    );
+}
+
+fn texts(h: &H) -> Vec<String> {
+    h.state()
+        .transcript()
+        .entries()
+        .iter()
+        .map(|e| e.text(false))
+        .collect()
+}
+
+fn last_server(h: &H) -> String {
+    h.state()
+        .transcript()
+        .entries()
+        .iter()
+        .rev()
+        .find(|e| e.dir == Direction::Server)
+        .map(|e| e.text(false))
+        .unwrap_or_default()
+}
+
+fn connect(h: &mut H) {
+    h.get_by_label("Connect").click();
+    h.run_steps(2);
+    wait(h, "the greeting", |a| {
+        a.transcript()
+            .entries()
+            .iter()
+            .any(|e| e.dir == Direction::Server)
+            && !a.is_busy()
+    });
+}
+
+/// Hovers the newest badge with this code and checks its tooltip says `meaning`.
+fn badge_explains(h: &mut H, code: &str, meaning: &str) {
+    h.hover_at(egui::pos2(640.0, 5.0));
+    h.run_steps(5);
+    h.get_by_label(code).hover();
+    // Tooltips open after the pointer rests for a moment (egui's tooltip delay).
+    h.run_steps(60);
+    shows(h, meaning);
+}
+
+/// Connect, EHLO, AUTH LOGIN by clicks, MAIL FROM, RCPT TO, DATA, Send message; with
+/// `tooltips`, the 235 badge is hovered in English and in Chinese on the way.
+fn send_by_clicks(h: &mut H, tooltips: bool) {
+    connect(h);
+    assert!(last_server(h).starts_with("220 "), "{}", last_server(h));
+    assert_eq!(h.state().next_step(), "Send EHLO.");
+    click(h, "EHLO");
+    assert!(last_server(h).starts_with("250"), "{}", last_server(h));
+    assert_eq!(h.state().next_step(), "Send AUTH LOGIN.");
+    click(h, "AUTH LOGIN");
+    assert_eq!(last_server(h), "334 VXNlcm5hbWU6");
+    shows(h, "base64 → \"Username:\"");
+    assert!(h.state().next_step().contains("username"));
+    click(h, "Send username");
+    assert_eq!(last_server(h), "334 UGFzc3dvcmQ6");
+    shows(h, "base64 → \"Password:\"");
+    click(h, "Send password");
+    assert!(last_server(h).starts_with("235 "), "{}", last_server(h));
+    if tooltips {
+        badge_explains(h, "235", "Authentication successful.");
+        h.get_by_label("简体中文").click();
+        h.run_steps(2);
+        badge_explains(h, "235", "认证成功。");
+        shows(h, "下一步：");
+        h.get_by_label("English").click();
+        h.run_steps(2);
+    }
+    assert_eq!(h.state().next_step(), "Send MAIL FROM.");
+    click(h, "MAIL FROM");
+    assert!(last_server(h).starts_with("250"));
+    assert_eq!(h.state().next_step(), "Send RCPT TO.");
+    click(h, "RCPT TO");
+    assert_eq!(h.state().next_step(), "Send DATA.");
+    click(h, "DATA");
+    assert!(last_server(h).starts_with("354"));
+    assert!(h.state().next_step().starts_with("Send the message"));
+    click(h, "Send message");
+    assert!(last_server(h).contains("queued"), "{}", last_server(h));
+}
+
+#[test]
+fn a_whole_send_by_clicks_with_explained_codes_in_both_languages() {
+    let dir = TempDir::new("ui-send");
+    let mut h = open(Lang::En, &dir);
+    shows(&h, "student@mailtutor.test / secret");
+    h.state_mut().composer_mut().subject = "测试 from the window".into();
+    send_by_clicks(&mut h, true);
+
+    // The password never shows: not as text, not as base64.
+    let all = texts(&h).join("\n");
+    assert!(!all.contains("c2VjcmV0"), "{all}");
+    assert!(all.contains("********"), "{all}");
+    assert!(h.query_by_label_contains("c2VjcmV0").is_none());
+
+    click(&mut h, "QUIT");
+    wait(&mut h, "the close", |a| !a.is_connected());
+    assert!(last_server(&h).starts_with("221"));
+    assert_eq!(h.state().next_step(), "Connect to the server.");
+
+    let stored = common::mailbox_files(&dir.0.join("teacher@mailtutor.test").join("new"));
+    assert_eq!(stored.len(), 1, "one message in the teacher's Maildir");
+    let text = String::from_utf8_lossy(&stored[0]);
+    assert!(text.contains("Subject: =?utf-8?"), "{text}");
+    assert!(text.contains("one SMTP command at a time"), "{text}");
+}
+
+#[test]
+fn data_first_gets_a_real_503_and_the_explanation_says_why() {
+    let dir = TempDir::new("ui-503");
+    let mut h = open(Lang::En, &dir);
+    connect(&mut h);
+    click(&mut h, "EHLO");
+    // DATA is out of sequence: still clickable, with a warning that predicts the answer.
+    assert!(h.get_all_by_label("(!)").count() >= 1);
+    assert!(
+        h.state()
+            .transcript()
+            .smtp()
+            .check(mailtutor::proto::smtp::CommandKind::Data)
+            .is_some()
+    );
+    click(&mut h, "DATA");
+    assert!(last_server(&h).starts_with("503"), "{}", last_server(&h));
+    shows(
+        &h,
+        "503 bad sequence: the server expects MAIL FROM before DATA",
+    );
+    shows(&h, "About this reply code");
+    // The session goes on, and MAIL FROM is among the expected steps again.
+    assert!(h.state().transcript().smtp().expected_next().contains(
+        &mailtutor::proto::smtp_state::Step::Command(mailtutor::proto::smtp::CommandKind::MailFrom)
+    ));
+}
+
+#[test]
+fn a_wrong_password_gets_535_explained() {
+    let dir = TempDir::new("ui-535");
+    let mut h = open(Lang::Zh, &dir);
+    h.state_mut().commands_mut().password = "wrong".into();
+    h.get_by_label("连接").click();
+    h.run_steps(2);
+    wait(&mut h, "the greeting", |a| {
+        a.transcript()
+            .entries()
+            .iter()
+            .any(|e| e.dir == Direction::Server)
+            && !a.is_busy()
+    });
+    click(&mut h, "EHLO");
+    click(&mut h, "AUTH LOGIN");
+    click(&mut h, "发送用户名");
+    click(&mut h, "发送密码");
+    assert!(last_server(&h).starts_with("535"), "{}", last_server(&h));
+    shows(&h, "用户验证失败");
+    assert!(h.state().is_connected(), "the app stays usable after a 535");
+}
+
+#[test]
+fn pop3_reads_the_sent_message_back() {
+    let dir = TempDir::new("ui-pop3");
+    let mut h = open(Lang::En, &dir);
+    h.state_mut().composer_mut().subject = "Read me over POP3".into();
+    send_by_clicks(&mut h, false);
+    click(&mut h, "QUIT");
+    wait(&mut h, "the close", |a| !a.is_connected());
+
+    h.get_by_label("Protocol").click();
+    h.run_steps(2);
+    h.get_by_label("POP3").click();
+    h.run_steps(2);
+    assert_eq!(h.state().protocol(), Protocol::Pop3);
+    h.state_mut().commands_mut().username = "teacher@mailtutor.test".into();
+    connect(&mut h);
+    assert!(last_server(&h).starts_with("+OK"), "{}", last_server(&h));
+    click(&mut h, "USER");
+    click(&mut h, "PASS");
+    assert!(last_server(&h).starts_with("+OK"), "{}", last_server(&h));
+    click(&mut h, "STAT");
+    assert!(last_server(&h).starts_with("+OK 1 "), "{}", last_server(&h));
+    click(&mut h, "RETR");
+    assert!(last_server(&h).contains("Subject: Read me over POP3"));
+    shows(&h, "The retrieved message, decoded");
+    shows(&h, "Subject: Read me over POP3");
+    // The PASS line is masked in the transcript.
+    assert!(texts(&h).iter().any(|t| t == "PASS ********"));
+}
+
+#[test]
+fn raw_lines_base64_panel_and_zoom() {
+    let dir = TempDir::new("ui-raw");
+    let mut h = open(Lang::En, &dir);
+    connect(&mut h);
+    let field = h.get_by_label("Raw line:");
+    field.focus();
+    field.type_text("EHLO telnet.example");
+    h.run_steps(1);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    wait(&mut h, "the EHLO reply", |a| !a.is_busy());
+    assert!(texts(&h).iter().any(|t| t == "EHLO telnet.example"));
+    assert!(last_server(&h).starts_with("250"));
+    click(&mut h, "AUTH LOGIN");
+    // A click on the 334 line loads its base64 into the panel.
+    h.get_by_label("334 VXNlcm5hbWU6").click();
+    h.run_steps(3);
+    assert_eq!(h.state().base64_panel().text, "Username:");
+    h.get_by_label("Decode the last 334 prompt");
+    h.get_by_label("AUTH PLAIN builder");
+
+    assert_eq!(h.state().settings().zoom, 1.0);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Equals);
+    h.run_steps(2);
+    assert!((h.state().settings().zoom - 1.1).abs() < 1e-6);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Minus);
+    h.run_steps(2);
+    assert!((h.state().settings().zoom - 1.0).abs() < 1e-6);
+}
+
+#[test]
+fn the_chinese_window_renders_with_the_bundled_font() {
+    let dir = TempDir::new("ui-zh");
+    let mut h = open(Lang::Zh, &dir);
+    // kittest panics on a glyph no font has, so these frames prove the CJK font is loaded.
+    h.run_steps(2);
+    h.get_by_label("连接");
+    shows(&h, "练习账号");
+    h.get_by_label("命令");
+    h.get_by_label("刚才发生了什么");
+}
+
+#[test]
+fn a_transcript_of_100k_lines_draws_only_what_is_visible() {
+    let dir = TempDir::new("ui-100k");
+    let mut h = open(Lang::En, &dir);
+    for i in 0..100_000u32 {
+        let line = format!("NOOP {i}\r\n").into_bytes();
+        h.state_mut().replay(&Event::now(EventKind::Sent {
+            bytes: line,
+            secret: false,
+        }));
+    }
+    h.run_steps(2);
+    assert!(h.state().transcript_rows() >= 100_000);
+    let start = Instant::now();
+    for _ in 0..10 {
+        h.step();
+    }
+    let per_frame = start.elapsed() / 10;
+    eprintln!("100k-line transcript: {per_frame:?} per frame");
+    assert!(
+        per_frame < Duration::from_millis(250),
+        "{per_frame:?} per frame"
+    );
+    // The newest line is in view (the transcript sticks to the bottom).
+    h.get_by_label("NOOP 99999");
+}
