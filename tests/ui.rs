@@ -324,3 +324,161 @@ fn a_transcript_of_100k_lines_draws_only_what_is_visible() {
     // The newest line is in view (the transcript sticks to the bottom).
     h.get_by_label("NOOP 99999");
 }
+
+#[test]
+fn starttls_by_click_and_tls_from_the_security_menu() {
+    let dir = TempDir::new("ui-tls");
+    let mut h = open(Lang::En, &dir);
+    connect(&mut h);
+    click(&mut h, "EHLO");
+    click(&mut h, "STARTTLS");
+    assert!(h.state().transcript().smtp().is_tls());
+    shows(&h, "TLS established");
+    shows(&h, "TLS (pinned certificate)");
+    // RFC 3207: after the handshake the client starts over with EHLO.
+    assert_eq!(h.state().next_step(), "Send EHLO.");
+    click(&mut h, "QUIT");
+    wait(&mut h, "the close", |a| !a.is_connected());
+
+    h.get_by_label("Security").click();
+    h.run_steps(2);
+    h.get_by_label("TLS (SMTPS/POP3S)").click();
+    h.run_steps(2);
+    connect(&mut h);
+    assert!(
+        h.state().transcript().smtp().is_tls(),
+        "implicit TLS from the first byte"
+    );
+    assert!(last_server(&h).starts_with("220 "));
+}
+
+#[test]
+fn a_refused_connection_is_explained_and_the_window_stays_usable() {
+    let dir = TempDir::new("ui-refused");
+    let mut h = open(Lang::En, &dir);
+    // A port nothing listens on: bind one, note it, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    h.get_by_label("Server").click();
+    h.run_steps(2);
+    h.get_by_label("Custom server").click();
+    h.run_steps(2);
+    let host = h.get_by_label("Host");
+    host.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Host").type_text("127.0.0.1");
+    h.run_steps(1);
+    let field = h.get_by_label("Port");
+    field.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Port").type_text(&port.to_string());
+    h.run_steps(2);
+    h.get_by_label("Connect").click();
+    h.run_steps(2);
+    wait(&mut h, "the refusal", |a| !a.is_busy());
+    assert!(!h.state().is_connected());
+    shows(&h, "cannot connect to 127.0.0.1:");
+    // Connect is offered again, and a name that does not resolve says so.
+    h.get_by_label("Host").focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Host").type_text("no-such-host.invalid");
+    h.run_steps(2);
+    h.get_by_label("Connect").click();
+    h.run_steps(2);
+    wait(&mut h, "the DNS failure", |a| !a.is_busy());
+    shows(&h, "cannot resolve no-such-host.invalid");
+}
+
+#[test]
+fn save_transcript_writes_the_masked_text_on_a_background_thread() {
+    let dir = TempDir::new("ui-save");
+    let mut h = open(Lang::En, &dir);
+    send_by_clicks(&mut h, false);
+    h.get_by_label("Save transcript…").click();
+    h.run_steps(2);
+    let path = dir.0.join("lesson.txt");
+    let field = h.get_by_label("File:");
+    field.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("File:")
+        .type_text(&path.display().to_string());
+    h.run_steps(1);
+    h.get_by_label("Plain (as in telnet)").click();
+    h.run_steps(1);
+    h.get_by_label("Save").click();
+    let start = Instant::now();
+    while !path.exists() && start.elapsed() < Duration::from_secs(10) {
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(3);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(text.contains("AUTH LOGIN\n334 VXNlcm5hbWU6\n"), "{text}");
+    assert!(
+        text.contains("\n********\n235 "),
+        "the password is masked: {text}"
+    );
+    assert!(!text.contains("c2VjcmV0"));
+    shows(&h, "Saved to");
+}
+
+/// An in-memory eframe storage, as the window's settings file.
+#[derive(Default)]
+struct Memory(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for Memory {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn settings_survive_a_restart_but_the_password_never_is_saved() {
+    let dir = TempDir::new("ui-settings");
+    let mut h = open(Lang::En, &dir);
+    h.get_by_label("简体中文").click();
+    h.run_steps(2);
+    h.get_by_label("深色").click();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Equals);
+    h.run_steps(2);
+    h.get_by_label("协议").click();
+    h.run_steps(2);
+    h.get_by_label("POP3").click();
+    h.run_steps(2);
+    h.state_mut().commands_mut().password = "hunter2-secret".into();
+    let mut memory = Memory::default();
+    eframe::App::save(h.state_mut(), &mut memory);
+    let saved = memory.0.values().cloned().collect::<Vec<_>>().join("\n");
+    assert!(!saved.contains("hunter2"), "{saved}");
+    assert!(!saved.to_lowercase().contains("password"), "{saved}");
+
+    let memory: &'static Memory = Box::leak(Box::new(memory));
+    let options = AppOptions {
+        data_dir: Some(dir.0.clone()),
+        settings: None,
+        demo: None,
+    };
+    let mut again = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| {
+            cc.storage = Some(memory);
+            TutorApp::new(cc, options)
+        });
+    again.run_steps(2);
+    let s = again.state().settings();
+    assert_eq!(s.lang, Lang::Zh);
+    assert!(s.dark);
+    assert!((s.zoom - 1.1).abs() < 1e-6);
+    assert_eq!(s.protocol, Protocol::Pop3);
+    again.get_by_label("连接");
+}

@@ -101,10 +101,8 @@ impl TutorApp {
             repaint.request_repaint();
             r
         }));
-        let mut commands = CommandPanel {
-            username: settings.username.clone(),
-            ..CommandPanel::default()
-        };
+        let mut commands = CommandPanel::default();
+        commands.username = settings.username.clone();
         let bar = ConnectBar::new(&settings);
         if !bar.is_practice() {
             commands.password.clear();
@@ -134,6 +132,11 @@ impl TutorApp {
 
     pub fn set_lang(&mut self, lang: Lang) {
         self.settings.lang = lang;
+    }
+
+    pub fn set_look(&mut self, zoom: f32, dark: bool) {
+        self.settings.zoom = zoom.clamp(theme::MIN_ZOOM, theme::MAX_ZOOM);
+        self.settings.dark = dark;
     }
 
     pub fn settings(&self) -> &Settings {
@@ -429,7 +432,7 @@ impl TutorApp {
             ui.selectable_value(&mut self.tab, Tab::Server, tr(lang, "tab.server"));
         });
         ui.separator();
-        egui::ScrollArea::vertical()
+        egui::ScrollArea::both()
             .id_salt("tools")
             .auto_shrink([false, false])
             .show(ui, |ui| match self.tab {
@@ -577,25 +580,8 @@ impl eframe::App for TutorApp {
             pop3: self.link.transcript.pop3(),
             app_password: self.bar.preset().app_password,
         };
-        let action = egui::Panel::left("commands")
-            .default_size(400.0)
-            .min_size(300.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical()
-                    .id_salt("commands-scroll")
-                    .show(ui, |ui| self.commands.ui(ui, &cx))
-                    .inner
-            })
-            .inner;
-        if let Some(a) = action {
-            self.perform(a);
-        }
-        egui::Panel::right("tools")
-            .default_size(380.0)
-            .min_size(280.0)
-            .show(ui, |ui| self.tools(ui));
         egui::Panel::bottom("explain")
-            .default_size(150.0)
+            .default_size(170.0)
             .min_size(90.0)
             .show(ui, |ui| {
                 explain_pane::ui(
@@ -608,6 +594,25 @@ impl eframe::App for TutorApp {
                     },
                 )
             });
+        // Side panels take a fixed share of the width, so a zoomed (projector) window keeps
+        // room for the transcript.
+        let width = ui.available_width();
+        let action = egui::Panel::left("commands")
+            .exact_size((width * 0.28).clamp(230.0, 400.0))
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("commands-scroll")
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| self.commands.ui(ui, &cx))
+                    .inner
+            })
+            .inner;
+        if let Some(a) = action {
+            self.perform(a);
+        }
+        egui::Panel::right("tools")
+            .exact_size((width * 0.26).clamp(220.0, 400.0))
+            .show(ui, |ui| self.tools(ui));
         egui::Panel::bottom("raw").show(ui, |ui| self.raw_box(ui));
         let view_action = egui::CentralPanel::default()
             .show(ui, |ui| {

@@ -64,6 +64,8 @@ pub struct Context<'a> {
 
 /// The argument fields, prefilled for the practice server.
 pub struct CommandPanel {
+    /// The width of the argument fields, from the panel's width.
+    arg_width: f32,
     pub username: String,
     /// Kept in memory only; never saved.
     pub password: String,
@@ -83,6 +85,7 @@ pub struct CommandPanel {
 impl Default for CommandPanel {
     fn default() -> Self {
         Self {
+            arg_width: 180.0,
             username: "student@mailtutor.test".into(),
             password: "secret".into(),
             domain: "localhost".into(),
@@ -116,6 +119,8 @@ fn highlight(ui: &egui::Ui) -> Color32 {
 impl CommandPanel {
     pub fn ui(&mut self, ui: &mut egui::Ui, cx: &Context<'_>) -> Option<Action> {
         let mut action = None;
+        // Button, argument field and warning mark share the width.
+        self.arg_width = (ui.available_width() - 112.0 - 50.0).clamp(60.0, 220.0);
         ui.heading(tr(cx.lang, "commands.title"));
         self.credentials(ui, cx);
         ui.add_space(4.0);
@@ -135,8 +140,11 @@ impl CommandPanel {
             .num_columns(2)
             .show(ui, |ui| {
                 let l = ui.label(tr(cx.lang, "auth.username"));
-                ui.add(egui::TextEdit::singleline(&mut self.username).desired_width(200.0))
-                    .labelled_by(l.id);
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.username)
+                        .desired_width(self.arg_width + 40.0),
+                )
+                .labelled_by(l.id);
                 ui.end_row();
                 let key = if cx.app_password {
                     "auth.app_password"
@@ -258,25 +266,24 @@ impl CommandPanel {
         let expected = cx.smtp.expected_next();
         let first = expected.first().copied();
         let mut action = None;
-        egui::Grid::new("smtp-commands")
-            .num_columns(3)
-            .spacing([6.0, 6.0])
-            .show(ui, |ui| {
-                for kind in SMTP_BUTTONS {
-                    let step = Step::Command(kind);
-                    let prediction = cx.smtp.check(kind).filter(|_| cx.connected);
-                    let warn = prediction.as_ref().map(|p| {
-                        let code = match (p.code, p.enhanced) {
-                            (0, _) => String::new(),
-                            (c, Some(e)) => format!("{c} {e}: "),
-                            (c, None) => format!("{c}: "),
-                        };
-                        trf(
-                            cx.lang,
-                            "commands.predict",
-                            &[("reply", &format!("{code}{}", p.reason.get(cx.lang)))],
-                        )
-                    });
+        ui.spacing_mut().item_spacing.y = 6.0;
+        for kind in SMTP_BUTTONS {
+            let step = Step::Command(kind);
+            let prediction = cx.smtp.check(kind).filter(|_| cx.connected);
+            let warn = prediction.as_ref().map(|p| {
+                let code = match (p.code, p.enhanced) {
+                    (0, _) => String::new(),
+                    (c, Some(e)) => format!("{c} {e}: "),
+                    (c, None) => format!("{c}: "),
+                };
+                trf(
+                    cx.lang,
+                    "commands.predict",
+                    &[("reply", &format!("{code}{}", p.reason.get(cx.lang)))],
+                )
+            });
+            let clicked = ui
+                .horizontal(|ui| {
                     let clicked = command_button(
                         ui,
                         cx,
@@ -288,24 +295,20 @@ impl CommandPanel {
                         kind == CommandKind::AuthPlain,
                         self,
                     );
-                    ui.horizontal(|ui| self.smtp_args(ui, cx.lang, kind));
-                    if let Some(w) = &warn {
-                        ui.label(RichText::new("(!)").color(ui.visuals().warn_fg_color))
-                            .on_hover_text(w);
-                    } else {
-                        ui.label("");
-                    }
-                    ui.end_row();
-                    if clicked {
-                        action = Some(self.smtp_action(kind));
-                    }
-                }
-            });
+                    self.smtp_args(ui, cx.lang, kind);
+                    warn_mark(ui, warn.as_deref());
+                    clicked
+                })
+                .inner;
+            if clicked {
+                action = Some(self.smtp_action(kind));
+            }
+        }
         action
     }
 
     fn smtp_args(&mut self, ui: &mut egui::Ui, lang: Lang, kind: CommandKind) {
-        let w = 180.0;
+        let w = self.arg_width;
         match kind {
             CommandKind::Helo | CommandKind::Ehlo => {
                 field(ui, &mut self.domain, &tr(lang, "arg.domain"), w);
@@ -359,19 +362,18 @@ impl CommandPanel {
         let expected = cx.pop3.expected_next();
         let first = expected.first().copied();
         let mut action = None;
-        egui::Grid::new("pop3-commands")
-            .num_columns(3)
-            .spacing([6.0, 6.0])
-            .show(ui, |ui| {
-                for kind in POP3_BUTTONS {
-                    let step = Pop3Step::Command(kind);
-                    let warn = cx.pop3.check(kind).filter(|_| cx.connected).map(|p| {
-                        trf(
-                            cx.lang,
-                            "commands.predict",
-                            &[("reply", &format!("-ERR: {}", p.reason.get(cx.lang)))],
-                        )
-                    });
+        ui.spacing_mut().item_spacing.y = 6.0;
+        for kind in POP3_BUTTONS {
+            let step = Pop3Step::Command(kind);
+            let warn = cx.pop3.check(kind).filter(|_| cx.connected).map(|p| {
+                trf(
+                    cx.lang,
+                    "commands.predict",
+                    &[("reply", &format!("-ERR: {}", p.reason.get(cx.lang)))],
+                )
+            });
+            let clicked = ui
+                .horizontal(|ui| {
                     let clicked = command_button(
                         ui,
                         cx,
@@ -383,19 +385,15 @@ impl CommandPanel {
                         false,
                         self,
                     );
-                    ui.horizontal(|ui| self.pop3_args(ui, cx, kind));
-                    if let Some(w) = &warn {
-                        ui.label(RichText::new("(!)").color(ui.visuals().warn_fg_color))
-                            .on_hover_text(w);
-                    } else {
-                        ui.label("");
-                    }
-                    ui.end_row();
-                    if clicked {
-                        action = Some(self.pop3_action(kind));
-                    }
-                }
-            });
+                    self.pop3_args(ui, cx, kind);
+                    warn_mark(ui, warn.as_deref());
+                    clicked
+                })
+                .inner;
+            if clicked {
+                action = Some(self.pop3_action(kind));
+            }
+        }
         action
     }
 
@@ -404,7 +402,7 @@ impl CommandPanel {
         let n = 60.0;
         match kind {
             Pop3Kind::User => {
-                ui.label(RichText::new(&self.username).monospace());
+                ui.add(egui::Label::new(RichText::new(&self.username).monospace()).truncate());
             }
             Pop3Kind::Pass => {
                 let shown = if cx.show_secrets {
@@ -458,6 +456,18 @@ impl CommandPanel {
             Ok(c) => Action::Pop3(kind.label(), c),
             Err(e) => Action::Invalid(e.to_string()),
         }
+    }
+}
+
+/// The (!) after an out-of-sequence command; its tooltip predicts the reply.
+fn warn_mark(ui: &mut egui::Ui, warn: Option<&str>) {
+    if let Some(w) = warn {
+        ui.label(
+            RichText::new("(!)")
+                .strong()
+                .color(ui.visuals().warn_fg_color),
+        )
+        .on_hover_text(w);
     }
 }
 

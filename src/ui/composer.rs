@@ -119,7 +119,7 @@ impl Composer {
                     ("compose.date", &mut self.date),
                 ] {
                     let l = ui.label(tr(lang, key));
-                    ui.add(egui::TextEdit::singleline(value).desired_width(f32::INFINITY))
+                    ui.add(egui::TextEdit::singleline(value).desired_width(ui.available_width()))
                         .labelled_by(l.id);
                     ui.end_row();
                 }
@@ -135,7 +135,7 @@ impl Composer {
         ui.add(
             egui::TextEdit::multiline(&mut self.body)
                 .desired_rows(5)
-                .desired_width(f32::INFINITY),
+                .desired_width(ui.available_width()),
         )
         .labelled_by(l.id);
         ui.separator();
@@ -152,7 +152,7 @@ impl Composer {
                 } else {
                     text = text.replace("\r\n", "\n");
                 }
-                egui::ScrollArea::vertical()
+                egui::ScrollArea::both()
                     .id_salt("wire-preview")
                     .max_height(ui.available_height().max(80.0))
                     .show(ui, |ui| {

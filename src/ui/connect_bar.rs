@@ -155,15 +155,19 @@ impl ConnectBar {
                     .iter()
                     .map(|p| p.name.get(lang).to_owned())
                     .collect();
-                egui::ComboBox::from_label(tr(lang, "bar.server"))
+                let l = ui.label(tr(lang, "bar.server"));
+                egui::ComboBox::from_id_salt("preset")
                     .selected_text(names[self.selected.min(names.len() - 1)].clone())
                     .width(210.0)
                     .show_ui(ui, |ui| {
                         for (i, n) in names.iter().enumerate() {
                             ui.selectable_value(&mut self.selected, i, n);
                         }
-                    });
-                egui::ComboBox::from_label(tr(lang, "bar.protocol"))
+                    })
+                    .response
+                    .labelled_by(l.id);
+                let l = ui.label(tr(lang, "bar.protocol"));
+                egui::ComboBox::from_id_salt("protocol")
                     .selected_text(match self.protocol {
                         Protocol::Smtp => "SMTP",
                         Protocol::Pop3 => "POP3",
@@ -172,7 +176,9 @@ impl ConnectBar {
                     .show_ui(ui, |ui| {
                         ui.selectable_value(&mut self.protocol, Protocol::Smtp, "SMTP");
                         ui.selectable_value(&mut self.protocol, Protocol::Pop3, "POP3");
-                    });
+                    })
+                    .response
+                    .labelled_by(l.id);
                 let sec = |s: Security| match s {
                     Security::None => tr(lang, "bar.sec.none"),
                     Security::StartTls => match self.protocol {
@@ -181,14 +187,17 @@ impl ConnectBar {
                     },
                     Security::Implicit => tr(lang, "bar.sec.tls"),
                 };
-                egui::ComboBox::from_label(tr(lang, "bar.security"))
+                let l = ui.label(tr(lang, "bar.security"));
+                egui::ComboBox::from_id_salt("security")
                     .selected_text(sec(self.security))
                     .width(110.0)
                     .show_ui(ui, |ui| {
                         for s in [Security::None, Security::StartTls, Security::Implicit] {
                             ui.selectable_value(&mut self.security, s, sec(s));
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(l.id);
                 if before != (self.selected, self.protocol, self.security) {
                     self.refill();
                     if before.0 != self.selected {
@@ -199,7 +208,7 @@ impl ConnectBar {
                 let l = ui.label(tr(lang, "bar.host"));
                 ui.add_enabled(
                     editable,
-                    egui::TextEdit::singleline(&mut self.host).desired_width(170.0),
+                    egui::TextEdit::singleline(&mut self.host).desired_width(150.0),
                 )
                 .labelled_by(l.id);
                 let l = ui.label(tr(lang, "bar.port"));
@@ -208,7 +217,7 @@ impl ConnectBar {
                 }
                 ui.add_enabled(
                     editable,
-                    egui::TextEdit::singleline(&mut self.port).desired_width(52.0),
+                    egui::TextEdit::singleline(&mut self.port).desired_width(58.0),
                 )
                 .labelled_by(l.id);
             });
@@ -258,9 +267,13 @@ impl ConnectBar {
             }
             PracticeState::Running(p) => {
                 ui.label(RichText::new(tr(lang, "bar.accounts")).strong());
-                for (user, pass) in &p.accounts {
-                    ui.label(RichText::new(format!("{user} / {pass}")).monospace());
-                }
+                let accounts = p
+                    .accounts
+                    .iter()
+                    .map(|(user, pass)| format!("{user} / {pass}"))
+                    .collect::<Vec<_>>()
+                    .join("  ·  ");
+                ui.label(RichText::new(accounts).monospace());
                 ui.label(
                     RichText::new(trf(
                         lang,

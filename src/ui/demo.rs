@@ -11,11 +11,20 @@ use crate::proto::pop3::Pop3Kind;
 use crate::proto::smtp::CommandKind as K;
 use crate::session::Protocol;
 
-pub const SCENARIOS: [&str; 5] = ["send", "send-zh", "auth-fail", "base64", "pop3"];
+pub const SCENARIOS: [&str; 6] = [
+    "send",
+    "send-zh",
+    "auth-fail",
+    "base64",
+    "pop3",
+    "projector",
+];
 
 #[derive(Debug, Clone)]
 pub enum DemoStep {
     Lang(Lang),
+    /// Zoom factor and dark theme, as a teacher sets them for a projector.
+    Projector(f32, bool),
     Protocol(Protocol),
     Username(&'static str),
     Password(&'static str),
@@ -72,6 +81,14 @@ impl Demo {
                 .into_iter()
                 .chain(send_steps(false))
                 .collect(),
+            "projector" => [
+                Lang(crate::proto::Lang::Zh),
+                Projector(1.3, true),
+                Subject("投影测试"),
+            ]
+            .into_iter()
+            .chain(send_steps(false))
+            .collect(),
             "auth-fail" => vec![
                 Lang(crate::proto::Lang::En),
                 Password("wrong-password"),
@@ -179,6 +196,7 @@ impl TutorApp {
     pub(super) fn demo_step(&mut self, step: DemoStep) {
         match step {
             DemoStep::Lang(l) => self.set_lang(l),
+            DemoStep::Projector(zoom, dark) => self.set_look(zoom, dark),
             DemoStep::Protocol(p) => self.set_protocol(p),
             DemoStep::Username(u) => self.commands_mut().username = u.into(),
             DemoStep::Password(p) => self.commands_mut().password = p.into(),

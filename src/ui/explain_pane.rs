@@ -49,41 +49,56 @@ pub fn next_steps(t: &Transcript, protocol: Protocol, lang: Lang) -> Vec<String>
 
 pub fn ui(ui: &mut egui::Ui, cx: &ExplainContext<'_>) {
     let lang = cx.lang;
-    ui.heading(tr(lang, "explain.title"));
-    egui::ScrollArea::vertical()
-        .id_salt("explain")
-        .auto_shrink([false, true])
-        .show(ui, |ui| {
-            if let Some(e) = cx.last_error {
-                ui.colored_label(ui.visuals().error_fg_color, format!("(!) {e}"));
-            }
-            match last_server(cx.transcript) {
-                Some(e) => reply_ui(ui, e, lang),
-                None => {
-                    ui.label(tr(lang, "explain.start"));
+    let last = last_server(cx.transcript);
+    // Left: what happened and what comes next. Right: the reply code in depth, or the
+    // message a RETR brought back.
+    ui.columns(2, |cols| {
+        let ui = &mut cols[0];
+        ui.heading(tr(lang, "explain.title"));
+        egui::ScrollArea::vertical()
+            .id_salt("explain")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                if let Some(e) = cx.last_error {
+                    ui.colored_label(ui.visuals().error_fg_color, format!("(!) {e}"));
                 }
-            }
-            let steps = next_steps(cx.transcript, cx.protocol, lang);
-            if let Some((first, rest)) = steps.split_first() {
-                ui.horizontal_wrapped(|ui| {
-                    ui.label(RichText::new(tr(lang, "explain.next")).strong());
-                    ui.label(
-                        RichText::new(first)
-                            .strong()
-                            .color(ui.visuals().hyperlink_color),
-                    );
-                });
-                if !rest.is_empty() {
+                match last {
+                    Some(e) => outcome_ui(ui, e, lang),
+                    None => {
+                        ui.label(tr(lang, "explain.start"));
+                    }
+                }
+                let steps = next_steps(cx.transcript, cx.protocol, lang);
+                if let Some((first, rest)) = steps.split_first() {
                     ui.horizontal_wrapped(|ui| {
-                        ui.label(RichText::new(tr(lang, "explain.also")).weak());
-                        ui.label(RichText::new(rest.join(" ")).weak());
+                        ui.label(RichText::new(tr(lang, "explain.next")).strong());
+                        ui.label(
+                            RichText::new(first)
+                                .strong()
+                                .color(ui.visuals().hyperlink_color),
+                        );
                     });
+                    if !rest.is_empty() {
+                        ui.horizontal_wrapped(|ui| {
+                            ui.label(RichText::new(tr(lang, "explain.also")).weak());
+                            ui.label(RichText::new(rest.join(" ")).weak());
+                        });
+                    }
                 }
-            }
-        });
+            });
+        let ui = &mut cols[1];
+        egui::ScrollArea::vertical()
+            .id_salt("explain-code")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                if let Some(e) = last {
+                    detail_ui(ui, e, lang);
+                }
+            });
+    });
 }
 
-fn reply_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
+fn outcome_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
     let first_line = String::from_utf8_lossy(&e.raw)
         .lines()
         .next()
@@ -104,32 +119,23 @@ fn reply_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
             _ => {}
         }
     }
+}
+
+fn detail_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
     match &e.parsed {
-        Some(Parsed::Response(Response::Smtp(r))) if !r.is_positive() => {
-            egui::CollapsingHeader::new(tr(lang, "explain.code"))
-                .id_salt("explain-code")
-                .default_open(true)
-                .show(ui, |ui| {
-                    CodeHelp::Smtp {
-                        code: r.code,
-                        enhanced: r.enhanced,
-                    }
-                    .ui(ui, lang)
-                });
+        Some(Parsed::Response(Response::Smtp(r))) => {
+            ui.strong(tr(lang, "explain.code"));
+            CodeHelp::Smtp {
+                code: r.code,
+                enhanced: r.enhanced,
+            }
+            .ui(ui, lang);
         }
         Some(Parsed::Response(Response::Pop3(p))) => {
-            if p.status.indicator == Pop3Indicator::Err {
-                CodeHelp::Pop3 {
-                    status: "-ERR",
-                    resp_code: p.status.resp_code.clone(),
-                }
-                .ui(ui, lang);
-            }
             if let Some(body) = &p.body
                 && let Some(m) = message::parse_message(body)
                 && (m.subject.is_some() || !m.from.is_empty())
             {
-                ui.separator();
                 ui.strong(tr(lang, "explain.message"));
                 let from = m
                     .from
@@ -147,7 +153,19 @@ fn reply_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
                     let excerpt: String = b.chars().take(400).collect();
                     ui.label(RichText::new(excerpt).monospace());
                 }
+                return;
             }
+            ui.strong(tr(lang, "explain.code"));
+            let status = match p.status.indicator {
+                Pop3Indicator::Ok => "+OK",
+                Pop3Indicator::Err => "-ERR",
+                Pop3Indicator::Continue => "+",
+            };
+            CodeHelp::Pop3 {
+                status,
+                resp_code: p.status.resp_code.clone(),
+            }
+            .ui(ui, lang);
         }
         _ => {}
     }

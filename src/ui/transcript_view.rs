@@ -159,7 +159,9 @@ impl TranscriptView {
         let row_h = text_h + 4.0;
         let dark = ui.visuals().dark_mode;
         let start = t.entries().first().map(|e| e.at);
-        egui::ScrollArea::both()
+        // Rows keep one height (so only visible rows are drawn); a long line is cut with "…"
+        // and shown whole on hover, in Copy and in Save.
+        egui::ScrollArea::vertical()
             .id_salt("transcript")
             .auto_shrink([false, false])
             .stick_to_bottom(true)
@@ -357,26 +359,55 @@ impl TranscriptView {
                     text
                 };
                 let rich = match e.dir {
-                    Direction::Event => RichText::new(text).color(event_color(dark)).italics(),
+                    Direction::Event => RichText::new(localize_event(&text, lang))
+                        .color(event_color(dark))
+                        .italics(),
                     _ => mono(text),
                 };
                 match base64_of(e, show) {
                     Some(b64) if first => {
                         let r = ui
-                            .add(egui::Label::new(rich.underline()).sense(Sense::click()))
+                            .add(
+                                egui::Label::new(rich.underline())
+                                    .sense(Sense::click())
+                                    .truncate(),
+                            )
                             .on_hover_text(tr(lang, "transcript.load_base64"));
                         if r.clicked() {
                             return Some(ViewAction::LoadBase64(b64));
                         }
                     }
                     _ => {
-                        ui.label(rich);
+                        ui.add(egui::Label::new(rich).truncate());
                     }
                 }
                 None
             }
         }
     }
+}
+
+/// The connection events of the transcript are recorded in English; their fixed opening
+/// words are shown in the reader's language.
+fn localize_event(text: &str, lang: Lang) -> String {
+    if lang == Lang::En {
+        return text.to_owned();
+    }
+    const PREFIXES: [(&str, &str); 7] = [
+        ("Connected to ", "event.connected"),
+        ("Connection closed by the client: ", "event.closed_client"),
+        ("Connection closed by the server: ", "event.closed_server"),
+        ("Connection closed after an error: ", "event.closed_error"),
+        ("TLS established", "event.tls"),
+        ("Error: ", "event.error"),
+        ("Warning: ", "event.warning"),
+    ];
+    for (prefix, key) in PREFIXES {
+        if let Some(rest) = text.strip_prefix(prefix) {
+            return format!("{}{rest}", tr(lang, key));
+        }
+    }
+    text.to_owned()
 }
 
 fn theme_server(dark: bool) -> Color32 {
