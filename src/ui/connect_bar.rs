@@ -208,7 +208,7 @@ impl ConnectBar {
                 let l = ui.label(tr(lang, "bar.host"));
                 ui.add_enabled(
                     editable,
-                    egui::TextEdit::singleline(&mut self.host).desired_width(150.0),
+                    egui::TextEdit::singleline(&mut self.host).desired_width(130.0),
                 )
                 .labelled_by(l.id);
                 let l = ui.label(tr(lang, "bar.port"));
