@@ -5,22 +5,22 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use egui::{Key, Modifiers, RichText};
-use poll_promise::Promise;
 
 use super::base64_panel::Base64Panel;
 use super::commands::{self, CommandPanel};
 use super::composer::Composer;
-use super::connect_bar::{BarAction, ConnectBar, Practice, PracticeState, Status};
+use super::connect_bar::{BarAction, ConnectBar, Status};
 use super::demo::Demo;
 use super::explain_pane::{self, ExplainContext};
-use super::i18n::{self, tr, trf};
+use super::i18n::{self, tr};
 use super::link::Link;
+use super::practice::{Practice, PracticeServer};
 use super::theme::{self, Settings};
 use super::transcript_view::{TranscriptView, ViewAction};
 use super::{Action, install_cjk_font};
 use crate::proto::Lang;
 use crate::proto::reply::Reply;
-use crate::server::{self, RunningServer, ServerConfig};
+use crate::server::{self, RunningServer};
 use crate::session::{ConnectOptions, Parsed, Protocol, Response, Trust};
 use crate::transcript::{Direction, Transcript};
 
@@ -43,15 +43,9 @@ pub enum Tab {
     Server,
 }
 
-enum ServerState {
-    Starting(Promise<Result<RunningServer, String>>),
-    Running(Box<RunningServer>, Practice),
-    Failed(String),
-}
-
 pub struct TutorApp {
     settings: Settings,
-    server: ServerState,
+    server: PracticeServer,
     link: Link,
     bar: ConnectBar,
     commands: CommandPanel,
@@ -95,12 +89,7 @@ impl TutorApp {
             }
             (None, None) => server::default_data_dir(),
         };
-        let repaint = ctx.clone();
-        let server = ServerState::Starting(Promise::spawn_thread("practice-server", move || {
-            let r = server::start(ServerConfig::loopback(data_dir)).map_err(|e| e.to_string());
-            repaint.request_repaint();
-            r
-        }));
+        let server = PracticeServer::start(data_dir, &ctx);
         let mut commands = CommandPanel::default();
         commands.username = settings.username.clone();
         let bar = ConnectBar::new(&settings);
@@ -149,10 +138,7 @@ impl TutorApp {
 
     /// The running practice server, once it is up.
     pub fn server(&self) -> Option<&RunningServer> {
-        match &self.server {
-            ServerState::Running(s, _) => Some(s),
-            _ => None,
-        }
+        self.server.running()
     }
 
     pub fn is_connected(&self) -> bool {
@@ -241,43 +227,7 @@ impl TutorApp {
     }
 
     fn practice(&self) -> Option<&Practice> {
-        match &self.server {
-            ServerState::Running(_, p) => Some(p),
-            _ => None,
-        }
-    }
-
-    fn poll_server(&mut self) {
-        let ServerState::Starting(p) = &self.server else {
-            return;
-        };
-        if p.ready().is_none() {
-            return;
-        }
-        let ServerState::Starting(p) =
-            std::mem::replace(&mut self.server, ServerState::Failed(String::new()))
-        else {
-            return;
-        };
-        self.server = match p.block_and_take() {
-            Ok(s) => {
-                let port = |a: Option<std::net::SocketAddr>| a.map(|a| a.port()).unwrap_or(0);
-                let practice = Practice {
-                    smtp: port(s.smtp),
-                    smtps: port(s.smtps),
-                    pop3: port(s.pop3),
-                    pop3s: port(s.pop3s),
-                    fingerprint: s.fingerprint.clone(),
-                    accounts: s
-                        .accounts()
-                        .iter()
-                        .map(|a| (a.address.clone(), a.password.clone()))
-                        .collect(),
-                };
-                ServerState::Running(Box::new(s), practice)
-            }
-            Err(e) => ServerState::Failed(e),
-        };
+        self.server.practice()
     }
 
     /// Carries out a click.
@@ -441,54 +391,8 @@ impl TutorApp {
                     let last = self.last_334();
                     self.base64.ui(ui, lang, self.show_secrets, last.as_deref());
                 }
-                Tab::Server => self.server_ui(ui),
+                Tab::Server => self.server.ui(ui, lang),
             });
-    }
-
-    fn server_ui(&mut self, ui: &mut egui::Ui) {
-        let lang = self.lang();
-        match &self.server {
-            ServerState::Starting(_) => {
-                ui.label(tr(lang, "bar.practice_starting"));
-            }
-            ServerState::Failed(e) => {
-                ui.colored_label(
-                    ui.visuals().error_fg_color,
-                    trf(lang, "bar.practice_failed", &[("error", e)]),
-                );
-            }
-            ServerState::Running(s, p) => {
-                ui.label(tr(lang, "server.about"));
-                egui::Grid::new("practice-ports")
-                    .num_columns(2)
-                    .show(ui, |ui| {
-                        for (name, port) in [
-                            ("SMTP", p.smtp),
-                            ("SMTPS", p.smtps),
-                            ("POP3", p.pop3),
-                            ("POP3S", p.pop3s),
-                        ] {
-                            ui.label(name);
-                            ui.monospace(format!("127.0.0.1:{port}"));
-                            ui.end_row();
-                        }
-                    });
-                ui.separator();
-                ui.strong(tr(lang, "bar.accounts"));
-                for (user, pass) in &p.accounts {
-                    ui.monospace(format!("{user} / {pass}"));
-                }
-                ui.separator();
-                ui.label(trf(
-                    lang,
-                    "server.data",
-                    &[("dir", &s.data_dir.display().to_string())],
-                ));
-                ui.label(trf(lang, "server.cert", &[("fp", &p.fingerprint)]));
-                ui.label(RichText::new(tr(lang, "server.telnet")).weak());
-                ui.monospace(format!("telnet 127.0.0.1 {}", p.smtp));
-            }
-        }
     }
 
     fn raw_box(&mut self, ui: &mut egui::Ui) {
@@ -526,7 +430,7 @@ fn challenge(r: &Reply) -> String {
 
 impl eframe::App for TutorApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        self.poll_server();
+        self.server.poll();
         self.link.poll();
         self.handle_keys(ctx);
         let in_data = self.link.transcript.smtp().in_data();
@@ -552,11 +456,7 @@ impl eframe::App for TutorApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let lang = self.lang();
         egui::Panel::top("header").show(ui, |ui| self.header(ui));
-        let practice_state = match &self.server {
-            ServerState::Starting(_) => PracticeState::Starting,
-            ServerState::Running(_, p) => PracticeState::Running(p),
-            ServerState::Failed(e) => PracticeState::Failed(e),
-        };
+        let practice_state = self.server.state();
         let status = Status {
             connected: self.link.is_open(),
             connecting: self.link.is_connecting(),

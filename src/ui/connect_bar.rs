@@ -4,39 +4,11 @@
 use egui::{Color32, RichText};
 
 use super::i18n::{tr, trf};
+use super::practice::{Practice, PracticeState};
 use super::presets::{self, Preset};
 use super::theme::Settings;
 use crate::proto::Lang;
 use crate::session::{Protocol, Security, Target, TlsInfo};
-
-/// The practice server as the bar needs it: where it listens and who may log in.
-#[derive(Debug, Clone, Default)]
-pub struct Practice {
-    pub smtp: u16,
-    pub smtps: u16,
-    pub pop3: u16,
-    pub pop3s: u16,
-    pub fingerprint: String,
-    pub accounts: Vec<(String, String)>,
-}
-
-impl Practice {
-    fn port(&self, protocol: Protocol, security: Security) -> u16 {
-        match (protocol, security) {
-            (Protocol::Smtp, Security::Implicit) => self.smtps,
-            (Protocol::Smtp, _) => self.smtp,
-            (Protocol::Pop3, Security::Implicit) => self.pop3s,
-            (Protocol::Pop3, _) => self.pop3,
-        }
-    }
-}
-
-/// Whether the practice server is up yet.
-pub enum PracticeState<'a> {
-    Starting,
-    Running(&'a Practice),
-    Failed(&'a str),
-}
 
 pub enum BarAction {
     Connect,

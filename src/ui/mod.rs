@@ -11,6 +11,7 @@ mod demo;
 pub mod explain_pane;
 pub mod i18n;
 mod link;
+pub mod practice;
 pub mod presets;
 pub mod theme;
 pub mod transcript_view;

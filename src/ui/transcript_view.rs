@@ -10,7 +10,7 @@ use poll_promise::Promise;
 
 use super::i18n::{tr, trf};
 use crate::proto::Lang;
-use crate::proto::auth::{self, PromptKind};
+use crate::proto::auth;
 use crate::proto::codes;
 use crate::proto::reply::{EnhancedStatus, Pop3Indicator};
 use crate::session::{Parsed, Response};
@@ -586,15 +586,5 @@ fn entry_ui(ui: &mut egui::Ui, lang: Lang, code: &str, entry: Option<&codes::Cod
         None => {
             ui.strong(format!("{code}  {}", codes::label(lang, "unknown")));
         }
-    }
-}
-
-/// What a decoded prompt asks, for the step cards: `Username:` → username.
-pub fn prompt_word(kind: PromptKind, lang: Lang) -> String {
-    match kind {
-        PromptKind::Username => tr(lang, "auth.username"),
-        PromptKind::Password => tr(lang, "auth.password"),
-        PromptKind::Empty => tr(lang, "auth.plain"),
-        PromptKind::Other => tr(lang, "auth.answer"),
     }
 }

@@ -1,0 +1,164 @@
+//! The built-in practice server, started in the background when the window opens, and its tab:
+//! ports, accounts, where the mail is kept, the certificate.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use egui::RichText;
+use poll_promise::Promise;
+
+use super::i18n::{tr, trf};
+use crate::proto::Lang;
+use crate::server::{self, RunningServer, ServerConfig};
+use crate::session::{Protocol, Security};
+
+/// The practice server as the connection bar needs it: where it listens and who may log in.
+#[derive(Debug, Clone, Default)]
+pub struct Practice {
+    pub smtp: u16,
+    pub smtps: u16,
+    pub pop3: u16,
+    pub pop3s: u16,
+    pub fingerprint: String,
+    pub accounts: Vec<(String, String)>,
+}
+
+impl Practice {
+    pub fn port(&self, protocol: Protocol, security: Security) -> u16 {
+        match (protocol, security) {
+            (Protocol::Smtp, Security::Implicit) => self.smtps,
+            (Protocol::Smtp, _) => self.smtp,
+            (Protocol::Pop3, Security::Implicit) => self.pop3s,
+            (Protocol::Pop3, _) => self.pop3,
+        }
+    }
+
+    fn of(s: &RunningServer) -> Self {
+        let port = |a: Option<SocketAddr>| a.map(|a| a.port()).unwrap_or(0);
+        Self {
+            smtp: port(s.smtp),
+            smtps: port(s.smtps),
+            pop3: port(s.pop3),
+            pop3s: port(s.pop3s),
+            fingerprint: s.fingerprint.clone(),
+            accounts: s
+                .accounts()
+                .iter()
+                .map(|a| (a.address.clone(), a.password.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// Whether the practice server is up yet.
+pub enum PracticeState<'a> {
+    Starting,
+    Running(&'a Practice),
+    Failed(&'a str),
+}
+
+pub enum PracticeServer {
+    Starting(Promise<Result<RunningServer, String>>),
+    Running(Box<RunningServer>, Practice),
+    Failed(String),
+}
+
+impl PracticeServer {
+    /// Starts the server on a background thread (it creates the Maildirs and a certificate).
+    pub fn start(data_dir: PathBuf, ctx: &egui::Context) -> Self {
+        let repaint = ctx.clone();
+        Self::Starting(Promise::spawn_thread("practice-server", move || {
+            let r = server::start(ServerConfig::loopback(data_dir)).map_err(|e| e.to_string());
+            repaint.request_repaint();
+            r
+        }))
+    }
+
+    /// Picks up the started server.
+    pub fn poll(&mut self) {
+        let Self::Starting(p) = self else {
+            return;
+        };
+        if p.ready().is_none() {
+            return;
+        }
+        let Self::Starting(p) = std::mem::replace(self, Self::Failed(String::new())) else {
+            return;
+        };
+        *self = match p.block_and_take() {
+            Ok(s) => {
+                let practice = Practice::of(&s);
+                Self::Running(Box::new(s), practice)
+            }
+            Err(e) => Self::Failed(e),
+        };
+    }
+
+    pub fn running(&self) -> Option<&RunningServer> {
+        match self {
+            Self::Running(s, _) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn practice(&self) -> Option<&Practice> {
+        match self {
+            Self::Running(_, p) => Some(p),
+            _ => None,
+        }
+    }
+
+    pub fn state(&self) -> PracticeState<'_> {
+        match self {
+            Self::Starting(_) => PracticeState::Starting,
+            Self::Running(_, p) => PracticeState::Running(p),
+            Self::Failed(e) => PracticeState::Failed(e),
+        }
+    }
+
+    /// The "Practice server" tab.
+    pub fn ui(&self, ui: &mut egui::Ui, lang: Lang) {
+        match self {
+            Self::Starting(_) => {
+                ui.label(tr(lang, "bar.practice_starting"));
+            }
+            Self::Failed(e) => {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    trf(lang, "bar.practice_failed", &[("error", e)]),
+                );
+            }
+            Self::Running(s, p) => {
+                ui.label(tr(lang, "server.about"));
+                egui::Grid::new("practice-ports")
+                    .num_columns(2)
+                    .show(ui, |ui| {
+                        for (name, port) in [
+                            ("SMTP", p.smtp),
+                            ("SMTPS", p.smtps),
+                            ("POP3", p.pop3),
+                            ("POP3S", p.pop3s),
+                        ] {
+                            ui.label(name);
+                            ui.monospace(format!("127.0.0.1:{port}"));
+                            ui.end_row();
+                        }
+                    });
+                ui.separator();
+                ui.strong(tr(lang, "bar.accounts"));
+                for (user, pass) in &p.accounts {
+                    ui.monospace(format!("{user} / {pass}"));
+                }
+                ui.separator();
+                ui.label(trf(
+                    lang,
+                    "server.data",
+                    &[("dir", &s.data_dir.display().to_string())],
+                ));
+                ui.label(trf(lang, "server.cert", &[("fp", &p.fingerprint)]));
+                ui.label(RichText::new(tr(lang, "server.telnet")).weak());
+                ui.monospace(format!("telnet 127.0.0.1 {}", p.smtp));
+            }
+        }
+    }
+}
