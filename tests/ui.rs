@@ -482,3 +482,59 @@ fn settings_survive_a_restart_but_the_password_never_is_saved() {
     assert_eq!(s.protocol, Protocol::Pop3);
     again.get_by_label("连接");
 }
+
+#[test]
+fn a_slow_server_never_freezes_the_window_and_a_dropped_connection_is_reported() {
+    let dir = TempDir::new("ui-faults");
+    let mut h = open(Lang::En, &dir);
+    let stage = |h: &H, spec: &str| {
+        let fault = spec.parse().unwrap_or_else(|e| panic!("{e}"));
+        h.state()
+            .server()
+            .unwrap_or_else(|| panic!("no server"))
+            .faults()
+            .stage(fault);
+    };
+
+    // Every reply of the next session comes 1.5 s late; frames keep coming meanwhile.
+    stage(&h, "delay=1500");
+    h.get_by_label("Connect").click();
+    let frames = |h: &mut H| {
+        let start = Instant::now();
+        for _ in 0..20 {
+            h.step();
+        }
+        let took = start.elapsed();
+        assert!(
+            took < Duration::from_millis(1000),
+            "20 frames took {took:?}"
+        );
+    };
+    frames(&mut h);
+    assert_eq!(h.state().next_step(), "Wait for the server's 220 greeting.");
+    wait(&mut h, "the slow greeting", |a| {
+        a.transcript()
+            .entries()
+            .iter()
+            .any(|e| e.dir == Direction::Server)
+            && !a.is_busy()
+    });
+    assert!(last_server(&h).starts_with("220"), "{}", last_server(&h));
+    h.get_by_label("EHLO").click();
+    h.run_steps(1);
+    frames(&mut h);
+    assert!(
+        h.state().is_busy(),
+        "EHLO is still waiting for its late reply"
+    );
+    wait(&mut h, "the slow EHLO", |a| !a.is_busy());
+    assert!(last_server(&h).starts_with("250"), "{}", last_server(&h));
+
+    // The server hangs up instead of answering MAIL FROM.
+    stage(&h, "drop-after=MAIL");
+    click(&mut h, "MAIL FROM");
+    wait(&mut h, "the close", |a| !a.is_connected());
+    shows(&h, "Connection closed");
+    assert_eq!(h.state().next_step(), "Connect to the server.");
+    h.get_by_label("Connect");
+}

@@ -552,3 +552,24 @@ fn command_button(
     }
     r.clicked()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_button_has_help_in_both_languages() {
+        let smtp = SMTP_BUTTONS.iter().map(|k| ("smtp", k.label()));
+        let pop3 = POP3_BUTTONS.iter().map(|k| ("pop3", k.label()));
+        for (protocol, label) in smtp.chain(pop3) {
+            let h = codes::command_help(protocol, label)
+                .unwrap_or_else(|| panic!("no help for {protocol} {label}"));
+            assert!(
+                h.syntax.contains(label.split(' ').next().unwrap_or(label)),
+                "{label}"
+            );
+            assert!(h.rfc.starts_with("RFC"), "{label}: {}", h.rfc);
+            assert!(!h.what.en.is_empty() && !h.what.zh.is_empty(), "{label}");
+        }
+    }
+}
