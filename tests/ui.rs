@@ -296,6 +296,21 @@ fn the_chinese_window_renders_with_the_bundled_font() {
     shows(&h, "练习账号");
     h.get_by_label("命令");
     h.get_by_label("刚才发生了什么");
+
+    // QQ Mail fills in its server and says it wants the app password (授权码).
+    h.get_by_label("服务器").click();
+    h.run_steps(2);
+    h.get_by_label("QQ 邮箱").click();
+    h.run_steps(2);
+    assert_eq!(h.state().settings().host, "smtp.qq.com");
+    assert_eq!(h.state().settings().port, 25);
+    shows(&h, "QQ 和 163 邮箱需要授权码");
+    h.get_by_label("授权码");
+    h.get_by_label("安全").click();
+    h.run_steps(2);
+    h.get_by_label("TLS（SMTPS/POP3S）").click();
+    h.run_steps(2);
+    assert_eq!(h.state().settings().port, 465);
 }
 
 #[test]
