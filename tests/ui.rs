@@ -277,6 +277,16 @@ fn raw_lines_base64_panel_and_zoom() {
     h.get_by_label("Decode the last 334 prompt");
     h.get_by_label("AUTH PLAIN builder");
 
+    // The Codes tab explains a code typed by hand, connected or not.
+    h.get_by_label("Codes").click();
+    h.run_steps(2);
+    let field = h.get_by_label("Look up a reply code:");
+    field.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Look up a reply code:").type_text("503");
+    h.run_steps(2);
+    shows(&h, "Bad sequence of commands");
+
     assert_eq!(h.state().settings().zoom, 1.0);
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Equals);
     h.run_steps(2);

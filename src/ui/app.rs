@@ -18,8 +18,8 @@ use super::practice::{Practice, PracticeServer};
 use super::theme::{self, Settings};
 use super::transcript_view::{TranscriptView, ViewAction};
 use super::{Action, install_cjk_font};
-use crate::proto::Lang;
 use crate::proto::reply::Reply;
+use crate::proto::{Lang, codes};
 use crate::server::{self, RunningServer};
 use crate::session::{ConnectOptions, Parsed, Protocol, Response, Trust};
 use crate::transcript::{Direction, Transcript};
@@ -40,6 +40,7 @@ pub struct AppOptions {
 pub enum Tab {
     Message,
     Base64,
+    Codes,
     Server,
 }
 
@@ -55,6 +56,8 @@ pub struct TutorApp {
     pub tab: Tab,
     pub show_secrets: bool,
     raw: String,
+    /// The reply code typed in the Codes tab.
+    lookup: String,
     /// Certificates the user chose to trust for this run (never saved).
     trusted: Vec<String>,
     was_in_data: bool,
@@ -108,6 +111,7 @@ impl TutorApp {
             tab: Tab::Message,
             show_secrets: false,
             raw: String::new(),
+            lookup: "535".into(),
             trusted: Vec::new(),
             was_in_data: false,
             demo,
@@ -379,6 +383,7 @@ impl TutorApp {
         ui.horizontal(|ui| {
             ui.selectable_value(&mut self.tab, Tab::Message, tr(lang, "tab.message"));
             ui.selectable_value(&mut self.tab, Tab::Base64, tr(lang, "tab.base64"));
+            ui.selectable_value(&mut self.tab, Tab::Codes, tr(lang, "tab.codes"));
             ui.selectable_value(&mut self.tab, Tab::Server, tr(lang, "tab.server"));
         });
         ui.separator();
@@ -390,6 +395,24 @@ impl TutorApp {
                 Tab::Base64 => {
                     let last = self.last_334();
                     self.base64.ui(ui, lang, self.show_secrets, last.as_deref());
+                }
+                Tab::Codes => {
+                    let l = ui.label(tr(lang, "codes.lookup"));
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.lookup)
+                            .hint_text("535, 5.7.8, -ERR, IN-USE")
+                            .desired_width(ui.available_width()),
+                    )
+                    .labelled_by(l.id);
+                    for token in self
+                        .lookup
+                        .split([' ', ','])
+                        .filter(|t| !t.is_empty())
+                        .take(4)
+                    {
+                        ui.separator();
+                        ui.label(codes::explain_token(token, lang));
+                    }
                 }
                 Tab::Server => self.server.ui(ui, lang),
             });
