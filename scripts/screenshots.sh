@@ -44,6 +44,8 @@ shot() {
     import -window root "screenshots/$name.png"
     kill "$app"
     wait "$app" 2>/dev/null || true
+    # A killed demo leaves its scratch Maildir behind.
+    rm -rf "${TMPDIR:-/tmp}/mailtutor-demo-$app"
     app=
     echo "wrote screenshots/$name.png"
 }

@@ -563,3 +563,27 @@ fn a_slow_server_never_freezes_the_window_and_a_dropped_connection_is_reported()
     assert_eq!(h.state().next_step(), "Connect to the server.");
     h.get_by_label("Connect");
 }
+
+#[test]
+fn a_demo_plays_its_clicks_and_removes_its_scratch_maildir_on_exit() {
+    let options = AppOptions {
+        data_dir: None,
+        settings: Some(Settings::default()),
+        demo: Some("base64".into()),
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| TutorApp::new(cc, options));
+    wait(&mut h, "the demo's last step", |a| {
+        a.base64_panel().text == "Password:"
+    });
+    let dir = h
+        .state()
+        .server()
+        .map(|s| s.data_dir.clone())
+        .unwrap_or_else(|| panic!("no server"));
+    assert!(dir.starts_with(std::env::temp_dir()), "{}", dir.display());
+    assert!(dir.exists());
+    eframe::App::on_exit(h.state_mut(), None);
+    assert!(!dir.exists(), "{} is left behind", dir.display());
+}

@@ -62,6 +62,8 @@ pub struct TutorApp {
     trusted: Vec<String>,
     was_in_data: bool,
     demo: Option<Demo>,
+    /// The scratch Maildir of a demo, removed when the window closes.
+    demo_dir: Option<PathBuf>,
     ctx: egui::Context,
 }
 
@@ -92,6 +94,7 @@ impl TutorApp {
             }
             (None, None) => server::default_data_dir(),
         };
+        let demo_dir = (options.data_dir.is_none() && demo.is_some()).then(|| data_dir.clone());
         let server = PracticeServer::start(data_dir, &ctx);
         let mut commands = CommandPanel::default();
         commands.username = settings.username.clone();
@@ -115,6 +118,7 @@ impl TutorApp {
             trusted: Vec::new(),
             was_in_data: false,
             demo,
+            demo_dir,
             ctx,
         }
     }
@@ -546,6 +550,14 @@ impl eframe::App for TutorApp {
         if let Some(ViewAction::LoadBase64(b)) = view_action {
             self.base64.load(&b);
             self.tab = Tab::Base64;
+        }
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if let Some(dir) = self.demo_dir.take() {
+            // Stop the server before its Maildir goes away.
+            self.server = PracticeServer::Failed(String::new());
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 
