@@ -150,6 +150,8 @@ impl Demo {
 
     /// The next step once the window is ready for it; `None` while waiting.
     pub fn next(&mut self, app: &TutorApp) -> Option<DemoStep> {
+        // Nothing to talk to until the practice server is up.
+        app.server()?;
         match self.waiting {
             Some(DemoStep::Connect) if !app.is_connected() => return None,
             Some(DemoStep::Greeted) => {
