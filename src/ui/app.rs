@@ -384,7 +384,8 @@ impl TutorApp {
 
     fn tools(&mut self, ui: &mut egui::Ui) {
         let lang = self.lang();
-        ui.horizontal(|ui| {
+        // Wrapped, so the tabs never push the panel wider than its share (zoomed windows).
+        ui.horizontal_wrapped(|ui| {
             ui.selectable_value(&mut self.tab, Tab::Message, tr(lang, "tab.message"));
             ui.selectable_value(&mut self.tab, Tab::Base64, tr(lang, "tab.base64"));
             ui.selectable_value(&mut self.tab, Tab::Codes, tr(lang, "tab.codes"));

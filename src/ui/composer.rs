@@ -139,7 +139,7 @@ impl Composer {
         )
         .labelled_by(l.id);
         ui.separator();
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.strong(tr(lang, "compose.wire"));
             ui.checkbox(&mut self.show_crlf, tr(lang, "compose.show_crlf"))
                 .on_hover_text(tr(lang, "compose.show_crlf.tip"));
