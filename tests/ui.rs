@@ -66,6 +66,14 @@ fn shows(h: &H, text: &str) {
     );
 }
 
+/// Opens the combo box labelled `combo` and picks `option`.
+fn choose(h: &mut H, combo: &str, option: &str) {
+    h.get_by_label(combo).click();
+    h.run_steps(2);
+    h.get_by_label(option).click();
+    h.run_steps(2);
+}
+
 fn texts(h: &H) -> Vec<String> {
     h.state()
         .transcript()
@@ -234,10 +242,7 @@ fn pop3_reads_the_sent_message_back() {
     click(&mut h, "QUIT");
     wait(&mut h, "the close", |a| !a.is_connected());
 
-    h.get_by_label("Protocol").click();
-    h.run_steps(2);
-    h.get_by_label("POP3").click();
-    h.run_steps(2);
+    choose(&mut h, "Protocol", "POP3");
     assert_eq!(h.state().protocol(), Protocol::Pop3);
     h.state_mut().commands_mut().username = "teacher@mailtutor.test".into();
     connect(&mut h);
@@ -308,18 +313,12 @@ fn the_chinese_window_renders_with_the_bundled_font() {
     h.get_by_label("刚才发生了什么");
 
     // QQ Mail fills in its server and says it wants the app password (授权码).
-    h.get_by_label("服务器").click();
-    h.run_steps(2);
-    h.get_by_label("QQ 邮箱").click();
-    h.run_steps(2);
+    choose(&mut h, "服务器", "QQ 邮箱");
     assert_eq!(h.state().settings().host, "smtp.qq.com");
     assert_eq!(h.state().settings().port, 25);
     shows(&h, "QQ 和 163 邮箱需要授权码");
     h.get_by_label("授权码");
-    h.get_by_label("安全").click();
-    h.run_steps(2);
-    h.get_by_label("TLS（SMTPS/POP3S）").click();
-    h.run_steps(2);
+    choose(&mut h, "安全", "TLS（SMTPS/POP3S）");
     assert_eq!(h.state().settings().port, 465);
 }
 
@@ -365,10 +364,7 @@ fn starttls_by_click_and_tls_from_the_security_menu() {
     click(&mut h, "QUIT");
     wait(&mut h, "the close", |a| !a.is_connected());
 
-    h.get_by_label("Security").click();
-    h.run_steps(2);
-    h.get_by_label("TLS (SMTPS/POP3S)").click();
-    h.run_steps(2);
+    choose(&mut h, "Security", "TLS (SMTPS/POP3S)");
     connect(&mut h);
     assert!(
         h.state().transcript().smtp().is_tls(),
@@ -386,10 +382,7 @@ fn a_refused_connection_is_explained_and_the_window_stays_usable() {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap_or_else(|e| panic!("{e}"));
-    h.get_by_label("Server").click();
-    h.run_steps(2);
-    h.get_by_label("Custom server").click();
-    h.run_steps(2);
+    choose(&mut h, "Server", "Custom server");
     let host = h.get_by_label("Host");
     host.focus();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
@@ -476,10 +469,7 @@ fn settings_survive_a_restart_but_the_password_never_is_saved() {
     h.run_steps(2);
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Equals);
     h.run_steps(2);
-    h.get_by_label("协议").click();
-    h.run_steps(2);
-    h.get_by_label("POP3").click();
-    h.run_steps(2);
+    choose(&mut h, "协议", "POP3");
     h.state_mut().commands_mut().password = "hunter2-secret".into();
     let mut memory = Memory::default();
     eframe::App::save(h.state_mut(), &mut memory);

@@ -188,65 +188,42 @@ impl CommandPanel {
                     }
                 };
                 match prompt {
-                    Some(PromptKind::Username) => {
-                        ui.strong(tr(lang, "step.username"));
-                        let b64 = auth::encode(self.username.as_bytes());
-                        ui.monospace(format!("{}  →  {b64}", self.username));
-                        if step_button(ui, cx, "step.send_username").clicked() && idle {
-                            action = Some(Action::AuthAnswer {
-                                what: "step.send_username",
-                                base64: b64,
-                                secret: false,
-                            });
-                        }
-                    }
-                    Some(PromptKind::Password) => {
-                        ui.strong(tr(lang, "step.password"));
-                        let b64 = auth::encode(self.password.as_bytes());
-                        ui.monospace(format!("{}  →  {}", mask(&self.password), mask(&b64)));
-                        if step_button(ui, cx, "step.send_password").clicked() && idle {
-                            action = Some(Action::AuthAnswer {
-                                what: "step.send_password",
-                                base64: b64,
-                                secret: true,
-                            });
-                        }
-                    }
-                    Some(PromptKind::Empty) => {
-                        ui.strong(tr(lang, "step.plain"));
-                        let b64 = auth::plain_response(&self.username, &self.password);
-                        ui.monospace(format!(
-                            "\\0{}\\0{}  →  {}",
-                            self.username,
-                            mask(&self.password),
-                            mask(&b64)
-                        ));
-                        if step_button(ui, cx, "step.send_plain").clicked() && idle {
-                            action = Some(Action::AuthAnswer {
-                                what: "step.send_plain",
-                                base64: b64,
-                                secret: true,
-                            });
+                    Some(
+                        kind @ (PromptKind::Username | PromptKind::Password | PromptKind::Empty),
+                    ) => {
+                        let (what, b64, _) = self.answer(kind);
+                        let (heading, shown) = match kind {
+                            PromptKind::Username => {
+                                ("step.username", format!("{}  →  {b64}", self.username))
+                            }
+                            PromptKind::Password => (
+                                "step.password",
+                                format!("{}  →  {}", mask(&self.password), mask(&b64)),
+                            ),
+                            _ => (
+                                "step.plain",
+                                format!(
+                                    "\\0{}\\0{}  →  {}",
+                                    self.username,
+                                    mask(&self.password),
+                                    mask(&b64)
+                                ),
+                            ),
+                        };
+                        ui.strong(tr(lang, heading));
+                        ui.monospace(shown);
+                        if step_button(ui, cx, what).clicked() && idle {
+                            action = Some(self.auth_answer(kind));
                         }
                     }
                     Some(PromptKind::Other) => {
                         ui.strong(tr(lang, "step.other"));
-                        let user = auth::encode(self.username.as_bytes());
-                        let pass = auth::encode(self.password.as_bytes());
                         ui.horizontal(|ui| {
-                            if step_button(ui, cx, "step.send_username").clicked() && idle {
-                                action = Some(Action::AuthAnswer {
-                                    what: "step.send_username",
-                                    base64: user,
-                                    secret: false,
-                                });
-                            }
-                            if step_button(ui, cx, "step.send_password").clicked() && idle {
-                                action = Some(Action::AuthAnswer {
-                                    what: "step.send_password",
-                                    base64: pass,
-                                    secret: true,
-                                });
+                            for kind in [PromptKind::Username, PromptKind::Password] {
+                                let (what, _, _) = self.answer(kind);
+                                if step_button(ui, cx, what).clicked() && idle {
+                                    action = Some(self.auth_answer(kind));
+                                }
                             }
                         });
                     }
@@ -260,6 +237,71 @@ impl CommandPanel {
                 }
             });
         action
+    }
+
+    /// The step-card button for a 334 that asked for `kind`, the base64 it sends, and whether
+    /// that is a secret: the username, the password, or (after the empty 334 of AUTH PLAIN)
+    /// `\0user\0password`.
+    fn answer(&self, kind: PromptKind) -> (&'static str, String, bool) {
+        match kind {
+            PromptKind::Password => (
+                "step.send_password",
+                auth::encode(self.password.as_bytes()),
+                true,
+            ),
+            PromptKind::Empty => (
+                "step.send_plain",
+                auth::plain_response(&self.username, &self.password),
+                true,
+            ),
+            PromptKind::Username | PromptKind::Other => (
+                "step.send_username",
+                auth::encode(self.username.as_bytes()),
+                false,
+            ),
+        }
+    }
+
+    /// The answer to a 334 that asked for `kind`.
+    pub fn auth_answer(&self, kind: PromptKind) -> Action {
+        let (what, base64, secret) = self.answer(kind);
+        Action::AuthAnswer {
+            what,
+            base64,
+            secret,
+        }
+    }
+
+    /// One row: the button, its argument fields and the (!) mark. True when clicked.
+    #[allow(clippy::too_many_arguments)]
+    fn row(
+        &mut self,
+        ui: &mut egui::Ui,
+        cx: &Context<'_>,
+        protocol: &str,
+        label: &'static str,
+        (next, possible): (bool, bool),
+        warn: Option<String>,
+        plain_preview: bool,
+        args: impl FnOnce(&mut Self, &mut egui::Ui),
+    ) -> bool {
+        ui.horizontal(|ui| {
+            let clicked = command_button(
+                ui,
+                cx,
+                protocol,
+                label,
+                next,
+                possible,
+                warn.as_deref(),
+                plain_preview,
+                self,
+            );
+            args(self, ui);
+            warn_mark(ui, warn.as_deref());
+            clicked
+        })
+        .inner
     }
 
     fn smtp_buttons(&mut self, ui: &mut egui::Ui, cx: &Context<'_>) -> Option<Action> {
@@ -282,24 +324,16 @@ impl CommandPanel {
                     &[("reply", &format!("{code}{}", p.reason.get(cx.lang)))],
                 )
             });
-            let clicked = ui
-                .horizontal(|ui| {
-                    let clicked = command_button(
-                        ui,
-                        cx,
-                        "smtp",
-                        kind.label(),
-                        first == Some(step),
-                        expected.contains(&step),
-                        warn.as_deref(),
-                        kind == CommandKind::AuthPlain,
-                        self,
-                    );
-                    self.smtp_args(ui, cx.lang, kind);
-                    warn_mark(ui, warn.as_deref());
-                    clicked
-                })
-                .inner;
+            let clicked = self.row(
+                ui,
+                cx,
+                "smtp",
+                kind.label(),
+                (first == Some(step), expected.contains(&step)),
+                warn,
+                kind == CommandKind::AuthPlain,
+                |p, ui| p.smtp_args(ui, cx.lang, kind),
+            );
             if clicked {
                 action = Some(self.smtp_action(kind));
             }
@@ -372,24 +406,16 @@ impl CommandPanel {
                     &[("reply", &format!("-ERR: {}", p.reason.get(cx.lang)))],
                 )
             });
-            let clicked = ui
-                .horizontal(|ui| {
-                    let clicked = command_button(
-                        ui,
-                        cx,
-                        "pop3",
-                        kind.label(),
-                        first == Some(step),
-                        expected.contains(&step),
-                        warn.as_deref(),
-                        false,
-                        self,
-                    );
-                    self.pop3_args(ui, cx, kind);
-                    warn_mark(ui, warn.as_deref());
-                    clicked
-                })
-                .inner;
+            let clicked = self.row(
+                ui,
+                cx,
+                "pop3",
+                kind.label(),
+                (first == Some(step), expected.contains(&step)),
+                warn,
+                false,
+                |p, ui| p.pop3_args(ui, cx, kind),
+            );
             if clicked {
                 action = Some(self.pop3_action(kind));
             }

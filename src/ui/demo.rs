@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use super::Action;
 use super::app::{Tab, TutorApp};
 use crate::proto::Lang;
+use crate::proto::auth::PromptKind;
 use crate::proto::pop3::Pop3Kind;
 use crate::proto::smtp::CommandKind as K;
 use crate::session::Protocol;
@@ -52,21 +53,29 @@ pub struct Demo {
     announced: bool,
 }
 
-fn send_steps(quit: bool) -> Vec<DemoStep> {
+/// Connect, EHLO, AUTH LOGIN and the username: the server then asks for the password.
+fn up_to_password() -> [DemoStep; 5] {
     use DemoStep::*;
-    let mut v = vec![
-        Protocol(crate::session::Protocol::Smtp),
+    [
         Connect,
         Greeted,
         Smtp(K::Ehlo),
         Smtp(K::AuthLogin),
         SendUsername,
+    ]
+}
+
+fn send_steps(quit: bool) -> Vec<DemoStep> {
+    use DemoStep::*;
+    let mut v = vec![Protocol(crate::session::Protocol::Smtp)];
+    v.extend(up_to_password());
+    v.extend([
         SendPassword,
         Smtp(K::MailFrom),
         Smtp(K::RcptTo),
         Smtp(K::Data),
         SendMessage,
-    ];
+    ]);
     if quit {
         v.extend([Smtp(K::Quit), Closed]);
     }
@@ -89,27 +98,16 @@ impl Demo {
             .into_iter()
             .chain(send_steps(false))
             .collect(),
-            "auth-fail" => vec![
-                Lang(crate::proto::Lang::En),
-                Password("wrong-password"),
-                Connect,
-                Greeted,
-                Smtp(K::Ehlo),
-                Smtp(K::AuthLogin),
-                SendUsername,
-                SendPassword,
-                PinTooltip(535),
-            ],
-            "base64" => vec![
-                Lang(crate::proto::Lang::En),
-                Connect,
-                Greeted,
-                Smtp(K::Ehlo),
-                Smtp(K::AuthLogin),
-                SendUsername,
-                Tab(super::Tab::Base64),
-                LoadLast334,
-            ],
+            "auth-fail" => [Lang(crate::proto::Lang::En), Password("wrong-password")]
+                .into_iter()
+                .chain(up_to_password())
+                .chain([SendPassword, PinTooltip(535)])
+                .collect(),
+            "base64" => [Lang(crate::proto::Lang::En)]
+                .into_iter()
+                .chain(up_to_password())
+                .chain([Tab(super::Tab::Base64), LoadLast334])
+                .collect(),
             "pop3" => [
                 Lang(crate::proto::Lang::En),
                 Subject("Homework: SMTP by hand"),
@@ -214,20 +212,12 @@ impl TutorApp {
                 self.perform(a);
             }
             DemoStep::SendUsername => {
-                let b64 = crate::proto::auth::encode(self.commands_mut().username.as_bytes());
-                self.perform(Action::AuthAnswer {
-                    what: "step.send_username",
-                    base64: b64,
-                    secret: false,
-                });
+                let a = self.commands_mut().auth_answer(PromptKind::Username);
+                self.perform(a);
             }
             DemoStep::SendPassword => {
-                let b64 = crate::proto::auth::encode(self.commands_mut().password.as_bytes());
-                self.perform(Action::AuthAnswer {
-                    what: "step.send_password",
-                    base64: b64,
-                    secret: true,
-                });
+                let a = self.commands_mut().auth_answer(PromptKind::Password);
+                self.perform(a);
             }
             DemoStep::SendMessage => {
                 self.composer_mut().sent();
