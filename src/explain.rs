@@ -192,11 +192,7 @@ pub fn annotate(text: &str, opts: Options) -> String {
 fn server_notes(line: &str, st: &mut State, lang: Lang, note: &mut dyn FnMut(&str)) {
     if let Some(status) = parse_pop3_status(line.as_bytes()) {
         st.pop3 = true;
-        let token = match status.indicator {
-            crate::proto::reply::Pop3Indicator::Ok => "+OK",
-            crate::proto::reply::Pop3Indicator::Err => "-ERR",
-            crate::proto::reply::Pop3Indicator::Continue => "+",
-        };
+        let token = status.indicator.token();
         if let Some(e) = codes::pop3(token) {
             note(&format!("{token}: {}", e.meaning.get(lang)));
         }

@@ -9,7 +9,7 @@ use crate::proto::auth::{self, Decoded, MASK, PromptKind};
 use crate::proto::codes;
 use crate::proto::pop3::Pop3Command;
 use crate::proto::pop3_state::{Pop3Outcome, Pop3Session};
-use crate::proto::reply::{EnhancedStatus, Pop3Indicator};
+use crate::proto::reply::EnhancedStatus;
 use crate::proto::smtp::SmtpCommand;
 use crate::proto::smtp_state::{ClientLine, Outcome, SmtpSession};
 use crate::session::{ClosedBy, Event, EventKind, Parsed, Protocol, Response, TlsInfo};
@@ -99,6 +99,40 @@ impl Note {
     }
 }
 
+/// The fixed opening words of a connection-event row; the details after them (addresses,
+/// the network thread's messages) are recorded as they came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventLabel {
+    Connected,
+    ClosedByClient,
+    ClosedByServer,
+    ClosedAfterError,
+    Tls,
+    Error,
+    Warning,
+}
+
+impl EventLabel {
+    pub fn words(self, lang: Lang) -> &'static str {
+        use EventLabel as L;
+        match self {
+            L::Connected => lang.pick("Connected to ", "已连接到 "),
+            L::ClosedByClient => {
+                lang.pick("Connection closed by the client: ", "连接已由客户端关闭：")
+            }
+            L::ClosedByServer => {
+                lang.pick("Connection closed by the server: ", "连接已被服务器关闭：")
+            }
+            L::ClosedAfterError => {
+                lang.pick("Connection closed after an error: ", "连接因错误而关闭：")
+            }
+            L::Tls => lang.pick("TLS established", "TLS 已建立"),
+            L::Error => lang.pick("Error: ", "错误："),
+            L::Warning => lang.pick("Warning: ", "警告："),
+        }
+    }
+}
+
 /// One row: a line the client sent, a reply, or a connection event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -112,6 +146,8 @@ pub struct Entry {
     /// What the reply parser made of a server entry.
     pub parsed: Option<Parsed>,
     pub notes: Vec<Note>,
+    /// For an event row: the words its recorded (English) text opens with.
+    pub label: Option<EventLabel>,
 }
 
 impl Entry {
@@ -120,6 +156,19 @@ impl Entry {
         match &self.parsed {
             Some(Parsed::Response(Response::Smtp(r))) => Some(r.code),
             _ => None,
+        }
+    }
+
+    /// An event row in the reader's language: its opening words translated, the details as
+    /// recorded. Other rows are returned as [`Entry::text`] gives them.
+    pub fn event_text(&self, lang: Lang) -> String {
+        let text = self.text(false);
+        match self.label {
+            Some(l) => {
+                let detail = text.get(l.words(Lang::En).len()..).unwrap_or("");
+                format!("{}{detail}", l.words(lang))
+            }
+            None => text,
         }
     }
 
@@ -202,14 +251,16 @@ impl Transcript {
             secret: false,
             parsed: None,
             notes: Vec::new(),
+            label: None,
         });
         let last = self.entries.len() - 1;
         &mut self.entries[last]
     }
 
-    fn event(&mut self, at: SystemTime, text: String, notes: Vec<Note>) {
+    fn event(&mut self, at: SystemTime, label: EventLabel, detail: &str) {
+        let text = format!("{}{detail}", label.words(Lang::En));
         let e = self.push(at, Direction::Event, text.into_bytes());
-        e.notes = notes;
+        e.label = Some(label);
     }
 
     /// Folds one event from the network thread into the transcript and the protocol state.
@@ -220,30 +271,26 @@ impl Transcript {
                 self.smtp.on_connected(false);
                 self.pop3.on_connected(false);
                 self.message_lines = 0;
-                self.event(
-                    at,
-                    format!("Connected to {peer} (from {local})"),
-                    Vec::new(),
-                );
+                self.event(at, EventLabel::Connected, &format!("{peer} (from {local})"));
             }
             EventKind::TlsEstablished(info) => {
                 self.smtp.on_tls_established();
                 self.pop3.on_tls_established();
-                self.event(at, tls_text(info), Vec::new());
+                self.event(at, EventLabel::Tls, &tls_detail(info));
             }
             EventKind::Sent { bytes, secret } => self.sent(at, bytes, *secret),
             EventKind::Received { raw, parsed } => self.received(at, raw, parsed),
-            EventKind::Warning(w) => self.event(at, format!("Warning: {w}"), Vec::new()),
-            EventKind::Error(e) => self.event(at, format!("Error: {e}"), Vec::new()),
+            EventKind::Warning(w) => self.event(at, EventLabel::Warning, w),
+            EventKind::Error(e) => self.event(at, EventLabel::Error, e),
             EventKind::Closed { by, why } => {
                 self.smtp.on_closed();
                 self.pop3.on_closed();
-                let who = match by {
-                    ClosedBy::Client => "by the client",
-                    ClosedBy::Server => "by the server",
-                    ClosedBy::Error => "after an error",
+                let label = match by {
+                    ClosedBy::Client => EventLabel::ClosedByClient,
+                    ClosedBy::Server => EventLabel::ClosedByServer,
+                    ClosedBy::Error => EventLabel::ClosedAfterError,
                 };
-                self.event(at, format!("Connection closed {who}: {why}"), Vec::new());
+                self.event(at, label, why);
             }
         }
     }
@@ -322,11 +369,7 @@ impl Transcript {
                 notes.push(Note::Outcome(self.smtp.on_reply(reply)));
             }
             Parsed::Response(Response::Pop3(resp)) => {
-                notes.push(Note::Pop3Status(match resp.status.indicator {
-                    Pop3Indicator::Ok => "+OK",
-                    Pop3Indicator::Err => "-ERR",
-                    Pop3Indicator::Continue => "+",
-                }));
+                notes.push(Note::Pop3Status(resp.status.indicator.token()));
                 if let Some(c) = &resp.status.resp_code {
                     notes.push(Note::Pop3Code(c.clone()));
                 }
@@ -415,8 +458,9 @@ impl Transcript {
     }
 }
 
-fn tls_text(info: &TlsInfo) -> String {
-    let mut s = String::from("TLS established");
+/// What follows "TLS established": the protocol and the certificate.
+fn tls_detail(info: &TlsInfo) -> String {
+    let mut s = String::new();
     if let Some(p) = &info.protocol {
         s.push_str(&format!(" ({p})"));
     }
@@ -440,4 +484,40 @@ fn tls_text(info: &TlsInfo) -> String {
         s.push_str(" (accepted because its fingerprint was pinned)");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_rows_read_in_either_language_and_export_in_english() {
+        let mut t = Transcript::new(Protocol::Smtp);
+        let peer = "127.0.0.1:25".parse().unwrap_or_else(|e| panic!("{e}"));
+        let local = "127.0.0.1:40000".parse().unwrap_or_else(|e| panic!("{e}"));
+        t.apply(&Event::now(EventKind::Connected { peer, local }));
+        t.apply(&Event::now(EventKind::Closed {
+            by: ClosedBy::Server,
+            why: "the server closed the connection".into(),
+        }));
+        let [connected, closed] = t.entries() else {
+            panic!("{:?}", t.entries());
+        };
+        assert_eq!(
+            connected.event_text(Lang::En),
+            "Connected to 127.0.0.1:25 (from 127.0.0.1:40000)"
+        );
+        assert_eq!(
+            connected.event_text(Lang::Zh),
+            "已连接到 127.0.0.1:25 (from 127.0.0.1:40000)"
+        );
+        assert_eq!(
+            closed.event_text(Lang::Zh),
+            "连接已被服务器关闭：the server closed the connection"
+        );
+        assert_eq!(
+            t.export_plain(false),
+            "Connected to 127.0.0.1:25 (from 127.0.0.1:40000)\nConnection closed by the server: the server closed the connection\n"
+        );
+    }
 }

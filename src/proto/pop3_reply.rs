@@ -15,6 +15,17 @@ pub enum Pop3Indicator {
     Continue,
 }
 
+impl Pop3Indicator {
+    /// The indicator as it appears on the wire.
+    pub fn token(&self) -> &'static str {
+        match self {
+            Pop3Indicator::Ok => "+OK",
+            Pop3Indicator::Err => "-ERR",
+            Pop3Indicator::Continue => "+",
+        }
+    }
+}
+
 /// A POP3 status line, `+OK text` or `-ERR [CODE] text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pop3Status {

@@ -16,12 +16,11 @@ use super::i18n::{self, tr};
 use super::link::Link;
 use super::practice::{Practice, PracticeServer};
 use super::theme::{self, Settings};
-use super::transcript_view::{TranscriptView, ViewAction};
+use super::transcript_view::{TranscriptView, ViewAction, challenge};
 use super::{Action, install_cjk_font};
-use crate::proto::reply::Reply;
 use crate::proto::{Lang, codes};
 use crate::server::{self, RunningServer};
-use crate::session::{ConnectOptions, Parsed, Protocol, Response, Trust};
+use crate::session::{ConnectOptions, Protocol, Trust};
 use crate::transcript::{Direction, Transcript};
 
 /// How the window starts.
@@ -85,6 +84,7 @@ impl TutorApp {
             },
         }
         .sanitized();
+        theme::install_text_sizes(&ctx);
         theme::apply(&ctx, &settings);
         let demo = options.demo.as_deref().map(Demo::new);
         let data_dir = match (&options.data_dir, &demo) {
@@ -226,12 +226,7 @@ impl TutorApp {
             .iter()
             .rev()
             .filter(|e| e.dir == Direction::Server)
-            .find_map(|e| match &e.parsed {
-                Some(Parsed::Response(Response::Smtp(r))) if r.code == 334 => {
-                    Some(challenge(r)).filter(|c| !c.is_empty())
-                }
-                _ => None,
-            })
+            .find_map(challenge)
     }
 
     fn practice(&self) -> Option<&Practice> {
@@ -449,11 +444,6 @@ impl TutorApp {
             }
         });
     }
-}
-
-/// The text of a 334 reply (the base64 challenge).
-fn challenge(r: &Reply) -> String {
-    r.last_text().trim().to_owned()
 }
 
 impl eframe::App for TutorApp {

@@ -7,7 +7,6 @@ use super::i18n::tr;
 use super::transcript_view::CodeHelp;
 use crate::proto::Lang;
 use crate::proto::message;
-use crate::proto::reply::Pop3Indicator;
 use crate::session::{Parsed, Protocol, Response};
 use crate::transcript::{Direction, Entry, Note, Transcript};
 
@@ -156,13 +155,8 @@ fn detail_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
                 return;
             }
             ui.strong(tr(lang, "explain.code"));
-            let status = match p.status.indicator {
-                Pop3Indicator::Ok => "+OK",
-                Pop3Indicator::Err => "-ERR",
-                Pop3Indicator::Continue => "+",
-            };
             CodeHelp::Pop3 {
-                status,
+                status: p.status.indicator.token(),
                 resp_code: p.status.resp_code.clone(),
             }
             .ui(ui, lang);

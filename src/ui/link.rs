@@ -96,10 +96,8 @@ impl Link {
 
     /// Asks the network thread to close; the state turns idle when its `Closed` event arrives.
     pub fn disconnect(&mut self) {
-        match &self.state {
-            State::Open(s) => s.close(),
-            State::Connecting(_) => {}
-            State::Idle => {}
+        if let State::Open(s) = &self.state {
+            s.close();
         }
     }
 

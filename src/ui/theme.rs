@@ -55,13 +55,8 @@ impl Settings {
     }
 }
 
-/// Applies the theme and a slightly larger base text size, which reads better on a projector.
-pub fn apply(ctx: &egui::Context, settings: &Settings) {
-    ctx.set_theme(if settings.dark {
-        egui::Theme::Dark
-    } else {
-        egui::Theme::Light
-    });
+/// Sets a slightly larger base text size for both themes, which reads better on a projector.
+pub fn install_text_sizes(ctx: &egui::Context) {
     for theme in [egui::Theme::Dark, egui::Theme::Light] {
         ctx.style_mut_of(theme, |style| {
             use egui::{FontFamily, FontId, TextStyle};
@@ -86,6 +81,18 @@ pub fn apply(ctx: &egui::Context, settings: &Settings) {
             ]
             .into();
         });
+    }
+}
+
+/// Applies the theme and the zoom of the settings, where they differ from the window's.
+pub fn apply(ctx: &egui::Context, settings: &Settings) {
+    let theme = if settings.dark {
+        egui::ThemePreference::Dark
+    } else {
+        egui::ThemePreference::Light
+    };
+    if ctx.options(|o| o.theme_preference) != theme {
+        ctx.set_theme(theme);
     }
     if (ctx.zoom_factor() - settings.zoom).abs() > f32::EPSILON {
         ctx.set_zoom_factor(settings.zoom);

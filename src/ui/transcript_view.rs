@@ -68,9 +68,8 @@ pub struct TranscriptView {
 
 impl Default for TranscriptView {
     fn default() -> Self {
-        let dir = dirs::document_dir()
-            .or_else(dirs::home_dir)
-            .unwrap_or_else(std::env::temp_dir);
+        // The home directory comes from the environment; no file is read on the UI thread.
+        let dir = dirs::home_dir().unwrap_or_else(std::env::temp_dir);
         Self {
             rows: Vec::new(),
             indexed: 0,
@@ -359,7 +358,7 @@ impl TranscriptView {
                     text
                 };
                 let rich = match e.dir {
-                    Direction::Event => RichText::new(localize_event(&text, lang))
+                    Direction::Event => RichText::new(e.event_text(lang))
                         .color(event_color(dark))
                         .italics(),
                     _ => mono(text),
@@ -385,29 +384,6 @@ impl TranscriptView {
             }
         }
     }
-}
-
-/// The connection events of the transcript are recorded in English; their fixed opening
-/// words are shown in the reader's language.
-fn localize_event(text: &str, lang: Lang) -> String {
-    if lang == Lang::En {
-        return text.to_owned();
-    }
-    const PREFIXES: [(&str, &str); 7] = [
-        ("Connected to ", "event.connected"),
-        ("Connection closed by the client: ", "event.closed_client"),
-        ("Connection closed by the server: ", "event.closed_server"),
-        ("Connection closed after an error: ", "event.closed_error"),
-        ("TLS established", "event.tls"),
-        ("Error: ", "event.error"),
-        ("Warning: ", "event.warning"),
-    ];
-    for (prefix, key) in PREFIXES {
-        if let Some(rest) = text.strip_prefix(prefix) {
-            return format!("{}{rest}", tr(lang, key));
-        }
-    }
-    text.to_owned()
 }
 
 fn theme_server(dark: bool) -> Color32 {
@@ -436,13 +412,7 @@ fn base64_of(e: &Entry, show: bool) -> Option<String> {
         .trim_end_matches(['\r', '\n'])
         .to_owned();
     match e.dir {
-        Direction::Server => {
-            let Some(Parsed::Response(Response::Smtp(r))) = &e.parsed else {
-                return None;
-            };
-            let t = r.last_text().trim();
-            (r.code == 334 && !t.is_empty() && auth::decode(t).is_ok()).then(|| t.to_owned())
-        }
+        Direction::Server => challenge(e).filter(|t| auth::decode(t).is_ok()),
         Direction::Client => {
             if e.notes.iter().any(|n| matches!(n, Note::Answer { .. })) {
                 let word = text.rsplit(' ').next().unwrap_or("").to_owned();
@@ -452,6 +422,16 @@ fn base64_of(e: &Entry, show: bool) -> Option<String> {
             }
         }
         Direction::Event => None,
+    }
+}
+
+/// The base64 challenge of a non-empty 334 reply.
+pub fn challenge(e: &Entry) -> Option<String> {
+    match &e.parsed {
+        Some(Parsed::Response(Response::Smtp(r))) if r.code == 334 => {
+            Some(r.last_text().trim().to_owned()).filter(|t| !t.is_empty())
+        }
+        _ => None,
     }
 }
 
@@ -475,11 +455,14 @@ fn badge_ui(
             }),
         ),
         Some(Parsed::Response(Response::Pop3(p))) => {
-            let (t, c) = match p.status.indicator {
-                Pop3Indicator::Ok => ("+OK", super::theme::code_color(250, dark)),
-                Pop3Indicator::Err => ("-ERR", super::theme::code_color(550, dark)),
-                Pop3Indicator::Continue => ("+", super::theme::code_color(334, dark)),
+            // Colored like the SMTP class they correspond to: 2xx, 5xx, 3xx.
+            let like = match p.status.indicator {
+                Pop3Indicator::Ok => 250,
+                Pop3Indicator::Err => 550,
+                Pop3Indicator::Continue => 334,
             };
+            let t = p.status.indicator.token();
+            let c = super::theme::code_color(like, dark);
             (
                 t.to_owned(),
                 c,
