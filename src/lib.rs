@@ -7,6 +7,6 @@ pub mod session;
 pub mod transcript;
 #[cfg(feature = "gui")]
 pub mod ui;
+pub mod words;
 
-#[cfg(feature = "gui")]
 rust_i18n::i18n!("assets/i18n", fallback = "en");

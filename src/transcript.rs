@@ -7,12 +7,16 @@ use std::time::SystemTime;
 use crate::proto::Lang;
 use crate::proto::auth::{self, Decoded, MASK, PromptKind};
 use crate::proto::codes;
-use crate::proto::pop3::Pop3Command;
+use crate::proto::extension;
+use crate::proto::message_lines::{MessageLine, MessageLines};
+use crate::proto::pop3::{Pop3Command, Pop3Kind};
 use crate::proto::pop3_state::{Pop3Outcome, Pop3Session};
-use crate::proto::reply::EnhancedStatus;
-use crate::proto::smtp::SmtpCommand;
+use crate::proto::reply::{EnhancedStatus, ReplyWarning};
+use crate::proto::situations::{self, Proto, ReplyFacts, Situation};
+use crate::proto::smtp::{CommandKind, SmtpCommand};
 use crate::proto::smtp_state::{ClientLine, Outcome, SmtpSession};
 use crate::session::{ClosedBy, Event, EventKind, Parsed, Protocol, Response, TlsInfo};
+use crate::words::{Words, tr, trf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -21,7 +25,20 @@ pub enum Direction {
     Event,
 }
 
-/// Something proto/ knows about an entry, rendered in the reader's language when shown.
+/// A correction of what the telnet tutorials get wrong, shown where the student meets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mistake {
+    /// The decoded answer ends in a newline: `echo` without `-n` made the base64.
+    EchoNewline,
+    /// A plain name or password (or a placeholder) sent where base64 was expected.
+    NotBase64,
+    /// A password sent as base64 over a plain connection: base64 is not encryption.
+    Base64IsNotEncryption,
+    /// A line sent in clear after `220 Ready to start TLS`: telnet cannot do the handshake.
+    TelnetCannotTls,
+}
+
+/// Something proto/ knows about an entry, worded in the reader's language when shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Note {
     /// The meaning of an SMTP reply code.
@@ -30,6 +47,8 @@ pub enum Note {
     /// A POP3 `+OK`/`-ERR`/`+` and an RFC 2449 response code.
     Pop3Status(&'static str),
     Pop3Code(String),
+    /// What this reply means where it came: the situation knowledge base's entry.
+    Situation(&'static Situation),
     /// A decoded 334 challenge.
     Prompt {
         decoded: String,
@@ -42,11 +61,24 @@ pub enum Note {
     },
     Outcome(Outcome),
     Pop3Outcome(Pop3Outcome),
-    /// One line of message text (after 354), counted.
-    MessageEnd {
-        lines: usize,
+    /// One extension line of an EHLO reply, or one CAPA capability.
+    Extension {
+        protocol: Proto,
+        line: String,
     },
-    Text(String),
+    /// A line of the message typed after 354.
+    Message(MessageLine),
+    /// A line that is not a command the tutor knows; with the command its first word names
+    /// when only the arguments are wrong.
+    NotACommand {
+        verb: Option<&'static str>,
+        pop3: bool,
+    },
+    Mistake(Mistake),
+    /// Something odd about a reply that was still understood.
+    ReplyWarning(ReplyWarning),
+    /// A line from the server that is not a reply at all.
+    Malformed(Words),
 }
 
 impl Note {
@@ -54,11 +86,11 @@ impl Note {
         match self {
             Note::Code(c) => match codes::smtp(*c) {
                 Some(e) => format!("{c}: {}", e.meaning.get(lang)),
-                None => format!("{c}: {}", codes::label(lang, "unknown")),
+                None => format!("{c}: {}", tr(lang, "label.unknown")),
             },
             Note::Enhanced(es) => match codes::enhanced(*es).meaning(lang) {
                 Some(m) => format!("{es}: {m}"),
-                None => format!("{es}: {}", codes::label(lang, "unknown")),
+                None => format!("{es}: {}", tr(lang, "label.unknown")),
             },
             Note::Pop3Status(t) => codes::pop3(t)
                 .map(|e| format!("{t}: {}", e.meaning.get(lang)))
@@ -66,71 +98,163 @@ impl Note {
             Note::Pop3Code(t) => codes::pop3(t)
                 .map(|e| format!("[{t}]: {}", e.meaning.get(lang)))
                 .unwrap_or_else(|| format!("[{t}]")),
-            Note::Prompt { decoded } => match lang {
-                Lang::En => format!("base64 → \"{decoded}\""),
-                Lang::Zh => format!("base64 解码 → “{decoded}”"),
-            },
+            Note::Situation(s) => format!("» {}", s.meaning.get(lang)),
+            Note::Prompt { decoded } => trf(lang, "note.prompt", &[("decoded", decoded)]),
             Note::Answer {
                 kind,
                 decoded,
                 secret,
             } => {
-                let label = match kind {
-                    PromptKind::Username => lang.pick("username", "用户名"),
-                    PromptKind::Password => lang.pick("password", "密码"),
-                    PromptKind::Empty => lang.pick("\\0user\\0password", "\\0用户名\\0密码"),
-                    PromptKind::Other => lang.pick("answer", "回答"),
-                };
                 let value = if *secret && !show_secrets {
                     MASK
                 } else {
                     decoded.as_str()
                 };
-                format!("base64 → {label}: {value}")
+                trf(
+                    lang,
+                    "note.answer",
+                    &[("what", &tr(lang, prompt_key(*kind))), ("value", value)],
+                )
             }
             Note::Outcome(o) => format!("→ {}", o.describe(lang)),
             Note::Pop3Outcome(o) => format!("→ {}", o.describe(lang)),
-            Note::MessageEnd { lines } => match lang {
-                Lang::En => format!("end of the message ({lines} lines): <CRLF>.<CRLF>"),
-                Lang::Zh => format!("邮件内容结束（共 {lines} 行）：<CRLF>.<CRLF>"),
-            },
-            Note::Text(t) => t.clone(),
+            Note::Extension { protocol, line } => extension::describe(*protocol, line, lang),
+            Note::Message(m) => message_note(m, lang),
+            Note::NotACommand { verb, pop3 } => {
+                let key = match (verb, pop3) {
+                    (Some(_), false) => "note.bad_arguments",
+                    (Some(_), true) => "note.bad_arguments_pop3",
+                    (None, false) => "note.not_a_command",
+                    (None, true) => "note.not_a_command_pop3",
+                };
+                trf(lang, key, &[("verb", verb.unwrap_or(""))])
+            }
+            Note::Mistake(m) => format!("(!) {}", tr(lang, mistake_key(*m))),
+            Note::ReplyWarning(w) => format!("(!) {}", w.words().get(lang)),
+            Note::Malformed(w) => format!("(!) {}", w.get(lang)),
         }
     }
 }
 
-/// The fixed opening words of a connection-event row; the details after them (addresses,
-/// the network thread's messages) are recorded as they came.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventLabel {
-    Connected,
-    ClosedByClient,
-    ClosedByServer,
-    ClosedAfterError,
-    Tls,
-    Error,
-    Warning,
-}
-
-impl EventLabel {
-    pub fn words(self, lang: Lang) -> &'static str {
-        use EventLabel as L;
+impl Note {
+    /// The note as printed lines: a situation also says its likely cause and next step.
+    pub fn render_lines(&self, lang: Lang, show_secrets: bool) -> Vec<String> {
         match self {
-            L::Connected => lang.pick("Connected to ", "已连接到 "),
-            L::ClosedByClient => {
-                lang.pick("Connection closed by the client: ", "连接已由客户端关闭：")
+            Note::Situation(s) => vec![
+                format!("» {}", s.meaning.get(lang)),
+                format!("  {}: {}", tr(lang, "label.cause"), s.cause.get(lang)),
+                format!("  {}: {}", tr(lang, "label.next"), s.next.get(lang)),
+            ],
+            other => {
+                let text = other.render(lang, show_secrets);
+                if text.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![text]
+                }
             }
-            L::ClosedByServer => {
-                lang.pick("Connection closed by the server: ", "连接已被服务器关闭：")
-            }
-            L::ClosedAfterError => {
-                lang.pick("Connection closed after an error: ", "连接因错误而关闭：")
-            }
-            L::Tls => lang.pick("TLS established", "TLS 已建立"),
-            L::Error => lang.pick("Error: ", "错误："),
-            L::Warning => lang.pick("Warning: ", "警告："),
         }
     }
+}
+
+fn prompt_key(kind: PromptKind) -> &'static str {
+    match kind {
+        PromptKind::Username => "prompt.username",
+        PromptKind::Password => "prompt.password",
+        PromptKind::Empty => "prompt.plain",
+        PromptKind::Other => "prompt.other",
+    }
+}
+
+fn mistake_key(m: Mistake) -> &'static str {
+    match m {
+        Mistake::EchoNewline => "mistake.echo_newline",
+        Mistake::NotBase64 => "mistake.not_base64",
+        Mistake::Base64IsNotEncryption => "mistake.base64_not_encryption",
+        Mistake::TelnetCannotTls => "mistake.telnet_tls",
+    }
+}
+
+fn message_note(m: &MessageLine, lang: Lang) -> String {
+    use MessageLine as M;
+    match m {
+        M::Header(name) => tr(lang, &format!("msg.header.{name}")),
+        M::OtherHeader(name) => trf(lang, "msg.header.other", &[("name", name)]),
+        M::Folded => tr(lang, "msg.folded"),
+        M::RawNonAscii => tr(lang, "msg.raw_non_ascii"),
+        M::HeadersEnd => tr(lang, "msg.headers_end"),
+        M::MissingBlankLine => format!("(!) {}", tr(lang, "msg.missing_blank_line")),
+        M::MissingFrom => format!("(!) {}", tr(lang, "msg.missing_from")),
+        M::MissingSubject => format!("(!) {}", tr(lang, "msg.missing_subject")),
+        M::DotStuffed => tr(lang, "msg.dot_stuffed"),
+        M::LeadingDot => format!("(!) {}", tr(lang, "msg.leading_dot")),
+        M::End { lines } => trf(lang, "msg.end", &[("lines", &lines.to_string())]),
+    }
+}
+
+/// A connection-event row, worded when shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventRow {
+    Connected { peer: String, local: String },
+    Tls(TlsInfo),
+    Closed { by: ClosedBy, why: Words },
+    Error(Words),
+    Warning(Words),
+}
+
+impl EventRow {
+    pub fn words(&self, lang: Lang) -> String {
+        match self {
+            EventRow::Connected { peer, local } => {
+                trf(lang, "event.connected", &[("peer", peer), ("local", local)])
+            }
+            EventRow::Tls(info) => tls_words(info, lang),
+            EventRow::Closed { by, why } => {
+                let key = match by {
+                    ClosedBy::Client => "event.closed_by_client",
+                    ClosedBy::Server => "event.closed_by_server",
+                    ClosedBy::Error => "event.closed_after_error",
+                };
+                trf(lang, key, &[("why", &why.get(lang))])
+            }
+            EventRow::Error(w) => trf(lang, "event.error", &[("what", &w.get(lang))]),
+            EventRow::Warning(w) => trf(lang, "event.warning", &[("what", &w.get(lang))]),
+        }
+    }
+}
+
+fn tls_words(info: &TlsInfo, lang: Lang) -> String {
+    let or_q = |s: &str| {
+        if s.is_empty() {
+            "?".to_owned()
+        } else {
+            s.to_owned()
+        }
+    };
+    let mut s = trf(
+        lang,
+        "event.tls",
+        &[
+            (
+                "protocol",
+                &info
+                    .protocol
+                    .as_ref()
+                    .map(|p| format!(" ({p})"))
+                    .unwrap_or_default(),
+            ),
+            ("subject", &or_q(&info.subject)),
+            ("issuer", &or_q(&info.issuer)),
+            ("from", &info.not_before),
+            ("until", &info.not_after),
+            ("fingerprint", &info.fingerprint),
+        ],
+    );
+    if info.pinned {
+        s.push(' ');
+        s.push_str(&tr(lang, "event.tls_pinned"));
+    }
+    s
 }
 
 /// One row: a line the client sent, a reply, or a connection event.
@@ -146,8 +270,8 @@ pub struct Entry {
     /// What the reply parser made of a server entry.
     pub parsed: Option<Parsed>,
     pub notes: Vec<Note>,
-    /// For an event row: the words its recorded (English) text opens with.
-    pub label: Option<EventLabel>,
+    /// For an event row: what happened, worded when shown.
+    pub event: Option<EventRow>,
 }
 
 impl Entry {
@@ -159,17 +283,21 @@ impl Entry {
         }
     }
 
-    /// An event row in the reader's language: its opening words translated, the details as
-    /// recorded. Other rows are returned as [`Entry::text`] gives them.
+    /// An event row in the reader's language. Other rows are returned as [`Entry::text`]
+    /// gives them.
     pub fn event_text(&self, lang: Lang) -> String {
-        let text = self.text(false);
-        match self.label {
-            Some(l) => {
-                let detail = text.get(l.words(Lang::En).len()..).unwrap_or("");
-                format!("{}{detail}", l.words(lang))
-            }
-            None => text,
+        match &self.event {
+            Some(ev) => ev.words(lang),
+            None => self.text(false),
         }
+    }
+
+    /// The situation the knowledge base found for this reply, if any.
+    pub fn situation(&self) -> Option<&'static Situation> {
+        self.notes.iter().find_map(|n| match n {
+            Note::Situation(s) => Some(*s),
+            _ => None,
+        })
     }
 
     /// The text of the entry without its line ending, masked when secret.
@@ -203,7 +331,9 @@ pub struct Transcript {
     protocol: Option<Protocol>,
     smtp: SmtpSession,
     pop3: Pop3Session,
-    message_lines: usize,
+    message: MessageLines,
+    /// A password went out as base64 on a plain connection: said once.
+    told_base64: bool,
 }
 
 impl Transcript {
@@ -234,6 +364,10 @@ impl Transcript {
         &self.pop3
     }
 
+    pub fn protocol(&self) -> Protocol {
+        self.protocol.unwrap_or(Protocol::Smtp)
+    }
+
     /// Forgets the rows but not the protocol state: the session goes on.
     pub fn clear_entries(&mut self) {
         self.entries.clear();
@@ -241,6 +375,14 @@ impl Transcript {
 
     pub fn set_protocol(&mut self, protocol: Protocol) {
         self.protocol = Some(protocol);
+    }
+
+    /// Starts a session whose connection is not part of the transcript (a pasted telnet
+    /// session): the next reply is the greeting.
+    pub fn assume_connected(&mut self) {
+        self.smtp.on_connected(false);
+        self.pop3.on_connected(false);
+        self.message = MessageLines::new();
     }
 
     fn push(&mut self, at: SystemTime, dir: Direction, raw: Vec<u8>) -> &mut Entry {
@@ -251,16 +393,16 @@ impl Transcript {
             secret: false,
             parsed: None,
             notes: Vec::new(),
-            label: None,
+            event: None,
         });
         let last = self.entries.len() - 1;
         &mut self.entries[last]
     }
 
-    fn event(&mut self, at: SystemTime, label: EventLabel, detail: &str) {
-        let text = format!("{}{detail}", label.words(Lang::En));
+    fn event(&mut self, at: SystemTime, row: EventRow) {
+        let text = row.words(Lang::En);
         let e = self.push(at, Direction::Event, text.into_bytes());
-        e.label = Some(label);
+        e.event = Some(row);
     }
 
     /// Folds one event from the network thread into the transcript and the protocol state.
@@ -268,29 +410,34 @@ impl Transcript {
         let at = event.at;
         match &event.kind {
             EventKind::Connected { peer, local } => {
-                self.smtp.on_connected(false);
-                self.pop3.on_connected(false);
-                self.message_lines = 0;
-                self.event(at, EventLabel::Connected, &format!("{peer} (from {local})"));
+                self.assume_connected();
+                self.event(
+                    at,
+                    EventRow::Connected {
+                        peer: peer.to_string(),
+                        local: local.to_string(),
+                    },
+                );
             }
             EventKind::TlsEstablished(info) => {
                 self.smtp.on_tls_established();
                 self.pop3.on_tls_established();
-                self.event(at, EventLabel::Tls, &tls_detail(info));
+                self.event(at, EventRow::Tls(info.clone()));
             }
             EventKind::Sent { bytes, secret } => self.sent(at, bytes, *secret),
             EventKind::Received { raw, parsed } => self.received(at, raw, parsed),
-            EventKind::Warning(w) => self.event(at, EventLabel::Warning, w),
-            EventKind::Error(e) => self.event(at, EventLabel::Error, e),
+            EventKind::Warning(w) => self.event(at, EventRow::Warning(w.clone())),
+            EventKind::Error(e) => self.event(at, EventRow::Error(e.clone())),
             EventKind::Closed { by, why } => {
                 self.smtp.on_closed();
                 self.pop3.on_closed();
-                let label = match by {
-                    ClosedBy::Client => EventLabel::ClosedByClient,
-                    ClosedBy::Server => EventLabel::ClosedByServer,
-                    ClosedBy::Error => EventLabel::ClosedAfterError,
-                };
-                self.event(at, label, why);
+                self.event(
+                    at,
+                    EventRow::Closed {
+                        by: *by,
+                        why: why.clone(),
+                    },
+                );
             }
         }
     }
@@ -303,43 +450,82 @@ impl Transcript {
             let mut notes = Vec::new();
             let mut line_secret = secret;
             if self.protocol == Some(Protocol::Pop3) {
-                if let Ok(cmd) = Pop3Command::parse(&text) {
-                    line_secret |= cmd.carries_secret();
-                    self.pop3.on_sent(&cmd);
+                if self.pop3.tls_pending() {
+                    notes.push(Note::Mistake(Mistake::TelnetCannotTls));
+                }
+                match Pop3Command::parse(&text) {
+                    Ok(cmd) => {
+                        line_secret |= cmd.carries_secret();
+                        self.pop3.on_sent(&cmd);
+                    }
+                    Err(_) => {
+                        let kind = Pop3Kind::from_line(&text);
+                        notes.push(Note::NotACommand {
+                            verb: kind.map(Pop3Kind::label),
+                            pop3: true,
+                        });
+                        self.pop3.on_sent_unknown(kind);
+                    }
                 }
             } else if self.smtp.in_data() {
+                notes.extend(self.message.line(&text).into_iter().map(Note::Message));
                 if text == "." {
                     self.smtp.on_sent(&ClientLine::Message);
-                    notes.push(Note::MessageEnd {
-                        lines: self.message_lines,
-                    });
-                    self.message_lines = 0;
-                } else {
-                    self.message_lines += 1;
                 }
             } else if let Some(kind) = self.smtp.auth_prompt() {
                 self.smtp.on_sent(&ClientLine::AuthResponse);
                 let is_secret = matches!(kind, PromptKind::Password | PromptKind::Empty);
                 line_secret |= is_secret;
-                if let Ok(b) = auth::decode(&text) {
-                    notes.push(Note::Answer {
-                        kind,
-                        decoded: Decoded::from_bytes(b).shown(),
-                        secret: is_secret,
-                    });
-                }
-            } else if let Ok(cmd) = SmtpCommand::parse(&text) {
-                if let SmtpCommand::AuthPlain { initial: Some(b64) } = &cmd {
-                    line_secret = true;
-                    if let Ok(b) = auth::decode(b64) {
+                match auth::decode(&text) {
+                    Ok(b) => {
+                        let decoded = Decoded::from_bytes(b);
+                        let echo = decoded.to_string().ends_with('\n');
                         notes.push(Note::Answer {
-                            kind: PromptKind::Empty,
-                            decoded: Decoded::from_bytes(b).shown(),
-                            secret: true,
+                            kind,
+                            decoded: decoded.shown(),
+                            secret: is_secret,
                         });
+                        if echo {
+                            notes.push(Note::Mistake(Mistake::EchoNewline));
+                        }
+                        if is_secret && !self.smtp.is_tls() && !self.told_base64 {
+                            self.told_base64 = true;
+                            notes.push(Note::Mistake(Mistake::Base64IsNotEncryption));
+                        }
+                    }
+                    Err(_) if text != "*" => notes.push(Note::Mistake(Mistake::NotBase64)),
+                    Err(_) => {}
+                }
+            } else {
+                if self.smtp.tls_pending() {
+                    notes.push(Note::Mistake(Mistake::TelnetCannotTls));
+                }
+                match SmtpCommand::parse(&text) {
+                    Ok(cmd) => {
+                        if let SmtpCommand::AuthPlain { initial: Some(b64) } = &cmd {
+                            line_secret = true;
+                            if let Ok(b) = auth::decode(b64) {
+                                notes.push(Note::Answer {
+                                    kind: PromptKind::Empty,
+                                    decoded: Decoded::from_bytes(b).shown(),
+                                    secret: true,
+                                });
+                            }
+                        }
+                        if cmd.kind() == CommandKind::Data {
+                            self.message = MessageLines::new();
+                        }
+                        self.smtp.on_sent(&ClientLine::Command(cmd));
+                    }
+                    Err(_) => {
+                        let kind = CommandKind::from_line(&text);
+                        notes.push(Note::NotACommand {
+                            verb: kind.map(CommandKind::label),
+                            pop3: false,
+                        });
+                        self.smtp.on_sent(&ClientLine::Unparsed(kind));
                     }
                 }
-                self.smtp.on_sent(&ClientLine::Command(cmd));
             }
             let e = self.push(at, Direction::Client, line.to_vec());
             e.secret = line_secret;
@@ -351,9 +537,21 @@ impl Transcript {
         let mut notes = Vec::new();
         match parsed {
             Parsed::Response(Response::Smtp(reply)) => {
+                let context = self.smtp.reply_context(reply.code);
+                let text = reply.text();
                 notes.push(Note::Code(reply.code));
                 if let Some(es) = reply.enhanced {
                     notes.push(Note::Enhanced(es));
+                }
+                let facts = ReplyFacts {
+                    code: Some(reply.code),
+                    enhanced: reply.enhanced,
+                    pop3_status: None,
+                    resp_code: None,
+                    text: &text,
+                };
+                if let Some(s) = situations::lookup(&facts, &context) {
+                    notes.push(Note::Situation(s));
                 }
                 if reply.code == 334
                     && let Ok(p) = auth::decode_prompt(reply.last_text())
@@ -363,23 +561,46 @@ impl Transcript {
                         decoded: p.decoded.shown(),
                     });
                 }
-                for w in &reply.warnings {
-                    notes.push(Note::Text(format!("(!) {w}")));
+                notes.extend(reply.warnings.iter().cloned().map(Note::ReplyWarning));
+                let outcome = self.smtp.on_reply(reply);
+                if matches!(outcome, Outcome::Hello { ehlo: true, .. }) {
+                    notes.extend(reply.lines.iter().skip(1).map(|l| Note::Extension {
+                        protocol: Proto::Smtp,
+                        line: l.clone(),
+                    }));
                 }
-                notes.push(Note::Outcome(self.smtp.on_reply(reply)));
+                notes.push(Note::Outcome(outcome));
             }
             Parsed::Response(Response::Pop3(resp)) => {
-                notes.push(Note::Pop3Status(resp.status.indicator.token()));
+                let context = self.pop3.reply_context();
+                let token = resp.status.indicator.token();
+                notes.push(Note::Pop3Status(token));
                 if let Some(c) = &resp.status.resp_code {
                     notes.push(Note::Pop3Code(c.clone()));
                 }
-                for w in &resp.warnings {
-                    notes.push(Note::Text(format!("(!) {w}")));
+                let text = resp.status.text.clone();
+                let facts = ReplyFacts {
+                    code: None,
+                    enhanced: None,
+                    pop3_status: Some(token),
+                    resp_code: resp.status.resp_code.as_deref(),
+                    text: &text,
+                };
+                if let Some(s) = situations::lookup(&facts, &context) {
+                    notes.push(Note::Situation(s));
                 }
-                notes.push(Note::Pop3Outcome(self.pop3.on_response(resp)));
+                notes.extend(resp.warnings.iter().cloned().map(Note::ReplyWarning));
+                let outcome = self.pop3.on_response(resp);
+                if matches!(outcome, Pop3Outcome::Capabilities { .. }) {
+                    notes.extend(resp.body_lines().into_iter().map(|line| Note::Extension {
+                        protocol: Proto::Pop3,
+                        line,
+                    }));
+                }
+                notes.push(Note::Pop3Outcome(outcome));
             }
-            Parsed::MalformedSmtp(e) => notes.push(Note::Text(format!("(!) {e}"))),
-            Parsed::MalformedPop3(e) => notes.push(Note::Text(format!("(!) {e}"))),
+            Parsed::MalformedSmtp(e) => notes.push(Note::Malformed(e.words())),
+            Parsed::MalformedPop3(e) => notes.push(Note::Malformed(e.words())),
         }
         let e = self.push(at, Direction::Server, raw.to_vec());
         e.parsed = Some(parsed.clone());
@@ -392,9 +613,11 @@ impl Transcript {
         for e in &self.entries {
             match e.dir {
                 Direction::Event => {
-                    let text = String::from_utf8_lossy(&e.raw);
-                    if text.starts_with("Connected") || text.starts_with("Connection closed") {
-                        out.push_str(&text);
+                    if matches!(
+                        e.event,
+                        Some(EventRow::Connected { .. } | EventRow::Closed { .. })
+                    ) {
+                        out.push_str(&e.event_text(Lang::En));
                         out.push('\n');
                     }
                 }
@@ -438,52 +661,27 @@ impl Transcript {
             Direction::Event => "* ",
         };
         let mut out = String::new();
-        for (i, line) in e.text(show_secrets).lines().enumerate() {
+        let text = match e.dir {
+            Direction::Event => e.event_text(lang),
+            _ => e.text(show_secrets),
+        };
+        for (i, line) in text.lines().enumerate() {
             if i == 0 {
                 out.push_str(&format!("{secs:>8.3} {prefix} {line}\n"));
             } else {
                 out.push_str(&format!("{:>8} {prefix} {line}\n", ""));
             }
         }
-        if e.raw.is_empty() || e.text(show_secrets).is_empty() {
+        if text.is_empty() {
             out.push_str(&format!("{secs:>8.3} {prefix}\n"));
         }
         for n in &e.notes {
-            let text = n.render(lang, show_secrets);
-            if !text.is_empty() {
+            for text in n.render_lines(lang, show_secrets) {
                 out.push_str(&format!("{:>14}{text}\n", ""));
             }
         }
         out
     }
-}
-
-/// What follows "TLS established": the protocol and the certificate.
-fn tls_detail(info: &TlsInfo) -> String {
-    let mut s = String::new();
-    if let Some(p) = &info.protocol {
-        s.push_str(&format!(" ({p})"));
-    }
-    s.push_str(&format!(
-        ": certificate for {} issued by {}, valid {} to {}, SHA-256 {}",
-        if info.subject.is_empty() {
-            "?"
-        } else {
-            &info.subject
-        },
-        if info.issuer.is_empty() {
-            "?"
-        } else {
-            &info.issuer
-        },
-        info.not_before,
-        info.not_after,
-        info.fingerprint
-    ));
-    if info.pinned {
-        s.push_str(" (accepted because its fingerprint was pinned)");
-    }
-    s
 }
 
 #[cfg(test)]
@@ -498,7 +696,7 @@ mod tests {
         t.apply(&Event::now(EventKind::Connected { peer, local }));
         t.apply(&Event::now(EventKind::Closed {
             by: ClosedBy::Server,
-            why: "the server closed the connection".into(),
+            why: Words::new("closed.by_server"),
         }));
         let [connected, closed] = t.entries() else {
             panic!("{:?}", t.entries());
@@ -509,11 +707,12 @@ mod tests {
         );
         assert_eq!(
             connected.event_text(Lang::Zh),
-            "已连接到 127.0.0.1:25 (from 127.0.0.1:40000)"
+            "已连接到 127.0.0.1:25（本机 127.0.0.1:40000）"
         );
+        // The reason is worded in the reader's language too: no English sentence of ours.
         assert_eq!(
             closed.event_text(Lang::Zh),
-            "连接已被服务器关闭：the server closed the connection"
+            "连接已被服务器关闭：服务器关闭了连接"
         );
         assert_eq!(
             t.export_plain(false),

@@ -199,10 +199,7 @@ fn data_first_gets_a_real_503_and_the_explanation_says_why() {
     );
     click(&mut h, "DATA");
     assert!(last_server(&h).starts_with("503"), "{}", last_server(&h));
-    shows(
-        &h,
-        "503 bad sequence: the server expects MAIL FROM before DATA",
-    );
+    shows(&h, "503 bad sequence: DATA must wait for MAIL FROM.");
     shows(&h, "About this reply code");
     // The session goes on, and MAIL FROM is among the expected steps again.
     assert!(h.state().transcript().smtp().expected_next().contains(

@@ -13,22 +13,33 @@ pub fn encode(bytes: &[u8]) -> String {
 /// Why a string is not valid base64, in words a student can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Base64Error {
-    #[error(
-        "character {ch:?} at position {pos} is not base64 (only A–Z, a–z, 0–9, + and / are, with = at the end)"
-    )]
+    #[error("{}", self.words())]
     InvalidChar { ch: char, pos: usize },
-    #[error(
-        "{len} characters is not a valid length: base64 comes in groups of 4 (pad with = to a multiple of 4)"
-    )]
+    #[error("{}", self.words())]
     InvalidLength { len: usize },
-    #[error(
-        "the last character {ch:?} at position {pos} has bits set that encode nothing: the string was cut or altered"
-    )]
+    #[error("{}", self.words())]
     InvalidLastSymbol { ch: char, pos: usize },
-    #[error("padding '=' is wrong at position {pos}: '=' may only close the last group")]
+    #[error("{}", self.words())]
     InvalidPadding { pos: usize },
-    #[error("the string is empty")]
+    #[error("{}", self.words())]
     Empty,
+}
+
+impl Base64Error {
+    pub fn words(&self) -> crate::words::Words {
+        use crate::words::Words;
+        match self {
+            Self::InvalidChar { ch, pos } => Words::new("base64.invalid_char")
+                .arg("ch", format!("{ch:?}"))
+                .arg("pos", pos),
+            Self::InvalidLength { len } => Words::new("base64.invalid_length").arg("len", len),
+            Self::InvalidLastSymbol { ch, pos } => Words::new("base64.invalid_last")
+                .arg("ch", format!("{ch:?}"))
+                .arg("pos", pos),
+            Self::InvalidPadding { pos } => Words::new("base64.invalid_padding").arg("pos", pos),
+            Self::Empty => Words::new("base64.empty"),
+        }
+    }
 }
 
 /// Decodes base64, ignoring surrounding whitespace. Missing padding is tolerated
@@ -91,7 +102,13 @@ pub enum Decoded {
 impl Decoded {
     pub fn from_bytes(bytes: Vec<u8>) -> Self {
         match String::from_utf8(bytes) {
-            Ok(s) if !s.chars().any(|c| c.is_control() && c != '\t') => Self::Text(s),
+            Ok(s)
+                if !s
+                    .chars()
+                    .any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n')) =>
+            {
+                Self::Text(s)
+            }
             Ok(s) => Self::Binary(s.into_bytes()),
             Err(e) => Self::Binary(e.into_bytes()),
         }
@@ -100,7 +117,8 @@ impl Decoded {
     /// Like [`fmt::Display`], but NUL bytes (the AUTH PLAIN separator) shown as `\0`.
     pub fn shown(&self) -> String {
         match self {
-            Self::Text(s) => s.clone(),
+            // A line break in a decoded answer is a mistake worth seeing (echo without -n).
+            Self::Text(s) => s.replace('\r', "\\r").replace('\n', "\\n"),
             Self::Binary(b) if b.contains(&0) && std::str::from_utf8(b).is_ok() => {
                 String::from_utf8_lossy(b).replace('\0', "\\0")
             }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::reply::EnhancedStatus;
 use super::{Bilingual, Lang};
+use crate::words::tr;
 
 /// One explained code.
 #[derive(Debug, Clone, Deserialize)]
@@ -163,21 +164,17 @@ pub fn command_help(protocol: &str, label: &str) -> Option<&'static CommandHelp>
     })
 }
 
-/// The field labels used when an entry is printed.
-pub fn label(lang: Lang, field: &str) -> &'static str {
-    match (field, lang) {
-        ("meaning", Lang::En) => "Meaning",
-        ("meaning", Lang::Zh) => "含义",
-        ("explain", Lang::En) => "In class",
-        ("explain", Lang::Zh) => "讲解",
-        ("cause", Lang::En) => "Likely cause",
-        ("cause", Lang::Zh) => "可能原因",
-        ("next", Lang::En) => "What to do",
-        ("next", Lang::Zh) => "下一步",
-        ("unknown", Lang::En) => "not in the knowledge base",
-        ("unknown", Lang::Zh) => "知识库中没有这个代码",
-        _ => "",
-    }
+/// The field labels used when an entry is printed (`meaning`, `explain`, `cause`, `next`,
+/// `unknown`).
+pub fn label(lang: Lang, field: &str) -> String {
+    tr(lang, &format!("label.{field}"))
+}
+
+/// A word that is a code of some kind: `535`, `5.7.8`, `#2.0.0`, `+OK`, `-ERR`, `[IN-USE]`.
+fn looks_like_code(w: &str) -> bool {
+    (w.len() == 3 && w.bytes().all(|b| b.is_ascii_digit()))
+        || EnhancedStatus::parse(w).is_some()
+        || pop3(w).is_some() && (w.starts_with(['+', '-', '[']))
 }
 
 /// An entry as a block of text: the code and its meaning, then the three explanations.
@@ -197,8 +194,20 @@ pub fn render(entry: &CodeEntry, lang: Lang) -> String {
 }
 
 /// Explains one token a person typed: `535`, `5.7.8`, `+OK`, `-ERR`, `[IN-USE]`, `SYS/TEMP`.
+/// A whole reply line (`235 #2.0.0 OK Authenticated`) is explained code by code.
 pub fn explain_token(token: &str, lang: Lang) -> String {
     let t = token.trim();
+    if t.contains(char::is_whitespace) {
+        let parts: Vec<String> = t
+            .split_whitespace()
+            .filter(|w| looks_like_code(w))
+            .map(|w| explain_token(w, lang))
+            .collect();
+        if !parts.is_empty() {
+            return parts.join("\n");
+        }
+    }
+    let t = t.trim_start_matches('#');
     if let Ok(n) = t.parse::<u16>()
         && t.len() == 3
     {
@@ -214,13 +223,7 @@ pub fn explain_token(token: &str, lang: Lang) -> String {
             out.push_str(&render(e, lang));
         }
         if ex.detail.is_none() {
-            out.push_str(&format!(
-                "{t}  {}\n",
-                lang.pick(
-                    "this detail number is not in the RFC 3463 / RFC 5248 registry: read it from its class and subject above",
-                    "这个细节编号不在 RFC 3463 / RFC 5248 注册表中：请根据上面的类别和主题理解它",
-                )
-            ));
+            out.push_str(&format!("{t}  {}\n", tr(lang, "label.unregistered_detail")));
         }
         return out;
     }

@@ -15,7 +15,9 @@ pub struct Mailbox {
 impl Mailbox {
     pub fn parse(s: &str) -> Result<Self, ComposeError> {
         if s.contains(['\r', '\n', '\0']) {
-            return Err(ComposeError::LineBreak { field: "address" });
+            return Err(ComposeError::LineBreak {
+                field: "field.address",
+            });
         }
         let s = s.trim();
         let (name, address) = match (s.rfind('<'), s.ends_with('>')) {
@@ -47,17 +49,31 @@ impl Mailbox {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// `field` names the header by its key in the translation tables (`field.subject`).
 pub enum ComposeError {
-    #[error(
-        "the {field} contains a line break: headers are one line each (it would inject a header)"
-    )]
+    #[error("{}", self.words())]
     LineBreak { field: &'static str },
-    #[error("{0:?} is not an e-mail address like user@example.com")]
+    #[error("{}", self.words())]
     BadAddress(String),
-    #[error("a message needs at least one recipient in To or Cc")]
+    #[error("{}", self.words())]
     NoRecipient,
-    #[error("could not write the message: {0}")]
+    /// The composing library's own message, quoted.
+    #[error("{}", self.words())]
     Write(String),
+}
+
+impl ComposeError {
+    pub fn words(&self) -> crate::words::Words {
+        use crate::words::Words;
+        match self {
+            Self::LineBreak { field } => Words::new("compose.line_break").arg_key("field", field),
+            Self::BadAddress(a) => {
+                Words::new("compose.bad_address").arg("address", format!("{a:?}"))
+            }
+            Self::NoRecipient => Words::new("compose.no_recipient"),
+            Self::Write(e) => Words::new("compose.write").arg("text", e),
+        }
+    }
 }
 
 /// What the student fills in the composer.
@@ -107,7 +123,9 @@ impl Draft {
     /// The RFC 5322 message: headers (non-ASCII as RFC 2047 words), blank line, body.
     pub fn to_message(&self) -> Result<Vec<u8>, ComposeError> {
         if self.subject.contains(['\r', '\n']) {
-            return Err(ComposeError::LineBreak { field: "subject" });
+            return Err(ComposeError::LineBreak {
+                field: "field.subject",
+            });
         }
         if self.to.is_empty() && self.cc.is_empty() {
             return Err(ComposeError::NoRecipient);
@@ -167,7 +185,7 @@ pub fn data_payload(message: &[u8]) -> Vec<u8> {
 /// Why a payload does not end as DATA requires.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UnstuffError {
-    #[error("the payload does not end with CRLF . CRLF, so the server would keep waiting")]
+    #[error("{}", crate::words::Words::new("session.no_final_dot"))]
     NoTerminator,
 }
 
@@ -354,7 +372,9 @@ mod tests {
         };
         assert_eq!(
             d.to_message(),
-            Err(ComposeError::LineBreak { field: "subject" })
+            Err(ComposeError::LineBreak {
+                field: "field.subject",
+            })
         );
         assert!(Mailbox::parse("a@b\r\nBcc: c@d").is_err());
         assert!(Mailbox::parse("not an address").is_err());

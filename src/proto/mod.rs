@@ -3,12 +3,15 @@
 
 pub mod auth;
 pub mod codes;
+pub mod extension;
 pub mod line;
 pub mod message;
+pub mod message_lines;
 pub mod pop3;
 pub mod pop3_reply;
 pub mod pop3_state;
 pub mod reply;
+pub mod situations;
 pub mod smtp;
 pub mod smtp_outcome;
 pub mod smtp_state;

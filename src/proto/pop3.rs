@@ -63,6 +63,15 @@ impl Pop3Kind {
     }
 }
 
+impl Pop3Kind {
+    /// The command a line starts with, from its first word alone: for a line whose arguments
+    /// do not parse (`USER` with no name), so its response can still be explained.
+    pub fn from_line(line: &str) -> Option<Self> {
+        let verb = line.split_whitespace().next()?.to_ascii_uppercase();
+        Self::ALL.into_iter().find(|k| k.label() == verb)
+    }
+}
+
 impl fmt::Display for Pop3Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
@@ -70,17 +79,33 @@ impl fmt::Display for Pop3Kind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// `what` names the argument by its key in the translation tables (`what.user`).
 pub enum Pop3CommandError {
-    #[error("{what} contains a line break: that would smuggle in another command")]
+    #[error("{}", self.words())]
     LineBreak { what: &'static str },
-    #[error("{what} is empty")]
+    #[error("{}", self.words())]
     Empty { what: &'static str },
-    #[error("{what} must be a whole number, 1 or more, not {value:?}")]
+    #[error("{}", self.words())]
     BadNumber { what: &'static str, value: String },
-    #[error("the command line would be {len} octets; RFC 2449 §4 allows 255 with CRLF")]
+    #[error("{}", self.words())]
     TooLong { len: usize },
-    #[error("not a POP3 command this tutor knows: {0}")]
+    #[error("{}", self.words())]
     Unknown(String),
+}
+
+impl Pop3CommandError {
+    pub fn words(&self) -> crate::words::Words {
+        use crate::words::Words;
+        match self {
+            Self::LineBreak { what } => Words::new("cmd.line_break").arg_key("what", what),
+            Self::Empty { what } => Words::new("cmd.empty").arg_key("what", what),
+            Self::BadNumber { what, value } => Words::new("cmd.bad_number")
+                .arg_key("what", what)
+                .arg("value", format!("{value:?}")),
+            Self::TooLong { len } => Words::new("cmd.too_long_pop3").arg("len", len),
+            Self::Unknown(line) => Words::new("cmd.unknown_pop3").arg("line", line),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,38 +165,38 @@ fn opt_number(what: &'static str, s: &str) -> Result<Option<u32>, Pop3CommandErr
 
 impl Pop3Command {
     pub fn user(name: &str) -> Result<Self, Pop3CommandError> {
-        Ok(Self::User(text_arg("the user name", name)?))
+        Ok(Self::User(text_arg("what.user", name)?))
     }
 
     /// PASS keeps inner and trailing spaces: RFC 1939 §7 lets a password contain them.
     pub fn pass(password: &str) -> Result<Self, Pop3CommandError> {
         if password.contains(['\r', '\n', '\0']) {
             return Err(Pop3CommandError::LineBreak {
-                what: "the password",
+                what: "what.password",
             });
         }
         if password.is_empty() {
             return Err(Pop3CommandError::Empty {
-                what: "the password",
+                what: "what.password",
             });
         }
         Ok(Self::Pass(password.to_owned()))
     }
 
     pub fn list(n: &str) -> Result<Self, Pop3CommandError> {
-        Ok(Self::List(opt_number("LIST's message number", n)?))
+        Ok(Self::List(opt_number("what.list_number", n)?))
     }
 
     pub fn uidl(n: &str) -> Result<Self, Pop3CommandError> {
-        Ok(Self::Uidl(opt_number("UIDL's message number", n)?))
+        Ok(Self::Uidl(opt_number("what.uidl_number", n)?))
     }
 
     pub fn retr(n: &str) -> Result<Self, Pop3CommandError> {
-        Ok(Self::Retr(msg_number("RETR's message number", n)?))
+        Ok(Self::Retr(msg_number("what.retr_number", n)?))
     }
 
     pub fn dele(n: &str) -> Result<Self, Pop3CommandError> {
-        Ok(Self::Dele(msg_number("DELE's message number", n)?))
+        Ok(Self::Dele(msg_number("what.dele_number", n)?))
     }
 
     pub fn top(n: &str, lines: &str) -> Result<Self, Pop3CommandError> {
@@ -179,11 +204,11 @@ impl Pop3Command {
             .trim()
             .parse::<u32>()
             .map_err(|_| Pop3CommandError::BadNumber {
-                what: "TOP's line count",
+                what: "what.top_lines",
                 value: lines.trim().to_owned(),
             })?;
         Ok(Self::Top {
-            msg: msg_number("TOP's message number", n)?,
+            msg: msg_number("what.top_number", n)?,
             lines,
         })
     }
@@ -258,7 +283,7 @@ impl Pop3Command {
         let line = line.trim_end_matches(['\r', '\n']);
         if line.contains(['\r', '\n']) {
             return Err(Pop3CommandError::LineBreak {
-                what: "the command",
+                what: "what.command",
             });
         }
         let (verb, rest) = line
@@ -271,8 +296,8 @@ impl Pop3Command {
             "USER" => Self::user(rest)?,
             "PASS" => Self::pass(rest)?,
             "APOP" => {
-                let name = text_arg("the APOP name", arg())?;
-                let digest = text_arg("the APOP digest", arg())?;
+                let name = text_arg("what.apop_name", arg())?;
+                let digest = text_arg("what.apop_digest", arg())?;
                 Self::Apop { name, digest }
             }
             "STAT" => Self::Stat,

@@ -68,10 +68,24 @@ impl Pop3Response {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MalformedPop3 {
-    #[error("a POP3 status line starts with +OK or -ERR: {text:?}")]
+    #[error("{}", self.words())]
     NoIndicator { text: String, raw: Vec<u8> },
-    #[error("a line longer than {limit} bytes was discarded ({len} bytes so far)", limit = MAX_LINE)]
+    #[error("{}", self.words())]
     LineTooLong { len: usize, raw: Vec<u8> },
+}
+
+impl MalformedPop3 {
+    pub fn words(&self) -> crate::words::Words {
+        use crate::words::Words;
+        match self {
+            Self::NoIndicator { text, .. } => {
+                Words::new("malformed.no_indicator").arg("text", format!("{text:?}"))
+            }
+            Self::LineTooLong { len, .. } => Words::new("malformed.too_long")
+                .arg("limit", MAX_LINE)
+                .arg("len", len),
+        }
+    }
 }
 
 impl MalformedPop3 {

@@ -1,12 +1,14 @@
 //! The POP3 client session: AUTHORIZATION → TRANSACTION → UPDATE (RFC 1939 §3), fed with
-//! commands sent and responses received.
+//! commands sent and responses received. Its words are keys of `assets/i18n/tutor.toml`.
 
 use std::collections::{BTreeSet, VecDeque};
 
+use super::Lang;
 use super::codes;
 use super::pop3::{Pop3Command, Pop3Kind};
 use super::reply::{Pop3Indicator, Pop3Response};
-use super::{Bilingual, Lang};
+use super::situations::{Proto, ReplyContext};
+use crate::words::{Words, tr, trf};
 
 /// The RFC 1939 session states, plus the two ends around them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,30 +33,18 @@ pub enum Pop3Step {
 impl Pop3Step {
     pub fn describe(self, lang: Lang) -> String {
         match self {
-            Pop3Step::Connect => lang.pick("Connect to the server.", "连接服务器。").into(),
-            Pop3Step::WaitForGreeting => lang
-                .pick(
-                    "Wait for the server's +OK greeting.",
-                    "等待服务器的 +OK 欢迎信息。",
-                )
-                .into(),
-            Pop3Step::WaitForReply => lang
-                .pick("Wait for the server's reply.", "等待服务器回复。")
-                .into(),
-            Pop3Step::TlsHandshake => lang
-                .pick("Start the TLS handshake.", "开始 TLS 握手。")
-                .into(),
-            Pop3Step::Command(k) => match lang {
-                Lang::En => format!("Send {k}."),
-                Lang::Zh => format!("发送 {k} 命令。"),
-            },
+            Pop3Step::Connect => tr(lang, "pop3.step.connect"),
+            Pop3Step::WaitForGreeting => tr(lang, "pop3.step.wait_greeting"),
+            Pop3Step::WaitForReply => tr(lang, "pop3.step.wait_reply"),
+            Pop3Step::TlsHandshake => tr(lang, "pop3.step.tls"),
+            Pop3Step::Command(k) => trf(lang, "pop3.step.command", &[("command", k.label())]),
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pop3Prediction {
-    pub reason: Bilingual,
+    pub reason: Words,
     pub needed: Option<Pop3Step>,
 }
 
@@ -100,94 +90,63 @@ pub enum Pop3Outcome {
 
 impl Pop3Outcome {
     pub fn describe(&self, lang: Lang) -> String {
-        let zh = lang == Lang::Zh;
         let code_text = |rc: &Option<String>| {
             rc.as_deref()
                 .and_then(codes::pop3_resp_code)
                 .map(|e| format!(" [{}] {}", e.code, e.meaning.get(lang)))
                 .unwrap_or_default()
         };
+        let label = |c: &Option<Pop3Kind>| c.map(|c| c.label()).unwrap_or("?");
         match self {
-            Pop3Outcome::Greeting { ok: true } => lang
-                .pick(
-                    "+OK: the POP3 server is ready (AUTHORIZATION state). Log in with USER, then PASS.",
-                    "+OK：POP3 服务器已就绪（AUTHORIZATION 认证状态）。先 USER，再 PASS 登录。",
-                )
-                .into(),
-            Pop3Outcome::Greeting { ok: false } => lang
-                .pick("The server refused the session.", "服务器拒绝了这次会话。")
-                .into(),
-            Pop3Outcome::UserAccepted => lang
-                .pick(
-                    "User name noted. Now send PASS with the password (for QQ/163: the app password, 授权码).",
-                    "用户名已记下。接着用 PASS 发送密码（QQ/163 邮箱用授权码）。",
-                )
-                .into(),
-            Pop3Outcome::LoggedIn => lang
-                .pick(
-                    "Logged in: the maildrop is locked for you (TRANSACTION state). Try STAT, LIST, RETR 1.",
-                    "登录成功：邮箱已为你锁定（TRANSACTION 事务状态）。试试 STAT、LIST、RETR 1。",
-                )
-                .into(),
-            Pop3Outcome::LoginFailed { resp_code } if zh => {
-                format!("登录失败，回到 USER 这一步。{}", code_text(resp_code))
-            }
-            Pop3Outcome::LoginFailed { resp_code } => {
-                format!("Login failed; start again with USER.{}", code_text(resp_code))
-            }
-            Pop3Outcome::Stat { count, octets } if zh => {
-                format!("邮箱里有 {count} 封邮件，共 {octets} 字节。")
-            }
-            Pop3Outcome::Stat { count, octets } => {
-                format!("The maildrop holds {count} messages, {octets} octets in all.")
-            }
-            Pop3Outcome::Listing { lines } if zh => {
-                format!("列表共 {lines} 行，以单独一行的 \".\" 结束。")
-            }
-            Pop3Outcome::Listing { lines } => {
-                format!("{lines} lines listed; the list ends with a line holding only \".\".")
-            }
-            Pop3Outcome::Message { octets } if zh => {
-                format!("收到邮件内容 {octets} 字节：先是邮件头，空行之后是正文，最后是 \".\"。")
-            }
-            Pop3Outcome::Message { octets } => format!(
-                "{octets} octets of mail: headers, a blank line, the body, then \".\"."
+            Pop3Outcome::Greeting { ok: true } => tr(lang, "pop3.outcome.greeting"),
+            Pop3Outcome::Greeting { ok: false } => tr(lang, "pop3.outcome.greeting_refused"),
+            Pop3Outcome::UserAccepted => tr(lang, "pop3.outcome.user_ok"),
+            Pop3Outcome::LoggedIn => tr(lang, "pop3.outcome.logged_in"),
+            Pop3Outcome::LoginFailed { resp_code } => trf(
+                lang,
+                "pop3.outcome.login_failed",
+                &[("code", &code_text(resp_code))],
             ),
-            Pop3Outcome::Deleted { msg } if zh => format!(
-                "邮件 {msg} 已标记删除。只有 QUIT 之后才真正删除；RSET 可以撤销。"
+            Pop3Outcome::Stat { count, octets } => trf(
+                lang,
+                "pop3.outcome.stat",
+                &[
+                    ("count", &count.to_string()),
+                    ("octets", &octets.to_string()),
+                ],
             ),
-            Pop3Outcome::Deleted { msg } => format!(
-                "Message {msg} is marked for deletion. It goes only at QUIT (UPDATE state); RSET undoes it."
+            Pop3Outcome::Listing { lines } => trf(
+                lang,
+                "pop3.outcome.listing",
+                &[("lines", &lines.to_string())],
             ),
-            Pop3Outcome::Reset => lang
-                .pick("All deletion marks are removed.", "所有删除标记已撤销。")
-                .into(),
-            Pop3Outcome::Bye { deleted } if zh => {
-                format!("会话结束（UPDATE 状态）：被标记的 {deleted} 封邮件现在被删除。")
+            Pop3Outcome::Message { octets } => trf(
+                lang,
+                "pop3.outcome.message",
+                &[("octets", &octets.to_string())],
+            ),
+            Pop3Outcome::Deleted { msg } => {
+                trf(lang, "pop3.outcome.deleted", &[("msg", &msg.to_string())])
             }
-            Pop3Outcome::Bye { deleted } => format!(
-                "Session over (UPDATE state): the {deleted} marked messages are deleted now."
+            Pop3Outcome::Reset => tr(lang, "pop3.outcome.reset"),
+            Pop3Outcome::Bye { deleted } => trf(
+                lang,
+                "pop3.outcome.bye",
+                &[("deleted", &deleted.to_string())],
             ),
-            Pop3Outcome::TlsReady => lang
-                .pick(
-                    "The server is ready for TLS (RFC 2595). After the handshake, log in as usual.",
-                    "服务器准备好 TLS 了（RFC 2595）。握手之后照常登录。",
-                )
-                .into(),
-            Pop3Outcome::Capabilities { count } if zh => format!("服务器列出了 {count} 项能力。"),
-            Pop3Outcome::Capabilities { count } => format!("The server listed {count} capabilities."),
-            Pop3Outcome::Refused { command, resp_code } if zh => format!(
-                "{} 被拒绝（-ERR）。{}",
-                command.map(|c| c.label()).unwrap_or("?"),
-                code_text(resp_code)
+            Pop3Outcome::TlsReady => tr(lang, "pop3.outcome.tls_ready"),
+            Pop3Outcome::Capabilities { count } => trf(
+                lang,
+                "pop3.outcome.capabilities",
+                &[("count", &count.to_string())],
             ),
-            Pop3Outcome::Refused { command, resp_code } => format!(
-                "{} was refused (-ERR).{}",
-                command.map(|c| c.label()).unwrap_or("?"),
-                code_text(resp_code)
+            Pop3Outcome::Refused { command, resp_code } => trf(
+                lang,
+                "pop3.outcome.refused",
+                &[("command", label(command)), ("code", &code_text(resp_code))],
             ),
             Pop3Outcome::Done { command } => {
-                format!("{} → +OK", command.map(|c| c.label()).unwrap_or("?"))
+                trf(lang, "pop3.outcome.done", &[("command", label(command))])
             }
         }
     }
@@ -201,7 +160,9 @@ pub struct Pop3Session {
     tls: bool,
     tls_pending: bool,
     deleted: BTreeSet<u32>,
-    pending: VecDeque<Pop3Command>,
+    /// Commands awaiting their response; `Err` for a line the tutor could not read as one,
+    /// with the command its first word names.
+    pending: VecDeque<Result<Pop3Command, Option<Pop3Kind>>>,
 }
 
 impl Default for Pop3Session {
@@ -255,28 +216,64 @@ impl Pop3Session {
         if cmd.kind() == Pop3Kind::Quit && self.state == Pop3State::Transaction {
             self.state = Pop3State::Update;
         }
-        self.pending.push_back(cmd.clone());
+        self.pending.push_back(Ok(cmd.clone()));
+    }
+
+    /// Records a line that is not a POP3 command the tutor can read (`kind` is what its first
+    /// word names): the server still answers it.
+    pub fn on_sent_unknown(&mut self, kind: Option<Pop3Kind>) {
+        self.pending.push_back(Err(kind));
+    }
+
+    /// What the next response will answer and the state it will find.
+    pub fn reply_context(&self) -> ReplyContext {
+        let answers = match self.pending.front() {
+            None if self.state == Pop3State::Greeting => "GREETING",
+            None => "NONE",
+            Some(Ok(cmd)) => cmd.kind().label(),
+            Some(Err(Some(kind))) => kind.label(),
+            Some(Err(None)) => "UNKNOWN",
+        };
+        ReplyContext::new(Proto::Pop3, answers)
+            .flag("authorization", self.state == Pop3State::Authorization)
+            .flag("transaction", self.state == Pop3State::Transaction)
+            .flag("update", self.state == Pop3State::Update)
+            .flag("tls", self.tls)
+            .flag("user-accepted", self.user_accepted)
     }
 
     pub fn on_response(&mut self, resp: &Pop3Response) -> Pop3Outcome {
         let ok = resp.status.indicator != Pop3Indicator::Err;
-        let Some(cmd) = self.pending.pop_front() else {
-            if self.state == Pop3State::Greeting {
-                self.state = if ok {
-                    Pop3State::Authorization
+        let cmd = match self.pending.pop_front() {
+            Some(Ok(cmd)) => cmd,
+            Some(Err(kind)) => {
+                return if ok {
+                    Pop3Outcome::Done { command: kind }
                 } else {
-                    Pop3State::Disconnected
+                    Pop3Outcome::Refused {
+                        command: kind,
+                        resp_code: resp.status.resp_code.clone(),
+                    }
                 };
-                return Pop3Outcome::Greeting { ok };
             }
-            return if ok {
-                Pop3Outcome::Done { command: None }
-            } else {
-                Pop3Outcome::Refused {
-                    command: None,
-                    resp_code: resp.status.resp_code.clone(),
+            None => {
+                if self.state == Pop3State::Greeting {
+                    self.state = if ok {
+                        Pop3State::Authorization
+                    } else {
+                        Pop3State::Disconnected
+                    };
+                    return Pop3Outcome::Greeting { ok };
                 }
-            };
+                return if ok {
+                    Pop3Outcome::Done { command: None }
+                } else {
+                    Pop3Outcome::Refused {
+                        command: None,
+                        resp_code: resp.status.resp_code.clone(),
+                    }
+                };
+            }
         };
         let kind = cmd.kind();
         if !ok {
@@ -381,45 +378,27 @@ impl Pop3Session {
     /// Whether `kind` is out of sequence now, and why the server will answer `-ERR`.
     pub fn check(&self, kind: Pop3Kind) -> Option<Pop3Prediction> {
         use Pop3Kind as K;
-        let p = |en: &str, zh: &str, needed| {
+        let p = |key: &'static str, needed| {
             Some(Pop3Prediction {
-                reason: Bilingual::new(en, zh),
+                reason: Words::new(key),
                 needed,
             })
         };
         match self.state {
-            Pop3State::Disconnected => p(
-                "Not connected: connect first.",
-                "尚未连接：请先连接服务器。",
-                Some(Pop3Step::Connect),
-            ),
+            Pop3State::Disconnected => p("pop3.predict.not_connected", Some(Pop3Step::Connect)),
             Pop3State::Greeting => p(
-                "The server has not greeted yet.",
-                "服务器还没有发送欢迎信息。",
+                "pop3.predict.before_greeting",
                 Some(Pop3Step::WaitForGreeting),
             ),
-            Pop3State::Update => p(
-                "QUIT was sent: the session is ending.",
-                "已经发送 QUIT：会话正在结束。",
-                Some(Pop3Step::Connect),
-            ),
+            Pop3State::Update => p("pop3.predict.quit_sent", Some(Pop3Step::Connect)),
             Pop3State::Authorization => match kind {
                 K::User | K::Apop | K::Capa | K::Quit | K::Noop => None,
-                K::Stls if self.tls => p(
-                    "TLS is already active: the server answers -ERR.",
-                    "TLS 已经启用：服务器会回复 -ERR。",
-                    None,
-                ),
+                K::Stls if self.tls => p("pop3.predict.tls_active", None),
                 K::Stls => None,
                 K::Pass if self.user_accepted => None,
-                K::Pass => p(
-                    "PASS must follow a USER the server accepted: expect -ERR.",
-                    "PASS 必须紧跟在被接受的 USER 之后：服务器会回复 -ERR。",
-                    Some(Pop3Step::Command(K::User)),
-                ),
+                K::Pass => p("pop3.predict.pass_first", Some(Pop3Step::Command(K::User))),
                 _ => p(
-                    "This command works only after login (TRANSACTION state): expect -ERR. Log in with USER and PASS first.",
-                    "这个命令只能在登录后（TRANSACTION 状态）使用：服务器会回复 -ERR。请先用 USER 和 PASS 登录。",
+                    "pop3.predict.login_first",
                     Some(Pop3Step::Command(if self.user_accepted {
                         K::Pass
                     } else {
@@ -428,14 +407,18 @@ impl Pop3Session {
                 ),
             },
             Pop3State::Transaction => match kind {
-                K::User | K::Pass | K::Apop | K::Stls => p(
-                    "You are already logged in: expect -ERR.",
-                    "你已经登录了：服务器会回复 -ERR。",
-                    None,
-                ),
+                K::User | K::Pass | K::Apop | K::Stls => p("pop3.predict.logged_in", None),
                 _ => None,
             },
         }
+    }
+
+    /// True when the next response answers a command whose `+OK` has a body (LIST, RETR …).
+    pub fn next_expects_body(&self) -> bool {
+        matches!(
+            self.pending.front(),
+            Some(Ok(cmd)) if cmd.expect() == super::reply::Pop3Expect::MultiLine
+        )
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::words::Words;
+
 use smtp_proto::response::parser::ResponseReceiver;
 
 use super::line::{LineBuffer, LineItem, MAX_LINE, strip_eol};
@@ -20,8 +22,9 @@ pub struct EnhancedStatus {
 
 impl EnhancedStatus {
     /// Parses `5.7.8` (RFC 3463 §2: class 2, 4 or 5; subject and detail up to three digits).
+    /// A leading `#`, as some servers and the tutorials write it (`235 #2.0.0`), is allowed.
     pub fn parse(s: &str) -> Option<Self> {
-        let mut parts = s.split('.');
+        let mut parts = s.strip_prefix('#').unwrap_or(s).split('.');
         let class = parts.next()?;
         let subject = parts.next()?;
         let detail = parts.next()?;
@@ -65,17 +68,22 @@ pub enum ReplyWarning {
     MissingSeparator,
 }
 
+impl ReplyWarning {
+    pub fn words(&self) -> Words {
+        match self {
+            Self::BareLf => Words::new("warn.bare_lf"),
+            Self::InvalidUtf8 => Words::new("warn.invalid_utf8"),
+            Self::MixedCodes { first, other } => Words::new("warn.mixed_codes")
+                .arg("first", first)
+                .arg("other", other),
+            Self::MissingSeparator => Words::new("warn.missing_separator"),
+        }
+    }
+}
+
 impl fmt::Display for ReplyWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::BareLf => write!(f, "line ended in a bare LF instead of CRLF"),
-            Self::InvalidUtf8 => write!(f, "reply contains bytes that are not UTF-8"),
-            Self::MixedCodes { first, other } => write!(
-                f,
-                "continuation line has code {other} but the reply began with {first}"
-            ),
-            Self::MissingSeparator => write!(f, "no space or '-' after the reply code"),
-        }
+        self.words().fmt(f)
     }
 }
 
@@ -120,15 +128,29 @@ impl Reply {
 /// A line that is not a reply at all. It carries the bytes so nothing is lost.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MalformedReply {
-    #[error("the line does not start with a three-digit reply code: {text:?}")]
+    #[error("{}", self.words())]
     NoCode { text: String, raw: Vec<u8> },
-    #[error("{code} is not a reply code: SMTP codes run from 200 to 599 (RFC 5321 §4.2)")]
+    #[error("{}", self.words())]
     CodeOutOfRange { code: u16, raw: Vec<u8> },
-    #[error("a line longer than {limit} bytes was discarded ({len} bytes so far)", limit = MAX_LINE)]
+    #[error("{}", self.words())]
     LineTooLong { len: usize, raw: Vec<u8> },
 }
 
 impl MalformedReply {
+    pub fn words(&self) -> Words {
+        match self {
+            Self::NoCode { text, .. } => {
+                Words::new("malformed.no_code").arg("text", format!("{text:?}"))
+            }
+            Self::CodeOutOfRange { code, .. } => {
+                Words::new("malformed.code_range").arg("code", code)
+            }
+            Self::LineTooLong { len, .. } => Words::new("malformed.too_long")
+                .arg("limit", MAX_LINE)
+                .arg("len", len),
+        }
+    }
+
     pub fn raw(&self) -> &[u8] {
         match self {
             Self::NoCode { raw, .. }

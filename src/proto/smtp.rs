@@ -4,6 +4,8 @@ use std::fmt;
 
 use smtp_proto::Request;
 
+use crate::words::Words;
+
 /// The longest command line, CRLF included (RFC 5321 §4.5.3.1.4).
 pub const MAX_COMMAND_LINE: usize = 512;
 
@@ -69,6 +71,74 @@ impl CommandKind {
     }
 }
 
+impl CommandKind {
+    /// The command word as servers log it and the situation data names it (`AUTH`, `MAIL`).
+    pub fn verb(self) -> &'static str {
+        match self {
+            Self::AuthLogin | Self::AuthPlain => "AUTH",
+            Self::MailFrom => "MAIL",
+            Self::RcptTo => "RCPT",
+            other => other.label(),
+        }
+    }
+
+    /// The command a line starts with, read from its first words alone: for a line whose
+    /// arguments do not parse (`MAIL FROM:<bad-syntax`), so its reply can still be explained.
+    pub fn from_line(line: &str) -> Option<Self> {
+        let mut words = line.split_whitespace();
+        let first = words.next()?.to_ascii_uppercase();
+        let verb = first.split(':').next().unwrap_or("");
+        Some(match verb {
+            "HELO" => Self::Helo,
+            "EHLO" => Self::Ehlo,
+            "STARTTLS" => Self::StartTls,
+            "AUTH" => match words.next().map(str::to_ascii_uppercase).as_deref() {
+                Some("PLAIN") => Self::AuthPlain,
+                _ => Self::AuthLogin,
+            },
+            "MAIL" => Self::MailFrom,
+            "RCPT" => Self::RcptTo,
+            "DATA" => Self::Data,
+            "BDAT" => Self::Bdat,
+            "RSET" => Self::Rset,
+            "NOOP" => Self::Noop,
+            "VRFY" => Self::Vrfy,
+            "EXPN" => Self::Expn,
+            "HELP" => Self::Help,
+            "QUIT" => Self::Quit,
+            _ => return None,
+        })
+    }
+
+    /// A stand-in command of this kind, for a line whose arguments did not parse.
+    pub fn placeholder(self) -> SmtpCommand {
+        match self {
+            Self::Helo => SmtpCommand::Helo(String::new()),
+            Self::Ehlo => SmtpCommand::Ehlo(String::new()),
+            Self::StartTls => SmtpCommand::StartTls,
+            Self::AuthLogin => SmtpCommand::AuthLogin { initial: None },
+            Self::AuthPlain => SmtpCommand::AuthPlain { initial: None },
+            Self::MailFrom => SmtpCommand::MailFrom {
+                path: String::new(),
+                size: None,
+                body: None,
+            },
+            Self::RcptTo => SmtpCommand::RcptTo(String::new()),
+            Self::Data => SmtpCommand::Data,
+            Self::Bdat => SmtpCommand::Bdat {
+                size: 0,
+                last: false,
+            },
+            Self::Rset => SmtpCommand::Rset,
+            Self::Noop => SmtpCommand::Noop,
+            Self::Vrfy => SmtpCommand::Vrfy(String::new()),
+            Self::Expn => SmtpCommand::Expn(String::new()),
+            Self::Help => SmtpCommand::Help(None),
+            Self::Quit => SmtpCommand::Quit,
+        }
+    }
+}
+
 impl fmt::Display for CommandKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
@@ -84,23 +154,36 @@ pub enum BodyType {
 
 /// A command argument that cannot go on the wire, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// `what` names the argument by its key in the translation tables (`what.sender`).
 pub enum CommandError {
-    #[error(
-        "{what} contains a line break: that would end the command early and smuggle in another one"
-    )]
+    #[error("{}", self.words())]
     LineBreak { what: &'static str },
-    #[error("{what} contains a NUL byte")]
+    #[error("{}", self.words())]
     Nul { what: &'static str },
-    #[error("{what} is empty")]
+    #[error("{}", self.words())]
     Empty { what: &'static str },
-    #[error("{what} contains a space: addresses have none (write it as <user@example.com>)")]
+    #[error("{}", self.words())]
     Whitespace { what: &'static str },
-    #[error("{what} has unbalanced angle brackets: write it as <user@example.com>")]
+    #[error("{}", self.words())]
     Brackets { what: &'static str },
-    #[error("the command line would be {len} octets; RFC 5321 §4.5.3.1.4 allows 512 with CRLF")]
+    #[error("{}", self.words())]
     TooLong { len: usize },
-    #[error("not an SMTP command this tutor knows: {0}")]
+    #[error("{}", self.words())]
     Unknown(String),
+}
+
+impl CommandError {
+    pub fn words(&self) -> Words {
+        match self {
+            Self::LineBreak { what } => Words::new("cmd.line_break").arg_key("what", what),
+            Self::Nul { what } => Words::new("cmd.nul").arg_key("what", what),
+            Self::Empty { what } => Words::new("cmd.empty").arg_key("what", what),
+            Self::Whitespace { what } => Words::new("cmd.space").arg_key("what", what),
+            Self::Brackets { what } => Words::new("cmd.brackets").arg_key("what", what),
+            Self::TooLong { len } => Words::new("cmd.too_long_smtp").arg("len", len),
+            Self::Unknown(line) => Words::new("cmd.unknown_smtp").arg("line", line),
+        }
+    }
 }
 
 fn check_text(what: &'static str, s: &str) -> Result<(), CommandError> {
@@ -190,7 +273,7 @@ impl SmtpCommand {
 
     pub fn mail_from(address: &str) -> Result<Self, CommandError> {
         Ok(Self::MailFrom {
-            path: normalize_path("the sender address", address, true)?,
+            path: normalize_path("what.sender", address, true)?,
             size: None,
             body: None,
         })
@@ -198,22 +281,22 @@ impl SmtpCommand {
 
     pub fn rcpt_to(address: &str) -> Result<Self, CommandError> {
         Ok(Self::RcptTo(normalize_path(
-            "the recipient address",
+            "what.recipient",
             address,
             false,
         )?))
     }
 
     pub fn vrfy(arg: &str) -> Result<Self, CommandError> {
-        Ok(Self::Vrfy(plain_arg("the VRFY argument", arg)?))
+        Ok(Self::Vrfy(plain_arg("what.vrfy", arg)?))
     }
 
     pub fn expn(arg: &str) -> Result<Self, CommandError> {
-        Ok(Self::Expn(plain_arg("the EXPN argument", arg)?))
+        Ok(Self::Expn(plain_arg("what.expn", arg)?))
     }
 
     pub fn help(topic: &str) -> Result<Self, CommandError> {
-        check_text("the HELP topic", topic)?;
+        check_text("what.help_topic", topic)?;
         let t = topic.trim();
         Ok(Self::Help((!t.is_empty()).then(|| t.to_owned())))
     }
@@ -304,7 +387,7 @@ impl SmtpCommand {
     /// smtp-proto's request parser. Case and spacing are forgiven as servers forgive them.
     pub fn parse(line: &str) -> Result<Self, CommandError> {
         let trimmed = line.trim_end_matches(['\r', '\n']);
-        check_text("the command", trimmed)?;
+        check_text("what.command", trimmed)?;
         let wire = format!("{trimmed}\r\n");
         let request = Request::parse(&mut wire.as_bytes().iter())
             .map_err(|e| CommandError::Unknown(format!("{trimmed:?} ({e})")))?;
@@ -373,7 +456,7 @@ impl fmt::Display for SmtpCommand {
 }
 
 fn hello_arg(domain: &str) -> Result<String, CommandError> {
-    plain_arg("the domain", domain)
+    plain_arg("what.domain", domain)
 }
 
 fn plain_arg(what: &'static str, arg: &str) -> Result<String, CommandError> {
@@ -521,7 +604,7 @@ mod tests {
         assert_eq!(
             SmtpCommand::rcpt_to("a@b>\r\nRCPT TO:<c@d"),
             Err(CommandError::LineBreak {
-                what: "the recipient address"
+                what: "what.recipient"
             })
         );
         assert!(matches!(

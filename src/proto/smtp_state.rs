@@ -3,18 +3,19 @@
 
 use std::collections::VecDeque;
 
-use super::Bilingual;
 use super::auth::{self, PromptKind};
 use super::reply::Reply;
+use super::situations::{Proto, ReplyContext};
 use super::smtp::{Capabilities, CommandKind, SmtpCommand};
 pub use super::smtp_outcome::{Outcome, Step};
+use crate::words::Words;
 
 /// The server's most likely answer to a command sent out of sequence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prediction {
     pub code: u16,
     pub enhanced: Option<&'static str>,
-    pub reason: Bilingual,
+    pub reason: Words,
     /// What should come first.
     pub needed: Option<Step>,
 }
@@ -27,6 +28,8 @@ pub enum ClientLine {
     AuthResponse,
     /// The whole DATA payload, final `.` included.
     Message,
+    /// A line that does not parse as a command; the kind its first word names, if any.
+    Unparsed(Option<CommandKind>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +37,7 @@ enum Pending {
     Command(SmtpCommand),
     AuthResponse,
     Message,
+    Unparsed(Option<CommandKind>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,18 +163,52 @@ impl SmtpSession {
         self.data = DataPhase::Idle;
     }
 
+    /// What the next reply will answer and the state it will find: the context the
+    /// situation knowledge base matches on.
+    /// `code` lets a transcript pasted from the middle of a session (its first reply a 354 or
+    /// a 334) be read as what it answers.
+    pub fn reply_context(&self, code: u16) -> ReplyContext {
+        let (answers, malformed) = match self.pending.front() {
+            None if self.greeting == Greeting::Waiting && code == 354 => ("DATA", false),
+            None if self.greeting == Greeting::Waiting && code == 334 => ("AUTH", false),
+            None if self.connected && self.greeting == Greeting::Waiting => ("GREETING", false),
+            None => ("NONE", false),
+            Some(Pending::Command(cmd)) => (cmd.kind().verb(), false),
+            Some(Pending::AuthResponse) => ("AUTH-DATA", false),
+            Some(Pending::Message) => ("DOT", false),
+            Some(Pending::Unparsed(Some(kind))) => (kind.verb(), true),
+            Some(Pending::Unparsed(None)) => ("UNKNOWN", true),
+        };
+        let caps = self.caps.as_ref();
+        ReplyContext::new(Proto::Smtp, answers)
+            .flag("malformed", malformed)
+            .flag("tls", self.tls)
+            .flag("starttls-offered", caps.is_some_and(|c| c.starttls))
+            .flag("auth-offered", caps.is_some_and(|c| !c.auth.is_empty()))
+            .flag("hello", self.hello.is_some())
+            .flag("ehlo", self.hello == Some(CommandKind::Ehlo))
+            .flag("authenticated", self.authenticated)
+            .flag("mail", self.mail)
+            .flag("rcpt", self.rcpts > 0)
+    }
+
     /// Records a line the client sent.
     pub fn on_sent(&mut self, line: &ClientLine) {
         let waiting_auth = self.auth.is_some_and(|a| a.asked.is_some());
         let entry = match line {
             // While a 334 is open, whatever line comes next is read as the answer.
-            ClientLine::Command(_) | ClientLine::AuthResponse if waiting_auth => {
+            ClientLine::Command(_) | ClientLine::AuthResponse | ClientLine::Unparsed(_)
+                if waiting_auth =>
+            {
                 if let Some(a) = self.auth.as_mut() {
                     a.asked = None;
                 }
                 Pending::AuthResponse
             }
-            ClientLine::Command(_) if self.data == DataPhase::Open => return,
+            ClientLine::Command(_) | ClientLine::Unparsed(_) if self.data == DataPhase::Open => {
+                return;
+            }
+            ClientLine::Unparsed(kind) => Pending::Unparsed(*kind),
             ClientLine::Command(cmd) => {
                 if cmd.kind() == CommandKind::Quit {
                     self.quit_sent = true;
@@ -190,6 +228,25 @@ impl SmtpSession {
     pub fn on_reply(&mut self, reply: &Reply) -> Outcome {
         let code = reply.code;
         let outcome = match self.pending.pop_front() {
+            // A transcript pasted from the middle of a session starts with a reply that no
+            // greeting can be: the session is taken up where it stands.
+            None if self.greeting == Greeting::Waiting && code == 354 => {
+                self.greeting = Greeting::Ready;
+                self.hello = Some(CommandKind::Helo);
+                self.mail = true;
+                self.rcpts = 1;
+                self.data = DataPhase::Open;
+                Outcome::DataGo
+            }
+            None if self.greeting == Greeting::Waiting && code == 334 => {
+                self.greeting = Greeting::Ready;
+                self.hello = Some(CommandKind::Helo);
+                self.auth = Some(AuthExchange {
+                    plain: false,
+                    asked: None,
+                });
+                self.auth_reply(reply)
+            }
             None if self.greeting == Greeting::Waiting => {
                 self.greeting = if code == 220 {
                     Greeting::Ready
@@ -203,6 +260,15 @@ impl SmtpSession {
                 code,
             },
             Some(Pending::Command(cmd)) => self.command_reply(&cmd, reply),
+            Some(Pending::Unparsed(Some(kind))) => self.command_reply(&kind.placeholder(), reply),
+            Some(Pending::Unparsed(None)) if reply.class() >= 4 => Outcome::Refused {
+                command: None,
+                code,
+            },
+            Some(Pending::Unparsed(None)) => Outcome::Done {
+                command: None,
+                code,
+            },
             Some(Pending::AuthResponse) => self.auth_reply(reply),
             Some(Pending::Message) => {
                 self.reset_transaction();
@@ -401,29 +467,22 @@ impl SmtpSession {
     /// Whether `kind` is out of sequence now; if so, what the server will likely answer.
     pub fn check(&self, kind: CommandKind) -> Option<Prediction> {
         use CommandKind as K;
-        let p = |code, enhanced, en: &str, zh: &str, needed| {
+        let p = |code, enhanced, key: &'static str, needed| {
             Some(Prediction {
                 code,
                 enhanced,
-                reason: Bilingual::new(en, zh),
+                reason: Words::new(key),
                 needed,
             })
         };
         if !self.connected {
-            return p(
-                0,
-                None,
-                "Not connected: connect first.",
-                "尚未连接：请先连接服务器。",
-                Some(Step::Connect),
-            );
+            return p(0, None, "smtp.predict.not_connected", Some(Step::Connect));
         }
         if self.greeting == Greeting::Waiting {
             return p(
                 554,
                 Some("5.5.1"),
-                "The server has not greeted yet. Many servers drop clients that talk before the 220 greeting.",
-                "服务器还没有发送欢迎信息。很多服务器会拒绝在 220 之前就说话的客户端。",
+                "smtp.predict.before_greeting",
                 Some(Step::WaitForGreeting),
             );
         }
@@ -431,68 +490,47 @@ impl SmtpSession {
             return p(
                 501,
                 Some("5.5.2"),
-                "The server is waiting for a base64 answer to its 334 prompt; this line will be read as that answer and fail to decode.",
-                "服务器正在等待对 334 提问的 base64 回答；这一行会被当成回答，解码失败。",
+                "smtp.predict.auth_open",
                 self.expected_next().first().copied(),
             );
         }
         if self.data == DataPhase::Open {
-            return p(
-                0,
-                None,
-                "The server is reading message text: this command would become a line of the mail. End the message with a line holding only \".\" first.",
-                "服务器正在接收邮件正文：这条命令会变成邮件里的一行文字。请先用单独一行的 \".\" 结束邮件。",
-                Some(Step::SendMessage),
-            );
+            return p(0, None, "smtp.predict.in_data", Some(Step::SendMessage));
         }
         let hello_first = |cmd: &str| {
-            p(
-                503,
-                Some("5.5.1"),
-                &format!("{cmd} before EHLO/HELO: the server does not know who is talking yet."),
-                &format!("在 EHLO/HELO 之前发送 {cmd}：服务器还不知道你是谁。"),
-                Some(Step::Command(K::Ehlo)),
-            )
+            Some(Prediction {
+                code: 503,
+                enhanced: Some("5.5.1"),
+                reason: Words::new("smtp.predict.hello_first").arg("command", cmd),
+                needed: Some(Step::Command(K::Ehlo)),
+            })
         };
         let in_tx = self.mail;
         match kind {
             K::Helo | K::Ehlo | K::Rset | K::Noop | K::Help | K::Quit | K::Vrfy | K::Expn => None,
-            K::StartTls if self.tls => p(
-                554,
-                Some("5.5.1"),
-                "TLS is already active on this connection.",
-                "这个连接已经启用了 TLS。",
-                None,
-            ),
+            K::StartTls if self.tls => p(554, Some("5.5.1"), "smtp.predict.tls_active", None),
             K::StartTls if self.hello.is_none() => hello_first("STARTTLS"),
-            K::StartTls if self.caps.as_ref().is_some_and(|c| !c.starttls) => p(
-                502,
-                Some("5.5.1"),
-                "The server did not offer STARTTLS in its EHLO reply.",
-                "服务器的 EHLO 回复里没有 STARTTLS。",
-                None,
-            ),
+            K::StartTls if self.caps.as_ref().is_some_and(|c| !c.starttls) => {
+                p(502, Some("5.5.1"), "smtp.predict.no_starttls", None)
+            }
             K::StartTls if in_tx => p(
                 503,
                 Some("5.5.1"),
-                "A mail transaction is open; finish it or RSET before STARTTLS.",
-                "邮件事务尚未结束；请先完成或 RSET，再 STARTTLS。",
+                "smtp.predict.starttls_in_tx",
                 Some(Step::Command(K::Rset)),
             ),
             K::StartTls => None,
             K::AuthLogin | K::AuthPlain if self.authenticated => p(
                 503,
                 Some("5.5.1"),
-                "You are already logged in (RFC 4954 §4 allows one AUTH per session).",
-                "你已经登录过了（RFC 4954 §4：每个会话只允许一次 AUTH）。",
+                "smtp.predict.already_auth",
                 Some(Step::Command(K::MailFrom)),
             ),
             K::AuthLogin | K::AuthPlain if self.hello.is_none() => hello_first("AUTH"),
             K::AuthLogin | K::AuthPlain if in_tx => p(
                 503,
                 Some("5.5.1"),
-                "AUTH is not allowed during a mail transaction (RFC 4954 §4).",
-                "邮件事务进行中不允许 AUTH（RFC 4954 §4）。",
+                "smtp.predict.auth_in_tx",
                 Some(Step::Command(K::Rset)),
             ),
             K::AuthLogin | K::AuthPlain => {
@@ -506,18 +544,16 @@ impl SmtpSession {
                     p(
                         530,
                         Some("5.7.0"),
-                        "The server offers AUTH only after STARTTLS: it hides passwords from plain connections.",
-                        "服务器只在 STARTTLS 之后才提供 AUTH：明文连接上不收密码。",
+                        "smtp.predict.auth_needs_tls",
                         Some(Step::Command(K::StartTls)),
                     )
                 } else if !caps.offers_auth(mech) {
-                    p(
-                        504,
-                        Some("5.5.4"),
-                        &format!("The server did not list {mech} among its AUTH mechanisms."),
-                        &format!("服务器的 AUTH 机制列表里没有 {mech}。"),
-                        None,
-                    )
+                    Some(Prediction {
+                        code: 504,
+                        enhanced: Some("5.5.4"),
+                        reason: Words::new("smtp.predict.no_mechanism").arg("mechanism", mech),
+                        needed: None,
+                    })
                 } else {
                     None
                 }
@@ -526,8 +562,7 @@ impl SmtpSession {
             K::MailFrom if in_tx => p(
                 503,
                 Some("5.5.1"),
-                "A MAIL FROM is already open (nested MAIL command). Finish the mail or RSET first.",
-                "已经有一个 MAIL FROM 了（嵌套的 MAIL 命令）。先把这封信发完或 RSET。",
+                "smtp.predict.nested_mail",
                 Some(Step::Command(K::Rset)),
             ),
             K::MailFrom
@@ -537,8 +572,7 @@ impl SmtpSession {
                 p(
                     530,
                     Some("5.7.0"),
-                    "The server offers AUTH and you have not logged in: most submission servers answer 530 authentication required (an open practice server may accept).",
-                    "服务器提供 AUTH 而你还没有登录：大多数发信服务器会回复 530 需要认证（不要求认证的练习服务器可能会接受）。",
+                    "smtp.predict.auth_required",
                     Some(Step::Command(K::AuthLogin)),
                 )
             }
@@ -547,8 +581,7 @@ impl SmtpSession {
             K::RcptTo if !in_tx => p(
                 503,
                 Some("5.5.1"),
-                "RCPT TO needs a MAIL FROM first: the server must know the sender before the recipients.",
-                "RCPT TO 之前必须先有 MAIL FROM：服务器要先知道发件人，再知道收件人。",
+                "smtp.predict.rcpt_no_mail",
                 Some(Step::Command(K::MailFrom)),
             ),
             K::RcptTo => None,
@@ -556,22 +589,19 @@ impl SmtpSession {
             K::Data | K::Bdat if !in_tx => p(
                 503,
                 Some("5.5.1"),
-                "DATA needs MAIL FROM and at least one accepted RCPT TO first.",
-                "DATA 之前必须先有 MAIL FROM 和至少一个被接受的 RCPT TO。",
+                "smtp.predict.data_no_mail",
                 Some(Step::Command(K::MailFrom)),
             ),
             K::Data | K::Bdat if self.rcpts == 0 => p(
                 503,
                 Some("5.5.1"),
-                "DATA needs at least one accepted RCPT TO: there is nobody to deliver to yet.",
-                "DATA 之前必须至少有一个被接受的 RCPT TO：还没有收件人。",
+                "smtp.predict.data_no_rcpt",
                 Some(Step::Command(K::RcptTo)),
             ),
             K::Bdat if self.caps.as_ref().is_some_and(|c| !c.chunking) => p(
                 502,
                 Some("5.5.1"),
-                "The server did not offer CHUNKING, so BDAT is unknown to it.",
-                "服务器没有提供 CHUNKING，所以不认识 BDAT。",
+                "smtp.predict.no_chunking",
                 Some(Step::Command(K::Data)),
             ),
             K::Data | K::Bdat => None,
@@ -686,7 +716,7 @@ mod tests {
         let o = s.on_reply(&reply("503 5.5.1 Error: need MAIL command\r\n"));
         assert_eq!(
             o.describe(Lang::En),
-            "503 bad sequence: the server expects MAIL FROM before RCPT TO."
+            "503 bad sequence: RCPT TO must wait for MAIL FROM."
         );
         assert!(o.describe(Lang::Zh).contains("MAIL FROM"));
         send(&mut s, "DATA");

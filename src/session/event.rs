@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::SystemTime;
 
 use crate::proto::reply::{MalformedPop3, MalformedReply, Pop3Response, Reply};
+use crate::words::Words;
 
 /// A parsed server response of either protocol.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,11 +92,11 @@ pub enum EventKind {
         parsed: Parsed,
     },
     TlsEstablished(TlsInfo),
-    Warning(String),
-    Error(String),
+    Warning(Words),
+    Error(Words),
     Closed {
         by: ClosedBy,
-        why: String,
+        why: Words,
     },
 }
 
@@ -128,19 +129,20 @@ pub enum TlsFailure {
 }
 
 impl TlsFailure {
-    pub fn describe(self) -> &'static str {
+    /// The key of the words that say why.
+    pub fn key(self) -> &'static str {
         match self {
-            TlsFailure::SelfSigned => {
-                "the certificate is self-signed, so no authority vouches for it"
-            }
-            TlsFailure::Expired => "the certificate has expired (or is not valid yet)",
-            TlsFailure::WrongHost => "the certificate was issued for another host name",
-            TlsFailure::UnknownIssuer => "the certificate's issuer is not a trusted authority",
-            TlsFailure::PinMismatch => {
-                "the certificate is not the one whose fingerprint was pinned"
-            }
-            TlsFailure::Handshake => "the TLS handshake failed",
+            TlsFailure::SelfSigned => "tls.self_signed",
+            TlsFailure::Expired => "tls.expired",
+            TlsFailure::WrongHost => "tls.wrong_host",
+            TlsFailure::UnknownIssuer => "tls.unknown_issuer",
+            TlsFailure::PinMismatch => "tls.pin_mismatch",
+            TlsFailure::Handshake => "tls.handshake",
         }
+    }
+
+    pub fn describe(self, lang: crate::proto::Lang) -> String {
+        crate::words::tr(lang, self.key())
     }
 
     /// Classifies the TLS library's message.
@@ -169,37 +171,85 @@ impl TlsFailure {
 /// Why connecting failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConnectError {
-    #[error("cannot resolve {host}: {detail}")]
-    Dns { host: String, detail: String },
-    #[error("cannot connect to {target}: {detail}")]
-    Connect { target: String, detail: String },
-    #[error("no answer from {target} within {secs} s (a firewall, or the wrong port?)")]
+    /// `detail` quotes the resolver's own message where it gave one.
+    #[error("{}", self.words())]
+    Dns { host: String, detail: Words },
+    /// `detail` quotes the operating system's message where it gave one.
+    #[error("{}", self.words())]
+    Connect { target: String, detail: Words },
+    #[error("{}", self.words())]
     Timeout { target: String, secs: u64 },
-    #[error("TLS with {target} failed: {}{}", reason.describe(), fingerprint.as_ref().map(|f| format!(". Its SHA-256 fingerprint is {f}; accept it only if you know it is right")).unwrap_or_default())]
+    #[error("{}", self.words())]
     Tls {
         target: String,
         reason: TlsFailure,
+        /// The TLS library's message, quoted.
         detail: String,
         /// The presented certificate's fingerprint, for an explicit "accept this certificate".
         fingerprint: Option<String>,
     },
-    #[error("{0}")]
-    Refused(String),
+    #[error("{}", self.words())]
+    Refused(Words),
+}
+
+impl ConnectError {
+    /// The error in words, worded when shown.
+    pub fn words(&self) -> Words {
+        match self {
+            Self::Dns { host, detail } => Words::new("connect.dns")
+                .arg("host", host)
+                .arg_words("detail", detail.clone()),
+            Self::Connect { target, detail } => Words::new("connect.refused")
+                .arg("target", target)
+                .arg_words("detail", detail.clone()),
+            Self::Timeout { target, secs } => Words::new("connect.timeout")
+                .arg("target", target)
+                .arg("secs", secs),
+            Self::Tls {
+                target,
+                reason,
+                fingerprint,
+                ..
+            } => match fingerprint {
+                Some(f) => Words::new("connect.tls_fingerprint").arg("fingerprint", f),
+                None => Words::new("connect.tls"),
+            }
+            .arg("target", target)
+            .arg_key("reason", reason.key()),
+            Self::Refused(w) => w.clone(),
+        }
+    }
 }
 
 /// Why a request failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SessionError {
-    #[error("no reply within {0} s: the server may be slow or gone")]
+    #[error("{}", self.words())]
     Timeout(u64),
-    #[error("the connection is closed")]
+    #[error("{}", self.words())]
     Closed,
-    #[error("{0}")]
-    Invalid(String),
-    #[error("the server refused: {0}")]
+    #[error("{}", self.words())]
+    Invalid(Words),
+    /// The server's reply, quoted.
+    #[error("{}", self.words())]
     Refused(String),
-    #[error("TLS failed: {0}")]
+    /// The TLS library's message, quoted.
+    #[error("{}", self.words())]
     Tls(String),
-    #[error("network error: {0}")]
+    /// The operating system's message, quoted.
+    #[error("{}", self.words())]
     Io(String),
+}
+
+impl SessionError {
+    pub fn words(&self) -> Words {
+        match self {
+            Self::Timeout(secs) => Words::new("session.timeout").arg("secs", secs),
+            Self::Closed => Words::new("session.closed"),
+            Self::Invalid(w) => w.clone(),
+            Self::Refused(text) => Words::new("session.refused").arg("text", text),
+            Self::Tls(text) => Words::new("session.tls").arg("text", text),
+            Self::Io(text) => Words::new("session.io").arg("text", text),
+        }
+    }
 }

@@ -11,6 +11,8 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, TryIter};
 use std::time::Duration;
 
+use crate::words::Words;
+
 use poll_promise::Promise;
 
 pub use event::{
@@ -145,7 +147,7 @@ impl Session {
             Err(e) => Promise::from_ready(Err(ConnectFailure {
                 error: ConnectError::Connect {
                     target: "?".into(),
-                    detail: format!("cannot start the network thread: {e}"),
+                    detail: Words::new("detail.no_thread").arg("text", e),
                 },
                 events: Vec::new(),
             })),
@@ -195,7 +197,7 @@ impl Session {
     pub fn smtp(&self, cmd: &SmtpCommand) -> Promise<Answer> {
         match cmd.to_wire() {
             Ok(bytes) => self.write(bytes, cmd.carries_secret(), 1, Vec::new()),
-            Err(e) => failed(SessionError::Invalid(e.to_string())),
+            Err(e) => failed(SessionError::Invalid(e.words())),
         }
     }
 
@@ -205,7 +207,7 @@ impl Session {
         for c in cmds {
             match c.to_wire() {
                 Ok(w) => bytes.extend_from_slice(&w),
-                Err(e) => return failed(SessionError::Invalid(e.to_string())),
+                Err(e) => return failed(SessionError::Invalid(e.words())),
             }
         }
         self.write(bytes, false, cmds.len(), Vec::new())
@@ -215,7 +217,7 @@ impl Session {
     pub fn pop3(&self, cmd: &Pop3Command) -> Promise<Answer> {
         match cmd.to_wire() {
             Ok(bytes) => self.write(bytes, cmd.carries_secret(), 1, vec![cmd.expect()]),
-            Err(e) => failed(SessionError::Invalid(e.to_string())),
+            Err(e) => failed(SessionError::Invalid(e.words())),
         }
     }
 
@@ -223,9 +225,7 @@ impl Session {
     /// get none, such as message text after 354.
     pub fn raw_line(&self, line: &str, expect_reply: bool) -> Promise<Answer> {
         if line.contains(['\r', '\n']) {
-            return failed(SessionError::Invalid(
-                "one line at a time: it contains a line break".into(),
-            ));
+            return failed(SessionError::Invalid(Words::new("session.line_break")));
         }
         let pop3 = match (self.protocol, expect_reply) {
             (Protocol::Pop3, true) => vec![
@@ -248,7 +248,7 @@ impl Session {
     /// Answers a 334 (or POP3 `+`) challenge with a base64 line; `secret` masks it.
     pub fn auth_line(&self, base64: &str, secret: bool) -> Promise<Answer> {
         if base64.contains(['\r', '\n']) {
-            return failed(SessionError::Invalid("the answer must be one line".into()));
+            return failed(SessionError::Invalid(Words::new("session.line_break")));
         }
         self.write(format!("{base64}\r\n").into_bytes(), secret, 1, Vec::new())
     }
@@ -256,9 +256,7 @@ impl Session {
     /// Sends the DATA payload (already dot-stuffed and ending in `.` CRLF) and waits for the 250.
     pub fn data(&self, payload: Vec<u8>) -> Promise<Answer> {
         if !payload.ends_with(b"\r\n.\r\n") && payload != b".\r\n" {
-            return failed(SessionError::Invalid(
-                "the message must end with CRLF . CRLF, or the server keeps waiting".into(),
-            ));
+            return failed(SessionError::Invalid(Words::new("session.no_final_dot")));
         }
         self.write(payload, false, 1, Vec::new())
     }

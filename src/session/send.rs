@@ -10,6 +10,10 @@ use super::{Answer, Event, EventKind, Parsed, Response, Session, SessionError};
 use crate::proto::auth::{self, PromptKind};
 use crate::proto::reply::Reply;
 use crate::proto::smtp::{Capabilities, SmtpCommand};
+use crate::words::Words;
+
+/// The step name of the greeting: its code.
+const GREETING: &str = "220";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthMechanism {
@@ -41,17 +45,22 @@ pub struct SendPlan {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{step}: {message}")]
 pub struct SendError {
+    /// The command (or `220` for the greeting) where the send stopped.
     pub step: String,
-    pub message: String,
+    pub message: Words,
     pub reply: Option<Box<Reply>>,
 }
 
-fn err(step: &str, message: impl Into<String>, reply: Option<Reply>) -> SendError {
+fn err(step: &str, message: Words, reply: Option<Reply>) -> SendError {
     SendError {
         step: step.to_owned(),
-        message: message.into(),
+        message,
         reply: reply.map(Box::new),
     }
+}
+
+fn answered(code: u16) -> Words {
+    Words::new("send.answered").arg("code", code)
 }
 
 struct Driver<'a, F: FnMut(&Event)> {
@@ -77,9 +86,7 @@ impl<F: FnMut(&Event)> Driver<'_, F> {
     }
 
     fn replies(&mut self, step: &str, promise: Promise<Answer>) -> Result<Vec<Reply>, SendError> {
-        let answer = self
-            .wait(promise)
-            .map_err(|e| err(step, e.to_string(), None))?;
+        let answer = self.wait(promise).map_err(|e| err(step, e.words(), None))?;
         Ok(answer
             .into_iter()
             .filter_map(|r| match r {
@@ -93,7 +100,7 @@ impl<F: FnMut(&Event)> Driver<'_, F> {
         self.replies(step, promise)?
             .into_iter()
             .next()
-            .ok_or_else(|| err(step, "no reply", None))
+            .ok_or_else(|| err(step, Words::new("send.no_reply"), None))
     }
 
     fn expect(
@@ -106,11 +113,8 @@ impl<F: FnMut(&Event)> Driver<'_, F> {
         if r.class() == class {
             Ok(r)
         } else {
-            Err(err(
-                step,
-                format!("the server answered {}", r.code),
-                Some(r),
-            ))
+            let code = r.code;
+            Err(err(step, answered(code), Some(r)))
         }
     }
 
@@ -127,13 +131,13 @@ impl<F: FnMut(&Event)> Driver<'_, F> {
                     parsed: Parsed::Response(Response::Smtp(r)),
                     ..
                 } => return Ok(r.clone()),
-                EventKind::Closed { why, .. } => return Err(err("greeting", why.clone(), None)),
+                EventKind::Closed { why, .. } => return Err(err(GREETING, why.clone(), None)),
                 _ => {}
             }
         }
         Err(err(
-            "greeting",
-            SessionError::Timeout(timeout.as_secs()).to_string(),
+            GREETING,
+            SessionError::Timeout(timeout.as_secs()).words(),
             None,
         ))
     }
@@ -149,18 +153,15 @@ pub fn send_mail(
     let mut d = Driver { session, observe };
     let greeting = d.greeting(reply_timeout)?;
     if greeting.code != 220 {
-        return Err(err(
-            "greeting",
-            format!("the server greeted with {}", greeting.code),
-            Some(greeting),
-        ));
+        let code = greeting.code;
+        return Err(err(GREETING, answered(code), Some(greeting)));
     }
-    let ehlo = SmtpCommand::ehlo(&plan.ehlo).map_err(|e| err("EHLO", e.to_string(), None))?;
+    let ehlo = SmtpCommand::ehlo(&plan.ehlo).map_err(|e| err("EHLO", e.words(), None))?;
     let r = d.one("EHLO", session.smtp(&ehlo))?;
     let caps = if r.class() == 2 {
         Capabilities::from_ehlo(&r.raw).unwrap_or_default()
     } else {
-        let helo = SmtpCommand::helo(&plan.ehlo).map_err(|e| err("HELO", e.to_string(), None))?;
+        let helo = SmtpCommand::helo(&plan.ehlo).map_err(|e| err("HELO", e.words(), None))?;
         d.expect("HELO", session.smtp(&helo), 2)?;
         Capabilities::default()
     };
@@ -179,17 +180,17 @@ pub fn send_mail(
                 if first == PromptKind::Password {
                     return Err(err(
                         "AUTH LOGIN",
-                        "the server asked for the password first",
+                        Words::new("send.password_first"),
                         Some(r),
                     ));
                 }
                 d.expect(
-                    "username",
+                    "334",
                     session.auth_line(&auth::encode(c.user.as_bytes()), false),
                     3,
                 )?;
                 d.expect(
-                    "password",
+                    "334 ********",
                     session.auth_line(&auth::encode(c.password.as_bytes()), true),
                     2,
                 )?;
@@ -205,14 +206,13 @@ pub fn send_mail(
         }
     }
 
-    let mail =
-        SmtpCommand::mail_from(&plan.from).map_err(|e| err("MAIL FROM", e.to_string(), None))?;
+    let mail = SmtpCommand::mail_from(&plan.from).map_err(|e| err("MAIL FROM", e.words(), None))?;
     let mut rcpts = Vec::new();
     for to in &plan.to {
-        rcpts.push(SmtpCommand::rcpt_to(to).map_err(|e| err("RCPT TO", e.to_string(), None))?);
+        rcpts.push(SmtpCommand::rcpt_to(to).map_err(|e| err("RCPT TO", e.words(), None))?);
     }
     if rcpts.is_empty() {
-        return Err(err("RCPT TO", "no recipient", None));
+        return Err(err("RCPT TO", Words::new("compose.no_recipient"), None));
     }
     if plan.pipelining && caps.pipelining {
         let mut batch = vec![mail];
@@ -224,7 +224,7 @@ pub fn send_mail(
             if r.class() != want {
                 return Err(err(
                     &cmd.kind().to_string(),
-                    format!("the server answered {}", r.code),
+                    answered(r.code),
                     Some(r.clone()),
                 ));
             }
@@ -236,7 +236,7 @@ pub fn send_mail(
         }
         d.expect("DATA", session.smtp(&SmtpCommand::Data), 3)?;
     }
-    let queued = d.expect("message", session.data(plan.payload.clone()), 2)?;
+    let queued = d.expect(".", session.data(plan.payload.clone()), 2)?;
     let _ = d.one("QUIT", session.smtp(&SmtpCommand::Quit));
     // Let the close arrive in the transcript.
     while let Some(e) = session.next_event(Duration::from_millis(200)) {

@@ -9,6 +9,7 @@ use super::Protocol;
 use super::event::{ConnectError, TlsFailure, TlsInfo};
 use crate::proto::reply::{Pop3Reader, ReplyReader};
 use crate::server::tls::fingerprint;
+use crate::words::Words;
 
 pub enum Stream {
     Plain(TcpStream),
@@ -71,13 +72,13 @@ pub fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream
         .to_socket_addrs()
         .map_err(|e| ConnectError::Dns {
             host: host.to_owned(),
-            detail: e.to_string(),
+            detail: Words::new("detail.os").arg("text", e),
         })?
         .collect();
     if addrs.is_empty() {
         return Err(ConnectError::Dns {
             host: host.to_owned(),
-            detail: "no addresses".into(),
+            detail: Words::new("detail.no_addresses"),
         });
     }
     let mut last = None;
@@ -104,11 +105,11 @@ pub fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream
         }
         Some(e) => ConnectError::Connect {
             target,
-            detail: e.to_string(),
+            detail: Words::new("detail.os").arg("text", e),
         },
         None => ConnectError::Connect {
             target,
-            detail: "no address answered".into(),
+            detail: Words::new("detail.no_addresses"),
         },
     })
 }

@@ -14,6 +14,7 @@ use super::{Answer, ConnectFailure, ConnectOptions, Protocol, Request, Security,
 use crate::proto::pop3::Pop3Command;
 use crate::proto::reply::{Pop3Expect, Pop3Reader, ReplyReader};
 use crate::proto::smtp::SmtpCommand;
+use crate::words::Words;
 
 /// How long one read waits before the thread looks at its requests again.
 const POLL: Duration = Duration::from_millis(20);
@@ -129,7 +130,7 @@ impl Worker {
     /// The TLS handshake on the current socket. `after_starttls` is the verb that asked for it.
     fn upgrade(&mut self, after_starttls: Option<&str>) -> Result<TlsInfo, ConnectError> {
         let Stream::Plain(tcp) = std::mem::replace(&mut self.stream, Stream::Gone) else {
-            return Err(ConnectError::Refused("TLS is already active".into()));
+            return Err(ConnectError::Refused(Words::new("session.tls_active")));
         };
         match transport::handshake(
             tcp,
@@ -171,10 +172,10 @@ impl Worker {
                     detail,
                     fingerprint,
                 };
-                self.emit(EventKind::Error(error.to_string()));
+                self.emit(EventKind::Error(error.words()));
                 self.emit(EventKind::Closed {
                     by: ClosedBy::Error,
-                    why: "TLS handshake failed".into(),
+                    why: Words::new("closed.tls_failed"),
                 });
                 Err(error)
             }
@@ -185,7 +186,10 @@ impl Worker {
     fn starttls_first(&mut self) -> Result<(), ConnectError> {
         self.stream.set_read_timeout(POLL);
         let refused = |r: &Response| {
-            ConnectError::Refused(String::from_utf8_lossy(r.raw()).trim().to_owned())
+            ConnectError::Refused(
+                Words::new("connect.server_said")
+                    .arg("text", String::from_utf8_lossy(r.raw()).trim()),
+            )
         };
         let greeting = self.blocking_response()?;
         if !greeting.is_positive() {
@@ -205,10 +209,11 @@ impl Worker {
         let r =
             self.blocking_roundtrip(format!("{verb}\r\n").as_bytes(), Pop3Expect::SingleLine)?;
         if !r.is_positive() {
-            return Err(ConnectError::Refused(format!(
-                "the server refused {verb}: {}",
-                String::from_utf8_lossy(r.raw()).trim()
-            )));
+            return Err(ConnectError::Refused(
+                Words::new("connect.refused_verb")
+                    .arg("verb", verb)
+                    .arg("text", String::from_utf8_lossy(r.raw()).trim()),
+            ));
         }
         self.discard_before_handshake();
         self.upgrade(Some(verb)).map(|_| ())
@@ -222,12 +227,11 @@ impl Worker {
             Protocol::Pop3 => self.pop3.take_pending(),
         };
         if !pending.is_empty() {
-            self.emit(EventKind::Warning(format!(
-                "discarded {} bytes the server sent after agreeing to TLS and before the handshake \
-                 (a possible injection, as in CVE-2011-0411): {:?}",
-                pending.len(),
-                String::from_utf8_lossy(&pending)
-            )));
+            self.emit(EventKind::Warning(
+                Words::new("warn.tls_injection")
+                    .arg("count", pending.len())
+                    .arg("bytes", format!("{:?}", String::from_utf8_lossy(&pending))),
+            ));
         }
     }
 
@@ -252,7 +256,7 @@ impl Worker {
         self.write_bytes(bytes, false)
             .map_err(|e| ConnectError::Connect {
                 target: self.target_name(),
-                detail: e.to_string(),
+                detail: Words::new("detail.os").arg("text", e),
             })?;
         self.blocking_response()
     }
@@ -283,18 +287,16 @@ impl Worker {
                 Ok(0) => {
                     self.emit(EventKind::Closed {
                         by: ClosedBy::Server,
-                        why: "the server closed the connection".into(),
+                        why: Words::new("closed.by_server"),
                     });
-                    return Err(ConnectError::Refused(
-                        "the server closed the connection".into(),
-                    ));
+                    return Err(ConnectError::Refused(Words::new("closed.by_server")));
                 }
                 Ok(n) => self.push(&buf[..n]),
                 Err(e) if is_timeout(&e) => {}
                 Err(e) => {
                     return Err(ConnectError::Connect {
                         target: self.target_name(),
-                        detail: e.to_string(),
+                        detail: Words::new("detail.os").arg("text", e),
                     });
                 }
             }
@@ -334,7 +336,7 @@ impl Worker {
                     }
                     Err(TryRecvError::Empty) => break,
                     Err(TryRecvError::Disconnected) => {
-                        return self.close(ClosedBy::Client, "the session was dropped");
+                        return self.close(ClosedBy::Client, Words::new("closed.dropped"));
                     }
                 }
             }
@@ -345,12 +347,12 @@ impl Worker {
                         Protocol::Pop3 => self.pop3.pending(),
                     };
                     if !pending.is_empty() {
-                        self.emit(EventKind::Warning(format!(
-                            "the connection ended in the middle of a reply: {:?}",
-                            String::from_utf8_lossy(&pending)
-                        )));
+                        self.emit(EventKind::Warning(
+                            Words::new("warn.cut_reply")
+                                .arg("bytes", format!("{:?}", String::from_utf8_lossy(&pending))),
+                        ));
                     }
-                    return self.close(ClosedBy::Server, "the server closed the connection");
+                    return self.close(ClosedBy::Server, Words::new("closed.by_server"));
                 }
                 Ok(n) => {
                     self.push(&buf[..n]);
@@ -360,8 +362,8 @@ impl Worker {
                 }
                 Err(e) if is_timeout(&e) => {}
                 Err(e) => {
-                    self.emit(EventKind::Error(format!("network error: {e}")));
-                    return self.close(ClosedBy::Error, &e.to_string());
+                    self.emit(EventKind::Error(Words::new("session.io").arg("text", &e)));
+                    return self.close(ClosedBy::Error, Words::new("closed.os").arg("text", e));
                 }
             }
             self.expire();
@@ -371,7 +373,7 @@ impl Worker {
     fn request(&mut self, req: Request) -> Flow {
         match req {
             Request::Close => {
-                self.close(ClosedBy::Client, "closed by the user");
+                self.close(ClosedBy::Client, Words::new("closed.by_user"));
                 Flow::Stop
             }
             Request::Write {
@@ -389,8 +391,8 @@ impl Worker {
                 let what = describe_sent(&bytes, secret);
                 if let Err(e) = self.write_bytes(&bytes, secret) {
                     answer.send(Err(SessionError::Io(e.to_string())));
-                    self.emit(EventKind::Error(format!("cannot send: {e}")));
-                    self.close(ClosedBy::Error, &e.to_string());
+                    self.emit(EventKind::Error(Words::new("session.send").arg("text", &e)));
+                    self.close(ClosedBy::Error, Words::new("closed.os").arg("text", e));
                     return Flow::Stop;
                 }
                 if replies == 0 {
@@ -408,7 +410,7 @@ impl Worker {
             }
             Request::StartTls { answer } => {
                 if self.stream.is_tls() {
-                    answer.send(Err(SessionError::Invalid("TLS is already active".into())));
+                    answer.send(Err(SessionError::Invalid(Words::new("session.tls_active"))));
                     return Flow::Continue;
                 }
                 let verb = match self.protocol {
@@ -420,7 +422,7 @@ impl Worker {
                 }
                 if let Err(e) = self.write_bytes(format!("{verb}\r\n").as_bytes(), false) {
                     answer.send(Err(SessionError::Io(e.to_string())));
-                    self.close(ClosedBy::Error, &e.to_string());
+                    self.close(ClosedBy::Error, Words::new("closed.os").arg("text", e));
                     return Flow::Stop;
                 }
                 self.waiting.push_back(Waiting {
@@ -486,10 +488,9 @@ impl Worker {
                 }
                 Parsed::MalformedSmtp(_) | Parsed::MalformedPop3(_) => {
                     if let Some(done) = self.waiting.pop_front() {
-                        let e = SessionError::Invalid(format!(
-                            "the server's answer to {} is not a valid reply",
-                            done.what
-                        ));
+                        let e = SessionError::Invalid(
+                            Words::new("session.invalid_reply").arg("what", &done.what),
+                        );
                         match done.waiter {
                             Waiter::Answer(a) => a.send(Err(e)),
                             Waiter::Tls(a) => a.send(Err(e)),
@@ -510,10 +511,11 @@ impl Worker {
                 break;
             };
             let secs = self.options.reply_timeout.as_secs();
-            self.emit(EventKind::Error(format!(
-                "no reply to {} within {secs} s",
-                w.what
-            )));
+            self.emit(EventKind::Error(
+                Words::new("session.no_reply_to")
+                    .arg("what", &w.what)
+                    .arg("secs", secs),
+            ));
             match w.waiter {
                 Waiter::Answer(a) => a.send(Err(SessionError::Timeout(secs))),
                 Waiter::Tls(a) => a.send(Err(SessionError::Timeout(secs))),
@@ -530,7 +532,7 @@ impl Worker {
         }
     }
 
-    fn close(&mut self, by: ClosedBy, why: &str) {
+    fn close(&mut self, by: ClosedBy, why: Words) {
         if let Stream::Tls(s) = &mut self.stream {
             let _ = s.shutdown();
         }
@@ -538,10 +540,7 @@ impl Worker {
             let _ = tcp.shutdown(std::net::Shutdown::Both);
         }
         self.fail_waiting(SessionError::Closed);
-        self.emit(EventKind::Closed {
-            by,
-            why: why.to_owned(),
-        });
+        self.emit(EventKind::Closed { by, why });
     }
 }
 
@@ -563,7 +562,7 @@ fn parsed_raw(p: &Parsed) -> Vec<u8> {
 /// A short name for what was sent, for timeout messages.
 fn describe_sent(bytes: &[u8], secret: bool) -> String {
     if secret {
-        return "the password".into();
+        return crate::proto::auth::MASK.into();
     }
     let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
     let text = String::from_utf8_lossy(first).trim().to_owned();

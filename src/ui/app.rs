@@ -254,14 +254,14 @@ impl TutorApp {
             } => link.auth_line(what, &base64, secret),
             Action::SendMessage => match self.composer.payload() {
                 Ok(p) => link.data("step.send_message", p),
-                Err(e) => self.invalid(e.to_string()),
+                Err(e) => self.invalid(e.words()),
             },
             Action::Raw(line) => link.raw_line(&line),
             Action::Invalid(e) => self.invalid(e),
         }
     }
 
-    fn invalid(&mut self, e: String) {
+    fn invalid(&mut self, e: crate::words::Words) {
         use crate::session::{Event, EventKind};
         self.link
             .transcript
@@ -270,8 +270,7 @@ impl TutorApp {
     }
 
     pub fn connect(&mut self) {
-        let lang = self.lang();
-        let target = match self.bar.target(self.practice(), lang) {
+        let target = match self.bar.target(self.practice()) {
             Ok(t) => t,
             Err(e) => return self.invalid(e),
         };
@@ -508,7 +507,7 @@ impl eframe::App for TutorApp {
                         lang,
                         protocol: self.protocol(),
                         transcript: &self.link.transcript,
-                        last_error: self.link.last_error.as_deref(),
+                        last_error: self.link.last_error.as_ref(),
                     },
                 )
             });

@@ -388,7 +388,7 @@ impl CommandPanel {
         };
         match cmd {
             Ok(c) => Action::Smtp(kind.label(), c),
-            Err(e) => Action::Invalid(e.to_string()),
+            Err(e) => Action::Invalid(e.words()),
         }
     }
 
@@ -475,12 +475,12 @@ impl CommandPanel {
             K::Capa => Ok(Pop3Command::Capa),
             K::Stls => return Action::StartTls,
             K::Apop => {
-                return Action::Invalid("APOP is not offered here: use USER and PASS".into());
+                return Action::Invalid(crate::words::Words::new("session.no_apop"));
             }
         };
         match cmd {
             Ok(c) => Action::Pop3(kind.label(), c),
-            Err(e) => Action::Invalid(e.to_string()),
+            Err(e) => Action::Invalid(e.words()),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The connection bar: server preset, protocol, security, host and port, Connect /
 //! Disconnect, and a status light with the peer and the TLS state.
 
+use crate::words::Words;
 use egui::{Color32, RichText};
 
 use super::i18n::{tr, trf};
@@ -82,23 +83,23 @@ impl ConnectBar {
     }
 
     /// Where Connect goes, or why it cannot.
-    pub fn target(&self, practice: Option<&Practice>, lang: Lang) -> Result<Target, String> {
+    pub fn target(&self, practice: Option<&Practice>) -> Result<Target, Words> {
         if self.is_practice() {
             return match practice {
                 Some(p) => Ok(Target::new(
                     "127.0.0.1",
                     p.port(self.protocol, self.security),
                 )),
-                None => Err(tr(lang, "bar.practice_starting")),
+                None => Err(Words::new("bar.practice_starting")),
             };
         }
         let host = self.host.trim();
         if host.is_empty() || host.contains(char::is_whitespace) {
-            return Err(tr(lang, "bar.bad_host"));
+            return Err(Words::new("bar.bad_host"));
         }
         match self.port.trim().parse::<u16>() {
             Ok(p) if p > 0 => Ok(Target::new(host, p)),
-            _ => Err(trf(lang, "bar.bad_port", &[("port", self.port.trim())])),
+            _ => Err(Words::new("bar.bad_port").arg("port", self.port.trim())),
         }
     }
 

@@ -17,7 +17,7 @@ pub struct ExplainContext<'a> {
     pub lang: Lang,
     pub protocol: Protocol,
     pub transcript: &'a Transcript,
-    pub last_error: Option<&'a str>,
+    pub last_error: Option<&'a crate::words::Words>,
 }
 
 fn last_server(t: &Transcript) -> Option<&Entry> {
@@ -59,7 +59,7 @@ pub fn ui(ui: &mut egui::Ui, cx: &ExplainContext<'_>) {
             .auto_shrink([false, false])
             .show(ui, |ui| {
                 if let Some(e) = cx.last_error {
-                    ui.colored_label(ui.visuals().error_fg_color, format!("(!) {e}"));
+                    ui.colored_label(ui.visuals().error_fg_color, format!("(!) {}", e.get(lang)));
                 }
                 match last {
                     Some(e) => outcome_ui(ui, e, lang),
@@ -112,7 +112,7 @@ fn outcome_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
             Note::Pop3Outcome(o) => {
                 ui.label(RichText::new(o.describe(lang)).strong());
             }
-            Note::Prompt { .. } | Note::Text(_) => {
+            Note::Prompt { .. } | Note::Situation(_) => {
                 ui.label(n.render(lang, false));
             }
             _ => {}

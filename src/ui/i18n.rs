@@ -3,30 +3,7 @@
 
 use crate::proto::Lang;
 
-/// The locale tag of a language in the translation table.
-pub fn tag(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "en",
-        Lang::Zh => "zh-CN",
-    }
-}
-
-/// The text of `key` in `lang`. A key missing from the table shows as the key itself, so a
-/// gap is visible on screen (and the table test fails).
-pub fn tr(lang: Lang, key: &str) -> String {
-    crate::_rust_i18n_try_translate(tag(lang), key)
-        .map(|s| s.into_owned())
-        .unwrap_or_else(|| key.to_owned())
-}
-
-/// Like [`tr`], with `%{name}` placeholders filled in.
-pub fn trf(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
-    let mut s = tr(lang, key);
-    for (name, value) in args {
-        s = s.replace(&format!("%{{{name}}}"), value);
-    }
-    s
-}
+pub use crate::words::{tag, tr, trf};
 
 /// The language of the operating system, for the first start.
 pub fn system_lang() -> Lang {

@@ -39,7 +39,7 @@ pub struct Link {
     pub peer: Option<SocketAddr>,
     pub tls: Option<TlsInfo>,
     /// The last error a request or connect ended in, for the status line.
-    pub last_error: Option<String>,
+    pub last_error: Option<crate::words::Words>,
     /// The fingerprint of a certificate the last connect refused, so the user can trust it.
     pub untrusted: Option<String>,
 }
@@ -214,7 +214,7 @@ impl Link {
         for e in &failure.events {
             self.fold(e);
         }
-        let text = failure.error.to_string();
+        let text = failure.error.words();
         let already = failure.events.iter().any(|e| match &e.kind {
             EventKind::Error(t) => *t == text,
             _ => false,
@@ -236,7 +236,7 @@ impl Link {
     }
 
     fn request_failed(&mut self, e: SessionError) {
-        let text = e.to_string();
+        let text = e.words();
         // The network thread reports its own failures as events; a request it never saw
         // (an address that does not parse, say) is reported here.
         if matches!(e, SessionError::Invalid(_)) {

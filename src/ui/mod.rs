@@ -41,7 +41,7 @@ pub enum Action {
     /// A line typed in the raw box.
     Raw(String),
     /// A command whose arguments do not make a valid line (shown in the transcript).
-    Invalid(String),
+    Invalid(crate::words::Words),
 }
 
 /// Opens the window and runs until it is closed.

@@ -525,6 +525,7 @@ impl CodeHelp {
                     ui.strong(format!(
                         "{es}: {}",
                         ex.meaning(lang)
+                            .map(str::to_owned)
                             .unwrap_or_else(|| codes::label(lang, "unknown"))
                     ));
                     for (part, e) in [

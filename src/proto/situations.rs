@@ -1,0 +1,335 @@
+//! The situation knowledge base: what a reply means in the session where it came, matched on
+//! the reply's code, its enhanced code, words of its text, the command it answers and the
+//! session state. Real servers' texts (Postfix, Exim, Sendmail, Exchange, Gmail, QQ Mail,
+//! NetEase 163/126, Dovecot, aiosmtpd, the practice server …) are data in
+//! `assets/situations/*.toml`, each with the servers known to send it and where that text was
+//! seen. The most specific matching entry wins; the per-code entries of [`super::codes`] stay
+//! the fallback.
+
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+use super::reply::EnhancedStatus;
+use super::{Bilingual, Lang};
+
+/// Which protocol a reply belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Proto {
+    Smtp,
+    Pop3,
+}
+
+/// What a reply answers, and the state the session was in when it came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyContext {
+    pub protocol: Proto,
+    /// The request the reply answers, by its name in the data: `GREETING` for the first reply
+    /// of a connection, a verb (`EHLO`, `AUTH`, `MAIL`, `RCPT`, `DATA`, `USER`, `RETR` …),
+    /// `AUTH-DATA` for a base64 line answering a challenge, `DOT` for the end of the message,
+    /// `UNKNOWN` for a line the tutor could not read as a command, `NONE` for a reply nobody
+    /// asked for.
+    pub answers: &'static str,
+    /// State flags that hold (`tls`, `starttls-offered`, `auth-offered`, `hello`, `ehlo`,
+    /// `authenticated`, `mail`, `rcpt`, `malformed`; for POP3 `authorization`, `transaction`,
+    /// `user-accepted`).
+    pub flags: Vec<&'static str>,
+}
+
+impl ReplyContext {
+    pub fn new(protocol: Proto, answers: &'static str) -> Self {
+        Self {
+            protocol,
+            answers,
+            flags: Vec::new(),
+        }
+    }
+
+    pub fn flag(mut self, name: &'static str, on: bool) -> Self {
+        if on {
+            self.flags.push(name);
+        }
+        self
+    }
+
+    fn has(&self, flag: &str) -> bool {
+        self.flags.contains(&flag)
+    }
+}
+
+/// What the matcher looks at in a reply.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplyFacts<'a> {
+    /// The SMTP code; `None` for POP3.
+    pub code: Option<u16>,
+    pub enhanced: Option<EnhancedStatus>,
+    /// `+OK`, `-ERR` or `+` for POP3.
+    pub pop3_status: Option<&'a str>,
+    /// An RFC 2449 response code such as `IN-USE` (without brackets).
+    pub resp_code: Option<&'a str>,
+    /// The whole text of the reply, every line.
+    pub text: &'a str,
+}
+
+/// How well a situation fits a reply, compared field by field in this order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Score {
+    /// The reply's own words: text phrases, enhanced code, POP3 response code.
+    pub words: u32,
+    /// 1 when the entry names the request the reply answers.
+    pub answers: u32,
+    /// How many state flags the entry requires.
+    pub state: u32,
+    /// The bare code or status indicator.
+    pub code: u32,
+}
+
+/// One situation: a reply in its context, explained.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Situation {
+    pub id: String,
+    pub protocol: Proto,
+    /// SMTP reply codes it applies to; empty means any.
+    #[serde(default)]
+    pub codes: Vec<u16>,
+    /// An enhanced status code, exact (`5.7.0`) or by class and subject (`5.7`).
+    #[serde(default)]
+    pub enhanced: Option<String>,
+    /// POP3 `+OK` / `-ERR`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// POP3 response code (`IN-USE`).
+    #[serde(default)]
+    pub resp_code: Option<String>,
+    /// Words that must all occur in the reply text (case is ignored).
+    #[serde(default)]
+    pub text: Vec<String>,
+    /// Phrases of which one must occur in the reply text: the same situation in several
+    /// servers' words.
+    #[serde(default)]
+    pub any: Vec<String>,
+    /// Requests the reply may answer (see [`ReplyContext::answers`]); empty means any.
+    #[serde(default)]
+    pub after: Vec<String>,
+    /// State flags that must hold; `!flag` must not.
+    #[serde(default)]
+    pub when: Vec<String>,
+    /// The servers known to send this text.
+    pub servers: Vec<String>,
+    /// Where the text was seen: RFC, server source, documentation, public transcript.
+    pub sources: Vec<String>,
+    /// Real replies (one line each, as on the wire) this entry is written for.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    pub meaning: Bilingual,
+    pub cause: Bilingual,
+    pub next: Bilingual,
+}
+
+impl Situation {
+    /// How specific the entry is for this reply, or `None` when it does not match. The
+    /// reply's own words come first (text, a longer phrase more than a shorter one, and the
+    /// enhanced or POP3 response code); then what the reply answers; then the session state;
+    /// then the bare code. So a server's exact text always beats a guess from context, and
+    /// context beats the digits.
+    pub fn score(&self, facts: &ReplyFacts<'_>, cx: &ReplyContext) -> Option<Score> {
+        if self.protocol != cx.protocol {
+            return None;
+        }
+        let mut score = Score::default();
+        if !self.codes.is_empty() {
+            facts.code.filter(|c| self.codes.contains(c))?;
+            score.code += 1;
+        }
+        if let Some(want) = &self.status {
+            facts.pop3_status.filter(|s| s.eq_ignore_ascii_case(want))?;
+            score.code += 1;
+        }
+        if let Some(want) = &self.enhanced {
+            let have = facts.enhanced?.to_string();
+            if !(have == *want || have.starts_with(&format!("{want}."))) {
+                return None;
+            }
+            score.words += if want.split('.').count() == 3 { 3 } else { 2 };
+        }
+        if let Some(want) = &self.resp_code {
+            facts
+                .resp_code
+                .filter(|r| r.eq_ignore_ascii_case(want) || starts_with_ci(r, want))?;
+            score.words += 4;
+        }
+        let hay = facts.text.to_lowercase();
+        let phrase = |w: &String| 4 + (w.chars().count() / 10) as u32;
+        for w in &self.text {
+            if !hay.contains(&w.to_lowercase()) {
+                return None;
+            }
+            score.words += phrase(w);
+        }
+        if !self.any.is_empty() {
+            score.words += self
+                .any
+                .iter()
+                .filter(|w| hay.contains(&w.to_lowercase()))
+                .map(phrase)
+                .max()?;
+        }
+        if !self.after.is_empty() {
+            self.after.iter().find(|a| *a == cx.answers)?;
+            score.answers = 1;
+        }
+        for w in &self.when {
+            let holds = match w.strip_prefix('!') {
+                Some(flag) => !cx.has(flag),
+                None => cx.has(w),
+            };
+            if !holds {
+                return None;
+            }
+            score.state += 1;
+        }
+        Some(score)
+    }
+
+    /// The entry as a block of text: meaning, cause, next step, the servers and the sources.
+    pub fn render(&self, lang: Lang) -> String {
+        use crate::words::tr;
+        format!(
+            "{}\n  {}: {}\n  {}: {}\n  {}: {}\n",
+            self.meaning.get(lang),
+            tr(lang, "label.cause"),
+            self.cause.get(lang),
+            tr(lang, "label.next"),
+            self.next.get(lang),
+            tr(lang, "label.servers"),
+            self.servers.join(", "),
+        )
+    }
+}
+
+impl PartialEq for Situation {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Situation {}
+
+fn starts_with_ci(s: &str, prefix: &str) -> bool {
+    s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix) && {
+        s.as_bytes().get(prefix.len()) == Some(&b'/')
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct SituationFile {
+    #[serde(rename = "situation")]
+    situations: Vec<Situation>,
+}
+
+/// The files of the knowledge base, compiled in.
+pub const FILES: [(&str, &str); 6] = [
+    (
+        "smtp-session.toml",
+        include_str!("../../assets/situations/smtp-session.toml"),
+    ),
+    (
+        "smtp-auth.toml",
+        include_str!("../../assets/situations/smtp-auth.toml"),
+    ),
+    (
+        "smtp-mail.toml",
+        include_str!("../../assets/situations/smtp-mail.toml"),
+    ),
+    (
+        "smtp-providers.toml",
+        include_str!("../../assets/situations/smtp-providers.toml"),
+    ),
+    (
+        "pop3.toml",
+        include_str!("../../assets/situations/pop3.toml"),
+    ),
+    (
+        "practice.toml",
+        include_str!("../../assets/situations/practice.toml"),
+    ),
+];
+
+/// Parses the situation files; an error names the file and the entry.
+pub fn load() -> Result<Vec<Situation>, String> {
+    let mut all: Vec<Situation> = Vec::new();
+    for (name, text) in FILES {
+        let file: SituationFile = toml::from_str(text).map_err(|e| format!("{name}: {e}"))?;
+        for s in file.situations {
+            if all.iter().any(|o| o.id == s.id) {
+                return Err(format!("{name}: {} is listed twice", s.id));
+            }
+            all.push(s);
+        }
+    }
+    Ok(all)
+}
+
+static SITUATIONS: LazyLock<Vec<Situation>> = LazyLock::new(|| load().unwrap_or_default());
+
+pub fn all() -> &'static [Situation] {
+    &SITUATIONS
+}
+
+/// The most specific situation for a reply in its context; `None` leaves the per-code note.
+pub fn lookup(facts: &ReplyFacts<'_>, cx: &ReplyContext) -> Option<&'static Situation> {
+    let mut best: Option<(Score, &'static Situation)> = None;
+    for s in SITUATIONS.iter() {
+        if let Some(score) = s.score(facts, cx)
+            && best.is_none_or(|(b, _)| score > b)
+        {
+            best = Some((score, s));
+        }
+    }
+    best.map(|(_, s)| s)
+}
+
+/// A situation by its id.
+pub fn by_id(id: &str) -> Option<&'static Situation> {
+    SITUATIONS.iter().find(|s| s.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_files_load_and_every_entry_is_complete() {
+        let all = load().unwrap_or_else(|e| panic!("{e}"));
+        assert!(all.len() >= 100, "only {} situations", all.len());
+        for s in &all {
+            for (what, b) in [
+                ("meaning", &s.meaning),
+                ("cause", &s.cause),
+                ("next", &s.next),
+            ] {
+                assert!(!b.en.trim().is_empty(), "{} has no English {what}", s.id);
+                assert!(
+                    b.zh.chars().any(|c| c > '\u{2e80}'),
+                    "{} has no Chinese {what}",
+                    s.id
+                );
+            }
+            assert!(!s.servers.is_empty(), "{} names no server", s.id);
+            assert!(!s.sources.is_empty(), "{} cites no source", s.id);
+            // An entry that says no more than its code would only repeat the per-code note.
+            assert!(
+                !s.text.is_empty()
+                    || !s.any.is_empty()
+                    || !s.after.is_empty()
+                    || !s.when.is_empty()
+                    || s.resp_code.is_some()
+                    || s.enhanced.is_some(),
+                "{} is no more specific than its code",
+                s.id
+            );
+        }
+    }
+}
