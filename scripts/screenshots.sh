@@ -56,3 +56,5 @@ shot auth-535 auth-fail
 shot base64 base64
 shot pop3 pop3
 shot projector projector
+shot starttls-en starttls-first
+shot starttls-zh starttls-first-zh

@@ -8,13 +8,11 @@ use clap::{Parser, Subcommand};
 mod cli;
 use mailtutor::explain::{self, Options};
 use mailtutor::proto::Lang;
+use mailtutor::words::Words;
 
+/// Learn how e-mail really moves: SMTP and POP3, one command at a time.
 #[derive(Parser)]
-#[command(
-    name = "mailtutor",
-    version,
-    about = "Learn how e-mail really moves: SMTP and POP3, one command at a time"
-)]
+#[command(name = "mailtutor", version)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -27,10 +25,9 @@ struct Cli {
 fn parse_demo(s: &str) -> Result<String, String> {
     #[cfg(feature = "gui")]
     if !mailtutor::ui::SCENARIOS.contains(&s) {
-        return Err(format!(
-            "no such demo; choose one of: {}",
-            mailtutor::ui::SCENARIOS.join(", ")
-        ));
+        return Err(Words::new("cli.bad_demo")
+            .arg("names", mailtutor::ui::SCENARIOS.join(", "))
+            .get(Lang::En));
     }
     Ok(s.to_owned())
 }
@@ -63,7 +60,10 @@ fn open_window(demo: Option<String>) -> ExitCode {
     match mailtutor::ui::run(options) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("mailtutor: cannot open the window: {e}");
+            eprintln!(
+                "mailtutor: {}",
+                Words::new("cli.no_window").arg("text", e).get(Lang::En)
+            );
             ExitCode::FAILURE
         }
     }
@@ -71,7 +71,7 @@ fn open_window(demo: Option<String>) -> ExitCode {
 
 #[cfg(not(feature = "gui"))]
 fn open_window(_demo: Option<String>) -> ExitCode {
-    eprintln!("mailtutor: this build has no window (built without the `gui` feature); see --help");
+    eprintln!("mailtutor: {}", Words::new("cli.no_gui").get(Lang::En));
     ExitCode::FAILURE
 }
 
@@ -92,11 +92,14 @@ fn main() -> ExitCode {
             }
             let mut stdin = std::io::stdin();
             if stdin.is_terminal() {
-                eprintln!("Paste a transcript, then press Ctrl-D (Ctrl-Z Enter on Windows).");
+                eprintln!("{}", Words::new("cli.paste").get(lang));
             }
             let mut bytes = Vec::new();
             if let Err(e) = stdin.read_to_end(&mut bytes) {
-                eprintln!("mailtutor explain: cannot read standard input: {e}");
+                eprintln!(
+                    "mailtutor explain: {}",
+                    Words::new("cli.stdin").arg("text", e).get(lang)
+                );
                 return ExitCode::FAILURE;
             }
             let text = String::from_utf8_lossy(&bytes);

@@ -142,8 +142,8 @@ impl Note {
         match self {
             Note::Situation(s) => vec![
                 format!("» {}", s.meaning.get(lang)),
-                format!("  {}: {}", tr(lang, "label.cause"), s.cause.get(lang)),
-                format!("  {}: {}", tr(lang, "label.next"), s.next.get(lang)),
+                format!("  {}", codes::labelled(lang, "cause", s.cause.get(lang))),
+                format!("  {}", codes::labelled(lang, "next", s.next.get(lang))),
             ],
             other => {
                 let text = other.render(lang, show_secrets);

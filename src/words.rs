@@ -94,3 +94,209 @@ impl std::fmt::Display for Words {
         f.write_str(&self.get(Lang::En))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use super::*;
+
+    const TABLES: [(&str, &str); 2] = [
+        ("app.toml", include_str!("../assets/i18n/app.toml")),
+        ("tutor.toml", include_str!("../assets/i18n/tutor.toml")),
+    ];
+
+    /// Every key of every table, with the file it is in.
+    fn keys() -> BTreeMap<String, &'static str> {
+        let mut all = BTreeMap::new();
+        for (file, text) in TABLES {
+            let table: toml::Table = toml::from_str(text).unwrap_or_else(|e| panic!("{file}: {e}"));
+            for (key, value) in table {
+                if key == "_version" {
+                    continue;
+                }
+                let t = value
+                    .as_table()
+                    .unwrap_or_else(|| panic!("{file}: {key} is not a table"));
+                for lang in ["en", "zh-CN"] {
+                    let text = t.get(lang).and_then(|v| v.as_str()).unwrap_or("");
+                    assert!(!text.trim().is_empty(), "{file}: {key} has no {lang} text");
+                }
+                assert_eq!(t.len(), 2, "{file}: {key} has an unknown language");
+                if let Some(other) = all.insert(key.clone(), file) {
+                    panic!("{key} is in both {other} and {file}: one would hide the other");
+                }
+            }
+        }
+        all
+    }
+
+    /// The Rust sources outside their test modules.
+    fn sources() -> Vec<(String, String)> {
+        fn walk(dir: &Path, out: &mut Vec<(String, String)>) {
+            for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{e}")) {
+                let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+                    let code = match text.find("#[cfg(test)]") {
+                        Some(i) => text[..i].to_owned(),
+                        None => text,
+                    };
+                    out.push((path.display().to_string(), code));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(
+            Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")),
+            &mut out,
+        );
+        out
+    }
+
+    /// String literals of a source, with the line they are on.
+    fn literals(code: &str) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        for (n, line) in code.lines().enumerate() {
+            let t = line.trim_start();
+            if t.starts_with("//") {
+                continue;
+            }
+            let mut rest = line;
+            while let Some(i) = rest.find('"') {
+                let after = &rest[i + 1..];
+                let mut end = None;
+                let mut escaped = false;
+                for (j, c) in after.char_indices() {
+                    match c {
+                        '\\' if !escaped => escaped = true,
+                        '"' if !escaped => {
+                            end = Some(j);
+                            break;
+                        }
+                        _ => escaped = false,
+                    }
+                }
+                let Some(j) = end else { break };
+                out.push((n + 1, after[..j].to_owned()));
+                rest = &after[j + 1..];
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_entry_has_both_languages_and_one_home() {
+        assert!(keys().len() > 400);
+    }
+
+    /// A literal that looks like a key of a family the tables use (`smtp.outcome.bye`,
+    /// `what.sender`) must be in the tables: a typo would show the key on screen.
+    #[test]
+    fn every_key_used_in_the_sources_is_in_a_table() {
+        let keys = keys();
+        let families: std::collections::BTreeSet<&str> =
+            keys.keys().filter_map(|k| k.split('.').next()).collect();
+        let mut used = 0;
+        let mut missing = Vec::new();
+        for (file, code) in sources() {
+            for (line, lit) in literals(&code) {
+                let is_key = lit.contains('.')
+                    && !lit.contains(' ')
+                    && lit
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+                    && lit.split('.').all(|p| !p.is_empty())
+                    && !lit.ends_with(".toml");
+                if !is_key || !families.contains(lit.split('.').next().unwrap_or("")) {
+                    continue;
+                }
+                used += 1;
+                if !keys.contains_key(&lit) {
+                    missing.push(format!("{file}:{line}: {lit}"));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "keys not in the tables:\n{}",
+            missing.join("\n")
+        );
+        assert!(used > 300, "only {used} keys found: the scan is broken");
+        // Keys built at run time.
+        for step in [
+            "connect",
+            "wait_greeting",
+            "wait_reply",
+            "tls",
+            "username",
+            "password",
+            "plain",
+            "message",
+        ] {
+            assert!(
+                keys.contains_key(&format!("smtp.step.{step}.noun")),
+                "{step}"
+            );
+        }
+        for field in ["meaning", "explain", "cause", "next", "servers", "unknown"] {
+            assert!(keys.contains_key(&format!("label.{field}")), "{field}");
+        }
+        for name in [
+            "from",
+            "to",
+            "cc",
+            "subject",
+            "date",
+            "reply-to",
+            "message-id",
+            "mime-version",
+            "content-type",
+            "content-transfer-encoding",
+        ] {
+            assert!(keys.contains_key(&format!("msg.header.{name}")), "{name}");
+        }
+    }
+
+    /// No sentence of the tutor is written in the code: no Chinese outside the tables and the
+    /// knowledge base, and no language switch that picks between two literals.
+    #[test]
+    fn no_prose_in_the_sources() {
+        let mut found = Vec::new();
+        for (file, code) in sources() {
+            for (n, line) in code.lines().enumerate() {
+                let t = line.trim_start();
+                if t.starts_with("//") {
+                    continue;
+                }
+                if line.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+                    || line.contains(".pick(")
+                    || line.contains("if zh")
+                {
+                    found.push(format!("{file}:{}: {}", n + 1, line.trim()));
+                }
+            }
+        }
+        assert!(found.is_empty(), "prose in the code:\n{}", found.join("\n"));
+    }
+
+    #[test]
+    fn words_are_filled_in_the_readers_language() {
+        let w = Words::new("connect.tls")
+            .arg("target", "mx:25")
+            .arg_key("reason", "tls.self_signed");
+        assert_eq!(
+            w.get(Lang::En),
+            "TLS with mx:25 failed: the certificate is self-signed, so no authority vouches for it"
+        );
+        assert!(
+            w.get(Lang::Zh)
+                .starts_with("与 mx:25 的 TLS 失败：证书是自签名的")
+        );
+        assert_eq!(tr(Lang::En, "no.such.key"), "no.such.key");
+        assert!(!has("no.such.key"));
+    }
+}

@@ -86,3 +86,68 @@ fn bad_language_is_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("use en or zh"));
 }
+
+/// A failed QQ session and a failed 163 session: for each refusal the explanation says, in
+/// English and in Chinese, what happened and what to do, in the provider's own terms.
+#[test]
+fn explains_failed_qq_and_163_sessions_in_both_languages() {
+    let qq = include_bytes!("fixtures/transcripts/qq-failed.txt");
+    let en = run(&["explain"], qq);
+    let zh = run(&["explain", "--lang", "zh"], qq);
+    for want in [
+        "» QQ Mail refused the login: it wants the authorization code (授权码), not your QQ password.",
+        "What to do: In QQ Mail's web settings",
+        "» QQ Mail wants EHLO and a successful login before MAIL FROM.",
+        "(!) the headers have no From: QQ Mail and 163 reject such mail",
+        "» QQ Mail refused the message: its From: header is missing or not a valid address.",
+        "What to do: Start the message with From: you@qq.com",
+        "MAILCOMPRESS: MAILCOMPRESS: a private extension of QQ Mail",
+    ] {
+        assert!(en.contains(want), "missing {want:?} in\n{en}");
+    }
+    for want in [
+        "» QQ 邮箱拒绝登录：它要的是授权码，而不是 QQ 密码。",
+        "下一步：在 QQ 邮箱网页设置",
+        "» QQ 邮箱要求在 MAIL FROM 之前先 EHLO 并登录成功。",
+        "(!) 邮件头里没有 From：QQ 邮箱和 163 会拒收这样的邮件",
+        "» QQ 邮箱拒收：邮件的 From: 头缺失或不是有效地址。",
+        "下一步：邮件开头写 From: you@qq.com",
+    ] {
+        assert!(zh.contains(want), "missing {want:?} in\n{zh}");
+    }
+
+    let n163 = include_bytes!("fixtures/transcripts/163-failed.txt");
+    let en = run(&["explain"], n163);
+    let zh = run(&["explain", "--lang", "zh"], n163);
+    for want in [
+        "» 163 wants you logged in before MAIL FROM.",
+        "What to do: AUTH LOGIN with your 163 address and authorization code (授权码), then MAIL FROM.",
+        "(!) this line is not a header, and no blank line came before it",
+        "» 163's spam filter (DT:SPM) refused the message.",
+        "What to do: Write From: <your 163 address>, To:, Subject:, a blank line and a real sentence",
+    ] {
+        assert!(en.contains(want), "missing {want:?} in\n{en}");
+    }
+    for want in [
+        "» 163 要求在 MAIL FROM 之前登录。",
+        "下一步：用 163 邮箱地址和授权码 AUTH LOGIN，然后 MAIL FROM。",
+        "» 163 的反垃圾系统（DT:SPM）拒收了这封邮件。",
+        "下一步：写上 From: <你的 163 地址>",
+    ] {
+        assert!(zh.contains(want), "missing {want:?} in\n{zh}");
+    }
+    // Nothing of ours is left in English in the Chinese annotation's notes.
+    for line in zh.lines().filter(|l| l.starts_with("      ")) {
+        let note = line.trim();
+        let ours = [
+            "Likely cause",
+            "What to do",
+            "not a command",
+            "login failed",
+        ];
+        assert!(
+            !ours.iter().any(|w| note.contains(w)),
+            "English note in the Chinese output: {note}"
+        );
+    }
+}

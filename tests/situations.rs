@@ -121,7 +121,7 @@ fn every_situation_is_reached_by_a_real_reply() {
 /// situation, not just the meaning of its digits.
 #[test]
 fn transcripts_and_captures_leave_no_reply_on_a_generic_note() {
-    let files: [(&str, &str); 13] = [
+    let files: [(&str, &str); 16] = [
         (
             "tutorial-163",
             include_str!("fixtures/transcripts/tutorial-163.txt"),
@@ -173,6 +173,18 @@ fn transcripts_and_captures_leave_no_reply_on_a_generic_note() {
         (
             "swaks-practice-tls",
             include_str!("fixtures/transcripts/swaks-practice-tls.txt"),
+        ),
+        (
+            "swaks-practice-unknown-user",
+            include_str!("fixtures/transcripts/swaks-practice-unknown-user.txt"),
+        ),
+        (
+            "qq-failed",
+            include_str!("fixtures/transcripts/qq-failed.txt"),
+        ),
+        (
+            "163-failed",
+            include_str!("fixtures/transcripts/163-failed.txt"),
         ),
     ];
     let mut generic = Vec::new();

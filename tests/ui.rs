@@ -11,7 +11,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use mailtutor::proto::Lang;
 use mailtutor::session::{Event, EventKind, Protocol};
-use mailtutor::transcript::Direction;
+use mailtutor::transcript::{Direction, EventRow};
 use mailtutor::ui::theme::Settings;
 use mailtutor::ui::{AppOptions, TutorApp};
 
@@ -97,11 +97,14 @@ fn last_server(h: &H) -> String {
 fn connect(h: &mut H) {
     h.get_by_label("Connect").click();
     h.run_steps(2);
+    // The greeting of this connection: a reply after its "Connected" row (an earlier
+    // session's replies may still be in the transcript).
     wait(h, "the greeting", |a| {
-        a.transcript()
-            .entries()
+        let entries = a.transcript().entries();
+        let start = entries
             .iter()
-            .any(|e| e.dir == Direction::Server)
+            .rposition(|e| matches!(e.event, Some(EventRow::Connected { .. })));
+        start.is_some_and(|i| entries[i..].iter().any(|e| e.dir == Direction::Server))
             && !a.is_busy()
     });
 }
@@ -573,4 +576,65 @@ fn a_demo_plays_its_clicks_and_removes_its_scratch_maildir_on_exit() {
     assert!(dir.exists());
     eframe::App::on_exit(h.state_mut(), None);
     assert!(!dir.exists(), "{} is left behind", dir.display());
+}
+
+/// In the window, a reply is explained by its situation: 530 after AUTH LOGIN on a plain
+/// connection says "encrypt first", in the transcript row, the explanation pane and the badge,
+/// in English and in Chinese — never "check your password".
+#[test]
+fn a_reply_is_explained_where_it_came_in_both_languages() {
+    for (demo, meaning, next) in [
+        (
+            "starttls-first",
+            "Login refused because the connection is not encrypted yet",
+            "Send STARTTLS, then EHLO again, then AUTH LOGIN.",
+        ),
+        (
+            "starttls-first-zh",
+            "因为连接还没有加密，登录被拒绝了",
+            "发送 STARTTLS，然后重新 EHLO，再 AUTH LOGIN。",
+        ),
+    ] {
+        let options = AppOptions {
+            data_dir: None,
+            settings: Some(Settings::default()),
+            demo: Some(demo.into()),
+        };
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(1280.0, 800.0))
+            .build_eframe(move |cc| TutorApp::new(cc, options));
+        wait(&mut h, "the 530", |a| {
+            a.transcript()
+                .entries()
+                .iter()
+                .any(|e| e.code() == Some(530))
+        });
+        h.run_steps(4);
+        let reply = h
+            .state()
+            .transcript()
+            .entries()
+            .iter()
+            .rev()
+            .find(|e| e.code() == Some(530))
+            .unwrap_or_else(|| panic!("no 530"));
+        assert_eq!(
+            reply.situation().map(|s| s.id.as_str()),
+            Some("smtp.auth.needs-tls"),
+            "{}",
+            reply.text(false)
+        );
+        shows(&h, meaning);
+        shows(&h, next);
+        assert!(
+            h.query_all_by_label_contains("app password")
+                .next()
+                .is_none()
+                && h.query_all_by_label_contains("授权码而不是网页")
+                    .next()
+                    .is_none(),
+            "the 530 is explained as a password problem"
+        );
+        eframe::App::on_exit(h.state_mut(), None);
+    }
 }

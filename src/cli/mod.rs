@@ -7,5 +7,9 @@ use mailtutor::proto::Lang;
 
 /// `en` or `zh` (also `zh-CN`, `en_US`, …).
 pub fn parse_lang(s: &str) -> Result<Lang, String> {
-    Lang::from_tag(s).ok_or_else(|| format!("unknown language {s:?}: use en or zh"))
+    Lang::from_tag(s).ok_or_else(|| {
+        mailtutor::words::Words::new("cli.bad_lang")
+            .arg("text", format!("{s:?}"))
+            .get(Lang::En)
+    })
 }

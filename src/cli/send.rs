@@ -1,5 +1,6 @@
 //! `mailtutor send`: one SMTP send on the session engine, its transcript printed as it happens.
 
+use mailtutor::words::{Words, tr};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -80,8 +81,9 @@ pub fn send(args: SendArgs) -> ExitCode {
     use mailtutor::session::{ConnectOptions, Protocol, Security, Session, Target};
     use mailtutor::transcript::Transcript;
 
-    let fail = |msg: String| {
-        eprintln!("mailtutor send: {msg}");
+    let lang = args.lang;
+    let fail = |msg: Words| {
+        eprintln!("mailtutor send: {}", msg.get(lang));
         ExitCode::FAILURE
     };
     let security = match args.tls {
@@ -101,7 +103,9 @@ pub fn send(args: SendArgs) -> ExitCode {
             let (host, port) = match s.rsplit_once(':') {
                 Some((h, p)) => match p.parse::<u16>() {
                     Ok(p) => (h.trim_matches(['[', ']']).to_owned(), p),
-                    Err(_) => return fail(format!("{s:?}: the port must be a number")),
+                    Err(_) => {
+                        return fail(Words::new("cli.bad_port").arg("server", format!("{s:?}")));
+                    }
                 },
                 None => (
                     s.clone(),
@@ -121,7 +125,7 @@ pub fn send(args: SendArgs) -> ExitCode {
                 .unwrap_or_else(server::default_data_dir);
             let running = match server::start(ServerConfig::loopback(dir)) {
                 Ok(r) => r,
-                Err(e) => return fail(format!("cannot start the practice server: {e}")),
+                Err(e) => return fail(Words::new("cli.practice_failed").arg("text", e)),
             };
             options.trust.pinned.push(running.fingerprint.clone());
             let addr = match args.tls {
@@ -129,11 +133,14 @@ pub fn send(args: SendArgs) -> ExitCode {
                 _ => running.smtp,
             };
             let Some(addr) = addr else {
-                return fail("the practice server has no SMTP port".into());
+                return fail(Words::new("cli.practice_no_smtp"));
             };
             println!(
-                "Using the built-in practice server at {addr}; mail is stored in {}",
-                running.data_dir.display()
+                "{}",
+                Words::new("cli.using_practice")
+                    .arg("addr", addr)
+                    .arg("dir", running.data_dir.display())
+                    .get(lang)
             );
             practice = Some(running);
             Target::new("localhost", addr.port())
@@ -143,12 +150,12 @@ pub fn send(args: SendArgs) -> ExitCode {
     let password = if let Some(var) = &args.password_env {
         match std::env::var(var) {
             Ok(p) => Some(p),
-            Err(_) => return fail(format!("the environment variable {var} is not set")),
+            Err(_) => return fail(Words::new("cli.env_unset").arg("var", var)),
         }
     } else if args.password_stdin {
         let mut line = String::new();
         if let Err(e) = std::io::stdin().read_line(&mut line) {
-            return fail(format!("cannot read the password from standard input: {e}"));
+            return fail(Words::new("cli.stdin_password").arg("text", e));
         }
         Some(line.trim_end_matches(['\r', '\n']).to_owned())
     } else if practice.is_some() {
@@ -170,7 +177,7 @@ pub fn send(args: SendArgs) -> ExitCode {
             password,
         }),
         (Some(_), None) => {
-            return fail("--user needs --password-env VAR or --password-stdin".into());
+            return fail(Words::new("cli.user_needs_password"));
         }
         (None, _) => None,
     };
@@ -178,13 +185,19 @@ pub fn send(args: SendArgs) -> ExitCode {
         (Some(b), _) => b.clone(),
         (None, Some(path)) => match std::fs::read_to_string(path) {
             Ok(b) => b,
-            Err(e) => return fail(format!("cannot read {}: {e}", path.display())),
+            Err(e) => {
+                return fail(
+                    Words::new("cli.cannot_read")
+                        .arg("path", path.display())
+                        .arg("text", e),
+                );
+            }
         },
-        (None, None) => "Sent with mailtutor.".to_owned(),
+        (None, None) => tr(lang, "cli.default_body"),
     };
-    let parse_box = |s: &str| Mailbox::parse(s).map_err(|e| e.to_string());
+    let parse_box = |s: &str| Mailbox::parse(s).map_err(|e| e.words());
     let draft = (|| {
-        Ok::<_, String>(Draft {
+        Ok::<_, Words>(Draft {
             from: parse_box(&args.from)?,
             to: args
                 .to
@@ -196,7 +209,7 @@ pub fn send(args: SendArgs) -> ExitCode {
             ..Draft::default()
         })
     })();
-    let payload = match draft.and_then(|d| d.to_data_payload().map_err(|e| e.to_string())) {
+    let payload = match draft.and_then(|d| d.to_data_payload().map_err(|e| e.words())) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
@@ -216,7 +229,7 @@ pub fn send(args: SendArgs) -> ExitCode {
 
     let mut transcript = Transcript::new(Protocol::Smtp);
     let mut shown = 0;
-    let (lang, show) = (args.lang, args.show_secrets);
+    let show = args.show_secrets;
     let print_new = |t: &Transcript, shown: &mut usize| {
         let mut out = std::io::stdout().lock();
         while *shown < t.len() {
@@ -232,7 +245,7 @@ pub fn send(args: SendArgs) -> ExitCode {
                 transcript.apply(e);
             }
             print_new(&transcript, &mut shown);
-            return fail(failure.error.to_string());
+            return fail(failure.error.words());
         }
     };
     let result = send_mail(
@@ -248,7 +261,23 @@ pub fn send(args: SendArgs) -> ExitCode {
     match result {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("\nmailtutor send: stopped at {}: {}", e.step, e.message);
+            eprintln!(
+                "\n{}",
+                Words::new("cli.stopped_at")
+                    .arg("step", &e.step)
+                    .arg_words("why", e.message.clone())
+                    .get(lang)
+            );
+            // What the reply means where it came (its situation), then its codes in depth.
+            let situation = transcript
+                .entries()
+                .iter()
+                .rev()
+                .find(|e| e.dir == mailtutor::transcript::Direction::Server)
+                .and_then(|e| e.situation());
+            if let Some(s) = situation {
+                eprint!("{}", s.render(lang));
+            }
             if let Some(r) = &e.reply {
                 eprint!(
                     "{}",

@@ -1,5 +1,7 @@
 //! `mailtutor serve`: the practice server on its own, logging every session line.
 
+use mailtutor::proto::Lang;
+use mailtutor::words::Words;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -70,6 +72,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             }
         }
     }
+    let en = |w: Words| w.get(Lang::En);
     list.extend(args.account.iter().cloned());
     let accounts = if list.is_empty() {
         Accounts::default()
@@ -84,7 +87,10 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     };
     for addr in [args.smtp, args.smtps, args.pop3, args.pop3s] {
         if !addr.ip().is_loopback() {
-            eprintln!("mailtutor serve: listening on {addr}: reachable from the network");
+            eprintln!(
+                "mailtutor serve: {}",
+                en(Words::new("cli.serve_exposed").arg("addr", addr))
+            );
         }
     }
     let data_dir = args
@@ -124,20 +130,23 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     let show = |a: Option<SocketAddr>| a.map(|a| a.to_string()).unwrap_or_default();
-    println!("mailtutor practice server");
+    println!("{}", en(Words::new("cli.serve_title")));
     println!("  SMTP   {}  (STARTTLS)", show(running.smtp));
     println!("  SMTPS  {}  (implicit TLS)", show(running.smtps));
     println!("  POP3   {}  (STLS)", show(running.pop3));
     println!("  POP3S  {}  (implicit TLS)", show(running.pop3s));
-    println!("  Maildirs in {}", running.data_dir.display());
+    println!(
+        "  {}",
+        en(Words::new("cli.serve_maildirs").arg("dir", running.data_dir.display()))
+    );
     println!("  Certificate SHA-256 {}", running.fingerprint);
     for a in running.accounts().iter() {
         println!("  Account {} / {}", a.address, a.password);
     }
     for f in running.faults().list() {
-        println!("  Staged fault {f}");
+        println!("  {}", en(Words::new("cli.serve_fault").arg("fault", f)));
     }
-    println!("Ready; press Ctrl-C to stop. Every session line is logged below.");
+    println!("{}", en(Words::new("cli.serve_ready")));
     let _ = std::io::stdout().flush();
     loop {
         std::thread::park();
@@ -150,6 +159,8 @@ fn parse_account(s: &str) -> Result<Account, String> {
             address: address.to_owned(),
             password: password.to_owned(),
         }),
-        _ => Err(format!("{s:?}: write an account as ADDRESS:PASSWORD")),
+        _ => Err(Words::new("cli.bad_account")
+            .arg("text", format!("{s:?}"))
+            .get(Lang::En)),
     }
 }

@@ -170,6 +170,12 @@ pub fn label(lang: Lang, field: &str) -> String {
     tr(lang, &format!("label.{field}"))
 }
 
+/// `Likely cause: …` / `可能原因：…`: a field label, its separator in the reader's language,
+/// then the text.
+pub fn labelled(lang: Lang, field: &str, text: &str) -> String {
+    format!("{}{}{text}", label(lang, field), tr(lang, "label.sep"))
+}
+
 /// A word that is a code of some kind: `535`, `5.7.8`, `#2.0.0`, `+OK`, `-ERR`, `[IN-USE]`.
 fn looks_like_code(w: &str) -> bool {
     (w.len() == 3 && w.bytes().all(|b| b.is_ascii_digit()))
@@ -180,16 +186,13 @@ fn looks_like_code(w: &str) -> bool {
 /// An entry as a block of text: the code and its meaning, then the three explanations.
 pub fn render(entry: &CodeEntry, lang: Lang) -> String {
     format!(
-        "{code}  {meaning}  ({rfc})\n  {l1}: {explain}\n  {l2}: {cause}\n  {l3}: {next}\n",
+        "{code}  {meaning}  ({rfc})\n  {explain}\n  {cause}\n  {next}\n",
         code = entry.code,
         meaning = entry.meaning.get(lang),
         rfc = entry.rfc,
-        l1 = label(lang, "explain"),
-        explain = entry.explain.get(lang),
-        l2 = label(lang, "cause"),
-        cause = entry.cause.get(lang),
-        l3 = label(lang, "next"),
-        next = entry.next.get(lang),
+        explain = labelled(lang, "explain", entry.explain.get(lang)),
+        cause = labelled(lang, "cause", entry.cause.get(lang)),
+        next = labelled(lang, "next", entry.next.get(lang)),
     )
 }
 

@@ -57,6 +57,8 @@ pub enum ComposeError {
     BadAddress(String),
     #[error("{}", self.words())]
     NoRecipient,
+    #[error("{}", self.words())]
+    BadDate(String),
     /// The composing library's own message, quoted.
     #[error("{}", self.words())]
     Write(String),
@@ -71,6 +73,7 @@ impl ComposeError {
                 Words::new("compose.bad_address").arg("address", format!("{a:?}"))
             }
             Self::NoRecipient => Words::new("compose.no_recipient"),
+            Self::BadDate(d) => Words::new("compose.bad_date").arg("date", format!("{d:?}")),
             Self::Write(e) => Words::new("compose.write").arg("text", e),
         }
     }

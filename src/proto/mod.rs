@@ -27,14 +27,6 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// Picks `en` or `zh`.
-    pub fn pick<'a>(self, en: &'a str, zh: &'a str) -> &'a str {
-        match self {
-            Lang::En => en,
-            Lang::Zh => zh,
-        }
-    }
-
     /// Parses `en`, `zh`, `zh-CN`, `zh_Hans`, … (for flags and OS locales).
     pub fn from_tag(tag: &str) -> Option<Self> {
         let t = tag.to_ascii_lowercase();
@@ -48,7 +40,7 @@ impl Lang {
     }
 }
 
-/// Text in both languages, for explanations built at run time.
+/// Text in both languages, as the knowledge base's data files write it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
 pub struct Bilingual {
     pub en: String,
@@ -56,14 +48,10 @@ pub struct Bilingual {
 }
 
 impl Bilingual {
-    pub fn new(en: impl Into<String>, zh: impl Into<String>) -> Self {
-        Self {
-            en: en.into(),
-            zh: zh.into(),
-        }
-    }
-
     pub fn get(&self, lang: Lang) -> &str {
-        lang.pick(&self.en, &self.zh)
+        match lang {
+            Lang::En => &self.en,
+            Lang::Zh => &self.zh,
+        }
     }
 }

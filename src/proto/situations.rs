@@ -195,16 +195,13 @@ impl Situation {
 
     /// The entry as a block of text: meaning, cause, next step, the servers and the sources.
     pub fn render(&self, lang: Lang) -> String {
-        use crate::words::tr;
+        use super::codes::labelled;
         format!(
-            "{}\n  {}: {}\n  {}: {}\n  {}: {}\n",
+            "{}\n  {}\n  {}\n  {}\n",
             self.meaning.get(lang),
-            tr(lang, "label.cause"),
-            self.cause.get(lang),
-            tr(lang, "label.next"),
-            self.next.get(lang),
-            tr(lang, "label.servers"),
-            self.servers.join(", "),
+            labelled(lang, "cause", self.cause.get(lang)),
+            labelled(lang, "next", self.next.get(lang)),
+            labelled(lang, "servers", &self.servers.join(", ")),
         )
     }
 }

@@ -95,7 +95,9 @@ impl TutorApp {
             (None, None) => server::default_data_dir(),
         };
         let demo_dir = (options.data_dir.is_none() && demo.is_some()).then(|| data_dir.clone());
-        let server = PracticeServer::start(data_dir, &ctx);
+        let policy = demo.as_ref().map(Demo::policy).unwrap_or_default();
+        let server = PracticeServer::start(data_dir, policy, &ctx);
+        let composer = Composer::in_language(settings.lang);
         let mut commands = CommandPanel::default();
         commands.username = settings.username.clone();
         let bar = ConnectBar::new(&settings);
@@ -110,7 +112,7 @@ impl TutorApp {
             link: Link::default(),
             view: TranscriptView::default(),
             base64: Base64Panel::default(),
-            composer: Composer::default(),
+            composer,
             tab: Tab::Message,
             show_secrets: false,
             raw: String::new(),
@@ -370,8 +372,8 @@ impl TutorApp {
                     self.settings.dark = !self.settings.dark;
                 }
                 ui.separator();
-                ui.selectable_value(&mut self.settings.lang, Lang::Zh, "简体中文");
-                ui.selectable_value(&mut self.settings.lang, Lang::En, "English");
+                ui.selectable_value(&mut self.settings.lang, Lang::Zh, tr(lang, "lang.zh"));
+                ui.selectable_value(&mut self.settings.lang, Lang::En, tr(lang, "lang.en"));
             });
         });
     }

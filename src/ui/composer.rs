@@ -40,9 +40,9 @@ impl Default for Composer {
         Self {
             from: "student@mailtutor.test".into(),
             to: "teacher@mailtutor.test".into(),
-            subject: "Hello from mailtutor".into(),
+            subject: tr(Lang::En, "compose.default_subject"),
             date: DateTime::from_timestamp(t).to_rfc822(),
-            body: "Hi,\n\nthis message was sent one SMTP command at a time.\n.hidden? No: a line that starts with a dot is dot-stuffed.\n".into(),
+            body: tr(Lang::En, "compose.default_body"),
             show_crlf: false,
             message_id: format!("<{t}.0@mailtutor.test>"),
             sent: 0,
@@ -52,6 +52,15 @@ impl Default for Composer {
 }
 
 impl Composer {
+    /// The example message, written in the reader's language.
+    pub fn in_language(lang: Lang) -> Self {
+        Self {
+            subject: tr(lang, "compose.default_subject"),
+            body: tr(lang, "compose.default_body"),
+            ..Self::default()
+        }
+    }
+
     fn inputs(&self) -> Vec<String> {
         vec![
             self.from.clone(),
@@ -72,9 +81,7 @@ impl Composer {
             .collect::<Result<Vec<_>, _>>()?;
         let date = DateTime::parse_rfc822(self.date.trim())
             .map(|d| d.to_timestamp())
-            .ok_or_else(|| {
-                ComposeError::Write(format!("{:?} is not an RFC 5322 date", self.date))
-            })?;
+            .ok_or_else(|| ComposeError::BadDate(self.date.clone()))?;
         Ok(Draft {
             from: Mailbox::parse(&self.from)?,
             to,

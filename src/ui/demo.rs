@@ -12,13 +12,15 @@ use crate::proto::pop3::Pop3Kind;
 use crate::proto::smtp::CommandKind as K;
 use crate::session::Protocol;
 
-pub const SCENARIOS: [&str; 6] = [
+pub const SCENARIOS: [&str; 8] = [
     "send",
     "send-zh",
     "auth-fail",
     "base64",
     "pop3",
     "projector",
+    "starttls-first",
+    "starttls-first-zh",
 ];
 
 #[derive(Debug, Clone)]
@@ -29,6 +31,7 @@ pub enum DemoStep {
     Protocol(Protocol),
     Username(&'static str),
     Password(&'static str),
+    /// The subject, by its key in the translation tables.
     Subject(&'static str),
     Connect,
     /// Waits for the server's greeting.
@@ -51,6 +54,7 @@ pub struct Demo {
     /// The step taken last, when it must be waited for.
     waiting: Option<DemoStep>,
     announced: bool,
+    require_tls: bool,
 }
 
 /// Connect, EHLO, AUTH LOGIN and the username: the server then asks for the password.
@@ -86,14 +90,14 @@ impl Demo {
     pub fn new(name: &str) -> Self {
         use DemoStep::*;
         let steps: Vec<DemoStep> = match name {
-            "send-zh" => [Lang(crate::proto::Lang::Zh), Subject("你好，这是测试邮件")]
+            "send-zh" => [Lang(crate::proto::Lang::Zh), Subject("demo.subject.zh")]
                 .into_iter()
                 .chain(send_steps(false))
                 .collect(),
             "projector" => [
                 Lang(crate::proto::Lang::Zh),
                 Projector(1.3, true),
-                Subject("投影测试"),
+                Subject("demo.subject.projector"),
             ]
             .into_iter()
             .chain(send_steps(false))
@@ -103,33 +107,46 @@ impl Demo {
                 .chain(up_to_password())
                 .chain([SendPassword, PinTooltip(535)])
                 .collect(),
+            // AUTH LOGIN on a plain connection to a server that wants TLS first: the 530 is
+            // explained as "encrypt first", not as a wrong password.
+            "starttls-first" | "starttls-first-zh" => [Lang(if name.ends_with("-zh") {
+                crate::proto::Lang::Zh
+            } else {
+                crate::proto::Lang::En
+            })]
+            .into_iter()
+            .chain([
+                Connect,
+                Greeted,
+                Smtp(K::Ehlo),
+                Smtp(K::AuthLogin),
+                PinTooltip(530),
+            ])
+            .collect(),
             "base64" => [Lang(crate::proto::Lang::En)]
                 .into_iter()
                 .chain(up_to_password())
                 .chain([Tab(super::Tab::Base64), LoadLast334])
                 .collect(),
-            "pop3" => [
-                Lang(crate::proto::Lang::En),
-                Subject("Homework: SMTP by hand"),
-            ]
-            .into_iter()
-            .chain(send_steps(true))
-            .chain([
-                ClearTranscript,
-                Protocol(crate::session::Protocol::Pop3),
-                Username("teacher@mailtutor.test"),
-                Connect,
-                Greeted,
-                Pop3(Pop3Kind::User),
-                Pop3(Pop3Kind::Pass),
-                Pop3(Pop3Kind::Stat),
-                Pop3(Pop3Kind::List),
-                Pop3(Pop3Kind::Retr),
-            ])
-            .collect(),
+            "pop3" => [Lang(crate::proto::Lang::En), Subject("demo.subject.pop3")]
+                .into_iter()
+                .chain(send_steps(true))
+                .chain([
+                    ClearTranscript,
+                    Protocol(crate::session::Protocol::Pop3),
+                    Username("teacher@mailtutor.test"),
+                    Connect,
+                    Greeted,
+                    Pop3(Pop3Kind::User),
+                    Pop3(Pop3Kind::Pass),
+                    Pop3(Pop3Kind::Stat),
+                    Pop3(Pop3Kind::List),
+                    Pop3(Pop3Kind::Retr),
+                ])
+                .collect(),
             _ => [
                 Lang(crate::proto::Lang::En),
-                Subject("Hello from mailtutor"),
+                Subject("compose.default_subject"),
             ]
             .into_iter()
             .chain(send_steps(true))
@@ -139,6 +156,16 @@ impl Demo {
             steps: steps.into(),
             waiting: None,
             announced: false,
+            require_tls: name.starts_with("starttls-first"),
+        }
+    }
+
+    /// How the practice server behaves for this demo: the STARTTLS demos need it to refuse
+    /// logins on a plain connection.
+    pub fn policy(&self) -> crate::server::Policy {
+        crate::server::Policy {
+            require_tls: self.require_tls,
+            ..Default::default()
         }
     }
 
@@ -200,7 +227,10 @@ impl TutorApp {
             DemoStep::Protocol(p) => self.set_protocol(p),
             DemoStep::Username(u) => self.commands_mut().username = u.into(),
             DemoStep::Password(p) => self.commands_mut().password = p.into(),
-            DemoStep::Subject(s) => self.composer_mut().subject = s.into(),
+            DemoStep::Subject(key) => {
+                let lang = self.lang();
+                self.composer_mut().subject = crate::words::tr(lang, key);
+            }
             DemoStep::Connect => self.connect(),
             DemoStep::Greeted | DemoStep::Closed => {}
             DemoStep::Smtp(kind) => {

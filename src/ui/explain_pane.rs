@@ -112,7 +112,10 @@ fn outcome_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
             Note::Pop3Outcome(o) => {
                 ui.label(RichText::new(o.describe(lang)).strong());
             }
-            Note::Prompt { .. } | Note::Situation(_) => {
+            Note::Situation(s) => {
+                super::transcript_view::situation_ui(ui, s, lang);
+            }
+            Note::Prompt { .. } | Note::Mistake(_) | Note::ReplyWarning(_) | Note::Malformed(_) => {
                 ui.label(n.render(lang, false));
             }
             _ => {}
@@ -127,6 +130,7 @@ fn detail_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
             CodeHelp::Smtp {
                 code: r.code,
                 enhanced: r.enhanced,
+                situation: None,
             }
             .ui(ui, lang);
         }
@@ -158,6 +162,7 @@ fn detail_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
             CodeHelp::Pop3 {
                 status: p.status.indicator.token(),
                 resp_code: p.status.resp_code.clone(),
+                situation: None,
             }
             .ui(ui, lang);
         }

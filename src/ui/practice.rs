@@ -65,10 +65,12 @@ pub enum PracticeServer {
 
 impl PracticeServer {
     /// Starts the server on a background thread (it creates the Maildirs and a certificate).
-    pub fn start(data_dir: PathBuf, ctx: &egui::Context) -> Self {
+    pub fn start(data_dir: PathBuf, policy: server::Policy, ctx: &egui::Context) -> Self {
         let repaint = ctx.clone();
         Self::Starting(Promise::spawn_thread("practice-server", move || {
-            let r = server::start(ServerConfig::loopback(data_dir)).map_err(|e| e.to_string());
+            let mut config = ServerConfig::loopback(data_dir);
+            config.policy = policy;
+            let r = server::start(config).map_err(|e| e.to_string());
             repaint.request_repaint();
             r
         }))

@@ -2,8 +2,9 @@
 
 use serde::Deserialize;
 
-use crate::proto::Bilingual;
+use crate::proto::{Bilingual, Lang};
 use crate::session::{Protocol, Security};
+use crate::words::tr;
 
 const PRESETS_TOML: &str = include_str!("../../assets/presets.toml");
 
@@ -74,7 +75,10 @@ pub fn load() -> Vec<Preset> {
         Ok(f) if !f.preset.is_empty() => f.preset,
         _ => vec![Preset {
             id: "custom".into(),
-            name: Bilingual::new("Custom server", "自定义服务器"),
+            name: Bilingual {
+                en: tr(Lang::En, "preset.custom"),
+                zh: tr(Lang::Zh, "preset.custom"),
+            },
             builtin: false,
             custom: true,
             smtp_host: String::new(),

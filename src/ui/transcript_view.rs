@@ -2,6 +2,7 @@
 //! colored code badge that explains itself on hover, and the decoded base64 underneath.
 //! Only the rows in view are drawn, so 100,000 lines scroll smoothly.
 
+use crate::proto::situations::Situation;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
@@ -452,6 +453,7 @@ fn badge_ui(
             Some(CodeHelp::Smtp {
                 code: r.code,
                 enhanced: r.enhanced,
+                situation: e.situation(),
             }),
         ),
         Some(Parsed::Response(Response::Pop3(p))) => {
@@ -469,6 +471,7 @@ fn badge_ui(
                 Some(CodeHelp::Pop3 {
                     status: t,
                     resp_code: p.status.resp_code.clone(),
+                    situation: e.situation(),
                 }),
             )
         }
@@ -504,11 +507,26 @@ pub enum CodeHelp {
     Smtp {
         code: u16,
         enhanced: Option<EnhancedStatus>,
+        situation: Option<&'static Situation>,
     },
     Pop3 {
         status: &'static str,
         resp_code: Option<String>,
+        situation: Option<&'static Situation>,
     },
+}
+
+/// What a reply means where it came: the situation's meaning, likely cause, next step, and
+/// the servers known to send it.
+pub fn situation_ui(ui: &mut egui::Ui, s: &Situation, lang: Lang) {
+    ui.strong(s.meaning.get(lang));
+    ui.label(codes::labelled(lang, "cause", s.cause.get(lang)));
+    ui.label(RichText::new(codes::labelled(lang, "next", s.next.get(lang))).strong());
+    ui.label(
+        RichText::new(codes::labelled(lang, "servers", &s.servers.join(", ")))
+            .weak()
+            .small(),
+    );
 }
 
 impl CodeHelp {
@@ -516,8 +534,15 @@ impl CodeHelp {
     /// enhanced status code (or POP3 response code) part by part.
     pub fn ui(&self, ui: &mut egui::Ui, lang: Lang) {
         ui.set_max_width(460.0);
+        let situation = match self {
+            CodeHelp::Smtp { situation, .. } | CodeHelp::Pop3 { situation, .. } => *situation,
+        };
+        if let Some(s) = situation {
+            situation_ui(ui, s, lang);
+            ui.separator();
+        }
         match self {
-            CodeHelp::Smtp { code, enhanced } => {
+            CodeHelp::Smtp { code, enhanced, .. } => {
                 entry_ui(ui, lang, &code.to_string(), codes::smtp(*code));
                 if let Some(es) = enhanced {
                     ui.separator();
@@ -539,7 +564,9 @@ impl CodeHelp {
                     }
                 }
             }
-            CodeHelp::Pop3 { status, resp_code } => {
+            CodeHelp::Pop3 {
+                status, resp_code, ..
+            } => {
                 entry_ui(ui, lang, status, codes::pop3(status));
                 if let Some(c) = resp_code {
                     ui.separator();
@@ -555,16 +582,8 @@ fn entry_ui(ui: &mut egui::Ui, lang: Lang, code: &str, entry: Option<&codes::Cod
         Some(e) => {
             ui.strong(format!("{code}  {}", e.meaning.get(lang)));
             ui.label(e.explain.get(lang));
-            ui.label(format!(
-                "{}: {}",
-                codes::label(lang, "cause"),
-                e.cause.get(lang)
-            ));
-            ui.label(format!(
-                "{}: {}",
-                codes::label(lang, "next"),
-                e.next.get(lang)
-            ));
+            ui.label(codes::labelled(lang, "cause", e.cause.get(lang)));
+            ui.label(codes::labelled(lang, "next", e.next.get(lang)));
             ui.label(RichText::new(&e.rfc).weak().small());
         }
         None => {
