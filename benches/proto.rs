@@ -1,11 +1,12 @@
-//! Reply parsing in one piece and byte by byte, dot-stuffing a 5 MB message, and folding
-//! 100,000 events into a transcript. Compare ratios within one run; absolute times are noisy.
+//! Reply parsing in one piece and byte by byte, dot-stuffing a 5 MB message, folding
+//! 100,000 events into a transcript, and folding whole sessions whose replies are matched
+//! against the situation knowledge base. Compare ratios within one run; absolute times are noisy.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use mailtutor::proto::message::data_payload;
 use mailtutor::proto::reply::ReplyReader;
 use mailtutor::session::{Event, EventKind, Protocol};
-use mailtutor::transcript::Transcript;
+use mailtutor::transcript::{Direction, Transcript};
 use std::hint::black_box;
 
 /// 1,000 replies as a server sends them: an EHLO list, prompts, 250s and errors.
@@ -59,6 +60,47 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut t = Transcript::new(Protocol::Smtp);
             for e in &events {
+                t.apply(e);
+            }
+            t.len()
+        })
+    });
+    // Whole sessions: every reply parsed, paired with its command, matched against the
+    // situation knowledge base and annotated; 1,000 sessions of 10 replies each.
+    let session = include_str!("../tests/fixtures/transcripts/postfix-errors.txt");
+    let replies: Vec<Event> = {
+        let mut out = Vec::new();
+        for _ in 0..1_000 {
+            let t = mailtutor::explain::fold(session);
+            for e in t.entries() {
+                let kind = match e.dir {
+                    Direction::Client => EventKind::Sent {
+                        bytes: e.raw.clone(),
+                        secret: false,
+                    },
+                    Direction::Server => match &e.parsed {
+                        Some(p) => EventKind::Received {
+                            raw: e.raw.clone(),
+                            parsed: p.clone(),
+                        },
+                        None => continue,
+                    },
+                    Direction::Event => continue,
+                };
+                out.push(Event::now(kind));
+            }
+        }
+        out
+    };
+    let n = replies
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Received { .. }))
+        .count();
+    group.bench_function(format!("fold {n} replies with their situations"), |b| {
+        b.iter(|| {
+            let mut t = Transcript::new(Protocol::Smtp);
+            t.assume_connected();
+            for e in &replies {
                 t.apply(e);
             }
             t.len()

@@ -367,12 +367,12 @@ fn ehlo_and_capa_are_explained_line_by_line() {
         .map(|n| n.render(Lang::Zh, false))
         .collect();
     for want in [
-        "TOP:",
-        "UIDL:",
-        "RESP-CODES:",
-        "STLS:",
-        "USER:",
-        "SASL PLAIN LOGIN:",
+        "TOP：",
+        "UIDL：",
+        "RESP-CODES：",
+        "STLS：",
+        "USER：",
+        "SASL PLAIN LOGIN：",
     ] {
         assert!(
             capa.iter().any(|l| l.starts_with(want) && has_cjk(l)),

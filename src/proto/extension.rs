@@ -54,5 +54,5 @@ pub fn describe(protocol: Proto, line: &str, lang: Lang) -> String {
     } else {
         trf(lang, "ehlo.unknown", &[("keyword", &keyword)])
     };
-    format!("{line}: {what}")
+    format!("{line}{}{what}", tr(lang, "label.sep"))
 }

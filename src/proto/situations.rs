@@ -193,6 +193,34 @@ impl Situation {
         Some(score)
     }
 
+    /// The servers known to send this reply, named in the reader's language where a name
+    /// has a translation (`the practice server`, `QQ Mail`).
+    pub fn servers_text(&self, lang: Lang) -> String {
+        let names: Vec<String> = self
+            .servers
+            .iter()
+            .map(|name| {
+                let slug: String = name
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() {
+                            c.to_ascii_lowercase()
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                let key = format!("server_name.{slug}");
+                if crate::words::has(&key) {
+                    crate::words::tr(lang, &key)
+                } else {
+                    name.clone()
+                }
+            })
+            .collect();
+        names.join(", ")
+    }
+
     /// The entry as a block of text: meaning, cause, next step, the servers and the sources.
     pub fn render(&self, lang: Lang) -> String {
         use super::codes::labelled;
@@ -201,7 +229,7 @@ impl Situation {
             self.meaning.get(lang),
             labelled(lang, "cause", self.cause.get(lang)),
             labelled(lang, "next", self.next.get(lang)),
-            labelled(lang, "servers", &self.servers.join(", ")),
+            labelled(lang, "servers", &self.servers_text(lang)),
         )
     }
 }
@@ -315,6 +343,16 @@ mod tests {
                 );
             }
             assert!(!s.servers.is_empty(), "{} names no server", s.id);
+            // Generic names ("every SMTP server") must read in Chinese too.
+            let zh = s.servers_text(Lang::Zh);
+            for name in &s.servers {
+                let generic = name.starts_with("every ") || name.starts_with("the ");
+                assert!(
+                    !generic || !zh.contains(name.as_str()),
+                    "{}: {name} untranslated",
+                    s.id
+                );
+            }
             assert!(!s.sources.is_empty(), "{} cites no source", s.id);
             // An entry that says no more than its code would only repeat the per-code note.
             assert!(

@@ -165,12 +165,33 @@ pub fn default_data_dir() -> PathBuf {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("{}", self.words())]
     Bind { addr: SocketAddr, source: io::Error },
-    #[error("cannot use the data directory {path}: {source}")]
+    #[error("{}", self.words())]
     DataDir { path: String, source: io::Error },
-    #[error(transparent)]
+    #[error("{}", self.words())]
     Tls(#[from] tls::TlsSetupError),
+}
+
+impl StartError {
+    /// The error in words, worded when shown; the system's own message is quoted.
+    pub fn words(&self) -> crate::words::Words {
+        use crate::words::Words;
+        match self {
+            Self::Bind { addr, source } => Words::new("server.cannot_listen")
+                .arg("addr", addr)
+                .arg("text", source),
+            Self::DataDir { path, source } => Words::new("server.cannot_use_dir")
+                .arg("path", path)
+                .arg("text", source),
+            Self::Tls(tls::TlsSetupError::Certificate(e)) => {
+                Words::new("server.certificate").arg("text", e)
+            }
+            Self::Tls(tls::TlsSetupError::Tls(e)) => {
+                Words::new("server.tls_refused").arg("text", e)
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

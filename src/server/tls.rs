@@ -13,9 +13,9 @@ pub struct TlsIdentity {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsSetupError {
-    #[error("cannot make the self-signed certificate: {0}")]
+    #[error("{}", crate::words::Words::new("server.certificate").arg("text", .0))]
     Certificate(#[from] rcgen::Error),
-    #[error("the TLS library refused the certificate: {0}")]
+    #[error("{}", crate::words::Words::new("server.tls_refused").arg("text", .0))]
     Tls(#[from] native_tls::Error),
 }
 

@@ -452,6 +452,7 @@ impl eframe::App for TutorApp {
         self.server.poll();
         self.link.poll();
         self.handle_keys(ctx);
+        self.composer.follow_language(self.settings.lang);
         let in_data = self.link.transcript.smtp().in_data();
         if in_data && !self.was_in_data {
             self.tab = Tab::Message;
@@ -548,7 +549,7 @@ impl eframe::App for TutorApp {
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         if let Some(dir) = self.demo_dir.take() {
             // Stop the server before its Maildir goes away.
-            self.server = PracticeServer::Failed(String::new());
+            self.server = PracticeServer::Failed(crate::words::Words::new("session.closed"));
             let _ = std::fs::remove_dir_all(dir);
         }
     }

@@ -25,6 +25,8 @@ pub struct Composer {
     sent: u32,
     /// The last inputs and the payload made from them; mail-builder runs only on a change.
     cache: Option<Cached>,
+    /// The language the example message is written in.
+    lang: Lang,
 }
 
 fn now() -> i64 {
@@ -47,6 +49,7 @@ impl Default for Composer {
             message_id: format!("<{t}.0@mailtutor.test>"),
             sent: 0,
             cache: None,
+            lang: Lang::En,
         }
     }
 }
@@ -57,8 +60,26 @@ impl Composer {
         Self {
             subject: tr(lang, "compose.default_subject"),
             body: tr(lang, "compose.default_body"),
+            lang,
             ..Self::default()
         }
+    }
+
+    /// After a change of language, the example subject and body follow it, unless the
+    /// student has written their own.
+    pub fn follow_language(&mut self, lang: Lang) {
+        if lang == self.lang {
+            return;
+        }
+        for (field, key) in [
+            (&mut self.subject, "compose.default_subject"),
+            (&mut self.body, "compose.default_body"),
+        ] {
+            if *field == tr(self.lang, key) {
+                *field = tr(lang, key);
+            }
+        }
+        self.lang = lang;
     }
 
     fn inputs(&self) -> Vec<String> {
@@ -179,6 +200,18 @@ impl Composer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_example_message_follows_the_language_until_edited() {
+        let mut c = Composer::in_language(Lang::En);
+        c.follow_language(Lang::Zh);
+        assert_eq!(c.subject, tr(Lang::Zh, "compose.default_subject"));
+        assert!(c.body.contains("SMTP 命令"), "{}", c.body);
+        c.subject = "my own".into();
+        c.follow_language(Lang::En);
+        assert_eq!(c.subject, "my own");
+        assert_eq!(c.body, tr(Lang::En, "compose.default_body"));
+    }
 
     #[test]
     fn chinese_subject_goes_out_as_encoded_words_and_the_payload_ends_right() {

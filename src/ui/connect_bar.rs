@@ -235,7 +235,7 @@ impl ConnectBar {
             PracticeState::Failed(e) => {
                 ui.colored_label(
                     ui.visuals().error_fg_color,
-                    trf(lang, "bar.practice_failed", &[("error", e)]),
+                    trf(lang, "bar.practice_failed", &[("error", &e.get(lang))]),
                 );
             }
             PracticeState::Running(p) => {

@@ -1,6 +1,7 @@
 //! The built-in practice server, started in the background when the window opens, and its tab:
 //! ports, accounts, where the mail is kept, the certificate.
 
+use crate::words::Words;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -54,13 +55,13 @@ impl Practice {
 pub enum PracticeState<'a> {
     Starting,
     Running(&'a Practice),
-    Failed(&'a str),
+    Failed(&'a Words),
 }
 
 pub enum PracticeServer {
-    Starting(Promise<Result<RunningServer, String>>),
+    Starting(Promise<Result<RunningServer, Words>>),
     Running(Box<RunningServer>, Practice),
-    Failed(String),
+    Failed(Words),
 }
 
 impl PracticeServer {
@@ -70,7 +71,7 @@ impl PracticeServer {
         Self::Starting(Promise::spawn_thread("practice-server", move || {
             let mut config = ServerConfig::loopback(data_dir);
             config.policy = policy;
-            let r = server::start(config).map_err(|e| e.to_string());
+            let r = server::start(config).map_err(|e| e.words());
             repaint.request_repaint();
             r
         }))
@@ -84,7 +85,8 @@ impl PracticeServer {
         if p.ready().is_none() {
             return;
         }
-        let Self::Starting(p) = std::mem::replace(self, Self::Failed(String::new())) else {
+        let Self::Starting(p) = std::mem::replace(self, Self::Failed(Words::new("session.closed")))
+        else {
             return;
         };
         *self = match p.block_and_take() {
@@ -127,7 +129,7 @@ impl PracticeServer {
             Self::Failed(e) => {
                 ui.colored_label(
                     ui.visuals().error_fg_color,
-                    trf(lang, "bar.practice_failed", &[("error", e)]),
+                    trf(lang, "bar.practice_failed", &[("error", &e.get(lang))]),
                 );
             }
             Self::Running(s, p) => {

@@ -523,7 +523,7 @@ pub fn situation_ui(ui: &mut egui::Ui, s: &Situation, lang: Lang) {
     ui.label(codes::labelled(lang, "cause", s.cause.get(lang)));
     ui.label(RichText::new(codes::labelled(lang, "next", s.next.get(lang))).strong());
     ui.label(
-        RichText::new(codes::labelled(lang, "servers", &s.servers.join(", ")))
+        RichText::new(codes::labelled(lang, "servers", &s.servers_text(lang)))
             .weak()
             .small(),
     );
