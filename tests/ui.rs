@@ -526,6 +526,8 @@ fn a_slow_server_never_freezes_the_window_and_a_dropped_connection_is_reported()
         );
     };
     frames(&mut h);
+    // On a loaded machine the TCP connection may still be on its way after those frames.
+    wait(&mut h, "the connection", |a| a.is_connected());
     assert_eq!(h.state().next_step(), "Wait for the server's 220 greeting.");
     wait(&mut h, "the slow greeting", |a| {
         a.transcript()
