@@ -245,18 +245,7 @@ mod tests {
         for field in ["meaning", "explain", "cause", "next", "servers", "unknown"] {
             assert!(keys.contains_key(&format!("label.{field}")), "{field}");
         }
-        for name in [
-            "from",
-            "to",
-            "cc",
-            "subject",
-            "date",
-            "reply-to",
-            "message-id",
-            "mime-version",
-            "content-type",
-            "content-transfer-encoding",
-        ] {
+        for name in crate::proto::message_lines::KNOWN {
             assert!(keys.contains_key(&format!("msg.header.{name}")), "{name}");
         }
     }

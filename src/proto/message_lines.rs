@@ -31,7 +31,8 @@ pub enum MessageLine {
     End { lines: usize },
 }
 
-const KNOWN: [&str; 10] = [
+/// The header fields the tutor explains by name.
+pub const KNOWN: [&str; 10] = [
     "from",
     "to",
     "cc",

@@ -244,36 +244,29 @@ impl Pop3Session {
 
     pub fn on_response(&mut self, resp: &Pop3Response) -> Pop3Outcome {
         let ok = resp.status.indicator != Pop3Indicator::Err;
+        // A reply to a line the tutor could not read, or one nobody asked for.
+        let unread = |command: Option<Pop3Kind>| {
+            if ok {
+                Pop3Outcome::Done { command }
+            } else {
+                Pop3Outcome::Refused {
+                    command,
+                    resp_code: resp.status.resp_code.clone(),
+                }
+            }
+        };
         let cmd = match self.pending.pop_front() {
             Some(Ok(cmd)) => cmd,
-            Some(Err(kind)) => {
-                return if ok {
-                    Pop3Outcome::Done { command: kind }
+            Some(Err(kind)) => return unread(kind),
+            None if self.state == Pop3State::Greeting => {
+                self.state = if ok {
+                    Pop3State::Authorization
                 } else {
-                    Pop3Outcome::Refused {
-                        command: kind,
-                        resp_code: resp.status.resp_code.clone(),
-                    }
+                    Pop3State::Disconnected
                 };
+                return Pop3Outcome::Greeting { ok };
             }
-            None => {
-                if self.state == Pop3State::Greeting {
-                    self.state = if ok {
-                        Pop3State::Authorization
-                    } else {
-                        Pop3State::Disconnected
-                    };
-                    return Pop3Outcome::Greeting { ok };
-                }
-                return if ok {
-                    Pop3Outcome::Done { command: None }
-                } else {
-                    Pop3Outcome::Refused {
-                        command: None,
-                        resp_code: resp.status.resp_code.clone(),
-                    }
-                };
-            }
+            None => return unread(None),
         };
         let kind = cmd.kind();
         if !ok {
