@@ -98,6 +98,10 @@ fn telnet_chatter(s: &str) -> bool {
     .iter()
     .any(|p| s.starts_with(p))
         || s.starts_with("telnet ")
+        // Commands of the Windows telnet client, typed at its own prompt.
+        || s.starts_with("set localecho")
+        || s.starts_with("open ")
+        || s.starts_with("Microsoft Telnet>")
         || s.contains("telnet ") && shell_prompt(s)
 }
 
@@ -185,10 +189,10 @@ impl Annotator {
         if line.starts_with("```") {
             return;
         }
-        if shell_prompt(&line) && !line.contains("telnet ") {
+        if !in_data && shell_prompt(&line) && !line.contains("telnet ") {
             return self.aside(&line, "explain.shell");
         }
-        if telnet_chatter(&line) {
+        if !in_data && telnet_chatter(&line) {
             return self.aside(&line, "explain.telnet");
         }
         let looks_reply = line.len() >= 3

@@ -334,6 +334,8 @@ pub struct Transcript {
     message: MessageLines,
     /// A password went out as base64 on a plain connection: said once.
     told_base64: bool,
+    /// A line went out in clear while a TLS handshake was due: said once per STARTTLS.
+    told_tls: bool,
 }
 
 impl Transcript {
@@ -383,6 +385,7 @@ impl Transcript {
         self.smtp.on_connected(false);
         self.pop3.on_connected(false);
         self.message = MessageLines::new();
+        self.told_tls = false;
     }
 
     fn push(&mut self, at: SystemTime, dir: Direction, raw: Vec<u8>) -> &mut Entry {
@@ -420,6 +423,7 @@ impl Transcript {
                 );
             }
             EventKind::TlsEstablished(info) => {
+                self.told_tls = false;
                 self.smtp.on_tls_established();
                 self.pop3.on_tls_established();
                 self.event(at, EventRow::Tls(info.clone()));
@@ -450,7 +454,7 @@ impl Transcript {
             let mut notes = Vec::new();
             let mut line_secret = secret;
             if self.protocol == Some(Protocol::Pop3) {
-                if self.pop3.tls_pending() {
+                if self.pop3.tls_pending() && !std::mem::replace(&mut self.told_tls, true) {
                     notes.push(Note::Mistake(Mistake::TelnetCannotTls));
                 }
                 match Pop3Command::parse(&text) {
@@ -497,7 +501,7 @@ impl Transcript {
                     Err(_) => {}
                 }
             } else {
-                if self.smtp.tls_pending() {
+                if self.smtp.tls_pending() && !std::mem::replace(&mut self.told_tls, true) {
                     notes.push(Note::Mistake(Mistake::TelnetCannotTls));
                 }
                 match SmtpCommand::parse(&text) {

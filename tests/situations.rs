@@ -121,7 +121,7 @@ fn every_situation_is_reached_by_a_real_reply() {
 /// situation, not just the meaning of its digits.
 #[test]
 fn transcripts_and_captures_leave_no_reply_on_a_generic_note() {
-    let files: [(&str, &str); 16] = [
+    let files: [(&str, &str); 17] = [
         (
             "tutorial-163",
             include_str!("fixtures/transcripts/tutorial-163.txt"),
@@ -137,6 +137,10 @@ fn transcripts_and_captures_leave_no_reply_on_a_generic_note() {
         (
             "tutorial-sina",
             include_str!("fixtures/transcripts/tutorial-sina.txt"),
+        ),
+        (
+            "tutorial-qq",
+            include_str!("fixtures/transcripts/tutorial-qq.txt"),
         ),
         (
             "tutorial-pop3-163",
@@ -306,6 +310,9 @@ fn the_tutorials_mistakes_are_corrected_in_place() {
     );
     assert!(en.contains("telnet cannot do TLS"), "{en}");
     assert!(en.contains("openssl s_client -starttls smtp"), "{en}");
+    // Said once, where the student meets it, not under every later line.
+    let (en, _) = explain_zh_en(include_str!("fixtures/transcripts/tutorial-qq.txt"));
+    assert_eq!(en.matches("telnet cannot do TLS").count(), 1, "{en}");
     // `235 #2.0.0`: the enhanced code is read past the '#', live and in the code lookup.
     let (en, _) = explain_zh_en(
         "220 mx\nHELO me\n250 ok\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==\n235 #2.0.0 OK Authenticated\n",
