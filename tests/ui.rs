@@ -291,6 +291,14 @@ fn raw_lines_base64_panel_and_zoom() {
     h.get_by_label("Look up a reply code:").type_text("503");
     h.run_steps(2);
     shows(&h, "Bad sequence of commands");
+    // A reply copied whole from a tutorial, with the '#' some servers write.
+    h.get_by_label("Look up a reply code:").focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Look up a reply code:")
+        .type_text("235 #2.0.0 OK Authenticated");
+    h.run_steps(2);
+    shows(&h, "Authentication successful.");
+    shows(&h, "2.X.X  Success.");
 
     assert_eq!(h.state().settings().zoom, 1.0);
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Equals);

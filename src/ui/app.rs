@@ -405,14 +405,11 @@ impl TutorApp {
                             .desired_width(ui.available_width()),
                     )
                     .labelled_by(l.id);
-                    for token in self
-                        .lookup
-                        .split([' ', ','])
-                        .filter(|t| !t.is_empty())
-                        .take(4)
-                    {
+                    // A whole reply line (`235 #2.0.0 OK`) is explained code by code.
+                    let input = self.lookup.replace(',', " ");
+                    if !input.trim().is_empty() {
                         ui.separator();
-                        ui.label(codes::explain_token(token, lang));
+                        ui.label(codes::explain_token(&input, lang));
                     }
                 }
                 Tab::Server => self.server.ui(ui, lang),
