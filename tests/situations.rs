@@ -323,19 +323,24 @@ fn the_tutorials_mistakes_are_corrected_in_place() {
     assert!(codes.contains("2.X.X"), "{codes}");
 }
 
-/// EHLO and CAPA are explained line by line.
-#[test]
-fn ehlo_and_capa_are_explained_line_by_line() {
-    let t = explain::fold(include_str!(
-        "fixtures/transcripts/postfix-starttls-auth.txt"
-    ));
-    let lines: Vec<String> = t
+/// The extension notes of a pasted session, in `lang`.
+fn extension_notes(text: &str, lang: Lang) -> Vec<String> {
+    explain::fold(text)
         .entries()
         .iter()
         .flat_map(|e| e.notes.iter())
         .filter(|n| matches!(n, Note::Extension { .. }))
-        .map(|n| n.render(Lang::En, false))
-        .collect();
+        .map(|n| n.render(lang, false))
+        .collect()
+}
+
+/// EHLO and CAPA are explained line by line.
+#[test]
+fn ehlo_and_capa_are_explained_line_by_line() {
+    let lines = extension_notes(
+        include_str!("fixtures/transcripts/postfix-starttls-auth.txt"),
+        Lang::En,
+    );
     for want in [
         "PIPELINING: you may send several commands",
         "SIZE 10240000: the largest message this server takes: 9.8 MB",
@@ -365,14 +370,10 @@ fn ehlo_and_capa_are_explained_line_by_line() {
     ] {
         assert!(en.contains(want), "{want} in {en}");
     }
-    let t = explain::fold(include_str!("fixtures/transcripts/dovecot-pop3.txt"));
-    let capa: Vec<String> = t
-        .entries()
-        .iter()
-        .flat_map(|e| e.notes.iter())
-        .filter(|n| matches!(n, Note::Extension { .. }))
-        .map(|n| n.render(Lang::Zh, false))
-        .collect();
+    let capa = extension_notes(
+        include_str!("fixtures/transcripts/dovecot-pop3.txt"),
+        Lang::Zh,
+    );
     for want in [
         "TOP：",
         "UIDL：",
