@@ -95,7 +95,8 @@ fn last_server(h: &H) -> String {
 }
 
 fn connect(h: &mut H) {
-    h.get_by_label("Connect").click();
+    let label = mailtutor::words::tr(h.state().lang(), "connect");
+    h.get_by_label(&label).click();
     h.run_steps(2);
     // The greeting of this connection: a reply after its "Connected" row (an earlier
     // session's replies may still be in the transcript).
@@ -646,5 +647,85 @@ fn a_reply_is_explained_where_it_came_in_both_languages() {
             "the 530 is explained as a password problem"
         );
         eframe::App::on_exit(h.state_mut(), None);
+    }
+}
+
+const SMTP_BUTTONS: [&str; 13] = [
+    "HELO",
+    "EHLO",
+    "STARTTLS",
+    "AUTH LOGIN",
+    "AUTH PLAIN",
+    "MAIL FROM",
+    "RCPT TO",
+    "DATA",
+    "RSET",
+    "NOOP",
+    "VRFY",
+    "HELP",
+    "QUIT",
+];
+
+/// Where every SMTP command button is on screen, with the pointer away (a hovered button is
+/// drawn with another stroke).
+fn button_rects(h: &mut H) -> Vec<(&'static str, egui::Rect)> {
+    h.event(egui::Event::PointerGone);
+    h.run_steps(2);
+    SMTP_BUTTONS
+        .iter()
+        .map(|b| {
+            (
+                *b,
+                h.get_by_role_and_label(egui::accesskit::Role::Button, b)
+                    .rect(),
+            )
+        })
+        .collect()
+}
+
+/// A student clicking quickly must find each command where it was: no button moves when the
+/// connection comes up (plain or TLS), when a step card shows, or in Chinese.
+#[test]
+fn command_buttons_never_move() {
+    for lang in [Lang::En, Lang::Zh] {
+        let dir = TempDir::new("ui-still");
+        let mut h = open(lang, &dir);
+        let before = button_rects(&mut h);
+        let same = |h: &mut H, when: &str| {
+            assert_eq!(
+                button_rects(h),
+                before,
+                "{lang:?}: the buttons moved {when}"
+            );
+        };
+        connect(&mut h);
+        same(&mut h, "after connecting");
+        click(&mut h, "EHLO");
+        click(&mut h, "AUTH LOGIN");
+        assert!(last_server(&h).starts_with("334"), "{}", last_server(&h));
+        same(&mut h, "while the username card shows");
+        let (username, password, message) = match lang {
+            Lang::En => ("Send username", "Send password", "Send message"),
+            Lang::Zh => ("发送用户名", "发送密码", "发送邮件"),
+        };
+        click(&mut h, username);
+        same(&mut h, "while the password card shows");
+        click(&mut h, password);
+        click(&mut h, "MAIL FROM");
+        click(&mut h, "RCPT TO");
+        click(&mut h, "DATA");
+        assert!(last_server(&h).starts_with("354"), "{}", last_server(&h));
+        same(&mut h, "while the message card shows");
+        click(&mut h, message);
+        assert!(last_server(&h).starts_with("250"), "{}", last_server(&h));
+        same(&mut h, "after the message was queued");
+        click(&mut h, "QUIT");
+        wait(&mut h, "the close", |a| !a.is_connected());
+        same(&mut h, "after the server closed");
+        connect(&mut h);
+        click(&mut h, "EHLO");
+        click(&mut h, "STARTTLS");
+        assert!(h.state().transcript().smtp().is_tls());
+        same(&mut h, "after STARTTLS");
     }
 }

@@ -531,12 +531,37 @@ impl eframe::App for TutorApp {
             .exact_size((width * 0.26).clamp(220.0, 400.0))
             .show(ui, |ui| self.tools(ui));
         egui::Panel::bottom("raw").show(ui, |ui| self.raw_box(ui));
-        let view_action = egui::CentralPanel::default()
-            .show(ui, |ui| {
-                self.view
-                    .ui(ui, &self.link.transcript, lang, &mut self.show_secrets)
+        let central = egui::CentralPanel::default().show(ui, |ui| {
+            self.view
+                .ui(ui, &self.link.transcript, lang, &mut self.show_secrets)
+        });
+        let view_action = central.inner;
+        // The step card (a 334 to answer, a message to send) floats over the top of the
+        // transcript, where the oldest rows are: it takes no place in the command panel, so no
+        // command button moves when it comes or goes.
+        let area = central.response.rect;
+        let cx = commands::Context {
+            lang,
+            show_secrets: self.show_secrets,
+            connected: self.link.is_open(),
+            busy: self.link.busy(),
+            protocol: self.protocol(),
+            smtp: self.link.transcript.smtp(),
+            pop3: self.link.transcript.pop3(),
+            app_password: self.bar.preset().app_password,
+        };
+        let commands = &mut self.commands;
+        let card = egui::Area::new(egui::Id::unique("step-card"))
+            .order(egui::Order::Foreground)
+            .fixed_pos(area.left_top() + egui::vec2(14.0, 34.0))
+            .show(ui.ctx(), |ui| {
+                ui.set_max_width((area.width() - 28.0).max(200.0));
+                commands.step_card(ui, &cx)
             })
             .inner;
+        if let Some(a) = card {
+            self.perform(a);
+        }
         if let Some(ViewAction::LoadBase64(b)) = view_action {
             self.base64.load(&b);
             self.tab = Tab::Base64;

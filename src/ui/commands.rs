@@ -118,21 +118,15 @@ fn highlight(ui: &egui::Ui) -> Color32 {
 
 impl CommandPanel {
     pub fn ui(&mut self, ui: &mut egui::Ui, cx: &Context<'_>) -> Option<Action> {
-        let mut action = None;
         // Button, argument field and warning mark share the width.
         self.arg_width = (ui.available_width() - 112.0 - 50.0).clamp(60.0, 220.0);
         ui.heading(tr(cx.lang, "commands.title"));
         self.credentials(ui, cx);
-        ui.add_space(4.0);
-        if let Some(a) = self.step_card(ui, cx) {
-            action = Some(a);
-        }
-        ui.add_space(4.0);
-        let a = match cx.protocol {
+        ui.add_space(8.0);
+        match cx.protocol {
             Protocol::Smtp => self.smtp_buttons(ui, cx),
             Protocol::Pop3 => self.pop3_buttons(ui, cx),
-        };
-        action.or(a)
+        }
     }
 
     fn credentials(&mut self, ui: &mut egui::Ui, cx: &Context<'_>) {
@@ -163,8 +157,9 @@ impl CommandPanel {
             });
     }
 
-    /// The card for the step inside a command: answering a 334, or sending the message.
-    fn step_card(&mut self, ui: &mut egui::Ui, cx: &Context<'_>) -> Option<Action> {
+    /// The card for the step inside a command: answering a 334, or sending the message. The
+    /// window floats it over the transcript, so no command button moves when it comes or goes.
+    pub fn step_card(&mut self, ui: &mut egui::Ui, cx: &Context<'_>) -> Option<Action> {
         if cx.protocol != Protocol::Smtp || !cx.connected {
             return None;
         }
@@ -176,8 +171,12 @@ impl CommandPanel {
         if prompt.is_none() && !in_data {
             return None;
         }
+        // The button comes first, so it shows even where a long heading is cut at the
+        // bottom of the card's place.
+        // Opaque, with a shadow: the card floats over the transcript.
         egui::Frame::group(ui.style())
-            .fill(ui.visuals().faint_bg_color)
+            .fill(ui.visuals().window_fill)
+            .shadow(ui.visuals().popup_shadow)
             .stroke(egui::Stroke::new(2.0, highlight(ui)))
             .show(ui, |ui| {
                 let mask = |s: &str| {
@@ -210,14 +209,13 @@ impl CommandPanel {
                                 ),
                             ),
                         };
-                        ui.strong(tr(lang, heading));
-                        ui.monospace(shown);
                         if step_button(ui, cx, what).clicked() && idle {
                             action = Some(self.auth_answer(kind));
                         }
+                        ui.add(egui::Label::new(RichText::new(shown).monospace()).truncate());
+                        ui.strong(tr(lang, heading));
                     }
                     Some(PromptKind::Other) => {
-                        ui.strong(tr(lang, "step.other"));
                         ui.horizontal(|ui| {
                             for kind in [PromptKind::Username, PromptKind::Password] {
                                 let (what, _, _) = self.answer(kind);
@@ -226,13 +224,14 @@ impl CommandPanel {
                                 }
                             }
                         });
+                        ui.strong(tr(lang, "step.other"));
                     }
                     None => {
-                        ui.strong(tr(lang, "step.message"));
-                        ui.label(tr(lang, "step.message.tip"));
                         if step_button(ui, cx, "step.send_message").clicked() && idle {
                             action = Some(Action::SendMessage);
                         }
+                        ui.strong(tr(lang, "step.message"));
+                        ui.label(tr(lang, "step.message.tip"));
                     }
                 }
             });
@@ -285,22 +284,31 @@ impl CommandPanel {
         plain_preview: bool,
         args: impl FnOnce(&mut Self, &mut egui::Ui),
     ) -> bool {
-        ui.horizontal(|ui| {
-            let clicked = command_button(
-                ui,
-                cx,
-                protocol,
-                label,
-                next,
-                possible,
-                warn.as_deref(),
-                plain_preview,
-                self,
-            );
-            args(self, ui);
-            warn_mark(ui, warn.as_deref());
-            clicked
-        })
+        // Every row is exactly as tall, whatever its button shows (hovered, highlighted,
+        // busy), so no row pushes the ones below it.
+        let height = ui.spacing().interact_size.y + 4.0;
+        let width = ui.available_width();
+        ui.allocate_ui_with_layout(
+            egui::vec2(width, height),
+            egui::Layout::left_to_right(egui::Align::Center),
+            |ui| {
+                ui.set_min_height(height);
+                let clicked = command_button(
+                    ui,
+                    cx,
+                    protocol,
+                    label,
+                    next,
+                    possible,
+                    warn.as_deref(),
+                    plain_preview,
+                    self,
+                );
+                args(self, ui);
+                warn_mark(ui, warn.as_deref());
+                clicked
+            },
+        )
         .inner
     }
 
@@ -526,12 +534,19 @@ fn command_button(
     panel: &CommandPanel,
 ) -> bool {
     let lang = cx.lang;
+    // Every button has the same stroke width (transparent unless the step is possible) and
+    // the same height: a stroke adds to a button's size, and a button that grew would push
+    // the ones below it.
+    let stroke = if possible && !next {
+        highlight(ui)
+    } else {
+        Color32::TRANSPARENT
+    };
     let mut button = egui::Button::new(RichText::new(label).monospace().strong())
-        .min_size(egui::vec2(112.0, 0.0));
+        .min_size(egui::vec2(112.0, ui.spacing().interact_size.y))
+        .stroke(egui::Stroke::new(1.5, stroke));
     if next {
         button = button.fill(highlight(ui));
-    } else if possible {
-        button = button.stroke(egui::Stroke::new(1.5, highlight(ui)));
     }
     let enabled = cx.connected && cx.busy.is_none();
     let r = ui.add_enabled(enabled, button);

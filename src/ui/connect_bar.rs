@@ -195,23 +195,45 @@ impl ConnectBar {
                 .labelled_by(l.id);
             });
             let ready = !self.is_practice() || matches!(practice, PracticeState::Running(_));
+            // Connect and Disconnect take the same width, so nothing after them moves.
+            let width = egui::vec2(96.0, 0.0);
             if status.connected {
-                if ui
-                    .button(RichText::new(tr(lang, "disconnect")).strong())
-                    .clicked()
-                {
+                let b = egui::Button::new(RichText::new(tr(lang, "disconnect")).strong())
+                    .min_size(width);
+                if ui.add(b).clicked() {
                     action = Some(BarAction::Disconnect);
                 }
             } else {
                 let b = egui::Button::new(RichText::new(tr(lang, "connect")).strong())
-                    .fill(ui.visuals().selection.bg_fill);
+                    .fill(ui.visuals().selection.bg_fill)
+                    .min_size(width);
                 if ui.add_enabled(ready && !status.connecting, b).clicked() {
                     action = Some(BarAction::Connect);
                 }
             }
-            status_light(ui, lang, status);
         });
-        ui.horizontal_wrapped(|ui| match practice {
+        // The second row is one line whatever the state: the status, then what this server
+        // needs (the practice accounts, the app-password hint, an untrusted certificate).
+        // Long text is cut with "…" and shown whole on hover, so the bar's height, and every
+        // button below it, stays where it is.
+        ui.horizontal(|ui| {
+            ui.set_min_height(ui.spacing().interact_size.y);
+            status_light(ui, lang, status);
+            ui.separator();
+            self.server_line(ui, lang, practice, status, &mut action);
+        });
+        action
+    }
+
+    fn server_line(
+        &self,
+        ui: &mut egui::Ui,
+        lang: Lang,
+        practice: PracticeState<'_>,
+        status: &Status<'_>,
+        action: &mut Option<BarAction>,
+    ) {
+        match practice {
             _ if !self.is_practice() => {
                 if self.preset().app_password {
                     ui.label(
@@ -222,10 +244,10 @@ impl ConnectBar {
                 if let Some(fp) = status.untrusted
                     && !status.connected
                 {
-                    ui.label(trf(lang, "bar.untrusted", &[("fp", fp)]));
                     if ui.button(tr(lang, "bar.trust")).clicked() {
-                        action = Some(BarAction::TrustAndConnect);
+                        *action = Some(BarAction::TrustAndConnect);
                     }
+                    ui.add(egui::Label::new(trf(lang, "bar.untrusted", &[("fp", fp)])).truncate());
                 }
             }
             PracticeState::Starting => {
@@ -246,23 +268,33 @@ impl ConnectBar {
                     .map(|(user, pass)| format!("{user} / {pass}"))
                     .collect::<Vec<_>>()
                     .join("  ·  ");
-                ui.label(RichText::new(accounts).monospace());
-                ui.label(
-                    RichText::new(trf(
-                        lang,
-                        "bar.practice_ports",
-                        &[
-                            ("smtp", &p.smtp.to_string()),
-                            ("smtps", &p.smtps.to_string()),
-                            ("pop3", &p.pop3.to_string()),
-                            ("pop3s", &p.pop3s.to_string()),
-                        ],
-                    ))
-                    .weak(),
+                let ports = trf(
+                    lang,
+                    "bar.practice_ports",
+                    &[
+                        ("smtp", &p.smtp.to_string()),
+                        ("smtps", &p.smtps.to_string()),
+                        ("pop3", &p.pop3.to_string()),
+                        ("pop3s", &p.pop3s.to_string()),
+                    ],
                 );
+                let mut job = egui::text::LayoutJob::default();
+                let style = ui.style();
+                RichText::new(accounts).monospace().append_to(
+                    &mut job,
+                    style,
+                    egui::FontSelection::Default,
+                    egui::Align::Center,
+                );
+                RichText::new(format!("   {ports}")).weak().append_to(
+                    &mut job,
+                    style,
+                    egui::FontSelection::Default,
+                    egui::Align::Center,
+                );
+                ui.add(egui::Label::new(job).truncate());
             }
-        });
-        action
+        }
     }
 }
 
