@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::TempDir;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use mailtutor::proto::Lang;
 use mailtutor::session::{Event, EventKind, Protocol};
 use mailtutor::transcript::{Direction, EventRow};
@@ -728,4 +728,39 @@ fn command_buttons_never_move() {
         assert!(h.state().transcript().smtp().is_tls());
         same(&mut h, "after STARTTLS");
     }
+}
+
+/// A note cut at the row's end opens in place with a click: its whole text is read where it
+/// is, one wrapped line a row, and another click folds it again.
+#[test]
+fn a_long_note_opens_in_place() {
+    let dir = TempDir::new("ui-note");
+    let mut h = open(Lang::En, &dir);
+    connect(&mut h);
+    click(&mut h, "EHLO");
+    let note = "» EHLO accepted: the first line is the server's name, every further line an extension it supports.";
+    let rows = h.state().transcript_rows();
+    h.get_by_label(note).click();
+    h.run_steps(3);
+    let opened = h.state().transcript_rows();
+    assert!(
+        opened > rows,
+        "the note took no more rows ({rows} → {opened})"
+    );
+    // The rows' texts, read in order, are the whole note.
+    // (The explanation pane shows the same meaning without the "»": it is not a row.)
+    let meaning = note.trim_start_matches("» ");
+    let parts: Vec<String> = h
+        .query_all_by_label_contains(" ")
+        .filter_map(|n| n.accesskit_node().value())
+        .filter(|v| v.as_str() != note && v.as_str() != meaning)
+        .filter(|v| v.trim().len() > 8 && note.contains(v.trim()))
+        .collect();
+    let joined = parts.join(" ");
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(squash(&joined), squash(note), "the note's rows: {parts:#?}");
+    // A click on one of its lines folds it again.
+    h.get_by_label(&parts[0]).click();
+    h.run_steps(3);
+    assert_eq!(h.state().transcript_rows(), rows);
 }

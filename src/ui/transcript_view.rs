@@ -29,7 +29,15 @@ enum RowKind {
         first: bool,
     },
     Note(u16),
+    /// A further line of an expanded note.
+    NoteMore {
+        note: u16,
+        line: u16,
+    },
 }
+
+/// How far notes are indented under their line.
+const NOTE_INDENT: f32 = 150.0;
 
 #[derive(Debug, Clone, Copy)]
 struct Row {
@@ -41,6 +49,19 @@ struct Row {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ViewAction {
     LoadBase64(String),
+    /// Open or close a note cut at the row's end (handled by the view itself).
+    ToggleNote {
+        entry: u32,
+        note: u16,
+    },
+}
+
+/// Notes opened in place, wrapped into lines at the width they were drawn at.
+#[derive(Default)]
+struct Expanded {
+    lines: std::collections::HashMap<(u32, u16), Vec<String>>,
+    /// The text width, language and secrets the lines were wrapped for.
+    wrapped_for: Option<(u32, Lang, bool)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +86,7 @@ pub struct TranscriptView {
     save: SaveForm,
     /// Keeps the code tooltip of this entry open (for the scripted screenshots).
     pub pinned_tooltip: Option<usize>,
+    expanded: Expanded,
 }
 
 impl Default for TranscriptView {
@@ -82,6 +104,7 @@ impl Default for TranscriptView {
                 result: None,
             },
             pinned_tooltip: None,
+            expanded: Expanded::default(),
         }
     }
 }
@@ -98,8 +121,10 @@ impl TranscriptView {
     /// Indexes entries added since the last frame (entries are only ever appended or cleared).
     fn index(&mut self, t: &Transcript) {
         if t.len() < self.indexed {
+            // A new transcript: its entries are not the ones the open notes belonged to.
             self.rows.clear();
             self.indexed = 0;
+            self.expanded = Expanded::default();
         }
         for (i, e) in t.entries().iter().enumerate().skip(self.indexed) {
             let entry = i as u32;
@@ -128,10 +153,21 @@ impl TranscriptView {
             }
             for (n, note) in e.notes.iter().enumerate() {
                 if inline(note) {
+                    let n = n as u16;
                     self.rows.push(Row {
                         entry,
-                        kind: RowKind::Note(n as u16),
+                        kind: RowKind::Note(n),
                     });
+                    let more = self.expanded.lines.get(&(entry, n)).map_or(0, Vec::len);
+                    for line in 1..more {
+                        self.rows.push(Row {
+                            entry,
+                            kind: RowKind::NoteMore {
+                                note: n,
+                                line: line as u16,
+                            },
+                        });
+                    }
                 }
             }
         }
@@ -149,6 +185,7 @@ impl TranscriptView {
         lang: Lang,
         show_secrets: &mut bool,
     ) -> Option<ViewAction> {
+        self.rewrap(ui, t, lang, *show_secrets);
         self.index(t);
         self.toolbar(ui, t, lang, show_secrets);
         ui.separator();
@@ -192,7 +229,84 @@ impl TranscriptView {
                     );
                 }
             });
+        if let Some(ViewAction::ToggleNote { entry, note }) = action {
+            self.toggle(ui, t, entry, note, lang, *show_secrets);
+            return None;
+        }
         action
+    }
+
+    /// The width a note's text has in a row.
+    fn note_width(ui: &egui::Ui) -> f32 {
+        (ui.available_width() - NOTE_INDENT - 3.0 * ui.spacing().item_spacing.x - 40.0).max(80.0)
+    }
+
+    /// A note's text wrapped into the lines of its rows.
+    fn wrap(
+        ui: &egui::Ui,
+        e: &Entry,
+        note: u16,
+        lang: Lang,
+        show: bool,
+        width: f32,
+    ) -> Vec<String> {
+        let Some(n) = e.notes.get(note as usize) else {
+            return Vec::new();
+        };
+        let font = TextStyle::Body.resolve(ui.style());
+        let galley = ui
+            .painter()
+            .layout(n.render(lang, show), font, Color32::WHITE, width);
+        galley.rows.iter().map(|r| r.row.text()).collect()
+    }
+
+    /// Opens or closes a note in place; its lines become rows of their own.
+    fn toggle(
+        &mut self,
+        ui: &egui::Ui,
+        t: &Transcript,
+        entry: u32,
+        note: u16,
+        lang: Lang,
+        show: bool,
+    ) {
+        if self.expanded.lines.remove(&(entry, note)).is_none()
+            && let Some(e) = t.entries().get(entry as usize)
+        {
+            let width = Self::note_width(ui);
+            let lines = Self::wrap(ui, e, note, lang, show, width);
+            self.expanded.lines.insert((entry, note), lines);
+            self.expanded.wrapped_for = Some((width as u32, lang, show));
+        }
+        self.rows.clear();
+        self.indexed = 0;
+    }
+
+    /// Wraps the open notes again when the width, the language or the secrets changed.
+    fn rewrap(&mut self, ui: &egui::Ui, t: &Transcript, lang: Lang, show: bool) {
+        if self.expanded.lines.is_empty() {
+            return;
+        }
+        let width = Self::note_width(ui);
+        let now = (width as u32, lang, show);
+        if self.expanded.wrapped_for == Some(now) {
+            return;
+        }
+        let keys: Vec<(u32, u16)> = self.expanded.lines.keys().copied().collect();
+        for (entry, note) in keys {
+            match t.entries().get(entry as usize) {
+                Some(e) => {
+                    let lines = Self::wrap(ui, e, note, lang, show, width);
+                    self.expanded.lines.insert((entry, note), lines);
+                }
+                None => {
+                    self.expanded.lines.remove(&(entry, note));
+                }
+            }
+        }
+        self.expanded.wrapped_for = Some(now);
+        self.rows.clear();
+        self.indexed = 0;
     }
 
     fn toolbar(&mut self, ui: &mut egui::Ui, t: &Transcript, lang: Lang, show: &mut bool) {
@@ -298,20 +412,49 @@ impl TranscriptView {
         dark: bool,
     ) -> Option<ViewAction> {
         let mono = |s: String| RichText::new(s).monospace();
+        let note_color = if dark {
+            Color32::from_rgb(0x9f, 0xc4, 0xff)
+        } else {
+            Color32::from_rgb(0x1f, 0x4f, 0x9f)
+        };
+        let entry = index as u32;
         match kind {
-            RowKind::Note(n) => {
+            RowKind::Note(n) | RowKind::NoteMore { note: n, .. } => {
                 let note = e.notes.get(n as usize)?;
-                ui.add_space(150.0);
-                let color = if dark {
-                    Color32::from_rgb(0x9f, 0xc4, 0xff)
-                } else {
-                    Color32::from_rgb(0x1f, 0x4f, 0x9f)
+                ui.add_space(NOTE_INDENT);
+                // An open note shows one wrapped line a row; a closed one its first line,
+                // cut with "…". A click opens or closes it in place.
+                let line = match kind {
+                    RowKind::NoteMore { line, .. } => self
+                        .expanded
+                        .lines
+                        .get(&(entry, n))
+                        .and_then(|l| l.get(line as usize).cloned()),
+                    _ => self
+                        .expanded
+                        .lines
+                        .get(&(entry, n))
+                        .and_then(|l| l.first().cloned()),
                 };
-                ui.label(
-                    RichText::new(note.render(lang, show))
-                        .italics()
-                        .color(color),
-                );
+                let open = line.is_some();
+                let text = line.unwrap_or_else(|| note.render(lang, show));
+                let r = ui
+                    .add(
+                        egui::Label::new(RichText::new(text).italics().color(note_color))
+                            .sense(Sense::click())
+                            .truncate(),
+                    )
+                    .on_hover_text(tr(
+                        lang,
+                        if open {
+                            "transcript.note_close"
+                        } else {
+                            "transcript.note_open"
+                        },
+                    ));
+                if r.clicked() {
+                    return Some(ViewAction::ToggleNote { entry, note: n });
+                }
                 None
             }
             RowKind::Line {
