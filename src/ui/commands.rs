@@ -7,7 +7,7 @@ use egui::{Color32, RichText};
 use super::Action;
 use super::i18n::{tr, trf};
 use crate::proto::Lang;
-use crate::proto::auth::{self, MASK, PromptKind};
+use crate::proto::auth::MASK;
 use crate::proto::codes;
 use crate::proto::pop3::{Pop3Command, Pop3Kind};
 use crate::proto::pop3_state::{Pop3Session, Pop3Step};
@@ -112,7 +112,7 @@ fn field(ui: &mut egui::Ui, value: &mut String, hint: &str, width: f32) -> egui:
     )
 }
 
-fn highlight(ui: &egui::Ui) -> Color32 {
+pub(super) fn highlight(ui: &egui::Ui) -> Color32 {
     ui.visuals().selection.bg_fill
 }
 
@@ -157,131 +157,12 @@ impl CommandPanel {
             });
     }
 
-    /// The card for the step inside a command: answering a 334, or sending the message. The
-    /// window floats it over the transcript, so no command button moves when it comes or goes.
-    pub fn step_card(&mut self, ui: &mut egui::Ui, cx: &Context<'_>) -> Option<Action> {
-        if cx.protocol != Protocol::Smtp || !cx.connected {
-            return None;
-        }
-        let lang = cx.lang;
-        let idle = cx.busy.is_none();
-        let mut action = None;
-        let prompt = cx.smtp.auth_prompt();
-        let in_data = cx.smtp.in_data();
-        if prompt.is_none() && !in_data {
-            return None;
-        }
-        // The button comes first, so it shows even where a long heading is cut at the
-        // bottom of the card's place.
-        // Opaque, with a shadow: the card floats over the transcript.
-        egui::Frame::group(ui.style())
-            .fill(ui.visuals().window_fill)
-            .shadow(ui.visuals().popup_shadow)
-            .stroke(egui::Stroke::new(2.0, highlight(ui)))
-            .show(ui, |ui| {
-                let mask = |s: &str| {
-                    if cx.show_secrets {
-                        s.to_owned()
-                    } else {
-                        MASK.to_owned()
-                    }
-                };
-                match prompt {
-                    Some(
-                        kind @ (PromptKind::Username | PromptKind::Password | PromptKind::Empty),
-                    ) => {
-                        let (what, b64, _) = self.answer(kind);
-                        let (heading, shown) = match kind {
-                            PromptKind::Username => {
-                                ("step.username", format!("{}  →  {b64}", self.username))
-                            }
-                            PromptKind::Password => (
-                                "step.password",
-                                format!("{}  →  {}", mask(&self.password), mask(&b64)),
-                            ),
-                            _ => (
-                                "step.plain",
-                                format!(
-                                    "\\0{}\\0{}  →  {}",
-                                    self.username,
-                                    mask(&self.password),
-                                    mask(&b64)
-                                ),
-                            ),
-                        };
-                        if step_button(ui, cx, what).clicked() && idle {
-                            action = Some(self.auth_answer(kind));
-                        }
-                        ui.add(egui::Label::new(RichText::new(shown).monospace()).truncate());
-                        ui.strong(tr(lang, heading));
-                    }
-                    Some(PromptKind::Other) => {
-                        ui.horizontal(|ui| {
-                            for kind in [PromptKind::Username, PromptKind::Password] {
-                                let (what, _, _) = self.answer(kind);
-                                if step_button(ui, cx, what).clicked() && idle {
-                                    action = Some(self.auth_answer(kind));
-                                }
-                            }
-                        });
-                        ui.strong(tr(lang, "step.other"));
-                    }
-                    None => {
-                        if step_button(ui, cx, "step.send_message").clicked() && idle {
-                            action = Some(Action::SendMessage);
-                        }
-                        ui.strong(tr(lang, "step.message"));
-                        ui.label(tr(lang, "step.message.tip"));
-                    }
-                }
-            });
-        action
-    }
-
-    /// The step-card button for a 334 that asked for `kind`, the base64 it sends, and whether
-    /// that is a secret: the username, the password, or (after the empty 334 of AUTH PLAIN)
-    /// `\0user\0password`.
-    fn answer(&self, kind: PromptKind) -> (&'static str, String, bool) {
-        match kind {
-            PromptKind::Password => (
-                "step.send_password",
-                auth::encode(self.password.as_bytes()),
-                true,
-            ),
-            PromptKind::Empty => (
-                "step.send_plain",
-                auth::plain_response(&self.username, &self.password),
-                true,
-            ),
-            PromptKind::Username | PromptKind::Other => (
-                "step.send_username",
-                auth::encode(self.username.as_bytes()),
-                false,
-            ),
-        }
-    }
-
-    /// The answer to a 334 that asked for `kind`.
-    pub fn auth_answer(&self, kind: PromptKind) -> Action {
-        let (what, base64, secret) = self.answer(kind);
-        Action::AuthAnswer {
-            what,
-            base64,
-            secret,
-        }
-    }
-
     /// One row: the button, its argument fields and the (!) mark. True when clicked.
-    #[allow(clippy::too_many_arguments)]
     fn row(
         &mut self,
         ui: &mut egui::Ui,
         cx: &Context<'_>,
-        protocol: &str,
-        label: &'static str,
-        (next, possible): (bool, bool),
-        warn: Option<String>,
-        plain_preview: bool,
+        row: CommandRow,
         args: impl FnOnce(&mut Self, &mut egui::Ui),
     ) -> bool {
         // Every row is exactly as tall, whatever its button shows (hovered, highlighted,
@@ -293,19 +174,9 @@ impl CommandPanel {
             egui::Layout::left_to_right(egui::Align::Center),
             |ui| {
                 ui.set_min_height(height);
-                let clicked = command_button(
-                    ui,
-                    cx,
-                    protocol,
-                    label,
-                    next,
-                    possible,
-                    warn.as_deref(),
-                    plain_preview,
-                    self,
-                );
+                let clicked = command_button(ui, cx, &row, self);
                 args(self, ui);
-                warn_mark(ui, warn.as_deref());
+                warn_mark(ui, row.warn.as_deref());
                 clicked
             },
         )
@@ -332,16 +203,15 @@ impl CommandPanel {
                     &[("reply", &format!("{code}{}", p.reason.get(cx.lang)))],
                 )
             });
-            let clicked = self.row(
-                ui,
-                cx,
-                "smtp",
-                kind.label(),
-                (first == Some(step), expected.contains(&step)),
+            let row = CommandRow {
+                protocol: "smtp",
+                label: kind.label(),
+                next: first == Some(step),
+                possible: expected.contains(&step),
                 warn,
-                kind == CommandKind::AuthPlain,
-                |p, ui| p.smtp_args(ui, cx.lang, kind),
-            );
+                plain_preview: kind == CommandKind::AuthPlain,
+            };
+            let clicked = self.row(ui, cx, row, |p, ui| p.smtp_args(ui, cx.lang, kind));
             if clicked {
                 action = Some(self.smtp_action(kind));
             }
@@ -414,16 +284,15 @@ impl CommandPanel {
                     &[("reply", &format!("-ERR: {}", p.reason.get(cx.lang)))],
                 )
             });
-            let clicked = self.row(
-                ui,
-                cx,
-                "pop3",
-                kind.label(),
-                (first == Some(step), expected.contains(&step)),
+            let row = CommandRow {
+                protocol: "pop3",
+                label: kind.label(),
+                next: first == Some(step),
+                possible: expected.contains(&step),
                 warn,
-                false,
-                |p, ui| p.pop3_args(ui, cx, kind),
-            );
+                plain_preview: false,
+            };
+            let clicked = self.row(ui, cx, row, |p, ui| p.pop3_args(ui, cx, kind));
             if clicked {
                 action = Some(self.pop3_action(kind));
             }
@@ -505,34 +374,34 @@ fn warn_mark(ui: &mut egui::Ui, warn: Option<&str>) {
     }
 }
 
-fn step_button(ui: &mut egui::Ui, cx: &Context<'_>, key: &'static str) -> egui::Response {
-    let busy = cx.busy == Some(key);
-    let text = RichText::new(tr(cx.lang, key)).strong();
-    let r = ui.add_enabled(
-        cx.busy.is_none(),
-        egui::Button::new(text)
-            .fill(highlight(ui))
-            .min_size(egui::vec2(160.0, 0.0)),
-    );
-    if busy {
-        ui.spinner();
-    }
-    r
-}
-
-/// A command button with its help tooltip; the next expected step is filled.
-#[allow(clippy::too_many_arguments)]
-fn command_button(
-    ui: &mut egui::Ui,
-    cx: &Context<'_>,
-    protocol: &str,
+/// What one command row shows: which command, whether it is the expected step (filled) or a
+/// possible one (outlined), the reply a wrong order would get, and for AUTH PLAIN the
+/// `\0user\0password` its tooltip previews.
+struct CommandRow {
+    protocol: &'static str,
     label: &'static str,
     next: bool,
     possible: bool,
-    warn: Option<&str>,
+    warn: Option<String>,
     plain_preview: bool,
+}
+
+/// A command button with its help tooltip; the next expected step is filled.
+fn command_button(
+    ui: &mut egui::Ui,
+    cx: &Context<'_>,
+    row: &CommandRow,
     panel: &CommandPanel,
 ) -> bool {
+    let CommandRow {
+        protocol,
+        label,
+        next,
+        possible,
+        ref warn,
+        plain_preview,
+    } = *row;
+    let warn = warn.as_deref();
     let lang = cx.lang;
     // Every button has the same stroke width (transparent unless the step is possible) and
     // the same height: a stroke adds to a button's size, and a button that grew would push

@@ -13,6 +13,7 @@ pub mod i18n;
 mod link;
 pub mod practice;
 pub mod presets;
+pub mod step_card;
 pub mod theme;
 pub mod transcript_view;
 
