@@ -13,7 +13,7 @@ use mailtutor::proto::Lang;
 use mailtutor::session::{Event, EventKind, Protocol};
 use mailtutor::transcript::{Direction, EventRow};
 use mailtutor::ui::theme::Settings;
-use mailtutor::ui::{AppOptions, TutorApp};
+use mailtutor::ui::{Action, AppOptions, TutorApp};
 
 type H = Harness<'static, TutorApp>;
 
@@ -165,7 +165,8 @@ fn a_whole_send_by_clicks_with_explained_codes_in_both_languages() {
     let dir = TempDir::new("ui-send");
     let mut h = open(Lang::En, &dir);
     shows(&h, "student@mailtutor.test / secret");
-    h.state_mut().composer_mut().subject = "测试 from the window".into();
+    h.state_mut()
+        .perform(Action::SetSubject("测试 from the window".into()));
     send_by_clicks(&mut h, true);
 
     // The password never shows: not as text, not as base64.
@@ -215,7 +216,7 @@ fn data_first_gets_a_real_503_and_the_explanation_says_why() {
 fn a_wrong_password_gets_535_explained() {
     let dir = TempDir::new("ui-535");
     let mut h = open(Lang::Zh, &dir);
-    h.state_mut().commands_mut().password = "wrong".into();
+    h.state_mut().perform(Action::SetPassword("wrong".into()));
     h.get_by_label("连接").click();
     h.run_steps(2);
     wait(&mut h, "the greeting", |a| {
@@ -238,14 +239,16 @@ fn a_wrong_password_gets_535_explained() {
 fn pop3_reads_the_sent_message_back() {
     let dir = TempDir::new("ui-pop3");
     let mut h = open(Lang::En, &dir);
-    h.state_mut().composer_mut().subject = "Read me over POP3".into();
+    h.state_mut()
+        .perform(Action::SetSubject("Read me over POP3".into()));
     send_by_clicks(&mut h, false);
     click(&mut h, "QUIT");
     wait(&mut h, "the close", |a| !a.is_connected());
 
     choose(&mut h, "Protocol", "POP3");
     assert_eq!(h.state().protocol(), Protocol::Pop3);
-    h.state_mut().commands_mut().username = "teacher@mailtutor.test".into();
+    h.state_mut()
+        .perform(Action::SetUsername("teacher@mailtutor.test".into()));
     connect(&mut h);
     assert!(last_server(&h).starts_with("+OK"), "{}", last_server(&h));
     click(&mut h, "USER");
@@ -479,7 +482,8 @@ fn settings_survive_a_restart_but_the_password_never_is_saved() {
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Equals);
     h.run_steps(2);
     choose(&mut h, "协议", "POP3");
-    h.state_mut().commands_mut().password = "hunter2-secret".into();
+    h.state_mut()
+        .perform(Action::SetPassword("hunter2-secret".into()));
     let mut memory = Memory::default();
     eframe::App::save(h.state_mut(), &mut memory);
     let saved = memory.0.values().cloned().collect::<Vec<_>>().join("\n");

@@ -129,15 +129,6 @@ impl TutorApp {
         self.settings.lang
     }
 
-    pub fn set_lang(&mut self, lang: Lang) {
-        self.settings.lang = lang;
-    }
-
-    pub fn set_look(&mut self, zoom: f32, dark: bool) {
-        self.settings.zoom = zoom.clamp(theme::MIN_ZOOM, theme::MAX_ZOOM);
-        self.settings.dark = dark;
-    }
-
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
@@ -172,22 +163,8 @@ impl TutorApp {
         self.link.protocol().unwrap_or(self.bar.protocol)
     }
 
-    pub fn set_protocol(&mut self, protocol: Protocol) {
-        if !self.link.is_open() {
-            self.bar.protocol = protocol;
-        }
-    }
-
     pub fn base64_panel(&self) -> &Base64Panel {
         &self.base64
-    }
-
-    pub fn composer_mut(&mut self) -> &mut Composer {
-        &mut self.composer
-    }
-
-    pub fn commands_mut(&mut self) -> &mut CommandPanel {
-        &mut self.commands
     }
 
     /// Folds an event as if the network thread had reported it (tests and benchmarks).
@@ -197,27 +174,6 @@ impl TutorApp {
 
     pub fn transcript_rows(&self) -> usize {
         self.view.row_count()
-    }
-
-    /// Demo and tests: keeps the code tooltip of the newest reply with this code open.
-    pub fn pin_tooltip(&mut self, code: u16) {
-        self.view.pinned_tooltip = self
-            .link
-            .transcript
-            .entries()
-            .iter()
-            .rposition(|e| e.code() == Some(code));
-    }
-
-    pub fn clear_transcript(&mut self) {
-        self.link.clear();
-    }
-
-    /// Loads the newest 334 challenge into the base64 panel.
-    pub fn load_last_334(&mut self) {
-        if let Some(c) = self.last_334() {
-            self.base64.load(&c);
-        }
     }
 
     /// The challenge text of the newest 334, for the base64 panel.
@@ -255,11 +211,56 @@ impl TutorApp {
                 secret,
             } => link.auth_line(what, &base64, secret),
             Action::SendMessage => match self.composer.payload() {
-                Ok(p) => link.data("step.send_message", p),
+                Ok(p) => {
+                    link.data("step.send_message", p);
+                    // The next message gets its own Message-ID and date.
+                    self.composer.sent();
+                }
                 Err(e) => self.invalid(e.words()),
             },
             Action::Raw(line) => link.raw_line(&line),
             Action::Invalid(e) => self.invalid(e),
+            Action::SmtpButton(kind) => {
+                let a = self.commands.smtp_action(kind);
+                self.perform(a);
+            }
+            Action::Pop3Button(kind) => {
+                let a = self.commands.pop3_action(kind);
+                self.perform(a);
+            }
+            Action::Answer(kind) => {
+                let a = self.commands.auth_answer(kind);
+                self.perform(a);
+            }
+            Action::Connect => self.connect(),
+            Action::ClearTranscript => self.link.clear(),
+            Action::ShowTab(tab) => self.tab = tab,
+            Action::LoadLast334 => {
+                if let Some(c) = self.last_334() {
+                    self.base64.load(&c);
+                }
+            }
+            Action::PinTooltip(code) => {
+                self.view.pinned_tooltip = self
+                    .link
+                    .transcript
+                    .entries()
+                    .iter()
+                    .rposition(|e| e.code() == Some(code));
+            }
+            Action::SetLang(lang) => self.settings.lang = lang,
+            Action::SetLook { zoom, dark } => {
+                self.settings.zoom = zoom.clamp(theme::MIN_ZOOM, theme::MAX_ZOOM);
+                self.settings.dark = dark;
+            }
+            Action::SetProtocol(protocol) => {
+                if !self.link.is_open() {
+                    self.bar.protocol = protocol;
+                }
+            }
+            Action::SetUsername(u) => self.commands.username = u,
+            Action::SetPassword(p) => self.commands.password = p,
+            Action::SetSubject(s) => self.composer.subject = s,
         }
     }
 
@@ -458,7 +459,7 @@ impl eframe::App for TutorApp {
         if let Some(mut demo) = self.demo.take() {
             let ready = !self.link.is_connecting() && self.link.busy().is_none();
             if ready && let Some(a) = demo.next(self) {
-                self.demo_step(a);
+                self.perform(a);
             }
             if !demo.finished() {
                 ctx.request_repaint_after(std::time::Duration::from_millis(50));

@@ -173,8 +173,9 @@ impl Demo {
         self.steps.is_empty() && self.waiting.is_none()
     }
 
-    /// The next step once the window is ready for it; `None` while waiting.
-    pub fn next(&mut self, app: &TutorApp) -> Option<DemoStep> {
+    /// The next action once the window is ready for it; `None` while waiting (or when the
+    /// step was only a wait).
+    pub fn next(&mut self, app: &TutorApp) -> Option<Action> {
         // Nothing to talk to until the practice server is up.
         app.server()?;
         match self.waiting {
@@ -215,48 +216,31 @@ impl Demo {
             }
             None => {}
         }
-        step
+        step.and_then(|s| s.action(app.lang()))
     }
 }
 
-impl TutorApp {
-    pub(super) fn demo_step(&mut self, step: DemoStep) {
-        match step {
-            DemoStep::Lang(l) => self.set_lang(l),
-            DemoStep::Projector(zoom, dark) => self.set_look(zoom, dark),
-            DemoStep::Protocol(p) => self.set_protocol(p),
-            DemoStep::Username(u) => self.commands_mut().username = u.into(),
-            DemoStep::Password(p) => self.commands_mut().password = p.into(),
-            DemoStep::Subject(key) => {
-                let lang = self.lang();
-                self.composer_mut().subject = crate::words::tr(lang, key);
-            }
-            DemoStep::Connect => self.connect(),
-            DemoStep::Greeted | DemoStep::Closed => {}
-            DemoStep::Smtp(kind) => {
-                let a = self.commands_mut().smtp_action(kind);
-                self.perform(a);
-            }
-            DemoStep::Pop3(kind) => {
-                let a = self.commands_mut().pop3_action(kind);
-                self.perform(a);
-            }
-            DemoStep::SendUsername => {
-                let a = self.commands_mut().auth_answer(PromptKind::Username);
-                self.perform(a);
-            }
-            DemoStep::SendPassword => {
-                let a = self.commands_mut().auth_answer(PromptKind::Password);
-                self.perform(a);
-            }
-            DemoStep::SendMessage => {
-                self.composer_mut().sent();
-                self.perform(Action::SendMessage);
-            }
-            DemoStep::ClearTranscript => self.clear_transcript(),
-            DemoStep::Tab(t) => self.tab = t,
-            DemoStep::LoadLast334 => self.load_last_334(),
-            DemoStep::PinTooltip(code) => self.pin_tooltip(code),
-        }
+impl DemoStep {
+    /// The action this step plays: the same one a click would make.
+    fn action(self, lang: Lang) -> Option<Action> {
+        Some(match self {
+            DemoStep::Lang(l) => Action::SetLang(l),
+            DemoStep::Projector(zoom, dark) => Action::SetLook { zoom, dark },
+            DemoStep::Protocol(p) => Action::SetProtocol(p),
+            DemoStep::Username(u) => Action::SetUsername(u.into()),
+            DemoStep::Password(p) => Action::SetPassword(p.into()),
+            DemoStep::Subject(key) => Action::SetSubject(crate::words::tr(lang, key)),
+            DemoStep::Connect => Action::Connect,
+            DemoStep::Greeted | DemoStep::Closed => return None,
+            DemoStep::Smtp(kind) => Action::SmtpButton(kind),
+            DemoStep::Pop3(kind) => Action::Pop3Button(kind),
+            DemoStep::SendUsername => Action::Answer(PromptKind::Username),
+            DemoStep::SendPassword => Action::Answer(PromptKind::Password),
+            DemoStep::SendMessage => Action::SendMessage,
+            DemoStep::ClearTranscript => Action::ClearTranscript,
+            DemoStep::Tab(t) => Action::ShowTab(t),
+            DemoStep::LoadLast334 => Action::LoadLast334,
+            DemoStep::PinTooltip(code) => Action::PinTooltip(code),
+        })
     }
 }

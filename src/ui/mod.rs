@@ -23,7 +23,8 @@ pub use demo::SCENARIOS;
 use crate::proto::pop3::Pop3Command;
 use crate::proto::smtp::SmtpCommand;
 
-/// What a click asks for. Panels return these; the app carries them out.
+/// What a click asks for. Panels return these, scripted demos play them, and the app carries
+/// them out: one way in for every change a person or a script makes.
 #[derive(Debug, Clone)]
 pub enum Action {
     /// An SMTP command, with the label of the button that sent it.
@@ -43,6 +44,28 @@ pub enum Action {
     Raw(String),
     /// A command whose arguments do not make a valid line (shown in the transcript).
     Invalid(crate::words::Words),
+    /// A command button, with the arguments in the panel's fields.
+    SmtpButton(crate::proto::smtp::CommandKind),
+    Pop3Button(crate::proto::pop3::Pop3Kind),
+    /// The step card's button for a 334 that asked for this.
+    Answer(crate::proto::auth::PromptKind),
+    Connect,
+    ClearTranscript,
+    ShowTab(Tab),
+    /// Loads the newest 334 challenge into the base64 panel.
+    LoadLast334,
+    /// Keeps the tooltip of the newest reply with this code open.
+    PinTooltip(u16),
+    SetLang(crate::proto::Lang),
+    /// Zoom and theme, as a teacher sets them for a projector.
+    SetLook {
+        zoom: f32,
+        dark: bool,
+    },
+    SetProtocol(crate::session::Protocol),
+    SetUsername(String),
+    SetPassword(String),
+    SetSubject(String),
 }
 
 /// Opens the window and runs until it is closed.
