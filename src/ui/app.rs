@@ -159,6 +159,26 @@ impl TutorApp {
             .unwrap_or_default()
     }
 
+    /// What the command panel and the step card read to draw themselves. It borrows only the
+    /// link and the bar, so the command panel can be drawn mutably beside it.
+    fn command_context<'a>(
+        lang: Lang,
+        show_secrets: bool,
+        link: &'a Link,
+        bar: &'a ConnectBar,
+    ) -> commands::Context<'a> {
+        commands::Context {
+            lang,
+            show_secrets,
+            connected: link.is_open(),
+            busy: link.busy(),
+            protocol: link.protocol().unwrap_or(bar.protocol),
+            smtp: link.transcript.smtp(),
+            pop3: link.transcript.pop3(),
+            app_password: bar.preset().app_password,
+        }
+    }
+
     pub fn protocol(&self) -> Protocol {
         self.link.protocol().unwrap_or(self.bar.protocol)
     }
@@ -488,16 +508,7 @@ impl eframe::App for TutorApp {
         if let Some(a) = bar_action {
             self.bar_action(a);
         }
-        let cx = commands::Context {
-            lang,
-            show_secrets: self.show_secrets,
-            connected: self.link.is_open(),
-            busy: self.link.busy(),
-            protocol: self.protocol(),
-            smtp: self.link.transcript.smtp(),
-            pop3: self.link.transcript.pop3(),
-            app_password: self.bar.preset().app_password,
-        };
+        let cx = Self::command_context(lang, self.show_secrets, &self.link, &self.bar);
         egui::Panel::bottom("explain")
             .default_size(170.0)
             .min_size(90.0)
@@ -541,16 +552,7 @@ impl eframe::App for TutorApp {
         // transcript, where the oldest rows are: it takes no place in the command panel, so no
         // command button moves when it comes or goes.
         let area = central.response.rect;
-        let cx = commands::Context {
-            lang,
-            show_secrets: self.show_secrets,
-            connected: self.link.is_open(),
-            busy: self.link.busy(),
-            protocol: self.protocol(),
-            smtp: self.link.transcript.smtp(),
-            pop3: self.link.transcript.pop3(),
-            app_password: self.bar.preset().app_password,
-        };
+        let cx = Self::command_context(lang, self.show_secrets, &self.link, &self.bar);
         let commands = &mut self.commands;
         let card = egui::Area::new(egui::Id::unique("step-card"))
             .order(egui::Order::Foreground)
