@@ -1,6 +1,7 @@
 //! mailtutor: a desktop tutor for the SMTP and POP3 sessions networking classes teach with telnet.
 
 pub mod explain;
+pub mod lesson;
 pub mod proto;
 pub mod server;
 pub mod session;

@@ -12,7 +12,7 @@ use crate::proto::message_lines::{MessageLine, MessageLines};
 use crate::proto::pop3::{Pop3Command, Pop3Kind};
 use crate::proto::pop3_state::{Pop3Outcome, Pop3Session};
 use crate::proto::reply::{EnhancedStatus, ReplyWarning};
-use crate::proto::situations::{self, Proto, ReplyFacts, Situation};
+use crate::proto::situations::{self, Proto, ReplyContext, ReplyFacts, Situation};
 use crate::proto::smtp::{CommandKind, SmtpCommand};
 use crate::proto::smtp_state::{ClientLine, Outcome, SmtpSession};
 use crate::session::{ClosedBy, Event, EventKind, Parsed, Protocol, Response, TlsInfo};
@@ -272,6 +272,8 @@ pub struct Entry {
     pub notes: Vec<Note>,
     /// For an event row: what happened, worded when shown.
     pub event: Option<EventRow>,
+    /// For a reply: the request it answered and the session's state when it came.
+    pub context: Option<ReplyContext>,
 }
 
 impl Entry {
@@ -397,6 +399,7 @@ impl Transcript {
             parsed: None,
             notes: Vec::new(),
             event: None,
+            context: None,
         });
         let last = self.entries.len() - 1;
         &mut self.entries[last]
@@ -539,6 +542,7 @@ impl Transcript {
 
     fn received(&mut self, at: SystemTime, raw: &[u8], parsed: &Parsed) {
         let mut notes = Vec::new();
+        let mut answered = None;
         match parsed {
             Parsed::Response(Response::Smtp(reply)) => {
                 let context = self.smtp.reply_context(reply.code);
@@ -557,6 +561,7 @@ impl Transcript {
                 if let Some(s) = situations::lookup(&facts, &context) {
                     notes.push(Note::Situation(s));
                 }
+                answered = Some(context);
                 if reply.code == 334
                     && let Ok(p) = auth::decode_prompt(reply.last_text())
                     && p.kind != PromptKind::Empty
@@ -593,6 +598,7 @@ impl Transcript {
                 if let Some(s) = situations::lookup(&facts, &context) {
                     notes.push(Note::Situation(s));
                 }
+                answered = Some(context);
                 notes.extend(resp.warnings.iter().cloned().map(Note::ReplyWarning));
                 let outcome = self.pop3.on_response(resp);
                 if matches!(outcome, Pop3Outcome::Capabilities { .. }) {
@@ -609,6 +615,7 @@ impl Transcript {
         let e = self.push(at, Direction::Server, raw.to_vec());
         e.parsed = Some(parsed.clone());
         e.notes = notes;
+        e.context = answered;
     }
 
     /// Telnet-style text: the lines exactly as they crossed the wire, and telnet's own messages.

@@ -40,6 +40,9 @@ pub struct ServeArgs {
     /// AUTH, MAIL and POP3 logins need STARTTLS/STLS (or the TLS ports) first.
     #[arg(long)]
     require_tls: bool,
+    /// Ask for the AUTH LOGIN username as NetEase 163 does: 334 dXNlcm5hbWU6 ("username:").
+    #[arg(long)]
+    lowercase_prompt: bool,
     /// The name in the greeting and in Received: headers.
     #[arg(long, default_value = "mailtutor.test")]
     hostname: String,
@@ -114,6 +117,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         policy: Policy {
             require_auth: args.require_auth,
             require_tls: args.require_tls,
+            lowercase_prompt: args.lowercase_prompt,
         },
         faults: args.faults,
         logger: Arc::new(|line: &str| {

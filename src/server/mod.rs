@@ -102,6 +102,9 @@ pub struct Policy {
     pub require_auth: bool,
     /// AUTH, MAIL and POP3 logins need TLS first.
     pub require_tls: bool,
+    /// Ask for the AUTH LOGIN username as NetEase 163 does, `334 dXNlcm5hbWU6`
+    /// ("username:"), instead of `334 VXNlcm5hbWU6` ("Username:").
+    pub lowercase_prompt: bool,
 }
 
 /// A line of the session log.

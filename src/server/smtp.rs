@@ -508,7 +508,11 @@ impl SmtpServerSession {
         }
         match mechanism {
             smtp_proto::AUTH_LOGIN if initial.is_empty() => {
-                reply(out, "334 VXNlcm5hbWU6");
+                if self.ctx.policy.lowercase_prompt {
+                    reply(out, "334 dXNlcm5hbWU6");
+                } else {
+                    reply(out, "334 VXNlcm5hbWU6");
+                }
                 self.mode = Mode::AuthLoginUser;
             }
             smtp_proto::AUTH_LOGIN => self.auth_login_user(initial.as_bytes(), out),

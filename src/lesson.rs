@@ -1,0 +1,648 @@
+//! Lessons: a goal, an introduction and steps, each ticked only by what happened on the wire —
+//! the replies in the transcript and the session state they came in — never by a click alone.
+//! Lessons are data (`assets/lessons/*.toml`); this module reads them and follows a transcript.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+use serde::Deserialize;
+
+use crate::proto::Bilingual;
+use crate::proto::message::{Draft, Mailbox};
+use crate::proto::message_lines::MessageLine;
+use crate::proto::pop3::Pop3Kind;
+use crate::proto::situations::Situation;
+use crate::proto::smtp::CommandKind;
+use crate::server::maildir::{Maildir, new_queue_id};
+use crate::server::{Fault, Policy};
+use crate::transcript::{Direction, Entry, Note};
+use crate::words::Words;
+
+/// The lessons shipped with the app, in the order the list shows them.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("send", include_str!("../assets/lessons/01-send.toml")),
+    (
+        "starttls",
+        include_str!("../assets/lessons/02-starttls.toml"),
+    ),
+    ("pop3", include_str!("../assets/lessons/03-pop3.toml")),
+    ("errors", include_str!("../assets/lessons/04-errors.toml")),
+    (
+        "two-rcpt",
+        include_str!("../assets/lessons/05-two-recipients.toml"),
+    ),
+    ("telnet", include_str!("../assets/lessons/06-telnet.toml")),
+    ("prompts", include_str!("../assets/lessons/07-prompts.toml")),
+];
+
+/// The protocol a lesson speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LessonProtocol {
+    #[default]
+    Smtp,
+    Pop3,
+}
+
+/// How a lesson sets up the practice server for itself; undone when the lesson ends.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Setup {
+    /// MAIL FROM needs AUTH first.
+    #[serde(default)]
+    pub require_auth: bool,
+    /// AUTH, MAIL and POP3 logins need TLS first.
+    #[serde(default)]
+    pub require_tls: bool,
+    /// Faults staged when the lesson starts, as the server's `--fault` option writes them
+    /// (`rcpt=550`, `data=554`, `greet=421` …).
+    #[serde(default)]
+    pub faults: Vec<String>,
+    /// How the server words its AUTH LOGIN prompts.
+    #[serde(default)]
+    pub prompts: Prompts,
+    /// Messages put in the student's maildrop first (for reading lessons): subject and body.
+    #[serde(default)]
+    pub mail: Vec<SeedMail>,
+}
+
+impl Setup {
+    /// The practice server's policy while the lesson runs.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            require_auth: self.require_auth,
+            require_tls: self.require_tls,
+            lowercase_prompt: self.prompts == Prompts::Lowercase,
+        }
+    }
+
+    /// The faults to stage (each was checked when the lesson was read).
+    pub fn faults(&self) -> Vec<Fault> {
+        self.faults.iter().filter_map(|f| f.parse().ok()).collect()
+    }
+
+    /// Puts the lesson's messages in `to`'s maildrop, from `from`. Disk I/O: call it off the
+    /// UI thread.
+    pub fn deliver_mail(&self, store: &Maildir, from: &str, to: &str) -> std::io::Result<()> {
+        for m in &self.mail {
+            let draft = Draft {
+                from: Mailbox::parse(from).unwrap_or_default(),
+                to: vec![Mailbox::parse(to).unwrap_or_default()],
+                subject: m.subject.clone(),
+                body: m.body.clone(),
+                ..Draft::default()
+            };
+            let bytes = draft
+                .to_message()
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            store.deliver(&new_queue_id(), &[to.to_owned()], &bytes)?;
+        }
+        Ok(())
+    }
+}
+
+/// The AUTH LOGIN username prompt a lesson wants the practice server to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Prompts {
+    /// `334 VXNlcm5hbWU6` ("Username:"), as Postfix and most servers ask.
+    #[default]
+    Standard,
+    /// `334 dXNlcm5hbWU6` ("username:"), as NetEase 163 asks (the tutorials' transcripts).
+    Lowercase,
+}
+
+/// A message a lesson puts in the maildrop before it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedMail {
+    pub subject: String,
+    pub body: String,
+}
+
+/// What a step waits for. Every field given must hold for one transcript row; a row of the
+/// client is matched only by `decodes_to`, every other check reads a reply.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// The SMTP reply code.
+    pub code: Option<u16>,
+    /// The POP3 status indicator: `+OK` or `-ERR`.
+    pub status: Option<String>,
+    /// What the reply must answer, any of these (names as the situation knowledge writes
+    /// them: `GREETING`, `EHLO`, `AUTH`, `AUTH-DATA`, `MAIL`, `RCPT`, `DATA`, `DOT`, `USER`,
+    /// `RETR` …).
+    #[serde(default)]
+    pub answers: Vec<String>,
+    /// Session state that must hold when the reply came (`tls`, `authenticated`, …).
+    #[serde(default)]
+    pub flags: Vec<String>,
+    /// Session state that must not hold.
+    #[serde(default)]
+    pub not_flags: Vec<String>,
+    /// Text the reply (or a retrieved message) must contain, case-insensitively.
+    pub contains: Option<String>,
+    /// A base64 line the client sent after a 334 must decode to this.
+    pub decodes_to: Option<String>,
+    /// The message accepted by a `250` after the final dot must carry this Subject.
+    pub subject: Option<String>,
+    /// ...and must have been accepted for this recipient.
+    pub rcpt: Option<String>,
+    /// ...and must have had From, To and Subject and the blank line after the headers.
+    #[serde(default)]
+    pub whole_message: bool,
+    /// The client line must have been typed in the raw line box (no button makes it).
+    #[serde(default)]
+    pub typed: bool,
+}
+
+/// One step of a lesson.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// What to do.
+    pub task: Bilingual,
+    /// A hint, shown on request (never in exam mode).
+    pub hint: Bilingual,
+    /// What "Show me" does: the same actions as the buttons, by name (`connect`,
+    /// `smtp:EHLO`, `answer:username`, `send-message`, `pop3:RETR`, `raw:LINE` …).
+    #[serde(default)]
+    pub show_me: Vec<String>,
+    pub check: Check,
+}
+
+/// A lesson as its file writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lesson {
+    /// A short name, unique among the lessons, that progress is kept under.
+    pub id: String,
+    pub title: Bilingual,
+    pub goal: Bilingual,
+    pub intro: Bilingual,
+    #[serde(default)]
+    pub protocol: LessonProtocol,
+    #[serde(default)]
+    pub setup: Setup,
+    #[serde(rename = "step")]
+    pub steps: Vec<Step>,
+}
+
+/// Why a lesson file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LessonError {
+    #[error("{0}")]
+    Toml(String),
+    #[error("the lesson has no steps")]
+    NoSteps,
+    #[error("step {step}: the check is empty, so it could never be ticked")]
+    EmptyCheck { step: usize },
+    #[error("step {step}: show_me action {action:?} is not one the app knows")]
+    UnknownAction { step: usize, action: String },
+    #[error("fault {0:?}: {1}")]
+    Fault(String, String),
+}
+
+impl LessonError {
+    pub fn words(&self) -> Words {
+        match self {
+            LessonError::Toml(e) => Words::new("lesson.error.toml").arg("detail", e),
+            LessonError::NoSteps => Words::new("lesson.error.no_steps"),
+            LessonError::EmptyCheck { step } => {
+                Words::new("lesson.error.empty_check").arg("step", step)
+            }
+            LessonError::UnknownAction { step, action } => {
+                Words::new("lesson.error.unknown_action")
+                    .arg("step", step)
+                    .arg("action", action)
+            }
+            LessonError::Fault(f, e) => Words::new("lesson.error.fault")
+                .arg("fault", f)
+                .arg("detail", e),
+        }
+    }
+}
+
+/// Whether `action` names something "Show me" can do: `connect`, `send-message`,
+/// `smtp:<button>`, `pop3:<button>`, `answer:username|password`, `raw:<line>`,
+/// `username:<text>`, `password:<text>`, `subject:<text>`.
+pub fn is_known_action(action: &str) -> bool {
+    match action.split_once(':') {
+        None => matches!(action, "connect" | "send-message"),
+        Some(("smtp", b)) => CommandKind::ALL.iter().any(|k| k.label() == b),
+        Some(("pop3", b)) => Pop3Kind::ALL.iter().any(|k| k.label() == b),
+        Some(("answer", w)) => matches!(w, "username" | "password"),
+        Some(("raw" | "username" | "password" | "subject", _)) => true,
+        _ => false,
+    }
+}
+
+impl Lesson {
+    /// Reads and checks a lesson file.
+    pub fn parse(text: &str) -> Result<Self, LessonError> {
+        let lesson: Lesson = toml::from_str(text).map_err(|e| LessonError::Toml(e.to_string()))?;
+        if lesson.steps.is_empty() {
+            return Err(LessonError::NoSteps);
+        }
+        for (i, s) in lesson.steps.iter().enumerate() {
+            if s.check == Check::default() {
+                return Err(LessonError::EmptyCheck { step: i + 1 });
+            }
+            if let Some(a) = s.show_me.iter().find(|a| !is_known_action(a)) {
+                return Err(LessonError::UnknownAction {
+                    step: i + 1,
+                    action: a.clone(),
+                });
+            }
+        }
+        for f in &lesson.setup.faults {
+            f.parse::<Fault>()
+                .map_err(|e| LessonError::Fault(f.clone(), e))?;
+        }
+        Ok(lesson)
+    }
+
+    /// The lessons shipped with the app.
+    pub fn built_in() -> Vec<Lesson> {
+        BUILT_IN
+            .iter()
+            .filter_map(|(_, text)| Lesson::parse(text).ok())
+            .collect()
+    }
+}
+
+/// Values a lesson's text and checks name in braces: `{username}`, `{password}`, `{to}`.
+pub type Vars = BTreeMap<String, String>;
+
+/// `{name}` replaced by its value; an unknown name stays as written.
+pub fn fill(text: &str, vars: &Vars) -> String {
+    let mut out = text.to_owned();
+    for (k, v) in vars {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+/// A reply that was not what the step waited for: the row and what the knowledge base says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setback {
+    pub step: usize,
+    /// The transcript row of the reply.
+    pub entry: usize,
+    pub reply: String,
+    pub situation: Option<&'static Situation>,
+    /// A later step was ticked after it: the student recovered.
+    pub fixed: bool,
+}
+
+/// The mail transaction seen so far, for the `subject`/`rcpt` checks.
+#[derive(Debug, Clone, Default)]
+struct Transaction {
+    /// The last client command line, for the reply that answers it.
+    last_command: String,
+    rcpts: Vec<String>,
+    subject: Option<String>,
+    /// Headers seen in the message being typed (lowercased names).
+    headers: Vec<String>,
+    /// A line of the message came from the composer, not the raw line box.
+    untyped: bool,
+    /// The last client line was typed in the raw line box.
+    last_typed: bool,
+    /// The message lacked the blank line or a header the lesson wants.
+    flawed: bool,
+    in_headers: bool,
+}
+
+/// A student's way through one lesson, fed the transcript as it grows.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    /// Steps ticked, with the transcript row that ticked each.
+    pub ticked: Vec<usize>,
+    pub setbacks: Vec<Setback>,
+    /// Rows already read.
+    scanned: usize,
+    txn: Transaction,
+    started: Option<SystemTime>,
+    finished: Option<SystemTime>,
+    steps: usize,
+}
+
+impl Progress {
+    /// Starts following at transcript row `from` (rows before it belong to earlier work).
+    pub fn new(lesson: &Lesson, from: usize) -> Self {
+        Self {
+            ticked: Vec::new(),
+            setbacks: Vec::new(),
+            scanned: from,
+            txn: Transaction::default(),
+            started: None,
+            finished: None,
+            steps: lesson.steps.len(),
+        }
+    }
+
+    /// The step waiting to be done, or `None` when the lesson is finished.
+    pub fn current(&self) -> Option<usize> {
+        (self.ticked.len() < self.steps).then_some(self.ticked.len())
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.current().is_none()
+    }
+
+    /// From the first row after the start to the row that ticked the last step.
+    pub fn elapsed(&self) -> Option<Duration> {
+        let start = self.started?;
+        let end = self.finished?;
+        end.duration_since(start).ok()
+    }
+
+    /// Reads the rows added since the last call; returns the steps ticked by them.
+    /// `typed(i)` tells whether client row `i` was typed in the raw line box.
+    pub fn follow(
+        &mut self,
+        lesson: &Lesson,
+        entries: &[Entry],
+        typed: &dyn Fn(usize) -> bool,
+        vars: &Vars,
+    ) -> Vec<usize> {
+        if entries.len() < self.scanned {
+            // The transcript was cleared: follow the new rows from the top.
+            self.scanned = 0;
+            self.txn = Transaction::default();
+        }
+        let mut newly = Vec::new();
+        for (i, e) in entries.iter().enumerate().skip(self.scanned) {
+            self.started.get_or_insert(e.at);
+            self.read_client(e, typed(i));
+            let Some(step) = self.current() else {
+                break;
+            };
+            let check = &lesson.steps[step].check;
+            if self.matches(check, e, typed(i), vars) {
+                self.ticked.push(i);
+                newly.push(step);
+                for s in &mut self.setbacks {
+                    s.fixed = true;
+                }
+                if self.is_done() {
+                    self.finished = Some(e.at);
+                }
+            } else if is_setback(e) {
+                self.setbacks.push(Setback {
+                    step,
+                    entry: i,
+                    reply: e.text(false),
+                    situation: e.situation(),
+                    fixed: false,
+                });
+            }
+            self.after_reply(e);
+        }
+        self.scanned = entries.len();
+        newly
+    }
+
+    /// Keeps the mail transaction's recipients and subject as client lines go out.
+    fn read_client(&mut self, e: &Entry, typed: bool) {
+        if e.dir != Direction::Client {
+            return;
+        }
+        self.txn.last_typed = typed;
+        let text = e.text(true);
+        let message = e.notes.iter().any(|n| matches!(n, Note::Message(_)));
+        if message {
+            self.txn.untyped |= !typed;
+            if e.notes.iter().any(|n| {
+                matches!(
+                    n,
+                    Note::Message(
+                        MessageLine::MissingBlankLine
+                            | MessageLine::MissingFrom
+                            | MessageLine::MissingSubject
+                    )
+                )
+            }) {
+                self.txn.flawed = true;
+            }
+            if self.txn.in_headers
+                && let Some((name, _)) = text.split_once(':')
+            {
+                self.txn.headers.push(name.trim().to_ascii_lowercase());
+            }
+            if text.is_empty() {
+                self.txn.in_headers = false;
+            } else if self.txn.in_headers
+                && let Some((name, value)) = text.split_once(':')
+                && name.trim().eq_ignore_ascii_case("subject")
+            {
+                self.txn.subject = Some(crate::proto::message::decode_encoded_words(value.trim()));
+            }
+            return;
+        }
+        self.txn.last_command = text;
+    }
+
+    /// Updates the transaction with what a reply decided.
+    fn after_reply(&mut self, e: &Entry) {
+        let Some(cx) = &e.context else {
+            return;
+        };
+        let ok = e.code().is_some_and(|c| c < 400);
+        match cx.answers {
+            "MAIL" if ok => {
+                self.txn.rcpts.clear();
+                self.txn.subject = None;
+            }
+            "RCPT" if ok => {
+                if let Some(addr) = angle_address(&self.txn.last_command) {
+                    self.txn.rcpts.push(addr);
+                }
+            }
+            "DATA" if e.code() == Some(354) => {
+                self.txn.in_headers = true;
+                self.txn.subject = None;
+                self.txn.headers.clear();
+                self.txn.flawed = false;
+                self.txn.untyped = false;
+            }
+            "RSET" | "EHLO" | "HELO" if ok => self.txn.rcpts.clear(),
+            _ => {}
+        }
+    }
+
+    fn matches(&self, check: &Check, e: &Entry, typed: bool, vars: &Vars) -> bool {
+        if let Some(want) = &check.decodes_to {
+            if e.dir != Direction::Client || (check.typed && !typed) {
+                return false;
+            }
+            let want = fill(want, vars);
+            return e
+                .notes
+                .iter()
+                .any(|n| matches!(n, Note::Answer { decoded, .. } if decoded.trim_end() == want));
+        }
+        if e.dir != Direction::Server {
+            return false;
+        }
+        let Some(cx) = &e.context else {
+            return false;
+        };
+        if let Some(code) = check.code
+            && e.code() != Some(code)
+        {
+            return false;
+        }
+        if let Some(status) = &check.status
+            && !e
+                .notes
+                .iter()
+                .any(|n| matches!(n, Note::Pop3Status(s) if s == status))
+        {
+            return false;
+        }
+        if !check.answers.is_empty() && !check.answers.iter().any(|a| a == cx.answers) {
+            return false;
+        }
+        if check.flags.iter().any(|f| !cx.flags.contains(&f.as_str())) {
+            return false;
+        }
+        if check
+            .not_flags
+            .iter()
+            .any(|f| cx.flags.contains(&f.as_str()))
+        {
+            return false;
+        }
+        if let Some(text) = &check.contains {
+            let want = fill(text, vars).to_lowercase();
+            if !String::from_utf8_lossy(&e.raw)
+                .to_lowercase()
+                .contains(&want)
+            {
+                return false;
+            }
+        }
+        // A reply counts as typed when the line it answers was, and a message when every
+        // line of it was.
+        if check.typed && (!self.txn.last_typed || (cx.answers == "DOT" && self.txn.untyped)) {
+            return false;
+        }
+        if check.subject.is_some() || check.rcpt.is_some() || check.whole_message {
+            if cx.answers != "DOT" || e.code() != Some(250) {
+                return false;
+            }
+            if check.whole_message
+                && (self.txn.flawed
+                    || !["from", "to", "subject"]
+                        .iter()
+                        .all(|h| self.txn.headers.iter().any(|s| s == h)))
+            {
+                return false;
+            }
+            if let Some(s) = &check.subject
+                && self.txn.subject.as_deref() != Some(fill(s, vars).as_str())
+            {
+                return false;
+            }
+            if let Some(r) = &check.rcpt {
+                let r = fill(r, vars);
+                if !self.txn.rcpts.iter().any(|a| a.eq_ignore_ascii_case(&r)) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+/// A reply that refuses or fails: 4xx/5xx, `-ERR`, or a line that is no reply.
+fn is_setback(e: &Entry) -> bool {
+    if e.dir != Direction::Server {
+        return false;
+    }
+    if let Some(code) = e.code() {
+        return code >= 400;
+    }
+    e.notes
+        .iter()
+        .any(|n| matches!(n, Note::Pop3Status("-ERR")) || matches!(n, Note::Malformed(_)))
+}
+
+/// `RCPT TO:<a@b>` → `a@b`.
+fn angle_address(line: &str) -> Option<String> {
+    let start = line.find('<')? + 1;
+    let end = start + line[start..].find('>')?;
+    Some(line[start..end].trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::Lang;
+
+    #[test]
+    fn fill_replaces_known_names_only() {
+        let vars: Vars = [("to".to_owned(), "a@b".to_owned())].into_iter().collect();
+        assert_eq!(
+            fill("RCPT TO:<{to}> {other}", &vars),
+            "RCPT TO:<a@b> {other}"
+        );
+    }
+
+    #[test]
+    fn angle_address_reads_the_brackets() {
+        assert_eq!(angle_address("RCPT TO:< a@b >").as_deref(), Some("a@b"));
+        assert_eq!(angle_address("RCPT TO:a@b"), None);
+        assert_eq!(angle_address("RCPT TO:<a@b"), None);
+    }
+
+    #[test]
+    fn errors_are_worded_in_both_languages() {
+        for e in [
+            LessonError::Toml("x".into()),
+            LessonError::NoSteps,
+            LessonError::EmptyCheck { step: 2 },
+            LessonError::UnknownAction {
+                step: 1,
+                action: "fly".into(),
+            },
+            LessonError::Fault("rcpt=9".into(), "bad".into()),
+        ] {
+            for lang in [Lang::En, Lang::Zh] {
+                let s = e.words().get(lang);
+                assert!(!s.contains("lesson.error"), "{s}");
+            }
+        }
+        assert!(
+            LessonError::EmptyCheck { step: 2 }
+                .words()
+                .get(Lang::Zh)
+                .contains("第 2 步")
+        );
+    }
+
+    #[test]
+    fn show_me_actions_are_checked() {
+        for ok in [
+            "connect",
+            "send-message",
+            "smtp:RCPT TO",
+            "pop3:TOP",
+            "answer:password",
+            "raw:",
+            "subject:Hi",
+        ] {
+            assert!(is_known_action(ok), "{ok}");
+        }
+        for bad in [
+            "smtp:HELLO",
+            "pop3:RCPT TO",
+            "answer:name",
+            "connect:now",
+            "jump",
+        ] {
+            assert!(!is_known_action(bad), "{bad}");
+        }
+    }
+}
