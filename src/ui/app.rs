@@ -1,6 +1,7 @@
 //! The window as a whole: settings, the in-process practice server, the connection, and the
 //! panels, drawn top to bottom as they appear on screen.
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -13,11 +14,13 @@ use super::connect_bar::{BarAction, ConnectBar, Status};
 use super::demo::Demo;
 use super::explain_pane::{self, ExplainContext};
 use super::i18n::{self, tr};
+use super::lesson::{LessonAction, LessonPanel, Mark};
 use super::link::Link;
 use super::practice::{Practice, PracticeServer};
 use super::theme::{self, Settings};
 use super::transcript_view::{TranscriptView, ViewAction, challenge};
 use super::{Action, install_cjk_font};
+use crate::lesson::{LessonProtocol, Vars};
 use crate::proto::{Lang, codes};
 use crate::server::{self, RunningServer};
 use crate::session::{ConnectOptions, Protocol, Trust};
@@ -41,6 +44,7 @@ pub enum Tab {
     Base64,
     Codes,
     Server,
+    Lessons,
 }
 
 pub struct TutorApp {
@@ -63,6 +67,13 @@ pub struct TutorApp {
     demo: Option<Demo>,
     /// The scratch Maildir of a demo, removed when the window closes.
     demo_dir: Option<PathBuf>,
+    /// Where the practice server keeps its Maildirs.
+    data_dir: PathBuf,
+    /// The practice server's policy when no lesson changes it.
+    policy: server::Policy,
+    lessons: LessonPanel,
+    /// Actions a lesson's "Show me" still has to play, one as soon as the last is answered.
+    queued: VecDeque<Action>,
     ctx: egui::Context,
 }
 
@@ -96,7 +107,7 @@ impl TutorApp {
         };
         let demo_dir = (options.data_dir.is_none() && demo.is_some()).then(|| data_dir.clone());
         let policy = demo.as_ref().map(Demo::policy).unwrap_or_default();
-        let server = PracticeServer::start(data_dir, policy, &ctx);
+        let server = PracticeServer::start(data_dir.clone(), policy.clone(), &ctx);
         let composer = Composer::in_language(settings.lang);
         let mut commands = CommandPanel::default();
         commands.username = settings.username.clone();
@@ -121,6 +132,10 @@ impl TutorApp {
             was_in_data: false,
             demo,
             demo_dir,
+            data_dir,
+            policy,
+            lessons: LessonPanel::default(),
+            queued: VecDeque::new(),
             ctx,
         }
     }
@@ -164,10 +179,12 @@ impl TutorApp {
     fn command_context<'a>(
         lang: Lang,
         show_secrets: bool,
+        exam: bool,
         link: &'a Link,
         bar: &'a ConnectBar,
     ) -> commands::Context<'a> {
         commands::Context {
+            exam,
             lang,
             show_secrets,
             connected: link.is_open(),
@@ -407,8 +424,15 @@ impl TutorApp {
             ui.selectable_value(&mut self.tab, Tab::Base64, tr(lang, "tab.base64"));
             ui.selectable_value(&mut self.tab, Tab::Codes, tr(lang, "tab.codes"));
             ui.selectable_value(&mut self.tab, Tab::Server, tr(lang, "tab.server"));
+            ui.selectable_value(&mut self.tab, Tab::Lessons, tr(lang, "tab.lessons"));
         });
         ui.separator();
+        if self.tab != Tab::Lessons {
+            let vars = self.lesson_vars();
+            if let Some(a) = self.lessons.current_ui(ui, lang, &vars) {
+                self.lesson_action(a);
+            }
+        }
         egui::ScrollArea::both()
             .id_salt("tools")
             .auto_shrink([false, false])
@@ -434,7 +458,109 @@ impl TutorApp {
                     }
                 }
                 Tab::Server => self.server.ui(ui, lang),
+                Tab::Lessons => {
+                    let vars = self.lesson_vars();
+                    if let Some(a) = self.lessons.ui(ui, lang, &self.settings.lessons, &vars) {
+                        self.lesson_action(a);
+                    }
+                }
             });
+    }
+
+    /// What a lesson's text and checks name in braces: the practice account and the recipient.
+    fn lesson_vars(&self) -> Vars {
+        // The practice account, not the fields: a lesson may type a wrong password on purpose.
+        let (user, pass) = self
+            .practice()
+            .and_then(|p| p.accounts.first().cloned())
+            .unwrap_or_else(|| {
+                (
+                    self.commands.username.trim().to_owned(),
+                    self.commands.password.clone(),
+                )
+            });
+        let b64 = |s: &str| crate::proto::auth::encode(s.as_bytes());
+        let to = self.composer.to.trim().trim_matches(['<', '>']).to_owned();
+        [
+            ("username_b64", b64(&user)),
+            ("password_b64", b64(&pass)),
+            ("username", user),
+            ("password", pass),
+            ("to", to),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
+    /// Starts lesson `index`: a fresh transcript, the practice server set up as the lesson
+    /// wants, and the connection bar pointed at it.
+    pub fn start_lesson(&mut self, index: usize) {
+        let Some(lesson) = self.lessons.lessons.get(index).cloned() else {
+            return;
+        };
+        self.link.disconnect();
+        self.link.clear();
+        self.queued.clear();
+        self.commands = CommandPanel::default();
+        let protocol = match lesson.protocol {
+            LessonProtocol::Smtp => Protocol::Smtp,
+            LessonProtocol::Pop3 => Protocol::Pop3,
+        };
+        self.bar.use_practice(protocol);
+        let setup = lesson.setup.clone();
+        let (from, to) = (
+            self.composer.to.trim().trim_matches(['<', '>']).to_owned(),
+            self.commands.username.trim().to_owned(),
+        );
+        self.server.restart(
+            self.data_dir.clone(),
+            setup.policy(),
+            setup.faults(),
+            Box::new(move |s| {
+                setup
+                    .deliver_mail(s.store(), &from, &to)
+                    .map_err(|e| crate::words::Words::new("lesson.setup_failed").arg("error", e))
+            }),
+            &self.ctx,
+        );
+        self.settings
+            .lessons
+            .entry(lesson.id.clone())
+            .or_insert(Mark::InProgress);
+        self.lessons.begin(index, self.link.transcript.len());
+        self.tab = Tab::Lessons;
+    }
+
+    fn lesson_action(&mut self, a: LessonAction) {
+        match a {
+            LessonAction::Start(i) => self.start_lesson(i),
+            LessonAction::Stop => self.stop_lesson(),
+            LessonAction::ShowMe(actions) => self.queued.extend(actions),
+        }
+    }
+
+    /// Leaves the lesson and gives the practice server its usual set-up back.
+    pub fn stop_lesson(&mut self) {
+        self.lessons.active = None;
+        self.queued.clear();
+        self.link.disconnect();
+        self.server.restart(
+            self.data_dir.clone(),
+            self.policy.clone(),
+            Vec::new(),
+            Box::new(|_| Ok(())),
+            &self.ctx,
+        );
+    }
+
+    pub fn lesson_panel(&self) -> &LessonPanel {
+        &self.lessons
+    }
+
+    /// "Show me" actions still to play.
+    pub fn showing(&self) -> bool {
+        !self.queued.is_empty()
     }
 
     fn raw_box(&mut self, ui: &mut egui::Ui) {
@@ -465,6 +591,35 @@ impl TutorApp {
     }
 }
 
+impl TutorApp {
+    /// Ticks the lesson's steps from the new transcript rows and plays "Show me".
+    fn follow_lesson(&mut self, ctx: &egui::Context) {
+        if self.lessons.active.is_none() {
+            return;
+        }
+        let vars = self.lesson_vars();
+        let rows = &self.link.typed_rows;
+        if let Some(id) = self.lessons.follow(
+            self.link.transcript.entries(),
+            &|i| rows.contains(&i),
+            &vars,
+        ) {
+            self.settings.lessons.insert(id, Mark::Done);
+            // The summary is on the Lessons tab.
+            self.tab = Tab::Lessons;
+        }
+        if self.queued.is_empty() {
+            return;
+        }
+        let ready =
+            !self.link.is_connecting() && self.link.busy().is_none() && self.practice().is_some();
+        if ready && let Some(a) = self.queued.pop_front() {
+            self.perform(a);
+        }
+        ctx.request_repaint_after(std::time::Duration::from_millis(50));
+    }
+}
+
 impl eframe::App for TutorApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.server.poll();
@@ -486,6 +641,7 @@ impl eframe::App for TutorApp {
             }
             self.demo = Some(demo);
         }
+        self.follow_lesson(ctx);
         self.settings.username = self.commands.username.clone();
         self.bar.store(&mut self.settings);
         theme::apply(ctx, &self.settings);
@@ -508,7 +664,13 @@ impl eframe::App for TutorApp {
         if let Some(a) = bar_action {
             self.bar_action(a);
         }
-        let cx = Self::command_context(lang, self.show_secrets, &self.link, &self.bar);
+        let cx = Self::command_context(
+            lang,
+            self.show_secrets,
+            self.lessons.exam && self.lessons.active.is_some(),
+            &self.link,
+            &self.bar,
+        );
         egui::Panel::bottom("explain")
             .default_size(170.0)
             .min_size(90.0)
@@ -552,7 +714,13 @@ impl eframe::App for TutorApp {
         // transcript, where the oldest rows are: it takes no place in the command panel, so no
         // command button moves when it comes or goes.
         let area = central.response.rect;
-        let cx = Self::command_context(lang, self.show_secrets, &self.link, &self.bar);
+        let cx = Self::command_context(
+            lang,
+            self.show_secrets,
+            self.lessons.exam && self.lessons.active.is_some(),
+            &self.link,
+            &self.bar,
+        );
         let commands = &mut self.commands;
         let card = egui::Area::new(egui::Id::unique("step-card"))
             .order(egui::Order::Foreground)

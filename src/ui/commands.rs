@@ -60,6 +60,8 @@ pub struct Context<'a> {
     pub pop3: &'a Pop3Session,
     /// The provider wants an app password (授权码).
     pub app_password: bool,
+    /// Exam mode: the (!) predictions are hidden.
+    pub exam: bool,
 }
 
 /// The argument fields, prefilled for the practice server.
@@ -190,7 +192,7 @@ impl CommandPanel {
         ui.spacing_mut().item_spacing.y = 6.0;
         for kind in SMTP_BUTTONS {
             let step = Step::Command(kind);
-            let prediction = cx.smtp.check(kind).filter(|_| cx.connected);
+            let prediction = cx.smtp.check(kind).filter(|_| cx.connected && !cx.exam);
             let warn = prediction.as_ref().map(|p| {
                 let code = match (p.code, p.enhanced) {
                     (0, _) => String::new(),
@@ -277,13 +279,17 @@ impl CommandPanel {
         ui.spacing_mut().item_spacing.y = 6.0;
         for kind in POP3_BUTTONS {
             let step = Pop3Step::Command(kind);
-            let warn = cx.pop3.check(kind).filter(|_| cx.connected).map(|p| {
-                trf(
-                    cx.lang,
-                    "commands.predict",
-                    &[("reply", &format!("-ERR: {}", p.reason.get(cx.lang)))],
-                )
-            });
+            let warn = cx
+                .pop3
+                .check(kind)
+                .filter(|_| cx.connected && !cx.exam)
+                .map(|p| {
+                    trf(
+                        cx.lang,
+                        "commands.predict",
+                        &[("reply", &format!("-ERR: {}", p.reason.get(cx.lang)))],
+                    )
+                });
             let row = CommandRow {
                 protocol: "pop3",
                 label: kind.label(),

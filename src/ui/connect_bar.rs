@@ -66,6 +66,16 @@ impl ConnectBar {
         self.preset().builtin
     }
 
+    /// Chooses the practice server, in plain TCP, for `protocol` (a lesson starting).
+    pub fn use_practice(&mut self, protocol: Protocol) {
+        if let Some(i) = self.presets.iter().position(|p| p.builtin) {
+            self.selected = i;
+        }
+        self.protocol = protocol;
+        self.security = Security::None;
+        self.refill();
+    }
+
     /// Host and port from the preset for the chosen protocol and security.
     fn refill(&mut self) {
         let p = self.preset().clone();

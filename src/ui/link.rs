@@ -42,6 +42,10 @@ pub struct Link {
     pub last_error: Option<crate::words::Words>,
     /// The fingerprint of a certificate the last connect refused, so the user can trust it.
     pub untrusted: Option<String>,
+    /// Lines typed in the raw box and not yet seen going out, oldest first.
+    typed_pending: std::collections::VecDeque<Vec<u8>>,
+    /// Transcript rows that were typed in the raw box (lessons' "type it yourself" steps).
+    pub typed_rows: std::collections::BTreeSet<usize>,
 }
 
 impl Default for Link {
@@ -54,6 +58,8 @@ impl Default for Link {
             tls: None,
             last_error: None,
             untrusted: None,
+            typed_pending: Default::default(),
+            typed_rows: Default::default(),
         }
     }
 }
@@ -138,6 +144,10 @@ impl Link {
     pub fn raw_line(&mut self, line: &str) {
         let in_data = self.transcript.smtp().in_data() && self.protocol() == Some(Protocol::Smtp);
         let expect_reply = !in_data || line == ".";
+        if self.session().is_some() && !line.contains(['\r', '\n']) {
+            self.typed_pending
+                .push_back(format!("{line}\r\n").into_bytes());
+        }
         self.start("raw", |s| s.raw_line(line, expect_reply));
     }
 
@@ -204,10 +214,18 @@ impl Link {
             EventKind::Closed { .. } => {
                 self.peer = None;
                 self.tls = None;
+                self.typed_pending.clear();
             }
             _ => {}
         }
+        let before = self.transcript.len();
         self.transcript.apply(e);
+        if let EventKind::Sent { bytes, .. } = &e.kind
+            && self.typed_pending.front() == Some(bytes)
+        {
+            self.typed_pending.pop_front();
+            self.typed_rows.extend(before..self.transcript.len());
+        }
     }
 
     fn connect_failed(&mut self, failure: ConnectFailure) {
@@ -249,5 +267,6 @@ impl Link {
     /// Starts a new, empty transcript (the connection, if any, stays).
     pub fn clear(&mut self) {
         self.transcript.clear_entries();
+        self.typed_rows.clear();
     }
 }

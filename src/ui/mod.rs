@@ -10,6 +10,7 @@ pub mod connect_bar;
 mod demo;
 pub mod explain_pane;
 pub mod i18n;
+pub mod lesson;
 mod link;
 pub mod practice;
 pub mod presets;

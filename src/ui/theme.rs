@@ -1,6 +1,8 @@
 //! What the window remembers between runs (language, zoom, theme, last server; never a
 //! password), and how it applies the look.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::proto::Lang;
@@ -24,6 +26,8 @@ pub struct Settings {
     pub port: u16,
     /// The login name for AUTH / USER. The password is never stored.
     pub username: String,
+    /// How far the student got in each lesson, by lesson id.
+    pub lessons: BTreeMap<String, super::lesson::Mark>,
 }
 
 impl Default for Settings {
@@ -38,6 +42,7 @@ impl Default for Settings {
             host: String::new(),
             port: 0,
             username: "student@mailtutor.test".into(),
+            lessons: BTreeMap::new(),
         }
     }
 }

@@ -1,0 +1,423 @@
+//! The Lessons tab: every lesson with its progress, and the lesson under way, each step
+//! ticked by what came back on the wire. "Show me" plays the same actions as the buttons.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use egui::RichText;
+use poll_promise::Promise;
+use serde::{Deserialize, Serialize};
+
+use super::Action;
+use super::i18n::{tr, trf};
+use crate::lesson::{Lesson, Progress, Step, Vars, fill};
+use crate::proto::Lang;
+use crate::proto::auth::PromptKind;
+use crate::proto::pop3::Pop3Kind;
+use crate::proto::smtp::CommandKind;
+use crate::transcript::Entry;
+
+/// How far a student got in a lesson, kept across restarts under the lesson's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mark {
+    InProgress,
+    Done,
+}
+
+/// What the tab asks the window to do.
+#[derive(Debug, Clone)]
+pub enum LessonAction {
+    Start(usize),
+    Stop,
+    /// The current step's "Show me": actions to play one after another.
+    ShowMe(Vec<Action>),
+}
+
+/// The lesson under way.
+pub struct Active {
+    pub index: usize,
+    pub progress: Progress,
+    hint_open: bool,
+    /// The step last scrolled into view.
+    scrolled_to: Option<usize>,
+}
+
+pub struct LessonPanel {
+    pub lessons: Vec<Lesson>,
+    pub active: Option<Active>,
+    /// Exam mode: no hints, no "Show me", no (!) predictions.
+    pub exam: bool,
+    /// A lesson file or a folder of them, as the teacher typed it.
+    path: String,
+    loading: Option<Promise<Result<Vec<Lesson>, String>>>,
+    load_result: Option<Result<usize, String>>,
+}
+
+impl Default for LessonPanel {
+    fn default() -> Self {
+        Self {
+            lessons: Lesson::built_in(),
+            active: None,
+            exam: false,
+            path: String::new(),
+            loading: None,
+            load_result: None,
+        }
+    }
+}
+
+/// Reads one lesson file, or every `.toml` file of a folder, sorted by name.
+pub fn read_lessons(path: &Path) -> Result<Vec<Lesson>, String> {
+    let files = if path.is_dir() {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        v.sort();
+        v
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        let lesson = Lesson::parse(&text).map_err(|e| format!("{}: {e}", f.display()))?;
+        out.push(lesson);
+    }
+    if out.is_empty() {
+        return Err(format!("{}: no .toml lesson files", path.display()));
+    }
+    Ok(out)
+}
+
+/// A "Show me" entry as the action a click would make.
+pub fn show_me_action(spec: &str, vars: &Vars) -> Option<Action> {
+    let spec = fill(spec, vars);
+    let (verb, arg) = match spec.split_once(':') {
+        Some((v, a)) => (v, Some(a)),
+        None => (spec.as_str(), None),
+    };
+    Some(match (verb, arg) {
+        ("connect", None) => Action::Connect,
+        ("send-message", None) => Action::SendMessage,
+        ("smtp", Some(b)) => Action::SmtpButton(*CommandKind::ALL.iter().find(|k| k.label() == b)?),
+        ("pop3", Some(b)) => Action::Pop3Button(*Pop3Kind::ALL.iter().find(|k| k.label() == b)?),
+        ("answer", Some("username")) => Action::Answer(PromptKind::Username),
+        ("answer", Some("password")) => Action::Answer(PromptKind::Password),
+        ("raw", Some(line)) => Action::Raw(line.to_owned()),
+        ("username", Some(u)) => Action::SetUsername(u.to_owned()),
+        ("password", Some(p)) => Action::SetPassword(p.to_owned()),
+        ("subject", Some(s)) => Action::SetSubject(s.to_owned()),
+        _ => return None,
+    })
+}
+
+impl LessonPanel {
+    /// Starts following a lesson from the transcript row `from`.
+    pub fn begin(&mut self, index: usize, from: usize) {
+        if let Some(lesson) = self.lessons.get(index) {
+            self.active = Some(Active {
+                index,
+                progress: Progress::new(lesson, from),
+                hint_open: false,
+                scrolled_to: None,
+            });
+        }
+    }
+
+    pub fn lesson(&self) -> Option<&Lesson> {
+        self.active.as_ref().and_then(|a| self.lessons.get(a.index))
+    }
+
+    /// Reads the new transcript rows; returns the id of a lesson that just finished.
+    pub fn follow(
+        &mut self,
+        entries: &[Entry],
+        typed: &dyn Fn(usize) -> bool,
+        vars: &Vars,
+    ) -> Option<String> {
+        let a = self.active.as_mut()?;
+        let lesson = self.lessons.get(a.index)?;
+        if a.progress.is_done() {
+            return None;
+        }
+        let newly = a.progress.follow(lesson, entries, typed, vars);
+        if !newly.is_empty() {
+            a.hint_open = false;
+        }
+        a.progress.is_done().then(|| lesson.id.clone())
+    }
+
+    fn poll_loading(&mut self) {
+        let Some(p) = &self.loading else {
+            return;
+        };
+        if p.ready().is_none() {
+            return;
+        }
+        let Some(p) = self.loading.take() else {
+            return;
+        };
+        self.load_result = Some(match p.block_and_take() {
+            Ok(new) => {
+                let n = new.len();
+                for l in new {
+                    // A lesson with the id of one already listed replaces it.
+                    match self.lessons.iter().position(|x| x.id == l.id) {
+                        Some(i) => self.lessons[i] = l,
+                        None => self.lessons.push(l),
+                    }
+                }
+                Ok(n)
+            }
+            Err(e) => Err(e),
+        });
+    }
+
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        lang: Lang,
+        marks: &BTreeMap<String, Mark>,
+        vars: &Vars,
+    ) -> Option<LessonAction> {
+        self.poll_loading();
+        if self.active.is_some() {
+            return self.active_ui(ui, lang, vars);
+        }
+        let mut action = None;
+        ui.checkbox(&mut self.exam, tr(lang, "lesson.exam"))
+            .on_hover_text(tr(lang, "lesson.exam.tip"));
+        ui.separator();
+        for (i, l) in self.lessons.iter().enumerate() {
+            let (mark, key) = match marks.get(&l.id) {
+                Some(Mark::Done) => ("√", "lesson.done"),
+                Some(Mark::InProgress) => ("◎", "lesson.in_progress"),
+                None => ("○", "lesson.not_started"),
+            };
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(mark).strong())
+                    .on_hover_text(tr(lang, key));
+                if ui
+                    .button(l.title.get(lang))
+                    .on_hover_text(l.goal.get(lang))
+                    .clicked()
+                {
+                    action = Some(LessonAction::Start(i));
+                }
+                ui.label(RichText::new(tr(lang, key)).small().weak());
+            });
+        }
+        ui.separator();
+        let l = ui.label(tr(lang, "lesson.open"));
+        ui.add(
+            egui::TextEdit::singleline(&mut self.path)
+                .hint_text(tr(lang, "lesson.open.hint"))
+                .desired_width(ui.available_width()),
+        )
+        .labelled_by(l.id);
+        let busy = self.loading.is_some();
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(
+                    !busy && !self.path.trim().is_empty(),
+                    egui::Button::new(tr(lang, "lesson.open.button")),
+                )
+                .clicked()
+            {
+                let path = PathBuf::from(self.path.trim());
+                let ctx = ui.ctx().clone();
+                self.load_result = None;
+                self.loading = Some(Promise::spawn_thread("read-lessons", move || {
+                    let r = read_lessons(&path);
+                    ctx.request_repaint();
+                    r
+                }));
+            }
+            if busy {
+                ui.spinner();
+            }
+        });
+        match &self.load_result {
+            Some(Ok(n)) => {
+                ui.label(trf(lang, "lesson.opened", &[("count", &n.to_string())]));
+            }
+            Some(Err(e)) => {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    trf(lang, "lesson.open.failed", &[("error", e)]),
+                );
+            }
+            None => {}
+        }
+        action
+    }
+
+    /// The step under way, for the top of the other tabs (the composer after 354, say), so
+    /// the lesson never leaves the screen.
+    pub fn current_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        lang: Lang,
+        vars: &Vars,
+    ) -> Option<LessonAction> {
+        let exam = self.exam;
+        let a = self.active.as_mut()?;
+        let lesson = self.lessons.get(a.index)?;
+        let i = a.progress.current()?;
+        let step = lesson.steps.get(i)?;
+        let mut action = None;
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.label(
+                RichText::new(format!(
+                    "{} · {}. {}",
+                    lesson.title.get(lang),
+                    i + 1,
+                    fill(step.task.get(lang), vars)
+                ))
+                .strong(),
+            );
+            action = step_help(ui, lang, a, i, step, exam, vars);
+        });
+        action
+    }
+
+    fn active_ui(&mut self, ui: &mut egui::Ui, lang: Lang, vars: &Vars) -> Option<LessonAction> {
+        let exam = self.exam;
+        let a = self.active.as_mut()?;
+        let lesson = self.lessons.get(a.index)?;
+        let mut action = None;
+        ui.heading(lesson.title.get(lang));
+        // Leaving and the summary come first, so they are in view without scrolling.
+        let key = if a.progress.is_done() {
+            "lesson.close"
+        } else {
+            "lesson.stop"
+        };
+        if ui.button(tr(lang, key)).clicked() {
+            action = Some(LessonAction::Stop);
+        }
+        if a.progress.is_done() {
+            summary_ui(ui, lang, &a.progress, lesson.steps.len());
+            ui.separator();
+        }
+        if exam {
+            ui.label(RichText::new(tr(lang, "lesson.exam.on")).strong());
+        }
+        ui.label(fill(lesson.goal.get(lang), vars));
+        ui.label(RichText::new(fill(lesson.intro.get(lang), vars)).weak());
+        ui.separator();
+        let current = a.progress.current();
+        for (i, step) in lesson.steps.iter().enumerate() {
+            let done = i < a.progress.ticked.len();
+            let here = current == Some(i);
+            let mark = if done {
+                "√"
+            } else if here {
+                "→"
+            } else {
+                "○"
+            };
+            let text = format!("{mark} {}. {}", i + 1, fill(step.task.get(lang), vars));
+            let text = if here {
+                RichText::new(text).strong()
+            } else if done {
+                RichText::new(text).weak()
+            } else {
+                RichText::new(text)
+            };
+            let row = ui.label(text);
+            if !here {
+                continue;
+            }
+            // A new step comes into view by itself: the list outgrows the panel.
+            if a.scrolled_to != Some(i) {
+                a.scrolled_to = Some(i);
+                row.scroll_to_me(Some(egui::Align::TOP));
+            }
+            if let Some(act) = step_help(ui, lang, a, i, step, exam, vars) {
+                action = Some(act);
+            }
+        }
+        action
+    }
+}
+
+/// Under the current step: what went wrong (a reply that was not the step's), the hint and
+/// "Show me" (both hidden in exam mode).
+fn step_help(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    a: &mut Active,
+    i: usize,
+    step: &Step,
+    exam: bool,
+    vars: &Vars,
+) -> Option<LessonAction> {
+    let mut action = None;
+    if let Some(s) = a.progress.setbacks.iter().rev().find(|s| s.step == i) {
+        ui.group(|ui| {
+            ui.label(trf(lang, "lesson.setback", &[("reply", &s.reply)]));
+            if let Some(sit) = s.situation {
+                ui.label(sit.meaning.get(lang));
+                ui.label(
+                    RichText::new(trf(lang, "lesson.recover", &[("next", sit.next.get(lang))]))
+                        .strong(),
+                );
+            }
+        });
+    }
+    if exam {
+        return None;
+    }
+    ui.horizontal(|ui| {
+        let key = if a.hint_open {
+            "lesson.hint.hide"
+        } else {
+            "lesson.hint"
+        };
+        if ui.button(tr(lang, key)).clicked() {
+            a.hint_open = !a.hint_open;
+        }
+        let actions: Vec<Action> = step
+            .show_me
+            .iter()
+            .filter_map(|s| show_me_action(s, vars))
+            .collect();
+        if ui
+            .add_enabled(
+                !actions.is_empty(),
+                egui::Button::new(tr(lang, "lesson.show_me")),
+            )
+            .clicked()
+        {
+            action = Some(LessonAction::ShowMe(actions));
+        }
+    });
+    if a.hint_open {
+        ui.label(RichText::new(fill(step.hint.get(lang), vars)).italics());
+    }
+    action
+}
+
+fn summary_ui(ui: &mut egui::Ui, lang: Lang, p: &Progress, steps: usize) {
+    ui.label(RichText::new(tr(lang, "lesson.finished")).heading());
+    let secs = p.elapsed().unwrap_or(Duration::ZERO).as_secs();
+    let time = format!("{}:{:02}", secs / 60, secs % 60);
+    let fixed = p.setbacks.iter().filter(|s| s.fixed).count();
+    ui.label(trf(
+        lang,
+        "lesson.summary",
+        &[
+            ("steps", &steps.to_string()),
+            ("mistakes", &p.setbacks.len().to_string()),
+            ("fixed", &fixed.to_string()),
+            ("time", &time),
+        ],
+    ));
+    for s in &p.setbacks {
+        ui.label(RichText::new(format!("{}. {}", s.step + 1, s.reply)).monospace());
+    }
+}

@@ -1,0 +1,279 @@
+//! Lessons in the window (egui_kittest): started from the Lessons tab, walked by clicks and
+//! typed lines against the practice server, ticked only by the right replies; "Show me"
+//! walks every shipped lesson; progress is remembered; a teacher's file opens from disk.
+#![cfg(feature = "gui")]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::TempDir;
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use mailtutor::lesson::Lesson;
+use mailtutor::proto::Lang;
+use mailtutor::ui::lesson::Mark;
+use mailtutor::ui::theme::Settings;
+use mailtutor::ui::{AppOptions, TutorApp};
+
+type H = Harness<'static, TutorApp>;
+
+fn open_with(settings: Settings, dir: &TempDir) -> H {
+    let options = AppOptions {
+        data_dir: Some(dir.0.clone()),
+        settings: Some(settings),
+        demo: None,
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| TutorApp::new(cc, options));
+    wait(&mut h, "the practice server", |a| a.server().is_some());
+    h
+}
+
+fn open(lang: Lang, dir: &TempDir) -> H {
+    open_with(
+        Settings {
+            lang,
+            ..Settings::default()
+        },
+        dir,
+    )
+}
+
+fn wait(h: &mut H, what: &str, cond: impl Fn(&TutorApp) -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        h.step();
+        if cond(h.state()) {
+            h.run_steps(3);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!(
+        "timed out waiting for {what}; transcript:\n{}",
+        h.state().transcript().export_plain(false)
+    );
+}
+
+fn idle(a: &TutorApp) -> bool {
+    !a.is_busy() && !a.showing() && a.server().is_some()
+}
+
+fn click(h: &mut H, label: &str) {
+    if h.query_by_role_and_label(Role::Button, label).is_none() {
+        let labels: Vec<String> = h
+            .query_all_by_role(Role::Button)
+            .filter_map(|n| n.accesskit_node().label())
+            .collect();
+        panic!(
+            "no button {label:?}; active lesson: {:?}; buttons: {labels:?}",
+            h.state().lesson_panel().active.as_ref().map(|a| a.index)
+        );
+    }
+    h.get_by_role_and_label(Role::Button, label).click();
+    h.run_steps(2);
+    wait(h, label, idle);
+}
+
+fn ticked(h: &H) -> usize {
+    h.state()
+        .lesson_panel()
+        .active
+        .as_ref()
+        .map_or(0, |a| a.progress.ticked.len())
+}
+
+fn type_line(h: &mut H, line: &str) {
+    let field = h.get_by_label("Raw line:");
+    field.focus();
+    field.type_text(line);
+    h.run_steps(1);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    wait(h, line, idle);
+}
+
+fn shows(h: &H, text: &str) {
+    assert!(
+        h.query_all_by_label_contains(text).next().is_some(),
+        "nothing on screen contains {text:?}"
+    );
+}
+
+fn start(h: &mut H, title: &str) {
+    h.get_by_label("Lessons").click();
+    h.run_steps(2);
+    click(h, title);
+}
+
+fn b64(s: &str) -> String {
+    mailtutor::proto::auth::encode(s.as_bytes())
+}
+
+#[test]
+fn lesson_one_is_ticked_by_the_wire_not_by_clicks() {
+    let dir = TempDir::new("ui-lesson-send");
+    let mut h = open(Lang::En, &dir);
+    start(&mut h, "Send a mail, command by command");
+    shows(&h, "1. Connect to the practice server");
+    click(&mut h, "Hint");
+    shows(&h, "The server speaks first");
+    click(&mut h, "Connect");
+    wait(&mut h, "the greeting to tick step 1", |a| {
+        idle(a)
+            && a.lesson_panel()
+                .active
+                .as_ref()
+                .is_some_and(|x| x.progress.ticked.len() == 1)
+    });
+    shows(&h, "√ 1.");
+    // Out of order: a 503, no tick, and the lesson says what went wrong.
+    click(&mut h, "MAIL FROM");
+    assert_eq!(ticked(&h), 1);
+    shows(&h, "Not yet: the server answered 503");
+    click(&mut h, "HELO");
+    click(&mut h, "AUTH LOGIN");
+    assert_eq!(ticked(&h), 3);
+    // The step card's button is not typing: the "type it yourself" step stays open.
+    click(&mut h, "Send username");
+    assert_eq!(ticked(&h), 3);
+    type_line(&mut h, "*");
+    click(&mut h, "AUTH LOGIN");
+    type_line(&mut h, &b64("student@mailtutor.test"));
+    assert_eq!(
+        ticked(&h),
+        4,
+        "the typed base64 of the username ticks step 4"
+    );
+    // A wrong password: 535 does not tick the login step.
+    type_line(&mut h, &b64("wrong"));
+    assert_eq!(ticked(&h), 4);
+    shows(&h, "535");
+    click(&mut h, "AUTH LOGIN");
+    click(&mut h, "Send username");
+    click(&mut h, "Send password");
+    assert_eq!(ticked(&h), 5);
+    click(&mut h, "MAIL FROM");
+    click(&mut h, "RCPT TO");
+    click(&mut h, "DATA");
+    click(&mut h, "Send message");
+    click(&mut h, "QUIT");
+    assert_eq!(
+        ticked(&h),
+        10,
+        "{}",
+        h.state().transcript().export_plain(false)
+    );
+    shows(&h, "Lesson finished");
+    shows(&h, "mistake(s) met");
+    assert_eq!(h.state().settings().lessons.get("send"), Some(&Mark::Done));
+}
+
+/// "Show me" alone walks every shipped lesson to its end: every action a lesson names works
+/// in the window, and every check is reachable from the buttons.
+#[test]
+fn show_me_walks_every_lesson_to_the_end() {
+    let dir = TempDir::new("ui-lesson-showme");
+    let mut h = open(Lang::En, &dir);
+    for lesson in Lesson::built_in() {
+        start(&mut h, &lesson.title.en);
+        let mut clicks = 0;
+        while ticked(&h) < lesson.steps.len() {
+            clicks += 1;
+            assert!(
+                clicks <= lesson.steps.len() + 2,
+                "lesson {} stuck at step {}:\n{}",
+                lesson.id,
+                ticked(&h) + 1,
+                h.state().transcript().export_annotated(Lang::En, false)
+            );
+            click(&mut h, "Show me");
+            // Some replies arrive after the last action is answered (TLS, a close).
+            h.run_steps(5);
+        }
+        shows(&h, "Lesson finished");
+        assert_eq!(
+            h.state().settings().lessons.get(&lesson.id),
+            Some(&Mark::Done),
+            "{}",
+            lesson.id
+        );
+        click(&mut h, "Back to the lessons");
+    }
+    // The list shows every lesson done, and so does a window started with these settings.
+    shows(&h, "done");
+    let settings = h.state().settings().clone();
+    drop(h);
+    let mut again = open_with(settings, &dir);
+    again.get_by_label("Lessons").click();
+    again.run_steps(2);
+    assert_eq!(again.query_all_by_label("done").count(), 7);
+    assert_eq!(again.query_all_by_label("not started").count(), 0);
+}
+
+#[test]
+fn a_teachers_lesson_file_opens_from_disk_and_runs_in_chinese() {
+    let dir = TempDir::new("ui-lesson-file");
+    let lessons = TempDir::new("ui-lesson-dir");
+    let _ = std::fs::create_dir_all(&lessons.0);
+    let text = r#"
+id = "class-noop"
+title = { en = "Class: NOOP", zh = "课堂：NOOP" }
+goal = { en = "Say hello and NOOP.", zh = "打招呼，然后 NOOP。" }
+intro = { en = "Our own lesson.", zh = "我们自己的课程。" }
+[[step]]
+task = { en = "Connect and EHLO.", zh = "连接并发 EHLO。" }
+hint = { en = "Connect, then EHLO.", zh = "先连接，再 EHLO。" }
+show_me = ["connect", "smtp:EHLO"]
+check = { code = 250, answers = ["EHLO"] }
+[[step]]
+task = { en = "NOOP.", zh = "发 NOOP。" }
+hint = { en = "Click NOOP.", zh = "点 NOOP。" }
+show_me = ["smtp:NOOP"]
+check = { code = 250, answers = ["NOOP"] }
+"#;
+    std::fs::write(lessons.0.join("noop.toml"), text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(lessons.0.join("broken.txt"), "not a lesson").unwrap_or_else(|e| panic!("{e}"));
+    let mut h = open(Lang::Zh, &dir);
+    h.get_by_label("课程").click();
+    h.run_steps(2);
+    // A file that is not a lesson says why.
+    let bad = lessons.0.join("missing.toml");
+    let field = h.get_by_label("打开课程文件或课程文件夹：");
+    field.focus();
+    field.type_text(&bad.display().to_string());
+    h.run_steps(1);
+    h.get_by_label("打开").click();
+    wait(&mut h, "the read", |a| a.server().is_some());
+    h.run_steps(20);
+    shows(&h, "无法打开课程");
+    // The folder: its .toml files join the list.
+    let field = h.get_by_label("打开课程文件或课程文件夹：");
+    field.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    field.type_text(&lessons.0.display().to_string());
+    h.run_steps(1);
+    h.get_by_label("打开").click();
+    let start = Instant::now();
+    while h.query_all_by_label("课堂：NOOP").next().is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the lesson never appeared"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.get_by_label("课堂：NOOP").click();
+    h.run_steps(2);
+    wait(&mut h, "the server", |a| a.server().is_some());
+    shows(&h, "连接并发 EHLO。");
+    click(&mut h, "演示");
+    h.run_steps(5);
+    assert_eq!(ticked(&h), 1);
+    click(&mut h, "NOOP");
+    assert_eq!(ticked(&h), 2);
+    shows(&h, "课程完成");
+}
