@@ -556,6 +556,55 @@ impl Progress {
     }
 }
 
+/// The result of a lesson as a teacher collects it: the lesson, each step done or not, the
+/// mistakes met, the time, and the transcript as it crossed the wire (passwords masked).
+pub fn report(
+    lesson: &Lesson,
+    progress: &Progress,
+    transcript: &crate::transcript::Transcript,
+    lang: crate::proto::Lang,
+    vars: &Vars,
+) -> String {
+    use crate::words::{tr, trf};
+    // The report goes to disk: no password in it, even in a step's text.
+    let mut vars = vars.clone();
+    for k in ["password", "password_b64"] {
+        if let Some(v) = vars.get_mut(k) {
+            *v = crate::proto::auth::MASK.to_owned();
+        }
+    }
+    let vars = &vars;
+    let mut out = String::new();
+    let done = progress.ticked.len();
+    let secs = progress.elapsed().map_or(0, |d| d.as_secs());
+    out.push_str(&format!("{}\n", lesson.title.get(lang)));
+    out.push_str(&trf(
+        lang,
+        "lesson.report.head",
+        &[
+            ("done", &done.to_string()),
+            ("steps", &lesson.steps.len().to_string()),
+            ("time", &format!("{}:{:02}", secs / 60, secs % 60)),
+            ("mistakes", &progress.setbacks.len().to_string()),
+        ],
+    ));
+    out.push_str("\n\n");
+    for (i, step) in lesson.steps.iter().enumerate() {
+        let mark = if i < done { "[x]" } else { "[ ]" };
+        out.push_str(&format!(
+            "{mark} {}. {}\n",
+            i + 1,
+            fill(step.task.get(lang), vars)
+        ));
+        for s in progress.setbacks.iter().filter(|s| s.step == i) {
+            out.push_str(&format!("      {}\n", s.reply));
+        }
+    }
+    out.push_str(&format!("\n{}\n", tr(lang, "lesson.report.transcript")));
+    out.push_str(&transcript.export_plain(false));
+    out
+}
+
 /// A reply that refuses or fails: 4xx/5xx, `-ERR`, or a line that is no reply.
 fn is_setback(e: &Entry) -> bool {
     if e.dir != Direction::Server {

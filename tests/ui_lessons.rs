@@ -277,3 +277,50 @@ check = { code = 250, answers = ["NOOP"] }
     assert_eq!(ticked(&h), 2);
     shows(&h, "课程完成");
 }
+
+#[test]
+fn exam_mode_hides_the_help_and_saves_the_result() {
+    let dir = TempDir::new("ui-lesson-exam");
+    let out = TempDir::new("ui-lesson-exam-out");
+    let _ = std::fs::create_dir_all(&out.0);
+    let mut h = open(Lang::En, &dir);
+    h.get_by_label("Lessons").click();
+    h.run_steps(2);
+    h.get_by_label("Exam mode").click();
+    h.run_steps(2);
+    start(&mut h, "Read the error codes");
+    shows(&h, "Exam mode: no hints");
+    click(&mut h, "Connect");
+    assert!(h.query_by_role_and_label(Role::Button, "Hint").is_none());
+    assert!(h.query_by_role_and_label(Role::Button, "Show me").is_none());
+    // Out of sequence, DATA would carry a (!) outside exam mode.
+    assert_eq!(h.query_all_by_label("(!)").count(), 0);
+    click(&mut h, "MAIL FROM");
+    click(&mut h, "HELO");
+    assert_eq!(h.query_all_by_label("(!)").count(), 0);
+    assert_eq!(ticked(&h), 3);
+    let path = out.0.join("result.txt");
+    let field = h.get_by_label("Result file:");
+    field.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    field.type_text(&path.display().to_string());
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::Button, "Save result").click();
+    let start = Instant::now();
+    while !path.exists() || h.query_all_by_label_contains("Saved").next().is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no result file; path field {:?}",
+            h.state().lesson_panel().result_path
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(text.starts_with("Read the error codes"), "{text}");
+    assert!(text.contains("3 of 13 steps done"), "{text}");
+    assert!(text.contains("[x] 2. Provoke 503"), "{text}");
+    assert!(text.contains("[ ] 4. Provoke 530"), "{text}");
+    assert!(text.contains("503 5.5.1"), "{text}");
+    assert!(!text.contains("secret"), "no password in the file: {text}");
+}

@@ -537,6 +537,33 @@ impl TutorApp {
             LessonAction::Start(i) => self.start_lesson(i),
             LessonAction::Stop => self.stop_lesson(),
             LessonAction::ShowMe(actions) => self.queued.extend(actions),
+            LessonAction::SaveResult(path) => {
+                let vars = self.lesson_vars();
+                let Some(a) = self.lessons.active.as_ref() else {
+                    return;
+                };
+                let Some(lesson) = self.lessons.lessons.get(a.index) else {
+                    return;
+                };
+                let text = crate::lesson::report(
+                    lesson,
+                    &a.progress,
+                    &self.link.transcript,
+                    self.settings.lang,
+                    &vars,
+                );
+                let ctx = self.ctx.clone();
+                self.lessons.saving = Some(poll_promise::Promise::spawn_thread(
+                    "save-result",
+                    move || {
+                        let r = std::fs::write(&path, text)
+                            .map(|()| path.clone())
+                            .map_err(|e| format!("{}: {e}", path.display()));
+                        ctx.request_repaint();
+                        r
+                    },
+                ));
+            }
         }
     }
 

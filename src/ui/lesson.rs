@@ -32,6 +32,8 @@ pub enum LessonAction {
     Stop,
     /// The current step's "Show me": actions to play one after another.
     ShowMe(Vec<Action>),
+    /// Exam mode: write the result (steps, time, transcript) to this file.
+    SaveResult(PathBuf),
 }
 
 /// The lesson under way.
@@ -52,6 +54,10 @@ pub struct LessonPanel {
     path: String,
     loading: Option<Promise<Result<Vec<Lesson>, String>>>,
     load_result: Option<Result<usize, String>>,
+    /// Where an exam's result is written.
+    pub result_path: String,
+    pub saving: Option<Promise<Result<PathBuf, String>>>,
+    saved: Option<Result<PathBuf, String>>,
 }
 
 impl Default for LessonPanel {
@@ -63,6 +69,9 @@ impl Default for LessonPanel {
             path: String::new(),
             loading: None,
             load_result: None,
+            result_path: String::new(),
+            saving: None,
+            saved: None,
         }
     }
 }
@@ -118,6 +127,13 @@ impl LessonPanel {
     /// Starts following a lesson from the transcript row `from`.
     pub fn begin(&mut self, index: usize, from: usize) {
         if let Some(lesson) = self.lessons.get(index) {
+            // The home directory comes from the environment; nothing is read here.
+            let dir = dirs::home_dir().unwrap_or_else(std::env::temp_dir);
+            self.result_path = dir
+                .join(format!("mailtutor-{}-result.txt", lesson.id))
+                .display()
+                .to_string();
+            self.saved = None;
             self.active = Some(Active {
                 index,
                 progress: Progress::new(lesson, from),
@@ -301,8 +317,49 @@ impl LessonPanel {
         }
         if a.progress.is_done() {
             summary_ui(ui, lang, &a.progress, lesson.steps.len());
-            ui.separator();
         }
+        if exam {
+            if let Some(p) = &self.saving
+                && let Some(r) = p.ready()
+            {
+                self.saved = Some(r.clone());
+                self.saving = None;
+            }
+            ui.horizontal_wrapped(|ui| {
+                let l = ui.label(tr(lang, "lesson.result.path"));
+                ui.add(egui::TextEdit::singleline(&mut self.result_path).desired_width(220.0))
+                    .labelled_by(l.id);
+                let busy = self.saving.is_some();
+                if ui
+                    .add_enabled(!busy, egui::Button::new(tr(lang, "lesson.result.save")))
+                    .clicked()
+                {
+                    action = Some(LessonAction::SaveResult(PathBuf::from(
+                        self.result_path.trim(),
+                    )));
+                }
+                if busy {
+                    ui.spinner();
+                }
+            });
+            match &self.saved {
+                Some(Ok(p)) => {
+                    ui.label(trf(
+                        lang,
+                        "save.done",
+                        &[("path", &p.display().to_string())],
+                    ));
+                }
+                Some(Err(e)) => {
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        trf(lang, "save.failed", &[("error", e)]),
+                    );
+                }
+                None => {}
+            }
+        }
+        ui.separator();
         if exam {
             ui.label(RichText::new(tr(lang, "lesson.exam.on")).strong());
         }
@@ -332,13 +389,18 @@ impl LessonPanel {
             if !here {
                 continue;
             }
-            // A new step comes into view by itself: the list outgrows the panel.
-            if a.scrolled_to != Some(i) {
-                a.scrolled_to = Some(i);
-                row.scroll_to_me(Some(egui::Align::TOP));
-            }
             if let Some(act) = step_help(ui, lang, a, i, step, exam, vars) {
                 action = Some(act);
+            }
+            // A new step and its buttons come into view by themselves: the list outgrows the
+            // panel. Only as far as needed, so the top stays in view when it can.
+            if a.scrolled_to != Some(i) {
+                a.scrolled_to = Some(i);
+                let block = egui::Rect::from_min_max(
+                    row.rect.min,
+                    egui::pos2(row.rect.max.x, ui.cursor().top()),
+                );
+                ui.scroll_to_rect(block, None);
             }
         }
         action
