@@ -58,3 +58,11 @@ shot pop3 pop3
 shot projector projector
 shot starttls-en starttls-first
 shot starttls-zh starttls-first-zh
+shot lessons-en lessons
+shot lessons-zh lessons-zh
+shot lesson-hint-en lesson-hint
+shot lesson-hint-zh lesson-hint-zh
+shot lesson-summary-en lesson-summary
+shot lesson-summary-zh lesson-summary-zh
+shot lesson-exam-en lesson-exam
+shot lesson-exam-zh lesson-exam-zh

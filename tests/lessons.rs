@@ -507,3 +507,17 @@ fn lesson_prompts_asks_as_163_does() {
     w.ticks("QUIT");
     w.done();
 }
+
+/// The lesson file the README shows a teacher reads as written.
+#[test]
+fn the_readme_example_reads() {
+    let readme = include_str!("../README.md");
+    let start = readme
+        .find("```toml\nid = \"class-vrfy\"")
+        .unwrap_or_else(|| panic!("the README's lesson example is gone"));
+    let body = &readme[start + "```toml\n".len()..];
+    let end = body.find("```").unwrap_or(body.len());
+    let lesson = Lesson::parse(&body[..end]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(lesson.id, "class-vrfy");
+    assert_eq!(lesson.setup.faults().len(), 1);
+}

@@ -135,6 +135,8 @@ fn lesson_one_is_ticked_by_the_wire_not_by_clicks() {
     assert_eq!(ticked(&h), 1);
     shows(&h, "Not yet: the server answered 503");
     click(&mut h, "HELO");
+    // Outside exam mode the pane names the next command.
+    assert!(h.query_by_label("Next:").is_some());
     click(&mut h, "AUTH LOGIN");
     assert_eq!(ticked(&h), 3);
     // The step card's button is not typing: the "type it yourself" step stays open.
@@ -298,6 +300,8 @@ fn exam_mode_hides_the_help_and_saves_the_result() {
     click(&mut h, "MAIL FROM");
     click(&mut h, "HELO");
     assert_eq!(h.query_all_by_label("(!)").count(), 0);
+    // Nor does the explanation pane say which command comes next.
+    assert!(h.query_by_label("Next:").is_none());
     assert_eq!(ticked(&h), 3);
     let path = out.0.join("result.txt");
     let field = h.get_by_label("Result file:");

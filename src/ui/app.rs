@@ -14,7 +14,7 @@ use super::connect_bar::{BarAction, ConnectBar, Status};
 use super::demo::Demo;
 use super::explain_pane::{self, ExplainContext};
 use super::i18n::{self, tr};
-use super::lesson::{LessonAction, LessonPanel, Mark};
+use super::lesson::{LessonPanel, Mark};
 use super::link::Link;
 use super::practice::{Practice, PracticeServer};
 use super::theme::{self, Settings};
@@ -298,6 +298,19 @@ impl TutorApp {
             Action::SetUsername(u) => self.commands.username = u,
             Action::SetPassword(p) => self.commands.password = p,
             Action::SetSubject(s) => self.composer.subject = s,
+            Action::StartLesson(id) => {
+                if let Some(i) = self.lessons.lessons.iter().position(|l| l.id == id) {
+                    self.start_lesson(i);
+                }
+            }
+            Action::LeaveLesson => self.stop_lesson(),
+            Action::LessonShowMe => {
+                let actions = self.lessons.show_me(&self.lesson_vars());
+                self.queued.extend(actions);
+            }
+            Action::LessonHint => self.lessons.open_hint(),
+            Action::SetExam(on) => self.lessons.exam = on,
+            Action::SaveLessonResult(path) => self.save_lesson_result(path),
         }
     }
 
@@ -430,7 +443,7 @@ impl TutorApp {
         if self.tab != Tab::Lessons {
             let vars = self.lesson_vars();
             if let Some(a) = self.lessons.current_ui(ui, lang, &vars) {
-                self.lesson_action(a);
+                self.perform(a);
             }
         }
         egui::ScrollArea::both()
@@ -461,7 +474,7 @@ impl TutorApp {
                 Tab::Lessons => {
                     let vars = self.lesson_vars();
                     if let Some(a) = self.lessons.ui(ui, lang, &self.settings.lessons, &vars) {
-                        self.lesson_action(a);
+                        self.perform(a);
                     }
                 }
             });
@@ -532,39 +545,33 @@ impl TutorApp {
         self.tab = Tab::Lessons;
     }
 
-    fn lesson_action(&mut self, a: LessonAction) {
-        match a {
-            LessonAction::Start(i) => self.start_lesson(i),
-            LessonAction::Stop => self.stop_lesson(),
-            LessonAction::ShowMe(actions) => self.queued.extend(actions),
-            LessonAction::SaveResult(path) => {
-                let vars = self.lesson_vars();
-                let Some(a) = self.lessons.active.as_ref() else {
-                    return;
-                };
-                let Some(lesson) = self.lessons.lessons.get(a.index) else {
-                    return;
-                };
-                let text = crate::lesson::report(
-                    lesson,
-                    &a.progress,
-                    &self.link.transcript,
-                    self.settings.lang,
-                    &vars,
-                );
-                let ctx = self.ctx.clone();
-                self.lessons.saving = Some(poll_promise::Promise::spawn_thread(
-                    "save-result",
-                    move || {
-                        let r = std::fs::write(&path, text)
-                            .map(|()| path.clone())
-                            .map_err(|e| format!("{}: {e}", path.display()));
-                        ctx.request_repaint();
-                        r
-                    },
-                ));
-            }
-        }
+    /// Writes an exam's result (off the UI thread).
+    fn save_lesson_result(&mut self, path: PathBuf) {
+        let vars = self.lesson_vars();
+        let Some(a) = self.lessons.active.as_ref() else {
+            return;
+        };
+        let Some(lesson) = self.lessons.lessons.get(a.index) else {
+            return;
+        };
+        let text = crate::lesson::report(
+            lesson,
+            &a.progress,
+            &self.link.transcript,
+            self.settings.lang,
+            &vars,
+        );
+        let ctx = self.ctx.clone();
+        self.lessons.saving = Some(poll_promise::Promise::spawn_thread(
+            "save-result",
+            move || {
+                let r = std::fs::write(&path, text)
+                    .map(|()| path.clone())
+                    .map_err(|e| format!("{}: {e}", path.display()));
+                ctx.request_repaint();
+                r
+            },
+        ));
     }
 
     /// Leaves the lesson and gives the practice server its usual set-up back.
@@ -583,6 +590,14 @@ impl TutorApp {
 
     pub fn lesson_panel(&self) -> &LessonPanel {
         &self.lessons
+    }
+
+    /// Steps of the lesson under way ticked so far.
+    pub fn lesson_ticked(&self) -> Option<usize> {
+        self.lessons
+            .active
+            .as_ref()
+            .map(|a| a.progress.ticked.len())
     }
 
     /// "Show me" actions still to play.
@@ -659,7 +674,8 @@ impl eframe::App for TutorApp {
         }
         self.was_in_data = in_data;
         if let Some(mut demo) = self.demo.take() {
-            let ready = !self.link.is_connecting() && self.link.busy().is_none();
+            let ready =
+                !self.link.is_connecting() && self.link.busy().is_none() && self.queued.is_empty();
             if ready && let Some(a) = demo.next(self) {
                 self.perform(a);
             }
@@ -709,6 +725,7 @@ impl eframe::App for TutorApp {
                         protocol: self.protocol(),
                         transcript: &self.link.transcript,
                         last_error: self.link.last_error.as_ref(),
+                        exam: self.lessons.exam && self.lessons.active.is_some(),
                     },
                 )
             });

@@ -60,7 +60,7 @@ pub struct Context<'a> {
     pub pop3: &'a Pop3Session,
     /// The provider wants an app password (授权码).
     pub app_password: bool,
-    /// Exam mode: the (!) predictions are hidden.
+    /// Exam mode: the (!) predictions and the next step's highlight are hidden.
     pub exam: bool,
 }
 
@@ -208,8 +208,9 @@ impl CommandPanel {
             let row = CommandRow {
                 protocol: "smtp",
                 label: kind.label(),
-                next: first == Some(step),
-                possible: expected.contains(&step),
+                // Exam mode gives no hint of the next step: every button looks the same.
+                next: !cx.exam && first == Some(step),
+                possible: cx.exam || expected.contains(&step),
                 warn,
                 plain_preview: kind == CommandKind::AuthPlain,
             };
@@ -293,8 +294,9 @@ impl CommandPanel {
             let row = CommandRow {
                 protocol: "pop3",
                 label: kind.label(),
-                next: first == Some(step),
-                possible: expected.contains(&step),
+                // Exam mode gives no hint of the next step: every button looks the same.
+                next: !cx.exam && first == Some(step),
+                possible: cx.exam || expected.contains(&step),
                 warn,
                 plain_preview: false,
             };

@@ -12,7 +12,7 @@ use crate::proto::pop3::Pop3Kind;
 use crate::proto::smtp::CommandKind as K;
 use crate::session::Protocol;
 
-pub const SCENARIOS: [&str; 8] = [
+pub const SCENARIOS: [&str; 16] = [
     "send",
     "send-zh",
     "auth-fail",
@@ -21,6 +21,14 @@ pub const SCENARIOS: [&str; 8] = [
     "projector",
     "starttls-first",
     "starttls-first-zh",
+    "lessons",
+    "lessons-zh",
+    "lesson-hint",
+    "lesson-hint-zh",
+    "lesson-summary",
+    "lesson-summary-zh",
+    "lesson-exam",
+    "lesson-exam-zh",
 ];
 
 #[derive(Debug, Clone)]
@@ -47,6 +55,12 @@ pub enum DemoStep {
     Tab(Tab),
     LoadLast334,
     PinTooltip(u16),
+    Lesson(&'static str),
+    /// The current step's "Show me", played to its end.
+    ShowMe,
+    Hint,
+    Exam,
+    LeaveLesson,
 }
 
 pub struct Demo {
@@ -55,6 +69,8 @@ pub struct Demo {
     waiting: Option<DemoStep>,
     announced: bool,
     require_tls: bool,
+    /// The steps ticked when the last "Show me" started: the demo goes on once one more is.
+    ticked_at_show_me: usize,
 }
 
 /// Connect, EHLO, AUTH LOGIN and the username: the server then asks for the password.
@@ -84,6 +100,14 @@ fn send_steps(quit: bool) -> Vec<DemoStep> {
         v.extend([Smtp(K::Quit), Closed]);
     }
     v
+}
+
+fn lang_of(name: &str) -> DemoStep {
+    DemoStep::Lang(if name.ends_with("-zh") {
+        crate::proto::Lang::Zh
+    } else {
+        crate::proto::Lang::En
+    })
 }
 
 impl Demo {
@@ -144,6 +168,34 @@ impl Demo {
                     Pop3(Pop3Kind::Retr),
                 ])
                 .collect(),
+            // The list with one lesson done, one under way and the rest not started.
+            "lessons" | "lessons-zh" => [lang_of(name), Lesson("two-rcpt")]
+                .into_iter()
+                .chain(std::iter::repeat_n(ShowMe, 9))
+                .chain([LeaveLesson, Lesson("errors"), ShowMe, ShowMe])
+                .chain([Smtp(K::Quit), Closed, LeaveLesson])
+                .collect(),
+            // Lesson one where the student types the base64 of the username, hint open.
+            "lesson-hint" | "lesson-hint-zh" => [lang_of(name), Lesson("send")]
+                .into_iter()
+                .chain([ShowMe, ShowMe, ShowMe, Hint])
+                .collect(),
+            // A lesson finished with one mistake met and fixed: RCPT TO before MAIL FROM.
+            "lesson-summary" | "lesson-summary-zh" => [lang_of(name), Lesson("two-rcpt"), ShowMe]
+                .into_iter()
+                .chain([Smtp(K::RcptTo)])
+                .chain(std::iter::repeat_n(ShowMe, 8))
+                .collect(),
+            "lesson-exam" | "lesson-exam-zh" => [lang_of(name), Exam, Lesson("errors")]
+                .into_iter()
+                .chain([
+                    Connect,
+                    Greeted,
+                    Smtp(K::MailFrom),
+                    Smtp(K::Helo),
+                    Smtp(K::Data),
+                ])
+                .collect(),
             _ => [
                 Lang(crate::proto::Lang::En),
                 Subject("compose.default_subject"),
@@ -156,6 +208,7 @@ impl Demo {
             steps: steps.into(),
             waiting: None,
             announced: false,
+            ticked_at_show_me: 0,
             require_tls: name.starts_with("starttls-first"),
         }
     }
@@ -200,6 +253,13 @@ impl Demo {
                 }
             }
             Some(DemoStep::Closed) if app.is_connected() => return None,
+            Some(DemoStep::ShowMe)
+                if app
+                    .lesson_ticked()
+                    .is_some_and(|n| n <= self.ticked_at_show_me) =>
+            {
+                return None;
+            }
             _ => {}
         }
         self.waiting = None;
@@ -207,6 +267,10 @@ impl Demo {
         match &step {
             Some(s @ (DemoStep::Connect | DemoStep::Greeted | DemoStep::Closed)) => {
                 self.waiting = Some(s.clone());
+            }
+            Some(DemoStep::ShowMe) => {
+                self.ticked_at_show_me = app.lesson_ticked().unwrap_or(0);
+                self.waiting = Some(DemoStep::ShowMe);
             }
             Some(_) => {}
             None if !self.announced => {
@@ -241,6 +305,11 @@ impl DemoStep {
             DemoStep::Tab(t) => Action::ShowTab(t),
             DemoStep::LoadLast334 => Action::LoadLast334,
             DemoStep::PinTooltip(code) => Action::PinTooltip(code),
+            DemoStep::Lesson(id) => Action::StartLesson(id.into()),
+            DemoStep::ShowMe => Action::LessonShowMe,
+            DemoStep::Hint => Action::LessonHint,
+            DemoStep::Exam => Action::SetExam(true),
+            DemoStep::LeaveLesson => Action::LeaveLesson,
         })
     }
 }

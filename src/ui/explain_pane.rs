@@ -18,6 +18,8 @@ pub struct ExplainContext<'a> {
     pub protocol: Protocol,
     pub transcript: &'a Transcript,
     pub last_error: Option<&'a crate::words::Words>,
+    /// Exam mode: no "Next:" line.
+    pub exam: bool,
 }
 
 fn last_server(t: &Transcript) -> Option<&Entry> {
@@ -67,7 +69,11 @@ pub fn ui(ui: &mut egui::Ui, cx: &ExplainContext<'_>) {
                         ui.label(tr(lang, "explain.start"));
                     }
                 }
-                let steps = next_steps(cx.transcript, cx.protocol, lang);
+                let steps = if cx.exam {
+                    Vec::new()
+                } else {
+                    next_steps(cx.transcript, cx.protocol, lang)
+                };
                 if let Some((first, rest)) = steps.split_first() {
                     ui.horizontal_wrapped(|ui| {
                         ui.label(RichText::new(tr(lang, "explain.next")).strong());

@@ -25,17 +25,6 @@ pub enum Mark {
     Done,
 }
 
-/// What the tab asks the window to do.
-#[derive(Debug, Clone)]
-pub enum LessonAction {
-    Start(usize),
-    Stop,
-    /// The current step's "Show me": actions to play one after another.
-    ShowMe(Vec<Action>),
-    /// Exam mode: write the result (steps, time, transcript) to this file.
-    SaveResult(PathBuf),
-}
-
 /// The lesson under way.
 pub struct Active {
     pub index: usize,
@@ -143,6 +132,33 @@ impl LessonPanel {
         }
     }
 
+    /// The current step's "Show me", as the actions the buttons make.
+    pub fn show_me(&self, vars: &Vars) -> Vec<Action> {
+        let Some(a) = &self.active else {
+            return Vec::new();
+        };
+        let step = a
+            .progress
+            .current()
+            .and_then(|i| self.lessons.get(a.index)?.steps.get(i));
+        step.map(|s| {
+            s.show_me
+                .iter()
+                .filter_map(|x| show_me_action(x, vars))
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    /// Opens the current step's hint (not in exam mode).
+    pub fn open_hint(&mut self) {
+        if let Some(a) = &mut self.active
+            && !self.exam
+        {
+            a.hint_open = true;
+        }
+    }
+
     pub fn lesson(&self) -> Option<&Lesson> {
         self.active.as_ref().and_then(|a| self.lessons.get(a.index))
     }
@@ -198,7 +214,7 @@ impl LessonPanel {
         lang: Lang,
         marks: &BTreeMap<String, Mark>,
         vars: &Vars,
-    ) -> Option<LessonAction> {
+    ) -> Option<Action> {
         self.poll_loading();
         if self.active.is_some() {
             return self.active_ui(ui, lang, vars);
@@ -207,13 +223,14 @@ impl LessonPanel {
         ui.checkbox(&mut self.exam, tr(lang, "lesson.exam"))
             .on_hover_text(tr(lang, "lesson.exam.tip"));
         ui.separator();
-        for (i, l) in self.lessons.iter().enumerate() {
+        for l in &self.lessons {
             let (mark, key) = match marks.get(&l.id) {
                 Some(Mark::Done) => ("√", "lesson.done"),
                 Some(Mark::InProgress) => ("◎", "lesson.in_progress"),
                 None => ("○", "lesson.not_started"),
             };
-            ui.horizontal_wrapped(|ui| {
+            // The state on a line of its own under the title: it never wraps mid-word.
+            ui.horizontal(|ui| {
                 ui.label(RichText::new(mark).strong())
                     .on_hover_text(tr(lang, key));
                 if ui
@@ -221,8 +238,11 @@ impl LessonPanel {
                     .on_hover_text(l.goal.get(lang))
                     .clicked()
                 {
-                    action = Some(LessonAction::Start(i));
+                    action = Some(Action::StartLesson(l.id.clone()));
                 }
+            });
+            ui.horizontal(|ui| {
+                ui.add_space(22.0);
                 ui.label(RichText::new(tr(lang, key)).small().weak());
             });
         }
@@ -273,12 +293,7 @@ impl LessonPanel {
 
     /// The step under way, for the top of the other tabs (the composer after 354, say), so
     /// the lesson never leaves the screen.
-    pub fn current_ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        lang: Lang,
-        vars: &Vars,
-    ) -> Option<LessonAction> {
+    pub fn current_ui(&mut self, ui: &mut egui::Ui, lang: Lang, vars: &Vars) -> Option<Action> {
         let exam = self.exam;
         let a = self.active.as_mut()?;
         let lesson = self.lessons.get(a.index)?;
@@ -300,7 +315,7 @@ impl LessonPanel {
         action
     }
 
-    fn active_ui(&mut self, ui: &mut egui::Ui, lang: Lang, vars: &Vars) -> Option<LessonAction> {
+    fn active_ui(&mut self, ui: &mut egui::Ui, lang: Lang, vars: &Vars) -> Option<Action> {
         let exam = self.exam;
         let a = self.active.as_mut()?;
         let lesson = self.lessons.get(a.index)?;
@@ -313,7 +328,7 @@ impl LessonPanel {
             "lesson.stop"
         };
         if ui.button(tr(lang, key)).clicked() {
-            action = Some(LessonAction::Stop);
+            action = Some(Action::LeaveLesson);
         }
         if a.progress.is_done() {
             summary_ui(ui, lang, &a.progress, lesson.steps.len());
@@ -334,7 +349,7 @@ impl LessonPanel {
                     .add_enabled(!busy, egui::Button::new(tr(lang, "lesson.result.save")))
                     .clicked()
                 {
-                    action = Some(LessonAction::SaveResult(PathBuf::from(
+                    action = Some(Action::SaveLessonResult(PathBuf::from(
                         self.result_path.trim(),
                     )));
                 }
@@ -417,7 +432,7 @@ fn step_help(
     step: &Step,
     exam: bool,
     vars: &Vars,
-) -> Option<LessonAction> {
+) -> Option<Action> {
     let mut action = None;
     if let Some(s) = a.progress.setbacks.iter().rev().find(|s| s.step == i) {
         ui.group(|ui| {
@@ -443,19 +458,14 @@ fn step_help(
         if ui.button(tr(lang, key)).clicked() {
             a.hint_open = !a.hint_open;
         }
-        let actions: Vec<Action> = step
-            .show_me
-            .iter()
-            .filter_map(|s| show_me_action(s, vars))
-            .collect();
         if ui
             .add_enabled(
-                !actions.is_empty(),
+                !step.show_me.is_empty(),
                 egui::Button::new(tr(lang, "lesson.show_me")),
             )
             .clicked()
         {
-            action = Some(LessonAction::ShowMe(actions));
+            action = Some(Action::LessonShowMe);
         }
     });
     if a.hint_open {

@@ -67,6 +67,16 @@ pub enum Action {
     SetUsername(String),
     SetPassword(String),
     SetSubject(String),
+    /// Starts the lesson with this id.
+    StartLesson(String),
+    LeaveLesson,
+    /// Plays the current step's "Show me".
+    LessonShowMe,
+    LessonHint,
+    /// Exam mode: no hints, no "Show me", no (!) predictions.
+    SetExam(bool),
+    /// Writes the exam's result to this file.
+    SaveLessonResult(std::path::PathBuf),
 }
 
 /// Opens the window and runs until it is closed.
