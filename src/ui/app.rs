@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use egui::{Key, Modifiers, RichText};
 
+use super::base64_panel::Base64Context;
 use super::base64_panel::Base64Panel;
 use super::commands::{self, CommandPanel};
 use super::composer::Composer;
@@ -14,12 +15,13 @@ use super::connect_bar::{BarAction, ConnectBar, Status};
 use super::demo::Demo;
 use super::explain_pane::{self, ExplainContext};
 use super::i18n::{self, tr};
+use super::lesson::LessonContext;
 use super::lesson::{LessonPanel, Mark};
 use super::link::Link;
 use super::practice::{Practice, PracticeServer};
 use super::theme::{self, Settings};
 use super::transcript_view::{TranscriptView, ViewAction, challenge};
-use super::{Action, install_cjk_font};
+use super::{Action, View, install_cjk_font};
 use crate::lesson::{LessonProtocol, Vars};
 use crate::proto::{Lang, codes};
 use crate::server::{self, RunningServer};
@@ -450,10 +452,19 @@ impl TutorApp {
             .id_salt("tools")
             .auto_shrink([false, false])
             .show(ui, |ui| match self.tab {
-                Tab::Message => self.composer.ui(ui, lang),
+                Tab::Message => {
+                    self.composer.ui(ui, &lang);
+                }
                 Tab::Base64 => {
                     let last = self.last_334();
-                    self.base64.ui(ui, lang, self.show_secrets, last.as_deref());
+                    self.base64.ui(
+                        ui,
+                        &Base64Context {
+                            lang,
+                            show_secrets: self.show_secrets,
+                            last_334: last.as_deref(),
+                        },
+                    );
                 }
                 Tab::Codes => {
                     let l = ui.label(tr(lang, "codes.lookup"));
@@ -473,7 +484,12 @@ impl TutorApp {
                 Tab::Server => self.server.ui(ui, lang),
                 Tab::Lessons => {
                     let vars = self.lesson_vars();
-                    if let Some(a) = self.lessons.ui(ui, lang, &self.settings.lessons, &vars) {
+                    let cx = LessonContext {
+                        lang,
+                        marks: &self.settings.lessons,
+                        vars: &vars,
+                    };
+                    if let Some(a) = self.lessons.ui(ui, &cx) {
                         self.perform(a);
                     }
                 }

@@ -1,6 +1,7 @@
 //! The base64 workbench: text ↔ base64 both ways as you type, bytes that are not UTF-8 shown
 //! as hex, the last 334 prompt decoded, the AUTH PLAIN builder and an RFC 2047 word decoder.
 
+use super::{Action, View};
 use egui::RichText;
 
 use super::i18n::{tr, trf};
@@ -63,15 +64,22 @@ impl Base64Panel {
         self.last_text = self.text.clone();
         self.last_base64 = self.base64.clone();
     }
+}
+
+/// What the base64 panel reads: the language, whether secrets show, and the challenge text
+/// of the newest 334 in the transcript, if any.
+pub struct Base64Context<'a> {
+    pub lang: Lang,
+    pub show_secrets: bool,
+    pub last_334: Option<&'a str>,
+}
+
+impl View for Base64Panel {
+    type Context<'a> = Base64Context<'a>;
 
     /// `last_334` is the challenge text of the newest 334 in the transcript, if any.
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        lang: Lang,
-        show_secrets: bool,
-        last_334: Option<&str>,
-    ) {
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &Self::Context<'_>) -> Option<Action> {
+        let (lang, show_secrets, last_334) = (cx.lang, cx.show_secrets, cx.last_334);
         let l = ui.label(tr(lang, "b64.text"));
         ui.add(
             egui::TextEdit::multiline(&mut self.text)
@@ -153,6 +161,7 @@ impl Base64Panel {
         ui.add(egui::TextEdit::singleline(&mut self.words).desired_width(f32::INFINITY))
             .labelled_by(l.id);
         ui.label(format!("→ {}", message::decode_encoded_words(&self.words)));
+        None
     }
 }
 

@@ -2,6 +2,7 @@
 //! protocol expects next is highlighted; a command out of sequence stays clickable but carries
 //! a (!) mark that predicts the server's answer. AUTH and DATA continue in step cards.
 
+use super::View;
 use egui::{Color32, RichText};
 
 use super::Action;
@@ -119,18 +120,6 @@ pub(super) fn highlight(ui: &egui::Ui) -> Color32 {
 }
 
 impl CommandPanel {
-    pub fn ui(&mut self, ui: &mut egui::Ui, cx: &Context<'_>) -> Option<Action> {
-        // Button, argument field and warning mark share the width.
-        self.arg_width = (ui.available_width() - 112.0 - 50.0).clamp(60.0, 220.0);
-        ui.heading(tr(cx.lang, "commands.title"));
-        self.credentials(ui, cx);
-        ui.add_space(8.0);
-        match cx.protocol {
-            Protocol::Smtp => self.smtp_buttons(ui, cx),
-            Protocol::Pop3 => self.pop3_buttons(ui, cx),
-        }
-    }
-
     fn credentials(&mut self, ui: &mut egui::Ui, cx: &Context<'_>) {
         egui::Grid::new("credentials")
             .num_columns(2)
@@ -469,6 +458,22 @@ fn command_button(
         ui.put(rect, egui::Spinner::new());
     }
     r.clicked()
+}
+
+impl View for CommandPanel {
+    type Context<'a> = Context<'a>;
+
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &Self::Context<'_>) -> Option<Action> {
+        // Button, argument field and warning mark share the width.
+        self.arg_width = (ui.available_width() - 112.0 - 50.0).clamp(60.0, 220.0);
+        ui.heading(tr(cx.lang, "commands.title"));
+        self.credentials(ui, cx);
+        ui.add_space(8.0);
+        match cx.protocol {
+            Protocol::Smtp => self.smtp_buttons(ui, cx),
+            Protocol::Pop3 => self.pop3_buttons(ui, cx),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The message composer: From, To, Subject, Date and body, and exactly the text that goes
 //! over the wire after 354 (headers, blank line, dot-stuffed body, the final `.`).
 
+use super::{Action, View};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use egui::RichText;
@@ -134,8 +135,13 @@ impl Composer {
         self.message_id = format!("<{t}.{}@mailtutor.test>", self.sent);
         self.date = DateTime::from_timestamp(t).to_rfc822();
     }
+}
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
+impl View for Composer {
+    type Context<'a> = Lang;
+
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &Self::Context<'_>) -> Option<Action> {
+        let lang = *cx;
         egui::Grid::new("composer")
             .num_columns(2)
             .spacing([8.0, 6.0])
@@ -194,6 +200,7 @@ impl Composer {
                 ui.colored_label(ui.visuals().error_fg_color, e.to_string());
             }
         }
+        None
     }
 }
 

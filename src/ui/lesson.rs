@@ -1,6 +1,7 @@
 //! The Lessons tab: every lesson with its progress, and the lesson under way, each step
 //! ticked by what came back on the wire. "Show me" plays the same actions as the buttons.
 
+use super::View;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -208,89 +209,6 @@ impl LessonPanel {
         });
     }
 
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        lang: Lang,
-        marks: &BTreeMap<String, Mark>,
-        vars: &Vars,
-    ) -> Option<Action> {
-        self.poll_loading();
-        if self.active.is_some() {
-            return self.active_ui(ui, lang, vars);
-        }
-        let mut action = None;
-        ui.checkbox(&mut self.exam, tr(lang, "lesson.exam"))
-            .on_hover_text(tr(lang, "lesson.exam.tip"));
-        ui.separator();
-        for l in &self.lessons {
-            let (mark, key) = match marks.get(&l.id) {
-                Some(Mark::Done) => ("√", "lesson.done"),
-                Some(Mark::InProgress) => ("◎", "lesson.in_progress"),
-                None => ("○", "lesson.not_started"),
-            };
-            // The state on a line of its own under the title: it never wraps mid-word.
-            ui.horizontal(|ui| {
-                ui.label(RichText::new(mark).strong())
-                    .on_hover_text(tr(lang, key));
-                if ui
-                    .button(l.title.get(lang))
-                    .on_hover_text(l.goal.get(lang))
-                    .clicked()
-                {
-                    action = Some(Action::StartLesson(l.id.clone()));
-                }
-            });
-            ui.horizontal(|ui| {
-                ui.add_space(22.0);
-                ui.label(RichText::new(tr(lang, key)).small().weak());
-            });
-        }
-        ui.separator();
-        let l = ui.label(tr(lang, "lesson.open"));
-        ui.add(
-            egui::TextEdit::singleline(&mut self.path)
-                .hint_text(tr(lang, "lesson.open.hint"))
-                .desired_width(ui.available_width()),
-        )
-        .labelled_by(l.id);
-        let busy = self.loading.is_some();
-        ui.horizontal(|ui| {
-            if ui
-                .add_enabled(
-                    !busy && !self.path.trim().is_empty(),
-                    egui::Button::new(tr(lang, "lesson.open.button")),
-                )
-                .clicked()
-            {
-                let path = PathBuf::from(self.path.trim());
-                let ctx = ui.ctx().clone();
-                self.load_result = None;
-                self.loading = Some(Promise::spawn_thread("read-lessons", move || {
-                    let r = read_lessons(&path);
-                    ctx.request_repaint();
-                    r
-                }));
-            }
-            if busy {
-                ui.spinner();
-            }
-        });
-        match &self.load_result {
-            Some(Ok(n)) => {
-                ui.label(trf(lang, "lesson.opened", &[("count", &n.to_string())]));
-            }
-            Some(Err(e)) => {
-                ui.colored_label(
-                    ui.visuals().error_fg_color,
-                    trf(lang, "lesson.open.failed", &[("error", e)]),
-                );
-            }
-            None => {}
-        }
-        action
-    }
-
     /// The step under way, for the top of the other tabs (the composer after 354, say), so
     /// the lesson never leaves the screen.
     pub fn current_ui(&mut self, ui: &mut egui::Ui, lang: Lang, vars: &Vars) -> Option<Action> {
@@ -491,5 +409,95 @@ fn summary_ui(ui: &mut egui::Ui, lang: Lang, p: &Progress, steps: usize) {
     ));
     for s in &p.setbacks {
         ui.label(RichText::new(format!("{}. {}", s.step + 1, s.reply)).monospace());
+    }
+}
+
+/// What the Lessons tab reads: the language, each lesson's progress, and the values its
+/// texts name.
+pub struct LessonContext<'a> {
+    pub lang: Lang,
+    pub marks: &'a BTreeMap<String, Mark>,
+    pub vars: &'a Vars,
+}
+
+impl View for LessonPanel {
+    type Context<'a> = LessonContext<'a>;
+
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &Self::Context<'_>) -> Option<Action> {
+        let (lang, marks, vars) = (cx.lang, cx.marks, cx.vars);
+        self.poll_loading();
+        if self.active.is_some() {
+            return self.active_ui(ui, lang, vars);
+        }
+        let mut action = None;
+        ui.checkbox(&mut self.exam, tr(lang, "lesson.exam"))
+            .on_hover_text(tr(lang, "lesson.exam.tip"));
+        ui.separator();
+        for l in &self.lessons {
+            let (mark, key) = match marks.get(&l.id) {
+                Some(Mark::Done) => ("√", "lesson.done"),
+                Some(Mark::InProgress) => ("◎", "lesson.in_progress"),
+                None => ("○", "lesson.not_started"),
+            };
+            // The state on a line of its own under the title: it never wraps mid-word.
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(mark).strong())
+                    .on_hover_text(tr(lang, key));
+                if ui
+                    .button(l.title.get(lang))
+                    .on_hover_text(l.goal.get(lang))
+                    .clicked()
+                {
+                    action = Some(Action::StartLesson(l.id.clone()));
+                }
+            });
+            ui.horizontal(|ui| {
+                ui.add_space(22.0);
+                ui.label(RichText::new(tr(lang, key)).small().weak());
+            });
+        }
+        ui.separator();
+        let l = ui.label(tr(lang, "lesson.open"));
+        ui.add(
+            egui::TextEdit::singleline(&mut self.path)
+                .hint_text(tr(lang, "lesson.open.hint"))
+                .desired_width(ui.available_width()),
+        )
+        .labelled_by(l.id);
+        let busy = self.loading.is_some();
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(
+                    !busy && !self.path.trim().is_empty(),
+                    egui::Button::new(tr(lang, "lesson.open.button")),
+                )
+                .clicked()
+            {
+                let path = PathBuf::from(self.path.trim());
+                let ctx = ui.ctx().clone();
+                self.load_result = None;
+                self.loading = Some(Promise::spawn_thread("read-lessons", move || {
+                    let r = read_lessons(&path);
+                    ctx.request_repaint();
+                    r
+                }));
+            }
+            if busy {
+                ui.spinner();
+            }
+        });
+        match &self.load_result {
+            Some(Ok(n)) => {
+                ui.label(trf(lang, "lesson.opened", &[("count", &n.to_string())]));
+            }
+            Some(Err(e)) => {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    trf(lang, "lesson.open.failed", &[("error", e)]),
+                );
+            }
+            None => {}
+        }
+        action
     }
 }

@@ -24,6 +24,15 @@ pub use demo::SCENARIOS;
 use crate::proto::pop3::Pop3Command;
 use crate::proto::smtp::SmtpCommand;
 
+/// The shape every side panel shares, after egui_demo_lib's `View`: a panel draws itself from
+/// its own state and what it reads from the rest of the window, and answers with what the
+/// user asked for, which the window carries out.
+pub trait View {
+    /// What the panel reads from the rest of the window.
+    type Context<'a>;
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &Self::Context<'_>) -> Option<Action>;
+}
+
 /// What a click asks for. Panels return these, scripted demos play them, and the app carries
 /// them out: one way in for every change a person or a script makes.
 #[derive(Debug, Clone)]
