@@ -1,0 +1,164 @@
+//! The window's side of a lesson: starting and leaving one (the practice server set up for
+//! it and back), ticking its steps from the transcript, playing "Show me", saving an exam.
+
+use std::path::PathBuf;
+
+use super::{Mark, Tab, TutorApp};
+use crate::lesson::{LessonProtocol, Vars};
+use crate::session::Protocol;
+use crate::ui::commands::CommandPanel;
+use crate::ui::lesson::LessonPanel;
+
+impl TutorApp {
+    /// What a lesson's text and checks name in braces: the practice account and the recipient.
+    pub(super) fn lesson_vars(&self) -> Vars {
+        // The practice account, not the fields: a lesson may type a wrong password on purpose.
+        let (user, pass) = self
+            .practice()
+            .and_then(|p| p.accounts.first().cloned())
+            .unwrap_or_else(|| {
+                (
+                    self.commands.username.trim().to_owned(),
+                    self.commands.password.clone(),
+                )
+            });
+        let b64 = |s: &str| crate::proto::auth::encode(s.as_bytes());
+        let to = self.composer.to.trim().trim_matches(['<', '>']).to_owned();
+        [
+            ("username_b64", b64(&user)),
+            ("password_b64", b64(&pass)),
+            ("username", user),
+            ("password", pass),
+            ("to", to),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
+    /// Starts lesson `index`: a fresh transcript, the practice server set up as the lesson
+    /// wants, and the connection bar pointed at it.
+    pub fn start_lesson(&mut self, index: usize) {
+        let Some(lesson) = self.lessons.lessons.get(index).cloned() else {
+            return;
+        };
+        self.link.disconnect();
+        self.link.clear();
+        self.queued.clear();
+        self.commands = CommandPanel::default();
+        let protocol = match lesson.protocol {
+            LessonProtocol::Smtp => Protocol::Smtp,
+            LessonProtocol::Pop3 => Protocol::Pop3,
+        };
+        self.bar.use_practice(protocol);
+        let setup = lesson.setup.clone();
+        let (from, to) = (
+            self.composer.to.trim().trim_matches(['<', '>']).to_owned(),
+            self.commands.username.trim().to_owned(),
+        );
+        self.server.restart(
+            self.data_dir.clone(),
+            setup.policy(),
+            setup.faults(),
+            Box::new(move |s| {
+                setup
+                    .deliver_mail(s.store(), &from, &to)
+                    .map_err(|e| crate::words::Words::new("lesson.setup_failed").arg("error", e))
+            }),
+            &self.ctx,
+        );
+        self.settings
+            .lessons
+            .entry(lesson.id.clone())
+            .or_insert(Mark::InProgress);
+        self.lessons.begin(index, self.link.transcript.len());
+        self.tab = Tab::Lessons;
+    }
+
+    /// Writes an exam's result (off the UI thread).
+    pub(super) fn save_lesson_result(&mut self, path: PathBuf) {
+        let vars = self.lesson_vars();
+        let Some(a) = self.lessons.active.as_ref() else {
+            return;
+        };
+        let Some(lesson) = self.lessons.lessons.get(a.index) else {
+            return;
+        };
+        let text = crate::lesson::report(
+            lesson,
+            &a.progress,
+            &self.link.transcript,
+            self.settings.lang,
+            &vars,
+        );
+        let ctx = self.ctx.clone();
+        self.lessons.saving = Some(poll_promise::Promise::spawn_thread(
+            "save-result",
+            move || {
+                let r = std::fs::write(&path, text)
+                    .map(|()| path.clone())
+                    .map_err(|e| format!("{}: {e}", path.display()));
+                ctx.request_repaint();
+                r
+            },
+        ));
+    }
+
+    /// Leaves the lesson and gives the practice server its usual set-up back.
+    pub fn stop_lesson(&mut self) {
+        self.lessons.active = None;
+        self.queued.clear();
+        self.link.disconnect();
+        self.server.restart(
+            self.data_dir.clone(),
+            self.policy.clone(),
+            Vec::new(),
+            Box::new(|_| Ok(())),
+            &self.ctx,
+        );
+    }
+
+    pub fn lesson_panel(&self) -> &LessonPanel {
+        &self.lessons
+    }
+
+    /// Steps of the lesson under way ticked so far.
+    pub fn lesson_ticked(&self) -> Option<usize> {
+        self.lessons
+            .active
+            .as_ref()
+            .map(|a| a.progress.ticked.len())
+    }
+
+    /// "Show me" actions still to play.
+    pub fn showing(&self) -> bool {
+        !self.queued.is_empty()
+    }
+
+    /// Ticks the lesson's steps from the new transcript rows and plays "Show me".
+    pub(super) fn follow_lesson(&mut self, ctx: &egui::Context) {
+        if self.lessons.active.is_none() {
+            return;
+        }
+        let vars = self.lesson_vars();
+        let rows = &self.link.typed_rows;
+        if let Some(id) = self.lessons.follow(
+            self.link.transcript.entries(),
+            &|i| rows.contains(&i),
+            &vars,
+        ) {
+            self.settings.lessons.insert(id, Mark::Done);
+            // The summary is on the Lessons tab.
+            self.tab = Tab::Lessons;
+        }
+        if self.queued.is_empty() {
+            return;
+        }
+        let ready =
+            !self.link.is_connecting() && self.link.busy().is_none() && self.practice().is_some();
+        if ready && let Some(a) = self.queued.pop_front() {
+            self.perform(a);
+        }
+        ctx.request_repaint_after(std::time::Duration::from_millis(50));
+    }
+}
