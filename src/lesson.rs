@@ -14,7 +14,7 @@ use crate::proto::pop3::Pop3Kind;
 use crate::proto::situations::Situation;
 use crate::proto::smtp::CommandKind;
 use crate::server::maildir::{Maildir, new_queue_id};
-use crate::server::{Fault, Policy};
+use crate::server::{Account, Accounts, Fault, Policy, ServerConfig};
 use crate::transcript::{Direction, Entry, Note};
 use crate::words::Words;
 
@@ -61,6 +61,9 @@ pub struct Setup {
     /// How the server words its AUTH LOGIN prompts.
     #[serde(default)]
     pub prompts: Prompts,
+    /// Accounts the practice server has besides its own two.
+    #[serde(default)]
+    pub accounts: Vec<Account>,
     /// Messages put in the student's maildrop first (for reading lessons): subject and body.
     #[serde(default)]
     pub mail: Vec<SeedMail>,
@@ -74,6 +77,20 @@ impl Setup {
             require_tls: self.require_tls,
             lowercase_prompt: self.prompts == Prompts::Lowercase,
         }
+    }
+
+    /// The practice server's own accounts and the lesson's.
+    pub fn accounts(&self) -> Accounts {
+        let mut list: Vec<Account> = Accounts::default().iter().cloned().collect();
+        list.extend(self.accounts.iter().cloned());
+        Accounts::new(list).unwrap_or_default()
+    }
+
+    /// Sets up a practice server's configuration as the lesson wants it.
+    pub fn configure(&self, config: &mut ServerConfig) {
+        config.policy = self.policy();
+        config.faults = self.faults();
+        config.accounts = self.accounts();
     }
 
     /// The faults to stage (each was checked when the lesson was read).
@@ -201,6 +218,8 @@ pub enum LessonError {
     UnknownAction { step: usize, action: String },
     #[error("fault {0:?}: {1}")]
     Fault(String, String),
+    #[error("accounts: {0}")]
+    Accounts(String),
 }
 
 impl LessonError {
@@ -216,6 +235,7 @@ impl LessonError {
                     .arg("step", step)
                     .arg("action", action)
             }
+            LessonError::Accounts(e) => Words::new("lesson.error.accounts").arg("detail", e),
             LessonError::Fault(f, e) => Words::new("lesson.error.fault")
                 .arg("fault", f)
                 .arg("detail", e),
@@ -254,6 +274,11 @@ impl Lesson {
                     action: a.clone(),
                 });
             }
+        }
+        if !lesson.setup.accounts.is_empty() {
+            let mut list: Vec<Account> = Accounts::default().iter().cloned().collect();
+            list.extend(lesson.setup.accounts.iter().cloned());
+            Accounts::new(list).map_err(|e| LessonError::Accounts(e.to_string()))?;
         }
         for f in &lesson.setup.faults {
             f.parse::<Fault>()
@@ -657,6 +682,7 @@ mod tests {
                 action: "fly".into(),
             },
             LessonError::Fault("rcpt=9".into(), "bad".into()),
+            LessonError::Accounts("x".into()),
         ] {
             for lang in [Lang::En, Lang::Zh] {
                 let s = e.words().get(lang);

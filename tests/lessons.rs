@@ -60,10 +60,7 @@ impl Walk {
     fn start(id: &str) -> Self {
         let lesson = lesson(id);
         let setup = lesson.setup.clone();
-        let server = TestServer::with(|c| {
-            c.policy = setup.policy();
-            c.faults = setup.faults();
-        });
+        let server = TestServer::with(|c| setup.configure(c));
         if let Err(e) = setup.deliver_mail(server.server.store(), TO, USER) {
             panic!("seeding mail: {e}");
         }
@@ -522,4 +519,41 @@ fn the_readme_example_reads() {
     let lesson = Lesson::parse(&body[..end]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(lesson.id, "class-vrfy");
     assert_eq!(lesson.setup.faults().len(), 1);
+}
+
+/// A lesson's own accounts join the practice server's two, and log in.
+#[test]
+fn a_lesson_brings_its_own_accounts() {
+    let text = r#"
+id = "alice"
+title = { en = "Alice", zh = "爱丽丝" }
+goal = { en = "g", zh = "目标" }
+intro = { en = "i", zh = "介绍" }
+[setup]
+accounts = [{ address = "alice@mailtutor.test", password = "wonderland" }]
+[[step]]
+task = { en = "Log in", zh = "登录" }
+hint = { en = "AUTH", zh = "AUTH" }
+check = { code = 235 }
+"#;
+    let lesson = Lesson::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    let server = TestServer::with(|c| lesson.setup.configure(c));
+    let mut c = common::Smtp::connect(server.smtp());
+    c.reply();
+    c.expect("EHLO lab", "250");
+    c.expect(
+        &format!("AUTH PLAIN {}", b64("\0alice@mailtutor.test\0wonderland")),
+        "235",
+    );
+    // The practice server's own accounts stay.
+    let mut c = common::Smtp::connect(server.smtp());
+    c.reply();
+    c.expect("EHLO lab", "250");
+    c.expect(
+        &format!("AUTH PLAIN {}", b64(&format!("\0{USER}\0{PASS}"))),
+        "235",
+    );
+    // An address that is not one is refused when the lesson is read.
+    let bad = text.replace("alice@mailtutor.test", "alice");
+    assert!(matches!(Lesson::parse(&bad), Err(LessonError::Accounts(_))));
 }

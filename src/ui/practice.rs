@@ -10,7 +10,7 @@ use poll_promise::Promise;
 
 use super::i18n::{tr, trf};
 use crate::proto::Lang;
-use crate::server::{self, Fault, RunningServer, ServerConfig};
+use crate::server::{self, RunningServer, ServerConfig};
 use crate::session::{Protocol, Security};
 
 /// The practice server as the connection bar needs it: where it listens and who may log in.
@@ -58,6 +58,9 @@ pub enum PracticeState<'a> {
     Failed(&'a Words),
 }
 
+/// How a server is set up before it starts.
+pub type Configure = Box<dyn FnOnce(&mut ServerConfig) + Send>;
+
 /// Work done on a freshly started server before the window uses it.
 pub type Prepare = Box<dyn FnOnce(&RunningServer) -> Result<(), Words> + Send>;
 
@@ -70,23 +73,27 @@ pub enum PracticeServer {
 impl PracticeServer {
     /// Starts the server on a background thread (it creates the Maildirs and a certificate).
     pub fn start(data_dir: PathBuf, policy: server::Policy, ctx: &egui::Context) -> Self {
-        Self::start_with(data_dir, policy, Vec::new(), Box::new(|_| Ok(())), ctx)
+        Self::start_with(
+            data_dir,
+            Box::new(move |c| c.policy = policy),
+            Box::new(|_| Ok(())),
+            ctx,
+        )
     }
 
-    /// Starts the server with `faults` staged, and runs `prepare` on it (a lesson puts its
-    /// mail in the maildrop) before it is handed to the window. All on a background thread.
+    /// Starts the server as `configure` sets it up (policy, faults, accounts), and runs
+    /// `prepare` on it (a lesson puts its mail in the maildrop) before it is handed to the
+    /// window. All on a background thread.
     pub fn start_with(
         data_dir: PathBuf,
-        policy: server::Policy,
-        faults: Vec<Fault>,
+        configure: Configure,
         prepare: Prepare,
         ctx: &egui::Context,
     ) -> Self {
         let repaint = ctx.clone();
         Self::Starting(Promise::spawn_thread("practice-server", move || {
             let mut config = ServerConfig::loopback(data_dir);
-            config.policy = policy;
-            config.faults = faults;
+            configure(&mut config);
             let r = server::start(config)
                 .map_err(|e| e.words())
                 .and_then(|s| prepare(&s).map(|()| s));
@@ -100,15 +107,11 @@ impl PracticeServer {
     pub fn restart(
         &mut self,
         data_dir: PathBuf,
-        policy: server::Policy,
-        faults: Vec<Fault>,
+        configure: Configure,
         prepare: Prepare,
         ctx: &egui::Context,
     ) {
-        let old = std::mem::replace(
-            self,
-            Self::start_with(data_dir, policy, faults, prepare, ctx),
-        );
+        let old = std::mem::replace(self, Self::start_with(data_dir, configure, prepare, ctx));
         std::thread::spawn(move || drop(old));
     }
 

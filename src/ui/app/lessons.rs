@@ -15,7 +15,14 @@ impl TutorApp {
         // The practice account, not the fields: a lesson may type a wrong password on purpose.
         let (user, pass) = self
             .practice()
-            .and_then(|p| p.accounts.first().cloned())
+            .and_then(|p| {
+                let name = self.commands.username.trim();
+                p.accounts
+                    .iter()
+                    .find(|(a, _)| a.eq_ignore_ascii_case(name))
+                    .or(p.accounts.first())
+                    .cloned()
+            })
             .unwrap_or_else(|| {
                 (
                     self.commands.username.trim().to_owned(),
@@ -56,10 +63,10 @@ impl TutorApp {
             self.composer.to.trim().trim_matches(['<', '>']).to_owned(),
             self.commands.username.trim().to_owned(),
         );
+        let configure = setup.clone();
         self.server.restart(
             self.data_dir.clone(),
-            setup.policy(),
-            setup.faults(),
+            Box::new(move |c| configure.configure(c)),
             Box::new(move |s| {
                 setup
                     .deliver_mail(s.store(), &from, &to)
@@ -109,10 +116,10 @@ impl TutorApp {
         self.lessons.active = None;
         self.queued.clear();
         self.link.disconnect();
+        let policy = self.policy.clone();
         self.server.restart(
             self.data_dir.clone(),
-            self.policy.clone(),
-            Vec::new(),
+            Box::new(move |c| c.policy = policy),
             Box::new(|_| Ok(())),
             &self.ctx,
         );
