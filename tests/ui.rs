@@ -7,6 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::TempDir;
+use common::window::{H, open, shows, wait};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use mailtutor::proto::Lang;
@@ -15,55 +16,11 @@ use mailtutor::transcript::{Direction, EventRow};
 use mailtutor::ui::theme::Settings;
 use mailtutor::ui::{Action, AppOptions, TutorApp};
 
-type H = Harness<'static, TutorApp>;
-
-fn open(lang: Lang, dir: &TempDir) -> H {
-    let options = AppOptions {
-        data_dir: Some(dir.0.clone()),
-        settings: Some(Settings {
-            lang,
-            ..Settings::default()
-        }),
-        demo: None,
-    };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(move |cc| TutorApp::new(cc, options));
-    wait(&mut h, "the practice server", |a| a.server().is_some());
-    h
-}
-
-/// Steps frames until `cond` holds (the network answers on its own threads).
-fn wait(h: &mut H, what: &str, cond: impl Fn(&TutorApp) -> bool) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(20) {
-        h.step();
-        if cond(h.state()) {
-            h.run_steps(3);
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    panic!(
-        "timed out waiting for {what}; transcript:\n{}",
-        h.state().transcript().export_plain(false)
-    );
-}
-
 /// Clicks a button and waits until its request is answered.
 fn click(h: &mut H, label: &str) {
     h.get_by_label(label).click();
     h.run_steps(2);
     wait(h, label, |a| !a.is_busy());
-}
-
-/// Asserts some text on screen contains `text` (the transcript row and the explanation pane
-/// may both show it).
-fn shows(h: &H, text: &str) {
-    assert!(
-        h.query_all_by_label_contains(text).next().is_some(),
-        "nothing on screen contains {text:?}"
-    );
 }
 
 /// Opens the combo box labelled `combo` and picks `option`.

@@ -8,55 +8,13 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::TempDir;
+use common::window::{H, open, open_with, shows, wait};
 use egui::accesskit::Role;
-use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use mailtutor::lesson::Lesson;
 use mailtutor::proto::Lang;
+use mailtutor::ui::TutorApp;
 use mailtutor::ui::lesson::Mark;
-use mailtutor::ui::theme::Settings;
-use mailtutor::ui::{AppOptions, TutorApp};
-
-type H = Harness<'static, TutorApp>;
-
-fn open_with(settings: Settings, dir: &TempDir) -> H {
-    let options = AppOptions {
-        data_dir: Some(dir.0.clone()),
-        settings: Some(settings),
-        demo: None,
-    };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(move |cc| TutorApp::new(cc, options));
-    wait(&mut h, "the practice server", |a| a.server().is_some());
-    h
-}
-
-fn open(lang: Lang, dir: &TempDir) -> H {
-    open_with(
-        Settings {
-            lang,
-            ..Settings::default()
-        },
-        dir,
-    )
-}
-
-fn wait(h: &mut H, what: &str, cond: impl Fn(&TutorApp) -> bool) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(20) {
-        h.step();
-        if cond(h.state()) {
-            h.run_steps(3);
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    panic!(
-        "timed out waiting for {what}; transcript:\n{}",
-        h.state().transcript().export_plain(false)
-    );
-}
 
 fn idle(a: &TutorApp) -> bool {
     !a.is_busy() && !a.showing() && a.server().is_some()
@@ -94,13 +52,6 @@ fn type_line(h: &mut H, line: &str) {
     h.key_press(egui::Key::Enter);
     h.run_steps(2);
     wait(h, line, idle);
-}
-
-fn shows(h: &H, text: &str) {
-    assert!(
-        h.query_all_by_label_contains(text).next().is_some(),
-        "nothing on screen contains {text:?}"
-    );
 }
 
 fn start(h: &mut H, title: &str) {

@@ -556,6 +556,8 @@ impl eframe::App for TutorApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let lang = self.lang();
+        // Exam mode counts only while a lesson runs.
+        let exam = self.lessons.exam && self.lessons.active.is_some();
         egui::Panel::top("header").show(ui, |ui| self.header(ui));
         let practice_state = self.server.state();
         let status = Status {
@@ -571,13 +573,7 @@ impl eframe::App for TutorApp {
         if let Some(a) = bar_action {
             self.bar_action(a);
         }
-        let cx = Self::command_context(
-            lang,
-            self.show_secrets,
-            self.lessons.exam && self.lessons.active.is_some(),
-            &self.link,
-            &self.bar,
-        );
+        let cx = Self::command_context(lang, self.show_secrets, exam, &self.link, &self.bar);
         egui::Panel::bottom("explain")
             .default_size(170.0)
             .min_size(90.0)
@@ -589,7 +585,7 @@ impl eframe::App for TutorApp {
                         protocol: self.protocol(),
                         transcript: &self.link.transcript,
                         last_error: self.link.last_error.as_ref(),
-                        exam: self.lessons.exam && self.lessons.active.is_some(),
+                        exam,
                     },
                 )
             });
@@ -622,13 +618,7 @@ impl eframe::App for TutorApp {
         // transcript, where the oldest rows are: it takes no place in the command panel, so no
         // command button moves when it comes or goes.
         let area = central.response.rect;
-        let cx = Self::command_context(
-            lang,
-            self.show_secrets,
-            self.lessons.exam && self.lessons.active.is_some(),
-            &self.link,
-            &self.bar,
-        );
+        let cx = Self::command_context(lang, self.show_secrets, exam, &self.link, &self.bar);
         let commands = &mut self.commands;
         let card = egui::Area::new(egui::Id::unique("step-card"))
             .order(egui::Order::Foreground)

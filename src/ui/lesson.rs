@@ -275,22 +275,7 @@ impl LessonPanel {
                     ui.spinner();
                 }
             });
-            match &self.saved {
-                Some(Ok(p)) => {
-                    ui.label(trf(
-                        lang,
-                        "save.done",
-                        &[("path", &p.display().to_string())],
-                    ));
-                }
-                Some(Err(e)) => {
-                    ui.colored_label(
-                        ui.visuals().error_fg_color,
-                        trf(lang, "save.failed", &[("error", e)]),
-                    );
-                }
-                None => {}
-            }
+            super::transcript_view::saved_ui(ui, lang, self.saved.as_ref());
         }
         ui.separator();
         if exam {

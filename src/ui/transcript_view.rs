@@ -381,22 +381,7 @@ impl TranscriptView {
                 ui.spinner();
             }
         });
-        match &self.save.result {
-            Some(Ok(p)) => {
-                ui.label(trf(
-                    lang,
-                    "save.done",
-                    &[("path", &p.display().to_string())],
-                ));
-            }
-            Some(Err(e)) => {
-                ui.colored_label(
-                    ui.visuals().error_fg_color,
-                    trf(lang, "save.failed", &[("error", e)]),
-                );
-            }
-            None => {}
-        }
+        saved_ui(ui, lang, self.save.result.as_ref());
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -732,5 +717,24 @@ fn entry_ui(ui: &mut egui::Ui, lang: Lang, code: &str, entry: Option<&codes::Cod
         None => {
             ui.strong(format!("{code}  {}", codes::label(lang, "unknown")));
         }
+    }
+}
+/// Where a file was written, or why it was not.
+pub fn saved_ui(ui: &mut egui::Ui, lang: Lang, result: Option<&Result<PathBuf, String>>) {
+    match result {
+        Some(Ok(p)) => {
+            ui.label(trf(
+                lang,
+                "save.done",
+                &[("path", &p.display().to_string())],
+            ));
+        }
+        Some(Err(e)) => {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                trf(lang, "save.failed", &[("error", e)]),
+            );
+        }
+        None => {}
     }
 }

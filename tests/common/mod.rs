@@ -10,6 +10,9 @@ use std::time::Duration;
 use mailtutor::proto::reply::{Pop3Expect, Pop3Reader, Pop3Response, Reply, ReplyReader};
 use mailtutor::server::{self, RunningServer, ServerConfig};
 
+#[cfg(feature = "gui")]
+pub mod window;
+
 static DIRS: AtomicU32 = AtomicU32::new(0);
 
 /// A directory removed when dropped.
