@@ -396,6 +396,8 @@ fn lesson_errors_meets_every_code_and_its_fix() {
     let mut w = Walk::start("errors");
     w.ticks("MAIL FROM:<{username}>"); // 503
     w.ticks("HELO lab");
+    // A 503 where the step asks for 530 does not tick it.
+    w.misses("DATA");
     w.ticks("MAIL FROM:<{username}>"); // 530
     w.line("AUTH LOGIN");
     w.line("{username_b64}");
@@ -426,6 +428,9 @@ fn lesson_two_recipients_and_rset() {
     w.ticks("EHLO lab");
     w.ticks("MAIL FROM:<{username}>");
     w.ticks("RCPT TO:<{to}>");
+    // The step wants the refusal: a second accepted recipient does not tick it.
+    let newly = w.line("RCPT TO:<{username}>");
+    assert!(newly.is_empty(), "{}", w.transcript_text());
     w.ticks("RCPT TO:<nobody@mailtutor.test>");
     w.line("DATA");
     let newly = w.message(MESSAGE);
@@ -500,6 +505,11 @@ fn lesson_prompts_asks_as_163_does() {
     w.ticks("*");
     w.ticks("AUTH LOGIN");
     assert!(w.transcript_text().contains("334 dXNlcm5hbWU6"));
+    // A misread prompt answered with the wrong thing ticks nothing.
+    let newly = w.line(&b64("Username:"));
+    assert!(newly.is_empty());
+    w.line("*");
+    w.line("AUTH LOGIN");
     w.ticks("{username_b64}");
     let newly = w.line("{password_b64}");
     assert_eq!(newly, vec![5, 6], "{}", w.transcript_text());
