@@ -400,10 +400,13 @@ impl Progress {
         for (i, e) in entries.iter().enumerate().skip(self.scanned) {
             self.started.get_or_insert(e.at);
             self.read_client(e, typed(i));
-            let Some(step) = self.current() else {
+            // A lesson replaced while it runs may have fewer steps: stop, never index past.
+            let Some((step, check)) = self
+                .current()
+                .and_then(|i| Some((i, &lesson.steps.get(i)?.check)))
+            else {
                 break;
             };
-            let check = &lesson.steps[step].check;
             if self.matches(check, e, typed(i), vars) {
                 self.ticked.push(i);
                 newly.push(step);
