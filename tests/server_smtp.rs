@@ -429,3 +429,39 @@ fn disconnect_mid_data_leaves_nothing() {
     let tmp = t.dir.0.join("teacher@mailtutor.test").join("tmp");
     assert_eq!(std::fs::read_dir(tmp).map(|d| d.count()).unwrap_or(0), 0);
 }
+
+/// When TLS cannot start (here a host name no certificate can hold), the server still serves
+/// plain SMTP and POP3, offers no STARTTLS/STLS and no TLS ports, and says why.
+#[test]
+fn without_tls_the_server_still_serves_plain_smtp_and_pop3() {
+    let t = TestServer::with(|c| c.hostname = "学校.test".into());
+    let why = t
+        .server
+        .tls_error
+        .as_ref()
+        .map(|w| w.get(mailtutor::proto::Lang::En))
+        .unwrap_or_else(|| panic!("TLS should be unavailable"));
+    assert!(why.contains("certificate"), "{why}");
+    assert!(t.server.smtps.is_none() && t.server.pop3s.is_none());
+    let mut c = greeted(&t);
+    let ehlo = c.expect("EHLO lab", "250");
+    assert!(
+        !ehlo.lines.iter().any(|l| l.starts_with("STARTTLS")),
+        "{:?}",
+        ehlo.lines
+    );
+    c.expect("STARTTLS", "502");
+    c.expect("AUTH PLAIN AHN0dWRlbnRAbWFpbHR1dG9yLnRlc3QAc2VjcmV0", "235");
+    c.expect("MAIL FROM:<student@mailtutor.test>", "250");
+    c.expect("RCPT TO:<teacher@mailtutor.test>", "250");
+    c.expect("DATA", "354");
+    c.expect("Subject: plain\r\n\r\nno TLS here\r\n.", "250");
+    let (mut p, greeting) = common::Pop3::connect(t.pop3());
+    assert!(greeting.status.text.contains("POP3"));
+    let capa = p.ok("CAPA");
+    assert!(!capa.body_lines().iter().any(|l| l == "STLS"), "{capa:?}");
+    p.ok("USER teacher@mailtutor.test");
+    p.ok("PASS secret");
+    let stat = p.ok("STAT");
+    assert!(stat.status.text.starts_with("1 "), "{stat:?}");
+}

@@ -143,7 +143,13 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         "  {}",
         en(Words::new("cli.serve_maildirs").arg("dir", running.data_dir.display()))
     );
-    println!("  Certificate SHA-256 {}", running.fingerprint);
+    match &running.tls_error {
+        None => println!("  Certificate SHA-256 {}", running.fingerprint),
+        Some(e) => println!(
+            "  {}",
+            en(Words::new("server.no_tls").arg("error", e.get(Lang::En)))
+        ),
+    }
     for a in running.accounts().iter() {
         println!("  Account {} / {}", a.address, a.password);
     }

@@ -238,6 +238,9 @@ pub struct RunningServer {
     pub fingerprint: String,
     pub cert_pem: String,
     pub cert_der: Vec<u8>,
+    /// Why TLS could not start, when it could not: then there is no STARTTLS/STLS and no
+    /// SMTPS/POP3S port, and the fingerprint is empty.
+    pub tls_error: Option<crate::words::Words>,
     pub data_dir: PathBuf,
     shared: Arc<Shared>,
     acceptors: Vec<JoinHandle<()>>,
@@ -299,7 +302,19 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         path: config.data_dir.display().to_string(),
         source,
     })?;
-    let identity = TlsIdentity::generate(&config.hostname)?;
+    // A server whose TLS cannot start (a certificate the platform's TLS library refuses, a
+    // host name a certificate cannot hold) still serves plain SMTP and POP3, and says why.
+    let (identity, tls_error) = match TlsIdentity::generate(&config.hostname) {
+        Ok(identity) => (Some(identity), None),
+        Err(e) => {
+            let words = StartError::Tls(e).words();
+            (config.logger)(&format!(
+                "TLS unavailable, serving plain SMTP and POP3 only: {}",
+                words.get(crate::proto::Lang::En)
+            ));
+            (None, Some(words))
+        }
+    };
     let faults = Faults::default();
     for f in config.faults {
         faults.stage(f);
@@ -312,11 +327,11 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         limits: config.limits,
         policy: config.policy,
         faults,
-        tls_available: true,
+        tls_available: identity.is_some(),
     });
     let shared = Arc::new(Shared {
         ctx,
-        tls: Some(identity.acceptor),
+        tls: identity.as_ref().map(|i| i.acceptor.clone()),
         logger: config.logger,
         stopping: AtomicBool::new(false),
         active: AtomicUsize::new(0),
@@ -328,9 +343,16 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         smtps: None,
         pop3: None,
         pop3s: None,
-        fingerprint: identity.fingerprint,
-        cert_pem: identity.cert_pem,
-        cert_der: identity.cert_der,
+        fingerprint: identity
+            .as_ref()
+            .map(|i| i.fingerprint.clone())
+            .unwrap_or_default(),
+        cert_pem: identity
+            .as_ref()
+            .map(|i| i.cert_pem.clone())
+            .unwrap_or_default(),
+        cert_der: identity.map(|i| i.cert_der).unwrap_or_default(),
+        tls_error,
         data_dir: config.data_dir,
         shared: Arc::clone(&shared),
         acceptors: Vec::new(),
@@ -342,6 +364,9 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         (Service::Pop3s, config.pop3s),
     ] {
         let Some(addr) = addr else { continue };
+        if matches!(service, Service::Smtps | Service::Pop3s) && shared.tls.is_none() {
+            continue;
+        }
         let listener =
             TcpListener::bind(addr).map_err(|source| StartError::Bind { addr, source })?;
         let bound = listener

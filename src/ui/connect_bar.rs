@@ -96,6 +96,9 @@ impl ConnectBar {
     pub fn target(&self, practice: Option<&Practice>) -> Result<Target, Words> {
         if self.is_practice() {
             return match practice {
+                Some(p) if p.tls_error.is_some() && self.security != Security::None => {
+                    Err(Words::new("bar.practice_no_tls"))
+                }
                 Some(p) => Ok(Target::new(
                     "127.0.0.1",
                     p.port(self.protocol, self.security),
@@ -341,5 +344,36 @@ fn status_light(ui: &mut egui::Ui, lang: Lang, s: &Status<'_>) {
             "{}\n{}\n{} – {}\nSHA-256 {}",
             info.subject, info.issuer, info.not_before, info.not_after, info.fingerprint
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A practice server without TLS: plain connects go through, TLS ones are refused with a
+    /// sentence, not a connection error.
+    #[test]
+    fn no_tls_on_the_practice_server_is_said_before_connecting() {
+        let mut bar = ConnectBar::new(&Settings::default());
+        assert!(bar.is_practice());
+        let practice = Practice {
+            smtp: 2525,
+            tls_error: Some(Words::new("server.no_tls")),
+            ..Practice::default()
+        };
+        assert!(bar.target(Some(&practice)).is_ok());
+        for security in [Security::StartTls, Security::Implicit] {
+            bar.security = security;
+            assert_eq!(
+                bar.target(Some(&practice)).err(),
+                Some(Words::new("bar.practice_no_tls"))
+            );
+        }
+        let with_tls = Practice {
+            tls_error: None,
+            ..practice
+        };
+        assert!(bar.target(Some(&with_tls)).is_ok());
     }
 }

@@ -22,6 +22,8 @@ pub struct Practice {
     pub pop3s: u16,
     pub fingerprint: String,
     pub accounts: Vec<(String, String)>,
+    /// Why the server runs without TLS, when it does.
+    pub tls_error: Option<Words>,
 }
 
 impl Practice {
@@ -42,6 +44,7 @@ impl Practice {
             pop3: port(s.pop3),
             pop3s: port(s.pop3s),
             fingerprint: s.fingerprint.clone(),
+            tls_error: s.tls_error.clone(),
             accounts: s
                 .accounts()
                 .iter()
@@ -171,6 +174,12 @@ impl PracticeServer {
                 );
             }
             Self::Running(s, p) => {
+                if let Some(e) = &p.tls_error {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        trf(lang, "server.no_tls", &[("error", &e.get(lang))]),
+                    );
+                }
                 ui.label(tr(lang, "server.about"));
                 egui::Grid::new("practice-ports")
                     .num_columns(2)
@@ -181,6 +190,9 @@ impl PracticeServer {
                             ("POP3", p.pop3),
                             ("POP3S", p.pop3s),
                         ] {
+                            if port == 0 {
+                                continue;
+                            }
                             ui.label(name);
                             ui.monospace(format!("127.0.0.1:{port}"));
                             ui.end_row();
@@ -197,7 +209,9 @@ impl PracticeServer {
                     "server.data",
                     &[("dir", &s.data_dir.display().to_string())],
                 ));
-                ui.label(trf(lang, "server.cert", &[("fp", &p.fingerprint)]));
+                if p.tls_error.is_none() {
+                    ui.label(trf(lang, "server.cert", &[("fp", &p.fingerprint)]));
+                }
                 ui.label(RichText::new(tr(lang, "server.telnet")).weak());
                 ui.monospace(format!("telnet 127.0.0.1 {}", p.smtp));
             }
