@@ -23,7 +23,8 @@ pub fn new_queue_id() -> String {
 /// A message as POP3 sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredMessage {
-    /// The file name up to any `:2,` flags: unique and stable, so it serves as the UIDL.
+    /// The file name up to any `:2,` (or `;2,`) flags: unique and stable, so it serves as the
+    /// UIDL.
     pub uid: String,
     pub path: PathBuf,
     pub size: u64,
@@ -35,19 +36,19 @@ pub struct Maildir {
     root: PathBuf,
 }
 
-/// A directory name for an address, safe on every file system.
+/// A directory name for an address, safe on every file system (NTFS included): other
+/// characters become `_<hex code point>_`, so two addresses never share a maildrop
+/// (`张三@x` and `李四@x` stay apart).
 fn dir_name(address: &str) -> String {
-    address
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "@.-_+".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    let mut out = String::new();
+    for c in address.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() || "@.-_+".contains(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("_{:x}_", u32::from(c)));
+        }
+    }
+    out
 }
 
 /// Makes the rename of a new file durable (a no-op where directories cannot be opened).
@@ -142,7 +143,9 @@ impl Maildir {
                 if name.starts_with('.') {
                     continue;
                 }
-                let uid = name.split(':').next().unwrap_or(&name).to_owned();
+                // Flags follow `:` (or `;` where `:` is not allowed in a file name, as on
+                // Windows).
+                let uid = name.split([':', ';']).next().unwrap_or(&name).to_owned();
                 out.push(StoredMessage {
                     uid,
                     path: entry.path(),
@@ -200,6 +203,12 @@ impl Drop for LockGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn store(name: &str) -> (PathBuf, Maildir) {
+        let root = temp(name);
+        let md = Maildir::open(&root).unwrap_or_else(|e| panic!("{e}"));
+        (root, md)
+    }
 
     fn temp(name: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("mt-md-{name}-{}", std::process::id()));
@@ -261,6 +270,51 @@ mod tests {
 
     #[test]
     fn odd_addresses_make_safe_names() {
-        assert_eq!(dir_name("../evil/x@y"), ".._evil_x@y");
+        assert_eq!(dir_name("../evil/x@y"), ".._2f_evil_2f_x@y");
+        // Nothing Windows forbids in a file name survives.
+        let name = dir_name("a<>:\"/\\|?*b@x.test");
+        assert!(
+            !name.contains(['<', '>', ':', '"', '/', '\\', '|', '?', '*']),
+            "{name}"
+        );
+        // Addresses in Chinese keep maildrops of their own.
+        assert_eq!(
+            dir_name("张三@mailtutor.test"),
+            "_5f20__4e09_@mailtutor.test"
+        );
+        assert_ne!(dir_name("张三@x.test"), dir_name("李四@x.test"));
+        assert_eq!(dir_name("Student@X.test"), "student@x.test");
+    }
+
+    #[test]
+    fn chinese_addresses_get_their_own_mail() {
+        let (root, md) = store("zh");
+        md.deliver(&new_queue_id(), &["张三@x.test".to_owned()], b"a\r\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        md.deliver(&new_queue_id(), &["李四@x.test".to_owned()], b"b\r\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        for who in ["张三@x.test", "李四@x.test"] {
+            assert_eq!(md.list(who).map(|l| l.len()).unwrap_or(0), 1, "{who}");
+        }
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn flags_after_a_semicolon_are_not_part_of_the_uid() {
+        let (root, md) = store("semi");
+        md.deliver(&new_queue_id(), &["a@x.test".to_owned()], b"a\r\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let before = md.list("a@x.test").unwrap_or_default();
+        let m = &before[0];
+        let cur = m
+            .path
+            .parent()
+            .and_then(|p| p.parent())
+            .map(|p| p.join("cur").join(format!("{};2,S", m.uid)))
+            .unwrap_or_default();
+        std::fs::rename(&m.path, &cur).unwrap_or_else(|e| panic!("{e}"));
+        let after = md.list("a@x.test").unwrap_or_default();
+        assert_eq!(after[0].uid, m.uid);
+        let _ = fs::remove_dir_all(&root);
     }
 }
