@@ -79,11 +79,15 @@ impl Setup {
         }
     }
 
-    /// The practice server's own accounts and the lesson's.
+    /// The practice server's own accounts and the lesson's (checked when the lesson is read).
     pub fn accounts(&self) -> Accounts {
+        self.try_accounts().unwrap_or_default()
+    }
+
+    fn try_accounts(&self) -> Result<Accounts, crate::server::accounts::AccountsError> {
         let mut list: Vec<Account> = Accounts::default().iter().cloned().collect();
         list.extend(self.accounts.iter().cloned());
-        Accounts::new(list).unwrap_or_default()
+        Accounts::new(list)
     }
 
     /// Sets up a practice server's configuration as the lesson wants it.
@@ -275,11 +279,10 @@ impl Lesson {
                 });
             }
         }
-        if !lesson.setup.accounts.is_empty() {
-            let mut list: Vec<Account> = Accounts::default().iter().cloned().collect();
-            list.extend(lesson.setup.accounts.iter().cloned());
-            Accounts::new(list).map_err(|e| LessonError::Accounts(e.to_string()))?;
-        }
+        lesson
+            .setup
+            .try_accounts()
+            .map_err(|e| LessonError::Accounts(e.to_string()))?;
         for f in &lesson.setup.faults {
             f.parse::<Fault>()
                 .map_err(|e| LessonError::Fault(f.clone(), e))?;
