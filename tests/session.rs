@@ -407,7 +407,8 @@ fn bytes_injected_before_the_tls_handshake_are_dropped() {
         read_line(&mut s);
         // The 220 and an injected reply in one packet, as a man in the middle would do.
         let _ = s.write_all(b"220 2.0.0 Ready to start TLS\r\n250 injected\r\n");
-        if let Ok(mut tls) = identity.acceptor.accept(s) {
+        if let Ok(conn) = rustls::ServerConnection::new(identity.config.clone()) {
+            let mut tls = rustls::StreamOwned::new(conn, s);
             let mut line = Vec::new();
             let mut b = [0u8; 1];
             while tls.read(&mut b).is_ok_and(|n| n == 1) && b[0] != b'\n' {

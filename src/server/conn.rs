@@ -12,7 +12,7 @@ use super::{Output, Protocol, Service, Shared};
 
 enum Stream {
     Plain(TcpStream),
-    Tls(Box<native_tls::TlsStream<TcpStream>>),
+    Tls(Box<rustls::StreamOwned<rustls::ServerConnection, TcpStream>>),
 }
 
 impl Read for Stream {
@@ -175,8 +175,8 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
         }
         break Some(stream);
     };
-    if let Some(Stream::Tls(mut s)) = last {
-        let _ = s.shutdown();
+    if let Some(Stream::Tls(s)) = last {
+        close_notify(*s);
     }
     finish(&conn);
 }
@@ -192,15 +192,29 @@ fn finish(conn: &Conn) {
     shared.active.fetch_sub(1, Ordering::SeqCst);
 }
 
+/// Tells a TLS client the session ends (TLS close_notify) before the socket closes.
+fn close_notify(mut s: rustls::StreamOwned<rustls::ServerConnection, TcpStream>) {
+    s.conn.send_close_notify();
+    let _ = s.conn.complete_io(&mut s.sock);
+}
+
 fn upgrade(stream: Stream, shared: &Shared) -> Result<Stream, String> {
-    let Stream::Plain(tcp) = stream else {
+    let Stream::Plain(mut tcp) = stream else {
         return Err("TLS is already active".into());
     };
-    let acceptor = shared.tls.as_ref().ok_or("no TLS certificate")?;
-    acceptor
-        .accept(tcp)
-        .map(|s| Stream::Tls(Box::new(s)))
-        .map_err(|e| e.to_string())
+    let config = shared.tls.as_ref().ok_or("no TLS certificate")?;
+    let mut tls = rustls::ServerConnection::new(Arc::clone(config)).map_err(|e| e.to_string())?;
+    // The whole handshake happens here, so that a failed one is reported before any reply.
+    while tls.is_handshaking() {
+        match tls.complete_io(&mut tcp) {
+            Ok((0, 0)) => {
+                return Err("the client closed the connection during the handshake".into());
+            }
+            Ok(_) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok(Stream::Tls(Box::new(rustls::StreamOwned::new(tls, tcp))))
 }
 
 /// Carries out a session's outputs; `None` when the connection is over.
@@ -249,8 +263,8 @@ fn apply(
             }
             Output::Close => {
                 let _ = stream.flush();
-                if let Stream::Tls(mut s) = stream {
-                    let _ = s.shutdown();
+                if let Stream::Tls(s) = stream {
+                    close_notify(*s);
                 }
                 return None;
             }

@@ -219,7 +219,7 @@ impl Service {
 /// State shared by acceptors and connections.
 struct Shared {
     ctx: Arc<Context>,
-    tls: Option<native_tls::TlsAcceptor>,
+    tls: Option<Arc<rustls::ServerConfig>>,
     logger: Logger,
     stopping: AtomicBool,
     active: AtomicUsize,
@@ -331,7 +331,7 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     });
     let shared = Arc::new(Shared {
         ctx,
-        tls: identity.as_ref().map(|i| i.acceptor.clone()),
+        tls: identity.as_ref().map(|i| Arc::clone(&i.config)),
         logger: config.logger,
         stopping: AtomicBool::new(false),
         active: AtomicUsize::new(0),

@@ -1,10 +1,15 @@
-//! The practice server's TLS identity: a self-signed certificate made at start-up with rcgen.
+//! The practice server's TLS identity: a self-signed certificate made at start-up with rcgen,
+//! served with rustls. The server side does not use the system's TLS library: Windows' SChannel
+//! imports keys only through its certificate stores, and Wine's SChannel has no server side at
+//! all, while rustls behaves the same on every system. Clients still use native-tls.
+
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-/// A TLS acceptor and what a client needs to pin its certificate.
+/// A TLS server configuration and what a client needs to pin its certificate.
 pub struct TlsIdentity {
-    pub acceptor: native_tls::TlsAcceptor,
+    pub config: Arc<rustls::ServerConfig>,
     pub cert_pem: String,
     pub cert_der: Vec<u8>,
     /// SHA-256 of the certificate, `AB:CD:…`.
@@ -16,7 +21,7 @@ pub enum TlsSetupError {
     #[error("{}", crate::words::Words::new("server.certificate").arg("text", .0))]
     Certificate(#[from] rcgen::Error),
     #[error("{}", crate::words::Words::new("server.tls_refused").arg("text", .0))]
-    Tls(#[from] native_tls::Error),
+    Tls(#[from] rustls::Error),
 }
 
 /// SHA-256 fingerprint in the colon-separated upper-case form browsers and openssl show.
@@ -38,12 +43,16 @@ impl TlsIdentity {
         ];
         let certified = rcgen::generate_simple_self_signed(names)?;
         let cert_pem = certified.cert.pem();
-        let key_pem = certified.signing_key.serialize_pem();
         let cert_der = certified.cert.der().to_vec();
-        let identity = native_tls::Identity::from_pkcs8(cert_pem.as_bytes(), key_pem.as_bytes())?;
-        let acceptor = native_tls::TlsAcceptor::new(identity)?;
+        let key =
+            rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_no_client_auth()
+            .with_single_cert(vec![cert_der.clone().into()], key)?;
         Ok(Self {
-            acceptor,
+            config: Arc::new(config),
             fingerprint: fingerprint(&cert_der),
             cert_pem,
             cert_der,
