@@ -86,7 +86,7 @@ pub fn send(args: SendArgs) -> ExitCode {
         eprintln!("mailtutor send: {}", msg.get(lang));
         ExitCode::FAILURE
     };
-    let security = match args.tls {
+    let mut security = match args.tls {
         TlsMode::Starttls => Security::StartTls,
         TlsMode::Implicit => Security::Implicit,
         TlsMode::None => Security::None,
@@ -128,8 +128,18 @@ pub fn send(args: SendArgs) -> ExitCode {
                 Err(e) => return fail(Words::new("cli.practice_failed").arg("text", e)),
             };
             options.trust.pinned.push(running.fingerprint.clone());
-            let addr = match args.tls {
-                TlsMode::Implicit => running.smtps,
+            // A practice server without TLS still takes the mail, in plain text: say so.
+            if let Some(e) = &running.tls_error {
+                println!(
+                    "{}",
+                    Words::new("server.no_tls")
+                        .arg("error", e.get(lang))
+                        .get(lang)
+                );
+                security = Security::None;
+            }
+            let addr = match security {
+                Security::Implicit => running.smtps,
                 _ => running.smtp,
             };
             let Some(addr) = addr else {
