@@ -1,5 +1,9 @@
 //! The `mailtutor` command: the tutor window, or one of its command-line tools.
 
+// On Windows a GUI program: no console window opens behind the tutor window. Run from a
+// console, it attaches to that console so the command-line tools still print.
+#![cfg_attr(windows, windows_subsystem = "windows")]
+
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
@@ -75,7 +79,26 @@ fn open_window(_demo: Option<String>) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// Writes to the console the program was started from, if it has no output of its own (a GUI
+/// program's standard handles are empty unless redirected to a file or a pipe).
+#[cfg(windows)]
+#[allow(unsafe_code)]
+fn attach_parent_console() {
+    use windows_sys::Win32::System::Console::{
+        ATTACH_PARENT_PROCESS, AttachConsole, GetStdHandle, STD_ERROR_HANDLE, STD_OUTPUT_HANDLE,
+    };
+    // SAFETY: Win32 calls with constant arguments; no memory is passed or kept.
+    unsafe {
+        if GetStdHandle(STD_OUTPUT_HANDLE).is_null() && GetStdHandle(STD_ERROR_HANDLE).is_null() {
+            // Fails harmlessly when started by a double-click: there is no console to attach.
+            AttachConsole(ATTACH_PARENT_PROCESS);
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    #[cfg(windows)]
+    attach_parent_console();
     let cli = Cli::parse();
     match cli.command {
         None => open_window(cli.demo),
