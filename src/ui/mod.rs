@@ -90,11 +90,19 @@ pub enum Action {
 
 /// Opens the window and runs until it is closed.
 pub fn run(options: AppOptions) -> eframe::Result {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("mailtutor")
+        .with_app_id("mailtutor")
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([800.0, 500.0]);
+    // The project's icon (assets/icon), for the title bar and the task bar.
+    if let Ok(icon) =
+        eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon/mailtutor-256.png"))
+    {
+        viewport = viewport.with_icon(std::sync::Arc::new(icon));
+    }
     let native = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("mailtutor")
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([800.0, 500.0]),
+        viewport,
         persist_window: options.demo.is_none(),
         ..Default::default()
     };
