@@ -550,6 +550,44 @@ fn a_demo_plays_its_clicks_and_removes_its_scratch_maildir_on_exit() {
     assert!(!dir.exists(), "{} is left behind", dir.display());
 }
 
+/// The demo a teacher plays to show a whole send as real servers want it: STARTTLS on the plain
+/// connection, EHLO again inside TLS, AUTH LOGIN, the message, QUIT — and the mail is stored.
+#[test]
+fn the_tls_demo_plays_a_whole_send_inside_starttls() {
+    let options = AppOptions {
+        data_dir: None,
+        settings: Some(Settings::default()),
+        demo: Some("send-tls".into()),
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| TutorApp::new(cc, options));
+    wait(&mut h, "the 221 after QUIT", |a| {
+        a.transcript()
+            .entries()
+            .iter()
+            .any(|e| e.code() == Some(221))
+    });
+    let text = h.state().transcript().export_annotated(Lang::En, false);
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} in:\n{text}"))
+    };
+    // In this order: the upgrade, then the login and the message inside it.
+    assert!(at("C: STARTTLS") < at("TLS established"));
+    assert!(at("TLS established") < at("C: AUTH LOGIN"));
+    assert!(at("S: 235") < at("C: MAIL FROM"));
+    assert!(at("S: 354") < at("S: 250 2.0.0 Ok: queued"));
+    let dir = h
+        .state()
+        .server()
+        .map(|s| s.data_dir.join("teacher@mailtutor.test").join("new"))
+        .unwrap_or_else(|| panic!("no server"));
+    let stored = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(stored, 1, "messages in {}", dir.display());
+    eframe::App::on_exit(h.state_mut(), None);
+}
+
 /// In the window, a reply is explained by its situation: 530 after AUTH LOGIN on a plain
 /// connection says "encrypt first", in the transcript row, the explanation pane and the badge,
 /// in English and in Chinese — never "check your password".

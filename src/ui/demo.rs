@@ -12,9 +12,11 @@ use crate::proto::pop3::Pop3Kind;
 use crate::proto::smtp::CommandKind as K;
 use crate::session::Protocol;
 
-pub const SCENARIOS: [&str; 16] = [
+pub const SCENARIOS: [&str; 18] = [
     "send",
     "send-zh",
+    "send-tls",
+    "send-tls-zh",
     "auth-fail",
     "base64",
     "pop3",
@@ -117,6 +119,27 @@ impl Demo {
             "send-zh" => [Lang(crate::proto::Lang::Zh), Subject("demo.subject.zh")]
                 .into_iter()
                 .chain(send_steps(false))
+                .collect(),
+            // The whole send as a real server wants it: STARTTLS first, then a new EHLO and AUTH.
+            "send-tls" | "send-tls-zh" => [lang_of(name), Subject("demo.subject.zh")]
+                .into_iter()
+                .chain([
+                    Protocol(crate::session::Protocol::Smtp),
+                    Connect,
+                    Greeted,
+                    Smtp(K::Ehlo),
+                    Smtp(K::StartTls),
+                    Smtp(K::Ehlo),
+                    Smtp(K::AuthLogin),
+                    SendUsername,
+                    SendPassword,
+                    Smtp(K::MailFrom),
+                    Smtp(K::RcptTo),
+                    Smtp(K::Data),
+                    SendMessage,
+                    Smtp(K::Quit),
+                    Closed,
+                ])
                 .collect(),
             "projector" => [
                 Lang(crate::proto::Lang::Zh),
