@@ -21,6 +21,9 @@ export CARGO_TARGET_DIR=target/windows
 /usr/bin/cargo build --release --locked --bin mailtutor \
     -Zbuild-std=std,panic_abort --target "$target"
 exe=$CARGO_TARGET_DIR/$target/release/mailtutor.exe
+# build.rs only warns when it cannot embed the icon; a release without it is a failed build.
+x86_64-w64-mingw32-objdump -h "$exe" | grep -q '\.rsrc' ||
+    { echo "mailtutor.exe has no resources (icon): see the build's warnings" >&2; exit 1; }
 out=target/mailtutor-windows-x86_64
 rm -rf "$out" "$out.zip"
 mkdir -p "$out"
