@@ -50,3 +50,39 @@ done
 sleep 1
 import -window root "$shots/deb-window.png"
 echo "ok: the installed window sent a mail inside STARTTLS; screenshot $shots/deb-window.png"
+
+# The dependencies a fresh system needs: a minimal Debian 12 (debootstrap minbase) gets only
+# the package and what apt pulls in for it, and its window must open too. Needs root.
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIPPED: the fresh-Debian check needs root (debootstrap, chroot)"
+    exit 0
+fi
+scripts/setup-debian.sh debootstrap
+root=$work/fresh
+cleanup_root() {
+    for m in tmp/.X11-unix dev proc; do umount "$root/$m" 2>/dev/null || true; done
+}
+trap 'kill $app $xvfb 2>/dev/null || true; cleanup_root; rm -rf --one-file-system "$work"' EXIT
+kill "$app" 2>/dev/null || true
+start=$SECONDS
+debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >"$work/debootstrap.log" 2>&1 ||
+    { tail "$work/debootstrap.log" >&2; fail "debootstrap"; }
+cp "$deb" "$root/tmp/"
+echo "deb http://deb.debian.org/debian bookworm main" >"$root/etc/apt/sources.list"
+mount --bind /proc "$root/proc"
+mount --bind /dev "$root/dev"
+mkdir -p "$root/tmp/.X11-unix"
+mount --bind /tmp/.X11-unix "$root/tmp/.X11-unix"
+chroot "$root" sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq /tmp/$(basename "$deb")" >"$work/fresh-install.log" 2>&1 ||
+    { tail "$work/fresh-install.log" >&2; fail "apt could not install the package on a fresh Debian"; }
+echo "fresh Debian 12 with the package: $(chroot "$root" dpkg -l | grep -c '^ii') packages"
+chroot "$root" env DISPLAY="$DISPLAY" HOME=/root /usr/bin/mailtutor --demo send-tls \
+    >"$work/fresh.log" 2>&1 &
+app=$!
+for _ in $(seq 300); do grep -q "demo: done" "$work/fresh.log" && break; sleep 0.1; done
+for want in 'demo: done' '*  TLS established' 'S: 250 2.0.0 Ok: queued' 'S: 221 '; do
+    grep -qF -- "$want" "$work/fresh.log" || { cat "$work/fresh.log" >&2; fail "fresh Debian: no '$want'"; }
+done
+import -window root "$shots/deb-fresh-window.png"
+echo "ok: on a fresh Debian 12 the package installs and its window sends inside STARTTLS ($((SECONDS - start)) s)"
