@@ -307,6 +307,111 @@ fn server_closing_mid_data() {
     assert!(text.contains("Connection closed"), "{text}");
 }
 
+/// A server that answers up to 354 and then never reads again, holding the socket open.
+fn server_that_stops_reading_after_354() -> u16 {
+    fake_server(|mut s| {
+        let _ = s.write_all(b"220 fake ESMTP\r\n");
+        read_line(&mut s);
+        let _ = s.write_all(b"354 go ahead\r\n");
+        std::thread::sleep(Duration::from_secs(20));
+    })
+}
+
+/// Far more than the kernel's socket buffers hold, so the write blocks.
+fn big_payload() -> Vec<u8> {
+    [vec![b'y'; 32 << 20], b"\r\n.\r\n".to_vec()].concat()
+}
+
+#[test]
+fn a_write_the_server_never_reads_fails_after_the_reply_timeout() {
+    let port = server_that_stops_reading_after_354();
+    let mut o = ConnectOptions::new(Protocol::Smtp);
+    o.reply_timeout = Duration::from_secs(1);
+    let s = connect(port, Security::None, o);
+    let mut tr = Transcript::new(Protocol::Smtp);
+    assert!(wait(s.smtp(&SmtpCommand::Data)).is_ok());
+    let start = Instant::now();
+    let answer = s.data(big_payload());
+    let result = wait(answer);
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(result.is_err());
+    let e = until(&s, &mut tr, |e| matches!(e.kind, EventKind::Closed { .. }));
+    let text = tr.export_annotated(Lang::En, false);
+    assert!(
+        matches!(
+            e.kind,
+            EventKind::Closed {
+                by: ClosedBy::Error,
+                ..
+            }
+        ),
+        "{text}"
+    );
+    assert!(text.contains("the server stopped reading"), "{text}");
+}
+
+#[test]
+fn close_ends_a_stuck_write_within_a_second() {
+    let port = server_that_stops_reading_after_354();
+    let mut o = ConnectOptions::new(Protocol::Smtp);
+    o.reply_timeout = Duration::from_secs(60);
+    let s = connect(port, Security::None, o);
+    let mut tr = Transcript::new(Protocol::Smtp);
+    assert!(wait(s.smtp(&SmtpCommand::Data)).is_ok());
+    let answer = s.data(big_payload());
+    // Let the write fill the buffers and block.
+    std::thread::sleep(Duration::from_millis(300));
+    let queued = s.smtp(&SmtpCommand::Noop);
+    let start = Instant::now();
+    s.close();
+    let e = until(&s, &mut tr, |e| matches!(e.kind, EventKind::Closed { .. }));
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(
+        matches!(
+            e.kind,
+            EventKind::Closed {
+                by: ClosedBy::Client,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    // Both the stuck request and the one queued behind it are answered, not dropped.
+    assert!(matches!(wait(answer), Err(SessionError::Closed)));
+    assert!(matches!(wait(queued), Err(SessionError::Closed)));
+}
+
+/// Requests queued while the server hangs up are each answered with "closed": the window
+/// polls their promises, which would panic if a request were dropped unanswered.
+#[test]
+fn requests_queued_when_the_server_hangs_up_are_answered() {
+    for _ in 0..20 {
+        let port = fake_server(|mut s| {
+            let _ = s.write_all(b"220 fake ESMTP\r\n");
+        });
+        let s = connect(port, Security::None, ConnectOptions::new(Protocol::Smtp));
+        let promises: Vec<_> = (0..200).map(|_| s.smtp(&SmtpCommand::Noop)).collect();
+        for p in promises {
+            let start = Instant::now();
+            while p.ready().is_none() {
+                assert!(
+                    start.elapsed() < Duration::from_secs(10),
+                    "a request was never answered"
+                );
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    }
+}
+
 #[test]
 fn server_that_never_answers_times_out_without_freezing() {
     let port = fake_server(|s| {

@@ -109,12 +109,38 @@ pub(crate) enum Request {
         replies: usize,
         /// POP3 only: whether each awaited response has a dot-terminated body.
         pop3: Vec<Pop3Expect>,
-        answer: poll_promise::Sender<Answer>,
+        answer: Reply<Vec<Response>>,
     },
     StartTls {
-        answer: poll_promise::Sender<Result<TlsInfo, SessionError>>,
+        answer: Reply<TlsInfo>,
     },
     Close,
+}
+
+/// The answering end of a request's promise. If it is dropped unanswered — the connection
+/// ended while the request was queued or waiting — it answers "connection closed", so a
+/// promise never loses its sender (`poll_promise` would panic in the window).
+pub(crate) struct Reply<T: Send + 'static>(Option<poll_promise::Sender<Result<T, SessionError>>>);
+
+impl<T: Send + 'static> Reply<T> {
+    pub(crate) fn new() -> (Self, Promise<Result<T, SessionError>>) {
+        let (sender, promise) = Promise::new();
+        (Self(Some(sender)), promise)
+    }
+
+    pub(crate) fn send(mut self, value: Result<T, SessionError>) {
+        if let Some(s) = self.0.take() {
+            s.send(value);
+        }
+    }
+}
+
+impl<T: Send + 'static> Drop for Reply<T> {
+    fn drop(&mut self) {
+        if let Some(s) = self.0.take() {
+            s.send(Err(SessionError::Closed));
+        }
+    }
 }
 
 /// A live connection. Dropping it closes the connection.
@@ -123,6 +149,10 @@ pub struct Session {
     events: Receiver<Event>,
     protocol: Protocol,
     target: Target,
+    /// The connection's socket, so that closing never waits for the network thread: a write
+    /// stuck on a server that stopped reading ends the moment the socket is shut down.
+    socket: Option<std::net::TcpStream>,
+    closing: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 fn failed(e: SessionError) -> Promise<Answer> {
@@ -179,7 +209,7 @@ impl Session {
         replies: usize,
         pop3: Vec<Pop3Expect>,
     ) -> Promise<Answer> {
-        let (answer, promise) = Promise::new();
+        let (answer, promise) = Reply::new();
         let req = Request::Write {
             bytes,
             secret,
@@ -263,22 +293,27 @@ impl Session {
 
     /// Sends STARTTLS (SMTP) or STLS (POP3) and, on a positive answer, runs the handshake.
     pub fn starttls(&self) -> Promise<Result<TlsInfo, SessionError>> {
-        let (answer, promise) = Promise::new();
+        let (answer, promise) = Reply::new();
         match self.requests.send(Request::StartTls { answer }) {
             Ok(()) => promise,
             Err(_) => Promise::from_ready(Err(SessionError::Closed)),
         }
     }
 
-    /// Closes the connection (without QUIT).
+    /// Closes the connection (without QUIT) at once, even while a write is stuck.
     pub fn close(&self) {
+        self.closing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         let _ = self.requests.send(Request::Close);
+        if let Some(s) = &self.socket {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
     }
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
-        let _ = self.requests.send(Request::Close);
+        self.close();
     }
 }
 

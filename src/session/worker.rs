@@ -3,6 +3,8 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::time::{Duration, Instant};
 
@@ -10,7 +12,7 @@ use super::event::{
     ClosedBy, ConnectError, Event, EventKind, Parsed, Response, SessionError, TlsInfo,
 };
 use super::transport::{self, Stream};
-use super::{Answer, ConnectFailure, ConnectOptions, Protocol, Request, Security, Session, Target};
+use super::{ConnectFailure, ConnectOptions, Protocol, Reply, Request, Security, Session, Target};
 use crate::proto::pop3::Pop3Command;
 use crate::proto::reply::{Pop3Expect, Pop3Reader, ReplyReader};
 use crate::proto::smtp::SmtpCommand;
@@ -20,8 +22,8 @@ use crate::words::Words;
 const POLL: Duration = Duration::from_millis(20);
 
 enum Waiter {
-    Answer(poll_promise::Sender<Answer>),
-    Tls(poll_promise::Sender<Result<TlsInfo, SessionError>>),
+    Answer(Reply<Vec<Response>>),
+    Tls(Reply<TlsInfo>),
 }
 
 struct Waiting {
@@ -43,6 +45,9 @@ struct Worker {
     events: Sender<Event>,
     /// Events kept while connecting, for the failure report.
     log: Option<Vec<Event>>,
+    /// Set by `Session::close`, which also shuts the socket down: the error that follows is
+    /// the user's close, not a network failure.
+    closing: Arc<AtomicBool>,
 }
 
 enum Flow {
@@ -58,12 +63,8 @@ pub(super) fn run(
 ) {
     let (req_tx, req_rx) = mpsc::channel();
     let (ev_tx, ev_rx) = mpsc::channel();
-    let session = Session {
-        requests: req_tx,
-        events: ev_rx,
-        protocol: options.protocol,
-        target: target.clone(),
-    };
+    let closing = Arc::new(AtomicBool::new(false));
+    let protocol = options.protocol;
     let repaint = options.repaint.clone();
     let fail = |error: ConnectError, events: Vec<Event>| {
         if let Some(r) = &repaint {
@@ -75,6 +76,17 @@ pub(super) fn run(
         Ok(t) => t,
         Err(e) => return promise.send(Err(fail(e, Vec::new()))),
     };
+    // A server that stops reading fails the write after the reply timeout instead of
+    // blocking the thread for ever.
+    let _ = tcp.set_write_timeout(Some(options.reply_timeout));
+    let session = Session {
+        requests: req_tx,
+        events: ev_rx,
+        protocol,
+        target: target.clone(),
+        socket: tcp.try_clone().ok(),
+        closing: Arc::clone(&closing),
+    };
     let mut worker = Worker {
         stream: Stream::Plain(tcp),
         protocol: options.protocol,
@@ -85,6 +97,7 @@ pub(super) fn run(
         waiting: VecDeque::new(),
         events: ev_tx,
         log: Some(Vec::new()),
+        closing,
     };
     if let Some(tcp) = worker.stream.tcp()
         && let (Ok(peer), Ok(local)) = (tcp.peer_addr(), tcp.local_addr())
@@ -361,6 +374,9 @@ impl Worker {
                     }
                 }
                 Err(e) if is_timeout(&e) => {}
+                Err(_) if self.closing.load(Ordering::SeqCst) => {
+                    return self.close(ClosedBy::Client, Words::new("closed.by_user"));
+                }
                 Err(e) => {
                     self.emit(EventKind::Error(Words::new("session.io").arg("text", &e)));
                     return self.close(ClosedBy::Error, Words::new("closed.os").arg("text", e));
@@ -390,9 +406,7 @@ impl Worker {
                 }
                 let what = describe_sent(&bytes, secret);
                 if let Err(e) = self.write_bytes(&bytes, secret) {
-                    answer.send(Err(SessionError::Io(e.to_string())));
-                    self.emit(EventKind::Error(Words::new("session.send").arg("text", &e)));
-                    self.close(ClosedBy::Error, Words::new("closed.os").arg("text", e));
+                    answer.send(Err(self.write_failed(e)));
                     return Flow::Stop;
                 }
                 if replies == 0 {
@@ -421,8 +435,7 @@ impl Worker {
                     self.pop3.expect(Pop3Expect::SingleLine);
                 }
                 if let Err(e) = self.write_bytes(format!("{verb}\r\n").as_bytes(), false) {
-                    answer.send(Err(SessionError::Io(e.to_string())));
-                    self.close(ClosedBy::Error, Words::new("closed.os").arg("text", e));
+                    answer.send(Err(self.write_failed(e)));
                     return Flow::Stop;
                 }
                 self.waiting.push_back(Waiting {
@@ -530,6 +543,25 @@ impl Worker {
                 Waiter::Tls(a) => a.send(Err(e.clone())),
             }
         }
+    }
+
+    /// A write that failed ends the session; says why in words: the user closed it, the
+    /// server stopped reading (no progress within the reply timeout), or the system's error.
+    fn write_failed(&mut self, e: io::Error) -> SessionError {
+        if self.closing.load(Ordering::SeqCst) {
+            self.close(ClosedBy::Client, Words::new("closed.by_user"));
+            return SessionError::Closed;
+        }
+        if is_timeout(&e) {
+            let secs = self.options.reply_timeout.as_secs();
+            let why = Words::new("session.write_stalled").arg("secs", secs);
+            self.emit(EventKind::Error(why.clone()));
+            self.close(ClosedBy::Error, why.clone());
+            return SessionError::Invalid(why);
+        }
+        self.emit(EventKind::Error(Words::new("session.send").arg("text", &e)));
+        self.close(ClosedBy::Error, Words::new("closed.os").arg("text", &e));
+        SessionError::Io(e.to_string())
     }
 
     fn close(&mut self, by: ClosedBy, why: Words) {
