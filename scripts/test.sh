@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: unit, integration and property tests, and builds the fuzz targets.
+# Runs the whole test suite: unit, integration and property tests, and builds the fuzz targets;
+# with MAILTUTOR_INTEROP set, also the tests against the real Postfix and Dovecot lab.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh
 cargo test --all-targets
+# The tests against real Postfix and Dovecot, once scripts/interop.sh has set up the lab.
+if [ -n "${MAILTUTOR_INTEROP:-}" ]; then
+    cargo test --test interop -- --ignored
+fi
 cargo build --manifest-path fuzz/Cargo.toml --bins
