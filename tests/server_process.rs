@@ -9,12 +9,14 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{Smtp, TempDir, mailbox_files, without_received};
+use common::{Pop3, Smtp, TempDir, mailbox_files, without_received};
+use mailtutor::server::ServerConfig;
 
 struct Serve {
     child: Child,
     lines: mpsc::Receiver<String>,
     smtp: SocketAddr,
+    pop3: Option<SocketAddr>,
     dir: TempDir,
 }
 
@@ -45,6 +47,7 @@ impl Serve {
             }
         });
         let mut smtp = None;
+        let mut pop3 = None;
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             let Ok(line) = lines.recv_timeout(Duration::from_secs(20)) else {
@@ -52,6 +55,9 @@ impl Serve {
             };
             if let Some(addr) = line.trim().strip_prefix("SMTP ") {
                 smtp = addr.split_whitespace().next().and_then(|a| a.parse().ok());
+            }
+            if let Some(addr) = line.trim().strip_prefix("POP3 ") {
+                pop3 = addr.split_whitespace().next().and_then(|a| a.parse().ok());
             }
             if line.starts_with("Ready") {
                 break;
@@ -62,6 +68,7 @@ impl Serve {
             child,
             lines,
             smtp,
+            pop3,
             dir,
         }
     }
@@ -199,4 +206,34 @@ fn two_hundred_idle_connections_cost_no_cpu() {
     for c in conns.iter_mut().step_by(20) {
         c.expect("NOOP", "250");
     }
+}
+
+/// The window, `serve` and `send` share one data directory by default: a maildrop held by a
+/// POP3 session in one process is `[IN-USE]` for every other process until its QUIT.
+#[test]
+fn a_maildrop_is_locked_across_processes() {
+    let serve = Serve::start(&[]);
+    let pop3 = serve
+        .pop3
+        .unwrap_or_else(|| panic!("serve printed no POP3 address"));
+    let (mut held, _) = Pop3::connect(pop3);
+    held.ok("USER teacher@mailtutor.test");
+    held.ok("PASS secret");
+    // A second server, in this process, on the same directory.
+    let here = mailtutor::server::start(ServerConfig::loopback(serve.dir.0.clone()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = here.pop3.unwrap_or_else(|| panic!("no pop3 port"));
+    let (mut other, _) = Pop3::connect(addr);
+    other.ok("USER teacher@mailtutor.test");
+    let r = other.cmd("PASS secret");
+    assert_eq!(
+        r.status.resp_code.as_deref(),
+        Some("IN-USE"),
+        "{:?}",
+        r.status
+    );
+    held.ok("QUIT");
+    other.ok("USER teacher@mailtutor.test");
+    other.ok("PASS secret");
+    other.ok("QUIT");
 }

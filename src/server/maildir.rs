@@ -1,12 +1,10 @@
 //! One Maildir per account under a data directory (the layout of maildir(5): tmp/, new/, cur/),
 //! with durable delivery and POP3 maildrop locks.
 
-use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -169,34 +167,29 @@ impl Maildir {
     }
 }
 
-/// Maildrops held by POP3 sessions: RFC 1939 §8 lets one session at a time have a maildrop.
-#[derive(Debug, Default)]
-pub struct Locks {
-    held: Mutex<HashSet<String>>,
-}
-
-/// Releases its maildrop when dropped.
+/// A POP3 session's hold on a maildrop (RFC 1939 §8: one session at a time). It is an OS
+/// file lock on `.pop3.lock` in the maildrop, so two processes on one data directory (the
+/// window, `serve`, `send`) exclude each other too. Released when dropped, or when the
+/// process dies.
 #[derive(Debug)]
 pub struct LockGuard {
-    locks: Arc<Locks>,
-    key: String,
+    _file: File,
 }
 
-impl Locks {
-    pub fn try_lock(self: &Arc<Self>, address: &str) -> Option<LockGuard> {
-        let key = address.to_ascii_lowercase();
-        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
-        held.insert(key.clone()).then(|| LockGuard {
-            locks: Arc::clone(self),
-            key,
-        })
-    }
-}
-
-impl Drop for LockGuard {
-    fn drop(&mut self) {
-        let mut held = self.locks.held.lock().unwrap_or_else(|p| p.into_inner());
-        held.remove(&self.key);
+impl Maildir {
+    /// The maildrop's lock, or `None` while another session (in any process) holds it.
+    pub fn try_lock(&self, address: &str) -> io::Result<Option<LockGuard>> {
+        let path = self.mailbox(address)?.join(".pop3.lock");
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(LockGuard { _file: file })),
+            Err(fs::TryLockError::WouldBlock) => Ok(None),
+            Err(fs::TryLockError::Error(e)) => Err(e),
+        }
     }
 }
 
@@ -259,13 +252,18 @@ mod tests {
     }
 
     #[test]
-    fn one_lock_per_maildrop() {
-        let locks = Arc::new(Locks::default());
-        let g = locks.try_lock("a@x.test");
+    fn one_lock_per_maildrop_even_across_stores() {
+        let (root, md) = store("lock");
+        // A second store on the same directory stands for a second process.
+        let other = Maildir::open(&root).unwrap_or_else(|e| panic!("{e}"));
+        let g = md.try_lock("a@x.test").ok().flatten();
         assert!(g.is_some());
-        assert!(locks.try_lock("A@x.test").is_none());
+        assert!(md.try_lock("A@x.test").is_ok_and(|l| l.is_none()));
+        assert!(other.try_lock("a@x.test").is_ok_and(|l| l.is_none()));
+        assert!(other.try_lock("b@x.test").is_ok_and(|l| l.is_some()));
         drop(g);
-        assert!(locks.try_lock("a@x.test").is_some());
+        assert!(other.try_lock("a@x.test").is_ok_and(|l| l.is_some()));
+        let _ = fs::remove_dir_all(&root);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 pub use accounts::{Account, Accounts};
 pub use faults::{Fault, FaultKind, Faults};
-use maildir::{Locks, Maildir};
+use maildir::Maildir;
 use tls::TlsIdentity;
 
 /// What a protocol session asks its connection to do, in order.
@@ -115,7 +115,6 @@ pub struct Context {
     pub hostname: String,
     pub accounts: Accounts,
     pub store: Maildir,
-    pub locks: Arc<Locks>,
     pub limits: Limits,
     pub policy: Policy,
     pub faults: Faults,
@@ -323,7 +322,6 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         hostname: config.hostname,
         accounts: config.accounts,
         store,
-        locks: Arc::new(Locks::default()),
         limits: config.limits,
         policy: config.policy,
         faults,

@@ -161,8 +161,14 @@ impl Pop3ServerSession {
                     return err(out, "[AUTH] Authentication failed");
                 };
                 let address = account.address.clone();
-                let Some(lock) = self.ctx.locks.try_lock(&address) else {
-                    return err(out, "[IN-USE] Mailbox is locked by another POP3 session");
+                let lock = match self.ctx.store.try_lock(&address) {
+                    Ok(Some(lock)) => lock,
+                    Ok(None) => {
+                        return err(out, "[IN-USE] Mailbox is locked by another POP3 session");
+                    }
+                    Err(e) => {
+                        return err(out, format!("[SYS/TEMP] Cannot lock the maildrop: {e}"));
+                    }
                 };
                 match self.ctx.store.list(&address) {
                     Ok(messages) => {
