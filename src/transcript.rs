@@ -12,6 +12,7 @@ use crate::proto::message_lines::{MessageLine, MessageLines};
 use crate::proto::pop3::{Pop3Command, Pop3Kind};
 use crate::proto::pop3_state::{Pop3Outcome, Pop3Session};
 use crate::proto::reply::{EnhancedStatus, ReplyWarning};
+use crate::proto::secret;
 use crate::proto::situations::{self, Proto, ReplyContext, ReplyFacts, Situation};
 use crate::proto::smtp::{CommandKind, SmtpCommand};
 use crate::proto::smtp_state::{ClientLine, Outcome, SmtpSession};
@@ -305,25 +306,12 @@ impl Entry {
     /// The text of the entry without its line ending, masked when secret.
     pub fn text(&self, show_secrets: bool) -> String {
         if self.secret && !show_secrets {
-            return mask_line(&self.raw);
+            return crate::proto::secret::mask(&String::from_utf8_lossy(&self.raw));
         }
         String::from_utf8_lossy(&self.raw)
             .trim_end_matches(['\r', '\n'])
             .to_owned()
     }
-}
-
-/// `PASS secret` → `PASS ********`, `AUTH PLAIN xxx` → `AUTH PLAIN ********`, `c2VjcmV0` → `********`.
-fn mask_line(raw: &[u8]) -> String {
-    let text = String::from_utf8_lossy(raw);
-    let text = text.trim_end_matches(['\r', '\n']);
-    let upper = text.to_ascii_uppercase();
-    for prefix in ["PASS ", "AUTH PLAIN ", "AUTH LOGIN "] {
-        if upper.starts_with(prefix) {
-            return format!("{}{MASK}", &text[..prefix.len()]);
-        }
-    }
-    MASK.to_owned()
 }
 
 /// The transcript of one connection (or several, one after another).
@@ -358,6 +346,17 @@ impl Transcript {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// Whether `line`, sent now, would carry a secret (the rules of `proto::secret`, with the
+    /// AUTH prompt the session is at). Callers decide this before the line is sent, so the
+    /// line is masked everywhere it shows, error messages included.
+    pub fn is_secret_line(&self, line: &str) -> bool {
+        match self.protocol {
+            Some(Protocol::Smtp) if self.smtp.in_data() => false,
+            Some(Protocol::Smtp) => secret::is_secret(line, self.smtp.auth_prompt()),
+            _ => secret::is_secret(line, None),
+        }
     }
 
     pub fn smtp(&self) -> &SmtpSession {
@@ -462,7 +461,7 @@ impl Transcript {
                 }
                 match Pop3Command::parse(&text) {
                     Ok(cmd) => {
-                        line_secret |= cmd.carries_secret();
+                        line_secret |= secret::is_secret(&text, None);
                         self.pop3.on_sent(&cmd);
                     }
                     Err(_) => {
@@ -481,7 +480,7 @@ impl Transcript {
                 }
             } else if let Some(kind) = self.smtp.auth_prompt() {
                 self.smtp.on_sent(&ClientLine::AuthResponse);
-                let is_secret = matches!(kind, PromptKind::Password | PromptKind::Empty);
+                let is_secret = secret::is_secret(&text, Some(kind));
                 line_secret |= is_secret;
                 match auth::decode(&text) {
                     Ok(b) => {
@@ -507,17 +506,17 @@ impl Transcript {
                 if self.smtp.tls_pending() && !std::mem::replace(&mut self.told_tls, true) {
                     notes.push(Note::Mistake(Mistake::TelnetCannotTls));
                 }
+                line_secret |= secret::is_secret(&text, None);
                 match SmtpCommand::parse(&text) {
                     Ok(cmd) => {
-                        if let SmtpCommand::AuthPlain { initial: Some(b64) } = &cmd {
-                            line_secret = true;
-                            if let Ok(b) = auth::decode(b64) {
-                                notes.push(Note::Answer {
-                                    kind: PromptKind::Empty,
-                                    decoded: Decoded::from_bytes(b).shown(),
-                                    secret: true,
-                                });
-                            }
+                        if let SmtpCommand::AuthPlain { initial: Some(b64) } = &cmd
+                            && let Ok(b) = auth::decode(b64)
+                        {
+                            notes.push(Note::Answer {
+                                kind: PromptKind::Empty,
+                                decoded: Decoded::from_bytes(b).shown(),
+                                secret: true,
+                            });
                         }
                         if cmd.kind() == CommandKind::Data {
                             self.message = MessageLines::new();

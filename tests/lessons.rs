@@ -130,14 +130,15 @@ impl Walk {
     /// A line the server answers.
     fn line(&mut self, text: &str) -> Vec<usize> {
         let line = fill(text, &vars());
-        let _ = wait(self.session.raw_line(&line, true));
+        let secret = self.transcript.is_secret_line(&line);
+        let _ = wait(self.session.raw_line(&line, true, secret));
         self.settle()
     }
 
     /// A line of the message after 354: no answer until the dot.
     fn message_line(&mut self, text: &str) {
         let line = fill(text, &vars());
-        let _ = wait(self.session.raw_line(&line, false));
+        let _ = wait(self.session.raw_line(&line, false, false));
         while let Some(e) = self.session.next_event(Duration::from_millis(100)) {
             self.apply(&e);
         }

@@ -412,6 +412,47 @@ fn requests_queued_when_the_server_hangs_up_are_answered() {
     }
 }
 
+/// A password typed by hand (base64 after `334 UGFzc3dvcmQ6`) that gets no reply: the
+/// timeout message names it masked, and no export holds it.
+#[test]
+fn a_typed_password_stays_masked_in_the_timeout_message() {
+    let port = fake_server(|mut s| {
+        let _ = s.write_all(b"220 fake ESMTP\r\n");
+        for reply in ["250 fake", "334 VXNlcm5hbWU6", "334 UGFzc3dvcmQ6"] {
+            read_line(&mut s);
+            let _ = s.write_all(format!("{reply}\r\n").as_bytes());
+        }
+        read_line(&mut s);
+        std::thread::sleep(Duration::from_secs(5));
+    });
+    let mut o = ConnectOptions::new(Protocol::Smtp);
+    o.reply_timeout = Duration::from_millis(500);
+    let s = connect(port, Security::None, o);
+    let mut tr = Transcript::new(Protocol::Smtp);
+    let password = "c2VjcmV0LXBhc3N3b3Jk"; // "secret-password"
+    for line in ["EHLO me", "AUTH LOGIN", "c3R1ZGVudA==", password] {
+        drain(&s, &mut tr);
+        let secret = tr.is_secret_line(line);
+        assert_eq!(secret, line == password, "{line}");
+        let _ = wait(s.raw_line(line, true, secret));
+    }
+    until(&s, &mut tr, |e| matches!(e.kind, EventKind::Error(_)));
+    drain(&s, &mut tr);
+    let annotated = tr.export_annotated(Lang::En, false);
+    assert!(annotated.contains("no reply to ********"), "{annotated}");
+    for (name, text) in [
+        ("annotated", tr.export_annotated(Lang::En, false)),
+        ("annotated zh", tr.export_annotated(Lang::Zh, false)),
+        ("plain", tr.export_plain(false)),
+    ] {
+        assert!(text.contains("********"), "{name}:\n{text}");
+        assert!(
+            !text.contains(password) && !text.contains("secret-password"),
+            "{name} shows the password:\n{text}"
+        );
+    }
+}
+
 #[test]
 fn server_that_never_answers_times_out_without_freezing() {
     let port = fake_server(|s| {

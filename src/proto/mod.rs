@@ -11,6 +11,7 @@ pub mod pop3;
 pub mod pop3_reply;
 pub mod pop3_state;
 pub mod reply;
+pub mod secret;
 pub mod situations;
 pub mod smtp;
 pub mod smtp_outcome;

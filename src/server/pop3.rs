@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use super::maildir::{LockGuard, StoredMessage};
 use super::{Context, Output, Protocol};
-use crate::proto::auth::MASK;
 use crate::proto::line::{LineBuffer, LineItem};
 use crate::proto::message::data_payload;
 use crate::proto::pop3::Pop3Command;
@@ -84,11 +83,7 @@ impl Pop3ServerSession {
             .next()
             .unwrap_or("")
             .to_ascii_uppercase();
-        let shown = if verb == "PASS" {
-            format!("PASS {MASK}")
-        } else {
-            text.to_owned()
-        };
+        let shown = crate::proto::secret::shown(text, None);
         out.push(Output::Log(format!("C: {shown}")));
         if self.ctx.faults.drop_after(&verb) {
             out.push(Output::Log(format!(

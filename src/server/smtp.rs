@@ -10,6 +10,7 @@ use smtp_proto::{Error as ProtoError, Request};
 use super::{Context, Output, Protocol};
 use crate::proto::auth;
 use crate::proto::line::{LineBuffer, LineItem};
+use crate::proto::secret;
 
 /// RFC 5321 §4.5.3.1.6: a line is at most 1000 octets with its CRLF.
 pub const MAX_SMTP_LINE: usize = 1000;
@@ -264,7 +265,10 @@ impl SmtpServerSession {
             Mode::Refused => {
                 self.mode = Mode::Refused;
                 let text = String::from_utf8_lossy(line);
-                out.push(Output::Log(format!("C: {}", text.trim_end())));
+                out.push(Output::Log(format!(
+                    "C: {}",
+                    secret::shown(text.trim_end(), None)
+                )));
                 if text.trim().eq_ignore_ascii_case("QUIT") {
                     reply(out, "221 2.0.0 Bye");
                     out.push(Output::Close);
@@ -283,7 +287,7 @@ impl SmtpServerSession {
             .next()
             .unwrap_or("")
             .to_ascii_uppercase();
-        out.push(Output::Log(format!("C: {}", mask_auth(shown))));
+        out.push(Output::Log(format!("C: {}", secret::shown(shown, None))));
         if self.ctx.faults.drop_after(&verb) {
             out.push(Output::Log(format!(
                 "dropping the connection after {verb} (staged fault)"
@@ -669,19 +673,6 @@ fn error_reply(verb: &str, e: &ProtoError) -> String {
         ProtoError::NeedsMoreData { .. } | ProtoError::InvalidResponse { .. } => {
             "501 5.5.2 Error: syntax error".into()
         }
-    }
-}
-
-/// Masks the initial response of `AUTH PLAIN xxx` in logs.
-fn mask_auth(line: &str) -> String {
-    let mut parts = line.splitn(3, ' ');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(a), Some(m), Some(_))
-            if a.eq_ignore_ascii_case("AUTH") && m.eq_ignore_ascii_case("PLAIN") =>
-        {
-            format!("{a} {m} {}", auth::MASK)
-        }
-        _ => line.to_owned(),
     }
 }
 

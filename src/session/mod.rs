@@ -252,8 +252,10 @@ impl Session {
     }
 
     /// Sends a line exactly as typed (the telnet box). `expect_reply` is false for lines that
-    /// get none, such as message text after 354.
-    pub fn raw_line(&self, line: &str, expect_reply: bool) -> Promise<Answer> {
+    /// get none, such as message text after 354. `secret` says the line carries a password
+    /// (`Transcript::is_secret_line` decides it with the session's state); it is then masked
+    /// in every event and message about it.
+    pub fn raw_line(&self, line: &str, expect_reply: bool, secret: bool) -> Promise<Answer> {
         if line.contains(['\r', '\n']) {
             return failed(SessionError::Invalid(Words::new("session.line_break")));
         }
@@ -265,8 +267,6 @@ impl Session {
             ],
             _ => Vec::new(),
         };
-        let secret =
-            self.protocol == Protocol::Pop3 && line.to_ascii_uppercase().starts_with("PASS ");
         self.write(
             format!("{line}\r\n").into_bytes(),
             secret,

@@ -593,11 +593,11 @@ fn parsed_raw(p: &Parsed) -> Vec<u8> {
 
 /// A short name for what was sent, for timeout messages.
 fn describe_sent(bytes: &[u8], secret: bool) -> String {
-    if secret {
-        return crate::proto::auth::MASK.into();
-    }
     let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
     let text = String::from_utf8_lossy(first).trim().to_owned();
+    if secret {
+        return crate::proto::secret::mask(&text);
+    }
     if bytes.iter().filter(|&&b| b == b'\n').count() > 1 && !text.is_empty() {
         format!("{text} …")
     } else {

@@ -148,7 +148,8 @@ impl Link {
             self.typed_pending
                 .push_back(format!("{line}\r\n").into_bytes());
         }
-        self.start("raw", |s| s.raw_line(line, expect_reply));
+        let secret = self.transcript.is_secret_line(line);
+        self.start("raw", |s| s.raw_line(line, expect_reply, secret));
     }
 
     pub fn starttls(&mut self, what: &str) {
