@@ -331,6 +331,33 @@ fn too_many_connections_get_421() {
     greeted(&t);
 }
 
+/// Over the limit, an implicit-TLS connection is closed at once: no thread waits for its
+/// handshake (which a client could hold open for the whole idle timeout).
+#[test]
+fn excess_connections_are_refused_before_any_tls() {
+    let t = TestServer::with(|c| c.limits.max_connections = 2);
+    let _a = greeted(&t);
+    let _b = greeted(&t);
+    let smtps = t.server.smtps.unwrap_or_else(|| panic!("no smtps"));
+    for _ in 0..20 {
+        let mut raw = std::net::TcpStream::connect(smtps).unwrap_or_else(|e| panic!("{e}"));
+        let _ = raw.set_read_timeout(Some(Duration::from_secs(2)));
+        let start = Instant::now();
+        let mut buf = [0u8; 64];
+        let got = std::io::Read::read(&mut raw, &mut buf);
+        assert!(
+            matches!(got, Ok(0))
+                || got
+                    .as_ref()
+                    .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset),
+            "expected the connection closed, got {got:?} after {:?}",
+            start.elapsed()
+        );
+        assert!(start.elapsed() < Duration::from_secs(1));
+    }
+    assert_eq!(t.server.active_connections(), 2);
+}
+
 #[test]
 fn shutdown_says_421_to_open_sessions() {
     let mut t = TestServer::start();

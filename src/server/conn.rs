@@ -58,7 +58,32 @@ impl Conn {
     }
 }
 
-/// Serves one accepted connection to its end.
+/// Turns away a connection over the limit, on the accepting thread: no session thread and
+/// no TLS handshake are spent on it. A plain connection reads 421 (or -ERR) first; an
+/// implicit-TLS one is closed at once, since nothing readable can precede its handshake.
+pub(super) fn refuse(mut tcp: TcpStream, service: Service, id: u64, shared: &Shared) {
+    let peer = tcp
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| "?".into());
+    let log = |line: &str| (shared.logger)(&format!("[{id} {} {peer}] {line}", service.name()));
+    log("connected");
+    let msg: &[u8] = match service {
+        Service::Smtp => b"421 4.7.0 Error: too many connections, try again later\r\n",
+        Service::Pop3 => b"-ERR [SYS/TEMP] Too many connections, try again later\r\n",
+        Service::Smtps | Service::Pop3s => {
+            log("too many connections: closed before TLS");
+            return;
+        }
+    };
+    // The reply fits in the socket's buffer; a client that reads nothing cannot hold us.
+    let _ = tcp.set_write_timeout(Some(Duration::from_millis(200)));
+    let _ = tcp.write_all(msg);
+    log(&format!("S: {}", String::from_utf8_lossy(msg).trim_end()));
+    log("disconnected");
+}
+
+/// Serves one accepted connection to its end; the caller has counted it in `active`.
 pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shared>) {
     let peer = tcp
         .peer_addr()
@@ -75,7 +100,6 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
     let _ = tcp.set_write_timeout(Some(Duration::from_secs(30)));
     let _ = tcp.set_nodelay(true);
 
-    let over_limit = shared.active.fetch_add(1, Ordering::SeqCst) >= ctx.limits.max_connections;
     let registered = tcp.try_clone().ok();
     if let Some(clone) = registered {
         shared
@@ -88,27 +112,6 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
 
     let implicit_tls = matches!(service, Service::Smtps | Service::Pop3s);
     let smtp = matches!(service, Service::Smtp | Service::Smtps);
-    if over_limit {
-        let msg: &[u8] = if smtp {
-            b"421 4.7.0 Error: too many connections, try again later\r\n"
-        } else {
-            b"-ERR [SYS/TEMP] Too many connections, try again later\r\n"
-        };
-        let mut s = Stream::Plain(tcp);
-        if implicit_tls {
-            s = match upgrade(s, &shared) {
-                Ok(s) => s,
-                Err(e) => {
-                    conn.log(&format!("TLS handshake failed: {e}"));
-                    return finish(&conn);
-                }
-            };
-        }
-        let _ = s.write_all(msg);
-        conn.log_reply(msg);
-        return finish(&conn);
-    }
-
     let mut stream = Stream::Plain(tcp);
     if implicit_tls {
         stream = match upgrade(stream, &shared) {

@@ -391,15 +391,29 @@ fn accept_loop(listener: TcpListener, service: Service, shared: Arc<Shared>) {
         if shared.stopping.load(Ordering::SeqCst) {
             break;
         }
-        let Ok(stream) = stream else { continue };
+        let stream = match stream {
+            Ok(s) => s,
+            Err(e) => {
+                // Out of file descriptors (EMFILE) and the like: wait rather than spin.
+                (shared.logger)(&format!("accept on {} failed: {e}", service.name()));
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                continue;
+            }
+        };
         let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
-        let shared = Arc::clone(&shared);
+        if shared.active.fetch_add(1, Ordering::SeqCst) >= shared.ctx.limits.max_connections {
+            shared.active.fetch_sub(1, Ordering::SeqCst);
+            conn::refuse(stream, service, id, &shared);
+            continue;
+        }
+        let for_thread = Arc::clone(&shared);
         let spawned = std::thread::Builder::new()
             .name(format!("mailtutor-{}-{id}", service.name()))
             .stack_size(256 * 1024)
-            .spawn(move || conn::handle(stream, service, id, shared));
+            .spawn(move || conn::handle(stream, service, id, for_thread));
         if let Err(e) = spawned {
-            eprintln!("mailtutor: cannot start a session thread: {e}");
+            shared.active.fetch_sub(1, Ordering::SeqCst);
+            (shared.logger)(&format!("cannot start a session thread: {e}"));
         }
     }
 }
