@@ -72,7 +72,15 @@ pub enum MalformedPop3 {
     NoIndicator { text: String, raw: Vec<u8> },
     #[error("{}", self.words())]
     LineTooLong { len: usize, raw: Vec<u8> },
+    /// A multi-line body over [`MAX_BODY`] bytes: read to its final dot and dropped; `raw` is
+    /// the status line.
+    #[error("{}", self.words())]
+    BodyTooLong { len: usize, raw: Vec<u8> },
 }
+
+/// The most one POP3 multi-line response may hold (a RETR of a message with large
+/// attachments); past it the body is read to its end and dropped, so memory stays bounded.
+pub const MAX_BODY: usize = 64 << 20;
 
 impl MalformedPop3 {
     pub fn words(&self) -> crate::words::Words {
@@ -84,6 +92,9 @@ impl MalformedPop3 {
             Self::LineTooLong { len, .. } => Words::new("malformed.too_long")
                 .arg("limit", MAX_LINE)
                 .arg("len", len),
+            Self::BodyTooLong { len, .. } => Words::new("malformed.body_too_long")
+                .arg("limit_mb", MAX_BODY >> 20)
+                .arg("len", len),
         }
     }
 }
@@ -91,7 +102,9 @@ impl MalformedPop3 {
 impl MalformedPop3 {
     pub fn raw(&self) -> &[u8] {
         match self {
-            Self::NoIndicator { raw, .. } | Self::LineTooLong { raw, .. } => raw,
+            Self::NoIndicator { raw, .. }
+            | Self::LineTooLong { raw, .. }
+            | Self::BodyTooLong { raw, .. } => raw,
         }
     }
 }
@@ -141,6 +154,9 @@ pub struct Pop3Reader {
     current: Option<(Pop3Status, Vec<u8>)>,
     body: Vec<u8>,
     warnings: Vec<ReplyWarning>,
+    limit: usize,
+    /// Bytes of the current body past the limit, read and dropped.
+    dropped: usize,
 }
 
 impl Default for Pop3Reader {
@@ -151,12 +167,19 @@ impl Default for Pop3Reader {
 
 impl Pop3Reader {
     pub fn new() -> Self {
+        Self::with_limit(MAX_BODY)
+    }
+
+    /// A reader whose multi-line responses may hold at most `limit` bytes.
+    pub fn with_limit(limit: usize) -> Self {
         Self {
             lines: LineBuffer::new(MAX_LINE),
             expect: VecDeque::new(),
             current: None,
             body: Vec::new(),
             warnings: Vec::new(),
+            limit,
+            dropped: 0,
         }
     }
 
@@ -181,7 +204,7 @@ impl Pop3Reader {
 
     pub fn take_pending(&mut self) -> Vec<u8> {
         let out = self.pending();
-        *self = Self::new();
+        *self = Self::with_limit(self.limit);
         out
     }
 
@@ -209,8 +232,23 @@ impl Pop3Reader {
                 self.warnings.push(ReplyWarning::BareLf);
             }
             if let Some((_, raw)) = self.current.as_mut() {
-                raw.extend_from_slice(&line);
                 // RFC 1939 §3: a line of "." ends the body; a leading "." is stuffing.
+                if content == b"." && self.dropped > 0 {
+                    let (_, raw) = self.current.take()?;
+                    let len = raw.len() + std::mem::take(&mut self.dropped);
+                    self.body = Vec::new();
+                    self.warnings.clear();
+                    let status_line = raw.split_inclusive(|&b| b == b'\n').next();
+                    return Some(Err(MalformedPop3::BodyTooLong {
+                        len,
+                        raw: status_line.unwrap_or_default().to_vec(),
+                    }));
+                }
+                if raw.len() + line.len() > self.limit {
+                    self.dropped += line.len();
+                    continue;
+                }
+                raw.extend_from_slice(&line);
                 if content == b"." {
                     let (status, raw) = self.current.take()?;
                     return Some(Ok(Pop3Response {
@@ -253,6 +291,30 @@ impl Pop3Reader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_over_the_limit_is_read_to_its_end_and_dropped() {
+        let mut r = Pop3Reader::with_limit(4096);
+        r.expect(Pop3Expect::MultiLine);
+        r.push(b"+OK message follows\r\n");
+        for _ in 0..10_000 {
+            r.push(b"a line of the body\r\n");
+            assert!(r.next_response().is_none());
+            assert!(r.pending().len() <= 4096 + 64);
+        }
+        r.push(b".\r\n");
+        match r.next_response() {
+            Some(Err(MalformedPop3::BodyTooLong { len, raw })) => {
+                assert_eq!(raw, b"+OK message follows\r\n".to_vec());
+                assert_eq!(len, 21 + 10_000 * 20);
+            }
+            other => panic!("{other:?}"),
+        }
+        // The connection goes on: the next response reads.
+        r.expect(Pop3Expect::SingleLine);
+        r.push(b"+OK bye\r\n");
+        assert!(matches!(r.next_response(), Some(Ok(_))));
+    }
 
     #[test]
     fn pop3_status_lines() {

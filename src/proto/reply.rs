@@ -134,7 +134,14 @@ pub enum MalformedReply {
     CodeOutOfRange { code: u16, raw: Vec<u8> },
     #[error("{}", self.words())]
     LineTooLong { len: usize, raw: Vec<u8> },
+    /// A multi-line reply that went on past [`MAX_REPLY`] bytes; `raw` holds what was kept.
+    #[error("{}", self.words())]
+    ReplyTooLong { lines: usize, raw: Vec<u8> },
 }
+
+/// The most one SMTP reply may hold. The longest real ones (EHLO, HELP) are a few hundred
+/// bytes; a server sending `250-` lines for ever must not fill the client's memory.
+pub const MAX_REPLY: usize = 1 << 20;
 
 impl MalformedReply {
     pub fn words(&self) -> Words {
@@ -148,6 +155,9 @@ impl MalformedReply {
             Self::LineTooLong { len, .. } => Words::new("malformed.too_long")
                 .arg("limit", MAX_LINE)
                 .arg("len", len),
+            Self::ReplyTooLong { lines, .. } => Words::new("malformed.reply_too_long")
+                .arg("limit", MAX_REPLY)
+                .arg("lines", lines),
         }
     }
 
@@ -155,7 +165,8 @@ impl MalformedReply {
         match self {
             Self::NoCode { raw, .. }
             | Self::CodeOutOfRange { raw, .. }
-            | Self::LineTooLong { raw, .. } => raw,
+            | Self::LineTooLong { raw, .. }
+            | Self::ReplyTooLong { raw, .. } => raw,
         }
     }
 }
@@ -208,6 +219,7 @@ pub struct ReplyReader {
     texts: Vec<String>,
     raw: Vec<u8>,
     warnings: Vec<ReplyWarning>,
+    limit: usize,
 }
 
 impl Default for ReplyReader {
@@ -218,12 +230,18 @@ impl Default for ReplyReader {
 
 impl ReplyReader {
     pub fn new() -> Self {
+        Self::with_limit(MAX_REPLY)
+    }
+
+    /// A reader whose replies may hold at most `limit` bytes.
+    pub fn with_limit(limit: usize) -> Self {
         Self {
             lines: LineBuffer::new(MAX_LINE),
             code: None,
             texts: Vec::new(),
             raw: Vec::new(),
             warnings: Vec::new(),
+            limit,
         }
     }
 
@@ -241,7 +259,7 @@ impl ReplyReader {
     /// Takes everything buffered, complete or not (after STARTTLS's 220, RFC 3207 §4.2).
     pub fn take_pending(&mut self) -> Vec<u8> {
         let out = self.pending();
-        *self = Self::new();
+        *self = Self::with_limit(self.limit);
         out
     }
 
@@ -293,6 +311,12 @@ impl ReplyReader {
             self.texts.push(parsed.text);
             if parsed.last {
                 return Some(Ok(self.finish()));
+            }
+            if self.raw.len() > self.limit {
+                let lines = self.texts.len();
+                let raw = std::mem::take(&mut self.raw);
+                self.reset_reply();
+                return Some(Err(MalformedReply::ReplyTooLong { lines, raw }));
             }
         }
     }
@@ -484,6 +508,33 @@ mod tests {
         assert!(matches!(out[0], Err(MalformedReply::LineTooLong { .. })));
         assert_eq!(out[1].as_ref().map(|r| r.code).ok(), Some(221));
         assert_eq!(out.len(), 2);
+    }
+
+    #[test]
+    fn an_endless_multiline_reply_is_cut_at_the_limit() {
+        let mut r = ReplyReader::with_limit(4096);
+        let mut errors = 0;
+        for _ in 0..10_000 {
+            r.push(b"250-still going\r\n");
+            while let Some(item) = r.next_reply() {
+                match item {
+                    Err(MalformedReply::ReplyTooLong { raw, lines }) => {
+                        assert!(raw.len() <= 4096 + 17 && lines > 1);
+                        errors += 1;
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+            assert!(r.pending().len() <= 4096 + 17);
+        }
+        assert!(errors > 0);
+        // The next real reply still reads.
+        r.push(b"250 done\r\n");
+        let last = std::iter::from_fn(|| r.next_reply()).last();
+        assert!(
+            matches!(last, Some(Ok(ref reply)) if reply.code == 250),
+            "{last:?}"
+        );
     }
 
     #[test]
