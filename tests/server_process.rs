@@ -1,5 +1,7 @@
 //! `mailtutor serve` as a separate process: its printed addresses and session log, a message
-//! that survives `kill -9` once acknowledged, and 200 idle connections costing no CPU.
+//! that survives `kill -9` once acknowledged, the order of its fsyncs and its 250 under
+//! strace, a maildrop lock that holds across processes, and 200 idle connections costing
+//! no CPU.
 
 mod common;
 
@@ -236,4 +238,185 @@ fn a_maildrop_is_locked_across_processes() {
     other.ok("USER teacher@mailtutor.test");
     other.ok("PASS secret");
     other.ok("QUIT");
+}
+
+/// What the operating system saw, in order: under `strace`, the 250 for a message goes out
+/// only after the message file was fsynced, renamed into new/ and new/ fsynced — and, for the
+/// first message to an account, after the directories created for it were fsynced too. The
+/// SIGKILL test above cannot see a missing fsync (the page cache survives it); this one does.
+#[test]
+fn the_250_goes_out_only_after_the_message_and_its_directories_are_fsynced() {
+    if Command::new("strace").arg("-V").output().is_err() {
+        panic!("strace is missing: scripts/setup-debian.sh installs it");
+    }
+    let dir = TempDir::new("strace");
+    std::fs::create_dir_all(&dir.0).unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.0.join("strace.log");
+    let data = dir.0.join("data");
+    let mut child = Command::new("strace")
+        .args(["-f", "-qq", "-s", "4096", "-o"])
+        .arg(&log)
+        .args([
+            "-e",
+            "trace=openat,fsync,fdatasync,rename,renameat,renameat2,write,sendto,close",
+        ])
+        .arg(env!("CARGO_BIN_EXE_mailtutor"))
+        .args(["serve", "--smtp", "127.0.0.1:0", "--smtps", "127.0.0.1:0"])
+        .args([
+            "--pop3",
+            "127.0.0.1:0",
+            "--pop3s",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start strace: {e}"));
+    let traced = KillTraced(log.clone());
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    // Read the banner for the address, then keep draining the session log.
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(addr) = line.trim().strip_prefix("SMTP ") {
+                let _ = tx.send(addr.split_whitespace().next().and_then(|a| a.parse().ok()));
+            }
+        }
+    });
+    let smtp: SocketAddr = rx
+        .recv_timeout(Duration::from_secs(20))
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("serve printed no SMTP address"));
+    let mut c = Smtp::connect(smtp);
+    c.reply();
+    c.expect("EHLO lab", "250");
+    c.login("student@mailtutor.test", "secret");
+    c.expect("MAIL FROM:<student@mailtutor.test>", "250");
+    c.expect("RCPT TO:<teacher@mailtutor.test>", "250");
+    c.expect("DATA", "354");
+    c.send(b"Subject: ordered\r\n\r\nfsync first\r\n.\r\n");
+    assert_eq!(c.reply().code, 250);
+    drop(traced);
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("{e}"));
+    let events = syscalls(&text);
+    let maildrop = data.join("teacher@mailtutor.test");
+    let at = |what: &str, pred: &dyn Fn(&Syscall) -> bool| {
+        events
+            .iter()
+            .position(pred)
+            .unwrap_or_else(|| panic!("no {what} in the trace:\n{text}"))
+    };
+    let path = |p: &std::path::Path| p.to_string_lossy().into_owned();
+    let tmp = path(&maildrop.join("tmp"));
+    let new = path(&maildrop.join("new"));
+    let reply = at(
+        "250 on the socket",
+        &|e| matches!(e, Syscall::Write(bytes) if bytes.contains("250 2.0.0 Ok: queued")),
+    );
+    let file_sync = at(
+        "fsync of the message",
+        &|e| matches!(e, Syscall::Fsync(p) if p.starts_with(&tmp)),
+    );
+    let rename = at(
+        "rename into new/",
+        &|e| matches!(e, Syscall::Rename(from, to) if from.starts_with(&tmp) && to.starts_with(&new)),
+    );
+    let new_sync = at(
+        "fsync of new/",
+        &|e| matches!(e, Syscall::Fsync(p) if *p == new),
+    );
+    let drop_sync = at(
+        "fsync of the new maildrop",
+        &|e| matches!(e, Syscall::Fsync(p) if *p == path(&maildrop)),
+    );
+    let root_sync = at(
+        "fsync of the data directory",
+        &|e| matches!(e, Syscall::Fsync(p) if *p == path(&data)),
+    );
+    assert!(
+        file_sync < rename && rename < new_sync && new_sync < reply,
+        "{text}"
+    );
+    assert!(drop_sync < reply && root_sync < reply, "{text}");
+}
+
+/// Killing strace would leave the traced server running: this kills the server (the first
+/// pid of the trace) when dropped, also when the test fails half-way; strace ends with it.
+struct KillTraced(std::path::PathBuf);
+
+impl Drop for KillTraced {
+    fn drop(&mut self) {
+        let text = std::fs::read_to_string(&self.0).unwrap_or_default();
+        if let Some(pid) = text.split_whitespace().next() {
+            let _ = Command::new("kill").args(["-9", pid]).status();
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Syscall {
+    /// fsync or fdatasync of the file or directory at this path.
+    Fsync(String),
+    Rename(String, String),
+    /// Bytes written or sent, as strace prints them.
+    Write(String),
+}
+
+/// The syscalls of an `strace -f -o` log in order, with file descriptors turned back into
+/// the paths they were opened on.
+fn syscalls(log: &str) -> Vec<Syscall> {
+    let mut fds: std::collections::HashMap<String, String> = Default::default();
+    let mut out = Vec::new();
+    let quoted =
+        |s: &str| -> Vec<String> { s.split('"').skip(1).step_by(2).map(str::to_owned).collect() };
+    for line in log.lines() {
+        // "<pid> call(args) = result"
+        let Some((_, call)) = line.split_once(' ') else {
+            continue;
+        };
+        let call = call.trim_start();
+        let result = call.rsplit_once(" = ").map(|(_, r)| r.trim()).unwrap_or("");
+        let name = call.split('(').next().unwrap_or("");
+        let args = call.split_once('(').map(|(_, a)| a).unwrap_or("");
+        let first_arg = args
+            .split([',', ')'])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_owned();
+        match name {
+            "openat" => {
+                if let Some(p) = quoted(args).first() {
+                    fds.insert(
+                        result.split_whitespace().next().unwrap_or("").to_owned(),
+                        p.clone(),
+                    );
+                }
+            }
+            "fsync" | "fdatasync" if result.starts_with('0') => {
+                if let Some(p) = fds.get(&first_arg) {
+                    out.push(Syscall::Fsync(p.clone()));
+                }
+            }
+            "rename" | "renameat" | "renameat2" if result.starts_with('0') => {
+                let q = quoted(args);
+                if q.len() >= 2 {
+                    out.push(Syscall::Rename(q[0].clone(), q[1].clone()));
+                }
+            }
+            "write" | "sendto" => {
+                if let Some(b) = quoted(args).first() {
+                    out.push(Syscall::Write(b.clone()));
+                }
+            }
+            "close" => {
+                fds.remove(&first_arg);
+            }
+            _ => {}
+        }
+    }
+    out
 }

@@ -72,11 +72,22 @@ impl Maildir {
         &self.root
     }
 
-    /// The Maildir of one account, created on first use.
+    /// The Maildir of one account, created on first use. New directories are durable only
+    /// once the directories holding them are fsynced, so a first delivery to an account
+    /// cannot lose its whole maildrop in a crash after its 250.
     pub fn mailbox(&self, address: &str) -> io::Result<PathBuf> {
         let dir = self.root.join(dir_name(address));
-        for sub in ["tmp", "new", "cur"] {
+        let subs = ["tmp", "new", "cur"];
+        if subs.iter().all(|s| dir.join(s).is_dir()) {
+            return Ok(dir);
+        }
+        let fresh = !dir.is_dir();
+        for sub in subs {
             fs::create_dir_all(dir.join(sub))?;
+        }
+        sync_dir(&dir)?;
+        if fresh {
+            sync_dir(&self.root)?;
         }
         Ok(dir)
     }
