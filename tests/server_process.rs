@@ -7,6 +7,7 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -20,12 +21,32 @@ struct Serve {
     smtp: SocketAddr,
     pop3: Option<SocketAddr>,
     dir: TempDir,
+    /// The strace log, when the server runs under strace.
+    trace: Option<PathBuf>,
 }
 
 impl Serve {
     fn start(extra: &[&str]) -> Self {
+        Self::start_under(None, extra)
+    }
+
+    /// With `trace`, the server runs under strace, which writes its log there.
+    fn start_under(trace: Option<PathBuf>, extra: &[&str]) -> Self {
         let dir = TempDir::new("serve");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+        let bin = env!("CARGO_BIN_EXE_mailtutor");
+        let mut command = match &trace {
+            None => Command::new(bin),
+            Some(log) => {
+                let mut c = Command::new("strace");
+                c.args(["-f", "-qq", "-s", "4096", "-o"]).arg(log).args([
+                    "-e",
+                    "trace=openat,fsync,fdatasync,rename,renameat,renameat2,write,sendto,close",
+                    bin,
+                ]);
+                c
+            }
+        };
+        let mut child = command
             .args(["serve", "--smtp", "127.0.0.1:0", "--smtps", "127.0.0.1:0"])
             .args([
                 "--pop3",
@@ -72,6 +93,7 @@ impl Serve {
             smtp,
             pop3,
             dir,
+            trace,
         }
     }
 
@@ -90,24 +112,41 @@ impl Serve {
 
 impl Drop for Serve {
     fn drop(&mut self) {
+        // Killing strace would leave the traced server running: kill the server (the first
+        // pid of the trace); strace ends with it.
+        if let Some(log) = &self.trace {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            if let Some(pid) = text.split_whitespace().next() {
+                let _ = Command::new("kill").args(["-9", pid]).status();
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-#[test]
-fn acknowledged_message_survives_kill_9_and_log_shows_every_line() {
-    let mut s = Serve::start(&[]);
-    let mut c = Smtp::connect(s.smtp);
+/// Logs in as the student and sends `message` (ending in CRLF) to the teacher; the code of
+/// the reply to the final dot.
+fn send_to_teacher(smtp: SocketAddr, message: &[u8]) -> u16 {
+    let mut c = Smtp::connect(smtp);
     c.reply();
     c.expect("EHLO lab", "250");
     c.login("student@mailtutor.test", "secret");
     c.expect("MAIL FROM:<student@mailtutor.test>", "250");
     c.expect("RCPT TO:<teacher@mailtutor.test>", "250");
     c.expect("DATA", "354");
-    c.send(b"Subject: durable\r\n\r\nacknowledged means on disk\r\n.\r\n");
-    let r = c.reply();
-    assert_eq!(r.code, 250);
+    c.send(&[message, b".\r\n"].concat());
+    c.reply().code
+}
+
+#[test]
+fn acknowledged_message_survives_kill_9_and_log_shows_every_line() {
+    let mut s = Serve::start(&[]);
+    let code = send_to_teacher(
+        s.smtp,
+        b"Subject: durable\r\n\r\nacknowledged means on disk\r\n",
+    );
+    assert_eq!(code, 250);
     // SIGKILL right after the 250: no chance to flush anything.
     s.child.kill().unwrap_or_else(|e| panic!("kill: {e}"));
     let _ = s.child.wait();
@@ -249,57 +288,17 @@ fn the_250_goes_out_only_after_the_message_and_its_directories_are_fsynced() {
     if Command::new("strace").arg("-V").output().is_err() {
         panic!("strace is missing: scripts/setup-debian.sh installs it");
     }
-    let dir = TempDir::new("strace");
-    std::fs::create_dir_all(&dir.0).unwrap_or_else(|e| panic!("{e}"));
-    let log = dir.0.join("strace.log");
-    let data = dir.0.join("data");
-    let mut child = Command::new("strace")
-        .args(["-f", "-qq", "-s", "4096", "-o"])
-        .arg(&log)
-        .args([
-            "-e",
-            "trace=openat,fsync,fdatasync,rename,renameat,renameat2,write,sendto,close",
-        ])
-        .arg(env!("CARGO_BIN_EXE_mailtutor"))
-        .args(["serve", "--smtp", "127.0.0.1:0", "--smtps", "127.0.0.1:0"])
-        .args([
-            "--pop3",
-            "127.0.0.1:0",
-            "--pop3s",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(&data)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start strace: {e}"));
-    let traced = KillTraced(log.clone());
-    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-    // Read the banner for the address, then keep draining the session log.
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.trim().strip_prefix("SMTP ") {
-                let _ = tx.send(addr.split_whitespace().next().and_then(|a| a.parse().ok()));
-            }
-        }
-    });
-    let smtp: SocketAddr = rx
-        .recv_timeout(Duration::from_secs(20))
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("serve printed no SMTP address"));
-    let mut c = Smtp::connect(smtp);
-    c.reply();
-    c.expect("EHLO lab", "250");
-    c.login("student@mailtutor.test", "secret");
-    c.expect("MAIL FROM:<student@mailtutor.test>", "250");
-    c.expect("RCPT TO:<teacher@mailtutor.test>", "250");
-    c.expect("DATA", "354");
-    c.send(b"Subject: ordered\r\n\r\nfsync first\r\n.\r\n");
-    assert_eq!(c.reply().code, 250);
-    drop(traced);
-    let _ = child.wait();
+    let logs = TempDir::new("strace");
+    std::fs::create_dir_all(&logs.0).unwrap_or_else(|e| panic!("{e}"));
+    let log = logs.0.join("strace.log");
+    let serve = Serve::start_under(Some(log.clone()), &[]);
+    let data = serve.dir.0.clone();
+    let smtp = serve.smtp;
+    assert_eq!(
+        send_to_teacher(smtp, b"Subject: ordered\r\n\r\nfsync first\r\n"),
+        250
+    );
+    drop(serve);
     let text = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("{e}"));
     let events = syscalls(&text);
     let maildrop = data.join("teacher@mailtutor.test");
@@ -341,19 +340,6 @@ fn the_250_goes_out_only_after_the_message_and_its_directories_are_fsynced() {
         "{text}"
     );
     assert!(drop_sync < reply && root_sync < reply, "{text}");
-}
-
-/// Killing strace would leave the traced server running: this kills the server (the first
-/// pid of the trace) when dropped, also when the test fails half-way; strace ends with it.
-struct KillTraced(std::path::PathBuf);
-
-impl Drop for KillTraced {
-    fn drop(&mut self) {
-        let text = std::fs::read_to_string(&self.0).unwrap_or_default();
-        if let Some(pid) = text.split_whitespace().next() {
-            let _ = Command::new("kill").args(["-9", pid]).status();
-        }
-    }
 }
 
 #[derive(Debug)]
