@@ -358,6 +358,33 @@ fn excess_connections_are_refused_before_any_tls() {
     assert_eq!(t.server.active_connections(), 2);
 }
 
+/// Guessing passwords costs a new connection every three tries: after the third 535 the next
+/// command gets Postfix's 421 "too many errors" and the connection ends. A right password
+/// before that still logs in.
+#[test]
+fn three_failed_logins_end_the_connection() {
+    use mailtutor::proto::auth::encode;
+    let t = TestServer::start();
+    let mut c = greeted(&t);
+    c.expect("EHLO lab", "250");
+    for _ in 0..2 {
+        c.expect("AUTH LOGIN", "334");
+        c.expect(&encode(b"student@mailtutor.test"), "334");
+        c.expect(&encode(b"guess"), "535 5.7.8");
+    }
+    c.login("student@mailtutor.test", "secret");
+    let mut c = greeted(&t);
+    c.expect("EHLO lab", "250");
+    for _ in 0..3 {
+        c.expect("AUTH LOGIN", "334");
+        c.expect(&encode(b"student@mailtutor.test"), "334");
+        c.expect(&encode(b"guess"), "535 5.7.8");
+    }
+    let r = c.expect("AUTH LOGIN", "421 4.7.0");
+    assert!(r.text().contains("too many errors"), "{r:?}");
+    assert!(c.try_reply().is_none(), "the connection stays open");
+}
+
 #[test]
 fn shutdown_says_421_to_open_sessions() {
     let mut t = TestServer::start();

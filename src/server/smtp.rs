@@ -51,7 +51,13 @@ pub struct SmtpServerSession {
     bdat: Vec<u8>,
     bdat_too_big: bool,
     bdat_discard: bool,
+    /// Failed logins on this connection; at [`MAX_AUTH_FAILURES`] the next command gets 421.
+    auth_failures: u32,
 }
+
+/// Failed AUTH attempts a connection may make before it is closed: guessing passwords costs
+/// a new connection every three tries.
+pub const MAX_AUTH_FAILURES: u32 = 3;
 
 fn reply(out: &mut Vec<Output>, text: impl Into<String>) {
     let mut s = text.into();
@@ -84,6 +90,7 @@ impl SmtpServerSession {
             bdat: Vec::new(),
             bdat_too_big: false,
             bdat_discard: false,
+            auth_failures: 0,
         }
     }
 
@@ -288,6 +295,17 @@ impl SmtpServerSession {
             .unwrap_or("")
             .to_ascii_uppercase();
         out.push(Output::Log(format!("C: {}", secret::shown(shown, None))));
+        // As Postfix does when a session reaches its error limit (smtpd.c,
+        // smtpd_hard_error_limit): the next command is answered with 421 and the end.
+        if self.auth_failures >= MAX_AUTH_FAILURES {
+            reply(
+                out,
+                format!("421 4.7.0 {} Error: too many errors", self.ctx.hostname),
+            );
+            out.push(Output::Close);
+            self.mode = Mode::Closed;
+            return;
+        }
         if self.ctx.faults.drop_after(&verb) {
             out.push(Output::Log(format!(
                 "dropping the connection after {verb} (staged fault)"
@@ -589,7 +607,10 @@ impl SmtpServerSession {
                 self.user = Some(account.address.clone());
                 reply(out, "235 2.7.0 Authentication successful");
             }
-            None => reply(out, "535 5.7.8 Error: authentication failed"),
+            None => {
+                self.auth_failures += 1;
+                reply(out, "535 5.7.8 Error: authentication failed");
+            }
         }
     }
 }
