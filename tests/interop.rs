@@ -24,7 +24,7 @@ fn lab_fingerprint() -> String {
     let der = native_tls::Certificate::from_pem(&pem)
         .and_then(|c| c.to_der())
         .unwrap_or_else(|e| panic!("{e}"));
-    mailtutor::server::tls::fingerprint(&der)
+    mailtutor::cert::fingerprint(&der)
 }
 
 fn pinned(protocol: Protocol) -> ConnectOptions {

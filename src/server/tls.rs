@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
+use crate::cert::fingerprint;
 
 /// A TLS server configuration and what a client needs to pin its certificate.
 pub struct TlsIdentity {
@@ -22,15 +22,6 @@ pub enum TlsSetupError {
     Certificate(#[from] rcgen::Error),
     #[error("{}", crate::words::Words::new("server.tls_refused").arg("text", .0))]
     Tls(#[from] rustls::Error),
-}
-
-/// SHA-256 fingerprint in the colon-separated upper-case form browsers and openssl show.
-pub fn fingerprint(der: &[u8]) -> String {
-    Sha256::digest(der)
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
 }
 
 impl TlsIdentity {

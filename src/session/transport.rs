@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use super::Protocol;
 use super::event::{ConnectError, TlsFailure, TlsInfo};
+use crate::cert::fingerprint;
 use crate::proto::reply::{Pop3Reader, ReplyReader};
-use crate::server::tls::fingerprint;
 use crate::words::Words;
 
 pub enum Stream {
