@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::smtp::SmtpServerSession;
-use super::{Output, Protocol, Service, Shared};
+use super::{Output, ServerSession, Service, Shared};
 
 enum Stream {
     Plain(TcpStream),
@@ -125,7 +125,7 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
             }
         };
     }
-    let mut proto: Box<dyn Protocol> = if smtp {
+    let mut proto: Box<dyn ServerSession> = if smtp {
         Box::new(SmtpServerSession::new(Arc::clone(&ctx), peer, implicit_tls))
     } else {
         Box::new(super::pop3::Pop3ServerSession::new(
@@ -224,7 +224,7 @@ fn upgrade(stream: Stream, shared: &Shared) -> Result<Stream, String> {
 fn apply(
     conn: &Conn,
     mut stream: Stream,
-    proto: &mut dyn Protocol,
+    proto: &mut dyn ServerSession,
     outputs: Vec<Output>,
 ) -> Option<Stream> {
     for out in outputs {

@@ -62,7 +62,7 @@ pub(crate) fn drop_before_handshake(
 }
 
 /// What a connection needs from a protocol session (SMTP or POP3).
-pub(crate) trait Protocol {
+pub(crate) trait ServerSession {
     /// The first words: a banner, or a staged refusal.
     fn greeting(&mut self) -> Vec<Output>;
     /// Bytes from the client in; what to send and do out, in order.

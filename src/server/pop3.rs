@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::maildir::{LockGuard, StoredMessage};
-use super::{Context, Output, Protocol};
+use super::{Context, Output, ServerSession};
 use crate::proto::line::{LineBuffer, LineItem};
 use crate::proto::message::data_payload;
 use crate::proto::pop3::Pop3Command;
@@ -323,7 +323,7 @@ impl Pop3ServerSession {
     }
 }
 
-impl Protocol for Pop3ServerSession {
+impl ServerSession for Pop3ServerSession {
     fn greeting(&mut self) -> Vec<Output> {
         let mut out = Vec::new();
         ok(

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use smtp_proto::request::receiver::{BdatReceiver, DataReceiver};
 use smtp_proto::{Error as ProtoError, Request};
 
-use super::{Context, Output, Protocol};
+use super::{Context, Output, ServerSession};
 use crate::proto::auth;
 use crate::proto::line::{LineBuffer, LineItem};
 use crate::proto::secret;
@@ -615,7 +615,7 @@ impl SmtpServerSession {
     }
 }
 
-impl Protocol for SmtpServerSession {
+impl ServerSession for SmtpServerSession {
     /// The 220 banner, or a staged 421 / 554.
     fn greeting(&mut self) -> Vec<Output> {
         let mut out = Vec::new();
