@@ -492,7 +492,8 @@ impl Worker {
                                 }
                                 Err(e) => {
                                     a.send(Err(SessionError::Tls(e.to_string())));
-                                    self.fail_waiting(SessionError::Closed);
+                                    // Each dropped request answers "closed".
+                                    self.waiting.clear();
                                     return Flow::Stop;
                                 }
                             }
@@ -536,15 +537,6 @@ impl Worker {
         }
     }
 
-    fn fail_waiting(&mut self, e: SessionError) {
-        for w in self.waiting.drain(..) {
-            match w.waiter {
-                Waiter::Answer(a) => a.send(Err(e.clone())),
-                Waiter::Tls(a) => a.send(Err(e.clone())),
-            }
-        }
-    }
-
     /// A write that failed ends the session; says why in words: the user closed it, the
     /// server stopped reading (no progress within the reply timeout), or the system's error.
     fn write_failed(&mut self, e: io::Error) -> SessionError {
@@ -571,7 +563,8 @@ impl Worker {
         if let Some(tcp) = self.stream.tcp() {
             let _ = tcp.shutdown(std::net::Shutdown::Both);
         }
-        self.fail_waiting(SessionError::Closed);
+        // Each dropped request answers "closed".
+        self.waiting.clear();
         self.emit(EventKind::Closed { by, why });
     }
 }
