@@ -364,25 +364,34 @@ fn excess_connections_are_refused_before_any_tls() {
 #[test]
 fn three_failed_logins_end_the_connection() {
     use mailtutor::proto::auth::encode;
+    let fail_logins = |c: &mut Smtp, n: usize| {
+        for _ in 0..n {
+            c.expect("AUTH LOGIN", "334");
+            c.expect(&encode(b"student@mailtutor.test"), "334");
+            c.expect(&encode(b"guess"), "535 5.7.8");
+        }
+    };
     let t = TestServer::start();
     let mut c = greeted(&t);
     c.expect("EHLO lab", "250");
-    for _ in 0..2 {
-        c.expect("AUTH LOGIN", "334");
-        c.expect(&encode(b"student@mailtutor.test"), "334");
-        c.expect(&encode(b"guess"), "535 5.7.8");
-    }
+    fail_logins(&mut c, 2);
     c.login("student@mailtutor.test", "secret");
+    drop(c);
     let mut c = greeted(&t);
     c.expect("EHLO lab", "250");
-    for _ in 0..3 {
-        c.expect("AUTH LOGIN", "334");
-        c.expect(&encode(b"student@mailtutor.test"), "334");
-        c.expect(&encode(b"guess"), "535 5.7.8");
-    }
+    fail_logins(&mut c, 3);
     let r = c.expect("AUTH LOGIN", "421 4.7.0");
     assert!(r.text().contains("too many errors"), "{r:?}");
-    assert!(c.try_reply().is_none(), "the connection stays open");
+    // The server ends the session: no connection is left open on its side.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while t.server.active_connections() > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        t.server.active_connections(),
+        0,
+        "the connection stays open"
+    );
 }
 
 #[test]

@@ -322,14 +322,20 @@ fn big_payload() -> Vec<u8> {
     [vec![b'y'; 32 << 20], b"\r\n.\r\n".to_vec()].concat()
 }
 
-#[test]
-fn a_write_the_server_never_reads_fails_after_the_reply_timeout() {
+/// A session at the server above, past its 354, with this reply timeout.
+fn in_data_with_a_server_that_stops_reading(reply_timeout: Duration) -> Session {
     let port = server_that_stops_reading_after_354();
     let mut o = ConnectOptions::new(Protocol::Smtp);
-    o.reply_timeout = Duration::from_secs(1);
+    o.reply_timeout = reply_timeout;
     let s = connect(port, Security::None, o);
-    let mut tr = Transcript::new(Protocol::Smtp);
     assert!(wait(s.smtp(&SmtpCommand::Data)).is_ok());
+    s
+}
+
+#[test]
+fn a_write_the_server_never_reads_fails_after_the_reply_timeout() {
+    let s = in_data_with_a_server_that_stops_reading(Duration::from_secs(1));
+    let mut tr = Transcript::new(Protocol::Smtp);
     let start = Instant::now();
     let answer = s.data(big_payload());
     let result = wait(answer);
@@ -356,12 +362,8 @@ fn a_write_the_server_never_reads_fails_after_the_reply_timeout() {
 
 #[test]
 fn close_ends_a_stuck_write_within_a_second() {
-    let port = server_that_stops_reading_after_354();
-    let mut o = ConnectOptions::new(Protocol::Smtp);
-    o.reply_timeout = Duration::from_secs(60);
-    let s = connect(port, Security::None, o);
+    let s = in_data_with_a_server_that_stops_reading(Duration::from_secs(60));
     let mut tr = Transcript::new(Protocol::Smtp);
-    assert!(wait(s.smtp(&SmtpCommand::Data)).is_ok());
     let answer = s.data(big_payload());
     // Let the write fill the buffers and block.
     std::thread::sleep(Duration::from_millis(300));
