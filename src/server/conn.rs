@@ -1,14 +1,16 @@
 //! One connection of the practice server: the socket (plain or TLS), the idle timeout, the
 //! session log, and a protocol session that decides what to say.
 
+use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use super::maildir::{LockGuard, Maildir};
 use super::smtp::SmtpServerSession;
-use super::{Output, ServerSession, Service, Shared};
+use super::{Output, ServerSession, Service, Shared, StoreRequest, StoreResult};
 
 enum Stream {
     Plain(TcpStream),
@@ -44,6 +46,8 @@ struct Conn {
     label: String,
     shared: Arc<Shared>,
     delay: Option<Duration>,
+    /// The POP3 maildrop this connection holds; released at QUIT or when the connection ends.
+    lock: Option<LockGuard>,
 }
 
 impl Conn {
@@ -89,11 +93,12 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
         .peer_addr()
         .map(|a| a.to_string())
         .unwrap_or_else(|_| "?".into());
-    let conn = Conn {
+    let mut conn = Conn {
         id,
         label: format!("{} {peer}", service.name()),
         shared: Arc::clone(&shared),
         delay: shared.ctx.faults.delay_ms().map(Duration::from_millis),
+        lock: None,
     };
     let ctx = Arc::clone(&shared.ctx);
     let _ = tcp.set_read_timeout(Some(ctx.limits.idle_timeout));
@@ -134,7 +139,7 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
         ))
     };
     let greeting = proto.greeting();
-    if let Some(s) = apply(&conn, stream, proto.as_mut(), greeting) {
+    if let Some(s) = apply(&mut conn, stream, proto.as_mut(), greeting) {
         stream = s;
     } else {
         return finish(&conn);
@@ -146,7 +151,7 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
         match result {
             Ok(n) if n > 0 => {
                 let outputs = proto.ingest(&buf[..n]);
-                match apply(&conn, stream, proto.as_mut(), outputs) {
+                match apply(&mut conn, stream, proto.as_mut(), outputs) {
                     Some(s) => stream = s,
                     None => break None,
                 }
@@ -220,15 +225,62 @@ fn upgrade(stream: Stream, shared: &Shared) -> Result<Stream, String> {
     Ok(Stream::Tls(Box::new(rustls::StreamOwned::new(tls, tcp))))
 }
 
+/// Does the store work a session asked for. Every step that must be durable is, before the
+/// result goes back (and so before the session's reply is sent).
+fn perform(store: &Maildir, lock: &mut Option<LockGuard>, req: StoreRequest) -> StoreResult {
+    match req {
+        StoreRequest::Deliver {
+            id,
+            recipients,
+            message,
+        } => StoreResult::Delivered(
+            store
+                .deliver(&id, &recipients, &message)
+                .map_err(|e| e.to_string()),
+        ),
+        StoreRequest::Open { address } => {
+            let opened = match store.try_lock(&address) {
+                Ok(Some(guard)) => match store.list(&address) {
+                    Ok(list) => {
+                        *lock = Some(guard);
+                        Ok(Some(list))
+                    }
+                    Err(e) => Err(e.to_string()),
+                },
+                Ok(None) => Ok(None),
+                Err(e) => Err(e.to_string()),
+            };
+            StoreResult::Opened(opened)
+        }
+        StoreRequest::Read(msg) => StoreResult::Read(store.read(&msg).map_err(|e| e.to_string())),
+        StoreRequest::Commit { delete } => {
+            let failed = delete.iter().filter(|m| store.delete(m).is_err()).count();
+            *lock = None;
+            StoreResult::Committed {
+                removed: delete.len() - failed,
+                failed,
+            }
+        }
+    }
+}
+
 /// Carries out a session's outputs; `None` when the connection is over.
 fn apply(
-    conn: &Conn,
+    conn: &mut Conn,
     mut stream: Stream,
     proto: &mut dyn ServerSession,
     outputs: Vec<Output>,
 ) -> Option<Stream> {
-    for out in outputs {
+    let mut queue = VecDeque::from(outputs);
+    while let Some(out) = queue.pop_front() {
         match out {
+            Output::Store(req) => {
+                let result = perform(&conn.shared.store, &mut conn.lock, req);
+                // What the session says next comes before anything still queued.
+                for o in proto.store_done(result).into_iter().rev() {
+                    queue.push_front(o);
+                }
+            }
             Output::Reply(bytes) | Output::QuietReply(bytes) if bytes.is_empty() => {}
             Output::Reply(bytes) => {
                 if let Some(d) = conn.delay {

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 pub use accounts::{Account, Accounts};
 pub use faults::{Fault, FaultKind, Faults};
-use maildir::Maildir;
+use maildir::{Maildir, StoredMessage};
 use tls::TlsIdentity;
 
 /// What a protocol session asks its connection to do, in order.
@@ -34,8 +34,43 @@ pub enum Output {
     Log(String),
     /// Run the TLS handshake now (after the reply that said so).
     StartTls,
+    /// Do this work on the mail store, then hand the result to
+    /// [`ServerSession::store_done`]. A session asks for one piece of work at a time, as its
+    /// last output, and reads no further input until it has the answer.
+    Store(StoreRequest),
     /// Close the connection.
     Close,
+}
+
+/// Work on the Maildir store that a session needs done; the session itself touches no disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreRequest {
+    /// Write a message (its `Received:` line included) into each recipient's `new/`, durably,
+    /// before the 250 goes out.
+    Deliver {
+        id: String,
+        recipients: Vec<String>,
+        message: Vec<u8>,
+    },
+    /// Lock a maildrop for this connection and list it (POP3 PASS).
+    Open { address: String },
+    /// Read one message (POP3 RETR and TOP).
+    Read(StoredMessage),
+    /// Remove these messages and release the lock (POP3 QUIT in the TRANSACTION state).
+    Commit { delete: Vec<StoredMessage> },
+}
+
+/// The answer to a [`StoreRequest`]; errors are the store's own words, for the log and reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreResult {
+    Delivered(Result<(), String>),
+    /// `Ok(None)`: another session holds the maildrop.
+    Opened(Result<Option<Vec<StoredMessage>>, String>),
+    Read(Result<Vec<u8>, String>),
+    Committed {
+        removed: usize,
+        failed: usize,
+    },
 }
 
 /// After a session asked for STARTTLS/STLS: whatever the client pipelined behind it was sent
@@ -61,8 +96,9 @@ pub(crate) fn drop_before_handshake(
     true
 }
 
-/// What a connection needs from a protocol session (SMTP or POP3).
-pub(crate) trait ServerSession {
+/// A protocol session (SMTP or POP3) as its connection drives it: bytes and store results in,
+/// [`Output`]s out. No sockets and no disk, so it can be tested and fuzzed as a plain value.
+pub trait ServerSession {
     /// The first words: a banner, or a staged refusal.
     fn greeting(&mut self) -> Vec<Output>;
     /// Bytes from the client in; what to send and do out, in order.
@@ -73,6 +109,9 @@ pub(crate) trait ServerSession {
     fn shutdown(&self) -> Vec<u8>;
     /// TLS is up after STARTTLS/STLS.
     fn tls_established(&mut self);
+    /// The result of the [`Output::Store`] the session asked for; it goes on with any input
+    /// that waited meanwhile.
+    fn store_done(&mut self, result: StoreResult) -> Vec<Output>;
 }
 
 /// Server-wide limits.
@@ -110,11 +149,11 @@ pub struct Policy {
 /// A line of the session log.
 pub type Logger = Arc<dyn Fn(&str) + Send + Sync>;
 
-/// Everything a session needs, shared by all of them.
+/// Everything a session needs, shared by all of them. The store is not here: sessions ask
+/// their connection for store work ([`Output::Store`]).
 pub struct Context {
     pub hostname: String,
     pub accounts: Accounts,
-    pub store: Maildir,
     pub limits: Limits,
     pub policy: Policy,
     pub faults: Faults,
@@ -218,6 +257,7 @@ impl Service {
 /// State shared by acceptors and connections.
 struct Shared {
     ctx: Arc<Context>,
+    store: Maildir,
     tls: Option<Arc<rustls::ServerConfig>>,
     logger: Logger,
     stopping: AtomicBool,
@@ -255,7 +295,7 @@ impl RunningServer {
     }
 
     pub fn store(&self) -> &Maildir {
-        &self.shared.ctx.store
+        &self.shared.store
     }
 
     /// Connections open right now.
@@ -321,7 +361,6 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     let ctx = Arc::new(Context {
         hostname: config.hostname,
         accounts: config.accounts,
-        store,
         limits: config.limits,
         policy: config.policy,
         faults,
@@ -329,6 +368,7 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     });
     let shared = Arc::new(Shared {
         ctx,
+        store,
         tls: identity.as_ref().map(|i| Arc::clone(&i.config)),
         logger: config.logger,
         stopping: AtomicBool::new(false),

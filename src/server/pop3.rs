@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use super::maildir::{LockGuard, StoredMessage};
-use super::{Context, Output, ServerSession};
+use super::maildir::StoredMessage;
+use super::{Context, Output, ServerSession, StoreRequest, StoreResult};
 use crate::proto::line::{LineBuffer, LineItem};
 use crate::proto::message::data_payload;
 use crate::proto::pop3::Pop3Command;
@@ -16,13 +16,20 @@ enum State {
     Authorization {
         user: Option<String>,
     },
+    /// Logged in; the connection holds the maildrop's lock.
     Transaction {
         user: String,
-        _lock: LockGuard,
         messages: Vec<StoredMessage>,
         deleted: Vec<bool>,
     },
     Closed,
+}
+
+/// Store work asked for and not yet answered; input waits meanwhile.
+enum Waiting {
+    Open { address: String },
+    Read { n: u32, top: Option<u32> },
+    Commit { user: String },
 }
 
 pub struct Pop3ServerSession {
@@ -30,6 +37,7 @@ pub struct Pop3ServerSession {
     lines: LineBuffer,
     state: State,
     tls: bool,
+    waiting: Option<Waiting>,
 }
 
 fn ok(out: &mut Vec<Output>, text: impl AsRef<str>) {
@@ -51,13 +59,14 @@ impl Pop3ServerSession {
             lines: LineBuffer::new(MAX_POP3_LINE),
             state: State::Authorization { user: None },
             tls,
+            waiting: None,
         }
     }
 
     fn feed(&mut self, bytes: &[u8]) -> Vec<Output> {
         let mut out = Vec::new();
         self.lines.push(bytes);
-        while !matches!(self.state, State::Closed) {
+        while !matches!(self.state, State::Closed) && self.waiting.is_none() {
             let Some(item) = self.lines.next_line() else {
                 break;
             };
@@ -156,31 +165,10 @@ impl Pop3ServerSession {
                     return err(out, "[AUTH] Authentication failed");
                 };
                 let address = account.address.clone();
-                let lock = match self.ctx.store.try_lock(&address) {
-                    Ok(Some(lock)) => lock,
-                    Ok(None) => {
-                        return err(out, "[IN-USE] Mailbox is locked by another POP3 session");
-                    }
-                    Err(e) => {
-                        return err(out, format!("[SYS/TEMP] Cannot lock the maildrop: {e}"));
-                    }
-                };
-                match self.ctx.store.list(&address) {
-                    Ok(messages) => {
-                        let total: u64 = messages.iter().map(|m| m.size).sum();
-                        ok(
-                            out,
-                            format!("Logged in, {} messages ({total} octets)", messages.len()),
-                        );
-                        self.state = State::Transaction {
-                            user: address,
-                            _lock: lock,
-                            deleted: vec![false; messages.len()],
-                            messages,
-                        };
-                    }
-                    Err(e) => err(out, format!("[SYS/TEMP] Cannot open the maildrop: {e}")),
-                }
+                self.waiting = Some(Waiting::Open {
+                    address: address.clone(),
+                });
+                out.push(Output::Store(StoreRequest::Open { address }));
             }
             _ => err(
                 out,
@@ -247,24 +235,12 @@ impl Pop3ServerSession {
                 let Some(i) = find(n, out) else {
                     return;
                 };
-                let bytes = match self.ctx.store.read(&messages[i]) {
-                    Ok(b) => b,
-                    Err(e) => return err(out, format!("[SYS/TEMP] Cannot read message {n}: {e}")),
+                let top = match cmd {
+                    Pop3Command::Top { lines, .. } => Some(lines),
+                    _ => None,
                 };
-                let (head, body) = match cmd {
-                    Pop3Command::Top { lines, .. } => (
-                        format!("+OK Top of message {n} follows"),
-                        top(&bytes, lines),
-                    ),
-                    _ => (format!("+OK {} octets", bytes.len()), bytes),
-                };
-                let mut reply = format!("{head}\r\n").into_bytes();
-                reply.extend_from_slice(&data_payload(&body));
-                out.push(Output::Log(format!(
-                    "S: {head} [+ {} octets and \".\"]",
-                    body.len()
-                )));
-                out.push(Output::QuietReply(reply));
+                self.waiting = Some(Waiting::Read { n, top });
+                out.push(Output::Store(StoreRequest::Read(messages[i].clone())));
             }
             Pop3Command::Dele(n) => {
                 if let Some(i) = find(n, out) {
@@ -296,18 +272,66 @@ impl Pop3ServerSession {
                 user,
                 messages,
                 deleted,
-                ..
             } => {
-                let mut removed = 0;
-                let mut failed = 0;
-                for (m, d) in messages.iter().zip(deleted) {
-                    if d {
-                        match self.ctx.store.delete(m) {
-                            Ok(()) => removed += 1,
-                            Err(_) => failed += 1,
-                        }
-                    }
-                }
+                let delete = messages
+                    .into_iter()
+                    .zip(deleted)
+                    .filter_map(|(m, d)| d.then_some(m))
+                    .collect();
+                self.waiting = Some(Waiting::Commit { user });
+                out.push(Output::Store(StoreRequest::Commit { delete }));
+            }
+            _ => {
+                ok(out, "Logging out");
+                out.push(Output::Close);
+            }
+        }
+    }
+
+    /// Replies to store work once it is done.
+    fn store_result(&mut self, result: StoreResult, out: &mut Vec<Output>) {
+        let Some(waiting) = self.waiting.take() else {
+            return;
+        };
+        match (waiting, result) {
+            (Waiting::Open { address }, StoreResult::Opened(Ok(Some(messages)))) => {
+                let total: u64 = messages.iter().map(|m| m.size).sum();
+                ok(
+                    out,
+                    format!("Logged in, {} messages ({total} octets)", messages.len()),
+                );
+                self.state = State::Transaction {
+                    user: address,
+                    deleted: vec![false; messages.len()],
+                    messages,
+                };
+            }
+            (Waiting::Open { .. }, StoreResult::Opened(Ok(None))) => {
+                err(out, "[IN-USE] Mailbox is locked by another POP3 session");
+            }
+            (Waiting::Open { .. }, StoreResult::Opened(Err(e))) => {
+                err(out, format!("[SYS/TEMP] Cannot open the maildrop: {e}"));
+            }
+            (Waiting::Read { n, top }, StoreResult::Read(Ok(bytes))) => {
+                let (head, body) = match top {
+                    Some(lines) => (
+                        format!("+OK Top of message {n} follows"),
+                        top_lines(&bytes, lines),
+                    ),
+                    None => (format!("+OK {} octets", bytes.len()), bytes),
+                };
+                let mut reply = format!("{head}\r\n").into_bytes();
+                reply.extend_from_slice(&data_payload(&body));
+                out.push(Output::Log(format!(
+                    "S: {head} [+ {} octets and \".\"]",
+                    body.len()
+                )));
+                out.push(Output::QuietReply(reply));
+            }
+            (Waiting::Read { n, .. }, StoreResult::Read(Err(e))) => {
+                err(out, format!("[SYS/TEMP] Cannot read message {n}: {e}"));
+            }
+            (Waiting::Commit { user }, StoreResult::Committed { removed, failed }) => {
                 if failed > 0 {
                     err(
                         out,
@@ -316,10 +340,15 @@ impl Pop3ServerSession {
                 } else {
                     ok(out, format!("Logging out, {removed} messages deleted"));
                 }
+                out.push(Output::Close);
             }
-            _ => ok(out, "Logging out"),
+            (_, other) => {
+                out.push(Output::Log(format!("unexpected store result: {other:?}")));
+                err(out, "[SYS/TEMP] Internal error");
+                out.push(Output::Close);
+                self.state = State::Closed;
+            }
         }
-        out.push(Output::Close);
     }
 }
 
@@ -348,10 +377,17 @@ impl ServerSession for Pop3ServerSession {
     fn tls_established(&mut self) {
         self.tls = true;
     }
+
+    fn store_done(&mut self, result: StoreResult) -> Vec<Output> {
+        let mut out = Vec::new();
+        self.store_result(result, &mut out);
+        out.extend(self.feed(&[]));
+        out
+    }
 }
 
 /// The headers, the blank line and the first `lines` body lines (RFC 1939 §7, TOP).
-fn top(message: &[u8], lines: u32) -> Vec<u8> {
+fn top_lines(message: &[u8], lines: u32) -> Vec<u8> {
     let split = message
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -370,7 +406,7 @@ fn top(message: &[u8], lines: u32) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::top;
+    use super::top_lines as top;
 
     #[test]
     fn top_keeps_headers_and_n_lines() {

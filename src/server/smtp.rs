@@ -7,7 +7,7 @@ use std::sync::Arc;
 use smtp_proto::request::receiver::{BdatReceiver, DataReceiver};
 use smtp_proto::{Error as ProtoError, Request};
 
-use super::{Context, Output, ServerSession};
+use super::{Context, Output, ServerSession, StoreRequest, StoreResult};
 use crate::proto::auth;
 use crate::proto::line::{LineBuffer, LineItem};
 use crate::proto::secret;
@@ -53,6 +53,14 @@ pub struct SmtpServerSession {
     bdat_discard: bool,
     /// Failed logins on this connection; at [`MAX_AUTH_FAILURES`] the next command gets 421.
     auth_failures: u32,
+    /// A message handed to the store whose result has not come back: input waits meanwhile.
+    delivering: Option<Delivering>,
+}
+
+/// What the reply to a delivery needs to say.
+struct Delivering {
+    id: String,
+    bare_lf: bool,
 }
 
 /// Failed AUTH attempts a connection may make before it is closed: guessing passwords costs
@@ -91,6 +99,7 @@ impl SmtpServerSession {
             bdat_too_big: false,
             bdat_discard: false,
             auth_failures: 0,
+            delivering: None,
         }
     }
 
@@ -105,6 +114,9 @@ impl SmtpServerSession {
         let mut out = Vec::new();
         self.lines.push(bytes);
         loop {
+            if self.delivering.is_some() {
+                return out;
+            }
             match &mut self.mode {
                 Mode::Closed => return out,
                 Mode::Data { .. } | Mode::Bdat { .. } => {
@@ -249,16 +261,36 @@ impl SmtpServerSession {
         )
         .into_bytes();
         stored.extend_from_slice(&message);
-        match self.ctx.store.deliver(&id, &rcpts, &stored) {
-            Ok(()) if bare_lf => reply(
+        self.delivering = Some(Delivering {
+            id: id.clone(),
+            bare_lf,
+        });
+        out.push(Output::Store(StoreRequest::Deliver {
+            id,
+            recipients: rcpts,
+            message: stored,
+        }));
+    }
+
+    /// The reply to a message once the store has it (or failed to).
+    fn delivered(&mut self, result: StoreResult, out: &mut Vec<Output>) {
+        let Some(Delivering { id, bare_lf }) = self.delivering.take() else {
+            return;
+        };
+        match result {
+            StoreResult::Delivered(Ok(())) if bare_lf => reply(
                 out,
                 format!(
                     "250 2.0.0 Ok: queued as {id} (bare LF line endings were turned into CRLF)"
                 ),
             ),
-            Ok(()) => reply(out, format!("250 2.0.0 Ok: queued as {id}")),
-            Err(e) => {
-                out.push(Output::Log(format!("delivery failed: {e}")));
+            StoreResult::Delivered(Ok(())) => reply(out, format!("250 2.0.0 Ok: queued as {id}")),
+            other => {
+                let why = match other {
+                    StoreResult::Delivered(Err(e)) => e,
+                    _ => "the store answered something else".into(),
+                };
+                out.push(Output::Log(format!("delivery failed: {why}")));
                 reply(out, "451 4.3.0 Error: queue file write error");
             }
         }
@@ -668,6 +700,13 @@ impl ServerSession for SmtpServerSession {
 
     fn ingest(&mut self, bytes: &[u8]) -> Vec<Output> {
         self.feed(bytes)
+    }
+
+    fn store_done(&mut self, result: StoreResult) -> Vec<Output> {
+        let mut out = Vec::new();
+        self.delivered(result, &mut out);
+        out.extend(self.feed(&[]));
+        out
     }
 }
 

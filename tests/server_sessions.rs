@@ -1,0 +1,148 @@
+//! The practice server's SMTP and POP3 sessions as plain values, with no socket and no disk:
+//! they ask for store work and wait for its answer before reading on.
+
+use std::sync::Arc;
+
+use mailtutor::server::maildir::StoredMessage;
+use mailtutor::server::pop3::Pop3ServerSession;
+use mailtutor::server::smtp::SmtpServerSession;
+use mailtutor::server::{
+    Accounts, Context, Faults, Limits, Output, Policy, ServerSession, StoreRequest, StoreResult,
+};
+
+fn context() -> Arc<Context> {
+    Arc::new(Context {
+        hostname: "mail.mailtutor.test".into(),
+        accounts: Accounts::default(),
+        limits: Limits::default(),
+        policy: Policy::default(),
+        faults: Faults::default(),
+        tls_available: false,
+    })
+}
+
+fn replies(out: &[Output]) -> Vec<String> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Reply(b) | Output::QuietReply(b) => Some(String::from_utf8_lossy(b).into()),
+            _ => None,
+        })
+        .collect()
+}
+
+const PIPELINED_SEND: &[u8] = b"EHLO me\r\nMAIL FROM:<student@mailtutor.test>\r\n\
+RCPT TO:<teacher@mailtutor.test>\r\nDATA\r\nSubject: hi\r\n\r\n..dot\r\n.\r\nQUIT\r\n";
+
+#[test]
+fn a_message_goes_to_the_store_and_the_250_waits_for_its_answer() {
+    let mut s = SmtpServerSession::new(context(), "192.0.2.1:4000".into(), false);
+    s.greeting();
+    let out = s.ingest(PIPELINED_SEND);
+    let Some(Output::Store(StoreRequest::Deliver {
+        recipients,
+        message,
+        ..
+    })) = out.last()
+    else {
+        panic!("no delivery asked for: {out:?}");
+    };
+    assert_eq!(recipients, &["teacher@mailtutor.test".to_string()]);
+    assert!(message.starts_with(b"Received: from me"));
+    assert!(message.ends_with(b"Subject: hi\r\n\r\n.dot\r\n"));
+    // Neither the 250 nor the QUIT pipelined behind the message is answered yet.
+    let said = replies(&out).concat();
+    assert!(said.contains("354 "), "{said}");
+    assert!(
+        !said.contains("250 2.0.0") && !said.contains("221"),
+        "{said}"
+    );
+
+    let out = s.store_done(StoreResult::Delivered(Ok(())));
+    let said = replies(&out);
+    assert!(said[0].starts_with("250 2.0.0 Ok: queued as"), "{said:?}");
+    assert!(said[1].starts_with("221 "), "{said:?}");
+    assert_eq!(out.last(), Some(&Output::Close));
+}
+
+#[test]
+fn a_failed_delivery_is_a_451_and_never_a_250() {
+    let mut s = SmtpServerSession::new(context(), "192.0.2.1:4000".into(), false);
+    s.greeting();
+    let out = s.ingest(PIPELINED_SEND);
+    assert!(matches!(out.last(), Some(Output::Store(_))));
+    let said = replies(&s.store_done(StoreResult::Delivered(Err("disk full".into())))).concat();
+    assert!(said.starts_with("451 4.3.0"), "{said}");
+    assert!(!said.contains("250 2.0.0"), "{said}");
+}
+
+fn stored(n: usize) -> Vec<StoredMessage> {
+    (1..=n)
+        .map(|i| StoredMessage {
+            uid: format!("m{i}"),
+            path: format!("/nonexistent/m{i}").into(),
+            size: 10,
+        })
+        .collect()
+}
+
+#[test]
+fn pop3_asks_the_store_to_open_read_and_commit() {
+    let mut s = Pop3ServerSession::new(context(), false);
+    s.greeting();
+    let out = s.ingest(b"USER student@mailtutor.test\r\nPASS secret\r\nSTAT\r\n");
+    assert_eq!(
+        out.last(),
+        Some(&Output::Store(StoreRequest::Open {
+            address: "student@mailtutor.test".into()
+        }))
+    );
+    let said = replies(&s.store_done(StoreResult::Opened(Ok(Some(stored(2)))))).concat();
+    assert!(
+        said.contains("+OK Logged in, 2 messages (20 octets)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("+OK 2 20"),
+        "the pipelined STAT waited: {said}"
+    );
+
+    let out = s.ingest(b"TOP 1 0\r\nDELE 1\r\n");
+    assert_eq!(
+        out.last(),
+        Some(&Output::Store(StoreRequest::Read(stored(1).remove(0))))
+    );
+    let said =
+        replies(&s.store_done(StoreResult::Read(Ok(b"A: 1\r\n\r\nbody\r\n".to_vec())))).concat();
+    assert!(
+        said.starts_with("+OK Top of message 1 follows\r\nA: 1\r\n\r\n.\r\n"),
+        "{said}"
+    );
+    assert!(said.contains("+OK Message 1 marked for deletion"), "{said}");
+
+    let out = s.ingest(b"QUIT\r\n");
+    assert_eq!(
+        out.last(),
+        Some(&Output::Store(StoreRequest::Commit { delete: stored(1) }))
+    );
+    let out = s.store_done(StoreResult::Committed {
+        removed: 1,
+        failed: 0,
+    });
+    assert!(
+        replies(&out)
+            .concat()
+            .starts_with("+OK Logging out, 1 messages deleted")
+    );
+    assert_eq!(out.last(), Some(&Output::Close));
+}
+
+#[test]
+fn a_locked_maildrop_is_in_use() {
+    let mut s = Pop3ServerSession::new(context(), false);
+    s.greeting();
+    s.ingest(b"USER student@mailtutor.test\r\nPASS secret\r\n");
+    let said = replies(&s.store_done(StoreResult::Opened(Ok(None)))).concat();
+    assert!(said.starts_with("-ERR [IN-USE]"), "{said}");
+    let said = replies(&s.ingest(b"STAT\r\n")).concat();
+    assert!(said.starts_with("-ERR Not logged in"), "{said}");
+}
