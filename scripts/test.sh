@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: unit, integration and property tests, and builds the fuzz targets;
+# Runs the whole test suite: unit, integration and property tests, builds the fuzz targets and
+# replays every saved fuzz input through its check;
 # with MAILTUTOR_INTEROP set, also the tests against the real Postfix and Dovecot lab.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,3 +11,4 @@ if [ -n "${MAILTUTOR_INTEROP:-}" ]; then
     cargo test --test interop -- --ignored
 fi
 cargo build --manifest-path fuzz/Cargo.toml --bins
+cargo test --manifest-path fuzz/Cargo.toml

@@ -1,0 +1,436 @@
+//! The checks behind each fuzz target. Each takes arbitrary bytes and panics only when a
+//! property of the code under test breaks. The targets in `fuzz_targets/` call them under
+//! libFuzzer; `tests/replay.rs` runs every saved corpus input through them on stable Rust.
+
+use mailtutor::explain::{self, Options};
+use mailtutor::proto::Lang;
+use mailtutor::proto::auth;
+use mailtutor::proto::message::{self, Mailbox};
+use mailtutor::proto::reply::{Pop3Expect, Pop3Reader, ReplyReader};
+use mailtutor::proto::smtp::{Capabilities, SmtpCommand, normalize_path};
+use mailtutor::server::maildir::StoredMessage;
+use mailtutor::server::pop3::Pop3ServerSession;
+use mailtutor::server::smtp::SmtpServerSession;
+use mailtutor::server::{
+    Accounts, Context, Faults, Limits, Output, Policy, ServerSession, StoreRequest, StoreResult,
+};
+use std::sync::Arc;
+
+/// A fuzz check: panics when a property breaks.
+pub type Check = fn(&[u8]);
+
+/// Every target, by name, as `cargo fuzz run <name>` knows it.
+pub const TARGETS: &[(&str, Check)] = &[
+    ("reply_reader", reply_reader),
+    ("pop3_reader", pop3_reader),
+    ("explain_annotate", explain_annotate),
+    ("base64_auth", base64_auth),
+    ("rfc2047", rfc2047),
+    ("smtp_command", smtp_command),
+    ("ehlo_capabilities", ehlo_capabilities),
+    ("dot_stuffing", dot_stuffing),
+    ("server_smtp", server_smtp),
+    ("server_pop3", server_pop3),
+];
+
+/// Cuts `bytes` into chunks whose sizes come from `sizes` (cycled), so a reader sees the
+/// stream split at arbitrary points.
+fn chunks<'a>(sizes: &[u8], mut bytes: &'a [u8]) -> Vec<&'a [u8]> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while !bytes.is_empty() {
+        let n = sizes
+            .get(i % sizes.len().max(1))
+            .map_or(bytes.len(), |&s| usize::from(s).max(1));
+        let (a, b) = bytes.split_at(n.min(bytes.len()));
+        out.push(a);
+        bytes = b;
+        i += 1;
+    }
+    out
+}
+
+/// `[n, n sizes…, stream…]`: the first byte says how many chunk sizes follow.
+fn split_input(data: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (&n, rest) = data.split_first()?;
+    let n = usize::from(n % 16).min(rest.len());
+    Some(rest.split_at(n))
+}
+
+fn replies(limit: usize, chunks: &[&[u8]]) -> Vec<String> {
+    let mut reader = ReplyReader::with_limit(limit);
+    let mut out = Vec::new();
+    for c in chunks {
+        reader.push(c);
+        while let Some(r) = reader.next_reply() {
+            out.push(format!("{r:?}"));
+        }
+    }
+    out.push(format!("pending {:?}", reader.pending()));
+    out
+}
+
+/// The SMTP reply reader: never panics, and what it reads does not depend on how the bytes
+/// arrived, with the default limit and with a small one.
+pub fn reply_reader(data: &[u8]) {
+    let Some((sizes, stream)) = split_input(data) else {
+        return;
+    };
+    let parts = chunks(sizes, stream);
+    for limit in [64, 1 << 20] {
+        assert_eq!(replies(limit, &parts), replies(limit, &[stream]));
+    }
+    let mut reader = ReplyReader::new();
+    reader.push(stream);
+    while let Some(r) = reader.next_reply() {
+        if let Ok(r) = r {
+            assert!(r.code < 1000, "three digits at most: {}", r.code);
+            assert!(!r.raw.is_empty());
+        }
+    }
+}
+
+fn responses(mask: u8, limit: usize, chunks: &[&[u8]]) -> Vec<String> {
+    let mut reader = Pop3Reader::with_limit(limit);
+    for bit in 0..8 {
+        reader.expect(if mask & (1 << bit) != 0 {
+            Pop3Expect::MultiLine
+        } else {
+            Pop3Expect::SingleLine
+        });
+    }
+    let mut out = Vec::new();
+    for c in chunks {
+        reader.push(c);
+        while let Some(r) = reader.next_response() {
+            out.push(format!("{r:?}"));
+        }
+    }
+    out.push(format!("pending {:?}", reader.pending()));
+    out
+}
+
+/// The POP3 reader with up to eight expected responses (single- or multi-line, by the bits of
+/// the first byte): never panics, and splitting the stream changes nothing.
+pub fn pop3_reader(data: &[u8]) {
+    let Some((&mask, rest)) = data.split_first() else {
+        return;
+    };
+    let Some((sizes, stream)) = split_input(rest) else {
+        return;
+    };
+    let parts = chunks(sizes, stream);
+    for limit in [32, 1 << 20] {
+        assert_eq!(
+            responses(mask, limit, &parts),
+            responses(mask, limit, &[stream])
+        );
+    }
+}
+
+/// `mailtutor explain` on a pasted transcript: never panics, in either language, and every
+/// line that was pasted comes out.
+pub fn explain_annotate(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    for lang in [Lang::En, Lang::Zh] {
+        let out = explain::annotate(
+            &text,
+            Options {
+                lang,
+                show_secrets: false,
+            },
+        );
+        let pasted = text.lines().filter(|l| !l.trim().is_empty()).count();
+        assert!(
+            out.lines().count() >= pasted,
+            "{pasted} lines pasted, fewer came out:\n{out}"
+        );
+    }
+}
+
+/// Base64 as AUTH uses it: decoding never panics, what decodes re-encodes to the same bytes,
+/// and AUTH PLAIN messages split back into their parts.
+pub fn base64_auth(data: &[u8]) {
+    if !data.is_empty() {
+        assert_eq!(
+            auth::decode(&auth::encode(data)).ok().as_deref(),
+            Some(data)
+        );
+    }
+    let text = String::from_utf8_lossy(data);
+    if let Ok(bytes) = auth::decode(&text) {
+        assert_eq!(auth::decode(&auth::encode(&bytes)).ok(), Some(bytes));
+    }
+    let _ = auth::decode_prompt(&text);
+    let mut parts = text.splitn(3, '\u{1}');
+    let (a, u, p) = (
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+    );
+    if ![a, u, p].iter().any(|s| s.contains('\0')) {
+        let split = auth::split_plain(&auth::plain_message(a, u, p));
+        assert_eq!(split, Some((a.to_owned(), u.to_owned(), p.to_owned())));
+    }
+}
+
+/// RFC 2047 encoded words: decoding arbitrary text never panics, and a subject the composer
+/// encodes decodes back to itself.
+pub fn rfc2047(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let _ = message::decode_encoded_words(&text);
+    let subject: String = text.chars().filter(|c| !c.is_control()).collect();
+    let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+    if subject.is_empty() || subject.contains("=?") {
+        return;
+    }
+    let encoded = message::encode_header_text(&subject);
+    assert_eq!(
+        message::decode_encoded_words(&encoded),
+        subject,
+        "{encoded}"
+    );
+}
+
+/// SMTP command lines and addresses: parsing never panics, a parsed command prints back to a
+/// line that parses to the same command, and a normalised path stays as it is.
+pub fn smtp_command(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Ok(cmd) = SmtpCommand::parse(&text) {
+        let line = cmd.line();
+        assert!(!line.contains(['\r', '\n']), "{line:?}");
+        assert_eq!(SmtpCommand::parse(&line).as_ref(), Ok(&cmd), "{line:?}");
+    }
+    if let Ok(path) = normalize_path("field.address", &text, true) {
+        assert_eq!(
+            normalize_path("field.address", &path, true).as_ref(),
+            Ok(&path)
+        );
+    }
+    if let Ok(mb) = Mailbox::parse(&text) {
+        assert!(mb.address.contains('@'));
+    }
+}
+
+/// The EHLO reply parser: never panics, and keywords are single lines.
+pub fn ehlo_capabilities(data: &[u8]) {
+    if let Some(caps) = Capabilities::from_ehlo(data) {
+        assert!(caps.keywords.iter().all(|k| !k.contains(['\r', '\n'])));
+    }
+}
+
+/// Dot-stuffing: whatever the message, the end-of-data sequence appears once, at the very end
+/// (nothing in a body can end DATA early), and unstuffing gives back the message.
+pub fn dot_stuffing(data: &[u8]) {
+    let payload = message::data_payload(data);
+    let end = payload
+        .windows(5)
+        .position(|w| w == b"\r\n.\r\n")
+        .map(|i| i + 5);
+    if payload != b".\r\n" {
+        assert_eq!(end, Some(payload.len()), "DATA would end early");
+    }
+    let mut expected = data.to_vec();
+    if !expected.is_empty() && !expected.ends_with(b"\r\n") {
+        if expected.ends_with(b"\r") {
+            expected.push(b'\n');
+        } else {
+            expected.extend_from_slice(b"\r\n");
+        }
+    }
+    assert_eq!(message::unstuff(&payload).ok(), Some(expected));
+}
+
+/// A session's context from the bits of `flags`: TLS, AUTH and STARTTLS policies, and a
+/// small size limit so DATA can overflow it.
+fn context(flags: u8) -> Arc<Context> {
+    Arc::new(Context {
+        hostname: "mail.mailtutor.test".into(),
+        accounts: Accounts::default(),
+        limits: Limits {
+            max_message_size: 2048,
+            max_recipients: 5,
+            ..Limits::default()
+        },
+        policy: Policy {
+            require_auth: flags & 2 != 0,
+            require_tls: flags & 4 != 0,
+            lowercase_prompt: flags & 8 != 0,
+        },
+        faults: Faults::default(),
+        tls_available: flags & 16 != 0,
+    })
+}
+
+/// What the fuzzed session did, checked as it went.
+#[derive(Default)]
+struct Run {
+    closed: bool,
+    stored: usize,
+    queued_replies: usize,
+}
+
+/// Carries out a session's outputs as its connection would, with an in-memory store that
+/// fails when `store_fails`. Checks each reply with `check` and that store work is always the
+/// last thing asked for in a batch.
+fn drive(
+    session: &mut dyn ServerSession,
+    outputs: Vec<Output>,
+    run: &mut Run,
+    store_fails: bool,
+    check: &dyn Fn(&[u8], &mut Run),
+) {
+    let n = outputs.len();
+    for (i, out) in outputs.into_iter().enumerate() {
+        assert!(!run.closed, "output after Close");
+        match out {
+            Output::Reply(bytes) | Output::QuietReply(bytes) => check(&bytes, run),
+            Output::Close => run.closed = true,
+            Output::Log(line) => assert!(!line.contains('\n'), "{line:?}"),
+            Output::StartTls => {
+                assert_eq!(i + 1, n, "STARTTLS must be the last output");
+                session.tls_established();
+            }
+            Output::Store(req) => {
+                assert_eq!(i + 1, n, "store work must be the last output");
+                let result = match req {
+                    StoreRequest::Deliver { message, .. } => {
+                        assert!(message.starts_with(b"Received: "));
+                        if store_fails {
+                            StoreResult::Delivered(Err("disk full".into()))
+                        } else {
+                            run.stored += 1;
+                            StoreResult::Delivered(Ok(()))
+                        }
+                    }
+                    StoreRequest::Open { .. } if store_fails => StoreResult::Opened(Ok(None)),
+                    StoreRequest::Open { .. } => StoreResult::Opened(Ok(Some(
+                        (1..=3)
+                            .map(|i| StoredMessage {
+                                uid: format!("m{i}"),
+                                path: format!("/nonexistent/m{i}").into(),
+                                size: 40,
+                            })
+                            .collect(),
+                    ))),
+                    StoreRequest::Read(_) => {
+                        StoreResult::Read(Ok(b"Subject: hi\r\n\r\n.dot\r\nline\r\n".to_vec()))
+                    }
+                    StoreRequest::Commit { delete } => StoreResult::Committed {
+                        removed: delete.len(),
+                        failed: 0,
+                    },
+                };
+                let more = session.store_done(result);
+                drive(session, more, run, store_fails, check);
+            }
+        }
+    }
+}
+
+/// RFC 5321 §4.2: `ddd-text` lines and a last `ddd text` line, one code, each line at most
+/// 512 octets with its CRLF.
+fn check_smtp_reply(bytes: &[u8], run: &mut Run) {
+    assert!(
+        bytes.ends_with(b"\r\n"),
+        "{:?}",
+        String::from_utf8_lossy(bytes)
+    );
+    let lines: Vec<&[u8]> = bytes[..bytes.len() - 2].split(|&b| b == b'\n').collect();
+    let code = &lines[0][..3.min(lines[0].len())];
+    for (i, line) in lines.iter().enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let shown = String::from_utf8_lossy(line);
+        assert!(line.len() + 2 <= 512, "reply line over 512 octets: {shown}");
+        assert!(!line.contains(&b'\r'), "{shown}");
+        assert!(line.len() >= 4 && &line[..3] == code, "{shown}");
+        assert!(
+            (b'2'..=b'5').contains(&line[0]) && line[..3].iter().all(u8::is_ascii_digit),
+            "{shown}"
+        );
+        let sep = if i + 1 == lines.len() { b' ' } else { b'-' };
+        assert_eq!(line[3], sep, "{shown}");
+    }
+    if bytes.starts_with(b"250 2.0.0 Ok: queued as") {
+        run.queued_replies += 1;
+    }
+}
+
+/// Splits fuzz input into (flags, chunk sizes, stream).
+fn session_input(data: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&flags, rest) = data.split_first()?;
+    let (sizes, stream) = split_input(rest)?;
+    Some((flags, sizes, stream))
+}
+
+/// The practice server's SMTP session on arbitrary client bytes: never panics, every reply is
+/// well-formed, and a message is stored exactly when its 250 goes out.
+pub fn server_smtp(data: &[u8]) {
+    let Some((flags, sizes, stream)) = session_input(data) else {
+        return;
+    };
+    let store_fails = flags & 32 != 0;
+    let mut session =
+        SmtpServerSession::new(context(flags), "192.0.2.1:4000".into(), flags & 1 != 0);
+    let mut run = Run::default();
+    let greeting = session.greeting();
+    drive(
+        &mut session,
+        greeting,
+        &mut run,
+        store_fails,
+        &check_smtp_reply,
+    );
+    for chunk in chunks(sizes, stream) {
+        if run.closed {
+            break;
+        }
+        let out = session.ingest(chunk);
+        drive(&mut session, out, &mut run, store_fails, &check_smtp_reply);
+    }
+    assert_eq!(run.stored, run.queued_replies, "stored vs 250 replies");
+}
+
+/// RFC 1939 §3: `+OK` or `-ERR`, CRLF; multi-line responses end in a lone `.`.
+fn check_pop3_reply(bytes: &[u8], _run: &mut Run) {
+    let shown = String::from_utf8_lossy(bytes);
+    assert!(bytes.ends_with(b"\r\n"), "{shown}");
+    assert!(
+        bytes.starts_with(b"+OK") || bytes.starts_with(b"-ERR"),
+        "{shown}"
+    );
+    let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    assert!(first.len() < 512, "status line over 512 octets: {shown}");
+    if first.len() + 1 < bytes.len() {
+        assert!(
+            bytes.ends_with(b"\r\n.\r\n"),
+            "multi-line without its end: {shown}"
+        );
+    }
+}
+
+/// The practice server's POP3 session on arbitrary client bytes: never panics and every
+/// response is well-formed.
+pub fn server_pop3(data: &[u8]) {
+    let Some((flags, sizes, stream)) = session_input(data) else {
+        return;
+    };
+    let store_fails = flags & 32 != 0;
+    let mut session = Pop3ServerSession::new(context(flags), flags & 1 != 0);
+    let mut run = Run::default();
+    let greeting = session.greeting();
+    drive(
+        &mut session,
+        greeting,
+        &mut run,
+        store_fails,
+        &check_pop3_reply,
+    );
+    for chunk in chunks(sizes, stream) {
+        if run.closed {
+            break;
+        }
+        let out = session.ingest(chunk);
+        drive(&mut session, out, &mut run, store_fails, &check_pop3_reply);
+    }
+}
