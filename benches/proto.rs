@@ -49,6 +49,7 @@ fn bench(c: &mut Criterion) {
     let events: Vec<Event> = (0..100_000)
         .map(|i| {
             Event::now(EventKind::Sent {
+                id: None,
                 bytes: format!("RCPT TO:<user{i}@example.com>\r\n").into_bytes(),
                 secret: false,
             })
@@ -75,6 +76,7 @@ fn bench(c: &mut Criterion) {
             for e in t.entries() {
                 let kind = match e.dir {
                     Direction::Client => EventKind::Sent {
+                        id: None,
                         bytes: e.raw.clone(),
                         secret: false,
                     },
@@ -82,6 +84,7 @@ fn bench(c: &mut Criterion) {
                         Some(p) => EventKind::Received {
                             raw: e.raw.clone(),
                             parsed: p.clone(),
+                            answers: mailtutor::session::Answers::InOrder,
                         },
                         None => continue,
                     },

@@ -27,6 +27,7 @@ fn window(lines: u32) -> Harness<'static, TutorApp> {
     }
     for i in 0..lines {
         h.state_mut().replay(&Event::now(EventKind::Sent {
+            id: None,
             bytes: format!("NOOP {i}\r\n").into_bytes(),
             secret: false,
         }));

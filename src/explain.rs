@@ -9,7 +9,7 @@ use crate::proto::reply::{
     EnhancedStatus, Pop3Expect, Pop3Reader, parse_pop3_status, parse_replies,
 };
 use crate::proto::smtp::SmtpCommand;
-use crate::session::{Event, EventKind, Parsed, Protocol, Response, TlsInfo};
+use crate::session::{Answers, Event, EventKind, Parsed, Protocol, Response, TlsInfo};
 use crate::transcript::Transcript;
 use crate::words::tr;
 
@@ -246,6 +246,7 @@ impl Annotator {
             self.set_protocol(Protocol::Pop3);
         }
         self.transcript.apply(&Event::now(EventKind::Sent {
+            id: None,
             bytes: format!("{line}\r\n").into_bytes(),
             secret: false,
         }));
@@ -302,8 +303,11 @@ impl Annotator {
     }
 
     fn received(&mut self, raw: Vec<u8>, parsed: Parsed) {
-        self.transcript
-            .apply(&Event::now(EventKind::Received { raw, parsed }));
+        self.transcript.apply(&Event::now(EventKind::Received {
+            raw,
+            parsed,
+            answers: Answers::InOrder,
+        }));
         self.print_last("S:");
     }
 

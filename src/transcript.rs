@@ -16,7 +16,7 @@ use crate::proto::secret;
 use crate::proto::situations::{self, Proto, ReplyContext, ReplyFacts, Situation};
 use crate::proto::smtp::{CommandKind, SmtpCommand};
 use crate::proto::smtp_state::{ClientLine, Outcome, SmtpSession};
-use crate::session::{ClosedBy, Event, EventKind, Parsed, Protocol, Response, TlsInfo};
+use crate::session::{Answers, ClosedBy, Event, EventKind, Parsed, Protocol, Response, TlsInfo};
 use crate::words::{Words, tr, trf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +80,8 @@ pub enum Note {
     ReplyWarning(ReplyWarning),
     /// A line from the server that is not a reply at all.
     Malformed(Words),
+    /// A reply to a command that had already timed out.
+    Late,
 }
 
 impl Note {
@@ -133,6 +135,7 @@ impl Note {
             Note::Mistake(m) => format!("(!) {}", tr(lang, mistake_key(*m))),
             Note::ReplyWarning(w) => format!("(!) {}", w.words().get(lang)),
             Note::Malformed(w) => format!("(!) {}", w.get(lang)),
+            Note::Late => format!("(!) {}", tr(lang, "note.late")),
         }
     }
 }
@@ -430,8 +433,46 @@ impl Transcript {
                 self.pop3.on_tls_established();
                 self.event(at, EventRow::Tls(info.clone()));
             }
-            EventKind::Sent { bytes, secret } => self.sent(at, bytes, *secret),
-            EventKind::Received { raw, parsed } => self.received(at, raw, parsed),
+            EventKind::Sent { bytes, secret, .. } => self.sent(at, bytes, *secret),
+            EventKind::Received {
+                raw,
+                parsed,
+                answers: Answers::Late(_),
+            } => {
+                // Its command was given up on when it timed out: shown, folded into nothing.
+                let e = self.push(at, Direction::Server, raw.clone());
+                e.parsed = Some(parsed.clone());
+                e.notes = vec![Note::Late];
+            }
+            EventKind::Received {
+                raw,
+                parsed,
+                answers: Answers::Unasked,
+            } => {
+                // It answers none of the commands waiting (a greeting that came after the
+                // first command went out, an unasked 421): they go on waiting.
+                let smtp = self.smtp.set_aside();
+                let pop3 = self.pop3.set_aside();
+                self.received(at, raw, parsed);
+                let closing = self.entries.last().is_some_and(|e| {
+                    e.notes
+                        .iter()
+                        .any(|n| matches!(n, Note::Outcome(Outcome::Closing { .. })))
+                });
+                if !closing {
+                    self.smtp.take_back(smtp);
+                    self.pop3.take_back(pop3);
+                }
+            }
+            EventKind::Received { raw, parsed, .. } => self.received(at, raw, parsed),
+            EventKind::Finished { unanswered, .. } => {
+                // The network thread gave up on these replies; the state machine stops waiting
+                // for them too, so both pair the next reply with the same command.
+                match self.protocol {
+                    Some(Protocol::Pop3) => self.pop3.abandon(*unanswered),
+                    _ => self.smtp.abandon(*unanswered),
+                }
+            }
             EventKind::Warning(w) => self.event(at, EventRow::Warning(w.clone())),
             EventKind::Error(e) => self.event(at, EventRow::Error(e.clone())),
             EventKind::Closed { by, why } => {

@@ -656,6 +656,7 @@ fn transcript_holds_100k_entries_cheaply() {
     let start = Instant::now();
     for i in 0..100_000 {
         tr.apply(&Event::now(EventKind::Sent {
+            id: None,
             bytes: format!("NOOP {i}\r\n").into_bytes(),
             secret: false,
         }));
@@ -736,4 +737,176 @@ fn send_command_line() {
         stderr.contains("535") && stderr.contains("用户验证失败"),
         "{stderr}"
     );
+}
+
+/// The server answers NOOP only after the client's reply timeout, then answers RSET at once.
+fn server_with_a_slow_first_reply() -> u16 {
+    fake_server(|mut s| {
+        let _ = s.write_all(b"220 slow.test ESMTP\r\n");
+        let _ = read_line(&mut s); // NOOP
+        std::thread::sleep(Duration::from_millis(1400));
+        let _ = s.write_all(b"250 2.0.0 late answer to NOOP\r\n");
+        let _ = read_line(&mut s); // RSET
+        let _ = s.write_all(b"250 2.0.0 answer to RSET\r\n");
+        std::thread::sleep(Duration::from_secs(2));
+    })
+}
+
+#[test]
+fn a_reply_after_its_request_timed_out_is_late_and_completes_nothing() {
+    let port = server_with_a_slow_first_reply();
+    let mut o = ConnectOptions::new(Protocol::Smtp);
+    o.reply_timeout = Duration::from_secs(1);
+    let s = connect(port, Security::None, o);
+    let mut tr = Transcript::new(Protocol::Smtp);
+    until(&s, &mut tr, |e| {
+        matches!(e.kind, EventKind::Received { .. })
+    });
+    assert!(matches!(
+        wait(s.smtp(&SmtpCommand::Noop)),
+        Err(SessionError::Timeout(_))
+    ));
+    // Sent after the timeout, before the late reply arrives.
+    let rset = s.smtp(&SmtpCommand::Rset);
+    let got = wait(rset).unwrap_or_else(|e| panic!("RSET failed: {e}"));
+    let text = String::from_utf8_lossy(got[0].raw()).into_owned();
+    assert!(text.contains("answer to RSET"), "RSET got {text:?}");
+    drain(&s, &mut tr);
+
+    // The events say so: the late reply names the timed-out request, RSET's names RSET.
+    let sent: Vec<_> = tr
+        .entries()
+        .iter()
+        .filter(|e| e.dir == Direction::Client)
+        .collect();
+    assert_eq!(sent.len(), 2);
+    let late = tr
+        .entries()
+        .iter()
+        .find(|e| String::from_utf8_lossy(&e.raw).contains("late answer"))
+        .unwrap_or_else(|| panic!("no late row"));
+    assert!(late.notes.contains(&Note::Late), "{:?}", late.notes);
+    let rset_row = tr
+        .entries()
+        .iter()
+        .find(|e| String::from_utf8_lossy(&e.raw).contains("answer to RSET"))
+        .unwrap_or_else(|| panic!("no RSET reply row"));
+    assert_eq!(
+        rset_row.context.as_ref().map(|c| c.answers),
+        Some("RSET"),
+        "the state machine pairs it with RSET too"
+    );
+    let text = tr.export_annotated(Lang::En, false);
+    assert!(text.contains("a late reply"), "{text}");
+}
+
+#[test]
+fn a_line_that_is_no_reply_ends_its_request_in_the_engine_and_the_transcript_alike() {
+    let port = fake_server(|mut s| {
+        let _ = s.write_all(b"220 odd.test ESMTP\r\n");
+        let _ = read_line(&mut s); // MAIL
+        let _ = s.write_all(b"this is not a reply\r\n");
+        let _ = read_line(&mut s); // RSET
+        let _ = s.write_all(b"250 2.0.0 reset\r\n");
+        std::thread::sleep(Duration::from_secs(2));
+    });
+    let mut o = ConnectOptions::new(Protocol::Smtp);
+    o.reply_timeout = Duration::from_secs(5);
+    let s = connect(port, Security::None, o);
+    let mut tr = Transcript::new(Protocol::Smtp);
+    until(&s, &mut tr, |e| {
+        matches!(e.kind, EventKind::Received { .. })
+    });
+    let mail = SmtpCommand::mail_from("a@example.com").unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(wait(s.smtp(&mail)), Err(SessionError::Invalid(_))));
+    let got = wait(s.smtp(&SmtpCommand::Rset)).unwrap_or_else(|e| panic!("{e}"));
+    assert!(String::from_utf8_lossy(got[0].raw()).contains("reset"));
+    drain(&s, &mut tr);
+    let row = tr
+        .entries()
+        .iter()
+        .find(|e| String::from_utf8_lossy(&e.raw).contains("250 2.0.0 reset"))
+        .unwrap_or_else(|| panic!("no RSET reply row"));
+    assert_eq!(row.context.as_ref().map(|c| c.answers), Some("RSET"));
+}
+
+#[test]
+fn every_request_is_named_in_its_events_and_ends_with_a_finished_event() {
+    use mailtutor::session::{Answers, Finish};
+    let t = TestServer::start();
+    let s = connect(t.smtp().port(), Security::None, options(&t, Protocol::Smtp));
+    let noop = s.smtp(&SmtpCommand::Noop);
+    let noop_id = s.last_request().unwrap_or_else(|| panic!("no id"));
+    let broken = s.raw_line("NOOP\r\nRSET", true, false);
+    let broken_id = s.last_request().unwrap_or_else(|| panic!("no id"));
+    assert_ne!(noop_id, broken_id);
+    assert!(wait(noop).is_ok());
+    assert!(matches!(wait(broken), Err(SessionError::Invalid(_))));
+    let mut events = Vec::new();
+    let mut tr = Transcript::new(Protocol::Smtp);
+    while let Some(e) = s.next_event(Duration::from_millis(300)) {
+        tr.apply(&e);
+        events.push(e.kind);
+    }
+    // NOOP went out before the greeting came; the transcript pairs them as the engine does.
+    let answers = |prefix: &str| {
+        tr.entries()
+            .iter()
+            .find(|e| e.dir == Direction::Server && e.raw.starts_with(prefix.as_bytes()))
+            .and_then(|e| e.context.as_ref().map(|c| c.answers))
+    };
+    assert_eq!(answers("220"), Some("GREETING"));
+    assert_eq!(answers("250"), Some("NOOP"));
+    let pos = |f: &dyn Fn(&EventKind) -> bool| {
+        events
+            .iter()
+            .position(f)
+            .unwrap_or_else(|| panic!("missing event in {events:#?}"))
+    };
+    let greeting = pos(
+        &|k| matches!(k, EventKind::Received { answers: Answers::Unasked, raw, .. } if raw.starts_with(b"220")),
+    );
+    let sent = pos(&|k| matches!(k, EventKind::Sent { id: Some(i), .. } if *i == noop_id));
+    let reply = pos(
+        &|k| matches!(k, EventKind::Received { answers: Answers::Request(i), .. } if *i == noop_id),
+    );
+    let done = pos(
+        &|k| matches!(k, EventKind::Finished { id, finish: Finish::Answered, unanswered: 0 } if *id == noop_id),
+    );
+    assert!(
+        greeting < sent && sent < reply && reply < done,
+        "{events:#?}"
+    );
+    pos(
+        &|k| matches!(k, EventKind::Finished { id, finish: Finish::Rejected(_), .. } if *id == broken_id),
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|k| matches!(k, EventKind::Sent { id: Some(i), .. } if *i == broken_id)),
+        "a rejected line is never written"
+    );
+}
+
+#[test]
+fn a_command_sent_before_a_slow_greeting_gets_its_own_reply() {
+    let port = fake_server(|mut s| {
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = s.write_all(b"220 slow.test ESMTP\r\n");
+        let _ = read_line(&mut s);
+        let _ = s.write_all(b"250 2.0.0 Ok noop\r\n");
+        std::thread::sleep(Duration::from_secs(1));
+    });
+    let s = connect(port, Security::None, ConnectOptions::new(Protocol::Smtp));
+    let got = wait(s.smtp(&SmtpCommand::Noop)).unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8_lossy(got[0].raw()).into_owned();
+    assert!(text.starts_with("250"), "NOOP was answered by {text:?}");
+    let mut tr = Transcript::new(Protocol::Smtp);
+    drain(&s, &mut tr);
+    let row = tr
+        .entries()
+        .iter()
+        .find(|e| e.raw.starts_with(b"250"))
+        .unwrap_or_else(|| panic!("no 250 row"));
+    assert_eq!(row.context.as_ref().map(|c| c.answers), Some("NOOP"));
 }

@@ -298,6 +298,7 @@ fn a_transcript_of_100k_lines_draws_only_what_is_visible() {
     for i in 0..100_000u32 {
         let line = format!("NOOP {i}\r\n").into_bytes();
         h.state_mut().replay(&Event::now(EventKind::Sent {
+            id: None,
             bytes: line,
             secret: false,
         }));

@@ -153,6 +153,10 @@ impl Pop3Outcome {
 }
 
 /// The client's view of one POP3 session.
+/// Commands waiting for responses, put aside by [`Pop3Session::set_aside`].
+#[derive(Debug)]
+pub struct Pop3SetAside(VecDeque<Result<Pop3Command, Option<Pop3Kind>>>);
+
 #[derive(Debug, Clone)]
 pub struct Pop3Session {
     state: Pop3State,
@@ -210,6 +214,27 @@ impl Pop3Session {
     }
     pub fn is_deleted(&self, msg: u32) -> bool {
         self.deleted.contains(&msg)
+    }
+
+    /// Puts the commands waiting for responses aside while a response that answers none of
+    /// them (the greeting) is folded; see [`crate::proto::smtp_state::SmtpSession::set_aside`].
+    pub fn set_aside(&mut self) -> Pop3SetAside {
+        Pop3SetAside(std::mem::take(&mut self.pending))
+    }
+
+    /// Ends [`Self::set_aside`]: the commands wait again, ahead of any sent since.
+    pub fn take_back(&mut self, aside: Pop3SetAside) {
+        let mut pending = aside.0;
+        pending.append(&mut self.pending);
+        self.pending = pending;
+    }
+
+    /// Stops waiting for the responses to the `n` oldest commands sent (see
+    /// [`crate::proto::smtp_state::SmtpSession::abandon`]).
+    pub fn abandon(&mut self, n: usize) {
+        for _ in 0..n {
+            self.pending.pop_front();
+        }
     }
 
     pub fn on_sent(&mut self, cmd: &Pop3Command) {

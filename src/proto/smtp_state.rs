@@ -32,6 +32,10 @@ pub enum ClientLine {
     Unparsed(Option<CommandKind>),
 }
 
+/// Lines waiting for replies, put aside by [`SmtpSession::set_aside`].
+#[derive(Debug)]
+pub struct SetAside(VecDeque<Pending>);
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Pending {
     Command(SmtpCommand),
@@ -190,6 +194,29 @@ impl SmtpSession {
             .flag("authenticated", self.authenticated)
             .flag("mail", self.mail)
             .flag("rcpt", self.rcpts > 0)
+    }
+
+    /// Puts the lines waiting for replies aside while a reply that answers none of them (a
+    /// greeting that arrives after the first command went out, an unasked 421) is folded.
+    pub fn set_aside(&mut self) -> SetAside {
+        SetAside(std::mem::take(&mut self.pending))
+    }
+
+    /// Ends [`Self::set_aside`]: the lines wait again, ahead of any sent since.
+    pub fn take_back(&mut self, aside: SetAside) {
+        let mut pending = aside.0;
+        pending.append(&mut self.pending);
+        self.pending = pending;
+    }
+
+    /// Stops waiting for the replies to the `n` oldest lines sent: their request timed out or
+    /// was answered with something that is not a reply.
+    pub fn abandon(&mut self, n: usize) {
+        for _ in 0..n {
+            if matches!(self.pending.pop_front(), Some(Pending::AuthResponse)) {
+                self.auth = None;
+            }
+        }
     }
 
     /// Records a line the client sent.

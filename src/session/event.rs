@@ -75,21 +75,64 @@ pub enum ClosedBy {
     Error,
 }
 
+/// Names one write of the network thread (a request), so that replies and the request's end
+/// can say which one they belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RequestId(pub u64);
+
+/// Which request a response answers. The network thread is the one place that decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answers {
+    /// The oldest request still waiting.
+    Request(RequestId),
+    /// A request that already timed out: shown, but it answers nothing now.
+    Late(RequestId),
+    /// Nothing was waiting: a greeting, or something the server said on its own (a 421).
+    Unasked,
+    /// No network thread took part (a pasted transcript): replies pair with commands in order.
+    InOrder,
+}
+
+/// How a request ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finish {
+    /// Every reply it waited for came.
+    Answered,
+    /// No reply within the reply timeout; replies that come after are late.
+    TimedOut { secs: u64 },
+    /// The server answered with a line that is not a reply; `what` names the request
+    /// (passwords masked).
+    Invalid { what: String },
+    /// The connection ended first.
+    Closed,
+    /// Refused before anything was written, for this reason.
+    Rejected(Words),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventKind {
     Connected {
         peer: SocketAddr,
         local: SocketAddr,
     },
-    /// Bytes written to the socket. `secret` marks a password line (masked in transcripts).
+    /// Bytes written to the socket. `secret` marks a password line (masked in transcripts);
+    /// `id` is the request they belong to (`None` in a pasted transcript).
     Sent {
+        id: Option<RequestId>,
         bytes: Vec<u8>,
         secret: bool,
     },
-    /// Bytes read from the socket, as one reply (or one malformed line).
+    /// Bytes read from the socket, as one reply (or one malformed line), and what it answers.
     Received {
         raw: Vec<u8>,
         parsed: Parsed,
+        answers: Answers,
+    },
+    /// A request ended; `unanswered` replies it waited for will not be paired with anything.
+    Finished {
+        id: RequestId,
+        finish: Finish,
+        unanswered: usize,
     },
     TlsEstablished(TlsInfo),
     Warning(Words),

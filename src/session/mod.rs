@@ -16,7 +16,8 @@ use crate::words::Words;
 use poll_promise::Promise;
 
 pub use event::{
-    ClosedBy, ConnectError, Event, EventKind, Parsed, Response, SessionError, TlsFailure, TlsInfo,
+    Answers, ClosedBy, ConnectError, Event, EventKind, Finish, Parsed, RequestId, Response,
+    SessionError, TlsFailure, TlsInfo,
 };
 pub use transport::Trust;
 
@@ -103,6 +104,7 @@ pub type Answer = Result<Vec<Response>, SessionError>;
 
 pub(crate) enum Request {
     Write {
+        id: RequestId,
         bytes: Vec<u8>,
         secret: bool,
         /// How many responses to wait for (0 for lines inside DATA).
@@ -112,7 +114,14 @@ pub(crate) enum Request {
         answer: Reply<Vec<Response>>,
     },
     StartTls {
+        id: RequestId,
         answer: Reply<TlsInfo>,
+    },
+    /// A request refused before anything was written (a line break in a line, say): the
+    /// network thread reports it as finished, so the window learns of it from events alone.
+    Reject {
+        id: RequestId,
+        why: Words,
     },
     Close,
 }
@@ -153,10 +162,19 @@ pub struct Session {
     /// stuck on a server that stopped reading ends the moment the socket is shut down.
     socket: Option<std::net::TcpStream>,
     closing: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Request ids, shared with the network thread (which numbers its own connect-time writes).
+    ids: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// The id of the last request made through this handle.
+    last: std::cell::Cell<Option<RequestId>>,
 }
 
 fn failed(e: SessionError) -> Promise<Answer> {
     Promise::from_ready(Err(e))
+}
+
+/// Takes the next request id from the counter the session and its network thread share.
+pub(crate) fn next_id(ids: &std::sync::atomic::AtomicU64) -> RequestId {
+    RequestId(ids.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1)
 }
 
 impl Session {
@@ -197,6 +215,25 @@ impl Session {
         self.events.try_iter()
     }
 
+    /// The id of the last request made (its `Sent` and `Finished` events carry it).
+    pub fn last_request(&self) -> Option<RequestId> {
+        self.last.get()
+    }
+
+    fn new_id(&self) -> RequestId {
+        let id = next_id(&self.ids);
+        self.last.set(Some(id));
+        id
+    }
+
+    /// A request refused before it was written: the promise says why at once, and the
+    /// network thread ends it with a `Finished` event like any other.
+    fn reject(&self, e: SessionError) -> Promise<Answer> {
+        let id = self.new_id();
+        let _ = self.requests.send(Request::Reject { id, why: e.words() });
+        failed(e)
+    }
+
     /// Waits up to `timeout` for the next event (for command-line tools and tests).
     pub fn next_event(&self, timeout: Duration) -> Option<Event> {
         self.events.recv_timeout(timeout).ok()
@@ -211,6 +248,7 @@ impl Session {
     ) -> Promise<Answer> {
         let (answer, promise) = Reply::new();
         let req = Request::Write {
+            id: self.new_id(),
             bytes,
             secret,
             replies,
@@ -227,7 +265,7 @@ impl Session {
     pub fn smtp(&self, cmd: &SmtpCommand) -> Promise<Answer> {
         match cmd.to_wire() {
             Ok(bytes) => self.write(bytes, cmd.carries_secret(), 1, Vec::new()),
-            Err(e) => failed(SessionError::Invalid(e.words())),
+            Err(e) => self.reject(SessionError::Invalid(e.words())),
         }
     }
 
@@ -237,7 +275,7 @@ impl Session {
         for c in cmds {
             match c.to_wire() {
                 Ok(w) => bytes.extend_from_slice(&w),
-                Err(e) => return failed(SessionError::Invalid(e.words())),
+                Err(e) => return self.reject(SessionError::Invalid(e.words())),
             }
         }
         self.write(bytes, false, cmds.len(), Vec::new())
@@ -247,7 +285,7 @@ impl Session {
     pub fn pop3(&self, cmd: &Pop3Command) -> Promise<Answer> {
         match cmd.to_wire() {
             Ok(bytes) => self.write(bytes, cmd.carries_secret(), 1, vec![cmd.expect()]),
-            Err(e) => failed(SessionError::Invalid(e.words())),
+            Err(e) => self.reject(SessionError::Invalid(e.words())),
         }
     }
 
@@ -257,7 +295,7 @@ impl Session {
     /// in every event and message about it.
     pub fn raw_line(&self, line: &str, expect_reply: bool, secret: bool) -> Promise<Answer> {
         if line.contains(['\r', '\n']) {
-            return failed(SessionError::Invalid(Words::new("session.line_break")));
+            return self.reject(SessionError::Invalid(Words::new("session.line_break")));
         }
         let pop3 = match (self.protocol, expect_reply) {
             (Protocol::Pop3, true) => vec![
@@ -278,7 +316,7 @@ impl Session {
     /// Answers a 334 (or POP3 `+`) challenge with a base64 line; `secret` masks it.
     pub fn auth_line(&self, base64: &str, secret: bool) -> Promise<Answer> {
         if base64.contains(['\r', '\n']) {
-            return failed(SessionError::Invalid(Words::new("session.line_break")));
+            return self.reject(SessionError::Invalid(Words::new("session.line_break")));
         }
         self.write(format!("{base64}\r\n").into_bytes(), secret, 1, Vec::new())
     }
@@ -286,7 +324,7 @@ impl Session {
     /// Sends the DATA payload (already dot-stuffed and ending in `.` CRLF) and waits for the 250.
     pub fn data(&self, payload: Vec<u8>) -> Promise<Answer> {
         if !payload.ends_with(b"\r\n.\r\n") && payload != b".\r\n" {
-            return failed(SessionError::Invalid(Words::new("session.no_final_dot")));
+            return self.reject(SessionError::Invalid(Words::new("session.no_final_dot")));
         }
         self.write(payload, false, 1, Vec::new())
     }
@@ -294,7 +332,8 @@ impl Session {
     /// Sends STARTTLS (SMTP) or STLS (POP3) and, on a positive answer, runs the handshake.
     pub fn starttls(&self) -> Promise<Result<TlsInfo, SessionError>> {
         let (answer, promise) = Reply::new();
-        match self.requests.send(Request::StartTls { answer }) {
+        let id = self.new_id();
+        match self.requests.send(Request::StartTls { id, answer }) {
             Ok(()) => promise,
             Err(_) => Promise::from_ready(Err(SessionError::Closed)),
         }

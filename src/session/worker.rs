@@ -9,7 +9,8 @@ use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::time::{Duration, Instant};
 
 use super::event::{
-    ClosedBy, ConnectError, Event, EventKind, Parsed, Response, SessionError, TlsInfo,
+    Answers, ClosedBy, ConnectError, Event, EventKind, Finish, Parsed, RequestId, Response,
+    SessionError, TlsInfo,
 };
 use super::transport::{self, Stream};
 use super::{ConnectFailure, ConnectOptions, Protocol, Reply, Request, Security, Session, Target};
@@ -27,6 +28,7 @@ enum Waiter {
 }
 
 struct Waiting {
+    id: RequestId,
     remaining: usize,
     got: Vec<Response>,
     waiter: Waiter,
@@ -42,6 +44,14 @@ struct Worker {
     smtp: ReplyReader,
     pop3: Pop3Reader,
     waiting: VecDeque<Waiting>,
+    /// Requests that timed out and the replies they still wait for: the server answers in
+    /// order, so the next replies are theirs, shown as late.
+    late: VecDeque<(RequestId, usize)>,
+    /// Request ids, shared with the [`Session`].
+    ids: Arc<std::sync::atomic::AtomicU64>,
+    /// The greeting has not come yet: the first response of a connection answers no request,
+    /// even one sent before it arrived.
+    greeting_due: bool,
     events: Sender<Event>,
     /// Events kept while connecting, for the failure report.
     log: Option<Vec<Event>>,
@@ -64,6 +74,7 @@ pub(super) fn run(
     let (req_tx, req_rx) = mpsc::channel();
     let (ev_tx, ev_rx) = mpsc::channel();
     let closing = Arc::new(AtomicBool::new(false));
+    let ids = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let protocol = options.protocol;
     let repaint = options.repaint.clone();
     let fail = |error: ConnectError, events: Vec<Event>| {
@@ -86,6 +97,8 @@ pub(super) fn run(
         target: target.clone(),
         socket: tcp.try_clone().ok(),
         closing: Arc::clone(&closing),
+        ids: Arc::clone(&ids),
+        last: std::cell::Cell::new(None),
     };
     let mut worker = Worker {
         stream: Stream::Plain(tcp),
@@ -95,6 +108,9 @@ pub(super) fn run(
         smtp: ReplyReader::new(),
         pop3: Pop3Reader::new(),
         waiting: VecDeque::new(),
+        late: VecDeque::new(),
+        ids: Arc::clone(&ids),
+        greeting_due: true,
         events: ev_tx,
         log: Some(Vec::new()),
         closing,
@@ -204,7 +220,8 @@ impl Worker {
                     .arg("text", String::from_utf8_lossy(r.raw()).trim()),
             )
         };
-        let greeting = self.blocking_response()?;
+        self.greeting_due = false;
+        let greeting = self.blocking_response(None)?;
         if !greeting.is_positive() {
             return Err(refused(&greeting));
         }
@@ -248,14 +265,44 @@ impl Worker {
         }
     }
 
-    fn write_bytes(&mut self, bytes: &[u8], secret: bool) -> io::Result<()> {
+    /// Writes one request's bytes; the `Sent` event carries its id.
+    fn write_bytes(&mut self, id: RequestId, bytes: &[u8], secret: bool) -> io::Result<()> {
         self.stream.write_all(bytes)?;
         self.stream.flush()?;
         self.emit(EventKind::Sent {
+            id: Some(id),
             bytes: bytes.to_vec(),
             secret,
         });
         Ok(())
+    }
+
+    fn finished(&mut self, id: RequestId, finish: Finish, unanswered: usize) {
+        self.emit(EventKind::Finished {
+            id,
+            finish,
+            unanswered,
+        });
+    }
+
+    /// Decides what the next response answers, and counts it off: a late request first, then
+    /// the oldest waiting one.
+    fn attribute(&mut self) -> Answers {
+        if std::mem::replace(&mut self.greeting_due, false) {
+            return Answers::Unasked;
+        }
+        if let Some((id, left)) = self.late.front_mut() {
+            let id = *id;
+            *left -= 1;
+            if *left == 0 {
+                self.late.pop_front();
+            }
+            return Answers::Late(id);
+        }
+        match self.waiting.front() {
+            Some(w) => Answers::Request(w.id),
+            None => Answers::Unasked,
+        }
     }
 
     fn blocking_roundtrip(
@@ -266,16 +313,26 @@ impl Worker {
         if self.protocol == Protocol::Pop3 {
             self.pop3.expect(expect);
         }
-        self.write_bytes(bytes, false)
+        let id = super::next_id(&self.ids);
+        self.write_bytes(id, bytes, false)
             .map_err(|e| ConnectError::Connect {
                 target: self.target_name(),
                 detail: Words::new("detail.os").arg("text", e),
             })?;
-        self.blocking_response()
+        let r = self.blocking_response(Some(id));
+        let finish = match &r {
+            Ok(_) => Finish::Answered,
+            Err(ConnectError::Timeout { secs, .. }) => Finish::TimedOut { secs: *secs },
+            Err(_) => Finish::Closed,
+        };
+        let unanswered = usize::from(r.is_err());
+        self.finished(id, finish, unanswered);
+        r
     }
 
-    /// Reads until one complete response arrives (used only while connecting).
-    fn blocking_response(&mut self) -> Result<Response, ConnectError> {
+    /// Reads until one complete response arrives (used only while connecting), the answer to
+    /// request `id` (`None`: the greeting).
+    fn blocking_response(&mut self, id: Option<RequestId>) -> Result<Response, ConnectError> {
         let deadline = Instant::now() + self.options.reply_timeout;
         let mut buf = [0u8; 16 * 1024];
         loop {
@@ -284,6 +341,7 @@ impl Worker {
                 self.emit(EventKind::Received {
                     raw,
                     parsed: parsed.clone(),
+                    answers: id.map_or(Answers::Unasked, Answers::Request),
                 });
                 match parsed {
                     Parsed::Response(r) => return Ok(r),
@@ -392,7 +450,12 @@ impl Worker {
                 self.close(ClosedBy::Client, Words::new("closed.by_user"));
                 Flow::Stop
             }
+            Request::Reject { id, why } => {
+                self.finished(id, Finish::Rejected(why), 0);
+                Flow::Continue
+            }
             Request::Write {
+                id,
                 bytes,
                 secret,
                 replies,
@@ -405,14 +468,17 @@ impl Worker {
                     }
                 }
                 let what = describe_sent(&bytes, secret);
-                if let Err(e) = self.write_bytes(&bytes, secret) {
+                if let Err(e) = self.write_bytes(id, &bytes, secret) {
                     answer.send(Err(self.write_failed(e)));
+                    self.finished(id, Finish::Closed, replies);
                     return Flow::Stop;
                 }
                 if replies == 0 {
                     answer.send(Ok(Vec::new()));
+                    self.finished(id, Finish::Answered, 0);
                 } else {
                     self.waiting.push_back(Waiting {
+                        id,
                         remaining: replies,
                         got: Vec::new(),
                         waiter: Waiter::Answer(answer),
@@ -422,9 +488,11 @@ impl Worker {
                 }
                 Flow::Continue
             }
-            Request::StartTls { answer } => {
+            Request::StartTls { id, answer } => {
                 if self.stream.is_tls() {
-                    answer.send(Err(SessionError::Invalid(Words::new("session.tls_active"))));
+                    let why = Words::new("session.tls_active");
+                    answer.send(Err(SessionError::Invalid(why.clone())));
+                    self.finished(id, Finish::Rejected(why), 0);
                     return Flow::Continue;
                 }
                 let verb = match self.protocol {
@@ -434,11 +502,13 @@ impl Worker {
                 if self.protocol == Protocol::Pop3 {
                     self.pop3.expect(Pop3Expect::SingleLine);
                 }
-                if let Err(e) = self.write_bytes(format!("{verb}\r\n").as_bytes(), false) {
+                if let Err(e) = self.write_bytes(id, format!("{verb}\r\n").as_bytes(), false) {
                     answer.send(Err(self.write_failed(e)));
+                    self.finished(id, Finish::Closed, 1);
                     return Flow::Stop;
                 }
                 self.waiting.push_back(Waiting {
+                    id,
                     remaining: 1,
                     got: Vec::new(),
                     waiter: Waiter::Tls(answer),
@@ -450,13 +520,19 @@ impl Worker {
         }
     }
 
-    /// Hands every complete response to the oldest request waiting, or reports it as unasked.
+    /// Hands every complete response to what it answers (see [`Worker::attribute`]); the
+    /// `Received` event says which, and a request's end is a `Finished` event.
     fn dispatch(&mut self) -> Flow {
         while let Some(parsed) = self.next_parsed() {
+            let answers = self.attribute();
             self.emit(EventKind::Received {
                 raw: parsed_raw(&parsed),
                 parsed: parsed.clone(),
+                answers,
             });
+            if !matches!(answers, Answers::Request(_)) {
+                continue;
+            }
             let Some(front) = self.waiting.front_mut() else {
                 continue;
             };
@@ -471,8 +547,12 @@ impl Worker {
                         continue;
                     };
                     match done.waiter {
-                        Waiter::Answer(a) => a.send(Ok(done.got)),
+                        Waiter::Answer(a) => {
+                            self.finished(done.id, Finish::Answered, 0);
+                            a.send(Ok(done.got));
+                        }
                         Waiter::Tls(a) => {
+                            // The request ends when the handshake does, or at a refusal.
                             let positive = done.got.first().is_some_and(Response::is_positive);
                             if !positive {
                                 let text = done
@@ -480,20 +560,22 @@ impl Worker {
                                     .first()
                                     .map(|r| String::from_utf8_lossy(r.raw()).trim().to_owned())
                                     .unwrap_or_default();
+                                self.finished(done.id, Finish::Answered, 0);
                                 a.send(Err(SessionError::Refused(text)));
                                 continue;
                             }
                             self.discard_before_handshake();
                             let verb = done.what.clone();
-                            match self.upgrade(Some(&verb)) {
+                            let upgraded = self.upgrade(Some(&verb));
+                            self.finished(done.id, Finish::Answered, 0);
+                            match upgraded {
                                 Ok(info) => {
                                     self.stream.set_read_timeout(POLL);
                                     a.send(Ok(info));
                                 }
                                 Err(e) => {
                                     a.send(Err(SessionError::Tls(e.to_string())));
-                                    // Each dropped request answers "closed".
-                                    self.waiting.clear();
+                                    self.end_waiting();
                                     return Flow::Stop;
                                 }
                             }
@@ -501,7 +583,16 @@ impl Worker {
                     }
                 }
                 Parsed::MalformedSmtp(_) | Parsed::MalformedPop3(_) => {
+                    // Not a reply: the request ends here, and the replies it still waited for
+                    // will pair with nothing.
                     if let Some(done) = self.waiting.pop_front() {
+                        self.finished(
+                            done.id,
+                            Finish::Invalid {
+                                what: done.what.clone(),
+                            },
+                            done.remaining,
+                        );
                         let e = SessionError::Invalid(
                             Words::new("session.invalid_reply").arg("what", &done.what),
                         );
@@ -517,6 +608,14 @@ impl Worker {
         Flow::Continue
     }
 
+    /// Every request still waiting ends as closed (its promise answers "closed" when dropped).
+    fn end_waiting(&mut self) {
+        while let Some(w) = self.waiting.pop_front() {
+            self.finished(w.id, Finish::Closed, w.remaining);
+        }
+        self.late.clear();
+    }
+
     /// A request whose reply is overdue gets a timeout; a late reply is then shown as unasked.
     fn expire(&mut self) {
         let now = Instant::now();
@@ -530,6 +629,8 @@ impl Worker {
                     .arg("what", &w.what)
                     .arg("secs", secs),
             ));
+            self.finished(w.id, Finish::TimedOut { secs }, w.remaining);
+            self.late.push_back((w.id, w.remaining));
             match w.waiter {
                 Waiter::Answer(a) => a.send(Err(SessionError::Timeout(secs))),
                 Waiter::Tls(a) => a.send(Err(SessionError::Timeout(secs))),
@@ -563,8 +664,7 @@ impl Worker {
         if let Some(tcp) = self.stream.tcp() {
             let _ = tcp.shutdown(std::net::Shutdown::Both);
         }
-        // Each dropped request answers "closed".
-        self.waiting.clear();
+        self.end_waiting();
         self.emit(EventKind::Closed { by, why });
     }
 }

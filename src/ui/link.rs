@@ -9,8 +9,8 @@ use poll_promise::Promise;
 use crate::proto::pop3::Pop3Command;
 use crate::proto::smtp::SmtpCommand;
 use crate::session::{
-    Answer, ConnectError, ConnectFailure, ConnectOptions, Event, EventKind, Protocol, Security,
-    Session, SessionError, Target, TlsInfo,
+    ConnectError, ConnectFailure, ConnectOptions, Event, EventKind, Finish, Protocol, RequestId,
+    Security, Session, Target, TlsInfo,
 };
 use crate::transcript::Transcript;
 
@@ -20,15 +20,11 @@ enum State {
     Open(Session),
 }
 
-enum Wait {
-    Answer(Promise<Answer>),
-    Tls(Promise<Result<TlsInfo, SessionError>>),
-}
-
-/// A request in flight, and the button that asked for it (shown with a spinner).
+/// A request in flight, and the button that asked for it (shown with a spinner). It ends
+/// with its `Finished` event: the window learns everything from events.
 struct Busy {
     what: String,
-    wait: Wait,
+    id: Option<RequestId>,
 }
 
 pub struct Link {
@@ -42,8 +38,8 @@ pub struct Link {
     pub last_error: Option<crate::words::Words>,
     /// The fingerprint of a certificate the last connect refused, so the user can trust it.
     pub untrusted: Option<String>,
-    /// Lines typed in the raw box and not yet seen going out, oldest first.
-    typed_pending: std::collections::VecDeque<Vec<u8>>,
+    /// Requests typed in the raw box, until their lines are seen going out.
+    typed_pending: std::collections::BTreeSet<RequestId>,
     /// Transcript rows that were typed in the raw box (lessons' "type it yourself" steps).
     pub typed_rows: std::collections::BTreeSet<usize>,
 }
@@ -114,14 +110,21 @@ impl Link {
         }
     }
 
-    fn start(&mut self, what: &str, make: impl FnOnce(&Session) -> Promise<Answer>) {
-        if let Some(s) = self.session() {
-            let wait = Wait::Answer(make(s));
-            self.busy = Some(Busy {
-                what: what.to_owned(),
-                wait,
-            });
-        }
+    /// Hands a request to the session. Its promise is not kept: the request's `Sent`,
+    /// `Received` and `Finished` events tell the window all it needs.
+    fn start<T: Send + 'static>(
+        &mut self,
+        what: &str,
+        make: impl FnOnce(&Session) -> Promise<T>,
+    ) -> Option<RequestId> {
+        let s = self.session()?;
+        drop(make(s));
+        let id = s.last_request();
+        self.busy = Some(Busy {
+            what: what.to_owned(),
+            id,
+        });
+        id
     }
 
     pub fn smtp(&mut self, what: &str, cmd: &SmtpCommand) {
@@ -144,22 +147,14 @@ impl Link {
     pub fn raw_line(&mut self, line: &str) {
         let in_data = self.transcript.smtp().in_data() && self.protocol() == Some(Protocol::Smtp);
         let expect_reply = !in_data || line == ".";
-        if self.session().is_some() && !line.contains(['\r', '\n']) {
-            self.typed_pending
-                .push_back(format!("{line}\r\n").into_bytes());
-        }
         let secret = self.transcript.is_secret_line(line);
-        self.start("raw", |s| s.raw_line(line, expect_reply, secret));
+        if let Some(id) = self.start("raw", |s| s.raw_line(line, expect_reply, secret)) {
+            self.typed_pending.insert(id);
+        }
     }
 
     pub fn starttls(&mut self, what: &str) {
-        if let Some(s) = self.session() {
-            let wait = Wait::Tls(s.starttls());
-            self.busy = Some(Busy {
-                what: what.to_owned(),
-                wait,
-            });
-        }
+        self.start(what, |s| s.starttls());
     }
 
     /// Folds whatever happened since the last call. Returns true when something changed.
@@ -185,19 +180,6 @@ impl Link {
             changed = true;
             self.fold(e);
         }
-        if let Some(b) = &mut self.busy {
-            let done = match &mut b.wait {
-                Wait::Answer(p) => p.ready().map(|r| r.as_ref().err().cloned()),
-                Wait::Tls(p) => p.ready().map(|r| r.as_ref().err().cloned()),
-            };
-            if let Some(error) = done {
-                changed = true;
-                self.busy = None;
-                if let Some(e) = error {
-                    self.request_failed(e);
-                }
-            }
-        }
         if events
             .iter()
             .any(|e| matches!(e.kind, EventKind::Closed { .. }))
@@ -210,6 +192,12 @@ impl Link {
 
     fn fold(&mut self, e: &Event) {
         match &e.kind {
+            EventKind::Finished { id, finish, .. } => {
+                if self.busy.as_ref().is_some_and(|b| b.id == Some(*id)) {
+                    self.busy = None;
+                }
+                self.request_finished(finish);
+            }
             EventKind::Connected { peer, .. } => self.peer = Some(*peer),
             EventKind::TlsEstablished(info) => self.tls = Some(info.clone()),
             EventKind::Closed { .. } => {
@@ -221,10 +209,9 @@ impl Link {
         }
         let before = self.transcript.len();
         self.transcript.apply(e);
-        if let EventKind::Sent { bytes, .. } = &e.kind
-            && self.typed_pending.front() == Some(bytes)
+        if let EventKind::Sent { id: Some(id), .. } = &e.kind
+            && self.typed_pending.remove(id)
         {
-            self.typed_pending.pop_front();
             self.typed_rows.extend(before..self.transcript.len());
         }
     }
@@ -254,14 +241,25 @@ impl Link {
         self.last_error = Some(text);
     }
 
-    fn request_failed(&mut self, e: SessionError) {
-        let text = e.words();
-        // The network thread reports its own failures as events; a request it never saw
-        // (an address that does not parse, say) is reported here.
-        if matches!(e, SessionError::Invalid(_)) {
-            self.transcript
-                .apply(&Event::now(EventKind::Error(text.clone())));
-        }
+    /// A request ended: a failure goes to the status line. The network thread has already
+    /// put its own failures in the transcript; a request refused before it was written has
+    /// its reason shown there now.
+    fn request_finished(&mut self, finish: &Finish) {
+        let text = match finish {
+            Finish::Answered => return,
+            Finish::TimedOut { secs } => {
+                crate::words::Words::new("session.timeout").arg("secs", secs)
+            }
+            Finish::Invalid { what } => {
+                crate::words::Words::new("session.invalid_reply").arg("what", what)
+            }
+            Finish::Closed => crate::words::Words::new("session.closed"),
+            Finish::Rejected(why) => {
+                self.transcript
+                    .apply(&Event::now(EventKind::Error(why.clone())));
+                why.clone()
+            }
+        };
         self.last_error = Some(text);
     }
 
