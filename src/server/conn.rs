@@ -6,7 +6,7 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::maildir::{LockGuard, Maildir};
 use super::smtp::SmtpServerSession;
@@ -15,6 +15,15 @@ use super::{Output, ServerSession, Service, Shared, StoreRequest, StoreResult};
 enum Stream {
     Plain(TcpStream),
     Tls(Box<rustls::StreamOwned<rustls::ServerConnection, TcpStream>>),
+}
+
+impl Stream {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => &s.sock,
+        }
+    }
 }
 
 impl Read for Stream {
@@ -145,12 +154,30 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
         return finish(&conn);
     }
 
+    // The idle timeout runs from the last reply, not the last byte: a client that drips a
+    // byte now and then still has to finish its command (or message) in time.
+    let idle = ctx.limits.idle_timeout;
+    let mut since_reply = Instant::now();
     let mut buf = vec![0u8; 16 * 1024];
     let last = loop {
-        let result = stream.read(&mut buf);
+        let left = idle.saturating_sub(since_reply.elapsed());
+        let result = if left.is_zero() {
+            Err(io::Error::from(io::ErrorKind::TimedOut))
+        } else {
+            let _ = stream.tcp().set_read_timeout(Some(left));
+            stream.read(&mut buf)
+        };
         match result {
             Ok(n) if n > 0 => {
                 let outputs = proto.ingest(&buf[..n]);
+                if outputs.iter().any(|o| {
+                    matches!(
+                        o,
+                        Output::Reply(_) | Output::QuietReply(_) | Output::Store(_)
+                    )
+                }) {
+                    since_reply = Instant::now();
+                }
                 match apply(&mut conn, stream, proto.as_mut(), outputs) {
                     Some(s) => stream = s,
                     None => break None,

@@ -346,6 +346,10 @@ impl SmtpServerSession {
             self.mode = Mode::Closed;
             return;
         }
+        // As Postfix's smtpd answers a command that is not UTF-8: nothing in it is guessed at.
+        if std::str::from_utf8(line).is_err() {
+            return reply(out, "500 5.5.2 Error: bad UTF-8 syntax");
+        }
         let mut wire = line.to_vec();
         if !wire.ends_with(b"\n") {
             wire.push(b'\n');

@@ -250,6 +250,24 @@ impl Pop3 {
         (c, greeting)
     }
 
+    /// Connects and reads the greeting; `None` when the server is full (or closed at once).
+    pub fn plain_or_busy(addr: SocketAddr) -> Option<Self> {
+        let mut c = Self {
+            io: Io::plain(addr),
+            reader: Pop3Reader::new(),
+        };
+        let mut buf = [0u8; 8192];
+        loop {
+            if let Some(r) = c.reader.next_response() {
+                return r.ok().filter(|r| r.status.is_ok()).map(|_| c);
+            }
+            match c.io.read(&mut buf) {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => c.reader.push(&buf[..n]),
+            }
+        }
+    }
+
     /// Connects to the implicit-TLS port and reads the greeting.
     pub fn connect_tls(addr: SocketAddr, server: &TestServer) -> (Self, Pop3Response) {
         let mut io = Io::plain(addr);
