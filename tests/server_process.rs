@@ -20,7 +20,9 @@ struct Serve {
     lines: mpsc::Receiver<String>,
     smtp: SocketAddr,
     pop3: Option<SocketAddr>,
-    dir: TempDir,
+    /// The data directory, and its owner when the server made it.
+    data: PathBuf,
+    _dir: Option<TempDir>,
     /// The strace log, when the server runs under strace.
     trace: Option<PathBuf>,
 }
@@ -33,6 +35,21 @@ impl Serve {
     /// With `trace`, the server runs under strace, which writes its log there.
     fn start_under(trace: Option<PathBuf>, extra: &[&str]) -> Self {
         let dir = TempDir::new("serve");
+        let data = dir.0.clone();
+        Self::start_full(trace, extra, data, Some(dir))
+    }
+
+    /// On a data directory that outlives the server (for restarts).
+    fn start_in(data: &std::path::Path) -> Self {
+        Self::start_full(None, &[], data.to_path_buf(), None)
+    }
+
+    fn start_full(
+        trace: Option<PathBuf>,
+        extra: &[&str],
+        data: PathBuf,
+        owner: Option<TempDir>,
+    ) -> Self {
         let bin = env!("CARGO_BIN_EXE_mailtutor");
         let mut command = match &trace {
             None => Command::new(bin),
@@ -55,7 +72,7 @@ impl Serve {
                 "127.0.0.1:0",
                 "--data-dir",
             ])
-            .arg(&dir.0)
+            .arg(&data)
             .args(extra)
             .stdout(Stdio::piped())
             .spawn()
@@ -92,7 +109,8 @@ impl Serve {
             lines,
             smtp,
             pop3,
-            dir,
+            data,
+            _dir: owner,
             trace,
         }
     }
@@ -150,7 +168,7 @@ fn acknowledged_message_survives_kill_9_and_log_shows_every_line() {
     // SIGKILL right after the 250: no chance to flush anything.
     s.child.kill().unwrap_or_else(|e| panic!("kill: {e}"));
     let _ = s.child.wait();
-    let stored = mailbox_files(&s.dir.0.join("teacher@mailtutor.test").join("new"));
+    let stored = mailbox_files(&s.data.join("teacher@mailtutor.test").join("new"));
     assert_eq!(stored.len(), 1);
     assert_eq!(
         without_received(&stored[0]),
@@ -261,7 +279,7 @@ fn a_maildrop_is_locked_across_processes() {
     held.ok("USER teacher@mailtutor.test");
     held.ok("PASS secret");
     // A second server, in this process, on the same directory.
-    let here = mailtutor::server::start(ServerConfig::loopback(serve.dir.0.clone()))
+    let here = mailtutor::server::start(ServerConfig::loopback(serve.data.clone()))
         .unwrap_or_else(|e| panic!("{e}"));
     let addr = here.pop3.unwrap_or_else(|| panic!("no pop3 port"));
     let (mut other, _) = Pop3::connect(addr);
@@ -292,7 +310,7 @@ fn the_250_goes_out_only_after_the_message_and_its_directories_are_fsynced() {
     std::fs::create_dir_all(&logs.0).unwrap_or_else(|e| panic!("{e}"));
     let log = logs.0.join("strace.log");
     let serve = Serve::start_under(Some(log.clone()), &[]);
-    let data = serve.dir.0.clone();
+    let data = serve.data.clone();
     let smtp = serve.smtp;
     assert_eq!(
         send_to_teacher(smtp, b"Subject: ordered\r\n\r\nfsync first\r\n"),
@@ -405,4 +423,167 @@ fn syscalls(log: &str) -> Vec<Syscall> {
         }
     }
     out
+}
+
+/// A message whose every line names it, so that a copy cut short cannot pass for whole.
+fn crash_message(id: u32) -> Vec<u8> {
+    let mut m = format!("Subject: crash {id}\r\n\r\n").into_bytes();
+    for i in 0..64 {
+        m.extend_from_slice(format!("message {id} line {i:02} {}\r\n", "=".repeat(60)).as_bytes());
+    }
+    m.extend_from_slice(format!("end of message {id}\r\n").as_bytes());
+    m
+}
+
+/// One send without AUTH, student to teacher; the code of the reply to the final dot, or
+/// `None` when the connection broke first. Never panics: the server is killed under it.
+fn send_one(addr: SocketAddr, message: &[u8]) -> Option<u16> {
+    use mailtutor::proto::reply::ReplyReader;
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let mut reader = ReplyReader::new();
+    let mut next = |s: &mut std::net::TcpStream| -> Option<u16> {
+        let mut buf = [0u8; 4096];
+        loop {
+            if let Some(r) = reader.next_reply() {
+                return r.ok().map(|r| r.code);
+            }
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => reader.push(&buf[..n]),
+            }
+        }
+    };
+    next(&mut s)?;
+    for line in [
+        "EHLO crash",
+        "MAIL FROM:<student@mailtutor.test>",
+        "RCPT TO:<teacher@mailtutor.test>",
+        "DATA",
+    ] {
+        s.write_all(format!("{line}\r\n").as_bytes()).ok()?;
+        if next(&mut s)? >= 400 {
+            return None;
+        }
+    }
+    s.write_all(&mailtutor::proto::message::data_payload(message))
+        .ok()?;
+    let code = next(&mut s);
+    let _ = s.write_all(b"QUIT\r\n");
+    code
+}
+
+/// A small xorshift generator: the test prints its seed, so a failing run can be repeated
+/// with MAILTUTOR_CRASH_SEED.
+fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+#[test]
+fn kill_9_at_random_points_during_a_thousand_sends_loses_nothing_acknowledged() {
+    use std::collections::BTreeSet;
+    use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let mut seed = std::env::var("MAILTUTOR_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64 | 1)
+                .unwrap_or(88_172_645_463_325_252)
+        });
+    eprintln!("MAILTUTOR_CRASH_SEED={seed}");
+    let data = TempDir::new("crash");
+    let new_dir = data.0.join("teacher@mailtutor.test").join("new");
+    let tmp_dir = data.0.join("teacher@mailtutor.test").join("tmp");
+    let next_id = Arc::new(AtomicU32::new(0));
+    let acked = Arc::new(Mutex::new(BTreeSet::new()));
+    let (mut rounds, mut leftovers) = (0, 0);
+    while next_id.load(Ordering::SeqCst) < 1000 {
+        rounds += 1;
+        let mut serve = Serve::start_in(&data.0);
+        // Leftovers of the last crash were aged past the threshold: start-up removed them.
+        let tmp_now = std::fs::read_dir(&tmp_dir).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(
+            tmp_now, 0,
+            "round {rounds}: tmp/ leftovers survived a start-up"
+        );
+        let stop = Arc::new(AtomicBool::new(false));
+        let clients: Vec<_> = (0..4)
+            .map(|_| {
+                let (stop, next_id, acked) =
+                    (Arc::clone(&stop), Arc::clone(&next_id), Arc::clone(&acked));
+                let smtp = serve.smtp;
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::SeqCst) {
+                        let id = next_id.fetch_add(1, Ordering::SeqCst);
+                        match send_one(smtp, &crash_message(id)) {
+                            Some(250) => {
+                                acked.lock().unwrap_or_else(|p| p.into_inner()).insert(id);
+                            }
+                            Some(_) => {}
+                            None => break,
+                        }
+                    }
+                })
+            })
+            .collect();
+        let wait_ms = 20 + xorshift(&mut seed) % 150;
+        std::thread::sleep(Duration::from_millis(wait_ms));
+        serve.child.kill().unwrap_or_else(|e| panic!("kill: {e}"));
+        let _ = serve.child.wait();
+        stop.store(true, Ordering::SeqCst);
+        for c in clients {
+            let _ = c.join();
+        }
+
+        // Every file in new/ is one whole message; every acknowledged one is there.
+        let mut present = BTreeSet::new();
+        for file in mailbox_files(&new_dir) {
+            let body = without_received(&file);
+            let text = String::from_utf8_lossy(&body);
+            let id: u32 = text
+                .strip_prefix("Subject: crash ")
+                .and_then(|t| t.split("\r\n").next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("a partial or foreign file in new/: {text:?}"));
+            assert_eq!(body, crash_message(id), "message {id} is not whole");
+            present.insert(id);
+        }
+        let acked_now = acked.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let lost: Vec<_> = acked_now.difference(&present).collect();
+        assert!(
+            lost.is_empty(),
+            "round {rounds}: acknowledged but lost: {lost:?}"
+        );
+
+        // Age what the crash left in tmp/, as if a day and a half had passed.
+        if let Ok(files) = std::fs::read_dir(&tmp_dir) {
+            for f in files.flatten() {
+                leftovers += 1;
+                let old = std::time::SystemTime::now() - Duration::from_secs(37 * 60 * 60);
+                let _ = std::fs::File::options()
+                    .write(true)
+                    .open(f.path())
+                    .and_then(|h| h.set_modified(old));
+            }
+        }
+    }
+    let acked = acked.lock().unwrap_or_else(|p| p.into_inner()).len();
+    let attempted = next_id.load(Ordering::SeqCst);
+    eprintln!(
+        "{rounds} kills, {attempted} sends started, {acked} acknowledged and all intact, \
+         {leftovers} tmp/ leftovers removed at start-up"
+    );
+    assert!(
+        acked >= 500,
+        "too few sends completed to mean anything: {acked}"
+    );
+    drop(Serve::start_in(&data.0));
 }

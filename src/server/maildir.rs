@@ -5,7 +5,7 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -60,12 +60,47 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// How old a file in `tmp/` must be to count as the leftover of a crashed delivery. Another
+/// process (the window and `serve` may share a data directory) can be writing the newest ones;
+/// qmail's maildir(5) uses the same 36 hours.
+pub const TMP_LEFTOVER_AGE: Duration = Duration::from_secs(36 * 60 * 60);
+
 impl Maildir {
+    /// Opens (creating) the store and removes leftovers of deliveries that a crash cut short:
+    /// files in any account's `tmp/` older than [`TMP_LEFTOVER_AGE`]. They were never
+    /// acknowledged, since a message is renamed into `new/` before its 250.
     pub fn open(root: &Path) -> io::Result<Self> {
         fs::create_dir_all(root)?;
-        Ok(Self {
+        let store = Self {
             root: root.to_path_buf(),
-        })
+        };
+        store.remove_tmp_leftovers(TMP_LEFTOVER_AGE);
+        Ok(store)
+    }
+
+    /// Removes files in every account's `tmp/` not modified for `age`; returns how many.
+    pub fn remove_tmp_leftovers(&self, age: Duration) -> usize {
+        let Ok(accounts) = fs::read_dir(&self.root) else {
+            return 0;
+        };
+        let mut removed = 0;
+        for account in accounts.flatten() {
+            let Ok(files) = fs::read_dir(account.path().join("tmp")) else {
+                continue;
+            };
+            for f in files.flatten() {
+                let old = f
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|e| e >= age);
+                if old && fs::remove_file(f.path()).is_ok() {
+                    removed += 1;
+                }
+            }
+        }
+        removed
     }
 
     pub fn root(&self) -> &Path {
