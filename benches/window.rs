@@ -16,6 +16,7 @@ fn window(lines: u32) -> Harness<'static, TutorApp> {
         data_dir: Some(dir),
         settings: Some(Settings::default()),
         demo: None,
+        ..Default::default()
     };
     let mut h = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))

@@ -6,12 +6,12 @@ use crate::proto::Lang;
 use crate::proto::codes;
 use crate::proto::pop3::Pop3Command;
 use crate::proto::reply::{
-    EnhancedStatus, Pop3Expect, Pop3Reader, parse_pop3_status, parse_replies,
+    EnhancedStatus, MalformedReply, Pop3Expect, Pop3Reader, parse_pop3_status, parse_replies,
 };
 use crate::proto::smtp::SmtpCommand;
 use crate::session::{Answers, Event, EventKind, Parsed, Protocol, Response, TlsInfo};
 use crate::transcript::Transcript;
-use crate::words::tr;
+use crate::words::{Words, tr};
 
 /// Who wrote a line of a pasted transcript.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,15 +279,41 @@ impl Annotator {
         let parsed = match parse_replies(&raw).into_iter().next() {
             Some(Ok(reply)) => Parsed::Response(Response::Smtp(reply)),
             Some(Err(e)) => Parsed::MalformedSmtp(e),
-            None => return,
+            // The paste ends inside a multi-line reply: shown as it is, and said so.
+            None => Parsed::MalformedSmtp(MalformedReply::Unfinished { raw: raw.clone() }),
         };
         self.received(raw, parsed);
     }
 
     fn finish_pop3(&mut self) {
-        if let Some(raw) = self.body.take() {
-            self.pop3_response(raw, Pop3Expect::MultiLine);
+        let Some(raw) = self.body.take() else {
+            return;
+        };
+        let mut reader = Pop3Reader::new();
+        reader.expect(Pop3Expect::MultiLine);
+        reader.push(&raw);
+        if reader.next_response().is_some() {
+            return self.pop3_response(raw, Pop3Expect::MultiLine);
         }
+        // The paste ends inside a body: read it as if its final dot had come, show the lines
+        // as they were, and say that the end is missing.
+        let mut whole = raw.clone();
+        whole.extend_from_slice(b".\r\n");
+        let mut reader = Pop3Reader::new();
+        reader.expect(Pop3Expect::MultiLine);
+        reader.push(&whole);
+        if let Some(r) = reader.next_response() {
+            let parsed = match r {
+                Ok(resp) => Parsed::Response(Response::Pop3(resp)),
+                Err(e) => Parsed::MalformedPop3(e),
+            };
+            self.received(raw, parsed);
+        }
+        self.transcript
+            .apply(&Event::now(EventKind::Warning(Words::new(
+                "warn.unfinished_body",
+            ))));
+        self.print_last("!");
     }
 
     fn pop3_response(&mut self, raw: Vec<u8>, expect: Pop3Expect) {

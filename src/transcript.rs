@@ -311,10 +311,18 @@ impl Entry {
         if self.secret && !show_secrets {
             return crate::proto::secret::mask(&String::from_utf8_lossy(&self.raw));
         }
-        String::from_utf8_lossy(&self.raw)
-            .trim_end_matches(['\r', '\n'])
-            .to_owned()
+        shown_bytes(&self.raw)
     }
+}
+
+/// Bytes from the wire as one transcript row: see [`crate::proto::line::escaped`]; line
+/// breaks inside stay, the final one goes.
+pub fn shown_bytes(raw: &[u8]) -> String {
+    let raw = raw
+        .strip_suffix(b"\n")
+        .map(|r| r.strip_suffix(b"\r").unwrap_or(r))
+        .unwrap_or(raw);
+    crate::proto::line::escaped(raw)
 }
 
 /// The transcript of one connection (or several, one after another).
@@ -769,5 +777,22 @@ mod tests {
             t.export_plain(false),
             "Connected to 127.0.0.1:25 (from 127.0.0.1:40000)\nConnection closed by the server: the server closed the connection\n"
         );
+    }
+}
+
+#[cfg(test)]
+mod shown_bytes_tests {
+    use super::shown_bytes;
+
+    #[test]
+    fn junk_is_shown_as_escapes() {
+        assert_eq!(shown_bytes(b"250 ok\r\n"), "250 ok");
+        assert_eq!(shown_bytes("250 好\r\n".as_bytes()), "250 好");
+        assert_eq!(
+            shown_bytes(b"\x00\x01\xfe\xff\x1b[2J PK\r\n"),
+            "\\x00\\x01\\xFE\\xFF\\x1B[2J PK"
+        );
+        assert_eq!(shown_bytes("a\u{FFFD}b".as_bytes()), "a\\u{FFFD}b");
+        assert_eq!(shown_bytes(b"250-a\r\n250 b\r\n"), "250-a\r\n250 b");
     }
 }

@@ -453,6 +453,7 @@ fn settings_survive_a_restart_but_the_password_never_is_saved() {
         data_dir: Some(dir.0.clone()),
         settings: None,
         demo: None,
+        ..Default::default()
     };
     let mut again = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
@@ -533,6 +534,7 @@ fn a_demo_plays_its_clicks_and_removes_its_scratch_maildir_on_exit() {
         data_dir: None,
         settings: Some(Settings::default()),
         demo: Some("base64".into()),
+        ..Default::default()
     };
     let mut h = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
@@ -559,6 +561,7 @@ fn the_tls_demo_plays_a_whole_send_inside_starttls() {
         data_dir: None,
         settings: Some(Settings::default()),
         demo: Some("send-tls".into()),
+        ..Default::default()
     };
     let mut h = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
@@ -610,6 +613,7 @@ fn a_reply_is_explained_where_it_came_in_both_languages() {
             data_dir: None,
             settings: Some(Settings::default()),
             demo: Some(demo.into()),
+            ..Default::default()
         };
         let mut h = Harness::builder()
             .with_size(egui::vec2(1280.0, 800.0))

@@ -104,6 +104,27 @@ pub fn strip_eol(line: &[u8]) -> (&[u8], bool) {
     }
 }
 
+/// Bytes from the wire as text: UTF-8 as it is; bytes that are not UTF-8, control characters
+/// (but tab and line breaks) and U+FFFD as `\\xNN` (`\\u{FFFD}`), so binary junk reads as what
+/// was sent, never as boxes or replacement characters.
+pub fn escaped(raw: &[u8]) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for chunk in raw.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\t' | '\n' | '\r' => out.push(c),
+                '\u{FFFD}' => out.push_str("\\u{FFFD}"),
+                c if c.is_control() => out.push_str(&format!("\\x{:02X}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

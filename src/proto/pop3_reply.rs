@@ -52,16 +52,11 @@ pub struct Pop3Response {
 }
 
 impl Pop3Response {
-    /// Body lines as text (lossy), without their line endings; blank lines kept.
+    /// Body lines as text (see [`super::line::escaped`]), without their line endings; blank lines kept.
     pub fn body_lines(&self) -> Vec<String> {
         self.body
             .as_deref()
-            .map(|b| {
-                String::from_utf8_lossy(b)
-                    .lines()
-                    .map(str::to_owned)
-                    .collect()
-            })
+            .map(|b| super::line::escaped(b).lines().map(str::to_owned).collect())
             .unwrap_or_default()
     }
 }
@@ -111,7 +106,7 @@ impl MalformedPop3 {
 
 /// Parses `+OK …`, `-ERR [IN-USE] …` or `+ challenge`.
 pub fn parse_pop3_status(content: &[u8]) -> Option<Pop3Status> {
-    let text = String::from_utf8_lossy(content);
+    let text = super::line::escaped(content);
     let upper = text.get(..4).map(str::to_ascii_uppercase);
     let (indicator, rest) = if upper.as_deref().is_some_and(|u| u.starts_with("-ERR")) {
         (Pop3Indicator::Err, &text[4..])
@@ -267,7 +262,7 @@ impl Pop3Reader {
             let Some(status) = parse_pop3_status(content) else {
                 self.warnings.clear();
                 return Some(Err(MalformedPop3::NoIndicator {
-                    text: String::from_utf8_lossy(content).into_owned(),
+                    text: super::line::escaped(content),
                     raw: line,
                 }));
             };

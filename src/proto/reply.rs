@@ -137,6 +137,9 @@ pub enum MalformedReply {
     /// A multi-line reply that went on past [`MAX_REPLY`] bytes; `raw` holds what was kept.
     #[error("{}", self.words())]
     ReplyTooLong { lines: usize, raw: Vec<u8> },
+    /// The input ended inside a multi-line reply (a pasted transcript cut short).
+    #[error("{}", self.words())]
+    Unfinished { raw: Vec<u8> },
 }
 
 /// The most one SMTP reply may hold. The longest real ones (EHLO, HELP) are a few hundred
@@ -147,7 +150,7 @@ impl MalformedReply {
     pub fn words(&self) -> Words {
         match self {
             Self::NoCode { text, .. } => {
-                Words::new("malformed.no_code").arg("text", format!("{text:?}"))
+                Words::new("malformed.no_code").arg("text", format!("\"{text}\""))
             }
             Self::CodeOutOfRange { code, .. } => {
                 Words::new("malformed.code_range").arg("code", code)
@@ -158,6 +161,7 @@ impl MalformedReply {
             Self::ReplyTooLong { lines, .. } => Words::new("malformed.reply_too_long")
                 .arg("limit", MAX_REPLY)
                 .arg("lines", lines),
+            Self::Unfinished { .. } => Words::new("malformed.unfinished"),
         }
     }
 
@@ -166,7 +170,8 @@ impl MalformedReply {
             Self::NoCode { raw, .. }
             | Self::CodeOutOfRange { raw, .. }
             | Self::LineTooLong { raw, .. }
-            | Self::ReplyTooLong { raw, .. } => raw,
+            | Self::ReplyTooLong { raw, .. }
+            | Self::Unfinished { raw } => raw,
         }
     }
 }
@@ -205,7 +210,7 @@ fn parse_reply_line(
         Ok(s) => s.to_owned(),
         Err(_) => {
             warnings.push(ReplyWarning::InvalidUtf8);
-            String::from_utf8_lossy(rest).into_owned()
+            super::line::escaped(rest)
         }
     };
     Ok(ParsedLine { code, last, text })
@@ -286,7 +291,7 @@ impl ReplyReader {
                 Err(kind) => {
                     let raw = std::mem::take(&mut self.raw);
                     self.reset_reply();
-                    let text = String::from_utf8_lossy(content).into_owned();
+                    let text = super::line::escaped(content);
                     return Some(Err(if kind == "range" {
                         let code = text[..3].parse().unwrap_or(0);
                         MalformedReply::CodeOutOfRange { code, raw }
@@ -489,7 +494,10 @@ mod tests {
         let r = one(b"250 caf\xe9\n");
         assert!(r.warnings.contains(&ReplyWarning::BareLf));
         assert!(r.warnings.contains(&ReplyWarning::InvalidUtf8));
-        assert_eq!(r.lines[0], "caf\u{fffd}");
+        assert_eq!(
+            r.lines[0], "caf\\xE9",
+            "the byte that is not UTF-8, as it came"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ use super::event::{
 };
 use super::transport::{self, Stream};
 use super::{ConnectFailure, ConnectOptions, Protocol, Reply, Request, Security, Session, Target};
+use crate::proto::line::escaped;
 use crate::proto::pop3::Pop3Command;
 use crate::proto::reply::{Pop3Expect, Pop3Reader, ReplyReader};
 use crate::proto::smtp::SmtpCommand;
@@ -216,8 +217,7 @@ impl Worker {
         self.stream.set_read_timeout(POLL);
         let refused = |r: &Response| {
             ConnectError::Refused(
-                Words::new("connect.server_said")
-                    .arg("text", String::from_utf8_lossy(r.raw()).trim()),
+                Words::new("connect.server_said").arg("text", escaped(r.raw()).trim()),
             )
         };
         self.greeting_due = false;
@@ -242,7 +242,7 @@ impl Worker {
             return Err(ConnectError::Refused(
                 Words::new("connect.refused_verb")
                     .arg("verb", verb)
-                    .arg("text", String::from_utf8_lossy(r.raw()).trim()),
+                    .arg("text", escaped(r.raw()).trim()),
             ));
         }
         self.discard_before_handshake();
@@ -260,7 +260,7 @@ impl Worker {
             self.emit(EventKind::Warning(
                 Words::new("warn.tls_injection")
                     .arg("count", pending.len())
-                    .arg("bytes", format!("{:?}", String::from_utf8_lossy(&pending))),
+                    .arg("bytes", format!("\"{}\"", escaped(&pending))),
             ));
         }
     }
@@ -420,7 +420,7 @@ impl Worker {
                     if !pending.is_empty() {
                         self.emit(EventKind::Warning(
                             Words::new("warn.cut_reply")
-                                .arg("bytes", format!("{:?}", String::from_utf8_lossy(&pending))),
+                                .arg("bytes", format!("\"{}\"", escaped(&pending))),
                         ));
                     }
                     return self.close(ClosedBy::Server, Words::new("closed.by_server"));
@@ -558,7 +558,7 @@ impl Worker {
                                 let text = done
                                     .got
                                     .first()
-                                    .map(|r| String::from_utf8_lossy(r.raw()).trim().to_owned())
+                                    .map(|r| escaped(r.raw()).trim().to_owned())
                                     .unwrap_or_default();
                                 self.finished(done.id, Finish::Answered, 0);
                                 a.send(Err(SessionError::Refused(text)));
@@ -687,7 +687,7 @@ fn parsed_raw(p: &Parsed) -> Vec<u8> {
 /// A short name for what was sent, for timeout messages.
 fn describe_sent(bytes: &[u8], secret: bool) -> String {
     let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-    let text = String::from_utf8_lossy(first).trim().to_owned();
+    let text = escaped(first).trim().to_owned();
     if secret {
         return crate::proto::secret::mask(&text);
     }

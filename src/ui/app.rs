@@ -39,6 +39,10 @@ pub struct AppOptions {
     pub settings: Option<Settings>,
     /// A scripted session to play (`--demo`), for screenshots and classroom demos.
     pub demo: Option<String>,
+    /// How long a command waits for its reply (default: [`ConnectOptions::new`]'s).
+    pub reply_timeout: Option<std::time::Duration>,
+    /// Certificate authorities (DER) to trust besides the system's, such as a school's own.
+    pub roots: Vec<Vec<u8>>,
 }
 
 /// The tabs of the right-hand panel.
@@ -67,6 +71,9 @@ pub struct TutorApp {
     lookup: String,
     /// Certificates the user chose to trust for this run (never saved).
     trusted: Vec<String>,
+    /// Extra trusted authorities and the reply timeout, from [`AppOptions`].
+    roots: Vec<Vec<u8>>,
+    reply_timeout: Option<std::time::Duration>,
     was_in_data: bool,
     demo: Option<Demo>,
     /// The scratch Maildir of a demo, removed when the window closes.
@@ -133,6 +140,8 @@ impl TutorApp {
             raw: String::new(),
             lookup: "535".into(),
             trusted: Vec::new(),
+            roots: options.roots,
+            reply_timeout: options.reply_timeout,
             was_in_data: false,
             demo,
             demo_dir,
@@ -211,6 +220,11 @@ impl TutorApp {
     /// Folds an event as if the network thread had reported it (tests and benchmarks).
     pub fn replay(&mut self, event: &crate::session::Event) {
         self.link.transcript.apply(event);
+    }
+
+    /// Replaces the message text in the composer (tests and demos that need a long message).
+    pub fn set_message_body(&mut self, body: &str) {
+        self.composer.body = body.to_owned();
     }
 
     pub fn transcript_rows(&self) -> usize {
@@ -344,7 +358,13 @@ impl TutorApp {
         {
             pinned.push(p.fingerprint.clone());
         }
-        options.trust = Trust { pinned };
+        options.trust = Trust {
+            pinned,
+            roots: self.roots.clone(),
+        };
+        if let Some(t) = self.reply_timeout {
+            options.reply_timeout = t;
+        }
         self.link.connect(target, self.bar.security, options);
     }
 

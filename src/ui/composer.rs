@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use egui::RichText;
 use mail_parser::DateTime;
 
-use super::i18n::tr;
+use super::i18n::{tr, trf};
 use crate::proto::Lang;
 use crate::proto::message::{self, ComposeError, Draft, Mailbox};
 
@@ -166,12 +166,28 @@ impl View for Composer {
             ));
         }
         let l = ui.label(tr(lang, "compose.body"));
-        ui.add(
-            egui::TextEdit::multiline(&mut self.body)
-                .desired_rows(5)
-                .desired_width(ui.available_width()),
-        )
-        .labelled_by(l.id);
+        if self.body.len() > MAX_EDITABLE {
+            // Laying out megabytes of text every frame would freeze the window: a body this
+            // long is sent as it is, and shown only in part below.
+            ui.label(
+                RichText::new(trf(
+                    lang,
+                    "compose.too_long_to_edit",
+                    &[("size", &self.body.len().to_string())],
+                ))
+                .strong(),
+            );
+            if ui.button(tr(lang, "compose.clear_body")).clicked() {
+                self.body.clear();
+            }
+        } else {
+            ui.add(
+                egui::TextEdit::multiline(&mut self.body)
+                    .desired_rows(5)
+                    .desired_width(ui.available_width()),
+            )
+            .labelled_by(l.id);
+        }
         ui.separator();
         ui.horizontal_wrapped(|ui| {
             ui.strong(tr(lang, "compose.wire"));
@@ -180,7 +196,15 @@ impl View for Composer {
         });
         match self.payload() {
             Ok(bytes) => {
-                let mut text = String::from_utf8_lossy(&bytes).into_owned();
+                let shown = bytes.get(..MAX_PREVIEW).unwrap_or(&bytes);
+                let mut text = String::from_utf8_lossy(shown).into_owned();
+                if bytes.len() > shown.len() {
+                    text.push_str(&trf(
+                        lang,
+                        "compose.preview_cut",
+                        &[("size", &(bytes.len() - shown.len()).to_string())],
+                    ));
+                }
                 if self.show_crlf {
                     text = text.replace("\r\n", "\\r\\n\n");
                 } else {
@@ -203,6 +227,11 @@ impl View for Composer {
         None
     }
 }
+
+/// Longer bodies are not edited in place (see [`Composer::ui`]).
+const MAX_EDITABLE: usize = 256 * 1024;
+/// How much of the DATA payload the wire preview shows.
+const MAX_PREVIEW: usize = 64 * 1024;
 
 #[cfg(test)]
 mod tests {

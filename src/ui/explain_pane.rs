@@ -104,7 +104,7 @@ pub fn ui(ui: &mut egui::Ui, cx: &ExplainContext<'_>) {
 }
 
 fn outcome_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
-    let first_line = String::from_utf8_lossy(&e.raw)
+    let first_line = crate::proto::line::escaped(&e.raw)
         .lines()
         .next()
         .unwrap_or("")

@@ -471,9 +471,7 @@ impl TranscriptView {
                 }
                 let text = if e.dir == Direction::Server {
                     let bytes = e.raw.get(s as usize..end as usize).unwrap_or(&[]);
-                    String::from_utf8_lossy(bytes)
-                        .trim_end_matches(['\r', '\n'])
-                        .to_owned()
+                    crate::transcript::shown_bytes(bytes)
                 } else {
                     e.text(show)
                 };

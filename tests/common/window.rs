@@ -18,6 +18,7 @@ pub fn open_with(settings: Settings, dir: &TempDir) -> H {
         data_dir: Some(dir.0.clone()),
         settings: Some(settings),
         demo: None,
+        ..Default::default()
     };
     let mut h = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
