@@ -462,3 +462,108 @@ fn plaintext_injected_after_ready_to_start_tls_is_discarded_and_reported() {
     h.run_steps(2);
     connects_again(&mut h);
 }
+
+/// This machine's address on its first non-loopback interface, if it has one: a server bound
+/// there is "another host" to the window, while the traffic still never leaves the machine.
+fn own_address() -> Option<std::net::IpAddr> {
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    // Connecting a UDP socket sends nothing; it only picks the outgoing interface.
+    s.connect("192.0.2.1:9").ok()?;
+    let ip = s.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+#[test]
+fn a_password_in_clear_to_another_host_needs_a_confirmation() {
+    assert!(!mailtutor::ui::plaintext_risk(
+        Some("127.0.0.1:25".parse().unwrap_or_else(|e| panic!("{e}"))),
+        false
+    ));
+    assert!(!mailtutor::ui::plaintext_risk(
+        Some("192.0.2.7:25".parse().unwrap_or_else(|e| panic!("{e}"))),
+        true
+    ));
+    assert!(mailtutor::ui::plaintext_risk(
+        Some("192.0.2.7:25".parse().unwrap_or_else(|e| panic!("{e}"))),
+        false
+    ));
+    let Some(ip) = own_address() else {
+        eprintln!("SKIPPED the window part: this machine has no address but loopback");
+        return;
+    };
+    let l = TcpListener::bind((ip, 0)).unwrap_or_else(|e| panic!("{e}"));
+    let port = l.local_addr().map(|a| a.port()).unwrap_or(0);
+    let heard = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = Arc::clone(&heard);
+    std::thread::spawn(move || {
+        let Ok((mut s, _)) = l.accept() else { return };
+        let _ = s.write_all(b"220 remote.test ESMTP\r\n");
+        while let Some(line) = read_line(&mut s) {
+            log.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(line.clone());
+            let reply: &[u8] = match line.trim_end() {
+                l if l.starts_with("EHLO") => b"250-remote.test\r\n250 AUTH LOGIN PLAIN\r\n",
+                "AUTH LOGIN" => b"334 VXNlcm5hbWU6\r\n",
+                l if l == mailtutor::proto::auth::encode(b"student@mailtutor.test") => {
+                    b"334 UGFzc3dvcmQ6\r\n"
+                }
+                _ => b"235 2.7.0 Authentication successful\r\n",
+            };
+            let _ = s.write_all(reply);
+        }
+    });
+    let dir = TempDir::new("plain-auth");
+    let options = AppOptions {
+        data_dir: Some(dir.0.clone()),
+        settings: Some(Settings {
+            lang: Lang::En,
+            preset: "custom".into(),
+            host: ip.to_string(),
+            port,
+            security: Security::None,
+            ..Settings::default()
+        }),
+        reply_timeout: Some(Duration::from_secs(5)),
+        ..Default::default()
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| TutorApp::new(cc, options));
+    h.run_steps(2);
+    h.state_mut()
+        .perform(mailtutor::ui::Action::SetPassword("pw-on-the-lan".into()));
+    connect_click(&mut h);
+    wait(&mut h, "the connection", |a| {
+        a.is_connected() && !a.is_busy()
+    });
+    click(&mut h, "EHLO");
+    click(&mut h, "AUTH LOGIN");
+    click(&mut h, "Send username");
+    h.get_by_label("Send password").click();
+    h.run_steps(3);
+    assert!(h.state().asks_to_confirm_plaintext());
+    shows(&h, "Base64 is not encryption");
+    let b64 = mailtutor::proto::auth::encode(b"pw-on-the-lan");
+    let sent = |heard: &Arc<std::sync::Mutex<Vec<String>>>| {
+        heard
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .any(|l| l.contains(&b64))
+    };
+    assert!(!sent(&heard), "sent before the user confirmed");
+    h.get_by_label("Cancel").click();
+    h.run_steps(3);
+    assert!(!h.state().asks_to_confirm_plaintext());
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!sent(&heard), "sent although the user cancelled");
+    h.get_by_label("Send password").click();
+    h.run_steps(3);
+    h.get_by_label("Send it in clear").click();
+    h.run_steps(2);
+    wait(&mut h, "the 235", |a| {
+        a.transcript().export_plain(false).contains("235 2.7.0")
+    });
+    assert!(sent(&heard));
+}

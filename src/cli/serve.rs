@@ -150,8 +150,18 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             en(Words::new("server.no_tls").arg("error", e.get(Lang::En)))
         ),
     }
+    // The built-in practice accounts' password is in the README and the lessons, so it is
+    // shown; a password the teacher chose is not printed where a log could keep it.
+    let builtin = mailtutor::server::Accounts::default();
     for a in running.accounts().iter() {
-        println!("  Account {} / {}", a.address, a.password);
+        let public = builtin
+            .get(&a.address)
+            .is_some_and(|b| b.password == a.password);
+        if public {
+            println!("  Account {} / {}", a.address, a.password);
+        } else {
+            println!("  Account {} / ********", a.address);
+        }
     }
     for f in running.faults().list() {
         println!("  {}", en(Words::new("cli.serve_fault").arg("fault", f)));

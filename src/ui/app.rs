@@ -14,7 +14,7 @@ use super::composer::Composer;
 use super::connect_bar::{BarAction, ConnectBar, Status};
 use super::demo::Demo;
 use super::explain_pane::{self, ExplainContext};
-use super::i18n::{self, tr};
+use super::i18n::{self, tr, trf};
 use super::lesson::LessonContext;
 use super::lesson::{LessonPanel, Mark};
 use super::link::Link;
@@ -71,6 +71,10 @@ pub struct TutorApp {
     lookup: String,
     /// Certificates the user chose to trust for this run (never saved).
     trusted: Vec<String>,
+    /// A click that would send a password in clear to another machine, until the user confirms
+    /// or cancels it; and whether the user already confirmed for this connection.
+    confirm_plaintext: Option<Action>,
+    plaintext_ok: bool,
     /// Extra trusted authorities and the reply timeout, from [`AppOptions`].
     roots: Vec<Vec<u8>>,
     reply_timeout: Option<std::time::Duration>,
@@ -140,6 +144,8 @@ impl TutorApp {
             raw: String::new(),
             lookup: "535".into(),
             trusted: Vec::new(),
+            confirm_plaintext: None,
+            plaintext_ok: false,
             roots: options.roots,
             reply_timeout: options.reply_timeout,
             was_in_data: false,
@@ -246,8 +252,32 @@ impl TutorApp {
         self.server.practice()
     }
 
+    /// True while a confirmation to send a password in clear is on screen.
+    pub fn asks_to_confirm_plaintext(&self) -> bool {
+        self.confirm_plaintext.is_some()
+    }
+
+    /// Whether `action` sends a password (or an AUTH PLAIN response) over the wire.
+    fn sends_secret(&self, action: &Action) -> bool {
+        match action {
+            Action::Smtp(_, cmd) => cmd.carries_secret(),
+            Action::Pop3(_, cmd) => cmd.carries_secret(),
+            Action::AuthAnswer { secret, .. } => *secret,
+            Action::Raw(line) => self.link.transcript.is_secret_line(line),
+            _ => false,
+        }
+    }
+
     /// Carries out a click.
     pub fn perform(&mut self, action: Action) {
+        if !self.plaintext_ok
+            && self.sends_secret(&action)
+            && plaintext_risk(self.link.peer, self.link.tls.is_some())
+        {
+            // Base64 is not encryption: say so before a password crosses the network in clear.
+            self.confirm_plaintext = Some(action);
+            return;
+        }
         let protocol = self.protocol();
         let link = &mut self.link;
         match action {
@@ -341,6 +371,8 @@ impl TutorApp {
     }
 
     pub fn connect(&mut self) {
+        self.plaintext_ok = false;
+        self.confirm_plaintext = None;
         let target = match self.bar.target(self.practice()) {
             Ok(t) => t,
             Err(e) => return self.invalid(e),
@@ -546,6 +578,45 @@ impl TutorApp {
     }
 }
 
+/// True when a password would cross a network in clear: no TLS, and the server is not on
+/// this machine (loopback traffic never leaves it).
+pub fn plaintext_risk(peer: Option<std::net::SocketAddr>, tls: bool) -> bool {
+    !tls && peer.is_some_and(|p| !p.ip().is_loopback())
+}
+
+impl TutorApp {
+    fn confirm_plaintext_ui(&mut self, ctx: &egui::Context, lang: Lang) {
+        if self.confirm_plaintext.is_none() {
+            return;
+        }
+        let peer = self.link.peer.map(|p| p.to_string()).unwrap_or_default();
+        let mut choice = None;
+        egui::Modal::new(egui::Id::unique("plaintext-auth")).show(ctx, |ui| {
+            ui.set_max_width(520.0);
+            ui.heading(tr(lang, "plain_auth.title"));
+            ui.label(trf(lang, "plain_auth.text", &[("peer", &peer)]));
+            ui.horizontal(|ui| {
+                if ui.button(tr(lang, "plain_auth.cancel")).clicked() {
+                    choice = Some(false);
+                }
+                if ui.button(tr(lang, "plain_auth.send")).clicked() {
+                    choice = Some(true);
+                }
+            });
+        });
+        match choice {
+            Some(true) => {
+                self.plaintext_ok = true;
+                if let Some(a) = self.confirm_plaintext.take() {
+                    self.perform(a);
+                }
+            }
+            Some(false) => self.confirm_plaintext = None,
+            None => {}
+        }
+    }
+}
+
 impl eframe::App for TutorApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.server.poll();
@@ -576,6 +647,7 @@ impl eframe::App for TutorApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let lang = self.lang();
+        self.confirm_plaintext_ui(ui.ctx(), lang);
         // Exam mode counts only while a lesson runs.
         let exam = self.lessons.exam && self.lessons.active.is_some();
         egui::Panel::top("header").show(ui, |ui| self.header(ui));

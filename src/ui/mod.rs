@@ -18,7 +18,7 @@ pub mod step_card;
 pub mod theme;
 pub mod transcript_view;
 
-pub use app::{AppOptions, Tab, TutorApp};
+pub use app::{AppOptions, Tab, TutorApp, plaintext_risk};
 pub use demo::SCENARIOS;
 
 use crate::proto::pop3::Pop3Command;
