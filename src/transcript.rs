@@ -239,14 +239,6 @@ fn tls_words(info: &TlsInfo, lang: Lang) -> String {
         lang,
         "event.tls",
         &[
-            (
-                "protocol",
-                &info
-                    .protocol
-                    .as_ref()
-                    .map(|p| format!(" ({p})"))
-                    .unwrap_or_default(),
-            ),
             ("subject", &or_q(&info.subject)),
             ("issuer", &or_q(&info.issuer)),
             ("from", &info.not_before),
@@ -750,8 +742,8 @@ mod tests {
     #[test]
     fn event_rows_read_in_either_language_and_export_in_english() {
         let mut t = Transcript::new(Protocol::Smtp);
-        let peer = "127.0.0.1:25".parse().unwrap_or_else(|e| panic!("{e}"));
-        let local = "127.0.0.1:40000".parse().unwrap_or_else(|e| panic!("{e}"));
+        let peer = "127.0.0.1:25".parse().unwrap();
+        let local = "127.0.0.1:40000".parse().unwrap();
         t.apply(&Event::now(EventKind::Connected { peer, local }));
         t.apply(&Event::now(EventKind::Closed {
             by: ClosedBy::Server,

@@ -55,9 +55,6 @@ pub enum Parsed {
 /// The peer certificate and session of an established TLS connection.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TlsInfo {
-    /// `None` where the platform TLS library does not report it (native-tls does not).
-    pub protocol: Option<String>,
-    pub cipher: Option<String>,
     pub subject: String,
     pub issuer: String,
     pub not_before: String,

@@ -1,0 +1,427 @@
+//! The SMTP client session as a state machine fed with what was sent and what came back
+//! (RFC 5321 §3 and §4.1.4 on command order, RFC 3207 §4.2, RFC 4954 §4).
+
+use std::collections::VecDeque;
+
+use super::auth::{self, PromptKind};
+use super::reply::Reply;
+use super::situations::{Proto, ReplyContext};
+use super::smtp::{Capabilities, CommandKind, SmtpCommand};
+pub use super::smtp_outcome::{Outcome, Step};
+use crate::words::Words;
+
+/// A line the client put on the wire, as the state machine needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientLine {
+    Command(SmtpCommand),
+    /// A base64 line answering a `334` challenge.
+    AuthResponse,
+    /// The whole DATA payload, final `.` included.
+    Message,
+    /// A line that does not parse as a command; the kind its first word names, if any.
+    Unparsed(Option<CommandKind>),
+}
+
+/// Lines waiting for replies, put aside by [`SmtpSession::set_aside`].
+#[derive(Debug)]
+pub struct SetAside(VecDeque<Pending>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Pending {
+    Command(SmtpCommand),
+    AuthResponse,
+    Message,
+    Unparsed(Option<CommandKind>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Greeting {
+    Waiting,
+    Ready,
+    Refused,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DataPhase {
+    Idle,
+    /// 354 arrived: the server now reads message text until `.`.
+    Open,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct AuthExchange {
+    plain: bool,
+    /// What the last 334 asked for; `None` while waiting for it.
+    asked: Option<PromptKind>,
+}
+
+/// The client's view of one SMTP session.
+#[derive(Debug, Clone)]
+pub struct SmtpSession {
+    connected: bool,
+    greeting: Greeting,
+    hello: Option<CommandKind>,
+    caps: Option<Capabilities>,
+    tls: bool,
+    tls_pending: bool,
+    authenticated: bool,
+    auth: Option<AuthExchange>,
+    mail: bool,
+    rcpts: u32,
+    data: DataPhase,
+    quit_sent: bool,
+    pending: VecDeque<Pending>,
+}
+
+impl Default for SmtpSession {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SmtpSession {
+    /// A session that is not connected yet.
+    pub fn new() -> Self {
+        Self {
+            connected: false,
+            greeting: Greeting::Waiting,
+            hello: None,
+            caps: None,
+            tls: false,
+            tls_pending: false,
+            authenticated: false,
+            auth: None,
+            mail: false,
+            rcpts: 0,
+            data: DataPhase::Idle,
+            quit_sent: false,
+            pending: VecDeque::new(),
+        }
+    }
+
+    /// The TCP (or implicit TLS) connection is up; the greeting is next.
+    pub fn on_connected(&mut self, tls: bool) {
+        *self = Self::new();
+        self.connected = true;
+        self.tls = tls;
+    }
+
+    pub fn on_closed(&mut self) {
+        self.connected = false;
+        self.pending.clear();
+        self.auth = None;
+        self.data = DataPhase::Idle;
+    }
+
+    /// The STARTTLS handshake finished: RFC 3207 §4.2 says forget what was learnt before.
+    pub fn on_tls_established(&mut self) {
+        self.tls = true;
+        self.tls_pending = false;
+        self.hello = None;
+        self.caps = None;
+        self.authenticated = false;
+        self.reset_transaction();
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.connected
+    }
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+    pub fn is_authenticated(&self) -> bool {
+        self.authenticated
+    }
+    pub fn capabilities(&self) -> Option<&Capabilities> {
+        self.caps.as_ref()
+    }
+    /// True after a 220 to STARTTLS, until the handshake is done.
+    pub fn tls_pending(&self) -> bool {
+        self.tls_pending
+    }
+    /// True while the server reads message text (after 354, before the final dot).
+    pub fn in_data(&self) -> bool {
+        self.data == DataPhase::Open
+    }
+    /// What the last 334 asked for, while an AUTH exchange waits for the client.
+    pub fn auth_prompt(&self) -> Option<PromptKind> {
+        self.auth.and_then(|a| a.asked)
+    }
+    pub fn awaiting_replies(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn reset_transaction(&mut self) {
+        self.mail = false;
+        self.rcpts = 0;
+        self.data = DataPhase::Idle;
+    }
+
+    /// What the next reply will answer and the state it will find: the context the
+    /// situation knowledge base matches on.
+    /// `code` lets a transcript pasted from the middle of a session (its first reply a 354 or
+    /// a 334) be read as what it answers.
+    pub fn reply_context(&self, code: u16) -> ReplyContext {
+        let (answers, malformed) = match self.pending.front() {
+            None if self.greeting == Greeting::Waiting && code == 354 => ("DATA", false),
+            None if self.greeting == Greeting::Waiting && code == 334 => ("AUTH", false),
+            None if self.connected && self.greeting == Greeting::Waiting => ("GREETING", false),
+            None => ("NONE", false),
+            Some(Pending::Command(cmd)) => (cmd.kind().verb(), false),
+            Some(Pending::AuthResponse) => ("AUTH-DATA", false),
+            Some(Pending::Message) => ("DOT", false),
+            Some(Pending::Unparsed(Some(kind))) => (kind.verb(), true),
+            Some(Pending::Unparsed(None)) => ("UNKNOWN", true),
+        };
+        let caps = self.caps.as_ref();
+        ReplyContext::new(Proto::Smtp, answers)
+            .flag("malformed", malformed)
+            .flag("tls", self.tls)
+            .flag("starttls-offered", caps.is_some_and(|c| c.starttls))
+            .flag("auth-offered", caps.is_some_and(|c| !c.auth.is_empty()))
+            .flag("hello", self.hello.is_some())
+            .flag("ehlo", self.hello == Some(CommandKind::Ehlo))
+            .flag("authenticated", self.authenticated)
+            .flag("mail", self.mail)
+            .flag("rcpt", self.rcpts > 0)
+    }
+
+    /// Puts the lines waiting for replies aside while a reply that answers none of them (a
+    /// greeting that arrives after the first command went out, an unasked 421) is folded.
+    pub fn set_aside(&mut self) -> SetAside {
+        SetAside(std::mem::take(&mut self.pending))
+    }
+
+    /// Ends [`Self::set_aside`]: the lines wait again, ahead of any sent since.
+    pub fn take_back(&mut self, aside: SetAside) {
+        let mut pending = aside.0;
+        pending.append(&mut self.pending);
+        self.pending = pending;
+    }
+
+    /// Stops waiting for the replies to the `n` oldest lines sent: their request timed out or
+    /// was answered with something that is not a reply.
+    pub fn abandon(&mut self, n: usize) {
+        for _ in 0..n {
+            if matches!(self.pending.pop_front(), Some(Pending::AuthResponse)) {
+                self.auth = None;
+            }
+        }
+    }
+
+    /// Records a line the client sent.
+    pub fn on_sent(&mut self, line: &ClientLine) {
+        let waiting_auth = self.auth.is_some_and(|a| a.asked.is_some());
+        let entry = match line {
+            // While a 334 is open, whatever line comes next is read as the answer.
+            ClientLine::Command(_) | ClientLine::AuthResponse | ClientLine::Unparsed(_)
+                if waiting_auth =>
+            {
+                if let Some(a) = self.auth.as_mut() {
+                    a.asked = None;
+                }
+                Pending::AuthResponse
+            }
+            ClientLine::Command(_) | ClientLine::Unparsed(_) if self.data == DataPhase::Open => {
+                return;
+            }
+            ClientLine::Unparsed(kind) => Pending::Unparsed(*kind),
+            ClientLine::Command(cmd) => {
+                if cmd.kind() == CommandKind::Quit {
+                    self.quit_sent = true;
+                }
+                Pending::Command(cmd.clone())
+            }
+            ClientLine::AuthResponse => Pending::AuthResponse,
+            ClientLine::Message => {
+                self.data = DataPhase::Idle;
+                Pending::Message
+            }
+        };
+        self.pending.push_back(entry);
+    }
+
+    /// Folds a reply into the state and says what it meant.
+    pub fn on_reply(&mut self, reply: &Reply) -> Outcome {
+        let code = reply.code;
+        let outcome = match self.pending.pop_front() {
+            // A transcript pasted from the middle of a session starts with a reply that no
+            // greeting can be: the session is taken up where it stands.
+            None if self.greeting == Greeting::Waiting && code == 354 => {
+                self.greeting = Greeting::Ready;
+                self.hello = Some(CommandKind::Helo);
+                self.mail = true;
+                self.rcpts = 1;
+                self.data = DataPhase::Open;
+                Outcome::DataGo
+            }
+            None if self.greeting == Greeting::Waiting && code == 334 => {
+                self.greeting = Greeting::Ready;
+                self.hello = Some(CommandKind::Helo);
+                self.auth = Some(AuthExchange {
+                    plain: false,
+                    asked: None,
+                });
+                self.auth_reply(reply)
+            }
+            None if self.greeting == Greeting::Waiting => {
+                self.greeting = if code == 220 {
+                    Greeting::Ready
+                } else {
+                    Greeting::Refused
+                };
+                Outcome::Greeting { code }
+            }
+            None => Outcome::Done {
+                command: None,
+                code,
+            },
+            Some(Pending::Command(cmd)) => self.command_reply(&cmd, reply),
+            Some(Pending::Unparsed(Some(kind))) => self.command_reply(&kind.placeholder(), reply),
+            Some(Pending::Unparsed(None)) if reply.class() >= 4 => Outcome::Refused {
+                command: None,
+                code,
+            },
+            Some(Pending::Unparsed(None)) => Outcome::Done {
+                command: None,
+                code,
+            },
+            Some(Pending::AuthResponse) => self.auth_reply(reply),
+            Some(Pending::Message) => {
+                self.reset_transaction();
+                if code == 250 {
+                    Outcome::MessageQueued
+                } else {
+                    Outcome::Refused {
+                        command: Some(CommandKind::Data),
+                        code,
+                    }
+                }
+            }
+        };
+        if code == 421 || (code == 221 && self.quit_sent) {
+            self.pending.clear();
+            self.auth = None;
+            if code == 421 {
+                return Outcome::Closing { code };
+            }
+        }
+        outcome
+    }
+
+    fn command_reply(&mut self, cmd: &SmtpCommand, reply: &Reply) -> Outcome {
+        let code = reply.code;
+        let kind = cmd.kind();
+        if code == 503 {
+            return Outcome::BadSequence {
+                command: kind,
+                needed: self.check(kind).and_then(|p| p.needed),
+            };
+        }
+        let ok = reply.class() == 2;
+        match kind {
+            CommandKind::Helo | CommandKind::Ehlo if ok => {
+                self.hello = Some(kind);
+                self.reset_transaction();
+                self.caps = (kind == CommandKind::Ehlo)
+                    .then(|| Capabilities::from_ehlo(&reply.raw))
+                    .flatten();
+                Outcome::Hello {
+                    ehlo: kind == CommandKind::Ehlo,
+                    extensions: reply.lines.len().saturating_sub(1),
+                }
+            }
+            CommandKind::StartTls if code == 220 => {
+                self.tls_pending = true;
+                Outcome::TlsReady
+            }
+            CommandKind::AuthLogin | CommandKind::AuthPlain => {
+                self.auth = Some(AuthExchange {
+                    plain: kind == CommandKind::AuthPlain,
+                    asked: None,
+                });
+                self.auth_reply(reply)
+            }
+            CommandKind::MailFrom if ok => {
+                self.mail = true;
+                self.rcpts = 0;
+                Outcome::SenderAccepted
+            }
+            CommandKind::RcptTo if ok => {
+                self.rcpts += 1;
+                Outcome::RecipientAccepted { count: self.rcpts }
+            }
+            CommandKind::Data if code == 354 => {
+                self.data = DataPhase::Open;
+                Outcome::DataGo
+            }
+            CommandKind::Bdat if ok => {
+                if matches!(cmd, SmtpCommand::Bdat { last: true, .. }) {
+                    self.reset_transaction();
+                    Outcome::MessageQueued
+                } else {
+                    Outcome::Done {
+                        command: Some(kind),
+                        code,
+                    }
+                }
+            }
+            CommandKind::Rset if ok => {
+                self.reset_transaction();
+                Outcome::Reset
+            }
+            CommandKind::Quit if code == 221 => Outcome::Bye,
+            _ if reply.class() >= 4 => Outcome::Refused {
+                command: Some(kind),
+                code,
+            },
+            _ => Outcome::Done {
+                command: Some(kind),
+                code,
+            },
+        }
+    }
+
+    fn auth_reply(&mut self, reply: &Reply) -> Outcome {
+        match reply.code {
+            334 => {
+                let prompt = auth::decode_prompt(reply.last_text());
+                let plain = self.auth.is_some_and(|a| a.plain);
+                let (kind, decoded) = match prompt {
+                    Ok(p) if plain && p.kind == PromptKind::Empty => {
+                        (PromptKind::Empty, p.decoded.shown())
+                    }
+                    Ok(p) => (p.kind, p.decoded.shown()),
+                    Err(_) => (PromptKind::Other, reply.last_text().to_owned()),
+                };
+                self.auth = Some(AuthExchange {
+                    plain,
+                    asked: Some(kind),
+                });
+                Outcome::AuthPrompt { kind, decoded }
+            }
+            235 => {
+                self.auth = None;
+                self.authenticated = true;
+                Outcome::AuthSucceeded
+            }
+            503 => {
+                self.auth = None;
+                Outcome::BadSequence {
+                    command: CommandKind::AuthLogin,
+                    needed: self.check(CommandKind::AuthLogin).and_then(|p| p.needed),
+                }
+            }
+            code => {
+                self.auth = None;
+                Outcome::AuthFailed { code }
+            }
+        }
+    }
+}
+
+mod advice;
+pub use advice::Prediction;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,109 @@
+//! AUTH LOGIN and AUTH PLAIN (RFC 4954): the exchange, the check and the failure limit.
+
+use super::*;
+
+impl SmtpServerSession {
+    pub(super) fn auth(&mut self, mechanism: u64, initial: &str, out: &mut Vec<Output>) {
+        if self.helo.is_none() {
+            return reply(out, "503 5.5.1 Error: send HELO/EHLO first");
+        }
+        if self.user.is_some() {
+            return reply(out, "503 5.5.1 Error: already authenticated");
+        }
+        if self.from.is_some() {
+            return reply(out, "503 5.5.1 Error: MAIL transaction in progress");
+        }
+        if self.ctx.policy.require_tls && !self.tls {
+            return reply(out, "530 5.7.0 Must issue a STARTTLS command first");
+        }
+        match mechanism {
+            smtp_proto::AUTH_LOGIN if initial.is_empty() => {
+                if self.ctx.policy.lowercase_prompt {
+                    reply(out, "334 dXNlcm5hbWU6");
+                } else {
+                    reply(out, "334 VXNlcm5hbWU6");
+                }
+                self.mode = Mode::AuthLoginUser;
+            }
+            smtp_proto::AUTH_LOGIN => self.auth_login_user(initial.as_bytes(), out),
+            smtp_proto::AUTH_PLAIN if initial.is_empty() => {
+                reply(out, "334 ");
+                self.mode = Mode::AuthPlain;
+            }
+            smtp_proto::AUTH_PLAIN => self.auth_plain_response(initial.as_bytes(), out),
+            _ => reply(out, "504 5.5.4 Unrecognized authentication type"),
+        }
+    }
+
+    /// Decodes one AUTH answer; `None` means a reply was already sent.
+    pub(super) fn auth_answer(
+        &mut self,
+        line: &[u8],
+        out: &mut Vec<Output>,
+        secret: bool,
+    ) -> Option<Vec<u8>> {
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim();
+        out.push(Output::Log(format!(
+            "C: {}",
+            if secret { auth::MASK } else { text }
+        )));
+        if text == "*" {
+            reply(out, "501 5.0.0 Authentication cancelled");
+            return None;
+        }
+        if text == "=" {
+            return Some(Vec::new());
+        }
+        match auth::decode(text) {
+            Ok(bytes) => Some(bytes),
+            Err(_) => {
+                reply(out, "501 5.5.2 Cannot decode response");
+                None
+            }
+        }
+    }
+
+    pub(super) fn auth_login_user(&mut self, line: &[u8], out: &mut Vec<Output>) {
+        let Some(bytes) = self.auth_answer(line, out, false) else {
+            return;
+        };
+        let user = String::from_utf8_lossy(&bytes).into_owned();
+        reply(out, "334 UGFzc3dvcmQ6");
+        self.mode = Mode::AuthLoginPassword { user };
+    }
+
+    pub(super) fn auth_login_password(&mut self, user: &str, line: &[u8], out: &mut Vec<Output>) {
+        let Some(bytes) = self.auth_answer(line, out, true) else {
+            return;
+        };
+        let password = String::from_utf8_lossy(&bytes).into_owned();
+        self.login(user, &password, out);
+    }
+
+    pub(super) fn auth_plain_response(&mut self, line: &[u8], out: &mut Vec<Output>) {
+        let Some(bytes) = self.auth_answer(line, out, true) else {
+            return;
+        };
+        match auth::split_plain(&bytes) {
+            Some((_, user, password)) => self.login(&user, &password, out),
+            None => reply(
+                out,
+                "501 5.5.2 Cannot decode AUTH PLAIN: expected \\0user\\0password",
+            ),
+        }
+    }
+
+    pub(super) fn login(&mut self, user: &str, password: &str, out: &mut Vec<Output>) {
+        match self.ctx.accounts.check(user, password) {
+            Some(account) => {
+                self.user = Some(account.address.clone());
+                reply(out, "235 2.7.0 Authentication successful");
+            }
+            None => {
+                self.auth_failures += 1;
+                reply(out, "535 5.7.8 Error: authentication failed");
+            }
+        }
+    }
+}
