@@ -432,10 +432,12 @@ impl SmtpCommand {
                 }
             }
             Request::Noop { .. } => Self::Noop,
-            Request::Vrfy { value } => Self::Vrfy(value.into_owned()),
-            Request::Expn { value } => Self::Expn(value.into_owned()),
+            // Trimmed as the constructors trim, so that a command prints back to a line that
+            // parses to the same command (smtp-proto keeps the spaces after an unclosed quote).
+            Request::Vrfy { value } => Self::Vrfy(value.trim().to_owned()),
+            Request::Expn { value } => Self::Expn(value.trim().to_owned()),
             Request::Help { value } => {
-                let v = value.into_owned();
+                let v = value.trim().to_owned();
                 Self::Help((!v.is_empty()).then_some(v))
             }
             Request::StartTls => Self::StartTls,
@@ -506,10 +508,18 @@ impl Capabilities {
             (AUTH_ANONYMOUS, "ANONYMOUS"),
         ];
         let text = String::from_utf8_lossy(raw);
+        // One keyword per line; a stray CR or other control character inside a line is not
+        // part of any keyword (it would break the line where the tutor shows it).
         let keywords = text
             .lines()
             .skip(1)
-            .map(|l| l.get(4..).unwrap_or("").trim().to_owned())
+            .map(|l| {
+                l.get(4..)
+                    .unwrap_or("")
+                    .replace(|c: char| c.is_control(), " ")
+                    .trim()
+                    .to_owned()
+            })
             .filter(|l| !l.is_empty())
             .collect();
         Some(Self {

@@ -686,12 +686,16 @@ fn parsed_raw(p: &Parsed) -> Vec<u8> {
 
 /// A short name for what was sent, for timeout messages.
 fn describe_sent(bytes: &[u8], secret: bool) -> String {
+    /// A name, not a copy: a message's first line can be megabytes long.
+    const SHOWN: usize = 80;
     let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-    let text = escaped(first).trim().to_owned();
+    let cut = first.len() > SHOWN;
+    let text = escaped(&first[..first.len().min(SHOWN)]).trim().to_owned();
     if secret {
         return crate::proto::secret::mask(&text);
     }
-    if bytes.iter().filter(|&&b| b == b'\n').count() > 1 && !text.is_empty() {
+    let more_lines = bytes.iter().filter(|&&b| b == b'\n').take(2).count() > 1;
+    if (cut || more_lines) && !text.is_empty() {
         format!("{text} …")
     } else {
         text
