@@ -2,6 +2,8 @@
 //! They are ignored unless asked for, so a run without the lab says "ignored" instead of
 //! passing while doing nothing: `scripts/test.sh` runs them with `--ignored` when
 //! MAILTUTOR_INTEROP is set (`.ci/run` does both).
+// Helpers here unwrap as tests do: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 
@@ -23,7 +25,7 @@ fn lab_fingerprint() -> String {
     let pem = std::fs::read(CERT).unwrap_or_else(|e| panic!("{CERT}: {e}"));
     let der = native_tls::Certificate::from_pem(&pem)
         .and_then(|c| c.to_der())
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     mailtutor::cert::fingerprint(&der)
 }
 
@@ -40,7 +42,7 @@ fn drain(s: &Session, t: &mut Transcript) {
 }
 
 fn pop3(s: &Session, t: &mut Transcript, line: &str) -> mailtutor::session::Response {
-    let cmd = Pop3Command::parse(line).unwrap_or_else(|e| panic!("{e}"));
+    let cmd = Pop3Command::parse(line).unwrap();
     let r = wait(s.pop3(&cmd)).unwrap_or_else(|e| panic!("{line}: {e}"));
     drain(s, t);
     r.into_iter()
@@ -91,7 +93,7 @@ fn send_through_postfix_and_read_back_through_dovecot() {
         Security::StartTls,
         pinned(Protocol::Smtp),
     ))
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let mut t = Transcript::new(Protocol::Smtp);
     let queued = send_mail(&s, &plan, Duration::from_secs(20), |e| t.apply(e))
         .unwrap_or_else(|e| panic!("{e}\n{}", t.export_annotated(Lang::En, false)));
@@ -122,7 +124,7 @@ fn send_through_postfix_and_read_back_through_dovecot() {
             Security::StartTls,
             pinned(Protocol::Pop3),
         ))
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
         let mut t = Transcript::new(Protocol::Pop3);
         pop3(&p, &mut t, &format!("USER {USER}"));
         assert!(pop3(&p, &mut t, &format!("PASS {PASSWORD}")).is_positive());
@@ -194,7 +196,7 @@ fn pop3s_port_995() {
         Security::Implicit,
         pinned(Protocol::Pop3),
     ))
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let mut t = Transcript::new(Protocol::Pop3);
     pop3(&p, &mut t, "CAPA");
     pop3(&p, &mut t, &format!("USER {USER}"));
@@ -238,7 +240,7 @@ fn send_command_line_through_postfix() {
         .args(["--insecure-accept-cert", &fp])
         .env("MT_LAB_PW", PASSWORD)
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}");
     assert!(
@@ -262,7 +264,7 @@ fn send_command_line_through_postfix() {
         ])
         .args(["--insecure-accept-cert", &fp, "--no-pipelining"])
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("554") || stderr.contains("550"), "{stderr}");

@@ -258,7 +258,7 @@ check = { code = 250, answers = ["HELO"] }
     let dir = common::TempDir::new("lesson");
     let _ = std::fs::create_dir_all(&dir.0);
     let path = dir.0.join("mine.toml");
-    std::fs::write(&path, good).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&path, good).unwrap();
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     assert_eq!(Lesson::parse(&text).map(|l| l.id), Ok("mine".to_owned()));
 
@@ -524,10 +524,10 @@ fn the_readme_example_reads() {
     let readme = include_str!("../README.md");
     let start = readme
         .find("```toml\nid = \"class-vrfy\"")
-        .unwrap_or_else(|| panic!("the README's lesson example is gone"));
+        .expect("the README's lesson example is gone");
     let body = &readme[start + "```toml\n".len()..];
     let end = body.find("```").unwrap_or(body.len());
-    let lesson = Lesson::parse(&body[..end]).unwrap_or_else(|e| panic!("{e}"));
+    let lesson = Lesson::parse(&body[..end]).unwrap();
     assert_eq!(lesson.id, "class-vrfy");
     assert_eq!(lesson.setup.faults().len(), 1);
 }
@@ -547,7 +547,7 @@ task = { en = "Log in", zh = "登录" }
 hint = { en = "AUTH", zh = "AUTH" }
 check = { code = 235 }
 "#;
-    let lesson = Lesson::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    let lesson = Lesson::parse(text).unwrap();
     let server = TestServer::with(|c| lesson.setup.configure(c));
     let mut c = common::Smtp::connect(server.smtp());
     c.reply();

@@ -3,6 +3,8 @@
 //! format, the server's log and the window's saved settings are written into one folder, and
 //! every file there is searched for the password in clear and in base64.
 #![cfg(feature = "gui")]
+// Helpers here unwrap as tests do: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -79,7 +81,7 @@ impl Drop for Serve {
 
 /// `mailtutor serve` with one account, its log going to `log`.
 fn serve(data: &Path, log: &Path) -> Serve {
-    let log_file = std::fs::File::create(log).unwrap_or_else(|e| panic!("{e}"));
+    let log_file = std::fs::File::create(log).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
         .args(["serve", "--smtp", "127.0.0.1:0", "--pop3", "127.0.0.1:0"])
         .args(["--account", &format!("{USER}:{PASSWORD}"), "--data-dir"])
@@ -87,16 +89,13 @@ fn serve(data: &Path, log: &Path) -> Serve {
         .stdout(Stdio::piped())
         .stderr(log_file)
         .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        .unwrap();
+    let stdout = child.stdout.take().expect("no stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     let log = log.to_path_buf();
     std::thread::spawn(move || {
         use std::io::Write;
-        let mut f = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&log)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             let _ = writeln!(f, "{line}");
             let _ = tx.send(line);
@@ -128,7 +127,7 @@ fn serve(data: &Path, log: &Path) -> Serve {
 fn no_file_written_holds_the_password_unless_asked_to_show_it() {
     let dir = TempDir::new("secrets");
     let out = dir.0.join("written");
-    std::fs::create_dir_all(&out).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(&out).unwrap();
     let server = serve(&out.join("maildirs"), &out.join("server.log"));
 
     // `mailtutor send` with AUTH LOGIN and AUTH PLAIN, its output saved.
@@ -140,14 +139,13 @@ fn no_file_written_holds_the_password_unless_asked_to_show_it() {
             .args(["--from", USER, "--to", USER, "--subject", auth])
             .env("SECRETS_TEST_PASSWORD", PASSWORD)
             .output()
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         assert!(
             run.status.success(),
             "{}",
             String::from_utf8_lossy(&run.stderr)
         );
-        std::fs::write(out.join(format!("send-{auth}.txt")), &run.stdout)
-            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(out.join(format!("send-{auth}.txt")), &run.stdout).unwrap();
     }
 
     // The engine: AUTH LOGIN over SMTP and USER/PASS over POP3, every export format.
@@ -186,9 +184,7 @@ fn no_file_written_holds_the_password_unless_asked_to_show_it() {
         t.export_plain(false)
     );
     for (name, tr) in [("smtp", &t), ("pop3", &tp)] {
-        let write = |file: String, text: String| {
-            std::fs::write(out.join(file), text).unwrap_or_else(|e| panic!("{e}"))
-        };
+        let write = |file: String, text: String| std::fs::write(out.join(file), text).unwrap();
         write(format!("{name}-plain.txt"), tr.export_plain(false));
         write(
             format!("{name}-annotated-en.txt"),
@@ -206,7 +202,7 @@ fn no_file_written_holds_the_password_unless_asked_to_show_it() {
     let mut memory = Memory::default();
     eframe::App::save(h.state_mut(), &mut memory);
     let settings = memory.0.values().cloned().collect::<Vec<_>>().join("\n");
-    std::fs::write(out.join("app.ron"), settings).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(out.join("app.ron"), settings).unwrap();
 
     drop(server);
     let written = files_under(&out);
@@ -215,9 +211,8 @@ fn no_file_written_holds_the_password_unless_asked_to_show_it() {
     assert!(found.is_empty(), "the password was written: {found:#?}");
 
     // The search can find it: an export the user asked to show secrets in has it.
-    std::fs::write(out.join("shown.txt"), t.export_plain(true)).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(out.join("shown-pop3.txt"), tp.export_plain(true))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(out.join("shown.txt"), t.export_plain(true)).unwrap();
+    std::fs::write(out.join("shown-pop3.txt"), tp.export_plain(true)).unwrap();
     let found = leaks(&out);
     assert!(
         found

@@ -2,6 +2,8 @@
 //! that survives `kill -9` once acknowledged, the order of its fsyncs and its 250 under
 //! strace, a maildrop lock that holds across processes, and 200 idle connections costing
 //! no CPU.
+// Helpers here unwrap as tests do: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -77,7 +79,7 @@ impl Serve {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start mailtutor serve: {e}"));
-        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        let stdout = child.stdout.take().expect("no stdout");
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -103,7 +105,7 @@ impl Serve {
                 break;
             }
         }
-        let smtp = smtp.unwrap_or_else(|| panic!("serve printed no SMTP address"));
+        let smtp = smtp.expect("serve printed no SMTP address");
         Self {
             child,
             lines,
@@ -207,7 +209,7 @@ fn accounts_from_flags() {
     let bad = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
         .args(["serve", "--account", "nopassword"])
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(String::from_utf8_lossy(&bad.stderr).contains("ADDRESS:PASSWORD"));
 }
 
@@ -225,7 +227,7 @@ fn faults_from_flags() {
     let bad = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
         .args(["serve", "--fault", "explode=1"])
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown fault"));
 }
@@ -272,16 +274,13 @@ fn two_hundred_idle_connections_cost_no_cpu() {
 #[test]
 fn a_maildrop_is_locked_across_processes() {
     let serve = Serve::start(&[]);
-    let pop3 = serve
-        .pop3
-        .unwrap_or_else(|| panic!("serve printed no POP3 address"));
+    let pop3 = serve.pop3.expect("serve printed no POP3 address");
     let (mut held, _) = Pop3::connect(pop3);
     held.ok("USER teacher@mailtutor.test");
     held.ok("PASS secret");
     // A second server, in this process, on the same directory.
-    let here = mailtutor::server::start(ServerConfig::loopback(serve.data.clone()))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let addr = here.pop3.unwrap_or_else(|| panic!("no pop3 port"));
+    let here = mailtutor::server::start(ServerConfig::loopback(serve.data.clone())).unwrap();
+    let addr = here.pop3.expect("no pop3 port");
     let (mut other, _) = Pop3::connect(addr);
     other.ok("USER teacher@mailtutor.test");
     let r = other.cmd("PASS secret");
@@ -307,7 +306,7 @@ fn the_250_goes_out_only_after_the_message_and_its_directories_are_fsynced() {
         panic!("strace is missing: scripts/setup-debian.sh installs it");
     }
     let logs = TempDir::new("strace");
-    std::fs::create_dir_all(&logs.0).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(&logs.0).unwrap();
     let log = logs.0.join("strace.log");
     let serve = Serve::start_under(Some(log.clone()), &[]);
     let data = serve.data.clone();
@@ -317,7 +316,7 @@ fn the_250_goes_out_only_after_the_message_and_its_directories_are_fsynced() {
         250
     );
     drop(serve);
-    let text = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("{e}"));
+    let text = std::fs::read_to_string(&log).unwrap();
     let events = syscalls(&text);
     let maildrop = data.join("teacher@mailtutor.test");
     let at = |what: &str, pred: &dyn Fn(&Syscall) -> bool| {

@@ -1,4 +1,6 @@
 //! The practice server's SMTP replies, driven by a hand-written client over loopback.
+// Helpers here unwrap as tests do: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -8,7 +10,7 @@ use common::{Smtp, TestServer, without_received};
 use mailtutor::server::Fault;
 
 fn fault(s: &str) -> Fault {
-    s.parse().unwrap_or_else(|e: String| panic!("{e}"))
+    s.parse().unwrap()
 }
 
 fn greeted(t: &TestServer) -> Smtp {
@@ -338,9 +340,9 @@ fn excess_connections_are_refused_before_any_tls() {
     let t = TestServer::with(|c| c.limits.max_connections = 2);
     let _a = greeted(&t);
     let _b = greeted(&t);
-    let smtps = t.server.smtps.unwrap_or_else(|| panic!("no smtps"));
+    let smtps = t.server.smtps.expect("no smtps");
     for _ in 0..20 {
-        let mut raw = std::net::TcpStream::connect(smtps).unwrap_or_else(|e| panic!("{e}"));
+        let mut raw = std::net::TcpStream::connect(smtps).unwrap();
         let _ = raw.set_read_timeout(Some(Duration::from_secs(2)));
         let start = Instant::now();
         let mut buf = [0u8; 64];
@@ -503,7 +505,7 @@ fn without_tls_the_server_still_serves_plain_smtp_and_pop3() {
         .tls_error
         .as_ref()
         .map(|w| w.get(mailtutor::proto::Lang::En))
-        .unwrap_or_else(|| panic!("TLS should be unavailable"));
+        .expect("TLS should be unavailable");
     assert!(why.contains("certificate"), "{why}");
     assert!(t.server.smtps.is_none() && t.server.pop3s.is_none());
     let mut c = greeted(&t);

@@ -2,6 +2,8 @@
 //! each after a short session context, must resolve to the situation written for it, in both
 //! languages; and the tutorials' transcripts and the captures from real servers leave no
 //! reply on the per-code note alone.
+// Helpers here unwrap as tests do: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 
@@ -31,7 +33,7 @@ struct Case {
 }
 
 fn corpus() -> Corpus {
-    toml::from_str(include_str!("fixtures/replies.toml")).unwrap_or_else(|e| panic!("{e}"))
+    toml::from_str(include_str!("fixtures/replies.toml")).unwrap()
 }
 
 fn has_cjk(s: &str) -> bool {

@@ -351,7 +351,7 @@ fn a_refused_connection_is_explained_and_the_window_stays_usable() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     choose(&mut h, "Server", "Custom server");
     let host = h.get_by_label("Host");
     host.focus();
@@ -402,7 +402,7 @@ fn save_transcript_writes_the_masked_text_on_a_background_thread() {
         std::thread::sleep(Duration::from_millis(10));
     }
     h.run_steps(3);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("AUTH LOGIN\n334 VXNlcm5hbWU6\n"), "{text}");
     assert!(
         text.contains("\n********\n235 "),
@@ -475,12 +475,8 @@ fn a_slow_server_never_freezes_the_window_and_a_dropped_connection_is_reported()
     let dir = TempDir::new("ui-faults");
     let mut h = open(Lang::En, &dir);
     let stage = |h: &H, spec: &str| {
-        let fault = spec.parse().unwrap_or_else(|e| panic!("{e}"));
-        h.state()
-            .server()
-            .unwrap_or_else(|| panic!("no server"))
-            .faults()
-            .stage(fault);
+        let fault = spec.parse().unwrap();
+        h.state().server().expect("no server").faults().stage(fault);
     };
 
     // Every reply of the next session comes 3 s late; frames keep coming meanwhile.
@@ -546,7 +542,7 @@ fn a_demo_plays_its_clicks_and_removes_its_scratch_maildir_on_exit() {
         .state()
         .server()
         .map(|s| s.data_dir.clone())
-        .unwrap_or_else(|| panic!("no server"));
+        .expect("no server");
     assert!(dir.starts_with(std::env::temp_dir()), "{}", dir.display());
     assert!(dir.exists());
     eframe::App::on_exit(h.state_mut(), None);
@@ -586,7 +582,7 @@ fn the_tls_demo_plays_a_whole_send_inside_starttls() {
         .state()
         .server()
         .map(|s| s.data_dir.join("teacher@mailtutor.test").join("new"))
-        .unwrap_or_else(|| panic!("no server"));
+        .expect("no server");
     let stored = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
     assert_eq!(stored, 1, "messages in {}", dir.display());
     eframe::App::on_exit(h.state_mut(), None);
@@ -632,7 +628,7 @@ fn a_reply_is_explained_where_it_came_in_both_languages() {
             .iter()
             .rev()
             .find(|e| e.code() == Some(530))
-            .unwrap_or_else(|| panic!("no 530"));
+            .expect("no 530");
         assert_eq!(
             reply.situation().map(|s| s.id.as_str()),
             Some("smtp.auth.needs-tls"),

@@ -1,6 +1,8 @@
 //! The window against loopback servers that misbehave: each fault ends in a clear, specific
 //! message on screen, the window keeps drawing frames, and Connect works again afterwards.
 #![cfg(feature = "gui")]
+// Helpers here unwrap as tests do: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -51,7 +53,7 @@ fn well_behaved(mut s: TcpStream) {
 }
 
 fn fake_server(script: Script) -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().map(|a| a.port()).unwrap_or(0);
     std::thread::spawn(move || {
         let mut script = Some(script);
@@ -308,7 +310,7 @@ fn tls_server(chain: Vec<Vec<u8>>, key: Vec<u8>) -> u16 {
                 rustls::pki_types::PrivateKeyDer::Pkcs8(key.into()),
             )
         })
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let config = Arc::new(config);
     fake_server(Box::new(move |s| {
         if let Ok(conn) = rustls::ServerConnection::new(config) {
@@ -325,14 +327,13 @@ struct Ca {
 }
 
 fn ca() -> Ca {
-    let key = rcgen::KeyPair::generate().unwrap_or_else(|e| panic!("{e}"));
-    let mut params =
-        rcgen::CertificateParams::new(Vec::<String>::new()).unwrap_or_else(|e| panic!("{e}"));
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     params
         .distinguished_name
         .push(rcgen::DnType::CommonName, "Mailtutor Test School CA");
-    let cert = params.self_signed(&key).unwrap_or_else(|e| panic!("{e}"));
+    let cert = params.self_signed(&key).unwrap();
     Ca {
         der: cert.der().to_vec(),
         issuer: rcgen::Issuer::new(params, key),
@@ -341,17 +342,17 @@ fn ca() -> Ca {
 
 /// A leaf for `names`, signed by `ca` (self-signed without one), valid `from`..`until` years.
 fn leaf(names: &[&str], ca: Option<&Ca>, years: (i32, i32)) -> (Vec<u8>, Vec<u8>) {
-    let key = rcgen::KeyPair::generate().unwrap_or_else(|e| panic!("{e}"));
+    let key = rcgen::KeyPair::generate().unwrap();
     let mut params =
         rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
     params.not_before = rcgen::date_time_ymd(years.0, 1, 1);
     params.not_after = rcgen::date_time_ymd(years.1, 1, 1);
     let cert = match ca {
         Some(ca) => params.signed_by(&key, &ca.issuer),
         None => params.self_signed(&key),
     }
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     (cert.der().to_vec(), key.serialize_der())
 }
 
@@ -426,7 +427,7 @@ fn plaintext_injected_after_ready_to_start_tls_is_discarded_and_reported() {
                 rustls::pki_types::PrivateKeyDer::Pkcs8(key.into()),
             )
         })
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let config = Arc::new(config);
     let port = fake_server(after_ehlo(move |mut s, _starttls| {
         // The 220 and an injected reply in one packet, as a man in the middle would send.
@@ -476,22 +477,22 @@ fn own_address() -> Option<std::net::IpAddr> {
 #[test]
 fn a_password_in_clear_to_another_host_needs_a_confirmation() {
     assert!(!mailtutor::ui::plaintext_risk(
-        Some("127.0.0.1:25".parse().unwrap_or_else(|e| panic!("{e}"))),
+        Some("127.0.0.1:25".parse().unwrap()),
         false
     ));
     assert!(!mailtutor::ui::plaintext_risk(
-        Some("192.0.2.7:25".parse().unwrap_or_else(|e| panic!("{e}"))),
+        Some("192.0.2.7:25".parse().unwrap()),
         true
     ));
     assert!(mailtutor::ui::plaintext_risk(
-        Some("192.0.2.7:25".parse().unwrap_or_else(|e| panic!("{e}"))),
+        Some("192.0.2.7:25".parse().unwrap()),
         false
     ));
     let Some(ip) = own_address() else {
         eprintln!("SKIPPED the window part: this machine has no address but loopback");
         return;
     };
-    let l = TcpListener::bind((ip, 0)).unwrap_or_else(|e| panic!("{e}"));
+    let l = TcpListener::bind((ip, 0)).unwrap();
     let port = l.local_addr().map(|a| a.port()).unwrap_or(0);
     let heard = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let log = Arc::clone(&heard);

@@ -188,8 +188,8 @@ hint = { en = "Click NOOP.", zh = "点 NOOP。" }
 show_me = ["smtp:NOOP"]
 check = { code = 250, answers = ["NOOP"] }
 "#;
-    std::fs::write(lessons.0.join("noop.toml"), text).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(lessons.0.join("broken.txt"), "not a lesson").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(lessons.0.join("noop.toml"), text).unwrap();
+    std::fs::write(lessons.0.join("broken.txt"), "not a lesson").unwrap();
     let mut h = open(Lang::Zh, &dir);
     h.get_by_label("课程").click();
     h.run_steps(2);

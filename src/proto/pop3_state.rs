@@ -460,7 +460,7 @@ mod tests {
             }
         }
         fn send(&mut self, line: &str) {
-            let c = Pop3Command::parse(line).unwrap_or_else(|e| panic!("{e}"));
+            let c = Pop3Command::parse(line).unwrap();
             self.r.expect(c.expect());
             self.s.on_sent(&c);
         }

@@ -327,7 +327,7 @@ mod tests {
 
     #[test]
     fn the_files_load_and_every_entry_is_complete() {
-        let all = load().unwrap_or_else(|e| panic!("{e}"));
+        let all = load().unwrap();
         assert!(all.len() >= 100, "only {} situations", all.len());
         for s in &all {
             for (what, b) in [

@@ -174,7 +174,7 @@ mod tests {
             "delay=250",
             "drop-after=DATA",
         ] {
-            let f: Fault = s.parse().unwrap_or_else(|e| panic!("{e}"));
+            let f: Fault = s.parse().unwrap();
             assert_eq!(f.to_string(), s);
         }
         assert!("rcpt=200".parse::<Fault>().is_err());
@@ -186,12 +186,8 @@ mod tests {
     #[test]
     fn one_shot_and_sticky() {
         let f = Faults::default();
-        f.stage("rcpt=450".parse().unwrap_or_else(|e: String| panic!("{e}")));
-        f.stage(
-            "drop-after=quit:sticky"
-                .parse()
-                .unwrap_or_else(|e: String| panic!("{e}")),
-        );
+        f.stage("rcpt=450".parse().unwrap());
+        f.stage("drop-after=quit:sticky".parse().unwrap());
         assert_eq!(f.greeting(), None);
         assert_eq!(f.rcpt(), Some(450));
         assert_eq!(f.rcpt(), None);

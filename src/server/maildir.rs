@@ -245,7 +245,7 @@ mod tests {
 
     fn store(name: &str) -> (PathBuf, Maildir) {
         let root = temp(name);
-        let md = Maildir::open(&root).unwrap_or_else(|e| panic!("{e}"));
+        let md = Maildir::open(&root).unwrap();
         (root, md)
     }
 
@@ -258,7 +258,7 @@ mod tests {
     #[test]
     fn deliver_list_read_delete() {
         let root = temp("dl");
-        let md = Maildir::open(&root).unwrap_or_else(|e| panic!("{e}"));
+        let md = Maildir::open(&root).unwrap();
         let rcpts = vec!["a@x.test".to_string(), "B@x.test".to_string()];
         let id = md.deliver(&new_queue_id(), &rcpts, b"Subject: hi\r\n\r\nbody\r\n");
         assert!(id.is_ok());
@@ -279,7 +279,7 @@ mod tests {
     #[test]
     fn listed_in_delivery_order() {
         let root = temp("order");
-        let md = Maildir::open(&root).unwrap_or_else(|e| panic!("{e}"));
+        let md = Maildir::open(&root).unwrap();
         let rcpt = vec!["a@x.test".to_string()];
         for i in 0..30 {
             let _ = md.deliver(&new_queue_id(), &rcpt, format!("n: {i}\r\n").as_bytes());
@@ -301,7 +301,7 @@ mod tests {
     fn one_lock_per_maildrop_even_across_stores() {
         let (root, md) = store("lock");
         // A second store on the same directory stands for a second process.
-        let other = Maildir::open(&root).unwrap_or_else(|e| panic!("{e}"));
+        let other = Maildir::open(&root).unwrap();
         let g = md.try_lock("a@x.test").ok().flatten();
         assert!(g.is_some());
         assert!(md.try_lock("A@x.test").is_ok_and(|l| l.is_none()));
@@ -334,9 +334,9 @@ mod tests {
     fn chinese_addresses_get_their_own_mail() {
         let (root, md) = store("zh");
         md.deliver(&new_queue_id(), &["张三@x.test".to_owned()], b"a\r\n")
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         md.deliver(&new_queue_id(), &["李四@x.test".to_owned()], b"b\r\n")
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         for who in ["张三@x.test", "李四@x.test"] {
             assert_eq!(md.list(who).map(|l| l.len()).unwrap_or(0), 1, "{who}");
         }
@@ -347,7 +347,7 @@ mod tests {
     fn flags_after_a_semicolon_are_not_part_of_the_uid() {
         let (root, md) = store("semi");
         md.deliver(&new_queue_id(), &["a@x.test".to_owned()], b"a\r\n")
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         let before = md.list("a@x.test").unwrap_or_default();
         let m = &before[0];
         let cur = m
@@ -356,7 +356,7 @@ mod tests {
             .and_then(|p| p.parent())
             .map(|p| p.join("cur").join(format!("{};2,S", m.uid)))
             .unwrap_or_default();
-        std::fs::rename(&m.path, &cur).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::rename(&m.path, &cur).unwrap();
         let after = md.list("a@x.test").unwrap_or_default();
         assert_eq!(after[0].uid, m.uid);
         let _ = fs::remove_dir_all(&root);

@@ -255,7 +255,7 @@ mod tests {
             subject: "测试邮件".into(),
             ..Composer::default()
         };
-        let p = c.payload().unwrap_or_else(|e| panic!("{e}"));
+        let p = c.payload().unwrap();
         let text = String::from_utf8_lossy(&p);
         assert!(text.contains("Subject: =?utf-8?"), "{text}");
         assert!(text.ends_with("\r\n.\r\n"));

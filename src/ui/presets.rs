@@ -99,20 +99,14 @@ mod tests {
         let p = load();
         assert!(p.len() >= 7, "{} presets", p.len());
         assert!(p[0].builtin, "the practice server comes first");
-        let qq = p
-            .iter()
-            .find(|p| p.id == "qq")
-            .unwrap_or_else(|| panic!("qq"));
+        let qq = p.iter().find(|p| p.id == "qq").expect("qq");
         assert_eq!(qq.host(Protocol::Smtp), "smtp.qq.com");
         assert_eq!(qq.port(Protocol::Smtp, Security::None), Some(25));
         assert_eq!(qq.port(Protocol::Smtp, Security::Implicit), Some(465));
         assert_eq!(qq.port(Protocol::Smtp, Security::StartTls), Some(587));
         assert_eq!(qq.port(Protocol::Pop3, Security::Implicit), Some(995));
         assert!(qq.app_password);
-        let n163 = p
-            .iter()
-            .find(|p| p.id == "163")
-            .unwrap_or_else(|| panic!("163"));
+        let n163 = p.iter().find(|p| p.id == "163").expect("163");
         assert_eq!(n163.host(Protocol::Pop3), "pop.163.com");
         for id in ["gmail", "outlook", "localhost", "custom"] {
             assert!(p.iter().any(|p| p.id == id), "{id}");

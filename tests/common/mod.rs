@@ -1,5 +1,7 @@
 //! Helpers for tests that talk to the practice server on 127.0.0.1, port 0.
 #![allow(dead_code)]
+// Helpers of tests: a failed unwrap here is a failed test, as in the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -53,16 +55,16 @@ impl TestServer {
     }
 
     pub fn smtp(&self) -> SocketAddr {
-        self.server.smtp.unwrap_or_else(|| panic!("no smtp port"))
+        self.server.smtp.expect("no smtp port")
     }
     pub fn smtps(&self) -> SocketAddr {
-        self.server.smtps.unwrap_or_else(|| panic!("no smtps port"))
+        self.server.smtps.expect("no smtps port")
     }
     pub fn pop3(&self) -> SocketAddr {
-        self.server.pop3.unwrap_or_else(|| panic!("no pop3 port"))
+        self.server.pop3.expect("no pop3 port")
     }
     pub fn pop3s(&self) -> SocketAddr {
-        self.server.pop3s.unwrap_or_else(|| panic!("no pop3s port"))
+        self.server.pop3s.expect("no pop3s port")
     }
 
     /// The files in an account's new/ directory, oldest first.
@@ -190,8 +192,7 @@ impl Smtp {
     }
 
     pub fn reply(&mut self) -> Reply {
-        self.try_reply()
-            .unwrap_or_else(|| panic!("connection closed before a reply"))
+        self.try_reply().expect("connection closed before a reply")
     }
 
     pub fn send(&mut self, bytes: &[u8]) {
