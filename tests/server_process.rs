@@ -586,3 +586,28 @@ fn kill_9_at_random_points_during_a_thousand_sends_loses_nothing_acknowledged() 
     );
     drop(Serve::start_in(&data.0));
 }
+
+#[test]
+fn the_server_listens_on_loopback_unless_told_otherwise() {
+    let help = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&help.stdout);
+    for default in [
+        "127.0.0.1:2525",
+        "127.0.0.1:4465",
+        "127.0.0.1:1110",
+        "127.0.0.1:1995",
+    ] {
+        assert!(text.contains(&format!("[default: {default}]")), "{text}");
+    }
+    assert!(!text.contains("0.0.0.0"), "{text}");
+    let window = ServerConfig::loopback(std::env::temp_dir());
+    for addr in [window.smtp, window.smtps, window.pop3, window.pop3s]
+        .into_iter()
+        .flatten()
+    {
+        assert!(addr.ip().is_loopback(), "{addr}");
+    }
+}
