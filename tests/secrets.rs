@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::TempDir;
-use common::window::open;
+use common::window::{Memory, open};
 use mailtutor::proto::Lang;
 use mailtutor::proto::auth::{encode, plain_message};
 use mailtutor::proto::pop3::Pop3Command;
@@ -223,20 +223,4 @@ fn no_file_written_holds_the_password_unless_asked_to_show_it() {
                 .any(|(f, n)| f.ends_with("shown-pop3.txt") && n.starts_with(PASSWORD)),
         "{found:#?}"
     );
-}
-
-#[derive(Default)]
-struct Memory(std::collections::HashMap<String, String>);
-
-impl eframe::Storage for Memory {
-    fn get_string(&self, key: &str) -> Option<String> {
-        self.0.get(key).cloned()
-    }
-    fn set_string(&mut self, key: &str, value: String) {
-        self.0.insert(key.to_owned(), value);
-    }
-    fn remove_string(&mut self, key: &str) {
-        self.0.remove(key);
-    }
-    fn flush(&mut self) {}
 }

@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::TempDir;
-use common::window::{H, open, shows, wait};
+use common::window::{H, Memory, frames_keep_coming, open, shows, wait};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use mailtutor::proto::Lang;
@@ -412,23 +412,6 @@ fn save_transcript_writes_the_masked_text_on_a_background_thread() {
     shows(&h, "Saved to");
 }
 
-/// An in-memory eframe storage, as the window's settings file.
-#[derive(Default)]
-struct Memory(std::collections::HashMap<String, String>);
-
-impl eframe::Storage for Memory {
-    fn get_string(&self, key: &str) -> Option<String> {
-        self.0.get(key).cloned()
-    }
-    fn set_string(&mut self, key: &str, value: String) {
-        self.0.insert(key.to_owned(), value);
-    }
-    fn remove_string(&mut self, key: &str) {
-        self.0.remove(key);
-    }
-    fn flush(&mut self) {}
-}
-
 #[test]
 fn settings_survive_a_restart_but_the_password_never_is_saved() {
     let dir = TempDir::new("ui-settings");
@@ -482,18 +465,7 @@ fn a_slow_server_never_freezes_the_window_and_a_dropped_connection_is_reported()
     // Every reply of the next session comes 3 s late; frames keep coming meanwhile.
     stage(&h, "delay=3000");
     h.get_by_label("Connect").click();
-    let frames = |h: &mut H| {
-        let start = Instant::now();
-        for _ in 0..10 {
-            h.step();
-        }
-        let took = start.elapsed();
-        assert!(
-            took < Duration::from_millis(2500),
-            "10 frames took {took:?}"
-        );
-    };
-    frames(&mut h);
+    frames_keep_coming(&mut h);
     // On a loaded machine the TCP connection may still be on its way after those frames.
     wait(&mut h, "the connection", |a| a.is_connected());
     assert_eq!(h.state().next_step(), "Wait for the server's 220 greeting.");
@@ -507,7 +479,7 @@ fn a_slow_server_never_freezes_the_window_and_a_dropped_connection_is_reported()
     assert!(last_server(&h).starts_with("220"), "{}", last_server(&h));
     h.get_by_label("EHLO").click();
     h.run_steps(1);
-    frames(&mut h);
+    frames_keep_coming(&mut h);
     assert!(
         h.state().is_busy(),
         "EHLO is still waiting for its late reply"

@@ -9,10 +9,10 @@ mod common;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::TempDir;
-use common::window::{H, shows, wait};
+use common::window::{H, frames_keep_coming, shows, wait};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use mailtutor::proto::Lang;
@@ -103,19 +103,6 @@ fn window(port: u16, security: Security, roots: Vec<Vec<u8>>, dir: &TempDir) -> 
         .build_eframe(move |cc| TutorApp::new(cc, options));
     h.run_steps(2);
     h
-}
-
-/// Ten frames must not take long, whatever the network is doing.
-fn frames_keep_coming(h: &mut H) {
-    let start = Instant::now();
-    for _ in 0..10 {
-        h.step();
-    }
-    let took = start.elapsed();
-    assert!(
-        took < Duration::from_millis(2500),
-        "10 frames took {took:?}"
-    );
 }
 
 fn connect_click(h: &mut H) {

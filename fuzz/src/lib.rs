@@ -369,25 +369,9 @@ pub fn server_smtp(data: &[u8]) {
     let Some((flags, sizes, stream)) = session_input(data) else {
         return;
     };
-    let store_fails = flags & 32 != 0;
     let mut session =
         SmtpServerSession::new(context(flags), "192.0.2.1:4000".into(), flags & 1 != 0);
-    let mut run = Run::default();
-    let greeting = session.greeting();
-    drive(
-        &mut session,
-        greeting,
-        &mut run,
-        store_fails,
-        &check_smtp_reply,
-    );
-    for chunk in chunks(sizes, stream) {
-        if run.closed {
-            break;
-        }
-        let out = session.ingest(chunk);
-        drive(&mut session, out, &mut run, store_fails, &check_smtp_reply);
-    }
+    let run = feed_session(&mut session, flags, sizes, stream, &check_smtp_reply);
     assert_eq!(run.stored, run.queued_replies, "stored vs 250 replies");
 }
 
@@ -415,22 +399,29 @@ pub fn server_pop3(data: &[u8]) {
     let Some((flags, sizes, stream)) = session_input(data) else {
         return;
     };
-    let store_fails = flags & 32 != 0;
     let mut session = Pop3ServerSession::new(context(flags), flags & 1 != 0);
+    feed_session(&mut session, flags, sizes, stream, &check_pop3_reply);
+}
+
+/// Greets, then feeds `stream` in chunks until the session closes; the store fails when bit
+/// 32 of `flags` is set.
+fn feed_session(
+    session: &mut dyn ServerSession,
+    flags: u8,
+    sizes: &[u8],
+    stream: &[u8],
+    check: &dyn Fn(&[u8], &mut Run),
+) -> Run {
+    let store_fails = flags & 32 != 0;
     let mut run = Run::default();
     let greeting = session.greeting();
-    drive(
-        &mut session,
-        greeting,
-        &mut run,
-        store_fails,
-        &check_pop3_reply,
-    );
+    drive(session, greeting, &mut run, store_fails, check);
     for chunk in chunks(sizes, stream) {
         if run.closed {
             break;
         }
         let out = session.ingest(chunk);
-        drive(&mut session, out, &mut run, store_fails, &check_pop3_reply);
+        drive(session, out, &mut run, store_fails, check);
     }
+    run
 }

@@ -73,6 +73,23 @@ pub enum StoreResult {
     },
 }
 
+/// A command line as a session reads it: logged (passwords masked), and returned as text with
+/// its verb in capitals.
+pub(crate) fn log_command(line: &[u8], out: &mut Vec<Output>) -> (String, String) {
+    let text = String::from_utf8_lossy(line);
+    let text = text.trim_end_matches(['\r', '\n']).to_owned();
+    let verb = text
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    out.push(Output::Log(format!(
+        "C: {}",
+        crate::proto::secret::shown(&text, None)
+    )));
+    (text, verb)
+}
+
 /// After a session asked for STARTTLS/STLS: whatever the client pipelined behind it was sent
 /// before the handshake, so it is dropped (RFC 3207 §5, RFC 2595 §4) and logged. Returns
 /// true when the session's last output was that request.

@@ -85,15 +85,8 @@ impl Pop3ServerSession {
     }
 
     fn line(&mut self, line: &[u8], out: &mut Vec<Output>) {
-        let text = String::from_utf8_lossy(line);
-        let text = text.trim_end_matches(['\r', '\n']);
-        let verb = text
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_ascii_uppercase();
-        let shown = crate::proto::secret::shown(text, None);
-        out.push(Output::Log(format!("C: {shown}")));
+        let (text, verb) = super::log_command(line, out);
+        let text = text.as_str();
         if self.ctx.faults.drop_after(&verb) {
             out.push(Output::Log(format!(
                 "dropping the connection after {verb} (staged fault)"

@@ -61,3 +61,33 @@ pub fn shows(h: &H, text: &str) {
         "nothing on screen contains {text:?}"
     );
 }
+
+/// Ten frames must not take long, whatever the network is doing.
+pub fn frames_keep_coming(h: &mut H) {
+    let start = Instant::now();
+    for _ in 0..10 {
+        h.step();
+    }
+    let took = start.elapsed();
+    assert!(
+        took < Duration::from_millis(2500),
+        "10 frames took {took:?}"
+    );
+}
+
+/// An in-memory eframe storage, standing for the window's settings file.
+#[derive(Default)]
+pub struct Memory(pub std::collections::HashMap<String, String>);
+
+impl eframe::Storage for Memory {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}

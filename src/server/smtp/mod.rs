@@ -184,14 +184,7 @@ impl SmtpServerSession {
             }
             other => self.mode = other,
         }
-        let text = String::from_utf8_lossy(line);
-        let shown = text.trim_end_matches(['\r', '\n']);
-        let verb = shown
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_ascii_uppercase();
-        out.push(Output::Log(format!("C: {}", secret::shown(shown, None))));
+        let (_, verb) = super::log_command(line, out);
         // As Postfix does when a session reaches its error limit (smtpd.c,
         // smtpd_hard_error_limit): the next command is answered with 421 and the end.
         if self.auth_failures >= MAX_AUTH_FAILURES {
