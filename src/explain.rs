@@ -21,6 +21,13 @@ enum Who {
     Unknown,
 }
 
+/// True for a pasted line that stands for nothing on the wire once cleaned: blank, a comment,
+/// or a Markdown code fence from a chat paste. Every other line comes out of [`annotate`].
+pub fn stands_for_nothing(line: &str) -> bool {
+    let (_, s) = clean(line);
+    s.trim().is_empty() || s.starts_with("```")
+}
+
 /// Removes what people add around the protocol: `>`, `S:`/`C:` prefixes, shell prompts,
 /// and comments after ` #` or `//`. Returns the speaker if a prefix named it.
 fn clean(line: &str) -> (Who, String) {

@@ -129,7 +129,7 @@ pub fn pop3_reader(data: &[u8]) {
 }
 
 /// `mailtutor explain` on a pasted transcript: never panics, in either language, and every
-/// line that was pasted comes out.
+/// line that was pasted comes out (but blank lines, comments and code fences).
 pub fn explain_annotate(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     for lang in [Lang::En, Lang::Zh] {
@@ -140,7 +140,10 @@ pub fn explain_annotate(data: &[u8]) {
                 show_secrets: false,
             },
         );
-        let pasted = text.lines().filter(|l| !l.trim().is_empty()).count();
+        let pasted = text
+            .lines()
+            .filter(|l| !explain::stands_for_nothing(l))
+            .count();
         assert!(
             out.lines().count() >= pasted,
             "{pasted} lines pasted, fewer came out:\n{out}"

@@ -388,6 +388,18 @@ impl SmtpCommand {
     pub fn parse(line: &str) -> Result<Self, CommandError> {
         let trimmed = line.trim_end_matches(['\r', '\n']);
         check_text("what.command", trimmed)?;
+        // VRFY, EXPN and HELP take free text, kept as typed (smtp-proto reads quotes in it, so
+        // the command would not print back to itself).
+        let (verb, rest) = trimmed
+            .trim_start()
+            .split_once(char::is_whitespace)
+            .unwrap_or((trimmed.trim_start(), ""));
+        match verb.to_ascii_uppercase().as_str() {
+            "VRFY" => return Self::vrfy(rest),
+            "EXPN" => return Self::expn(rest),
+            "HELP" => return Self::help(rest),
+            _ => {}
+        }
         let wire = format!("{trimmed}\r\n");
         let request = Request::parse(&mut wire.as_bytes().iter())
             .map_err(|e| CommandError::Unknown(format!("{trimmed:?} ({e})")))?;

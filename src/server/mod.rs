@@ -73,6 +73,23 @@ pub enum StoreResult {
     },
 }
 
+/// The longest reply line, CRLF included (RFC 5321 §4.5.3.1.5; RFC 1939 §3 for POP3).
+pub const MAX_REPLY_LINE: usize = 512;
+
+/// Cuts a reply line that echoes what the client sent to [`MAX_REPLY_LINE`] with its CRLF,
+/// at a character boundary, ending it in `...`.
+pub(crate) fn clip_reply_line(line: &str) -> String {
+    let room = MAX_REPLY_LINE - 2;
+    if line.len() <= room {
+        return line.to_owned();
+    }
+    let mut end = room - 3;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &line[..end])
+}
+
 /// A command line as a session reads it: logged (passwords masked), and returned as text with
 /// its verb in capitals.
 pub(crate) fn log_command(line: &[u8], out: &mut Vec<Output>) -> (String, String) {
@@ -472,5 +489,19 @@ fn accept_loop(listener: TcpListener, service: Service, shared: Arc<Shared>) {
             shared.active.fetch_sub(1, Ordering::SeqCst);
             (shared.logger)(&format!("cannot start a session thread: {e}"));
         }
+    }
+}
+
+#[cfg(test)]
+mod reply_line_tests {
+    use super::{MAX_REPLY_LINE, clip_reply_line};
+
+    #[test]
+    fn long_echoes_are_cut_to_the_rfc_limit() {
+        assert_eq!(clip_reply_line("250 ok"), "250 ok");
+        let long = format!("501 5.5.4 {}", "é".repeat(400));
+        let cut = clip_reply_line(&long);
+        assert!(cut.len() + 2 <= MAX_REPLY_LINE, "{}", cut.len());
+        assert!(cut.starts_with("501 5.5.4 é") && cut.ends_with("..."));
     }
 }

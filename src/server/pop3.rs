@@ -41,15 +41,13 @@ pub struct Pop3ServerSession {
 }
 
 fn ok(out: &mut Vec<Output>, text: impl AsRef<str>) {
-    out.push(Output::Reply(
-        format!("+OK {}\r\n", text.as_ref()).into_bytes(),
-    ));
+    let line = super::clip_reply_line(&format!("+OK {}", text.as_ref()));
+    out.push(Output::Reply(format!("{line}\r\n").into_bytes()));
 }
 
 fn err(out: &mut Vec<Output>, text: impl AsRef<str>) {
-    out.push(Output::Reply(
-        format!("-ERR {}\r\n", text.as_ref()).into_bytes(),
-    ));
+    let line = super::clip_reply_line(&format!("-ERR {}", text.as_ref()));
+    out.push(Output::Reply(format!("{line}\r\n").into_bytes()));
 }
 
 impl Pop3ServerSession {

@@ -68,7 +68,7 @@ struct Delivering {
 pub const MAX_AUTH_FAILURES: u32 = 3;
 
 fn reply(out: &mut Vec<Output>, text: impl Into<String>) {
-    let mut s = text.into();
+    let mut s = super::clip_reply_line(&text.into());
     s.push_str("\r\n");
     out.push(Output::Reply(s.into_bytes()));
 }
@@ -78,7 +78,8 @@ fn multiline(out: &mut Vec<Output>, code: u16, lines: &[String]) {
     let mut s = String::new();
     for (i, l) in lines.iter().enumerate() {
         let sep = if i + 1 == lines.len() { ' ' } else { '-' };
-        s.push_str(&format!("{code}{sep}{l}\r\n"));
+        s.push_str(&super::clip_reply_line(&format!("{code}{sep}{l}")));
+        s.push_str("\r\n");
     }
     out.push(Output::Reply(s.into_bytes()));
 }
