@@ -390,6 +390,16 @@ impl Annotator {
 
 const NOTE_INDENT: &str = "      ";
 
+/// The text of a transcript file or paste: UTF-8 (a byte-order mark dropped), or else GB18030,
+/// the superset of GBK that Chinese Windows tools save in.
+pub fn decode_paste(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => encoding_rs::GB18030.decode(bytes).0.into_owned(),
+    }
+}
+
 /// Folds a pasted transcript as [`annotate`] does and returns the transcript itself, with
 /// every reply's notes (its situation included).
 pub fn fold(text: &str) -> Transcript {

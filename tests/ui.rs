@@ -736,3 +736,82 @@ fn a_long_note_opens_in_place() {
     h.run_steps(3);
     assert_eq!(h.state().transcript_rows(), rows);
 }
+
+#[test]
+fn a_saved_telnet_session_opens_annotated_from_a_gbk_file_or_a_paste() {
+    let dir = TempDir::new("open-transcript");
+    let mut h = open(Lang::En, &dir);
+    // The tutorial's 163 session, saved by a Chinese Windows tool in GBK.
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/transcripts/tutorial-163.txt"
+    ))
+    .unwrap();
+    let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+    let path = dir.0.join("163-gbk.txt");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    std::fs::write(&path, &gbk).unwrap();
+    assert!(std::str::from_utf8(&gbk).is_err(), "the file really is GBK");
+
+    h.get_by_label("Open transcript…").click();
+    h.run_steps(2);
+    let field = h.get_by_label("File to open:");
+    field.focus();
+    field.type_text(&path.display().to_string());
+    h.run_steps(1);
+    h.get_by_label("Open").click();
+    wait(&mut h, "the opened transcript", |a| {
+        a.transcript().len() > 10
+    });
+    let annotated = h.state().transcript().export_annotated(Lang::En, false);
+    assert!(annotated.contains("334 dXNlcm5hbWU6"), "{annotated}");
+    assert!(
+        annotated.contains("\"username:\""),
+        "the prompt is decoded: {annotated}"
+    );
+    assert!(
+        annotated.contains("这里输入你的163邮箱账户"),
+        "GBK read right: {annotated}"
+    );
+    // The view follows the end of the session, as for a live one.
+    shows(&h, "221 Bye");
+
+    // A pasted session replaces it, and Ctrl+O brings the form back.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
+    h.run_steps(2);
+    let field = h.get_by_label("Or paste a session here:");
+    field.focus();
+    field.type_text(
+        "220 smtp.qq.com Esmtp QQ Mail Server\nHELO x\n250 OK\nAUTH LOGIN\n535 Login Fail\n",
+    );
+    h.run_steps(1);
+    h.get_by_label("Explain it").click();
+    wait(&mut h, "the pasted transcript", |a| {
+        a.transcript()
+            .export_plain(false)
+            .contains("535 Login Fail")
+    });
+    assert!(
+        !h.state()
+            .transcript()
+            .export_plain(false)
+            .contains("163.com")
+    );
+    shows(&h, "535 Login Fail");
+
+    // While connected, the live transcript is not replaced.
+    h.get_by_label("Connect").click();
+    wait(&mut h, "the connection", |a| {
+        a.is_connected() && !a.is_busy()
+    });
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
+    h.run_steps(2);
+    h.get_by_label("Explain it").click();
+    wait(&mut h, "the refusal", |a| {
+        a.transcript()
+            .export_annotated(Lang::En, false)
+            .contains("disconnect first")
+    });
+    shows(&h, "Error: disconnect first");
+    assert!(h.state().transcript().export_plain(false).contains("220 "));
+}

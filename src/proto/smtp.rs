@@ -430,15 +430,20 @@ impl SmtpCommand {
                 initial_response,
             } => {
                 let initial = (!initial_response.is_empty()).then(|| initial_response.into_owned());
+                // The name as written decides too: smtp-proto does not know a mechanism it
+                // finds behind odd whitespace, which would not print back to itself.
+                let name = trimmed
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("?")
+                    .to_ascii_uppercase();
                 match mechanism {
                     smtp_proto::AUTH_LOGIN => Self::AuthLogin { initial },
                     smtp_proto::AUTH_PLAIN => Self::AuthPlain { initial },
+                    _ if name == "LOGIN" => Self::AuthLogin { initial },
+                    _ if name == "PLAIN" => Self::AuthPlain { initial },
                     _ => Self::Auth {
-                        mechanism: trimmed
-                            .split_whitespace()
-                            .nth(1)
-                            .unwrap_or("?")
-                            .to_ascii_uppercase(),
+                        mechanism: name,
                         initial,
                     },
                 }

@@ -425,14 +425,18 @@ impl TutorApp {
     }
 
     fn handle_keys(&mut self, ctx: &egui::Context) {
-        let (zoom_in, zoom_out, reset) = ctx.input_mut(|i| {
+        let (zoom_in, zoom_out, reset, open) = ctx.input_mut(|i| {
             (
                 i.consume_key(Modifiers::COMMAND, Key::Equals)
                     || i.consume_key(Modifiers::COMMAND, Key::Plus),
                 i.consume_key(Modifiers::COMMAND, Key::Minus),
                 i.consume_key(Modifiers::COMMAND, Key::Num0),
+                i.consume_key(Modifiers::COMMAND, Key::O),
             )
         });
+        if open {
+            self.view.toggle_open_form();
+        }
         if zoom_in {
             self.zoom_by(theme::ZOOM_STEP);
         }
@@ -722,6 +726,13 @@ impl eframe::App for TutorApp {
             .inner;
         if let Some(a) = card {
             self.perform(a);
+        }
+        if let Some(t) = self.view.take_opened() {
+            if self.link.is_open() {
+                self.invalid(crate::words::Words::new("open.disconnect_first"));
+            } else {
+                self.link.show_transcript(t);
+            }
         }
         if let Some(ViewAction::LoadBase64(b)) = view_action {
             self.base64.load(&b);

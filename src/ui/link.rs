@@ -263,6 +263,12 @@ impl Link {
         self.last_error = Some(text);
     }
 
+    /// Shows a transcript that was opened instead of the current one (while not connected).
+    pub fn show_transcript(&mut self, t: Transcript) {
+        self.transcript = t;
+        self.typed_rows.clear();
+    }
+
     /// Starts a new, empty transcript (the connection, if any, stays).
     pub fn clear(&mut self) {
         self.transcript.clear_entries();

@@ -70,6 +70,12 @@ enum Format {
     Annotated,
 }
 
+/// Where an opened transcript comes from.
+enum Source {
+    File(PathBuf),
+    Pasted(String),
+}
+
 /// The "Save transcript…" form and the write it started.
 struct SaveForm {
     open: bool,
@@ -79,11 +85,24 @@ struct SaveForm {
     result: Option<Result<PathBuf, String>>,
 }
 
+/// The "Open transcript…" form: a file to read or a pasted session, folded into a transcript
+/// on a background thread.
+struct OpenForm {
+    open: bool,
+    path: String,
+    pasted: String,
+    reading: Option<Promise<Result<Transcript, String>>>,
+    error: Option<String>,
+    /// A transcript read and folded, for the window to show.
+    done: Option<Transcript>,
+}
+
 pub struct TranscriptView {
     rows: Vec<Row>,
     /// How many transcript entries `rows` covers.
     indexed: usize,
     save: SaveForm,
+    opener: OpenForm,
     /// Keeps the code tooltip of this entry open (for the scripted screenshots).
     pub pinned_tooltip: Option<usize>,
     expanded: Expanded,
@@ -102,6 +121,14 @@ impl Default for TranscriptView {
                 format: Format::Annotated,
                 writing: None,
                 result: None,
+            },
+            opener: OpenForm {
+                open: false,
+                path: String::new(),
+                pasted: String::new(),
+                reading: None,
+                error: None,
+                done: None,
             },
             pinned_tooltip: None,
             expanded: Expanded::default(),
@@ -332,9 +359,101 @@ impl TranscriptView {
             if ui.button(tr(lang, "transcript.save")).clicked() {
                 self.save.open = !self.save.open;
             }
+            if ui
+                .button(tr(lang, "transcript.open"))
+                .on_hover_text(tr(lang, "transcript.open.tip"))
+                .clicked()
+            {
+                self.toggle_open_form();
+            }
         });
         if self.save.open {
             self.save_form(ui, t, lang, *show);
+        }
+        if self.opener.open {
+            self.open_form(ui, lang);
+        }
+    }
+
+    /// Shows or hides the "Open transcript…" form (the button and Ctrl+O).
+    pub fn toggle_open_form(&mut self) {
+        self.opener.open = !self.opener.open;
+    }
+
+    /// A transcript the user opened, once it is read and folded.
+    pub fn take_opened(&mut self) -> Option<Transcript> {
+        self.opener.done.take()
+    }
+
+    fn open_form(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        if let Some(p) = &self.opener.reading
+            && p.ready().is_some()
+            && let Some(p) = self.opener.reading.take()
+        {
+            match p.block_and_take() {
+                Ok(t) => {
+                    self.opener.done = Some(t);
+                    self.opener.open = false;
+                    self.opener.error = None;
+                }
+                Err(e) => self.opener.error = Some(e),
+            }
+        }
+        let reading = self.opener.reading.is_some();
+        let mut start: Option<Source> = None;
+        ui.horizontal_wrapped(|ui| {
+            let l = ui.label(tr(lang, "open.path"));
+            ui.add(egui::TextEdit::singleline(&mut self.opener.path).desired_width(260.0))
+                .labelled_by(l.id);
+            if ui
+                .add_enabled(!reading, egui::Button::new(tr(lang, "open.read")))
+                .clicked()
+            {
+                start = Some(Source::File(PathBuf::from(self.opener.path.trim())));
+            }
+        });
+        let l = ui.label(tr(lang, "open.paste"));
+        ui.add(
+            egui::TextEdit::multiline(&mut self.opener.pasted)
+                .desired_rows(4)
+                .desired_width(f32::INFINITY)
+                .code_editor(),
+        )
+        .labelled_by(l.id);
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(
+                    !reading && !self.opener.pasted.trim().is_empty(),
+                    egui::Button::new(tr(lang, "open.show")),
+                )
+                .clicked()
+            {
+                start = Some(Source::Pasted(self.opener.pasted.clone()));
+            }
+            if reading {
+                ui.spinner();
+            }
+        });
+        if let Some(e) = &self.opener.error {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                trf(lang, "open.failed", &[("error", e)]),
+            );
+        }
+        if let Some(source) = start {
+            let ctx = ui.ctx().clone();
+            self.opener.error = None;
+            self.opener.reading = Some(Promise::spawn_thread("open-transcript", move || {
+                let text = match source {
+                    Source::File(path) => std::fs::read(&path)
+                        .map(|b| crate::explain::decode_paste(&b))
+                        .map_err(|e| format!("{}: {e}", path.display())),
+                    Source::Pasted(text) => Ok(text),
+                };
+                let r = text.map(|t| crate::explain::fold(&t));
+                ctx.request_repaint();
+                r
+            }));
         }
     }
 
