@@ -407,7 +407,7 @@ impl SmtpCommand {
             Request::Ehlo { host } => Self::Ehlo(host.into_owned()),
             Request::Helo { host } | Request::Lhlo { host } => Self::Helo(host.into_owned()),
             Request::Mail { from } => Self::MailFrom {
-                path: format!("<{}>", from.address),
+                path: path_as_written(trimmed).unwrap_or_else(|| format!("<{}>", from.address)),
                 size: (from.size > 0).then_some(from.size as u64),
                 body: if from.flags & smtp_proto::MAIL_BODY_8BITMIME != 0 {
                     Some(BodyType::EightBitMime)
@@ -417,7 +417,9 @@ impl SmtpCommand {
                     None
                 },
             },
-            Request::Rcpt { to } => Self::RcptTo(format!("<{}>", to.address)),
+            Request::Rcpt { to } => Self::RcptTo(
+                path_as_written(trimmed).unwrap_or_else(|| format!("<{}>", to.address)),
+            ),
             Request::Bdat {
                 chunk_size,
                 is_last,
@@ -476,6 +478,14 @@ impl fmt::Display for SmtpCommand {
 
 fn hello_arg(domain: &str) -> Result<String, CommandError> {
     plain_arg("what.domain", domain)
+}
+
+/// The `<…>` path of a MAIL or RCPT line exactly as written: smtp-proto hands back the address
+/// with quotes taken out, which would not print back to the same command.
+fn path_as_written(line: &str) -> Option<String> {
+    let start = line.find('<')?;
+    let end = start + line[start..].find('>')?;
+    Some(line[start..=end].to_owned())
 }
 
 fn plain_arg(what: &'static str, arg: &str) -> Result<String, CommandError> {
