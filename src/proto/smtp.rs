@@ -484,8 +484,18 @@ fn hello_arg(domain: &str) -> Result<String, CommandError> {
 /// with quotes taken out, which would not print back to the same command.
 fn path_as_written(line: &str) -> Option<String> {
     let start = line.find('<')?;
-    let end = start + line[start..].find('>')?;
-    Some(line[start..=end].to_owned())
+    // The path ends at the first `>` outside a quoted string (`"a>b"@c` is one local part).
+    let (mut quoted, mut escaped) = (false, false);
+    for (i, c) in line[start..].char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '>' if !quoted => return Some(line[start..start + i + 1].to_owned()),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn plain_arg(what: &'static str, arg: &str) -> Result<String, CommandError> {
