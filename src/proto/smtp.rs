@@ -407,7 +407,7 @@ impl SmtpCommand {
             Request::Ehlo { host } => Self::Ehlo(host.into_owned()),
             Request::Helo { host } | Request::Lhlo { host } => Self::Helo(host.into_owned()),
             Request::Mail { from } => Self::MailFrom {
-                path: path_as_written(trimmed).unwrap_or_else(|| format!("<{}>", from.address)),
+                path: printable_path("MAIL FROM:", trimmed, &from.address)?,
                 size: (from.size > 0).then_some(from.size as u64),
                 body: if from.flags & smtp_proto::MAIL_BODY_8BITMIME != 0 {
                     Some(BodyType::EightBitMime)
@@ -417,9 +417,7 @@ impl SmtpCommand {
                     None
                 },
             },
-            Request::Rcpt { to } => Self::RcptTo(
-                path_as_written(trimmed).unwrap_or_else(|| format!("<{}>", to.address)),
-            ),
+            Request::Rcpt { to } => Self::RcptTo(printable_path("RCPT TO:", trimmed, &to.address)?),
             Request::Bdat {
                 chunk_size,
                 is_last,
@@ -496,6 +494,25 @@ fn path_as_written(line: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// The path to keep for a MAIL or RCPT line: as written when that prints back to the same
+/// address, else `<address>` when that does; a line neither form reproduces (smtp-proto is
+/// lenient about quotes and separators) is refused rather than shown as another command.
+fn printable_path(verb: &str, line: &str, address: &str) -> Result<String, CommandError> {
+    let same = |path: &str| {
+        let wire = format!("{verb}{path}\r\n");
+        match Request::parse(&mut wire.as_bytes().iter()) {
+            Ok(Request::Mail { from }) => from.address == address,
+            Ok(Request::Rcpt { to }) => to.address == address,
+            _ => false,
+        }
+    };
+    [path_as_written(line), Some(format!("<{address}>"))]
+        .into_iter()
+        .flatten()
+        .find(|p| same(p))
+        .ok_or_else(|| CommandError::Unknown(format!("{line:?}")))
 }
 
 fn plain_arg(what: &'static str, arg: &str) -> Result<String, CommandError> {
