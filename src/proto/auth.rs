@@ -229,7 +229,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn seed_prompts() {
+    fn tutorial_prompts() {
         let p = decode_prompt("VXNlcm5hbWU6").ok();
         assert_eq!(p.as_ref().map(|p| &p.kind), Some(&PromptKind::Username));
         assert_eq!(
@@ -238,7 +238,7 @@ mod tests {
         );
         let p = decode_prompt("UGFzc3dvcmQ6").ok();
         assert_eq!(p.map(|p| p.kind), Some(PromptKind::Password));
-        // 163.com's lower-case prompt (seed 001).
+        // 163.com's lower-case prompt, as in the 163 tutorial.
         let p = decode_prompt("dXNlcm5hbWU6").ok();
         assert_eq!(
             p.map(|p| (p.kind, p.decoded.to_string())),
@@ -267,7 +267,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_usernames() {
+    fn tutorial_usernames() {
         assert_eq!(encode(b"phunxm@163.com"), "cGh1bnhtQDE2My5jb20=");
         assert_eq!(decode("aXR4aWFvd2VpNzU1"), Ok(b"itxiaowei755".to_vec()));
         assert_eq!(

@@ -474,7 +474,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_002_session() {
+    fn tutorial_pop3_session() {
         use Pop3Kind as K;
         let mut t = Rig::new();
         assert_eq!(t.s.expected_next(), vec![Pop3Step::WaitForGreeting]);

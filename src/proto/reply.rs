@@ -433,7 +433,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_replies() {
+    fn tutorial_replies() {
         let input = b"220 163.com Anti-spam GT for Coremail System (163com[20141201])\r\n250 OK\r\n334 dXNlcm5hbWU6\r\n235 #2.0.0 OK Authenticated\r\n354 End data with <CR><LF>.<CR><LF>\r\n554 DT:SPM 163 smtp13,EcCowACn10fou+hW+JiyAg--.\r\n";
         let codes: Vec<u16> = parse_replies(input)
             .into_iter()

@@ -95,7 +95,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_presets_the_seeds_use_are_there() {
+    fn the_presets_the_tutorials_use_are_there() {
         let p = load();
         assert!(p.len() >= 7, "{} presets", p.len());
         assert!(p[0].builtin, "the practice server comes first");

@@ -62,7 +62,7 @@ impl SmtpSession {
             if tls_offered && !auth_offered {
                 out.push(cmd(K::StartTls));
             }
-            // After HELO nothing is advertised, yet the seeds' servers still take AUTH LOGIN.
+            // After HELO nothing is advertised, yet the tutorials' servers still take AUTH LOGIN.
             if auth_offered || hello == K::Helo {
                 out.push(cmd(K::AuthLogin));
                 out.push(cmd(K::AuthPlain));

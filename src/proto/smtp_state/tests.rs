@@ -22,7 +22,7 @@ fn first(s: &SmtpSession) -> Step {
 }
 
 #[test]
-fn seed_001_session_walkthrough() {
+fn tutorial_session_walkthrough() {
     use CommandKind as K;
     let mut s = SmtpSession::new();
     assert_eq!(first(&s), Step::Connect);
