@@ -912,3 +912,20 @@ fn a_command_sent_before_a_slow_greeting_gets_its_own_reply() {
         .expect("no 250 row");
     assert_eq!(row.context.as_ref().map(|c| c.answers), Some("NOOP"));
 }
+
+#[test]
+fn a_pop3_command_sent_before_a_slow_greeting_gets_its_body() {
+    let port = fake_server(|mut s| {
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = s.write_all(b"+OK slow POP3 ready\r\n");
+        let _ = read_line(&mut s); // CAPA
+        let _ = s.write_all(b"+OK\r\nUSER\r\nUIDL\r\n.\r\n");
+        std::thread::sleep(Duration::from_secs(1));
+    });
+    let mut o = ConnectOptions::new(Protocol::Pop3);
+    o.reply_timeout = Duration::from_secs(3);
+    let s = connect(port, Security::None, o);
+    let got = wait(s.pop3(&Pop3Command::Capa)).unwrap();
+    let body = got[0].pop3().map(|r| r.body_lines()).unwrap_or_default();
+    assert_eq!(body, vec!["USER".to_string(), "UIDL".to_string()]);
+}

@@ -121,6 +121,11 @@ pub(super) fn run(
     {
         worker.emit(EventKind::Connected { peer, local });
     }
+    // The first POP3 response is the single-line greeting, even when a command (and its
+    // expectation of a body) went out before it arrived.
+    if worker.protocol == Protocol::Pop3 {
+        worker.pop3.expect(Pop3Expect::SingleLine);
+    }
     let ready = match security {
         Security::None => Ok(()),
         Security::Implicit => worker.upgrade(None).map(|_| ()),
