@@ -7,7 +7,7 @@ use mailtutor::server::maildir::StoredMessage;
 use mailtutor::server::pop3::Pop3ServerSession;
 use mailtutor::server::smtp::SmtpServerSession;
 use mailtutor::server::{
-    Accounts, Context, Faults, Limits, Output, Policy, ServerSession, StoreRequest, StoreResult,
+    Accounts, Context, Faults, Limits, LivePolicy, Output, ServerSession, StoreRequest, StoreResult,
 };
 
 fn context() -> Arc<Context> {
@@ -15,7 +15,7 @@ fn context() -> Arc<Context> {
         hostname: "mail.mailtutor.test".into(),
         accounts: Accounts::default(),
         limits: Limits::default(),
-        policy: Policy::default(),
+        policy: LivePolicy::default(),
         faults: Faults::default(),
         tls_available: false,
     })

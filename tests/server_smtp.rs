@@ -443,6 +443,13 @@ fn staged_rcpt_and_data_faults() {
         (554, Some("5.7.1".into()))
     );
     assert!(t.stored("teacher@mailtutor.test").is_empty());
+    // A staged 552 refuses the next message at its final dot, as a size limit would.
+    faults.stage(fault("data=552"));
+    c.expect("MAIL FROM:<student@mailtutor.test>", "250");
+    c.expect("RCPT TO:<teacher@mailtutor.test>", "250");
+    c.expect("DATA", "354");
+    c.send(b"Subject: big\r\n\r\nbig\r\n.\r\n");
+    assert_eq!(c.reply().code, 552);
 
     t.server.faults().stage(fault("rcpt=550:sticky"));
     c.expect("MAIL FROM:<student@mailtutor.test>", "250");

@@ -12,7 +12,8 @@ use mailtutor::server::maildir::StoredMessage;
 use mailtutor::server::pop3::Pop3ServerSession;
 use mailtutor::server::smtp::SmtpServerSession;
 use mailtutor::server::{
-    Accounts, Context, Faults, Limits, Output, Policy, ServerSession, StoreRequest, StoreResult,
+    Accounts, Context, Faults, Limits, LivePolicy, Output, Policy, ServerSession, StoreRequest,
+    StoreResult,
 };
 use std::sync::Arc;
 
@@ -255,11 +256,11 @@ fn context(flags: u8) -> Arc<Context> {
             max_recipients: 5,
             ..Limits::default()
         },
-        policy: Policy {
+        policy: LivePolicy::new(Policy {
             require_auth: flags & 2 != 0,
             require_tls: flags & 4 != 0,
             lowercase_prompt: flags & 8 != 0,
-        },
+        }),
         faults: Faults::default(),
         tls_available: flags & 16 != 0,
     })
@@ -289,7 +290,8 @@ fn drive(
         match out {
             Output::Reply(bytes) | Output::QuietReply(bytes) => check(&bytes, run),
             Output::Close => run.closed = true,
-            Output::Log(line) => assert!(!line.contains('\n'), "{line:?}"),
+            Output::Log(_, line) => assert!(!line.contains('\n'), "{line:?}"),
+            Output::LoggedIn(account) => assert!(!account.is_empty()),
             Output::StartTls => {
                 assert_eq!(i + 1, n, "STARTTLS must be the last output");
                 session.tls_established();

@@ -58,7 +58,7 @@ pub struct ServeArgs {
     /// Maximum recipients per message.
     #[arg(long, default_value_t = 50)]
     max_recipients: usize,
-    /// A staged fault: greet=421|554, rcpt=450|550|452, data=554, delay=MS, drop-after=VERB;
+    /// A staged fault: greet=421|554, rcpt=450|550|452, data=552|554, delay=MS, drop-after=VERB;
     /// add :sticky to keep it after it fires. Repeat for several.
     #[arg(long = "fault", value_parser = |s: &str| s.parse::<Fault>())]
     faults: Vec<Fault>,
@@ -120,9 +120,9 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             lowercase_prompt: args.lowercase_prompt,
         },
         faults: args.faults,
-        logger: Arc::new(|line: &str| {
+        events: Arc::new(|event| {
             let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{line}");
+            let _ = writeln!(out, "{event}");
             let _ = out.flush();
         }),
     };

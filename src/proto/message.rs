@@ -225,6 +225,32 @@ pub struct ParsedMail {
     /// Seconds since the Unix epoch.
     pub date: Option<i64>,
     pub body: Option<String>,
+    /// Every header field in order, unfolded, with RFC 2047 words decoded.
+    pub headers: Vec<(String, String)>,
+    /// The MIME parts in the order they appear, containers included.
+    pub parts: Vec<MailPart>,
+}
+
+/// One MIME part as a teacher inspects it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MailPart {
+    /// `text/plain; charset=gbk`, or `text/plain` when the part names none (RFC 2045 §5.2).
+    pub content_type: String,
+    /// `base64`, `quoted-printable`, `8bit`…; empty when the part names none.
+    pub transfer_encoding: String,
+    pub content: PartContent,
+}
+
+/// What a part holds, decoded.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum PartContent {
+    /// A text part decoded from its transfer encoding and its charset (GBK and GB18030 too).
+    Text(String),
+    /// An attachment or other binary part: its file name, when given, and decoded size.
+    Binary { name: Option<String>, size: usize },
+    /// A multipart container or an attached message: its parts follow.
+    #[default]
+    Container,
 }
 
 fn mailboxes(v: Option<&mail_parser::Address<'_>>) -> Vec<Mailbox> {
@@ -248,7 +274,64 @@ fn mailboxes(v: Option<&mail_parser::Address<'_>>) -> Vec<Mailbox> {
 
 /// Parses a message (charsets such as GBK and GB18030 included) with mail-parser.
 pub fn parse_message(bytes: &[u8]) -> Option<ParsedMail> {
+    use mail_parser::{MimeHeaders, PartType};
     let m = MessageParser::default().parse(bytes)?;
+    let headers = m
+        .headers()
+        .iter()
+        .map(|h| {
+            let raw = bytes
+                .get(h.offset_start as usize..h.offset_end as usize)
+                .unwrap_or_default();
+            let value = String::from_utf8_lossy(raw)
+                .split(['\r', '\n'])
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let value = if value.contains("=?") {
+                decode_encoded_words(&value)
+            } else {
+                value
+            };
+            (h.name.as_str().to_owned(), value)
+        })
+        .collect();
+    let parts = m
+        .parts
+        .iter()
+        .map(|p| {
+            let content_type = match p.content_type() {
+                Some(ct) => {
+                    let mut s = ct.ctype().to_owned();
+                    if let Some(sub) = ct.subtype() {
+                        s = format!("{s}/{sub}");
+                    }
+                    if let Some(cs) = ct.attribute("charset") {
+                        s = format!("{s}; charset={cs}");
+                    }
+                    s
+                }
+                None => "text/plain".to_owned(),
+            };
+            let content = match &p.body {
+                PartType::Text(t) | PartType::Html(t) => PartContent::Text(t.to_string()),
+                PartType::Binary(b) | PartType::InlineBinary(b) => PartContent::Binary {
+                    name: p.attachment_name().map(str::to_owned),
+                    size: b.len(),
+                },
+                PartType::Message(_) | PartType::Multipart(_) => PartContent::Container,
+            };
+            MailPart {
+                content_type,
+                transfer_encoding: p
+                    .content_transfer_encoding()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase(),
+                content,
+            }
+        })
+        .collect();
     Some(ParsedMail {
         from: mailboxes(m.from()),
         to: mailboxes(m.to()),
@@ -256,6 +339,8 @@ pub fn parse_message(bytes: &[u8]) -> Option<ParsedMail> {
         subject: m.subject().map(str::to_owned),
         date: m.date().map(|d| d.to_timestamp()),
         body: m.body_text(0).map(|b| b.into_owned()),
+        headers,
+        parts,
     })
 }
 
@@ -334,6 +419,42 @@ mod tests {
         let parsed = parse_message(&msg).unwrap_or_default();
         assert_eq!(parsed.subject.as_deref(), Some("测试邮件"));
         assert_eq!(parsed.to[0].name.as_deref(), Some("老师"));
+    }
+
+    #[test]
+    fn gbk_body_and_encoded_subject_are_decoded_part_by_part() {
+        // As a Chinese mail client of the tutorials' time sends it: GB2312 words in the
+        // subject, a GBK body in base64.
+        let mut raw = b"From: =?gb2312?B?suLK1A==?= <a@mailtutor.test>\r\n\
+Subject: =?gb2312?B?suLK1A==?=\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\r\n\
+--b\r\nContent-Type: text/plain; charset=gbk\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            .to_vec();
+        raw.extend_from_slice(b"xOO6wyxTTVRQ\r\n");
+        raw.extend_from_slice(
+            b"--b\r\nContent-Type: application/octet-stream; name=a.bin\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--b--\r\n",
+        );
+        let m = parse_message(&raw).unwrap_or_default();
+        assert_eq!(m.subject.as_deref(), Some("测试"));
+        assert!(
+            m.headers.contains(&("Subject".into(), "测试".into())),
+            "{:?}",
+            m.headers
+        );
+        assert_eq!(m.parts.len(), 3, "{:?}", m.parts);
+        assert_eq!(m.parts[0].content, PartContent::Container);
+        assert_eq!(m.parts[1].content_type, "text/plain; charset=gbk");
+        assert_eq!(m.parts[1].transfer_encoding, "base64");
+        assert_eq!(m.parts[1].content, PartContent::Text("你好,SMTP".into()));
+        assert_eq!(
+            m.parts[2].content,
+            PartContent::Binary {
+                name: Some("a.bin".into()),
+                size: 3
+            }
+        );
     }
 
     #[test]

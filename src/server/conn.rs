@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use super::maildir::{LockGuard, Maildir};
 use super::smtp::SmtpServerSession;
-use super::{Output, ServerSession, Service, Shared, StoreRequest, StoreResult};
+use super::{
+    Output, ServerEventKind, ServerSession, Service, Shared, Side, StoreRequest, StoreResult,
+};
 
 enum Stream {
     Plain(TcpStream),
@@ -52,7 +54,10 @@ impl Write for Stream {
 
 struct Conn {
     id: u64,
-    label: String,
+    service: Service,
+    peer: Arc<str>,
+    /// The account logged in on this connection, once one is.
+    account: Option<String>,
     shared: Arc<Shared>,
     delay: Option<Duration>,
     /// The POP3 maildrop this connection holds; released at QUIT or when the connection ends.
@@ -60,13 +65,21 @@ struct Conn {
 }
 
 impl Conn {
-    fn log(&self, line: &str) {
-        (self.shared.logger)(&format!("[{} {}] {line}", self.id, self.label));
+    fn emit(&self, kind: ServerEventKind) {
+        self.shared.emit(self.id, self.service, &self.peer, kind);
+    }
+
+    fn line(&self, side: Side, text: String) {
+        self.emit(ServerEventKind::Line { side, text });
+    }
+
+    fn log(&self, note: &str) {
+        self.line(Side::Note, note.to_owned());
     }
 
     fn log_reply(&self, bytes: &[u8]) {
         for line in String::from_utf8_lossy(bytes).lines() {
-            self.log(&format!("S: {line}"));
+            self.line(Side::Server, line.to_owned());
         }
     }
 }
@@ -75,25 +88,33 @@ impl Conn {
 /// no TLS handshake are spent on it. A plain connection reads 421 (or -ERR) first; an
 /// implicit-TLS one is closed at once, since nothing readable can precede its handshake.
 pub(super) fn refuse(mut tcp: TcpStream, service: Service, id: u64, shared: &Shared) {
-    let peer = tcp
+    let peer: Arc<str> = tcp
         .peer_addr()
         .map(|a| a.to_string())
-        .unwrap_or_else(|_| "?".into());
-    let log = |line: &str| (shared.logger)(&format!("[{id} {} {peer}] {line}", service.name()));
-    log("connected");
+        .unwrap_or_else(|_| "?".into())
+        .into();
+    let emit = |kind| shared.emit(id, service, &peer, kind);
+    let line = |side, text: &str| {
+        emit(ServerEventKind::Line {
+            side,
+            text: text.to_owned(),
+        })
+    };
+    emit(ServerEventKind::Connected);
     let msg: &[u8] = match service {
         Service::Smtp => b"421 4.7.0 Error: too many connections, try again later\r\n",
         Service::Pop3 => b"-ERR [SYS/TEMP] Too many connections, try again later\r\n",
         Service::Smtps | Service::Pop3s => {
-            log("too many connections: closed before TLS");
+            line(Side::Note, "too many connections: closed before TLS");
+            emit(ServerEventKind::Disconnected);
             return;
         }
     };
     // The reply fits in the socket's buffer; a client that reads nothing cannot hold us.
     let _ = tcp.set_write_timeout(Some(Duration::from_millis(200)));
     let _ = tcp.write_all(msg);
-    log(&format!("S: {}", String::from_utf8_lossy(msg).trim_end()));
-    log("disconnected");
+    line(Side::Server, String::from_utf8_lossy(msg).trim_end());
+    emit(ServerEventKind::Disconnected);
 }
 
 /// Serves one accepted connection to its end; the caller has counted it in `active`.
@@ -104,7 +125,9 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
         .unwrap_or_else(|_| "?".into());
     let mut conn = Conn {
         id,
-        label: format!("{} {peer}", service.name()),
+        service,
+        peer: Arc::from(peer.as_str()),
+        account: None,
         shared: Arc::clone(&shared),
         delay: shared.ctx.faults.delay_ms().map(Duration::from_millis),
         lock: None,
@@ -122,7 +145,7 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
             .unwrap_or_else(|p| p.into_inner())
             .push((id, clone));
     }
-    conn.log("connected");
+    conn.emit(ServerEventKind::Connected);
 
     let implicit_tls = matches!(service, Service::Smtps | Service::Pop3s);
     let smtp = matches!(service, Service::Smtp | Service::Smtps);
@@ -217,7 +240,7 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
 }
 
 fn finish(conn: &Conn) {
-    conn.log("disconnected");
+    conn.emit(ServerEventKind::Disconnected);
     let shared = &conn.shared;
     shared
         .live
@@ -302,7 +325,24 @@ fn apply(
     while let Some(out) = queue.pop_front() {
         match out {
             Output::Store(req) => {
+                let delivery = match &req {
+                    StoreRequest::Deliver { id, recipients, .. } => {
+                        Some((id.clone(), recipients.clone()))
+                    }
+                    _ => None,
+                };
                 let result = perform(&conn.shared.store, &mut conn.lock, req);
+                match (delivery, &result) {
+                    (Some((id, recipients)), StoreResult::Delivered(Ok(()))) => {
+                        conn.emit(ServerEventKind::Delivered { id, recipients });
+                    }
+                    (None, StoreResult::Read(Ok(_))) => {
+                        if let Some(account) = conn.account.clone() {
+                            conn.emit(ServerEventKind::Retrieved { account });
+                        }
+                    }
+                    _ => {}
+                }
                 // What the session says next comes before anything still queued.
                 for o in proto.store_done(result).into_iter().rev() {
                     queue.push_front(o);
@@ -328,7 +368,11 @@ fn apply(
                     return None;
                 }
             }
-            Output::Log(line) => conn.log(&line),
+            Output::Log(side, line) => conn.line(side, line),
+            Output::LoggedIn(account) => {
+                conn.account = Some(account.clone());
+                conn.emit(ServerEventKind::LoggedIn { account });
+            }
             Output::StartTls => {
                 let _ = stream.flush();
                 match upgrade(stream, &conn.shared) {

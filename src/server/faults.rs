@@ -11,8 +11,8 @@ pub enum FaultKind {
     Greeting(u16),
     /// Answer the next RCPT TO with 450, 550 or 452.
     Rcpt(u16),
-    /// Refuse the message after DATA with 554 5.7.1, as a spam filter does.
-    RejectData,
+    /// Refuse the message at its final dot: 552 (too big) or 554 (spam, as a filter does).
+    Data(u16),
     /// Wait this many milliseconds before every reply.
     DelayMs(u64),
     /// Close the connection, without a reply, when this command arrives (SMTP or POP3 verb).
@@ -31,7 +31,7 @@ impl fmt::Display for Fault {
         match &self.kind {
             FaultKind::Greeting(c) => write!(f, "greet={c}"),
             FaultKind::Rcpt(c) => write!(f, "rcpt={c}"),
-            FaultKind::RejectData => write!(f, "data=554"),
+            FaultKind::Data(c) => write!(f, "data={c}"),
             FaultKind::DelayMs(ms) => write!(f, "delay={ms}"),
             FaultKind::DropAfter(v) => write!(f, "drop-after={v}"),
         }?;
@@ -45,7 +45,7 @@ impl fmt::Display for Fault {
 impl FromStr for Fault {
     type Err = String;
 
-    /// `greet=421`, `greet=554`, `rcpt=450|550|452`, `data=554`, `delay=MS`,
+    /// `greet=421`, `greet=554`, `rcpt=450|550|452`, `data=552|554`, `delay=MS`,
     /// `drop-after=VERB`; add `:sticky` to keep it after it fires.
     fn from_str(s: &str) -> Result<Self, String> {
         let (spec, sticky) = match s.strip_suffix(":sticky") {
@@ -65,10 +65,7 @@ impl FromStr for Fault {
         let kind = match key {
             "greet" => FaultKind::Greeting(num(&[421, 554])?),
             "rcpt" => FaultKind::Rcpt(num(&[450, 550, 452])?),
-            "data" => {
-                num(&[554])?;
-                FaultKind::RejectData
-            }
+            "data" => FaultKind::Data(num(&[552, 554])?),
             "delay" => FaultKind::DelayMs(
                 value
                     .parse()
@@ -106,6 +103,18 @@ impl Faults {
         self.lock().clear();
     }
 
+    /// Removes one staged fault (the first equal to `fault`); false when it already fired.
+    pub fn remove(&self, fault: &Fault) -> bool {
+        let mut staged = self.lock();
+        match staged.iter().position(|f| f == fault) {
+            Some(i) => {
+                staged.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn list(&self) -> Vec<Fault> {
         self.lock().clone()
     }
@@ -139,9 +148,12 @@ impl Faults {
         })
     }
 
-    pub fn reject_data(&self) -> bool {
-        self.fire(|k| (*k == FaultKind::RejectData).then_some(()))
-            .is_some()
+    /// The refusal staged for the next message's final dot.
+    pub fn data(&self) -> Option<u16> {
+        self.fire(|k| match k {
+            FaultKind::Data(c) => Some(*c),
+            _ => None,
+        })
     }
 
     /// The reply delay; a delay fault applies to a whole session once it is read.
@@ -171,6 +183,7 @@ mod tests {
             "greet=421",
             "rcpt=550:sticky",
             "data=554",
+            "data=552:sticky",
             "delay=250",
             "drop-after=DATA",
         ] {

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 mod conn;
+pub mod events;
 pub mod faults;
 pub mod maildir;
 pub mod pop3;
@@ -19,6 +20,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 pub use accounts::{Account, Accounts};
+pub use events::{EventSink, ServerEvent, ServerEventKind, Service, Side};
 pub use faults::{Fault, FaultKind, Faults};
 use maildir::{Maildir, StoredMessage};
 use tls::TlsIdentity;
@@ -30,8 +32,11 @@ pub enum Output {
     Reply(Vec<u8>),
     /// Bytes to send without logging each line (a message body; a summary is logged instead).
     QuietReply(Vec<u8>),
-    /// A note for the session log.
-    Log(String),
+    /// A line for the session log: what the client sent (passwords masked), a summary of
+    /// what the server sent quietly, or a note.
+    Log(Side, String),
+    /// The client logged in as this account.
+    LoggedIn(String),
     /// Run the TLS handshake now (after the reply that said so).
     StartTls,
     /// Do this work on the mail store, then hand the result to
@@ -100,10 +105,10 @@ pub(crate) fn log_command(line: &[u8], out: &mut Vec<Output>) -> (String, String
         .next()
         .unwrap_or("")
         .to_ascii_uppercase();
-    out.push(Output::Log(format!(
-        "C: {}",
-        crate::proto::secret::shown(&text, None)
-    )));
+    out.push(Output::Log(
+        Side::Client,
+        crate::proto::secret::shown(&text, None),
+    ));
     (text, verb)
 }
 
@@ -121,10 +126,13 @@ pub(crate) fn drop_before_handshake(
     if !dropped.is_empty() {
         out.insert(
             out.len() - 1,
-            Output::Log(format!(
-                "dropped {} bytes sent before the TLS handshake",
-                dropped.len()
-            )),
+            Output::Log(
+                Side::Note,
+                format!(
+                    "dropped {} bytes sent before the TLS handshake",
+                    dropped.len()
+                ),
+            ),
         );
     }
     true
@@ -169,7 +177,7 @@ impl Default for Limits {
 }
 
 /// What the server insists on.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Policy {
     /// MAIL FROM needs a successful AUTH first (530 5.7.0 otherwise).
     pub require_auth: bool,
@@ -180,8 +188,24 @@ pub struct Policy {
     pub lowercase_prompt: bool,
 }
 
-/// A line of the session log.
-pub type Logger = Arc<dyn Fn(&str) + Send + Sync>;
+/// The policy of a running server, changed from the window while sessions read it: a session
+/// reads the policy afresh at every command that depends on it.
+#[derive(Debug, Clone, Default)]
+pub struct LivePolicy(Arc<Mutex<Policy>>);
+
+impl LivePolicy {
+    pub fn new(policy: Policy) -> Self {
+        Self(Arc::new(Mutex::new(policy)))
+    }
+
+    pub fn get(&self) -> Policy {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set(&self, policy: Policy) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = policy;
+    }
+}
 
 /// Everything a session needs, shared by all of them. The store is not here: sessions ask
 /// their connection for store work ([`Output::Store`]).
@@ -189,7 +213,7 @@ pub struct Context {
     pub hostname: String,
     pub accounts: Accounts,
     pub limits: Limits,
-    pub policy: Policy,
+    pub policy: LivePolicy,
     pub faults: Faults,
     pub tls_available: bool,
 }
@@ -207,7 +231,8 @@ pub struct ServerConfig {
     pub limits: Limits,
     pub policy: Policy,
     pub faults: Vec<Fault>,
-    pub logger: Logger,
+    /// Where the server's events (the session log) go.
+    pub events: EventSink,
 }
 
 impl ServerConfig {
@@ -225,7 +250,7 @@ impl ServerConfig {
             limits: Limits::default(),
             policy: Policy::default(),
             faults: Vec::new(),
-            logger: Arc::new(|_| {}),
+            events: events::discard(),
         }
     }
 }
@@ -269,36 +294,38 @@ impl StartError {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Service {
-    Smtp,
-    Smtps,
-    Pop3,
-    Pop3s,
-}
-
-impl Service {
-    fn name(self) -> &'static str {
-        match self {
-            Service::Smtp => "smtp",
-            Service::Smtps => "smtps",
-            Service::Pop3 => "pop3",
-            Service::Pop3s => "pop3s",
-        }
-    }
-}
-
 /// State shared by acceptors and connections.
 struct Shared {
     ctx: Arc<Context>,
     store: Maildir,
     tls: Option<Arc<rustls::ServerConfig>>,
-    logger: Logger,
+    events: EventSink,
     stopping: AtomicBool,
     active: AtomicUsize,
     next_id: AtomicU64,
     /// Clones of live sockets, so shutdown can wake every session blocked in `read`.
     live: Mutex<Vec<(u64, TcpStream)>>,
+}
+
+impl Shared {
+    fn emit(&self, session: u64, service: Service, peer: &Arc<str>, kind: ServerEventKind) {
+        (self.events)(ServerEvent {
+            at: std::time::SystemTime::now(),
+            session,
+            service,
+            peer: Arc::clone(peer),
+            kind,
+        });
+    }
+
+    /// A note about the server itself rather than one session (session 0).
+    fn note(&self, service: Service, text: String) {
+        let kind = ServerEventKind::Line {
+            side: Side::Note,
+            text,
+        };
+        self.emit(0, service, &Arc::from("-"), kind);
+    }
 }
 
 /// A started server. Dropping it shuts it down.
@@ -322,6 +349,11 @@ pub struct RunningServer {
 impl RunningServer {
     pub fn faults(&self) -> &Faults {
         &self.shared.ctx.faults
+    }
+
+    /// What the server insists on; changes apply to the next command of every session.
+    pub fn policy(&self) -> &LivePolicy {
+        &self.shared.ctx.policy
     }
 
     pub fn accounts(&self) -> &Accounts {
@@ -381,10 +413,19 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         Ok(identity) => (Some(identity), None),
         Err(e) => {
             let words = StartError::Tls(e).words();
-            (config.logger)(&format!(
-                "TLS unavailable, serving plain SMTP and POP3 only: {}",
-                words.get(crate::proto::Lang::En)
-            ));
+            (config.events)(ServerEvent {
+                at: std::time::SystemTime::now(),
+                session: 0,
+                service: Service::Smtp,
+                peer: Arc::from("-"),
+                kind: ServerEventKind::Line {
+                    side: Side::Note,
+                    text: format!(
+                        "TLS unavailable, serving plain SMTP and POP3 only: {}",
+                        words.get(crate::proto::Lang::En)
+                    ),
+                },
+            });
             (None, Some(words))
         }
     };
@@ -396,7 +437,7 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         hostname: config.hostname,
         accounts: config.accounts,
         limits: config.limits,
-        policy: config.policy,
+        policy: LivePolicy::new(config.policy),
         faults,
         tls_available: identity.is_some(),
     });
@@ -404,7 +445,7 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         ctx,
         store,
         tls: identity.as_ref().map(|i| Arc::clone(&i.config)),
-        logger: config.logger,
+        events: config.events,
         stopping: AtomicBool::new(false),
         active: AtomicUsize::new(0),
         next_id: AtomicU64::new(1),
@@ -469,7 +510,7 @@ fn accept_loop(listener: TcpListener, service: Service, shared: Arc<Shared>) {
             Ok(s) => s,
             Err(e) => {
                 // Out of file descriptors (EMFILE) and the like: wait rather than spin.
-                (shared.logger)(&format!("accept on {} failed: {e}", service.name()));
+                shared.note(service, format!("accept on {} failed: {e}", service.name()));
                 std::thread::sleep(std::time::Duration::from_millis(100));
                 continue;
             }
@@ -487,7 +528,7 @@ fn accept_loop(listener: TcpListener, service: Service, shared: Arc<Shared>) {
             .spawn(move || conn::handle(stream, service, id, for_thread));
         if let Err(e) = spawned {
             shared.active.fetch_sub(1, Ordering::SeqCst);
-            (shared.logger)(&format!("cannot start a session thread: {e}"));
+            shared.note(service, format!("cannot start a session thread: {e}"));
         }
     }
 }

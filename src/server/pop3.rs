@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::maildir::StoredMessage;
-use super::{Context, Output, ServerSession, StoreRequest, StoreResult};
+use super::{Context, Output, ServerSession, Side, StoreRequest, StoreResult};
 use crate::proto::line::{LineBuffer, LineItem};
 use crate::proto::message::data_payload;
 use crate::proto::pop3::Pop3Command;
@@ -71,7 +71,10 @@ impl Pop3ServerSession {
             match item {
                 LineItem::Line(line) => self.line(&line, &mut out),
                 LineItem::TooLong(_) => {
-                    out.push(Output::Log("C: [line too long, discarded]".into()));
+                    out.push(Output::Log(
+                        Side::Client,
+                        "[line too long, discarded]".into(),
+                    ));
                     err(&mut out, "Line too long");
                 }
             }
@@ -86,9 +89,10 @@ impl Pop3ServerSession {
         let (text, verb) = super::log_command(line, out);
         let text = text.as_str();
         if self.ctx.faults.drop_after(&verb) {
-            out.push(Output::Log(format!(
-                "dropping the connection after {verb} (staged fault)"
-            )));
+            out.push(Output::Log(
+                Side::Note,
+                format!("dropping the connection after {verb} (staged fault)"),
+            ));
             out.push(Output::Close);
             self.state = State::Closed;
             return;
@@ -139,7 +143,7 @@ impl Pop3ServerSession {
                 }
             }
             Pop3Command::User(name) => {
-                if self.ctx.policy.require_tls && !self.tls {
+                if self.ctx.policy.get().require_tls && !self.tls {
                     return err(
                         out,
                         "[AUTH] Plain-text login is disabled without TLS: send STLS first",
@@ -287,6 +291,7 @@ impl Pop3ServerSession {
         match (waiting, result) {
             (Waiting::Open { address }, StoreResult::Opened(Ok(Some(messages)))) => {
                 let total: u64 = messages.iter().map(|m| m.size).sum();
+                out.push(Output::LoggedIn(address.clone()));
                 ok(
                     out,
                     format!("Logged in, {} messages ({total} octets)", messages.len()),
@@ -313,10 +318,10 @@ impl Pop3ServerSession {
                 };
                 let mut reply = format!("{head}\r\n").into_bytes();
                 reply.extend_from_slice(&data_payload(&body));
-                out.push(Output::Log(format!(
-                    "S: {head} [+ {} octets and \".\"]",
-                    body.len()
-                )));
+                out.push(Output::Log(
+                    Side::Server,
+                    format!("{head} [+ {} octets and \".\"]", body.len()),
+                ));
                 out.push(Output::QuietReply(reply));
             }
             (Waiting::Read { n, .. }, StoreResult::Read(Err(e))) => {
@@ -334,7 +339,10 @@ impl Pop3ServerSession {
                 out.push(Output::Close);
             }
             (_, other) => {
-                out.push(Output::Log(format!("unexpected store result: {other:?}")));
+                out.push(Output::Log(
+                    Side::Note,
+                    format!("unexpected store result: {other:?}"),
+                ));
                 err(out, "[SYS/TEMP] Internal error");
                 out.push(Output::Close);
                 self.state = State::Closed;

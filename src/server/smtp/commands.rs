@@ -5,7 +5,7 @@ use super::*;
 impl SmtpServerSession {
     pub(super) fn request(&mut self, req: Request<Cow<'_, str>>, out: &mut Vec<Output>) {
         let host = self.ctx.hostname.clone();
-        let need_tls = self.ctx.policy.require_tls && !self.tls;
+        let need_tls = self.ctx.policy.get().require_tls && !self.tls;
         match req {
             Request::Ehlo { host: h } | Request::Helo { host: h } | Request::Lhlo { host: h }
                 if h.trim().is_empty() =>
@@ -62,7 +62,7 @@ impl SmtpServerSession {
                     reply(out, "503 5.5.1 Error: send HELO/EHLO first");
                 } else if need_tls {
                     reply(out, "530 5.7.0 Must issue a STARTTLS command first");
-                } else if self.ctx.policy.require_auth && self.user.is_none() {
+                } else if self.ctx.policy.get().require_auth && self.user.is_none() {
                     reply(out, "530 5.7.0 Authentication required");
                 } else if self.from.is_some() {
                     reply(out, "503 5.5.1 Error: nested MAIL command");

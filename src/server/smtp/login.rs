@@ -13,12 +13,12 @@ impl SmtpServerSession {
         if self.from.is_some() {
             return reply(out, "503 5.5.1 Error: MAIL transaction in progress");
         }
-        if self.ctx.policy.require_tls && !self.tls {
+        if self.ctx.policy.get().require_tls && !self.tls {
             return reply(out, "530 5.7.0 Must issue a STARTTLS command first");
         }
         match mechanism {
             smtp_proto::AUTH_LOGIN if initial.is_empty() => {
-                if self.ctx.policy.lowercase_prompt {
+                if self.ctx.policy.get().lowercase_prompt {
                     reply(out, "334 dXNlcm5hbWU6");
                 } else {
                     reply(out, "334 VXNlcm5hbWU6");
@@ -44,10 +44,10 @@ impl SmtpServerSession {
     ) -> Option<Vec<u8>> {
         let text = String::from_utf8_lossy(line);
         let text = text.trim();
-        out.push(Output::Log(format!(
-            "C: {}",
-            if secret { auth::MASK } else { text }
-        )));
+        out.push(Output::Log(
+            Side::Client,
+            String::from(if secret { auth::MASK } else { text }),
+        ));
         if text == "*" {
             reply(out, "501 5.0.0 Authentication cancelled");
             return None;
@@ -98,6 +98,7 @@ impl SmtpServerSession {
         match self.ctx.accounts.check(user, password) {
             Some(account) => {
                 self.user = Some(account.address.clone());
+                out.push(Output::LoggedIn(account.address.clone()));
                 reply(out, "235 2.7.0 Authentication successful");
             }
             None => {

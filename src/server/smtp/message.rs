@@ -36,10 +36,10 @@ impl SmtpServerSession {
                 // The buffer starts with the CRLF used to prime the receiver.
                 let message = buf.get(2..).unwrap_or_default().to_vec();
                 let lines = message.iter().filter(|&&b| b == b'\n').count();
-                out.push(Output::Log(format!(
-                    "C: [message: {} octets, {lines} lines] .",
-                    message.len()
-                )));
+                out.push(Output::Log(
+                    Side::Client,
+                    format!("[message: {} octets, {lines} lines] .", message.len()),
+                ));
                 if too_big {
                     self.reset();
                     reply(out, "552 5.3.4 Error: message size exceeds fixed limit");
@@ -48,10 +48,10 @@ impl SmtpServerSession {
                 }
             }
             Mode::Bdat { rx } => {
-                out.push(Output::Log(format!(
-                    "C: [chunk: {} octets so far]",
-                    self.bdat.len()
-                )));
+                out.push(Output::Log(
+                    Side::Client,
+                    format!("[chunk: {} octets so far]", self.bdat.len()),
+                ));
                 if self.bdat_discard {
                     self.bdat_discard = false;
                     self.bdat.clear();
@@ -79,12 +79,18 @@ impl SmtpServerSession {
     pub(super) fn finish_message(&mut self, message: Vec<u8>, out: &mut Vec<Output>) {
         let rcpts = std::mem::take(&mut self.rcpts);
         self.reset();
-        if self.ctx.faults.reject_data() {
-            reply(
-                out,
-                "554 5.7.1 Message rejected: it looks like spam (staged fault)",
-            );
-            return;
+        match self.ctx.faults.data() {
+            Some(552) => {
+                // Postfix's words for a message over message_size_limit (cleanup/smtpd).
+                return reply(out, "552 5.3.4 Error: message size exceeds fixed limit");
+            }
+            Some(_) => {
+                return reply(
+                    out,
+                    "554 5.7.1 Message rejected: it looks like spam (staged fault)",
+                );
+            }
+            None => {}
         }
         let (message, bare_lf) = normalise_crlf(message);
         let id = crate::server::maildir::new_queue_id();
@@ -132,7 +138,7 @@ impl SmtpServerSession {
                     StoreResult::Delivered(Err(e)) => e,
                     _ => "the store answered something else".into(),
                 };
-                out.push(Output::Log(format!("delivery failed: {why}")));
+                out.push(Output::Log(Side::Note, format!("delivery failed: {why}")));
                 reply(out, "451 4.3.0 Error: queue file write error");
             }
         }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use smtp_proto::request::receiver::{BdatReceiver, DataReceiver};
 use smtp_proto::{Error as ProtoError, Request};
 
-use super::{Context, Output, ServerSession, StoreRequest, StoreResult};
+use super::{Context, Output, ServerSession, Side, StoreRequest, StoreResult};
 use crate::proto::auth;
 use crate::proto::line::{LineBuffer, LineItem};
 use crate::proto::secret;
@@ -147,7 +147,10 @@ impl SmtpServerSession {
     }
 
     fn too_long(&mut self, out: &mut Vec<Output>) {
-        out.push(Output::Log("C: [line over 1000 octets discarded]".into()));
+        out.push(Output::Log(
+            Side::Client,
+            "[line over 1000 octets discarded]".into(),
+        ));
         if matches!(
             self.mode,
             Mode::AuthLoginUser | Mode::AuthLoginPassword { .. } | Mode::AuthPlain
@@ -170,10 +173,10 @@ impl SmtpServerSession {
             Mode::Refused => {
                 self.mode = Mode::Refused;
                 let text = String::from_utf8_lossy(line);
-                out.push(Output::Log(format!(
-                    "C: {}",
-                    secret::shown(text.trim_end(), None)
-                )));
+                out.push(Output::Log(
+                    Side::Client,
+                    secret::shown(text.trim_end(), None),
+                ));
                 if text.trim().eq_ignore_ascii_case("QUIT") {
                     reply(out, "221 2.0.0 Bye");
                     out.push(Output::Close);
@@ -198,9 +201,10 @@ impl SmtpServerSession {
             return;
         }
         if self.ctx.faults.drop_after(&verb) {
-            out.push(Output::Log(format!(
-                "dropping the connection after {verb} (staged fault)"
-            )));
+            out.push(Output::Log(
+                Side::Note,
+                format!("dropping the connection after {verb} (staged fault)"),
+            ));
             out.push(Output::Close);
             self.mode = Mode::Closed;
             return;
