@@ -7,115 +7,17 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::TempDir;
-use common::window::{H, Memory, frames_keep_coming, open, shows, wait};
+use common::window::{
+    H, Memory, choose, click, connect, frames_keep_coming, last_server, open, send_by_clicks,
+    shows, texts, wait,
+};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use mailtutor::proto::Lang;
 use mailtutor::session::{Event, EventKind, Protocol};
-use mailtutor::transcript::{Direction, EventRow};
+use mailtutor::transcript::Direction;
 use mailtutor::ui::theme::Settings;
 use mailtutor::ui::{Action, AppOptions, TutorApp};
-
-/// Clicks a button and waits until its request is answered.
-fn click(h: &mut H, label: &str) {
-    h.get_by_label(label).click();
-    h.run_steps(2);
-    wait(h, label, |a| !a.is_busy());
-}
-
-/// Opens the combo box labelled `combo` and picks `option`.
-fn choose(h: &mut H, combo: &str, option: &str) {
-    h.get_by_label(combo).click();
-    h.run_steps(2);
-    h.get_by_label(option).click();
-    h.run_steps(2);
-}
-
-fn texts(h: &H) -> Vec<String> {
-    h.state()
-        .transcript()
-        .entries()
-        .iter()
-        .map(|e| e.text(false))
-        .collect()
-}
-
-fn last_server(h: &H) -> String {
-    h.state()
-        .transcript()
-        .entries()
-        .iter()
-        .rev()
-        .find(|e| e.dir == Direction::Server)
-        .map(|e| e.text(false))
-        .unwrap_or_default()
-}
-
-fn connect(h: &mut H) {
-    let label = mailtutor::words::tr(h.state().lang(), "connect");
-    h.get_by_label(&label).click();
-    h.run_steps(2);
-    // The greeting of this connection: a reply after its "Connected" row (an earlier
-    // session's replies may still be in the transcript).
-    wait(h, "the greeting", |a| {
-        let entries = a.transcript().entries();
-        let start = entries
-            .iter()
-            .rposition(|e| matches!(e.event, Some(EventRow::Connected { .. })));
-        start.is_some_and(|i| entries[i..].iter().any(|e| e.dir == Direction::Server))
-            && !a.is_busy()
-    });
-}
-
-/// Hovers the newest badge with this code and checks its tooltip says `meaning`.
-fn badge_explains(h: &mut H, code: &str, meaning: &str) {
-    h.hover_at(egui::pos2(640.0, 5.0));
-    h.run_steps(5);
-    h.get_by_label(code).hover();
-    // Tooltips open after the pointer rests for a moment (egui's tooltip delay).
-    h.run_steps(60);
-    shows(h, meaning);
-}
-
-/// Connect, EHLO, AUTH LOGIN by clicks, MAIL FROM, RCPT TO, DATA, Send message; with
-/// `tooltips`, the 235 badge is hovered in English and in Chinese on the way.
-fn send_by_clicks(h: &mut H, tooltips: bool) {
-    connect(h);
-    assert!(last_server(h).starts_with("220 "), "{}", last_server(h));
-    assert_eq!(h.state().next_step(), "Send EHLO.");
-    click(h, "EHLO");
-    assert!(last_server(h).starts_with("250"), "{}", last_server(h));
-    assert_eq!(h.state().next_step(), "Send AUTH LOGIN.");
-    click(h, "AUTH LOGIN");
-    assert_eq!(last_server(h), "334 VXNlcm5hbWU6");
-    shows(h, "base64 → \"Username:\"");
-    assert!(h.state().next_step().contains("username"));
-    click(h, "Send username");
-    assert_eq!(last_server(h), "334 UGFzc3dvcmQ6");
-    shows(h, "base64 → \"Password:\"");
-    click(h, "Send password");
-    assert!(last_server(h).starts_with("235 "), "{}", last_server(h));
-    if tooltips {
-        badge_explains(h, "235", "Authentication successful.");
-        h.get_by_label("简体中文").click();
-        h.run_steps(2);
-        badge_explains(h, "235", "认证成功。");
-        shows(h, "下一步：");
-        h.get_by_label("English").click();
-        h.run_steps(2);
-    }
-    assert_eq!(h.state().next_step(), "Send MAIL FROM.");
-    click(h, "MAIL FROM");
-    assert!(last_server(h).starts_with("250"));
-    assert_eq!(h.state().next_step(), "Send RCPT TO.");
-    click(h, "RCPT TO");
-    assert_eq!(h.state().next_step(), "Send DATA.");
-    click(h, "DATA");
-    assert!(last_server(h).starts_with("354"));
-    assert!(h.state().next_step().starts_with("Send the message"));
-    click(h, "Send message");
-    assert!(last_server(h).contains("queued"), "{}", last_server(h));
-}
 
 #[test]
 fn a_whole_send_by_clicks_with_explained_codes_in_both_languages() {

@@ -19,6 +19,7 @@ use super::lesson::LessonContext;
 use super::lesson::{LessonPanel, Mark};
 use super::link::Link;
 use super::practice::{Practice, PracticeServer};
+use super::server_side::ServerSide;
 use super::theme::{self, Settings};
 use super::transcript_view::{TranscriptView, ViewAction, challenge};
 use super::{Action, View, install_cjk_font};
@@ -58,6 +59,9 @@ pub enum Tab {
 pub struct TutorApp {
     settings: Settings,
     server: PracticeServer,
+    /// The server's side (mailbox, log, faults), and whether it fills the window.
+    pub server_side: ServerSide,
+    pub show_server_side: bool,
     link: Link,
     bar: ConnectBar,
     commands: CommandPanel,
@@ -122,7 +126,13 @@ impl TutorApp {
         };
         let demo_dir = (options.data_dir.is_none() && demo.is_some()).then(|| data_dir.clone());
         let policy = demo.as_ref().map(Demo::policy).unwrap_or_default();
-        let server = PracticeServer::start(data_dir.clone(), policy.clone(), &ctx);
+        let server_side = ServerSide::default();
+        let server = PracticeServer::start(
+            data_dir.clone(),
+            policy.clone(),
+            server_side.sink(&ctx),
+            &ctx,
+        );
         let composer = Composer::in_language(settings.lang);
         let mut commands = CommandPanel::default();
         commands.username = settings.username.clone();
@@ -135,6 +145,8 @@ impl TutorApp {
             commands,
             settings,
             server,
+            server_side,
+            show_server_side: false,
             link: Link::default(),
             view: TranscriptView::default(),
             base64: Base64Panel::default(),
@@ -320,6 +332,12 @@ impl TutorApp {
             Action::Connect => self.connect(),
             Action::ClearTranscript => self.link.clear(),
             Action::ShowTab(tab) => self.tab = tab,
+            Action::ShowServerSide(tab) => {
+                self.show_server_side = tab.is_some();
+                if let Some(tab) = tab {
+                    self.server_side.tab = tab;
+                }
+            }
             Action::LoadLast334 => {
                 if let Some(c) = self.last_334() {
                     self.base64.load(&c);
@@ -485,6 +503,9 @@ impl TutorApp {
                 ui.separator();
                 ui.selectable_value(&mut self.settings.lang, Lang::Zh, tr(lang, "lang.zh"));
                 ui.selectable_value(&mut self.settings.lang, Lang::En, tr(lang, "lang.en"));
+                ui.separator();
+                ui.selectable_value(&mut self.show_server_side, true, tr(lang, "side.server"));
+                ui.selectable_value(&mut self.show_server_side, false, tr(lang, "side.client"));
             });
         });
     }
@@ -539,7 +560,12 @@ impl TutorApp {
                         ui.label(codes::explain_token(&input, lang));
                     }
                 }
-                Tab::Server => self.server.ui(ui, lang),
+                Tab::Server => {
+                    if ui.button(tr(lang, "side.open")).clicked() {
+                        self.show_server_side = true;
+                    }
+                    self.server.ui(ui, lang);
+                }
                 Tab::Lessons => {
                     let vars = self.lesson_vars();
                     let cx = LessonContext {
@@ -624,6 +650,7 @@ impl TutorApp {
 impl eframe::App for TutorApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.server.poll();
+        self.server_side.poll(&self.server, ctx);
         self.link.poll();
         self.handle_keys(ctx);
         self.composer.follow_language(self.settings.lang);
@@ -655,6 +682,12 @@ impl eframe::App for TutorApp {
         // Exam mode counts only while a lesson runs.
         let exam = self.lessons.exam && self.lessons.active.is_some();
         egui::Panel::top("header").show(ui, |ui| self.header(ui));
+        if self.show_server_side {
+            egui::CentralPanel::default().show(ui, |ui| {
+                self.server_side.ui(ui, lang, &self.server);
+            });
+            return;
+        }
         let practice_state = self.server.state();
         let status = Status {
             connected: self.link.is_open(),

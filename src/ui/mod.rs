@@ -9,17 +9,22 @@ pub mod composer;
 pub mod connect_bar;
 mod demo;
 pub mod explain_pane;
+pub mod faults_panel;
 pub mod i18n;
 pub mod lesson;
 mod link;
+pub mod mailbox;
 pub mod practice;
 pub mod presets;
+pub mod server_log;
+pub mod server_side;
 pub mod step_card;
 pub mod theme;
 pub mod transcript_view;
 
 pub use app::{AppOptions, Tab, TutorApp, plaintext_risk};
 pub use demo::SCENARIOS;
+pub use server_side::ServerTab;
 
 use crate::proto::pop3::Pop3Command;
 use crate::proto::smtp::SmtpCommand;
@@ -62,6 +67,8 @@ pub enum Action {
     Connect,
     ClearTranscript,
     ShowTab(Tab),
+    /// Shows the server's side at this tab, or (`None`) the client's side again.
+    ShowServerSide(Option<ServerTab>),
     /// Loads the newest 334 challenge into the base64 panel.
     LoadLast334,
     /// Keeps the tooltip of the newest reply with this code open.

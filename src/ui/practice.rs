@@ -10,7 +10,7 @@ use poll_promise::Promise;
 
 use super::i18n::{tr, trf};
 use crate::proto::Lang;
-use crate::server::{self, RunningServer, ServerConfig};
+use crate::server::{self, EventSink, RunningServer, ServerConfig};
 use crate::session::{Protocol, Security};
 
 /// The practice server as the connection bar needs it: where it listens and who may log in.
@@ -75,9 +75,15 @@ pub enum PracticeServer {
 
 impl PracticeServer {
     /// Starts the server on a background thread (it creates the Maildirs and a certificate).
-    pub fn start(data_dir: PathBuf, policy: server::Policy, ctx: &egui::Context) -> Self {
+    pub fn start(
+        data_dir: PathBuf,
+        policy: server::Policy,
+        events: EventSink,
+        ctx: &egui::Context,
+    ) -> Self {
         Self::start_with(
             data_dir,
+            events,
             Box::new(move |c| c.policy = policy),
             Box::new(|_| Ok(())),
             ctx,
@@ -86,9 +92,10 @@ impl PracticeServer {
 
     /// Starts the server as `configure` sets it up (policy, faults, accounts), and runs
     /// `prepare` on it (a lesson puts its mail in the maildrop) before it is handed to the
-    /// window. All on a background thread.
+    /// window. All on a background thread. Its events go to `events`.
     pub fn start_with(
         data_dir: PathBuf,
+        events: EventSink,
         configure: Configure,
         prepare: Prepare,
         ctx: &egui::Context,
@@ -96,6 +103,7 @@ impl PracticeServer {
         let repaint = ctx.clone();
         Self::Starting(Promise::spawn_thread("practice-server", move || {
             let mut config = ServerConfig::loopback(data_dir);
+            config.events = events;
             configure(&mut config);
             let r = server::start(config)
                 .map_err(|e| e.words())
@@ -110,11 +118,15 @@ impl PracticeServer {
     pub fn restart(
         &mut self,
         data_dir: PathBuf,
+        events: EventSink,
         configure: Configure,
         prepare: Prepare,
         ctx: &egui::Context,
     ) {
-        let old = std::mem::replace(self, Self::start_with(data_dir, configure, prepare, ctx));
+        let old = std::mem::replace(
+            self,
+            Self::start_with(data_dir, events, configure, prepare, ctx),
+        );
         std::thread::spawn(move || drop(old));
     }
 

@@ -66,6 +66,7 @@ impl TutorApp {
         let configure = setup.clone();
         self.server.restart(
             self.data_dir.clone(),
+            self.server_side.sink(&self.ctx),
             Box::new(move |c| configure.configure(c)),
             Box::new(move |s| {
                 setup
@@ -119,6 +120,7 @@ impl TutorApp {
         let policy = self.policy.clone();
         self.server.restart(
             self.data_dir.clone(),
+            self.server_side.sink(&self.ctx),
             Box::new(move |c| c.policy = policy),
             Box::new(|_| Ok(())),
             &self.ctx,

@@ -1,0 +1,424 @@
+//! The practice server's mailboxes in the window: each account's messages as POP3 numbers them,
+//! one message's raw source beside its decoded view, and deleting or emptying a mailbox. Every
+//! read and delete runs on a background thread.
+
+use egui::RichText;
+use poll_promise::Promise;
+
+use super::i18n::{tr, trf};
+use crate::proto::Lang;
+use crate::proto::message::{ParsedMail, PartContent, parse_message};
+use crate::server::maildir::{Maildir, StoredMessage};
+
+/// One message in a mailbox list.
+#[derive(Debug, Clone)]
+pub struct MessageRow {
+    /// The number POP3 gives it (LIST, RETR n).
+    pub number: usize,
+    pub stored: StoredMessage,
+    pub from: String,
+    pub subject: String,
+    pub date: String,
+}
+
+/// One account and its messages.
+#[derive(Debug, Clone)]
+pub struct AccountBox {
+    pub address: String,
+    pub messages: Vec<MessageRow>,
+}
+
+/// A message opened for reading.
+pub struct Opened {
+    pub uid: String,
+    /// The source as stored, bytes that are not UTF-8 shown as `\xNN`.
+    pub source: String,
+    pub parsed: Option<ParsedMail>,
+}
+
+/// What a background job reports.
+type Job<T> = Promise<Result<T, String>>;
+
+#[derive(Default)]
+pub struct MailboxView {
+    pub boxes: Vec<AccountBox>,
+    listing: Option<Job<Vec<AccountBox>>>,
+    /// The server's store changes count at the last listing.
+    listed_at: Option<u64>,
+    pub account: Option<String>,
+    pub opened: Option<Opened>,
+    opening: Option<Job<Opened>>,
+    changing: Option<Job<usize>>,
+    /// An empty-the-mailbox click waiting for its confirmation.
+    confirm_reset: bool,
+    pub error: Option<String>,
+}
+
+impl MailboxView {
+    /// Lists every mailbox again when the server reports a change (a delivery, a POP3 QUIT)
+    /// since the last listing.
+    pub fn follow(
+        &mut self,
+        store: &Maildir,
+        accounts: Vec<String>,
+        changes: u64,
+        ctx: &egui::Context,
+    ) {
+        self.poll();
+        if self.listed_at != Some(changes) && self.listing.is_none() && self.changing.is_none() {
+            self.listed_at = Some(changes);
+            self.refresh(store, accounts, ctx);
+        }
+    }
+
+    /// Whether a listing, an opening or a delete is under way.
+    pub fn is_busy(&self) -> bool {
+        self.listing.is_some() || self.opening.is_some() || self.changing.is_some()
+    }
+
+    fn refresh(&mut self, store: &Maildir, accounts: Vec<String>, ctx: &egui::Context) {
+        let store = store.clone();
+        let ctx = ctx.clone();
+        self.listing = Some(Promise::spawn_thread("mailbox-list", move || {
+            let r = list_all(&store, &accounts);
+            ctx.request_repaint();
+            r
+        }));
+    }
+
+    fn poll(&mut self) {
+        if let Some(r) = take_ready(&mut self.listing) {
+            match r {
+                Ok(boxes) => {
+                    self.boxes = boxes;
+                    if self.account.is_none() {
+                        self.account = self.boxes.first().map(|b| b.address.clone());
+                    }
+                    // An opened message that is gone (read and deleted over POP3) closes.
+                    if let Some(o) = &self.opened
+                        && !self.messages().iter().any(|m| m.stored.uid == o.uid)
+                    {
+                        self.opened = None;
+                    }
+                }
+                Err(e) => self.error = Some(e),
+            }
+        }
+        if let Some(r) = take_ready(&mut self.opening) {
+            match r {
+                Ok(o) => self.opened = Some(o),
+                Err(e) => self.error = Some(e),
+            }
+        }
+        if let Some(r) = take_ready(&mut self.changing) {
+            if let Err(e) = r {
+                self.error = Some(e);
+            }
+            // List again after the change.
+            self.listed_at = None;
+        }
+    }
+
+    fn messages(&self) -> &[MessageRow] {
+        self.boxes
+            .iter()
+            .find(|b| Some(&b.address) == self.account.as_ref())
+            .map(|b| b.messages.as_slice())
+            .unwrap_or_default()
+    }
+
+    fn open(&mut self, store: &Maildir, row: &MessageRow, ctx: &egui::Context) {
+        let store = store.clone();
+        let stored = row.stored.clone();
+        let ctx = ctx.clone();
+        self.opening = Some(Promise::spawn_thread("mailbox-open", move || {
+            let r = store
+                .read(&stored)
+                .map(|bytes| Opened {
+                    uid: stored.uid.clone(),
+                    source: crate::proto::line::escaped(&bytes),
+                    parsed: parse_message(&bytes),
+                })
+                .map_err(|e| e.to_string());
+            ctx.request_repaint();
+            r
+        }));
+    }
+
+    /// Deletes messages of `address`, unless a POP3 session holds that maildrop.
+    fn delete(
+        &mut self,
+        store: &Maildir,
+        address: String,
+        doomed: Vec<StoredMessage>,
+        ctx: &egui::Context,
+    ) {
+        let store = store.clone();
+        let ctx = ctx.clone();
+        self.changing = Some(Promise::spawn_thread("mailbox-delete", move || {
+            let r = match store.try_lock(&address) {
+                Ok(Some(_guard)) => {
+                    let failed = doomed.iter().filter(|m| store.delete(m).is_err()).count();
+                    if failed == 0 {
+                        Ok(doomed.len())
+                    } else {
+                        Err(format!("{failed} of {} could not be removed", doomed.len()))
+                    }
+                }
+                Ok(None) => Err(String::from("in use")),
+                Err(e) => Err(e.to_string()),
+            };
+            ctx.request_repaint();
+            r
+        }));
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, lang: Lang, store: &Maildir) {
+        let ctx = ui.ctx().clone();
+        ui.horizontal_wrapped(|ui| {
+            let l = ui.label(tr(lang, "mailbox.account"));
+            egui::ComboBox::from_id_salt("mailbox-account")
+                .selected_text(self.account.clone().unwrap_or_default())
+                .show_ui(ui, |ui| {
+                    for b in &self.boxes {
+                        let label = format!("{} ({})", b.address, b.messages.len());
+                        if ui
+                            .selectable_label(self.account.as_ref() == Some(&b.address), label)
+                            .clicked()
+                        {
+                            self.account = Some(b.address.clone());
+                            self.opened = None;
+                        }
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            if ui.button(tr(lang, "mailbox.refresh")).clicked() {
+                self.listed_at = None;
+            }
+            let count = self.messages().len();
+            if ui
+                .add_enabled(
+                    count > 0 && !self.is_busy(),
+                    egui::Button::new(tr(lang, "mailbox.reset")),
+                )
+                .clicked()
+            {
+                self.confirm_reset = true;
+            }
+            if self.is_busy() {
+                ui.spinner();
+            }
+        });
+        if self.confirm_reset {
+            let account = self.account.clone().unwrap_or_default();
+            ui.horizontal_wrapped(|ui| {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    trf(lang, "mailbox.reset_confirm", &[("account", &account)]),
+                );
+                if ui.button(tr(lang, "mailbox.reset_yes")).clicked() {
+                    let doomed = self.messages().iter().map(|m| m.stored.clone()).collect();
+                    self.delete(store, account.clone(), doomed, &ctx);
+                    self.opened = None;
+                    self.confirm_reset = false;
+                }
+                if ui.button(tr(lang, "plain_auth.cancel")).clicked() {
+                    self.confirm_reset = false;
+                }
+            });
+        }
+        if let Some(e) = &self.error {
+            let text = if e == "in use" {
+                tr(lang, "mailbox.in_use")
+            } else {
+                trf(lang, "mailbox.error", &[("error", e)])
+            };
+            ui.colored_label(ui.visuals().error_fg_color, text);
+        }
+        ui.separator();
+        let rows: Vec<MessageRow> = self.messages().to_vec();
+        if rows.is_empty() {
+            ui.label(RichText::new(tr(lang, "mailbox.empty")).weak());
+            return;
+        }
+        let mut open = None;
+        let mut delete = None;
+        egui::ScrollArea::vertical()
+            .id_salt("mailbox-list")
+            .max_height(ui.available_height() * 0.35)
+            .show(ui, |ui| {
+                egui::Grid::new("mailbox-messages")
+                    .striped(true)
+                    .num_columns(7)
+                    .show(ui, |ui| {
+                        for h in [
+                            "mailbox.no",
+                            "mailbox.from",
+                            "mailbox.subject",
+                            "mailbox.date",
+                            "mailbox.size",
+                            "UIDL",
+                        ] {
+                            ui.strong(if h == "UIDL" {
+                                h.to_owned()
+                            } else {
+                                tr(lang, h)
+                            });
+                        }
+                        ui.label("");
+                        ui.end_row();
+                        for row in &rows {
+                            let selected = self
+                                .opened
+                                .as_ref()
+                                .is_some_and(|o| o.uid == row.stored.uid);
+                            ui.monospace(row.number.to_string());
+                            ui.label(&row.from);
+                            if ui.selectable_label(selected, &row.subject).clicked() {
+                                open = Some(row.clone());
+                            }
+                            ui.label(&row.date);
+                            ui.monospace(row.stored.size.to_string());
+                            ui.monospace(&row.stored.uid);
+                            if ui.small_button(tr(lang, "mailbox.delete")).clicked() {
+                                delete = Some(row.stored.clone());
+                            }
+                            ui.end_row();
+                        }
+                    });
+            });
+        if let Some(row) = open {
+            self.open(store, &row, &ctx);
+        }
+        if let Some(m) = delete
+            && let Some(account) = self.account.clone()
+        {
+            if self.opened.as_ref().is_some_and(|o| o.uid == m.uid) {
+                self.opened = None;
+            }
+            self.delete(store, account, vec![m], &ctx);
+        }
+        ui.separator();
+        match &self.opened {
+            None => {
+                ui.label(RichText::new(tr(lang, "mailbox.pick")).weak());
+            }
+            Some(o) => opened_ui(ui, lang, o),
+        }
+    }
+}
+
+fn opened_ui(ui: &mut egui::Ui, lang: Lang, o: &Opened) {
+    ui.columns(2, |cols| {
+        cols[0].strong(tr(lang, "mailbox.source"));
+        egui::ScrollArea::both()
+            .id_salt("mailbox-source")
+            .auto_shrink([false, false])
+            .show(&mut cols[0], |ui| {
+                ui.add(egui::Label::new(RichText::new(&o.source).monospace()).extend());
+            });
+        cols[1].strong(tr(lang, "mailbox.decoded"));
+        egui::ScrollArea::both()
+            .id_salt("mailbox-decoded")
+            .auto_shrink([false, false])
+            .show(&mut cols[1], |ui| match &o.parsed {
+                None => {
+                    ui.label(tr(lang, "mailbox.unreadable"));
+                }
+                Some(p) => decoded_ui(ui, lang, p),
+            });
+    });
+}
+
+fn decoded_ui(ui: &mut egui::Ui, lang: Lang, p: &ParsedMail) {
+    egui::Grid::new("mailbox-headers")
+        .num_columns(2)
+        .show(ui, |ui| {
+            for (name, value) in &p.headers {
+                ui.strong(name);
+                ui.add(egui::Label::new(value).wrap());
+                ui.end_row();
+            }
+        });
+    for (i, part) in p.parts.iter().enumerate() {
+        ui.separator();
+        let encoding = if part.transfer_encoding.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", part.transfer_encoding)
+        };
+        ui.label(
+            RichText::new(format!(
+                "{} {} · {}{encoding}",
+                tr(lang, "mailbox.part"),
+                i + 1,
+                part.content_type
+            ))
+            .weak(),
+        );
+        match &part.content {
+            PartContent::Text(t) => {
+                ui.add(egui::Label::new(t).wrap());
+            }
+            PartContent::Binary { name, size } => {
+                ui.label(trf(
+                    lang,
+                    "mailbox.binary",
+                    &[
+                        ("name", name.as_deref().unwrap_or("-")),
+                        ("size", &size.to_string()),
+                    ],
+                ));
+            }
+            PartContent::Container => {}
+        }
+    }
+}
+
+fn take_ready<T: Send + 'static>(slot: &mut Option<Promise<T>>) -> Option<T> {
+    if slot.as_ref().is_some_and(|p| p.ready().is_some()) {
+        slot.take().map(|p| p.block_and_take())
+    } else {
+        None
+    }
+}
+
+/// Lists every account's maildrop, reading each message's header for the list.
+fn list_all(store: &Maildir, accounts: &[String]) -> Result<Vec<AccountBox>, String> {
+    accounts
+        .iter()
+        .map(|address| {
+            let list = store.list(address).map_err(|e| format!("{address}: {e}"))?;
+            let messages = list
+                .into_iter()
+                .enumerate()
+                .map(|(i, stored)| {
+                    let parsed = store.read(&stored).ok().and_then(|b| parse_message(&b));
+                    let parsed = parsed.unwrap_or_default();
+                    MessageRow {
+                        number: i + 1,
+                        from: parsed
+                            .from
+                            .first()
+                            .map(|m| match &m.name {
+                                Some(n) => format!("{n} <{}>", m.address),
+                                None => m.address.clone(),
+                            })
+                            .unwrap_or_default(),
+                        subject: parsed.subject.unwrap_or_default(),
+                        date: parsed
+                            .date
+                            .map(|t| mail_parser::DateTime::from_timestamp(t).to_rfc822())
+                            .unwrap_or_default(),
+                        stored,
+                    }
+                })
+                .collect();
+            Ok(AccountBox {
+                address: address.clone(),
+                messages,
+            })
+        })
+        .collect()
+}

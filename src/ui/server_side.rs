@@ -1,0 +1,104 @@
+//! The server's side of the lesson, for the teacher: the practice server's overview, its
+//! mailboxes, its log of every session and its staged faults, over the whole window.
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use super::faults_panel::FaultsPanel;
+use super::i18n::tr;
+use super::mailbox::MailboxView;
+use super::practice::PracticeServer;
+use super::server_log::ServerLog;
+use crate::proto::Lang;
+use crate::server::{EventSink, ServerEvent};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerTab {
+    Overview,
+    Mailbox,
+    Log,
+    Faults,
+}
+
+pub struct ServerSide {
+    pub tab: ServerTab,
+    pub log: ServerLog,
+    pub mailbox: MailboxView,
+    pub faults: FaultsPanel,
+    tx: Sender<ServerEvent>,
+    rx: Receiver<ServerEvent>,
+}
+
+impl Default for ServerSide {
+    fn default() -> Self {
+        let (tx, rx) = channel();
+        Self {
+            tab: ServerTab::Overview,
+            log: ServerLog::default(),
+            mailbox: MailboxView::default(),
+            faults: FaultsPanel::default(),
+            tx,
+            rx,
+        }
+    }
+}
+
+impl ServerSide {
+    /// Where a practice server started by this window sends its events: to this view, with
+    /// a repaint so they show at once.
+    pub fn sink(&self, ctx: &egui::Context) -> EventSink {
+        let tx = self.tx.clone();
+        let ctx = ctx.clone();
+        Arc::new(move |e| {
+            let _ = tx.send(e);
+            ctx.request_repaint();
+        })
+    }
+
+    /// Folds the events that arrived since the last frame, and keeps the mailbox current.
+    pub fn poll(&mut self, server: &PracticeServer, ctx: &egui::Context) {
+        while let Ok(e) = self.rx.try_recv() {
+            self.log.apply(e);
+        }
+        // The mailbox is read only while it is on screen; a change shows when it is opened.
+        if self.tab == ServerTab::Mailbox
+            && let Some(s) = server.running()
+        {
+            let accounts = s.accounts().iter().map(|a| a.address.clone()).collect();
+            self.mailbox
+                .follow(s.store(), accounts, self.log.store_changes, ctx);
+        }
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, lang: Lang, server: &PracticeServer) {
+        ui.horizontal_wrapped(|ui| {
+            ui.selectable_value(
+                &mut self.tab,
+                ServerTab::Overview,
+                tr(lang, "side.overview"),
+            );
+            ui.selectable_value(&mut self.tab, ServerTab::Mailbox, tr(lang, "side.mailbox"));
+            ui.selectable_value(&mut self.tab, ServerTab::Log, tr(lang, "side.log"));
+            ui.selectable_value(&mut self.tab, ServerTab::Faults, tr(lang, "side.faults"));
+        });
+        ui.separator();
+        let Some(running) = server.running() else {
+            server.ui(ui, lang);
+            return;
+        };
+        match self.tab {
+            ServerTab::Overview => {
+                egui::ScrollArea::vertical()
+                    .id_salt("side-overview")
+                    .show(ui, |ui| server.ui(ui, lang));
+            }
+            ServerTab::Mailbox => self.mailbox.ui(ui, lang, running.store()),
+            ServerTab::Log => self.log.ui(ui, lang),
+            ServerTab::Faults => {
+                egui::ScrollArea::vertical()
+                    .id_salt("side-faults")
+                    .show(ui, |ui| self.faults.ui(ui, lang, running));
+            }
+        }
+    }
+}

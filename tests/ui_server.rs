@@ -1,0 +1,232 @@
+//! The server's side of the window, driven as a teacher drives it: the mailbox shows what the
+//! lesson sent, decoded; the server log shows both sides of every session; faults and the
+//! policy change by click on the running server.
+#![cfg(feature = "gui")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+
+use common::TempDir;
+use common::window::{H, choose, click, connect, last_server, open, send_by_clicks, shows, wait};
+use egui_kittest::kittest::Queryable;
+use mailtutor::proto::Lang;
+use mailtutor::ui::{Action, ServerTab};
+
+fn show_server(h: &mut H, tab: ServerTab) {
+    h.state_mut().perform(Action::ShowServerSide(Some(tab)));
+    h.run_steps(3);
+}
+
+fn show_client(h: &mut H) {
+    h.get_by_label("Client's side").click();
+    h.run_steps(3);
+}
+
+/// Sends a message the way an old Chinese mail program did: GB2312 words in the subject and
+/// a GBK body in base64, written to the practice server's SMTP port by hand.
+fn send_gbk_message(h: &H) {
+    let addr = h.state().server().and_then(|s| s.smtp).expect("smtp port");
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut r = BufReader::new(s.try_clone().unwrap());
+    let mut expect = |send: &[u8], code: &str| {
+        if !send.is_empty() {
+            s.write_all(send).unwrap();
+        }
+        loop {
+            let mut line = String::new();
+            r.read_line(&mut line).unwrap();
+            assert!(line.starts_with(code), "{line}");
+            if line.as_bytes().get(3) == Some(&b' ') {
+                break;
+            }
+        }
+    };
+    expect(b"", "220");
+    expect(b"EHLO foxmail\r\n", "250");
+    expect(b"MAIL FROM:<student@mailtutor.test>\r\n", "250");
+    expect(b"RCPT TO:<teacher@mailtutor.test>\r\n", "250");
+    expect(b"DATA\r\n", "354");
+    // "你好,SMTP" in GBK is xOO6wyxTTVRQ in base64; "测试" in GB2312 is suLK1A==.
+    expect(
+        b"From: student@mailtutor.test\r\nSubject: =?gb2312?B?suLK1A==?=\r\n\
+MIME-Version: 1.0\r\nContent-Type: text/plain; charset=gbk\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nxOO6wyxTTVRQ\r\n.\r\n",
+        "250",
+    );
+    expect(b"QUIT\r\n", "221");
+}
+
+#[test]
+fn a_sent_message_appears_in_the_mailbox_decoded() {
+    let dir = TempDir::new("ui-mailbox");
+    let mut h = open(Lang::En, &dir);
+    h.state_mut()
+        .perform(Action::SetSubject("课堂练习 lesson mail".into()));
+    send_by_clicks(&mut h, false);
+    show_server(&mut h, ServerTab::Mailbox);
+    wait(&mut h, "the mailbox listing", |a| {
+        a.server_side
+            .mailbox
+            .boxes
+            .iter()
+            .any(|b| b.address == "teacher@mailtutor.test" && b.messages.len() == 1)
+    });
+    // A message delivered while the mailbox is on screen appears without a click.
+    send_gbk_message(&h);
+    wait(&mut h, "the new message", |a| {
+        a.server_side
+            .mailbox
+            .boxes
+            .iter()
+            .any(|b| b.address == "teacher@mailtutor.test" && b.messages.len() == 2)
+    });
+    choose(&mut h, "Account:", "teacher@mailtutor.test (2)");
+    // The subject decoded from its RFC 2047 words (UTF-8 from the composer, GB2312 by hand).
+    shows(&h, "课堂练习 lesson mail");
+    h.get_by_label("测试").click();
+    h.run_steps(2);
+    wait(&mut h, "the message", |a| {
+        a.server_side.mailbox.opened.is_some()
+    });
+    // The source as stored, next to the decoded header and the GBK body.
+    shows(&h, "xOO6wyxTTVRQ");
+    shows(&h, "=?gb2312?B?suLK1A==?=");
+    shows(&h, "你好,SMTP");
+    shows(&h, "text/plain; charset=gbk · base64");
+    // POP3 numbers and UIDLs are in the list.
+    let opened = h.state().server_side.mailbox.opened.as_ref().unwrap();
+    shows(&h, &opened.uid.clone());
+
+    // Deleting the message removes it from the maildrop on disk.
+    let before = common::mailbox_files(&dir.0.join("teacher@mailtutor.test").join("new")).len();
+    assert_eq!(before, 2);
+    h.get_by_label("Empty this mailbox…").click();
+    h.run_steps(2);
+    h.get_by_label("Delete all").click();
+    h.run_steps(2);
+    wait(&mut h, "the emptied mailbox", |a| {
+        !a.server_side.mailbox.is_busy()
+            && a.server_side
+                .mailbox
+                .boxes
+                .iter()
+                .any(|b| b.address == "teacher@mailtutor.test" && b.messages.is_empty())
+    });
+    assert!(common::mailbox_files(&dir.0.join("teacher@mailtutor.test").join("new")).is_empty());
+}
+
+#[test]
+fn the_server_log_shows_both_sides_of_every_session_with_the_password_masked() {
+    let dir = TempDir::new("ui-log");
+    let mut h = open(Lang::En, &dir);
+    send_by_clicks(&mut h, false);
+    click(&mut h, "QUIT");
+    wait(&mut h, "the close", |a| !a.is_connected());
+    send_gbk_message(&h);
+
+    show_server(&mut h, ServerTab::Log);
+    wait(&mut h, "two sessions in the log", |a| {
+        a.server_side
+            .log
+            .sessions
+            .values()
+            .filter(|s| !s.open)
+            .count()
+            >= 2
+    });
+    // Both sides, line by line, in order: what the client sent and what the server answered.
+    let log: Vec<String> = h
+        .state()
+        .server_side
+        .log
+        .rows()
+        .map(|r| r.text.clone())
+        .collect();
+    let at = |text: &str| {
+        log.iter()
+            .position(|t| t.starts_with(text))
+            .unwrap_or_else(|| panic!("{text:?} not in {log:?}"))
+    };
+    assert!(at("AUTH LOGIN") < at("334 VXNlcm5hbWU6"));
+    assert!(at("334 VXNlcm5hbWU6") < at("235 2.7.0"));
+    assert!(at("logged in as student@mailtutor.test") < at("delivered"));
+    assert!(at("delivered") < at("EHLO foxmail"));
+    // The newest lines are on screen.
+    shows(&h, "EHLO foxmail");
+    shows(&h, "221 2.0.0");
+    // The password crossed the wire as base64 of "secret"; the log shows it masked.
+    assert!(log.iter().all(|t| !t.contains("c2VjcmV0")), "{log:?}");
+    assert!(log.iter().any(|t| t == "********"), "{log:?}");
+    assert!(
+        h.query_all_by_label_contains("c2VjcmV0").next().is_none(),
+        "the password is on screen"
+    );
+
+    // Filtered by account: only the session that logged in as student stays.
+    h.get_by_label("Account:").click();
+    h.run_steps(1);
+    h.get_by_label("Account:").type_text("student@");
+    h.run_steps(3);
+    shows(&h, "235 2.7.0 Authentication successful");
+    assert!(
+        h.query_all_by_label_contains("EHLO foxmail")
+            .next()
+            .is_none()
+    );
+}
+
+#[test]
+fn faults_and_policy_change_by_click_on_the_running_server() {
+    let dir = TempDir::new("ui-faults");
+    let mut h = open(Lang::En, &dir);
+    show_server(&mut h, ServerTab::Faults);
+    shows(&h, "None: the server answers normally.");
+    h.get_by_label("Every time (otherwise once)").click();
+    h.run_steps(2);
+    h.get_by_label("RCPT 550").click();
+    h.run_steps(2);
+    shows(&h, "rcpt=550:sticky");
+    shows(&h, "every time");
+
+    show_client(&mut h);
+    connect(&mut h);
+    click(&mut h, "EHLO");
+    click(&mut h, "AUTH LOGIN");
+    click(&mut h, "Send username");
+    click(&mut h, "Send password");
+    click(&mut h, "MAIL FROM");
+    click(&mut h, "RCPT TO");
+    assert!(
+        last_server(&h).starts_with("550 5.1.1"),
+        "{}",
+        last_server(&h)
+    );
+    click(&mut h, "RCPT TO");
+    assert!(last_server(&h).starts_with("550"), "{}", last_server(&h));
+
+    // Cleared by click: the next RCPT is accepted, on the same connection.
+    show_server(&mut h, ServerTab::Faults);
+    h.get_by_label("Clear").click();
+    h.run_steps(2);
+    shows(&h, "None: the server answers normally.");
+    show_client(&mut h);
+    click(&mut h, "RCPT TO");
+    assert!(last_server(&h).starts_with("250"), "{}", last_server(&h));
+    click(&mut h, "QUIT");
+    wait(&mut h, "the close", |a| !a.is_connected());
+
+    // Require AUTH, live: MAIL FROM without logging in now gets 530.
+    show_server(&mut h, ServerTab::Faults);
+    h.get_by_label("Require AUTH before MAIL FROM (530 otherwise)")
+        .click();
+    h.run_steps(2);
+    assert!(h.state().server().unwrap().policy().get().require_auth);
+    show_client(&mut h);
+    connect(&mut h);
+    click(&mut h, "EHLO");
+    click(&mut h, "MAIL FROM");
+    assert!(last_server(&h).starts_with("530"), "{}", last_server(&h));
+}
