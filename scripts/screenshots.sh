@@ -66,3 +66,6 @@ shot lesson-summary-en lesson-summary
 shot lesson-summary-zh lesson-summary-zh
 shot lesson-exam-en lesson-exam
 shot lesson-exam-zh lesson-exam-zh
+shot server-mailbox server-mailbox
+shot server-log server-log
+shot server-faults server-faults

@@ -332,6 +332,23 @@ impl TutorApp {
             Action::Connect => self.connect(),
             Action::ClearTranscript => self.link.clear(),
             Action::ShowTab(tab) => self.tab = tab,
+            Action::OpenNewestMail => {
+                if let Some(s) = self.server.running() {
+                    self.server_side.mailbox.open_newest(s.store(), &self.ctx);
+                }
+            }
+            Action::StageFault(f) => {
+                if let Some(s) = self.server.running() {
+                    s.faults().stage(f);
+                }
+            }
+            Action::RequireAuth(on) => {
+                if let Some(s) = self.server.running() {
+                    let mut p = s.policy().get();
+                    p.require_auth = on;
+                    s.policy().set(p);
+                }
+            }
             Action::ShowServerSide(tab) => {
                 self.show_server_side = tab.is_some();
                 if let Some(tab) = tab {

@@ -6,13 +6,14 @@ use std::collections::VecDeque;
 
 use super::Action;
 use super::app::{Tab, TutorApp};
+use super::server_side::ServerTab;
 use crate::proto::Lang;
 use crate::proto::auth::PromptKind;
 use crate::proto::pop3::Pop3Kind;
 use crate::proto::smtp::CommandKind as K;
 use crate::session::Protocol;
 
-pub const SCENARIOS: [&str; 18] = [
+pub const SCENARIOS: [&str; 21] = [
     "send",
     "send-zh",
     "send-tls",
@@ -31,6 +32,9 @@ pub const SCENARIOS: [&str; 18] = [
     "lesson-summary-zh",
     "lesson-exam",
     "lesson-exam-zh",
+    "server-mailbox",
+    "server-log",
+    "server-faults",
 ];
 
 #[derive(Debug, Clone)]
@@ -63,6 +67,13 @@ pub enum DemoStep {
     Hint,
     Exam,
     LeaveLesson,
+    /// The server's side at this tab, or the client's side again.
+    ServerSide(Option<ServerTab>),
+    /// Waits for the mailbox to list the account's mail, then opens the newest message.
+    OpenNewestMail,
+    /// Stages a fault on the practice server, written as for `serve --fault`.
+    Stage(&'static str),
+    RequireAuth,
 }
 
 pub struct Demo {
@@ -219,6 +230,39 @@ impl Demo {
                     Smtp(K::Data),
                 ])
                 .collect(),
+            // The teacher's side after a student's send in Chinese: the message decoded.
+            "server-mailbox" => [Lang(crate::proto::Lang::En), Subject("demo.subject.zh")]
+                .into_iter()
+                .chain(send_steps(true))
+                .chain([ServerSide(Some(ServerTab::Mailbox)), OpenNewestMail])
+                .collect(),
+            // Two sessions in the log: a send, then the message read back over POP3.
+            "server-log" => [Lang(crate::proto::Lang::En), Subject("demo.subject.pop3")]
+                .into_iter()
+                .chain(send_steps(true))
+                .chain([
+                    Protocol(crate::session::Protocol::Pop3),
+                    Username("teacher@mailtutor.test"),
+                    Connect,
+                    Greeted,
+                    Pop3(Pop3Kind::User),
+                    Pop3(Pop3Kind::Pass),
+                    Pop3(Pop3Kind::Retr),
+                    Pop3(Pop3Kind::Quit),
+                    Closed,
+                    ServerSide(Some(ServerTab::Log)),
+                ])
+                .collect(),
+            "server-faults" => [
+                Lang(crate::proto::Lang::En),
+                Stage("rcpt=550:sticky"),
+                Stage("greet=421"),
+                Stage("delay=3000"),
+                RequireAuth,
+                ServerSide(Some(ServerTab::Faults)),
+            ]
+            .into_iter()
+            .collect(),
             _ => [
                 Lang(crate::proto::Lang::En),
                 Subject("compose.default_subject"),
@@ -286,6 +330,11 @@ impl Demo {
             _ => {}
         }
         self.waiting = None;
+        if matches!(self.steps.front(), Some(DemoStep::OpenNewestMail))
+            && app.server_side.mailbox.newest().is_none()
+        {
+            return None;
+        }
         let step = self.steps.pop_front();
         match &step {
             Some(s @ (DemoStep::Connect | DemoStep::Greeted | DemoStep::Closed)) => {
@@ -335,6 +384,13 @@ impl DemoStep {
             DemoStep::Hint => Action::LessonHint,
             DemoStep::Exam => Action::SetExam(true),
             DemoStep::LeaveLesson => Action::LeaveLesson,
+            DemoStep::ServerSide(tab) => Action::ShowServerSide(tab),
+            DemoStep::OpenNewestMail => Action::OpenNewestMail,
+            DemoStep::Stage(fault) => match fault.parse() {
+                Ok(f) => Action::StageFault(f),
+                Err(_) => return None,
+            },
+            DemoStep::RequireAuth => Action::RequireAuth(true),
         })
     }
 }

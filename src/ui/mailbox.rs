@@ -91,8 +91,14 @@ impl MailboxView {
             match r {
                 Ok(boxes) => {
                     self.boxes = boxes;
+                    // At first, the first account that has mail (the lesson's recipient).
                     if self.account.is_none() {
-                        self.account = self.boxes.first().map(|b| b.address.clone());
+                        let pick = self
+                            .boxes
+                            .iter()
+                            .find(|b| !b.messages.is_empty())
+                            .or(self.boxes.first());
+                        self.account = pick.map(|b| b.address.clone());
                     }
                     // An opened message that is gone (read and deleted over POP3) closes.
                     if let Some(o) = &self.opened
@@ -125,6 +131,17 @@ impl MailboxView {
             .find(|b| Some(&b.address) == self.account.as_ref())
             .map(|b| b.messages.as_slice())
             .unwrap_or_default()
+    }
+
+    /// The newest message of the account on screen.
+    pub fn newest(&self) -> Option<&MessageRow> {
+        self.messages().last()
+    }
+
+    pub fn open_newest(&mut self, store: &Maildir, ctx: &egui::Context) {
+        if let Some(row) = self.newest().cloned() {
+            self.open(store, &row, ctx);
+        }
     }
 
     fn open(&mut self, store: &Maildir, row: &MessageRow, ctx: &egui::Context) {

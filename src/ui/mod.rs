@@ -69,6 +69,12 @@ pub enum Action {
     ShowTab(Tab),
     /// Shows the server's side at this tab, or (`None`) the client's side again.
     ShowServerSide(Option<ServerTab>),
+    /// Opens the newest message of the account the mailbox shows.
+    OpenNewestMail,
+    /// Stages a fault on the running practice server.
+    StageFault(crate::server::Fault),
+    /// Switches the running practice server's require-AUTH policy.
+    RequireAuth(bool),
     /// Loads the newest 334 challenge into the base64 panel.
     LoadLast334,
     /// Keeps the tooltip of the newest reply with this code open.
