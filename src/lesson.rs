@@ -76,6 +76,7 @@ impl Setup {
             require_auth: self.require_auth,
             require_tls: self.require_tls,
             lowercase_prompt: self.prompts == Prompts::Lowercase,
+            persona: None,
         }
     }
 

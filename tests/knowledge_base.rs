@@ -167,3 +167,33 @@ fn unknown_detail_falls_back_to_class_and_subject() {
         Some("Security or policy status.")
     );
 }
+
+/// A persona never invents a text: each is, byte for byte, an example of the situation it
+/// names, and that situation is said of the persona's server and cites its source.
+#[test]
+fn every_persona_text_is_an_example_of_its_cited_situation() {
+    use mailtutor::proto::situations;
+    use mailtutor::server::PersonaId;
+    for id in PersonaId::ALL {
+        let p = id.persona();
+        assert!(!p.texts().is_empty(), "{id:?} has no texts");
+        for cited in p.texts() {
+            let s = situations::by_id(&cited.situation)
+                .unwrap_or_else(|| panic!("{id:?}: no situation {:?}", cited.situation));
+            assert!(
+                s.examples.contains(&cited.text),
+                "{id:?}: {:?} is not an example of {}",
+                cited.text,
+                s.id
+            );
+            assert!(
+                s.servers.iter().any(|srv| p.servers.contains(srv)),
+                "{id:?}: {} is said of {:?}, not of {:?}",
+                s.id,
+                s.servers,
+                p.servers
+            );
+            assert!(!s.sources.is_empty(), "{}: no source", s.id);
+        }
+    }
+}

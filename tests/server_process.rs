@@ -611,3 +611,68 @@ fn the_server_listens_on_loopback_unless_told_otherwise() {
         assert!(addr.ip().is_loopback(), "{addr}");
     }
 }
+
+/// Python's smtplib, a client nobody here wrote, against `serve --persona qq`: the greeting, the
+/// wrong password, MAIL before AUTH and a message without From all come back in QQ Mail's words.
+#[test]
+fn python_smtplib_meets_qq_mails_words_from_serve_persona_qq() {
+    let s = Serve::start(&["--persona", "qq"]);
+    let script = r#"
+import json, smtplib, sys
+out = {}
+c = smtplib.SMTP(timeout=10)
+out["greeting"] = c.connect("127.0.0.1", int(sys.argv[1]))[1].decode()
+c.ehlo("lab-pc")
+try:
+    c.login("student@mailtutor.test", "my-qq-password")
+except smtplib.SMTPAuthenticationError as e:
+    out["wrong_password"] = [e.smtp_code, e.smtp_error.decode()]
+try:
+    c.sendmail("student@mailtutor.test", ["teacher@mailtutor.test"], b"Subject: hi\r\n\r\nhi\r\n")
+except smtplib.SMTPSenderRefused as e:
+    out["mail_before_auth"] = [e.smtp_code, e.smtp_error.decode()]
+c.login("student@mailtutor.test", "secret")
+try:
+    c.sendmail("student@mailtutor.test", ["teacher@mailtutor.test"], b"Subject: hi\r\n\r\nhi\r\n")
+except smtplib.SMTPDataError as e:
+    out["no_from"] = [e.smtp_code, e.smtp_error.decode()]
+c.quit()
+print(json.dumps(out))
+"#;
+    let run = Command::new("python3")
+        .args(["-c", script, &s.smtp.port().to_string()])
+        .output()
+        .unwrap_or_else(|e| panic!("python3 is needed (scripts/setup-debian.sh installs it): {e}"));
+    let got = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{got}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let qq = mailtutor::server::PersonaId::Qq.persona();
+    let said = |r: &Option<mailtutor::server::persona::CitedText>| {
+        let text = r.as_ref().map(|c| c.text.clone()).unwrap_or_default();
+        // JSON as Python writes it: the text after the code, quotes escaped.
+        let (_, words) = text.split_at(4);
+        words.replace('"', "\\\"")
+    };
+    assert!(
+        got.contains("\"greeting\": \"smtp.qq.com Esmtp QQ Mail Server\""),
+        "{got}"
+    );
+    assert!(
+        got.contains(
+            "\"wrong_password\": [535, \"Login Fail. Please enter your authorization code"
+        ),
+        "{got}"
+    );
+    assert!(got.contains(&said(&qq.replies.auth_failed)), "{got}");
+    assert!(
+        got.contains("\"mail_before_auth\": [503, \"Error: need EHLO and AUTH first !\"]"),
+        "{got}"
+    );
+    assert!(got.contains("\"no_from\": [550, "), "{got}");
+    assert!(got.contains(&said(&qq.replies.rejected)), "{got}");
+    // Nothing was stored: the one message had no From.
+    assert!(mailbox_files(&s.data.join("teacher@mailtutor.test").join("new")).is_empty());
+}

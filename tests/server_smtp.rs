@@ -537,3 +537,59 @@ fn without_tls_the_server_still_serves_plain_smtp_and_pop3() {
     let stat = p.ok("STAT");
     assert!(stat.status.text.starts_with("1 "), "{stat:?}");
 }
+
+/// Every persona says each of its texts where its server would: the greeting, AUTH or MAIL
+/// before STARTTLS, a wrong password, MAIL before AUTH, a message without a header it wants.
+#[test]
+fn each_persona_answers_with_its_own_texts() {
+    use mailtutor::proto::auth::encode;
+    use mailtutor::server::{PersonaId, Policy};
+    for id in PersonaId::ALL {
+        let p = id.persona();
+        let t = TestServer::with(|c| c.policy = Policy::of_persona(id));
+        let said = |r: &mailtutor::proto::reply::Reply,
+                    cited: &Option<mailtutor::server::persona::CitedText>| {
+            let text = &cited.as_ref().expect("a text").text;
+            assert_eq!(
+                text[..3].parse::<u16>().ok(),
+                Some(r.code),
+                "{id:?}: {text}"
+            );
+            assert!(text.ends_with(r.last_text()), "{id:?}: {text:?} / {r:?}");
+        };
+        let mut c = Smtp::connect(t.smtp());
+        said(&c.reply(), &p.replies.greeting);
+        c.expect("EHLO lab", "250");
+        if p.require_tls {
+            said(&c.cmd("AUTH LOGIN"), &p.replies.tls_required);
+            c.starttls(&t);
+            c.expect("EHLO lab", "250");
+        }
+        if p.require_auth {
+            let r = c.cmd("MAIL FROM:<student@mailtutor.test>");
+            match &p.replies.auth_required {
+                Some(_) => said(&r, &p.replies.auth_required),
+                None => assert_eq!(r.code, 530, "{id:?}"),
+            }
+        }
+        c.expect("AUTH LOGIN", "334");
+        c.expect(&encode(b"student@mailtutor.test"), "334");
+        said(&c.cmd(&encode(b"wrong")), &p.replies.auth_failed);
+        if p.replies.rejected.is_some() {
+            c.login("student@mailtutor.test", "secret");
+            c.expect("MAIL FROM:<student@mailtutor.test>", "250");
+            c.expect("RCPT TO:<teacher@mailtutor.test>", "250");
+            c.expect("DATA", "354");
+            // The first header the persona wants is missing.
+            let missing = &p.reject_without[0];
+            let head = if missing == "From" {
+                "Subject: hi\r\n"
+            } else {
+                "From: <student@mailtutor.test>\r\n"
+            };
+            c.send(format!("{head}\r\nhi\r\n.\r\n").as_bytes());
+            said(&c.reply(), &p.replies.rejected);
+            assert!(t.stored("teacher@mailtutor.test").is_empty(), "{id:?}");
+        }
+    }
+}

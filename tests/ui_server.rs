@@ -230,3 +230,33 @@ fn faults_and_policy_change_by_click_on_the_running_server() {
     click(&mut h, "MAIL FROM");
     assert!(last_server(&h).starts_with("530"), "{}", last_server(&h));
 }
+
+#[test]
+fn the_qq_persona_answers_a_wrong_password_in_qq_mails_words_and_the_note_names_the_code() {
+    let dir = TempDir::new("ui-persona");
+    let mut h = open(Lang::En, &dir);
+    show_server(&mut h, ServerTab::Faults);
+    choose(&mut h, "Answer as:", "QQ Mail");
+    let policy = h.state().server().unwrap().policy().get();
+    assert_eq!(policy.persona, Some(mailtutor::server::PersonaId::Qq));
+    assert!(policy.require_auth, "QQ Mail's policy comes with it");
+
+    show_client(&mut h);
+    h.state_mut()
+        .perform(Action::SetPassword("my-qq-password".into()));
+    connect(&mut h);
+    assert_eq!(last_server(&h), "220 smtp.qq.com Esmtp QQ Mail Server");
+    click(&mut h, "EHLO");
+    click(&mut h, "AUTH LOGIN");
+    click(&mut h, "Send username");
+    click(&mut h, "Send password");
+    assert!(
+        last_server(&h).starts_with("535 Login Fail. Please enter your authorization code"),
+        "{}",
+        last_server(&h)
+    );
+    shows(
+        &h,
+        "it wants the authorization code (授权码), not your QQ password",
+    );
+}

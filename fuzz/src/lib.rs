@@ -12,8 +12,8 @@ use mailtutor::server::maildir::StoredMessage;
 use mailtutor::server::pop3::Pop3ServerSession;
 use mailtutor::server::smtp::SmtpServerSession;
 use mailtutor::server::{
-    Accounts, Context, Faults, Limits, LivePolicy, Output, Policy, ServerSession, StoreRequest,
-    StoreResult,
+    Accounts, Context, Faults, Limits, LivePolicy, Output, PersonaId, Policy, ServerSession,
+    StoreRequest, StoreResult,
 };
 use std::sync::Arc;
 
@@ -245,8 +245,8 @@ pub fn dot_stuffing(data: &[u8]) {
     assert_eq!(message::unstuff(&payload).ok(), Some(expected));
 }
 
-/// A session's context from the bits of `flags`: TLS, AUTH and STARTTLS policies, and a
-/// small size limit so DATA can overflow it.
+/// A session's context from the bits of `flags`: TLS, AUTH and STARTTLS policies, a persona
+/// (the top three bits), and a small size limit so DATA can overflow it.
 fn context(flags: u8) -> Arc<Context> {
     Arc::new(Context {
         hostname: "mail.mailtutor.test".into(),
@@ -260,6 +260,7 @@ fn context(flags: u8) -> Arc<Context> {
             require_auth: flags & 2 != 0,
             require_tls: flags & 4 != 0,
             lowercase_prompt: flags & 8 != 0,
+            persona: PersonaId::ALL.get(usize::from(flags >> 5) % 6).copied(),
         }),
         faults: Faults::default(),
         tls_available: flags & 16 != 0,

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mailtutor::server::{self, Account, Accounts, Fault, Limits, Policy, ServerConfig};
+use mailtutor::server::{self, Account, Accounts, Fault, Limits, PersonaId, Policy, ServerConfig};
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
@@ -58,6 +58,11 @@ pub struct ServeArgs {
     /// Maximum recipients per message.
     #[arg(long, default_value_t = 50)]
     max_recipients: usize,
+    /// Answer with the words and policy of a real server: qq, 163, gmail, outlook or postfix
+    /// (its require-AUTH/TLS and prompt, plus the flags above). Default: the practice server's
+    /// own words.
+    #[arg(long, value_parser = |s: &str| s.parse::<PersonaId>())]
+    persona: Option<PersonaId>,
     /// A staged fault: greet=421|554, rcpt=450|550|452, data=552|554, delay=MS, drop-after=VERB;
     /// add :sticky to keep it after it fires. Repeat for several.
     #[arg(long = "fault", value_parser = |s: &str| s.parse::<Fault>())]
@@ -114,10 +119,14 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             max_message_size: args.max_size,
             max_recipients: args.max_recipients.max(1),
         },
-        policy: Policy {
-            require_auth: args.require_auth,
-            require_tls: args.require_tls,
-            lowercase_prompt: args.lowercase_prompt,
+        policy: {
+            let base = args.persona.map(Policy::of_persona).unwrap_or_default();
+            Policy {
+                require_auth: args.require_auth || base.require_auth,
+                require_tls: args.require_tls || base.require_tls,
+                lowercase_prompt: args.lowercase_prompt || base.lowercase_prompt,
+                persona: args.persona,
+            }
         },
         faults: args.faults,
         events: Arc::new(|event| {

@@ -7,6 +7,7 @@ mod conn;
 pub mod events;
 pub mod faults;
 pub mod maildir;
+pub mod persona;
 pub mod pop3;
 pub mod smtp;
 pub mod tls;
@@ -23,6 +24,7 @@ pub use accounts::{Account, Accounts};
 pub use events::{EventSink, ServerEvent, ServerEventKind, Service, Side};
 pub use faults::{Fault, FaultKind, Faults};
 use maildir::{Maildir, StoredMessage};
+pub use persona::PersonaId;
 use tls::TlsIdentity;
 
 /// What a protocol session asks its connection to do, in order.
@@ -186,6 +188,21 @@ pub struct Policy {
     /// Ask for the AUTH LOGIN username as NetEase 163 does, `334 dXNlcm5hbWU6`
     /// ("username:"), instead of `334 VXNlcm5hbWU6` ("Username:").
     pub lowercase_prompt: bool,
+    /// Answer with a real server's words where it has them on record.
+    pub persona: Option<PersonaId>,
+}
+
+impl Policy {
+    /// A persona's policy: what its server insists on, and its words.
+    pub fn of_persona(id: PersonaId) -> Self {
+        let p = id.persona();
+        Self {
+            require_auth: p.require_auth,
+            require_tls: p.require_tls,
+            lowercase_prompt: p.lowercase_prompt,
+            persona: Some(id),
+        }
+    }
 }
 
 /// The policy of a running server, changed from the window while sessions read it: a session

@@ -285,6 +285,7 @@ impl Demo {
     pub fn policy(&self) -> crate::server::Policy {
         crate::server::Policy {
             require_tls: self.require_tls,
+            persona: None,
             ..Default::default()
         }
     }

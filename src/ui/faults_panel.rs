@@ -6,7 +6,7 @@ use egui::RichText;
 
 use super::i18n::tr;
 use crate::proto::Lang;
-use crate::server::{Fault, FaultKind, RunningServer};
+use crate::server::{Fault, FaultKind, PersonaId, Policy, RunningServer};
 
 /// The faults a click stages: the label key and the fault.
 const BUTTONS: &[(&str, FaultKind)] = &[
@@ -41,6 +41,33 @@ impl FaultsPanel {
         ui.heading(tr(lang, "faults.policy"));
         let mut policy = server.policy().get();
         let before = policy.clone();
+        ui.horizontal_wrapped(|ui| {
+            let l = ui.label(tr(lang, "faults.persona"));
+            let name = |p: Option<PersonaId>| match p {
+                Some(id) => id.persona().name(lang).to_owned(),
+                None => tr(lang, "faults.persona_own"),
+            };
+            let mut chosen = policy.persona;
+            egui::ComboBox::from_id_salt("persona")
+                .selected_text(name(chosen))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut chosen, None, name(None));
+                    for id in PersonaId::ALL {
+                        ui.selectable_value(&mut chosen, Some(id), name(Some(id)));
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            // Choosing a persona takes on its server's policy too; the switches below can
+            // still change it.
+            if chosen != policy.persona {
+                policy = match chosen {
+                    Some(id) => Policy::of_persona(id),
+                    None => Policy::default(),
+                };
+            }
+        });
+        ui.label(RichText::new(tr(lang, "faults.persona_about")).weak());
         ui.checkbox(&mut policy.require_auth, tr(lang, "faults.require_auth"));
         ui.checkbox(&mut policy.require_tls, tr(lang, "faults.require_tls"));
         ui.checkbox(

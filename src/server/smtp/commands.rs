@@ -3,6 +3,11 @@
 use super::*;
 
 impl SmtpServerSession {
+    pub(super) fn tls_required_text(&self) -> String {
+        self.persona_text(|r| r.tls_required.as_ref())
+            .unwrap_or_else(|| "530 5.7.0 Must issue a STARTTLS command first".into())
+    }
+
     pub(super) fn request(&mut self, req: Request<Cow<'_, str>>, out: &mut Vec<Output>) {
         let host = self.ctx.hostname.clone();
         let need_tls = self.ctx.policy.get().require_tls && !self.tls;
@@ -61,9 +66,13 @@ impl SmtpServerSession {
                 if self.helo.is_none() {
                     reply(out, "503 5.5.1 Error: send HELO/EHLO first");
                 } else if need_tls {
-                    reply(out, "530 5.7.0 Must issue a STARTTLS command first");
+                    reply(out, self.tls_required_text());
                 } else if self.ctx.policy.get().require_auth && self.user.is_none() {
-                    reply(out, "530 5.7.0 Authentication required");
+                    reply(
+                        out,
+                        self.persona_text(|r| r.auth_required.as_ref())
+                            .unwrap_or_else(|| "530 5.7.0 Authentication required".into()),
+                    );
                 } else if self.from.is_some() {
                     reply(out, "503 5.5.1 Error: nested MAIL command");
                 } else if from.size > self.ctx.limits.max_message_size {

@@ -14,7 +14,7 @@ impl SmtpServerSession {
             return reply(out, "503 5.5.1 Error: MAIL transaction in progress");
         }
         if self.ctx.policy.get().require_tls && !self.tls {
-            return reply(out, "530 5.7.0 Must issue a STARTTLS command first");
+            return reply(out, self.tls_required_text());
         }
         match mechanism {
             smtp_proto::AUTH_LOGIN if initial.is_empty() => {
@@ -103,7 +103,11 @@ impl SmtpServerSession {
             }
             None => {
                 self.auth_failures += 1;
-                reply(out, "535 5.7.8 Error: authentication failed");
+                reply(
+                    out,
+                    self.persona_text(|r| r.auth_failed.as_ref())
+                        .unwrap_or_else(|| "535 5.7.8 Error: authentication failed".into()),
+                );
             }
         }
     }

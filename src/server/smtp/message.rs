@@ -92,6 +92,16 @@ impl SmtpServerSession {
             }
             None => {}
         }
+        if let Some(id) = self.ctx.policy.get().persona
+            && let Some(field) = id.persona().missing_header(&message)
+            && let Some(text) = self.persona_text(|r| r.rejected.as_ref())
+        {
+            out.push(Output::Log(
+                Side::Note,
+                format!("refused as {} does: no {field} header", id.name()),
+            ));
+            return reply(out, text);
+        }
         let (message, bare_lf) = normalise_crlf(message);
         let id = crate::server::maildir::new_queue_id();
         let proto = match (self.tls, self.user.is_some()) {
