@@ -69,3 +69,4 @@ shot lesson-exam-zh lesson-exam-zh
 shot server-mailbox server-mailbox
 shot server-log server-log
 shot server-faults server-faults
+shot server-class server-class

@@ -676,3 +676,29 @@ print(json.dumps(out))
     // Nothing was stored: the one message had no From.
     assert!(mailbox_files(&s.data.join("teacher@mailtutor.test").join("new")).is_empty());
 }
+
+/// `serve --roster names.csv`: one account per student, usable at once, and the list to hand
+/// out written next to the data.
+#[test]
+fn serve_roster_makes_accounts_from_a_class_list() {
+    let names = TempDir::new("roster-names");
+    std::fs::create_dir_all(&names.0).unwrap();
+    let file = names.0.join("class.csv");
+    std::fs::write(&file, "姓名,学号\n张三,001\nLi Lei,002\n").unwrap();
+    let s = Serve::start(&["--roster", file.to_str().unwrap()]);
+    let list = std::fs::read_to_string(s.data.join("roster.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = list
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{list}");
+    assert_eq!(rows[1][..2], ["Li Lei", "li.lei@mailtutor.test"]);
+    for row in &rows {
+        let mut c = Smtp::connect(s.smtp);
+        c.reply();
+        c.expect("EHLO lab", "250");
+        c.login(row[1], row[2]);
+    }
+    drop(s);
+}

@@ -260,3 +260,135 @@ fn the_qq_persona_answers_a_wrong_password_in_qq_mails_words_and_the_note_names_
         "it wants the authorization code (授权码), not your QQ password",
     );
 }
+
+/// Logs in over SMTP with AUTH PLAIN, by hand; true on 235.
+fn can_log_in(addr: std::net::SocketAddr, user: &str, password: &str) -> bool {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut r = BufReader::new(s.try_clone().unwrap());
+    let mut last = String::new();
+    let mut reply = |r: &mut BufReader<TcpStream>| loop {
+        last.clear();
+        r.read_line(&mut last).unwrap();
+        if last.as_bytes().get(3) != Some(&b'-') {
+            return last.clone();
+        }
+    };
+    reply(&mut r);
+    s.write_all(b"EHLO lab\r\n").unwrap();
+    reply(&mut r);
+    let token = mailtutor::proto::auth::plain_response(user, password);
+    s.write_all(format!("AUTH PLAIN {token}\r\nQUIT\r\n").as_bytes())
+        .unwrap();
+    reply(&mut r).starts_with("235")
+}
+
+#[test]
+fn a_roster_of_three_names_makes_three_accounts_that_log_in_and_outlive_a_restart() {
+    let dir = TempDir::new("ui-class");
+    let mut h = open(Lang::En, &dir);
+    show_server(&mut h, ServerTab::Class);
+    h.get_by_label("Student names (one per line, or CSV with the name first):")
+        .click();
+    h.run_steps(1);
+    h.get_by_label("Student names (one per line, or CSV with the name first):")
+        .type_text("张三\nLi Lei\n王五");
+    h.run_steps(2);
+    // A multi-line field keeps the keyboard until Escape; a click elsewhere needs it back.
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+
+    h.get_by_label("Create 3 accounts").click();
+    h.run_steps(2);
+    wait(&mut h, "the server with the class's accounts", |a| {
+        a.server()
+            .is_some_and(|s| s.accounts().get("li.lei@mailtutor.test").is_some())
+    });
+    let roster = h.state().server_side.class.roster.clone();
+    assert_eq!(roster.students.len(), 3);
+    shows(&h, "3 accounts created");
+    // Passwords are hidden on the projected screen until asked for.
+    for s in &roster.students {
+        assert!(
+            h.query_all_by_label_contains(&s.password).next().is_none(),
+            "{} is on screen",
+            s.password
+        );
+    }
+    let smtp = h.state().server().and_then(|s| s.smtp).unwrap();
+    for s in &roster.students {
+        assert!(can_log_in(smtp, &s.address, &s.password), "{s:?}");
+        assert!(!can_log_in(smtp, &s.address, "wrong"), "{s:?}");
+    }
+    // The class view shows who logged in.
+    wait(&mut h, "the logins in the class view", |a| {
+        let p = mailtutor::ui::class_view::progress(&a.server_side.log);
+        roster
+            .students
+            .iter()
+            .all(|s| p.get(&s.address).is_some_and(|p| p.logged_in))
+    });
+    shows(&h, "li.lei@mailtutor.test");
+
+    // The list to hand out.
+    let csv = dir.0.join("class.csv");
+    h.get_by_label("Export the list to:").click();
+    h.run_steps(1);
+    h.state_mut().server_side.class.export_path = csv.display().to_string();
+    h.get_by_label("Export list").click();
+    h.run_steps(2);
+    wait(&mut h, "the export", |a| !a.server_side.class.is_busy());
+    let text = std::fs::read_to_string(&csv).unwrap();
+    for s in &roster.students {
+        assert!(
+            text.contains(&format!("{},{},{}", s.name, s.address, s.password)),
+            "{text}"
+        );
+    }
+
+    // The accounts live in the data directory: a new window on it has them.
+    drop(h);
+    let h = open(Lang::En, &dir);
+    let server = h.state().server().unwrap();
+    for s in &roster.students {
+        assert!(server.accounts().check(&s.address, &s.password).is_some());
+    }
+}
+
+#[test]
+fn the_class_is_served_on_the_address_the_teacher_chose_after_a_warning() {
+    let dir = TempDir::new("ui-lan");
+    let mut h = open(Lang::En, &dir);
+    show_server(&mut h, ServerTab::Class);
+    // 127.0.0.2 stands for the lab's LAN address: traffic stays on this machine.
+    h.get_by_label("This computer's LAN address:").click();
+    h.run_steps(1);
+    h.get_by_label("This computer's LAN address:")
+        .type_text("127.0.0.2");
+    h.run_steps(2);
+    h.get_by_label("Open to the class").click();
+    h.run_steps(2);
+    shows(&h, "base64 — readable by anyone on the network");
+    h.get_by_label("Open it").click();
+    h.run_steps(2);
+    wait(&mut h, "the server on the class's address", |a| {
+        a.server()
+            .and_then(|s| s.smtp)
+            .is_some_and(|s| s.ip().to_string() == "127.0.0.2" && s.port() == 2525)
+    });
+    shows(&h, "SMTP 127.0.0.2:2525");
+    // The teacher's own window talks to the same server.
+    show_client(&mut h);
+    connect(&mut h);
+    assert!(last_server(&h).starts_with("220 "), "{}", last_server(&h));
+    click(&mut h, "QUIT");
+    wait(&mut h, "the close", |a| !a.is_connected());
+
+    show_server(&mut h, ServerTab::Class);
+    h.get_by_label("Back to this computer only").click();
+    h.run_steps(2);
+    wait(&mut h, "the server back on loopback", |a| {
+        a.server()
+            .and_then(|s| s.smtp)
+            .is_some_and(|s| s.ip().to_string() == "127.0.0.1")
+    });
+}

@@ -28,6 +28,11 @@ pub struct ServeArgs {
     /// A TOML file of [[account]] address = "…" password = "…" entries.
     #[arg(long)]
     accounts: Option<PathBuf>,
+    /// A class list (one name per line, or CSV with the name first): one account per new name,
+    /// with a generated password, kept in the data directory; the list to hand out is written
+    /// to roster.csv there.
+    #[arg(long)]
+    roster: Option<PathBuf>,
     /// An account as ADDRESS:PASSWORD (repeat for several; replaces the default accounts).
     #[arg(long = "account", value_parser = parse_account)]
     account: Vec<Account>,
@@ -105,6 +110,16 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         .data_dir
         .clone()
         .unwrap_or_else(server::default_data_dir);
+    if let Some(names) = &args.roster {
+        let taken: Vec<String> = accounts.iter().map(|a| a.address.clone()).collect();
+        match add_roster(names, &data_dir, &taken) {
+            Ok(line) => println!("{line}"),
+            Err(e) => {
+                eprintln!("mailtutor serve: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let config = ServerConfig {
         hostname: args.hostname,
         smtp: Some(args.smtp),
@@ -180,6 +195,29 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     loop {
         std::thread::park();
     }
+}
+
+/// Adds the names in `file` to the data directory's roster and writes the list to hand out.
+fn add_roster(
+    file: &std::path::Path,
+    data_dir: &std::path::Path,
+    taken: &[String],
+) -> Result<String, String> {
+    use mailtutor::server::roster::{Roster, parse_names};
+    let text = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let names = parse_names(&mailtutor::explain::decode_paste(&text));
+    let mut roster = Roster::load(data_dir)?;
+    let added = roster.add(&names, taken)?;
+    roster.save(data_dir)?;
+    let list = data_dir.join("roster.csv");
+    std::fs::write(&list, format!("\u{feff}{}", roster.to_csv()))
+        .map_err(|e| format!("{}: {e}", list.display()))?;
+    Ok(format!(
+        "Class roster: {} new accounts, {} in all; the list to hand out is {}",
+        added.len(),
+        roster.students.len(),
+        list.display()
+    ))
 }
 
 fn parse_account(s: &str) -> Result<Account, String> {

@@ -115,6 +115,15 @@ impl Accounts {
             .any(|a| a.rsplit_once('@').is_some_and(|(_, ad)| ad == d))
     }
 
+    /// Adds accounts whose address is not taken yet (valid addresses only).
+    pub fn add_missing(&mut self, list: Vec<Account>) {
+        if let Ok(more) = Self::new(list) {
+            for (addr, a) in more.by_address {
+                self.by_address.entry(addr).or_insert(a);
+            }
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Account> {
         self.by_address.values()
     }

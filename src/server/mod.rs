@@ -9,6 +9,7 @@ pub mod faults;
 pub mod maildir;
 pub mod persona;
 pub mod pop3;
+pub mod roster;
 pub mod smtp;
 pub mod tls;
 
@@ -418,6 +419,20 @@ impl Drop for RunningServer {
     }
 }
 
+/// A note about the server as it starts (session 0).
+fn start_note(events: &EventSink, text: String) {
+    events(ServerEvent {
+        at: std::time::SystemTime::now(),
+        session: 0,
+        service: Service::Smtp,
+        peer: Arc::from("-"),
+        kind: ServerEventKind::Line {
+            side: Side::Note,
+            text,
+        },
+    });
+}
+
 /// Binds every configured port and starts serving.
 pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     let store = Maildir::open(&config.data_dir).map_err(|source| StartError::DataDir {
@@ -430,29 +445,32 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         Ok(identity) => (Some(identity), None),
         Err(e) => {
             let words = StartError::Tls(e).words();
-            (config.events)(ServerEvent {
-                at: std::time::SystemTime::now(),
-                session: 0,
-                service: Service::Smtp,
-                peer: Arc::from("-"),
-                kind: ServerEventKind::Line {
-                    side: Side::Note,
-                    text: format!(
-                        "TLS unavailable, serving plain SMTP and POP3 only: {}",
-                        words.get(crate::proto::Lang::En)
-                    ),
-                },
-            });
+            start_note(
+                &config.events,
+                format!(
+                    "TLS unavailable, serving plain SMTP and POP3 only: {}",
+                    words.get(crate::proto::Lang::En)
+                ),
+            );
             (None, Some(words))
         }
     };
+    // The class's accounts, kept in the data directory, come on top of the configured ones.
+    let mut accounts = config.accounts;
+    match roster::Roster::load(&config.data_dir) {
+        Ok(r) => accounts.add_missing(r.accounts()),
+        Err(e) => start_note(
+            &config.events,
+            format!("the class roster was not read: {e}"),
+        ),
+    }
     let faults = Faults::default();
     for f in config.faults {
         faults.stage(f);
     }
     let ctx = Arc::new(Context {
         hostname: config.hostname,
-        accounts: config.accounts,
+        accounts,
         limits: config.limits,
         policy: LivePolicy::new(config.policy),
         faults,

@@ -18,7 +18,7 @@ use super::i18n::{self, tr, trf};
 use super::lesson::LessonContext;
 use super::lesson::{LessonPanel, Mark};
 use super::link::Link;
-use super::practice::{Practice, PracticeServer};
+use super::practice::{Practice, PracticeServer, Setup};
 use super::server_side::ServerSide;
 use super::theme::{self, Settings};
 use super::transcript_view::{TranscriptView, ViewAction, challenge};
@@ -127,12 +127,12 @@ impl TutorApp {
         let demo_dir = (options.data_dir.is_none() && demo.is_some()).then(|| data_dir.clone());
         let policy = demo.as_ref().map(Demo::policy).unwrap_or_default();
         let server_side = ServerSide::default();
-        let server = PracticeServer::start(
-            data_dir.clone(),
-            policy.clone(),
-            server_side.sink(&ctx),
-            &ctx,
-        );
+        let setup = Setup {
+            data_dir: data_dir.clone(),
+            events: server_side.sink(&ctx),
+            class: None,
+        };
+        let server = PracticeServer::start(setup, policy.clone(), &ctx);
         let composer = Composer::in_language(settings.lang);
         let mut commands = CommandPanel::default();
         commands.username = settings.username.clone();
@@ -168,6 +168,16 @@ impl TutorApp {
             lessons: LessonPanel::default(),
             queued: VecDeque::new(),
             ctx,
+        }
+    }
+
+    /// How the window's practice server starts: its data, its event sink, and the class's
+    /// LAN address when the teacher opened it to the class.
+    fn server_setup(&self) -> Setup {
+        Setup {
+            data_dir: self.data_dir.clone(),
+            events: self.server_side.sink(&self.ctx),
+            class: self.server_side.class.serving,
         }
     }
 
@@ -332,6 +342,15 @@ impl TutorApp {
             Action::Connect => self.connect(),
             Action::ClearTranscript => self.link.clear(),
             Action::ShowTab(tab) => self.tab = tab,
+            Action::CreateAccounts(names) => {
+                if let Some(s) = self.server.running() {
+                    let taken = s.accounts().iter().map(|a| a.address.clone()).collect();
+                    let names = crate::server::roster::parse_names(&names);
+                    self.server_side
+                        .class
+                        .create(names, &self.data_dir, taken, &self.ctx);
+                }
+            }
             Action::OpenNewestMail => {
                 if let Some(s) = self.server.running() {
                     self.server_side.mailbox.open_newest(s.store(), &self.ctx);
@@ -433,6 +452,23 @@ impl TutorApp {
             options.reply_timeout = t;
         }
         self.link.connect(target, self.bar.security, options);
+    }
+
+    /// Starts the practice server again with the class's accounts and address, keeping the
+    /// policy and persona chosen on the running one. A connection to the old one is closed.
+    pub fn restart_for_class(&mut self) {
+        self.link.disconnect();
+        let policy = self
+            .server
+            .running()
+            .map(|s| s.policy().get())
+            .unwrap_or_else(|| self.policy.clone());
+        self.server.restart(
+            self.server_setup(),
+            Box::new(move |c| c.policy = policy),
+            Box::new(|_| Ok(())),
+            &self.ctx,
+        );
     }
 
     pub fn disconnect(&mut self) {
@@ -700,9 +736,14 @@ impl eframe::App for TutorApp {
         let exam = self.lessons.exam && self.lessons.active.is_some();
         egui::Panel::top("header").show(ui, |ui| self.header(ui));
         if self.show_server_side {
-            egui::CentralPanel::default().show(ui, |ui| {
-                self.server_side.ui(ui, lang, &self.server);
-            });
+            let asked = egui::CentralPanel::default()
+                .show(ui, |ui| {
+                    self.server_side.ui(ui, lang, &self.server, &self.data_dir)
+                })
+                .inner;
+            if asked == Some(super::class_view::ClassAction::Restart) {
+                self.restart_for_class();
+            }
             return;
         }
         let practice_state = self.server.state();

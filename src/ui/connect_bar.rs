@@ -100,7 +100,7 @@ impl ConnectBar {
                     Err(Words::new("bar.practice_no_tls"))
                 }
                 Some(p) => Ok(Target::new(
-                    "127.0.0.1",
+                    p.host.to_string(),
                     p.port(self.protocol, self.security),
                 )),
                 None => Err(Words::new("bar.practice_starting")),

@@ -13,7 +13,7 @@ use crate::proto::pop3::Pop3Kind;
 use crate::proto::smtp::CommandKind as K;
 use crate::session::Protocol;
 
-pub const SCENARIOS: [&str; 21] = [
+pub const SCENARIOS: [&str; 22] = [
     "send",
     "send-zh",
     "send-tls",
@@ -35,6 +35,7 @@ pub const SCENARIOS: [&str; 21] = [
     "server-mailbox",
     "server-log",
     "server-faults",
+    "server-class",
 ];
 
 #[derive(Debug, Clone)]
@@ -74,6 +75,10 @@ pub enum DemoStep {
     /// Stages a fault on the practice server, written as for `serve --fault`.
     Stage(&'static str),
     RequireAuth,
+    /// Makes the class's accounts from the names under this key of the translation tables.
+    Roster(&'static str),
+    /// Waits until the class's accounts are made and the server runs with them.
+    RosterReady,
 }
 
 pub struct Demo {
@@ -263,6 +268,28 @@ impl Demo {
             ]
             .into_iter()
             .collect(),
+            // A class of five: one student sent mail (with a mistake on the way), the rest
+            // have not started.
+            "server-class" => [
+                Lang(crate::proto::Lang::Zh),
+                ServerSide(Some(ServerTab::Class)),
+                Roster("demo.class_names"),
+                RosterReady,
+                ServerSide(None),
+                Protocol(crate::session::Protocol::Smtp),
+            ]
+            .into_iter()
+            .chain(up_to_password())
+            .chain([
+                SendPassword,
+                Smtp(K::RcptTo),
+                Smtp(K::MailFrom),
+                Smtp(K::RcptTo),
+                Smtp(K::Data),
+                SendMessage,
+                ServerSide(Some(ServerTab::Class)),
+            ])
+            .collect(),
             _ => [
                 Lang(crate::proto::Lang::En),
                 Subject("compose.default_subject"),
@@ -331,10 +358,17 @@ impl Demo {
             _ => {}
         }
         self.waiting = None;
-        if matches!(self.steps.front(), Some(DemoStep::OpenNewestMail))
-            && app.server_side.mailbox.newest().is_none()
-        {
-            return None;
+        match self.steps.front() {
+            Some(DemoStep::OpenNewestMail) if app.server_side.mailbox.newest().is_none() => {
+                return None;
+            }
+            Some(DemoStep::RosterReady)
+                if app.server_side.class.roster.students.is_empty()
+                    || app.server_side.class.is_busy() =>
+            {
+                return None;
+            }
+            _ => {}
         }
         let step = self.steps.pop_front();
         match &step {
@@ -392,6 +426,8 @@ impl DemoStep {
                 Err(_) => return None,
             },
             DemoStep::RequireAuth => Action::RequireAuth(true),
+            DemoStep::Roster(key) => Action::CreateAccounts(crate::words::tr(lang, key)),
+            DemoStep::RosterReady => return None,
         })
     }
 }

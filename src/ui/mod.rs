@@ -4,6 +4,7 @@
 
 mod app;
 pub mod base64_panel;
+pub mod class_view;
 pub mod commands;
 pub mod composer;
 pub mod connect_bar;
@@ -69,6 +70,8 @@ pub enum Action {
     ShowTab(Tab),
     /// Shows the server's side at this tab, or (`None`) the client's side again.
     ShowServerSide(Option<ServerTab>),
+    /// Makes a practice account for each name (one per line, or CSV).
+    CreateAccounts(String),
     /// Opens the newest message of the account the mailbox shows.
     OpenNewestMail,
     /// Stages a fault on the running practice server.

@@ -14,8 +14,10 @@ use crate::server::{self, EventSink, RunningServer, ServerConfig};
 use crate::session::{Protocol, Security};
 
 /// The practice server as the connection bar needs it: where it listens and who may log in.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Practice {
+    /// The address this window connects to: loopback, or the LAN address the class uses.
+    pub host: std::net::IpAddr,
     pub smtp: u16,
     pub smtps: u16,
     pub pop3: u16,
@@ -24,6 +26,21 @@ pub struct Practice {
     pub accounts: Vec<(String, String)>,
     /// Why the server runs without TLS, when it does.
     pub tls_error: Option<Words>,
+}
+
+impl Default for Practice {
+    fn default() -> Self {
+        Self {
+            host: std::net::IpAddr::from([127, 0, 0, 1]),
+            smtp: 0,
+            smtps: 0,
+            pop3: 0,
+            pop3s: 0,
+            fingerprint: String::new(),
+            accounts: Vec::new(),
+            tls_error: None,
+        }
+    }
 }
 
 impl Practice {
@@ -38,7 +55,12 @@ impl Practice {
 
     fn of(s: &RunningServer) -> Self {
         let port = |a: Option<SocketAddr>| a.map(|a| a.port()).unwrap_or(0);
+        let host = match s.smtp.map(|a| a.ip()) {
+            Some(ip) if !ip.is_unspecified() => ip,
+            _ => std::net::IpAddr::from([127, 0, 0, 1]),
+        };
         Self {
+            host,
             smtp: port(s.smtp),
             smtps: port(s.smtps),
             pop3: port(s.pop3),
@@ -61,6 +83,15 @@ pub enum PracticeState<'a> {
     Failed(&'a Words),
 }
 
+/// Where the window's practice server keeps its mail, where its events go, and whether it
+/// serves a class on a LAN address instead of loopback.
+#[derive(Clone)]
+pub struct Setup {
+    pub data_dir: PathBuf,
+    pub events: EventSink,
+    pub class: Option<std::net::IpAddr>,
+}
+
 /// How a server is set up before it starts.
 pub type Configure = Box<dyn FnOnce(&mut ServerConfig) + Send>;
 
@@ -75,15 +106,9 @@ pub enum PracticeServer {
 
 impl PracticeServer {
     /// Starts the server on a background thread (it creates the Maildirs and a certificate).
-    pub fn start(
-        data_dir: PathBuf,
-        policy: server::Policy,
-        events: EventSink,
-        ctx: &egui::Context,
-    ) -> Self {
+    pub fn start(setup: Setup, policy: server::Policy, ctx: &egui::Context) -> Self {
         Self::start_with(
-            data_dir,
-            events,
+            setup,
             Box::new(move |c| c.policy = policy),
             Box::new(|_| Ok(())),
             ctx,
@@ -94,16 +119,22 @@ impl PracticeServer {
     /// `prepare` on it (a lesson puts its mail in the maildrop) before it is handed to the
     /// window. All on a background thread. Its events go to `events`.
     pub fn start_with(
-        data_dir: PathBuf,
-        events: EventSink,
+        setup: Setup,
         configure: Configure,
         prepare: Prepare,
         ctx: &egui::Context,
     ) -> Self {
         let repaint = ctx.clone();
         Self::Starting(Promise::spawn_thread("practice-server", move || {
-            let mut config = ServerConfig::loopback(data_dir);
-            config.events = events;
+            let mut config = ServerConfig::loopback(setup.data_dir);
+            config.events = setup.events;
+            if let Some(ip) = setup.class {
+                // The ports `mailtutor serve` uses, so students type what the handout says.
+                config.smtp = Some(SocketAddr::new(ip, 2525));
+                config.smtps = Some(SocketAddr::new(ip, 4465));
+                config.pop3 = Some(SocketAddr::new(ip, 1110));
+                config.pop3s = Some(SocketAddr::new(ip, 1995));
+            }
             configure(&mut config);
             let r = server::start(config)
                 .map_err(|e| e.words())
@@ -117,17 +148,27 @@ impl PracticeServer {
     /// stopped on a thread of its own: stopping waits for its sessions.
     pub fn restart(
         &mut self,
-        data_dir: PathBuf,
-        events: EventSink,
+        setup: Setup,
         configure: Configure,
         prepare: Prepare,
         ctx: &egui::Context,
     ) {
-        let old = std::mem::replace(
-            self,
-            Self::start_with(data_dir, events, configure, prepare, ctx),
+        // The old server lets go of its ports before the new one binds them.
+        let old = std::mem::replace(self, Self::Failed(Words::new("session.closed")));
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            drop(old);
+            let _ = tx.send(());
+        });
+        *self = Self::start_with(
+            setup,
+            Box::new(move |c| {
+                let _ = rx.recv();
+                configure(c);
+            }),
+            prepare,
+            ctx,
         );
-        std::thread::spawn(move || drop(old));
     }
 
     /// Picks up the started server.

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
+use super::class_view::{ClassAction, ClassPanel};
 use super::faults_panel::FaultsPanel;
 use super::i18n::tr;
 use super::mailbox::MailboxView;
@@ -18,6 +19,7 @@ pub enum ServerTab {
     Mailbox,
     Log,
     Faults,
+    Class,
 }
 
 pub struct ServerSide {
@@ -25,6 +27,7 @@ pub struct ServerSide {
     pub log: ServerLog,
     pub mailbox: MailboxView,
     pub faults: FaultsPanel,
+    pub class: ClassPanel,
     tx: Sender<ServerEvent>,
     rx: Receiver<ServerEvent>,
 }
@@ -37,6 +40,7 @@ impl Default for ServerSide {
             log: ServerLog::default(),
             mailbox: MailboxView::default(),
             faults: FaultsPanel::default(),
+            class: ClassPanel::default(),
             tx,
             rx,
         }
@@ -70,7 +74,14 @@ impl ServerSide {
         }
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, lang: Lang, server: &PracticeServer) {
+    /// Draws the tab on screen; the class tab may ask for the server to start again.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        lang: Lang,
+        server: &PracticeServer,
+        data_dir: &std::path::Path,
+    ) -> Option<ClassAction> {
         ui.horizontal_wrapped(|ui| {
             ui.selectable_value(
                 &mut self.tab,
@@ -80,11 +91,12 @@ impl ServerSide {
             ui.selectable_value(&mut self.tab, ServerTab::Mailbox, tr(lang, "side.mailbox"));
             ui.selectable_value(&mut self.tab, ServerTab::Log, tr(lang, "side.log"));
             ui.selectable_value(&mut self.tab, ServerTab::Faults, tr(lang, "side.faults"));
+            ui.selectable_value(&mut self.tab, ServerTab::Class, tr(lang, "side.class"));
         });
         ui.separator();
         let Some(running) = server.running() else {
             server.ui(ui, lang);
-            return;
+            return None;
         };
         match self.tab {
             ServerTab::Overview => {
@@ -99,6 +111,20 @@ impl ServerSide {
                     .id_salt("side-faults")
                     .show(ui, |ui| self.faults.ui(ui, lang, running));
             }
+            ServerTab::Class => {
+                let taken = running
+                    .accounts()
+                    .iter()
+                    .map(|a| a.address.clone())
+                    .collect();
+                let log = &self.log;
+                let class = &mut self.class;
+                return egui::ScrollArea::vertical()
+                    .id_salt("side-class")
+                    .show(ui, |ui| class.ui(ui, lang, data_dir, taken, log))
+                    .inner;
+            }
         }
+        None
     }
 }

@@ -65,8 +65,7 @@ impl TutorApp {
         );
         let configure = setup.clone();
         self.server.restart(
-            self.data_dir.clone(),
-            self.server_side.sink(&self.ctx),
+            self.server_setup(),
             Box::new(move |c| configure.configure(c)),
             Box::new(move |s| {
                 setup
@@ -119,8 +118,7 @@ impl TutorApp {
         self.link.disconnect();
         let policy = self.policy.clone();
         self.server.restart(
-            self.data_dir.clone(),
-            self.server_side.sink(&self.ctx),
+            self.server_setup(),
             Box::new(move |c| c.policy = policy),
             Box::new(|_| Ok(())),
             &self.ctx,
