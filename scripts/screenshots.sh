@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs the real window under Xvfb, plays each scripted session (`mailtutor --demo NAME`)
 # and writes screenshots/*.png. Needs the packages scripts/setup-debian.sh installs
-# (xvfb, x11-utils, xdotool, imagemagick).
+# (xvfb, x11-utils, xdotool, imagemagick), and Chromium for the HTML page.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${SKIP_SETUP:-}" != 1 ]; then scripts/setup-debian.sh; fi
+if [ "${SKIP_SETUP:-}" != 1 ]; then scripts/setup-debian.sh chromium fonts-noto-cjk; fi
 cargo build --release --bin mailtutor
 bin=target/release/mailtutor
 mkdir -p screenshots
@@ -70,3 +70,16 @@ shot server-mailbox server-mailbox
 shot server-log server-log
 shot server-faults server-faults
 shot server-class server-class
+
+# The HTML page a student hands in (the tutorials' failed QQ session), as Chromium draws it.
+if [ "$only" = "  " ] || [[ "$only" == *" html-export "* ]]; then
+    page=$(mktemp -d)
+    "$bin" explain --format html --lang zh --student 李雷 \
+        <tests/fixtures/transcripts/qq-failed.txt >"$page/session.html"
+    chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --hide-scrollbars --user-data-dir="$page/profile" --window-size=1100,1300 \
+        --screenshot="$PWD/screenshots/html-export.png" "file://$page/session.html" 2>/dev/null
+    rm -rf "$page"
+    echo "wrote screenshots/html-export.png"
+fi

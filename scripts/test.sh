@@ -4,7 +4,8 @@
 # with MAILTUTOR_INTEROP set, also the tests against the real Postfix and Dovecot lab.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup-debian.sh
+# Chromium renders the exported HTML pages in one test (with a CJK font, as a Chinese PC has).
+scripts/setup-debian.sh chromium fonts-noto-cjk
 cargo test --all-targets
 # The tests against real Postfix and Dovecot, once scripts/interop.sh has set up the lab.
 if [ -n "${MAILTUTOR_INTEROP:-}" ]; then

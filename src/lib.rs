@@ -2,6 +2,7 @@
 
 pub mod cert;
 pub mod explain;
+pub mod html_export;
 pub mod lesson;
 pub mod proto;
 pub mod server;

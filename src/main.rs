@@ -52,6 +52,13 @@ enum Command {
         /// Show passwords instead of masking them.
         #[arg(long)]
         show_secrets: bool,
+        /// How to write an annotated transcript: text, or html (one self-contained page to
+        /// hand in, as the window's Save writes it).
+        #[arg(long, default_value = "text", value_parser = ["text", "html"])]
+        format: String,
+        /// The student's name on the HTML page.
+        #[arg(long, default_value = "")]
+        student: String,
     },
 }
 
@@ -108,6 +115,8 @@ fn main() -> ExitCode {
             codes,
             lang,
             show_secrets,
+            format,
+            student,
         }) => {
             if !codes.is_empty() {
                 print!("{}", explain::explain_codes(&codes, lang));
@@ -125,7 +134,28 @@ fn main() -> ExitCode {
                 );
                 return ExitCode::FAILURE;
             }
-            let text = String::from_utf8_lossy(&bytes);
+            let text = explain::decode_paste(&bytes);
+            if format == "html" {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or_default();
+                let header = mailtutor::html_export::Header {
+                    student,
+                    date: mailtutor::html_export::date_of(now),
+                    lesson: None,
+                };
+                print!(
+                    "{}",
+                    mailtutor::html_export::transcript_html(
+                        &explain::fold(&text),
+                        lang,
+                        show_secrets,
+                        &header
+                    )
+                );
+                return ExitCode::SUCCESS;
+            }
             print!(
                 "{}",
                 explain::annotate(&text, Options { lang, show_secrets })

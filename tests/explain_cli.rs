@@ -151,3 +151,48 @@ fn explains_failed_qq_and_163_sessions_in_both_languages() {
         );
     }
 }
+
+/// `explain --format html`: the tutorials' failed QQ session (GBK or UTF-8 on stdin) as one page
+/// to hand in, with badges, notes, the student's name, and nothing loaded from outside.
+#[test]
+fn a_tutorial_transcript_becomes_one_self_contained_html_page() {
+    let qq = include_bytes!("fixtures/transcripts/qq-failed.txt");
+    let page = run(
+        &[
+            "explain",
+            "--format",
+            "html",
+            "--lang",
+            "zh",
+            "--student",
+            "李雷",
+        ],
+        qq,
+    );
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(page.contains("学生：李雷"));
+    assert!(page.contains("class=\"badge b5\""), "a red 5xx badge");
+    assert!(page.contains("QQ 邮箱拒绝登录：它要的是授权码，而不是 QQ 密码。"));
+    for outside in ["<link", "<script", "<img", "url(", " src=", " href="] {
+        assert!(!page.contains(outside), "{outside}");
+    }
+    // The same paste in GBK gives the same page, but for the time of day it was made.
+    let gbk = encoding_rs::GBK
+        .encode(&String::from_utf8_lossy(qq))
+        .0
+        .into_owned();
+    let again = run(
+        &[
+            "explain",
+            "--format",
+            "html",
+            "--lang",
+            "zh",
+            "--student",
+            "李雷",
+        ],
+        &gbk,
+    );
+    assert_eq!(page.lines().count(), again.lines().count());
+    assert!(again.contains("QQ 邮箱拒绝登录"));
+}

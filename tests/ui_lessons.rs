@@ -279,3 +279,56 @@ fn exam_mode_hides_the_help_and_saves_the_result() {
     assert!(text.contains("503 5.5.1"), "{text}");
     assert!(!text.contains("secret"), "no password in the file: {text}");
 }
+
+/// Homework out: a lesson half done, saved as the HTML page a student hands in, has the
+/// lesson's check marks (done and not yet), the student's name and no outside address.
+#[test]
+fn the_html_page_of_a_lesson_session_has_its_check_marks_and_nothing_from_outside() {
+    let dir = TempDir::new("ui-lesson-html");
+    let mut h = open(Lang::En, &dir);
+    let lesson = &Lesson::built_in()[0];
+    start(&mut h, &lesson.title.en);
+    while ticked(&h) < 3 {
+        click(&mut h, "Show me");
+        h.run_steps(5);
+    }
+    let done = ticked(&h);
+    assert!(done < lesson.steps.len());
+    // Ctrl+S opens the save form.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run_steps(2);
+    h.get_by_label("HTML page").click();
+    h.run_steps(2);
+    let name = h.get_by_label("Your name:");
+    name.focus();
+    name.type_text("Li Lei");
+    h.run_steps(2);
+    let path = dir.0.join("homework.html");
+    let field = h.get_by_label("File:");
+    field.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(1);
+    h.get_by_label("File:")
+        .type_text(&path.display().to_string());
+    h.run_steps(2);
+    h.get_by_label("Save").click();
+    h.run_steps(2);
+    let start = std::time::Instant::now();
+    while !path.exists() && start.elapsed() < std::time::Duration::from_secs(10) {
+        h.run_steps(1);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let page = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(page.contains("Student: Li Lei"), "{page}");
+    assert!(page.contains(&format!("{done} of {} steps done", lesson.steps.len())));
+    assert_eq!(page.matches("<span class=\"done\">✓</span>").count(), done);
+    assert_eq!(
+        page.matches("<span class=\"todo\">○</span>").count(),
+        lesson.steps.len() - done
+    );
+    assert!(page.contains("class=\"badge b2\""), "{page}");
+    for outside in ["http://", "https://", "<link", "<script", "<img", "url("] {
+        assert!(!page.contains(outside), "{outside}");
+    }
+    assert!(!page.contains("c2VjcmV0"), "the password is masked");
+}

@@ -287,6 +287,10 @@ fn a_roster_of_three_names_makes_three_accounts_that_log_in_and_outlive_a_restar
     let dir = TempDir::new("ui-class");
     let mut h = open(Lang::En, &dir);
     show_server(&mut h, ServerTab::Class);
+    // The roster on disk is read first; "Create" waits for it.
+    wait(&mut h, "the roster read", |a| {
+        !a.server_side.class.is_busy()
+    });
     h.get_by_label("Student names (one per line, or CSV with the name first):")
         .click();
     h.run_steps(1);

@@ -496,17 +496,21 @@ impl TutorApp {
     }
 
     fn handle_keys(&mut self, ctx: &egui::Context) {
-        let (zoom_in, zoom_out, reset, open) = ctx.input_mut(|i| {
+        let (zoom_in, zoom_out, reset, open, save) = ctx.input_mut(|i| {
             (
                 i.consume_key(Modifiers::COMMAND, Key::Equals)
                     || i.consume_key(Modifiers::COMMAND, Key::Plus),
                 i.consume_key(Modifiers::COMMAND, Key::Minus),
                 i.consume_key(Modifiers::COMMAND, Key::Num0),
                 i.consume_key(Modifiers::COMMAND, Key::O),
+                i.consume_key(Modifiers::COMMAND, Key::S),
             )
         });
         if open {
             self.view.toggle_open_form();
+        }
+        if save {
+            self.view.toggle_save_form();
         }
         if zoom_in {
             self.zoom_by(theme::ZOOM_STEP);
@@ -809,7 +813,10 @@ impl eframe::App for TutorApp {
         let commands = &mut self.commands;
         let card = egui::Area::new(egui::Id::unique("step-card"))
             .order(egui::Order::Foreground)
-            .fixed_pos(area.left_top() + egui::vec2(14.0, 34.0))
+            .fixed_pos(egui::pos2(
+                area.left() + 14.0,
+                self.view.rows_top.max(area.top()) + 4.0,
+            ))
             .show(ui.ctx(), |ui| {
                 ui.set_max_width((area.width() - 28.0).max(200.0));
                 commands.step_card(ui, &cx)

@@ -68,6 +68,8 @@ struct Expanded {
 enum Format {
     Plain,
     Annotated,
+    /// One self-contained page to hand in.
+    Html,
 }
 
 /// Where an opened transcript comes from.
@@ -81,6 +83,8 @@ struct SaveForm {
     open: bool,
     path: String,
     format: Format,
+    /// The student's name, for the HTML page.
+    student: String,
     writing: Option<Promise<Result<PathBuf, String>>>,
     result: Option<Result<PathBuf, String>>,
 }
@@ -105,6 +109,11 @@ pub struct TranscriptView {
     opener: OpenForm,
     /// Keeps the code tooltip of this entry open (for the scripted screenshots).
     pub pinned_tooltip: Option<usize>,
+    /// Where the rows start on screen, below the toolbar and any open form: the step card
+    /// floats there, so it never covers the forms.
+    pub rows_top: f32,
+    /// The running lesson's steps and marks, for the HTML page (set by the window).
+    pub lesson_marks: Option<crate::html_export::LessonMarks>,
     expanded: Expanded,
 }
 
@@ -119,6 +128,7 @@ impl Default for TranscriptView {
                 open: false,
                 path: dir.join("mailtutor-transcript.txt").display().to_string(),
                 format: Format::Annotated,
+                student: String::new(),
                 writing: None,
                 result: None,
             },
@@ -131,6 +141,8 @@ impl Default for TranscriptView {
                 done: None,
             },
             pinned_tooltip: None,
+            lesson_marks: None,
+            rows_top: 0.0,
             expanded: Expanded::default(),
         }
     }
@@ -216,6 +228,7 @@ impl TranscriptView {
         self.index(t);
         self.toolbar(ui, t, lang, show_secrets);
         ui.separator();
+        self.rows_top = ui.cursor().top();
         let mut action = None;
         let text_h = ui
             .text_style_height(&TextStyle::Monospace)
@@ -375,6 +388,11 @@ impl TranscriptView {
         }
     }
 
+    /// Shows or hides the "Save transcript…" form (the button and Ctrl+S).
+    pub fn toggle_save_form(&mut self) {
+        self.save.open = !self.save.open;
+    }
+
     /// Shows or hides the "Open transcript…" form (the button and Ctrl+O).
     pub fn toggle_open_form(&mut self) {
         self.opener.open = !self.opener.open;
@@ -476,6 +494,19 @@ impl TranscriptView {
                 tr(lang, "save.annotated"),
             )
             .on_hover_text(tr(lang, "save.annotated.tip"));
+            let html = ui
+                .radio_value(&mut self.save.format, Format::Html, tr(lang, "save.html"))
+                .on_hover_text(tr(lang, "save.html.tip"));
+            if html.clicked() {
+                // A page to open in a browser ends in .html.
+                let path = PathBuf::from(self.save.path.trim()).with_extension("html");
+                self.save.path = path.display().to_string();
+            }
+            if self.save.format == Format::Html {
+                let l = ui.label(tr(lang, "save.student"));
+                ui.add(egui::TextEdit::singleline(&mut self.save.student).desired_width(160.0))
+                    .labelled_by(l.id);
+            }
             let writing = self.save.writing.is_some();
             if ui
                 .add_enabled(!writing, egui::Button::new(tr(lang, "save.write")))
@@ -484,6 +515,22 @@ impl TranscriptView {
                 let text = match self.save.format {
                     Format::Plain => t.export_plain(show),
                     Format::Annotated => t.export_annotated(lang, show),
+                    Format::Html => {
+                        let now = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map(|d| d.as_secs() as i64)
+                            .unwrap_or_default();
+                        crate::html_export::transcript_html(
+                            t,
+                            lang,
+                            show,
+                            &crate::html_export::Header {
+                                student: self.save.student.clone(),
+                                date: crate::html_export::date_of(now),
+                                lesson: self.lesson_marks.clone(),
+                            },
+                        )
+                    }
                 };
                 let path = PathBuf::from(self.save.path.trim());
                 let ctx = ui.ctx().clone();

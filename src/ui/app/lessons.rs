@@ -137,6 +137,33 @@ impl TutorApp {
             .map(|a| a.progress.ticked.len())
     }
 
+    /// The lesson under way, its steps and which are done, for the HTML page. Passwords in a
+    /// step's text are masked, as in the saved result.
+    fn lesson_marks(&self, mut vars: Vars) -> Option<crate::html_export::LessonMarks> {
+        let a = self.lessons.active.as_ref()?;
+        let lesson = self.lessons.lessons.get(a.index)?;
+        for k in ["password", "password_b64"] {
+            if let Some(v) = vars.get_mut(k) {
+                *v = crate::proto::auth::MASK.to_owned();
+            }
+        }
+        let lang = self.settings.lang;
+        Some(crate::html_export::LessonMarks {
+            title: lesson.title.get(lang).to_owned(),
+            steps: lesson
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(i, step)| {
+                    (
+                        crate::lesson::fill(step.task.get(lang), &vars),
+                        i < a.progress.ticked.len(),
+                    )
+                })
+                .collect(),
+        })
+    }
+
     /// "Show me" actions still to play.
     pub fn showing(&self) -> bool {
         !self.queued.is_empty()
@@ -145,6 +172,7 @@ impl TutorApp {
     /// Ticks the lesson's steps from the new transcript rows and plays "Show me".
     pub(super) fn follow_lesson(&mut self, ctx: &egui::Context) {
         if self.lessons.active.is_none() {
+            self.view.lesson_marks = None;
             return;
         }
         let vars = self.lesson_vars();
@@ -158,6 +186,7 @@ impl TutorApp {
             // The summary is on the Lessons tab.
             self.tab = Tab::Lessons;
         }
+        self.view.lesson_marks = self.lesson_marks(vars);
         if self.queued.is_empty() {
             return;
         }

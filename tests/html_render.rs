@@ -1,0 +1,82 @@
+//! The HTML page a student hands in, rendered by a real browser (Debian's Chromium, headless):
+//! it parses, shows its badges and notes, and draws to a PNG that `scripts/screenshots.sh`
+//! keeps for the README.
+
+use std::path::Path;
+use std::process::Command;
+
+mod common;
+
+use common::TempDir;
+
+fn chromium() -> &'static str {
+    // scripts/test.sh installs it; a machine without it cannot run this test.
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .unwrap_or_else(|| panic!("Chromium is needed: scripts/setup-debian.sh chromium"))
+}
+
+fn headless(dir: &Path) -> Command {
+    let mut c = Command::new(chromium());
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+    ])
+    .arg(format!("--user-data-dir={}", dir.join("profile").display()));
+    c
+}
+
+#[test]
+fn the_exported_page_renders_in_headless_chromium() {
+    let dir = TempDir::new("html");
+    std::fs::create_dir_all(&dir.0).unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+        .args(["explain", "--format", "html", "--student", "Li Lei"])
+        .stdin(
+            std::fs::File::open("tests/fixtures/transcripts/qq-failed.txt")
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success());
+    let page = dir.0.join("session.html");
+    std::fs::write(&page, &out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("file://{}", page.display());
+
+    // The DOM as the browser built it: every row and badge is there.
+    let dom = headless(&dir.0)
+        .args(["--dump-dom", &url])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let rows = String::from_utf8_lossy(&out.stdout).matches("<tr ").count();
+    assert!(rows > 10, "{rows} rows");
+    assert_eq!(dom.matches("<tr ").count(), rows, "{dom}");
+    assert!(dom.contains("Student: Li Lei"));
+
+    // And drawn: a PNG of the page.
+    let png = std::env::var_os("MAILTUTOR_HTML_PNG")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| dir.0.join("session.png"));
+    let shot = headless(&dir.0)
+        .arg(format!("--screenshot={}", png.display()))
+        .args(["--window-size=1100,1500", &url])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        shot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shot.stderr)
+    );
+    let bytes = std::fs::read(&png).unwrap_or_else(|e| panic!("no screenshot: {e}"));
+    assert!(bytes.starts_with(b"\x89PNG"), "not a PNG");
+    assert!(bytes.len() > 20_000, "an empty page? {} bytes", bytes.len());
+}
