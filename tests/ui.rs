@@ -717,3 +717,78 @@ fn a_saved_telnet_session_opens_annotated_from_a_gbk_file_or_a_paste() {
     shows(&h, "Error: disconnect first");
     assert!(h.state().transcript().export_plain(false).contains("220 "));
 }
+
+/// The keyboard as the Help menu lists it: Ctrl+Enter sends the raw line, Ctrl+F finds in the
+/// transcript, F1 opens the code reference (searchable in both languages), and a clicked code
+/// badge opens the reference at its row.
+#[test]
+fn keyboard_shortcuts_find_and_the_code_reference() {
+    let dir = TempDir::new("ui-keys");
+    let mut h = open(Lang::En, &dir);
+    h.get_by_label("Help").click();
+    h.run_steps(2);
+    for listed in [
+        "Ctrl+Enter",
+        "Ctrl+S",
+        "Ctrl+O",
+        "Ctrl+F",
+        "Find in the transcript",
+    ] {
+        shows(&h, listed);
+    }
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+
+    connect(&mut h);
+    let raw = h.get_by_label("Raw line:");
+    raw.focus();
+    raw.type_text("EHLO keys");
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    h.run_steps(2);
+    wait(&mut h, "the EHLO reply", |a| !a.is_busy());
+    assert!(
+        texts(&h).iter().any(|t| t == "EHLO keys"),
+        "{:?}",
+        texts(&h)
+    );
+    assert!(last_server(&h).starts_with("250"), "{}", last_server(&h));
+
+    // Ctrl+F: the find bar, its count, and Next going round.
+    h.key_press(egui::Key::Escape);
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    h.run_steps(2);
+    h.get_by_label("Find:").type_text("starttls");
+    h.run_steps(3);
+    let hits = h.state().view_find_hits();
+    assert!(!hits.is_empty());
+    shows(&h, &format!("1 of {}", hits.len()));
+    h.key_press(egui::Key::Escape);
+    h.run_steps(1);
+    h.get_by_label("Next").click();
+    h.run_steps(2);
+    if hits.len() > 1 {
+        shows(&h, &format!("2 of {}", hits.len()));
+    }
+
+    // F1: the reference, searched in Chinese while the window is in English.
+    h.key_press(egui::Key::F1);
+    h.run_steps(3);
+    shows(&h, "Code reference");
+    h.get_by_label("Search:").type_text("授权码");
+    h.run_steps(3);
+    shows(&h, "535 Login Fail. Please enter your authorization code");
+    h.key_press(egui::Key::F1);
+    h.run_steps(2);
+    assert!(!h.state().reference.open);
+
+    // A clicked badge opens the reference at its code.
+    h.key_press(egui::Key::Escape);
+    h.run_steps(1);
+    h.get_by_label("250").click();
+    h.run_steps(3);
+    assert!(h.state().reference.open);
+    assert_eq!(h.state().reference.query, "250");
+    shows(&h, "Requested mail action okay, completed.");
+}

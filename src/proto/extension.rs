@@ -6,6 +6,51 @@ use super::Lang;
 use super::situations::Proto;
 use crate::words::{has, tr, trf};
 
+/// The EHLO keywords the tutor explains (each has its words under `ehlo.*`).
+pub const EHLO_KEYWORDS: &[&str] = &[
+    "SIZE",
+    "AUTH",
+    "PIPELINING",
+    "STARTTLS",
+    "8BITMIME",
+    "SMTPUTF8",
+    "CHUNKING",
+    "BINARYMIME",
+    "DSN",
+    "ENHANCEDSTATUSCODES",
+    "VRFY",
+    "EXPN",
+    "ETRN",
+    "HELP",
+    "DELIVERBY",
+    "MT-PRIORITY",
+    "REQUIRETLS",
+    "XCLIENT",
+    "XFORWARD",
+    "ONEX",
+    "XUSR",
+    "VERB",
+    "MAILCOMPRESS",
+    "LIMITS",
+];
+
+/// The POP3 CAPA tags the tutor explains (each has its words under `capa.*`).
+pub const CAPA_TAGS: &[&str] = &[
+    "USER",
+    "TOP",
+    "UIDL",
+    "STLS",
+    "SASL",
+    "RESP-CODES",
+    "AUTH-RESP-CODE",
+    "PIPELINING",
+    "EXPIRE",
+    "LOGIN-DELAY",
+    "IMPLEMENTATION",
+    "UTF8",
+    "CAPA",
+];
+
 /// One extension line, explained: `SIZE 10240000` → the limit in MB, `AUTH PLAIN LOGIN` →
 /// each mechanism, an `X-…` keyword → a private extension.
 pub fn describe(protocol: Proto, line: &str, lang: Lang) -> String {

@@ -10,6 +10,7 @@ pub mod message_lines;
 pub mod pop3;
 pub mod pop3_reply;
 pub mod pop3_state;
+pub mod reference;
 pub mod reply;
 pub mod secret;
 pub mod situations;

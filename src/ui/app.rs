@@ -62,6 +62,8 @@ pub struct TutorApp {
     /// The server's side (mailbox, log, faults), and whether it fills the window.
     pub server_side: ServerSide,
     pub show_server_side: bool,
+    /// The code reference window (F1).
+    pub reference: super::reference::ReferenceWindow,
     link: Link,
     bar: ConnectBar,
     commands: CommandPanel,
@@ -147,6 +149,7 @@ impl TutorApp {
             server,
             server_side,
             show_server_side: false,
+            reference: Default::default(),
             link: Link::default(),
             view: TranscriptView::default(),
             base64: Base64Panel::default(),
@@ -253,6 +256,11 @@ impl TutorApp {
     /// Replaces the message text in the composer (tests and demos that need a long message).
     pub fn set_message_body(&mut self, body: &str) {
         self.composer.body = body.to_owned();
+    }
+
+    /// The transcript entries the find bar matched (tests).
+    pub fn view_find_hits(&self) -> Vec<usize> {
+        self.view.find.hits.clone()
     }
 
     pub fn transcript_rows(&self) -> usize {
@@ -506,6 +514,22 @@ impl TutorApp {
                 i.consume_key(Modifiers::COMMAND, Key::S),
             )
         });
+        let (find, help, send_raw) = ctx.input_mut(|i| {
+            (
+                i.consume_key(Modifiers::COMMAND, Key::F),
+                i.consume_key(Modifiers::NONE, Key::F1),
+                i.consume_key(Modifiers::COMMAND, Key::Enter),
+            )
+        });
+        if find {
+            self.view.toggle_find();
+        }
+        if help {
+            self.reference.toggle();
+        }
+        if send_raw {
+            self.send_raw();
+        }
         if open {
             self.view.toggle_open_form();
         }
@@ -560,6 +584,8 @@ impl TutorApp {
                 ui.separator();
                 ui.selectable_value(&mut self.settings.lang, Lang::Zh, tr(lang, "lang.zh"));
                 ui.selectable_value(&mut self.settings.lang, Lang::En, tr(lang, "lang.en"));
+                ui.separator();
+                self.help_menu(ui, lang);
                 ui.separator();
                 ui.selectable_value(&mut self.show_server_side, true, tr(lang, "side.server"));
                 ui.selectable_value(&mut self.show_server_side, false, tr(lang, "side.client"));
@@ -637,6 +663,45 @@ impl TutorApp {
             });
     }
 
+    /// Sends the raw line, when connected and nothing is waiting (Enter in the box, the Send
+    /// button, Ctrl+Enter anywhere).
+    fn send_raw(&mut self) {
+        if self.link.is_open() && self.link.busy().is_none() && !self.raw.trim().is_empty() {
+            let line = std::mem::take(&mut self.raw);
+            self.perform(Action::Raw(line));
+        }
+    }
+
+    /// The Help menu: the code reference and every keyboard shortcut.
+    fn help_menu(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        ui.menu_button(tr(lang, "help.menu"), |ui| {
+            if ui
+                .add(egui::Button::new(tr(lang, "ref.title")).shortcut_text("F1"))
+                .clicked()
+            {
+                self.reference.toggle();
+                ui.close();
+            }
+            ui.separator();
+            ui.label(RichText::new(tr(lang, "help.keys")).strong());
+            egui::Grid::new("shortcuts").num_columns(2).show(ui, |ui| {
+                for (keys, what) in [
+                    ("Ctrl+Enter", "help.key.send_raw"),
+                    ("Ctrl+S", "help.key.save"),
+                    ("Ctrl+O", "help.key.open"),
+                    ("Ctrl+F", "help.key.find"),
+                    ("F1", "help.key.reference"),
+                    ("Ctrl+= / Ctrl+-", "help.key.zoom"),
+                    ("Ctrl+0", "help.key.zoom_reset"),
+                ] {
+                    ui.monospace(keys);
+                    ui.label(tr(lang, what));
+                    ui.end_row();
+                }
+            });
+        });
+    }
+
     fn raw_box(&mut self, ui: &mut egui::Ui) {
         let lang = self.lang();
         let open = self.link.is_open();
@@ -657,8 +722,7 @@ impl TutorApp {
                 .add_enabled(open && idle, egui::Button::new(tr(lang, "raw.send")))
                 .clicked();
             if (enter || clicked) && idle && open {
-                let line = std::mem::take(&mut self.raw);
-                self.perform(Action::Raw(line));
+                self.send_raw();
                 r.request_focus();
             }
         });
@@ -736,6 +800,7 @@ impl eframe::App for TutorApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let lang = self.lang();
         self.confirm_plaintext_ui(ui.ctx(), lang);
+        self.reference.show(ui.ctx(), lang);
         // Exam mode counts only while a lesson runs.
         let exam = self.lessons.exam && self.lessons.active.is_some();
         egui::Panel::top("header").show(ui, |ui| self.header(ui));
@@ -832,9 +897,13 @@ impl eframe::App for TutorApp {
                 self.link.show_transcript(t);
             }
         }
-        if let Some(ViewAction::LoadBase64(b)) = view_action {
-            self.base64.load(&b);
-            self.tab = Tab::Base64;
+        match view_action {
+            Some(ViewAction::LoadBase64(b)) => {
+                self.base64.load(&b);
+                self.tab = Tab::Base64;
+            }
+            Some(ViewAction::ShowCode(code)) => self.reference.open_at(&code),
+            _ => {}
         }
     }
 

@@ -17,6 +17,7 @@ mod link;
 pub mod mailbox;
 pub mod practice;
 pub mod presets;
+pub mod reference;
 pub mod server_log;
 pub mod server_side;
 pub mod step_card;

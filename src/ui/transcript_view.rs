@@ -6,7 +6,7 @@ use crate::proto::situations::Situation;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use egui::{Align, Color32, Layout, RichText, Sense, TextStyle};
+use egui::{Align, Color32, Key, Layout, RichText, Sense, TextStyle};
 use poll_promise::Promise;
 
 use super::i18n::{tr, trf};
@@ -49,6 +49,8 @@ struct Row {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ViewAction {
     LoadBase64(String),
+    /// Open the code reference at this code (a badge was clicked).
+    ShowCode(String),
     /// Open or close a note cut at the row's end (handled by the view itself).
     ToggleNote {
         entry: u32,
@@ -101,6 +103,79 @@ struct OpenForm {
     done: Option<Transcript>,
 }
 
+/// The find bar (Ctrl+F): the entries that contain the text, and the one shown.
+#[derive(Default)]
+pub struct Find {
+    pub open: bool,
+    pub query: String,
+    /// Entries that match, in order.
+    pub hits: Vec<usize>,
+    /// Which hit is shown.
+    pub current: usize,
+    /// The query and transcript length the hits were found for.
+    found_for: Option<(String, usize, bool)>,
+    focus: bool,
+    /// Scroll to the current hit on the next frame.
+    jump: bool,
+}
+
+impl Find {
+    /// Finds the entries (their text, or a note under them) containing the query, any case.
+    fn search(&mut self, t: &Transcript, lang: Lang, show: bool) {
+        let key = (self.query.clone(), t.len(), show);
+        if self.found_for.as_ref() == Some(&key) {
+            return;
+        }
+        let q = self.query.trim().to_lowercase();
+        self.hits = if q.is_empty() {
+            Vec::new()
+        } else {
+            t.entries()
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| {
+                    let text = match e.dir {
+                        Direction::Event => e.event_text(lang),
+                        _ => e.text(show),
+                    };
+                    text.to_lowercase().contains(&q)
+                        || e.notes
+                            .iter()
+                            .any(|n| n.render(lang, show).to_lowercase().contains(&q))
+                })
+                .map(|(i, _)| i)
+                .collect()
+        };
+        if self
+            .found_for
+            .as_ref()
+            .is_none_or(|(q0, _, _)| *q0 != key.0)
+        {
+            self.current = 0;
+            self.jump = !self.hits.is_empty();
+        }
+        self.current = self.current.min(self.hits.len().saturating_sub(1));
+        self.found_for = Some(key);
+    }
+
+    pub fn current_entry(&self) -> Option<usize> {
+        self.hits.get(self.current).copied()
+    }
+
+    fn step(&mut self, forward: bool) {
+        let n = self.hits.len();
+        if n == 0 {
+            return;
+        }
+        self.current = if forward {
+            (self.current + 1) % n
+        } else {
+            (self.current + n - 1) % n
+        };
+        self.jump = true;
+    }
+}
+
 pub struct TranscriptView {
     rows: Vec<Row>,
     /// How many transcript entries `rows` covers.
@@ -109,6 +184,7 @@ pub struct TranscriptView {
     opener: OpenForm,
     /// Keeps the code tooltip of this entry open (for the scripted screenshots).
     pub pinned_tooltip: Option<usize>,
+    pub find: Find,
     /// Where the rows start on screen, below the toolbar and any open form: the step card
     /// floats there, so it never covers the forms.
     pub rows_top: f32,
@@ -143,6 +219,7 @@ impl Default for TranscriptView {
             pinned_tooltip: None,
             lesson_marks: None,
             rows_top: 0.0,
+            find: Find::default(),
             expanded: Expanded::default(),
         }
     }
@@ -236,39 +313,57 @@ impl TranscriptView {
         let row_h = text_h + 4.0;
         let dark = ui.visuals().dark_mode;
         let start = t.entries().first().map(|e| e.at);
-        // Rows keep one height (so only visible rows are drawn); a long line is cut with "…"
-        // and shown whole on hover, in Copy and in Save.
-        egui::ScrollArea::vertical()
+        let found = self.find.open.then(|| self.find.current_entry()).flatten();
+        let mut scroll = egui::ScrollArea::vertical()
             .id_salt("transcript")
             .auto_shrink([false, false])
-            .stick_to_bottom(true)
-            .show_rows(ui, row_h, self.rows.len(), |ui, range| {
-                for row in &self.rows[range] {
-                    let Some(e) = t.entries().get(row.entry as usize) else {
-                        continue;
-                    };
-                    ui.allocate_ui_with_layout(
-                        egui::vec2(ui.available_width(), row_h),
-                        Layout::left_to_right(Align::Center),
-                        |ui| {
-                            ui.set_min_height(row_h);
-                            let a = self.row_ui(
-                                ui,
-                                e,
-                                row.entry as usize,
-                                row.kind,
-                                start,
-                                lang,
-                                *show_secrets,
-                                dark,
+            .stick_to_bottom(found.is_none());
+        if std::mem::take(&mut self.find.jump)
+            && let Some(entry) = found
+            && let Some(i) = self.rows.iter().position(|r| r.entry as usize == entry)
+        {
+            // The found row a few rows below the top, with its context above it.
+            let spacing = ui.spacing().item_spacing.y;
+            scroll =
+                scroll.vertical_scroll_offset((i.saturating_sub(3)) as f32 * (row_h + spacing));
+        }
+        let highlight = ui.visuals().selection.bg_fill.gamma_multiply(0.35);
+        // Rows keep one height (so only visible rows are drawn); a long line is cut with "…"
+        // and shown whole on hover, in Copy and in Save.
+        scroll.show_rows(ui, row_h, self.rows.len(), |ui, range| {
+            for row in &self.rows[range] {
+                let Some(e) = t.entries().get(row.entry as usize) else {
+                    continue;
+                };
+                ui.allocate_ui_with_layout(
+                    egui::vec2(ui.available_width(), row_h),
+                    Layout::left_to_right(Align::Center),
+                    |ui| {
+                        ui.set_min_height(row_h);
+                        if found == Some(row.entry as usize) {
+                            let rect = egui::Rect::from_min_size(
+                                ui.max_rect().min,
+                                egui::vec2(ui.max_rect().width(), row_h),
                             );
-                            if a.is_some() {
-                                action = a;
-                            }
-                        },
-                    );
-                }
-            });
+                            ui.painter().rect_filled(rect, 2.0, highlight);
+                        }
+                        let a = self.row_ui(
+                            ui,
+                            e,
+                            row.entry as usize,
+                            row.kind,
+                            start,
+                            lang,
+                            *show_secrets,
+                            dark,
+                        );
+                        if a.is_some() {
+                            action = a;
+                        }
+                    },
+                );
+            }
+        });
         if let Some(ViewAction::ToggleNote { entry, note }) = action {
             self.toggle(ui, t, entry, note, lang, *show_secrets);
             return None;
@@ -386,6 +481,59 @@ impl TranscriptView {
         if self.opener.open {
             self.open_form(ui, lang);
         }
+        if self.find.open {
+            self.find_bar(ui, t, lang, *show);
+        }
+    }
+
+    /// Shows or hides the find bar (Ctrl+F); it opens with the keyboard in its field.
+    pub fn toggle_find(&mut self) {
+        self.find.open = !self.find.open;
+        self.find.focus = self.find.open;
+    }
+
+    fn find_bar(&mut self, ui: &mut egui::Ui, t: &Transcript, lang: Lang, show: bool) {
+        ui.horizontal_wrapped(|ui| {
+            let l = ui.label(tr(lang, "find.label"));
+            let r = ui
+                .add(egui::TextEdit::singleline(&mut self.find.query).desired_width(220.0))
+                .labelled_by(l.id);
+            if std::mem::take(&mut self.find.focus) {
+                r.request_focus();
+            }
+            self.find.search(t, lang, show);
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+            let n = self.find.hits.len();
+            let counted = if n == 0 {
+                tr(lang, "find.none")
+            } else {
+                trf(
+                    lang,
+                    "find.count",
+                    &[
+                        ("i", &(self.find.current + 1).to_string()),
+                        ("n", &n.to_string()),
+                    ],
+                )
+            };
+            ui.label(RichText::new(counted).weak());
+            if ui
+                .add_enabled(n > 0, egui::Button::new(tr(lang, "find.previous")))
+                .clicked()
+            {
+                self.find.step(false);
+            }
+            if ui
+                .add_enabled(n > 0, egui::Button::new(tr(lang, "find.next")))
+                .clicked()
+                || enter
+            {
+                self.find.step(true);
+                if enter {
+                    r.request_focus();
+                }
+            }
+        });
     }
 
     /// Shows or hides the "Save transcript…" form (the button and Ctrl+S).
@@ -630,8 +778,10 @@ impl TranscriptView {
                 };
                 ui.label(mono(dir.into()).color(color).strong());
                 let badge_w = 46.0;
+                let mut clicked_badge = None;
                 if first && e.dir == Direction::Server {
-                    badge_ui(ui, e, index, lang, dark, badge_w, self.pinned_tooltip);
+                    clicked_badge =
+                        badge_ui(ui, e, index, lang, dark, badge_w, self.pinned_tooltip);
                 } else {
                     ui.add_space(badge_w + ui.spacing().item_spacing.x);
                 }
@@ -673,7 +823,7 @@ impl TranscriptView {
                         ui.add(egui::Label::new(rich).truncate());
                     }
                 }
-                None
+                clicked_badge.map(ViewAction::ShowCode)
             }
         }
     }
@@ -737,7 +887,7 @@ fn badge_ui(
     dark: bool,
     width: f32,
     pinned: Option<usize>,
-) {
+) -> Option<String> {
     let (label, color, help): (String, Color32, Option<CodeHelp>) = match &e.parsed {
         Some(Parsed::Response(Response::Smtp(r))) => (
             r.code.to_string(),
@@ -769,7 +919,7 @@ fn badge_ui(
         }
         _ => ("?".into(), Color32::GRAY, None),
     };
-    let text = RichText::new(label)
+    let text = RichText::new(label.clone())
         .monospace()
         .strong()
         .color(Color32::WHITE)
@@ -780,17 +930,22 @@ fn badge_ui(
             Layout::left_to_right(Align::Center),
             |ui| {
                 ui.set_min_width(width);
-                ui.add(egui::Label::new(text).sense(Sense::hover()))
+                ui.add(egui::Label::new(text).sense(Sense::click()))
             },
         )
         .inner;
+    let clicked = r.clicked() && help.is_some();
     if let Some(help) = help {
         if pinned == Some(index) {
             r.show_tooltip_ui(|ui| help.ui(ui, lang));
         } else {
-            r.on_hover_ui(|ui| help.ui(ui, lang));
+            r.on_hover_ui(|ui| {
+                help.ui(ui, lang);
+                ui.label(RichText::new(tr(lang, "ref.badge_hint")).weak().small());
+            });
         }
     }
+    clicked.then_some(label)
 }
 
 /// What a badge explains.
