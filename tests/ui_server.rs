@@ -349,6 +349,36 @@ fn a_roster_of_three_names_makes_three_accounts_that_log_in_and_outlive_a_restar
         );
     }
 
+    // A class list file from a Chinese spreadsheet (GBK, a header row) is imported too.
+    let list = dir.0.join("names.csv");
+    std::fs::write(
+        &list,
+        encoding_rs::GBK.encode("姓名,学号\r\n赵六,004\r\n").0,
+    )
+    .unwrap();
+    let field = h.get_by_label("Import names from a file:");
+    field.focus();
+    field.type_text(&list.display().to_string());
+    h.run_steps(1);
+    h.key_press(egui::Key::Escape);
+    h.run_steps(1);
+    h.get_by_label("Import").click();
+    h.run_steps(2);
+    wait(&mut h, "the import", |a| !a.server_side.class.is_busy());
+    assert_eq!(
+        h.state().server_side.class.names.trim(),
+        "姓名,学号\r\n赵六,004".replace("\r", "")
+    );
+    h.get_by_label("Create 1 accounts").click();
+    h.run_steps(2);
+    wait(&mut h, "the fourth account", |a| {
+        a.server()
+            .is_some_and(|s| s.accounts().get("student04@mailtutor.test").is_some())
+    });
+    let roster = h.state().server_side.class.roster.clone();
+    assert_eq!(roster.students.len(), 4);
+    assert_eq!(roster.students[3].name, "赵六");
+
     // The accounts live in the data directory: a new window on it has them.
     drop(h);
     let h = open(Lang::En, &dir);

@@ -58,6 +58,9 @@ pub fn progress(log: &ServerLog) -> BTreeMap<String, Progress> {
 
 pub struct ClassPanel {
     pub names: String,
+    /// A class list file to read the names from (CSV or one per line, UTF-8 or GBK).
+    pub import_path: String,
+    importing: Option<Job<String>>,
     pub roster: Roster,
     loading: Option<Job<Roster>>,
     loaded: bool,
@@ -78,6 +81,8 @@ impl Default for ClassPanel {
     fn default() -> Self {
         Self {
             names: String::new(),
+            import_path: String::new(),
+            importing: None,
             roster: Roster::default(),
             loading: None,
             loaded: false,
@@ -107,7 +112,10 @@ fn take_ready<T: Send + 'static>(slot: &mut Option<Promise<T>>) -> Option<T> {
 
 impl ClassPanel {
     pub fn is_busy(&self) -> bool {
-        self.loading.is_some() || self.adding.is_some() || self.exporting.is_some()
+        self.loading.is_some()
+            || self.adding.is_some()
+            || self.exporting.is_some()
+            || self.importing.is_some()
     }
 
     /// Collects finished background work; `Restart` when new accounts were saved.
@@ -115,6 +123,18 @@ impl ClassPanel {
         if let Some(r) = take_ready(&mut self.loading) {
             match r {
                 Ok(roster) => self.roster = roster,
+                Err(e) => self.message = Some((false, e)),
+            }
+        }
+        if let Some(r) = take_ready(&mut self.importing) {
+            match r {
+                // The file's names go into the field, to be read over before "Create".
+                Ok(text) => {
+                    if !self.names.is_empty() && !self.names.ends_with('\n') {
+                        self.names.push('\n');
+                    }
+                    self.names.push_str(&text.replace("\r\n", "\n"));
+                }
                 Err(e) => self.message = Some((false, e)),
             }
         }
@@ -241,6 +261,30 @@ impl ClassPanel {
 
         ui.separator();
         ui.heading(tr(lang, "class.roster"));
+        ui.horizontal_wrapped(|ui| {
+            let l = ui.label(tr(lang, "class.import_from"));
+            ui.add(
+                egui::TextEdit::singleline(&mut self.import_path)
+                    .hint_text("class.csv")
+                    .desired_width(280.0),
+            )
+            .labelled_by(l.id);
+            let ready = !self.import_path.trim().is_empty() && self.importing.is_none();
+            if ui
+                .add_enabled(ready, egui::Button::new(tr(lang, "class.import")))
+                .clicked()
+            {
+                let path = PathBuf::from(self.import_path.trim());
+                let repaint = ctx.clone();
+                self.importing = Some(Promise::spawn_thread("roster-import", move || {
+                    let r = std::fs::read(&path)
+                        .map(|bytes| crate::explain::decode_paste(&bytes))
+                        .map_err(|e| format!("{}: {e}", path.display()));
+                    repaint.request_repaint();
+                    r
+                }));
+            }
+        });
         let l = ui.label(tr(lang, "class.names"));
         ui.add(
             egui::TextEdit::multiline(&mut self.names)
