@@ -265,7 +265,7 @@ impl ClassPanel {
             let l = ui.label(tr(lang, "class.import_from"));
             ui.add(
                 egui::TextEdit::singleline(&mut self.import_path)
-                    .hint_text("class.csv")
+                    .hint_text("names.csv")
                     .desired_width(280.0),
             )
             .labelled_by(l.id);
