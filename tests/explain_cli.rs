@@ -157,18 +157,16 @@ fn explains_failed_qq_and_163_sessions_in_both_languages() {
 #[test]
 fn a_tutorial_transcript_becomes_one_self_contained_html_page() {
     let qq = include_bytes!("fixtures/transcripts/qq-failed.txt");
-    let page = run(
-        &[
-            "explain",
-            "--format",
-            "html",
-            "--lang",
-            "zh",
-            "--student",
-            "李雷",
-        ],
-        qq,
-    );
+    let args = [
+        "explain",
+        "--format",
+        "html",
+        "--lang",
+        "zh",
+        "--student",
+        "李雷",
+    ];
+    let page = run(&args, qq);
     assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
     assert!(page.contains("学生：李雷"));
     assert!(page.contains("class=\"badge b5\""), "a red 5xx badge");
@@ -181,18 +179,7 @@ fn a_tutorial_transcript_becomes_one_self_contained_html_page() {
         .encode(&String::from_utf8_lossy(qq))
         .0
         .into_owned();
-    let again = run(
-        &[
-            "explain",
-            "--format",
-            "html",
-            "--lang",
-            "zh",
-            "--student",
-            "李雷",
-        ],
-        &gbk,
-    );
+    let again = run(&args, &gbk);
     assert_eq!(page.lines().count(), again.lines().count());
     assert!(again.contains("QQ 邮箱拒绝登录"));
 }

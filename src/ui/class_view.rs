@@ -10,6 +10,7 @@ use poll_promise::Promise;
 
 use super::i18n::{tr, trf};
 use super::server_log::ServerLog;
+use super::take_ready;
 use crate::proto::Lang;
 use crate::server::roster::{Roster, parse_names};
 
@@ -99,14 +100,6 @@ impl Default for ClassPanel {
             confirm_open: None,
             message: None,
         }
-    }
-}
-
-fn take_ready<T: Send + 'static>(slot: &mut Option<Promise<T>>) -> Option<T> {
-    if slot.as_ref().is_some_and(|p| p.ready().is_some()) {
-        slot.take().map(|p| p.block_and_take())
-    } else {
-        None
     }
 }
 

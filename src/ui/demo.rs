@@ -103,6 +103,19 @@ fn up_to_password() -> [DemoStep; 5] {
     ]
 }
 
+/// The recipient logs in over POP3 to read what was sent.
+fn pop3_login() -> [DemoStep; 6] {
+    use DemoStep::*;
+    [
+        Protocol(crate::session::Protocol::Pop3),
+        Username("teacher@mailtutor.test"),
+        Connect,
+        Greeted,
+        Pop3(Pop3Kind::User),
+        Pop3(Pop3Kind::Pass),
+    ]
+}
+
 fn send_steps(quit: bool) -> Vec<DemoStep> {
     use DemoStep::*;
     let mut v = vec![Protocol(crate::session::Protocol::Smtp)];
@@ -194,14 +207,9 @@ impl Demo {
             "pop3" => [Lang(crate::proto::Lang::En), Subject("demo.subject.pop3")]
                 .into_iter()
                 .chain(send_steps(true))
+                .chain([ClearTranscript])
+                .chain(pop3_login())
                 .chain([
-                    ClearTranscript,
-                    Protocol(crate::session::Protocol::Pop3),
-                    Username("teacher@mailtutor.test"),
-                    Connect,
-                    Greeted,
-                    Pop3(Pop3Kind::User),
-                    Pop3(Pop3Kind::Pass),
                     Pop3(Pop3Kind::Stat),
                     Pop3(Pop3Kind::List),
                     Pop3(Pop3Kind::Retr),
@@ -245,13 +253,8 @@ impl Demo {
             "server-log" => [Lang(crate::proto::Lang::En), Subject("demo.subject.pop3")]
                 .into_iter()
                 .chain(send_steps(true))
+                .chain(pop3_login())
                 .chain([
-                    Protocol(crate::session::Protocol::Pop3),
-                    Username("teacher@mailtutor.test"),
-                    Connect,
-                    Greeted,
-                    Pop3(Pop3Kind::User),
-                    Pop3(Pop3Kind::Pass),
                     Pop3(Pop3Kind::Retr),
                     Pop3(Pop3Kind::Quit),
                     Closed,

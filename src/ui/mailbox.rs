@@ -6,6 +6,7 @@ use egui::RichText;
 use poll_promise::Promise;
 
 use super::i18n::{tr, trf};
+use super::take_ready;
 use crate::proto::Lang;
 use crate::proto::message::{ParsedMail, PartContent, parse_message};
 use crate::server::maildir::{Maildir, StoredMessage};
@@ -390,14 +391,6 @@ fn decoded_ui(ui: &mut egui::Ui, lang: Lang, p: &ParsedMail) {
             }
             PartContent::Container => {}
         }
-    }
-}
-
-fn take_ready<T: Send + 'static>(slot: &mut Option<Promise<T>>) -> Option<T> {
-    if slot.as_ref().is_some_and(|p| p.ready().is_some()) {
-        slot.take().map(|p| p.block_and_take())
-    } else {
-        None
     }
 }
 
