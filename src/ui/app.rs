@@ -62,6 +62,8 @@ pub struct TutorApp {
     /// The server's side (mailbox, log, faults), and whether it fills the window.
     pub server_side: ServerSide,
     pub show_server_side: bool,
+    /// The newest retrieved message, decoded once for the explanation pane.
+    retrieved: super::explain_pane::RetrievedCache,
     /// The code reference window (F1).
     pub reference: super::reference::ReferenceWindow,
     link: Link,
@@ -150,6 +152,7 @@ impl TutorApp {
             server_side,
             show_server_side: false,
             reference: Default::default(),
+            retrieved: Default::default(),
             link: Link::default(),
             view: TranscriptView::default(),
             base64: Base64Panel::default(),
@@ -251,6 +254,11 @@ impl TutorApp {
     /// Folds an event as if the network thread had reported it (tests and benchmarks).
     pub fn replay(&mut self, event: &crate::session::Event) {
         self.link.transcript.apply(event);
+    }
+
+    /// Shows a transcript as if it had been opened from a file (tests and benchmarks).
+    pub fn show_transcript(&mut self, t: Transcript) {
+        self.link.show_transcript(t);
     }
 
     /// Replaces the message text in the composer (tests and demos that need a long message).
@@ -829,6 +837,7 @@ impl eframe::App for TutorApp {
         if let Some(a) = bar_action {
             self.bar_action(a);
         }
+        self.retrieved.update(&self.link.transcript);
         let cx = Self::command_context(lang, self.show_secrets, exam, &self.link, &self.bar);
         egui::Panel::bottom("explain")
             .default_size(170.0)
@@ -840,6 +849,7 @@ impl eframe::App for TutorApp {
                         lang,
                         protocol: self.protocol(),
                         transcript: &self.link.transcript,
+                        retrieved: self.retrieved.get(),
                         last_error: self.link.last_error.as_ref(),
                         exam,
                     },

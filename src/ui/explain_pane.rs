@@ -17,9 +17,73 @@ pub struct ExplainContext<'a> {
     pub lang: Lang,
     pub protocol: Protocol,
     pub transcript: &'a Transcript,
+    /// The message the last RETR brought back, decoded once when it arrived.
+    pub retrieved: Option<&'a Retrieved>,
     pub last_error: Option<&'a crate::words::Words>,
     /// Exam mode: no "Next:" line.
     pub exam: bool,
+}
+
+/// A retrieved message as the pane shows it: sender, subject and the start of the text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Retrieved {
+    pub from: String,
+    pub subject: String,
+    pub excerpt: String,
+}
+
+/// Decodes the message of the newest server reply once, when that reply changes, instead of
+/// at every frame (a RETR may be megabytes).
+#[derive(Default)]
+pub struct RetrievedCache {
+    /// The entry and its length the summary was made for.
+    key: Option<(usize, usize)>,
+    summary: Option<Retrieved>,
+}
+
+impl RetrievedCache {
+    pub fn get(&self) -> Option<&Retrieved> {
+        self.summary.as_ref()
+    }
+
+    pub fn update(&mut self, t: &Transcript) -> Option<&Retrieved> {
+        let newest = t
+            .entries()
+            .iter()
+            .enumerate()
+            .rev()
+            .take(LOOK_BACK)
+            .find(|(_, e)| e.dir == Direction::Server);
+        let key = newest.map(|(i, e)| (i, e.raw.len()));
+        if key != self.key {
+            self.key = key;
+            self.summary = newest.and_then(|(_, e)| summarize(e));
+        }
+        self.summary.as_ref()
+    }
+}
+
+fn summarize(e: &Entry) -> Option<Retrieved> {
+    let Some(Parsed::Response(Response::Pop3(p))) = &e.parsed else {
+        return None;
+    };
+    let m = message::parse_message(p.body.as_ref()?)?;
+    if m.subject.is_none() && m.from.is_empty() {
+        return None;
+    }
+    Some(Retrieved {
+        from: m
+            .from
+            .iter()
+            .map(|f| f.address.clone())
+            .collect::<Vec<_>>()
+            .join(", "),
+        subject: m.subject.unwrap_or_default(),
+        excerpt: m
+            .body
+            .map(|b| b.chars().take(400).collect())
+            .unwrap_or_default(),
+    })
 }
 
 fn last_server(t: &Transcript) -> Option<&Entry> {
@@ -97,17 +161,21 @@ pub fn ui(ui: &mut egui::Ui, cx: &ExplainContext<'_>) {
             .auto_shrink([false, false])
             .show(ui, |ui| {
                 if let Some(e) = last {
-                    detail_ui(ui, e, lang);
+                    detail_ui(ui, e, lang, cx.retrieved);
                 }
             });
     });
 }
 
 fn outcome_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
-    let first_line = crate::proto::line::escaped(&e.raw)
-        .lines()
-        .next()
-        .unwrap_or("")
+    // Only the first line is shown: a reply may be megabytes long.
+    let end = e
+        .raw
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(e.raw.len());
+    let first_line = crate::proto::line::escaped(&e.raw[..end])
+        .trim_end_matches('\r')
         .to_owned();
     ui.label(RichText::new(format!("S: {first_line}")).monospace());
     for n in &e.notes {
@@ -129,7 +197,7 @@ fn outcome_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
     }
 }
 
-fn detail_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
+fn detail_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang, retrieved: Option<&Retrieved>) {
     match &e.parsed {
         Some(Parsed::Response(Response::Smtp(r))) => {
             ui.strong(tr(lang, "explain.code"));
@@ -141,26 +209,14 @@ fn detail_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
             .ui(ui, lang);
         }
         Some(Parsed::Response(Response::Pop3(p))) => {
-            if let Some(body) = &p.body
-                && let Some(m) = message::parse_message(body)
-                && (m.subject.is_some() || !m.from.is_empty())
+            if p.body.is_some()
+                && let Some(m) = retrieved
             {
                 ui.strong(tr(lang, "explain.message"));
-                let from = m
-                    .from
-                    .iter()
-                    .map(|f| f.address.clone())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                ui.label(format!("{} {from}", tr(lang, "compose.from")));
-                ui.label(format!(
-                    "{} {}",
-                    tr(lang, "compose.subject"),
-                    m.subject.unwrap_or_default()
-                ));
-                if let Some(b) = m.body {
-                    let excerpt: String = b.chars().take(400).collect();
-                    ui.label(RichText::new(excerpt).monospace());
+                ui.label(format!("{} {}", tr(lang, "compose.from"), m.from));
+                ui.label(format!("{} {}", tr(lang, "compose.subject"), m.subject));
+                if !m.excerpt.is_empty() {
+                    ui.label(RichText::new(&m.excerpt).monospace());
                 }
                 return;
             }

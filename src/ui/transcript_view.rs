@@ -851,13 +851,13 @@ fn base64_of(e: &Entry, show: bool) -> Option<String> {
     if e.secret && !show {
         return None;
     }
-    let text = String::from_utf8_lossy(&e.raw)
-        .trim_end_matches(['\r', '\n'])
-        .to_owned();
     match e.dir {
         Direction::Server => challenge(e).filter(|t| auth::decode(t).is_ok()),
         Direction::Client => {
             if e.notes.iter().any(|n| matches!(n, Note::Answer { .. })) {
+                // Only a client line is read here, and only an AUTH answer: a short line.
+                let text = String::from_utf8_lossy(&e.raw);
+                let text = text.trim_end_matches(['\r', '\n']);
                 let word = text.rsplit(' ').next().unwrap_or("").to_owned();
                 (!word.is_empty()).then_some(word)
             } else {
