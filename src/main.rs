@@ -24,6 +24,10 @@ struct Cli {
     /// auth-fail, base64, pop3): for screenshots and for showing a whole send to a class.
     #[arg(long, value_name = "NAME", value_parser = parse_demo)]
     demo: Option<String>,
+    /// Print the milliseconds from start to the first painted frame, then close (for
+    /// measuring start-up).
+    #[arg(long)]
+    startup_probe: bool,
 }
 
 fn parse_demo(s: &str) -> Result<String, String> {
@@ -63,9 +67,10 @@ enum Command {
 }
 
 #[cfg(feature = "gui")]
-fn open_window(demo: Option<String>) -> ExitCode {
+fn open_window(demo: Option<String>, probe: Option<std::time::Instant>) -> ExitCode {
     let options = mailtutor::ui::AppOptions {
         demo,
+        startup_probe: probe,
         ..Default::default()
     };
     match mailtutor::ui::run(options) {
@@ -81,7 +86,7 @@ fn open_window(demo: Option<String>) -> ExitCode {
 }
 
 #[cfg(not(feature = "gui"))]
-fn open_window(_demo: Option<String>) -> ExitCode {
+fn open_window(_demo: Option<String>, _probe: Option<std::time::Instant>) -> ExitCode {
     eprintln!("mailtutor: {}", Words::new("cli.no_gui").get(Lang::En));
     ExitCode::FAILURE
 }
@@ -104,11 +109,12 @@ fn attach_parent_console() {
 }
 
 fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     #[cfg(windows)]
     attach_parent_console();
     let cli = Cli::parse();
     match cli.command {
-        None => open_window(cli.demo),
+        None => open_window(cli.demo, cli.startup_probe.then_some(started)),
         Some(Command::Serve(args)) => cli::serve::serve(*args),
         Some(Command::Send(args)) => cli::send::send(*args),
         Some(Command::Explain {

@@ -44,6 +44,9 @@ pub struct AppOptions {
     pub reply_timeout: Option<std::time::Duration>,
     /// Certificate authorities (DER) to trust besides the system's, such as a school's own.
     pub roots: Vec<Vec<u8>>,
+    /// `--startup-probe`: when the process started; the window prints the milliseconds to its
+    /// first painted frame and closes.
+    pub startup_probe: Option<std::time::Instant>,
 }
 
 /// The tabs of the right-hand panel.
@@ -62,6 +65,8 @@ pub struct TutorApp {
     /// The server's side (mailbox, log, faults), and whether it fills the window.
     pub server_side: ServerSide,
     pub show_server_side: bool,
+    /// The start time `--startup-probe` measures from, and whether a frame was drawn yet.
+    probe: Option<(std::time::Instant, bool)>,
     /// The newest retrieved message, decoded once for the explanation pane.
     retrieved: super::explain_pane::RetrievedCache,
     /// The code reference window (F1).
@@ -153,6 +158,7 @@ impl TutorApp {
             show_server_side: false,
             reference: Default::default(),
             retrieved: Default::default(),
+            probe: options.startup_probe.map(|t| (t, false)),
             link: Link::default(),
             view: TranscriptView::default(),
             base64: Base64Panel::default(),
@@ -778,6 +784,15 @@ impl TutorApp {
 
 impl eframe::App for TutorApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        // The frame before this one has been painted: that is the first one the user sees.
+        if let Some((start, true)) = self.probe {
+            self.probe = None;
+            println!(
+                "first frame painted after {} ms",
+                start.elapsed().as_millis()
+            );
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
         self.server.poll();
         self.server_side.poll(&self.server, ctx);
         self.link.poll();
@@ -806,6 +821,10 @@ impl eframe::App for TutorApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        if let Some((_, drawn)) = &mut self.probe {
+            *drawn = true;
+            ui.ctx().request_repaint();
+        }
         let lang = self.lang();
         self.confirm_plaintext_ui(ui.ctx(), lang);
         self.reference.show(ui.ctx(), lang);
