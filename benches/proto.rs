@@ -80,7 +80,7 @@ fn bench(c: &mut Criterion) {
                         bytes: e.raw.clone(),
                         secret: false,
                     },
-                    Direction::Server => match &e.parsed {
+                    Direction::Server => match e.parsed.as_deref() {
                         Some(p) => EventKind::Received {
                             raw: e.raw.clone(),
                             parsed: p.clone(),

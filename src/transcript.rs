@@ -263,19 +263,20 @@ pub struct Entry {
     pub raw: Vec<u8>,
     /// A password line: shown masked unless secrets are shown.
     pub secret: bool,
-    /// What the reply parser made of a server entry.
-    pub parsed: Option<Parsed>,
+    /// What the reply parser made of a server entry (boxed: client and event rows have none).
+    pub parsed: Option<Box<Parsed>>,
     pub notes: Vec<Note>,
-    /// For an event row: what happened, worded when shown.
-    pub event: Option<EventRow>,
+    /// For an event row: what happened, worded when shown. Boxed, like the context: most rows
+    /// have neither, and an entry is kept for every line of a long lesson.
+    pub event: Option<Box<EventRow>>,
     /// For a reply: the request it answered and the session's state when it came.
-    pub context: Option<ReplyContext>,
+    pub context: Option<Box<ReplyContext>>,
 }
 
 impl Entry {
     /// The SMTP reply code of a server entry, for the colored badge.
     pub fn code(&self) -> Option<u16> {
-        match &self.parsed {
+        match self.parsed.as_deref() {
             Some(Parsed::Response(Response::Smtp(r))) => Some(r.code),
             _ => None,
         }
@@ -410,7 +411,7 @@ impl Transcript {
     fn event(&mut self, at: SystemTime, row: EventRow) {
         let text = row.words(Lang::En);
         let e = self.push(at, Direction::Event, text.into_bytes());
-        e.event = Some(row);
+        e.event = Some(Box::new(row));
     }
 
     /// Folds one event from the network thread into the transcript and the protocol state.
@@ -441,7 +442,7 @@ impl Transcript {
             } => {
                 // Its command was given up on when it timed out: shown, folded into nothing.
                 let e = self.push(at, Direction::Server, raw.clone());
-                e.parsed = Some(parsed.clone());
+                e.parsed = Some(Box::new(parsed.clone()));
                 e.notes = vec![Note::Late];
             }
             EventKind::Received {
@@ -653,9 +654,9 @@ impl Transcript {
             Parsed::MalformedPop3(e) => notes.push(Note::Malformed(e.words())),
         }
         let e = self.push(at, Direction::Server, raw.to_vec());
-        e.parsed = Some(parsed.clone());
+        e.parsed = Some(Box::new(parsed.clone()));
         e.notes = notes;
-        e.context = answered;
+        e.context = answered.map(Box::new);
     }
 
     /// Telnet-style text: the lines exactly as they crossed the wire, and telnet's own messages.
@@ -665,7 +666,7 @@ impl Transcript {
             match e.dir {
                 Direction::Event => {
                     if matches!(
-                        e.event,
+                        e.event.as_deref(),
                         Some(EventRow::Connected { .. } | EventRow::Closed { .. })
                     ) {
                         out.push_str(&e.event_text(Lang::En));

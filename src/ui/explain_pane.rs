@@ -64,7 +64,7 @@ impl RetrievedCache {
 }
 
 fn summarize(e: &Entry) -> Option<Retrieved> {
-    let Some(Parsed::Response(Response::Pop3(p))) = &e.parsed else {
+    let Some(Parsed::Response(Response::Pop3(p))) = e.parsed.as_deref() else {
         return None;
     };
     let m = message::parse_message(p.body.as_ref()?)?;
@@ -198,7 +198,7 @@ fn outcome_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
 }
 
 fn detail_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang, retrieved: Option<&Retrieved>) {
-    match &e.parsed {
+    match e.parsed.as_deref() {
         Some(Parsed::Response(Response::Smtp(r))) => {
             ui.strong(tr(lang, "explain.code"));
             CodeHelp::Smtp {

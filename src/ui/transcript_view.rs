@@ -870,7 +870,7 @@ fn base64_of(e: &Entry, show: bool) -> Option<String> {
 
 /// The base64 challenge of a non-empty 334 reply.
 pub fn challenge(e: &Entry) -> Option<String> {
-    match &e.parsed {
+    match e.parsed.as_deref() {
         Some(Parsed::Response(Response::Smtp(r))) if r.code == 334 => {
             Some(r.last_text().trim().to_owned()).filter(|t| !t.is_empty())
         }
@@ -888,7 +888,7 @@ fn badge_ui(
     width: f32,
     pinned: Option<usize>,
 ) -> Option<String> {
-    let (label, color, help): (String, Color32, Option<CodeHelp>) = match &e.parsed {
+    let (label, color, help): (String, Color32, Option<CodeHelp>) = match e.parsed.as_deref() {
         Some(Parsed::Response(Response::Smtp(r))) => (
             r.code.to_string(),
             super::theme::code_color(r.code, dark),

@@ -138,7 +138,7 @@ pub fn connect(h: &mut H) {
         let entries = a.transcript().entries();
         let start = entries
             .iter()
-            .rposition(|e| matches!(e.event, Some(EventRow::Connected { .. })));
+            .rposition(|e| matches!(e.event.as_deref(), Some(EventRow::Connected { .. })));
         start.is_some_and(|i| entries[i..].iter().any(|e| e.dir == Direction::Server))
             && !a.is_busy()
     });
