@@ -42,7 +42,7 @@ fn explains_codes_in_english_and_chinese() {
 
 #[test]
 fn annotates_a_pasted_transcript() {
-    let input = include_bytes!("fixtures/transcript_practice.txt");
+    let input = include_bytes!("../fixtures/transcript_practice.txt");
     let out = run(&["explain"], input);
     for expected in [
         "   Trying 127.0.0.1...",
@@ -91,7 +91,7 @@ fn bad_language_is_refused() {
 /// English and in Chinese, what happened and what to do, in the provider's own terms.
 #[test]
 fn explains_failed_qq_and_163_sessions_in_both_languages() {
-    let qq = include_bytes!("fixtures/transcripts/qq-failed.txt");
+    let qq = include_bytes!("../fixtures/transcripts/qq-failed.txt");
     let en = run(&["explain"], qq);
     let zh = run(&["explain", "--lang", "zh"], qq);
     for want in [
@@ -116,7 +116,7 @@ fn explains_failed_qq_and_163_sessions_in_both_languages() {
         assert!(zh.contains(want), "missing {want:?} in\n{zh}");
     }
 
-    let n163 = include_bytes!("fixtures/transcripts/163-failed.txt");
+    let n163 = include_bytes!("../fixtures/transcripts/163-failed.txt");
     let en = run(&["explain"], n163);
     let zh = run(&["explain", "--lang", "zh"], n163);
     for want in [
@@ -156,7 +156,7 @@ fn explains_failed_qq_and_163_sessions_in_both_languages() {
 /// to hand in, with badges, notes, the student's name, and nothing loaded from outside.
 #[test]
 fn a_tutorial_transcript_becomes_one_self_contained_html_page() {
-    let qq = include_bytes!("fixtures/transcripts/qq-failed.txt");
+    let qq = include_bytes!("../fixtures/transcripts/qq-failed.txt");
     let args = [
         "explain",
         "--format",

@@ -33,7 +33,7 @@ struct Case {
 }
 
 fn corpus() -> Corpus {
-    toml::from_str(include_str!("fixtures/replies.toml")).unwrap()
+    toml::from_str(include_str!("../fixtures/replies.toml")).unwrap()
 }
 
 fn has_cjk(s: &str) -> bool {
@@ -126,71 +126,71 @@ fn transcripts_and_captures_leave_no_reply_on_a_generic_note() {
     let files: [(&str, &str); 17] = [
         (
             "tutorial-163",
-            include_str!("fixtures/transcripts/tutorial-163.txt"),
+            include_str!("../fixtures/transcripts/tutorial-163.txt"),
         ),
         (
             "tutorial-163-annotated",
-            include_str!("fixtures/transcripts/tutorial-163-annotated.txt"),
+            include_str!("../fixtures/transcripts/tutorial-163-annotated.txt"),
         ),
         (
             "tutorial-163-spam",
-            include_str!("fixtures/transcripts/tutorial-163-spam.txt"),
+            include_str!("../fixtures/transcripts/tutorial-163-spam.txt"),
         ),
         (
             "tutorial-sina",
-            include_str!("fixtures/transcripts/tutorial-sina.txt"),
+            include_str!("../fixtures/transcripts/tutorial-sina.txt"),
         ),
         (
             "tutorial-qq",
-            include_str!("fixtures/transcripts/tutorial-qq.txt"),
+            include_str!("../fixtures/transcripts/tutorial-qq.txt"),
         ),
         (
             "tutorial-pop3-163",
-            include_str!("fixtures/transcripts/tutorial-pop3-163.txt"),
+            include_str!("../fixtures/transcripts/tutorial-pop3-163.txt"),
         ),
         (
             "postfix-plain",
-            include_str!("fixtures/transcripts/postfix-plain.txt"),
+            include_str!("../fixtures/transcripts/postfix-plain.txt"),
         ),
         (
             "postfix-helo",
-            include_str!("fixtures/transcripts/postfix-helo.txt"),
+            include_str!("../fixtures/transcripts/postfix-helo.txt"),
         ),
         (
             "postfix-no-ehlo",
-            include_str!("fixtures/transcripts/postfix-no-ehlo.txt"),
+            include_str!("../fixtures/transcripts/postfix-no-ehlo.txt"),
         ),
         (
             "postfix-starttls-auth",
-            include_str!("fixtures/transcripts/postfix-starttls-auth.txt"),
+            include_str!("../fixtures/transcripts/postfix-starttls-auth.txt"),
         ),
         (
             "postfix-errors",
-            include_str!("fixtures/transcripts/postfix-errors.txt"),
+            include_str!("../fixtures/transcripts/postfix-errors.txt"),
         ),
         (
             "postfix-delivery",
-            include_str!("fixtures/transcripts/postfix-delivery.txt"),
+            include_str!("../fixtures/transcripts/postfix-delivery.txt"),
         ),
         (
             "dovecot-pop3",
-            include_str!("fixtures/transcripts/dovecot-pop3.txt"),
+            include_str!("../fixtures/transcripts/dovecot-pop3.txt"),
         ),
         (
             "swaks-practice-tls",
-            include_str!("fixtures/transcripts/swaks-practice-tls.txt"),
+            include_str!("../fixtures/transcripts/swaks-practice-tls.txt"),
         ),
         (
             "swaks-practice-unknown-user",
-            include_str!("fixtures/transcripts/swaks-practice-unknown-user.txt"),
+            include_str!("../fixtures/transcripts/swaks-practice-unknown-user.txt"),
         ),
         (
             "qq-failed",
-            include_str!("fixtures/transcripts/qq-failed.txt"),
+            include_str!("../fixtures/transcripts/qq-failed.txt"),
         ),
         (
             "163-failed",
-            include_str!("fixtures/transcripts/163-failed.txt"),
+            include_str!("../fixtures/transcripts/163-failed.txt"),
         ),
     ];
     let mut generic = Vec::new();
@@ -313,7 +313,7 @@ fn the_tutorials_mistakes_are_corrected_in_place() {
     assert!(en.contains("telnet cannot do TLS"), "{en}");
     assert!(en.contains("openssl s_client -starttls smtp"), "{en}");
     // Said once, where the student meets it, not under every later line.
-    let (en, _) = explain_zh_en(include_str!("fixtures/transcripts/tutorial-qq.txt"));
+    let (en, _) = explain_zh_en(include_str!("../fixtures/transcripts/tutorial-qq.txt"));
     assert_eq!(en.matches("telnet cannot do TLS").count(), 1, "{en}");
     // `235 #2.0.0`: the enhanced code is read past the '#', live and in the code lookup.
     let (en, _) = explain_zh_en(
@@ -340,7 +340,7 @@ fn extension_notes(text: &str, lang: Lang) -> Vec<String> {
 #[test]
 fn ehlo_and_capa_are_explained_line_by_line() {
     let lines = extension_notes(
-        include_str!("fixtures/transcripts/postfix-starttls-auth.txt"),
+        include_str!("../fixtures/transcripts/postfix-starttls-auth.txt"),
         Lang::En,
     );
     for want in [
@@ -373,7 +373,7 @@ fn ehlo_and_capa_are_explained_line_by_line() {
         assert!(en.contains(want), "{want} in {en}");
     }
     let capa = extension_notes(
-        include_str!("fixtures/transcripts/dovecot-pop3.txt"),
+        include_str!("../fixtures/transcripts/dovecot-pop3.txt"),
         Lang::Zh,
     );
     for want in [

@@ -2,7 +2,7 @@
 //! reading it back: every abuse gets a clear reply or a closed connection, and the canary never
 //! fails.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

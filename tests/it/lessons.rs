@@ -1,7 +1,7 @@
 //! Lessons against the practice server: every shipped lesson reads, and walked line by line
 //! on the wire, each step is ticked by the reply it waits for and never by a wrong one.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
@@ -521,7 +521,7 @@ fn lesson_prompts_asks_as_163_does() {
 /// The lesson file the README shows a teacher reads as written.
 #[test]
 fn the_readme_example_reads() {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     let start = readme
         .find("```toml\nid = \"class-vrfy\"")
         .expect("the README's lesson example is gone");

@@ -2,7 +2,7 @@
 //! against its own practice server on 127.0.0.1 with ports from the OS.
 #![cfg(feature = "gui")]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

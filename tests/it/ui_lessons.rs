@@ -3,7 +3,7 @@
 //! walks every shipped lesson; progress is remembered; a teacher's file opens from disk.
 #![cfg(feature = "gui")]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

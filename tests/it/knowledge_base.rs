@@ -6,7 +6,7 @@ use mailtutor::proto::pop3::Pop3Kind;
 use mailtutor::proto::reply::EnhancedStatus;
 use mailtutor::proto::smtp::CommandKind;
 
-const SEED_CODES: &str = include_str!("fixtures/seed_codes.txt");
+const SEED_CODES: &str = include_str!("../fixtures/seed_codes.txt");
 
 /// RFC 5321 §4.2, RFC 4954 §6, RFC 3207 §4, RFC 1870, RFC 3030, RFC 7504.
 const RFC_SMTP: &[u16] = &[

@@ -1,6 +1,6 @@
 //! The practice server's POP3 side over the same Maildirs as SMTP.
 
-mod common;
+use crate::common;
 
 use common::{Pop3, Smtp, TestServer};
 use mailtutor::proto::reply::Pop3Indicator;

@@ -1,0 +1,25 @@
+//! The integration tests, as one test binary: the window, the sessions, the practice server,
+//! real clients and the command line, each in a module of its own. One binary links the GUI
+//! stack once instead of once per file. The tests against the real Postfix and Dovecot lab
+//! are `tests/interop.rs`, run by `scripts/test.sh` once `scripts/interop.sh` has set it up.
+
+mod common;
+mod explain_cli;
+mod html_render;
+mod knowledge_base;
+mod lessons;
+mod proptest_proto;
+mod secrets;
+mod server_abuse;
+mod server_clients;
+mod server_pop3;
+mod server_process;
+mod server_sessions;
+mod server_smtp;
+mod session;
+mod situations;
+mod startup;
+mod ui;
+mod ui_faults;
+mod ui_lessons;
+mod ui_server;
