@@ -68,28 +68,6 @@ tr.e td{color:#666;font-style:italic}
 @media print{body{margin:0;max-width:none}tr{page-break-inside:avoid}}
 ";
 
-/// The badge's class and text for a reply row: SMTP code, or POP3 +OK/-ERR.
-fn badge(e: &crate::transcript::Entry) -> Option<(&'static str, String)> {
-    if let Some(code) = e.code() {
-        let class = match code / 100 {
-            2 => "b2",
-            3 => "b3",
-            4 => "b4",
-            5 => "b5",
-            _ => "b0",
-        };
-        return Some((class, code.to_string()));
-    }
-    let text = e.text(false);
-    if text.starts_with("+OK") {
-        Some(("b2", "+OK".into()))
-    } else if text.starts_with("-ERR") {
-        Some(("b5", "-ERR".into()))
-    } else {
-        None
-    }
-}
-
 /// The whole page.
 pub fn transcript_html(t: &Transcript, lang: Lang, show_secrets: bool, header: &Header) -> String {
     let mut out = String::new();
@@ -158,8 +136,15 @@ pub fn transcript_html(t: &Transcript, lang: Lang, show_secrets: bool, header: &
         };
         let mut cell = String::new();
         if e.dir == Direction::Server
-            && let Some((b, label)) = badge(e)
+            && let Some((label, like)) = e.badge()
         {
+            let b = match like / 100 {
+                2 => "b2",
+                3 => "b3",
+                4 => "b4",
+                5 => "b5",
+                _ => "b0",
+            };
             let meaning = e
                 .situation()
                 .map(|s| s.meaning.get(lang).to_owned())

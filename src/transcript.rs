@@ -282,6 +282,24 @@ impl Entry {
         }
     }
 
+    /// The badge a reply row shows: its label (`535`, `+OK`, `-ERR`, `+`) and the SMTP code
+    /// whose class colors it (a POP3 status like the class it corresponds to: 2xx, 5xx, 3xx).
+    pub fn badge(&self) -> Option<(String, u16)> {
+        match self.parsed.as_deref() {
+            Some(Parsed::Response(Response::Smtp(r))) => Some((r.code.to_string(), r.code)),
+            Some(Parsed::Response(Response::Pop3(p))) => {
+                use crate::proto::reply::Pop3Indicator;
+                let like = match p.status.indicator {
+                    Pop3Indicator::Ok => 250,
+                    Pop3Indicator::Err => 550,
+                    Pop3Indicator::Continue => 334,
+                };
+                Some((p.status.indicator.token().to_owned(), like))
+            }
+            _ => None,
+        }
+    }
+
     /// An event row in the reader's language. Other rows are returned as [`Entry::text`]
     /// gives them.
     pub fn event_text(&self, lang: Lang) -> String {

@@ -335,15 +335,6 @@ impl Shared {
             kind,
         });
     }
-
-    /// A note about the server itself rather than one session (session 0).
-    fn note(&self, service: Service, text: String) {
-        let kind = ServerEventKind::Line {
-            side: Side::Note,
-            text,
-        };
-        self.emit(0, service, &Arc::from("-"), kind);
-    }
 }
 
 /// A started server. Dropping it shuts it down.
@@ -419,12 +410,12 @@ impl Drop for RunningServer {
     }
 }
 
-/// A note about the server as it starts (session 0).
-fn start_note(events: &EventSink, text: String) {
+/// A note about the server itself rather than one session (session 0).
+fn server_note(events: &EventSink, service: Service, text: String) {
     events(ServerEvent {
         at: std::time::SystemTime::now(),
         session: 0,
-        service: Service::Smtp,
+        service,
         peer: Arc::from("-"),
         kind: ServerEventKind::Line {
             side: Side::Note,
@@ -445,8 +436,9 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         Ok(identity) => (Some(identity), None),
         Err(e) => {
             let words = StartError::Tls(e).words();
-            start_note(
+            server_note(
                 &config.events,
+                Service::Smtp,
                 format!(
                     "TLS unavailable, serving plain SMTP and POP3 only: {}",
                     words.get(crate::proto::Lang::En)
@@ -459,8 +451,9 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     let mut accounts = config.accounts;
     match roster::Roster::load(&config.data_dir) {
         Ok(r) => accounts.add_missing(r.accounts()),
-        Err(e) => start_note(
+        Err(e) => server_note(
             &config.events,
+            Service::Smtp,
             format!("the class roster was not read: {e}"),
         ),
     }
@@ -545,7 +538,11 @@ fn accept_loop(listener: TcpListener, service: Service, shared: Arc<Shared>) {
             Ok(s) => s,
             Err(e) => {
                 // Out of file descriptors (EMFILE) and the like: wait rather than spin.
-                shared.note(service, format!("accept on {} failed: {e}", service.name()));
+                server_note(
+                    &shared.events,
+                    service,
+                    format!("accept on {} failed: {e}", service.name()),
+                );
                 std::thread::sleep(std::time::Duration::from_millis(100));
                 continue;
             }
@@ -563,7 +560,11 @@ fn accept_loop(listener: TcpListener, service: Service, shared: Arc<Shared>) {
             .spawn(move || conn::handle(stream, service, id, for_thread));
         if let Err(e) = spawned {
             shared.active.fetch_sub(1, Ordering::SeqCst);
-            shared.note(service, format!("cannot start a session thread: {e}"));
+            server_note(
+                &shared.events,
+                service,
+                format!("cannot start a session thread: {e}"),
+            );
         }
     }
 }

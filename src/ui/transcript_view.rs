@@ -13,7 +13,7 @@ use super::i18n::{tr, trf};
 use crate::proto::Lang;
 use crate::proto::auth;
 use crate::proto::codes;
-use crate::proto::reply::{EnhancedStatus, Pop3Indicator};
+use crate::proto::reply::EnhancedStatus;
 use crate::session::{Parsed, Response};
 use crate::transcript::{Direction, Entry, Note, Transcript};
 
@@ -888,36 +888,22 @@ fn badge_ui(
     width: f32,
     pinned: Option<usize>,
 ) -> Option<String> {
-    let (label, color, help): (String, Color32, Option<CodeHelp>) = match e.parsed.as_deref() {
-        Some(Parsed::Response(Response::Smtp(r))) => (
-            r.code.to_string(),
-            super::theme::code_color(r.code, dark),
-            Some(CodeHelp::Smtp {
-                code: r.code,
-                enhanced: r.enhanced,
-                situation: e.situation(),
-            }),
-        ),
-        Some(Parsed::Response(Response::Pop3(p))) => {
-            // Colored like the SMTP class they correspond to: 2xx, 5xx, 3xx.
-            let like = match p.status.indicator {
-                Pop3Indicator::Ok => 250,
-                Pop3Indicator::Err => 550,
-                Pop3Indicator::Continue => 334,
-            };
-            let t = p.status.indicator.token();
-            let c = super::theme::code_color(like, dark);
-            (
-                t.to_owned(),
-                c,
-                Some(CodeHelp::Pop3 {
-                    status: t,
-                    resp_code: p.status.resp_code.clone(),
-                    situation: e.situation(),
-                }),
-            )
-        }
-        _ => ("?".into(), Color32::GRAY, None),
+    let help = match e.parsed.as_deref() {
+        Some(Parsed::Response(Response::Smtp(r))) => Some(CodeHelp::Smtp {
+            code: r.code,
+            enhanced: r.enhanced,
+            situation: e.situation(),
+        }),
+        Some(Parsed::Response(Response::Pop3(p))) => Some(CodeHelp::Pop3 {
+            status: p.status.indicator.token(),
+            resp_code: p.status.resp_code.clone(),
+            situation: e.situation(),
+        }),
+        _ => None,
+    };
+    let (label, color) = match e.badge() {
+        Some((label, like)) => (label, super::theme::code_color(like, dark)),
+        None => ("?".into(), Color32::GRAY),
     };
     let text = RichText::new(label.clone())
         .monospace()
