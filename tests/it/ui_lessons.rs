@@ -8,7 +8,7 @@ use crate::common;
 use std::time::{Duration, Instant};
 
 use common::TempDir;
-use common::window::{H, open, open_with, shows, wait};
+use common::window::{H, open, open_with, shows, wait, wait_shows};
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use mailtutor::lesson::Lesson;
@@ -200,9 +200,7 @@ check = { code = 250, answers = ["NOOP"] }
     field.type_text(&bad.display().to_string());
     h.run_steps(1);
     h.get_by_label("打开").click();
-    wait(&mut h, "the read", |a| a.server().is_some());
-    h.run_steps(20);
-    shows(&h, "无法打开课程");
+    wait_shows(&mut h, "无法打开课程");
     // The folder: its .toml files join the list.
     let field = h.get_by_label("打开课程文件或课程文件夹：");
     field.focus();

@@ -55,6 +55,20 @@ pub fn wait(h: &mut H, what: &str, cond: impl Fn(&TutorApp) -> bool) {
     );
 }
 
+/// Steps frames until some text on screen contains `text` (work done on a background thread
+/// shows up a few frames later, later still on a loaded machine).
+pub fn wait_shows(h: &mut H, text: &str) {
+    let start = Instant::now();
+    while h.query_all_by_label_contains(text).next().is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "nothing on screen came to contain {text:?}"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// Asserts some text on screen contains `text`.
 pub fn shows(h: &H, text: &str) {
     assert!(
