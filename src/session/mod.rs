@@ -166,6 +166,10 @@ pub struct Session {
     ids: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The id of the last request made through this handle.
     last: std::cell::Cell<Option<RequestId>>,
+    /// The network thread's poller: a request wakes it at once.
+    wake: Arc<polling::Poller>,
+    /// How many times the network thread has woken since it connected.
+    wakes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 fn failed(e: SessionError) -> Promise<Answer> {
@@ -215,6 +219,12 @@ impl Session {
         self.events.try_iter()
     }
 
+    /// How many times the network thread has woken since the connection was ready: once per
+    /// request, per burst of bytes from the server and per reply deadline; never while idle.
+    pub fn wakeups(&self) -> u64 {
+        self.wakes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The id of the last request made (its `Sent` and `Finished` events carry it).
     pub fn last_request(&self) -> Option<RequestId> {
         self.last.get()
@@ -230,8 +240,15 @@ impl Session {
     /// network thread ends it with a `Finished` event like any other.
     fn reject(&self, e: SessionError) -> Promise<Answer> {
         let id = self.new_id();
-        let _ = self.requests.send(Request::Reject { id, why: e.words() });
+        let _ = self.send(Request::Reject { id, why: e.words() });
         failed(e)
+    }
+
+    /// Hands a request to the network thread and wakes it.
+    fn send(&self, req: Request) -> Result<(), ()> {
+        self.requests.send(req).map_err(|_| ())?;
+        let _ = self.wake.notify();
+        Ok(())
     }
 
     /// Waits up to `timeout` for the next event (for command-line tools and tests).
@@ -255,7 +272,7 @@ impl Session {
             pop3,
             answer,
         };
-        match self.requests.send(req) {
+        match self.send(req) {
             Ok(()) => promise,
             Err(_) => failed(SessionError::Closed),
         }
@@ -333,7 +350,7 @@ impl Session {
     pub fn starttls(&self) -> Promise<Result<TlsInfo, SessionError>> {
         let (answer, promise) = Reply::new();
         let id = self.new_id();
-        match self.requests.send(Request::StartTls { id, answer }) {
+        match self.send(Request::StartTls { id, answer }) {
             Ok(()) => promise,
             Err(_) => Promise::from_ready(Err(SessionError::Closed)),
         }
@@ -343,7 +360,7 @@ impl Session {
     pub fn close(&self) {
         self.closing
             .store(true, std::sync::atomic::Ordering::SeqCst);
-        let _ = self.requests.send(Request::Close);
+        let _ = self.send(Request::Close);
         if let Some(s) = &self.socket {
             let _ = s.shutdown(std::net::Shutdown::Both);
         }

@@ -33,6 +33,13 @@ impl Stream {
         }
     }
 
+    /// Reads return `WouldBlock` instead of waiting (the network thread waits in its poller).
+    pub fn set_nonblocking(&self, on: bool) {
+        if let Some(s) = self.tcp() {
+            let _ = s.set_nonblocking(on);
+        }
+    }
+
     pub fn is_tls(&self) -> bool {
         matches!(self, Stream::Tls(_))
     }

@@ -1,12 +1,18 @@
 //! The network thread: connects, then loops — take requests, write, read whatever arrives
 //! (asked for or not), match responses to requests in order, time out slow ones.
+//!
+//! Between those it sleeps in a [`Poller`] that wakes it when the socket is readable, when
+//! the [`Session`] sends a request (`Poller::notify`), or when the oldest request's reply is
+//! due; an idle connection does not wake at all.
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::time::{Duration, Instant};
+
+use polling::{Events, Poller};
 
 use super::event::{
     Answers, ClosedBy, ConnectError, Event, EventKind, Finish, Parsed, RequestId, Response,
@@ -20,8 +26,12 @@ use crate::proto::reply::{Pop3Expect, Pop3Reader, ReplyReader};
 use crate::proto::smtp::SmtpCommand;
 use crate::words::Words;
 
-/// How long one read waits before the thread looks at its requests again.
+/// While connecting (greeting, STARTTLS, handshake) reads block, and each waits this long
+/// before the reply deadline is looked at again.
 const POLL: Duration = Duration::from_millis(20);
+
+/// The socket's key in the poller.
+const SOCKET: usize = 0;
 
 enum Waiter {
     Answer(Reply<Vec<Response>>),
@@ -59,6 +69,18 @@ struct Worker {
     /// Set by `Session::close`, which also shuts the socket down: the error that follows is
     /// the user's close, not a network failure.
     closing: Arc<AtomicBool>,
+    /// Shared with the [`Session`], whose requests wake it.
+    poller: Arc<Poller>,
+    /// Whether the socket is in the poller (it leaves it for a TLS handshake).
+    registered: bool,
+    /// How many times the thread has woken from its poller, shared with the [`Session`].
+    wakes: Arc<AtomicU64>,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.unregister();
+    }
 }
 
 enum Flow {
@@ -75,7 +97,8 @@ pub(super) fn run(
     let (req_tx, req_rx) = mpsc::channel();
     let (ev_tx, ev_rx) = mpsc::channel();
     let closing = Arc::new(AtomicBool::new(false));
-    let ids = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let ids = Arc::new(AtomicU64::new(0));
+    let wakes = Arc::new(AtomicU64::new(0));
     let protocol = options.protocol;
     let repaint = options.repaint.clone();
     let fail = |error: ConnectError, events: Vec<Event>| {
@@ -83,6 +106,16 @@ pub(super) fn run(
             r();
         }
         ConnectFailure { error, events }
+    };
+    let poller = match Poller::new() {
+        Ok(p) => Arc::new(p),
+        Err(e) => {
+            let error = ConnectError::Connect {
+                target: target.to_string(),
+                detail: Words::new("detail.os").arg("text", e),
+            };
+            return promise.send(Err(fail(error, Vec::new())));
+        }
     };
     let tcp = match transport::connect_tcp(&target.host, target.port, options.connect_timeout) {
         Ok(t) => t,
@@ -100,6 +133,8 @@ pub(super) fn run(
         closing: Arc::clone(&closing),
         ids: Arc::clone(&ids),
         last: std::cell::Cell::new(None),
+        wake: Arc::clone(&poller),
+        wakes: Arc::clone(&wakes),
     };
     let mut worker = Worker {
         stream: Stream::Plain(tcp),
@@ -115,6 +150,9 @@ pub(super) fn run(
         events: ev_tx,
         log: Some(Vec::new()),
         closing,
+        poller,
+        registered: false,
+        wakes,
     };
     if let Some(tcp) = worker.stream.tcp()
         && let (Ok(peer), Ok(local)) = (tcp.peer_addr(), tcp.local_addr())
@@ -136,13 +174,44 @@ pub(super) fn run(
         return promise.send(Err(fail(e, events)));
     }
     worker.log = None;
-    worker.stream.set_read_timeout(POLL);
+    if let Err(e) = worker.register() {
+        let error = ConnectError::Connect {
+            target: worker.target_name(),
+            detail: Words::new("detail.os").arg("text", e),
+        };
+        return promise.send(Err(fail(error, Vec::new())));
+    }
     promise.send(Ok(session));
     worker.notify();
     worker.serve(req_rx);
 }
 
 impl Worker {
+    /// Puts the socket in the poller, non-blocking: from here on the thread waits only there.
+    #[allow(unsafe_code)]
+    fn register(&mut self) -> io::Result<()> {
+        let Some(tcp) = self.stream.tcp() else {
+            return Ok(());
+        };
+        tcp.set_nonblocking(true)?;
+        // SAFETY: the socket leaves the poller (`unregister`) before it is closed: before a
+        // handshake takes it, and when the worker is dropped, which happens before its stream is.
+        unsafe { self.poller.add(tcp, polling::Event::readable(SOCKET))? };
+        self.registered = true;
+        Ok(())
+    }
+
+    /// Takes the socket out of the poller and makes it blocking again (for a TLS handshake).
+    fn unregister(&mut self) {
+        if !std::mem::replace(&mut self.registered, false) {
+            return;
+        }
+        if let Some(tcp) = self.stream.tcp() {
+            let _ = self.poller.delete(tcp);
+            let _ = tcp.set_nonblocking(false);
+        }
+    }
+
     fn notify(&self) {
         if let Some(r) = &self.options.repaint {
             r();
@@ -272,8 +341,19 @@ impl Worker {
 
     /// Writes one request's bytes; the `Sent` event carries its id.
     fn write_bytes(&mut self, id: RequestId, bytes: &[u8], secret: bool) -> io::Result<()> {
-        self.stream.write_all(bytes)?;
-        self.stream.flush()?;
+        // The write blocks (bounded by the socket's write timeout, and cut short by
+        // `Session::close`); only reads go through the poller.
+        if self.registered {
+            self.stream.set_nonblocking(false);
+        }
+        let written = self
+            .stream
+            .write_all(bytes)
+            .and_then(|()| self.stream.flush());
+        if self.registered {
+            self.stream.set_nonblocking(true);
+        }
+        written?;
         self.emit(EventKind::Sent {
             id: Some(id),
             bytes: bytes.to_vec(),
@@ -402,6 +482,7 @@ impl Worker {
     /// The main loop, until the session is closed by either side.
     fn serve(mut self, requests: Receiver<Request>) {
         let mut buf = vec![0u8; 64 * 1024];
+        let mut events = Events::new();
         loop {
             loop {
                 match requests.try_recv() {
@@ -416,7 +497,40 @@ impl Worker {
                     }
                 }
             }
-            match self.stream.read(&mut buf) {
+            if let Flow::Stop = self.read_all(&mut buf) {
+                return;
+            }
+            self.expire();
+            self.wait(&mut events);
+        }
+    }
+
+    /// Sleeps until the socket is readable, a request arrives or the oldest reply is due.
+    fn wait(&mut self, events: &mut Events) {
+        if !self.registered {
+            return;
+        }
+        if let Some(tcp) = self.stream.tcp() {
+            // Interest is one-shot: armed again before every wait.
+            let _ = self.poller.modify(tcp, polling::Event::readable(SOCKET));
+        }
+        let due = self
+            .waiting
+            .front()
+            .map(|w| w.deadline.saturating_duration_since(Instant::now()));
+        events.clear();
+        if self.poller.wait(events, due).is_err() {
+            // The poller failed (it should not): fall back to a short sleep, never a spin.
+            std::thread::sleep(POLL);
+        }
+        self.wakes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Reads until the socket has nothing more (`WouldBlock`), handing each complete response
+    /// on as it arrives.
+    fn read_all(&mut self, buf: &mut [u8]) -> Flow {
+        loop {
+            match self.stream.read(buf) {
                 Ok(0) => {
                     let pending = match self.protocol {
                         Protocol::Smtp => self.smtp.pending(),
@@ -428,24 +542,27 @@ impl Worker {
                                 .arg("bytes", format!("\"{}\"", escaped(&pending))),
                         ));
                     }
-                    return self.close(ClosedBy::Server, Words::new("closed.by_server"));
+                    self.close(ClosedBy::Server, Words::new("closed.by_server"));
+                    return Flow::Stop;
                 }
                 Ok(n) => {
                     self.push(&buf[..n]);
                     if let Flow::Stop = self.dispatch() {
-                        return;
+                        return Flow::Stop;
                     }
                 }
-                Err(e) if is_timeout(&e) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if is_timeout(&e) => return Flow::Continue,
                 Err(_) if self.closing.load(Ordering::SeqCst) => {
-                    return self.close(ClosedBy::Client, Words::new("closed.by_user"));
+                    self.close(ClosedBy::Client, Words::new("closed.by_user"));
+                    return Flow::Stop;
                 }
                 Err(e) => {
                     self.emit(EventKind::Error(Words::new("session.io").arg("text", &e)));
-                    return self.close(ClosedBy::Error, Words::new("closed.os").arg("text", e));
+                    self.close(ClosedBy::Error, Words::new("closed.os").arg("text", e));
+                    return Flow::Stop;
                 }
             }
-            self.expire();
         }
     }
 
@@ -571,11 +688,24 @@ impl Worker {
                             }
                             self.discard_before_handshake();
                             let verb = done.what.clone();
+                            // The handshake blocks on the socket, outside the poller.
+                            self.unregister();
+                            self.stream.set_read_timeout(POLL);
                             let upgraded = self.upgrade(Some(&verb));
                             self.finished(done.id, Finish::Answered, 0);
                             match upgraded {
                                 Ok(info) => {
-                                    self.stream.set_read_timeout(POLL);
+                                    if let Err(e) = self.register() {
+                                        a.send(Err(SessionError::Io(e.to_string())));
+                                        self.emit(EventKind::Error(
+                                            Words::new("session.io").arg("text", &e),
+                                        ));
+                                        self.close(
+                                            ClosedBy::Error,
+                                            Words::new("closed.os").arg("text", e),
+                                        );
+                                        return Flow::Stop;
+                                    }
                                     a.send(Ok(info));
                                 }
                                 Err(e) => {

@@ -929,3 +929,46 @@ fn a_pop3_command_sent_before_a_slow_greeting_gets_its_body() {
     let body = got[0].pop3().map(|r| r.body_lines()).unwrap_or_default();
     assert_eq!(body, vec!["USER".to_string(), "UIDL".to_string()]);
 }
+
+/// The network thread sleeps until there is something to do: an idle connection does not
+/// wake it, and a request does at once — before and after STARTTLS (which takes the socket
+/// out of the poller for the handshake).
+#[test]
+fn an_idle_session_sleeps_and_a_request_wakes_it() {
+    let t = TestServer::start();
+    let s = connect(t.smtp().port(), Security::None, options(&t, Protocol::Smtp));
+    let idle = |s: &Session| {
+        let before = s.wakeups();
+        std::thread::sleep(Duration::from_millis(2500));
+        s.wakeups() - before
+    };
+    let noop = |s: &Session| {
+        let start = Instant::now();
+        let r = wait(s.smtp(&SmtpCommand::Noop));
+        assert!(r.is_ok_and(|r| r.iter().all(|r| r.is_positive())));
+        start.elapsed()
+    };
+    let ehlo = SmtpCommand::ehlo("lab").unwrap_or(SmtpCommand::Noop);
+    assert!(wait(s.smtp(&ehlo)).is_ok());
+    std::thread::sleep(Duration::from_millis(100));
+    let woke = idle(&s);
+    assert!(
+        woke <= 2,
+        "an idle plain session woke {woke} times in 2.5 s"
+    );
+    noop(&s);
+    assert!(wait(s.starttls()).is_ok());
+    assert!(wait(s.smtp(&ehlo)).is_ok());
+    std::thread::sleep(Duration::from_millis(100));
+    let woke = idle(&s);
+    assert!(woke <= 2, "an idle TLS session woke {woke} times in 2.5 s");
+    // A request is not left waiting for a timer: the median of 21 round trips is well under
+    // the 10 ms a 20 ms polling loop would add on average.
+    let mut trips: Vec<Duration> = (0..21).map(|_| noop(&s)).collect();
+    trips.sort();
+    let median = trips[10];
+    assert!(
+        median < Duration::from_millis(8),
+        "the median NOOP round trip took {median:?}"
+    );
+}
