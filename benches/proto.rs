@@ -77,12 +77,11 @@ fn bench(c: &mut Criterion) {
                 let kind = match e.dir {
                     Direction::Client => EventKind::Sent {
                         id: None,
-                        bytes: e.raw.clone(),
+                        bytes: e.raw().to_vec(),
                         secret: false,
                     },
                     Direction::Server => match e.parsed.as_deref() {
                         Some(p) => EventKind::Received {
-                            raw: e.raw.clone(),
                             parsed: p.clone(),
                             answers: mailtutor::session::Answers::InOrder,
                         },

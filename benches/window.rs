@@ -72,7 +72,7 @@ fn bench(c: &mut Criterion) {
         .transcript()
         .entries()
         .iter()
-        .map(|e| e.raw.len())
+        .map(|e| e.raw().len())
         .max();
     assert!(
         biggest.unwrap_or(0) > 10_000_000,

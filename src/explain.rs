@@ -283,13 +283,21 @@ impl Annotator {
         if raw.is_empty() {
             return;
         }
+        // Server lines pasted together are one reply; whatever else is among them (a line
+        // that starts another reply) stays in the row, as pasted.
         let parsed = match parse_replies(&raw).into_iter().next() {
-            Some(Ok(reply)) => Parsed::Response(Response::Smtp(reply)),
-            Some(Err(e)) => Parsed::MalformedSmtp(e),
+            Some(Ok(mut reply)) => {
+                reply.raw = raw;
+                Parsed::Response(Response::Smtp(reply))
+            }
+            Some(Err(mut e)) => {
+                *e.raw_mut() = raw;
+                Parsed::MalformedSmtp(e)
+            }
             // The paste ends inside a multi-line reply: shown as it is, and said so.
-            None => Parsed::MalformedSmtp(MalformedReply::Unfinished { raw: raw.clone() }),
+            None => Parsed::MalformedSmtp(MalformedReply::Unfinished { raw }),
         };
-        self.received(raw, parsed);
+        self.received(parsed);
     }
 
     fn finish_pop3(&mut self) {
@@ -311,10 +319,15 @@ impl Annotator {
         reader.push(&whole);
         if let Some(r) = reader.next_response() {
             let parsed = match r {
-                Ok(resp) => Parsed::Response(Response::Pop3(resp)),
+                Ok(mut resp) => {
+                    // Shown as pasted, without the dot added to read it (the body ends where
+                    // the paste does, so it is still a slice of these bytes).
+                    resp.raw = raw.into();
+                    Parsed::Response(Response::Pop3(resp))
+                }
                 Err(e) => Parsed::MalformedPop3(e),
             };
-            self.received(raw, parsed);
+            self.received(parsed);
         }
         self.transcript
             .apply(&Event::now(EventKind::Warning(Words::new(
@@ -332,12 +345,11 @@ impl Annotator {
             Some(Err(e)) => Parsed::MalformedPop3(e),
             None => return,
         };
-        self.received(raw, parsed);
+        self.received(parsed);
     }
 
-    fn received(&mut self, raw: Vec<u8>, parsed: Parsed) {
+    fn received(&mut self, parsed: Parsed) {
         self.transcript.apply(&Event::now(EventKind::Received {
-            raw,
             parsed,
             answers: Answers::InOrder,
         }));
@@ -467,6 +479,16 @@ mod tests {
             clean("see http://mail.163.com/help").1,
             "see http://mail.163.com/help"
         );
+    }
+
+    /// Server lines pasted together that hold more than one reply are one row, every line
+    /// of it shown (the first reply explains it).
+    #[test]
+    fn every_line_of_a_pasted_block_is_shown() {
+        let out = en("C: EHLO a\nS: 250-ok\nS: 761-SIZE 1\nS: 250 more\nC: QUIT");
+        for line in ["S: 250-ok", "S: 761-SIZE 1", "S: 250 more"] {
+            assert!(out.contains(line), "{line:?} is missing:\n{out}");
+        }
     }
 
     #[test]

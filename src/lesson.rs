@@ -548,7 +548,7 @@ impl Progress {
         }
         if let Some(text) = &check.contains {
             let want = fill(text, vars).to_lowercase();
-            if !String::from_utf8_lossy(&e.raw)
+            if !String::from_utf8_lossy(e.raw())
                 .to_lowercase()
                 .contains(&want)
             {

@@ -258,9 +258,10 @@ fn tls_words(info: &TlsInfo, lang: Lang) -> String {
 pub struct Entry {
     pub at: SystemTime,
     pub dir: Direction,
-    /// The bytes as they crossed the wire (one line for the client, a whole reply for the server);
-    /// for events, their description.
-    pub raw: Vec<u8>,
+    /// The bytes as they crossed the wire (one line for the client); for events, their
+    /// description. Empty for a server row: its bytes are the parsed reply's (see [`Entry::raw`]),
+    /// held once however long the reply.
+    raw: Vec<u8>,
     /// A password line: shown masked unless secrets are shown.
     pub secret: bool,
     /// What the reply parser made of a server entry (boxed: client and event rows have none).
@@ -274,6 +275,15 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The bytes as they crossed the wire (one line for the client, a whole reply for the
+    /// server); for events, their description.
+    pub fn raw(&self) -> &[u8] {
+        match self.parsed.as_deref() {
+            Some(p) => p.raw(),
+            None => &self.raw,
+        }
+    }
+
     /// The SMTP reply code of a server entry, for the colored badge.
     pub fn code(&self) -> Option<u16> {
         match self.parsed.as_deref() {
@@ -320,9 +330,9 @@ impl Entry {
     /// The text of the entry without its line ending, masked when secret.
     pub fn text(&self, show_secrets: bool) -> String {
         if self.secret && !show_secrets {
-            return crate::proto::secret::mask(&String::from_utf8_lossy(&self.raw));
+            return crate::proto::secret::mask(&String::from_utf8_lossy(self.raw()));
         }
-        shown_bytes(&self.raw)
+        shown_bytes(self.raw())
     }
 }
 
@@ -454,17 +464,15 @@ impl Transcript {
             }
             EventKind::Sent { bytes, secret, .. } => self.sent(at, bytes, *secret),
             EventKind::Received {
-                raw,
                 parsed,
                 answers: Answers::Late(_),
             } => {
                 // Its command was given up on when it timed out: shown, folded into nothing.
-                let e = self.push(at, Direction::Server, raw.clone());
+                let e = self.push(at, Direction::Server, Vec::new());
                 e.parsed = Some(Box::new(parsed.clone()));
                 e.notes = vec![Note::Late];
             }
             EventKind::Received {
-                raw,
                 parsed,
                 answers: Answers::Unasked,
             } => {
@@ -472,7 +480,7 @@ impl Transcript {
                 // first command went out, an unasked 421): they go on waiting.
                 let smtp = self.smtp.set_aside();
                 let pop3 = self.pop3.set_aside();
-                self.received(at, raw, parsed);
+                self.received(at, parsed);
                 let closing = self.entries.last().is_some_and(|e| {
                     e.notes
                         .iter()
@@ -483,7 +491,7 @@ impl Transcript {
                     self.pop3.take_back(pop3);
                 }
             }
-            EventKind::Received { raw, parsed, .. } => self.received(at, raw, parsed),
+            EventKind::Received { parsed, .. } => self.received(at, parsed),
             EventKind::Finished { unanswered, .. } => {
                 // The network thread gave up on these replies; the state machine stops waiting
                 // for them too, so both pair the next reply with the same command.
@@ -599,7 +607,7 @@ impl Transcript {
         }
     }
 
-    fn received(&mut self, at: SystemTime, raw: &[u8], parsed: &Parsed) {
+    fn received(&mut self, at: SystemTime, parsed: &Parsed) {
         let mut notes = Vec::new();
         let mut answered = None;
         match parsed {
@@ -671,7 +679,7 @@ impl Transcript {
             Parsed::MalformedSmtp(e) => notes.push(Note::Malformed(e.words())),
             Parsed::MalformedPop3(e) => notes.push(Note::Malformed(e.words())),
         }
-        let e = self.push(at, Direction::Server, raw.to_vec());
+        let e = self.push(at, Direction::Server, Vec::new());
         e.parsed = Some(Box::new(parsed.clone()));
         e.notes = notes;
         e.context = answered.map(Box::new);

@@ -133,12 +133,9 @@ fn send_through_postfix_and_read_back_through_dovecot() {
         let mut found = None;
         for i in 1..=count {
             let top = pop3(&p, &mut t, &format!("TOP {i} 0"));
-            let head = String::from_utf8_lossy(
-                top.pop3()
-                    .and_then(|r| r.body.as_deref())
-                    .unwrap_or_default(),
-            )
-            .into_owned();
+            let head =
+                String::from_utf8_lossy(top.pop3().and_then(|r| r.body()).unwrap_or_default())
+                    .into_owned();
             if head.contains(&subject) {
                 found = Some(i);
             }
@@ -157,12 +154,8 @@ fn send_through_postfix_and_read_back_through_dovecot() {
     assert!(stat.is_positive());
     assert!(pop3(&p, &mut t, "UIDL").is_positive());
     let retr = pop3(&p, &mut t, &format!("RETR {n}"));
-    let body = String::from_utf8_lossy(
-        retr.pop3()
-            .and_then(|r| r.body.as_deref())
-            .unwrap_or_default(),
-    )
-    .into_owned();
+    let body = String::from_utf8_lossy(retr.pop3().and_then(|r| r.body()).unwrap_or_default())
+        .into_owned();
     assert!(
         body.contains("Through Postfix.\r\n.a dotted line\r\n"),
         "{body}"

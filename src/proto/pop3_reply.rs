@@ -2,6 +2,7 @@
 //! codes, and dot-terminated multi-line bodies with dot-unstuffing (RFC 1939 §3).
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use super::line::{LineBuffer, LineItem, MAX_LINE, strip_eol};
 use super::reply::ReplyWarning;
@@ -42,20 +43,59 @@ impl Pop3Status {
 }
 
 /// A complete POP3 response: a status line and, for multi-line commands, the body.
+///
+/// The bytes are held once and shared by every clone (the session's event, the request's
+/// answer, the transcript): a retrieved message can be megabytes. The body is a slice of them
+/// unless unstuffing changed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pop3Response {
     pub status: Pop3Status,
-    /// Dot-unstuffed body lines, each ending in CRLF; `None` for single-line responses.
-    pub body: Option<Vec<u8>>,
-    pub raw: Vec<u8>,
+    body: Option<Body>,
+    /// The bytes exactly as they arrived: status line, body and final dot. (An `Arc<Vec>`
+    /// rather than an `Arc<[u8]>`, which would copy the megabytes once more to be made.)
+    pub raw: Arc<Vec<u8>>,
     pub warnings: Vec<ReplyWarning>,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Body {
+    /// The body is `raw[start..end]` as it came: no line was dot-stuffed or ended in a bare LF.
+    InRaw { start: usize, end: usize },
+    /// The unstuffed body differs from the bytes on the wire.
+    Own(Arc<Vec<u8>>),
+}
+
 impl Pop3Response {
+    /// A single-line response.
+    pub fn single(status: Pop3Status, raw: Vec<u8>, warnings: Vec<ReplyWarning>) -> Self {
+        Self {
+            status,
+            body: None,
+            raw: raw.into(),
+            warnings,
+        }
+    }
+
+    /// Dot-unstuffed body lines, each ending in CRLF; `None` for single-line responses.
+    pub fn body(&self) -> Option<&[u8]> {
+        match self.body.as_ref()? {
+            Body::InRaw { start, end } => self.raw.get(*start..*end),
+            Body::Own(b) => Some(b.as_slice()),
+        }
+    }
+
+    /// How many lines the body has (as [`Pop3Response::body_lines`] counts them), without
+    /// copying it.
+    pub fn body_line_count(&self) -> usize {
+        self.body().map_or(0, |b| {
+            let breaks = b.iter().filter(|&&c| c == b'\n').count();
+            breaks + usize::from(!b.is_empty() && !b.ends_with(b"\n"))
+        })
+    }
+
     /// Body lines as text (see [`super::line::escaped`]), without their line endings; blank lines kept.
     pub fn body_lines(&self) -> Vec<String> {
-        self.body
-            .as_deref()
+        self.body()
             .map(|b| super::line::escaped(b).lines().map(str::to_owned).collect())
             .unwrap_or_default()
     }
@@ -147,7 +187,11 @@ pub struct Pop3Reader {
     lines: LineBuffer,
     expect: VecDeque<Pop3Expect>,
     current: Option<(Pop3Status, Vec<u8>)>,
-    body: Vec<u8>,
+    /// Where the current body starts in its raw bytes (after the status line).
+    body_start: usize,
+    /// The unstuffed body, made only once a line differs from the wire (stuffed, bare LF, cut):
+    /// until then the body is a slice of the raw bytes.
+    body: Option<Vec<u8>>,
     warnings: Vec<ReplyWarning>,
     limit: usize,
     /// Bytes of the current body past the limit, read and dropped.
@@ -171,7 +215,8 @@ impl Pop3Reader {
             lines: LineBuffer::new(MAX_LINE),
             expect: VecDeque::new(),
             current: None,
-            body: Vec::new(),
+            body_start: 0,
+            body: None,
             warnings: Vec::new(),
             limit,
             dropped: 0,
@@ -210,9 +255,11 @@ impl Pop3Reader {
                 LineItem::TooLong(dropped) => {
                     if let Some((_, raw)) = self.current.as_mut() {
                         // An overlong body line: keep reading the body, note the loss.
+                        let body = self
+                            .body
+                            .get_or_insert_with(|| raw[self.body_start..].to_vec());
+                        body.extend_from_slice(b"[line too long, discarded]\r\n");
                         raw.extend_from_slice(&dropped);
-                        self.body
-                            .extend_from_slice(b"[line too long, discarded]\r\n");
                         continue;
                     }
                     self.expect.pop_front();
@@ -231,7 +278,7 @@ impl Pop3Reader {
                 if content == b"." && self.dropped > 0 {
                     let (_, raw) = self.current.take()?;
                     let len = raw.len() + std::mem::take(&mut self.dropped);
-                    self.body = Vec::new();
+                    self.body = None;
                     self.warnings.clear();
                     let status_line = raw.split_inclusive(|&b| b == b'\n').next();
                     return Some(Err(MalformedPop3::BodyTooLong {
@@ -243,19 +290,38 @@ impl Pop3Reader {
                     self.dropped += line.len();
                     continue;
                 }
-                raw.extend_from_slice(&line);
                 if content == b"." {
-                    let (status, raw) = self.current.take()?;
+                    let end = raw.len();
+                    raw.extend_from_slice(&line);
+                    let (status, mut raw) = self.current.take()?;
+                    // Growing by doubling left up to half of it unused.
+                    raw.shrink_to_fit();
+                    let body = match self.body.take() {
+                        Some(mut own) => {
+                            own.shrink_to_fit();
+                            Body::Own(own.into())
+                        }
+                        None => Body::InRaw {
+                            start: self.body_start,
+                            end,
+                        },
+                    };
                     return Some(Ok(Pop3Response {
                         status,
-                        body: Some(std::mem::take(&mut self.body)),
-                        raw,
+                        body: Some(body),
+                        raw: raw.into(),
                         warnings: std::mem::take(&mut self.warnings),
                     }));
                 }
                 let unstuffed = content.strip_prefix(b".").unwrap_or(content);
-                self.body.extend_from_slice(unstuffed);
-                self.body.extend_from_slice(b"\r\n");
+                if self.body.is_none() && (bare_lf || unstuffed.len() != content.len()) {
+                    self.body = Some(raw[self.body_start..].to_vec());
+                }
+                raw.extend_from_slice(&line);
+                if let Some(body) = self.body.as_mut() {
+                    body.extend_from_slice(unstuffed);
+                    body.extend_from_slice(b"\r\n");
+                }
                 continue;
             }
             let expect = self.expect.pop_front().unwrap_or(Pop3Expect::SingleLine);
@@ -270,15 +336,16 @@ impl Pop3Reader {
                 self.warnings.push(ReplyWarning::InvalidUtf8);
             }
             if status.is_ok() && expect == Pop3Expect::MultiLine {
+                self.body_start = line.len();
+                self.body = None;
                 self.current = Some((status, line));
                 continue;
             }
-            return Some(Ok(Pop3Response {
+            return Some(Ok(Pop3Response::single(
                 status,
-                body: None,
-                raw: line,
-                warnings: std::mem::take(&mut self.warnings),
-            }));
+                line,
+                std::mem::take(&mut self.warnings),
+            )));
         }
     }
 }
@@ -309,6 +376,50 @@ mod tests {
         r.expect(Pop3Expect::SingleLine);
         r.push(b"+OK bye\r\n");
         assert!(matches!(r.next_response(), Some(Ok(_))));
+    }
+
+    /// A body whose lines needed no unstuffing is the wire's bytes, shared by every clone of
+    /// the response; one that did is unstuffed; both read the same, bare LF and cut lines too.
+    #[test]
+    fn a_body_is_the_wire_bytes_unless_unstuffing_changed_it() {
+        let read = |input: &[u8]| {
+            let mut r = Pop3Reader::with_limit(10 * MAX_LINE);
+            r.expect(Pop3Expect::MultiLine);
+            r.push(input);
+            match r.next_response() {
+                Some(Ok(resp)) => resp,
+                other => panic!("{other:?}"),
+            }
+        };
+        let plain = read(b"+OK\r\nSubject: hi\r\n\r\nbody\r\n.\r\n");
+        let body = plain.body().unwrap_or_default();
+        assert_eq!(body, b"Subject: hi\r\n\r\nbody\r\n");
+        assert_eq!(
+            body.as_ptr(),
+            plain.raw[5..].as_ptr(),
+            "the body was copied"
+        );
+        let clone = plain.clone();
+        assert!(Arc::ptr_eq(&clone.raw, &plain.raw));
+        assert_eq!(plain.body_line_count(), 3);
+        assert_eq!(plain.body_line_count(), plain.body_lines().len());
+
+        let stuffed = read(b"+OK\r\na\r\n..b\r\n.\r\n");
+        assert_eq!(stuffed.body(), Some(&b"a\r\n.b\r\n"[..]));
+        let bare = read(b"+OK\r\na\nb\r\n.\r\n");
+        assert_eq!(bare.body(), Some(&b"a\r\nb\r\n"[..]));
+        let long = [
+            b"+OK\r\na\r\n".to_vec(),
+            vec![b'x'; MAX_LINE + 10],
+            b"\r\nb\r\n.\r\n".to_vec(),
+        ];
+        let cut = read(&long.concat());
+        assert_eq!(
+            cut.body(),
+            Some(&b"a\r\n[line too long, discarded]\r\nb\r\n"[..])
+        );
+        assert_eq!(cut.body_line_count(), cut.body_lines().len());
+        assert!(read(b"+OK\r\n.\r\n").body().is_some_and(<[u8]>::is_empty));
     }
 
     #[test]
@@ -348,7 +459,11 @@ mod tests {
                 }
             }
             assert_eq!(out.len(), 3, "size {size}");
-            let body = out[1].as_ref().map(|r| r.body.clone()).ok().flatten();
+            let body = out[1]
+                .as_ref()
+                .ok()
+                .and_then(|r| r.body())
+                .map(<[u8]>::to_vec);
             assert_eq!(body, Some(b"Subject: hi\r\n\r\n.leading dot\r\n".to_vec()));
             assert_eq!(
                 out[1].as_ref().map(|r| r.body_lines()).ok(),
@@ -358,7 +473,7 @@ mod tests {
                     ".leading dot".to_string()
                 ])
             );
-            assert_eq!(out[2].as_ref().map(|r| r.body.is_none()).ok(), Some(true));
+            assert_eq!(out[2].as_ref().map(|r| r.body().is_none()).ok(), Some(true));
         }
     }
 
@@ -368,7 +483,7 @@ mod tests {
         r.expect(Pop3Expect::MultiLine);
         r.push(b"-ERR no such message\r\n+OK next\r\n");
         let first = r.next_response();
-        assert!(matches!(first, Some(Ok(Pop3Response { body: None, .. }))));
+        assert!(first.is_some_and(|r| r.is_ok_and(|r| r.body().is_none())));
         assert!(matches!(r.next_response(), Some(Ok(_))));
     }
 

@@ -309,7 +309,7 @@ impl Pop3Session {
                 resp_code: resp.status.resp_code.clone(),
             };
         }
-        let body_lines = resp.body_lines().len();
+        let body_lines = resp.body_line_count();
         match cmd {
             Pop3Command::User(_) => {
                 self.user_accepted = true;
@@ -332,7 +332,7 @@ impl Pop3Session {
                 Pop3Outcome::Listing { lines: body_lines }
             }
             Pop3Command::Retr(_) | Pop3Command::Top { .. } => Pop3Outcome::Message {
-                octets: resp.body.as_ref().map_or(0, Vec::len),
+                octets: resp.body().map_or(0, <[u8]>::len),
             },
             Pop3Command::Dele(n) => {
                 self.deleted.insert(n);

@@ -174,6 +174,17 @@ impl MalformedReply {
             | Self::Unfinished { raw } => raw,
         }
     }
+
+    /// The bytes shown for it (a pasted block keeps all its lines).
+    pub fn raw_mut(&mut self) -> &mut Vec<u8> {
+        match self {
+            Self::NoCode { raw, .. }
+            | Self::CodeOutOfRange { raw, .. }
+            | Self::LineTooLong { raw, .. }
+            | Self::ReplyTooLong { raw, .. }
+            | Self::Unfinished { raw } => raw,
+        }
+    }
 }
 
 struct ParsedLine {

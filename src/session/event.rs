@@ -52,6 +52,17 @@ pub enum Parsed {
     MalformedPop3(MalformedPop3),
 }
 
+impl Parsed {
+    /// The bytes exactly as they arrived.
+    pub fn raw(&self) -> &[u8] {
+        match self {
+            Parsed::Response(r) => r.raw(),
+            Parsed::MalformedSmtp(e) => e.raw(),
+            Parsed::MalformedPop3(e) => e.raw(),
+        }
+    }
+}
+
 /// The peer certificate and session of an established TLS connection.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TlsInfo {
@@ -119,9 +130,9 @@ pub enum EventKind {
         bytes: Vec<u8>,
         secret: bool,
     },
-    /// Bytes read from the socket, as one reply (or one malformed line), and what it answers.
+    /// Bytes read from the socket, as one reply (or one malformed line; `parsed.raw()` has the
+    /// bytes), and what it answers.
     Received {
-        raw: Vec<u8>,
         parsed: Parsed,
         answers: Answers,
     },

@@ -422,9 +422,7 @@ impl Worker {
         let mut buf = [0u8; 16 * 1024];
         loop {
             if let Some(parsed) = self.next_parsed() {
-                let raw = parsed_raw(&parsed);
                 self.emit(EventKind::Received {
-                    raw,
                     parsed: parsed.clone(),
                     answers: id.map_or(Answers::Unasked, Answers::Request),
                 });
@@ -648,7 +646,6 @@ impl Worker {
         while let Some(parsed) = self.next_parsed() {
             let answers = self.attribute();
             self.emit(EventKind::Received {
-                raw: parsed_raw(&parsed),
                 parsed: parsed.clone(),
                 answers,
             });
@@ -809,14 +806,6 @@ fn is_timeout(e: &io::Error) -> bool {
         e.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
     )
-}
-
-fn parsed_raw(p: &Parsed) -> Vec<u8> {
-    match p {
-        Parsed::Response(r) => r.raw().to_vec(),
-        Parsed::MalformedSmtp(e) => e.raw().to_vec(),
-        Parsed::MalformedPop3(e) => e.raw().to_vec(),
-    }
 }
 
 /// A short name for what was sent, for timeout messages.

@@ -13,6 +13,9 @@ use crate::transcript::{Direction, Entry, Note, Transcript};
 /// How far back to look for the last reply (DATA lines are client rows in between).
 const LOOK_BACK: usize = 20_000;
 
+/// How much of a retrieved message is decoded for the pane's excerpt.
+const SUMMARY_BYTES: usize = 256 * 1024;
+
 pub struct ExplainContext<'a> {
     pub lang: Lang,
     pub protocol: Protocol,
@@ -54,7 +57,7 @@ impl RetrievedCache {
             .rev()
             .take(LOOK_BACK)
             .find(|(_, e)| e.dir == Direction::Server);
-        let key = newest.map(|(i, e)| (i, e.raw.len()));
+        let key = newest.map(|(i, e)| (i, e.raw().len()));
         if key != self.key {
             self.key = key;
             self.summary = newest.and_then(|(_, e)| summarize(e));
@@ -67,7 +70,10 @@ fn summarize(e: &Entry) -> Option<Retrieved> {
     let Some(Parsed::Response(Response::Pop3(p))) = e.parsed.as_deref() else {
         return None;
     };
-    let m = message::parse_message(p.body.as_ref()?)?;
+    // The sender, subject and first words are at the start: a message of megabytes (an
+    // attachment) is not decoded whole for a 400-character excerpt.
+    let body = p.body()?;
+    let m = message::parse_message(&body[..body.len().min(SUMMARY_BYTES)])?;
     if m.subject.is_none() && m.from.is_empty() {
         return None;
     }
@@ -170,11 +176,11 @@ pub fn ui(ui: &mut egui::Ui, cx: &ExplainContext<'_>) {
 fn outcome_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
     // Only the first line is shown: a reply may be megabytes long.
     let end = e
-        .raw
+        .raw()
         .iter()
         .position(|&b| b == b'\n')
-        .unwrap_or(e.raw.len());
-    let first_line = crate::proto::line::escaped(&e.raw[..end])
+        .unwrap_or(e.raw().len());
+    let first_line = crate::proto::line::escaped(&e.raw()[..end])
         .trim_end_matches('\r')
         .to_owned();
     ui.label(RichText::new(format!("S: {first_line}")).monospace());
@@ -209,7 +215,7 @@ fn detail_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang, retrieved: Option<&Retrie
             .ui(ui, lang);
         }
         Some(Parsed::Response(Response::Pop3(p))) => {
-            if p.body.is_some()
+            if p.body().is_some()
                 && let Some(m) = retrieved
             {
                 ui.strong(tr(lang, "explain.message"));

@@ -244,7 +244,7 @@ impl TranscriptView {
         }
         for (i, e) in t.entries().iter().enumerate().skip(self.indexed) {
             let entry = i as u32;
-            let raw = &e.raw;
+            let raw = e.raw();
             let mut start = 0usize;
             let mut first = true;
             while start < raw.len() || first {
@@ -786,7 +786,7 @@ impl TranscriptView {
                     ui.add_space(badge_w + ui.spacing().item_spacing.x);
                 }
                 let text = if e.dir == Direction::Server {
-                    let bytes = e.raw.get(s as usize..end as usize).unwrap_or(&[]);
+                    let bytes = e.raw().get(s as usize..end as usize).unwrap_or(&[]);
                     crate::transcript::shown_bytes(bytes)
                 } else {
                     e.text(show)
@@ -856,7 +856,7 @@ fn base64_of(e: &Entry, show: bool) -> Option<String> {
         Direction::Client => {
             if e.notes.iter().any(|n| matches!(n, Note::Answer { .. })) {
                 // Only a client line is read here, and only an AUTH answer: a short line.
-                let text = String::from_utf8_lossy(&e.raw);
+                let text = String::from_utf8_lossy(e.raw());
                 let text = text.trim_end_matches(['\r', '\n']);
                 let word = text.rsplit(' ').next().unwrap_or("").to_owned();
                 (!word.is_empty()).then_some(word)

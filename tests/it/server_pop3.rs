@@ -54,10 +54,10 @@ fn stat_list_uidl_retr_top() {
     assert_eq!(p.ok("UIDL 1").status.text, uid1);
     // RETR gives back the stored file byte for byte, dot-unstuffed by the reader.
     let retr = p.ok("RETR 1");
-    assert_eq!(retr.body.as_deref(), Some(stored[0].as_slice()));
+    assert_eq!(retr.body(), Some(stored[0].as_slice()));
     assert!(String::from_utf8_lossy(&retr.raw).contains("\r\n..starts with a dot\r\n"));
     let top = p.ok("TOP 2 1");
-    let text = String::from_utf8_lossy(top.body.as_deref().unwrap_or_default()).into_owned();
+    let text = String::from_utf8_lossy(top.body().unwrap_or_default()).into_owned();
     assert!(text.contains("Subject: two\r\n\r\nline one\r\n"));
     assert!(!text.contains("line three"));
     assert_eq!(p.cmd("RETR 3").status.indicator, Pop3Indicator::Err);
