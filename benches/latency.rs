@@ -10,7 +10,8 @@
 //!   parsed the reply) to the window's thread folding it;
 //! - and how often an idle connected session's thread wakes.
 //!
-//! `harness = false`; run with `cargo bench --bench latency`.
+//! `harness = false`; run with `cargo bench --bench latency`. Under `cargo test` (no
+//! `--bench` argument) it makes 200 round trips and idles 1 s, to check that it still runs.
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -21,7 +22,10 @@ use mailtutor::server::{self, ServerConfig};
 use mailtutor::session::{ConnectOptions, EventKind, Protocol, Security, Session, Target, wait};
 use mailtutor::transcript::Transcript;
 
-const TRIPS: usize = 10_000;
+/// `cargo bench` passes `--bench`; `cargo test --all-targets` runs the same binary without it.
+fn quick() -> bool {
+    !std::env::args().any(|a| a == "--bench")
+}
 
 fn since(earlier: SystemTime, later: SystemTime) -> Duration {
     later.duration_since(earlier).unwrap_or_default()
@@ -43,6 +47,11 @@ fn summary(mut d: Vec<Duration>) -> String {
 }
 
 fn run(name: &str, security: Security, port: u16, fingerprint: &str) {
+    let (trips_n, idle) = if quick() {
+        (200, Duration::from_secs(1))
+    } else {
+        (10_000, Duration::from_secs(5))
+    };
     let (tick_tx, tick_rx) = mpsc::channel::<()>();
     let tick = Mutex::new(tick_tx);
     let mut options = ConnectOptions::new(Protocol::Smtp);
@@ -92,10 +101,10 @@ fn run(name: &str, security: Security, port: u16, fingerprint: &str) {
     let _ = session.smtp(&ehlo);
     fold_until(&|k| matches!(k, EventKind::Finished { .. }), &mut ignored);
 
-    let mut wire = Vec::with_capacity(TRIPS);
-    let mut folds = Vec::with_capacity(TRIPS);
-    let mut trips = Vec::with_capacity(TRIPS);
-    for _ in 0..TRIPS {
+    let mut wire = Vec::with_capacity(trips_n);
+    let mut folds = Vec::with_capacity(trips_n);
+    let mut trips = Vec::with_capacity(trips_n);
+    for _ in 0..trips_n {
         let clicked = SystemTime::now();
         let started = Instant::now();
         let _answer = session.smtp(&SmtpCommand::Noop);
@@ -105,16 +114,19 @@ fn run(name: &str, security: Security, port: u16, fingerprint: &str) {
             wire.push(since(clicked, at));
         }
     }
-    println!("{name}, {TRIPS} NOOP round trips:");
+    println!("{name}, {trips_n} NOOP round trips:");
     println!("  click to wire:  {}", summary(wire));
     println!("  reply to fold:  {}", summary(folds));
     println!("  round trip:     {}", summary(trips));
 
     // Idle: nothing asked, nothing arriving.
     let before = session.wakeups();
-    std::thread::sleep(Duration::from_secs(5));
+    std::thread::sleep(idle);
     let woke = session.wakeups() - before;
-    println!("  idle 5 s:       the network thread woke {woke} times");
+    println!(
+        "  idle {} s:       the network thread woke {woke} times",
+        idle.as_secs()
+    );
     session.close();
 }
 

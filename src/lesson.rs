@@ -221,6 +221,8 @@ pub enum LessonError {
     EmptyCheck { step: usize },
     #[error("step {step}: show_me action {action:?} is not one the app knows")]
     UnknownAction { step: usize, action: String },
+    #[error("step {step}: the check names the state {flag:?}, which is not one the app knows")]
+    UnknownFlag { step: usize, flag: String },
     #[error("fault {0:?}: {1}")]
     Fault(String, String),
     #[error("accounts: {0}")]
@@ -240,6 +242,10 @@ impl LessonError {
                     .arg("step", step)
                     .arg("action", action)
             }
+            LessonError::UnknownFlag { step, flag } => Words::new("lesson.error.unknown_flag")
+                .arg("step", step)
+                .arg("flag", flag)
+                .arg("known", crate::proto::situations::FLAGS.join(", ")),
             LessonError::Accounts(e) => Words::new("lesson.error.accounts").arg("detail", e),
             LessonError::Fault(f, e) => Words::new("lesson.error.fault")
                 .arg("fault", f)
@@ -277,6 +283,19 @@ impl Lesson {
                 return Err(LessonError::UnknownAction {
                     step: i + 1,
                     action: a.clone(),
+                });
+            }
+            let known = |f: &String| crate::proto::situations::FLAGS.contains(&f.as_str());
+            if let Some(f) = s
+                .check
+                .flags
+                .iter()
+                .chain(&s.check.not_flags)
+                .find(|f| !known(f))
+            {
+                return Err(LessonError::UnknownFlag {
+                    step: i + 1,
+                    flag: f.clone(),
                 });
             }
         }
@@ -536,14 +555,10 @@ impl Progress {
         if !check.answers.is_empty() && !check.answers.iter().any(|a| a == cx.answers) {
             return false;
         }
-        if check.flags.iter().any(|f| !cx.flags.contains(&f.as_str())) {
+        if check.flags.iter().any(|f| !cx.has(f)) {
             return false;
         }
-        if check
-            .not_flags
-            .iter()
-            .any(|f| cx.flags.contains(&f.as_str()))
-        {
+        if check.not_flags.iter().any(|f| cx.has(f)) {
             return false;
         }
         if let Some(text) = &check.contains {
@@ -687,6 +702,10 @@ mod tests {
             LessonError::UnknownAction {
                 step: 1,
                 action: "fly".into(),
+            },
+            LessonError::UnknownFlag {
+                step: 1,
+                flag: "logged-in".into(),
             },
             LessonError::Fault("rcpt=9".into(), "bad".into()),
             LessonError::Accounts("x".into()),

@@ -31,10 +31,32 @@ pub struct ReplyContext {
     /// `UNKNOWN` for a line the tutor could not read as a command, `NONE` for a reply nobody
     /// asked for.
     pub answers: &'static str,
-    /// State flags that hold (`tls`, `starttls-offered`, `auth-offered`, `hello`, `ehlo`,
-    /// `authenticated`, `mail`, `rcpt`, `malformed`; for POP3 `authorization`, `transaction`,
-    /// `user-accepted`).
-    pub flags: Vec<&'static str>,
+    /// State flags that hold, one bit each of [`FLAGS`] (a reply's context is kept with every
+    /// reply of a transcript, so a set of bits rather than a list of names).
+    flags: u16,
+}
+
+/// The state flags a context can hold: `tls`, `starttls-offered`, `auth-offered`, `hello`,
+/// `ehlo`, `authenticated`, `mail`, `rcpt`, `malformed`; for POP3 `authorization`,
+/// `transaction`, `update`, `user-accepted`.
+pub const FLAGS: [&str; 13] = [
+    "tls",
+    "starttls-offered",
+    "auth-offered",
+    "hello",
+    "ehlo",
+    "authenticated",
+    "mail",
+    "rcpt",
+    "malformed",
+    "authorization",
+    "transaction",
+    "update",
+    "user-accepted",
+];
+
+fn flag_bit(name: &str) -> Option<u16> {
+    FLAGS.iter().position(|f| *f == name).map(|i| 1 << i)
 }
 
 impl ReplyContext {
@@ -42,19 +64,31 @@ impl ReplyContext {
         Self {
             protocol,
             answers,
-            flags: Vec::new(),
+            flags: 0,
         }
     }
 
+    /// Sets a flag of [`FLAGS`] when `on`.
     pub fn flag(mut self, name: &'static str, on: bool) -> Self {
-        if on {
-            self.flags.push(name);
+        debug_assert!(flag_bit(name).is_some(), "unknown flag {name}");
+        if on && let Some(bit) = flag_bit(name) {
+            self.flags |= bit;
         }
         self
     }
 
-    fn has(&self, flag: &str) -> bool {
-        self.flags.contains(&flag)
+    /// Whether a flag holds (a name that is not a flag never does).
+    pub fn has(&self, flag: &str) -> bool {
+        flag_bit(flag).is_some_and(|bit| self.flags & bit != 0)
+    }
+
+    /// The flags that hold, in the order of [`FLAGS`].
+    pub fn flags(&self) -> impl Iterator<Item = &'static str> + '_ {
+        FLAGS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.flags & (1 << i) != 0)
+            .map(|(_, f)| *f)
     }
 }
 

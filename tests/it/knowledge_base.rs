@@ -197,3 +197,16 @@ fn every_persona_text_is_an_example_of_its_cited_situation() {
         }
     }
 }
+
+/// Every state a situation's `when` names is one the tutor tracks: a misspelt one would make
+/// the situation never match.
+#[test]
+fn every_situation_state_is_one_the_tutor_tracks() {
+    use mailtutor::proto::situations::{self, FLAGS};
+    for s in situations::all() {
+        for w in &s.when {
+            let flag = w.strip_prefix('!').unwrap_or(w);
+            assert!(FLAGS.contains(&flag), "{}: unknown state {w:?}", s.id);
+        }
+    }
+}

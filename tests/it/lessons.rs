@@ -275,6 +275,21 @@ check = { code = 250, answers = ["HELO"] }
         Lesson::parse(&bad_action),
         Err(LessonError::UnknownAction { step: 1, .. })
     ));
+    // A state the tutor does not track would never hold: the file is refused, not a step
+    // that can never be ticked.
+    let bad_flag = good.replace(
+        r#"check = { code = 250, answers = ["HELO"] }"#,
+        r#"check = { code = 250, answers = ["HELO"], flags = ["logged-in"] }"#,
+    );
+    assert!(matches!(
+        Lesson::parse(&bad_flag),
+        Err(LessonError::UnknownFlag { step: 1, ref flag }) if flag == "logged-in"
+    ));
+    let good_flag = good.replace(
+        r#"check = { code = 250, answers = ["HELO"] }"#,
+        r#"check = { code = 250, answers = ["HELO"], not_flags = ["tls"] }"#,
+    );
+    assert!(Lesson::parse(&good_flag).is_ok());
     let bad_fault = good.replace("[[step]]", "[setup]\nfaults = [\"rcpt=999\"]\n[[step]]");
     assert!(matches!(
         Lesson::parse(&bad_fault),
