@@ -358,6 +358,9 @@ pub struct Transcript {
     told_base64: bool,
     /// A line went out in clear while a TLS handshake was due: said once per STARTTLS.
     told_tls: bool,
+    /// The index of the newest server entry, so that the window finds the last reply without
+    /// walking back over client lines at every frame.
+    last_server: Option<usize>,
 }
 
 impl Transcript {
@@ -406,6 +409,13 @@ impl Transcript {
     /// Forgets the rows but not the protocol state: the session goes on.
     pub fn clear_entries(&mut self) {
         self.entries.clear();
+        self.last_server = None;
+    }
+
+    /// The newest server entry (a reply or a malformed line) and its index.
+    pub fn last_server(&self) -> Option<(usize, &Entry)> {
+        let i = self.last_server?;
+        self.entries.get(i).map(|e| (i, e))
     }
 
     pub fn set_protocol(&mut self, protocol: Protocol) {
@@ -433,6 +443,9 @@ impl Transcript {
             context: None,
         });
         let last = self.entries.len() - 1;
+        if dir == Direction::Server {
+            self.last_server = Some(last);
+        }
         &mut self.entries[last]
     }
 
@@ -796,6 +809,41 @@ mod tests {
             t.export_plain(false),
             "Connected to 127.0.0.1:25 (from 127.0.0.1:40000)\nConnection closed by the server: the server closed the connection\n"
         );
+    }
+
+    /// The newest reply is known without walking back over the client lines after it (the
+    /// window asks at every frame; a long DATA is thousands of client rows).
+    #[test]
+    fn the_newest_server_entry_is_tracked() {
+        let mut t = Transcript::new(Protocol::Smtp);
+        let reply = |t: &mut Transcript, text: &[u8]| {
+            let mut r = crate::proto::reply::ReplyReader::new();
+            r.push(text);
+            if let Some(Ok(reply)) = r.next_reply() {
+                t.apply(&Event::now(EventKind::Received {
+                    parsed: Parsed::Response(Response::Smtp(reply)),
+                    answers: Answers::InOrder,
+                }));
+            }
+        };
+        let sent = |t: &mut Transcript, line: &str| {
+            t.apply(&Event::now(EventKind::Sent {
+                id: None,
+                bytes: line.as_bytes().to_vec(),
+                secret: false,
+            }));
+        };
+        assert!(t.last_server().is_none());
+        reply(&mut t, b"220 ready\r\n");
+        sent(&mut t, "EHLO a\r\n");
+        reply(&mut t, b"250 hi\r\n");
+        for _ in 0..1000 {
+            sent(&mut t, "NOOP\r\n");
+        }
+        let (i, e) = t.last_server().unwrap_or_else(|| panic!("no reply"));
+        assert_eq!((i, e.raw()), (2, &b"250 hi\r\n"[..]));
+        t.clear_entries();
+        assert!(t.last_server().is_none());
     }
 }
 

@@ -8,10 +8,7 @@ use super::transcript_view::CodeHelp;
 use crate::proto::Lang;
 use crate::proto::message;
 use crate::session::{Parsed, Protocol, Response};
-use crate::transcript::{Direction, Entry, Note, Transcript};
-
-/// How far back to look for the last reply (DATA lines are client rows in between).
-const LOOK_BACK: usize = 20_000;
+use crate::transcript::{Entry, Note, Transcript};
 
 /// How much of a retrieved message is decoded for the pane's excerpt.
 const SUMMARY_BYTES: usize = 256 * 1024;
@@ -50,13 +47,7 @@ impl RetrievedCache {
     }
 
     pub fn update(&mut self, t: &Transcript) -> Option<&Retrieved> {
-        let newest = t
-            .entries()
-            .iter()
-            .enumerate()
-            .rev()
-            .take(LOOK_BACK)
-            .find(|(_, e)| e.dir == Direction::Server);
+        let newest = t.last_server();
         let key = newest.map(|(i, e)| (i, e.raw().len()));
         if key != self.key {
             self.key = key;
@@ -92,14 +83,6 @@ fn summarize(e: &Entry) -> Option<Retrieved> {
     })
 }
 
-fn last_server(t: &Transcript) -> Option<&Entry> {
-    t.entries()
-        .iter()
-        .rev()
-        .take(LOOK_BACK)
-        .find(|e| e.dir == Direction::Server)
-}
-
 /// The next steps in words, most expected first.
 pub fn next_steps(t: &Transcript, protocol: Protocol, lang: Lang) -> Vec<String> {
     match protocol {
@@ -120,7 +103,7 @@ pub fn next_steps(t: &Transcript, protocol: Protocol, lang: Lang) -> Vec<String>
 
 pub fn ui(ui: &mut egui::Ui, cx: &ExplainContext<'_>) {
     let lang = cx.lang;
-    let last = last_server(cx.transcript);
+    let last = cx.transcript.last_server().map(|(_, e)| e);
     // Left: what happened and what comes next. Right: the reply code in depth, or the
     // message a RETR brought back.
     ui.columns(2, |cols| {
