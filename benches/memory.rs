@@ -60,26 +60,25 @@ fn reply(bytes: &[u8]) -> Parsed {
 }
 
 fn main() {
-    entries();
-    retr();
+    // The window first, in a process that has freed nothing yet: its resident memory then
+    // grows with what it holds.
+    #[cfg(feature = "gui")]
+    window_entries();
     #[cfg(feature = "gui")]
     window_retr();
+    entries();
+    retr();
 }
 
-/// The window's side of a 10 MB RETR: the response as the network thread hands it over,
-/// folded into the window's transcript and drawn (the explanation pane decodes the message
-/// once), counted from before the bytes were read.
+/// The window, headless through egui_kittest, once its practice server runs.
 #[cfg(feature = "gui")]
-fn window_retr() {
-    use mailtutor::proto::reply::{Pop3Expect, Pop3Reader};
-    use mailtutor::session::Protocol;
+fn open_window(dir: &std::path::Path) -> egui_kittest::Harness<'static, mailtutor::ui::TutorApp> {
     use mailtutor::ui::theme::Settings;
     use mailtutor::ui::{AppOptions, TutorApp};
     use std::time::{Duration, Instant};
 
-    let dir = std::env::temp_dir().join(format!("mailtutor-bench-memory-{}", std::process::id()));
     let options = AppOptions {
-        data_dir: Some(dir.clone()),
+        data_dir: Some(dir.to_path_buf()),
         settings: Some(Settings::default()),
         demo: None,
         ..Default::default()
@@ -93,6 +92,43 @@ fn window_retr() {
         std::thread::sleep(Duration::from_millis(5));
     }
     h.run_steps(3);
+    h
+}
+
+/// The window's side of 100,000 entries, shown and drawn: the heap and the resident memory
+/// they add (run first, in a process that has freed nothing yet).
+#[cfg(feature = "gui")]
+fn window_entries() {
+    use mailtutor::session::Protocol;
+    let dir = std::env::temp_dir().join(format!("mailtutor-bench-memory-{}", std::process::id()));
+    let mut h = open_window(&dir);
+    let events = pairs(50_000);
+    let (heap, rss) = (LIVE.load(Ordering::Relaxed), resident());
+    let mut t = Transcript::new(Protocol::Smtp);
+    for (sent, got) in &events {
+        t.apply(sent);
+        t.apply(got);
+    }
+    h.state_mut().show_transcript(t);
+    h.run_steps(5);
+    println!(
+        "the window, 100,000 entries shown: {:.1} MB more on the heap, {:.1} MB more resident",
+        (LIVE.load(Ordering::Relaxed) - heap) as f64 / 1e6,
+        (resident() - rss) as f64 / 1e6
+    );
+    drop(h);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The window's side of a 10 MB RETR: the response as the network thread hands it over,
+/// folded into the window's transcript and drawn (the explanation pane decodes the message
+/// once), counted from before the bytes were read.
+#[cfg(feature = "gui")]
+fn window_retr() {
+    use mailtutor::proto::reply::{Pop3Expect, Pop3Reader};
+    use mailtutor::session::Protocol;
+    let dir = std::env::temp_dir().join(format!("mailtutor-bench-memory-{}", std::process::id()));
+    let mut h = open_window(&dir);
     let mut wire =
         b"+OK message follows\r\nFrom: a@mailtutor.test\r\nSubject: big\r\n\r\n".to_vec();
     let line = b"JVBERi0xLjQKJcfsj6IKNSAwIG9iago8PC9MZW5ndGggNiAwIFIvRmlsdGVyIC9GbGF0ZURlY29k\r\n";
@@ -141,8 +177,39 @@ fn window_retr() {
         peak as f64 / 1e6,
         peak as f64 / size as f64,
     );
+
     drop(h);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The process's resident memory in bytes (Linux; 0 elsewhere).
+#[cfg(feature = "gui")]
+fn resident() -> i64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<i64>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
+
+/// `n` RCPT commands and their replies, as the network thread sends them.
+fn pairs(n: usize) -> Vec<(Event, Event)> {
+    (0..n)
+        .map(|i| {
+            let sent = format!("RCPT TO:<student{i}@mailtutor.test>\r\n").into_bytes();
+            let got = b"250 2.1.5 Ok\r\n".to_vec();
+            (
+                Event::now(EventKind::Sent {
+                    id: None,
+                    bytes: sent,
+                    secret: false,
+                }),
+                Event::now(EventKind::Received {
+                    parsed: reply(&got),
+                    answers: Answers::InOrder,
+                }),
+            )
+        })
+        .collect()
 }
 
 /// A 10 MB message retrieved by a POP3 session (RETR) from a loopback server and folded into a
@@ -244,29 +311,13 @@ fn retr() {
 fn entries() {
     // `cargo bench` passes `--bench`; under `cargo test --all-targets` a smaller run checks
     // that it still works.
-    let pairs = if std::env::args().any(|a| a == "--bench") {
+    let pairs_n = if std::env::args().any(|a| a == "--bench") {
         50_000usize
     } else {
         5_000
     };
     // Built before counting: the events as the network thread would send them.
-    let events: Vec<(Event, Event)> = (0..pairs)
-        .map(|i| {
-            let sent = format!("RCPT TO:<student{i}@mailtutor.test>\r\n").into_bytes();
-            let got = b"250 2.1.5 Ok\r\n".to_vec();
-            (
-                Event::now(EventKind::Sent {
-                    id: None,
-                    bytes: sent,
-                    secret: false,
-                }),
-                Event::now(EventKind::Received {
-                    parsed: reply(&got),
-                    answers: Answers::InOrder,
-                }),
-            )
-        })
-        .collect();
+    let events = pairs(pairs_n);
     let raw: usize = events
         .iter()
         .map(|(a, b)| {

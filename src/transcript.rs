@@ -261,12 +261,14 @@ pub struct Entry {
     /// The bytes as they crossed the wire (one line for the client); for events, their
     /// description. Empty for a server row: its bytes are the parsed reply's (see [`Entry::raw`]),
     /// held once however long the reply.
-    raw: Vec<u8>,
+    raw: Box<[u8]>,
     /// A password line: shown masked unless secrets are shown.
     pub secret: bool,
     /// What the reply parser made of a server entry (boxed: client and event rows have none).
     pub parsed: Option<Box<Parsed>>,
-    pub notes: Vec<Note>,
+    /// What the tutor says about it (a boxed slice: entries are many, and their notes are
+    /// made once).
+    pub notes: Box<[Note]>,
     /// For an event row: what happened, worded when shown. Boxed, like the context: most rows
     /// have neither, and an entry is kept for every line of a long lesson.
     pub event: Option<Box<EventRow>>,
@@ -435,10 +437,10 @@ impl Transcript {
         self.entries.push(Entry {
             at,
             dir,
-            raw,
+            raw: raw.into_boxed_slice(),
             secret: false,
             parsed: None,
-            notes: Vec::new(),
+            notes: Box::default(),
             event: None,
             context: None,
         });
@@ -483,7 +485,7 @@ impl Transcript {
                 // Its command was given up on when it timed out: shown, folded into nothing.
                 let e = self.push(at, Direction::Server, Vec::new());
                 e.parsed = Some(Box::new(parsed.clone()));
-                e.notes = vec![Note::Late];
+                e.notes = Box::new([Note::Late]);
             }
             EventKind::Received {
                 parsed,
@@ -616,7 +618,7 @@ impl Transcript {
             }
             let e = self.push(at, Direction::Client, line.to_vec());
             e.secret = line_secret;
-            e.notes = notes;
+            e.notes = notes.into_boxed_slice();
         }
     }
 
@@ -694,7 +696,7 @@ impl Transcript {
         }
         let e = self.push(at, Direction::Server, Vec::new());
         e.parsed = Some(Box::new(parsed.clone()));
-        e.notes = notes;
+        e.notes = notes.into_boxed_slice();
         e.context = answered.map(Box::new);
     }
 

@@ -54,7 +54,7 @@ pub struct Pop3Response {
     /// The bytes exactly as they arrived: status line, body and final dot. (An `Arc<Vec>`
     /// rather than an `Arc<[u8]>`, which would copy the megabytes once more to be made.)
     pub raw: Arc<Vec<u8>>,
-    pub warnings: Vec<ReplyWarning>,
+    pub warnings: Box<[ReplyWarning]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +72,7 @@ impl Pop3Response {
             status,
             body: None,
             raw: raw.into(),
-            warnings,
+            warnings: warnings.into_boxed_slice(),
         }
     }
 
@@ -310,7 +310,7 @@ impl Pop3Reader {
                         status,
                         body: Some(body),
                         raw: raw.into(),
-                        warnings: std::mem::take(&mut self.warnings),
+                        warnings: std::mem::take(&mut self.warnings).into_boxed_slice(),
                     }));
                 }
                 let unstuffed = content.strip_prefix(b".").unwrap_or(content);

@@ -96,7 +96,8 @@ pub struct Reply {
     pub lines: Vec<String>,
     /// The bytes exactly as they arrived.
     pub raw: Vec<u8>,
-    pub warnings: Vec<ReplyWarning>,
+    /// Usually none (a boxed slice: a reply is kept with every row of a transcript).
+    pub warnings: Box<[ReplyWarning]>,
 }
 
 impl Reply {
@@ -341,7 +342,7 @@ impl ReplyReader {
         let raw = std::mem::take(&mut self.raw);
         let code = self.code.unwrap_or(0);
         let lines = std::mem::take(&mut self.texts);
-        let warnings = std::mem::take(&mut self.warnings);
+        let warnings = std::mem::take(&mut self.warnings).into_boxed_slice();
         self.reset_reply();
         let enhanced = enhanced_status(&raw)
             .or_else(|| lines.first().and_then(|l| leading_enhanced(l)))
@@ -492,8 +493,8 @@ mod tests {
         let r = one(b"250-first\r\n251 second\r\n");
         assert_eq!(r.code, 250);
         assert_eq!(
-            r.warnings,
-            vec![ReplyWarning::MixedCodes {
+            &*r.warnings,
+            [ReplyWarning::MixedCodes {
                 first: 250,
                 other: 251
             }]
@@ -515,7 +516,7 @@ mod tests {
     fn code_alone_and_missing_separator() {
         assert_eq!(one(b"250\r\n").lines, vec![String::new()]);
         let r = one(b"250OK\r\n");
-        assert_eq!(r.warnings, vec![ReplyWarning::MissingSeparator]);
+        assert_eq!(&*r.warnings, [ReplyWarning::MissingSeparator]);
     }
 
     #[test]
