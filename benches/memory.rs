@@ -112,7 +112,8 @@ fn window_entries() {
     h.state_mut().show_transcript(t);
     h.run_steps(5);
     println!(
-        "the window, 100,000 entries shown: {:.1} MB more on the heap, {:.1} MB more resident",
+        "the window, 100,000 entries shown ({} rows): {:.1} MB more on the heap, {:.1} MB more resident",
+        h.state().transcript_rows(),
         (LIVE.load(Ordering::Relaxed) - heap) as f64 / 1e6,
         (resident() - rss) as f64 / 1e6
     );
