@@ -4,6 +4,9 @@
 //! from the practice server and the transcript folds it, kept and at the peak. Prints the
 //! figures; `harness = false`, run with `cargo bench --bench memory`.
 
+#[cfg(feature = "gui")]
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 
@@ -70,38 +73,14 @@ fn main() {
     retr();
 }
 
-/// The window, headless through egui_kittest, once its practice server runs.
-#[cfg(feature = "gui")]
-fn open_window(dir: &std::path::Path) -> egui_kittest::Harness<'static, mailtutor::ui::TutorApp> {
-    use mailtutor::ui::theme::Settings;
-    use mailtutor::ui::{AppOptions, TutorApp};
-    use std::time::{Duration, Instant};
-
-    let options = AppOptions {
-        data_dir: Some(dir.to_path_buf()),
-        settings: Some(Settings::default()),
-        demo: None,
-        ..Default::default()
-    };
-    let mut h = egui_kittest::Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(move |cc| TutorApp::new(cc, options));
-    let start = Instant::now();
-    while h.state().server().is_none() && start.elapsed() < Duration::from_secs(10) {
-        h.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.run_steps(3);
-    h
-}
-
 /// The window's side of 100,000 entries, shown and drawn: the heap and the resident memory
 /// they add (run first, in a process that has freed nothing yet).
 #[cfg(feature = "gui")]
 fn window_entries() {
     use mailtutor::session::Protocol;
     let dir = std::env::temp_dir().join(format!("mailtutor-bench-memory-{}", std::process::id()));
-    let mut h = open_window(&dir);
+    let mut h = common::open_window(&dir);
+    h.run_steps(3);
     let events = pairs(50_000);
     let (heap, rss) = (LIVE.load(Ordering::Relaxed), resident());
     let mut t = Transcript::new(Protocol::Smtp);
@@ -129,7 +108,8 @@ fn window_retr() {
     use mailtutor::proto::reply::{Pop3Expect, Pop3Reader};
     use mailtutor::session::Protocol;
     let dir = std::env::temp_dir().join(format!("mailtutor-bench-memory-{}", std::process::id()));
-    let mut h = open_window(&dir);
+    let mut h = common::open_window(&dir);
+    h.run_steps(3);
     let mut wire =
         b"+OK message follows\r\nFrom: a@mailtutor.test\r\nSubject: big\r\n\r\n".to_vec();
     let line = b"JVBERi0xLjQKJcfsj6IKNSAwIG9iago8PC9MZW5ndGggNiAwIFIvRmlsdGVyIC9GbGF0ZURlY29k\r\n";

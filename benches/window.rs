@@ -3,30 +3,16 @@
 //! drawn headless through egui_kittest. Only visible rows are laid out and nothing is parsed
 //! per frame, so all three should cost about the same; compare the ratios, not the times.
 
-use std::time::{Duration, Instant};
+mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui_kittest::Harness;
 use mailtutor::session::{Event, EventKind};
-use mailtutor::ui::theme::Settings;
-use mailtutor::ui::{AppOptions, TutorApp};
+use mailtutor::ui::TutorApp;
 
 fn window(lines: u32) -> Harness<'static, TutorApp> {
     let dir = std::env::temp_dir().join(format!("mailtutor-bench-{}-{lines}", std::process::id()));
-    let options = AppOptions {
-        data_dir: Some(dir),
-        settings: Some(Settings::default()),
-        demo: None,
-        ..Default::default()
-    };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(move |cc| TutorApp::new(cc, options));
-    let start = Instant::now();
-    while h.state().server().is_none() && start.elapsed() < Duration::from_secs(10) {
-        h.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let mut h = common::open_window(&dir);
     for i in 0..lines {
         h.state_mut().replay(&Event::now(EventKind::Sent {
             id: None,
