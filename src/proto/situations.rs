@@ -81,15 +81,6 @@ impl ReplyContext {
     pub fn has(&self, flag: &str) -> bool {
         flag_bit(flag).is_some_and(|bit| self.flags & bit != 0)
     }
-
-    /// The flags that hold, in the order of [`FLAGS`].
-    pub fn flags(&self) -> impl Iterator<Item = &'static str> + '_ {
-        FLAGS
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| self.flags & (1 << i) != 0)
-            .map(|(_, f)| *f)
-    }
 }
 
 /// What the matcher looks at in a reply.

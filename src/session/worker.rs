@@ -173,14 +173,15 @@ pub(super) fn run(
         let events = worker.log.take().unwrap_or_default();
         return promise.send(Err(fail(e, events)));
     }
-    worker.log = None;
     if let Err(e) = worker.register() {
         let error = ConnectError::Connect {
             target: worker.target_name(),
             detail: Words::new("detail.os").arg("text", e),
         };
-        return promise.send(Err(fail(error, Vec::new())));
+        let events = worker.log.take().unwrap_or_default();
+        return promise.send(Err(fail(error, events)));
     }
+    worker.log = None;
     promise.send(Ok(session));
     worker.notify();
     worker.serve(req_rx);
