@@ -119,10 +119,18 @@ pub struct Options {
     pub show_secrets: bool,
 }
 
+/// Options and whether to print the details too (see [`annotate_verbose`]).
+#[derive(Debug, Clone, Copy)]
+struct Printing {
+    opts: Options,
+    verbose: bool,
+}
+
 /// Feeds a pasted transcript, line by line, into the same [`Transcript`] fold the window and
 /// `mailtutor send` use, and prints each entry with its notes.
 struct Annotator {
     opts: Options,
+    verbose: bool,
     out: String,
     transcript: Transcript,
     /// Whether a reply or command has shown which protocol this is.
@@ -134,11 +142,12 @@ struct Annotator {
 }
 
 impl Annotator {
-    fn new(opts: Options) -> Self {
+    fn new(p: Printing) -> Self {
         let mut transcript = Transcript::new(Protocol::Smtp);
         transcript.assume_connected();
         Self {
-            opts,
+            opts: p.opts,
+            verbose: p.verbose,
             out: String::new(),
             transcript,
             protocol_known: false,
@@ -376,6 +385,15 @@ impl Annotator {
                 out.push('\n');
             }
         }
+        if self.verbose {
+            for n in &e.notes {
+                for l in n.detail_lines(self.opts.lang, self.opts.show_secrets) {
+                    out.push_str(NOTE_INDENT);
+                    out.push_str(&l);
+                    out.push('\n');
+                }
+            }
+        }
         self.out.push_str(&out);
     }
 
@@ -415,9 +433,12 @@ pub fn decode_paste(bytes: &[u8]) -> String {
 /// Folds a pasted transcript as [`annotate`] does and returns the transcript itself, with
 /// every reply's notes (its situation included).
 pub fn fold(text: &str) -> Transcript {
-    let mut a = Annotator::new(Options {
-        lang: Lang::En,
-        show_secrets: false,
+    let mut a = Annotator::new(Printing {
+        opts: Options {
+            lang: Lang::En,
+            show_secrets: false,
+        },
+        verbose: false,
     });
     for line in text.lines() {
         a.line(line);
@@ -429,18 +450,57 @@ pub fn fold(text: &str) -> Transcript {
 /// Annotates a pasted transcript. Every input line comes out, prefixed `S:`/`C:`, with notes
 /// indented under it.
 pub fn annotate(text: &str, opts: Options) -> String {
-    let mut a = Annotator::new(opts);
+    annotate_with(
+        text,
+        Printing {
+            opts,
+            verbose: false,
+        },
+    )
+}
+
+/// Like [`annotate`], with each reply's details after its explanation: the codes' reference
+/// meanings and the state machine's sentence.
+pub fn annotate_verbose(text: &str, opts: Options) -> String {
+    annotate_with(
+        text,
+        Printing {
+            opts,
+            verbose: true,
+        },
+    )
+}
+
+fn annotate_with(text: &str, p: Printing) -> String {
+    let mut a = Annotator::new(p);
     for line in text.lines() {
         a.line(line);
     }
     a.finish()
 }
 
-/// Explains codes given on the command line: `535`, `5.7.8`, `+OK`, `[IN-USE]`.
+/// Explains codes given on the command line: `535`, `5.7.8`, `+OK`, `[IN-USE]`. A whole
+/// reply (`"550 5.7.23 SPF validation failed"`) is explained as a reply, once, from its words.
 pub fn explain_codes(codes_in: &[String], lang: Lang) -> String {
     codes_in
         .iter()
-        .map(|c| codes::explain_token(c, lang))
+        .map(|c| {
+            let t = c.trim();
+            let reply = t.contains(char::is_whitespace)
+                && (t.len() > 3 && t.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+                    || parse_pop3_status(t.as_bytes()).is_some());
+            if reply {
+                annotate_verbose(
+                    t,
+                    Options {
+                        lang,
+                        show_secrets: false,
+                    },
+                )
+            } else {
+                codes::explain_token(c, lang)
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -503,7 +563,7 @@ mod tests {
             "raw base64 password leaked:\n{out}"
         );
         assert!(!out.contains("secret"), "password leaked:\n{out}");
-        assert!(out.contains("235: Authentication successful"), "{out}");
+        assert!(out.contains("Logged in. (Success is 235"), "{out}");
         let shown = annotate(
             t,
             Options {
@@ -522,7 +582,7 @@ mod tests {
         assert!(out.contains("blank line"), "{out}");
         assert!(out.contains("end of the message"), "{out}");
         assert!(out.contains("S: 250 Mail OK queued"), "{out}");
-        assert!(out.contains("221: Service closing"), "{out}");
+        assert!(out.contains("Goodbye: the server closes"), "{out}");
     }
 
     #[test]
@@ -531,7 +591,10 @@ mod tests {
         assert!(out.contains("printed by telnet"), "{out}");
         assert!(out.contains("pass ********"), "{out}");
         assert!(!out.contains("hunter2"));
-        assert!(out.contains("[AUTH]: Authentication failed"), "{out}");
+        assert!(
+            out.contains("[AUTH]: the server says the user name or password is wrong"),
+            "{out}"
+        );
         let out = en("faner@MBP-FAN:~|⇒  echo dXNlcm5hbWU6 | base64 -D\n```\n");
         assert!(out.contains("a shell command"), "{out}");
         assert!(!out.contains("```"), "{out}");
@@ -548,7 +611,10 @@ mod tests {
                 show_secrets: false,
             },
         );
-        assert!(out.contains("错误的命令序列"), "{out}");
+        assert!(
+            out.contains("永久失败（5xx") && out.contains("先 EHLO"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -558,7 +624,7 @@ mod tests {
         assert!(out.contains("Security or policy status"));
         let zh = explain_codes(&["334".into()], Lang::Zh);
         assert!(zh.contains("服务器质询"));
-        assert!(explain_codes(&["999".into()], Lang::En).contains("not in the knowledge base"));
+        assert!(explain_codes(&["999".into()], Lang::En).contains("Non-standard code 999"));
         assert!(explain_codes(&["[IN-USE]".into()], Lang::En).contains("in use"));
     }
 }

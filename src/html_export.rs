@@ -145,14 +145,12 @@ pub fn transcript_html(t: &Transcript, lang: Lang, show_secrets: bool, header: &
                 5 => "b5",
                 _ => "b0",
             };
+            // The badge's title is the code's reference meaning (a detail on demand); the
+            // reply's one explanation is the note under it.
             let meaning = e
-                .situation()
-                .map(|s| s.meaning.get(lang).to_owned())
-                .or_else(|| {
-                    e.code()
-                        .and_then(codes::smtp)
-                        .map(|entry| entry.meaning.get(lang).to_owned())
-                })
+                .code()
+                .and_then(codes::smtp)
+                .map(|entry| entry.meaning.get(lang).to_owned())
                 .unwrap_or_default();
             cell.push_str(&format!(
                 "<span class=\"badge {b}\" title=\"{}\">{}</span>",

@@ -8,11 +8,12 @@ use std::time::{Duration, SystemTime};
 use serde::Deserialize;
 
 use crate::proto::Bilingual;
+use crate::proto::explanation::Explanation;
 use crate::proto::message::{Draft, Mailbox};
 use crate::proto::message_lines::MessageLine;
 use crate::proto::pop3::Pop3Kind;
-use crate::proto::situations::Situation;
 use crate::proto::smtp::CommandKind;
+use crate::proto::vocab::{Answers, Flag};
 use crate::server::maildir::{Maildir, new_queue_id};
 use crate::server::{Account, Accounts, Fault, Policy, ServerConfig};
 use crate::transcript::{Direction, Entry, Note};
@@ -245,7 +246,14 @@ impl LessonError {
             LessonError::UnknownFlag { step, flag } => Words::new("lesson.error.unknown_flag")
                 .arg("step", step)
                 .arg("flag", flag)
-                .arg("known", crate::proto::situations::FLAGS.join(", ")),
+                .arg(
+                    "known",
+                    crate::proto::vocab::Flag::ALL
+                        .iter()
+                        .map(|f| f.name())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
             LessonError::Accounts(e) => Words::new("lesson.error.accounts").arg("detail", e),
             LessonError::Fault(f, e) => Words::new("lesson.error.fault")
                 .arg("fault", f)
@@ -285,7 +293,7 @@ impl Lesson {
                     action: a.clone(),
                 });
             }
-            let known = |f: &String| crate::proto::situations::FLAGS.contains(&f.as_str());
+            let known = |f: &String| crate::proto::vocab::Flag::from_name(f).is_some();
             if let Some(f) = s
                 .check
                 .flags
@@ -338,7 +346,8 @@ pub struct Setback {
     /// The transcript row of the reply.
     pub entry: usize,
     pub reply: String,
-    pub situation: Option<&'static Situation>,
+    /// The reply's one explanation, as the transcript shows it.
+    pub explanation: Option<Explanation>,
     /// A later step was ticked after it: the student recovered.
     pub fixed: bool,
 }
@@ -444,7 +453,7 @@ impl Progress {
                     step,
                     entry: i,
                     reply: e.text(false),
-                    situation: e.situation(),
+                    explanation: e.explanation().cloned(),
                     fixed: false,
                 });
             }
@@ -501,23 +510,23 @@ impl Progress {
         };
         let ok = e.code().is_some_and(|c| c < 400);
         match cx.answers {
-            "MAIL" if ok => {
+            Answers::Mail if ok => {
                 self.txn.rcpts.clear();
                 self.txn.subject = None;
             }
-            "RCPT" if ok => {
+            Answers::Rcpt if ok => {
                 if let Some(addr) = angle_address(&self.txn.last_command) {
                     self.txn.rcpts.push(addr);
                 }
             }
-            "DATA" if e.code() == Some(354) => {
+            Answers::Data if e.code() == Some(354) => {
                 self.txn.in_headers = true;
                 self.txn.subject = None;
                 self.txn.headers.clear();
                 self.txn.flawed = false;
                 self.txn.untyped = false;
             }
-            "RSET" | "EHLO" | "HELO" if ok => self.txn.rcpts.clear(),
+            Answers::Rset | Answers::Ehlo | Answers::Helo if ok => self.txn.rcpts.clear(),
             _ => {}
         }
     }
@@ -552,13 +561,19 @@ impl Progress {
         {
             return false;
         }
-        if !check.answers.is_empty() && !check.answers.iter().any(|a| a == cx.answers) {
+        if !check.answers.is_empty()
+            && !check
+                .answers
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(cx.answers.name()))
+        {
             return false;
         }
-        if check.flags.iter().any(|f| !cx.has(f)) {
+        let has = |f: &String| Flag::from_name(f).is_some_and(|f| cx.has(f));
+        if check.flags.iter().any(|f| !has(f)) {
             return false;
         }
-        if check.not_flags.iter().any(|f| cx.has(f)) {
+        if check.not_flags.iter().any(has) {
             return false;
         }
         if let Some(text) = &check.contains {
@@ -572,11 +587,12 @@ impl Progress {
         }
         // A reply counts as typed when the line it answers was, and a message when every
         // line of it was.
-        if check.typed && (!self.txn.last_typed || (cx.answers == "DOT" && self.txn.untyped)) {
+        if check.typed && (!self.txn.last_typed || (cx.answers == Answers::Dot && self.txn.untyped))
+        {
             return false;
         }
         if check.subject.is_some() || check.rcpt.is_some() || check.whole_message {
-            if cx.answers != "DOT" || e.code() != Some(250) {
+            if cx.answers != Answers::Dot || e.code() != Some(250) {
                 return false;
             }
             if check.whole_message

@@ -63,6 +63,9 @@ enum Command {
         /// The student's name on the HTML page.
         #[arg(long, default_value = "")]
         student: String,
+        /// Also print each reply's details: the codes' reference meanings and the session state.
+        #[arg(long)]
+        verbose: bool,
     },
 }
 
@@ -123,6 +126,7 @@ fn main() -> ExitCode {
             show_secrets,
             format,
             student,
+            verbose,
         }) => {
             if !codes.is_empty() {
                 print!("{}", explain::explain_codes(&codes, lang));
@@ -162,10 +166,13 @@ fn main() -> ExitCode {
                 );
                 return ExitCode::SUCCESS;
             }
-            print!(
-                "{}",
-                explain::annotate(&text, Options { lang, show_secrets })
-            );
+            let opts = Options { lang, show_secrets };
+            let out = if verbose {
+                explain::annotate_verbose(&text, opts)
+            } else {
+                explain::annotate(&text, opts)
+            };
+            print!("{out}");
             ExitCode::SUCCESS
         }
     }

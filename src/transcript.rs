@@ -7,13 +7,14 @@ use std::time::SystemTime;
 use crate::proto::Lang;
 use crate::proto::auth::{self, Decoded, MASK, PromptKind};
 use crate::proto::codes;
+use crate::proto::explanation::Explanation;
 use crate::proto::extension;
 use crate::proto::message_lines::{MessageLine, MessageLines};
 use crate::proto::pop3::{Pop3Command, Pop3Kind};
 use crate::proto::pop3_state::{Pop3Outcome, Pop3Session};
 use crate::proto::reply::{EnhancedStatus, ReplyWarning};
 use crate::proto::secret;
-use crate::proto::situations::{self, Proto, ReplyContext, ReplyFacts, Situation};
+use crate::proto::situations::{ReplyContext, ReplyFacts, Situation};
 use crate::proto::smtp::{CommandKind, SmtpCommand};
 use crate::proto::smtp_state::{ClientLine, Outcome, SmtpSession};
 use crate::session::{Answers, ClosedBy, Event, EventKind, Parsed, Protocol, Response, TlsInfo};
@@ -48,8 +49,9 @@ pub enum Note {
     /// A POP3 `+OK`/`-ERR`/`+` and an RFC 2449 response code.
     Pop3Status(&'static str),
     Pop3Code(String),
-    /// What this reply means where it came: the situation knowledge base's entry.
-    Situation(&'static Situation),
+    /// The one explanation of a reply: meaning, cause and next step from the most specific
+    /// source with evidence (boxed: most rows have none).
+    Explanation(Box<Explanation>),
     /// A decoded 334 challenge.
     Prompt {
         decoded: String,
@@ -64,7 +66,7 @@ pub enum Note {
     Pop3Outcome(Pop3Outcome),
     /// One extension line of an EHLO reply, or one CAPA capability.
     Extension {
-        protocol: Proto,
+        protocol: Protocol,
         line: String,
     },
     /// A line of the message typed after 354.
@@ -101,7 +103,7 @@ impl Note {
             Note::Pop3Code(t) => codes::pop3(t)
                 .map(|e| format!("[{t}]: {}", e.meaning.get(lang)))
                 .unwrap_or_else(|| format!("[{t}]")),
-            Note::Situation(s) => format!("» {}", s.meaning.get(lang)),
+            Note::Explanation(x) => format!("» {}", x.one_line(lang)),
             Note::Prompt { decoded } => trf(lang, "note.prompt", &[("decoded", decoded)]),
             Note::Answer {
                 kind,
@@ -141,14 +143,27 @@ impl Note {
 }
 
 impl Note {
-    /// The note as printed lines: a situation also says its likely cause and next step.
+    /// A detail of a reply, shown on demand (the expanded row, the badge's tooltip,
+    /// `explain --verbose`), never beside its explanation: the code's and the enhanced code's
+    /// reference meanings, and the state machine's sentence.
+    pub fn is_detail(&self) -> bool {
+        matches!(
+            self,
+            Note::Code(_)
+                | Note::Enhanced(_)
+                | Note::Pop3Status(_)
+                | Note::Pop3Code(_)
+                | Note::Outcome(_)
+                | Note::Pop3Outcome(_)
+        )
+    }
+
+    /// The note as printed lines: an explanation says its meaning, cause and next step on
+    /// lines of their own; details print nothing (see [`Note::detail_lines`]).
     pub fn render_lines(&self, lang: Lang, show_secrets: bool) -> Vec<String> {
         match self {
-            Note::Situation(s) => vec![
-                format!("» {}", s.meaning.get(lang)),
-                format!("  {}", codes::labelled(lang, "cause", s.cause.get(lang))),
-                format!("  {}", codes::labelled(lang, "next", s.next.get(lang))),
-            ],
+            Note::Explanation(x) => x.lines(lang),
+            n if n.is_detail() => Vec::new(),
             other => {
                 let text = other.render(lang, show_secrets);
                 if text.is_empty() {
@@ -157,6 +172,21 @@ impl Note {
                     vec![text]
                 }
             }
+        }
+    }
+}
+
+impl Note {
+    /// A detail note as a printed line, marked as such (for `--verbose` and the expanded row).
+    pub fn detail_lines(&self, lang: Lang, show_secrets: bool) -> Vec<String> {
+        if !self.is_detail() {
+            return Vec::new();
+        }
+        let text = self.render(lang, show_secrets);
+        if text.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!("· {text}")]
         }
     }
 }
@@ -321,12 +351,17 @@ impl Entry {
         }
     }
 
-    /// The situation the knowledge base found for this reply, if any.
-    pub fn situation(&self) -> Option<&'static Situation> {
+    /// The one explanation of this reply, if it is one.
+    pub fn explanation(&self) -> Option<&Explanation> {
         self.notes.iter().find_map(|n| match n {
-            Note::Situation(s) => Some(*s),
+            Note::Explanation(x) => Some(x.as_ref()),
             _ => None,
         })
+    }
+
+    /// The situation the knowledge base found for this reply, if its explanation comes from one.
+    pub fn situation(&self) -> Option<&'static Situation> {
+        self.explanation().and_then(Explanation::situation)
     }
 
     /// The text of the entry without its line ending, masked when secret.
@@ -640,9 +675,9 @@ impl Transcript {
                     resp_code: None,
                     text: &text,
                 };
-                if let Some(s) = situations::lookup(&facts, &context) {
-                    notes.push(Note::Situation(s));
-                }
+                notes.push(Note::Explanation(Box::new(Explanation::of(
+                    &facts, &context,
+                ))));
                 answered = Some(context);
                 if reply.code == 334
                     && let Ok(p) = auth::decode_prompt(reply.last_text())
@@ -656,7 +691,7 @@ impl Transcript {
                 let outcome = self.smtp.on_reply(reply);
                 if matches!(outcome, Outcome::Hello { ehlo: true, .. }) {
                     notes.extend(reply.lines.iter().skip(1).map(|l| Note::Extension {
-                        protocol: Proto::Smtp,
+                        protocol: Protocol::Smtp,
                         line: l.clone(),
                     }));
                 }
@@ -677,15 +712,15 @@ impl Transcript {
                     resp_code: resp.status.resp_code.as_deref(),
                     text: &text,
                 };
-                if let Some(s) = situations::lookup(&facts, &context) {
-                    notes.push(Note::Situation(s));
-                }
+                notes.push(Note::Explanation(Box::new(Explanation::of(
+                    &facts, &context,
+                ))));
                 answered = Some(context);
                 notes.extend(resp.warnings.iter().cloned().map(Note::ReplyWarning));
                 let outcome = self.pop3.on_response(resp);
                 if matches!(outcome, Pop3Outcome::Capabilities { .. }) {
                     notes.extend(resp.body_lines().into_iter().map(|line| Note::Extension {
-                        protocol: Proto::Pop3,
+                        protocol: Protocol::Pop3,
                         line,
                     }));
                 }
@@ -740,6 +775,18 @@ impl Transcript {
 
     /// One entry as annotated text (also used to print a transcript as it grows).
     pub fn render_entry(&self, index: usize, lang: Lang, show_secrets: bool) -> String {
+        self.render_entry_with(index, lang, show_secrets, false)
+    }
+
+    /// One entry as annotated text; `verbose` adds the details (the codes' reference
+    /// meanings and the state's sentence) after the explanation.
+    pub fn render_entry_with(
+        &self,
+        index: usize,
+        lang: Lang,
+        show_secrets: bool,
+        verbose: bool,
+    ) -> String {
         let Some(e) = self.entries.get(index) else {
             return String::new();
         };
@@ -771,6 +818,13 @@ impl Transcript {
         for n in &e.notes {
             for text in n.render_lines(lang, show_secrets) {
                 out.push_str(&format!("{:>14}{text}\n", ""));
+            }
+        }
+        if verbose {
+            for n in &e.notes {
+                for text in n.detail_lines(lang, show_secrets) {
+                    out.push_str(&format!("{:>14}{text}\n", ""));
+                }
             }
         }
         out

@@ -61,6 +61,9 @@ pub struct SendArgs {
     /// Show passwords instead of masking them.
     #[arg(long)]
     show_secrets: bool,
+    /// Also print each reply's details: the codes' reference meanings and the session state.
+    #[arg(long)]
+    verbose: bool,
     /// Trust the server certificate with this SHA-256 fingerprint even if no authority signed it.
     #[arg(long)]
     insecure_accept_cert: Vec<String>,
@@ -82,6 +85,7 @@ pub fn send(args: SendArgs) -> ExitCode {
     use mailtutor::transcript::Transcript;
 
     let lang = args.lang;
+    let verbose = args.verbose;
     let fail = |msg: Words| {
         eprintln!("mailtutor send: {}", msg.get(lang));
         ExitCode::FAILURE
@@ -243,7 +247,7 @@ pub fn send(args: SendArgs) -> ExitCode {
     let print_new = |t: &Transcript, shown: &mut usize| {
         let mut out = std::io::stdout().lock();
         while *shown < t.len() {
-            let _ = write!(out, "{}", t.render_entry(*shown, lang, show));
+            let _ = write!(out, "{}", t.render_entry_with(*shown, lang, show, verbose));
             *shown += 1;
         }
         let _ = out.flush();
@@ -278,17 +282,9 @@ pub fn send(args: SendArgs) -> ExitCode {
                     .arg_words("why", e.message.clone())
                     .get(lang)
             );
-            // What the reply means where it came (its situation), then its codes in depth.
-            let situation = transcript
-                .entries()
-                .iter()
-                .rev()
-                .find(|e| e.dir == mailtutor::transcript::Direction::Server)
-                .and_then(|e| e.situation());
-            if let Some(s) = situation {
-                eprint!("{}", s.render(lang));
-            }
-            if let Some(r) = &e.reply {
+            // The reply was explained once, under its row above; the codes' reference texts
+            // are details, printed on demand.
+            if let Some(r) = e.reply.as_ref().filter(|_| verbose) {
                 eprint!(
                     "{}",
                     mailtutor::proto::codes::explain_token(&r.code.to_string(), lang)

@@ -24,6 +24,10 @@ pub struct CodeEntry {
     pub cause: Bilingual,
     /// What to do now.
     pub next: Bilingual,
+    /// For an enhanced code's detail that names a cause (X.7.23 SPF, X.2.2 mailbox full): the
+    /// topic of `assets/topics.toml` it names.
+    #[serde(default)]
+    pub topic: Option<String>,
 }
 
 /// Help for one command button.
@@ -214,9 +218,14 @@ pub fn explain_token(token: &str, lang: Lang) -> String {
     if let Ok(n) = t.parse::<u16>()
         && t.len() == 3
     {
+        let key = match n / 100 {
+            4 => "rclass.nonstandard_temporary",
+            5 => "rclass.nonstandard_permanent",
+            _ => "rclass.nonstandard",
+        };
         return match smtp(n) {
             Some(e) => render(e, lang),
-            None => format!("{t}  {}\n", label(lang, "unknown")),
+            None => format!("{t}  {}\n", crate::words::trf(lang, key, &[("code", t)])),
         };
     }
     if let Some(es) = EnhancedStatus::parse(t) {

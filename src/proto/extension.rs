@@ -3,7 +3,7 @@
 //! `assets/i18n/tutor.toml` under `ehlo.*` and `capa.*`.
 
 use super::Lang;
-use super::situations::Proto;
+use super::vocab::Protocol;
 use crate::words::{has, tr, trf};
 
 /// The EHLO keywords the tutor explains (each has its words under `ehlo.*`).
@@ -53,7 +53,7 @@ pub const CAPA_TAGS: &[&str] = &[
 
 /// One extension line, explained: `SIZE 10240000` → the limit in MB, `AUTH PLAIN LOGIN` →
 /// each mechanism, an `X-…` keyword → a private extension.
-pub fn describe(protocol: Proto, line: &str, lang: Lang) -> String {
+pub fn describe(protocol: Protocol, line: &str, lang: Lang) -> String {
     let line = line.trim();
     // `AUTH=LOGIN` is the pre-RFC form some servers still add next to `AUTH LOGIN`.
     let (keyword, args) = match line.split_once([' ', '=']) {
@@ -61,11 +61,11 @@ pub fn describe(protocol: Proto, line: &str, lang: Lang) -> String {
         None => (line.to_ascii_uppercase(), ""),
     };
     let family = match protocol {
-        Proto::Smtp => "ehlo",
-        Proto::Pop3 => "capa",
+        Protocol::Smtp => "ehlo",
+        Protocol::Pop3 => "capa",
     };
     let key = format!("{family}.{keyword}");
-    let what = if keyword == "SIZE" && protocol == Proto::Smtp {
+    let what = if keyword == "SIZE" && protocol == Protocol::Smtp {
         match args.parse::<u64>() {
             Ok(0) | Err(_) => tr(lang, "ehlo.SIZE.none"),
             Ok(n) => trf(
@@ -74,7 +74,7 @@ pub fn describe(protocol: Proto, line: &str, lang: Lang) -> String {
                 &[("mb", &format!("{:.1}", n as f64 / 1_048_576.0))],
             ),
         }
-    } else if keyword == "AUTH" || (keyword == "SASL" && protocol == Proto::Pop3) {
+    } else if keyword == "AUTH" || (keyword == "SASL" && protocol == Protocol::Pop3) {
         let mechanisms: Vec<String> = args
             .split_whitespace()
             .map(|m| {
@@ -86,7 +86,7 @@ pub fn describe(protocol: Proto, line: &str, lang: Lang) -> String {
                 }
             })
             .collect();
-        let base = if line.contains('=') && protocol == Proto::Smtp {
+        let base = if line.contains('=') && protocol == Protocol::Smtp {
             "ehlo.AUTH.old"
         } else {
             "ehlo.AUTH"

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod codes;
+pub mod explanation;
 pub mod extension;
 pub mod line;
 pub mod message;
@@ -17,6 +18,10 @@ pub mod situations;
 pub mod smtp;
 pub mod smtp_outcome;
 pub mod smtp_state;
+pub mod topics;
+pub mod vocab;
+
+pub use vocab::Protocol;
 
 /// The two languages every explanation comes in.
 #[derive(

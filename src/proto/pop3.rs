@@ -64,6 +64,27 @@ impl Pop3Kind {
 }
 
 impl Pop3Kind {
+    /// What a response to this command answers, in the knowledge's vocabulary.
+    pub fn answers(self) -> crate::proto::vocab::Answers {
+        use crate::proto::vocab::Answers as A;
+        match self {
+            Self::User => A::User,
+            Self::Pass => A::Pass,
+            Self::Apop => A::Apop,
+            Self::Stat => A::Stat,
+            Self::List => A::List,
+            Self::Uidl => A::Uidl,
+            Self::Retr => A::Retr,
+            Self::Top => A::Top,
+            Self::Dele => A::Dele,
+            Self::Noop => A::Noop,
+            Self::Rset => A::Rset,
+            Self::Quit => A::Quit,
+            Self::Capa => A::Capa,
+            Self::Stls => A::Stls,
+        }
+    }
+
     /// The command a line starts with, from its first word alone: for a line whose arguments
     /// do not parse (`USER` with no name), so its response can still be explained.
     pub fn from_line(line: &str) -> Option<Self> {

@@ -7,7 +7,7 @@ use super::Lang;
 use super::codes;
 use super::pop3::{Pop3Command, Pop3Kind};
 use super::reply::{Pop3Indicator, Pop3Response};
-use super::situations::{Proto, ReplyContext};
+use super::situations::{Answers, Flag, Protocol, ReplyContext};
 use crate::words::{Words, tr, trf};
 
 /// The RFC 1939 session states, plus the two ends around them.
@@ -253,18 +253,18 @@ impl Pop3Session {
     /// What the next response will answer and the state it will find.
     pub fn reply_context(&self) -> ReplyContext {
         let answers = match self.pending.front() {
-            None if self.state == Pop3State::Greeting => "GREETING",
-            None => "NONE",
-            Some(Ok(cmd)) => cmd.kind().label(),
-            Some(Err(Some(kind))) => kind.label(),
-            Some(Err(None)) => "UNKNOWN",
+            None if self.state == Pop3State::Greeting => Answers::Greeting,
+            None => Answers::None,
+            Some(Ok(cmd)) => cmd.kind().answers(),
+            Some(Err(Some(kind))) => kind.answers(),
+            Some(Err(None)) => Answers::Unknown,
         };
-        ReplyContext::new(Proto::Pop3, answers)
-            .flag("authorization", self.state == Pop3State::Authorization)
-            .flag("transaction", self.state == Pop3State::Transaction)
-            .flag("update", self.state == Pop3State::Update)
-            .flag("tls", self.tls)
-            .flag("user-accepted", self.user_accepted)
+        ReplyContext::new(Protocol::Pop3, answers)
+            .flag(Flag::Authorization, self.state == Pop3State::Authorization)
+            .flag(Flag::Transaction, self.state == Pop3State::Transaction)
+            .flag(Flag::Update, self.state == Pop3State::Update)
+            .flag(Flag::Tls, self.tls)
+            .flag(Flag::UserAccepted, self.user_accepted)
     }
 
     pub fn on_response(&mut self, resp: &Pop3Response) -> Pop3Outcome {

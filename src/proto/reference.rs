@@ -5,7 +5,8 @@
 use super::Lang;
 use super::codes;
 use super::extension;
-use super::situations::{self, Proto};
+use super::situations;
+use super::vocab::Protocol;
 
 /// What a row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -104,8 +105,8 @@ pub fn rows(lang: Lang) -> Vec<RefRow> {
         }
     }
     for (kind, proto, list) in [
-        (RefKind::Ehlo, Proto::Smtp, extension::EHLO_KEYWORDS),
-        (RefKind::Capa, Proto::Pop3, extension::CAPA_TAGS),
+        (RefKind::Ehlo, Protocol::Smtp, extension::EHLO_KEYWORDS),
+        (RefKind::Capa, Protocol::Pop3, extension::CAPA_TAGS),
     ] {
         for keyword in list {
             let text = |l: Lang| {

@@ -11,56 +11,23 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 
 use super::reply::EnhancedStatus;
+use super::topics;
+pub use super::vocab::{Answers, Cond, Flag, Protocol};
 use super::{Bilingual, Lang};
-
-/// Which protocol a reply belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Proto {
-    Smtp,
-    Pop3,
-}
 
 /// What a reply answers, and the state the session was in when it came.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplyContext {
-    pub protocol: Proto,
-    /// The request the reply answers, by its name in the data: `GREETING` for the first reply
-    /// of a connection, a verb (`EHLO`, `AUTH`, `MAIL`, `RCPT`, `DATA`, `USER`, `RETR` …),
-    /// `AUTH-DATA` for a base64 line answering a challenge, `DOT` for the end of the message,
-    /// `UNKNOWN` for a line the tutor could not read as a command, `NONE` for a reply nobody
-    /// asked for.
-    pub answers: &'static str,
-    /// State flags that hold, one bit each of [`FLAGS`] (a reply's context is kept with every
-    /// reply of a transcript, so a set of bits rather than a list of names).
+    pub protocol: Protocol,
+    /// The request the reply answers.
+    pub answers: Answers,
+    /// State flags that hold, one bit each of [`Flag`] (a reply's context is kept with every
+    /// reply of a transcript, so a set of bits rather than a list).
     flags: u16,
 }
 
-/// The state flags a context can hold: `tls`, `starttls-offered`, `auth-offered`, `hello`,
-/// `ehlo`, `authenticated`, `mail`, `rcpt`, `malformed`; for POP3 `authorization`,
-/// `transaction`, `update`, `user-accepted`.
-pub const FLAGS: [&str; 13] = [
-    "tls",
-    "starttls-offered",
-    "auth-offered",
-    "hello",
-    "ehlo",
-    "authenticated",
-    "mail",
-    "rcpt",
-    "malformed",
-    "authorization",
-    "transaction",
-    "update",
-    "user-accepted",
-];
-
-fn flag_bit(name: &str) -> Option<u16> {
-    FLAGS.iter().position(|f| *f == name).map(|i| 1 << i)
-}
-
 impl ReplyContext {
-    pub fn new(protocol: Proto, answers: &'static str) -> Self {
+    pub fn new(protocol: Protocol, answers: Answers) -> Self {
         Self {
             protocol,
             answers,
@@ -68,18 +35,22 @@ impl ReplyContext {
         }
     }
 
-    /// Sets a flag of [`FLAGS`] when `on`.
-    pub fn flag(mut self, name: &'static str, on: bool) -> Self {
-        debug_assert!(flag_bit(name).is_some(), "unknown flag {name}");
-        if on && let Some(bit) = flag_bit(name) {
-            self.flags |= bit;
+    /// Sets a flag when `on`.
+    pub fn flag(mut self, flag: Flag, on: bool) -> Self {
+        if on {
+            self.flags |= flag.bit();
         }
         self
     }
 
-    /// Whether a flag holds (a name that is not a flag never does).
-    pub fn has(&self, flag: &str) -> bool {
-        flag_bit(flag).is_some_and(|bit| self.flags & bit != 0)
+    /// Whether a flag holds.
+    pub fn has(&self, flag: Flag) -> bool {
+        self.flags & flag.bit() != 0
+    }
+
+    /// Whether a condition of a data file holds.
+    pub fn holds(&self, cond: Cond) -> bool {
+        self.has(cond.flag) == cond.holds
     }
 }
 
@@ -108,6 +79,9 @@ pub struct Score {
     pub state: u32,
     /// The bare code or status indicator.
     pub code: u32,
+    /// Whether a phrase of the reply's own text matched: evidence for the cause the entry
+    /// states. Last, so it does not change the order.
+    pub said: bool,
 }
 
 /// One situation: a reply in its context, explained.
@@ -115,7 +89,11 @@ pub struct Score {
 #[serde(deny_unknown_fields)]
 pub struct Situation {
     pub id: String,
-    pub protocol: Proto,
+    pub protocol: Protocol,
+    /// The cause this entry states, as a topic of `assets/topics.toml`: required for a
+    /// refusal, so that what the entry teaches can be checked against real replies.
+    #[serde(default)]
+    pub topic: Option<String>,
     /// SMTP reply codes it applies to; empty means any.
     #[serde(default)]
     pub codes: Vec<u16>,
@@ -137,10 +115,10 @@ pub struct Situation {
     pub any: Vec<String>,
     /// Requests the reply may answer (see [`ReplyContext::answers`]); empty means any.
     #[serde(default)]
-    pub after: Vec<String>,
+    pub after: Vec<Answers>,
     /// State flags that must hold; `!flag` must not.
     #[serde(default)]
-    pub when: Vec<String>,
+    pub when: Vec<Cond>,
     /// The servers known to send this text.
     pub servers: Vec<String>,
     /// Where the text was seen: RFC, server source, documentation, public transcript.
@@ -192,6 +170,7 @@ impl Situation {
                 return None;
             }
             score.words += phrase(w);
+            score.said = true;
         }
         if !self.any.is_empty() {
             score.words += self
@@ -200,17 +179,14 @@ impl Situation {
                 .filter(|w| hay.contains(&w.to_lowercase()))
                 .map(phrase)
                 .max()?;
+            score.said = true;
         }
         if !self.after.is_empty() {
-            self.after.iter().find(|a| *a == cx.answers)?;
+            self.after.iter().find(|a| **a == cx.answers)?;
             score.answers = 1;
         }
         for w in &self.when {
-            let holds = match w.strip_prefix('!') {
-                Some(flag) => !cx.has(flag),
-                None => cx.has(w),
-            };
-            if !holds {
+            if !cx.holds(*w) {
                 return None;
             }
             score.state += 1;
@@ -307,12 +283,25 @@ pub const FILES: [(&str, &str); 6] = [
     ),
 ];
 
+/// Parses one situation file; an error names the file and the line (a misspelt state or
+/// request) or the entry (an unknown topic).
+pub fn parse_file(name: &str, text: &str) -> Result<Vec<Situation>, String> {
+    let file: SituationFile = toml::from_str(text).map_err(|e| format!("{name}: {e}"))?;
+    for s in &file.situations {
+        if let Some(t) = &s.topic
+            && topics::by_id(t).is_none()
+        {
+            return Err(format!("{name}: {} names the unknown topic {t:?}", s.id));
+        }
+    }
+    Ok(file.situations)
+}
+
 /// Parses the situation files; an error names the file and the entry.
 pub fn load() -> Result<Vec<Situation>, String> {
     let mut all: Vec<Situation> = Vec::new();
     for (name, text) in FILES {
-        let file: SituationFile = toml::from_str(text).map_err(|e| format!("{name}: {e}"))?;
-        for s in file.situations {
+        for s in parse_file(name, text)? {
             if all.iter().any(|o| o.id == s.id) {
                 return Err(format!("{name}: {} is listed twice", s.id));
             }
@@ -328,8 +317,8 @@ pub fn all() -> &'static [Situation] {
     &SITUATIONS
 }
 
-/// The most specific situation for a reply in its context; `None` leaves the per-code note.
-pub fn lookup(facts: &ReplyFacts<'_>, cx: &ReplyContext) -> Option<&'static Situation> {
+/// The most specific situation for a reply in its context, with how it matched.
+pub fn lookup(facts: &ReplyFacts<'_>, cx: &ReplyContext) -> Option<(Score, &'static Situation)> {
     let mut best: Option<(Score, &'static Situation)> = None;
     for s in SITUATIONS.iter() {
         if let Some(score) = s.score(facts, cx)
@@ -338,7 +327,7 @@ pub fn lookup(facts: &ReplyFacts<'_>, cx: &ReplyContext) -> Option<&'static Situ
             best = Some((score, s));
         }
     }
-    best.map(|(_, s)| s)
+    best
 }
 
 /// A situation by its id.

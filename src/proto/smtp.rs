@@ -72,6 +72,27 @@ impl CommandKind {
 }
 
 impl CommandKind {
+    /// What a reply to this command answers, in the knowledge's vocabulary.
+    pub fn answers(self) -> crate::proto::vocab::Answers {
+        use crate::proto::vocab::Answers as A;
+        match self {
+            Self::Helo => A::Helo,
+            Self::Ehlo => A::Ehlo,
+            Self::StartTls => A::StartTls,
+            Self::AuthLogin | Self::AuthPlain => A::Auth,
+            Self::MailFrom => A::Mail,
+            Self::RcptTo => A::Rcpt,
+            Self::Data => A::Data,
+            Self::Bdat => A::Bdat,
+            Self::Rset => A::Rset,
+            Self::Noop => A::Noop,
+            Self::Vrfy => A::Vrfy,
+            Self::Expn => A::Expn,
+            Self::Help => A::Help,
+            Self::Quit => A::Quit,
+        }
+    }
+
     /// The command word as servers log it and the situation data names it (`AUTH`, `MAIL`).
     pub fn verb(self) -> &'static str {
         match self {

@@ -25,11 +25,7 @@ use crate::proto::pop3::Pop3Command;
 use crate::proto::reply::Pop3Expect;
 use crate::proto::smtp::SmtpCommand;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Protocol {
-    Smtp,
-    Pop3,
-}
+pub use crate::proto::Protocol;
 
 /// How the connection is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -169,14 +169,8 @@ fn outcome_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
     ui.label(RichText::new(format!("S: {first_line}")).monospace());
     for n in &e.notes {
         match n {
-            Note::Outcome(o) => {
-                ui.label(RichText::new(o.describe(lang)).strong());
-            }
-            Note::Pop3Outcome(o) => {
-                ui.label(RichText::new(o.describe(lang)).strong());
-            }
-            Note::Situation(s) => {
-                super::transcript_view::situation_ui(ui, s, lang);
+            Note::Explanation(x) => {
+                super::transcript_view::explanation_ui(ui, x, lang);
             }
             Note::Prompt { .. } | Note::Mistake(_) | Note::ReplyWarning(_) | Note::Malformed(_) => {
                 ui.label(n.render(lang, false));
@@ -193,7 +187,7 @@ fn detail_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang, retrieved: Option<&Retrie
             CodeHelp::Smtp {
                 code: r.code,
                 enhanced: r.enhanced,
-                situation: None,
+                state: None,
             }
             .ui(ui, lang);
         }
@@ -213,7 +207,7 @@ fn detail_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang, retrieved: Option<&Retrie
             CodeHelp::Pop3 {
                 status: p.status.indicator.token(),
                 resp_code: p.status.resp_code.clone(),
-                situation: None,
+                state: None,
             }
             .ui(ui, lang);
         }

@@ -340,11 +340,10 @@ fn step_help(
     if let Some(s) = a.progress.setbacks.iter().rev().find(|s| s.step == i) {
         ui.group(|ui| {
             ui.label(trf(lang, "lesson.setback", &[("reply", &s.reply)]));
-            if let Some(sit) = s.situation {
-                ui.label(sit.meaning.get(lang));
+            if let Some(x) = &s.explanation {
+                ui.label(x.meaning(lang));
                 ui.label(
-                    RichText::new(trf(lang, "lesson.recover", &[("next", sit.next.get(lang))]))
-                        .strong(),
+                    RichText::new(trf(lang, "lesson.recover", &[("next", &x.next(lang))])).strong(),
                 );
             }
         });

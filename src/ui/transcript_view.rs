@@ -2,7 +2,7 @@
 //! colored code badge that explains itself on hover, and the decoded base64 underneath.
 //! Only the rows in view are drawn, so 100,000 lines scroll smoothly.
 
-use crate::proto::situations::Situation;
+use crate::proto::explanation::Explanation;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
@@ -225,12 +225,10 @@ impl Default for TranscriptView {
     }
 }
 
-/// Notes shown as rows of their own; codes are explained by the badge instead.
+/// Notes shown as rows of their own; the details (codes' reference texts, the state's
+/// sentence) are in the badge's tooltip instead.
 fn inline(note: &Note) -> bool {
-    !matches!(
-        note,
-        Note::Code(_) | Note::Enhanced(_) | Note::Pop3Status(_) | Note::Pop3Code(_)
-    )
+    !note.is_detail()
 }
 
 impl TranscriptView {
@@ -892,12 +890,12 @@ fn badge_ui(
         Some(Parsed::Response(Response::Smtp(r))) => Some(CodeHelp::Smtp {
             code: r.code,
             enhanced: r.enhanced,
-            situation: e.situation(),
+            state: state_sentence(e, lang),
         }),
         Some(Parsed::Response(Response::Pop3(p))) => Some(CodeHelp::Pop3 {
             status: p.status.indicator.token(),
             resp_code: p.status.resp_code.clone(),
-            situation: e.situation(),
+            state: state_sentence(e, lang),
         }),
         _ => None,
     };
@@ -934,32 +932,49 @@ fn badge_ui(
     clicked.then_some(label)
 }
 
-/// What a badge explains.
+/// The state machine's sentence about a reply (a detail, shown with the code's reference).
+fn state_sentence(e: &Entry, lang: Lang) -> Option<String> {
+    e.notes.iter().find_map(|n| match n {
+        Note::Outcome(o) => Some(o.describe(lang)),
+        Note::Pop3Outcome(o) => Some(o.describe(lang)),
+        _ => None,
+    })
+}
+
+/// What a badge explains: the code's reference text, part by part, and the session state it
+/// led to. Details on demand: the reply's one explanation stands in the transcript.
 #[derive(Debug, Clone)]
 pub enum CodeHelp {
     Smtp {
         code: u16,
         enhanced: Option<EnhancedStatus>,
-        situation: Option<&'static Situation>,
+        state: Option<String>,
     },
     Pop3 {
         status: &'static str,
         resp_code: Option<String>,
-        situation: Option<&'static Situation>,
+        state: Option<String>,
     },
 }
 
-/// What a reply means where it came: the situation's meaning, likely cause, next step, and
-/// the servers known to send it.
-pub fn situation_ui(ui: &mut egui::Ui, s: &Situation, lang: Lang) {
-    ui.strong(s.meaning.get(lang));
-    ui.label(codes::labelled(lang, "cause", s.cause.get(lang)));
-    ui.label(RichText::new(codes::labelled(lang, "next", s.next.get(lang))).strong());
-    ui.label(
-        RichText::new(codes::labelled(lang, "servers", &s.servers_text(lang)))
-            .weak()
-            .small(),
-    );
+/// A reply's one explanation: its meaning, the cause its evidence gives, and what to do; and
+/// for a situation, the servers known to send it.
+pub fn explanation_ui(ui: &mut egui::Ui, x: &Explanation, lang: Lang) {
+    ui.strong(x.meaning(lang));
+    if let Some(c) = x.cause(lang) {
+        ui.label(codes::labelled(lang, "cause", &c));
+    }
+    let next = x.next(lang);
+    if !next.is_empty() {
+        ui.label(RichText::new(codes::labelled(lang, "next", &next)).strong());
+    }
+    if let Some(s) = x.situation() {
+        ui.label(
+            RichText::new(codes::labelled(lang, "servers", &s.servers_text(lang)))
+                .weak()
+                .small(),
+        );
+    }
 }
 
 impl CodeHelp {
@@ -967,11 +982,11 @@ impl CodeHelp {
     /// enhanced status code (or POP3 response code) part by part.
     pub fn ui(&self, ui: &mut egui::Ui, lang: Lang) {
         ui.set_max_width(460.0);
-        let situation = match self {
-            CodeHelp::Smtp { situation, .. } | CodeHelp::Pop3 { situation, .. } => *situation,
+        let state = match self {
+            CodeHelp::Smtp { state, .. } | CodeHelp::Pop3 { state, .. } => state,
         };
-        if let Some(s) = situation {
-            situation_ui(ui, s, lang);
+        if let Some(s) = state {
+            ui.label(RichText::new(format!("→ {s}")).weak());
             ui.separator();
         }
         match self {

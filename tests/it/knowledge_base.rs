@@ -198,15 +198,38 @@ fn every_persona_text_is_an_example_of_its_cited_situation() {
     }
 }
 
-/// Every state a situation's `when` names is one the tutor tracks: a misspelt one would make
-/// the situation never match.
+/// A state, a request or a topic misspelt in a situation file would make the situation never
+/// match: the file is refused when it is read, naming the file and the line.
 #[test]
-fn every_situation_state_is_one_the_tutor_tracks() {
-    use mailtutor::proto::situations::{self, FLAGS};
-    for s in situations::all() {
-        for w in &s.when {
-            let flag = w.strip_prefix('!').unwrap_or(w);
-            assert!(FLAGS.contains(&flag), "{}: unknown state {w:?}", s.id);
-        }
+fn a_misspelt_state_request_or_topic_fails_with_the_file_and_line() {
+    use mailtutor::proto::situations;
+    for (name, text) in situations::FILES {
+        assert!(situations::parse_file(name, text).is_ok(), "{name}");
     }
+    let (name, text) = situations::FILES[0];
+    for (good, bad) in [
+        ("\"!tls\"", "\"!tsl\""),
+        ("after = [\"RCPT\"]", "after = [\"RCTP\"]"),
+    ] {
+        let Some((name, text, at)) = situations::FILES
+            .iter()
+            .find_map(|(n, t)| t.find(good).map(|at| (*n, *t, at)))
+        else {
+            panic!("no file has {good}");
+        };
+        let line = text[..at].matches('\n').count() + 1;
+        let broken = text.replacen(good, bad, 1);
+        let err = situations::parse_file(name, &broken)
+            .err()
+            .unwrap_or_default();
+        assert!(
+            err.contains(name) && err.contains(&format!("line {line}")),
+            "{good} → {bad}: {err}"
+        );
+    }
+    let broken = text.replacen("[[situation]]\n", "[[situation]]\ntopic = \"spff\"\n", 1);
+    let err = situations::parse_file(name, &broken)
+        .err()
+        .unwrap_or_default();
+    assert!(err.contains(name) && err.contains("spff"), "{err}");
 }

@@ -355,7 +355,7 @@ fn lesson_send_is_ticked_by_replies_not_by_clicks() {
     assert!(codes.contains(&"503".to_owned()) && codes.contains(&"535".to_owned()));
     assert!(codes.contains(&"550".to_owned()), "{codes:?}");
     // Setbacks carry what the knowledge base says about them.
-    assert!(w.progress.setbacks.iter().all(|s| s.situation.is_some()));
+    assert!(w.progress.setbacks.iter().all(|s| s.explanation.is_some()));
 }
 
 #[test]

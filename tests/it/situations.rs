@@ -40,6 +40,17 @@ fn has_cjk(s: &str) -> bool {
     s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
 }
 
+/// What a reply's explanation came from: a situation's id, `topic:ID` for a topic its words or
+/// enhanced code name, or "" for the code with its class and words alone.
+fn resolved(reply: &Entry) -> String {
+    use mailtutor::proto::explanation::Source;
+    match reply.explanation().map(|x| x.source) {
+        Some(Source::Situation(s)) => s.id.clone(),
+        Some(Source::Topic { topic, .. }) => format!("topic:{}", topic.id),
+        _ => String::new(),
+    }
+}
+
 fn last_reply(entries: &[Entry]) -> Option<&Entry> {
     entries.iter().rev().find(|e| e.dir == Direction::Server)
 }
@@ -68,7 +79,7 @@ fn every_real_reply_resolves_to_its_situation_in_both_languages() {
                 wrong.push(format!("{}: {:?} was not read as a reply", g.name, c.reply));
                 continue;
             };
-            let found = reply.situation().map(|s| s.id.as_str()).unwrap_or("");
+            let found = resolved(reply);
             if found != c.expect {
                 wrong.push(format!(
                     "{}: {:?} → {found:?}, expected {:?}",
@@ -80,11 +91,12 @@ fn every_real_reply_resolves_to_its_situation_in_both_languages() {
             for n in &reply.notes {
                 let en = n.render_lines(Lang::En, false).join("\n");
                 let zh = n.render_lines(Lang::Zh, false).join("\n");
-                if let Note::Situation(s) = n {
-                    assert!(en.contains(s.meaning.get(Lang::En)), "{en}");
-                    assert!(has_cjk(&zh), "{}: no Chinese in {zh:?}", s.id);
+                if let Note::Explanation(x) = n {
+                    assert!(en.contains(&x.meaning(Lang::En)), "{en}");
+                    assert!(has_cjk(&zh), "{found}: no Chinese in {zh:?}");
                 }
                 if matches!(n, Note::Outcome(_) | Note::Pop3Outcome(_)) {
+                    let zh = n.render(Lang::Zh, false);
                     assert!(has_cjk(&zh), "{}: {zh:?}", g.name);
                 }
             }
@@ -199,7 +211,7 @@ fn transcripts_and_captures_leave_no_reply_on_a_generic_note() {
         let t = explain::fold(text);
         for e in t.entries().iter().filter(|e| e.dir == Direction::Server) {
             replies += 1;
-            if e.situation().is_none() {
+            if resolved(e).is_empty() {
                 generic.push(format!("{name}: {}", e.text(false)));
             }
         }
@@ -316,13 +328,17 @@ fn the_tutorials_mistakes_are_corrected_in_place() {
     let (en, _) = explain_zh_en(include_str!("../fixtures/transcripts/tutorial-qq.txt"));
     assert_eq!(en.matches("telnet cannot do TLS").count(), 1, "{en}");
     // `235 #2.0.0`: the enhanced code is read past the '#', live and in the code lookup.
-    let (en, _) = explain_zh_en(
+    let en = explain::annotate_verbose(
         "220 mx\nHELO me\n250 ok\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==\n235 #2.0.0 OK Authenticated\n",
+        Options {
+            lang: Lang::En,
+            show_secrets: false,
+        },
     );
     assert!(en.contains("2.0.0: "), "{en}");
     let codes = explain::explain_codes(&["235 #2.0.0 OK".into()], Lang::En);
     assert!(codes.contains("Authentication successful"), "{codes}");
-    assert!(codes.contains("2.X.X"), "{codes}");
+    assert!(codes.contains("2.0.0: "), "{codes}");
 }
 
 /// The extension notes of a pasted session, in `lang`.
@@ -389,4 +405,117 @@ fn ehlo_and_capa_are_explained_line_by_line() {
             "{want} in {capa:#?}"
         );
     }
+}
+
+/// The replies a student was taught a wrong thing about: each is now read from its own words,
+/// in both languages, and no longer given the cause the command and code alone suggested.
+#[test]
+fn replies_are_read_from_their_words_not_from_the_code() {
+    use mailtutor::proto::explanation::Class;
+    let rcpt =
+        "220 mx ESMTP\nEHLO me\n250 mx\nMAIL FROM:<a@example.com>\n250 ok\nRCPT TO:<b@example.org>";
+    let login = "+OK ready\nUSER alice\n+OK\nPASS secret";
+    let cases: [(String, &str, &str, &str); 11] = [
+        (format!("{rcpt}\n550 5.7.1 Message rejected: SPF check failed for 192.0.2.1"), "spf", "SPF", "does not exist"),
+        (format!("{rcpt}\n550 5.7.606 Access denied, banned sending IP [192.0.2.1]"), "blocked-ip", "block list", "does not exist"),
+        (format!("{rcpt}\n550 5.4.5 Daily user sending quota exceeded."), "daily-quota", "sending allowance", "mailbox is full"),
+        (format!("{rcpt}\n451 4.7.1 Greylisting in action, please come back later"), "greylist", "greylisting", "relaying"),
+        ("220 mx ESMTP\nRCPT TO:<b@example.org>\n501 please say HELO/EHLO first".to_owned(), "command-order", "out of order", "could not read the recipient"),
+        (format!("{login}\n-ERR maildrop already locked"), "mailbox-locked", "another session", "password is wrong"),
+        ("+OK ready\nPASS secret\n-ERR Must give USER command".to_owned(), "command-order", "USER", "password is wrong"),
+        ("+OK ready\nAUTH CRAM-SHA9\n-ERR Unsupported authentication mechanism".to_owned(), "auth-mechanism", "login method", "password is wrong"),
+        (format!("{login}\n-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections"), "tls-required", "encrypted", "password is wrong"),
+        ("220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==\n535 5.7.8 Too many failed login attempts, account temporarily locked".to_owned(), "lockout", "too many failed attempts", "may be right"),
+        ("220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==\n526 Authentication failure".to_owned(), "auth-failed", "Non-standard code 526", "not in the knowledge base"),
+    ];
+    for (text, topic, en_has, en_not) in &cases {
+        let t = explain::fold(text);
+        let reply = last_reply(t.entries()).unwrap();
+        let x = reply.explanation().unwrap();
+        assert_eq!(x.topic(), Some(*topic), "{text}\n{}", x.one_line(Lang::En));
+        let (en, zh) = explain_zh_en(text);
+        assert!(en.contains(en_has), "{en}");
+        assert!(!en.contains(en_not), "{en}");
+        assert!(has_cjk(&zh), "{zh}");
+        // The class comes first: a 4xx says temporary, a 5xx permanent.
+        match x.class {
+            Class::Temporary => {
+                assert!(en.contains("Temporary") || en.contains("temporary"), "{en}")
+            }
+            Class::Permanent => assert!(en.contains("ermanent"), "{en}"),
+            _ => {}
+        }
+    }
+}
+
+/// One explanation per reply, everywhere: the annotated transcript, `explain`, `send`'s
+/// printing (the same render) and the HTML page show each reply's explanation once, and no
+/// code's reference meaning beside it.
+#[test]
+fn every_reply_is_explained_once_everywhere() {
+    let text = "220 mx ESMTP\nEHLO me\n250-mx\n250 AUTH LOGIN\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==\n535 5.7.8 Authentication credentials invalid\nMAIL FROM:<a@example.com>\n530 5.7.0 Authentication required\nQUIT\n221 2.0.0 Bye\n";
+    let t = explain::fold(text);
+    let replies: Vec<_> = t
+        .entries()
+        .iter()
+        .filter(|e| e.dir == Direction::Server)
+        .collect();
+    assert!(replies.len() >= 6);
+    let annotated = t.export_annotated(Lang::En, false);
+    let pasted = explain::annotate(
+        text,
+        Options {
+            lang: Lang::En,
+            show_secrets: false,
+        },
+    );
+    let header = mailtutor::html_export::Header {
+        student: String::new(),
+        date: String::new(),
+        lesson: None,
+    };
+    let html = mailtutor::html_export::transcript_html(&t, Lang::En, false, &header);
+    for e in &replies {
+        let n = e
+            .notes
+            .iter()
+            .filter(|n| matches!(n, Note::Explanation(_)))
+            .count();
+        assert_eq!(n, 1, "{:?}", e.text(false));
+        let x = e.explanation().unwrap();
+        let meaning = x.meaning(Lang::En);
+        for (where_, out) in [("annotated", &annotated), ("explain", &pasted)] {
+            assert_eq!(
+                out.matches(&format!("» {meaning}")).count(),
+                1,
+                "{where_}: {meaning}\n{out}"
+            );
+        }
+    }
+    // The page: one explanation row per reply.
+    assert_eq!(
+        html.matches("<div class=\"note\">» ").count(),
+        replies.len(),
+        "{html}"
+    );
+    // No code's reference meaning beside an explanation (they are details on demand).
+    for out in [&annotated, &pasted] {
+        assert!(
+            !out.contains("535: Authentication credentials invalid"),
+            "{out}"
+        );
+        assert!(!out.contains("5.7.8: "), "{out}");
+        assert!(
+            !out.lines().any(|l| l.trim_start().starts_with("→ ")),
+            "{out}"
+        );
+    }
+    let verbose = explain::annotate_verbose(
+        text,
+        Options {
+            lang: Lang::En,
+            show_secrets: false,
+        },
+    );
+    assert!(verbose.contains("· 5.7.8: "), "{verbose}");
 }

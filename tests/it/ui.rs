@@ -63,7 +63,15 @@ fn data_first_gets_a_real_503_and_the_explanation_says_why() {
     );
     click(&mut h, "DATA");
     assert!(last_server(&h).starts_with("503"), "{}", last_server(&h));
-    shows(&h, "503 bad sequence: DATA must wait for MAIL FROM.");
+    // The pane shows the reply's one explanation: the situation read from the session state.
+    let meaning = h
+        .state()
+        .transcript()
+        .last_server()
+        .and_then(|(_, e)| e.explanation().map(|x| x.meaning(Lang::En)))
+        .unwrap_or_default();
+    assert!(meaning.contains("DATA"), "{meaning}");
+    shows(&h, &meaning);
     shows(&h, "About this reply code");
     // The session goes on, and MAIL FROM is among the expected steps again.
     assert!(h.state().transcript().smtp().expected_next().contains(
@@ -612,7 +620,16 @@ fn a_long_note_opens_in_place() {
     let mut h = open(Lang::En, &dir);
     connect(&mut h);
     click(&mut h, "EHLO");
-    let note = "» EHLO accepted: the first line is the server's name, every further line an extension it supports.";
+    let x = h
+        .state()
+        .transcript()
+        .last_server()
+        .and_then(|(_, e)| e.explanation().cloned())
+        .unwrap();
+    assert!(x.meaning(Lang::En).starts_with("EHLO accepted"));
+    // The transcript's row holds the whole explanation on one line.
+    let note = format!("» {}", x.one_line(Lang::En));
+    let note = note.as_str();
     let rows = h.state().transcript_rows();
     h.get_by_label(note).click();
     h.run_steps(3);
@@ -622,12 +639,20 @@ fn a_long_note_opens_in_place() {
         "the note took no more rows ({rows} → {opened})"
     );
     // The rows' texts, read in order, are the whole note.
-    // (The explanation pane shows the same meaning without the "»": it is not a row.)
-    let meaning = note.trim_start_matches("» ");
+    // (The explanation pane shows the same explanation in labels of its own: not rows.)
+    let pane = [
+        x.meaning(Lang::En),
+        mailtutor::proto::codes::labelled(
+            Lang::En,
+            "cause",
+            &x.cause(Lang::En).unwrap_or_default(),
+        ),
+        mailtutor::proto::codes::labelled(Lang::En, "next", &x.next(Lang::En)),
+    ];
     let parts: Vec<String> = h
         .query_all_by_label_contains(" ")
         .filter_map(|n| n.accesskit_node().value())
-        .filter(|v| v.as_str() != note && v.as_str() != meaning)
+        .filter(|v| v.as_str() != note && !pane.iter().any(|p| p == v))
         .filter(|v| v.trim().len() > 8 && note.contains(v.trim()))
         .collect();
     let joined = parts.join(" ");

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use super::auth::{self, PromptKind};
 use super::reply::Reply;
-use super::situations::{Proto, ReplyContext};
+use super::situations::{Answers, Flag, Protocol, ReplyContext};
 use super::smtp::{Capabilities, CommandKind, SmtpCommand};
 pub use super::smtp_outcome::{Outcome, Step};
 use crate::words::Words;
@@ -163,27 +163,29 @@ impl SmtpSession {
     /// a 334) be read as what it answers.
     pub fn reply_context(&self, code: u16) -> ReplyContext {
         let (answers, malformed) = match self.pending.front() {
-            None if self.greeting == Greeting::Waiting && code == 354 => ("DATA", false),
-            None if self.greeting == Greeting::Waiting && code == 334 => ("AUTH", false),
-            None if self.connected && self.greeting == Greeting::Waiting => ("GREETING", false),
-            None => ("NONE", false),
-            Some(Pending::Command(cmd)) => (cmd.kind().verb(), false),
-            Some(Pending::AuthResponse) => ("AUTH-DATA", false),
-            Some(Pending::Message) => ("DOT", false),
-            Some(Pending::Unparsed(Some(kind))) => (kind.verb(), true),
-            Some(Pending::Unparsed(None)) => ("UNKNOWN", true),
+            None if self.greeting == Greeting::Waiting && code == 354 => (Answers::Data, false),
+            None if self.greeting == Greeting::Waiting && code == 334 => (Answers::Auth, false),
+            None if self.connected && self.greeting == Greeting::Waiting => {
+                (Answers::Greeting, false)
+            }
+            None => (Answers::None, false),
+            Some(Pending::Command(cmd)) => (cmd.kind().answers(), false),
+            Some(Pending::AuthResponse) => (Answers::AuthData, false),
+            Some(Pending::Message) => (Answers::Dot, false),
+            Some(Pending::Unparsed(Some(kind))) => (kind.answers(), true),
+            Some(Pending::Unparsed(None)) => (Answers::Unknown, true),
         };
         let caps = self.caps.as_ref();
-        ReplyContext::new(Proto::Smtp, answers)
-            .flag("malformed", malformed)
-            .flag("tls", self.tls)
-            .flag("starttls-offered", caps.is_some_and(|c| c.starttls))
-            .flag("auth-offered", caps.is_some_and(|c| !c.auth.is_empty()))
-            .flag("hello", self.hello.is_some())
-            .flag("ehlo", self.hello == Some(CommandKind::Ehlo))
-            .flag("authenticated", self.authenticated)
-            .flag("mail", self.mail)
-            .flag("rcpt", self.rcpts > 0)
+        ReplyContext::new(Protocol::Smtp, answers)
+            .flag(Flag::Malformed, malformed)
+            .flag(Flag::Tls, self.tls)
+            .flag(Flag::StarttlsOffered, caps.is_some_and(|c| c.starttls))
+            .flag(Flag::AuthOffered, caps.is_some_and(|c| !c.auth.is_empty()))
+            .flag(Flag::Hello, self.hello.is_some())
+            .flag(Flag::Ehlo, self.hello == Some(CommandKind::Ehlo))
+            .flag(Flag::Authenticated, self.authenticated)
+            .flag(Flag::Mail, self.mail)
+            .flag(Flag::Rcpt, self.rcpts > 0)
     }
 
     /// Puts the lines waiting for replies aside while a reply that answers none of them (a

@@ -1,0 +1,448 @@
+//! The one explanation of a reply: what it means, the cause its evidence gives, and what to
+//! do — from the most specific source that has evidence. A situation whose text the reply
+//! carries (a real server's words in context), else a topic its words name (SPF, greylisting,
+//! a lockout …), else a topic its enhanced code names, else a situation that fits its command
+//! and the session's state, else the code with its class and the server's words quoted. A
+//! cause is stated only when the words, the codes or the session give it.
+
+use super::codes;
+use super::reply::EnhancedStatus;
+use super::situations::{self, ReplyContext, ReplyFacts, Situation};
+use super::topics::{self, Topic};
+use super::vocab::{Answers, Protocol};
+use super::{Lang, codes::labelled};
+use crate::words::{tr, trf};
+
+/// What the first digit (or the POP3 status and response code) says of a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Success,
+    /// 3xx, or POP3's `+` continuation: the server waits for more.
+    Intermediate,
+    /// 4xx, or a POP3 `-ERR` whose code or words say it passes.
+    Temporary,
+    /// 5xx, or POP3 `[SYS/PERM]`.
+    Permanent,
+    /// A POP3 `-ERR` that says nothing of whether it lasts.
+    Failure,
+}
+
+impl Class {
+    pub fn is_failure(self) -> bool {
+        matches!(self, Class::Temporary | Class::Permanent | Class::Failure)
+    }
+}
+
+/// Where the explanation comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A situation of `assets/situations/`.
+    Situation(&'static Situation),
+    /// A topic read from the reply's words, or (`from_code`) named by its enhanced code.
+    Topic {
+        topic: &'static Topic,
+        from_code: Option<EnhancedStatus>,
+    },
+    /// Only the code, its class and the server's own words.
+    Code,
+}
+
+/// One reply, explained once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    pub source: Source,
+    pub class: Class,
+    pub protocol: Protocol,
+    pub answers: Answers,
+    /// The SMTP code; `None` for POP3.
+    pub code: Option<u16>,
+    /// An SMTP code no RFC defines (`526`): said so, and read by its first digit.
+    pub nonstandard: bool,
+    /// The server's own words (control characters removed, cut at a sentence's length), to
+    /// quote where nothing more precise explains the reply.
+    pub words: Box<str>,
+}
+
+impl PartialEq for Topic {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Topic {}
+
+/// The longest quote of a server's words.
+const QUOTE_CHARS: usize = 160;
+
+impl Explanation {
+    /// Explains a reply in its context.
+    pub fn of(facts: &ReplyFacts<'_>, cx: &ReplyContext) -> Self {
+        let (class, nonstandard) = classify(facts, cx);
+        let found = situations::lookup(facts, cx);
+        let source = choose(facts, cx, class, found);
+        // A POP3 -ERR that only its words show to be passing.
+        let class = match (class, source) {
+            (Class::Failure, Source::Topic { topic, .. })
+                if topic.temporary_only || topic.id == "auth-temporary" =>
+            {
+                Class::Temporary
+            }
+            _ => class,
+        };
+        Self {
+            source,
+            class,
+            protocol: cx.protocol,
+            answers: cx.answers,
+            code: facts.code,
+            nonstandard,
+            words: quote(facts),
+        }
+    }
+
+    /// The situation this explanation comes from, if any.
+    pub fn situation(&self) -> Option<&'static Situation> {
+        match self.source {
+            Source::Situation(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The topic (the cause) this explanation states: a topic's own, or a situation's.
+    pub fn topic(&self) -> Option<&str> {
+        match self.source {
+            Source::Situation(s) => s.topic.as_deref(),
+            Source::Topic { topic, .. } => Some(topic.id.as_str()),
+            Source::Code => None,
+        }
+    }
+
+    /// The class in words, for a failure: temporary, permanent, or a code outside the standard.
+    fn class_tag(&self, lang: Lang) -> Option<String> {
+        let digit = self.code.map(|c| (c / 100).to_string()).unwrap_or_default();
+        if self.nonstandard
+            && let Some(code) = self.code
+        {
+            let key = match self.class {
+                Class::Temporary => "rclass.nonstandard_temporary",
+                Class::Permanent => "rclass.nonstandard_permanent",
+                _ => "rclass.nonstandard",
+            };
+            return Some(trf(lang, key, &[("code", &code.to_string())]));
+        }
+        let key = match (self.class, self.protocol) {
+            (Class::Temporary, Protocol::Smtp) => "rclass.temporary",
+            (Class::Permanent, Protocol::Smtp) => "rclass.permanent",
+            (Class::Temporary, Protocol::Pop3) => "rclass.pop3_temporary",
+            (Class::Permanent, Protocol::Pop3) => "rclass.pop3_permanent",
+            // A bare -ERR says nothing of whether it lasts; its badge shows it.
+            _ => return None,
+        };
+        Some(trf(lang, key, &[("digit", &digit)]))
+    }
+
+    /// What the reply means: its class, then the situation's meaning or what a refusal of
+    /// this command is.
+    pub fn meaning(&self, lang: Lang) -> String {
+        let body = match self.source {
+            Source::Situation(s) => s.meaning.get(lang).to_owned(),
+            _ if self.class.is_failure() => tr(lang, head_key(self.protocol, self.answers)),
+            _ => self.code_meaning(lang),
+        };
+        match self.class_tag(lang) {
+            Some(tag) => format!("{tag}{}{body}", tr(lang, "label.sep")),
+            None => body,
+        }
+    }
+
+    fn code_meaning(&self, lang: Lang) -> String {
+        let entry = match self.code {
+            Some(c) => codes::smtp(c),
+            None => codes::pop3(match self.class {
+                Class::Intermediate => "+",
+                Class::Success => "+OK",
+                _ => "-ERR",
+            }),
+        };
+        entry
+            .map(|e| e.meaning.get(lang).to_owned())
+            .unwrap_or_else(|| tr(lang, "label.unknown"))
+    }
+
+    /// The cause, when the evidence gives one: the situation's, the one the words or the
+    /// enhanced code name, or else the server's own words quoted as its reason.
+    pub fn cause(&self, lang: Lang) -> Option<String> {
+        match self.source {
+            Source::Situation(s) => Some(s.cause.get(lang).to_owned()),
+            Source::Topic {
+                topic,
+                from_code: Some(es),
+            } => Some(trf(
+                lang,
+                "why.code_says",
+                &[
+                    ("code", &es.to_string()),
+                    ("reason", topic.reason.get(lang)),
+                ],
+            )),
+            Source::Topic { topic, .. } => Some(trf(
+                lang,
+                "why.words_say",
+                &[("reason", topic.reason.get(lang))],
+            )),
+            Source::Code if self.class.is_failure() && !self.words.is_empty() => {
+                Some(trf(lang, "why.own_words", &[("words", &self.words)]))
+            }
+            Source::Code if self.class.is_failure() => Some(tr(lang, "why.no_words")),
+            Source::Code => None,
+        }
+    }
+
+    /// What to do now.
+    pub fn next(&self, lang: Lang) -> String {
+        let temporary = self.class == Class::Temporary;
+        match self.source {
+            Source::Situation(s) => s.next.get(lang).to_owned(),
+            Source::Topic { topic, .. } => topic.next_for(temporary, lang).to_owned(),
+            Source::Code => {
+                let key = match self.class {
+                    Class::Temporary => "why.next_temporary",
+                    Class::Permanent => "why.next_permanent",
+                    Class::Failure => "why.next_failure",
+                    Class::Success | Class::Intermediate => {
+                        let entry = match self.code {
+                            Some(c) => codes::smtp(c),
+                            None => codes::pop3(if self.class == Class::Success {
+                                "+OK"
+                            } else {
+                                "+"
+                            }),
+                        };
+                        return entry
+                            .map(|e| e.next.get(lang).to_owned())
+                            .unwrap_or_default();
+                    }
+                };
+                tr(lang, key)
+            }
+        }
+    }
+
+    /// The explanation as printed lines: meaning, then cause and next step, labelled.
+    pub fn lines(&self, lang: Lang) -> Vec<String> {
+        let mut out = vec![format!("» {}", self.meaning(lang))];
+        if let Some(c) = self.cause(lang) {
+            out.push(format!("  {}", labelled(lang, "cause", &c)));
+        }
+        let next = self.next(lang);
+        if !next.is_empty() {
+            out.push(format!("  {}", labelled(lang, "next", &next)));
+        }
+        out
+    }
+
+    /// The explanation as one line (the transcript's row wraps it, never cuts it).
+    pub fn one_line(&self, lang: Lang) -> String {
+        let mut s = self.meaning(lang);
+        if let Some(c) = self.cause(lang) {
+            s.push(' ');
+            s.push_str(&labelled(lang, "cause", &c));
+        }
+        let next = self.next(lang);
+        if !next.is_empty() {
+            s.push(' ');
+            s.push_str(&labelled(lang, "next", &next));
+        }
+        s
+    }
+}
+
+/// The class a reply's code or status gives, and whether its code is outside the standard.
+fn classify(facts: &ReplyFacts<'_>, cx: &ReplyContext) -> (Class, bool) {
+    if let Some(code) = facts.code {
+        let nonstandard = codes::smtp(code).is_none();
+        let class = match code / 100 {
+            2 => Class::Success,
+            3 => Class::Intermediate,
+            4 => Class::Temporary,
+            5 => Class::Permanent,
+            _ => Class::Failure,
+        };
+        return (class, nonstandard);
+    }
+    let _ = cx;
+    let class = match facts.pop3_status {
+        Some(s) if s.eq_ignore_ascii_case("+OK") => Class::Success,
+        Some("+") => Class::Intermediate,
+        _ => match facts.resp_code.map(str::to_ascii_uppercase).as_deref() {
+            Some("SYS/TEMP" | "IN-USE" | "LOGIN-DELAY") => Class::Temporary,
+            Some("SYS/PERM") => Class::Permanent,
+            _ => Class::Failure,
+        },
+    };
+    (class, false)
+}
+
+/// The most specific source that has evidence (see the module's header).
+fn choose(
+    facts: &ReplyFacts<'_>,
+    cx: &ReplyContext,
+    class: Class,
+    found: Option<(situations::Score, &'static Situation)>,
+) -> Source {
+    if let Some((score, s)) = found
+        && score.said
+    {
+        return Source::Situation(s);
+    }
+    if !class.is_failure() {
+        return found.map_or(Source::Code, |(_, s)| Source::Situation(s));
+    }
+    let passing = class != Class::Permanent;
+    let words = topics::read(facts.text, cx, passing);
+    let situation = found.map(|(_, s)| s);
+    let coded = facts.enhanced.and_then(|es| {
+        codes::enhanced(es)
+            .detail
+            .and_then(|e| e.topic.as_deref())
+            .and_then(topics::by_id)
+            .map(|t| (es, t))
+    });
+    // A situation that names the cause the words or the enhanced code name says it for this
+    // command and state.
+    if let Some(s) = situation
+        && let Some(topic) = s.topic.as_deref()
+        && (words.is_some_and(|t| t.id == topic)
+            || coded.is_some_and(|(_, t)| t.id == topic) && words.is_none_or(|t| t.generic))
+    {
+        return Source::Situation(s);
+    }
+    if let Some(t) = words.filter(|t| !t.generic) {
+        // A situation the session's state or the codes single out says more than a topic
+        // that only tells what became of the command.
+        if let Some((score, s)) = found
+            && (score.state > 0 || score.words > 0)
+            && t.rank < 2
+            && s.topic.is_some()
+        {
+            return Source::Situation(s);
+        }
+        return Source::Topic {
+            topic: t,
+            from_code: None,
+        };
+    }
+    if let Some((es, t)) = coded {
+        return Source::Topic {
+            topic: t,
+            from_code: Some(es),
+        };
+    }
+    if let Some(s) = situation {
+        return Source::Situation(s);
+    }
+    match words {
+        Some(t) => Source::Topic {
+            topic: t,
+            from_code: None,
+        },
+        None => Source::Code,
+    }
+}
+
+/// The server's words without the code, the enhanced code and control characters, cut to a
+/// sentence's length.
+fn quote(facts: &ReplyFacts<'_>) -> Box<str> {
+    let mut words = String::new();
+    for line in facts.text.lines() {
+        let mut l = line.trim();
+        if let Some(first) = l.split_whitespace().next()
+            && EnhancedStatus::parse(first.trim_start_matches('#')).is_some()
+        {
+            l = l[first.len()..].trim_start();
+        }
+        if l.is_empty() {
+            continue;
+        }
+        if !words.is_empty() {
+            words.push(' ');
+        }
+        words.push_str(l);
+        if words.chars().count() > QUOTE_CHARS {
+            break;
+        }
+    }
+    let clean: String = words
+        .chars()
+        .map(|c| {
+            if c.is_control()
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)
+            {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let mut out: String = clean.chars().take(QUOTE_CHARS).collect();
+    if clean.chars().count() > QUOTE_CHARS {
+        out.push('…');
+    }
+    out.into_boxed_str()
+}
+
+/// The key of the sentence that says what a refusal of this request is.
+fn head_key(protocol: Protocol, answers: Answers) -> &'static str {
+    use Answers as A;
+    match protocol {
+        Protocol::Smtp => match answers {
+            A::Greeting => "head.smtp.greeting",
+            A::Ehlo | A::Helo => "head.smtp.hello",
+            A::StartTls => "head.smtp.starttls",
+            A::Auth | A::AuthData => "head.smtp.auth",
+            A::Mail => "head.smtp.mail",
+            A::Rcpt => "head.smtp.rcpt",
+            A::Data => "head.smtp.data",
+            A::Dot | A::Bdat => "head.smtp.dot",
+            A::Quit => "head.smtp.quit",
+            A::None => "head.smtp.unasked",
+            _ => "head.smtp.other",
+        },
+        Protocol::Pop3 => match answers {
+            A::Greeting => "head.pop3.greeting",
+            A::User => "head.pop3.user",
+            A::Pass | A::Apop | A::Auth | A::AuthData => "head.pop3.pass",
+            A::Stat | A::List | A::Uidl => "head.pop3.list",
+            A::Retr | A::Top | A::Dele => "head.pop3.message",
+            A::Stls => "head.pop3.stls",
+            A::Quit => "head.pop3.quit",
+            A::None => "head.pop3.unasked",
+            _ => "head.pop3.other",
+        },
+    }
+}
+
+/// Every key [`head_key`] can name (the table test checks each has both languages).
+pub const HEAD_KEYS: [&str; 20] = [
+    "head.smtp.greeting",
+    "head.smtp.hello",
+    "head.smtp.starttls",
+    "head.smtp.auth",
+    "head.smtp.mail",
+    "head.smtp.rcpt",
+    "head.smtp.data",
+    "head.smtp.dot",
+    "head.smtp.quit",
+    "head.smtp.unasked",
+    "head.smtp.other",
+    "head.pop3.greeting",
+    "head.pop3.user",
+    "head.pop3.pass",
+    "head.pop3.list",
+    "head.pop3.message",
+    "head.pop3.stls",
+    "head.pop3.quit",
+    "head.pop3.unasked",
+    "head.pop3.other",
+];

@@ -1,0 +1,263 @@
+//! Word families: what a reply's own words say its cause is (SPF, greylisting, a full
+//! mailbox, a lockout …), read from any server's text, in English and Chinese. The data is
+//! `assets/topics.toml`; a topic names a cause only when the reply's words give it.
+
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+use super::situations::ReplyContext;
+use super::vocab::Answers;
+use super::{Bilingual, Lang};
+
+/// One topic: the words that name a cause, and what the tutor says about it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    pub id: String,
+    /// Patterns of which any names the topic (see the file's header for the syntax).
+    words: Vec<String>,
+    /// Patterns that rule the topic out.
+    #[serde(default)]
+    unless: Vec<String>,
+    /// Patterns of which one must also match (when given).
+    #[serde(default)]
+    need: Vec<String>,
+    /// Requests the topic can answer; empty means any.
+    #[serde(default)]
+    scope: Vec<Answers>,
+    /// A topic that names no concrete cause: any concrete topic beats it.
+    #[serde(default)]
+    pub generic: bool,
+    /// 1 for a topic that describes what became of the command rather than why; 2 (the
+    /// default) for a named cause. Ties between topics go to the higher rank.
+    #[serde(default = "named_cause")]
+    pub rank: u8,
+    /// A topic that reads a failure as passing: not for a 5xx.
+    #[serde(default)]
+    pub temporary_only: bool,
+    /// The cause the words give.
+    pub reason: Bilingual,
+    pub next: Bilingual,
+    #[serde(default)]
+    pub next_temporary: Option<Bilingual>,
+    pub sources: Vec<String>,
+    #[serde(skip)]
+    compiled: Compiled,
+}
+
+fn named_cause() -> u8 {
+    2
+}
+
+#[derive(Debug, Clone, Default)]
+struct Compiled {
+    words: Vec<Pattern>,
+    unless: Vec<Pattern>,
+    need: Vec<Pattern>,
+}
+
+/// A pattern: parts that must occur in order, each a whole word (or a word start, with `*`)
+/// for ASCII letters, anywhere for Chinese.
+#[derive(Debug, Clone)]
+struct Pattern {
+    parts: Vec<(String, bool)>,
+    weight: u32,
+}
+
+impl Pattern {
+    fn parse(p: &str) -> Self {
+        let parts: Vec<(String, bool)> = p
+            .to_lowercase()
+            .split(" .. ")
+            .map(|part| match part.strip_suffix('*') {
+                Some(stem) => (stem.to_owned(), true),
+                None => (part.to_owned(), false),
+            })
+            .filter(|(s, _)| !s.is_empty())
+            .collect();
+        // A Chinese character carries about as much as a short English word.
+        let weight = parts
+            .iter()
+            .flat_map(|(s, _)| s.chars())
+            .map(|c| if c.is_ascii() { 1 } else { 3 })
+            .sum();
+        Self { parts, weight }
+    }
+
+    /// Whether the pattern occurs in `hay` (already lowercase).
+    fn matches(&self, hay: &str) -> bool {
+        let mut from = 0;
+        for (part, prefix) in &self.parts {
+            match find_word(hay, from, part, *prefix) {
+                Some(end) => from = end,
+                None => return false,
+            }
+        }
+        !self.parts.is_empty()
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// The end of the first occurrence of `part` in `hay` at or after `from`, on word boundaries
+/// where `part` begins or ends with a letter or digit.
+fn find_word(hay: &str, from: usize, part: &str, prefix: bool) -> Option<usize> {
+    let rest = hay.get(from..)?;
+    let starts_word = part.chars().next().is_some_and(is_word_char);
+    let ends_word = part.chars().next_back().is_some_and(is_word_char);
+    for (i, _) in rest.match_indices(part) {
+        let at = from + i;
+        let end = at + part.len();
+        let before_ok = !starts_word || !hay[..at].chars().next_back().is_some_and(is_word_char);
+        let after_ok = prefix || !ends_word || !hay[end..].chars().next().is_some_and(is_word_char);
+        if before_ok && after_ok {
+            return Some(end);
+        }
+    }
+    None
+}
+
+impl Topic {
+    fn compile(&mut self) {
+        let all = |v: &[String]| v.iter().map(|p| Pattern::parse(p)).collect();
+        self.compiled = Compiled {
+            words: all(&self.words),
+            unless: all(&self.unless),
+            need: all(&self.need),
+        };
+    }
+
+    /// How strongly the words name this topic (the weight of every pattern found), or `None`.
+    fn score(&self, hay: &str, cx: &ReplyContext) -> Option<u32> {
+        if !self.scope.is_empty() && !self.scope.contains(&cx.answers) {
+            return None;
+        }
+        let c = &self.compiled;
+        if c.unless.iter().any(|p| p.matches(hay)) {
+            return None;
+        }
+        if !c.need.is_empty() && !c.need.iter().any(|p| p.matches(hay)) {
+            return None;
+        }
+        let score: u32 = c
+            .words
+            .iter()
+            .filter(|p| p.matches(hay))
+            .map(|p| p.weight)
+            .sum();
+        (score > 0).then_some(score)
+    }
+
+    /// What to do, for a temporary or a lasting failure.
+    pub fn next_for(&self, temporary: bool, lang: Lang) -> &str {
+        match (&self.next_temporary, temporary) {
+            (Some(t), true) => t.get(lang),
+            _ => self.next.get(lang),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct TopicFile {
+    #[serde(rename = "topic")]
+    topics: Vec<Topic>,
+}
+
+pub const FILE: &str = include_str!("../../assets/topics.toml");
+
+/// Parses the topics; an error names the line or the topic.
+pub fn load() -> Result<Vec<Topic>, String> {
+    let file: TopicFile = toml::from_str(FILE).map_err(|e| format!("topics.toml: {e}"))?;
+    let mut all: Vec<Topic> = Vec::new();
+    for mut t in file.topics {
+        if all.iter().any(|o| o.id == t.id) {
+            return Err(format!("topics.toml: {} is listed twice", t.id));
+        }
+        t.compile();
+        all.push(t);
+    }
+    Ok(all)
+}
+
+static TOPICS: LazyLock<Vec<Topic>> = LazyLock::new(|| load().unwrap_or_default());
+
+pub fn all() -> &'static [Topic] {
+    &TOPICS
+}
+
+pub fn by_id(id: &str) -> Option<&'static Topic> {
+    TOPICS.iter().find(|t| t.id == id)
+}
+
+/// The topic a failure's words name, best first: a concrete cause before a generic one, then
+/// the most (and longest) words found. `temporary` says whether the failure is a passing one
+/// (a 4xx), for the topics that only read so.
+pub fn read(text: &str, cx: &ReplyContext, temporary: bool) -> Option<&'static Topic> {
+    let hay = text.to_lowercase();
+    TOPICS
+        .iter()
+        .filter(|t| temporary || !t.temporary_only)
+        .filter_map(|t| t.score(&hay, cx).map(|s| ((!t.generic, t.rank, s), t)))
+        .max_by_key(|(k, _)| *k)
+        .map(|(_, t)| t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::vocab::Protocol;
+
+    #[test]
+    fn the_file_loads_and_every_topic_speaks_both_languages() {
+        let all = load().unwrap_or_else(|e| panic!("{e}"));
+        assert!(all.len() >= 40, "{}", all.len());
+        for t in &all {
+            for b in [&t.reason, &t.next] {
+                assert!(!b.en.trim().is_empty(), "{}", t.id);
+                assert!(b.zh.chars().any(|c| c > '\u{2e80}'), "{}", t.id);
+            }
+            assert!(!t.sources.is_empty(), "{} cites nothing", t.id);
+            assert!(!t.compiled.words.is_empty(), "{}", t.id);
+        }
+    }
+
+    #[test]
+    fn patterns_match_whole_words_in_order() {
+        let p = Pattern::parse("spf");
+        assert!(p.matches("550 5.7.23 spf fail"));
+        assert!(!p.matches("550 spfx"));
+        let p = Pattern::parse("greylist*");
+        assert!(p.matches("451 greylisted, come back"));
+        let p = Pattern::parse("too many .. connections");
+        assert!(p.matches("421 too many concurrent smtp connections"));
+        assert!(!p.matches("421 connections: too many"));
+        assert!(Pattern::parse("垃圾邮件").matches("554 dt:spm 发送的邮件内容被识别为垃圾邮件"));
+    }
+
+    #[test]
+    fn words_name_the_cause_and_a_generic_topic_yields() {
+        let cx = ReplyContext::new(Protocol::Smtp, Answers::Rcpt);
+        let id = |text: &str, temporary| read(text, &cx, temporary).map(|t| t.id.as_str());
+        assert_eq!(
+            id(
+                "451 4.7.1 Greylisting in action, please come back later",
+                true
+            ),
+            Some("greylist")
+        );
+        assert_eq!(
+            id("550 5.4.5 Daily user sending quota exceeded.", false),
+            Some("daily-quota")
+        );
+        assert_eq!(
+            id("452 4.2.2 The email account is over quota", true),
+            Some("mailbox-full")
+        );
+        // "try again later" reads as passing only for a temporary failure.
+        assert_eq!(id("550 try again later", false), None);
+        assert_eq!(id("250 2.1.5 Ok", false), None);
+    }
+}
