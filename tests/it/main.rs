@@ -5,6 +5,7 @@
 
 mod common;
 mod explain_cli;
+mod heldout;
 mod html_render;
 mod knowledge_base;
 mod lessons;

@@ -1,0 +1,170 @@
+//! The tutor against real replies it was not written from: 205 replies from servers' source
+//! code, providers' documentation and public logs (`tests/fixtures/heldout.toml`), each with
+//! the topics a right note may name and the causes it must not state. Half of them (the
+//! even-numbered cases) were looked at while the word families were written; the odd half was
+//! not, and is reported on its own.
+// Helpers here unwrap as tests do: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use mailtutor::explain;
+use mailtutor::proto::Lang;
+use mailtutor::proto::explanation::{Class, Explanation};
+use mailtutor::proto::topics;
+use mailtutor::transcript::Direction;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Fixture {
+    case: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    protocol: String,
+    before: String,
+    reply: String,
+    source: String,
+    gist: String,
+    class: String,
+    topics: Vec<String>,
+    not: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// The note names a cause the case accepts, or names none where the reply gives none.
+    Right,
+    /// The note names no cause although the words give one: not wrong, not helpful enough.
+    Vague,
+    /// The note states a cause the reply does not give, or the wrong class.
+    Wrong,
+}
+
+fn has_cjk(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// Topics that name no concrete cause: a note may fall back to them (or to the code) for a
+/// reply whose words give none.
+fn no_cause(t: &str) -> bool {
+    matches!(t, "success" | "prompt" | "policy") || t.starts_with("other:")
+}
+
+fn judge(c: &Case, x: &Explanation) -> (Verdict, String) {
+    let stated = x.topic();
+    let generic = stated.is_none_or(|t| topics::by_id(t).is_some_and(|t| t.generic));
+    // The class: a 4xx read as temporary, a 5xx as permanent; a POP3 -ERR is never called
+    // the opposite of what the case says.
+    let class_ok = match (c.class.as_str(), x.class) {
+        ("temporary", Class::Permanent) | ("permanent", Class::Temporary) => false,
+        ("success", c) => c == Class::Success,
+        _ => true,
+    };
+    if !class_ok {
+        return (Verdict::Wrong, format!("class {:?}", x.class));
+    }
+    if let Some(t) = stated {
+        if c.topics.iter().any(|w| w == t) {
+            return (Verdict::Right, String::new());
+        }
+        if c.not.iter().any(|w| w == t) {
+            return (
+                Verdict::Wrong,
+                format!("states {t}, which the case rules out"),
+            );
+        }
+        if !generic {
+            return (Verdict::Wrong, format!("states {t}"));
+        }
+    }
+    if c.topics.iter().all(|t| no_cause(t)) {
+        return (Verdict::Right, String::new());
+    }
+    (Verdict::Vague, format!("states {stated:?}"))
+}
+
+#[test]
+fn real_replies_not_tuned_on_are_explained_right_and_never_wrongly() {
+    let fx: Fixture = toml::from_str(include_str!("../fixtures/heldout.toml")).unwrap();
+    assert!(fx.case.len() >= 150, "only {} cases", fx.case.len());
+    // [right, vague, wrong] for the looked-at half and the untouched half.
+    let mut tally = [[0usize; 3]; 2];
+    let mut report = String::new();
+    let mut wrong = Vec::new();
+    for (i, c) in fx.case.iter().enumerate() {
+        assert!(!c.source.trim().is_empty() && !c.gist.trim().is_empty());
+        assert!(matches!(c.protocol.as_str(), "smtp" | "pop3"));
+        let text = if c.before.is_empty() {
+            c.reply.clone()
+        } else {
+            format!("{}\n{}", c.before, c.reply)
+        };
+        let t = explain::fold(&text);
+        let reply = t
+            .entries()
+            .iter()
+            .rev()
+            .find(|e| e.dir == Direction::Server);
+        let Some(x) = reply.and_then(|e| e.explanation()) else {
+            panic!("case {i}: {:?} was not explained", c.reply);
+        };
+        // Both languages, every part.
+        for lang in [Lang::En, Lang::Zh] {
+            let all = x.lines(lang).join("\n");
+            assert!(!x.meaning(lang).trim().is_empty(), "case {i}");
+            if lang == Lang::Zh {
+                assert!(has_cjk(&all), "case {i}: no Chinese in {all}");
+            }
+        }
+        let (v, why) = judge(c, x);
+        let half = i % 2;
+        tally[half][v as usize] += 1;
+        report.push_str(&format!(
+            "#{i} [{}] {:?} {why}\n  {}\n  want {:?} not {:?}\n  {}\n\n",
+            ["dev", "held-out"][half],
+            v,
+            c.reply.replace('\n', "\\n"),
+            c.topics,
+            c.not,
+            x.one_line(Lang::En)
+        ));
+        if v == Verdict::Wrong {
+            wrong.push(format!("#{i} {} → {why}", c.reply.replace('\n', "\\n")));
+        }
+    }
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let _ = std::fs::write(dir.join("heldout-report.txt"), &report);
+    let pct = |t: [usize; 3]| 100.0 * t[0] as f64 / t.iter().sum::<usize>().max(1) as f64;
+    let all = [
+        tally[0][0] + tally[1][0],
+        tally[0][1] + tally[1][1],
+        tally[0][2] + tally[1][2],
+    ];
+    eprintln!(
+        "held-out replies: right {}/{} ({:.1}%), vague {}, wrong {}; looked-at half {:.1}% right, untouched half {:.1}% right ({} wrong)",
+        all[0],
+        all.iter().sum::<usize>(),
+        pct(all),
+        all[1],
+        all[2],
+        pct(tally[0]),
+        pct(tally[1]),
+        tally[1][2],
+    );
+    // A ratchet at the figures reached so far (the goal is 90% right and none wrong): a change
+    // that teaches more wrong things, or fewer right ones, fails here.
+    assert!(
+        wrong.len() <= MOST_WRONG,
+        "{} wrong notes (at most {MOST_WRONG}):\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert!(
+        pct(all) >= LEAST_RIGHT_PCT,
+        "only {:.1}% right (at least {LEAST_RIGHT_PCT}%)",
+        pct(all)
+    );
+}
+
+const MOST_WRONG: usize = 28;
+const LEAST_RIGHT_PCT: f64 = 63.5;
