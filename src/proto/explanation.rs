@@ -290,17 +290,16 @@ fn choose(
     class: Class,
     found: Option<(situations::Score, &'static Situation)>,
 ) -> Source {
-    if let Some((score, s)) = found
-        && score.said
-    {
-        return Source::Situation(s);
-    }
     if !class.is_failure() {
         return found.map_or(Source::Code, |(_, s)| Source::Situation(s));
     }
-    let passing = class != Class::Permanent;
-    let words = topics::read(facts.text, cx, passing);
-    let situation = found.map(|(_, s)| s);
+    let lasting = match class {
+        Class::Temporary => Some(true),
+        Class::Permanent => Some(false),
+        _ => None,
+    };
+    let reading = topics::read(facts.text, cx, lasting);
+    let words = reading.map(|r| r.topic);
     let coded = facts.enhanced.and_then(|es| {
         codes::enhanced(es)
             .detail
@@ -308,12 +307,21 @@ fn choose(
             .and_then(topics::by_id)
             .map(|t| (es, t))
     });
-    // A situation that names the cause the words or the enhanced code name says it for this
-    // command and state.
-    if let Some(s) = situation
-        && let Some(topic) = s.topic.as_deref()
-        && (words.is_some_and(|t| t.id == topic)
-            || coded.is_some_and(|(_, t)| t.id == topic) && words.is_none_or(|t| t.generic))
+    let names = |s: &Situation, t: &Topic| s.topic.as_deref() == Some(t.id.as_str());
+    // A real server's phrase, unless the words name another cause more fully than it does.
+    if let Some((score, s)) = found
+        && score.said
+        && !reading.is_some_and(|r| {
+            !r.topic.generic && !names(s, r.topic) && r.weight > score.phrase_chars
+        })
+    {
+        return Source::Situation(s);
+    }
+    // A situation naming the cause the words (or, when they name none, the enhanced code)
+    // name says it for this command and state.
+    if let Some((_, s)) = found
+        && (words.is_some_and(|t| names(s, t))
+            || coded.is_some_and(|(_, t)| names(s, t)) && words.is_none_or(|t| t.generic))
     {
         return Source::Situation(s);
     }
@@ -338,7 +346,8 @@ fn choose(
             from_code: Some(es),
         };
     }
-    if let Some(s) = situation {
+    // A situation that fits the command and state; then the words' generic reading.
+    if let Some((_, s)) = found {
         return Source::Situation(s);
     }
     match words {

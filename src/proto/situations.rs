@@ -68,8 +68,9 @@ pub struct ReplyFacts<'a> {
     pub text: &'a str,
 }
 
-/// How well a situation fits a reply, compared field by field in this order.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+/// How well a situation fits a reply: compared by its words, then what it answers, then the
+/// state, then the code (`said` and `phrase_chars` describe the match; they do not rank it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Score {
     /// The reply's own words: text phrases, enhanced code, POP3 response code.
     pub words: u32,
@@ -82,6 +83,27 @@ pub struct Score {
     /// Whether a phrase of the reply's own text matched: evidence for the cause the entry
     /// states. Last, so it does not change the order.
     pub said: bool,
+    /// How many characters of the reply's text the matched phrases cover (to weigh them
+    /// against a topic the same words name).
+    pub phrase_chars: u32,
+}
+
+impl Score {
+    fn rank(&self) -> (u32, u32, u32, u32) {
+        (self.words, self.answers, self.state, self.code)
+    }
+}
+
+impl PartialOrd for Score {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Score {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
+    }
 }
 
 /// One situation: a reply in its context, explained.
@@ -171,15 +193,17 @@ impl Situation {
             }
             score.words += phrase(w);
             score.said = true;
+            score.phrase_chars += w.chars().count() as u32;
         }
         if !self.any.is_empty() {
-            score.words += self
+            let best = self
                 .any
                 .iter()
                 .filter(|w| hay.contains(&w.to_lowercase()))
-                .map(phrase)
-                .max()?;
+                .max_by_key(|w| w.chars().count())?;
+            score.words += phrase(best);
             score.said = true;
+            score.phrase_chars += best.chars().count() as u32;
         }
         if !self.after.is_empty() {
             self.after.iter().find(|a| **a == cx.answers)?;

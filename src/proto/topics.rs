@@ -36,6 +36,9 @@ pub struct Topic {
     /// A topic that reads a failure as passing: not for a 5xx.
     #[serde(default)]
     pub temporary_only: bool,
+    /// A cause that does not pass by itself (wrong credentials): not for a 4xx.
+    #[serde(default)]
+    pub never_temporary: bool,
     /// The cause the words give.
     pub reason: Bilingual,
     pub next: Bilingual,
@@ -130,8 +133,9 @@ impl Topic {
         };
     }
 
-    /// How strongly the words name this topic (the weight of every pattern found), or `None`.
-    fn score(&self, hay: &str, cx: &ReplyContext) -> Option<u32> {
+    /// How strongly the words name this topic: the weight of every pattern found, and of the
+    /// heaviest one; `None` when it is not named.
+    fn score(&self, hay: &str, cx: &ReplyContext) -> Option<(u32, u32)> {
         if !self.scope.is_empty() && !self.scope.contains(&cx.answers) {
             return None;
         }
@@ -142,13 +146,14 @@ impl Topic {
         if !c.need.is_empty() && !c.need.iter().any(|p| p.matches(hay)) {
             return None;
         }
-        let score: u32 = c
+        let (sum, best) = c
             .words
             .iter()
             .filter(|p| p.matches(hay))
-            .map(|p| p.weight)
-            .sum();
-        (score > 0).then_some(score)
+            .fold((0, 0), |(sum, best), p| {
+                (sum + p.weight, best.max(p.weight))
+            });
+        (sum > 0).then_some((sum, best))
     }
 
     /// What to do, for a temporary or a lasting failure.
@@ -192,17 +197,29 @@ pub fn by_id(id: &str) -> Option<&'static Topic> {
     TOPICS.iter().find(|t| t.id == id)
 }
 
+/// A topic the words name, and the weight of its heaviest pattern found (a letter 1, a
+/// Chinese character 3), to set against a situation's phrase.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading {
+    pub topic: &'static Topic,
+    pub weight: u32,
+}
+
 /// The topic a failure's words name, best first: a concrete cause before a generic one, then
-/// the most (and longest) words found. `temporary` says whether the failure is a passing one
-/// (a 4xx), for the topics that only read so.
-pub fn read(text: &str, cx: &ReplyContext, temporary: bool) -> Option<&'static Topic> {
+/// the most (and longest) words found. `temporary` says whether the failure passes (a 4xx),
+/// lasts (a 5xx), or does not say (a POP3 `-ERR`), for the topics that read only one way.
+pub fn read(text: &str, cx: &ReplyContext, temporary: Option<bool>) -> Option<Reading> {
     let hay = text.to_lowercase();
     TOPICS
         .iter()
-        .filter(|t| temporary || !t.temporary_only)
-        .filter_map(|t| t.score(&hay, cx).map(|s| ((!t.generic, t.rank, s), t)))
-        .max_by_key(|(k, _)| *k)
-        .map(|(_, t)| t)
+        .filter(|t| temporary != Some(false) || !t.temporary_only)
+        .filter(|t| temporary != Some(true) || !t.never_temporary)
+        .filter_map(|t| {
+            t.score(&hay, cx)
+                .map(|(sum, best)| ((!t.generic, t.rank, sum), best, t))
+        })
+        .max_by_key(|(k, _, _)| *k)
+        .map(|(_, weight, topic)| Reading { topic, weight })
 }
 
 #[cfg(test)]
@@ -240,7 +257,8 @@ mod tests {
     #[test]
     fn words_name_the_cause_and_a_generic_topic_yields() {
         let cx = ReplyContext::new(Protocol::Smtp, Answers::Rcpt);
-        let id = |text: &str, temporary| read(text, &cx, temporary).map(|t| t.id.as_str());
+        let id =
+            |text: &str, temporary| read(text, &cx, Some(temporary)).map(|r| r.topic.id.as_str());
         assert_eq!(
             id(
                 "451 4.7.1 Greylisting in action, please come back later",
