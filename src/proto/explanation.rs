@@ -305,6 +305,7 @@ fn choose(
             .detail
             .and_then(|e| e.topic.as_deref())
             .and_then(topics::by_id)
+            .filter(|t| t.in_scope(cx))
             .map(|t| (es, t))
     });
     let names = |s: &Situation, t: &Topic| s.topic.as_deref() == Some(t.id.as_str());
@@ -329,7 +330,7 @@ fn choose(
         // A situation the session's state or the codes single out says more than a topic
         // that only tells what became of the command.
         if let Some((score, s)) = found
-            && (score.state > 0 || score.words > 0)
+            && score.state > 0
             && t.rank < 2
             && s.topic.is_some()
         {

@@ -70,20 +70,26 @@ struct Pattern {
 
 impl Pattern {
     fn parse(p: &str) -> Self {
-        let parts: Vec<(String, bool)> = p
-            .to_lowercase()
+        let lower = p.to_lowercase();
+        // An address inside a part ("mail from {ip}") is a part of its own.
+        let spaced = lower.replace("{ip}", " .. {ip} .. ");
+        let parts: Vec<(String, bool)> = spaced
             .split(" .. ")
+            .map(str::trim)
             .map(|part| match part.strip_suffix('*') {
                 Some(stem) => (stem.to_owned(), true),
                 None => (part.to_owned(), false),
             })
             .filter(|(s, _)| !s.is_empty())
             .collect();
-        // A Chinese character carries about as much as a short English word.
+        // A Chinese character carries about as much as a short English word; an address
+        // as much as a word.
         let weight = parts
             .iter()
-            .flat_map(|(s, _)| s.chars())
-            .map(|c| if c.is_ascii() { 1 } else { 3 })
+            .map(|(s, _)| match s.as_str() {
+                "{ip}" => 4,
+                s => s.chars().map(|c| if c.is_ascii() { 1 } else { 3 }).sum(),
+            })
             .sum();
         Self { parts, weight }
     }
@@ -105,9 +111,43 @@ fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
+/// The end of the first IPv4 (`192.0.2.1`) or IPv6 (`2a01:4f8::2`, `::ffff:192.0.2.1`)
+/// address in `hay` at or after `from`.
+fn find_ip(hay: &str, from: usize) -> Option<usize> {
+    let bytes = hay.as_bytes();
+    let mut i = from;
+    while i < bytes.len() {
+        let starts =
+            i == 0 || !(bytes[i - 1].is_ascii_hexdigit() || matches!(bytes[i - 1], b'.' | b':'));
+        if starts && (bytes[i].is_ascii_hexdigit() || bytes[i] == b':') {
+            let end = i + bytes[i..]
+                .iter()
+                .take_while(|b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':'))
+                .count();
+            let token = &hay[i..end];
+            let dots = token
+                .split('.')
+                .filter(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+                .count();
+            let v4 = dots == 4 && token.matches('.').count() == 3 && !token.contains(':');
+            let v6 = token.contains("::") || token.matches(':').count() >= 5;
+            if v4 || v6 {
+                return Some(end);
+            }
+            i = end.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
 /// The end of the first occurrence of `part` in `hay` at or after `from`, on word boundaries
 /// where `part` begins or ends with a letter or digit.
 fn find_word(hay: &str, from: usize, part: &str, prefix: bool) -> Option<usize> {
+    if part == "{ip}" {
+        return find_ip(hay, from);
+    }
     let rest = hay.get(from..)?;
     let starts_word = part.chars().next().is_some_and(is_word_char);
     let ends_word = part.chars().next_back().is_some_and(is_word_char);
@@ -133,10 +173,15 @@ impl Topic {
         };
     }
 
+    /// Whether the topic can answer this request.
+    pub fn in_scope(&self, cx: &ReplyContext) -> bool {
+        self.scope.is_empty() || self.scope.contains(&cx.answers)
+    }
+
     /// How strongly the words name this topic: the weight of every pattern found, and of the
     /// heaviest one; `None` when it is not named.
     fn score(&self, hay: &str, cx: &ReplyContext) -> Option<(u32, u32)> {
-        if !self.scope.is_empty() && !self.scope.contains(&cx.answers) {
+        if !self.in_scope(cx) {
             return None;
         }
         let c = &self.compiled;
@@ -252,6 +297,11 @@ mod tests {
         assert!(p.matches("421 too many concurrent smtp connections"));
         assert!(!p.matches("421 connections: too many"));
         assert!(Pattern::parse("垃圾邮件").matches("554 dt:spm 发送的邮件内容被识别为垃圾邮件"));
+        let p = Pattern::parse("mail from {ip} .. not allowed");
+        assert!(p.matches("553 mail from 192.0.2.1 not allowed"));
+        assert!(!p.matches("553 mail from 5.7.1 not allowed"));
+        assert!(Pattern::parse("{ip} .. blocked").matches("550 [2a01:4f8:171:145e::2] blocked"));
+        assert!(!Pattern::parse("{ip}").matches("550 5.7.1 at 10:30:00 rejected"));
     }
 
     #[test]
