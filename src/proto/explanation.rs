@@ -309,11 +309,20 @@ fn choose(
             .map(|t| (es, t))
     });
     let names = |s: &Situation, t: &Topic| s.topic.as_deref() == Some(t.id.as_str());
-    // A real server's phrase, unless the words name another cause more fully than it does.
+    // A real server's phrase, unless the words name another cause more fully (or as fully,
+    // where the phrase itself names no concrete cause).
     if let Some((score, s)) = found
         && score.said
         && !reading.is_some_and(|r| {
-            !r.topic.generic && !names(s, r.topic) && r.weight > score.phrase_chars
+            let generic = |s: &Situation| {
+                s.topic
+                    .as_deref()
+                    .and_then(topics::by_id)
+                    .is_none_or(|t| t.generic)
+            };
+            !r.topic.generic
+                && !names(s, r.topic)
+                && (r.weight > score.phrase_chars || r.weight == score.phrase_chars && generic(s))
         })
     {
         return Source::Situation(s);
