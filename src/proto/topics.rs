@@ -124,13 +124,9 @@ fn find_ip(hay: &str, from: usize) -> Option<usize> {
                 .iter()
                 .take_while(|b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':'))
                 .count();
-            let token = &hay[i..end];
-            let dots = token
-                .split('.')
-                .filter(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
-                .count();
-            let v4 = dots == 4 && token.matches('.').count() == 3 && !token.contains(':');
-            let v6 = token.contains("::") || token.matches(':').count() >= 5;
+            let token = hay[i..end].trim_end_matches(['.', ':']);
+            let v4 = token.parse::<std::net::Ipv4Addr>().is_ok();
+            let v6 = token.contains(':') && token.parse::<std::net::Ipv6Addr>().is_ok();
             if v4 || v6 {
                 return Some(end);
             }
@@ -161,6 +157,32 @@ fn find_word(hay: &str, from: usize, part: &str, prefix: bool) -> Option<usize> 
         }
     }
     None
+}
+
+/// The text, and after it the words that run together in CamelCase read apart
+/// ("SendAsDeniedException" → "Send As Denied Exception"), as servers that report an
+/// exception's name write them.
+fn with_camel_split(text: &str) -> std::borrow::Cow<'_, str> {
+    let camel = |w: &str| {
+        w.chars()
+            .zip(w.chars().skip(1))
+            .any(|(a, b)| a.is_ascii_lowercase() && b.is_ascii_uppercase())
+    };
+    if !text.split_whitespace().any(camel) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() * 2 + 1);
+    out.push_str(text);
+    out.push('\n');
+    let mut prev = ' ';
+    for c in text.chars() {
+        if prev.is_ascii_lowercase() && c.is_ascii_uppercase() {
+            out.push(' ');
+        }
+        out.push(c);
+        prev = c;
+    }
+    out.into()
 }
 
 impl Topic {
@@ -254,7 +276,7 @@ pub struct Reading {
 /// the most (and longest) words found. `temporary` says whether the failure passes (a 4xx),
 /// lasts (a 5xx), or does not say (a POP3 `-ERR`), for the topics that read only one way.
 pub fn read(text: &str, cx: &ReplyContext, temporary: Option<bool>) -> Option<Reading> {
-    let hay = text.to_lowercase();
+    let hay = with_camel_split(text).to_lowercase();
     TOPICS
         .iter()
         .filter(|t| temporary != Some(false) || !t.temporary_only)
@@ -302,6 +324,13 @@ mod tests {
         assert!(!p.matches("553 mail from 5.7.1 not allowed"));
         assert!(Pattern::parse("{ip} .. blocked").matches("550 [2a01:4f8:171:145e::2] blocked"));
         assert!(!Pattern::parse("{ip}").matches("550 5.7.1 at 10:30:00 rejected"));
+        assert!(!Pattern::parse("{ip}").matches("554 arn:aws:iam::123456789012:user/x"));
+        assert!(Pattern::parse("{ip}").matches("517 helo does not match ::ffff:192.0.2.1"));
+        assert_eq!(
+            with_camel_split("554 Exception:SendAsDeniedException; x"),
+            "554 Exception:SendAsDeniedException; x\n554 Exception:Send As Denied Exception; x"
+        );
+        assert_eq!(with_camel_split("550 Mailbox full"), "550 Mailbox full");
     }
 
     #[test]
