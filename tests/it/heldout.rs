@@ -1,8 +1,7 @@
-//! The tutor against real replies it was not written from: 205 replies from servers' source
-//! code, providers' documentation and public logs (`tests/fixtures/heldout.toml`), each with
-//! the topics a right note may name and the causes it must not state. Half of them (the
-//! even-numbered cases) were looked at while the word families were written; the odd half was
-//! not, and is reported on its own.
+//! The tutor against real replies from servers' source code, providers' documentation and
+//! public logs, each with the topics a right note may name and the causes it must not state:
+//! `tests/fixtures/tuning.toml` (205 replies the word families were improved on) and
+//! `tests/fixtures/heldout.toml` (154 replies collected afterwards and never tuned on).
 // Helpers here unwrap as tests do: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -83,12 +82,10 @@ fn judge(c: &Case, x: &Explanation) -> (Verdict, String) {
     (Verdict::Vague, format!("states {stated:?}"))
 }
 
-#[test]
-fn real_replies_not_tuned_on_are_explained_right_and_never_wrongly() {
-    let fx: Fixture = toml::from_str(include_str!("../fixtures/heldout.toml")).unwrap();
-    assert!(fx.case.len() >= 150, "only {} cases", fx.case.len());
-    // [right, vague, wrong] for the looked-at half and the untouched half.
-    let mut tally = [[0usize; 3]; 2];
+/// [right, vague, wrong] over a fixture, and the wrong notes; writes a report of every case.
+fn measure(name: &str, text: &str) -> ([usize; 3], Vec<String>) {
+    let fx: Fixture = toml::from_str(text).unwrap();
+    let mut tally = [0usize; 3];
     let mut report = String::new();
     let mut wrong = Vec::new();
     for (i, c) in fx.case.iter().enumerate() {
@@ -106,22 +103,18 @@ fn real_replies_not_tuned_on_are_explained_right_and_never_wrongly() {
             .rev()
             .find(|e| e.dir == Direction::Server);
         let Some(x) = reply.and_then(|e| e.explanation()) else {
-            panic!("case {i}: {:?} was not explained", c.reply);
+            panic!("{name} case {i}: {:?} was not explained", c.reply);
         };
         // Both languages, every part.
         for lang in [Lang::En, Lang::Zh] {
-            let all = x.lines(lang).join("\n");
-            assert!(!x.meaning(lang).trim().is_empty(), "case {i}");
-            if lang == Lang::Zh {
-                assert!(has_cjk(&all), "case {i}: no Chinese in {all}");
-            }
+            assert!(!x.meaning(lang).trim().is_empty(), "{name} case {i}");
         }
+        let zh = x.lines(Lang::Zh).join("\n");
+        assert!(has_cjk(&zh), "{name} case {i}: no Chinese in {zh}");
         let (v, why) = judge(c, x);
-        let half = i % 2;
-        tally[half][v as usize] += 1;
+        tally[v as usize] += 1;
         report.push_str(&format!(
-            "#{i} [{}] {:?} {why}\n  {}\n  want {:?} not {:?}\n  {}\n\n",
-            ["dev", "held-out"][half],
+            "#{i} {:?} {why}\n  {}\n  want {:?} not {:?}\n  {}\n\n",
             v,
             c.reply.replace('\n', "\\n"),
             c.topics,
@@ -133,38 +126,63 @@ fn real_replies_not_tuned_on_are_explained_right_and_never_wrongly() {
         }
     }
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let _ = std::fs::write(dir.join("heldout-report.txt"), &report);
-    let pct = |t: [usize; 3]| 100.0 * t[0] as f64 / t.iter().sum::<usize>().max(1) as f64;
-    let all = [
-        tally[0][0] + tally[1][0],
-        tally[0][1] + tally[1][1],
-        tally[0][2] + tally[1][2],
-    ];
-    eprintln!(
-        "held-out replies: right {}/{} ({:.1}%), vague {}, wrong {}; looked-at half {:.1}% right, untouched half {:.1}% right ({} wrong)",
-        all[0],
-        all.iter().sum::<usize>(),
-        pct(all),
-        all[1],
-        all[2],
-        pct(tally[0]),
-        pct(tally[1]),
-        tally[1][2],
-    );
-    // A ratchet at the figures reached so far (the goal is 90% right and none wrong): a change
-    // that teaches more wrong things, or fewer right ones, fails here.
-    assert!(
-        wrong.len() <= MOST_WRONG,
-        "{} wrong notes (at most {MOST_WRONG}):\n{}",
-        wrong.len(),
-        wrong.join("\n")
-    );
-    assert!(
-        pct(all) >= LEAST_RIGHT_PCT,
-        "only {:.1}% right (at least {LEAST_RIGHT_PCT}%)",
-        pct(all)
-    );
+    let _ = std::fs::write(dir.join(format!("{name}-report.txt")), &report);
+    (tally, wrong)
 }
 
-const MOST_WRONG: usize = 14;
-const LEAST_RIGHT_PCT: f64 = 84.0;
+fn pct(t: [usize; 3]) -> f64 {
+    100.0 * t[0] as f64 / t.iter().sum::<usize>().max(1) as f64
+}
+
+#[test]
+fn real_replies_are_explained_right_and_never_wrongly() {
+    let (tuned, tuned_wrong) = measure("tuning", include_str!("../fixtures/tuning.toml"));
+    let (held, held_wrong) = measure("heldout", include_str!("../fixtures/heldout.toml"));
+    assert!(tuned.iter().sum::<usize>() >= 200 && held.iter().sum::<usize>() >= 150);
+    for (name, t) in [("tuned on", tuned), ("held out", held)] {
+        eprintln!(
+            "{name}: right {}/{} ({:.1}%), vague {}, wrong {}",
+            t[0],
+            t.iter().sum::<usize>(),
+            pct(t),
+            t[1],
+            t[2]
+        );
+    }
+    // A ratchet at the figures reached so far (the goal is 90% right and none wrong, on
+    // replies never tuned on): a change that teaches more wrong things, or fewer right ones,
+    // fails here.
+    for (name, t, wrong, most, least) in [
+        (
+            "tuned on",
+            tuned,
+            &tuned_wrong,
+            TUNED_MOST_WRONG,
+            TUNED_LEAST_RIGHT_PCT,
+        ),
+        (
+            "held out",
+            held,
+            &held_wrong,
+            HELD_MOST_WRONG,
+            HELD_LEAST_RIGHT_PCT,
+        ),
+    ] {
+        assert!(
+            wrong.len() <= most,
+            "{name}: {} wrong notes (at most {most}):\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
+        assert!(
+            pct(t) >= least,
+            "{name}: only {:.1}% right (at least {least}%)",
+            pct(t)
+        );
+    }
+}
+
+const TUNED_MOST_WRONG: usize = 14;
+const TUNED_LEAST_RIGHT_PCT: f64 = 84.0;
+const HELD_MOST_WRONG: usize = 24;
+const HELD_LEAST_RIGHT_PCT: f64 = 57.5;
