@@ -183,13 +183,15 @@ fn outcome_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
 fn detail_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang, retrieved: Option<&Retrieved>) {
     match e.parsed.as_deref() {
         Some(Parsed::Response(Response::Smtp(r))) => {
-            ui.strong(tr(lang, "explain.code"));
-            CodeHelp::Smtp {
-                code: r.code,
-                enhanced: r.enhanced,
-                state: None,
-            }
-            .ui(ui, lang);
+            code_reference(
+                ui,
+                lang,
+                CodeHelp::Smtp {
+                    code: r.code,
+                    enhanced: r.enhanced,
+                    state: None,
+                },
+            );
         }
         Some(Parsed::Response(Response::Pop3(p))) => {
             if p.body().is_some()
@@ -203,14 +205,25 @@ fn detail_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang, retrieved: Option<&Retrie
                 }
                 return;
             }
-            ui.strong(tr(lang, "explain.code"));
-            CodeHelp::Pop3 {
-                status: p.status.indicator.token(),
-                resp_code: p.status.resp_code.clone(),
-                state: None,
-            }
-            .ui(ui, lang);
+            code_reference(
+                ui,
+                lang,
+                CodeHelp::Pop3 {
+                    status: p.status.indicator.token(),
+                    resp_code: p.status.resp_code.clone(),
+                    state: None,
+                },
+            );
         }
         _ => {}
     }
+}
+
+/// The code's reference text, folded until asked for: the reply's one explanation stands on
+/// the left, and this is detail, not a second explanation.
+fn code_reference(ui: &mut egui::Ui, lang: Lang, help: CodeHelp) {
+    egui::CollapsingHeader::new(tr(lang, "explain.code"))
+        .id_salt("explain-code-reference")
+        .default_open(false)
+        .show(ui, |ui| help.ui(ui, lang));
 }

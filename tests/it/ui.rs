@@ -98,6 +98,17 @@ fn a_wrong_password_gets_535_explained() {
     click(&mut h, "发送用户名");
     click(&mut h, "发送密码");
     assert!(last_server(&h).starts_with("535"), "{}", last_server(&h));
+    // One explanation in the pane; the code's reference text only when its fold is opened.
+    let meaning = h
+        .state()
+        .transcript()
+        .last_server()
+        .and_then(|(_, e)| e.explanation().map(|x| x.meaning(Lang::Zh)))
+        .unwrap_or_default();
+    assert!(meaning.contains("永久失败"), "{meaning}");
+    shows(&h, &meaning);
+    assert!(h.query_by_label_contains("用户验证失败").is_none());
+    click(&mut h, "关于这个回复码");
     shows(&h, "用户验证失败");
     assert!(h.state().is_connected(), "the app stays usable after a 535");
 }
