@@ -122,6 +122,11 @@ pub struct Situation {
     /// An enhanced status code, exact (`5.7.0`) or by class and subject (`5.7`).
     #[serde(default)]
     pub enhanced: Option<String>,
+    /// The enhanced-code subjects the entry allows (`[0, 1, 5]`: unspecified, an address, the
+    /// protocol); a
+    /// reply carrying another subject (`5.7.1`, policy) is not this situation.
+    #[serde(default)]
+    pub subjects: Vec<u16>,
     /// POP3 `+OK` / `-ERR`.
     #[serde(default)]
     pub status: Option<String>,
@@ -171,6 +176,12 @@ impl Situation {
         if let Some(want) = &self.status {
             facts.pop3_status.filter(|s| s.eq_ignore_ascii_case(want))?;
             score.code += 1;
+        }
+        if let Some(es) = facts.enhanced
+            && !self.subjects.is_empty()
+            && !self.subjects.contains(&es.subject)
+        {
+            return None;
         }
         if let Some(want) = &self.enhanced {
             let have = facts.enhanced?.to_string();

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 
 use super::situations::ReplyContext;
-use super::vocab::Answers;
+use super::vocab::{Answers, Protocol};
 use super::{Bilingual, Lang};
 
 /// One topic: the words that name a cause, and what the tutor says about it.
@@ -26,6 +26,9 @@ pub struct Topic {
     /// Requests the topic can answer; empty means any.
     #[serde(default)]
     scope: Vec<Answers>,
+    /// The protocols the topic belongs to; empty means both.
+    #[serde(default)]
+    protocols: Vec<Protocol>,
     /// A topic that names no concrete cause: any concrete topic beats it.
     #[serde(default)]
     pub generic: bool,
@@ -96,24 +99,39 @@ impl Pattern {
 
     /// Whether the pattern occurs in `hay` (already lowercase).
     fn matches(&self, hay: &str) -> bool {
-        let mut from = 0;
-        for (part, prefix) in &self.parts {
-            match find_word(hay, from, part, *prefix) {
-                Some(end) => from = end,
-                None => return false,
+        !self.parts.is_empty() && self.matches_from(hay, 0, 0, None)
+    }
+
+    /// Whether parts `i..` occur in order from `from`, the first of them starting at or
+    /// before `limit`: the parts of a pattern stand close together, in one clause.
+    fn matches_from(&self, hay: &str, i: usize, from: usize, limit: Option<usize>) -> bool {
+        let Some((part, prefix)) = self.parts.get(i) else {
+            return true;
+        };
+        let mut at = from;
+        while let Some((start, end)) = find_word(hay, at, part, *prefix) {
+            if limit.is_some_and(|l| start > l) {
+                return false;
             }
+            if self.matches_from(hay, i + 1, end, Some(end + PART_GAP)) {
+                return true;
+            }
+            at = start + hay[start..].chars().next().map_or(1, char::len_utf8);
         }
-        !self.parts.is_empty()
+        false
     }
 }
+
+/// How far apart (in bytes) two parts of a pattern may stand.
+const PART_GAP: usize = 40;
 
 fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
-/// The end of the first IPv4 (`192.0.2.1`) or IPv6 (`2a01:4f8::2`, `::ffff:192.0.2.1`)
+/// The start and end of the first IPv4 (`192.0.2.1`) or IPv6 (`2a01:4f8::2`, `::ffff:192.0.2.1`)
 /// address in `hay` at or after `from`.
-fn find_ip(hay: &str, from: usize) -> Option<usize> {
+fn find_ip(hay: &str, from: usize) -> Option<(usize, usize)> {
     let bytes = hay.as_bytes();
     let mut i = from;
     while i < bytes.len() {
@@ -128,7 +146,7 @@ fn find_ip(hay: &str, from: usize) -> Option<usize> {
             let v4 = token.parse::<std::net::Ipv4Addr>().is_ok();
             let v6 = token.contains(':') && token.parse::<std::net::Ipv6Addr>().is_ok();
             if v4 || v6 {
-                return Some(end);
+                return Some((i, end));
             }
             i = end.max(i + 1);
         } else {
@@ -138,9 +156,9 @@ fn find_ip(hay: &str, from: usize) -> Option<usize> {
     None
 }
 
-/// The end of the first occurrence of `part` in `hay` at or after `from`, on word boundaries
-/// where `part` begins or ends with a letter or digit.
-fn find_word(hay: &str, from: usize, part: &str, prefix: bool) -> Option<usize> {
+/// The start and end of the first occurrence of `part` in `hay` at or after `from`, on word
+/// boundaries where `part` begins or ends with a letter or digit.
+fn find_word(hay: &str, from: usize, part: &str, prefix: bool) -> Option<(usize, usize)> {
     if part == "{ip}" {
         return find_ip(hay, from);
     }
@@ -153,7 +171,7 @@ fn find_word(hay: &str, from: usize, part: &str, prefix: bool) -> Option<usize> 
         let before_ok = !starts_word || !hay[..at].chars().next_back().is_some_and(is_word_char);
         let after_ok = prefix || !ends_word || !hay[end..].chars().next().is_some_and(is_word_char);
         if before_ok && after_ok {
-            return Some(end);
+            return Some((at, end));
         }
     }
     None
@@ -197,7 +215,8 @@ impl Topic {
 
     /// Whether the topic can answer this request.
     pub fn in_scope(&self, cx: &ReplyContext) -> bool {
-        self.scope.is_empty() || self.scope.contains(&cx.answers)
+        (self.scope.is_empty() || self.scope.contains(&cx.answers))
+            && (self.protocols.is_empty() || self.protocols.contains(&cx.protocol))
     }
 
     /// How strongly the words name this topic: the weight of every pattern found, and of the
@@ -292,7 +311,6 @@ pub fn read(text: &str, cx: &ReplyContext, temporary: Option<bool>) -> Option<Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::vocab::Protocol;
 
     #[test]
     fn the_file_loads_and_every_topic_speaks_both_languages() {
@@ -318,6 +336,12 @@ mod tests {
         let p = Pattern::parse("too many .. connections");
         assert!(p.matches("421 too many concurrent smtp connections"));
         assert!(!p.matches("421 connections: too many"));
+        // The parts of a pattern stand within one clause, not anywhere in the reply.
+        let p = Pattern::parse("too many .. messages");
+        assert!(
+            !p.matches("554 too many mime parts.  we do not accept such complicated messages.")
+        );
+        assert!(p.matches("452 too many parts, too many messages"));
         assert!(Pattern::parse("垃圾邮件").matches("554 dt:spm 发送的邮件内容被识别为垃圾邮件"));
         let p = Pattern::parse("mail from {ip} .. not allowed");
         assert!(p.matches("553 mail from 192.0.2.1 not allowed"));

@@ -63,7 +63,12 @@ fn judge(c: &Case, x: &Explanation) -> (Verdict, String) {
         return (Verdict::Wrong, format!("class {:?}", x.class));
     }
     if let Some(t) = stated {
-        if c.topics.iter().any(|w| w == t) {
+        // A labeller's own name for a cause the topic list lacked ("other:update-failed")
+        // counts when the tutor has that cause by the same name.
+        if c.topics
+            .iter()
+            .any(|w| w == t || w.strip_prefix("other:") == Some(t))
+        {
             return (Verdict::Right, String::new());
         }
         if c.not.iter().any(|w| w == t) {
@@ -182,7 +187,7 @@ fn real_replies_are_explained_right_and_never_wrongly() {
     }
 }
 
-const TUNED_MOST_WRONG: usize = 14;
+const TUNED_MOST_WRONG: usize = 13;
 const TUNED_LEAST_RIGHT_PCT: f64 = 84.0;
-const HELD_MOST_WRONG: usize = 24;
-const HELD_LEAST_RIGHT_PCT: f64 = 57.5;
+const HELD_MOST_WRONG: usize = 7;
+const HELD_LEAST_RIGHT_PCT: f64 = 68.0;
