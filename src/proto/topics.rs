@@ -29,6 +29,10 @@ pub struct Topic {
     /// The protocols the topic belongs to; empty means both.
     #[serde(default)]
     protocols: Vec<Protocol>,
+    /// More precise topics that, when the words name them too, say the cause instead (a
+    /// failed login yields to a lockout or an app password the same words name).
+    #[serde(default)]
+    yields_to: Vec<String>,
     /// A topic that names no concrete cause: any concrete topic beats it.
     #[serde(default)]
     pub generic: bool,
@@ -270,6 +274,14 @@ pub fn load() -> Result<Vec<Topic>, String> {
         t.compile();
         all.push(t);
     }
+    for t in &all {
+        if let Some(y) = t.yields_to.iter().find(|y| all.iter().all(|o| o.id != **y)) {
+            return Err(format!(
+                "topics.toml: {} yields to the unknown topic {y:?}",
+                t.id
+            ));
+        }
+    }
     Ok(all)
 }
 
@@ -296,16 +308,24 @@ pub struct Reading {
 /// lasts (a 5xx), or does not say (a POP3 `-ERR`), for the topics that read only one way.
 pub fn read(text: &str, cx: &ReplyContext, temporary: Option<bool>) -> Option<Reading> {
     let hay = with_camel_split(text).to_lowercase();
-    TOPICS
+    let named: Vec<_> = TOPICS
         .iter()
         .filter(|t| temporary != Some(false) || !t.temporary_only)
         .filter(|t| temporary != Some(true) || !t.never_temporary)
-        .filter_map(|t| {
-            t.score(&hay, cx)
-                .map(|(sum, best)| ((!t.generic, t.rank, sum), best, t))
+        .filter_map(|t| t.score(&hay, cx).map(|score| (t, score)))
+        .collect();
+    named
+        .iter()
+        .filter(|(t, _)| {
+            !t.yields_to
+                .iter()
+                .any(|y| named.iter().any(|(o, _)| o.id == *y))
         })
-        .max_by_key(|(k, _, _)| *k)
-        .map(|(_, weight, topic)| Reading { topic, weight })
+        .max_by_key(|(t, (sum, _))| (!t.generic, t.rank, *sum))
+        .map(|(topic, (_, best))| Reading {
+            topic,
+            weight: *best,
+        })
 }
 
 #[cfg(test)]
