@@ -256,18 +256,6 @@ impl Situation {
             .collect();
         names.join(", ")
     }
-
-    /// The entry as a block of text: meaning, cause, next step, the servers and the sources.
-    pub fn render(&self, lang: Lang) -> String {
-        use super::codes::labelled;
-        format!(
-            "{}\n  {}\n  {}\n  {}\n",
-            self.meaning.get(lang),
-            labelled(lang, "cause", self.cause.get(lang)),
-            labelled(lang, "next", self.next.get(lang)),
-            labelled(lang, "servers", &self.servers_text(lang)),
-        )
-    }
 }
 
 impl PartialEq for Situation {

@@ -744,9 +744,21 @@ fn send_command_line() {
     // The 535 is explained once, under its row, in Chinese; the stop names it.
     assert!(stderr.contains("535"), "{stderr}");
     assert!(
-        stdout.contains("535") && stdout.contains("永久失败") && stdout.matches("» ").count() >= 3,
+        stdout.contains("535") && stdout.contains("永久失败"),
         "{stdout}"
     );
+    // One explanation under every reply: a reply's first row carries its time.
+    let replies = stdout
+        .lines()
+        .filter(|l| {
+            l.split_whitespace()
+                .next()
+                .is_some_and(|t| t.parse::<f64>().is_ok())
+                && l.contains(" S: ")
+        })
+        .count();
+    assert!(replies >= 4, "{stdout}");
+    assert_eq!(stdout.matches("» ").count(), replies, "{stdout}");
     assert!(!stderr.contains("用户验证失败"), "{stderr}");
 }
 
