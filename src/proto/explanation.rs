@@ -356,16 +356,20 @@ fn choose(
             from_code: Some(es),
         };
     }
-    // A situation that fits the command and state; then the words' generic reading.
-    if let Some((_, s)) = found {
+    // A situation that fits the command and state and names a cause; then the words' generic
+    // reading; then a situation that names none.
+    if let Some((_, s)) = found
+        && s.topic.is_some()
+    {
         return Source::Situation(s);
     }
-    match words {
-        Some(t) => Source::Topic {
+    match (words, found) {
+        (Some(t), _) => Source::Topic {
             topic: t,
             from_code: None,
         },
-        None => Source::Code,
+        (None, Some((_, s))) => Source::Situation(s),
+        (None, None) => Source::Code,
     }
 }
 

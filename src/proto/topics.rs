@@ -149,7 +149,9 @@ fn find_ip(hay: &str, from: usize) -> Option<(usize, usize)> {
             let token = hay[i..end].trim_end_matches(['.', ':']);
             let v4 = token.parse::<std::net::Ipv4Addr>().is_ok();
             let v6 = token.contains(':') && token.parse::<std::net::Ipv6Addr>().is_ok();
-            if v4 || v6 {
+            // An address in a link's query (`?ip=192.0.2.1`) is not one the words name.
+            let in_link = i > 0 && matches!(bytes[i - 1], b'=' | b'/');
+            if (v4 || v6) && !in_link {
                 return Some((i, end));
             }
             i = end.max(i + 1);
@@ -369,6 +371,7 @@ mod tests {
         assert!(Pattern::parse("{ip} .. blocked").matches("550 [2a01:4f8:171:145e::2] blocked"));
         assert!(!Pattern::parse("{ip}").matches("550 5.7.1 at 10:30:00 rejected"));
         assert!(!Pattern::parse("{ip}").matches("554 arn:aws:iam::123456789012:user/x"));
+        assert!(!Pattern::parse("{ip}").matches("550 see http://x.example/r?ip=192.0.2.1"));
         assert!(Pattern::parse("{ip}").matches("517 helo does not match ::ffff:192.0.2.1"));
         assert_eq!(
             with_camel_split("554 Exception:SendAsDeniedException; x"),
