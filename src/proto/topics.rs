@@ -72,6 +72,8 @@ struct Compiled {
 #[derive(Debug, Clone)]
 struct Pattern {
     parts: Vec<(String, bool)>,
+    /// Each part's number in the index of every part ([`PartIndex`]), once compiled.
+    ids: Vec<Option<usize>>,
     weight: u32,
 }
 
@@ -98,29 +100,36 @@ impl Pattern {
                 s => s.chars().map(|c| if c.is_ascii() { 1 } else { 3 }).sum(),
             })
             .sum();
-        Self { parts, weight }
+        Self {
+            ids: vec![None; parts.len()],
+            parts,
+            weight,
+        }
     }
 
     /// Whether the pattern occurs in `hay` (already lowercase).
-    fn matches(&self, hay: &str) -> bool {
-        !self.parts.is_empty() && self.matches_from(hay, 0, 0, None)
+    fn matches(&self, hay: &Hay<'_>) -> bool {
+        !self.parts.is_empty()
+            && self.ids.iter().flatten().all(|&id| hay.may_hold(id))
+            && self.matches_from(hay, 0, 0, None)
     }
 
     /// Whether parts `i..` occur in order from `from`, the first of them starting at or
     /// before `limit`: the parts of a pattern stand close together, in one clause.
-    fn matches_from(&self, hay: &str, i: usize, from: usize, limit: Option<usize>) -> bool {
+    fn matches_from(&self, hay: &Hay<'_>, i: usize, from: usize, limit: Option<usize>) -> bool {
         let Some((part, prefix)) = self.parts.get(i) else {
             return true;
         };
+        let id = self.ids.get(i).copied().flatten();
         let mut at = from;
-        while let Some((start, end)) = find_word(hay, at, part, *prefix) {
+        while let Some((start, end)) = hay.find(at, part, *prefix, id) {
             if limit.is_some_and(|l| start > l) {
                 return false;
             }
             if self.matches_from(hay, i + 1, end, Some(end + PART_GAP)) {
                 return true;
             }
-            at = start + hay[start..].chars().next().map_or(1, char::len_utf8);
+            at = start + hay.text[start..].chars().next().map_or(1, char::len_utf8);
         }
         false
     }
@@ -162,6 +171,132 @@ fn find_ip(hay: &str, from: usize) -> Option<(usize, usize)> {
     None
 }
 
+/// Every literal part of every pattern, in one automaton: a reply's words are scanned once,
+/// and each pattern then looks its parts up instead of searching the text again.
+#[derive(Debug)]
+struct PartIndex {
+    ac: aho_corasick::AhoCorasick,
+    parts: usize,
+}
+
+impl PartIndex {
+    /// Numbers the parts of every pattern of `topics` and builds the automaton.
+    fn build(topics: &mut [Topic]) -> Result<Self, String> {
+        let mut parts: Vec<String> = Vec::new();
+        for t in topics.iter_mut() {
+            let c = &mut t.compiled;
+            for p in c.words.iter_mut().chain(&mut c.unless).chain(&mut c.need) {
+                for (i, (part, _)) in p.parts.iter().enumerate() {
+                    if part == "{ip}" {
+                        continue;
+                    }
+                    let id = match parts.iter().position(|q| q == part) {
+                        Some(id) => id,
+                        None => {
+                            parts.push(part.clone());
+                            parts.len() - 1
+                        }
+                    };
+                    p.ids[i] = Some(id);
+                }
+            }
+        }
+        let ac = aho_corasick::AhoCorasick::new(&parts).map_err(|e| e.to_string())?;
+        Ok(Self {
+            ac,
+            parts: parts.len(),
+        })
+    }
+}
+
+/// A reply's words, lowercased, with where each indexed part occurs in them.
+struct Hay<'a> {
+    text: &'a str,
+    /// Every occurrence of an indexed part, as (part, start), in order: few parts occur in
+    /// one reply, so a sorted list rather than a slot for every part.
+    found: Vec<(usize, usize)>,
+    /// One bit for each part of the index that occurs at all (a quick no for most patterns).
+    present: Vec<u64>,
+    indexed: bool,
+}
+
+impl<'a> Hay<'a> {
+    /// Words searched part by part, without an index (when the index could not be built, and
+    /// for patterns outside the knowledge base).
+    fn plain(text: &'a str) -> Self {
+        Self {
+            text,
+            found: Vec::new(),
+            present: Vec::new(),
+            indexed: false,
+        }
+    }
+
+    fn indexed(text: &'a str, index: &PartIndex) -> Self {
+        let mut found: Vec<(usize, usize)> = index
+            .ac
+            .find_overlapping_iter(text)
+            .map(|m| (m.pattern().as_usize(), m.start()))
+            .collect();
+        found.sort_unstable();
+        let mut present = vec![0u64; index.parts.div_ceil(64)];
+        for &(id, _) in &found {
+            if let Some(w) = present.get_mut(id / 64) {
+                *w |= 1 << (id % 64);
+            }
+        }
+        Self {
+            text,
+            found,
+            present,
+            indexed: true,
+        }
+    }
+
+    /// Whether the part numbered `id` may occur: always without an index.
+    fn may_hold(&self, id: usize) -> bool {
+        !self.indexed
+            || self
+                .present
+                .get(id / 64)
+                .is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+
+    /// The first occurrence of `part` at or after `from` (see [`find_word`]), through the
+    /// index when the part has a number in it.
+    fn find(
+        &self,
+        from: usize,
+        part: &str,
+        prefix: bool,
+        id: Option<usize>,
+    ) -> Option<(usize, usize)> {
+        match id.filter(|_| self.indexed) {
+            Some(id) => {
+                let first = self.found.partition_point(|&f| f < (id, from));
+                self.found[first..]
+                    .iter()
+                    .take_while(|(p, _)| *p == id)
+                    .map(|&(_, at)| at)
+                    .find(|&at| on_word_boundaries(self.text, at, part, prefix))
+                    .map(|at| (at, at + part.len()))
+            }
+            None => find_word(self.text, from, part, prefix),
+        }
+    }
+}
+
+/// Whether `part`, found at `at`, stands on word boundaries where it begins or ends with a
+/// letter or digit (a `prefix` part may run on).
+fn on_word_boundaries(hay: &str, at: usize, part: &str, prefix: bool) -> bool {
+    let end = at + part.len();
+    let starts_word = part.chars().next().is_some_and(is_word_char);
+    let ends_word = part.chars().next_back().is_some_and(is_word_char);
+    let before_ok = !starts_word || !hay[..at].chars().next_back().is_some_and(is_word_char);
+    let after_ok = prefix || !ends_word || !hay[end..].chars().next().is_some_and(is_word_char);
+    before_ok && after_ok
+}
+
 /// The start and end of the first occurrence of `part` in `hay` at or after `from`, on word
 /// boundaries where `part` begins or ends with a letter or digit.
 fn find_word(hay: &str, from: usize, part: &str, prefix: bool) -> Option<(usize, usize)> {
@@ -169,18 +304,10 @@ fn find_word(hay: &str, from: usize, part: &str, prefix: bool) -> Option<(usize,
         return find_ip(hay, from);
     }
     let rest = hay.get(from..)?;
-    let starts_word = part.chars().next().is_some_and(is_word_char);
-    let ends_word = part.chars().next_back().is_some_and(is_word_char);
-    for (i, _) in rest.match_indices(part) {
-        let at = from + i;
-        let end = at + part.len();
-        let before_ok = !starts_word || !hay[..at].chars().next_back().is_some_and(is_word_char);
-        let after_ok = prefix || !ends_word || !hay[end..].chars().next().is_some_and(is_word_char);
-        if before_ok && after_ok {
-            return Some((at, end));
-        }
-    }
-    None
+    rest.match_indices(part)
+        .map(|(i, _)| from + i)
+        .find(|&at| on_word_boundaries(hay, at, part, prefix))
+        .map(|at| (at, at + part.len()))
 }
 
 /// The text, and after it the words that run together in CamelCase read apart
@@ -227,17 +354,11 @@ impl Topic {
 
     /// How strongly the words name this topic: the weight of every pattern found, and of the
     /// heaviest one; `None` when it is not named.
-    fn score(&self, hay: &str, cx: &ReplyContext) -> Option<(u32, u32)> {
+    fn score(&self, hay: &Hay<'_>, cx: &ReplyContext) -> Option<(u32, u32)> {
         if !self.in_scope(cx) {
             return None;
         }
         let c = &self.compiled;
-        if c.unless.iter().any(|p| p.matches(hay)) {
-            return None;
-        }
-        if !c.need.is_empty() && !c.need.iter().any(|p| p.matches(hay)) {
-            return None;
-        }
         let (sum, best) = c
             .words
             .iter()
@@ -245,7 +366,13 @@ impl Topic {
             .fold((0, 0), |(sum, best), p| {
                 (sum + p.weight, best.max(p.weight))
             });
-        (sum > 0).then_some((sum, best))
+        if sum == 0
+            || c.unless.iter().any(|p| p.matches(hay))
+            || !c.need.is_empty() && !c.need.iter().any(|p| p.matches(hay))
+        {
+            return None;
+        }
+        Some((sum, best))
     }
 
     /// What to do, for a temporary or a lasting failure.
@@ -287,14 +414,24 @@ pub fn load() -> Result<Vec<Topic>, String> {
     Ok(all)
 }
 
-static TOPICS: LazyLock<Vec<Topic>> = LazyLock::new(|| load().unwrap_or_default());
+/// The topics, and the index of every part of their patterns.
+struct Knowledge {
+    topics: Vec<Topic>,
+    index: Option<PartIndex>,
+}
+
+static TOPICS: LazyLock<Knowledge> = LazyLock::new(|| {
+    let mut topics = load().unwrap_or_default();
+    let index = PartIndex::build(&mut topics).ok();
+    Knowledge { topics, index }
+});
 
 pub fn all() -> &'static [Topic] {
-    &TOPICS
+    &TOPICS.topics
 }
 
 pub fn by_id(id: &str) -> Option<&'static Topic> {
-    TOPICS.iter().find(|t| t.id == id)
+    TOPICS.topics.iter().find(|t| t.id == id)
 }
 
 /// A topic the words name, and the weight of its heaviest pattern found (a letter 1, a
@@ -309,8 +446,13 @@ pub struct Reading {
 /// the most (and longest) words found. `temporary` says whether the failure passes (a 4xx),
 /// lasts (a 5xx), or does not say (a POP3 `-ERR`), for the topics that read only one way.
 pub fn read(text: &str, cx: &ReplyContext, temporary: Option<bool>) -> Option<Reading> {
-    let hay = with_camel_split(text).to_lowercase();
+    let lower = with_camel_split(text).to_lowercase();
+    let hay = match &TOPICS.index {
+        Some(index) => Hay::indexed(&lower, index),
+        None => Hay::plain(&lower),
+    };
     let named: Vec<_> = TOPICS
+        .topics
         .iter()
         .filter(|t| temporary != Some(false) || !t.temporary_only)
         .filter(|t| temporary != Some(true) || !t.never_temporary)
@@ -351,33 +493,67 @@ mod tests {
     #[test]
     fn patterns_match_whole_words_in_order() {
         let p = Pattern::parse("spf");
-        assert!(p.matches("550 5.7.23 spf fail"));
-        assert!(!p.matches("550 spfx"));
+        assert!(p.matches(&Hay::plain("550 5.7.23 spf fail")));
+        assert!(!p.matches(&Hay::plain("550 spfx")));
         let p = Pattern::parse("greylist*");
-        assert!(p.matches("451 greylisted, come back"));
+        assert!(p.matches(&Hay::plain("451 greylisted, come back")));
         let p = Pattern::parse("too many .. connections");
-        assert!(p.matches("421 too many concurrent smtp connections"));
-        assert!(!p.matches("421 connections: too many"));
+        assert!(p.matches(&Hay::plain("421 too many concurrent smtp connections")));
+        assert!(!p.matches(&Hay::plain("421 connections: too many")));
         // The parts of a pattern stand within one clause, not anywhere in the reply.
         let p = Pattern::parse("too many .. messages");
+        assert!(!p.matches(&Hay::plain(
+            "554 too many mime parts.  we do not accept such complicated messages."
+        )));
+        assert!(p.matches(&Hay::plain("452 too many parts, too many messages")));
         assert!(
-            !p.matches("554 too many mime parts.  we do not accept such complicated messages.")
+            Pattern::parse("垃圾邮件")
+                .matches(&Hay::plain("554 dt:spm 发送的邮件内容被识别为垃圾邮件"))
         );
-        assert!(p.matches("452 too many parts, too many messages"));
-        assert!(Pattern::parse("垃圾邮件").matches("554 dt:spm 发送的邮件内容被识别为垃圾邮件"));
         let p = Pattern::parse("mail from {ip} .. not allowed");
-        assert!(p.matches("553 mail from 192.0.2.1 not allowed"));
-        assert!(!p.matches("553 mail from 5.7.1 not allowed"));
-        assert!(Pattern::parse("{ip} .. blocked").matches("550 [2a01:4f8:171:145e::2] blocked"));
-        assert!(!Pattern::parse("{ip}").matches("550 5.7.1 at 10:30:00 rejected"));
-        assert!(!Pattern::parse("{ip}").matches("554 arn:aws:iam::123456789012:user/x"));
-        assert!(!Pattern::parse("{ip}").matches("550 see http://x.example/r?ip=192.0.2.1"));
-        assert!(Pattern::parse("{ip}").matches("517 helo does not match ::ffff:192.0.2.1"));
+        assert!(p.matches(&Hay::plain("553 mail from 192.0.2.1 not allowed")));
+        assert!(!p.matches(&Hay::plain("553 mail from 5.7.1 not allowed")));
+        assert!(
+            Pattern::parse("{ip} .. blocked")
+                .matches(&Hay::plain("550 [2a01:4f8:171:145e::2] blocked"))
+        );
+        assert!(!Pattern::parse("{ip}").matches(&Hay::plain("550 5.7.1 at 10:30:00 rejected")));
+        assert!(
+            !Pattern::parse("{ip}").matches(&Hay::plain("554 arn:aws:iam::123456789012:user/x"))
+        );
+        assert!(
+            !Pattern::parse("{ip}").matches(&Hay::plain("550 see http://x.example/r?ip=192.0.2.1"))
+        );
+        assert!(
+            Pattern::parse("{ip}").matches(&Hay::plain("517 helo does not match ::ffff:192.0.2.1"))
+        );
         assert_eq!(
             with_camel_split("554 Exception:SendAsDeniedException; x"),
             "554 Exception:SendAsDeniedException; x\n554 Exception:Send As Denied Exception; x"
         );
         assert_eq!(with_camel_split("550 Mailbox full"), "550 Mailbox full");
+    }
+
+    /// The index finds what a search part by part finds, for every pattern of every topic, in
+    /// the words of every real reply the situations were written for.
+    #[test]
+    fn the_index_agrees_with_a_plain_search() {
+        let index = TOPICS.index.as_ref().unwrap_or_else(|| panic!("no index"));
+        let mut checked = 0;
+        for s in crate::proto::situations::all() {
+            for e in &s.examples {
+                let lower = with_camel_split(e).to_lowercase();
+                let (plain, indexed) = (Hay::plain(&lower), Hay::indexed(&lower, index));
+                for t in all() {
+                    let c = &t.compiled;
+                    for p in c.words.iter().chain(&c.unless).chain(&c.need) {
+                        assert_eq!(p.matches(&plain), p.matches(&indexed), "{t:?} in {e}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
     }
 
     #[test]
