@@ -80,13 +80,9 @@ impl Explanation {
         let (class, nonstandard) = classify(facts, cx);
         let found = situations::lookup(facts, cx);
         let source = choose(facts, cx, class, found);
-        // A POP3 -ERR that only its words show to be passing.
-        let class = match (class, source) {
-            (Class::Failure, Source::Topic { topic, .. })
-                if topic.temporary_only || topic.id == "auth-temporary" =>
-            {
-                Class::Temporary
-            }
+        // A POP3 -ERR whose words say it passes ("try again later", "temporarily").
+        let class = match class {
+            Class::Failure if topics::says_passing(facts.text) => Class::Temporary,
             _ => class,
         };
         Self {
@@ -356,13 +352,17 @@ fn choose(
             from_code: Some(es),
         };
     }
-    // A situation that fits the command and state and names a cause; then the words' generic
-    // reading; then a situation that names none.
+    // A situation that fits the command and state and names a concrete cause; then the
+    // words' generic reading; then a situation that names none.
     if let Some((_, s)) = found
-        && s.topic.is_some()
+        && s.topic
+            .as_deref()
+            .and_then(topics::by_id)
+            .is_some_and(|t| !t.generic)
     {
         return Source::Situation(s);
     }
+
     match (words, found) {
         (Some(t), _) => Source::Topic {
             topic: t,

@@ -158,8 +158,9 @@ fn find_ip(hay: &str, from: usize) -> Option<(usize, usize)> {
             let token = hay[i..end].trim_end_matches(['.', ':']);
             let v4 = token.parse::<std::net::Ipv4Addr>().is_ok();
             let v6 = token.contains(':') && token.parse::<std::net::Ipv6Addr>().is_ok();
-            // An address in a link's query (`?ip=192.0.2.1`) is not one the words name.
-            let in_link = i > 0 && matches!(bytes[i - 1], b'=' | b'/');
+            // An address inside a link (`http://…?ip=192.0.2.1`) is not one the words name.
+            let word = hay[..i].rfind(char::is_whitespace).map_or(0, |p| p + 1);
+            let in_link = hay[word..i].contains("://");
             if (v4 || v6) && !in_link {
                 return Some((i, end));
             }
@@ -386,6 +387,9 @@ impl Topic {
 
 #[derive(Debug, Deserialize)]
 struct TopicFile {
+    /// Words that say a failure passes.
+    #[serde(default)]
+    passing: Vec<String>,
     #[serde(rename = "topic")]
     topics: Vec<Topic>,
 }
@@ -414,16 +418,25 @@ pub fn load() -> Result<Vec<Topic>, String> {
     Ok(all)
 }
 
-/// The topics, and the index of every part of their patterns.
+/// The topics, the index of every part of their patterns, and the words that say a failure
+/// passes.
 struct Knowledge {
     topics: Vec<Topic>,
     index: Option<PartIndex>,
+    passing: Vec<String>,
 }
 
 static TOPICS: LazyLock<Knowledge> = LazyLock::new(|| {
     let mut topics = load().unwrap_or_default();
     let index = PartIndex::build(&mut topics).ok();
-    Knowledge { topics, index }
+    let passing = toml::from_str::<TopicFile>(FILE)
+        .map(|f| f.passing.iter().map(|w| w.to_lowercase()).collect())
+        .unwrap_or_default();
+    Knowledge {
+        topics,
+        index,
+        passing,
+    }
 });
 
 pub fn all() -> &'static [Topic] {
@@ -432,6 +445,13 @@ pub fn all() -> &'static [Topic] {
 
 pub fn by_id(id: &str) -> Option<&'static Topic> {
     TOPICS.topics.iter().find(|t| t.id == id)
+}
+
+/// Whether the words say the failure passes (the file's `passing` words: "try again later",
+/// "temporarily" …): a POP3 `-ERR` is called temporary only then (or by its response code).
+pub fn says_passing(text: &str) -> bool {
+    let hay = text.to_lowercase();
+    TOPICS.passing.iter().any(|w| hay.contains(w.as_str()))
 }
 
 /// A topic the words name, and the weight of its heaviest pattern found (a letter 1, a
@@ -527,6 +547,7 @@ mod tests {
         assert!(
             Pattern::parse("{ip}").matches(&Hay::plain("517 helo does not match ::ffff:192.0.2.1"))
         );
+        assert!(Pattern::parse("{ip}").matches(&Hay::plain("554 ip=192.0.2.1 - a problem (bl)")));
         assert_eq!(
             with_camel_split("554 Exception:SendAsDeniedException; x"),
             "554 Exception:SendAsDeniedException; x\n554 Exception:Send As Denied Exception; x"
