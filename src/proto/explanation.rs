@@ -310,15 +310,10 @@ fn choose(
     if let Some((score, s)) = found
         && score.said
         && !reading.is_some_and(|r| {
-            let generic = |s: &Situation| {
-                s.topic
-                    .as_deref()
-                    .and_then(topics::by_id)
-                    .is_none_or(|t| t.generic)
-            };
             !r.topic.generic
                 && !names(s, r.topic)
-                && (r.weight > score.phrase_chars || r.weight == score.phrase_chars && generic(s))
+                && (r.weight > score.phrase_chars
+                    || r.weight == score.phrase_chars && !names_concrete_cause(s))
         })
     {
         return Source::Situation(s);
@@ -332,8 +327,8 @@ fn choose(
         return Source::Situation(s);
     }
     if let Some(t) = words.filter(|t| !t.generic) {
-        // A situation the session's state or the codes single out says more than a topic
-        // that only tells what became of the command.
+        // A situation the session's state singles out says more than a topic that only tells
+        // what became of the command.
         if let Some((score, s)) = found
             && score.state > 0
             && t.rank < 2
@@ -355,14 +350,10 @@ fn choose(
     // A situation that fits the command and state and names a concrete cause; then the
     // words' generic reading; then a situation that names none.
     if let Some((_, s)) = found
-        && s.topic
-            .as_deref()
-            .and_then(topics::by_id)
-            .is_some_and(|t| !t.generic)
+        && names_concrete_cause(s)
     {
         return Source::Situation(s);
     }
-
     match (words, found) {
         (Some(t), _) => Source::Topic {
             topic: t,
@@ -371,6 +362,14 @@ fn choose(
         (None, Some((_, s))) => Source::Situation(s),
         (None, None) => Source::Code,
     }
+}
+
+/// Whether a situation states a concrete cause (its topic is not a generic one).
+fn names_concrete_cause(s: &Situation) -> bool {
+    s.topic
+        .as_deref()
+        .and_then(topics::by_id)
+        .is_some_and(|t| !t.generic)
 }
 
 /// The server's words without the code, the enhanced code and control characters, cut to a
