@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use common::TempDir;
 use common::window::{
-    H, Memory, choose, click, connect, frames_keep_coming, last_server, open, send_by_clicks,
-    shows, texts, wait,
+    H, Memory, choose, click, connect, frames_keep_coming, last_explanation, last_server, open,
+    send_by_clicks, shows, texts, wait,
 };
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -64,11 +64,8 @@ fn data_first_gets_a_real_503_and_the_explanation_says_why() {
     click(&mut h, "DATA");
     assert!(last_server(&h).starts_with("503"), "{}", last_server(&h));
     // The pane shows the reply's one explanation: the situation read from the session state.
-    let meaning = h
-        .state()
-        .transcript()
-        .last_server()
-        .and_then(|(_, e)| e.explanation().map(|x| x.meaning(Lang::En)))
+    let meaning = last_explanation(&h)
+        .map(|x| x.meaning(Lang::En))
         .unwrap_or_default();
     assert!(meaning.contains("DATA"), "{meaning}");
     shows(&h, &meaning);
@@ -99,11 +96,8 @@ fn a_wrong_password_gets_535_explained() {
     click(&mut h, "发送密码");
     assert!(last_server(&h).starts_with("535"), "{}", last_server(&h));
     // One explanation in the pane; the code's reference text only when its fold is opened.
-    let meaning = h
-        .state()
-        .transcript()
-        .last_server()
-        .and_then(|(_, e)| e.explanation().map(|x| x.meaning(Lang::Zh)))
+    let meaning = last_explanation(&h)
+        .map(|x| x.meaning(Lang::Zh))
         .unwrap_or_default();
     assert!(meaning.contains("永久失败"), "{meaning}");
     shows(&h, &meaning);
@@ -631,12 +625,7 @@ fn a_long_note_opens_in_place() {
     let mut h = open(Lang::En, &dir);
     connect(&mut h);
     click(&mut h, "EHLO");
-    let x = h
-        .state()
-        .transcript()
-        .last_server()
-        .and_then(|(_, e)| e.explanation().cloned())
-        .unwrap();
+    let x = last_explanation(&h).unwrap();
     assert!(x.meaning(Lang::En).starts_with("EHLO accepted"));
     // The transcript's row holds the whole explanation on one line.
     let note = format!("» {}", x.one_line(Lang::En));

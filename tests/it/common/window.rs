@@ -131,6 +131,14 @@ pub fn texts(h: &H) -> Vec<String> {
         .collect()
 }
 
+/// The newest reply's one explanation.
+pub fn last_explanation(h: &H) -> Option<mailtutor::proto::explanation::Explanation> {
+    h.state()
+        .transcript()
+        .last_server()
+        .and_then(|(_, e)| e.explanation().cloned())
+}
+
 pub fn last_server(h: &H) -> String {
     h.state()
         .transcript()
