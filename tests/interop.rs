@@ -41,6 +41,13 @@ fn drain(s: &Session, t: &mut Transcript) {
     }
 }
 
+/// The transcript as `send --verbose` prints it: each explanation, then the details.
+fn verbose(t: &Transcript) -> String {
+    (0..t.entries().len())
+        .map(|i| t.render_entry_with(i, Lang::En, false, true))
+        .collect()
+}
+
 fn pop3(s: &Session, t: &mut Transcript, line: &str) -> mailtutor::session::Response {
     let cmd = Pop3Command::parse(line).unwrap();
     let r = wait(s.pop3(&cmd)).unwrap_or_else(|e| panic!("{line}: {e}"));
@@ -98,7 +105,7 @@ fn send_through_postfix_and_read_back_through_dovecot() {
     let queued = send_mail(&s, &plan, Duration::from_secs(20), |e| t.apply(e))
         .unwrap_or_else(|e| panic!("{e}\n{}", t.export_annotated(Lang::En, false)));
     drain(&s, &mut t);
-    let text = t.export_annotated(Lang::En, false);
+    let text = verbose(&t);
     println!("{text}");
     for want in [
         "C: STARTTLS",
@@ -109,6 +116,7 @@ fn send_through_postfix_and_read_back_through_dovecot() {
         "base64 → \"Password:\"",
         "C: ********",
         "S: 235 2.7.0 Authentication successful",
+        "» Accepted: the server has taken responsibility for the message",
         "→ 250: the message is accepted and queued",
     ] {
         assert!(text.contains(want), "missing {want:?}");
@@ -163,12 +171,13 @@ fn send_through_postfix_and_read_back_through_dovecot() {
     assert!(pop3(&p, &mut t, &format!("DELE {n}")).is_positive());
     assert!(pop3(&p, &mut t, "QUIT").is_positive());
     drain(&p, &mut t);
-    let text = t.export_annotated(Lang::En, false);
+    let text = verbose(&t);
     println!("{text}");
     for want in [
         "C: STLS",
         "TLS established",
         "C: PASS ********",
+        "» Logged in: the maildrop is locked for you",
         "→ Logged in: the maildrop is locked for you",
         "The maildrop holds",
         "lines listed",
