@@ -294,8 +294,6 @@ fn choose(
         Class::Permanent => Some(false),
         _ => None,
     };
-    let reading = topics::read(facts.text, cx, lasting);
-    let words = reading.map(|r| r.topic);
     let coded = facts.enhanced.and_then(|es| {
         codes::enhanced(es)
             .detail
@@ -304,16 +302,29 @@ fn choose(
             .filter(|t| t.in_scope(cx))
             .map(|t| (es, t))
     });
+    let reading = topics::read(facts.text, cx, lasting, coded.map(|(_, t)| t.id.as_str()));
+    let words = reading.map(|r| r.topic);
     let names = |s: &Situation, t: &Topic| s.topic.as_deref() == Some(t.id.as_str());
-    // A real server's phrase, unless the words name another cause more fully (or as fully,
-    // where the phrase itself names no concrete cause).
+    // A situation whose cause these words rule out (a "timeout" that is a name server's, a
+    // "mailbox full" that throttles the sender), or that speaks of a recipient where the reply
+    // answers MAIL FROM, does not speak for them.
+    let found = found.filter(|(_, s)| {
+        !s.topic
+            .as_deref()
+            .and_then(topics::by_id)
+            .is_some_and(|t| !t.generic && t.ruled_out_by(facts.text) || t.as_sender(cx).is_some())
+    });
+    // A real server's phrase, unless the words name another cause more fully, or name a
+    // concrete cause where the phrase names only a generic one ("try again later"), or name
+    // the cause the enhanced code names too.
     if let Some((score, s)) = found
         && score.said
         && !reading.is_some_and(|r| {
             !r.topic.generic
                 && !names(s, r.topic)
                 && (r.weight > score.phrase_chars
-                    || r.weight == score.phrase_chars && !names_concrete_cause(s))
+                    || names_generic_cause(s)
+                    || coded.is_some_and(|(_, t)| t.id == r.topic.id))
         })
     {
         return Source::Situation(s);
@@ -362,6 +373,14 @@ fn choose(
         (None, Some((_, s))) => Source::Situation(s),
         (None, None) => Source::Code,
     }
+}
+
+/// Whether a situation's topic is a generic one (a policy, "try again later").
+fn names_generic_cause(s: &Situation) -> bool {
+    s.topic
+        .as_deref()
+        .and_then(topics::by_id)
+        .is_some_and(|t| t.generic)
 }
 
 /// Whether a situation states a concrete cause (its topic is not a generic one).

@@ -33,6 +33,10 @@ pub struct Topic {
     /// failed login yields to a lockout or an app password the same words name).
     #[serde(default)]
     yields_to: Vec<String>,
+    /// The topic it becomes in a reply to MAIL FROM, where the address the words speak of is
+    /// the sender's ("user unknown", "no MX" there refuse the sender).
+    #[serde(default)]
+    as_sender: Option<String>,
     /// A topic that names no concrete cause: any concrete topic beats it.
     #[serde(default)]
     pub generic: bool,
@@ -376,6 +380,25 @@ impl Topic {
         Some((sum, best))
     }
 
+    /// The topic this one becomes in a reply to MAIL FROM, when it names another.
+    pub fn as_sender(&self, cx: &ReplyContext) -> Option<&'static Topic> {
+        match cx.answers {
+            Answers::Mail => self.as_sender.as_deref().and_then(by_id),
+            _ => None,
+        }
+    }
+
+    /// Whether the words rule this topic out (its `unless` patterns: a neighbouring topic's
+    /// words), so that a situation naming it cannot be taken for what these words say.
+    pub fn ruled_out_by(&self, text: &str) -> bool {
+        let lower = with_camel_split(text).to_lowercase();
+        let hay = match &TOPICS.index {
+            Some(index) => Hay::indexed(&lower, index),
+            None => Hay::plain(&lower),
+        };
+        self.compiled.unless.iter().any(|p| p.matches(&hay))
+    }
+
     /// What to do, for a temporary or a lasting failure.
     pub fn next_for(&self, temporary: bool, lang: Lang) -> &str {
         match (&self.next_temporary, temporary) {
@@ -408,9 +431,14 @@ pub fn load() -> Result<Vec<Topic>, String> {
         all.push(t);
     }
     for t in &all {
-        if let Some(y) = t.yields_to.iter().find(|y| all.iter().all(|o| o.id != **y)) {
+        if let Some(y) = t
+            .yields_to
+            .iter()
+            .chain(&t.as_sender)
+            .find(|y| all.iter().all(|o| o.id != **y))
+        {
             return Err(format!(
-                "topics.toml: {} yields to the unknown topic {y:?}",
+                "topics.toml: {} names the unknown topic {y:?}",
                 t.id
             ));
         }
@@ -463,9 +491,15 @@ pub struct Reading {
 }
 
 /// The topic a failure's words name, best first: a concrete cause before a generic one, then
-/// the most (and longest) words found. `temporary` says whether the failure passes (a 4xx),
-/// lasts (a 5xx), or does not say (a POP3 `-ERR`), for the topics that read only one way.
-pub fn read(text: &str, cx: &ReplyContext, temporary: Option<bool>) -> Option<Reading> {
+/// the one the enhanced status code names too (`coded`), then the most (and longest) words
+/// found. `temporary` says whether the failure passes (a 4xx), lasts (a 5xx), or does not say
+/// (a POP3 `-ERR`), for the topics that read only one way.
+pub fn read(
+    text: &str,
+    cx: &ReplyContext,
+    temporary: Option<bool>,
+    coded: Option<&str>,
+) -> Option<Reading> {
     let lower = with_camel_split(text).to_lowercase();
     let hay = match &TOPICS.index {
         Some(index) => Hay::indexed(&lower, index),
@@ -478,18 +512,19 @@ pub fn read(text: &str, cx: &ReplyContext, temporary: Option<bool>) -> Option<Re
         .filter(|t| temporary != Some(true) || !t.never_temporary)
         .filter_map(|t| t.score(&hay, cx).map(|score| (t, score)))
         .collect();
-    named
+    let (topic, (_, weight)) = named
         .iter()
         .filter(|(t, _)| {
             !t.yields_to
                 .iter()
                 .any(|y| named.iter().any(|(o, _)| o.id == *y))
         })
-        .max_by_key(|(t, (sum, _))| (!t.generic, t.rank, *sum))
-        .map(|(topic, (_, best))| Reading {
-            topic,
-            weight: *best,
-        })
+        .max_by_key(|(t, (sum, _))| (!t.generic, t.rank, coded == Some(t.id.as_str()), *sum))?;
+    let topic = topic.as_sender(cx).unwrap_or(topic);
+    Some(Reading {
+        topic,
+        weight: *weight,
+    })
 }
 
 #[cfg(test)]
@@ -580,8 +615,9 @@ mod tests {
     #[test]
     fn words_name_the_cause_and_a_generic_topic_yields() {
         let cx = ReplyContext::new(Protocol::Smtp, Answers::Rcpt);
-        let id =
-            |text: &str, temporary| read(text, &cx, Some(temporary)).map(|r| r.topic.id.as_str());
+        let id = |text: &str, temporary| {
+            read(text, &cx, Some(temporary), None).map(|r| r.topic.id.as_str())
+        };
         assert_eq!(
             id(
                 "451 4.7.1 Greylisting in action, please come back later",

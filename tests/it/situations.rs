@@ -448,6 +448,50 @@ fn replies_are_read_from_their_words_not_from_the_code() {
     }
 }
 
+/// How the tutor decides between readings: an address refused in a reply to MAIL FROM is the
+/// sender's; the enhanced code settles which of two causes the words name; a situation whose
+/// cause the words rule out does not speak; concrete words beat a generic phrase.
+#[test]
+fn the_evidence_decides_between_readings() {
+    let mail = "220 mx ESMTP\nEHLO me\n250 mx\nMAIL FROM:<a@example.com>";
+    let rcpt = format!("{mail}\n250 ok\nRCPT TO:<b@example.org>");
+    let dot = format!("{rcpt}\n250 ok\nDATA\n354 go ahead\nSubject: t\n\nhi\n.");
+    let cases: [(String, Option<&str>); 5] = [
+        (
+            format!("{mail}\n550 5.1.1 User unknown"),
+            Some("sender-rejected"),
+        ),
+        (
+            format!("{mail}\n550 No such domain"),
+            Some("sender-rejected"),
+        ),
+        (
+            format!("{dot}\n451 4.7.23 SPF authentication failed with a temporary error"),
+            Some("spf"),
+        ),
+        (format!("{rcpt}\n451 Name server timeout"), None),
+        (
+            format!("{rcpt}\n421 Your address has been graylisted. Try again later."),
+            Some("greylist"),
+        ),
+    ];
+    for (text, topic) in &cases {
+        let t = explain::fold(text);
+        let x = last_reply(t.entries())
+            .and_then(|e| e.explanation())
+            .unwrap();
+        match topic {
+            Some(topic) => assert_eq!(x.topic(), Some(*topic), "{text}\n{}", x.one_line(Lang::En)),
+            None => assert_ne!(
+                x.topic(),
+                Some("timeout"),
+                "{text}\n{}",
+                x.one_line(Lang::En)
+            ),
+        }
+    }
+}
+
 /// One explanation per reply, everywhere: the annotated transcript, `explain`, `send`'s
 /// printing (the same render) and the HTML page show each reply's explanation once, and no
 /// code's reference meaning beside it.
