@@ -299,11 +299,13 @@ fn choose(
             .detail
             .and_then(|e| e.topic.as_deref())
             .and_then(topics::by_id)
-            .filter(|t| t.in_scope(cx))
+            .filter(|t| t.in_scope(cx) && !t.ruled_out_by(facts.text))
             .map(|t| (es, t))
     });
     let reading = topics::read(facts.text, cx, lasting, coded.map(|(_, t)| t.id.as_str()));
     let words = reading.map(|r| r.topic);
+    // The enhanced code names a concrete cause (5.1.1: no such mailbox).
+    let coded_cause = coded.is_some_and(|(_, t)| !t.generic);
     let names = |s: &Situation, t: &Topic| s.topic.as_deref() == Some(t.id.as_str());
     // A situation whose cause these words rule out (a "timeout" that is a name server's, a
     // "mailbox full" that throttles the sender), or that speaks of a recipient where the reply
@@ -316,9 +318,11 @@ fn choose(
     });
     // A real server's phrase, unless the words name another cause more fully, or name a
     // concrete cause where the phrase names only a generic one ("try again later"), or name
-    // the cause the enhanced code names too.
+    // the cause the enhanced code names too; a generic phrase gives way to an enhanced code
+    // that names a cause.
     if let Some((score, s)) = found
         && score.said
+        && !(names_generic_cause(s) && words.is_none_or(|t| t.generic) && coded_cause)
         && !reading.is_some_and(|r| {
             !r.topic.generic
                 && !names(s, r.topic)
@@ -332,7 +336,7 @@ fn choose(
     // A situation naming the cause the words (or, when they name none, the enhanced code)
     // name says it for this command and state.
     if let Some((_, s)) = found
-        && (words.is_some_and(|t| names(s, t))
+        && (words.is_some_and(|t| names(s, t) && !(t.generic && coded_cause))
             || coded.is_some_and(|(_, t)| names(s, t)) && words.is_none_or(|t| t.generic))
     {
         return Source::Situation(s);
