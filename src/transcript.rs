@@ -426,7 +426,10 @@ impl Transcript {
     pub fn is_secret_line(&self, line: &str) -> bool {
         match self.protocol {
             Some(Protocol::Smtp) if self.smtp.in_data() => false,
-            Some(Protocol::Smtp) => secret::is_secret(line, self.smtp.auth_prompt()),
+            Some(Protocol::Smtp) => {
+                self.smtp.auth_answer_is_secret()
+                    || secret::is_secret(line, self.smtp.auth_prompt())
+            }
             _ => secret::is_secret(line, None),
         }
     }
@@ -597,9 +600,11 @@ impl Transcript {
                     self.smtp.on_sent(&ClientLine::Message);
                 }
             } else if let Some(kind) = self.smtp.auth_prompt() {
+                // A secret is what the client sends under AUTH, not what the prompt says.
+                line_secret |=
+                    self.smtp.auth_answer_is_secret() || secret::is_secret(&text, Some(kind));
+                let is_secret = line_secret;
                 self.smtp.on_sent(&ClientLine::AuthResponse);
-                let is_secret = secret::is_secret(&text, Some(kind));
-                line_secret |= is_secret;
                 match auth::decode(&text) {
                     Ok(b) => {
                         let decoded = Decoded::from_bytes(b);

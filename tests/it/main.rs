@@ -6,6 +6,7 @@
 mod common;
 mod explain_cli;
 mod heldout;
+mod hostile;
 mod html_render;
 mod knowledge_base;
 mod lessons;

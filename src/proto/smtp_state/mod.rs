@@ -53,6 +53,8 @@ struct AuthExchange {
     plain: bool,
     /// What the last 334 asked for; `None` while waiting for it.
     asked: Option<PromptKind>,
+    /// Answers the client has given in this exchange (an initial response counts).
+    answers: u8,
 }
 
 /// The client's view of one SMTP session.
@@ -147,6 +149,20 @@ impl SmtpSession {
     pub fn auth_prompt(&self) -> Option<PromptKind> {
         self.auth.and_then(|a| a.asked)
     }
+    /// Whether the answer the open 334 waits for is a secret: whatever the prompt says, every
+    /// answer of AUTH PLAIN, and every answer of AUTH LOGIN after the username (a server that
+    /// asks "passwd:" or "Username:" twice still gets the password second); and any answer to
+    /// a prompt that asks for a password.
+    pub fn auth_answer_is_secret(&self) -> bool {
+        match self.auth {
+            Some(AuthExchange {
+                plain,
+                asked: Some(kind),
+                answers,
+            }) => plain || answers > 0 || matches!(kind, PromptKind::Password | PromptKind::Empty),
+            _ => false,
+        }
+    }
     pub fn awaiting_replies(&self) -> usize {
         self.pending.len()
     }
@@ -221,6 +237,7 @@ impl SmtpSession {
             {
                 if let Some(a) = self.auth.as_mut() {
                     a.asked = None;
+                    a.answers = a.answers.saturating_add(1);
                 }
                 Pending::AuthResponse
             }
@@ -263,6 +280,7 @@ impl SmtpSession {
                 self.auth = Some(AuthExchange {
                     plain: false,
                     asked: None,
+                    answers: 0,
                 });
                 self.auth_reply(reply)
             }
@@ -341,6 +359,11 @@ impl SmtpSession {
                 self.auth = Some(AuthExchange {
                     plain: kind == CommandKind::AuthPlain,
                     asked: None,
+                    answers: u8::from(matches!(
+                        cmd,
+                        SmtpCommand::AuthLogin { initial: Some(_) }
+                            | SmtpCommand::AuthPlain { initial: Some(_) }
+                    )),
                 });
                 self.auth_reply(reply)
             }
@@ -389,6 +412,7 @@ impl SmtpSession {
             334 => {
                 let prompt = auth::decode_prompt(reply.last_text());
                 let plain = self.auth.is_some_and(|a| a.plain);
+                let answers = self.auth.map_or(0, |a| a.answers);
                 let (kind, decoded) = match prompt {
                     Ok(p) if plain && p.kind == PromptKind::Empty => {
                         (PromptKind::Empty, p.decoded.shown())
@@ -399,6 +423,7 @@ impl SmtpSession {
                 self.auth = Some(AuthExchange {
                     plain,
                     asked: Some(kind),
+                    answers,
                 });
                 Outcome::AuthPrompt { kind, decoded }
             }
