@@ -2,7 +2,7 @@
 //! server offers PIPELINING), the message, QUIT. For `mailtutor send` and tests; it blocks, so
 //! it never runs on the GUI thread.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use poll_promise::Promise;
 
@@ -14,6 +14,8 @@ use crate::words::Words;
 
 /// The step name of the greeting: its code.
 const GREETING: &str = "220";
+/// Events passed on after an answer arrives: those already queued, not a flood's.
+const MAX_TRAILING_EVENTS: usize = 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthMechanism {
@@ -66,21 +68,33 @@ fn answered(code: u16) -> Words {
 struct Driver<'a, F: FnMut(&Event)> {
     session: &'a Session,
     observe: F,
+    reply_timeout: Duration,
 }
 
 impl<F: FnMut(&Event)> Driver<'_, F> {
-    /// Waits for a promise while passing every event to the observer.
-    fn wait<T: Send + 'static>(&mut self, promise: Promise<T>) -> T {
+    /// Waits for a request's answer while passing every event to the observer. The worker
+    /// ends a request after the reply timeout; past that (and a second's grace) the driver
+    /// stops waiting itself, however many events a server floods it with.
+    fn wait(&mut self, promise: Promise<Answer>) -> Answer {
+        let deadline = Instant::now() + self.reply_timeout + Duration::from_secs(1);
         loop {
-            while let Some(e) = self.session.next_event(Duration::from_millis(5)) {
+            if let Some(e) = self.session.next_event(Duration::from_millis(5)) {
                 (self.observe)(&e);
             }
             if promise.ready().is_some() {
                 let value = promise.block_and_take();
-                for e in self.session.events() {
+                // What is already queued, not what a flood keeps sending.
+                for _ in 0..MAX_TRAILING_EVENTS {
+                    let Some(e) = self.session.next_event(Duration::ZERO) else {
+                        break;
+                    };
                     (self.observe)(&e);
                 }
                 return value;
+            }
+            if Instant::now() >= deadline {
+                self.session.close();
+                return Err(SessionError::Timeout(self.reply_timeout.as_secs()));
             }
         }
     }
@@ -150,7 +164,11 @@ pub fn send_mail(
     reply_timeout: Duration,
     observe: impl FnMut(&Event),
 ) -> Result<Reply, SendError> {
-    let mut d = Driver { session, observe };
+    let mut d = Driver {
+        session,
+        observe,
+        reply_timeout,
+    };
     let greeting = d.greeting(reply_timeout)?;
     if greeting.code != 220 {
         let code = greeting.code;

@@ -22,7 +22,7 @@ use super::transport::{self, Stream};
 use super::{ConnectFailure, ConnectOptions, Protocol, Reply, Request, Security, Session, Target};
 use crate::proto::line::escaped;
 use crate::proto::pop3::Pop3Command;
-use crate::proto::reply::{Pop3Expect, Pop3Reader, ReplyReader};
+use crate::proto::reply::{MalformedReply, Pop3Expect, Pop3Reader, ReplyReader};
 use crate::proto::smtp::SmtpCommand;
 use crate::words::Words;
 
@@ -32,6 +32,11 @@ const POLL: Duration = Duration::from_millis(20);
 
 /// The socket's key in the poller.
 const SOCKET: usize = 0;
+/// Reads of the socket (64 KiB each) before requests and deadlines get their turn.
+const READS_PER_TURN: usize = 16;
+/// Responses in a row that answer no request before the session is ended as a flood (a
+/// server may send one or two unasked, a 421 or a late greeting; not hundreds).
+const MAX_UNASKED: usize = 100;
 
 enum Waiter {
     Answer(Reply<Vec<Response>>),
@@ -73,6 +78,8 @@ struct Worker {
     poller: Arc<Poller>,
     /// Whether the socket is in the poller (it leaves it for a TLS handshake).
     registered: bool,
+    /// Responses in a row that answered no request: a server that floods them is cut off.
+    unasked: usize,
     /// How many times the thread has woken from its poller, shared with the [`Session`].
     wakes: Arc<AtomicU64>,
 }
@@ -152,6 +159,7 @@ pub(super) fn run(
         closing,
         poller,
         registered: false,
+        unasked: 0,
         wakes,
     };
     if let Some(tcp) = worker.stream.tcp()
@@ -528,7 +536,9 @@ impl Worker {
     /// Reads until the socket has nothing more (`WouldBlock`), handing each complete response
     /// on as it arrives.
     fn read_all(&mut self, buf: &mut [u8]) -> Flow {
-        loop {
+        // A server that never stops sending must not keep requests and deadlines waiting:
+        // after this many reads the loop lets them run, and comes back.
+        for _ in 0..READS_PER_TURN {
             match self.stream.read(buf) {
                 Ok(0) => {
                     let pending = match self.protocol {
@@ -563,6 +573,7 @@ impl Worker {
                 }
             }
         }
+        Flow::Continue
     }
 
     fn request(&mut self, req: Request) -> Flow {
@@ -646,10 +657,30 @@ impl Worker {
     fn dispatch(&mut self) -> Flow {
         while let Some(parsed) = self.next_parsed() {
             let answers = self.attribute();
+            let too_long = matches!(
+                parsed,
+                Parsed::MalformedSmtp(MalformedReply::ReplyTooLong { .. })
+            );
             self.emit(EventKind::Received {
                 parsed: parsed.clone(),
                 answers,
             });
+            // A reply that never ends, or replies nobody asked for without end, is a flood:
+            // the session ends before it fills the memory.
+            self.unasked = match answers {
+                Answers::Unasked => self.unasked + 1,
+                _ => 0,
+            };
+            if too_long || self.unasked > MAX_UNASKED {
+                let why = if too_long {
+                    Words::new("session.flood_reply").arg("limit", crate::proto::reply::MAX_REPLY)
+                } else {
+                    Words::new("session.flood_unasked").arg("count", MAX_UNASKED)
+                };
+                self.emit(EventKind::Error(why.clone()));
+                self.close(ClosedBy::Error, why);
+                return Flow::Stop;
+            }
             if !matches!(answers, Answers::Request(_)) {
                 continue;
             }

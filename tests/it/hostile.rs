@@ -139,3 +139,101 @@ fn a_password_in_a_pasted_log_is_masked_whatever_the_prompt() {
         &mailtutor::explain::fold(&log).export_annotated(Lang::En, false),
     );
 }
+
+/// A server that greets, then answers EHLO with `flood` repeated as fast as it can.
+fn flooding_server(flood: &'static [u8]) -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let Some(Ok(s)) = l.incoming().next() else {
+            return;
+        };
+        let mut w = s.try_clone().unwrap();
+        let mut r = BufReader::new(s);
+        let _ = w.write_all(b"220 flood.test ESMTP\r\n");
+        let mut line = String::new();
+        let _ = r.read_line(&mut line);
+        let chunk: Vec<u8> = flood.repeat(64 * 1024 / flood.len());
+        let started = std::time::Instant::now();
+        // Floods until the client goes away (or a minute, so the test cannot hang).
+        while started.elapsed() < std::time::Duration::from_secs(60) {
+            if w.write_all(&chunk).is_err() {
+                return;
+            }
+        }
+    });
+    port
+}
+
+/// The most resident memory a process reached (Linux), polled while it runs.
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+}
+
+#[test]
+fn a_reply_flood_ends_send_within_its_timeout_in_bounded_memory() {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    // An EHLO reply that never ends, and complete replies nobody asked for.
+    for flood in [&b"250-x\r\n"[..], &b"250 x\r\n"[..]] {
+        let port = flooding_server(flood);
+        let started = Instant::now();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+            .args(["send", "--server", &format!("127.0.0.1:{port}")])
+            .args(["--tls", "none", "--timeout", "5"])
+            .args(["--from", USER, "--to", USER, "--subject", "flood"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let mut stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut n = 0usize;
+            let mut buf = vec![0u8; 64 * 1024];
+            while let Ok(k) = stdout.read(&mut buf) {
+                if k == 0 {
+                    break;
+                }
+                n += k;
+            }
+            n
+        });
+        let mut peak = 0;
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break Some(s);
+            }
+            peak = peak.max(rss_kib(pid).unwrap_or(0));
+            if started.elapsed() > Duration::from_secs(20) {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let secs = started.elapsed().as_secs_f64();
+        let printed = reader.join().unwrap();
+        let flood = String::from_utf8_lossy(flood);
+        eprintln!(
+            "flood {:?}: send ended after {secs:.1} s, peak RSS {} MiB, printed {} KiB",
+            flood.trim(),
+            peak / 1024,
+            printed / 1024
+        );
+        let status = status.unwrap_or_else(|| panic!("{flood:?}: send still ran after 20 s"));
+        assert!(!status.success(), "{flood:?}: a flood is not a sent mail");
+        assert!(
+            secs < 8.0,
+            "{flood:?}: send ran {secs:.1} s with --timeout 5"
+        );
+        assert!(peak < 200 * 1024, "{flood:?}: peak RSS {} MiB", peak / 1024);
+        assert!(printed < 8 << 20, "{flood:?}: printed {printed} bytes");
+    }
+}
