@@ -169,7 +169,8 @@ pub fn transcript_html(t: &Transcript, lang: Lang, show_secrets: bool, header: &
         ));
     }
     out.push_str("</table>\n</body></html>\n");
-    out
+    // Control bytes from a server or a paste are shown, not written into the page as they are.
+    crate::proto::line::printable(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod cli;
 use mailtutor::explain::{self, Options};
 use mailtutor::proto::Lang;
+use mailtutor::proto::line::printable;
 use mailtutor::words::Words;
 
 /// Learn how e-mail really moves: SMTP and POP3, one command at a time.
@@ -129,7 +130,7 @@ fn main() -> ExitCode {
             verbose,
         }) => {
             if !codes.is_empty() {
-                print!("{}", explain::explain_codes(&codes, lang));
+                print!("{}", printable(&explain::explain_codes(&codes, lang)));
                 return ExitCode::SUCCESS;
             }
             let mut stdin = std::io::stdin();
@@ -155,15 +156,13 @@ fn main() -> ExitCode {
                     date: mailtutor::html_export::date_of(now),
                     lesson: None,
                 };
-                print!(
-                    "{}",
-                    mailtutor::html_export::transcript_html(
-                        &explain::fold(&text),
-                        lang,
-                        show_secrets,
-                        &header
-                    )
+                let page = mailtutor::html_export::transcript_html(
+                    &explain::fold(&text),
+                    lang,
+                    show_secrets,
+                    &header,
                 );
+                print!("{}", printable(&page));
                 return ExitCode::SUCCESS;
             }
             let opts = Options { lang, show_secrets };
@@ -172,7 +171,7 @@ fn main() -> ExitCode {
             } else {
                 explain::annotate(&text, opts)
             };
-            print!("{out}");
+            print!("{}", printable(&out));
             ExitCode::SUCCESS
         }
     }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use mailtutor::proto::Lang;
+use mailtutor::proto::line::printable;
 use mailtutor::server::{self, ServerConfig};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -87,7 +88,7 @@ pub fn send(args: SendArgs) -> ExitCode {
     let lang = args.lang;
     let verbose = args.verbose;
     let fail = |msg: Words| {
-        eprintln!("mailtutor send: {}", msg.get(lang));
+        eprintln!("mailtutor send: {}", printable(&msg.get(lang)));
         ExitCode::FAILURE
     };
     let mut security = match args.tls {
@@ -136,9 +137,11 @@ pub fn send(args: SendArgs) -> ExitCode {
             if let Some(e) = &running.tls_error {
                 println!(
                     "{}",
-                    Words::new("server.no_tls")
-                        .arg("error", e.get(lang))
-                        .get(lang)
+                    printable(
+                        &Words::new("server.no_tls")
+                            .arg("error", e.get(lang))
+                            .get(lang)
+                    )
                 );
                 security = Security::None;
             }
@@ -247,7 +250,8 @@ pub fn send(args: SendArgs) -> ExitCode {
     let print_new = |t: &Transcript, shown: &mut usize| {
         let mut out = std::io::stdout().lock();
         while *shown < t.len() {
-            let _ = write!(out, "{}", t.render_entry_with(*shown, lang, show, verbose));
+            let entry = t.render_entry_with(*shown, lang, show, verbose);
+            let _ = write!(out, "{}", printable(&entry));
             *shown += 1;
         }
         let _ = out.flush();
@@ -277,10 +281,12 @@ pub fn send(args: SendArgs) -> ExitCode {
         Err(e) => {
             eprintln!(
                 "\n{}",
-                Words::new("cli.stopped_at")
-                    .arg("step", &e.step)
-                    .arg_words("why", e.message.clone())
-                    .get(lang)
+                printable(
+                    &Words::new("cli.stopped_at")
+                        .arg("step", &e.step)
+                        .arg_words("why", e.message.clone())
+                        .get(lang)
+                )
             );
             // The reply was explained once, under its row above; the codes' reference texts
             // are details, printed on demand.

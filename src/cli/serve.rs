@@ -1,6 +1,7 @@
 //! `mailtutor serve`: the practice server on its own, logging every session line.
 
 use mailtutor::proto::Lang;
+use mailtutor::proto::line::printable;
 use mailtutor::words::Words;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -113,7 +114,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     if let Some(names) = &args.roster {
         let taken: Vec<String> = accounts.iter().map(|a| a.address.clone()).collect();
         match add_roster(names, &data_dir, &taken) {
-            Ok(line) => println!("{line}"),
+            Ok(line) => println!("{}", printable(&line)),
             Err(e) => {
                 eprintln!("mailtutor serve: {e}");
                 return ExitCode::FAILURE;
@@ -146,7 +147,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         faults: args.faults,
         events: Arc::new(|event| {
             let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{event}");
+            let _ = writeln!(out, "{}", printable(&event.to_string()));
             let _ = out.flush();
         }),
     };
@@ -182,9 +183,13 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             .get(&a.address)
             .is_some_and(|b| b.password == a.password);
         if public {
-            println!("  Account {} / {}", a.address, a.password);
+            println!(
+                "  Account {} / {}",
+                printable(&a.address),
+                printable(&a.password)
+            );
         } else {
-            println!("  Account {} / ********", a.address);
+            println!("  Account {} / ********", printable(&a.address));
         }
     }
     for f in running.faults().list() {

@@ -125,9 +125,57 @@ pub fn escaped(raw: &[u8]) -> String {
     out
 }
 
+/// Whether a character would act on a terminal instead of being shown: C0 controls but TAB and
+/// LF, DEL, C1 controls, and the bidirectional overrides and isolates that reorder a line.
+fn acts_on_terminal(c: char) -> bool {
+    (c.is_control() && c != '\t' && c != '\n')
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}')
+        || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+/// Text from outside (a server's reply, a pasted log, a client's line) made safe to print on a
+/// terminal or in a log: every character that would act on the terminal (ESC sequences that
+/// retitle the window or write the clipboard, BEL, C1, a lone CR that overwrites the line, a
+/// bidi override) is shown as a visible escape (`\x1B`, `\r`, `\u{202E}`); a CR before LF is
+/// dropped. The one function every terminal output and the server's log go through.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(acts_on_terminal) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() && (c as u32) < 0x100 && acts_on_terminal(c) => {
+                out.push_str(&format!("\\x{:02X}", c as u32));
+            }
+            c if acts_on_terminal(c) => out.push_str(&format!("\\u{{{:04X}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_shows_what_would_act_on_a_terminal() {
+        assert_eq!(printable("250 ok\tfine\n"), "250 ok\tfine\n");
+        assert_eq!(
+            printable("a\u{1b}]52;c;aGk=\u{7}b"),
+            "a\\x1B]52;c;aGk=\\x07b"
+        );
+        assert_eq!(printable("x\r\ny\rz"), "x\ny\\rz");
+        assert_eq!(printable("c1 \u{9b}2J"), "c1 \\x9B2J");
+        assert_eq!(printable("\u{202e}txt.exe"), "\\u{202E}txt.exe");
+        assert_eq!(printable("nul\0"), "nul\\x00");
+        assert_eq!(printable("中文 ok"), "中文 ok");
+    }
 
     #[test]
     fn lines_in_any_chunking() {

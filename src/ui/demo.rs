@@ -388,7 +388,8 @@ impl Demo {
                 // The screenshot scripts wait for this line; the transcript after it lets them
                 // check what crossed the wire (passwords masked).
                 println!("mailtutor demo: done");
-                print!("{}", app.transcript().export_annotated(Lang::En, false));
+                let text = app.transcript().export_annotated(Lang::En, false);
+                print!("{}", crate::proto::line::printable(&text));
             }
             None => {}
         }

@@ -237,3 +237,189 @@ fn a_reply_flood_ends_send_within_its_timeout_in_bounded_memory() {
         assert!(printed < 8 << 20, "{flood:?}: printed {printed} bytes");
     }
 }
+
+/// Characters that act on a terminal: C0 controls but TAB and LF, DEL, C1, and the bidi
+/// overrides and isolates. None may reach the terminal from a server, a paste or a client.
+fn acting(text: &str) -> Vec<String> {
+    text.chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\t' && c != '\n')
+                || ('\u{202A}'..='\u{202E}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)
+        })
+        .map(|c| format!("U+{:04X}", c as u32))
+        .collect()
+}
+
+fn assert_inert(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let found = acting(&text);
+    assert!(found.is_empty(), "{what} printed {found:?}:\n{text}");
+}
+
+/// A greeting, EHLO keywords and an AUTH prompt full of terminal escapes.
+const EVIL: &[&str] = &[
+    "220 evil.test\u{1b}]0;pwned\u{7} ESMTP\u{1b}]52;c;aGVsbG8=\u{7}",
+    "250-evil.test \u{1b}[2J\u{1b}[H",
+    "250-X-\u{9b}31mRED",
+    "250-\u{202e}gnp.exe",
+    "250 AUTH LOGIN\roverwritten",
+];
+
+#[test]
+fn terminal_escapes_from_a_paste_never_reach_the_terminal() {
+    let prompt = encode("Us\0er\u{1b}[31m:".as_bytes());
+    let mut log = String::from(
+        "C:\\Users\\me>\u{1b}[2Jtelnet evil.test 25\nTrying 192.0.2.1...\u{1b}]52;c;aGk=\u{7}\nConnected to \u{202e}evil.test.\n",
+    );
+    log.push_str(EVIL[0]);
+    log.push_str("\nEHLO me\n");
+    for l in &EVIL[1..] {
+        log.push_str(l);
+        log.push('\n');
+    }
+    log.push_str(&format!(
+        "AUTH LOGIN\n334 {prompt}\n{}\n",
+        encode(b"a\x1b[5mb")
+    ));
+    log.push_str("535 5.7.8 bad\u{7}\u{7}\u{7}\n");
+    for args in [
+        &["explain"][..],
+        &["explain", "--verbose"],
+        &["explain", "--format", "html"],
+        &["explain", "535", "\u{1b}[2J"],
+    ] {
+        let run = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                c.stdin.take().unwrap().write_all(log.as_bytes())?;
+                c.wait_with_output()
+            })
+            .unwrap();
+        assert_inert(&format!("{args:?}"), &run.stdout);
+        assert_inert(&format!("{args:?} (errors)"), &run.stderr);
+        assert!(!run.stdout.is_empty(), "{args:?} printed nothing");
+    }
+}
+
+#[test]
+fn terminal_escapes_from_a_server_never_reach_the_terminal() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let Some(Ok(s)) = l.incoming().next() else {
+            return;
+        };
+        let mut w = s.try_clone().unwrap();
+        let mut r = BufReader::new(s);
+        let _ = w.write_all(format!("{}\r\n", EVIL[0]).as_bytes());
+        let mut line = String::new();
+        let _ = r.read_line(&mut line);
+        let _ = w.write_all(format!("{}\r\n", EVIL[1..].join("\r\n")).as_bytes());
+        line.clear();
+        let _ = r.read_line(&mut line);
+        let _ = w.write_all("550 5.7.1 no \u{1b}]0;title\u{7}\u{9b}2J\rspoof\r\n".as_bytes());
+        line.clear();
+        let _ = r.read_line(&mut line);
+        let _ = w.write_all(b"221 bye\r\n");
+    });
+    let run = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+        .args(["send", "--server", &format!("127.0.0.1:{port}")])
+        .args(["--tls", "none", "--timeout", "5", "--verbose"])
+        .args(["--from", USER, "--to", USER, "--subject", "escapes"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&run.stdout).contains("550"));
+    assert_inert("send", &run.stdout);
+    assert_inert("send (errors)", &run.stderr);
+}
+
+#[test]
+fn terminal_escapes_from_a_client_never_reach_the_servers_log() {
+    let dir = crate::common::TempDir::new("hostile-serve");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+        .args(["serve", "--smtp", "127.0.0.1:0", "--pop3", "127.0.0.1:0"])
+        .args(["--smtps", "127.0.0.1:0", "--pop3s", "127.0.0.1:0"])
+        .args(["--account", &format!("{USER}:{PASSWORD}"), "--data-dir"])
+        .arg(dir.0.join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(out);
+        let mut buf = Vec::new();
+        while r.read_until(b'\n', &mut buf).unwrap_or(0) > 0 {
+            let _ = tx.send(String::from_utf8_lossy(&buf).into_owned());
+            buf.clear();
+        }
+    });
+    let mut log = String::new();
+    let (mut smtp, mut pop3) = (0u16, 0u16);
+    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(20)) {
+        log.push_str(&line);
+        let port = |a: &str| {
+            a.split_whitespace()
+                .next()
+                .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
+                .map_or(0, |a| a.port())
+        };
+        if let Some(a) = line.trim().strip_prefix("SMTP ") {
+            smtp = port(a);
+        }
+        if let Some(a) = line.trim().strip_prefix("POP3 ") {
+            pop3 = port(a);
+        }
+        if line.starts_with("Ready") {
+            break;
+        }
+    }
+    assert!(smtp > 0 && pop3 > 0, "{log}");
+    for (port, lines) in [
+        (
+            smtp,
+            &[
+                "EHLO \u{1b}]0;pwned\u{7}",
+                "MAIL FROM:<\u{9b}2J@x>",
+                "X\u{202e}YZ \rover",
+                "QUIT",
+            ][..],
+        ),
+        (
+            pop3,
+            &["USER \u{1b}[2J", "NOPE \u{1b}]52;c;aGk=\u{7}", "QUIT"][..],
+        ),
+    ] {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let mut r = BufReader::new(s.try_clone().unwrap());
+        let mut line = String::new();
+        let _ = r.read_line(&mut line);
+        for l in lines {
+            let _ = s.write_all(format!("{l}\r\n").as_bytes());
+            line.clear();
+            let _ = r.read_line(&mut line);
+            // EHLO's reply has several lines.
+            while line.as_bytes().get(3) == Some(&b'-') {
+                line.clear();
+                let _ = r.read_line(&mut line);
+            }
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    while let Ok(line) = rx.try_recv() {
+        log.push_str(&line);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(log.contains("EHLO"), "{log}");
+    assert_inert("serve's log", log.as_bytes());
+}

@@ -204,3 +204,33 @@ proptest! {
         prop_assert_eq!(parsed.body.unwrap_or_default(), draft.wire_body());
     }
 }
+
+/// Characters that would act on a terminal (see `printable`).
+fn acts(c: char) -> bool {
+    (c.is_control() && c != '\t' && c != '\n')
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}')
+        || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// Whatever a server or a paste holds, what is printed acts on no terminal, and text with
+    /// nothing to hide is printed as it is.
+    #[test]
+    fn printable_text_never_acts_on_a_terminal(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let text = String::from_utf8_lossy(&bytes);
+        let out = mailtutor::proto::line::printable(&text);
+        prop_assert!(!out.chars().any(acts), "{:?}", out);
+        if !text.chars().any(acts) {
+            prop_assert_eq!(out.as_ref(), text.as_ref());
+        }
+    }
+
+    #[test]
+    fn printable_handles_every_char(s in "\\PC*|[\\x00-\\x1f\\x7f-\\u{9f}\\u{202a}-\\u{202e}\\u{2066}-\\u{2069} a]*") {
+        let out = mailtutor::proto::line::printable(&s);
+        prop_assert!(!out.chars().any(acts), "{:?}", out);
+    }
+}
