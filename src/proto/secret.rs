@@ -18,7 +18,27 @@ pub fn is_secret(line: &str, answering: Option<PromptKind>) -> bool {
         return true;
     }
     // AUTH with an initial response: the third word.
-    verb.eq_ignore_ascii_case("AUTH") && words.nth(1).is_some()
+    (verb.eq_ignore_ascii_case("AUTH") && words.nth(1).is_some()) || stray_auth_answer(line)
+}
+
+/// A line that is one base64 token of a password's length, with the marks base64 gives it (a
+/// digit, `+`, `/` or `=`): an AUTH answer sent where no prompt is open (after a refused AUTH
+/// LOGIN a client still sends its two lines). No command looks like this; a mistyped verb is
+/// too short or has no such marks.
+fn stray_auth_answer(line: &str) -> bool {
+    let t = line.trim_end_matches(['\r', '\n']);
+    let marked = t.chars().any(|c| c.is_ascii_digit() || "+/=".contains(c));
+    t.len() >= 8 && t.len().is_multiple_of(4) && marked && super::auth::decode(t).is_ok()
+}
+
+/// A line the tutor could not read, as an error message may quote it: masked when it is, or
+/// may be, a secret.
+pub fn quoted(line: &str) -> String {
+    if is_secret(line, None) {
+        mask(line)
+    } else {
+        line.to_owned()
+    }
 }
 
 /// A secret line as it may be shown: the verb stays so the reader sees what was done.
@@ -72,6 +92,9 @@ mod tests {
             ("auth login dXNlcg==", None, "auth login ********"),
             ("c2VjcmV0", Some(PromptKind::Password), "********"),
             ("AHN0dWRlbnQAc2VjcmV0", Some(PromptKind::Empty), "********"),
+            // An AUTH answer sent where no prompt is open (after a refused AUTH LOGIN).
+            ("VHE3LXplYnJhLUxhbnRlcm4=", None, "********"),
+            ("c2VjcmV0", None, "********"),
         ] {
             assert!(is_secret(line, answering), "{line}");
             assert_eq!(shown(line, answering), want);
@@ -83,6 +106,11 @@ mod tests {
             ("USER student", None),
             ("c3R1ZGVudA==", Some(PromptKind::Username)),
             ("MAIL FROM:<pass@x.test>", None),
+            // Mistyped verbs are not taken for base64.
+            ("HLEO", None),
+            ("MAILFROM", None),
+            ("STARTTLs", None),
+            ("QUIT1", None),
         ] {
             assert!(!is_secret(line, answering), "{line}");
             assert_eq!(shown(line, answering), line);

@@ -422,8 +422,9 @@ impl SmtpCommand {
             _ => {}
         }
         let wire = format!("{trimmed}\r\n");
-        let request = Request::parse(&mut wire.as_bytes().iter())
-            .map_err(|e| CommandError::Unknown(format!("{trimmed:?} ({e})")))?;
+        let request = Request::parse(&mut wire.as_bytes().iter()).map_err(|e| {
+            CommandError::Unknown(format!("{:?} ({e})", super::secret::quoted(trimmed)))
+        })?;
         Ok(match request {
             Request::Ehlo { host } => Self::Ehlo(host.into_owned()),
             Request::Helo { host } | Request::Lhlo { host } => Self::Helo(host.into_owned()),
@@ -483,7 +484,7 @@ impl SmtpCommand {
             Request::Rset => Self::Rset,
             Request::Quit => Self::Quit,
             Request::Etrn { .. } | Request::Atrn { .. } | Request::Burl { .. } => {
-                return Err(CommandError::Unknown(trimmed.to_owned()));
+                return Err(CommandError::Unknown(super::secret::quoted(trimmed)));
             }
         })
     }
@@ -533,7 +534,7 @@ fn printable_path(verb: &str, line: &str, address: &str) -> Result<String, Comma
         .into_iter()
         .flatten()
         .find(|p| same(p))
-        .ok_or_else(|| CommandError::Unknown(format!("{line:?}")))
+        .ok_or_else(|| CommandError::Unknown(format!("{:?}", super::secret::quoted(line))))
 }
 
 fn plain_arg(what: &'static str, arg: &str) -> Result<String, CommandError> {

@@ -339,87 +339,165 @@ fn terminal_escapes_from_a_server_never_reach_the_terminal() {
     assert_inert("send (errors)", &run.stderr);
 }
 
-#[test]
-fn terminal_escapes_from_a_client_never_reach_the_servers_log() {
-    let dir = crate::common::TempDir::new("hostile-serve");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
-        .args(["serve", "--smtp", "127.0.0.1:0", "--pop3", "127.0.0.1:0"])
-        .args(["--smtps", "127.0.0.1:0", "--pop3s", "127.0.0.1:0"])
-        .args(["--account", &format!("{USER}:{PASSWORD}"), "--data-dir"])
-        .arg(dir.0.join("data"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        let mut r = BufReader::new(out);
-        let mut buf = Vec::new();
-        while r.read_until(b'\n', &mut buf).unwrap_or(0) > 0 {
-            let _ = tx.send(String::from_utf8_lossy(&buf).into_owned());
-            buf.clear();
-        }
-    });
-    let mut log = String::new();
-    let (mut smtp, mut pop3) = (0u16, 0u16);
-    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(20)) {
-        log.push_str(&line);
-        let port = |a: &str| {
-            a.split_whitespace()
-                .next()
-                .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
-                .map_or(0, |a| a.port())
-        };
-        if let Some(a) = line.trim().strip_prefix("SMTP ") {
-            smtp = port(a);
-        }
-        if let Some(a) = line.trim().strip_prefix("POP3 ") {
-            pop3 = port(a);
-        }
-        if line.starts_with("Ready") {
-            break;
-        }
+/// `mailtutor serve` on loopback with one account and `extra` arguments: the process, its log
+/// as it comes, and its SMTP and POP3 ports.
+struct Served {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    log: String,
+    smtp: u16,
+    pop3: u16,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
-    assert!(smtp > 0 && pop3 > 0, "{log}");
-    for (port, lines) in [
-        (
-            smtp,
-            &[
-                "EHLO \u{1b}]0;pwned\u{7}",
-                "MAIL FROM:<\u{9b}2J@x>",
-                "X\u{202e}YZ \rover",
-                "QUIT",
-            ][..],
-        ),
-        (
-            pop3,
-            &["USER \u{1b}[2J", "NOPE \u{1b}]52;c;aGk=\u{7}", "QUIT"][..],
-        ),
-    ] {
+}
+
+impl Served {
+    fn start(dir: &std::path::Path, extra: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+            .args(["serve", "--smtp", "127.0.0.1:0", "--pop3", "127.0.0.1:0"])
+            .args(["--smtps", "127.0.0.1:0", "--pop3s", "127.0.0.1:0"])
+            .args(["--account", &format!("{USER}:{PASSWORD}"), "--data-dir"])
+            .arg(dir.join("data"))
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(out);
+            let mut buf = Vec::new();
+            while r.read_until(b'\n', &mut buf).unwrap_or(0) > 0 {
+                let _ = tx.send(String::from_utf8_lossy(&buf).into_owned());
+                buf.clear();
+            }
+        });
+        let mut s = Self {
+            child,
+            lines,
+            log: String::new(),
+            smtp: 0,
+            pop3: 0,
+        };
+        while let Ok(line) = s.lines.recv_timeout(std::time::Duration::from_secs(20)) {
+            s.log.push_str(&line);
+            let port = |a: &str| {
+                a.split_whitespace()
+                    .next()
+                    .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
+                    .map_or(0, |a| a.port())
+            };
+            if let Some(a) = line.trim().strip_prefix("SMTP ") {
+                s.smtp = port(a);
+            }
+            if let Some(a) = line.trim().strip_prefix("POP3 ") {
+                s.pop3 = port(a);
+            }
+            if line.starts_with("Ready") {
+                break;
+            }
+        }
+        assert!(s.smtp > 0 && s.pop3 > 0, "{}", s.log);
+        s
+    }
+
+    /// Sends each line to `port` (after the greeting), reading each reply whole.
+    fn talk(&self, port: u16, lines: &[&str]) -> String {
         let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
         s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
             .unwrap();
         let mut r = BufReader::new(s.try_clone().unwrap());
+        let mut seen = String::new();
         let mut line = String::new();
         let _ = r.read_line(&mut line);
+        seen.push_str(&line);
         for l in lines {
             let _ = s.write_all(format!("{l}\r\n").as_bytes());
             line.clear();
             let _ = r.read_line(&mut line);
-            // EHLO's reply has several lines.
+            seen.push_str(&line);
+            // A multi-line SMTP reply.
             while line.as_bytes().get(3) == Some(&b'-') {
                 line.clear();
                 let _ = r.read_line(&mut line);
+                seen.push_str(&line);
             }
         }
+        seen
     }
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    while let Ok(line) = rx.try_recv() {
-        log.push_str(&line);
+
+    /// The log so far, after a moment for the last lines.
+    fn log(&mut self) -> String {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        while let Ok(line) = self.lines.try_recv() {
+            self.log.push_str(&line);
+        }
+        self.log.clone()
     }
-    let _ = child.kill();
-    let _ = child.wait();
+}
+
+#[test]
+fn terminal_escapes_from_a_client_never_reach_the_servers_log() {
+    let dir = crate::common::TempDir::new("hostile-serve");
+    let mut served = Served::start(&dir.0, &[]);
+    served.talk(
+        served.smtp,
+        &[
+            "EHLO \u{1b}]0;pwned\u{7}",
+            "MAIL FROM:<\u{9b}2J@x>",
+            "X\u{202e}YZ \rover",
+            "QUIT",
+        ],
+    );
+    served.talk(
+        served.pop3,
+        &["USER \u{1b}[2J", "NOPE \u{1b}]52;c;aGk=\u{7}", "QUIT"],
+    );
+    let log = served.log();
     assert!(log.contains("EHLO"), "{log}");
     assert_inert("serve's log", log.as_bytes());
+}
+
+#[test]
+fn the_servers_log_never_echoes_a_credential() {
+    let dir = crate::common::TempDir::new("hostile-creds");
+    // TLS required: AUTH LOGIN gets 530 in plain text, and the client's two base64 lines
+    // arrive as unknown commands.
+    let mut served = Served::start(&dir.0, &["--require-tls"]);
+    let user = encode(USER.as_bytes());
+    let pass = encode(PASSWORD.as_bytes());
+    let plain = encode(&plain_message("", USER, PASSWORD));
+    let smtp = served.talk(
+        served.smtp,
+        &[
+            "EHLO me",
+            "AUTH LOGIN",
+            &user,
+            &pass,
+            &format!("AUTH PLAIN {plain}"),
+            "QUIT",
+        ],
+    );
+    let pop3 = served.talk(
+        served.pop3,
+        &[
+            &format!("AUTH PLAIN {plain}"),
+            &format!("USER {USER}"),
+            &format!("PASS\t{PASSWORD}"),
+            &format!("PASS  {PASSWORD}"),
+            "QUIT",
+        ],
+    );
+    let log = served.log();
+    assert!(log.contains("AUTH LOGIN"), "{log}");
+    assert_no_secret("serve's log", &log);
+    // Nor do the replies the client gets back quote it.
+    assert_no_secret("the SMTP replies", &smtp);
+    assert_no_secret("the POP3 replies", &pop3);
 }
