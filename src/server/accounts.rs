@@ -31,9 +31,22 @@ pub enum AccountsError {
     BadAddress(String),
     #[error("the accounts file lists no account")]
     Empty,
+    #[error(
+        "{0:?} and {1:?} are one address (upper and lower case, and the Kelvin sign, are one letter) with two passwords"
+    )]
+    Duplicate(String, String),
 }
 
-/// Accounts keyed by lower-cased address.
+/// The one normalisation of an address, used by the account table, the maildrop names and
+/// every lookup: trimmed, then lower-cased by Unicode's full mapping (`Kate`, `KATE` and `Kate`
+/// written with the Kelvin sign U+212A are one address; so are `É` and `é`). Forms that differ
+/// after it (a composed and a decomposed `é`) are different addresses with maildrops of their
+/// own: no two accounts ever share one.
+pub fn address_key(address: &str) -> String {
+    address.trim().to_lowercase()
+}
+
+/// Accounts keyed by their address's [`address_key`].
 #[derive(Debug, Clone)]
 pub struct Accounts {
     by_address: BTreeMap<String, Account>,
@@ -63,15 +76,20 @@ impl Accounts {
         if list.is_empty() {
             return Err(AccountsError::Empty);
         }
-        let mut by_address = BTreeMap::new();
+        let mut by_address: BTreeMap<String, Account> = BTreeMap::new();
         for a in list {
-            let addr = a.address.trim().to_ascii_lowercase();
+            let addr = address_key(&a.address);
             match addr.split_once('@') {
                 Some((local, domain))
                     if !local.is_empty()
                         && !domain.is_empty()
                         && !addr.contains(|c: char| c.is_whitespace() || c == '<' || c == '>') => {}
                 _ => return Err(AccountsError::BadAddress(a.address)),
+            }
+            if let Some(old) = by_address.get(&addr)
+                && old.password != a.password
+            {
+                return Err(AccountsError::Duplicate(old.address.clone(), a.address));
             }
             by_address.insert(
                 addr.clone(),
@@ -100,7 +118,7 @@ impl Accounts {
 
     /// The account for a login name: the full address, case-insensitive.
     pub fn get(&self, address: &str) -> Option<&Account> {
-        self.by_address.get(&address.trim().to_ascii_lowercase())
+        self.by_address.get(&address_key(address))
     }
 
     pub fn check(&self, user: &str, password: &str) -> Option<&Account> {

@@ -1,6 +1,7 @@
 //! One Maildir per account under a data directory (the layout of maildir(5): tmp/, new/, cur/),
 //! with durable delivery and POP3 maildrop locks.
 
+use crate::server::accounts::address_key;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -34,20 +35,33 @@ pub struct Maildir {
     root: PathBuf,
 }
 
-/// A directory name for an address, safe on every file system (NTFS included): other
-/// characters become `_<hex code point>_`, so two addresses never share a maildrop
-/// (`张三@x` and `李四@x` stay apart).
+/// A directory name for an address, safe on every file system (NTFS included) and one to one:
+/// the address is normalised as the accounts are ([`address_key`]); letters, digits and
+/// `@.-_+` stay, every other character becomes `%<hex code point>%` (`%` itself included), so
+/// two addresses never share a maildrop (`张三@x` and `李四@x` stay apart). A name too long for
+/// a file system keeps its start and ends in a hash of the whole.
 fn dir_name(address: &str) -> String {
     let mut out = String::new();
-    for c in address.to_lowercase().chars() {
+    for c in address_key(address).chars() {
         if c.is_ascii_alphanumeric() || "@.-_+".contains(c) {
             out.push(c);
         } else {
-            out.push_str(&format!("_{:x}_", u32::from(c)));
+            out.push_str(&format!("%{:x}%", u32::from(c)));
         }
+    }
+    if out.len() > MAX_DIR_NAME {
+        use sha2::{Digest, Sha256};
+        let hash = Sha256::digest(out.as_bytes());
+        let hex: String = hash.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        out.truncate(MAX_DIR_NAME - hex.len() - 1);
+        out.push('~');
+        out.push_str(&hex);
     }
     out
 }
+
+/// The longest maildrop directory name, in bytes (file systems allow 255).
+const MAX_DIR_NAME: usize = 120;
 
 /// Makes the rename of a new file durable (a no-op where directories cannot be opened).
 fn sync_dir(dir: &Path) -> io::Result<()> {
@@ -314,7 +328,7 @@ mod tests {
 
     #[test]
     fn odd_addresses_make_safe_names() {
-        assert_eq!(dir_name("../evil/x@y"), ".._2f_evil_2f_x@y");
+        assert_eq!(dir_name("../evil/x@y"), "..%2f%evil%2f%x@y");
         // Nothing Windows forbids in a file name survives.
         let name = dir_name("a<>:\"/\\|?*b@x.test");
         assert!(
@@ -324,10 +338,20 @@ mod tests {
         // Addresses in Chinese keep maildrops of their own.
         assert_eq!(
             dir_name("张三@mailtutor.test"),
-            "_5f20__4e09_@mailtutor.test"
+            "%5f20%%4e09%@mailtutor.test"
         );
         assert_ne!(dir_name("张三@x.test"), dir_name("李四@x.test"));
         assert_eq!(dir_name("Student@X.test"), "student@x.test");
+        // One to one: an escape cannot be spelt by an address.
+        assert_ne!(dir_name("_e9_@x.test"), dir_name("é@x.test"));
+        assert_ne!(dir_name("%e9%@x.test"), dir_name("é@x.test"));
+        // The accounts' normalisation: the Kelvin sign is a k, É an é.
+        assert_eq!(dir_name("\u{212a}ate@x.test"), dir_name("kate@x.test"));
+        assert_eq!(dir_name("É@x.test"), dir_name("é@x.test"));
+        // Long names fit every file system, and stay apart.
+        let long = |c: &str| dir_name(&format!("{}@x.test", c.repeat(200)));
+        assert!(long("张").len() <= MAX_DIR_NAME && long("李").len() <= MAX_DIR_NAME);
+        assert_ne!(long("张"), long("李"));
     }
 
     #[test]

@@ -137,9 +137,12 @@ impl Roster {
                 s if s.is_empty() => format!("student{:02}", self.students.len() + 1),
                 s => s,
             };
+            let key = super::accounts::address_key;
             let in_use = |a: &str| {
-                taken.iter().any(|t| t.eq_ignore_ascii_case(a))
-                    || self.students.iter().any(|s| s.address == a)
+                taken
+                    .iter()
+                    .chain(self.students.iter().map(|s| &s.address))
+                    .any(|t| key(t) == key(a))
             };
             let mut address = format!("{base}@{DOMAIN}");
             let mut n = 2;

@@ -501,3 +501,90 @@ fn the_servers_log_never_echoes_a_credential() {
     assert_no_secret("the SMTP replies", &smtp);
     assert_no_secret("the POP3 replies", &pop3);
 }
+
+/// Every file in a `new` directory under `dir`: the messages delivered.
+fn delivered(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() && p.file_name().is_some_and(|n| n == "new") {
+            out.extend(
+                std::fs::read_dir(&p)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.path()),
+            );
+        } else if p.is_dir() {
+            out.extend(delivered(&p));
+        }
+    }
+    out
+}
+
+#[test]
+fn one_address_is_one_account_and_one_maildrop() {
+    use mailtutor::server::{Account, Accounts};
+    let acct = |a: &str, p: &str| Account {
+        address: a.into(),
+        password: p.into(),
+    };
+    // The Kelvin sign (U+212A) is a K: "Kate" with it is kate, and cannot get a password of
+    // its own over kate's maildrop.
+    assert!(
+        Accounts::new(vec![
+            acct("kate@x.test", "one"),
+            acct("\u{212a}ate@x.test", "two")
+        ])
+        .is_err()
+    );
+    assert!(Accounts::new(vec![acct("é@x.test", "one"), acct("É@x.test", "two")]).is_err());
+    let a = Accounts::new(vec![acct("kate@x.test", "one")]).unwrap();
+    assert!(a.check("\u{212a}ATE@X.test", "one").is_some());
+    assert!(a.check("\u{212a}ate@x.test", "two").is_none());
+    // The server refuses to start with two such accounts.
+    let dir = crate::common::TempDir::new("hostile-kelvin");
+    let run = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+        .args(["serve", "--smtp", "127.0.0.1:0", "--pop3", "127.0.0.1:0"])
+        .args(["--smtps", "127.0.0.1:0", "--pop3s", "127.0.0.1:0"])
+        .args([
+            "--account",
+            "kate@x.test:one",
+            "--account",
+            "\u{212a}ate@x.test:two",
+        ])
+        .arg("--data-dir")
+        .arg(dir.0.join("data"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("one address"),
+        "{run:?}"
+    );
+
+    // Mail for the same recipient named three ways (and twice) arrives once, in one maildrop.
+    let dir = crate::common::TempDir::new("hostile-rcpt");
+    let served = Served::start(&dir.0, &[]);
+    let r = served.talk(
+        served.smtp,
+        &[
+            "EHLO me",
+            &format!("MAIL FROM:<{USER}>"),
+            &format!("RCPT TO:<{USER}>"),
+            &format!("RCPT TO:<{}>", USER.to_uppercase()),
+            &format!("RCPT TO:<{USER}>"),
+            "DATA",
+            "Subject: once\r\n\r\nonce\r\n.",
+            "QUIT",
+        ],
+    );
+    assert!(r.contains("250 2.0.0"), "{r}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let got = delivered(&dir.0.join("data"));
+    assert_eq!(got.len(), 1, "{got:?}\n{r}");
+}

@@ -191,15 +191,17 @@ impl SmtpServerSession {
         if !self.ctx.accounts.serves_domain(domain) {
             return reply(out, format!("550 5.7.1 <{address}>: Relay access denied"));
         }
-        if self.ctx.accounts.get(address).is_none() {
+        let Some(account) = self.ctx.accounts.get(address) else {
             return reply(
                 out,
                 format!(
                     "550 5.1.1 <{address}>: Recipient address rejected: User unknown in local recipient table"
                 ),
             );
-        }
-        self.rcpts.push(address.to_ascii_lowercase());
+        };
+        // Each RCPT counts toward the limit; a recipient named twice gets the message once
+        // (see `finish_message`).
+        self.rcpts.push(account.address.clone());
         reply(out, "250 2.1.5 Ok");
     }
 }

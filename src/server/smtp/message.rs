@@ -77,7 +77,10 @@ impl SmtpServerSession {
     }
 
     pub(super) fn finish_message(&mut self, message: Vec<u8>, out: &mut Vec<Output>) {
-        let rcpts = std::mem::take(&mut self.rcpts);
+        let mut rcpts = std::mem::take(&mut self.rcpts);
+        // A recipient named twice (in any case) gets one copy.
+        let mut seen = std::collections::HashSet::new();
+        rcpts.retain(|r| seen.insert(r.clone()));
         self.reset();
         match self.ctx.faults.data() {
             Some(552) => {
