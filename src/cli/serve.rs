@@ -215,8 +215,11 @@ fn add_roster(
     let added = roster.add(&names, taken)?;
     roster.save(data_dir)?;
     let list = data_dir.join("roster.csv");
-    std::fs::write(&list, format!("\u{feff}{}", roster.to_csv()))
-        .map_err(|e| format!("{}: {e}", list.display()))?;
+    mailtutor::server::roster::write_private(
+        &list,
+        format!("\u{feff}{}", roster.to_csv()).as_bytes(),
+    )
+    .map_err(|e| format!("{}: {e}", list.display()))?;
     Ok(format!(
         "Class roster: {} new accounts, {} in all; the list to hand out is {}",
         added.len(),

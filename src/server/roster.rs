@@ -34,20 +34,38 @@ pub struct Roster {
 }
 
 /// Reads names from what a teacher pastes or imports: one per line, or CSV whose first column
-/// is the name (a header row such as `name,…` or `姓名,…` is skipped). Blank lines, `#`
+/// is the name (a header row such as `name,…` or `姓名,…` is skipped), read as CSV is (a
+/// quoted `"Smith, John"` is one name). The separator is `,`, a tab or `;`, whichever every
+/// line has; a list with none of them in every line is one name per line. Blank lines, `#`
 /// comments and repeated names are dropped.
 pub fn parse_names(text: &str) -> Vec<String> {
     let text = text.trim_start_matches('\u{feff}');
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let separator = [b',', b'\t', b';']
+        .into_iter()
+        .find(|&d| lines.iter().all(|l| l.as_bytes().contains(&d)));
+    let header = |lang| crate::words::tr(lang, "class.header_words");
+    let headers = format!("{},{}", header(Lang::En), header(Lang::Zh));
     let mut names: Vec<String> = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let first = line.split([',', ';', '\t']).next().unwrap_or("");
-        let name = first.trim().trim_matches('"').trim().to_owned();
-        let header = |lang| crate::words::tr(lang, "class.header_words");
-        let headers = format!("{},{}", header(Lang::En), header(Lang::Zh));
+    for (i, line) in lines.iter().enumerate() {
+        let first = match separator {
+            Some(d) => csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .delimiter(d)
+                .from_reader(line.as_bytes())
+                .records()
+                .next()
+                .and_then(Result::ok)
+                .and_then(|r| r.get(0).map(str::to_owned))
+                .unwrap_or_default(),
+            None => (*line).to_owned(),
+        };
+        let name = first.trim().to_owned();
         if i == 0
             && headers
                 .split(',')
@@ -60,6 +78,49 @@ pub fn parse_names(text: &str) -> Vec<String> {
         }
     }
     names
+}
+
+/// A cell as a spreadsheet may open it safely: one that would start a formula (`=`, `+`, `-`,
+/// `@`, a tab or a CR first) gets a leading `'`, as OWASP recommends for CSV export.
+fn inert_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// Writes a file only its owner can read (mode 0600 on Unix; directories it makes, 0700), for
+/// lists that hold passwords. On Windows the data directory is the user's own (under their
+/// AppData).
+pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)?;
+        }
+        let mut f = options.open(path)?;
+        // A file that existed keeps its mode when opened: set it.
+        f.set_permissions(fs::Permissions::from_mode(0o600))?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir)?;
+        }
+        let mut f = options.open(path)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    }
 }
 
 /// The local part for a name: ASCII letters and digits of the name, lower-cased, words joined
@@ -87,6 +148,18 @@ pub fn generate_password() -> Result<String, String> {
         .collect())
 }
 
+/// Closes the server's data directory (mail, the class's passwords) to other users: mode 0700 on
+/// Unix, whatever it was made with.
+pub fn close_data_dir(data_dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(data_dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(data_dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
 impl Roster {
     pub fn path(data_dir: &Path) -> PathBuf {
         data_dir.join(FILE)
@@ -109,17 +182,8 @@ impl Roster {
         let tmp = data_dir.join(format!(".{FILE}.tmp"));
         let text = toml::to_string(self).map_err(|e| e.to_string())?;
         let write = || -> io::Result<()> {
-            fs::create_dir_all(data_dir)?;
-            let mut options = fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                options.mode(0o600);
-            }
-            let mut f = options.open(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
+            close_data_dir(data_dir)?;
+            write_private(&tmp, text.as_bytes())?;
             fs::rename(&tmp, &path)
         };
         write().map_err(|e| format!("{}: {e}", path.display()))
@@ -171,18 +235,26 @@ impl Roster {
             .collect()
     }
 
-    /// The list to hand out, as CSV (opens in a spreadsheet, prints as a table).
+    /// The list to hand out, as CSV (opens in a spreadsheet, prints as a table): written by a
+    /// CSV writer (quotes where a name needs them), no cell able to start a formula.
     pub fn to_csv(&self) -> String {
-        let mut out = String::from("name,address,password\r\n");
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        let _ = w.write_record(["name", "address", "password"]);
         for s in &self.students {
-            let quoted = if s.name.contains([',', '"']) {
-                format!("\"{}\"", s.name.replace('"', "\"\""))
-            } else {
-                s.name.clone()
-            };
-            out.push_str(&format!("{quoted},{},{}\r\n", s.address, s.password));
+            let _ = w.write_record(
+                [
+                    inert_cell(&s.name),
+                    inert_cell(&s.address),
+                    inert_cell(&s.password),
+                ]
+                .iter()
+                .map(|c| c.as_bytes()),
+            );
         }
-        out
+        let bytes = w.into_inner().unwrap_or_default();
+        String::from_utf8(bytes).unwrap_or_default()
     }
 }
 
@@ -197,6 +269,69 @@ mod tests {
             vec!["张三", "Li Lei"]
         );
         assert_eq!(parse_names("Ann\n# absent\n  Bob  \n"), vec!["Ann", "Bob"]);
+        // A quoted name keeps its comma; a semicolon in a name does not cut it.
+        assert_eq!(
+            parse_names("name,id\n\"Smith, John\",1\n\"O\"\"Neil\",2\n"),
+            vec!["Smith, John", "O\"Neil"]
+        );
+        assert_eq!(parse_names("Ann;B\nBob\n"), vec!["Ann;B", "Bob"]);
+        assert_eq!(parse_names("Ann;1\nBob;2\n"), vec!["Ann", "Bob"]);
+    }
+
+    #[test]
+    fn the_list_opens_safely_in_a_spreadsheet() {
+        let mut r = Roster::default();
+        let names = [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1",
+            "-2",
+            "@SUM(A1)",
+            "Smith, John",
+            "a\rb",
+            "Q\"uote",
+        ];
+        r.add(&names.map(String::from), &[]).unwrap_or_default();
+        let csv = r.to_csv();
+        let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(csv.as_bytes())
+            .records()
+            .map(|r| r.unwrap_or_default())
+            .collect();
+        assert_eq!(rows.len(), names.len(), "{csv}");
+        for (row, name) in rows.iter().zip(names) {
+            let cell = row.get(0).unwrap_or_default();
+            assert!(!cell.starts_with(['=', '+', '-', '@']), "{cell}");
+            assert_eq!(cell.trim_start_matches('\''), name);
+            assert_eq!(row.len(), 3, "{csv}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_list_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("mailtutor-private-{}", std::process::id()));
+        let path = dir.join("inner").join("roster.csv");
+        // Even a file that was there with a wider mode.
+        let _ = fs::create_dir_all(dir.join("inner"));
+        let _ = fs::write(&path, "old");
+        let _ = fs::set_permissions(&path, fs::Permissions::from_mode(0o666));
+        let _ = fs::set_permissions(dir.join("inner"), fs::Permissions::from_mode(0o755));
+        assert!(write_private(&path, b"x").is_ok());
+        let mode = |p: &Path| {
+            fs::metadata(p)
+                .map(|m| m.permissions().mode() & 0o777)
+                .unwrap_or(0)
+        };
+        assert_eq!(mode(&path), 0o600);
+        // A folder the teacher chose keeps its mode; the data directory is closed.
+        assert_eq!(mode(&dir.join("inner")), 0o755);
+        assert!(close_data_dir(&dir.join("inner")).is_ok());
+        assert_eq!(mode(&dir.join("inner")), 0o700);
+        let fresh = dir.join("fresh").join("roster.csv");
+        assert!(write_private(&fresh, b"x").is_ok());
+        assert_eq!(mode(&fresh), 0o600);
+        assert_eq!(mode(&dir.join("fresh")), 0o700);
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -402,9 +402,13 @@ impl ClassPanel {
                 let repaint = ui.ctx().clone();
                 self.exporting = Some(Promise::spawn_thread("roster-export", move || {
                     // A byte order mark, so spreadsheet programs read the Chinese names.
-                    let r = std::fs::write(&path, format!("\u{feff}{csv}"))
-                        .map(|()| path.clone())
-                        .map_err(|e| format!("{}: {e}", path.display()));
+                    // It holds passwords: readable by the teacher only.
+                    let r = crate::server::roster::write_private(
+                        &path,
+                        format!("\u{feff}{csv}").as_bytes(),
+                    )
+                    .map(|()| path.clone())
+                    .map_err(|e| format!("{}: {e}", path.display()));
                     repaint.request_repaint();
                     r
                 }));

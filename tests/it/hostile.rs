@@ -588,3 +588,39 @@ fn one_address_is_one_account_and_one_maildrop() {
     let got = delivered(&dir.0.join("data"));
     assert_eq!(got.len(), 1, "{got:?}\n{r}");
 }
+
+#[cfg(unix)]
+#[test]
+fn the_class_list_is_private_and_opens_safely_in_a_spreadsheet() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = crate::common::TempDir::new("hostile-roster");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let names = dir.0.join("names.csv");
+    std::fs::write(
+        &names,
+        "name,id\n=HYPERLINK(\"http://evil.test\",\"x\"),1\n+SUM(A1),2\n\"Smith, John\",3\n@cmd,4\n-1+2,5\n",
+    )
+    .unwrap();
+    let data = dir.0.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let served = Served::start(&dir.0, &["--roster", names.to_str().unwrap()]);
+    drop(served);
+    let list = data.join("roster.csv");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&list), 0o600);
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("roster.toml")), 0o600);
+    let text = std::fs::read_to_string(&list).unwrap();
+    let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let first: Vec<String> = r
+        .records()
+        .map(|x| x.unwrap().get(0).unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(first.len(), 5, "{text}");
+    assert!(
+        first.iter().all(|c| !c.starts_with(['=', '+', '-', '@'])),
+        "{first:?}"
+    );
+    assert!(first.contains(&"Smith, John".to_owned()), "{first:?}");
+}
