@@ -98,6 +98,8 @@ pub fn send(args: SendArgs) -> ExitCode {
     };
     let mut options = ConnectOptions::new(Protocol::Smtp);
     options.reply_timeout = Duration::from_secs(args.timeout.max(1));
+    // Connecting and the TLS handshake end within --timeout too.
+    options.connect_timeout = options.connect_timeout.min(options.reply_timeout);
     options.ehlo_name = args.ehlo.clone();
     options.trust.pinned = args.insecure_accept_cert.clone();
 

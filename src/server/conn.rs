@@ -84,6 +84,10 @@ impl Conn {
     }
 }
 
+/// How long a client has to finish a TLS handshake (implicit TLS, or after STARTTLS/STLS):
+/// machines do handshakes, in milliseconds; a slot is not held for the idle timeout.
+pub(super) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Turns away a connection over the limit, on the accepting thread: no session thread and
 /// no TLS handshake are spent on it. A plain connection reads 421 (or -ERR) first; an
 /// implicit-TLS one is closed at once, since nothing readable can precede its handshake.
@@ -137,13 +141,21 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
     let _ = tcp.set_write_timeout(Some(Duration::from_secs(30)));
     let _ = tcp.set_nodelay(true);
 
+    let spoke = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let registered = tcp.try_clone().ok();
     if let Some(clone) = registered {
         shared
             .live
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push((id, clone));
+            .push(super::Live {
+                id,
+                tcp: clone,
+                service,
+                peer: Arc::clone(&conn.peer),
+                spoke: Arc::clone(&spoke),
+                since: Instant::now(),
+            });
     }
     conn.emit(ServerEventKind::Connected);
 
@@ -153,6 +165,7 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
     if implicit_tls {
         stream = match upgrade(stream, &shared) {
             Ok(s) => {
+                spoke.store(true, Ordering::SeqCst);
                 conn.log("TLS established (implicit TLS)");
                 s
             }
@@ -192,6 +205,7 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
         };
         match result {
             Ok(n) if n > 0 => {
+                spoke.store(true, Ordering::SeqCst);
                 let outputs = proto.ingest(&buf[..n]);
                 if outputs.iter().any(|o| {
                     matches!(
@@ -246,7 +260,7 @@ fn finish(conn: &Conn) {
         .live
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .retain(|(id, _)| *id != conn.id);
+        .retain(|l| l.id != conn.id);
     shared.active.fetch_sub(1, Ordering::SeqCst);
 }
 
@@ -262,13 +276,37 @@ fn upgrade(stream: Stream, shared: &Shared) -> Result<Stream, String> {
     };
     let config = shared.tls.as_ref().ok_or("no TLS certificate")?;
     let mut tls = rustls::ServerConnection::new(Arc::clone(config)).map_err(|e| e.to_string())?;
-    // The whole handshake happens here, so that a failed one is reported before any reply.
+    // The whole handshake happens here, so that a failed one is reported before any reply, and
+    // within a deadline of its own: a client that sends nothing (or a byte now and then)
+    // cannot hold a connection slot for the whole idle timeout.
+    let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
     while tls.is_handshaking() {
+        let Some(left) = deadline
+            .checked_duration_since(Instant::now())
+            .filter(|l| !l.is_zero())
+        else {
+            return Err(format!(
+                "no TLS handshake within {} s",
+                HANDSHAKE_TIMEOUT.as_secs()
+            ));
+        };
+        let _ = tcp.set_read_timeout(Some(left));
         match tls.complete_io(&mut tcp) {
             Ok((0, 0)) => {
                 return Err("the client closed the connection during the handshake".into());
             }
             Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(format!(
+                    "no TLS handshake within {} s",
+                    HANDSHAKE_TIMEOUT.as_secs()
+                ));
+            }
             Err(e) => return Err(e.to_string()),
         }
     }

@@ -321,8 +321,53 @@ struct Shared {
     stopping: AtomicBool,
     active: AtomicUsize,
     next_id: AtomicU64,
-    /// Clones of live sockets, so shutdown can wake every session blocked in `read`.
-    live: Mutex<Vec<(u64, TcpStream)>>,
+    /// Clones of live sockets, so shutdown can wake every session blocked in `read`, and a full
+    /// server can close one that never said anything.
+    live: Mutex<Vec<Live>>,
+}
+
+/// A connection being served, as the accepting threads see it.
+struct Live {
+    id: u64,
+    tcp: TcpStream,
+    service: Service,
+    peer: Arc<str>,
+    /// Set once the client has sent something (past a TLS handshake): a connection that has
+    /// not may be closed to make room when the server is full.
+    spoke: Arc<AtomicBool>,
+    since: std::time::Instant,
+}
+
+/// How long a silent connection keeps its slot when the server is full and a new one comes.
+const SILENT_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Shared {
+    /// Closes the oldest connection that has sent nothing for [`SILENT_GRACE`], to make room
+    /// for a new one; false when every connection is in use.
+    fn evict_silent(&self) -> bool {
+        let live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        let victim = live
+            .iter()
+            .filter(|l| !l.spoke.load(Ordering::SeqCst) && l.since.elapsed() >= SILENT_GRACE)
+            .min_by_key(|l| l.since);
+        let Some(v) = victim else {
+            return false;
+        };
+        self.emit(
+            v.id,
+            v.service,
+            &v.peer,
+            ServerEventKind::Line {
+                side: events::Side::Note,
+                text: format!(
+                    "closed: silent for {} s while the server was full",
+                    v.since.elapsed().as_secs()
+                ),
+            },
+        );
+        let _ = v.tcp.shutdown(std::net::Shutdown::Both);
+        true
+    }
 }
 
 impl Shared {
@@ -394,7 +439,7 @@ impl RunningServer {
             let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
         }
         let live = self.shared.live.lock().unwrap_or_else(|p| p.into_inner());
-        for (_, s) in live.iter() {
+        for Live { tcp: s, .. } in live.iter() {
             let _ = s.shutdown(std::net::Shutdown::Read);
         }
         drop(live);
@@ -548,7 +593,9 @@ fn accept_loop(listener: TcpListener, service: Service, shared: Arc<Shared>) {
             }
         };
         let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
-        if shared.active.fetch_add(1, Ordering::SeqCst) >= shared.ctx.limits.max_connections {
+        if shared.active.fetch_add(1, Ordering::SeqCst) >= shared.ctx.limits.max_connections
+            && !shared.evict_silent()
+        {
             shared.active.fetch_sub(1, Ordering::SeqCst);
             conn::refuse(stream, service, id, &shared);
             continue;

@@ -176,6 +176,8 @@ pub enum TlsFailure {
     UnknownIssuer,
     /// The pinned fingerprint does not match the certificate presented.
     PinMismatch,
+    /// The handshake did not finish within its deadline (a silent or dripping server).
+    TimedOut,
     Handshake,
 }
 
@@ -188,6 +190,7 @@ impl TlsFailure {
             TlsFailure::WrongHost => "tls.wrong_host",
             TlsFailure::UnknownIssuer => "tls.unknown_issuer",
             TlsFailure::PinMismatch => "tls.pin_mismatch",
+            TlsFailure::TimedOut => "tls.timed_out",
             TlsFailure::Handshake => "tls.handshake",
         }
     }

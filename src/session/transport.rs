@@ -3,7 +3,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::Protocol;
 use super::event::{ConnectError, TlsFailure, TlsInfo};
@@ -13,7 +13,7 @@ use crate::words::Words;
 
 pub enum Stream {
     Plain(TcpStream),
-    Tls(Box<native_tls::TlsStream<TcpStream>>),
+    Tls(Box<native_tls::TlsStream<Timed>>),
     /// Only while a handshake has taken the socket.
     Gone,
 }
@@ -22,7 +22,7 @@ impl Stream {
     pub fn tcp(&self) -> Option<&TcpStream> {
         match self {
             Stream::Plain(s) => Some(s),
-            Stream::Tls(s) => Some(s.get_ref()),
+            Stream::Tls(s) => Some(&s.get_ref().tcp),
             Stream::Gone => None,
         }
     }
@@ -69,6 +69,56 @@ impl Write for Stream {
             Stream::Tls(s) => s.flush(),
             Stream::Gone => Ok(()),
         }
+    }
+}
+
+/// A socket with a deadline for the TLS handshake: each read and write waits only for what is
+/// left of it, so a server that sends nothing, or a byte now and then, cannot hold the
+/// handshake past it. After the handshake the deadline is lifted.
+#[derive(Debug)]
+pub struct Timed {
+    tcp: TcpStream,
+    deadline: Option<Instant>,
+}
+
+impl Timed {
+    fn left(&self) -> io::Result<Option<Duration>> {
+        match self.deadline {
+            None => Ok(None),
+            Some(d) => match d.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => Ok(Some(left)),
+                _ => Err(io::Error::new(io::ErrorKind::TimedOut, HANDSHAKE_TIMED_OUT)),
+            },
+        }
+    }
+}
+
+/// The marker of a handshake that ran out of time, in the TLS library's error text.
+const HANDSHAKE_TIMED_OUT: &str = "TLS handshake deadline passed";
+
+impl Read for Timed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(left) = self.left()? {
+            self.tcp.set_read_timeout(Some(left))?;
+        }
+        self.tcp.read(buf).map_err(|e| match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut if self.deadline.is_some() => {
+                io::Error::new(io::ErrorKind::TimedOut, HANDSHAKE_TIMED_OUT)
+            }
+            _ => e,
+        })
+    }
+}
+
+impl Write for Timed {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(left) = self.left()? {
+            self.tcp.set_write_timeout(Some(left))?;
+        }
+        self.tcp.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.tcp.flush()
     }
 }
 
@@ -144,8 +194,12 @@ pub fn handshake(
     host: &str,
     trust: &Trust,
     timeout: Duration,
-) -> Result<(native_tls::TlsStream<TcpStream>, TlsInfo), (TlsFailure, String)> {
-    let _ = tcp.set_read_timeout(Some(timeout));
+) -> Result<(native_tls::TlsStream<Timed>, TlsInfo), (TlsFailure, String)> {
+    let write_timeout = tcp.write_timeout().ok().flatten();
+    let timed = Timed {
+        tcp,
+        deadline: Some(Instant::now() + timeout),
+    };
     let mut builder = native_tls::TlsConnector::builder();
     for der in &trust.roots {
         let cert = native_tls::Certificate::from_der(der)
@@ -161,10 +215,20 @@ pub fn handshake(
     let connector = builder
         .build()
         .map_err(|e| (TlsFailure::Handshake, e.to_string()))?;
-    let stream = connector.connect(host, tcp).map_err(|e| {
+    let mut stream = connector.connect(host, timed).map_err(|e| {
         let detail = e.to_string();
-        (TlsFailure::classify(&detail), detail)
+        let reason = if detail.contains(HANDSHAKE_TIMED_OUT)
+            || matches!(&e, native_tls::HandshakeError::WouldBlock(_))
+        {
+            TlsFailure::TimedOut
+        } else {
+            TlsFailure::classify(&detail)
+        };
+        (reason, detail)
     })?;
+    let timed = stream.get_mut();
+    timed.deadline = None;
+    let _ = timed.tcp.set_write_timeout(write_timeout);
     let der = stream
         .peer_certificate()
         .ok()
@@ -236,6 +300,7 @@ pub fn probe_certificate(
     protocol: Protocol,
     dance: Option<&[Vec<u8>]>,
 ) -> Option<String> {
+    let deadline = Instant::now() + timeout;
     let mut tcp = connect_tcp(host, port, timeout).ok()?;
     let _ = tcp.set_read_timeout(Some(timeout));
     if let Some(lines) = dance {
@@ -250,7 +315,11 @@ pub fn probe_certificate(
         .danger_accept_invalid_hostnames(true)
         .build()
         .ok()?;
-    let stream = connector.connect(host, tcp).ok()?;
+    let timed = Timed {
+        tcp,
+        deadline: Some(deadline),
+    };
+    let stream = connector.connect(host, timed).ok()?;
     let der = stream.peer_certificate().ok()??.to_der().ok()?;
     Some(fingerprint(&der))
 }

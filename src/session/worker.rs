@@ -261,6 +261,8 @@ impl Worker {
                     super::TlsFailure::PinMismatch => {
                         detail.strip_prefix("presented ").map(str::to_owned)
                     }
+                    // A server that did not finish one handshake in time is not asked for another.
+                    super::TlsFailure::TimedOut => None,
                     _ => {
                         let dance: Option<Vec<Vec<u8>>> =
                             after_starttls.map(|verb| match self.protocol {

@@ -4,7 +4,7 @@
 // Helpers here unwrap as tests do: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
 
@@ -623,4 +623,111 @@ fn the_class_list_is_private_and_opens_safely_in_a_spreadsheet() {
         "{first:?}"
     );
     assert!(first.contains(&"Smith, John".to_owned()), "{first:?}");
+}
+
+/// A TLS-looking peer that sends a record header, then one byte every `every`, for a minute.
+fn drip(mut s: std::net::TcpStream, every: std::time::Duration) {
+    let _ = s.write_all(&[0x16, 0x03, 0x01]);
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(every);
+        if s.write_all(&[0x00]).is_err() {
+            return;
+        }
+    }
+}
+
+#[test]
+fn a_silent_or_dripping_tls_server_ends_send_within_its_timeout() {
+    use std::time::{Duration, Instant};
+    for dripping in [false, true] {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            // Every connection (the handshake, and any certificate probe after it).
+            for s in l.incoming().flatten() {
+                std::thread::spawn(move || {
+                    if dripping {
+                        drip(s, Duration::from_millis(500));
+                    } else {
+                        std::thread::sleep(Duration::from_secs(60));
+                        drop(s);
+                    }
+                });
+            }
+        });
+        let started = Instant::now();
+        let run = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+            .args(["send", "--server", &format!("127.0.0.1:{port}")])
+            .args(["--tls", "implicit", "--timeout", "3"])
+            .args(["--from", USER, "--to", USER, "--subject", "slow tls"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let secs = started.elapsed().as_secs_f64();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert!(!run.status.success());
+        assert!(
+            secs < 5.0,
+            "dripping {dripping}: send took {secs:.1} s with --timeout 3\n{all}"
+        );
+        assert!(all.contains("did not finish in time"), "{all}");
+    }
+}
+
+#[test]
+fn silent_connections_cannot_hold_the_servers_slots() {
+    use std::time::{Duration, Instant};
+    let dir = crate::common::TempDir::new("hostile-slots");
+    let mut served = Served::start(&dir.0, &["--max-connections", "3"]);
+    // An SMTPS port gets no ClientHello, or one byte at a time: closed at the handshake's
+    // deadline, not after the idle timeout.
+    let smtps = served
+        .log
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("SMTPS "))
+        .and_then(|a| a.split_whitespace().next())
+        .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
+        .map(|a| a.port())
+        .unwrap();
+    let silent = std::net::TcpStream::connect(("127.0.0.1", smtps)).unwrap();
+    let dripping = std::net::TcpStream::connect(("127.0.0.1", smtps)).unwrap();
+    std::thread::spawn(move || drip(dripping, Duration::from_secs(2)));
+    let started = Instant::now();
+    let mut sink = [0u8; 64];
+    silent
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let _ = (&silent).read(&mut sink);
+    let closed_after = started.elapsed();
+    assert!(
+        closed_after < Duration::from_secs(13),
+        "a silent SMTPS connection held its slot {closed_after:?}"
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let log = served.log();
+    assert!(log.contains("no TLS handshake within 10 s"), "{log}");
+
+    // Three plain connections that read the greeting and say nothing fill the server; a
+    // student who comes after a few seconds is still served: the oldest silent one goes.
+    let hogs: Vec<_> = (0..3)
+        .map(|_| {
+            let s = std::net::TcpStream::connect(("127.0.0.1", served.smtp)).unwrap();
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let mut g = String::new();
+            let _ = r.read_line(&mut g);
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(5500));
+    let student = served.talk(served.smtp, &["EHLO student", "QUIT"]);
+    assert!(student.starts_with("220 "), "{student}");
+    assert!(student.contains("250"), "{student}");
+    let log = served.log();
+    assert!(log.contains("silent for"), "{log}");
+    drop(hogs);
 }
