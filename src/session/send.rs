@@ -146,6 +146,11 @@ impl<F: FnMut(&Event)> Driver<'_, F> {
                     ..
                 } => return Ok(r.clone()),
                 EventKind::Closed { why, .. } => return Err(err(GREETING, why.clone(), None)),
+                // A first line that is no reply (`999 …`, no code at all) says so at once.
+                EventKind::Received {
+                    parsed: Parsed::MalformedSmtp(e),
+                    ..
+                } => return Err(err(GREETING, e.words(), None)),
                 _ => {}
             }
         }

@@ -731,3 +731,57 @@ fn silent_connections_cannot_hold_the_servers_slots() {
     assert!(log.contains("silent for"), "{log}");
     drop(hogs);
 }
+
+#[test]
+fn a_greeting_that_is_no_reply_is_named_at_once() {
+    use std::time::{Duration, Instant};
+    for greeting in ["999 what\r\n", "hello there\r\n"] {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            if let Some(Ok(mut s)) = l.incoming().next() {
+                let _ = s.write_all(greeting.as_bytes());
+                std::thread::sleep(Duration::from_secs(10));
+            }
+        });
+        let started = Instant::now();
+        let run = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+            .args(["send", "--server", &format!("127.0.0.1:{port}")])
+            .args(["--tls", "none", "--timeout", "5"])
+            .args(["--from", USER, "--to", USER])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert!(!run.status.success());
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{greeting:?}: {err}"
+        );
+        assert!(!err.contains("no reply within"), "{greeting:?}: {err}");
+    }
+}
+
+#[test]
+fn an_address_too_long_for_a_file_name_still_gets_its_mail() {
+    let dir = crate::common::TempDir::new("hostile-long");
+    let long = format!("{}@mailtutor.test", "张".repeat(60));
+    let served = Served::start(&dir.0, &["--account", &format!("{long}:pw")]);
+    let r = served.talk(
+        served.smtp,
+        &[
+            "EHLO me",
+            &format!("MAIL FROM:<{USER}>"),
+            &format!("RCPT TO:<{long}>"),
+            "DATA",
+            "Subject: long\r\n\r\nhi\r\n.",
+            "QUIT",
+        ],
+    );
+    assert!(r.contains("250 2.0.0"), "{r}");
+    let p = served.talk(
+        served.pop3,
+        &[&format!("USER {long}"), "PASS pw", "STAT", "QUIT"],
+    );
+    assert!(p.contains("+OK 1 "), "{p}");
+}
