@@ -264,12 +264,17 @@ pub fn certificate_info(der: &[u8]) -> TlsInfo {
     info
 }
 
-/// Reads one complete response on a plain socket (for the probe below).
-fn read_one(tcp: &mut TcpStream, protocol: Protocol) -> Option<()> {
+/// Reads one complete response on a plain socket (for the probe below), before `deadline`.
+fn read_one(tcp: &mut TcpStream, protocol: Protocol, deadline: Instant) -> Option<()> {
     let mut smtp = ReplyReader::new();
     let mut pop3 = Pop3Reader::new();
     let mut buf = [0u8; 4096];
     loop {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        if left.is_zero() {
+            return None;
+        }
+        tcp.set_read_timeout(Some(left)).ok()?;
         let n = tcp.read(&mut buf).ok()?;
         if n == 0 {
             return None;
@@ -304,10 +309,10 @@ pub fn probe_certificate(
     let mut tcp = connect_tcp(host, port, timeout).ok()?;
     let _ = tcp.set_read_timeout(Some(timeout));
     if let Some(lines) = dance {
-        read_one(&mut tcp, protocol)?;
+        read_one(&mut tcp, protocol, deadline)?;
         for line in lines {
             tcp.write_all(line).ok()?;
-            read_one(&mut tcp, protocol)?;
+            read_one(&mut tcp, protocol, deadline)?;
         }
     }
     let connector = native_tls::TlsConnector::builder()
