@@ -33,9 +33,12 @@ impl SmtpSession {
         if let Some(a) = self.auth {
             return match a.asked {
                 None => vec![Step::WaitForReply],
-                Some(PromptKind::Username) => vec![Step::SendUsername],
                 Some(PromptKind::Password) => vec![Step::SendPassword],
                 Some(PromptKind::Empty) if a.plain => vec![Step::SendPlainResponse],
+                // AUTH LOGIN takes the username first and the password second, whatever the
+                // second prompt says ("passwd:", or "Username:" again).
+                Some(_) if a.answers > 0 && !a.plain => vec![Step::SendPassword],
+                Some(PromptKind::Username) => vec![Step::SendUsername],
                 Some(_) => vec![Step::SendUsername, Step::SendPassword],
             };
         }

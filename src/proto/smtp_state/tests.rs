@@ -243,3 +243,29 @@ fn every_step_describes_itself_in_both_languages() {
         );
     }
 }
+
+/// AUTH LOGIN takes the username first and the password second, whatever the prompts say: a
+/// second 334 that asks "passwd:" or "Username:" again wants the password, and that answer is
+/// the secret.
+#[test]
+fn the_second_login_answer_is_the_password_whatever_the_prompt() {
+    for second in [
+        "334 cGFzc3dkOg==\r\n",
+        "334 VXNlcm5hbWU6\r\n",
+        "334 Q29kZTo=\r\n",
+    ] {
+        let mut s = SmtpSession::new();
+        s.on_connected(false);
+        s.on_reply(&reply("220 x\r\n"));
+        send(&mut s, "EHLO me");
+        s.on_reply(&reply("250-x\r\n250 AUTH LOGIN\r\n"));
+        send(&mut s, "AUTH LOGIN");
+        s.on_reply(&reply("334 VXNlcm5hbWU6\r\n"));
+        assert_eq!(first(&s), Step::SendUsername);
+        assert!(!s.auth_answer_is_secret());
+        s.on_sent(&ClientLine::AuthResponse);
+        s.on_reply(&reply(second));
+        assert_eq!(first(&s), Step::SendPassword, "{second}");
+        assert!(s.auth_answer_is_secret(), "{second}");
+    }
+}
