@@ -682,7 +682,7 @@ impl TranscriptView {
                 let ctx = ui.ctx().clone();
                 self.save.result = None;
                 self.save.writing = Some(Promise::spawn_thread("save-transcript", move || {
-                    let r = std::fs::write(&path, text)
+                    let r = write_whole(&path, text.as_bytes())
                         .map(|()| path.clone())
                         .map_err(|e| format!("{}: {e}", path.display()));
                     ctx.request_repaint();
@@ -1057,4 +1057,18 @@ pub fn saved_ui(ui: &mut egui::Ui, lang: Lang, result: Option<&Result<PathBuf, S
         }
         None => {}
     }
+}
+
+/// Writes a file whole or not at all: into a temporary file beside it, then renamed over it, so
+/// a page handed in (or read while it is written) is never cut short.
+fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.part"));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
