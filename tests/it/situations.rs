@@ -450,13 +450,15 @@ fn replies_are_read_from_their_words_not_from_the_code() {
 
 /// How the tutor decides between readings: an address refused in a reply to MAIL FROM is the
 /// sender's; the enhanced code settles which of two causes the words name; a situation whose
-/// cause the words rule out does not speak; concrete words beat a generic phrase.
+/// cause the words rule out does not speak; concrete words beat a generic phrase; a lock is a
+/// lockout only when the words tie it to failed logins.
 #[test]
 fn the_evidence_decides_between_readings() {
     let mail = "220 mx ESMTP\nEHLO me\n250 mx\nMAIL FROM:<a@example.com>";
     let rcpt = format!("{mail}\n250 ok\nRCPT TO:<b@example.org>");
     let dot = format!("{rcpt}\n250 ok\nDATA\n354 go ahead\nSubject: t\n\nhi\n.");
-    let cases: [(String, Option<&str>); 5] = [
+    let login = "+OK ready\nUSER alice\n+OK\nPASS secret";
+    let cases: [(String, Option<&str>); 7] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -474,7 +476,24 @@ fn the_evidence_decides_between_readings() {
             format!("{rcpt}\n421 Your address has been graylisted. Try again later."),
             Some("greylist"),
         ),
+        // A lock is a lockout only when the words tie it to failed logins.
+        (
+            format!(
+                "{login}\n-ERR [AUTH] This account has been locked at the request of the user."
+            ),
+            Some("account-disabled"),
+        ),
+        (
+            format!("{login}\n-ERR Too many failed logins: account temporarily locked"),
+            Some("lockout"),
+        ),
     ];
+    // A lock the words do not tie to failed logins is not taught as a lockout.
+    let t = explain::fold(&format!("{login}\n-ERR 您的帐号已被锁定"));
+    let x = last_reply(t.entries())
+        .and_then(|e| e.explanation())
+        .unwrap();
+    assert_ne!(x.topic(), Some("lockout"), "{}", x.one_line(Lang::En));
     for (text, topic) in &cases {
         let t = explain::fold(text);
         let x = last_reply(t.entries())
