@@ -28,15 +28,23 @@ fn assert_no_secret(what: &str, text: &str) {
     }
 }
 
-/// An SMTP server that asks for the AUTH LOGIN answers with the given 334 prompts (base64),
-/// accepts whatever comes, and takes one message.
-fn odd_prompts_server(prompts: [&'static str; 2]) -> u16 {
+/// A loopback server for one client: its port; `serve` runs on its own thread with the
+/// connection.
+fn one_client(serve: impl FnOnce(std::net::TcpStream) + Send + 'static) -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     std::thread::spawn(move || {
-        let Some(Ok(s)) = l.incoming().next() else {
-            return;
-        };
+        if let Some(Ok(s)) = l.incoming().next() {
+            serve(s);
+        }
+    });
+    port
+}
+
+/// An SMTP server that asks for the AUTH LOGIN answers with the given 334 prompts (base64),
+/// accepts whatever comes, and takes one message.
+fn odd_prompts_server(prompts: [&'static str; 2]) -> u16 {
+    let port = one_client(move |s| {
         let mut w = s.try_clone().unwrap();
         let mut r = BufReader::new(s);
         let _ = w.write_all(b"220 odd.test ESMTP\r\n");
@@ -142,12 +150,7 @@ fn a_password_in_a_pasted_log_is_masked_whatever_the_prompt() {
 
 /// A server that greets, then answers EHLO with `flood` repeated as fast as it can.
 fn flooding_server(flood: &'static [u8]) -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        let Some(Ok(s)) = l.incoming().next() else {
-            return;
-        };
+    let port = one_client(move |s| {
         let mut w = s.try_clone().unwrap();
         let mut r = BufReader::new(s);
         let _ = w.write_all(b"220 flood.test ESMTP\r\n");
@@ -308,12 +311,7 @@ fn terminal_escapes_from_a_paste_never_reach_the_terminal() {
 
 #[test]
 fn terminal_escapes_from_a_server_never_reach_the_terminal() {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        let Some(Ok(s)) = l.incoming().next() else {
-            return;
-        };
+    let port = one_client(move |s| {
         let mut w = s.try_clone().unwrap();
         let mut r = BufReader::new(s);
         let _ = w.write_all(format!("{}\r\n", EVIL[0]).as_bytes());
@@ -736,13 +734,9 @@ fn silent_connections_cannot_hold_the_servers_slots() {
 fn a_greeting_that_is_no_reply_is_named_at_once() {
     use std::time::{Duration, Instant};
     for greeting in ["999 what\r\n", "hello there\r\n"] {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        std::thread::spawn(move || {
-            if let Some(Ok(mut s)) = l.incoming().next() {
-                let _ = s.write_all(greeting.as_bytes());
-                std::thread::sleep(Duration::from_secs(10));
-            }
+        let port = one_client(move |mut s| {
+            let _ = s.write_all(greeting.as_bytes());
+            std::thread::sleep(Duration::from_secs(10));
         });
         let started = Instant::now();
         let run = Command::new(env!("CARGO_BIN_EXE_mailtutor"))

@@ -160,8 +160,8 @@ fn ehlo_starttls_auth_order() {
     assert_eq!(first(&s), Step::Command(K::AuthLogin));
 }
 
-#[test]
-fn command_during_auth_prompt_is_the_answer() {
+/// A session that sent AUTH LOGIN and got "334 Username:".
+fn at_username_prompt() -> SmtpSession {
     let mut s = SmtpSession::new();
     s.on_connected(false);
     s.on_reply(&reply("220 x\r\n"));
@@ -169,6 +169,12 @@ fn command_during_auth_prompt_is_the_answer() {
     s.on_reply(&reply("250-x\r\n250 AUTH LOGIN\r\n"));
     send(&mut s, "AUTH LOGIN");
     s.on_reply(&reply("334 VXNlcm5hbWU6\r\n"));
+    s
+}
+
+#[test]
+fn command_during_auth_prompt_is_the_answer() {
+    let mut s = at_username_prompt();
     send(&mut s, "MAIL FROM:<a@b>");
     let o = s.on_reply(&reply("501 5.5.2 Cannot decode response\r\n"));
     assert_eq!(o, Outcome::AuthFailed { code: 501 });
@@ -254,13 +260,7 @@ fn the_second_login_answer_is_the_password_whatever_the_prompt() {
         "334 VXNlcm5hbWU6\r\n",
         "334 Q29kZTo=\r\n",
     ] {
-        let mut s = SmtpSession::new();
-        s.on_connected(false);
-        s.on_reply(&reply("220 x\r\n"));
-        send(&mut s, "EHLO me");
-        s.on_reply(&reply("250-x\r\n250 AUTH LOGIN\r\n"));
-        send(&mut s, "AUTH LOGIN");
-        s.on_reply(&reply("334 VXNlcm5hbWU6\r\n"));
+        let mut s = at_username_prompt();
         assert_eq!(first(&s), Step::SendUsername);
         assert!(!s.auth_answer_is_secret());
         s.on_sent(&ClientLine::AuthResponse);
