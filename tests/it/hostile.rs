@@ -44,7 +44,7 @@ fn one_client(serve: impl FnOnce(std::net::TcpStream) + Send + 'static) -> u16 {
 /// An SMTP server that asks for the AUTH LOGIN answers with the given 334 prompts (base64),
 /// accepts whatever comes, and takes one message.
 fn odd_prompts_server(prompts: [&'static str; 2]) -> u16 {
-    let port = one_client(move |s| {
+    one_client(move |s| {
         let mut w = s.try_clone().unwrap();
         let mut r = BufReader::new(s);
         let _ = w.write_all(b"220 odd.test ESMTP\r\n");
@@ -82,8 +82,7 @@ fn odd_prompts_server(prompts: [&'static str; 2]) -> u16 {
             let _ = w.write_all(reply.as_bytes());
             line.clear();
         }
-    });
-    port
+    })
 }
 
 #[test]
@@ -150,7 +149,7 @@ fn a_password_in_a_pasted_log_is_masked_whatever_the_prompt() {
 
 /// A server that greets, then answers EHLO with `flood` repeated as fast as it can.
 fn flooding_server(flood: &'static [u8]) -> u16 {
-    let port = one_client(move |s| {
+    one_client(move |s| {
         let mut w = s.try_clone().unwrap();
         let mut r = BufReader::new(s);
         let _ = w.write_all(b"220 flood.test ESMTP\r\n");
@@ -164,8 +163,7 @@ fn flooding_server(flood: &'static [u8]) -> u16 {
                 return;
             }
         }
-    });
-    port
+    })
 }
 
 /// The most resident memory a process reached (Linux), polled while it runs.
