@@ -345,14 +345,19 @@ impl Shared {
     /// Closes the oldest connection that has sent nothing for [`SILENT_GRACE`], to make room
     /// for a new one; false when every connection is in use.
     fn evict_silent(&self) -> bool {
-        let live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
         let victim = live
             .iter()
-            .filter(|l| !l.spoke.load(Ordering::SeqCst) && l.since.elapsed() >= SILENT_GRACE)
-            .min_by_key(|l| l.since);
-        let Some(v) = victim else {
+            .enumerate()
+            .filter(|(_, l)| !l.spoke.load(Ordering::SeqCst) && l.since.elapsed() >= SILENT_GRACE)
+            .min_by_key(|(_, l)| l.since)
+            .map(|(i, _)| i);
+        let Some(i) = victim else {
             return false;
         };
+        // Out of the list at once, so each newcomer closes a different connection; its thread
+        // gives back the slot when it sees the socket closed.
+        let v = live.swap_remove(i);
         self.emit(
             v.id,
             v.service,

@@ -320,10 +320,33 @@ fn a_thousand_connections_at_once_get_421_past_the_limit_and_the_canary_goes_on(
             _ => closed += 1,
         }
     }
-    eprintln!("1,000 connections: {greeted} greeted, {refused} refused with 421, {closed} other");
-    assert!(greeted <= 60, "{greeted} greeted past a limit of 60");
-    assert!(refused >= 900, "{refused} refused");
-    assert_eq!(closed, 0);
+    // A connection greeted but silent for a few seconds may be closed to make room for a
+    // newer one when the server is full (on a slow machine the flood outlasts that grace), so
+    // the limit is on the connections open at once: greeted and not closed since.
+    let mut open = 0;
+    for s in &mut conns {
+        let _ = s.set_read_timeout(Some(Duration::from_millis(20)));
+        let mut buf = [0u8; 256];
+        if let Err(e) = s.read(&mut buf)
+            && matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            )
+        {
+            open += 1;
+        }
+    }
+    eprintln!(
+        "1,000 connections: {greeted} greeted, {refused} refused with 421, {closed} other; \
+         {open} still open"
+    );
+    assert!(open <= 60, "{open} open past a limit of 60");
+    assert!(open >= 50, "only {open} open: the limit is 60");
+    assert_eq!(
+        greeted + refused,
+        1000,
+        "{closed} neither greeted nor refused"
+    );
     drop(conns);
     canary.still_alive("the flood", 3);
     canary.finish();
