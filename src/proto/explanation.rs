@@ -302,7 +302,20 @@ fn choose(
             .filter(|t| t.in_scope(cx) && !t.ruled_out_by(facts.text))
             .map(|t| (es, t))
     });
-    let reading = topics::read(facts.text, cx, lasting, coded.map(|(_, t)| t.id.as_str()));
+    // The reply code's own standard meaning, where that is a cause (503: bad sequence of
+    // commands), settles between two readings of the words. It does not speak alone: servers
+    // answer 500 for a refused attachment and 503 for an unknown recipient.
+    let reply_coded = facts
+        .code
+        .and_then(codes::smtp)
+        .and_then(|e| e.topic.as_deref())
+        .filter(|id| topics::by_id(id).is_some_and(|t| t.in_scope(cx)));
+    let reading = topics::read(
+        facts.text,
+        cx,
+        lasting,
+        coded.map(|(_, t)| t.id.as_str()).or(reply_coded),
+    );
     let words = reading.map(|r| r.topic);
     // The enhanced code names a concrete cause (5.1.1: no such mailbox).
     let coded_cause = coded.is_some_and(|(_, t)| !t.generic);

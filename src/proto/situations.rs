@@ -140,6 +140,10 @@ pub struct Situation {
     /// servers' words.
     #[serde(default)]
     pub any: Vec<String>,
+    /// Phrases that, when one occurs, show the reply says what the entry says; the entry
+    /// fits without them where its state alone explains the reply.
+    #[serde(default)]
+    pub also: Vec<String>,
     /// Requests the reply may answer (see [`ReplyContext::answers`]); empty means any.
     #[serde(default)]
     pub after: Vec<Answers>,
@@ -212,6 +216,16 @@ impl Situation {
                 .iter()
                 .filter(|w| hay.contains(&w.to_lowercase()))
                 .max_by_key(|w| w.chars().count())?;
+            score.words += phrase(best);
+            score.said = true;
+            score.phrase_chars += best.chars().count() as u32;
+        }
+        if let Some(best) = self
+            .also
+            .iter()
+            .filter(|w| hay.contains(&w.to_lowercase()))
+            .max_by_key(|w| w.chars().count())
+        {
             score.words += phrase(best);
             score.said = true;
             score.phrase_chars += best.chars().count() as u32;

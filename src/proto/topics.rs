@@ -315,6 +315,41 @@ fn find_word(hay: &str, from: usize, part: &str, prefix: bool) -> Option<(usize,
         .map(|at| (at, at + part.len()))
 }
 
+/// The text with every e-mail address blanked out: a sender called `spammer@` or a mailbox
+/// called `blocked@` says nothing of why the server refused.
+fn without_addresses(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('@') {
+        return text.into();
+    }
+    let part = |c: char| c.is_alphanumeric() || "._-+%".contains(c);
+    let chars: Vec<char> = text.chars().collect();
+    let mut blank = vec![false; chars.len()];
+    for (at, _) in chars.iter().enumerate().filter(|(_, c)| **c == '@') {
+        let mut start = at;
+        while start > 0 && chars.get(start - 1).copied().is_some_and(part) {
+            start -= 1;
+        }
+        let mut end = at + 1;
+        while chars.get(end).copied().is_some_and(part) {
+            end += 1;
+        }
+        // An address has a local part and a domain; a lone "@" is a word of its own.
+        if start < at && end > at + 1 {
+            blank
+                .iter_mut()
+                .take(end)
+                .skip(start)
+                .for_each(|b| *b = true);
+        }
+    }
+    chars
+        .iter()
+        .zip(&blank)
+        .map(|(c, b)| if *b { ' ' } else { *c })
+        .collect::<String>()
+        .into()
+}
+
 /// The text, and after it the words that run together in CamelCase read apart
 /// ("SendAsDeniedException" → "Send As Denied Exception"), as servers that report an
 /// exception's name write them.
@@ -391,7 +426,7 @@ impl Topic {
     /// Whether the words rule this topic out (its `unless` patterns: a neighbouring topic's
     /// words), so that a situation naming it cannot be taken for what these words say.
     pub fn ruled_out_by(&self, text: &str) -> bool {
-        let lower = with_camel_split(text).to_lowercase();
+        let lower = with_camel_split(&without_addresses(text)).to_lowercase();
         let hay = match &TOPICS.index {
             Some(index) => Hay::indexed(&lower, index),
             None => Hay::plain(&lower),
@@ -500,7 +535,7 @@ pub fn read(
     temporary: Option<bool>,
     coded: Option<&str>,
 ) -> Option<Reading> {
-    let lower = with_camel_split(text).to_lowercase();
+    let lower = with_camel_split(&without_addresses(text)).to_lowercase();
     let hay = match &TOPICS.index {
         Some(index) => Hay::indexed(&lower, index),
         None => Hay::plain(&lower),
@@ -588,6 +623,14 @@ mod tests {
             "554 Exception:SendAsDeniedException; x\n554 Exception:Send As Denied Exception; x"
         );
         assert_eq!(with_camel_split("550 Mailbox full"), "550 Mailbox full");
+        assert_eq!(
+            without_addresses("450 sender <promo@spammer.example> refused; a@ b"),
+            "450 sender <                     > refused; a@ b"
+        );
+        assert_eq!(
+            without_addresses("see http://x.example/why?sender=al@topel.com&ip=1"),
+            "see http://x.example/why?sender=            &ip=1"
+        );
     }
 
     /// The index finds what a search part by part finds, for every pattern of every topic, in

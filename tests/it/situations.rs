@@ -299,6 +299,27 @@ fn the_command_and_the_state_decide_the_note() {
     assert!(en.contains("MAIL FROM with arguments"), "{en}");
     assert!(!en.contains("not a command the server knows"), "{en}");
     assert!(en.contains("could not read the sender address"), "{en}");
+    // POP3: a mailbox command before login is out of order whatever the server calls it; a
+    // paste that does not show the login says no more than the words.
+    let (en, zh) = explain_zh_en("+OK ready\nSTAT\n-ERR Unrecognized command\n");
+    assert!(en.contains("Not logged in yet"), "{en}");
+    assert!(zh.contains("还没有登录"), "{zh}");
+    let (en, _) = explain_zh_en("STAT\n-ERR Unrecognized command\n");
+    assert!(!en.contains("Not logged in yet"), "{en}");
+    assert!(en.contains("did not recognise the command word"), "{en}");
+    let (en, _) = explain_zh_en("+OK ready\nUSER a\n+OK\nPASS b\n+OK in\nUSER c\n-ERR what\n");
+    assert!(en.contains("logged in already"), "{en}");
+    // A word in an address is not the server's reason: the sender is not called a spammer.
+    let (en, _) = explain_zh_en(
+        "220 mx\nEHLO me\n250 mx\nMAIL FROM:<promo@spammer.example>\n450 4.7.1 sender <promo@spammer.example> temporary failure\n",
+    );
+    assert!(!en.contains("to be spam"), "{en}");
+    // Words that read two ways ("invalid command", "not allowed at this point"): the reply
+    // code's own meaning (503, bad sequence) settles it.
+    let (en, _) = explain_zh_en(
+        "220 mx\nEHLO me\n250 mx\nMAIL FROM:<a@b.c>\n503 5.5.1 Invalid command: Command not allowed at this point.\n",
+    );
+    assert!(en.contains("came out of order"), "{en}");
 }
 
 /// The tutorials' mistakes are corrected where the student meets them.
