@@ -1,7 +1,7 @@
 //! The tutor against real replies from servers' source code, providers' documentation and
 //! public logs, each with the topics a right note may name and the causes it must not state:
-//! `tests/fixtures/tuning.toml` (1,518 replies the word families were improved on, in nine
-//! rounds) and `tests/fixtures/heldout.toml` (158 replies collected afterwards and never tuned
+//! `tests/fixtures/tuning.toml` (1,676 replies the word families were improved on, in ten
+//! rounds) and `tests/fixtures/heldout.toml` (170 replies collected afterwards and never tuned
 //! on).
 // Helpers here unwrap as tests do: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -192,7 +192,7 @@ fn real_replies_are_explained_right_and_never_wrongly() {
     }
 }
 
-const TUNED_MOST_WRONG: usize = 56;
-const TUNED_LEAST_RIGHT_PCT: f64 = 83.0;
-const HELD_MOST_WRONG: usize = 23;
-const HELD_LEAST_RIGHT_PCT: f64 = 69.0;
+const TUNED_MOST_WRONG: usize = 68;
+const TUNED_LEAST_RIGHT_PCT: f64 = 85.0;
+const HELD_MOST_WRONG: usize = 22;
+const HELD_LEAST_RIGHT_PCT: f64 = 67.5;
