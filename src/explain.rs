@@ -4,6 +4,7 @@
 
 use crate::proto::Lang;
 use crate::proto::codes;
+use crate::proto::logs::{self, Aside, Said};
 use crate::proto::pop3::Pop3Command;
 use crate::proto::reply::{
     EnhancedStatus, MalformedReply, Pop3Expect, Pop3Reader, parse_pop3_status, parse_replies,
@@ -139,6 +140,18 @@ struct Annotator {
     reply: Vec<u8>,
     /// A POP3 response with a body, until its final `.`.
     body: Option<Vec<u8>>,
+    /// What printed the last line, when it was not part of the session.
+    last_aside: Option<Aside>,
+    /// Whether a new connection may have begun since the last server line.
+    reconnect: bool,
+    /// Whether the last line placed was a reply that answered no command.
+    last_unasked: bool,
+    /// Whether a mail library or tool printed the log (it does TLS where a person at telnet
+    /// cannot).
+    library_log: bool,
+    /// Whether a server's reply comes next, before any other line the client could have sent,
+    /// and whether it is a refusal.
+    next_reply: Option<bool>,
 }
 
 impl Annotator {
@@ -153,6 +166,11 @@ impl Annotator {
             protocol_known: false,
             reply: Vec::new(),
             body: None,
+            last_aside: None,
+            reconnect: false,
+            last_unasked: false,
+            library_log: false,
+            next_reply: None,
         }
     }
 
@@ -162,10 +180,53 @@ impl Annotator {
         self.out.push('\n');
     }
 
-    fn aside(&mut self, line: &str, key: &str) {
+    /// Reads a whole log: each tool's lines by its reader, the rest by the session's state.
+    fn feed(&mut self, text: &str) {
+        let said = logs::read(text);
+        for (i, s) in said.iter().enumerate() {
+            match s {
+                Said::Server(t) => self.place(Who::Server, t.clone()),
+                Said::Client(t) => {
+                    self.library_log = true;
+                    self.place(Who::Client, t.clone());
+                }
+                Said::Aside(what, t) => self.aside(t, *what),
+                Said::TlsBegan(t) => {
+                    if !self.in_tls() {
+                        self.transcript
+                            .apply(&Event::now(EventKind::TlsEstablished(TlsInfo::default())));
+                    }
+                    if !t.is_empty() {
+                        self.aside(t, Aside::Library);
+                    }
+                }
+                Said::Plain(t) => {
+                    self.next_reply = next_reply(&said[i + 1..]);
+                    self.line(t);
+                }
+            }
+        }
+    }
+
+    /// A line that is not part of the session: shown as it was, in the transcript too, and
+    /// what printed it said once for a run of such lines.
+    fn aside(&mut self, line: &str, what: Aside) {
+        let line = crate::proto::line::printable(line);
+        if line.trim().is_empty() {
+            self.out.push('\n');
+            return;
+        }
         self.out.push_str(&format!("   {line}\n"));
-        let text = tr(self.opts.lang, key);
-        self.note(&text);
+        if self.last_aside != Some(what) {
+            let text = tr(self.opts.lang, what.key());
+            self.note(&text);
+        }
+        self.transcript.aside(&line, what);
+        self.last_aside = Some(what);
+        // A prompt, the telnet client or openssl may open a new connection: a greeting after
+        // them starts a session of its own.
+        self.reconnect |= matches!(what, Aside::Shell | Aside::Telnet | Aside::Certificate);
+        self.library_log |= what == Aside::Library;
     }
 
     fn line(&mut self, raw_line: &str) {
@@ -182,15 +243,9 @@ impl Annotator {
             self.out.push_str(&format!("   {trimmed}\n"));
             return;
         }
-        if let Some(body) = self.body.as_mut() {
+        if self.body.is_some() {
             let (_, line) = clean(raw_line);
-            let line = line.as_str();
-            body.extend_from_slice(line.as_bytes());
-            body.extend_from_slice(b"\r\n");
-            if line == "." {
-                self.finish_pop3();
-            }
-            return;
+            return self.place(Who::Server, line);
         }
         let (who, line) = clean(raw_line);
         let in_data = self.transcript.smtp().in_data();
@@ -203,17 +258,36 @@ impl Annotator {
             return;
         }
         if line.starts_with("```") {
+            // A page's code block that shows a message being typed ends with the block, dot or
+            // not: the text after it is the page's again.
+            if in_data {
+                self.transcript.assume_connected();
+                self.protocol_known = false;
+            }
             return;
         }
         if !in_data && shell_prompt(&line) && !line.contains("telnet ") {
-            return self.aside(&line, "explain.shell");
+            return self.aside(&line, Aside::Shell);
         }
         if !in_data && telnet_chatter(&line) {
-            return self.aside(&line, "explain.telnet");
+            return self.aside(&line, Aside::Telnet);
         }
-        let looks_reply = line.len() >= 3
-            && line.as_bytes()[..3].iter().all(u8::is_ascii_digit)
-            && matches!(line.as_bytes().get(3), None | Some(b' ' | b'-' | b'#'));
+        self.place(who, line);
+    }
+
+    /// A line whose speaker a reader or a prefix named, or that the session's state places.
+    fn place(&mut self, who: Who, line: String) {
+        // The lines of a POP3 response's body, until its final dot.
+        if let Some(body) = self.body.as_mut() {
+            body.extend_from_slice(line.as_bytes());
+            body.extend_from_slice(b"\r\n");
+            if line == "." {
+                self.finish_pop3();
+            }
+            return;
+        }
+        let in_data = self.transcript.smtp().in_data();
+        let looks_reply = reply_like(&line);
         let looks_pop3 = parse_pop3_status(line.as_bytes()).is_some();
         let server = match who {
             Who::Server => true,
@@ -221,7 +295,59 @@ impl Annotator {
             Who::Unknown => !in_data && (looks_reply || looks_pop3),
         };
         if !server {
+            // A line nobody named is the client's only where the session expects one (message
+            // text, an AUTH answer), where it reads as a command, or where the server answers
+            // it; otherwise it is text around the session.
+            // A command that a reply answers, or one written whole with no reply shown; any
+            // line that draws a refusal (a typo). Not a line about a command or a label that a
+            // success follows.
+            // Chinese outside the message text and the AUTH answers is the page's, not typed
+            // into telnet.
+            // A lone "." outside a message ends one whose start the page left out.
+            let latin = !has_cjk(&line) && line != ".";
+            let sent = who != Who::Unknown
+                || in_data
+                || self.expects_free_text()
+                || latin
+                    && match self.next_reply {
+                        Some(refusal) => refusal || self.is_command(&line),
+                        None => self.parses_as_command(&line),
+                    };
+            if !sent {
+                return self.aside(&line, Aside::Prose);
+            }
+            self.last_aside = None;
+            self.last_unasked = false;
+            // A library that was told "220 go ahead" to STARTTLS did the handshake before its
+            // next line, though its log does not show it.
+            if self.library_log && self.tls_pending() {
+                self.transcript
+                    .apply(&Event::now(EventKind::TlsEstablished(TlsInfo::default())));
+            }
             return self.client(&line);
+        }
+        // A reply that answers no command, right after another that answered none, is a
+        // table of codes on a page, not a session (a server speaks unasked only to greet or
+        // to close with 421).
+        if who == Who::Unknown
+            && looks_reply
+            && self.reply.is_empty()
+            && self.last_unasked
+            && !line.starts_with("421")
+            && self.transcript.protocol() == Protocol::Smtp
+            && self.transcript.smtp().awaiting_replies() == 0
+        {
+            return self.aside(&line, Aside::Prose);
+        }
+        self.last_unasked = looks_reply
+            && self.reply.is_empty()
+            && self.transcript.protocol() == Protocol::Smtp
+            && self.transcript.smtp().awaiting_replies() == 0;
+        self.last_aside = None;
+        let greeting = line.starts_with("220") || line.starts_with("+OK");
+        if std::mem::take(&mut self.reconnect) && greeting && self.reply.is_empty() {
+            self.transcript.assume_connected();
+            self.protocol_known = false;
         }
         if looks_pop3 {
             self.set_protocol(Protocol::Pop3);
@@ -240,6 +366,42 @@ impl Annotator {
         }
     }
 
+    /// Whether the session waits for a line that is not a command: an AUTH answer.
+    fn expects_free_text(&self) -> bool {
+        match self.transcript.protocol() {
+            Protocol::Smtp => self.transcript.smtp().auth_prompt().is_some(),
+            Protocol::Pop3 => false,
+        }
+    }
+
+    /// Whether a line is a whole command of the session's protocol (of either, before the
+    /// protocol is known).
+    fn parses_as_command(&self, line: &str) -> bool {
+        let smtp = SmtpCommand::parse(line).is_ok();
+        let pop3 = Pop3Command::parse(line).is_ok();
+        match (self.protocol_known, self.transcript.protocol()) {
+            (true, Protocol::Smtp) => smtp,
+            (true, Protocol::Pop3) => pop3,
+            (false, _) => smtp || pop3,
+        }
+    }
+
+    /// Whether a line starts with a command word of either protocol.
+    fn is_command(&self, line: &str) -> bool {
+        let verb = line
+            .split(|c: char| c.is_whitespace() || c == ':')
+            .next()
+            .unwrap_or("");
+        KNOWN_VERBS.iter().any(|v| v.eq_ignore_ascii_case(verb))
+    }
+
+    fn tls_pending(&self) -> bool {
+        match self.transcript.protocol() {
+            Protocol::Smtp => self.transcript.smtp().tls_pending(),
+            Protocol::Pop3 => self.transcript.pop3().tls_pending(),
+        }
+    }
+
     fn in_tls(&self) -> bool {
         match self.transcript.protocol() {
             Protocol::Smtp => self.transcript.smtp().is_tls(),
@@ -255,6 +417,18 @@ impl Annotator {
     }
 
     fn client(&mut self, line: &str) {
+        // After a new connection whose greeting the log leaves out, a POP3 command starts a
+        // POP3 session (and HELO/EHLO an SMTP one).
+        if std::mem::take(&mut self.reconnect) {
+            let pop3 = SmtpCommand::parse(line).is_err() && Pop3Command::parse(line).is_ok();
+            let hello = ["HELO", "EHLO"]
+                .iter()
+                .any(|v| line.get(..4).is_some_and(|w| w.eq_ignore_ascii_case(v)));
+            if pop3 || hello {
+                self.transcript.assume_connected();
+                self.protocol_known = false;
+            }
+        }
         if !self.protocol_known
             && SmtpCommand::parse(line).is_err()
             && Pop3Command::parse(line).is_ok()
@@ -420,6 +594,48 @@ impl Annotator {
 
 const NOTE_INDENT: &str = "      ";
 
+/// The command words of SMTP (with its extensions) and POP3 that a client line may start with.
+const KNOWN_VERBS: [&str; 31] = [
+    "HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "VRFY", "EXPN", "HELP", "NOOP",
+    "QUIT", "AUTH", "STARTTLS", "ETRN", "USER", "PASS", "APOP", "STAT", "LIST", "UIDL", "RETR",
+    "TOP", "DELE", "CAPA", "STLS", "XCLIENT", "ATRN", "SEND", "TURN",
+];
+
+/// A line in the shape of an SMTP reply: three digits, then a space, a dash, `#` or nothing.
+fn reply_like(line: &str) -> bool {
+    line.len() >= 3
+        && line.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+        && matches!(line.as_bytes().get(3), None | Some(b' ' | b'-' | b'#'))
+}
+
+/// The reply the next line a reader placed is (past asides and blank lines), if it is one:
+/// whether it is a refusal, which even a line that is no command draws.
+fn next_reply(rest: &[Said]) -> Option<bool> {
+    let refusal = |l: &str| l.starts_with(['4', '5']) || l.starts_with("-ERR");
+    for s in rest {
+        match s {
+            Said::Server(l) => return Some(refusal(l)),
+            Said::Client(_) => return None,
+            Said::Aside(..) | Said::TlsBegan(_) => continue,
+            Said::Plain(t) => {
+                let (who, line) = clean(t);
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let reply = reply_like(&line) || parse_pop3_status(line.as_bytes()).is_some();
+                return (who == Who::Server || who == Who::Unknown && reply)
+                    .then(|| refusal(&line));
+            }
+        }
+    }
+    None
+}
+
+fn has_cjk(s: &str) -> bool {
+    s.chars()
+        .any(|c| ('\u{3000}'..='\u{9fff}').contains(&c) || ('\u{ff00}'..='\u{ffef}').contains(&c))
+}
+
 /// The text of a transcript file or paste: UTF-8 (a byte-order mark dropped), or else GB18030,
 /// the superset of GBK that Chinese Windows tools save in.
 pub fn decode_paste(bytes: &[u8]) -> String {
@@ -440,9 +656,7 @@ pub fn fold(text: &str) -> Transcript {
         },
         verbose: false,
     });
-    for line in text.lines() {
-        a.line(line);
-    }
+    a.feed(text);
     a.flush();
     a.transcript
 }
@@ -473,9 +687,7 @@ pub fn annotate_verbose(text: &str, opts: Options) -> String {
 
 fn annotate_with(text: &str, p: Printing) -> String {
     let mut a = Annotator::new(p);
-    for line in text.lines() {
-        a.line(line);
-    }
+    a.feed(text);
     a.finish()
 }
 

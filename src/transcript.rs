@@ -229,11 +229,23 @@ fn message_note(m: &MessageLine, lang: Lang) -> String {
 /// A connection-event row, worded when shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventRow {
-    Connected { peer: String, local: String },
+    Connected {
+        peer: String,
+        local: String,
+    },
     Tls(TlsInfo),
-    Closed { by: ClosedBy, why: Words },
+    Closed {
+        by: ClosedBy,
+        why: Words,
+    },
     Error(Words),
     Warning(Words),
+    /// A line of a pasted log that is not part of the session (a prompt, a tool's chatter, a
+    /// certificate dump, prose), shown as it was with what printed it.
+    Aside {
+        text: String,
+        what: crate::proto::logs::Aside,
+    },
 }
 
 impl EventRow {
@@ -253,6 +265,11 @@ impl EventRow {
             }
             EventRow::Error(w) => trf(lang, "event.error", &[("what", &w.get(lang))]),
             EventRow::Warning(w) => trf(lang, "event.warning", &[("what", &w.get(lang))]),
+            EventRow::Aside { text, what } => trf(
+                lang,
+                "event.aside",
+                &[("line", text), ("what", &tr(lang, what.key()))],
+            ),
         }
     }
 }
@@ -493,6 +510,18 @@ impl Transcript {
         let text = row.words(Lang::En);
         let e = self.push(at, Direction::Event, text.into_bytes());
         e.event = Some(Box::new(row));
+    }
+
+    /// Adds a line of a pasted log that is not part of the session; the session's state is
+    /// untouched.
+    pub fn aside(&mut self, text: &str, what: crate::proto::logs::Aside) {
+        self.event(
+            SystemTime::now(),
+            EventRow::Aside {
+                text: crate::proto::line::printable(text).into_owned(),
+                what,
+            },
+        );
     }
 
     /// Folds one event from the network thread into the transcript and the protocol state.

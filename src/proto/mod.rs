@@ -6,6 +6,7 @@ pub mod codes;
 pub mod explanation;
 pub mod extension;
 pub mod line;
+pub mod logs;
 pub mod message;
 pub mod message_lines;
 pub mod pop3;

@@ -10,6 +10,7 @@ mod hostile;
 mod html_render;
 mod knowledge_base;
 mod lessons;
+mod logs;
 mod proptest_proto;
 mod secrets;
 mod server_abuse;

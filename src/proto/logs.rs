@@ -1,0 +1,566 @@
+//! Log readers: who said what in a session log, in the form the tool that printed it wrote it.
+//! One small reader per format (PHPMailer's `SMTPDebug`, Python's smtplib and poplib, curl -v,
+//! Nodemailer, JavaMail, Ruby's Net::SMTP, MailKit, openssl s_client, the Windows and Unix
+//! telnet clients); each recognises its own lines and says whether a line is the server's, the
+//! client's, the tool's own chatter, or a plain line that no reader claims (a telnet session as
+//! typed, `S:`/`C:` transcripts, prose around them), which the fold then places by the session's
+//! state. The format is found line by line, so a paste can hold several tools' output.
+
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+/// What a line of a log is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Said {
+    /// A line the server sent.
+    Server(String),
+    /// A line the client sent.
+    Client(String),
+    /// A line no reader claims: a session typed by hand, or text around it.
+    Plain(String),
+    /// Not part of the session: what the tool, the shell or the page around it printed.
+    Aside(Aside, String),
+    /// The tool says the connection is encrypted from here on (openssl's handshake dump, a
+    /// curl TLS line).
+    TlsBegan(String),
+}
+
+/// What printed a line that is not part of the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aside {
+    /// A shell or `cmd` prompt and the command typed at it.
+    Shell,
+    /// The telnet client's own messages ("Connected to …", 正在连接…).
+    Telnet,
+    /// A mail library's or curl's own messages (timings, connection, a summary of a reply it
+    /// already showed).
+    Library,
+    /// openssl's certificate and TLS session dump.
+    Certificate,
+    /// Text around the session (a tutorial's prose, a page's title): the fold finds it where
+    /// a line is neither the server's nor anything a client sent.
+    Prose,
+}
+
+impl Aside {
+    /// The words that say what printed the line.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Shell => "explain.shell",
+            Self::Telnet => "explain.telnet",
+            Self::Library => "explain.library",
+            Self::Certificate => "explain.certificate",
+            Self::Prose => "explain.prose",
+        }
+    }
+}
+
+/// Reads a whole log.
+pub fn read(text: &str) -> Vec<Said> {
+    let mut r = Reader::default();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        r.line(line, &mut out);
+    }
+    out
+}
+
+/// The state a few formats need across lines.
+#[derive(Default)]
+struct Reader {
+    /// Inside openssl s_client's dump, from `CONNECTED(` until the session's next line.
+    openssl: bool,
+    /// Inside a PEM block.
+    pem: bool,
+    /// The last line was PHPMailer's server line, so an indented line continues it.
+    phpmailer_server: bool,
+    /// The last line was poplib's `*get*`, so the `*resp*` after it repeats it.
+    poplib_got: bool,
+    /// After smtplib's `reply: retcode (250); Msg: …`, whose message Python 2 prints over
+    /// several lines: the lines until smtplib's next line are that summary's.
+    smtplib_summary: bool,
+    /// Inside a page's front matter (`---` … `---` at the top).
+    front_matter: bool,
+    /// Whether a line with text has come.
+    started: bool,
+}
+
+impl Reader {
+    fn line(&mut self, raw: &str, out: &mut Vec<Said>) {
+        let line = raw.trim_end_matches(['\r', '\n']);
+        // A log quoted in source code, as a comment.
+        let line = match line.trim_start().strip_prefix("// ") {
+            Some(rest) => rest,
+            None => line,
+        };
+        let t = line.trim();
+        let continues_phpmailer = std::mem::take(&mut self.phpmailer_server);
+        let after_get = std::mem::take(&mut self.poplib_got);
+        let in_summary = std::mem::take(&mut self.smtplib_summary);
+        let first = !self.started && !t.is_empty();
+        self.started |= first;
+        if self.front_matter || first && t == "---" {
+            self.front_matter = !(self.front_matter && t == "---");
+            return out.push(Said::Aside(Aside::Prose, t.to_owned()));
+        }
+        if self.pem || t.starts_with("-----BEGIN ") {
+            self.pem = !t.starts_with("-----END ");
+            return out.push(Said::Aside(Aside::Certificate, t.to_owned()));
+        }
+        if t.starts_with("CONNECTED(") {
+            self.openssl = true;
+            return out.push(Said::Aside(Aside::Certificate, t.to_owned()));
+        }
+        if self.openssl {
+            if openssl_dump(line) || t.is_empty() {
+                return out.push(Said::Aside(Aside::Certificate, t.to_owned()));
+            }
+            // The first line that is not the dump is the session's, now encrypted.
+            self.openssl = false;
+            out.push(Said::TlsBegan(String::new()));
+        }
+        if continues_phpmailer && line.starts_with([' ', '\t']) && line.contains('\t') {
+            self.phpmailer_server = true;
+            return out.push(Said::Server(t.to_owned()));
+        }
+        if let Some(said) = phpmailer(t) {
+            self.phpmailer_server = matches!(said.first(), Some(Said::Server(_)));
+            return out.extend(said);
+        }
+        if let Some(said) = python(t, after_get) {
+            self.poplib_got = t.contains("*get*");
+            self.smtplib_summary = t.contains("reply: retcode");
+            return out.extend(said);
+        }
+        if in_summary && !t.is_empty() {
+            self.smtplib_summary = true;
+            return out.push(Said::Aside(Aside::Library, t.to_owned()));
+        }
+        if let Some(said) = nodemailer(t).or_else(|| ruby(t)).or_else(|| curl(t)) {
+            return out.extend(said);
+        }
+        if let Some(aside) = chatter(t) {
+            return out.push(Said::Aside(aside, t.to_owned()));
+        }
+        out.push(Said::Plain(line.to_owned()));
+    }
+}
+
+/// Lines of openssl s_client's connection report.
+fn openssl_dump(line: &str) -> bool {
+    let t = line.trim_start();
+    // The certificate chain (` 0 s:CN = …`, `   i:…`), the session's fields and the hex dump
+    // of a session ticket are indented.
+    PHRASES.openssl.matches(t) || line.starts_with(' ') && !t.is_empty() && !looks_like_reply(t)
+}
+
+fn looks_like_reply(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() >= 3
+        && b[..3].iter().all(u8::is_ascii_digit)
+        && matches!(b.get(3), None | Some(b' ' | b'-'))
+        || t.starts_with("+OK")
+        || t.starts_with("-ERR")
+}
+
+/// The telnet client's, a shell's and a few tools' lines that carry no protocol.
+fn chatter(t: &str) -> Option<Aside> {
+    // A Windows prompt: `C:\Users\me>` with whatever was typed after it.
+    let b = t.as_bytes();
+    if b.len() >= 3
+        && b[0].is_ascii_alphabetic()
+        && b[1] == b':'
+        && b[2] == b'\\'
+        && t.contains('>')
+    {
+        return Some(Aside::Shell);
+    }
+    if PHRASES.telnet.matches(t) {
+        return Some(Aside::Telnet);
+    }
+    PHRASES.library.matches(t).then_some(Aside::Library)
+}
+
+/// Lines a tool prints, from `assets/logs.toml`.
+#[derive(Debug, Default, Deserialize)]
+struct Phrases {
+    #[serde(default)]
+    starts: Vec<String>,
+    #[serde(default)]
+    contains: Vec<String>,
+}
+
+impl Phrases {
+    fn matches(&self, t: &str) -> bool {
+        self.starts.iter().any(|p| t.starts_with(p.as_str()))
+            || self.contains.iter().any(|p| t.contains(p.as_str()))
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ToolPhrases {
+    telnet: Phrases,
+    library: Phrases,
+    openssl: Phrases,
+}
+
+pub const FILE: &str = include_str!("../../assets/logs.toml");
+
+/// The tools' phrases; a file that does not parse (a test checks it does) reads as none.
+static PHRASES: LazyLock<ToolPhrases> = LazyLock::new(|| toml::from_str(FILE).unwrap_or_default());
+
+/// PHPMailer's `SMTPDebug` lines, with or without the date in front, as text or as HTML.
+fn phpmailer(t: &str) -> Option<Vec<Said>> {
+    let html = t.contains("-&gt;") || t.ends_with("<br>") || t.ends_with("<br />");
+    let decoded;
+    let t = if html {
+        decoded = t
+            .trim_end_matches("<br />")
+            .trim_end_matches("<br>")
+            .replace("&gt;", ">")
+            .replace("&lt;", "<")
+            .replace("&quot;", "\"")
+            .replace("&#039;", "'")
+            .replace("&amp;", "&");
+        decoded.as_str()
+    } else {
+        t
+    };
+    let (dated, rest) = match date_time(t) {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    for (prefix, server) in [
+        ("SERVER -> CLIENT:", true),
+        ("CLIENT -> SERVER:", false),
+        ("SMTP -> FROM SERVER:", true),
+        ("CLIENT -> SMTP:", false),
+    ] {
+        if let Some(text) = rest.strip_prefix(prefix) {
+            let text = text.strip_prefix(' ').unwrap_or(text);
+            return Some(if server {
+                unglue(text).into_iter().map(Said::Server).collect()
+            } else {
+                vec![Said::Client(text.to_owned())]
+            });
+        }
+    }
+    const OWN: [&str; 9] = [
+        "SMTP -> ",
+        "SMTP INBOUND:",
+        "SMTP Error:",
+        "SMTP ERROR:",
+        "SMTP NOTICE:",
+        "Connection: ",
+        "Auth method",
+        "SMTP connect() failed",
+        "Mailer Error:",
+    ];
+    if OWN.iter().any(|p| rest.starts_with(p)) || dated && !rest.is_empty() {
+        return Some(vec![Said::Aside(Aside::Library, t.to_owned())]);
+    }
+    None
+}
+
+/// The text after `2024-03-05 10:12:01` (and a tab or spaces), if the line starts with it.
+fn date_time(t: &str) -> Option<&str> {
+    let b = t.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let shape = digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && matches!(b.get(10), Some(b' ' | b'T'))
+        && digits(11..13)
+        && b.get(13) == Some(&b':')
+        && digits(14..16)
+        && b.get(16) == Some(&b':')
+        && digits(17..19);
+    shape.then(|| t.get(19..).unwrap_or("").trim_start())
+}
+
+/// A multi-line reply that HTML output glued into one line (`250-mx250-SIZE 10240000250 OK`),
+/// split again before each repetition of its code.
+fn unglue(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    if b.len() < 4 || !b[..3].iter().all(u8::is_ascii_digit) || b[3] != b'-' {
+        return vec![text.to_owned()];
+    }
+    let code = &text[..3];
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut i = 4;
+    while let Some(pos) = text.get(i..).and_then(|s| s.find(code)) {
+        let at = i + pos;
+        if matches!(b.get(at + 3), Some(b'-' | b' ')) || at + 3 == b.len() {
+            parts.push(text[start..at].trim_end().to_owned());
+            start = at;
+        }
+        i = at + 3;
+    }
+    parts.push(text[start..].to_owned());
+    parts
+}
+
+/// Python's smtplib (`send: '…'`, `reply: b'…'`) and poplib (`*cmd*`, `*get*`, `*resp*`)
+/// debug lines, with or without smtplib's time in front.
+fn python(t: &str, after_get: bool) -> Option<Vec<Said>> {
+    let rest = match t.split_once(' ') {
+        Some((time, rest))
+            if time.len() >= 8
+                && time
+                    .bytes()
+                    .all(|c| c.is_ascii_digit() || c == b':' || c == b'.')
+                && time.contains(':') =>
+        {
+            rest
+        }
+        _ => t,
+    };
+    let (kind, value) = rest.split_once(' ')?;
+    match kind {
+        "send:" | "*cmd*" => Some(lines_of(&unrepr(value)?).map(Said::Client).collect()),
+        "reply:" if value.starts_with("retcode") => {
+            Some(vec![Said::Aside(Aside::Library, t.to_owned())])
+        }
+        "reply:" | "*get*" => Some(lines_of(&unrepr(value)?).map(Said::Server).collect()),
+        "*resp*" if after_get => Some(vec![Said::Aside(Aside::Library, t.to_owned())]),
+        "*resp*" => Some(lines_of(&unrepr(value)?).map(Said::Server).collect()),
+        "*put*" | "connect:" | "data:" | "*welcome*" | "*stat*" => {
+            Some(vec![Said::Aside(Aside::Library, t.to_owned())])
+        }
+        _ => None,
+    }
+}
+
+/// The lines of a value a tool printed whole (`'ehlo x\r\nmail from:<a>\r\n'`).
+fn lines_of(s: &str) -> impl Iterator<Item = String> + '_ {
+    let s = s
+        .strip_suffix("\r\n")
+        .or_else(|| s.strip_suffix('\n'))
+        .unwrap_or(s);
+    s.split('\n').map(|l| l.trim_end_matches('\r').to_owned())
+}
+
+/// A Python `repr` of a str or bytes (`b'250 OK\r\n'`, `'ehlo [127.0.0.1]\r\n'`), or a Ruby
+/// `inspect` (`"250 OK\r\n"`), read back.
+fn unrepr(v: &str) -> Option<String> {
+    let v = v.trim();
+    let v = v.strip_prefix('b').unwrap_or(v);
+    let q = v.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    let inner = v.strip_prefix(q)?.strip_suffix(q)?;
+    let mut bytes = Vec::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            let mut buf = [0u8; 4];
+            bytes.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            continue;
+        }
+        match chars.next() {
+            Some('r') => bytes.push(b'\r'),
+            Some('n') => bytes.push(b'\n'),
+            Some('t') => bytes.push(b'\t'),
+            Some('e') => bytes.push(0x1b),
+            Some('0') => bytes.push(0),
+            Some('x') => {
+                let hex: String = chars.by_ref().take(2).collect();
+                bytes.push(u8::from_str_radix(&hex, 16).ok()?);
+            }
+            Some(other) => {
+                let mut buf = [0u8; 4];
+                bytes.extend_from_slice(other.encode_utf8(&mut buf).as_bytes());
+            }
+            None => bytes.push(b'\\'),
+        }
+    }
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Nodemailer's logger: `[2024-03-05 10:12:01] DEBUG [id] S: 220 …`, `C: EHLO …` (the time
+/// is left out when the logger is given no time stamps).
+fn nodemailer(t: &str) -> Option<Vec<Said>> {
+    let rest = match t.strip_prefix('[') {
+        Some(r) => r.split_once("] ")?.1,
+        None => t,
+    };
+    let (level, rest) = rest.split_once(' ')?;
+    if !matches!(
+        level,
+        "DEBUG" | "INFO" | "WARN" | "ERROR" | "TRACE" | "FATAL"
+    ) {
+        return None;
+    }
+    let rest = match rest.strip_prefix('[') {
+        Some(r) => r.split_once("] ").map_or(r, |(_, r)| r),
+        None => rest,
+    };
+    Some(vec![if let Some(s) = rest.strip_prefix("S: ") {
+        Said::Server(s.to_owned())
+    } else if let Some(c) = rest.strip_prefix("C: ")
+        && !(c.starts_with('<') && c.contains(" bytes encoded mime message"))
+    {
+        Said::Client(c.to_owned())
+    } else {
+        Said::Aside(Aside::Library, t.to_owned())
+    }])
+}
+
+/// Ruby's Net::SMTP debug output: `<- "EHLO x\r\n"` was written, `-> "250 ok\r\n"` was read.
+fn ruby(t: &str) -> Option<Vec<Said>> {
+    if let Some(v) = t.strip_prefix("<- ")
+        && v.starts_with('"')
+    {
+        return Some(lines_of(&unrepr(v)?).map(Said::Client).collect());
+    }
+    if let Some(v) = t.strip_prefix("-> ")
+        && v.starts_with('"')
+    {
+        return Some(lines_of(&unrepr(v)?).map(Said::Server).collect());
+    }
+    if t.starts_with("opening connection to ")
+        || t == "opened"
+        || t.starts_with("read ") && t.ends_with(" bytes")
+        || t.starts_with("Conn ")
+    {
+        return Some(vec![Said::Aside(Aside::Library, t.to_owned())]);
+    }
+    None
+}
+
+/// curl -v: `< ` the server's lines, `> ` the client's, `* ` curl's own, `{ [` / `} [` data.
+fn curl(t: &str) -> Option<Vec<Said>> {
+    if let Some(s) = t.strip_prefix("< ")
+        && looks_like_reply(s)
+    {
+        return Some(vec![Said::Server(s.to_owned())]);
+    }
+    if let Some(rest) = t.strip_prefix("* ") {
+        let tls =
+            rest.starts_with("SSL connection using") || rest.starts_with("TLS connection using");
+        return Some(vec![if tls {
+            Said::TlsBegan(t.to_owned())
+        } else {
+            Said::Aside(Aside::Library, t.to_owned())
+        }]);
+    }
+    if t.starts_with("{ [") || t.starts_with("} [") {
+        return Some(vec![Said::Aside(Aside::Library, t.to_owned())]);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(x: &str) -> Said {
+        Said::Server(x.to_owned())
+    }
+    fn c(x: &str) -> Said {
+        Said::Client(x.to_owned())
+    }
+
+    #[test]
+    fn the_tools_phrases_load() {
+        let p: ToolPhrases = toml::from_str(FILE).unwrap_or_else(|e| panic!("{e}"));
+        assert!(p.telnet.starts.len() > 5 && p.openssl.starts.len() > 20);
+    }
+
+    #[test]
+    fn each_format_says_who_said_it() {
+        assert_eq!(
+            read(
+                "2024-03-05 10:12:01\tSERVER -> CLIENT: 220 smtp.gmail.com ESMTP\n2024-03-05 10:12:01\tCLIENT -> SERVER: EHLO me"
+            ),
+            vec![s("220 smtp.gmail.com ESMTP"), c("EHLO me")]
+        );
+        assert_eq!(
+            read("SERVER -&gt; CLIENT: 250-mx250-SIZE 10240000250 AUTH LOGIN<br>"),
+            vec![s("250-mx"), s("250-SIZE 10240000"), s("250 AUTH LOGIN")]
+        );
+        assert_eq!(
+            read(
+                "send: 'ehlo [127.0.1.1]\\r\\n'\nreply: b'250-smtp.example.com\\r\\n'\nreply: retcode (250); Msg: b'smtp.example.com'"
+            ),
+            vec![
+                c("ehlo [127.0.1.1]"),
+                s("250-smtp.example.com"),
+                Said::Aside(
+                    Aside::Library,
+                    "reply: retcode (250); Msg: b'smtp.example.com'".into()
+                )
+            ]
+        );
+        assert_eq!(
+            read("*cmd* 'USER bob'\n*get* b'+OK\\r\\n'\n*resp* b'+OK'"),
+            vec![
+                c("USER bob"),
+                s("+OK"),
+                Said::Aside(Aside::Library, "*resp* b'+OK'".into())
+            ]
+        );
+        assert_eq!(
+            read("< 220 mx ESMTP\n> EHLO me\n* Connected to mx (192.0.2.1) port 25"),
+            vec![
+                s("220 mx ESMTP"),
+                Said::Plain("> EHLO me".into()),
+                Said::Aside(
+                    Aside::Library,
+                    "* Connected to mx (192.0.2.1) port 25".into()
+                )
+            ]
+        );
+        assert_eq!(
+            read(
+                "[2024-01-01 10:00:00] DEBUG [Ab1] S: 220 mx\n[2024-01-01 10:00:00] DEBUG [Ab1] C: EHLO me"
+            ),
+            vec![s("220 mx"), c("EHLO me")]
+        );
+        assert_eq!(
+            read("<- \"EHLO localhost\\r\\n\"\n-> \"250 ok\\r\\n\""),
+            vec![c("EHLO localhost"), s("250 ok")]
+        );
+        // swaks' arrows are not Ruby's: unquoted, they stay plain for the fold.
+        assert_eq!(read(" -> EHLO me"), vec![Said::Plain(" -> EHLO me".into())]);
+        assert_eq!(
+            read("C:\\Users\\me>telnet smtp.qq.com 25\n遗失对主机的连接。"),
+            vec![
+                Said::Aside(Aside::Shell, "C:\\Users\\me>telnet smtp.qq.com 25".into()),
+                Said::Aside(Aside::Telnet, "遗失对主机的连接。".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn the_openssl_dump_is_an_aside_and_tls_begins_after_it() {
+        let log = "CONNECTED(00000003)\ndepth=2 C = US\nverify return:1\n---\nCertificate chain\n 0 s:CN = smtp.gmail.com\n   i:C = US\n-----BEGIN CERTIFICATE-----\nMIIEhjCCA26gAwIBAgIQ\n-----END CERTIFICATE-----\n---\nSSL-Session:\n    Protocol  : TLSv1.3\n    Session-ID: 12AB\n---\n250 SMTPUTF8\nEHLO me";
+        let said = read(log);
+        let n = said.len();
+        assert!(
+            said[..n - 3]
+                .iter()
+                .all(|x| matches!(x, Said::Aside(Aside::Certificate, _))),
+            "{said:?}"
+        );
+        assert_eq!(said[n - 3], Said::TlsBegan(String::new()));
+        assert_eq!(said[n - 2], Said::Plain("250 SMTPUTF8".into()));
+        assert_eq!(said[n - 1], Said::Plain("EHLO me".into()));
+    }
+
+    #[test]
+    fn python_and_ruby_strings_are_read_back() {
+        assert_eq!(unrepr("b'a\\\\b\\'c\\x41'").as_deref(), Some("a\\b'cA"));
+        assert_eq!(unrepr("\"x\\\"y\\r\\n\"").as_deref(), Some("x\"y\r\n"));
+        assert_eq!(unrepr("b'\\xe4\\xbd\\xa0'").as_deref(), Some("你"));
+        assert_eq!(unrepr("nope"), None);
+        // A message sent whole by smtplib is its lines.
+        assert_eq!(
+            read("send: b'Subject: t\\r\\n\\r\\nhi\\r\\n.\\r\\n'"),
+            vec![c("Subject: t"), c(""), c("hi"), c(".")]
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! Session logs as tools print them — PHPMailer, smtplib and poplib, curl -v, Nodemailer,
+//! JavaMail, Ruby's Net::SMTP, MailKit, openssl s_client, swaks, telnet and nc on Windows and
+//! Unix — and tutorial pages pasted whole: real public samples in `tests/fixtures/logs/` (each
+//! citing where it was posted) and `tests/fixtures/pages/`, read by `mailtutor explain`.
+// Helpers here unwrap as tests do: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use mailtutor::explain::{self, Options};
+use mailtutor::proto::Lang;
+
+const UNKNOWN: &str = "not a command the server knows";
+
+fn annotate(text: &str, lang: Lang) -> String {
+    explain::annotate(
+        text,
+        Options {
+            lang,
+            show_secrets: false,
+        },
+    )
+}
+
+fn fixtures(dir: &str) -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut all: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+/// Every sample is read with the server's lines as `S:`, the client's as `C:`, and the tools'
+/// own lines as asides, as its header says (`# expect-server:`, `# expect-client:`,
+/// `# expect-aside:`); no line is called a command the server does not know, and no reply is
+/// left without knowing what it answers.
+#[test]
+fn every_log_format_is_read_from_real_samples() {
+    let samples = fixtures("tests/fixtures/logs");
+    assert!(samples.len() >= 30, "{}", samples.len());
+    let mut failures = Vec::new();
+    for (name, text) in &samples {
+        let header: Vec<&str> = text.lines().take_while(|l| l.starts_with("# ")).collect();
+        assert!(
+            header.iter().any(|l| l.starts_with("# source: http")),
+            "{name} cites no source"
+        );
+        let body: String = text
+            .lines()
+            .skip(header.len())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let out = annotate(&body, Lang::En);
+        let lines: Vec<&str> = out.lines().collect();
+        for h in &header {
+            let (prefix, want) = if let Some(w) = h.strip_prefix("# expect-server: ") {
+                ("S: ", w)
+            } else if let Some(w) = h.strip_prefix("# expect-client: ") {
+                ("C: ", w)
+            } else if let Some(w) = h.strip_prefix("# expect-aside: ") {
+                ("   ", w)
+            } else {
+                continue;
+            };
+            let want = format!("{prefix}{want}");
+            if !lines.iter().any(|l| l.trim_end() == want.trim_end()) {
+                failures.push(format!("{name}: no line {want:?}"));
+            }
+        }
+        // A sample may hold a line its poster wrote into the log (a redaction), which the
+        // server then refuses: the header says how many.
+        let allowed: usize = header
+            .iter()
+            .find_map(|h| h.strip_prefix("# expect-unknown: "))
+            .map_or(0, |n| n.trim().parse().unwrap());
+        if out.matches(UNKNOWN).count() != allowed {
+            failures.push(format!("{name}: {UNKNOWN:?} not {allowed} times in\n{out}"));
+        }
+        for bad in ["→ ?", "breaks the connection"] {
+            if out.contains(bad) {
+                failures.push(format!("{name}: {bad:?} in\n{out}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The tutorials this project replaces, pasted whole as their web pages: the prose around
+/// the sessions is shown as text around the session, in both languages, and the sessions in
+/// them are read as sessions.
+#[test]
+fn the_tutorials_pasted_whole_keep_their_prose_out_of_the_session() {
+    let pages = fixtures("tests/fixtures/pages");
+    assert_eq!(pages.len(), 4);
+    let prose = [
+        (
+            "tutorial-qq-126.txt",
+            "windows默认没有打开telnet服务，需要手动打开，步骤如下",
+        ),
+        (
+            "tutorial-qq-126.txt",
+            "mail from :发件人，格式mail from:<testman1980@126.com>",
+        ),
+        ("tutorial-163-coolnull.txt", "`subject:` 编辑邮件主题。"),
+        ("tutorial-163-pop3.txt", "title: Telnet 测试邮件协议"),
+        (
+            "tutorial-163-pop3.txt",
+            "本文仅限技术研究与讨论，严禁用于非法用途，否则产生的一切后果自行承担。",
+        ),
+        ("tutorial-qq-commands.txt", "下面的例子是用qq的smtp服务器。"),
+    ];
+    let session = [
+        ("tutorial-163-coolnull.txt", "C: helo fan2"),
+        (
+            "tutorial-163-coolnull.txt",
+            "S: 235 Authentication successful",
+        ),
+        ("tutorial-163-pop3.txt", "C: helo 163.com"),
+        ("tutorial-163-pop3.txt", "C: pass ********"),
+        ("tutorial-qq-commands.txt", "S: 334 VXNlcm5hbWU6"),
+    ];
+    for (name, text) in &pages {
+        for lang in [Lang::En, Lang::Zh] {
+            let out = annotate(text, lang);
+            assert!(!out.contains(UNKNOWN), "{name}:\n{out}");
+            assert!(!out.contains("尚未") || !out.contains("→ ?"), "{name}");
+            for (_, line) in prose.iter().filter(|(n, _)| n == name) {
+                let shown = format!("   {line}");
+                assert!(
+                    out.lines().any(|l| l == shown),
+                    "{name}: {line} is not shown as text around the session:\n{out}"
+                );
+            }
+            for (_, line) in session.iter().filter(|(n, _)| n == name) {
+                assert!(out.lines().any(|l| l == *line), "{name}: no {line}:\n{out}");
+            }
+        }
+        // The page's prose never becomes a client line.
+        let out = annotate(text, Lang::En);
+        for (_, line) in prose.iter().filter(|(n, _)| n == name) {
+            assert!(
+                !out.lines().any(|l| l == format!("C: {line}")),
+                "{name}: {line}"
+            );
+        }
+    }
+}
+
+/// What a tool printed around the session is in the transcript too (the window's *Open
+/// transcript…* and the HTML page show it as an aside), and a library's STARTTLS goes on
+/// encrypted although its log does not show the handshake.
+#[test]
+fn asides_reach_the_transcript_and_a_librarys_tls_is_taken_as_done() {
+    let log = "send: 'ehlo [127.0.1.1]\\r\\n'\nreply: b'250 STARTTLS\\r\\n'\nreply: retcode (250); Msg: b'STARTTLS'\nsend: 'STARTTLS\\r\\n'\nreply: b'220 2.0.0 Ready to start TLS\\r\\n'\nsend: 'ehlo [127.0.1.1]\\r\\n'\nreply: b'250 AUTH LOGIN\\r\\n'\n";
+    let t = explain::fold(log);
+    let plain = t.export_annotated(Lang::En, false);
+    assert!(plain.contains("reply: retcode (250)"), "{plain}");
+    assert!(
+        plain.contains("printed by the mail library or tool itself"),
+        "{plain}"
+    );
+    assert!(!plain.contains("breaks the connection"), "{plain}");
+    let zh = t.export_annotated(Lang::Zh, false);
+    assert!(zh.contains("邮件库或工具自己输出的"), "{zh}");
+    // Typed by a person into telnet, the same order is a mistake, and said so.
+    let typed = "220 mx\nEHLO me\n250 STARTTLS\nSTARTTLS\n220 go ahead\nEHLO me\n";
+    let out = annotate(typed, Lang::En);
+    assert!(out.contains("breaks the connection"), "{out}");
+}
