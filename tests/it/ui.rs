@@ -743,6 +743,50 @@ fn a_saved_telnet_session_opens_annotated_from_a_gbk_file_or_a_paste() {
     assert!(h.state().transcript().export_plain(false).contains("220 "));
 }
 
+/// A tutorial page saved whole and opened with *Open transcript…*: the page's prose is shown
+/// as text around the session (not as commands), and the session in it as a session.
+#[test]
+fn a_tutorial_page_opened_whole_shows_its_prose_as_prose() {
+    let dir = TempDir::new("open-page");
+    let mut h = open(Lang::En, &dir);
+    let page = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/pages/tutorial-163-pop3.txt"
+    ))
+    .unwrap();
+    let path = dir.0.join("page.txt");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    std::fs::write(&path, &page).unwrap();
+    h.get_by_label("Open transcript…").click();
+    h.run_steps(2);
+    let field = h.get_by_label("File to open:");
+    field.focus();
+    field.type_text(&path.display().to_string());
+    h.run_steps(1);
+    h.get_by_label("Open").click();
+    wait(&mut h, "the opened page", |a| {
+        a.transcript()
+            .export_plain(false)
+            .contains("235 Authentication successful")
+    });
+    let annotated = h.state().transcript().export_annotated(Lang::En, false);
+    assert!(
+        annotated.contains(
+            "本文仅限技术研究与讨论，严禁用于非法用途，否则产生的一切后果自行承担。   (text around the session, never sent to the server)"
+        ),
+        "{annotated}"
+    );
+    assert!(
+        !annotated.contains("not a command the server knows"),
+        "{annotated}"
+    );
+    // On screen (the view follows the end of the page: its table of codes), the aside rows
+    // say what they are.
+    h.run_steps(2);
+    shows(&h, "554许多跳");
+    shows(&h, "text around the session, never sent to the server");
+}
+
 /// The keyboard as the Help menu lists it: Ctrl+Enter sends the raw line, Ctrl+F finds in the
 /// transcript, F1 opens the code reference (searchable in both languages), and a clicked code
 /// badge opens the reference at its row.
