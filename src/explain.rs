@@ -225,7 +225,10 @@ impl Annotator {
         self.last_aside = Some(what);
         // A prompt, the telnet client or openssl may open a new connection: a greeting after
         // them starts a session of its own.
-        self.reconnect |= matches!(what, Aside::Shell | Aside::Telnet | Aside::Certificate);
+        if matches!(what, Aside::Shell | Aside::Telnet | Aside::Certificate) {
+            self.reconnect = true;
+            self.last_unasked = false;
+        }
         self.library_log |= what == Aside::Library;
     }
 
@@ -329,10 +332,16 @@ impl Annotator {
         // A reply that answers no command, right after another that answered none, is a
         // table of codes on a page, not a session (a server speaks unasked only to greet or
         // to close with 421).
+        // Nor is a line shaped like an SMTP reply inside a POP3 session.
+        let pop3_session = self.protocol_known && self.transcript.protocol() == Protocol::Pop3;
+        if who == Who::Unknown && looks_reply && !looks_pop3 && pop3_session && !self.reconnect {
+            return self.aside(&line, Aside::Prose);
+        }
         if who == Who::Unknown
             && looks_reply
             && self.reply.is_empty()
             && self.last_unasked
+            && !self.reconnect
             && !line.starts_with("421")
             && self.transcript.protocol() == Protocol::Smtp
             && self.transcript.smtp().awaiting_replies() == 0

@@ -115,6 +115,11 @@ fn the_tutorials_pasted_whole_keep_their_prose_out_of_the_session() {
         ("tutorial-qq-commands.txt", "下面的例子是用qq的smtp服务器。"),
     ];
     let session = [
+        // The greeting after the page's examples (a 503, a 354 and a 554 shown alone).
+        (
+            "tutorial-163-coolnull.txt",
+            "S: 220 163.com Anti-spam GT for Coremail System (163com[20141201])",
+        ),
         ("tutorial-163-coolnull.txt", "C: helo fan2"),
         (
             "tutorial-163-coolnull.txt",
