@@ -609,17 +609,40 @@ impl Transcript {
                 if self.pop3.tls_pending() && !std::mem::replace(&mut self.told_tls, true) {
                     notes.push(Note::Mistake(Mistake::TelnetCannotTls));
                 }
+                let sasl = self.pop3.awaiting_sasl();
+                if sasl {
+                    // The answer to an AUTH challenge: credentials in base64, never a command.
+                    self.pop3.on_sasl_answer();
+                    line_secret = true;
+                    match auth::decode(&text) {
+                        Ok(b) => notes.push(Note::Answer {
+                            kind: PromptKind::Other,
+                            decoded: Decoded::from_bytes(b).shown(),
+                            secret: true,
+                        }),
+                        Err(_) if text != "*" => notes.push(Note::Mistake(Mistake::NotBase64)),
+                        Err(_) => {}
+                    }
+                }
                 match Pop3Command::parse(&text) {
+                    _ if sasl => {}
                     Ok(cmd) => {
                         line_secret |= secret::is_secret(&text, None);
                         self.pop3.on_sent(&cmd);
                     }
                     Err(_) => {
                         let kind = Pop3Kind::from_line(&text);
-                        notes.push(Note::NotACommand {
-                            verb: kind.map(Pop3Kind::label),
-                            pop3: true,
-                        });
+                        // AUTH (RFC 5034) is a POP3 command, though not one of the lesson's.
+                        let sasl_auth = text
+                            .split_whitespace()
+                            .next()
+                            .is_some_and(|v| v.eq_ignore_ascii_case("AUTH"));
+                        if !sasl_auth {
+                            notes.push(Note::NotACommand {
+                                verb: kind.map(Pop3Kind::label),
+                                pop3: true,
+                            });
+                        }
                         self.pop3.on_sent_unknown(kind);
                     }
                 }

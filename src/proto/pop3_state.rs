@@ -167,6 +167,9 @@ pub struct Pop3Session {
     /// Commands awaiting their response; `Err` for a line the tutor could not read as one,
     /// with the command its first word names.
     pending: VecDeque<Result<Pop3Command, Option<Pop3Kind>>>,
+    /// A `+` challenge came during AUTH (RFC 5034): the client's next line is its answer, and
+    /// the final `+OK`/`-ERR` still answers the AUTH line.
+    sasl: bool,
 }
 
 impl Default for Pop3Session {
@@ -184,6 +187,7 @@ impl Pop3Session {
             tls_pending: false,
             deleted: BTreeSet::new(),
             pending: VecDeque::new(),
+            sasl: false,
         }
     }
 
@@ -244,6 +248,17 @@ impl Pop3Session {
         self.pending.push_back(Ok(cmd.clone()));
     }
 
+    /// Whether the server's last line was an AUTH challenge (`+ …`), which the client's next
+    /// line answers.
+    pub fn awaiting_sasl(&self) -> bool {
+        self.sasl
+    }
+
+    /// The client answered an AUTH challenge.
+    pub fn on_sasl_answer(&mut self) {
+        self.sasl = false;
+    }
+
     /// Records a line that is not a POP3 command the tutor can read (`kind` is what its first
     /// word names): the server still answers it.
     pub fn on_sent_unknown(&mut self, kind: Option<Pop3Kind>) {
@@ -268,6 +283,12 @@ impl Pop3Session {
     }
 
     pub fn on_response(&mut self, resp: &Pop3Response) -> Pop3Outcome {
+        // A challenge answers nothing yet: the command it belongs to stays pending.
+        if resp.status.indicator == Pop3Indicator::Continue {
+            self.sasl = true;
+            return Pop3Outcome::Done { command: None };
+        }
+        self.sasl = false;
         let ok = resp.status.indicator != Pop3Indicator::Err;
         // A reply to a line the tutor could not read, or one nobody asked for.
         let unread = |command: Option<Pop3Kind>| {

@@ -177,3 +177,20 @@ fn asides_reach_the_transcript_and_a_librarys_tls_is_taken_as_done() {
     let out = annotate(typed, Lang::En);
     assert!(out.contains("breaks the connection"), "{out}");
 }
+
+/// POP3's AUTH (RFC 5034): the line after a `+` challenge is the client's answer, decoded and
+/// masked, and the final `-ERR` answers the AUTH; nothing is called an unknown command.
+#[test]
+fn a_pop3_auth_challenge_is_answered_not_a_command() {
+    let out = annotate(
+        "+OK ready\nAUTH PLAIN\n+ \ndGVzdAB0ZXN0AHRlc3Q=\n-ERR [AUTH] Authentication failed.\n",
+        Lang::En,
+    );
+    assert!(!out.contains("not a POP3 command"), "{out}");
+    assert!(
+        !out.contains("dGVzdAB0ZXN0AHRlc3Q="),
+        "the answer is masked: {out}"
+    );
+    assert!(out.contains("C: ********"), "{out}");
+    assert!(out.contains("user name or password is wrong"), "{out}");
+}
