@@ -144,8 +144,8 @@ struct Annotator {
     last_aside: Option<Aside>,
     /// Whether a new connection may have begun since the last server line.
     reconnect: bool,
-    /// Whether the last line placed was a reply that answered no command.
-    last_unasked: bool,
+    /// Whether the line being placed is a row of a table of codes on a page.
+    table_row: bool,
     /// Whether a mail library or tool printed the log (it does TLS where a person at telnet
     /// cannot).
     library_log: bool,
@@ -168,7 +168,7 @@ impl Annotator {
             body: None,
             last_aside: None,
             reconnect: false,
-            last_unasked: false,
+            table_row: false,
             library_log: false,
             next_reply: None,
         }
@@ -183,7 +183,9 @@ impl Annotator {
     /// Reads a whole log: each tool's lines by its reader, the rest by the session's state.
     fn feed(&mut self, text: &str) {
         let said = logs::read(text);
+        let table = table_rows(&said);
         for (i, s) in said.iter().enumerate() {
+            self.table_row = table.get(i).copied().unwrap_or(false);
             match s {
                 Said::Server(t) => self.place(Who::Server, t.clone()),
                 Said::Client(t) => {
@@ -227,7 +229,6 @@ impl Annotator {
         // them starts a session of its own.
         if matches!(what, Aside::Shell | Aside::Telnet | Aside::Certificate) {
             self.reconnect = true;
-            self.last_unasked = false;
         }
         self.library_log |= what == Aside::Library;
     }
@@ -320,7 +321,6 @@ impl Annotator {
                 return self.aside(&line, Aside::Prose);
             }
             self.last_aside = None;
-            self.last_unasked = false;
             // A library that was told "220 go ahead" to STARTTLS did the handshake before its
             // next line, though its log does not show it.
             if self.library_log && self.tls_pending() {
@@ -329,29 +329,15 @@ impl Annotator {
             }
             return self.client(&line);
         }
-        // A reply that answers no command, right after another that answered none, is a
-        // table of codes on a page, not a session (a server speaks unasked only to greet or
-        // to close with 421).
-        // Nor is a line shaped like an SMTP reply inside a POP3 session.
+        // A page's table of codes is not a session, nor is a line shaped like an SMTP reply
+        // inside a POP3 session.
+        if who == Who::Unknown && self.table_row {
+            return self.aside(&line, Aside::Prose);
+        }
         let pop3_session = self.protocol_known && self.transcript.protocol() == Protocol::Pop3;
         if who == Who::Unknown && looks_reply && !looks_pop3 && pop3_session && !self.reconnect {
             return self.aside(&line, Aside::Prose);
         }
-        if who == Who::Unknown
-            && looks_reply
-            && self.reply.is_empty()
-            && self.last_unasked
-            && !self.reconnect
-            && !line.starts_with("421")
-            && self.transcript.protocol() == Protocol::Smtp
-            && self.transcript.smtp().awaiting_replies() == 0
-        {
-            return self.aside(&line, Aside::Prose);
-        }
-        self.last_unasked = looks_reply
-            && self.reply.is_empty()
-            && self.transcript.protocol() == Protocol::Smtp
-            && self.transcript.smtp().awaiting_replies() == 0;
         self.last_aside = None;
         let greeting = line.starts_with("220") || line.starts_with("+OK");
         if std::mem::take(&mut self.reconnect) && greeting && self.reply.is_empty() {
@@ -609,6 +595,47 @@ const KNOWN_VERBS: [&str; 31] = [
     "QUIT", "AUTH", "STARTTLS", "ETRN", "USER", "PASS", "APOP", "STAT", "LIST", "UIDL", "RETR",
     "TOP", "DELE", "CAPA", "STLS", "XCLIENT", "ATRN", "SEND", "TURN",
 ];
+
+/// Which lines are rows of a table of reply codes on a page: three or more lines shaped like
+/// replies, one after another (blank lines between them allowed), their codes never going
+/// down. A session's replies go down somewhere (334 then 235, 354 then 250, 250 then 221),
+/// so a log of the server's lines alone is still read as a session.
+fn table_rows(said: &[Said]) -> Vec<bool> {
+    let mut rows = vec![false; said.len()];
+    let mut run: Vec<(usize, u16)> = Vec::new();
+    let close = |run: &mut Vec<(usize, u16)>, rows: &mut Vec<bool>| {
+        if run.len() >= 3 && run.windows(2).all(|w| w[0].1 <= w[1].1) {
+            for (i, _) in run.iter() {
+                if let Some(r) = rows.get_mut(*i) {
+                    *r = true;
+                }
+            }
+        }
+        run.clear();
+    };
+    for (i, s) in said.iter().enumerate() {
+        let Said::Plain(t) = s else {
+            close(&mut run, &mut rows);
+            continue;
+        };
+        let (who, line) = clean(t);
+        if line.trim().is_empty() {
+            continue;
+        }
+        match line.get(..3).and_then(|c| c.parse::<u16>().ok()) {
+            Some(code)
+                if who == Who::Unknown
+                    && reply_like(&line)
+                    && line.as_bytes().get(3) != Some(&b'-') =>
+            {
+                run.push((i, code))
+            }
+            _ => close(&mut run, &mut rows),
+        }
+    }
+    close(&mut run, &mut rows);
+    rows
+}
 
 /// A line in the shape of an SMTP reply: three digits, then a space, a dash, `#` or nothing.
 fn reply_like(line: &str) -> bool {

@@ -194,3 +194,29 @@ fn a_pop3_auth_challenge_is_answered_not_a_command() {
     assert!(out.contains("C: ********"), "{out}");
     assert!(out.contains("user name or password is wrong"), "{out}");
 }
+
+/// A log of the server's lines alone (telnet without local echo) is read reply by reply; a
+/// page's table of codes, whose codes only go up, is the page's.
+#[test]
+fn the_servers_lines_alone_are_a_session_and_a_table_of_codes_is_not() {
+    let replies = [
+        "220 smtp.qq.com Esmtp QQ Mail Server",
+        "250 OK",
+        "334 VXNlcm5hbWU6",
+        "334 UGFzc3dvcmQ6",
+        "235 Authentication successful",
+        "250 OK",
+        "354 End data with <CR><LF>.<CR><LF>",
+        "250 OK: queued as.",
+        "221 Bye",
+    ];
+    let out = annotate(&replies.join("\n"), Lang::En);
+    for r in replies {
+        assert!(out.lines().any(|l| l == format!("S: {r}")), "{r}:\n{out}");
+    }
+    assert!(!out.contains("text around the session"), "{out}");
+    let table = "SMTP reply codes\n211 System status, or system help reply\n214 Help message\n220 <domain> Service ready\n221 <domain> Service closing transmission channel\n250 Requested mail action okay, completed\n";
+    let out = annotate(table, Lang::En);
+    assert!(!out.contains("S: "), "{out}");
+    assert!(out.contains("   214 Help message"), "{out}");
+}

@@ -264,16 +264,13 @@ impl SmtpSession {
     pub fn on_reply(&mut self, reply: &Reply) -> Outcome {
         let code = reply.code;
         let outcome = match self.pending.pop_front() {
-            // A 354 answers nothing but DATA: where a paste leaves the command out (it starts
-            // in the middle of a session, or shows only the message's part), the session is
-            // taken up where it stands and the message text follows.
-            None if code == 354 => {
-                if self.greeting == Greeting::Waiting || self.hello.is_none() {
-                    self.greeting = Greeting::Ready;
-                    self.hello = Some(CommandKind::Helo);
-                }
+            // A transcript pasted from the middle of a session starts with a reply that no
+            // greeting can be: the session is taken up where it stands.
+            None if self.greeting == Greeting::Waiting && code == 354 => {
+                self.greeting = Greeting::Ready;
+                self.hello = Some(CommandKind::Helo);
                 self.mail = true;
-                self.rcpts = self.rcpts.max(1);
+                self.rcpts = 1;
                 self.data = DataPhase::Open;
                 Outcome::DataGo
             }
