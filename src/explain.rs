@@ -329,13 +329,20 @@ impl Annotator {
             }
             return self.client(&line);
         }
-        // A page's table of codes is not a session, nor is a line shaped like an SMTP reply
-        // inside a POP3 session.
+        // A page's table of codes is not a session, nor is a page's Chinese line shaped like
+        // an SMTP reply inside a POP3 session (a POP3 server may still close with an SMTP-like
+        // 421).
         if who == Who::Unknown && self.table_row {
             return self.aside(&line, Aside::Prose);
         }
         let pop3_session = self.protocol_known && self.transcript.protocol() == Protocol::Pop3;
-        if who == Who::Unknown && looks_reply && !looks_pop3 && pop3_session && !self.reconnect {
+        if who == Who::Unknown
+            && looks_reply
+            && !looks_pop3
+            && pop3_session
+            && has_cjk(&line)
+            && !self.reconnect
+        {
             return self.aside(&line, Aside::Prose);
         }
         self.last_aside = None;
