@@ -254,7 +254,9 @@ impl Annotator {
         let (who, line) = clean(raw_line);
         let in_data = self.transcript.smtp().in_data();
         if line.is_empty() {
-            if in_data {
+            // An empty line is message text after 354, and an answer to a 334 challenge
+            // (XOAUTH2's error asks for one).
+            if in_data || self.expects_free_text() {
                 self.client("");
             } else {
                 self.out.push('\n');
@@ -457,7 +459,11 @@ impl Annotator {
         }
         let (protocol, label) = match self.transcript.protocol() {
             Protocol::Pop3 => ("pop3", Pop3Command::parse(line).ok()?.kind().label()),
-            Protocol::Smtp => ("smtp", SmtpCommand::parse(line).ok()?.kind().label()),
+            Protocol::Smtp => match SmtpCommand::parse(line).ok()? {
+                // A mechanism other than LOGIN and PLAIN.
+                SmtpCommand::Auth { .. } => ("smtp", "AUTH"),
+                c => ("smtp", c.kind().label()),
+            },
         };
         let h = codes::command_help(protocol, label)?;
         Some(format!("{label}: {}", h.what.get(self.opts.lang)))

@@ -620,7 +620,9 @@ impl Transcript {
                             decoded: Decoded::from_bytes(b).shown(),
                             secret: true,
                         }),
-                        Err(_) if text != "*" => notes.push(Note::Mistake(Mistake::NotBase64)),
+                        Err(_) if text != "*" && !text.is_empty() => {
+                            notes.push(Note::Mistake(Mistake::NotBase64))
+                        }
                         Err(_) => {}
                     }
                 }
@@ -674,7 +676,9 @@ impl Transcript {
                             notes.push(Note::Mistake(Mistake::Base64IsNotEncryption));
                         }
                     }
-                    Err(_) if text != "*" => notes.push(Note::Mistake(Mistake::NotBase64)),
+                    Err(_) if text != "*" && !text.is_empty() => {
+                        notes.push(Note::Mistake(Mistake::NotBase64))
+                    }
                     Err(_) => {}
                 }
             } else {

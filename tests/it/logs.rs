@@ -220,3 +220,17 @@ fn the_servers_lines_alone_are_a_session_and_a_table_of_codes_is_not() {
     assert!(!out.contains("S: "), "{out}");
     assert!(out.contains("   214 Help message"), "{out}");
 }
+
+/// Gmail's XOAUTH2 refusal as a telnet session shows it: the JSON challenge is explained,
+/// the empty line that answers it is the client's (not a mistake), and AUTH XOAUTH2 is not
+/// described as AUTH LOGIN.
+#[test]
+fn an_oauth_refusal_and_its_empty_answer() {
+    let log = "220 smtp.gmail.com ESMTP\nEHLO me\n250-smtp.gmail.com\n250 AUTH LOGIN PLAIN XOAUTH2\nAUTH XOAUTH2 dXNlcj1hQGIuYwFhdXRoPUJlYXJlciB4AQE=\n334 eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIG1hYyIsInNjb3BlIjoiaHR0cHM6Ly9tYWlsLmdvb2dsZS5jb20vIn0K\n\n535 5.7.8 Username and Password not accepted.\n";
+    let out = annotate(log, Lang::En);
+    assert!(out.contains("refused the OAuth 2.0 access token"), "{out}");
+    assert!(out.lines().any(|l| l == "C: "), "{out}");
+    assert!(!out.contains("this is not base64"), "{out}");
+    assert!(!out.contains("AUTH LOGIN: "), "{out}");
+    assert!(out.contains("AUTH: Logs in with another mechanism"), "{out}");
+}
