@@ -83,6 +83,8 @@ enum Source {
 /// The "Save transcript…" form and the write it started.
 struct SaveForm {
     open: bool,
+    /// Whether the path field takes the keyboard on the next frame (the form just opened).
+    focus: bool,
     path: String,
     format: Format,
     /// The student's name, for the HTML page.
@@ -95,6 +97,8 @@ struct SaveForm {
 /// on a background thread.
 struct OpenForm {
     open: bool,
+    /// Whether the path field takes the keyboard on the next frame (the form just opened).
+    focus: bool,
     path: String,
     pasted: String,
     reading: Option<Promise<Result<Transcript, String>>>,
@@ -202,6 +206,7 @@ impl Default for TranscriptView {
             indexed: 0,
             save: SaveForm {
                 open: false,
+                focus: false,
                 path: dir.join("mailtutor-transcript.txt").display().to_string(),
                 format: Format::Annotated,
                 student: String::new(),
@@ -210,6 +215,7 @@ impl Default for TranscriptView {
             },
             opener: OpenForm {
                 open: false,
+                focus: false,
                 path: String::new(),
                 pasted: String::new(),
                 reading: None,
@@ -463,7 +469,7 @@ impl TranscriptView {
                 ui.ctx().copy_text(t.export_plain(*show));
             }
             if ui.button(tr(lang, "transcript.save")).clicked() {
-                self.save.open = !self.save.open;
+                self.toggle_save_form();
             }
             if ui
                 .button(tr(lang, "transcript.open"))
@@ -534,14 +540,18 @@ impl TranscriptView {
         });
     }
 
-    /// Shows or hides the "Save transcript…" form (the button and Ctrl+S).
+    /// Shows or hides the "Save transcript…" form (the button and Ctrl+S); it opens with the
+    /// keyboard in its path, and Enter there saves.
     pub fn toggle_save_form(&mut self) {
         self.save.open = !self.save.open;
+        self.save.focus = self.save.open;
     }
 
-    /// Shows or hides the "Open transcript…" form (the button and Ctrl+O).
+    /// Shows or hides the "Open transcript…" form (the button and Ctrl+O); it opens with the
+    /// keyboard in its path, and Enter there opens the file.
     pub fn toggle_open_form(&mut self) {
         self.opener.open = !self.opener.open;
+        self.opener.focus = self.opener.open;
     }
 
     /// A transcript the user opened, once it is read and folded.
@@ -567,11 +577,19 @@ impl TranscriptView {
         let mut start: Option<Source> = None;
         ui.horizontal_wrapped(|ui| {
             let l = ui.label(tr(lang, "open.path"));
-            ui.add(egui::TextEdit::singleline(&mut self.opener.path).desired_width(260.0))
+            let r = ui
+                .add(egui::TextEdit::singleline(&mut self.opener.path).desired_width(260.0))
                 .labelled_by(l.id);
+            if std::mem::take(&mut self.opener.focus) {
+                r.request_focus();
+            }
+            let enter = r.lost_focus()
+                && ui.input(|i| i.key_pressed(Key::Enter))
+                && !self.opener.path.trim().is_empty();
             if ui
                 .add_enabled(!reading, egui::Button::new(tr(lang, "open.read")))
                 .clicked()
+                || enter && !reading
             {
                 start = Some(Source::File(PathBuf::from(self.opener.path.trim())));
             }
@@ -630,8 +648,13 @@ impl TranscriptView {
         }
         ui.horizontal_wrapped(|ui| {
             let l = ui.label(tr(lang, "save.path"));
-            ui.add(egui::TextEdit::singleline(&mut self.save.path).desired_width(260.0))
+            let r = ui
+                .add(egui::TextEdit::singleline(&mut self.save.path).desired_width(260.0))
                 .labelled_by(l.id);
+            if std::mem::take(&mut self.save.focus) {
+                r.request_focus();
+            }
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
             ui.radio_value(&mut self.save.format, Format::Plain, tr(lang, "save.plain"))
                 .on_hover_text(tr(lang, "save.plain.tip"));
             ui.radio_value(
@@ -657,6 +680,7 @@ impl TranscriptView {
             if ui
                 .add_enabled(!writing, egui::Button::new(tr(lang, "save.write")))
                 .clicked()
+                || enter && !writing
             {
                 let text = match self.save.format {
                     Format::Plain => t.export_plain(show),

@@ -232,5 +232,8 @@ fn an_oauth_refusal_and_its_empty_answer() {
     assert!(out.lines().any(|l| l == "C: "), "{out}");
     assert!(!out.contains("this is not base64"), "{out}");
     assert!(!out.contains("AUTH LOGIN: "), "{out}");
-    assert!(out.contains("AUTH: Logs in with another mechanism"), "{out}");
+    assert!(
+        out.contains("AUTH: Logs in with another mechanism"),
+        "{out}"
+    );
 }
