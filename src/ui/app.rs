@@ -678,9 +678,12 @@ impl TutorApp {
     }
 
     /// Sends the raw line, when connected and nothing is waiting (Enter in the box, the Send
-    /// button, Ctrl+Enter anywhere).
+    /// button, Ctrl+Enter anywhere). An empty line goes out where the session takes one (the
+    /// blank line of a message typed the telnet way, an empty AUTH answer); elsewhere an
+    /// Enter pressed by mistake sends nothing.
     fn send_raw(&mut self) {
-        if self.link.is_open() && self.link.busy().is_none() && !self.raw.trim().is_empty() {
+        let something = !self.raw.trim().is_empty() || self.link.takes_empty_line();
+        if self.link.is_open() && self.link.busy().is_none() && something {
             let line = std::mem::take(&mut self.raw);
             self.perform(Action::Raw(line));
         }

@@ -143,6 +143,19 @@ impl Link {
         self.start(what, |s| s.data(payload));
     }
 
+    /// Whether the session waits for a line that may be empty: message text after 354 (the
+    /// blank line between headers and body) or an answer to an AUTH challenge.
+    pub fn takes_empty_line(&self) -> bool {
+        match self.protocol() {
+            Some(Protocol::Smtp) => {
+                let s = self.transcript.smtp();
+                s.in_data() || s.auth_prompt().is_some()
+            }
+            Some(Protocol::Pop3) => self.transcript.pop3().awaiting_sasl(),
+            None => false,
+        }
+    }
+
     /// A line typed in the raw box. Inside DATA no reply comes until the final `.`.
     pub fn raw_line(&mut self, line: &str) {
         let in_data = self.transcript.smtp().in_data() && self.protocol() == Some(Protocol::Smtp);

@@ -743,6 +743,61 @@ fn a_saved_telnet_session_opens_annotated_from_a_gbk_file_or_a_paste() {
     assert!(h.state().transcript().export_plain(false).contains("220 "));
 }
 
+/// The telnet way, typed in the raw line box: the blank line between the headers and the body
+/// is sent with Enter like any other line, and the message is accepted; an Enter pressed on an
+/// empty box outside the message sends nothing.
+#[test]
+fn a_message_typed_the_telnet_way_has_its_blank_line() {
+    let dir = TempDir::new("ui-telnet-way");
+    let mut h = open(Lang::En, &dir);
+    connect(&mut h);
+    let typed = |h: &mut H, line: &str| {
+        let field = h.get_by_label("Raw line:");
+        field.focus();
+        if !line.is_empty() {
+            field.type_text(line);
+        }
+        h.run_steps(1);
+        h.key_press(egui::Key::Enter);
+        h.run_steps(2);
+        wait(h, "the line to go", |a| !a.is_busy());
+    };
+    typed(&mut h, "HELO telnet.example");
+    let before = texts(&h).len();
+    // An empty box outside the message: nothing goes out.
+    typed(&mut h, "");
+    assert_eq!(texts(&h).len(), before, "{:?}", texts(&h));
+    for line in [
+        "MAIL FROM:<student@mailtutor.test>",
+        "RCPT TO:<teacher@mailtutor.test>",
+        "DATA",
+        "From: student@mailtutor.test",
+        "Subject: typed by hand",
+        "",
+        "Hello from the raw line box.",
+        ".",
+    ] {
+        typed(&mut h, line);
+    }
+    wait(&mut h, "the message's 250", |a| {
+        a.transcript()
+            .entries()
+            .last()
+            .is_some_and(|e| e.dir == Direction::Server && e.text(false).starts_with("250"))
+    });
+    let all = texts(&h);
+    let subject = all
+        .iter()
+        .position(|t| t == "Subject: typed by hand")
+        .unwrap();
+    assert_eq!(all[subject + 1], "", "the blank line was sent: {all:?}");
+    let annotated = h.state().transcript().export_annotated(Lang::En, false);
+    assert!(
+        annotated.contains("blank line: the headers end here"),
+        "{annotated}"
+    );
+}
+
 /// A tutorial page saved whole and opened with *Open transcript…*: the page's prose is shown
 /// as text around the session (not as commands), and the session in it as a session.
 #[test]
