@@ -595,13 +595,20 @@ impl TranscriptView {
             }
         });
         let l = ui.label(tr(lang, "open.paste"));
-        ui.add(
-            egui::TextEdit::multiline(&mut self.opener.pasted)
-                .desired_rows(4)
-                .desired_width(f32::INFINITY)
-                .code_editor(),
-        )
-        .labelled_by(l.id);
+        // A whole page pasted scrolls inside the box, so the button under it stays in view.
+        let rows = 6.0 * ui.text_style_height(&egui::TextStyle::Monospace);
+        egui::ScrollArea::vertical()
+            .id_salt("paste-box")
+            .max_height(rows)
+            .show(ui, |ui| {
+                ui.add(
+                    egui::TextEdit::multiline(&mut self.opener.pasted)
+                        .desired_rows(4)
+                        .desired_width(f32::INFINITY)
+                        .code_editor(),
+                )
+                .labelled_by(l.id);
+            });
         ui.horizontal(|ui| {
             if ui
                 .add_enabled(

@@ -840,6 +840,31 @@ fn a_tutorial_page_opened_whole_shows_its_prose_as_prose() {
     h.run_steps(2);
     shows(&h, "554许多跳");
     shows(&h, "text around the session, never sent to the server");
+
+    // Pasted whole with Ctrl+V into the paste box, as from a browser, the same.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
+    h.run_steps(2);
+    h.get_by_label("Or paste a session here:").focus();
+    h.run_steps(1);
+    let other = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/pages/tutorial-qq-commands.txt"
+    ))
+    .unwrap();
+    h.get_by_label("Or paste a session here:").focus();
+    h.event(egui::Event::Paste(other));
+    h.run_steps(2);
+    h.get_by_label("Explain it").click();
+    wait(&mut h, "the pasted page", |a| {
+        a.transcript()
+            .export_annotated(Lang::En, false)
+            .contains("下面的例子是用qq的smtp服务器。   (text around the session")
+    });
+    let annotated = h.state().transcript().export_annotated(Lang::En, false);
+    assert!(
+        !annotated.contains("not a command the server knows"),
+        "{annotated}"
+    );
 }
 
 /// The keyboard as the Help menu lists it: Ctrl+Enter sends the raw line, Ctrl+F finds in the
