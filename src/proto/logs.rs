@@ -140,6 +140,14 @@ impl Reader {
         if let Some(said) = nodemailer(t).or_else(|| ruby(t)).or_else(|| curl(t)) {
             return out.extend(said);
         }
+        // A shell's trace (`set -x`) of the command that ran the tool: `+ swaks --to …`.
+        if let Some(rest) = t.strip_prefix("+ ")
+            && rest.split_once(' ').is_some_and(|(cmd, args)| {
+                cmd.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') && args.starts_with('-')
+            })
+        {
+            return out.push(Said::Aside(Aside::Shell, t.to_owned()));
+        }
         if let Some(aside) = chatter(t) {
             return out.push(Said::Aside(aside, t.to_owned()));
         }
