@@ -664,6 +664,21 @@ fn a_long_note_opens_in_place() {
     assert_eq!(h.state().transcript_rows(), rows);
 }
 
+/// Writes `bytes` to `name` in the test's directory and opens it with *Open transcript…*,
+/// the path typed in its field.
+fn open_file(h: &mut H, dir: &TempDir, name: &str, bytes: &[u8]) {
+    let path = dir.0.join(name);
+    std::fs::create_dir_all(&dir.0).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    h.get_by_label("Open transcript…").click();
+    h.run_steps(2);
+    let field = h.get_by_label("File to open:");
+    field.focus();
+    field.type_text(&path.display().to_string());
+    h.run_steps(1);
+    h.get_by_label("Open").click();
+}
+
 #[test]
 fn a_saved_telnet_session_opens_annotated_from_a_gbk_file_or_a_paste() {
     let dir = TempDir::new("open-transcript");
@@ -675,18 +690,8 @@ fn a_saved_telnet_session_opens_annotated_from_a_gbk_file_or_a_paste() {
     ))
     .unwrap();
     let (gbk, _, _) = encoding_rs::GBK.encode(&text);
-    let path = dir.0.join("163-gbk.txt");
-    std::fs::create_dir_all(&dir.0).unwrap();
-    std::fs::write(&path, &gbk).unwrap();
     assert!(std::str::from_utf8(&gbk).is_err(), "the file really is GBK");
-
-    h.get_by_label("Open transcript…").click();
-    h.run_steps(2);
-    let field = h.get_by_label("File to open:");
-    field.focus();
-    field.type_text(&path.display().to_string());
-    h.run_steps(1);
-    h.get_by_label("Open").click();
+    open_file(&mut h, &dir, "163-gbk.txt", &gbk);
     wait(&mut h, "the opened transcript", |a| {
         a.transcript().len() > 10
     });
@@ -809,16 +814,7 @@ fn a_tutorial_page_opened_whole_shows_its_prose_as_prose() {
         "/tests/fixtures/pages/tutorial-163-pop3.txt"
     ))
     .unwrap();
-    let path = dir.0.join("page.txt");
-    std::fs::create_dir_all(&dir.0).unwrap();
-    std::fs::write(&path, &page).unwrap();
-    h.get_by_label("Open transcript…").click();
-    h.run_steps(2);
-    let field = h.get_by_label("File to open:");
-    field.focus();
-    field.type_text(&path.display().to_string());
-    h.run_steps(1);
-    h.get_by_label("Open").click();
+    open_file(&mut h, &dir, "page.txt", page.as_bytes());
     wait(&mut h, "the opened page", |a| {
         a.transcript()
             .export_plain(false)
