@@ -668,8 +668,8 @@ fn a_long_note_opens_in_place() {
 /// the path typed in its field.
 fn open_file(h: &mut H, dir: &TempDir, name: &str, bytes: &[u8]) {
     let path = dir.0.join(name);
-    std::fs::create_dir_all(&dir.0).unwrap();
-    std::fs::write(&path, bytes).unwrap();
+    std::fs::create_dir_all(&dir.0).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("{e}"));
     h.get_by_label("Open transcript…").click();
     h.run_steps(2);
     let field = h.get_by_label("File to open:");
