@@ -342,12 +342,17 @@ fn without_addresses(text: &str) -> std::borrow::Cow<'_, str> {
                 .for_each(|b| *b = true);
         }
     }
-    chars
-        .iter()
-        .zip(&blank)
-        .map(|(c, b)| if *b { ' ' } else { *c })
-        .collect::<String>()
-        .into()
+    // An address becomes one space, so that the words around it stay as close as they
+    // would around a short name.
+    let mut out = String::with_capacity(text.len());
+    for (i, (c, b)) in chars.iter().zip(&blank).enumerate() {
+        if !*b {
+            out.push(*c);
+        } else if i == 0 || !blank.get(i - 1).copied().unwrap_or(false) {
+            out.push(' ');
+        }
+    }
+    out.into()
 }
 
 /// The text, and after it the words that run together in CamelCase read apart
@@ -625,11 +630,11 @@ mod tests {
         assert_eq!(with_camel_split("550 Mailbox full"), "550 Mailbox full");
         assert_eq!(
             without_addresses("450 sender <promo@spammer.example> refused; a@ b"),
-            "450 sender <                     > refused; a@ b"
+            "450 sender < > refused; a@ b"
         );
         assert_eq!(
             without_addresses("see http://x.example/why?sender=al@topel.com&ip=1"),
-            "see http://x.example/why?sender=            &ip=1"
+            "see http://x.example/why?sender= &ip=1"
         );
     }
 
