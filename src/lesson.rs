@@ -762,4 +762,40 @@ mod tests {
             assert!(!is_known_action(bad), "{bad}");
         }
     }
+
+    /// A step that asks the student to make a line (the base64 of the username, say) keeps
+    /// the answer out of its task and hint; "Show me" may give it.
+    #[test]
+    fn a_step_the_student_makes_does_not_print_its_answer() {
+        let vars: Vars = [
+            ("username", "student@mailtutor.test"),
+            ("password", "secret"),
+            ("username_b64", "c3R1ZGVudEBtYWlsdHV0b3IudGVzdA=="),
+            ("password_b64", "c2VjcmV0"),
+            ("to", "teacher@mailtutor.test"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let mut checked = 0;
+        for lesson in Lesson::built_in() {
+            for step in lesson.steps.iter().filter(|s| s.check.typed) {
+                let Some(answer) = step.check.decodes_to.as_deref() else {
+                    continue;
+                };
+                let answer = crate::proto::auth::encode(fill(answer, &vars).as_bytes());
+                for lang in [crate::proto::Lang::En, crate::proto::Lang::Zh] {
+                    for text in [step.task.get(lang), step.hint.get(lang)] {
+                        assert!(
+                            !fill(text, &vars).contains(&answer),
+                            "{}: {text}",
+                            lesson.id
+                        );
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 3);
+    }
 }

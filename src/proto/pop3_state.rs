@@ -170,6 +170,11 @@ pub struct Pop3Session {
     /// A `+` challenge came during AUTH (RFC 5034): the client's next line is its answer, and
     /// the final `+OK`/`-ERR` still answers the AUTH line.
     sasl: bool,
+    /// The newest transaction command the server accepted, so that the next step moves on
+    /// (STAT, then LIST, then RETR, then DELE, then QUIT).
+    done: Option<Pop3Kind>,
+    /// The last STAT said the maildrop is empty.
+    empty: bool,
 }
 
 impl Default for Pop3Session {
@@ -188,6 +193,8 @@ impl Pop3Session {
             deleted: BTreeSet::new(),
             pending: VecDeque::new(),
             sasl: false,
+            done: None,
+            empty: false,
         }
     }
 
@@ -331,6 +338,9 @@ impl Pop3Session {
             };
         }
         let body_lines = resp.body_line_count();
+        if self.state == Pop3State::Transaction {
+            self.done = Some(kind);
+        }
         match cmd {
             Pop3Command::User(_) => {
                 self.user_accepted = true;
@@ -343,7 +353,10 @@ impl Pop3Session {
             Pop3Command::Stat => {
                 let mut nums = resp.status.text.split_whitespace().map(str::parse::<u64>);
                 match (nums.next(), nums.next()) {
-                    (Some(Ok(count)), Some(Ok(octets))) => Pop3Outcome::Stat { count, octets },
+                    (Some(Ok(count)), Some(Ok(octets))) => {
+                        self.empty = count == 0;
+                        Pop3Outcome::Stat { count, octets }
+                    }
                     _ => Pop3Outcome::Done {
                         command: Some(kind),
                     },
@@ -400,17 +413,27 @@ impl Pop3Session {
                 }
                 v
             }
-            Pop3State::Transaction => vec![
-                c(K::Stat),
-                c(K::List),
-                c(K::Uidl),
-                c(K::Retr),
-                c(K::Top),
-                c(K::Dele),
-                c(K::Quit),
-                c(K::Rset),
-                c(K::Noop),
-            ],
+            // An empty maildrop has nothing to list or read.
+            Pop3State::Transaction if self.empty => vec![c(K::Quit), c(K::Stat), c(K::Noop)],
+            // The lesson's order: count, list, read, delete, leave; what was done moves on.
+            Pop3State::Transaction => {
+                let order = match self.done {
+                    None | Some(K::Noop | K::Capa | K::Pass | K::Apop | K::User) => {
+                        [K::Stat, K::List, K::Uidl, K::Retr, K::Top, K::Dele, K::Quit]
+                    }
+                    Some(K::Stat) => [K::List, K::Uidl, K::Retr, K::Top, K::Dele, K::Quit, K::Stat],
+                    Some(K::List | K::Uidl) => {
+                        [K::Retr, K::Top, K::Dele, K::Quit, K::List, K::Uidl, K::Stat]
+                    }
+                    Some(K::Retr | K::Top) => {
+                        [K::Dele, K::Quit, K::Retr, K::Top, K::List, K::Uidl, K::Stat]
+                    }
+                    _ => [K::Quit, K::Retr, K::List, K::Dele, K::Stat, K::Uidl, K::Top],
+                };
+                let mut v: Vec<_> = order.into_iter().map(c).collect();
+                v.extend([c(K::Rset), c(K::Noop)]);
+                v
+            }
         }
     }
 
@@ -551,6 +574,45 @@ mod tests {
         assert_eq!(o, Pop3Outcome::Bye { deleted: 1 });
         assert!(o.describe(Lang::En).contains("UPDATE"));
         assert_eq!(t.s.expected_next(), vec![Pop3Step::Connect]);
+    }
+
+    /// Next moves on through the lesson's order as each command is answered, and an empty
+    /// maildrop leads to QUIT.
+    #[test]
+    fn the_next_step_moves_on_after_each_command() {
+        use Pop3Kind as K;
+        let first = |t: &Rig| t.s.expected_next().first().copied();
+        let mut t = Rig::new();
+        t.recv("+OK ready\r\n");
+        t.send("USER a");
+        t.recv("+OK\r\n");
+        t.send("PASS b");
+        t.recv("+OK\r\n");
+        assert_eq!(first(&t), Some(Pop3Step::Command(K::Stat)));
+        for (line, reply, next) in [
+            ("STAT", "+OK 2 320\r\n", K::List),
+            ("LIST", "+OK\r\n1 120\r\n2 200\r\n.\r\n", K::Retr),
+            ("RETR 1", "+OK\r\nSubject: hi\r\n\r\nbody\r\n.\r\n", K::Dele),
+            ("DELE 1", "+OK\r\n", K::Quit),
+        ] {
+            t.send(line);
+            t.recv(reply);
+            assert_eq!(first(&t), Some(Pop3Step::Command(next)), "after {line}");
+        }
+        // A refused command does not move it on.
+        t.send("RETR 9");
+        t.recv("-ERR no such message\r\n");
+        assert_eq!(first(&t), Some(Pop3Step::Command(K::Quit)));
+
+        let mut t = Rig::new();
+        t.recv("+OK ready\r\n");
+        t.send("USER a");
+        t.recv("+OK\r\n");
+        t.send("PASS b");
+        t.recv("+OK\r\n");
+        t.send("STAT");
+        t.recv("+OK 0 0\r\n");
+        assert_eq!(first(&t), Some(Pop3Step::Command(K::Quit)));
     }
 
     #[test]

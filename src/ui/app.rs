@@ -219,12 +219,32 @@ impl TutorApp {
         self.link.busy().is_some()
     }
 
-    /// The step the protocol expects next, in words (what the highlighted button does).
+    /// The step "Next" names, in words: the running lesson's, else the protocol's.
     pub fn next_step(&self) -> String {
-        explain_pane::next_steps(&self.link.transcript, self.protocol(), self.lang())
-            .into_iter()
-            .next()
-            .unwrap_or_default()
+        self.next().map(|n| n.text).unwrap_or_default()
+    }
+
+    /// What "Next" says and does: the running lesson's step (its "Show me", unless the step
+    /// asks the student to make the line), else the step the protocol expects. None in exam
+    /// mode.
+    pub fn next(&self) -> Option<explain_pane::NextStep> {
+        if self.lessons.exam && self.lessons.active.is_some() {
+            return None;
+        }
+        if let Some(a) = &self.lessons.active
+            && let Some(lesson) = self.lessons.lessons.get(a.index)
+        {
+            let i = a.progress.current()?;
+            let step = lesson.steps.get(i)?;
+            let vars = self.lesson_vars();
+            return Some(explain_pane::NextStep {
+                text: crate::lesson::fill(step.task.get(self.lang()), &vars),
+                action: (!step.check.typed && !step.show_me.is_empty())
+                    .then_some(Action::LessonShowMe),
+                also: Vec::new(),
+            });
+        }
+        explain_pane::NextStep::from_protocol(&self.link.transcript, self.protocol(), self.lang())
     }
 
     /// What the command panel and the step card read to draw themselves. It borrows only the
@@ -861,7 +881,8 @@ impl eframe::App for TutorApp {
         }
         self.retrieved.update(&self.link.transcript);
         let cx = Self::command_context(lang, self.show_secrets, exam, &self.link, &self.bar);
-        egui::Panel::bottom("explain")
+        let next = self.next();
+        let next_action = egui::Panel::bottom("explain")
             .default_size(170.0)
             .min_size(90.0)
             .show(ui, |ui| {
@@ -873,10 +894,11 @@ impl eframe::App for TutorApp {
                         transcript: &self.link.transcript,
                         retrieved: self.retrieved.get(),
                         last_error: self.link.last_error.as_ref(),
-                        exam,
+                        next,
                     },
                 )
-            });
+            })
+            .inner;
         // Side panels take a fixed share of the width, so a zoomed (projector) window keeps
         // room for the transcript.
         let width = ui.available_width();
@@ -890,38 +912,33 @@ impl eframe::App for TutorApp {
                     .inner
             })
             .inner;
-        if let Some(a) = action {
+        if let Some(a) = action.or(next_action) {
             self.perform(a);
         }
         egui::Panel::right("tools")
             .exact_size((width * 0.26).clamp(220.0, 400.0))
             .show(ui, |ui| self.tools(ui));
         egui::Panel::bottom("raw").show(ui, |ui| self.raw_box(ui));
+        // The step card (a 334 to answer, a message to send) sits above the raw line box, in
+        // the transcript's column: it covers no row, and no command button moves when it
+        // comes or goes. A lesson step that asks the student to make the line has none.
+        let cx = Self::command_context(lang, self.show_secrets, exam, &self.link, &self.bar);
+        let card = if cx.step_card_due() && !self.lesson_step_is_typed() {
+            let commands = &mut self.commands;
+            egui::Panel::bottom("step-card")
+                .show(ui, |ui| commands.step_card(ui, &cx))
+                .inner
+        } else {
+            None
+        };
+        if let Some(a) = card {
+            self.perform(a);
+        }
         let central = egui::CentralPanel::default().show(ui, |ui| {
             self.view
                 .ui(ui, &self.link.transcript, lang, &mut self.show_secrets)
         });
         let view_action = central.inner;
-        // The step card (a 334 to answer, a message to send) floats over the top of the
-        // transcript, where the oldest rows are: it takes no place in the command panel, so no
-        // command button moves when it comes or goes.
-        let area = central.response.rect;
-        let cx = Self::command_context(lang, self.show_secrets, exam, &self.link, &self.bar);
-        let commands = &mut self.commands;
-        let card = egui::Area::new(egui::Id::unique("step-card"))
-            .order(egui::Order::Foreground)
-            .fixed_pos(egui::pos2(
-                area.left() + 14.0,
-                self.view.rows_top.max(area.top()) + 4.0,
-            ))
-            .show(ui.ctx(), |ui| {
-                ui.set_max_width((area.width() - 28.0).max(200.0));
-                commands.step_card(ui, &cx)
-            })
-            .inner;
-        if let Some(a) = card {
-            self.perform(a);
-        }
         if let Some(t) = self.view.take_opened() {
             if self.link.is_open() {
                 self.invalid(crate::words::Words::new("open.disconnect_first"));

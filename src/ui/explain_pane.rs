@@ -3,10 +3,14 @@
 
 use egui::RichText;
 
+use super::Action;
 use super::i18n::tr;
 use super::transcript_view::CodeHelp;
 use crate::proto::Lang;
+use crate::proto::auth::PromptKind;
 use crate::proto::message;
+use crate::proto::pop3_state::Pop3Step;
+use crate::proto::smtp_state::Step;
 use crate::session::{Parsed, Protocol, Response};
 use crate::transcript::{Entry, Note, Transcript};
 
@@ -20,8 +24,64 @@ pub struct ExplainContext<'a> {
     /// The message the last RETR brought back, decoded once when it arrived.
     pub retrieved: Option<&'a Retrieved>,
     pub last_error: Option<&'a crate::words::Words>,
-    /// Exam mode: no "Next:" line.
-    pub exam: bool,
+    /// What "Next" says and does; `None` in exam mode.
+    pub next: Option<NextStep>,
+}
+
+/// The one next step the pane offers, and the action its button carries out (none while the
+/// session waits for the server, or when the step asks the student to make something).
+#[derive(Debug, Clone)]
+pub struct NextStep {
+    pub text: String,
+    pub action: Option<Action>,
+    /// Other steps the protocol allows now, in words.
+    pub also: Vec<String>,
+}
+
+impl NextStep {
+    /// The protocol's own next step, as the state machines expect it.
+    pub fn from_protocol(t: &Transcript, protocol: Protocol, lang: Lang) -> Option<Self> {
+        let (first, also): (Option<(String, Option<Action>)>, Vec<String>) = match protocol {
+            Protocol::Smtp => {
+                let steps = t.smtp().expected_next();
+                (
+                    steps.first().map(|s| (s.describe(lang), smtp_action(*s))),
+                    steps.iter().skip(1).map(|s| s.describe(lang)).collect(),
+                )
+            }
+            Protocol::Pop3 => {
+                let steps = t.pop3().expected_next();
+                (
+                    steps.first().map(|s| (s.describe(lang), pop3_action(*s))),
+                    steps.iter().skip(1).map(|s| s.describe(lang)).collect(),
+                )
+            }
+        };
+        first.map(|(text, action)| Self { text, action, also })
+    }
+}
+
+/// What clicking an SMTP step does: the button that sends it.
+fn smtp_action(step: Step) -> Option<Action> {
+    Some(match step {
+        Step::Connect => Action::Connect,
+        Step::Command(kind) => Action::SmtpButton(kind),
+        Step::SendUsername => Action::Answer(PromptKind::Username),
+        Step::SendPassword => Action::Answer(PromptKind::Password),
+        Step::SendPlainResponse => Action::Answer(PromptKind::Empty),
+        Step::SendMessage => Action::SendMessage,
+        Step::WaitForGreeting | Step::WaitForReply | Step::TlsHandshake => return None,
+    })
+}
+
+fn pop3_action(step: Pop3Step) -> Option<Action> {
+    Some(match step {
+        Pop3Step::Connect => Action::Connect,
+        Pop3Step::Command(kind) => Action::Pop3Button(kind),
+        Pop3Step::WaitForGreeting | Pop3Step::WaitForReply | Pop3Step::TlsHandshake => {
+            return None;
+        }
+    })
 }
 
 /// A retrieved message as the pane shows it: sender, subject and the start of the text.
@@ -83,29 +143,37 @@ fn summarize(e: &Entry) -> Option<Retrieved> {
     })
 }
 
-/// The next steps in words, most expected first.
-pub fn next_steps(t: &Transcript, protocol: Protocol, lang: Lang) -> Vec<String> {
-    match protocol {
-        Protocol::Smtp => t
-            .smtp()
-            .expected_next()
-            .into_iter()
-            .map(|s| s.describe(lang))
-            .collect(),
-        Protocol::Pop3 => t
-            .pop3()
-            .expected_next()
-            .into_iter()
-            .map(|s| s.describe(lang))
-            .collect(),
-    }
-}
-
-pub fn ui(ui: &mut egui::Ui, cx: &ExplainContext<'_>) {
+/// Draws the pane; returns what its Next button asks for.
+pub fn ui(ui: &mut egui::Ui, cx: &ExplainContext<'_>) -> Option<Action> {
     let lang = cx.lang;
+    let mut action = None;
     let last = cx.transcript.last_server().map(|(_, e)| e);
-    // Left: what happened and what comes next. Right: the reply code in depth, or the
-    // message a RETR brought back.
+    // What to do next stands first, at a place that does not move as the explanation
+    // below grows, so its button is always in view.
+    if let Some(next) = &cx.next {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(tr(lang, "explain.next")).strong());
+            match &next.action {
+                // A button that does what it says.
+                Some(a) => {
+                    if ui.button(RichText::new(&next.text).strong()).clicked() {
+                        action = Some(a.clone());
+                    }
+                }
+                None => {
+                    ui.label(RichText::new(&next.text).strong());
+                }
+            }
+            if !next.also.is_empty() {
+                ui.add_space(12.0);
+                ui.label(RichText::new(tr(lang, "explain.also")).weak());
+                ui.label(RichText::new(next.also.join(" ")).weak());
+            }
+        });
+        ui.separator();
+    }
+    // Left: what happened. Right: the reply code in depth, or the message a RETR brought
+    // back.
     ui.columns(2, |cols| {
         let ui = &mut cols[0];
         ui.heading(tr(lang, "explain.title"));
@@ -122,27 +190,6 @@ pub fn ui(ui: &mut egui::Ui, cx: &ExplainContext<'_>) {
                         ui.label(tr(lang, "explain.start"));
                     }
                 }
-                let steps = if cx.exam {
-                    Vec::new()
-                } else {
-                    next_steps(cx.transcript, cx.protocol, lang)
-                };
-                if let Some((first, rest)) = steps.split_first() {
-                    ui.horizontal_wrapped(|ui| {
-                        ui.label(RichText::new(tr(lang, "explain.next")).strong());
-                        ui.label(
-                            RichText::new(first)
-                                .strong()
-                                .color(ui.visuals().hyperlink_color),
-                        );
-                    });
-                    if !rest.is_empty() {
-                        ui.horizontal_wrapped(|ui| {
-                            ui.label(RichText::new(tr(lang, "explain.also")).weak());
-                            ui.label(RichText::new(rest.join(" ")).weak());
-                        });
-                    }
-                }
             });
         let ui = &mut cols[1];
         egui::ScrollArea::vertical()
@@ -154,6 +201,7 @@ pub fn ui(ui: &mut egui::Ui, cx: &ExplainContext<'_>) {
                 }
             });
     });
+    action
 }
 
 fn outcome_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {

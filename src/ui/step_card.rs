@@ -1,6 +1,6 @@
 //! The card for the step inside a command: the base64 answer to a 334 (username, password,
-//! or AUTH PLAIN's `\0user\0password`), or the message to send after 354. The window floats
-//! it over the transcript.
+//! or AUTH PLAIN's `\0user\0password`), or the message to send after 354. The window shows
+//! it above the raw line box.
 
 use egui::RichText;
 
@@ -10,21 +10,26 @@ use super::i18n::tr;
 use crate::proto::auth::{self, MASK, PromptKind};
 use crate::session::Protocol;
 
+impl Context<'_> {
+    /// Whether a step inside a command is open: a 334 to answer, or the message after 354.
+    pub fn step_card_due(&self) -> bool {
+        self.protocol == Protocol::Smtp
+            && self.connected
+            && (self.smtp.auth_prompt().is_some() || self.smtp.in_data())
+    }
+}
+
 impl CommandPanel {
     /// The card for the step inside a command: answering a 334, or sending the message. The
     /// window floats it over the transcript, so no command button moves when it comes or goes.
     pub fn step_card(&mut self, ui: &mut egui::Ui, cx: &Context<'_>) -> Option<Action> {
-        if cx.protocol != Protocol::Smtp || !cx.connected {
+        if !cx.step_card_due() {
             return None;
         }
         let lang = cx.lang;
         let idle = cx.busy.is_none();
         let mut action = None;
         let prompt = cx.smtp.auth_prompt();
-        let in_data = cx.smtp.in_data();
-        if prompt.is_none() && !in_data {
-            return None;
-        }
         // The button comes first, so it shows even where a long heading is cut at the
         // bottom of the card's place.
         // Opaque, with a shadow: the card floats over the transcript.

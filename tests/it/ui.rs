@@ -937,3 +937,46 @@ fn keyboard_shortcuts_find_and_the_code_reference() {
     assert_eq!(h.state().reference.query, "250");
     shows(&h, "Requested mail action okay, completed.");
 }
+
+/// Next is a button that does what it says, step after step; the step card of a 334 sits
+/// below the transcript's rows and covers none of them.
+#[test]
+fn next_is_a_button_and_the_step_card_covers_no_row() {
+    let dir = TempDir::new("ui-next");
+    let mut h = open(Lang::En, &dir);
+    click(&mut h, "Connect to the server.");
+    wait(&mut h, "the greeting", |a| {
+        !a.is_busy() && a.transcript().last_server().is_some()
+    });
+    assert!(last_server(&h).starts_with("220 "), "{}", last_server(&h));
+    assert_eq!(h.state().next_step(), "Send EHLO.");
+    click(&mut h, "Send EHLO.");
+    assert!(last_server(&h).starts_with("250"), "{}", last_server(&h));
+    click(&mut h, "Send AUTH LOGIN.");
+    assert_eq!(last_server(&h), "334 VXNlcm5hbWU6");
+    let heading = "The server asks for your username";
+    let card = h
+        .get_by_label("Send username")
+        .rect()
+        .union(h.get_by_label_contains(heading).rect());
+    // Every transcript row on screen starts with its direction, "S:" or "C:".
+    let rows: Vec<egui::Rect> = h
+        .query_all_by(|n| {
+            n.bounding_box().is_some()
+                && n.role() == egui::accesskit::Role::Label
+                && matches!(n.value().as_deref(), Some("S:" | "C:"))
+        })
+        .map(|n| n.rect())
+        .collect();
+    assert!(rows.len() >= 5, "the transcript's rows are on screen");
+    for r in rows {
+        assert!(
+            !card.intersects(r),
+            "the card {card:?} covers a row at {r:?}"
+        );
+    }
+    // Next names the step the card's button takes, and takes it too.
+    let next = h.state().next_step();
+    click(&mut h, &next);
+    assert_eq!(last_server(&h), "334 UGFzc3dvcmQ6");
+}

@@ -85,16 +85,31 @@ fn lesson_one_is_ticked_by_the_wire_not_by_clicks() {
     click(&mut h, "MAIL FROM");
     assert_eq!(ticked(&h), 1);
     shows(&h, "Not yet: the server answered 503");
-    click(&mut h, "HELO");
-    // Outside exam mode the pane names the next command.
+    // Next follows the lesson (HELO here, where the protocol alone would say EHLO), and is a
+    // button that does what it says.
     assert!(h.query_by_label("Next:").is_some());
+    assert_eq!(
+        h.state().next_step(),
+        "Say hello: HELO with your computer's name."
+    );
+    click(&mut h, "Say hello: HELO with your computer's name.");
+    assert_eq!(ticked(&h), 2);
     click(&mut h, "AUTH LOGIN");
     assert_eq!(ticked(&h), 3);
-    // The step card's button is not typing: the "type it yourself" step stays open.
-    click(&mut h, "Send username");
-    assert_eq!(ticked(&h), 3);
-    type_line(&mut h, "*");
-    click(&mut h, "AUTH LOGIN");
+    // A step the student makes: no card makes the base64 for them, no button named Next
+    // sends it, and neither the task nor the hint prints it.
+    assert!(
+        h.query_by_role_and_label(Role::Button, "Send username")
+            .is_none()
+    );
+    assert!(h.state().next_step().starts_with("Make the base64 of"));
+    assert!(
+        h.query_by_role_and_label(Role::Button, &h.state().next_step())
+            .is_none()
+    );
+    click(&mut h, "Hint");
+    let all = common::window::texts(&h).join("\n");
+    assert!(!all.contains(&b64("student@mailtutor.test")), "{all}");
     type_line(&mut h, &b64("student@mailtutor.test"));
     assert_eq!(
         ticked(&h),
@@ -113,6 +128,8 @@ fn lesson_one_is_ticked_by_the_wire_not_by_clicks() {
     click(&mut h, "RCPT TO");
     click(&mut h, "DATA");
     click(&mut h, "Send message");
+    // After the message the lesson ends with QUIT, and so does Next.
+    assert_eq!(h.state().next_step(), "Say goodbye: QUIT.");
     click(&mut h, "QUIT");
     assert_eq!(
         ticked(&h),

@@ -74,8 +74,12 @@ impl SmtpSession {
                 out.push(cmd(K::StartTls));
             }
         }
-        out.push(cmd(K::MailFrom));
-        out.push(cmd(K::Quit));
+        // After a delivered message the lesson ends with QUIT; another mail is the choice.
+        if self.delivered {
+            out.extend([cmd(K::Quit), cmd(K::MailFrom)]);
+        } else {
+            out.extend([cmd(K::MailFrom), cmd(K::Quit)]);
+        }
         out
     }
 

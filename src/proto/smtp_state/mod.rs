@@ -72,6 +72,8 @@ pub struct SmtpSession {
     rcpts: u32,
     data: DataPhase,
     quit_sent: bool,
+    /// A message was accepted (250 after its dot) and no new mail was begun since.
+    delivered: bool,
     pending: VecDeque<Pending>,
 }
 
@@ -97,6 +99,7 @@ impl SmtpSession {
             rcpts: 0,
             data: DataPhase::Idle,
             quit_sent: false,
+            delivered: false,
             pending: VecDeque::new(),
         }
     }
@@ -246,8 +249,10 @@ impl SmtpSession {
             }
             ClientLine::Unparsed(kind) => Pending::Unparsed(*kind),
             ClientLine::Command(cmd) => {
-                if cmd.kind() == CommandKind::Quit {
-                    self.quit_sent = true;
+                match cmd.kind() {
+                    CommandKind::Quit => self.quit_sent = true,
+                    CommandKind::MailFrom | CommandKind::Rset => self.delivered = false,
+                    _ => {}
                 }
                 Pending::Command(cmd.clone())
             }
@@ -309,6 +314,7 @@ impl SmtpSession {
             Some(Pending::AuthResponse) => self.auth_reply(reply),
             Some(Pending::Message) => {
                 self.reset_transaction();
+                self.delivered = code == 250;
                 if code == 250 {
                     Outcome::MessageQueued
                 } else {

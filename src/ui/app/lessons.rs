@@ -43,6 +43,17 @@ impl TutorApp {
         .collect()
     }
 
+    /// Whether the running lesson's current step wants a line the student makes and types
+    /// (no card or button may make it for them).
+    pub(super) fn lesson_step_is_typed(&self) -> bool {
+        self.lessons.active.as_ref().is_some_and(|a| {
+            a.progress
+                .current()
+                .and_then(|i| self.lessons.lessons.get(a.index)?.steps.get(i))
+                .is_some_and(|s| s.check.typed)
+        })
+    }
+
     /// Starts lesson `index`: a fresh transcript, the practice server set up as the lesson
     /// wants, and the connection bar pointed at it.
     pub fn start_lesson(&mut self, index: usize) {
