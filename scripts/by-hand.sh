@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Drives the real window under Xvfb the way a person does, with a mouse and a keyboard
-# (xdotool): sends a message the telnet way, typing every line in the raw line box (the blank
-# line included); then opens a tutorial page saved whole (Ctrl+O, the path typed, Enter). Each
+# (xdotool): on a first start lesson 1 opens, and is done the telnet way, typing every line in
+# the raw line box (the base64 and the blank line included), its ticks read from the session's
+# HTML page; then opens a tutorial page saved whole (Ctrl+O, the path typed, Enter). Each
 # time it saves the annotated transcript (Ctrl+S, Ctrl+A, the path typed, Enter) and checks
 # what was saved. Screenshots in DIR.
 #   scripts/by-hand.sh [DIR]   (default target/by-hand)
@@ -44,29 +45,51 @@ xdotool windowmove "$win" 0 0 windowsize "$win" 1280 800
 sleep 1
 xdotool windowfocus --sync "$win"
 
-# The telnet way: Connect to the practice server, then every line typed in the raw line box
-# and sent with Enter, the blank line between the headers and the body included.
+# A first start opens lesson 1. It is done the telnet way: Connect, then every line typed in
+# the raw line box and sent with Enter: the base64 of the username and the password made
+# here, the blank line between the headers and the body included.
 xdotool mousemove 951 40 click 1
 sleep 2
 xdotool mousemove 630 617 click 1
 sleep 0.3
-for line in "HELO me" "MAIL FROM:<student@mailtutor.test>" "RCPT TO:<teacher@mailtutor.test>" \
-    DATA "From: student@mailtutor.test" "Subject: typed by hand" "" "Hello." "."; do
+user64=$(printf %s student@mailtutor.test | base64)
+pass64=$(printf %s secret | base64)
+for line in "HELO me" "AUTH LOGIN" "$user64" "$pass64" "MAIL FROM:<student@mailtutor.test>" \
+    "RCPT TO:<teacher@mailtutor.test>" DATA "From: student@mailtutor.test" \
+    "To: teacher@mailtutor.test" "Subject: typed by hand" "" "Hello." "." QUIT; do
     [ -z "$line" ] || xdotool type --delay 15 "$line"
     xdotool key Return
     sleep 0.7
 done
 sleep 1
-import -window root "$shots/telnet-way.png"
+import -window root "$shots/lesson-1-typed.png"
 save "$work/telnet.txt"
 grep -A3 -F 'C: Subject: typed by hand' "$work/telnet.txt" | grep -qF 'blank line: the headers end here' ||
     { cat "$work/telnet.txt" >&2; fail "the blank line was not sent"; }
-grep -qF 'S: 250 2.0.0 Ok: queued' "$work/telnet.txt" ||
-    { cat "$work/telnet.txt" >&2; fail "the message typed by hand was not accepted"; }
-echo "ok: a message typed the telnet way, blank line and all, was accepted"
-# Disconnect (the same button), so the opened page may replace the session.
-xdotool mousemove 951 40 click 1
-sleep 1
+for want in 'S: 235 2.7.0 Authentication successful' 'S: 250 2.0.0 Ok: queued' 'S: 221'; do
+    grep -qF "$want" "$work/telnet.txt" ||
+        { cat "$work/telnet.txt" >&2; fail "no '$want': the session typed by hand did not go through"; }
+done
+# The lesson's ticks, as the HTML page of the session shows them: all ten steps done.
+xdotool key ctrl+s
+sleep 0.5
+xdotool mousemove 373 142 click 1
+sleep 0.3
+xdotool mousemove 530 118 click 1
+xdotool key ctrl+a
+xdotool type --delay 20 "$work/lesson.html"
+xdotool key Return
+for _ in $(seq 100); do [ -s "$work/lesson.html" ] && break; sleep 0.1; done
+# Back to the annotated text for the saves below.
+xdotool mousemove 816 118 click 1
+sleep 0.3
+xdotool key ctrl+s
+done=$(grep -o 'class="done"' "$work/lesson.html" | wc -l || true)
+todo=$(grep -o 'class="todo"' "$work/lesson.html" | wc -l || true)
+[ "$done" -eq 10 ] && [ "$todo" -eq 0 ] ||
+    { cat "$work/lesson.html" >&2; fail "lesson 1 typed by hand: $done steps ticked, $todo not"; }
+echo "ok: lesson 1 done by typing every line, blank line and all: 10 of 10 steps ticked"
+# After QUIT the connection is closed, so the opened page may replace the session.
 
 xdotool key ctrl+o
 sleep 0.5

@@ -114,6 +114,8 @@ impl TutorApp {
         let saved = cc
             .storage
             .and_then(|s| eframe::get_value::<Settings>(s, Settings::KEY));
+        // Nothing saved yet: the first start, which opens lesson 1.
+        let first_start = options.settings.is_none() && saved.is_none() && options.demo.is_none();
         let settings = match (options.settings, saved) {
             (Some(s), _) => s,
             (None, Some(s)) => s,
@@ -149,7 +151,7 @@ impl TutorApp {
         if !bar.is_practice() {
             commands.password.clear();
         }
-        Self {
+        let mut app = Self {
             bar,
             commands,
             settings,
@@ -180,7 +182,11 @@ impl TutorApp {
             lessons: LessonPanel::default(),
             queued: VecDeque::new(),
             ctx,
+        };
+        if first_start {
+            app.start_lesson(0);
         }
+        app
     }
 
     /// How the window's practice server starts: its data, its event sink, and the class's
@@ -231,11 +237,11 @@ impl TutorApp {
         if self.lessons.exam && self.lessons.active.is_some() {
             return None;
         }
+        // A finished lesson leaves Next to the protocol.
         if let Some(a) = &self.lessons.active
             && let Some(lesson) = self.lessons.lessons.get(a.index)
+            && let Some(step) = a.progress.current().and_then(|i| lesson.steps.get(i))
         {
-            let i = a.progress.current()?;
-            let step = lesson.steps.get(i)?;
             let vars = self.lesson_vars();
             return Some(explain_pane::NextStep {
                 text: crate::lesson::fill(step.task.get(self.lang()), &vars),
@@ -631,11 +637,12 @@ impl TutorApp {
         let lang = self.lang();
         // Wrapped, so the tabs never push the panel wider than its share (zoomed windows).
         ui.horizontal_wrapped(|ui| {
+            // Lessons first: the way in for a new student, never wrapped out of view.
+            ui.selectable_value(&mut self.tab, Tab::Lessons, tr(lang, "tab.lessons"));
             ui.selectable_value(&mut self.tab, Tab::Message, tr(lang, "tab.message"));
             ui.selectable_value(&mut self.tab, Tab::Base64, tr(lang, "tab.base64"));
             ui.selectable_value(&mut self.tab, Tab::Codes, tr(lang, "tab.codes"));
             ui.selectable_value(&mut self.tab, Tab::Server, tr(lang, "tab.server"));
-            ui.selectable_value(&mut self.tab, Tab::Lessons, tr(lang, "tab.lessons"));
         });
         ui.separator();
         if self.tab != Tab::Lessons {
@@ -712,6 +719,20 @@ impl TutorApp {
     /// The Help menu: the code reference and every keyboard shortcut.
     fn help_menu(&mut self, ui: &mut egui::Ui, lang: Lang) {
         ui.menu_button(tr(lang, "help.menu"), |ui| {
+            ui.label(RichText::new(tr(lang, "help.start")).strong());
+            for step in [
+                "help.start.1",
+                "help.start.2",
+                "help.start.3",
+                "help.start.4",
+            ] {
+                ui.label(tr(lang, step));
+            }
+            if ui.button(tr(lang, "help.start.lesson")).clicked() {
+                self.perform(Action::StartLesson("send".into()));
+                ui.close();
+            }
+            ui.separator();
             if ui
                 .add(egui::Button::new(tr(lang, "ref.title")).shortcut_text("F1"))
                 .clicked()

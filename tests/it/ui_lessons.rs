@@ -347,3 +347,53 @@ fn the_html_page_of_a_lesson_session_has_its_check_marks_and_nothing_from_outsid
     }
     assert!(!page.contains("c2VjcmV0"), "the password is masked");
 }
+
+/// A first start (nothing saved) opens lesson 1 on the Lessons tab, which stands first in its
+/// row; Help says how to start, in both languages, and starts lesson 1 from there too.
+#[test]
+fn a_first_start_opens_lesson_one_and_help_says_how_to_start() {
+    let dir = TempDir::new("ui-first-start");
+    let options = mailtutor::ui::AppOptions {
+        data_dir: Some(dir.0.clone()),
+        settings: None,
+        ..Default::default()
+    };
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| TutorApp::new(cc, options));
+    wait(&mut h, "the practice server", |a| a.server().is_some());
+    h.run_steps(3);
+    assert_eq!(
+        h.state().lesson_panel().active.as_ref().map(|a| a.index),
+        Some(0)
+    );
+    assert_eq!(h.state().tab, mailtutor::ui::Tab::Lessons);
+    shows(&h, "1. Connect to the practice server");
+    let lessons = h.get_by_label("Lessons").rect();
+    let message = h.get_by_label("Message").rect();
+    assert!(
+        lessons.max.x <= message.min.x && (lessons.center().y - message.center().y).abs() < 2.0,
+        "Lessons {lessons:?} comes first, in the row of Message {message:?}"
+    );
+    // Leaving the lesson, then Help: how to start, and lesson 1 again from there.
+    h.state_mut().perform(mailtutor::ui::Action::LeaveLesson);
+    h.run_steps(2);
+    assert!(h.state().lesson_panel().active.is_none());
+    h.get_by_label("Help").click();
+    h.run_steps(2);
+    shows(&h, "How to start");
+    shows(&h, "1. Open the Lessons tab and start lesson 1");
+    h.get_by_label("Start lesson 1").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().lesson_panel().active.as_ref().map(|a| a.index),
+        Some(0)
+    );
+    h.state_mut()
+        .perform(mailtutor::ui::Action::SetLang(Lang::Zh));
+    h.run_steps(2);
+    h.get_by_label("帮助").click();
+    h.run_steps(2);
+    shows(&h, "怎样开始");
+    shows(&h, "开始第 1 课");
+}
