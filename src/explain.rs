@@ -3,13 +3,16 @@
 //! decoded, secrets masked) through the same fold as the window's transcript.
 
 use crate::proto::Lang;
+use crate::proto::auth::{self, PromptKind};
 use crate::proto::codes;
 use crate::proto::logs::{self, Aside, Said};
 use crate::proto::pop3::Pop3Command;
+use crate::proto::reply::Reply;
 use crate::proto::reply::{
     EnhancedStatus, MalformedReply, Pop3Expect, Pop3Reader, parse_pop3_status, parse_replies,
 };
 use crate::proto::smtp::SmtpCommand;
+use crate::proto::smtp_state::{ClientLine, SmtpSession, Step};
 use crate::session::{Answers, Event, EventKind, Parsed, Protocol, Response, TlsInfo};
 use crate::transcript::Transcript;
 use crate::words::{Words, tr};
@@ -152,6 +155,9 @@ struct Annotator {
     /// Whether a server's reply comes next, before any other line the client could have sent,
     /// and whether it is a refusal.
     next_reply: Option<bool>,
+    /// Whether the log showed a client line in this session: a log of the server's side only
+    /// (nc, telnet without local echo) has the commands its replies make certain inferred.
+    client_seen: bool,
 }
 
 impl Annotator {
@@ -171,6 +177,7 @@ impl Annotator {
             table_row: false,
             library_log: false,
             next_reply: None,
+            client_seen: false,
         }
     }
 
@@ -298,7 +305,9 @@ impl Annotator {
         let server = match who {
             Who::Server => true,
             Who::Client => false,
-            Who::Unknown => !in_data && (looks_reply || looks_pop3),
+            // Inside a message a reply-shaped line is message text, unless the log shows
+            // only the server's side: then it is the reply to the message's final dot.
+            Who::Unknown => (!in_data || !self.client_seen) && (looks_reply || looks_pop3),
         };
         if !server {
             // A line nobody named is the client's only where the session expects one (message
@@ -349,9 +358,15 @@ impl Annotator {
         }
         self.last_aside = None;
         let greeting = line.starts_with("220") || line.starts_with("+OK");
-        if std::mem::take(&mut self.reconnect) && greeting && self.reply.is_empty() {
+        // A 220 after the session ended (QUIT answered) is the greeting of a new connection.
+        let over = line.starts_with("220")
+            && self.transcript.protocol() == Protocol::Smtp
+            && self.transcript.smtp().greeted()
+            && self.transcript.smtp().expected_next().first() == Some(&Step::Connect);
+        if (std::mem::take(&mut self.reconnect) || over) && greeting && self.reply.is_empty() {
             self.transcript.assume_connected();
             self.protocol_known = false;
+            self.client_seen = false;
         }
         if looks_pop3 {
             self.set_protocol(Protocol::Pop3);
@@ -421,6 +436,7 @@ impl Annotator {
     }
 
     fn client(&mut self, line: &str) {
+        self.client_seen = true;
         // After a new connection whose greeting the log leaves out, a POP3 command starts a
         // POP3 session (and HELO/EHLO an SMTP one).
         if std::mem::take(&mut self.reconnect) {
@@ -488,6 +504,13 @@ impl Annotator {
             // The paste ends inside a multi-line reply: shown as it is, and said so.
             None => Parsed::MalformedSmtp(MalformedReply::Unfinished { raw }),
         };
+        if !self.client_seen
+            && let Parsed::Response(Response::Smtp(reply)) = &parsed
+            && let Some((line, command, why)) = inferred_command(self.transcript.smtp(), reply)
+        {
+            self.transcript.inferred(line, command, why);
+            self.print_last("*");
+        }
         self.received(parsed);
     }
 
@@ -602,6 +625,50 @@ impl Annotator {
 
 const NOTE_INDENT: &str = "      ";
 
+/// The client line a reply makes certain, in a log that shows only the server's side: the line
+/// the state machine takes as sent, what to call it (a verb, or the key of its words), and the
+/// key of the reason. `None` where the reply could answer more than one line (a plain 250).
+fn inferred_command(
+    s: &SmtpSession,
+    reply: &Reply,
+) -> Option<(ClientLine, &'static str, &'static str)> {
+    if !s.greeted() || s.awaiting_replies() > 0 {
+        return None;
+    }
+    // After 354 the next reply answers the message's final dot; while a 334 is open, the
+    // next reply answers the client's base64 line.
+    if s.in_data() {
+        return Some((ClientLine::Message, "infer.cmd.message", "infer.message"));
+    }
+    if s.auth_prompt().is_some() {
+        return Some((ClientLine::AuthResponse, "infer.cmd.answer", "infer.answer"));
+    }
+    let asks_username =
+        || auth::decode_prompt(reply.last_text()).is_ok_and(|p| p.kind == PromptKind::Username);
+    let text = reply.text().to_ascii_lowercase();
+    let (line, verb, why) = match reply.code {
+        354 => ("DATA", "DATA", "infer.data"),
+        334 if asks_username() => ("AUTH LOGIN", "AUTH LOGIN", "infer.auth"),
+        // Only EHLO is answered with the server's name and a list of extensions.
+        250 if reply.lines.len() > 1 && s.capabilities().is_none() => {
+            ("EHLO localhost", "EHLO", "infer.ehlo")
+        }
+        // A 220 after the greeting, where STARTTLS was offered and is not done yet.
+        220 if s.capabilities().is_some_and(|c| c.starttls) && !s.is_tls() => {
+            ("STARTTLS", "STARTTLS", "infer.starttls")
+        }
+        221 if !["timeout", "time out", "timed out", "idle"]
+            .iter()
+            .any(|w| text.contains(w)) =>
+        {
+            ("QUIT", "QUIT", "infer.quit")
+        }
+        _ => return None,
+    };
+    let cmd = SmtpCommand::parse(line).ok()?;
+    Some((ClientLine::Command(cmd), verb, why))
+}
+
 /// The command words of SMTP (with its extensions) and POP3 that a client line may start with.
 const KNOWN_VERBS: [&str; 31] = [
     "HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "VRFY", "EXPN", "HELP", "NOOP",
@@ -612,12 +679,16 @@ const KNOWN_VERBS: [&str; 31] = [
 /// Which lines are rows of a table of reply codes on a page: three or more lines shaped like
 /// replies, one after another (blank lines between them allowed), their codes never going
 /// down. A session's replies go down somewhere (334 then 235, 354 then 250, 250 then 221),
-/// so a log of the server's lines alone is still read as a session.
+/// or begin with a greeting and HELO's 250, so a log of the server's lines alone is still read
+/// as a session.
 fn table_rows(said: &[Said]) -> Vec<bool> {
     let mut rows = vec![false; said.len()];
     let mut run: Vec<(usize, u16)> = Vec::new();
     let close = |run: &mut Vec<(usize, u16)>, rows: &mut Vec<bool>| {
-        if run.len() >= 3 && run.windows(2).all(|w| w[0].1 <= w[1].1) {
+        // A greeting answered by a 250 (HELO's) begins a session, not a table.
+        let session =
+            run.first().is_some_and(|r| r.1 == 220) && run.get(1).is_some_and(|r| r.1 == 250);
+        if run.len() >= 3 && !session && run.windows(2).all(|w| w[0].1 <= w[1].1) {
             for (i, _) in run.iter() {
                 if let Some(r) = rows.get_mut(*i) {
                     *r = true;

@@ -246,6 +246,12 @@ pub enum EventRow {
         text: String,
         what: crate::proto::logs::Aside,
     },
+    /// A line the log leaves out (it shows only the server's side) that the next reply makes
+    /// certain: `command` names it, `why` is the key of the reason.
+    Inferred {
+        command: &'static str,
+        why: &'static str,
+    },
 }
 
 impl EventRow {
@@ -270,6 +276,19 @@ impl EventRow {
                 "event.aside",
                 &[("line", text), ("what", &tr(lang, what.key()))],
             ),
+            EventRow::Inferred { command, why } => {
+                // A command's own verb, or the key of the words for a line that is not one.
+                let command = if command.starts_with("infer.") {
+                    tr(lang, command)
+                } else {
+                    (*command).to_owned()
+                };
+                trf(
+                    lang,
+                    "event.inferred",
+                    &[("command", &command), ("why", &tr(lang, why))],
+                )
+            }
         }
     }
 }
@@ -522,6 +541,18 @@ impl Transcript {
                 what,
             },
         );
+    }
+
+    /// Records a client line that a log of the server's side leaves out and the next reply
+    /// makes certain: the session's state takes it as sent; the row says it was inferred.
+    pub fn inferred(&mut self, line: ClientLine, command: &'static str, why: &'static str) {
+        if let ClientLine::Command(cmd) = &line
+            && cmd.kind() == CommandKind::Data
+        {
+            self.message = MessageLines::new();
+        }
+        self.smtp.on_sent(&line);
+        self.event(SystemTime::now(), EventRow::Inferred { command, why });
     }
 
     /// Folds one event from the network thread into the transcript and the protocol state.

@@ -36,9 +36,10 @@ fn fixtures(dir: &str) -> Vec<(String, String)> {
     all
 }
 
-/// Every sample is read with the server's lines as `S:`, the client's as `C:`, and the tools'
-/// own lines as asides, as its header says (`# expect-server:`, `# expect-client:`,
-/// `# expect-aside:`); no line is called a command the server does not know, and no reply is
+/// Every sample is read with the server's lines as `S:`, the client's as `C:`, the tools'
+/// own lines as asides, and the client lines a log of the server's side makes certain as
+/// inferred, as its header says (`# expect-server:`, `# expect-client:`, `# expect-aside:`,
+/// `# expect-event:`); no line is called a command the server does not know, and no reply is
 /// left without knowing what it answers.
 #[test]
 fn every_log_format_is_read_from_real_samples() {
@@ -65,6 +66,8 @@ fn every_log_format_is_read_from_real_samples() {
                 ("C: ", w)
             } else if let Some(w) = h.strip_prefix("# expect-aside: ") {
                 ("   ", w)
+            } else if let Some(w) = h.strip_prefix("# expect-event: ") {
+                ("* ", w)
             } else {
                 continue;
             };

@@ -166,6 +166,10 @@ impl SmtpSession {
             _ => false,
         }
     }
+    /// Whether the greeting has come (or the session was taken up in its middle).
+    pub fn greeted(&self) -> bool {
+        self.greeting != Greeting::Waiting
+    }
     pub fn awaiting_replies(&self) -> usize {
         self.pending.len()
     }
