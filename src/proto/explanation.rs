@@ -289,6 +289,12 @@ fn choose(
     if !class.is_failure() {
         return found.map_or(Source::Code, |(_, s)| Source::Situation(s));
     }
+    if let Some((score, s)) = found
+        && score.said
+        && s.decisive
+    {
+        return Source::Situation(s);
+    }
     let lasting = match class {
         Class::Temporary => Some(true),
         Class::Permanent => Some(false),

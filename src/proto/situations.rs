@@ -136,6 +136,9 @@ pub struct Situation {
     /// Words that must all occur in the reply text (case is ignored).
     #[serde(default)]
     pub text: Vec<String>,
+    /// Words the reply text must begin with (case is ignored): "0 " reads a count of none.
+    #[serde(default)]
+    pub starts: Option<String>,
     /// Phrases of which one must occur in the reply text: the same situation in several
     /// servers' words.
     #[serde(default)]
@@ -144,6 +147,10 @@ pub struct Situation {
     /// fits without them where its state alone explains the reply.
     #[serde(default)]
     pub also: Vec<String>,
+    /// The words settle what the reply is, whatever else they say (the practice server's
+    /// "(staged fault)"): no topic the words name, nor the enhanced code, overrides it.
+    #[serde(default)]
+    pub decisive: bool,
     /// Requests the reply may answer (see [`ReplyContext::answers`]); empty means any.
     #[serde(default)]
     pub after: Vec<Answers>,
@@ -209,6 +216,14 @@ impl Situation {
             score.words += phrase(w);
             score.said = true;
             score.phrase_chars += w.chars().count() as u32;
+        }
+        if let Some(start) = &self.starts {
+            if !hay.trim_start().starts_with(&start.to_lowercase()) {
+                return None;
+            }
+            score.words += phrase(start);
+            score.said = true;
+            score.phrase_chars += start.chars().count() as u32;
         }
         if !self.any.is_empty() {
             let best = self
@@ -364,7 +379,12 @@ pub fn lookup(facts: &ReplyFacts<'_>, cx: &ReplyContext) -> Option<(Score, &'sta
             best = Some((score, s));
         }
     }
-    best
+    // An entry whose words settle what the reply is comes before any that scores higher.
+    SITUATIONS
+        .iter()
+        .filter(|s| s.decisive)
+        .find_map(|s| s.score(facts, cx).filter(|sc| sc.said).map(|sc| (sc, s)))
+        .or(best)
 }
 
 /// A situation by its id.

@@ -157,7 +157,14 @@ impl Pop3ServerSession {
                     return err(out, "Send USER first");
                 };
                 let Some(account) = self.ctx.accounts.check(&name, &password) else {
-                    return err(out, "[AUTH] Authentication failed");
+                    // The practice server names the part that was wrong (see the SMTP login).
+                    let shown = super::smtp::login::shown_name(&name);
+                    let why = if self.ctx.accounts.get(&name).is_some() {
+                        format!("[AUTH] Authentication failed: wrong password for {shown}")
+                    } else {
+                        format!("[AUTH] Authentication failed: no account {shown} on this server")
+                    };
+                    return err(out, &why);
                 };
                 let address = account.address.clone();
                 self.waiting = Some(Waiting::Open {

@@ -110,6 +110,23 @@ fn errors_use_response_codes() {
     p.ok("USER teacher@mailtutor.test");
     let r = p.cmd("PASS wrong");
     assert_eq!(r.status.resp_code.as_deref(), Some("AUTH"));
+    assert!(
+        r.status
+            .text
+            .ends_with("wrong password for teacher@mailtutor.test"),
+        "{:?}",
+        r.status
+    );
+    // A misspelt account is named, so the student sees the typo.
+    p.ok("USER teacher@mailtutor.tset");
+    let r = p.cmd("PASS secret");
+    assert!(
+        r.status
+            .text
+            .ends_with("no account teacher@mailtutor.tset on this server"),
+        "{:?}",
+        r.status
+    );
     p.ok("USER teacher@mailtutor.test");
     p.ok("PASS secret");
     // A second session on the same maildrop.

@@ -144,7 +144,11 @@ fn auth_login_plain_and_failures() {
     c.expect("*", "501");
     c.expect("AUTH LOGIN", "334");
     c.expect(&encode(b"student@mailtutor.test"), "334");
-    c.expect(&encode(b"wrong"), "535 5.7.8");
+    let r = c.expect(&encode(b"wrong"), "535 5.7.8");
+    assert_eq!(
+        r.lines,
+        vec!["5.7.8 Error: authentication failed: wrong password for student@mailtutor.test"]
+    );
     c.expect("AUTH CRAM-MD5", "504 5.5.4");
     let r = c.expect("AUTH PLAIN", "334");
     assert_eq!(r.lines, vec![String::new()]);
@@ -592,4 +596,32 @@ fn each_persona_answers_with_its_own_texts() {
             assert!(t.stored("teacher@mailtutor.test").is_empty(), "{id:?}");
         }
     }
+}
+
+#[test]
+fn a_misspelt_account_is_named_in_one_reply_line() {
+    use mailtutor::proto::auth::encode;
+    let t = TestServer::start();
+    let mut c = greeted(&t);
+    c.expect("EHLO lab", "250");
+    // The practice server names a misspelt account; a name with a line break in it stays in
+    // its one reply line and starts no reply of its own.
+    c.expect("AUTH LOGIN", "334");
+    c.expect(&encode(b"student@mailtutot.test"), "334");
+    let r = c.expect(&encode(b"secret"), "535 5.7.8");
+    assert_eq!(
+        r.lines,
+        vec![
+            "5.7.8 Error: authentication failed: no account student@mailtutot.test on this server"
+        ]
+    );
+    c.expect("AUTH LOGIN", "334");
+    c.expect(&encode(b"x\r\n250 2.7.0 forged"), "334");
+    let r = c.expect(&encode(b"secret"), "535 5.7.8");
+    assert_eq!(r.lines.len(), 1, "{:?}", r.lines);
+    assert!(
+        r.lines[0].contains("no account x??250 2.7.0 forged"),
+        "{:?}",
+        r.lines
+    );
 }

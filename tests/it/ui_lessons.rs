@@ -397,3 +397,28 @@ fn a_first_start_opens_lesson_one_and_help_says_how_to_start() {
     shows(&h, "怎样开始");
     shows(&h, "开始第 1 课");
 }
+
+/// A typo in a hand-made base64 username is named: the practice server says it has no such
+/// account, and the one explanation says so, not "the username or password is wrong".
+#[test]
+fn a_misspelt_username_typed_as_base64_is_named() {
+    let dir = TempDir::new("ui-typo");
+    let mut h = open(Lang::En, &dir);
+    click(&mut h, "Connect");
+    click(&mut h, "EHLO");
+    click(&mut h, "AUTH LOGIN");
+    type_line(&mut h, &b64("student@mailtutot.test"));
+    type_line(&mut h, &b64("secret"));
+    let x = common::window::last_explanation(&h).expect("the 535 is explained");
+    assert_eq!(
+        x.situation().map(|s| s.id.as_str()),
+        Some("practice.auth.no-account")
+    );
+    shows(&h, "no account student@mailtutot.test on this server");
+    shows(
+        &h,
+        "the practice server has no account by the name your base64 decodes to",
+    );
+    // The decoded name stands under the typed line, to compare with the quoted one.
+    shows(&h, "student@mailtutot.test");
+}

@@ -103,12 +103,37 @@ impl SmtpServerSession {
             }
             None => {
                 self.auth_failures += 1;
+                // A persona answers as its server does. Otherwise the practice server, which
+                // knows its accounts, says which part was wrong (after Postfix's words), so a
+                // misspelt username is named; a real server never tells.
+                let why = if self.ctx.accounts.get(user).is_some() {
+                    format!("wrong password for {}", shown_name(user))
+                } else {
+                    format!("no account {} on this server", shown_name(user))
+                };
                 reply(
                     out,
                     self.persona_text(|r| r.auth_failed.as_ref())
-                        .unwrap_or_else(|| "535 5.7.8 Error: authentication failed".into()),
+                        .unwrap_or_else(|| {
+                            format!("535 5.7.8 Error: authentication failed: {why}")
+                        }),
                 );
             }
         }
     }
+}
+
+/// A name the client sent, fit to quote in one reply line: no control characters (a CR or LF
+/// would end the line and start a reply of the client's making), at most 64 characters.
+pub(crate) fn shown_name(name: &str) -> String {
+    const MOST: usize = 64;
+    let mut out: String = name
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .take(MOST)
+        .collect();
+    if name.chars().count() > MOST {
+        out.push('…');
+    }
+    out
 }

@@ -300,6 +300,6 @@ impl ServerSession for SmtpServerSession {
 }
 
 mod commands;
-mod login;
+pub(crate) mod login;
 use commands::error_reply;
 mod message;
