@@ -237,12 +237,26 @@ impl TutorApp {
         if self.lessons.exam && self.lessons.active.is_some() {
             return None;
         }
-        // A finished lesson leaves Next to the protocol.
+        // A finished lesson leaves Next to the protocol, and so does a step the newest reply
+        // set back where the step's own line is not what the protocol takes now (after a 535
+        // the password alone is no answer): the protocol knows how to recover.
+        let newest = self.link.transcript.last_server().map(|(i, _)| i);
+        let vars = self.lesson_vars();
         if let Some(a) = &self.lessons.active
             && let Some(lesson) = self.lessons.lessons.get(a.index)
-            && let Some(step) = a.progress.current().and_then(|i| lesson.steps.get(i))
+            && let Some(i) = a.progress.current()
+            && let Some(step) = lesson.steps.get(i)
+            && !(a
+                .progress
+                .setbacks
+                .iter()
+                .any(|s| s.step == i && Some(s.entry) == newest)
+                && !step
+                    .show_me
+                    .first()
+                    .and_then(|spec| super::lesson::show_me_action(spec, &vars))
+                    .is_some_and(|act| self.protocol_expects(&act)))
         {
-            let vars = self.lesson_vars();
             return Some(explain_pane::NextStep {
                 text: crate::lesson::fill(step.task.get(self.lang()), &vars),
                 action: (!step.check.typed && !step.show_me.is_empty())
@@ -251,6 +265,30 @@ impl TutorApp {
             });
         }
         explain_pane::NextStep::from_protocol(&self.link.transcript, self.protocol(), self.lang())
+    }
+
+    /// Whether the protocol's state machine expects the line this action sends now.
+    fn protocol_expects(&self, action: &Action) -> bool {
+        use crate::proto::pop3_state::Pop3Step;
+        use crate::proto::smtp_state::Step;
+        let t = &self.link.transcript;
+        match self.protocol() {
+            Protocol::Smtp => t.smtp().expected_next().iter().any(|s| {
+                matches!(
+                    (s, action),
+                    (Step::Connect, Action::Connect)
+                        | (Step::SendMessage, Action::SendMessage)
+                        | (
+                            Step::SendUsername | Step::SendPassword | Step::SendPlainResponse,
+                            Action::Raw(_) | Action::Answer(_)
+                        )
+                ) || matches!((s, action), (Step::Command(k), Action::SmtpButton(b)) if k == b)
+            }),
+            Protocol::Pop3 => t.pop3().expected_next().iter().any(|s| {
+                matches!((s, action), (Pop3Step::Connect, Action::Connect))
+                    || matches!((s, action), (Pop3Step::Command(k), Action::Pop3Button(b)) if k == b)
+            }),
+        }
     }
 
     /// What the command panel and the step card read to draw themselves. It borrows only the

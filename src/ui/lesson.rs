@@ -338,10 +338,24 @@ fn step_help(
 ) -> Option<Action> {
     let mut action = None;
     if let Some(s) = a.progress.setbacks.iter().rev().find(|s| s.step == i) {
+        // Only what the lesson adds: why the step did not tick, and how to go on. The reply's
+        // explanation stands in the transcript and under it, once.
         ui.group(|ui| {
-            ui.label(trf(lang, "lesson.setback", &[("reply", &s.reply)]));
+            let got = s.reply.split_whitespace().next().unwrap_or_default();
+            let want = step
+                .check
+                .code
+                .map(|c| c.to_string())
+                .or_else(|| step.check.status.clone());
+            match want {
+                Some(want) => ui.label(trf(
+                    lang,
+                    "lesson.setback_waits",
+                    &[("got", got), ("want", &want)],
+                )),
+                None => ui.label(trf(lang, "lesson.setback", &[("reply", got)])),
+            };
             if let Some(x) = &s.explanation {
-                ui.label(x.meaning(lang));
                 ui.label(
                     RichText::new(trf(lang, "lesson.recover", &[("next", &x.next(lang))])).strong(),
                 );

@@ -120,6 +120,16 @@ fn lesson_one_is_ticked_by_the_wire_not_by_clicks() {
     type_line(&mut h, &b64("wrong"));
     assert_eq!(ticked(&h), 4);
     shows(&h, "535");
+    // The lesson box says only why the step did not tick; the explanation stands once in the
+    // transcript row and once under it. Next recovers as the protocol does.
+    shows(
+        &h,
+        "Not yet: the server answered 535, and this step waits for 235.",
+    );
+    let meaning = "the account exists, the password is wrong";
+    let places = h.query_all_by_label_contains(meaning).count();
+    assert!(places <= 2, "the explanation shows in {places} places");
+    assert_eq!(h.state().next_step(), "Send AUTH LOGIN.");
     click(&mut h, "AUTH LOGIN");
     click(&mut h, "Send username");
     click(&mut h, "Send password");
