@@ -246,17 +246,24 @@ impl TutorApp {
             && let Some(lesson) = self.lessons.lessons.get(a.index)
             && let Some(i) = a.progress.current()
             && let Some(step) = lesson.steps.get(i)
-            && !(a
+        {
+            let set_back = a
                 .progress
                 .setbacks
                 .iter()
-                .any(|s| s.step == i && Some(s.entry) == newest)
-                && !step
-                    .show_me
-                    .first()
-                    .and_then(|spec| super::lesson::show_me_action(spec, &vars))
-                    .is_some_and(|act| self.protocol_expects(&act)))
-        {
+                .any(|s| s.step == i && Some(s.entry) == newest);
+            let mends = step
+                .show_me
+                .first()
+                .and_then(|spec| super::lesson::show_me_action(spec, &vars))
+                .is_some_and(|act| self.protocol_expects(&act));
+            if set_back && !mends {
+                return explain_pane::NextStep::from_protocol(
+                    &self.link.transcript,
+                    self.protocol(),
+                    self.lang(),
+                );
+            }
             return Some(explain_pane::NextStep {
                 text: crate::lesson::fill(step.task.get(self.lang()), &vars),
                 action: (!step.check.typed && !step.show_me.is_empty())
