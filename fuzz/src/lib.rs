@@ -12,8 +12,8 @@ use mailtutor::server::maildir::StoredMessage;
 use mailtutor::server::pop3::Pop3ServerSession;
 use mailtutor::server::smtp::SmtpServerSession;
 use mailtutor::server::{
-    Accounts, Context, Faults, Limits, LivePolicy, Output, PersonaId, Policy, ServerSession,
-    StoreRequest, StoreResult,
+    Accounts, Context, Faults, Limits, LiveAccounts, LivePolicy, Output, PersonaId, Policy,
+    ServerSession, StoreRequest, StoreResult,
 };
 use std::sync::Arc;
 
@@ -250,7 +250,7 @@ pub fn dot_stuffing(data: &[u8]) {
 fn context(flags: u8) -> Arc<Context> {
     Arc::new(Context {
         hostname: "mail.mailtutor.test".into(),
-        accounts: Accounts::default(),
+        accounts: LiveAccounts::new(Accounts::default()),
         limits: Limits {
             max_message_size: 2048,
             max_recipients: 5,

@@ -147,6 +147,46 @@ impl Accounts {
     }
 }
 
+/// The accounts of a running server, shared by its sessions: a lesson's accounts and a
+/// class's roster join them without a restart, so no connection is dropped.
+#[derive(Debug, Clone, Default)]
+pub struct LiveAccounts(std::sync::Arc<std::sync::RwLock<Accounts>>);
+
+impl LiveAccounts {
+    pub fn new(accounts: Accounts) -> Self {
+        Self(std::sync::Arc::new(std::sync::RwLock::new(accounts)))
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Accounts> {
+        self.0.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn get(&self, address: &str) -> Option<Account> {
+        self.read().get(address).cloned()
+    }
+
+    pub fn check(&self, user: &str, password: &str) -> Option<Account> {
+        self.read().check(user, password).cloned()
+    }
+
+    pub fn serves_domain(&self, domain: &str) -> bool {
+        self.read().serves_domain(domain)
+    }
+
+    /// Adds accounts whose address is not taken yet; sessions see them at their next login.
+    pub fn add_missing(&self, list: Vec<Account>) {
+        self.0
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .add_missing(list);
+    }
+
+    /// The accounts as they are now.
+    pub fn snapshot(&self) -> Accounts {
+        self.read().clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

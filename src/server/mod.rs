@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-pub use accounts::{Account, Accounts};
+pub use accounts::{Account, Accounts, LiveAccounts};
 pub use events::{EventSink, ServerEvent, ServerEventKind, Service, Side};
 pub use faults::{Fault, FaultKind, Faults};
 use maildir::{Maildir, StoredMessage};
@@ -229,7 +229,7 @@ impl LivePolicy {
 /// their connection for store work ([`Output::Store`]).
 pub struct Context {
     pub hostname: String,
-    pub accounts: Accounts,
+    pub accounts: accounts::LiveAccounts,
     pub limits: Limits,
     pub policy: LivePolicy,
     pub faults: Faults,
@@ -415,8 +415,15 @@ impl RunningServer {
         &self.shared.ctx.policy
     }
 
-    pub fn accounts(&self) -> &Accounts {
-        &self.shared.ctx.accounts
+    /// The accounts as they are now.
+    pub fn accounts(&self) -> Accounts {
+        self.shared.ctx.accounts.snapshot()
+    }
+
+    /// Adds accounts (a lesson's, a class's) to the running server: no restart, no
+    /// connection dropped.
+    pub fn add_accounts(&self, list: Vec<Account>) {
+        self.shared.ctx.accounts.add_missing(list);
     }
 
     pub fn store(&self) -> &Maildir {
@@ -513,7 +520,7 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     }
     let ctx = Arc::new(Context {
         hostname: config.hostname,
-        accounts,
+        accounts: accounts::LiveAccounts::new(accounts),
         limits: config.limits,
         policy: LivePolicy::new(config.policy),
         faults,

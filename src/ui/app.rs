@@ -102,6 +102,8 @@ pub struct TutorApp {
     lessons: LessonPanel,
     /// Actions a lesson's "Show me" still has to play, one as soon as the last is answered.
     queued: VecDeque<Action>,
+    /// A lesson's mail being put in the maildrop of the running practice server.
+    lesson_mail: Option<poll_promise::Promise<Result<(), crate::words::Words>>>,
     ctx: egui::Context,
 }
 
@@ -181,6 +183,7 @@ impl TutorApp {
             policy,
             lessons: LessonPanel::default(),
             queued: VecDeque::new(),
+            lesson_mail: None,
             ctx,
         };
         if first_start {
@@ -547,8 +550,8 @@ impl TutorApp {
         self.link.connect(target, self.bar.security, options);
     }
 
-    /// Starts the practice server again with the class's accounts and address, keeping the
-    /// policy and persona chosen on the running one. A connection to the old one is closed.
+    /// Starts the practice server again on the class's address, keeping the policy and
+    /// persona chosen on the running one. A connection to the old one is closed.
     pub fn restart_for_class(&mut self) {
         self.link.disconnect();
         let policy = self
@@ -883,6 +886,7 @@ impl eframe::App for TutorApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
         self.server.poll();
+        self.poll_lesson_mail();
         self.server_side.poll(&self.server, ctx);
         self.link.poll();
         self.handle_keys(ctx);
@@ -926,8 +930,15 @@ impl eframe::App for TutorApp {
                     self.server_side.ui(ui, lang, &self.server, &self.data_dir)
                 })
                 .inner;
-            if asked == Some(super::class_view::ClassAction::Restart) {
-                self.restart_for_class();
+            match asked {
+                Some(super::class_view::ClassAction::Restart) => self.restart_for_class(),
+                Some(super::class_view::ClassAction::AccountsAdded) => {
+                    let accounts = self.server_side.class.roster.accounts();
+                    if !self.server.add_accounts(accounts) {
+                        self.restart_for_class();
+                    }
+                }
+                None => {}
             }
             return;
         }

@@ -19,8 +19,10 @@ type Job<T> = Promise<Result<T, String>>;
 /// What the window must do for the class panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClassAction {
-    /// Start the practice server again: new accounts, or a new address.
+    /// Start the practice server again on a new address.
     Restart,
+    /// The roster gained accounts: the running server takes them as it runs.
+    AccountsAdded,
 }
 
 /// How far one student (or one unnamed computer) got, from the server's side.
@@ -111,7 +113,7 @@ impl ClassPanel {
             || self.importing.is_some()
     }
 
-    /// Collects finished background work; `Restart` when new accounts were saved.
+    /// Collects finished background work; `AccountsAdded` when new accounts were saved.
     fn poll(&mut self, lang: Lang) -> Option<ClassAction> {
         if let Some(r) = take_ready(&mut self.loading) {
             match r {
@@ -152,7 +154,7 @@ impl ClassPanel {
                     true,
                     trf(lang, "class.created", &[("n", &added.to_string())]),
                 ));
-                (added > 0).then_some(ClassAction::Restart)
+                (added > 0).then_some(ClassAction::AccountsAdded)
             }
             Err(e) => {
                 self.message = Some((false, e));

@@ -192,6 +192,40 @@ impl PracticeServer {
         };
     }
 
+    /// Sets up the running server as a lesson (or leaving one) wants it, without a restart:
+    /// its policy and staged faults replaced, accounts added; the ports, the certificate and
+    /// every connection stay. `false` when no server runs yet (then it is started again).
+    pub fn apply(
+        &mut self,
+        policy: server::Policy,
+        faults: Vec<server::Fault>,
+        accounts: Vec<server::Account>,
+    ) -> bool {
+        let Self::Running(s, practice) = self else {
+            return false;
+        };
+        s.policy().set(policy);
+        s.faults().clear();
+        for f in faults {
+            s.faults().stage(f);
+        }
+        if !accounts.is_empty() {
+            s.add_accounts(accounts);
+            *practice = Practice::of(s);
+        }
+        true
+    }
+
+    /// Adds accounts (a class's roster) to the running server; `false` when none runs.
+    pub fn add_accounts(&mut self, accounts: Vec<server::Account>) -> bool {
+        let Self::Running(s, practice) = self else {
+            return false;
+        };
+        s.add_accounts(accounts);
+        *practice = Practice::of(s);
+        true
+    }
+
     pub fn running(&self) -> Option<&RunningServer> {
         match self {
             Self::Running(s, _) => Some(s),

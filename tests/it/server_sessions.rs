@@ -7,13 +7,14 @@ use mailtutor::server::maildir::StoredMessage;
 use mailtutor::server::pop3::Pop3ServerSession;
 use mailtutor::server::smtp::SmtpServerSession;
 use mailtutor::server::{
-    Accounts, Context, Faults, Limits, LivePolicy, Output, ServerSession, StoreRequest, StoreResult,
+    Accounts, Context, Faults, Limits, LiveAccounts, LivePolicy, Output, ServerSession,
+    StoreRequest, StoreResult,
 };
 
 fn context() -> Arc<Context> {
     Arc::new(Context {
         hostname: "mail.mailtutor.test".into(),
-        accounts: Accounts::default(),
+        accounts: LiveAccounts::new(Accounts::default()),
         limits: Limits::default(),
         policy: LivePolicy::default(),
         faults: Faults::default(),

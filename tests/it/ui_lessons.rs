@@ -432,3 +432,54 @@ fn a_misspelt_username_typed_as_base64_is_named() {
     // The decoded name stands under the typed line, to compare with the quoted one.
     shows(&h, "student@mailtutot.test");
 }
+
+/// Starting and leaving a lesson set up the running practice server as it runs: the ports
+/// and the certificate stay, and a terminal connected to it (a student's telnet) is not
+/// dropped; it meets the lesson's policy at its next command.
+#[test]
+fn a_lesson_sets_up_the_running_server_without_restarting_it() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = TempDir::new("ui-lesson-live");
+    let mut h = open(Lang::En, &dir);
+    let (smtp, fingerprint) = {
+        let s = h.state().server().expect("the practice server runs");
+        (s.smtp.expect("an SMTP port"), s.fingerprint.clone())
+    };
+    let telnet = std::net::TcpStream::connect(smtp).unwrap();
+    telnet
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut reader = BufReader::new(telnet.try_clone().unwrap());
+    let mut writer = telnet;
+    let mut greeting = String::new();
+    reader.read_line(&mut greeting).unwrap();
+    assert!(greeting.starts_with("220"), "{greeting}");
+    let mut say = |line: &str| -> String {
+        writer.write_all(format!("{line}\r\n").as_bytes()).unwrap();
+        loop {
+            let mut l = String::new();
+            reader.read_line(&mut l).unwrap();
+            if l.as_bytes().get(3) != Some(&b'-') {
+                return l;
+            }
+        }
+    };
+    assert!(say("EHLO lab").starts_with("250"));
+    assert!(say("MAIL FROM:<student@mailtutor.test>").starts_with("250"));
+    assert!(say("RSET").starts_with("250"));
+
+    start(&mut h, "Send a mail, command by command");
+    h.run_steps(3);
+    let s = h.state().server().expect("the practice server still runs");
+    assert_eq!(s.smtp, Some(smtp), "the same port");
+    assert_eq!(s.fingerprint, fingerprint, "the same certificate");
+    // The terminal's session goes on, under the lesson's policy (log in first).
+    assert!(say("NOOP").starts_with("250"));
+    let refused = say("MAIL FROM:<student@mailtutor.test>");
+    assert!(refused.starts_with("530"), "{refused}");
+
+    h.state_mut().perform(mailtutor::ui::Action::LeaveLesson);
+    h.run_steps(3);
+    assert_eq!(h.state().server().map(|s| s.smtp), Some(Some(smtp)));
+    assert!(say("MAIL FROM:<student@mailtutor.test>").starts_with("250"));
+}

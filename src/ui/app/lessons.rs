@@ -74,17 +74,37 @@ impl TutorApp {
             self.composer.to.trim().trim_matches(['<', '>']).to_owned(),
             self.commands.username.trim().to_owned(),
         );
-        let configure = setup.clone();
-        self.server.restart(
-            self.server_setup(),
-            Box::new(move |c| configure.configure(c)),
-            Box::new(move |s| {
-                setup
-                    .deliver_mail(s.store(), &from, &to)
-                    .map_err(|e| crate::words::Words::new("lesson.setup_failed").arg("error", e))
-            }),
-            &self.ctx,
-        );
+        // The running server takes the lesson's set-up as it runs: its ports, certificate and
+        // session numbers stay, and a terminal connected to it is not dropped. The lesson's
+        // mail is put in the maildrop off the UI thread.
+        let extra: Vec<_> = setup.accounts().iter().cloned().collect();
+        if self.server.apply(setup.policy(), setup.faults(), extra) {
+            if let Some(store) = self.server.running().map(|s| s.store().clone()) {
+                let ctx = self.ctx.clone();
+                self.lesson_mail = Some(poll_promise::Promise::spawn_thread(
+                    "lesson-mail",
+                    move || {
+                        let r = setup.deliver_mail(&store, &from, &to).map_err(|e| {
+                            crate::words::Words::new("lesson.setup_failed").arg("error", e)
+                        });
+                        ctx.request_repaint();
+                        r
+                    },
+                ));
+            }
+        } else {
+            let configure = setup.clone();
+            self.server.restart(
+                self.server_setup(),
+                Box::new(move |c| configure.configure(c)),
+                Box::new(move |s| {
+                    setup.deliver_mail(s.store(), &from, &to).map_err(|e| {
+                        crate::words::Words::new("lesson.setup_failed").arg("error", e)
+                    })
+                }),
+                &self.ctx,
+            );
+        }
         self.settings
             .lessons
             .entry(lesson.id.clone())
@@ -122,18 +142,34 @@ impl TutorApp {
         ));
     }
 
-    /// Leaves the lesson and gives the practice server its usual set-up back.
+    /// Leaves the lesson and gives the practice server its usual policy back, with no fault
+    /// staged, as it runs (the lesson's accounts stay: a student may still use them).
     pub fn stop_lesson(&mut self) {
         self.lessons.active = None;
         self.queued.clear();
         self.link.disconnect();
         let policy = self.policy.clone();
-        self.server.restart(
-            self.server_setup(),
-            Box::new(move |c| c.policy = policy),
-            Box::new(|_| Ok(())),
-            &self.ctx,
-        );
+        if !self.server.apply(policy.clone(), Vec::new(), Vec::new()) {
+            self.server.restart(
+                self.server_setup(),
+                Box::new(move |c| c.policy = policy),
+                Box::new(|_| Ok(())),
+                &self.ctx,
+            );
+        }
+    }
+
+    /// Collects the lesson's mail delivery: a failure is said where errors are.
+    pub(super) fn poll_lesson_mail(&mut self) {
+        if self
+            .lesson_mail
+            .as_ref()
+            .is_some_and(|p| p.ready().is_some())
+            && let Some(p) = self.lesson_mail.take()
+            && let Err(e) = p.block_and_take()
+        {
+            self.link.last_error = Some(e);
+        }
     }
 
     pub fn lesson_panel(&self) -> &LessonPanel {
