@@ -275,12 +275,21 @@ impl ConnectBar {
             }
             PracticeState::Running(p) => {
                 ui.label(RichText::new(tr(lang, "bar.accounts")).strong());
-                let accounts = p
-                    .accounts
+                // Only the built-in accounts' passwords: the strip is on the projector.
+                let (public, others) = p.public_accounts();
+                let mut accounts = public
                     .iter()
                     .map(|(user, pass)| format!("{user} / {pass}"))
                     .collect::<Vec<_>>()
                     .join("  ·  ");
+                if others > 0 {
+                    accounts.push_str("  ·  ");
+                    accounts.push_str(&trf(
+                        lang,
+                        "bar.more_accounts",
+                        &[("n", &others.to_string())],
+                    ));
+                }
                 let ports = trf(
                     lang,
                     "bar.practice_ports",

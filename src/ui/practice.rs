@@ -55,6 +55,7 @@ impl Practice {
 
     fn of(s: &RunningServer) -> Self {
         let port = |a: Option<SocketAddr>| a.map(|a| a.port()).unwrap_or(0);
+        let builtin = server::Accounts::default();
         let host = match s.smtp.map(|a| a.ip()) {
             Some(ip) if !ip.is_unspecified() => ip,
             _ => std::net::IpAddr::from([127, 0, 0, 1]),
@@ -67,12 +68,28 @@ impl Practice {
             pop3s: port(s.pop3s),
             fingerprint: s.fingerprint.clone(),
             tls_error: s.tls_error.clone(),
-            accounts: s
-                .accounts()
-                .iter()
-                .map(|a| (a.address.clone(), a.password.clone()))
-                .collect(),
+            accounts: {
+                // The built-in accounts first: their passwords are no secret.
+                let all = s.accounts();
+                let (mut shown, class): (Vec<_>, Vec<_>) = all
+                    .iter()
+                    .map(|a| (a.address.clone(), a.password.clone()))
+                    .partition(|(a, _)| builtin.get(a).is_some());
+                shown.extend(class);
+                shown
+            },
         }
+    }
+
+    /// The accounts whose passwords may show on a projector (the built-in two), and how many
+    /// others (a class's, a lesson's) there are: their passwords show only on the Class tab.
+    pub fn public_accounts(&self) -> (Vec<&(String, String)>, usize) {
+        let builtin = server::Accounts::default();
+        let (public, others): (Vec<_>, Vec<_>) = self
+            .accounts
+            .iter()
+            .partition(|(a, _)| builtin.get(a).is_some());
+        (public, others.len())
     }
 }
 
@@ -287,8 +304,16 @@ impl PracticeServer {
                     });
                 ui.separator();
                 ui.strong(tr(lang, "bar.accounts"));
-                for (user, pass) in &p.accounts {
+                let (public, others) = p.public_accounts();
+                for (user, pass) in public {
                     ui.monospace(format!("{user} / {pass}"));
+                }
+                if others > 0 {
+                    ui.label(trf(
+                        lang,
+                        "bar.more_accounts",
+                        &[("n", &others.to_string())],
+                    ));
                 }
                 ui.separator();
                 ui.label(trf(

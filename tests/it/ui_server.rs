@@ -318,6 +318,23 @@ fn a_roster_of_three_names_makes_three_accounts_that_log_in_and_outlive_a_restar
             s.password
         );
     }
+    // Nor on the Overview tab, nor in the client's accounts strip: the built-in account
+    // stays first there, the class's are counted.
+    show_server(&mut h, ServerTab::Overview);
+    shows(&h, "+3 class accounts");
+    h.state_mut()
+        .perform(mailtutor::ui::Action::ShowServerSide(None));
+    h.run_steps(3);
+    shows(&h, "student@mailtutor.test / secret");
+    shows(&h, "+3 class accounts");
+    for s in &roster.students {
+        assert!(
+            h.query_all_by_label_contains(&s.password).next().is_none(),
+            "{} is on screen",
+            s.password
+        );
+    }
+    show_server(&mut h, ServerTab::Class);
     let smtp = h.state().server().and_then(|s| s.smtp).unwrap();
     for s in &roster.students {
         assert!(can_log_in(smtp, &s.address, &s.password), "{s:?}");
