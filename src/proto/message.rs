@@ -215,6 +215,15 @@ pub fn unstuff(payload: &[u8]) -> Result<Vec<u8>, UnstuffError> {
     Ok(out)
 }
 
+/// Whether an empty line ends the header section (RFC 5322 §2.1); without one, a message's
+/// text is read as more header lines and its body is empty.
+pub fn has_header_end(message: &[u8]) -> bool {
+    message.starts_with(b"\r\n")
+        || message.starts_with(b"\n")
+        || message.windows(2).any(|w| w == b"\n\n")
+        || message.windows(3).any(|w| w == b"\n\r\n")
+}
+
 /// A received message, decoded for display.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ParsedMail {
@@ -377,6 +386,15 @@ pub fn encode_header_text(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_end_of_the_headers_is_an_empty_line() {
+        assert!(has_header_end(b"Subject: hi\r\n\r\nbody\r\n"));
+        assert!(has_header_end(b"Subject: hi\n\nbody\n"));
+        assert!(has_header_end(b"\r\nbody only\r\n"));
+        assert!(!has_header_end(b"From: a@b.c\r\nSubject: hi\r\nHello.\r\n"));
+        assert!(!has_header_end(b""));
+    }
 
     fn draft() -> Draft {
         Draft {

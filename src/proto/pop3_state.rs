@@ -129,6 +129,8 @@ impl Pop3Outcome {
                 trf(lang, "pop3.outcome.deleted", &[("msg", &msg.to_string())])
             }
             Pop3Outcome::Reset => tr(lang, "pop3.outcome.reset"),
+            Pop3Outcome::Bye { deleted: 0 } => tr(lang, "pop3.outcome.bye_none"),
+            Pop3Outcome::Bye { deleted: 1 } => tr(lang, "pop3.outcome.bye_one"),
             Pop3Outcome::Bye { deleted } => trf(
                 lang,
                 "pop3.outcome.bye",
@@ -573,6 +575,10 @@ mod tests {
         let o = t.recv("+OK bye\r\n");
         assert_eq!(o, Pop3Outcome::Bye { deleted: 1 });
         assert!(o.describe(Lang::En).contains("UPDATE"));
+        assert_eq!(
+            o.describe(Lang::En),
+            "Session over (UPDATE state): the marked message is deleted now."
+        );
         assert_eq!(t.s.expected_next(), vec![Pop3Step::Connect]);
     }
 

@@ -413,14 +413,17 @@ impl TutorApp {
                 base64,
                 secret,
             } => link.auth_line(what, &base64, secret),
-            Action::SendMessage => match self.composer.payload() {
-                Ok(p) => {
-                    link.data("step.send_message", p);
-                    // The next message gets its own Message-ID and date.
-                    self.composer.sent();
+            Action::SendMessage => {
+                self.composer.date_now();
+                match self.composer.payload() {
+                    Ok(p) => {
+                        link.data("step.send_message", p);
+                        // The next message gets its own Message-ID and date.
+                        self.composer.sent();
+                    }
+                    Err(e) => self.invalid(e.words()),
                 }
-                Err(e) => self.invalid(e.words()),
-            },
+            }
             Action::Raw(line) => link.raw_line(&line),
             Action::Invalid(e) => self.invalid(e),
             Action::SmtpButton(kind) => {

@@ -23,6 +23,8 @@ pub struct Composer {
     pub body: String,
     pub show_crlf: bool,
     message_id: String,
+    /// The date the composer last set itself; a date the student typed differs from it.
+    auto_date: String,
     sent: u32,
     /// The last inputs and the payload made from them; mail-builder runs only on a change.
     cache: Option<Cached>,
@@ -40,11 +42,13 @@ fn now() -> i64 {
 impl Default for Composer {
     fn default() -> Self {
         let t = now();
+        let date = DateTime::from_timestamp(t).to_rfc822();
         Self {
             from: "student@mailtutor.test".into(),
             to: "teacher@mailtutor.test".into(),
             subject: tr(Lang::En, "compose.default_subject"),
-            date: DateTime::from_timestamp(t).to_rfc822(),
+            auto_date: date.clone(),
+            date,
             body: tr(Lang::En, "compose.default_body"),
             show_crlf: false,
             message_id: format!("<{t}.0@mailtutor.test>"),
@@ -128,12 +132,22 @@ impl Composer {
         }
     }
 
+    /// Before a message goes out: a date the composer set itself (not one the student typed)
+    /// becomes the time of sending, not the time the window opened.
+    pub fn date_now(&mut self) {
+        if self.date == self.auto_date {
+            self.date = DateTime::from_timestamp(now()).to_rfc822();
+            self.auto_date = self.date.clone();
+        }
+    }
+
     /// After a message was queued: a new Message-ID and date for the next one.
     pub fn sent(&mut self) {
         self.sent += 1;
         let t = now();
         self.message_id = format!("<{t}.{}@mailtutor.test>", self.sent);
         self.date = DateTime::from_timestamp(t).to_rfc822();
+        self.auto_date = self.date.clone();
     }
 }
 
@@ -236,6 +250,20 @@ const MAX_PREVIEW: usize = 64 * 1024;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The date the composer set itself becomes the time of sending; one the student typed
+    /// stays.
+    #[test]
+    fn the_date_is_the_time_of_sending_unless_typed() {
+        let mut c = Composer::default();
+        c.date = "Mon, 1 Jan 2024 00:00:00 +0000".into();
+        c.auto_date = c.date.clone();
+        c.date_now();
+        assert!(!c.date.contains("2024"), "{}", c.date);
+        c.date = "Tue, 2 Jan 2024 08:00:00 +0800".into();
+        c.date_now();
+        assert_eq!(c.date, "Tue, 2 Jan 2024 08:00:00 +0800");
+    }
 
     #[test]
     fn the_example_message_follows_the_language_until_edited() {

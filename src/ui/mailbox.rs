@@ -35,6 +35,9 @@ pub struct Opened {
     /// The source as stored, bytes that are not UTF-8 shown as `\xNN`.
     pub source: String,
     pub parsed: Option<ParsedMail>,
+    /// No empty line ends the headers: every line, the text meant as the body too, was read
+    /// as a header (RFC 5322 §2.1).
+    pub no_blank_line: bool,
 }
 
 /// What a background job reports.
@@ -156,6 +159,7 @@ impl MailboxView {
                     uid: stored.uid.clone(),
                     source: crate::proto::line::escaped(&bytes),
                     parsed: parse_message(&bytes),
+                    no_blank_line: !crate::proto::message::has_header_end(&bytes),
                 })
                 .map_err(|e| e.to_string());
             ctx.request_repaint();
@@ -340,11 +344,19 @@ fn opened_ui(ui: &mut egui::Ui, lang: Lang, o: &Opened) {
         egui::ScrollArea::both()
             .id_salt("mailbox-decoded")
             .auto_shrink([false, false])
-            .show(&mut cols[1], |ui| match &o.parsed {
-                None => {
-                    ui.label(tr(lang, "mailbox.unreadable"));
+            .show(&mut cols[1], |ui| {
+                if o.no_blank_line {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        tr(lang, "mailbox.no_blank_line"),
+                    );
                 }
-                Some(p) => decoded_ui(ui, lang, p),
+                match &o.parsed {
+                    None => {
+                        ui.label(tr(lang, "mailbox.unreadable"));
+                    }
+                    Some(p) => decoded_ui(ui, lang, p),
+                }
             });
     });
 }

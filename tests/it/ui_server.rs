@@ -443,3 +443,46 @@ fn the_class_is_served_on_the_address_the_teacher_chose_after_a_warning() {
             .is_some_and(|s| s.ip().to_string() == "127.0.0.1")
     });
 }
+
+/// A message typed without the empty line after its headers: the mailbox says why its body
+/// is empty.
+#[test]
+fn a_message_without_its_blank_line_is_shown_with_a_warning() {
+    let dir = TempDir::new("ui-mailbox-noblank");
+    let mut h = open(Lang::En, &dir);
+    let addr = h.state().server().and_then(|s| s.smtp).expect("smtp port");
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut r = BufReader::new(s.try_clone().unwrap());
+    let mut expect = |send: &[u8], code: &str| {
+        s.write_all(send).unwrap();
+        loop {
+            let mut line = String::new();
+            r.read_line(&mut line).unwrap();
+            assert!(line.starts_with(code), "{line}");
+            if line.as_bytes().get(3) == Some(&b' ') {
+                break;
+            }
+        }
+    };
+    expect(b"", "220");
+    expect(b"HELO me\r\n", "250");
+    expect(b"MAIL FROM:<student@mailtutor.test>\r\n", "250");
+    expect(b"RCPT TO:<teacher@mailtutor.test>\r\n", "250");
+    expect(b"DATA\r\n", "354");
+    expect(b"Subject: no blank line\r\nHello teacher.\r\n.\r\n", "250");
+    show_server(&mut h, ServerTab::Mailbox);
+    wait(&mut h, "the mailbox listing", |a| {
+        a.server_side
+            .mailbox
+            .boxes
+            .iter()
+            .any(|b| b.address == "teacher@mailtutor.test" && b.messages.len() == 1)
+    });
+    choose(&mut h, "Account:", "teacher@mailtutor.test (1)");
+    h.get_by_label("no blank line").click();
+    h.run_steps(2);
+    wait(&mut h, "the message", |a| {
+        a.server_side.mailbox.opened.is_some()
+    });
+    shows(&h, "No empty line ends this message's headers");
+}
