@@ -55,6 +55,11 @@ impl Words {
         }
     }
 
+    /// Text shown as it is, in every language (a line as a server sent it).
+    pub fn text(text: impl ToString) -> Self {
+        Self::new("words.as_is").arg("text", text)
+    }
+
     /// Fills the placeholder `%{name}` with a value.
     pub fn arg(mut self, name: &'static str, value: impl ToString) -> Self {
         self.args.push((name, Arg::Text(value.to_string())));

@@ -73,8 +73,11 @@ impl Conn {
         self.emit(ServerEventKind::Line { side, text });
     }
 
-    fn log(&self, note: &str) {
-        self.line(Side::Note, note.to_owned());
+    fn log(&self, note: crate::words::Words) {
+        self.emit(ServerEventKind::Said {
+            side: Side::Note,
+            words: note,
+        });
     }
 
     fn log_reply(&self, bytes: &[u8]) {
@@ -166,11 +169,11 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
         stream = match upgrade(stream, &shared) {
             Ok(s) => {
                 spoke.store(true, Ordering::SeqCst);
-                conn.log("TLS established (implicit TLS)");
+                conn.log(crate::words::Words::new("srvlog.tls_implicit"));
                 s
             }
             Err(e) => {
-                conn.log(&format!("TLS handshake failed: {e}"));
+                conn.log(crate::words::Words::new("srvlog.tls_failed").arg("error", e));
                 return finish(&conn);
             }
         };
@@ -239,10 +242,10 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
                     let bye = proto.timeout();
                     let _ = stream.write_all(&bye);
                     conn.log_reply(&bye);
-                    conn.log("idle timeout");
+                    conn.log(crate::words::Words::new("srvlog.idle"));
                 }
-                Err(e) => conn.log(&format!("connection error: {e}")),
-                Ok(_) => conn.log("closed by the client"),
+                Err(e) => conn.log(crate::words::Words::new("srvlog.conn_error").arg("error", e)),
+                Ok(_) => conn.log(crate::words::Words::new("srvlog.client_closed")),
             }
         }
         break Some(stream);
@@ -393,7 +396,7 @@ fn apply(
                 }
                 conn.log_reply(&bytes);
                 if let Err(e) = stream.write_all(&bytes) {
-                    conn.log(&format!("write failed: {e}"));
+                    conn.log(crate::words::Words::new("srvlog.write_failed").arg("error", e));
                     return None;
                 }
             }
@@ -402,11 +405,12 @@ fn apply(
                     std::thread::sleep(d);
                 }
                 if let Err(e) = stream.write_all(&bytes) {
-                    conn.log(&format!("write failed: {e}"));
+                    conn.log(crate::words::Words::new("srvlog.write_failed").arg("error", e));
                     return None;
                 }
             }
             Output::Log(side, line) => conn.line(side, line),
+            Output::Said(side, words) => conn.emit(ServerEventKind::Said { side, words }),
             Output::LoggedIn(account) => {
                 conn.account = Some(account.clone());
                 conn.emit(ServerEventKind::LoggedIn { account });
@@ -415,12 +419,12 @@ fn apply(
                 let _ = stream.flush();
                 match upgrade(stream, &conn.shared) {
                     Ok(s) => {
-                        conn.log("TLS established (STARTTLS)");
+                        conn.log(crate::words::Words::new("srvlog.tls_starttls"));
                         stream = s;
                         proto.tls_established();
                     }
                     Err(e) => {
-                        conn.log(&format!("TLS handshake failed: {e}"));
+                        conn.log(crate::words::Words::new("srvlog.tls_failed").arg("error", e));
                         return None;
                     }
                 }

@@ -6,6 +6,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use crate::proto::Lang;
+use crate::words::Words;
+
 /// The four ports of the practice server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Service {
@@ -62,7 +65,42 @@ pub enum ServerEventKind {
     Retrieved {
         account: String,
     },
+    /// A line of the log in words (a note, or a summary of what one side sent), read in the
+    /// reader's language.
+    Said {
+        side: Side,
+        words: Words,
+    },
     Disconnected,
+}
+
+impl ServerEventKind {
+    /// A milestone or a note in words, and the side it stands for. A wire line (`Line`) is
+    /// shown as it was sent and has none: it comes back as a note of its own text.
+    pub fn said(&self, peer: &str) -> (Side, Words) {
+        match self {
+            ServerEventKind::Connected => {
+                (Side::Note, Words::new("srvlog.connected").arg("peer", peer))
+            }
+            ServerEventKind::Line { side, text } => (*side, Words::text(text)),
+            ServerEventKind::LoggedIn { account } => (
+                Side::Note,
+                Words::new("srvlog.logged_in").arg("account", account),
+            ),
+            ServerEventKind::Delivered { id, recipients } => (
+                Side::Note,
+                Words::new("srvlog.delivered")
+                    .arg("id", id)
+                    .arg("to", recipients.join(", ")),
+            ),
+            ServerEventKind::Retrieved { account } => (
+                Side::Note,
+                Words::new("srvlog.retrieved").arg("account", account),
+            ),
+            ServerEventKind::Said { side, words } => (*side, words.clone()),
+            ServerEventKind::Disconnected => (Side::Note, Words::new("srvlog.disconnected")),
+        }
+    }
 }
 
 /// An event with the session it belongs to.
@@ -87,18 +125,20 @@ impl fmt::Display for ServerEvent {
             self.peer
         )?;
         match &self.kind {
-            ServerEventKind::Connected => write!(f, "connected"),
             ServerEventKind::Line { side, text } => match side {
                 Side::Client => write!(f, "C: {text}"),
                 Side::Server => write!(f, "S: {text}"),
                 Side::Note => write!(f, "{text}"),
             },
-            ServerEventKind::LoggedIn { account } => write!(f, "logged in as {account}"),
-            ServerEventKind::Delivered { id, recipients } => {
-                write!(f, "delivered {id} to {}", recipients.join(", "))
+            kind => {
+                let (side, words) = kind.said(&self.peer);
+                let text = words.get(Lang::En);
+                match side {
+                    Side::Client => write!(f, "C: {text}"),
+                    Side::Server => write!(f, "S: {text}"),
+                    Side::Note => write!(f, "{text}"),
+                }
             }
-            ServerEventKind::Retrieved { account } => write!(f, "{account} read a message"),
-            ServerEventKind::Disconnected => write!(f, "disconnected"),
         }
     }
 }

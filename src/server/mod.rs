@@ -35,9 +35,12 @@ pub enum Output {
     Reply(Vec<u8>),
     /// Bytes to send without logging each line (a message body; a summary is logged instead).
     QuietReply(Vec<u8>),
-    /// A line for the session log: what the client sent (passwords masked), a summary of
-    /// what the server sent quietly, or a note.
+    /// A line for the session log: what the client sent (passwords masked) or what the
+    /// server sent.
     Log(Side, String),
+    /// A line of the session log in words, read in the reader's language: a note, or a
+    /// summary of what one side sent (`[message: 120 octets, 5 lines] .`).
+    Said(Side, crate::words::Words),
     /// The client logged in as this account.
     LoggedIn(String),
     /// Run the TLS handshake now (after the reply that said so).
@@ -129,12 +132,9 @@ pub(crate) fn drop_before_handshake(
     if !dropped.is_empty() {
         out.insert(
             out.len() - 1,
-            Output::Log(
+            Output::Said(
                 Side::Note,
-                format!(
-                    "dropped {} bytes sent before the TLS handshake",
-                    dropped.len()
-                ),
+                crate::words::Words::new("srvlog.tls_dropped").arg("n", dropped.len()),
             ),
         );
     }
@@ -362,12 +362,10 @@ impl Shared {
             v.id,
             v.service,
             &v.peer,
-            ServerEventKind::Line {
+            ServerEventKind::Said {
                 side: events::Side::Note,
-                text: format!(
-                    "closed: silent for {} s while the server was full",
-                    v.since.elapsed().as_secs()
-                ),
+                words: crate::words::Words::new("srvlog.silent_closed")
+                    .arg("secs", v.since.elapsed().as_secs()),
             },
         );
         let _ = v.tcp.shutdown(std::net::Shutdown::Both);
@@ -468,15 +466,15 @@ impl Drop for RunningServer {
 }
 
 /// A note about the server itself rather than one session (session 0).
-fn server_note(events: &EventSink, service: Service, text: String) {
+fn server_note(events: &EventSink, service: Service, words: crate::words::Words) {
     events(ServerEvent {
         at: std::time::SystemTime::now(),
         session: 0,
         service,
         peer: Arc::from("-"),
-        kind: ServerEventKind::Line {
+        kind: ServerEventKind::Said {
             side: Side::Note,
-            text,
+            words,
         },
     });
 }
@@ -496,10 +494,7 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
             server_note(
                 &config.events,
                 Service::Smtp,
-                format!(
-                    "TLS unavailable, serving plain SMTP and POP3 only: {}",
-                    words.get(crate::proto::Lang::En)
-                ),
+                crate::words::Words::new("srvlog.tls_unavailable").arg_words("why", words.clone()),
             );
             (None, Some(words))
         }
@@ -511,7 +506,7 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         Err(e) => server_note(
             &config.events,
             Service::Smtp,
-            format!("the class roster was not read: {e}"),
+            crate::words::Words::new("srvlog.roster_unread").arg("error", e),
         ),
     }
     let faults = Faults::default();
@@ -598,7 +593,9 @@ fn accept_loop(listener: TcpListener, service: Service, shared: Arc<Shared>) {
                 server_note(
                     &shared.events,
                     service,
-                    format!("accept on {} failed: {e}", service.name()),
+                    crate::words::Words::new("srvlog.accept_failed")
+                        .arg("service", service.name())
+                        .arg("error", e),
                 );
                 std::thread::sleep(std::time::Duration::from_millis(100));
                 continue;
@@ -622,7 +619,7 @@ fn accept_loop(listener: TcpListener, service: Service, shared: Arc<Shared>) {
             server_note(
                 &shared.events,
                 service,
-                format!("cannot start a session thread: {e}"),
+                crate::words::Words::new("srvlog.thread_failed").arg("error", e),
             );
         }
     }

@@ -71,9 +71,9 @@ impl Pop3ServerSession {
             match item {
                 LineItem::Line(line) => self.line(&line, &mut out),
                 LineItem::TooLong(_) => {
-                    out.push(Output::Log(
+                    out.push(Output::Said(
                         Side::Client,
-                        "[line too long, discarded]".into(),
+                        crate::words::Words::new("srvlog.pop3_line_long"),
                     ));
                     err(&mut out, "Line too long");
                 }
@@ -89,9 +89,9 @@ impl Pop3ServerSession {
         let (text, verb) = super::log_command(line, out);
         let text = text.as_str();
         if self.ctx.faults.drop_after(&verb) {
-            out.push(Output::Log(
+            out.push(Output::Said(
                 Side::Note,
-                format!("dropping the connection after {verb} (staged fault)"),
+                crate::words::Words::new("srvlog.drop_after").arg("verb", &verb),
             ));
             out.push(Output::Close);
             self.state = State::Closed;
@@ -325,9 +325,11 @@ impl Pop3ServerSession {
                 };
                 let mut reply = format!("{head}\r\n").into_bytes();
                 reply.extend_from_slice(&data_payload(&body));
-                out.push(Output::Log(
+                out.push(Output::Said(
                     Side::Server,
-                    format!("{head} [+ {} octets and \".\"]", body.len()),
+                    crate::words::Words::new("srvlog.body")
+                        .arg("head", &head)
+                        .arg("octets", body.len()),
                 ));
                 out.push(Output::QuietReply(reply));
             }
@@ -341,14 +343,16 @@ impl Pop3ServerSession {
                         format!("[SYS/TEMP] {failed} messages of {user} could not be removed"),
                     );
                 } else {
-                    ok(out, format!("Logging out, {removed} messages deleted"));
+                    let noun = if removed == 1 { "message" } else { "messages" };
+                    ok(out, format!("Logging out, {removed} {noun} deleted"));
                 }
                 out.push(Output::Close);
             }
             (_, other) => {
-                out.push(Output::Log(
+                out.push(Output::Said(
                     Side::Note,
-                    format!("unexpected store result: {other:?}"),
+                    crate::words::Words::new("srvlog.store_unexpected")
+                        .arg("what", format!("{other:?}")),
                 ));
                 err(out, "[SYS/TEMP] Internal error");
                 out.push(Output::Close);

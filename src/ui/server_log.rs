@@ -10,6 +10,7 @@ use egui::{Color32, RichText};
 use super::i18n::{tr, trf};
 use crate::proto::Lang;
 use crate::server::{ServerEvent, ServerEventKind, Service, Side};
+use crate::words::Words;
 
 /// The most log lines kept; older ones are dropped first (a class sends for hours).
 pub const MAX_ROWS: usize = 50_000;
@@ -20,7 +21,14 @@ pub struct LogRow {
     pub at: SystemTime,
     pub session: u64,
     pub side: Side,
-    pub text: String,
+    /// A wire line as it was sent, or a note in words, read in the reader's language.
+    pub words: Words,
+}
+
+impl LogRow {
+    pub fn text(&self, lang: Lang) -> String {
+        self.words.get(lang)
+    }
 }
 
 /// What the server's side knows of one session: where from, who logged in, how far it got.
@@ -68,44 +76,32 @@ impl ServerLog {
                 retrieved: 0,
                 errors: 0,
             });
-        let line = |side, text: String| LogRow {
-            at: e.at,
-            session: e.session,
-            side,
-            text,
-        };
-        let row = match e.kind {
-            ServerEventKind::Connected => line(Side::Note, format!("connected from {}", e.peer)),
+        let (side, words) = e.kind.said(&e.peer);
+        match &e.kind {
             ServerEventKind::Line { side, text } => {
-                if side == Side::Server && is_error_reply(&text) {
+                if *side == Side::Server && is_error_reply(text) {
                     info.errors += 1;
                 }
-                line(side, text)
             }
-            ServerEventKind::LoggedIn { account } => {
-                let row = line(Side::Note, format!("logged in as {account}"));
-                info.account = Some(account);
-                row
-            }
-            ServerEventKind::Delivered { id, recipients } => {
+            ServerEventKind::LoggedIn { account } => info.account = Some(account.clone()),
+            ServerEventKind::Delivered { .. } => {
                 info.delivered += 1;
                 self.store_changes += 1;
-                line(
-                    Side::Note,
-                    format!("delivered {id} to {}", recipients.join(", ")),
-                )
             }
-            ServerEventKind::Retrieved { account } => {
-                info.retrieved += 1;
-                line(Side::Note, format!("{account} read a message"))
-            }
+            ServerEventKind::Retrieved { .. } => info.retrieved += 1,
             ServerEventKind::Disconnected => {
                 info.open = false;
                 if !info.service.is_smtp() && info.account.is_some() {
                     self.store_changes += 1;
                 }
-                line(Side::Note, "disconnected".into())
             }
+            ServerEventKind::Connected | ServerEventKind::Said { .. } => {}
+        }
+        let row = LogRow {
+            at: e.at,
+            session: e.session,
+            side,
+            words,
         };
         if e.session == 0 {
             // Notes about the server itself belong to no session.
@@ -206,7 +202,7 @@ impl ServerLog {
             .stick_to_bottom(true)
             .show_rows(ui, height, rows.len(), |ui, range| {
                 for row in &rows[range] {
-                    row_ui(ui, row, start);
+                    row_ui(ui, row, start, lang);
                 }
             });
     }
@@ -224,7 +220,7 @@ fn is_error_reply(text: &str) -> bool {
     text.starts_with("-ERR") || text.starts_with('4') || text.starts_with('5')
 }
 
-fn row_ui(ui: &mut egui::Ui, row: &LogRow, start: Option<SystemTime>) {
+fn row_ui(ui: &mut egui::Ui, row: &LogRow, start: Option<SystemTime>, lang: Lang) {
     let secs = start
         .and_then(|s| row.at.duration_since(s).ok())
         .map(|d| d.as_secs_f32())
@@ -252,7 +248,7 @@ fn row_ui(ui: &mut egui::Ui, row: &LogRow, start: Option<SystemTime>) {
     ui.horizontal(|ui| {
         ui.monospace(RichText::new(format!("{secs:>8.1}s #{:<3}", row.session)).weak());
         ui.monospace(RichText::new(mark).color(color).strong());
-        let text = RichText::new(&row.text).monospace().color(color);
+        let text = RichText::new(row.text(lang)).monospace().color(color);
         ui.add(egui::Label::new(if row.side == Side::Note {
             text.italics()
         } else {

@@ -92,7 +92,7 @@ fn dele_takes_effect_only_at_quit_and_rset_undoes() {
     p.ok("DELE 2");
     let bye = p.ok("QUIT");
     assert!(
-        bye.status.text.contains("1 messages deleted"),
+        bye.status.text.contains("1 message deleted"),
         "{:?}",
         bye.status
     );

@@ -132,7 +132,7 @@ fn pop3_asks_the_store_to_open_read_and_commit() {
     assert!(
         replies(&out)
             .concat()
-            .starts_with("+OK Logging out, 1 messages deleted")
+            .starts_with("+OK Logging out, 1 message deleted")
     );
     assert_eq!(out.last(), Some(&Output::Close));
 }

@@ -143,7 +143,7 @@ fn the_server_log_shows_both_sides_of_every_session_with_the_password_masked() {
         .server_side
         .log
         .rows()
-        .map(|r| r.text.clone())
+        .map(|r| r.text(Lang::En))
         .collect();
     let at = |text: &str| {
         log.iter()
@@ -157,6 +157,14 @@ fn the_server_log_shows_both_sides_of_every_session_with_the_password_masked() {
     // The newest lines are on screen.
     shows(&h, "EHLO foxmail");
     shows(&h, "221 2.0.0");
+    // The log's own notes read in the reader's language; the wire lines stay as sent.
+    h.state_mut().perform(Action::SetLang(Lang::Zh));
+    h.run_steps(3);
+    shows(&h, "连接已断开");
+    shows(&h, "221 2.0.0");
+    h.state_mut().perform(Action::SetLang(Lang::En));
+    h.run_steps(3);
+    shows(&h, "disconnected");
     // The password crossed the wire as base64 of "secret"; the log shows it masked.
     assert!(log.iter().all(|t| !t.contains("c2VjcmV0")), "{log:?}");
     assert!(log.iter().any(|t| t == "********"), "{log:?}");

@@ -36,9 +36,11 @@ impl SmtpServerSession {
                 // The buffer starts with the CRLF used to prime the receiver.
                 let message = buf.get(2..).unwrap_or_default().to_vec();
                 let lines = message.iter().filter(|&&b| b == b'\n').count();
-                out.push(Output::Log(
+                out.push(Output::Said(
                     Side::Client,
-                    format!("[message: {} octets, {lines} lines] .", message.len()),
+                    crate::words::Words::new("srvlog.message")
+                        .arg("octets", message.len())
+                        .arg("lines", lines),
                 ));
                 if too_big {
                     self.reset();
@@ -48,9 +50,9 @@ impl SmtpServerSession {
                 }
             }
             Mode::Bdat { rx } => {
-                out.push(Output::Log(
+                out.push(Output::Said(
                     Side::Client,
-                    format!("[chunk: {} octets so far]", self.bdat.len()),
+                    crate::words::Words::new("srvlog.chunk").arg("octets", self.bdat.len()),
                 ));
                 if self.bdat_discard {
                     self.bdat_discard = false;
@@ -99,9 +101,11 @@ impl SmtpServerSession {
             && let Some(field) = id.persona().missing_header(&message)
             && let Some(text) = self.persona_text(|r| r.rejected.as_ref())
         {
-            out.push(Output::Log(
+            out.push(Output::Said(
                 Side::Note,
-                format!("refused as {} does: no {field} header", id.name()),
+                crate::words::Words::new("srvlog.persona_refused")
+                    .arg("name", id.name())
+                    .arg("field", field),
             ));
             return reply(out, text);
         }
@@ -151,7 +155,10 @@ impl SmtpServerSession {
                     StoreResult::Delivered(Err(e)) => e,
                     _ => "the store answered something else".into(),
                 };
-                out.push(Output::Log(Side::Note, format!("delivery failed: {why}")));
+                out.push(Output::Said(
+                    Side::Note,
+                    crate::words::Words::new("srvlog.delivery_failed").arg("why", why),
+                ));
                 reply(out, "451 4.3.0 Error: queue file write error");
             }
         }

@@ -158,9 +158,9 @@ impl SmtpServerSession {
     }
 
     fn too_long(&mut self, out: &mut Vec<Output>) {
-        out.push(Output::Log(
+        out.push(Output::Said(
             Side::Client,
-            "[line over 1000 octets discarded]".into(),
+            crate::words::Words::new("srvlog.line_over"),
         ));
         if matches!(
             self.mode,
@@ -212,9 +212,9 @@ impl SmtpServerSession {
             return;
         }
         if self.ctx.faults.drop_after(&verb) {
-            out.push(Output::Log(
+            out.push(Output::Said(
                 Side::Note,
-                format!("dropping the connection after {verb} (staged fault)"),
+                crate::words::Words::new("srvlog.drop_after").arg("verb", &verb),
             ));
             out.push(Output::Close);
             self.mode = Mode::Closed;
