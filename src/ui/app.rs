@@ -104,6 +104,8 @@ pub struct TutorApp {
     queued: VecDeque<Action>,
     /// A lesson's mail being put in the maildrop of the running practice server.
     lesson_mail: Option<poll_promise::Promise<Result<(), crate::words::Words>>>,
+    /// The width of the header's buttons on the right, from the last frame.
+    header_right: f32,
     ctx: egui::Context,
 }
 
@@ -184,6 +186,7 @@ impl TutorApp {
             lessons: LessonPanel::default(),
             queued: VecDeque::new(),
             lesson_mail: None,
+            header_right: 0.0,
             ctx,
         };
         if first_start {
@@ -647,8 +650,14 @@ impl TutorApp {
         let lang = self.lang();
         ui.horizontal(|ui| {
             ui.heading(RichText::new("mailtutor").strong());
-            ui.label(RichText::new(tr(lang, "app.tagline")).weak());
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            // The tagline takes what the buttons on the right leave (measured last frame), cut
+            // with "…" rather than drawn under them when the window is zoomed.
+            let room = (ui.available_width() - self.header_right - 12.0).max(0.0);
+            ui.scope(|ui| {
+                ui.set_max_width(room);
+                ui.add(egui::Label::new(RichText::new(tr(lang, "app.tagline")).weak()).truncate());
+            });
+            let right = ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui
                     .button("A+")
                     .on_hover_text(tr(lang, "app.zoom_in"))
@@ -680,7 +689,12 @@ impl TutorApp {
                 ui.separator();
                 ui.selectable_value(&mut self.show_server_side, true, tr(lang, "side.server"));
                 ui.selectable_value(&mut self.show_server_side, false, tr(lang, "side.client"));
+                ui.min_rect().width()
             });
+            if (right.inner - self.header_right).abs() > 0.5 {
+                self.header_right = right.inner;
+                ui.ctx().request_repaint();
+            }
         });
     }
 

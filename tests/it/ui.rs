@@ -980,3 +980,31 @@ fn next_is_a_button_and_the_step_card_covers_no_row() {
     click(&mut h, &next);
     assert_eq!(last_server(&h), "334 UGFzc3dvcmQ6");
 }
+
+/// Zoomed for a projector, the header's tagline gives way to its buttons (cut with "…")
+/// instead of being drawn under them. kittest draws at one pixel a point, so 1280x800 at 130%
+/// is a window of 985x615 points.
+#[test]
+fn at_130_percent_the_header_covers_nothing() {
+    let dir = TempDir::new("ui-zoom-header");
+    let options = AppOptions {
+        data_dir: Some(dir.0.clone()),
+        settings: Some(Settings::default()),
+        ..Default::default()
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0 / 1.3, 800.0 / 1.3))
+        .build_eframe(move |cc| TutorApp::new(cc, options));
+    wait(&mut h, "the practice server", |a| a.server().is_some());
+    h.run_steps(4);
+    let tagline = h
+        .get_by_label_contains("SMTP and POP3, one command at a")
+        .rect();
+    for button in ["Client's side", "Server's side", "Help", "English"] {
+        let b = h.get_by_label(button).rect();
+        assert!(
+            !tagline.intersects(b),
+            "the tagline {tagline:?} runs under {button} {b:?}"
+        );
+    }
+}
