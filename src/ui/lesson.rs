@@ -365,15 +365,9 @@ fn step_help(
     if exam {
         return None;
     }
+    // "Show me" first: the hint's button changes its label (Hint / Hide hint), and nothing
+    // after it moves when it does.
     ui.horizontal(|ui| {
-        let key = if a.hint_open {
-            "lesson.hint.hide"
-        } else {
-            "lesson.hint"
-        };
-        if ui.button(tr(lang, key)).clicked() {
-            a.hint_open = !a.hint_open;
-        }
         if ui
             .add_enabled(
                 !step.show_me.is_empty(),
@@ -382,6 +376,14 @@ fn step_help(
             .clicked()
         {
             action = Some(Action::LessonShowMe);
+        }
+        let key = if a.hint_open {
+            "lesson.hint.hide"
+        } else {
+            "lesson.hint"
+        };
+        if ui.button(tr(lang, key)).clicked() {
+            a.hint_open = !a.hint_open;
         }
     });
     if a.hint_open {

@@ -451,14 +451,6 @@ impl TranscriptView {
     fn toolbar(&mut self, ui: &mut egui::Ui, t: &Transcript, lang: Lang, show: &mut bool) {
         ui.horizontal_wrapped(|ui| {
             ui.strong(tr(lang, "transcript.title"));
-            ui.label(
-                RichText::new(trf(
-                    lang,
-                    "transcript.lines",
-                    &[("n", &t.len().to_string())],
-                ))
-                .weak(),
-            );
             ui.checkbox(show, tr(lang, "transcript.show_secrets"))
                 .on_hover_text(tr(lang, "transcript.show_secrets.tip"));
             if ui
@@ -478,6 +470,15 @@ impl TranscriptView {
             {
                 self.toggle_open_form();
             }
+            // Last, so that a count gaining a digit moves no button.
+            ui.label(
+                RichText::new(trf(
+                    lang,
+                    "transcript.lines",
+                    &[("n", &t.len().to_string())],
+                ))
+                .weak(),
+            );
         });
         if self.save.open {
             self.save_form(ui, t, lang, *show);

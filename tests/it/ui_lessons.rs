@@ -483,3 +483,25 @@ fn a_lesson_sets_up_the_running_server_without_restarting_it() {
     assert_eq!(h.state().server().map(|s| s.smtp), Some(Some(smtp)));
     assert!(say("MAIL FROM:<student@mailtutor.test>").starts_with("250"));
 }
+
+/// Buttons stay under the pointer: opening the hint does not move "Show me", and the
+/// transcript's line count gaining a digit moves none of the transcript's buttons.
+#[test]
+fn hint_and_line_count_move_no_button() {
+    let dir = TempDir::new("ui-still");
+    let mut h = open(Lang::En, &dir);
+    start(&mut h, "Send a mail, command by command");
+    let show_me = h.get_by_label("Show me").rect();
+    h.get_by_label("Hint").click();
+    h.run_steps(2);
+    shows(&h, "Hide hint");
+    assert_eq!(h.get_by_label("Show me").rect(), show_me);
+    let copy = h.get_by_label("Copy").rect();
+    // Ten lines and more.
+    click(&mut h, "Connect");
+    for _ in 0..4 {
+        click(&mut h, "NOOP");
+    }
+    assert!(h.state().transcript().len() >= 10);
+    assert_eq!(h.get_by_label("Copy").rect(), copy);
+}
