@@ -504,7 +504,9 @@ impl Annotator {
             // The paste ends inside a multi-line reply: shown as it is, and said so.
             None => Parsed::MalformedSmtp(MalformedReply::Unfinished { raw }),
         };
-        if !self.client_seen
+        // A mail library's log shows its commands but not the message it sent after 354.
+        let infer = !self.client_seen || self.library_log && self.transcript.smtp().in_data();
+        if infer
             && let Parsed::Response(Response::Smtp(reply)) = &parsed
             && let Some((line, command, why)) = inferred_command(self.transcript.smtp(), reply)
         {

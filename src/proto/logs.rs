@@ -137,7 +137,11 @@ impl Reader {
             self.smtplib_summary = true;
             return out.push(Said::Aside(Aside::Library, t.to_owned()));
         }
-        if let Some(said) = nodemailer(t).or_else(|| ruby(t)).or_else(|| curl(t)) {
+        if let Some(said) = nodemailer(t)
+            .or_else(|| ruby(t))
+            .or_else(|| curl(t))
+            .or_else(|| blat(t))
+        {
             return out.extend(said);
         }
         // A shell's trace (`set -x`) of the command that ran the tool: `+ swaks --to …`.
@@ -457,6 +461,18 @@ fn curl(t: &str) -> Option<Vec<Said>> {
     }
     if t.starts_with("{ [") || t.starts_with("} [") {
         return Some(vec![Said::Aside(Aside::Library, t.to_owned())]);
+    }
+    None
+}
+
+/// Blat's `-debug` lines (the Windows command-line mailer): `<<<getline<<<` what it read from
+/// the server, `>>>putline>>>` what it wrote.
+fn blat(t: &str) -> Option<Vec<Said>> {
+    if let Some(s) = t.strip_prefix("<<<getline<<<") {
+        return Some(vec![Said::Server(s.trim().to_owned())]);
+    }
+    if let Some(s) = t.strip_prefix(">>>putline>>>") {
+        return Some(vec![Said::Client(s.trim().to_owned())]);
     }
     None
 }
