@@ -292,6 +292,10 @@ fn drive(
             Output::Reply(bytes) | Output::QuietReply(bytes) => check(&bytes, run),
             Output::Close => run.closed = true,
             Output::Log(_, line) => assert!(!line.contains('\n'), "{line:?}"),
+            Output::Said(_, words) => {
+                let line = words.get(mailtutor::proto::Lang::En);
+                assert!(!line.contains('\n'), "{line:?}");
+            }
             Output::LoggedIn(account) => assert!(!account.is_empty()),
             Output::StartTls => {
                 assert_eq!(i + 1, n, "STARTTLS must be the last output");
