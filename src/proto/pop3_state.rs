@@ -588,12 +588,16 @@ mod tests {
     fn the_next_step_moves_on_after_each_command() {
         use Pop3Kind as K;
         let first = |t: &Rig| t.s.expected_next().first().copied();
-        let mut t = Rig::new();
-        t.recv("+OK ready\r\n");
-        t.send("USER a");
-        t.recv("+OK\r\n");
-        t.send("PASS b");
-        t.recv("+OK\r\n");
+        let logged_in = || {
+            let mut t = Rig::new();
+            t.recv("+OK ready\r\n");
+            t.send("USER a");
+            t.recv("+OK\r\n");
+            t.send("PASS b");
+            t.recv("+OK\r\n");
+            t
+        };
+        let mut t = logged_in();
         assert_eq!(first(&t), Some(Pop3Step::Command(K::Stat)));
         for (line, reply, next) in [
             ("STAT", "+OK 2 320\r\n", K::List),
@@ -610,12 +614,7 @@ mod tests {
         t.recv("-ERR no such message\r\n");
         assert_eq!(first(&t), Some(Pop3Step::Command(K::Quit)));
 
-        let mut t = Rig::new();
-        t.recv("+OK ready\r\n");
-        t.send("USER a");
-        t.recv("+OK\r\n");
-        t.send("PASS b");
-        t.recv("+OK\r\n");
+        let mut t = logged_in();
         t.send("STAT");
         t.recv("+OK 0 0\r\n");
         assert_eq!(first(&t), Some(Pop3Step::Command(K::Quit)));

@@ -28,6 +28,28 @@ fn show_client(h: &mut H) {
 /// Sends a message the way an old Chinese mail program did: GB2312 words in the subject and
 /// a GBK body in base64, written to the practice server's SMTP port by hand.
 fn send_gbk_message(h: &H) {
+    by_hand(
+        h,
+        &[
+            (&b""[..], "220"),
+            (b"EHLO foxmail\r\n", "250"),
+            (b"MAIL FROM:<student@mailtutor.test>\r\n", "250"),
+            (b"RCPT TO:<teacher@mailtutor.test>\r\n", "250"),
+            (b"DATA\r\n", "354"),
+            // "你好,SMTP" in GBK is xOO6wyxTTVRQ in base64; "测试" in GB2312 is suLK1A==.
+            (
+                b"From: student@mailtutor.test\r\nSubject: =?gb2312?B?suLK1A==?=\r\n\
+MIME-Version: 1.0\r\nContent-Type: text/plain; charset=gbk\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nxOO6wyxTTVRQ\r\n.\r\n",
+                "250",
+            ),
+            (b"QUIT\r\n", "221"),
+        ],
+    );
+}
+
+/// Writes each line to the practice server's SMTP port and checks each reply's code.
+fn by_hand(h: &H, session: &[(&[u8], &str)]) {
     let addr = h.state().server().and_then(|s| s.smtp).expect("smtp port");
     let mut s = TcpStream::connect(addr).unwrap();
     let mut r = BufReader::new(s.try_clone().unwrap());
@@ -44,19 +66,9 @@ fn send_gbk_message(h: &H) {
             }
         }
     };
-    expect(b"", "220");
-    expect(b"EHLO foxmail\r\n", "250");
-    expect(b"MAIL FROM:<student@mailtutor.test>\r\n", "250");
-    expect(b"RCPT TO:<teacher@mailtutor.test>\r\n", "250");
-    expect(b"DATA\r\n", "354");
-    // "你好,SMTP" in GBK is xOO6wyxTTVRQ in base64; "测试" in GB2312 is suLK1A==.
-    expect(
-        b"From: student@mailtutor.test\r\nSubject: =?gb2312?B?suLK1A==?=\r\n\
-MIME-Version: 1.0\r\nContent-Type: text/plain; charset=gbk\r\n\
-Content-Transfer-Encoding: base64\r\n\r\nxOO6wyxTTVRQ\r\n.\r\n",
-        "250",
-    );
-    expect(b"QUIT\r\n", "221");
+    for (send, code) in session {
+        expect(send, code);
+    }
 }
 
 #[test]
@@ -458,26 +470,17 @@ fn the_class_is_served_on_the_address_the_teacher_chose_after_a_warning() {
 fn a_message_without_its_blank_line_is_shown_with_a_warning() {
     let dir = TempDir::new("ui-mailbox-noblank");
     let mut h = open(Lang::En, &dir);
-    let addr = h.state().server().and_then(|s| s.smtp).expect("smtp port");
-    let mut s = TcpStream::connect(addr).unwrap();
-    let mut r = BufReader::new(s.try_clone().unwrap());
-    let mut expect = |send: &[u8], code: &str| {
-        s.write_all(send).unwrap();
-        loop {
-            let mut line = String::new();
-            r.read_line(&mut line).unwrap();
-            assert!(line.starts_with(code), "{line}");
-            if line.as_bytes().get(3) == Some(&b' ') {
-                break;
-            }
-        }
-    };
-    expect(b"", "220");
-    expect(b"HELO me\r\n", "250");
-    expect(b"MAIL FROM:<student@mailtutor.test>\r\n", "250");
-    expect(b"RCPT TO:<teacher@mailtutor.test>\r\n", "250");
-    expect(b"DATA\r\n", "354");
-    expect(b"Subject: no blank line\r\nHello teacher.\r\n.\r\n", "250");
+    by_hand(
+        &h,
+        &[
+            (&b""[..], "220"),
+            (b"HELO me\r\n", "250"),
+            (b"MAIL FROM:<student@mailtutor.test>\r\n", "250"),
+            (b"RCPT TO:<teacher@mailtutor.test>\r\n", "250"),
+            (b"DATA\r\n", "354"),
+            (b"Subject: no blank line\r\nHello teacher.\r\n.\r\n", "250"),
+        ],
+    );
     show_server(&mut h, ServerTab::Mailbox);
     wait(&mut h, "the mailbox listing", |a| {
         a.server_side
