@@ -196,3 +196,24 @@ const TUNED_MOST_WRONG: usize = 74;
 const TUNED_LEAST_RIGHT_PCT: f64 = 85.8;
 const HELD_MOST_WRONG: usize = 24;
 const HELD_LEAST_RIGHT_PCT: f64 = 65.0;
+
+/// Figures for a further fixture named by `MAILTUTOR_HELDOUT` (a file of the same form), so a
+/// new set of real replies can be measured against the tutor as it stands before any rule is
+/// written for it. Without the variable the test does nothing.
+#[test]
+fn a_further_fixture_is_measured_when_named() {
+    let Ok(path) = std::env::var("MAILTUTOR_HELDOUT") else {
+        return;
+    };
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (t, wrong) = measure("further", &text);
+    eprintln!(
+        "{path}: right {}/{} ({:.1}%), vague {}, wrong {}\n{}",
+        t[0],
+        t.iter().sum::<usize>(),
+        pct(t),
+        t[1],
+        t[2],
+        wrong.join("\n")
+    );
+}
