@@ -287,6 +287,22 @@ fn choose(
     found: Option<(situations::Score, &'static Situation)>,
 ) -> Source {
     if !class.is_failure() {
+        // A success whose words report a failure of what was asked ("250 Virus detected;
+        // discarded", "221 Idle timeout"), unless a real server's phrase says it. Greetings
+        // and capability lists are banners, not reports.
+        if class == Class::Success
+            && !matches!(
+                cx.answers,
+                Answers::Greeting | Answers::Ehlo | Answers::Helo | Answers::Capa
+            )
+            && !found.is_some_and(|(score, _)| score.said)
+            && let Some(r) = topics::read_success(facts.text, cx)
+        {
+            return Source::Topic {
+                topic: r.topic,
+                from_code: None,
+            };
+        }
         return found.map_or(Source::Code, |(_, s)| Source::Situation(s));
     }
     if let Some((score, s)) = found
@@ -383,6 +399,17 @@ fn choose(
     }
     // A situation that fits the command and state and names a concrete cause; then the
     // words' generic reading; then a situation that names none.
+    // A situation that fits only the code and the command (no words, no enhanced or response
+    // code, no state of the session) and names a cause speaks for the reply only where its
+    // words say nothing else: "501 Unauthorized domain" after MAIL FROM is not an address
+    // written wrongly.
+    let found = found.filter(|(sc, s)| {
+        sc.said
+            || s.topic.is_none()
+            || sc.words > 0
+            || sc.state > 0
+            || words_add_nothing(facts.text, s, facts.code.and_then(codes::smtp))
+    });
     if let Some((_, s)) = found
         && names_concrete_cause(s)
     {
@@ -396,6 +423,219 @@ fn choose(
         (None, Some((_, s))) => Source::Situation(s),
         (None, None) => Source::Code,
     }
+}
+
+/// Words that name no cause of their own: what any refusal says ("error", "denied", "sorry"),
+/// the words of the commands and the sentence's small words.
+const EMPTY_WORDS: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "of",
+    "for",
+    "to",
+    "in",
+    "on",
+    "at",
+    "by",
+    "with",
+    "from",
+    "and",
+    "or",
+    "is",
+    "are",
+    "was",
+    "be",
+    "been",
+    "it",
+    "this",
+    "that",
+    "you",
+    "your",
+    "i",
+    "we",
+    "me",
+    "my",
+    "our",
+    "not",
+    "no",
+    "can",
+    "cannot",
+    "can't",
+    "could",
+    "couldn't",
+    "can`t",
+    "do",
+    "don't",
+    "does",
+    "did",
+    "has",
+    "have",
+    "had",
+    "please",
+    "sorry",
+    "error",
+    "errors",
+    "failed",
+    "failure",
+    "fail",
+    "fails",
+    "denied",
+    "rejected",
+    "refused",
+    "reject",
+    "deny",
+    "refuse",
+    "ok",
+    "bad",
+    "invalid",
+    "illegal",
+    "wrong",
+    "unknown",
+    "command",
+    "commands",
+    "cmd",
+    "request",
+    "requested",
+    "action",
+    "taken",
+    "here",
+    "now",
+    "server",
+    "service",
+    "mail",
+    "from",
+    "rcpt",
+    "data",
+    "helo",
+    "ehlo",
+    "auth",
+    "user",
+    "pass",
+    "quit",
+    "rset",
+    "stat",
+    "list",
+    "retr",
+    "dele",
+    "top",
+    "uidl",
+    "apop",
+    "noop",
+    "capa",
+    "stls",
+    "starttls",
+    "smtp",
+    "esmtp",
+    "pop",
+    "pop3",
+    "err",
+    "message",
+    "msg",
+    "try",
+    "again",
+    "sent",
+    // What a refusal is about, not why: the things a command names.
+    "address",
+    "addresses",
+    "recipient",
+    "recipients",
+    "sender",
+    "domain",
+    "name",
+    "mailbox",
+    "host",
+    "hostname",
+    "login",
+    "password",
+    "username",
+    "account",
+    "email",
+    "e",
+    "messages",
+    "path",
+    "line",
+    "argument",
+    "arguments",
+    "parameter",
+    "parameters",
+    "syntax",
+    "must",
+    "should",
+    "contain",
+    "contains",
+    "required",
+    "requires",
+    "need",
+    "needs",
+    "first",
+    "before",
+    "after",
+    "valid",
+    "given",
+    "specified",
+    "use",
+    "using",
+    "only",
+    "all",
+    "any",
+    "there",
+    "what",
+    "which",
+    "will",
+    "would",
+    "as",
+    "so",
+    "but",
+    "if",
+    "then",
+    "than",
+    "too",
+];
+
+/// Whether the reply's words add nothing to what its code and command say: each word of it
+/// is a word of the situation's own examples, of the code's standard text, or a word that
+/// names no cause. A situation that
+/// fits only the code, the command and the state speaks for a reply only then; words that
+/// say something else ("501 Unauthorized domain") are the server's reason, and are quoted.
+fn words_add_nothing(text: &str, s: &Situation, code: Option<&codes::CodeEntry>) -> bool {
+    // The code's standard wording ("550 Requested action not taken: mailbox unavailable")
+    // adds nothing either.
+    let standard = code.map(|e| e.meaning.get(Lang::En)).unwrap_or_default();
+    let known: String = format!("{} {standard}", s.examples.join(" ")).to_lowercase();
+    let known_words: Vec<&str> = known
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let lower = text.to_lowercase();
+    for token in lower.split_whitespace() {
+        // A host name, an address, a code or a number says nothing of the cause.
+        if token.contains('@')
+            || token.chars().any(|c| c.is_ascii_digit())
+            || token
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .contains('.')
+        {
+            continue;
+        }
+        for w in token.split(|c: char| !c.is_alphanumeric() && c != '\'') {
+            let w = w.trim_matches('\'');
+            if w.is_empty() || w.chars().count() < 2 && w.is_ascii() {
+                continue;
+            }
+            if !w.is_ascii() {
+                // Chinese words: the examples must hold them.
+                if !known.contains(w) {
+                    return false;
+                }
+                continue;
+            }
+            if !EMPTY_WORDS.contains(&w) && !known_words.contains(&w) {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Whether a situation's topic is a generic one (a policy, "try again later").

@@ -47,6 +47,10 @@ pub struct Topic {
     /// A topic that reads a failure as passing: not for a 5xx.
     #[serde(default)]
     pub temporary_only: bool,
+    /// A cause the words may give even for a success (`250 Virus detected; discarded`, `221
+    /// Idle timeout`): the server took the command but says what became of it.
+    #[serde(default)]
+    pub in_success: bool,
     /// A cause that does not pass by itself (wrong credentials): not for a 4xx.
     #[serde(default)]
     pub never_temporary: bool,
@@ -355,6 +359,86 @@ fn without_addresses(text: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// Words that open a clause saying what a rule is for, not why it struck: "greylisting as
+/// a means of reducing spam" defers the mail; it does not call it spam.
+const PURPOSES: &[&str] = &[
+    "means of reducing",
+    "means of fighting",
+    "to reduce",
+    "reducing",
+    "to fight",
+    "fighting",
+    "to combat",
+    "combating",
+    "combatting",
+    "to cut down",
+    "in the fight against",
+];
+
+/// The names of sender checks, which a server may list with each check's result.
+const CHECKS: &[&str] = &["spf", "dkim", "dmarc", "arc", "compauth", "senderid"];
+
+/// The words with what does not name the cause blanked out: a clause of purpose (see
+/// [`PURPOSES`], up to the end of its clause) and a check the words say passed
+/// ("dkim=pass", "DMARC= Pass"), so that only the failed check is read.
+fn without_asides(lower: &str) -> std::borrow::Cow<'_, str> {
+    let mut blank: Vec<(usize, usize)> = Vec::new();
+    for p in PURPOSES {
+        for (at, _) in lower.match_indices(p) {
+            if !on_word_boundaries(lower, at, p, false) {
+                continue;
+            }
+            let from = at + p.len();
+            let rest = &lower[from..];
+            let end = rest
+                .find(['.', ',', ';', '!', '?', '(', ')', '\n'])
+                .unwrap_or(rest.len());
+            blank.push((at, from + end));
+        }
+    }
+    // "EHLO required before STARTTLS": the command after "before" is the one refused, not
+    // what the server asks for.
+    for (at, _) in lower.match_indices("before ") {
+        if !on_word_boundaries(lower, at, "before", false) {
+            continue;
+        }
+        let from = at + "before ".len();
+        let word = lower[from..]
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+            .unwrap_or(lower.len() - from);
+        blank.push((from, from + word));
+    }
+    for c in CHECKS {
+        for (at, _) in lower.match_indices(c) {
+            if !on_word_boundaries(lower, at, c, false) {
+                continue;
+            }
+            let rest = lower[at + c.len()..].trim_start_matches([' ', '=', ':', '\t']);
+            let result = rest
+                .split(|ch: char| !ch.is_ascii_alphabetic())
+                .next()
+                .unwrap_or("");
+            if matches!(
+                result,
+                "pass" | "passed" | "none" | "neutral" | "bestguesspass"
+            ) {
+                blank.push((at, at + c.len()));
+            }
+        }
+    }
+    if blank.is_empty() {
+        return lower.into();
+    }
+    let mut out = lower.to_owned();
+    for (start, end) in blank {
+        // Spaces, one per byte, keep every other word where it was.
+        if out.is_char_boundary(start) && out.is_char_boundary(end) && start <= end {
+            out.replace_range(start..end, &" ".repeat(end - start));
+        }
+    }
+    out.into()
+}
+
 /// The text, and after it the words that run together in CamelCase read apart
 /// ("SendAsDeniedException" → "Send As Denied Exception"), as servers that report an
 /// exception's name write them.
@@ -522,6 +606,11 @@ pub fn says_passing(text: &str) -> bool {
     TOPICS.passing.iter().any(|w| hay.contains(w.as_str()))
 }
 
+/// The topic a success's words name (see [`Topic::in_success`]).
+pub fn read_success(text: &str, cx: &ReplyContext) -> Option<Reading> {
+    read(text, cx, None, None).filter(|r| r.topic.in_success)
+}
+
 /// A topic the words name, and the weight of its heaviest pattern found (a letter 1, a
 /// Chinese character 3), to set against a situation's phrase.
 #[derive(Debug, Clone, Copy)]
@@ -541,6 +630,7 @@ pub fn read(
     coded: Option<&str>,
 ) -> Option<Reading> {
     let lower = with_camel_split(&without_addresses(text)).to_lowercase();
+    let lower = without_asides(&lower);
     let hay = match &TOPICS.index {
         Some(index) => Hay::indexed(&lower, index),
         None => Hay::plain(&lower),

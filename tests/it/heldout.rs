@@ -1,7 +1,7 @@
 //! The tutor against real replies from servers' source code, providers' documentation and
 //! public logs, each with the topics a right note may name and the causes it must not state:
-//! `tests/fixtures/tuning.toml` (1,846 replies the word families were improved on, in eleven
-//! rounds) and `tests/fixtures/heldout.toml` (163 replies collected afterwards and never tuned
+//! `tests/fixtures/tuning.toml` (2,009 replies the word families were improved on, in twelve
+//! rounds) and `tests/fixtures/heldout.toml` (175 replies collected afterwards and never tuned
 //! on).
 // Helpers here unwrap as tests do: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -124,8 +124,9 @@ fn measure(name: &str, text: &str) -> ([usize; 3], Vec<String>) {
         let (v, why) = judge(c, x);
         tally[v as usize] += 1;
         report.push_str(&format!(
-            "#{i} {:?} {why}\n  {}\n  want {:?} not {:?}\n  {}\n\n",
+            "#{i} {:?} {why} [{}]\n  {}\n  want {:?} not {:?}\n  {}\n\n",
             v,
+            x.situation().map_or("-", |s| s.id.as_str()),
             c.reply.replace('\n', "\\n"),
             c.topics,
             c.not,
@@ -192,10 +193,10 @@ fn real_replies_are_explained_right_and_never_wrongly() {
     }
 }
 
-const TUNED_MOST_WRONG: usize = 74;
-const TUNED_LEAST_RIGHT_PCT: f64 = 85.8;
-const HELD_MOST_WRONG: usize = 24;
-const HELD_LEAST_RIGHT_PCT: f64 = 65.0;
+const TUNED_MOST_WRONG: usize = 73;
+const TUNED_LEAST_RIGHT_PCT: f64 = 85.3;
+const HELD_MOST_WRONG: usize = 15;
+const HELD_LEAST_RIGHT_PCT: f64 = 64.5;
 
 /// Figures for a further fixture named by `MAILTUTOR_HELDOUT` (a file of the same form), so a
 /// new set of real replies can be measured against the tutor as it stands before any rule is

@@ -532,6 +532,63 @@ fn the_evidence_decides_between_readings() {
     }
 }
 
+/// What is not the cause is not read as one: a clause of purpose ("as a means of reducing
+/// spam"), a check the words say passed, the command after "before"; a situation that fits only
+/// the code and the command gives way to words it does not know; a success may report a
+/// failure in its words.
+#[test]
+fn only_the_words_that_give_the_cause_are_read() {
+    let ehlo = "220 mx ESMTP\nEHLO me\n250-mx\n250 STARTTLS";
+    let mail = "220 mx ESMTP\nEHLO me\n250 mx\nMAIL FROM:<a@example.com>";
+    let rcpt = format!("{mail}\n250 ok\nRCPT TO:<b@example.org>");
+    let dot = format!("{rcpt}\n250 ok\nDATA\n354 go ahead\nSubject: t\n\nhi\n.");
+    let topic = |text: &str| {
+        let t = explain::fold(text);
+        let x = last_reply(t.entries())
+            .and_then(|e| e.explanation())
+            .unwrap();
+        (x.topic().map(str::to_owned), x.one_line(Lang::En))
+    };
+    for (text, want) in [
+        (
+            format!(
+                "{rcpt}\n451 This server employs greylisting as a means of reducing spam. Please resend e-mail shortly"
+            ),
+            Some("greylist"),
+        ),
+        (
+            format!(
+                "{dot}\n550 5.7.515 Access denied, sending domain EXAMPLE.JP fails. Spf= Fail , Dkim= Pass , DMARC= Pass"
+            ),
+            Some("spf"),
+        ),
+        (
+            format!("{ehlo}\nSTARTTLS\n503 EHLO required before STARTTLS"),
+            Some("command-order"),
+        ),
+        // The code alone would say "an address written wrongly"; these words say something
+        // else, which the tutor quotes instead of guessing.
+        (format!("{mail}\n501 Frobnicated zorble"), None),
+        (
+            format!("{mail}\n501 Syntax: MAIL FROM: <address>"),
+            Some("syntax"),
+        ),
+        (
+            format!("{dot}\n250 Virus Detected; Discarded Email"),
+            Some("virus"),
+        ),
+        (
+            "220 mx ESMTP no viruses here\nEHLO me\n250 mx".to_owned(),
+            None,
+        ),
+    ] {
+        let (got, line) = topic(&text);
+        assert_eq!(got.as_deref(), want, "{text}\n{line}");
+    }
+    let (_, line) = topic(&format!("{mail}\n501 Frobnicated zorble"));
+    assert!(line.contains("Frobnicated zorble"), "{line}");
+}
+
 /// One explanation per reply, everywhere: the annotated transcript, `explain`, `send`'s
 /// printing (the same render) and the HTML page show each reply's explanation once, and no
 /// code's reference meaning beside it.
