@@ -158,6 +158,10 @@ struct Annotator {
     /// Whether the log showed a client line in this session: a log of the server's side only
     /// (nc, telnet without local echo) has the commands its replies make certain inferred.
     client_seen: bool,
+    /// Whether a line with only "." comes later in the paste: while none does, a refusal in
+    /// the middle of a message is the server cutting it short (a size limit, a bare LF, an
+    /// idle timeout), not message text.
+    dot_later: bool,
 }
 
 impl Annotator {
@@ -178,6 +182,7 @@ impl Annotator {
             library_log: false,
             next_reply: None,
             client_seen: false,
+            dot_later: false,
         }
     }
 
@@ -191,8 +196,16 @@ impl Annotator {
     fn feed(&mut self, text: &str) {
         let said = logs::read(text);
         let table = table_rows(&said);
+        // For each line, whether a lone "." comes after it.
+        let mut dot_after = vec![false; said.len()];
+        let mut seen = false;
+        for (i, s) in said.iter().enumerate().rev() {
+            dot_after[i] = seen;
+            seen |= matches!(s, Said::Plain(t) | Said::Client(t) if t.trim() == ".");
+        }
         for (i, s) in said.iter().enumerate() {
             self.table_row = table.get(i).copied().unwrap_or(false);
+            self.dot_later = dot_after.get(i).copied().unwrap_or(true);
             match s {
                 Said::Server(t) => self.place(Who::Server, t.clone()),
                 Said::Client(t) => {
@@ -306,8 +319,12 @@ impl Annotator {
             Who::Server => true,
             Who::Client => false,
             // Inside a message a reply-shaped line is message text, unless the log shows
-            // only the server's side: then it is the reply to the message's final dot.
-            Who::Unknown => (!in_data || !self.client_seen) && (looks_reply || looks_pop3),
+            // only the server's side (then it is the reply to the message's final dot), or it
+            // is a refusal or a goodbye and the message never ends (the server cut it short).
+            Who::Unknown => {
+                (!in_data || !self.client_seen || !self.dot_later && cuts_short(&line))
+                    && (looks_reply || looks_pop3)
+            }
         };
         if !server {
             // A line nobody named is the client's only where the session expects one (message
@@ -730,6 +747,15 @@ fn reply_like(line: &str) -> bool {
         && matches!(line.as_bytes().get(3), None | Some(b' ' | b'-' | b'#'))
 }
 
+/// Whether a reply-shaped line is one a server may send in the middle of a message to end it:
+/// a refusal (4xx, 5xx) or a goodbye (221), with words after the code.
+fn cuts_short(line: &str) -> bool {
+    let words = line
+        .get(4..)
+        .is_some_and(|w| w.split_whitespace().count() >= 2);
+    words && (line.starts_with(['4', '5']) || line.starts_with("221"))
+}
+
 /// The reply the next line a reader placed is (past asides and blank lines), if it is one:
 /// whether it is a refusal, which even a line that is no command draws.
 fn next_reply(rest: &[Said]) -> Option<bool> {
@@ -851,6 +877,23 @@ mod tests {
                 show_secrets: false,
             },
         )
+    }
+
+    /// A refusal in the middle of a message that never ends is the server cutting it short;
+    /// a reply-shaped line in a message that does end is message text.
+    #[test]
+    fn a_refusal_in_the_middle_of_a_message_cuts_it_short() {
+        let session = "220 mx ESMTP\nEHLO me\n250 mx\nMAIL FROM:<a@example.com>\n250 ok\nRCPT TO:<b@example.org>\n250 ok\nDATA\n354 go ahead\nSubject: scans\n\n";
+        let cut = en(&format!(
+            "{session}(10 MB of attachment)\n552 Actual message size 10489856 bytes exceeds maximum allowed size\n"
+        ));
+        assert!(cut.contains("S: 552 Actual message size"), "{cut}");
+        assert!(cut.contains("bigger than the server accepts"), "{cut}");
+        let kept = en(&format!(
+            "{session}550 people came to the meeting\n.\n250 ok queued\n"
+        ));
+        assert!(kept.contains("C: 550 people came"), "{kept}");
+        assert!(kept.contains("S: 250 ok queued"), "{kept}");
     }
 
     #[test]

@@ -191,6 +191,8 @@ impl SmtpSession {
             None if self.connected && self.greeting == Greeting::Waiting => {
                 (Answers::Greeting, false)
             }
+            // A refusal while the message is being sent answers the message.
+            None if self.data == DataPhase::Open && code >= 400 => (Answers::Dot, false),
             None => (Answers::None, false),
             Some(Pending::Command(cmd)) => (cmd.kind().answers(), false),
             Some(Pending::AuthResponse) => (Answers::AuthData, false),
@@ -300,6 +302,15 @@ impl SmtpSession {
                     Greeting::Refused
                 };
                 Outcome::Greeting { code }
+            }
+            // A refusal in the middle of the message: the server cut it short (a size limit,
+            // a bare LF), and the transaction is over.
+            None if self.data == DataPhase::Open && reply.class() >= 4 => {
+                self.reset_transaction();
+                Outcome::Refused {
+                    command: Some(CommandKind::Data),
+                    code,
+                }
             }
             None => Outcome::Done {
                 command: None,
