@@ -896,6 +896,15 @@ mod tests {
         assert!(kept.contains("S: 250 ok queued"), "{kept}");
     }
 
+    /// An address without <> is refused by strict servers only: the note says so and does not
+    /// foretell a 501 that a lenient server (Postfix by default) does not send.
+    #[test]
+    fn an_address_without_brackets_is_not_foretold_a_refusal() {
+        let out = en("220 mx ESMTP\nEHLO me\n250 mx\nMAIL From: a@example.com\n250 OK\n");
+        assert!(out.contains("a strict server answers 501"), "{out}");
+        assert!(!out.contains("expect 501"), "{out}");
+    }
+
     #[test]
     fn comments_and_prefixes() {
         assert_eq!(
