@@ -888,6 +888,7 @@ mod tests {
             "{session}(10 MB of attachment)\n552 Actual message size 10489856 bytes exceeds maximum allowed size\n"
         ));
         assert!(cut.contains("S: 552 Actual message size"), "{cut}");
+        assert!(!cut.contains("final dot"), "{cut}");
         assert!(cut.contains("bigger than the server accepts"), "{cut}");
         let kept = en(&format!(
             "{session}550 people came to the meeting\n.\n250 ok queued\n"
