@@ -419,10 +419,23 @@ pub fn shown_bytes(raw: &[u8]) -> String {
     crate::proto::line::escaped(raw)
 }
 
+/// Which transcript, or which clearing of one, entries belong to: a view that drew another
+/// generation draws its rows again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generation(u64);
+
+impl Default for Generation {
+    fn default() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Self(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
 /// The transcript of one connection (or several, one after another).
 #[derive(Debug, Default)]
 pub struct Transcript {
     entries: Vec<Entry>,
+    generation: Generation,
     protocol: Option<Protocol>,
     smtp: SmtpSession,
     pop3: Pop3Session,
@@ -482,9 +495,14 @@ impl Transcript {
         self.protocol.unwrap_or(Protocol::Smtp)
     }
 
+    pub fn generation(&self) -> Generation {
+        self.generation
+    }
+
     /// Forgets the rows but not the protocol state: the session goes on.
     pub fn clear_entries(&mut self) {
         self.entries.clear();
+        self.generation = Generation::default();
         self.last_server = None;
     }
 

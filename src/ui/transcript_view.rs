@@ -29,7 +29,7 @@ enum RowKind {
         first: bool,
     },
     Note(u16),
-    /// A further line of an expanded note.
+    /// A further line of a note wrapped onto several rows.
     NoteMore {
         note: u16,
         line: u16,
@@ -51,18 +51,111 @@ pub enum ViewAction {
     LoadBase64(String),
     /// Open the code reference at this code (a badge was clicked).
     ShowCode(String),
-    /// Open or close a note cut at the row's end (handled by the view itself).
+    /// Fold a long note to its first line, or open it again (handled by the view itself).
     ToggleNote {
         entry: u32,
         note: u16,
     },
 }
 
-/// Notes opened in place, wrapped into lines at the width they were drawn at.
+/// A note's text, measured once for a language and secrets state: where it may break and how
+/// wide each piece is, so wrapping it at a new width is arithmetic, not text layout.
+struct Measured {
+    text: String,
+    /// Each piece's end (in bytes), its width, and the width of its trailing space: a piece is
+    /// a word with its space, one CJK character, or one character of a very long word.
+    pieces: Vec<(u32, f32, f32)>,
+    /// The byte ranges of its lines at the width the notes were last wrapped for.
+    lines: Vec<(u32, u32)>,
+}
+
+/// Words longer than this many characters (links, base64) may break anywhere.
+const LONG_WORD: usize = 24;
+
+impl Measured {
+    fn new(text: String, width_of: &mut impl FnMut(char) -> f32) -> Self {
+        /// Ends the word being read (its characters' starts and widths) as pieces.
+        fn flush(
+            pieces: &mut Vec<(u32, f32, f32)>,
+            word: &mut Vec<(usize, f32)>,
+            end: usize,
+            space: f32,
+        ) {
+            if word.len() > LONG_WORD {
+                let n = word.len();
+                for (i, &(_, w)) in word.iter().enumerate() {
+                    let stop = word.get(i + 1).map_or(end, |&(next, _)| next);
+                    let trailing = if i + 1 == n { space } else { 0.0 };
+                    pieces.push((stop as u32, w + trailing, trailing));
+                }
+            } else if !word.is_empty() || space > 0.0 {
+                let w: f32 = word.iter().map(|&(_, w)| w).sum();
+                pieces.push((end as u32, w + space, space));
+            }
+            word.clear();
+        }
+        let mut pieces = Vec::new();
+        let mut word: Vec<(usize, f32)> = Vec::new();
+        for (at, c) in text.char_indices() {
+            let w = width_of(c);
+            let end = at + c.len_utf8();
+            if c == ' ' {
+                flush(&mut pieces, &mut word, end, w);
+            } else if c >= '\u{2e80}' {
+                // CJK text breaks between any two characters, but not before a closing mark.
+                flush(&mut pieces, &mut word, at, 0.0);
+                match pieces.last_mut() {
+                    Some(last) if "，。：；、）」』！？》".contains(c) && last.2 == 0.0 =>
+                    {
+                        last.0 = end as u32;
+                        last.1 += w;
+                    }
+                    _ => pieces.push((end as u32, w, 0.0)),
+                }
+            } else {
+                word.push((at, w));
+            }
+        }
+        flush(&mut pieces, &mut word, text.len(), 0.0);
+        Self {
+            text,
+            pieces,
+            lines: Vec::new(),
+        }
+    }
+
+    /// Breaks the text into lines no wider than `width` (a piece wider than a line stands on
+    /// its own, cut when drawn).
+    fn wrap(&mut self, width: f32) {
+        self.lines.clear();
+        let (mut start, mut x, mut prev) = (0u32, 0.0f32, 0u32);
+        for &(end, w, space) in &self.pieces {
+            if x > 0.0 && x + w - space > width {
+                self.lines.push((start, prev));
+                start = prev;
+                x = 0.0;
+            }
+            x += w;
+            prev = end;
+        }
+        self.lines.push((start, self.text.len() as u32));
+    }
+
+    fn line(&self, i: usize) -> Option<&str> {
+        let &(a, b) = self.lines.get(i)?;
+        self.text.get(a as usize..b as usize).map(str::trim_end)
+    }
+}
+
+/// A reply's explanation and every warning are shown whole, wrapped into rows of their own; an
+/// EHLO line's or a message line's gloss is one row, cut with "…". A click on a long note
+/// folds or opens it.
 #[derive(Default)]
-struct Expanded {
-    lines: std::collections::HashMap<(u32, u16), Vec<String>>,
-    /// The text width, language and secrets the lines were wrapped for.
+struct Notes {
+    measured: std::collections::HashMap<(u32, u16), Measured>,
+    /// Notes clicked out of their usual state.
+    toggled: std::collections::HashSet<(u32, u16)>,
+    /// The text width, language and secrets the notes were measured and wrapped for.
     wrapped_for: Option<(u32, Lang, bool)>,
 }
 
@@ -182,8 +275,9 @@ impl Find {
 
 pub struct TranscriptView {
     rows: Vec<Row>,
-    /// How many transcript entries `rows` covers.
+    /// How many transcript entries `rows` covers, and of which transcript.
     indexed: usize,
+    generation: Option<crate::transcript::Generation>,
     save: SaveForm,
     opener: OpenForm,
     /// Keeps the code tooltip of this entry open (for the scripted screenshots).
@@ -194,7 +288,7 @@ pub struct TranscriptView {
     pub rows_top: f32,
     /// The running lesson's steps and marks, for the HTML page (set by the window).
     pub lesson_marks: Option<crate::html_export::LessonMarks>,
-    expanded: Expanded,
+    notes: Notes,
 }
 
 impl Default for TranscriptView {
@@ -204,6 +298,7 @@ impl Default for TranscriptView {
         Self {
             rows: Vec::new(),
             indexed: 0,
+            generation: None,
             save: SaveForm {
                 open: false,
                 focus: false,
@@ -226,7 +321,7 @@ impl Default for TranscriptView {
             lesson_marks: None,
             rows_top: 0.0,
             find: Find::default(),
-            expanded: Expanded::default(),
+            notes: Notes::default(),
         }
     }
 }
@@ -237,15 +332,25 @@ fn inline(note: &Note) -> bool {
     !note.is_detail()
 }
 
+/// Notes shown whole unless clicked: all but the glosses of EHLO lines and message lines,
+/// which a reader scans rather than reads.
+fn opens(note: &Note) -> bool {
+    !matches!(note, Note::Extension { .. } | Note::Message(_))
+}
+
 impl TranscriptView {
     /// Indexes entries added since the last frame (entries are only ever appended or cleared).
-    fn index(&mut self, t: &Transcript) {
-        if t.len() < self.indexed {
-            // A new transcript: its entries are not the ones the open notes belonged to.
+    fn index(&mut self, ui: &egui::Ui, t: &Transcript, lang: Lang, show: bool) {
+        if t.len() < self.indexed || self.generation != Some(t.generation()) {
+            // Another transcript: its entries are not the ones the notes were measured for.
             self.rows.clear();
             self.indexed = 0;
-            self.expanded = Expanded::default();
+            self.notes = Notes::default();
+            self.generation = Some(t.generation());
         }
+        let width = Self::note_width(ui);
+        self.notes.wrapped_for = Some((width as u32, lang, show));
+        let font = TextStyle::Body.resolve(ui.style());
         for (i, e) in t.entries().iter().enumerate().skip(self.indexed) {
             let entry = i as u32;
             let raw = e.raw();
@@ -278,7 +383,21 @@ impl TranscriptView {
                         entry,
                         kind: RowKind::Note(n),
                     });
-                    let more = self.expanded.lines.get(&(entry, n)).map_or(0, Vec::len);
+                    // A folded note is one row and is measured only when opened.
+                    let more = if opens(note) == self.notes.toggled.contains(&(entry, n)) {
+                        0
+                    } else {
+                        let measured = self.notes.measured.entry((entry, n)).or_insert_with(|| {
+                            let mut m = ui.ctx().fonts_mut(|f| {
+                                Measured::new(note.render(lang, show), &mut |c| {
+                                    f.glyph_width(&font, c)
+                                })
+                            });
+                            m.wrap(width);
+                            m
+                        });
+                        measured.lines.len()
+                    };
                     for line in 1..more {
                         self.rows.push(Row {
                             entry,
@@ -305,8 +424,8 @@ impl TranscriptView {
         lang: Lang,
         show_secrets: &mut bool,
     ) -> Option<ViewAction> {
-        self.rewrap(ui, t, lang, *show_secrets);
-        self.index(t);
+        self.rewrap(ui, lang, *show_secrets);
+        self.index(ui, t, lang, *show_secrets);
         self.toolbar(ui, t, lang, show_secrets);
         ui.separator();
         self.rows_top = ui.cursor().top();
@@ -369,7 +488,7 @@ impl TranscriptView {
             }
         });
         if let Some(ViewAction::ToggleNote { entry, note }) = action {
-            self.toggle(ui, t, entry, note, lang, *show_secrets);
+            self.toggle(entry, note);
             return None;
         }
         action
@@ -380,70 +499,34 @@ impl TranscriptView {
         (ui.available_width() - NOTE_INDENT - 3.0 * ui.spacing().item_spacing.x - 40.0).max(80.0)
     }
 
-    /// A note's text wrapped into the lines of its rows.
-    fn wrap(
-        ui: &egui::Ui,
-        e: &Entry,
-        note: u16,
-        lang: Lang,
-        show: bool,
-        width: f32,
-    ) -> Vec<String> {
-        let Some(n) = e.notes.get(note as usize) else {
-            return Vec::new();
-        };
-        let font = TextStyle::Body.resolve(ui.style());
-        let galley = ui
-            .painter()
-            .layout(n.render(lang, show), font, Color32::WHITE, width);
-        galley.rows.iter().map(|r| r.row.text()).collect()
-    }
-
-    /// Opens or closes a note in place; its lines become rows of their own.
-    fn toggle(
-        &mut self,
-        ui: &egui::Ui,
-        t: &Transcript,
-        entry: u32,
-        note: u16,
-        lang: Lang,
-        show: bool,
-    ) {
-        if self.expanded.lines.remove(&(entry, note)).is_none()
-            && let Some(e) = t.entries().get(entry as usize)
-        {
-            let width = Self::note_width(ui);
-            let lines = Self::wrap(ui, e, note, lang, show, width);
-            self.expanded.lines.insert((entry, note), lines);
-            self.expanded.wrapped_for = Some((width as u32, lang, show));
+    /// Folds a long note to its first line, or opens it again.
+    fn toggle(&mut self, entry: u32, note: u16) {
+        if !self.notes.toggled.remove(&(entry, note)) {
+            self.notes.toggled.insert((entry, note));
         }
         self.rows.clear();
         self.indexed = 0;
     }
 
-    /// Wraps the open notes again when the width, the language or the secrets changed.
-    fn rewrap(&mut self, ui: &egui::Ui, t: &Transcript, lang: Lang, show: bool) {
-        if self.expanded.lines.is_empty() {
-            return;
-        }
+    /// Wraps the notes again when the width changed, and measures them again when the
+    /// language or the secrets did.
+    fn rewrap(&mut self, ui: &egui::Ui, lang: Lang, show: bool) {
         let width = Self::note_width(ui);
         let now = (width as u32, lang, show);
-        if self.expanded.wrapped_for == Some(now) {
+        let Some(was) = self.notes.wrapped_for else {
+            return;
+        };
+        if was == now {
             return;
         }
-        let keys: Vec<(u32, u16)> = self.expanded.lines.keys().copied().collect();
-        for (entry, note) in keys {
-            match t.entries().get(entry as usize) {
-                Some(e) => {
-                    let lines = Self::wrap(ui, e, note, lang, show, width);
-                    self.expanded.lines.insert((entry, note), lines);
-                }
-                None => {
-                    self.expanded.lines.remove(&(entry, note));
-                }
+        if (was.1, was.2) != (lang, show) {
+            self.notes.measured.clear();
+        } else {
+            for m in self.notes.measured.values_mut() {
+                m.wrap(width);
             }
         }
-        self.expanded.wrapped_for = Some(now);
+        self.notes.wrapped_for = Some(now);
         self.rows.clear();
         self.indexed = 0;
     }
@@ -751,36 +834,31 @@ impl TranscriptView {
             RowKind::Note(n) | RowKind::NoteMore { note: n, .. } => {
                 let note = e.notes.get(n as usize)?;
                 ui.add_space(NOTE_INDENT);
-                // An open note shows one wrapped line a row; a closed one its first line,
-                // cut with "…". A click opens or closes it in place.
+                // A note shows one wrapped line a row; a folded one its first line, cut with
+                // "…". A click on a long note folds or opens it in place.
+                let folded = opens(note) == self.notes.toggled.contains(&(entry, n));
+                let measured = self.notes.measured.get(&(entry, n)).filter(|_| !folded);
+                let long = measured.is_some_and(|m| m.lines.len() > 1);
                 let line = match kind {
-                    RowKind::NoteMore { line, .. } => self
-                        .expanded
-                        .lines
-                        .get(&(entry, n))
-                        .and_then(|l| l.get(line as usize).cloned()),
-                    _ => self
-                        .expanded
-                        .lines
-                        .get(&(entry, n))
-                        .and_then(|l| l.first().cloned()),
+                    RowKind::NoteMore { line, .. } => line as usize,
+                    _ => 0,
                 };
-                let open = line.is_some();
-                let text = line.unwrap_or_else(|| note.render(lang, show));
-                let r = ui
-                    .add(
-                        egui::Label::new(RichText::new(text).italics().color(note_color))
-                            .sense(Sense::click())
-                            .truncate(),
-                    )
-                    .on_hover_text(tr(
-                        lang,
-                        if open {
-                            "transcript.note_close"
-                        } else {
-                            "transcript.note_open"
-                        },
-                    ));
+                let text = match measured {
+                    Some(m) => m.line(line).unwrap_or_default().to_owned(),
+                    None => note.render(lang, show),
+                };
+                let label = ui.add(
+                    egui::Label::new(RichText::new(text).italics().color(note_color))
+                        .sense(Sense::click())
+                        .truncate(),
+                );
+                let r = if folded {
+                    label.on_hover_text(tr(lang, "transcript.note_open"))
+                } else if long {
+                    label.on_hover_text(tr(lang, "transcript.note_close"))
+                } else {
+                    label
+                };
                 if r.clicked() {
                     return Some(ViewAction::ToggleNote { entry, note: n });
                 }
@@ -1103,4 +1181,32 @@ fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Measured;
+
+    fn lines(text: &str, width: f32) -> Vec<String> {
+        let mut m = Measured::new(text.to_owned(), &mut |_| 10.0);
+        m.wrap(width);
+        (0..m.lines.len())
+            .map(|i| m.line(i).unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn notes_wrap_at_spaces_between_cjk_characters_and_inside_long_words() {
+        assert_eq!(lines("aaa bbb ccc", 70.0), ["aaa bbb", "ccc"]);
+        // A space at the end of a line takes no room.
+        assert_eq!(lines("aaa bbb ccc", 110.0), ["aaa bbb ccc"]);
+        assert_eq!(lines("说明：你好世界", 40.0), ["说明：你", "好世界"]);
+        // A closing mark never starts a line.
+        assert_eq!(lines("你好：世界", 20.0), ["你", "好：", "世界"]);
+        assert_eq!(lines("see 你好", 50.0), ["see 你", "好"]);
+        let long = "x".repeat(30);
+        assert_eq!(lines(&format!("a {long}"), 100.0).len(), 4);
+        assert_eq!(lines("", 50.0), [""]);
+        assert_eq!(lines("one", 5.0), ["one"]);
+    }
 }

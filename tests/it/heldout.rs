@@ -124,9 +124,10 @@ fn measure(name: &str, text: &str) -> ([usize; 3], Vec<String>) {
         let (v, why) = judge(c, x);
         tally[v as usize] += 1;
         report.push_str(&format!(
-            "#{i} {:?} {why} [{}]\n  {}\n  want {:?} not {:?}\n  {}\n\n",
+            "#{i} {:?} {why} [{}] topic={}\n  {}\n  want {:?} not {:?}\n  {}\n\n",
             v,
             x.situation().map_or("-", |s| s.id.as_str()),
+            x.topic().unwrap_or("-"),
             c.reply.replace('\n', "\\n"),
             c.topics,
             c.not,
