@@ -114,3 +114,30 @@ if grep -qF 'not a command the server knows' "$saved"; then
     fail "a line of the page was called a command"
 fi
 echo "ok: opened a tutorial page and saved it by keyboard; screenshot $shots/open-page.png"
+
+# A+ clicked twice and A- clicked twice, each time without moving the mouse (as a teacher
+# does at a projector): the zoom goes up and back, and the language stays.
+header() { import -window root -crop 500x30+780+0 "$1"; }
+xdotool mousemove 640 300
+sleep 0.5
+header "$work/header-before.png"
+xdotool mousemove 1254 13 click 1
+sleep 0.8
+xdotool click 1
+sleep 0.8
+xdotool mousemove 640 300
+sleep 0.5
+import -window root "$shots/zoomed.png"
+header "$work/header-zoomed.png"
+xdotool mousemove 1140 13 click 1
+sleep 0.8
+xdotool click 1
+sleep 0.8
+xdotool mousemove 640 300
+sleep 0.5
+header "$work/header-after.png"
+same() { [ "$(compare -metric AE -fuzz 5% "$1" "$2" null: 2>&1 || true)" = 0 ]; }
+! same "$work/header-before.png" "$work/header-zoomed.png" || fail "A+ clicked twice did not zoom"
+same "$work/header-before.png" "$work/header-after.png" ||
+    { cp "$work"/header-*.png "$shots/"; fail "A+ twice then A- twice did not come back to 100% in English"; }
+echo "ok: A+ and A- clicked twice without moving the mouse: zoomed in and back, language kept"

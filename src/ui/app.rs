@@ -106,6 +106,7 @@ pub struct TutorApp {
     lesson_mail: Option<poll_promise::Promise<Result<(), crate::words::Words>>>,
     /// The width of the header's buttons on the right, from the last frame.
     header_right: f32,
+    pointer_zoom: theme::PointerZoom,
     ctx: egui::Context,
 }
 
@@ -187,6 +188,7 @@ impl TutorApp {
             queued: VecDeque::new(),
             lesson_mail: None,
             header_right: 0.0,
+            pointer_zoom: theme::PointerZoom::default(),
             ctx,
         };
         if first_start {
@@ -1056,6 +1058,11 @@ impl eframe::App for TutorApp {
             self.server = PracticeServer::Failed(crate::words::Words::new("session.closed"));
             let _ = std::fs::remove_dir_all(dir);
         }
+    }
+
+    fn raw_input_hook(&mut self, ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        self.pointer_zoom
+            .fix(ctx.zoom_factor(), &mut raw_input.events);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

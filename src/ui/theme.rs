@@ -141,3 +141,75 @@ mod tests {
         assert_eq!(big.sanitized().zoom, MAX_ZOOM);
     }
 }
+
+/// Clicks made after a zoom change, before the pointer moves again, put where the pointer is.
+///
+/// The native shell turns a click into a position in points with the zoom of the pointer's
+/// last move, so with the mouse at rest a second click on A+ or A- landed where the pointer
+/// had been before the zoom (on the language button, or on nothing). Until a real move, such a
+/// click is scaled to the zoom now in force, and a move to the same place goes before it so
+/// the widget under it is hovered.
+#[derive(Debug, Default)]
+pub struct PointerZoom {
+    /// The zoom in force when the pointer last moved.
+    moved_at: Option<f32>,
+}
+
+impl PointerZoom {
+    pub fn fix(&mut self, zoom: f32, events: &mut Vec<egui::Event>) {
+        let mut out = Vec::with_capacity(events.len());
+        for mut e in events.drain(..) {
+            match &mut e {
+                egui::Event::PointerMoved(_) => self.moved_at = Some(zoom),
+                egui::Event::PointerButton { pos, .. } => {
+                    if let Some(then) = self.moved_at
+                        && then != zoom
+                        && zoom > 0.0
+                    {
+                        *pos = egui::pos2(pos.x * then / zoom, pos.y * then / zoom);
+                        out.push(egui::Event::PointerMoved(*pos));
+                    }
+                }
+                _ => {}
+            }
+            out.push(e);
+        }
+        *events = out;
+    }
+}
+
+#[cfg(test)]
+mod pointer_tests {
+    use super::PointerZoom;
+    use egui::{Event, Modifiers, PointerButton, pos2};
+
+    fn click(x: f32) -> Event {
+        Event::PointerButton {
+            pos: pos2(x, 10.0),
+            button: PointerButton::Primary,
+            pressed: true,
+            modifiers: Modifiers::NONE,
+        }
+    }
+
+    #[test]
+    fn a_click_after_a_zoom_lands_where_the_pointer_is() {
+        let mut p = PointerZoom::default();
+        let mut events = vec![Event::PointerMoved(pos2(1200.0, 10.0)), click(1200.0)];
+        p.fix(1.0, &mut events);
+        assert_eq!(events.len(), 2, "no zoom change: nothing is touched");
+        // The zoom went to 110% with the pointer at rest: the shell still reports the
+        // position in points of 100%.
+        let mut events = vec![click(1200.0)];
+        p.fix(1.1, &mut events);
+        let want = pos2(1200.0 / 1.1, 10.0 / 1.1);
+        assert!(matches!(events[0], Event::PointerMoved(at) if (at - want).length() < 0.01));
+        assert!(
+            matches!(events[1], Event::PointerButton { pos, .. } if (pos - want).length() < 0.01)
+        );
+        // Once the pointer moves, positions are right again.
+        let mut events = vec![Event::PointerMoved(pos2(5.0, 5.0)), click(5.0)];
+        p.fix(1.1, &mut events);
+        assert!(matches!(events[1], Event::PointerButton { pos, .. } if pos == pos2(5.0, 10.0)));
+    }
+}
