@@ -2,8 +2,8 @@
 # Drives the real window under Xvfb the way a person does, with a mouse and a keyboard
 # (xdotool): on a first start lesson 1 opens, and is done the telnet way, typing every line in
 # the raw line box (the base64 and the blank line included), its ticks read from the session's
-# HTML page; then opens a tutorial page saved whole (Ctrl+O, the path typed, Enter). Each
-# time it saves the annotated transcript (Ctrl+S, Ctrl+A, the path typed, Enter) and checks
+# HTML page; then lesson 6 the same way with the window in Chinese; then opens a tutorial page
+# saved whole (Ctrl+O, the path typed, Enter); then clicks A+ and A- twice each. Each time it saves the annotated transcript (Ctrl+S, Ctrl+A, the path typed, Enter) and checks
 # what was saved. Screenshots in DIR.
 #   scripts/by-hand.sh [DIR]   (default target/by-hand)
 set -euo pipefail
@@ -89,6 +89,53 @@ todo=$(grep -o 'class="todo"' "$work/lesson.html" | wc -l || true)
 [ "$done" -eq 10 ] && [ "$todo" -eq 0 ] ||
     { cat "$work/lesson.html" >&2; fail "lesson 1 typed by hand: $done steps ticked, $todo not"; }
 echo "ok: lesson 1 done by typing every line, blank line and all: 10 of 10 steps ticked"
+
+# Lesson 6, "The telnet way", in Chinese: back to the list, the language switched, the lesson
+# chosen, Connect (连接), then every line typed, the blank line included. The ticks are read
+# from the HTML page saved as above (the window switched back to English for the form's
+# places).
+xdotool mousemove 1025 170 click 1
+sleep 0.5
+xdotool mousemove 1044 13 click 1
+sleep 0.8
+xdotool mousemove 1095 413 click 1
+sleep 0.5
+xdotool mousemove 899 40 click 1
+sleep 2
+xdotool mousemove 640 617 click 1
+sleep 0.3
+for line in "HELO mypc" "MAIL FROM:<student@mailtutor.test>" "RCPT TO:<teacher@mailtutor.test>" \
+    DATA "From: <student@mailtutor.test>" "To: <teacher@mailtutor.test>" \
+    "Subject: Typed by hand" "" "Hello, typed one line at a time." "." QUIT; do
+    [ -z "$line" ] || xdotool type --delay 15 "$line"
+    xdotool key Return
+    sleep 0.7
+done
+sleep 1
+xdotool mousemove 640 300
+sleep 0.3
+import -window root "$shots/lesson-6-zh.png"
+xdotool mousemove 968 13 click 1
+sleep 0.8
+xdotool key ctrl+s
+sleep 0.5
+xdotool mousemove 373 142 click 1
+sleep 0.3
+xdotool mousemove 530 118 click 1
+xdotool key ctrl+a
+xdotool type --delay 20 "$work/lesson6.html"
+xdotool key Return
+for _ in $(seq 100); do [ -s "$work/lesson6.html" ] && break; sleep 0.1; done
+xdotool mousemove 816 118 click 1
+sleep 0.3
+xdotool key ctrl+s
+grep -qF 'The telnet way' "$work/lesson6.html" ||
+    { cat "$work/lesson6.html" >&2; fail "the page is not lesson 6's"; }
+done=$(grep -o 'class="done"' "$work/lesson6.html" | wc -l || true)
+todo=$(grep -o 'class="todo"' "$work/lesson6.html" | wc -l || true)
+[ "$done" -eq 7 ] && [ "$todo" -eq 0 ] ||
+    { cat "$work/lesson6.html" >&2; fail "lesson 6 typed by hand in Chinese: $done steps ticked, $todo not"; }
+echo "ok: lesson 6 done in Chinese by typing every line, blank line and all: 7 of 7 steps ticked"
 # After QUIT the connection is closed, so the opened page may replace the session.
 
 xdotool key ctrl+o
