@@ -3,8 +3,9 @@
 # (xdotool): on a first start lesson 1 opens, and is done the telnet way, typing every line in
 # the raw line box (the base64 and the blank line included), its ticks read from the session's
 # HTML page; then lesson 6 the same way with the window in Chinese; then opens a tutorial page
-# saved whole (Ctrl+O, the path typed, Enter); then clicks A+ and A- twice each. Each time it saves the annotated transcript (Ctrl+S, Ctrl+A, the path typed, Enter) and checks
-# what was saved. Screenshots in DIR.
+# saved whole (Ctrl+O, the path typed, Enter); then clicks A+ and A- twice each. Each time it
+# saves the annotated transcript (Ctrl+S, Ctrl+A, the path typed, Enter) and checks what was
+# saved. Screenshots in DIR.
 #   scripts/by-hand.sh [DIR]   (default target/by-hand)
 set -euo pipefail
 cd "$(dirname "$0")/.."
