@@ -69,6 +69,9 @@ struct Measured {
     lines: Vec<(u32, u32)>,
 }
 
+/// The key under which a connection event's own words are measured, beside its notes'.
+const EVENT: u16 = u16::MAX;
+
 /// Words longer than this many characters (links, base64) may break anywhere.
 const LONG_WORD: usize = 24;
 
@@ -374,6 +377,29 @@ impl TranscriptView {
                 start = end;
                 if end >= raw.len() || e.dir == Direction::Client {
                     break;
+                }
+            }
+            if e.dir == Direction::Event {
+                // A connection event's words are shown whole too, on rows of their own.
+                let measured = self
+                    .notes
+                    .measured
+                    .entry((entry, EVENT))
+                    .or_insert_with(|| {
+                        let mut m = ui.ctx().fonts_mut(|f| {
+                            Measured::new(e.event_text(lang), &mut |c| f.glyph_width(&font, c))
+                        });
+                        m.wrap(width);
+                        m
+                    });
+                for line in 1..measured.lines.len() {
+                    self.rows.push(Row {
+                        entry,
+                        kind: RowKind::NoteMore {
+                            note: EVENT,
+                            line: line as u16,
+                        },
+                    });
                 }
             }
             for (n, note) in e.notes.iter().enumerate() {
@@ -831,6 +857,20 @@ impl TranscriptView {
         };
         let entry = index as u32;
         match kind {
+            RowKind::NoteMore { note: EVENT, line } => {
+                ui.add_space(NOTE_INDENT);
+                let text = self
+                    .notes
+                    .measured
+                    .get(&(entry, EVENT))
+                    .and_then(|m| m.line(line as usize))
+                    .unwrap_or_default();
+                ui.add(
+                    egui::Label::new(RichText::new(text).color(event_color(dark)).italics())
+                        .truncate(),
+                );
+                None
+            }
             RowKind::Note(n) | RowKind::NoteMore { note: n, .. } => {
                 let note = e.notes.get(n as usize)?;
                 ui.add_space(NOTE_INDENT);
@@ -909,9 +949,15 @@ impl TranscriptView {
                     text
                 };
                 let rich = match e.dir {
-                    Direction::Event => RichText::new(e.event_text(lang))
-                        .color(event_color(dark))
-                        .italics(),
+                    Direction::Event => RichText::new(
+                        self.notes
+                            .measured
+                            .get(&(entry, EVENT))
+                            .and_then(|m| m.line(0))
+                            .map_or_else(|| e.event_text(lang), str::to_owned),
+                    )
+                    .color(event_color(dark))
+                    .italics(),
                     _ => mono(text),
                 };
                 match base64_of(e, show) {

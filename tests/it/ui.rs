@@ -1051,3 +1051,32 @@ fn an_opened_transcript_shows_its_own_notes() {
         );
     }
 }
+
+/// A connection event's words are shown whole, wrapped onto rows of their own, not cut.
+#[test]
+fn a_connection_event_is_shown_whole() {
+    let dir = TempDir::new("ui-event");
+    let mut h = open(Lang::En, &dir);
+    connect(&mut h);
+    click(&mut h, "QUIT");
+    wait(&mut h, "the close", |a| !a.is_connected());
+    h.run_steps(3);
+    let text = h
+        .state()
+        .transcript()
+        .entries()
+        .iter()
+        .rev()
+        .find(|e| e.dir == Direction::Event)
+        .map(|e| e.event_text(Lang::En))
+        .unwrap();
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let shown: Vec<String> = h
+        .query_all_by_label_contains("")
+        .filter_map(|n| n.accesskit_node().value())
+        .filter(|v| v.trim().len() > 8 && squash(&text).contains(&squash(v)))
+        .collect();
+    // Wider than the transcript's column at 1280x800: it takes two rows.
+    assert!(shown.len() >= 2, "the event is one row, cut: {shown:#?}");
+    assert_eq!(squash(&shown.join(" ")), squash(&text), "{shown:#?}");
+}
