@@ -63,7 +63,7 @@ pub enum ViewAction {
 struct Measured {
     text: String,
     /// Each piece's end (in bytes), its width, and the width of its trailing space: a piece is
-    /// a word with its space, one CJK character, or one character of a very long word.
+    /// a word with its space, or one CJK character.
     pieces: Vec<(u32, f32, f32)>,
     /// The byte ranges of its lines at the width the notes were last wrapped for.
     lines: Vec<(u32, u32)>,
@@ -72,54 +72,39 @@ struct Measured {
 /// The key under which a connection event's own words are measured, beside its notes'.
 const EVENT: u16 = u16::MAX;
 
-/// Words longer than this many characters (links, base64) may break anywhere.
-const LONG_WORD: usize = 24;
-
 impl Measured {
     fn new(text: String, width_of: &mut impl FnMut(char) -> f32) -> Self {
-        /// Ends the word being read (its characters' starts and widths) as pieces.
-        fn flush(
-            pieces: &mut Vec<(u32, f32, f32)>,
-            word: &mut Vec<(usize, f32)>,
-            end: usize,
-            space: f32,
-        ) {
-            if word.len() > LONG_WORD {
-                let n = word.len();
-                for (i, &(_, w)) in word.iter().enumerate() {
-                    let stop = word.get(i + 1).map_or(end, |&(next, _)| next);
-                    let trailing = if i + 1 == n { space } else { 0.0 };
-                    pieces.push((stop as u32, w + trailing, trailing));
-                }
-            } else if !word.is_empty() || space > 0.0 {
-                let w: f32 = word.iter().map(|&(_, w)| w).sum();
-                pieces.push((end as u32, w + space, space));
-            }
-            word.clear();
-        }
-        let mut pieces = Vec::new();
-        let mut word: Vec<(usize, f32)> = Vec::new();
+        let mut pieces: Vec<(u32, f32, f32)> = Vec::new();
+        // The word being read: its width so far, and whether it holds anything.
+        let (mut word, mut open) = (0.0f32, false);
         for (at, c) in text.char_indices() {
             let w = width_of(c);
-            let end = at + c.len_utf8();
+            let end = (at + c.len_utf8()) as u32;
             if c == ' ' {
-                flush(&mut pieces, &mut word, end, w);
+                pieces.push((end, word + w, w));
+                (word, open) = (0.0, false);
             } else if c >= '\u{2e80}' {
                 // CJK text breaks between any two characters, but not before a closing mark.
-                flush(&mut pieces, &mut word, at, 0.0);
+                if open {
+                    pieces.push((at as u32, word, 0.0));
+                    (word, open) = (0.0, false);
+                }
                 match pieces.last_mut() {
                     Some(last) if "，。：；、）」』！？》".contains(c) && last.2 == 0.0 =>
                     {
-                        last.0 = end as u32;
+                        last.0 = end;
                         last.1 += w;
                     }
-                    _ => pieces.push((end as u32, w, 0.0)),
+                    _ => pieces.push((end, w, 0.0)),
                 }
             } else {
-                word.push((at, w));
+                word += w;
+                open = true;
             }
         }
-        flush(&mut pieces, &mut word, text.len(), 0.0);
+        if open {
+            pieces.push((text.len() as u32, word, 0.0));
+        }
         Self {
             text,
             pieces,
@@ -127,8 +112,9 @@ impl Measured {
         }
     }
 
-    /// Breaks the text into lines no wider than `width` (a piece wider than a line stands on
-    /// its own, cut when drawn).
+    /// Breaks the text into lines no wider than `width`: at spaces and between CJK characters;
+    /// a word wider than a whole line (a link, base64) is cut into lines of the characters that
+    /// fit, by its average character width.
     fn wrap(&mut self, width: f32) {
         self.lines.clear();
         let (mut start, mut x, mut prev) = (0u32, 0.0f32, 0u32);
@@ -137,6 +123,21 @@ impl Measured {
                 self.lines.push((start, prev));
                 start = prev;
                 x = 0.0;
+            }
+            if w - space > width {
+                let word = self.text.get(prev as usize..end as usize).unwrap_or("");
+                let word = word.trim_end_matches(' ');
+                let n = word.chars().count().max(1);
+                let fit = ((width / ((w - space) / n as f32)).floor() as usize).max(1);
+                let mut cut = word.char_indices().map(|(i, _)| i).step_by(fit).skip(1);
+                for at in cut.by_ref() {
+                    let at = prev + at as u32;
+                    self.lines.push((start, at));
+                    start = at;
+                }
+                x = (w - space) * ((n - 1) % fit + 1) as f32 / n as f32 + space;
+                prev = end;
+                continue;
             }
             x += w;
             prev = end;
@@ -1250,9 +1251,14 @@ mod tests {
         // A closing mark never starts a line.
         assert_eq!(lines("你好：世界", 20.0), ["你", "好：", "世界"]);
         assert_eq!(lines("see 你好", 50.0), ["see 你", "好"]);
+        // A word that fits on a line of its own goes there whole; a longer one is cut.
+        assert_eq!(lines("MAIL FROM:<ab@cd>", 130.0), ["MAIL", "FROM:<ab@cd>"]);
         let long = "x".repeat(30);
-        assert_eq!(lines(&format!("a {long}"), 100.0).len(), 4);
+        assert_eq!(
+            lines(&format!("a {long} b"), 100.0),
+            ["a", &long[..10], &long[10..20], &long[20..], "b"]
+        );
         assert_eq!(lines("", 50.0), [""]);
-        assert_eq!(lines("one", 5.0), ["one"]);
+        assert_eq!(lines("one", 5.0), ["o", "n", "e"]);
     }
 }

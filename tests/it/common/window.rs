@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use mailtutor::proto::Lang;
 use mailtutor::transcript::{Direction, EventRow};
 use mailtutor::ui::theme::Settings;
@@ -57,9 +57,23 @@ pub fn wait(h: &mut H, what: &str, cond: impl Fn(&TutorApp) -> bool) {
 
 /// Steps frames until some text on screen contains `text` (work done on a background thread
 /// shows up a few frames later, later still on a loaded machine).
+/// Whether `text` is on screen: in one label, or across the rows a long note or event was
+/// wrapped onto (the labels read in order).
+fn on_screen(h: &H, text: &str) -> bool {
+    if h.query_all_by_label_contains(text).next().is_some() {
+        return true;
+    }
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let all: Vec<String> = h
+        .query_all_by_label_contains("")
+        .filter_map(|n| n.accesskit_node().value())
+        .collect();
+    squash(&all.join(" ")).contains(&squash(text))
+}
+
 pub fn wait_shows(h: &mut H, text: &str) {
     let start = Instant::now();
-    while h.query_all_by_label_contains(text).next().is_none() {
+    while !on_screen(h, text) {
         assert!(
             start.elapsed() < Duration::from_secs(20),
             "nothing on screen came to contain {text:?}"
@@ -71,10 +85,7 @@ pub fn wait_shows(h: &mut H, text: &str) {
 
 /// Asserts some text on screen contains `text`.
 pub fn shows(h: &H, text: &str) {
-    assert!(
-        h.query_all_by_label_contains(text).next().is_some(),
-        "nothing on screen contains {text:?}"
-    );
+    assert!(on_screen(h, text), "nothing on screen contains {text:?}");
 }
 
 /// Ten frames must not take long, whatever the network is doing.
