@@ -39,6 +39,22 @@ enum RowKind {
 /// How far notes are indented under their line.
 const NOTE_INDENT: f32 = 150.0;
 
+/// In a narrow transcript (a zoomed window on a projector) notes hang this little instead, so
+/// their lines keep room for words.
+const NARROW_INDENT: f32 = 36.0;
+
+/// The transcript width below which notes hang by [`NARROW_INDENT`].
+const NARROW: f32 = 560.0;
+
+/// How far notes are indented in a transcript this wide.
+fn note_indent(width: f32) -> f32 {
+    if width < NARROW {
+        NARROW_INDENT
+    } else {
+        NOTE_INDENT
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Row {
     entry: u32,
@@ -523,7 +539,8 @@ impl TranscriptView {
 
     /// The width a note's text has in a row.
     fn note_width(ui: &egui::Ui) -> f32 {
-        (ui.available_width() - NOTE_INDENT - 3.0 * ui.spacing().item_spacing.x - 40.0).max(80.0)
+        let width = ui.available_width();
+        (width - note_indent(width) - 3.0 * ui.spacing().item_spacing.x - 40.0).max(80.0)
     }
 
     /// Folds a long note to its first line, or opens it again.
@@ -859,7 +876,7 @@ impl TranscriptView {
         let entry = index as u32;
         match kind {
             RowKind::NoteMore { note: EVENT, line } => {
-                ui.add_space(NOTE_INDENT);
+                ui.add_space(note_indent(ui.available_width()));
                 let text = self
                     .notes
                     .measured
@@ -874,7 +891,7 @@ impl TranscriptView {
             }
             RowKind::Note(n) | RowKind::NoteMore { note: n, .. } => {
                 let note = e.notes.get(n as usize)?;
-                ui.add_space(NOTE_INDENT);
+                ui.add_space(note_indent(ui.available_width()));
                 // A note shows one wrapped line a row; a folded one its first line, cut with
                 // "…". A click on a long note folds or opens it in place.
                 let folded = opens(note) == self.notes.toggled.contains(&(entry, n));
