@@ -277,6 +277,56 @@ mod tests {
         assert!(found.is_empty(), "prose in the code:\n{}", found.join("\n"));
     }
 
+    /// No English sentence is written in the window's code either: every phrase it shows
+    /// comes from the tables, in the reader's language. A literal of two or more words is
+    /// prose unless it is one of the few that are not (key names, a marker other programs
+    /// read, addresses and ports).
+    #[test]
+    fn no_english_phrases_in_the_window_code() {
+        const NOT_PROSE: &[&str] = &[
+            // Printed for scripts/startup.sh and scripts/screenshots.sh to read, not for people.
+            "first frame painted after {} ms",
+            "mailtutor demo: done",
+            // Key names, codes and addresses, the same in every language.
+            "Ctrl+= / Ctrl+-",
+            "535, 5.7.8, -ERR, IN-USE",
+            "SMTP {ip}:2525   SMTPS {ip}:4465   POP3 {ip}:1110   POP3S {ip}:1995",
+        ];
+        let mut found = Vec::new();
+        for (file, code) in sources() {
+            if !file.contains("/src/ui/") {
+                continue;
+            }
+            for (line, lit) in literals(&code) {
+                let without_args: String = {
+                    let mut out = String::new();
+                    let mut depth = 0;
+                    for c in lit.chars() {
+                        match c {
+                            '{' => depth += 1,
+                            '}' => depth = (depth - 1).max(0),
+                            c if depth == 0 => out.push(c),
+                            _ => {}
+                        }
+                    }
+                    out
+                };
+                let words = without_args
+                    .split(|c: char| !c.is_ascii_alphabetic())
+                    .filter(|w| w.len() >= 2)
+                    .count();
+                if words >= 2 && lit.contains(' ') && !NOT_PROSE.contains(&lit.as_str()) {
+                    found.push(format!("{file}:{line}: {lit}"));
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "English phrases in the window's code (put them in assets/i18n):\n{}",
+            found.join("\n")
+        );
+    }
+
     #[test]
     fn words_are_filled_in_the_readers_language() {
         let w = Words::new("connect.tls")

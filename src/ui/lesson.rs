@@ -18,6 +18,7 @@ use crate::proto::auth::PromptKind;
 use crate::proto::pop3::Pop3Kind;
 use crate::proto::smtp::CommandKind;
 use crate::transcript::Entry;
+use crate::words::Words;
 
 /// How far a student got in a lesson, kept across restarts under the lesson's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,8 +43,8 @@ pub struct LessonPanel {
     pub exam: bool,
     /// A lesson file or a folder of them, as the teacher typed it.
     path: String,
-    loading: Option<Promise<Result<Vec<Lesson>, String>>>,
-    load_result: Option<Result<usize, String>>,
+    loading: Option<Promise<Result<Vec<Lesson>, Words>>>,
+    load_result: Option<Result<usize, Words>>,
     /// Where an exam's result is written.
     pub result_path: String,
     pub saving: Option<Promise<Result<PathBuf, String>>>,
@@ -66,11 +67,20 @@ impl Default for LessonPanel {
     }
 }
 
-/// Reads one lesson file, or every `.toml` file of a folder, sorted by name.
-pub fn read_lessons(path: &Path) -> Result<Vec<Lesson>, String> {
+/// Reads one lesson file, or every `.toml` file of a folder, sorted by name; a failure says
+/// which file and why, in words for either language.
+pub fn read_lessons(path: &Path) -> Result<Vec<Lesson>, Words> {
+    let in_file = |p: &Path, why: Words| {
+        Words::new("lesson.error.in_file")
+            .arg("file", p.display())
+            .arg_words("why", why)
+    };
+    let unreadable = |p: &Path, e: std::io::Error| {
+        in_file(p, Words::new("lesson.error.unreadable").arg("error", e))
+    };
     let files = if path.is_dir() {
         let mut v: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?
+            .map_err(|e| unreadable(path, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
             .collect();
@@ -81,12 +91,12 @@ pub fn read_lessons(path: &Path) -> Result<Vec<Lesson>, String> {
     };
     let mut out = Vec::new();
     for f in files {
-        let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
-        let lesson = Lesson::parse(&text).map_err(|e| format!("{}: {e}", f.display()))?;
+        let text = std::fs::read_to_string(&f).map_err(|e| unreadable(&f, e))?;
+        let lesson = Lesson::parse(&text).map_err(|e| in_file(&f, e.words()))?;
         out.push(lesson);
     }
     if out.is_empty() {
-        return Err(format!("{}: no .toml lesson files", path.display()));
+        return Err(in_file(path, Words::new("lesson.error.no_files")));
     }
     Ok(out)
 }
@@ -493,11 +503,43 @@ impl View for LessonPanel {
             Some(Err(e)) => {
                 ui.colored_label(
                     ui.visuals().error_fg_color,
-                    trf(lang, "lesson.open.failed", &[("error", e)]),
+                    trf(lang, "lesson.open.failed", &[("error", &e.get(lang))]),
                 );
             }
             None => {}
         }
         action
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_lessons;
+    use crate::proto::Lang;
+
+    #[test]
+    fn a_lesson_that_cannot_be_read_is_said_in_the_readers_language() {
+        let dir = std::env::temp_dir().join(format!("mailtutor-lessons-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let Err(w) = read_lessons(&dir) else {
+            panic!("an empty folder gave lessons")
+        };
+        assert!(
+            w.get(Lang::Zh).contains("没有 .toml 课程文件"),
+            "{}",
+            w.get(Lang::Zh)
+        );
+        assert!(w.get(Lang::En).contains("no .toml lesson files"));
+        std::fs::write(dir.join("a.toml"), "id = \"x\"\n[[step]]\n").unwrap();
+        let Err(w) = read_lessons(&dir) else {
+            panic!("a broken lesson was read")
+        };
+        assert!(w.get(Lang::Zh).contains("a.toml："), "{}", w.get(Lang::Zh));
+        assert!(w.get(Lang::Zh).contains("课程"), "{}", w.get(Lang::Zh));
+        let _ = std::fs::remove_dir_all(&dir);
+        let Err(w) = read_lessons(&dir.join("missing.toml")) else {
+            panic!("a missing file was read")
+        };
+        assert!(w.get(Lang::Zh).contains("无法读取"), "{}", w.get(Lang::Zh));
     }
 }

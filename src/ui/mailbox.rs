@@ -10,6 +10,7 @@ use super::take_ready;
 use crate::proto::Lang;
 use crate::proto::message::{ParsedMail, PartContent, parse_message};
 use crate::server::maildir::{Maildir, StoredMessage};
+use crate::words::Words;
 
 /// One message in a mailbox list.
 #[derive(Debug, Clone)]
@@ -40,8 +41,8 @@ pub struct Opened {
     pub no_blank_line: bool,
 }
 
-/// What a background job reports.
-type Job<T> = Promise<Result<T, String>>;
+/// What a background job reports: its result, or why it failed, in words for either language.
+type Job<T> = Promise<Result<T, Words>>;
 
 #[derive(Default)]
 pub struct MailboxView {
@@ -55,7 +56,7 @@ pub struct MailboxView {
     changing: Option<Job<usize>>,
     /// An empty-the-mailbox click waiting for its confirmation.
     confirm_reset: bool,
-    pub error: Option<String>,
+    pub error: Option<Words>,
 }
 
 impl MailboxView {
@@ -161,7 +162,7 @@ impl MailboxView {
                     parsed: parse_message(&bytes),
                     no_blank_line: !crate::proto::message::has_header_end(&bytes),
                 })
-                .map_err(|e| e.to_string());
+                .map_err(|e| Words::new("mailbox.error").arg("error", e));
             ctx.request_repaint();
             r
         }));
@@ -184,11 +185,13 @@ impl MailboxView {
                     if failed == 0 {
                         Ok(doomed.len())
                     } else {
-                        Err(format!("{failed} of {} could not be removed", doomed.len()))
+                        Err(Words::new("mailbox.not_removed")
+                            .arg("failed", failed)
+                            .arg("all", doomed.len()))
                     }
                 }
-                Ok(None) => Err(String::from("in use")),
-                Err(e) => Err(e.to_string()),
+                Ok(None) => Err(Words::new("mailbox.in_use")),
+                Err(e) => Err(Words::new("mailbox.error").arg("error", e)),
             };
             ctx.request_repaint();
             r
@@ -251,12 +254,7 @@ impl MailboxView {
             });
         }
         if let Some(e) = &self.error {
-            let text = if e == "in use" {
-                tr(lang, "mailbox.in_use")
-            } else {
-                trf(lang, "mailbox.error", &[("error", e)])
-            };
-            ui.colored_label(ui.visuals().error_fg_color, text);
+            ui.colored_label(ui.visuals().error_fg_color, e.get(lang));
         }
         ui.separator();
         let rows: Vec<MessageRow> = self.messages().to_vec();
@@ -407,11 +405,13 @@ fn decoded_ui(ui: &mut egui::Ui, lang: Lang, p: &ParsedMail) {
 }
 
 /// Lists every account's maildrop, reading each message's header for the list.
-fn list_all(store: &Maildir, accounts: &[String]) -> Result<Vec<AccountBox>, String> {
+fn list_all(store: &Maildir, accounts: &[String]) -> Result<Vec<AccountBox>, Words> {
     accounts
         .iter()
         .map(|address| {
-            let list = store.list(address).map_err(|e| format!("{address}: {e}"))?;
+            let list = store
+                .list(address)
+                .map_err(|e| Words::new("mailbox.error").arg("error", format!("{address}: {e}")))?;
             let messages = list
                 .into_iter()
                 .enumerate()
