@@ -74,44 +74,48 @@ pub enum ViewAction {
     },
 }
 
-/// A note's text, measured once for a language and secrets state: where it may break and how
-/// wide each piece is, so wrapping it at a new width is arithmetic, not text layout.
+/// Where a note's text may break and how wide each piece is, measured once for a language and
+/// secrets state, so wrapping it at a new width is arithmetic, not text layout. The text itself
+/// is not kept: a visible row renders its note again (a long transcript holds tens of
+/// thousands of notes).
 struct Measured {
-    text: String,
-    /// Each piece's end (in bytes), its width, and the width of its trailing space: a piece is
-    /// a word with its space, or one CJK character.
-    pieces: Vec<(u32, f32, f32)>,
-    /// The byte ranges of its lines at the width the notes were last wrapped for.
-    lines: Vec<(u32, u32)>,
+    /// Each piece's end in bytes (with [`SPACE`] set when it ends with a space) and its width,
+    /// that space included: a piece is a word with its space, or one CJK character.
+    pieces: Vec<(u32, f32)>,
+    /// Where each line after the first starts, at the width last wrapped for.
+    breaks: Vec<u32>,
 }
+
+/// The bit of a piece's end that says it ends with a space.
+const SPACE: u32 = 1 << 31;
 
 /// The key under which a connection event's own words are measured, beside its notes'.
 const EVENT: u16 = u16::MAX;
 
 impl Measured {
-    fn new(text: String, width_of: &mut impl FnMut(char) -> f32) -> Self {
-        let mut pieces: Vec<(u32, f32, f32)> = Vec::new();
+    fn new(text: &str, width_of: &mut impl FnMut(char) -> f32) -> Self {
+        let mut pieces: Vec<(u32, f32)> = Vec::new();
         // The word being read: its width so far, and whether it holds anything.
         let (mut word, mut open) = (0.0f32, false);
         for (at, c) in text.char_indices() {
             let w = width_of(c);
             let end = (at + c.len_utf8()) as u32;
             if c == ' ' {
-                pieces.push((end, word + w, w));
+                pieces.push((end | SPACE, word + w));
                 (word, open) = (0.0, false);
             } else if c >= '\u{2e80}' {
                 // CJK text breaks between any two characters, but not before a closing mark.
                 if open {
-                    pieces.push((at as u32, word, 0.0));
+                    pieces.push((at as u32, word));
                     (word, open) = (0.0, false);
                 }
                 match pieces.last_mut() {
-                    Some(last) if "，。：；、）」』！？》".contains(c) && last.2 == 0.0 =>
+                    Some(last) if "，。：；、）」』！？》".contains(c) && last.0 & SPACE == 0 =>
                     {
                         last.0 = end;
                         last.1 += w;
                     }
-                    _ => pieces.push((end, w, 0.0)),
+                    _ => pieces.push((end, w)),
                 }
             } else {
                 word += w;
@@ -119,51 +123,62 @@ impl Measured {
             }
         }
         if open {
-            pieces.push((text.len() as u32, word, 0.0));
+            pieces.push((text.len() as u32, word));
         }
         Self {
-            text,
             pieces,
-            lines: Vec::new(),
+            breaks: Vec::new(),
         }
     }
 
-    /// Breaks the text into lines no wider than `width`: at spaces and between CJK characters;
-    /// a word wider than a whole line (a link, base64) is cut into lines of the characters that
-    /// fit, by its average character width.
-    fn wrap(&mut self, width: f32) {
-        self.lines.clear();
-        let (mut start, mut x, mut prev) = (0u32, 0.0f32, 0u32);
-        for &(end, w, space) in &self.pieces {
+    /// Breaks the text into lines no wider than `width` (`space` is the width of a space):
+    /// at spaces and between CJK characters; a word wider than a whole line (a link, base64)
+    /// is cut into lines of the bytes that fit, by its average width.
+    fn wrap(&mut self, width: f32, space: f32) {
+        self.breaks.clear();
+        let (mut x, mut prev) = (0.0f32, 0u32);
+        for &(flagged, w) in &self.pieces {
+            let end = flagged & !SPACE;
+            let space = if flagged & SPACE != 0 { space } else { 0.0 };
             if x > 0.0 && x + w - space > width {
-                self.lines.push((start, prev));
-                start = prev;
+                self.breaks.push(prev);
                 x = 0.0;
             }
-            if w - space > width {
-                let word = self.text.get(prev as usize..end as usize).unwrap_or("");
-                let word = word.trim_end_matches(' ');
-                let n = word.chars().count().max(1);
-                let fit = ((width / ((w - space) / n as f32)).floor() as usize).max(1);
-                let mut cut = word.char_indices().map(|(i, _)| i).step_by(fit).skip(1);
-                for at in cut.by_ref() {
-                    let at = prev + at as u32;
-                    self.lines.push((start, at));
-                    start = at;
+            let inked = w - space;
+            if inked > width {
+                let n = (end - prev - u32::from(space > 0.0)).max(1);
+                let fit = ((width / (inked / n as f32)).floor() as u32).max(1);
+                let mut at = prev + fit;
+                while at < prev + n {
+                    self.breaks.push(at);
+                    at += fit;
                 }
-                x = (w - space) * ((n - 1) % fit + 1) as f32 / n as f32 + space;
-                prev = end;
-                continue;
+                x = inked * ((n - 1) % fit + 1) as f32 / n as f32 + space;
+            } else {
+                x += w;
             }
-            x += w;
             prev = end;
         }
-        self.lines.push((start, self.text.len() as u32));
     }
 
-    fn line(&self, i: usize) -> Option<&str> {
-        let &(a, b) = self.lines.get(i)?;
-        self.text.get(a as usize..b as usize).map(str::trim_end)
+    fn lines(&self) -> usize {
+        self.breaks.len() + 1
+    }
+
+    /// Line `i` of `text`, the text this was measured from.
+    fn line<'t>(&self, text: &'t str, i: usize) -> Option<&'t str> {
+        let start = if i == 0 { 0 } else { *self.breaks.get(i - 1)? };
+        let end = self.breaks.get(i).map_or(text.len(), |&b| b as usize);
+        // A cut inside a long word may fall inside a character: move it back to a boundary.
+        let floor = |mut at: usize| {
+            at = at.min(text.len());
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            at
+        };
+        text.get(floor(start as usize)..floor(end))
+            .map(str::trim_end)
     }
 }
 
@@ -177,6 +192,8 @@ struct Notes {
     toggled: std::collections::HashSet<(u32, u16)>,
     /// The text width, language and secrets the notes were measured and wrapped for.
     wrapped_for: Option<(u32, Lang, bool)>,
+    /// The width of a space in the notes' font.
+    space: f32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -371,6 +388,8 @@ impl TranscriptView {
         let width = Self::note_width(ui);
         self.notes.wrapped_for = Some((width as u32, lang, show));
         let font = TextStyle::Body.resolve(ui.style());
+        let space = ui.ctx().fonts_mut(|f| f.glyph_width(&font, ' '));
+        self.notes.space = space;
         for (i, e) in t.entries().iter().enumerate().skip(self.indexed) {
             let entry = i as u32;
             let raw = e.raw();
@@ -404,12 +423,12 @@ impl TranscriptView {
                     .entry((entry, EVENT))
                     .or_insert_with(|| {
                         let mut m = ui.ctx().fonts_mut(|f| {
-                            Measured::new(e.event_text(lang), &mut |c| f.glyph_width(&font, c))
+                            Measured::new(&e.event_text(lang), &mut |c| f.glyph_width(&font, c))
                         });
-                        m.wrap(width);
+                        m.wrap(width, space);
                         m
                     });
-                for line in 1..measured.lines.len() {
+                for line in 1..measured.lines() {
                     self.rows.push(Row {
                         entry,
                         kind: RowKind::NoteMore {
@@ -432,14 +451,14 @@ impl TranscriptView {
                     } else {
                         let measured = self.notes.measured.entry((entry, n)).or_insert_with(|| {
                             let mut m = ui.ctx().fonts_mut(|f| {
-                                Measured::new(note.render(lang, show), &mut |c| {
+                                Measured::new(&note.render(lang, show), &mut |c| {
                                     f.glyph_width(&font, c)
                                 })
                             });
-                            m.wrap(width);
+                            m.wrap(width, space);
                             m
                         });
-                        measured.lines.len()
+                        measured.lines()
                     };
                     for line in 1..more {
                         self.rows.push(Row {
@@ -566,8 +585,9 @@ impl TranscriptView {
         if (was.1, was.2) != (lang, show) {
             self.notes.measured.clear();
         } else {
+            let space = self.notes.space;
             for m in self.notes.measured.values_mut() {
-                m.wrap(width);
+                m.wrap(width, space);
             }
         }
         self.notes.wrapped_for = Some(now);
@@ -877,11 +897,12 @@ impl TranscriptView {
         match kind {
             RowKind::NoteMore { note: EVENT, line } => {
                 ui.add_space(note_indent(ui.available_width()));
+                let words = e.event_text(lang);
                 let text = self
                     .notes
                     .measured
                     .get(&(entry, EVENT))
-                    .and_then(|m| m.line(line as usize))
+                    .and_then(|m| m.line(&words, line as usize))
                     .unwrap_or_default();
                 ui.add(
                     egui::Label::new(RichText::new(text).color(event_color(dark)).italics())
@@ -896,14 +917,15 @@ impl TranscriptView {
                 // "…". A click on a long note folds or opens it in place.
                 let folded = opens(note) == self.notes.toggled.contains(&(entry, n));
                 let measured = self.notes.measured.get(&(entry, n)).filter(|_| !folded);
-                let long = measured.is_some_and(|m| m.lines.len() > 1);
+                let long = measured.is_some_and(|m| m.lines() > 1);
                 let line = match kind {
                     RowKind::NoteMore { line, .. } => line as usize,
                     _ => 0,
                 };
+                let whole = note.render(lang, show);
                 let text = match measured {
-                    Some(m) => m.line(line).unwrap_or_default().to_owned(),
-                    None => note.render(lang, show),
+                    Some(m) => m.line(&whole, line).unwrap_or_default().to_owned(),
+                    None => whole,
                 };
                 let label = ui.add(
                     egui::Label::new(RichText::new(text).italics().color(note_color))
@@ -967,13 +989,13 @@ impl TranscriptView {
                     text
                 };
                 let rich = match e.dir {
-                    Direction::Event => RichText::new(
-                        self.notes
-                            .measured
-                            .get(&(entry, EVENT))
-                            .and_then(|m| m.line(0))
-                            .map_or_else(|| e.event_text(lang), str::to_owned),
-                    )
+                    Direction::Event => RichText::new({
+                        let words = e.event_text(lang);
+                        match self.notes.measured.get(&(entry, EVENT)) {
+                            Some(m) => m.line(&words, 0).unwrap_or_default().to_owned(),
+                            None => words,
+                        }
+                    })
                     .color(event_color(dark))
                     .italics(),
                     _ => mono(text),
@@ -1252,10 +1274,10 @@ mod tests {
     use super::Measured;
 
     fn lines(text: &str, width: f32) -> Vec<String> {
-        let mut m = Measured::new(text.to_owned(), &mut |_| 10.0);
-        m.wrap(width);
-        (0..m.lines.len())
-            .map(|i| m.line(i).unwrap_or_default().to_owned())
+        let mut m = Measured::new(text, &mut |_| 10.0);
+        m.wrap(width, 10.0);
+        (0..m.lines())
+            .map(|i| m.line(text, i).unwrap_or_default().to_owned())
             .collect()
     }
 
@@ -1276,6 +1298,12 @@ mod tests {
             ["a", &long[..10], &long[10..20], &long[20..], "b"]
         );
         assert_eq!(lines("", 50.0), [""]);
+        // A cut inside a long word of two-byte letters falls back to a character boundary,
+        // and no letter is lost.
+        let accents = "é".repeat(30);
+        let cut = lines(&accents, 100.0);
+        assert!(cut.len() > 1);
+        assert_eq!(cut.concat(), accents);
         assert_eq!(lines("one", 5.0), ["o", "n", "e"]);
     }
 }
