@@ -3,14 +3,15 @@
 # (xdotool): on a first start lesson 1 opens, and is done the telnet way, typing every line in
 # the raw line box (the base64 and the blank line included), its ticks read from the session's
 # HTML page; then lesson 6 the same way with the window in Chinese; then opens a tutorial page
-# saved whole (Ctrl+O, the path typed, Enter); then clicks A+ and A- twice each. Each time it
+# saved whole (Ctrl+O, the path typed, Enter), and a log chosen in the system's file dialog;
+# then clicks A+ and A- twice each. Each time it
 # saves the annotated transcript (Ctrl+S, Ctrl+A, the path typed, Enter) and checks what was
 # saved. Screenshots in DIR.
 #   scripts/by-hand.sh [DIR]   (default target/by-hand)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shots=$(realpath -m "${1:-target/by-hand}")
-scripts/setup-debian.sh
+scripts/setup-debian.sh zenity
 cargo build --bin mailtutor
 bin=$PWD/target/debug/mailtutor
 mkdir -p "$shots"
@@ -162,6 +163,28 @@ if grep -qF 'not a command the server knows' "$saved"; then
     fail "a line of the page was called a command"
 fi
 echo "ok: opened a tutorial page and saved it by keyboard; screenshot $shots/open-page.png"
+
+# A session log chosen in the system's file dialog (zenity here, as on a Linux desktop without
+# a portal): Ctrl+O, Browse…, the path typed in the dialog, Enter; the window keeps drawing
+# while the dialog is open.
+cp tests/fixtures/transcripts/qq-failed.txt "$work/dialog-log.txt"
+xdotool key ctrl+o
+sleep 0.5
+xdotool mousemove 820 119 click 1
+dialog=$(timeout 20 xdotool search --sync --onlyvisible --name '^zenity$|Select' | head -n 1) ||
+    fail "Browse… opened no file dialog"
+sleep 0.5
+import -window root "$shots/file-dialog.png"
+xdotool windowfocus --sync "$dialog"
+xdotool type --delay 20 "$work/dialog-log.txt"
+sleep 0.3
+xdotool key Return
+sleep 2
+xdotool windowfocus --sync "$win"
+save "$work/dialog.txt"
+grep -qF 'smtp.qq.com' "$work/dialog.txt" ||
+    { cat "$work/dialog.txt" >&2; fail "the log chosen in the file dialog was not opened"; }
+echo "ok: a session log chosen in the system's file dialog was opened"
 
 # A+ clicked twice and A- clicked twice, each time without moving the mouse (as a teacher
 # does at a projector): the zoom goes up and back, and the language stays.

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use egui::RichText;
 use poll_promise::Promise;
 
+use super::file_dialog::{Browse, Pick};
 use super::i18n::{tr, trf};
 use super::server_log::ServerLog;
 use super::take_ready;
@@ -78,6 +79,8 @@ pub struct ClassPanel {
     confirm_open: Option<IpAddr>,
     /// The outcome of the last action: true for success.
     pub message: Option<(bool, String)>,
+    browse_import: Browse,
+    browse_export: Browse,
 }
 
 impl Default for ClassPanel {
@@ -97,6 +100,8 @@ impl Default for ClassPanel {
                 .display()
                 .to_string(),
             exporting: None,
+            browse_import: Browse::default(),
+            browse_export: Browse::default(),
             address: String::new(),
             serving: None,
             confirm_open: None,
@@ -264,10 +269,15 @@ impl ClassPanel {
                     .desired_width(280.0),
             )
             .labelled_by(l.id);
+            let chosen = self.browse_import.chosen();
+            if let Some(p) = &chosen {
+                self.import_path = p.display().to_string();
+            }
             let ready = !self.import_path.trim().is_empty() && self.importing.is_none();
             if ui
                 .add_enabled(ready, egui::Button::new(tr(lang, "class.import")))
                 .clicked()
+                || chosen.is_some() && ready
             {
                 let path = PathBuf::from(self.import_path.trim());
                 let repaint = ctx.clone();
@@ -279,6 +289,9 @@ impl ClassPanel {
                     r
                 }));
             }
+            let typed = self.import_path.clone();
+            self.browse_import
+                .button(ui, lang, "file.browse", Pick::Open(&["csv", "txt"]), &typed);
         });
         let l = ui.label(tr(lang, "class.names"));
         ui.add(
@@ -392,12 +405,17 @@ impl ClassPanel {
             let l = ui.label(tr(lang, "class.export_to"));
             ui.add(egui::TextEdit::singleline(&mut self.export_path).desired_width(280.0))
                 .labelled_by(l.id);
+            let chosen = self.browse_export.chosen();
+            if let Some(p) = &chosen {
+                self.export_path = p.display().to_string();
+            }
             if ui
                 .add_enabled(
                     self.exporting.is_none(),
                     egui::Button::new(tr(lang, "class.export")),
                 )
                 .clicked()
+                || chosen.is_some() && self.exporting.is_none()
             {
                 let path = PathBuf::from(self.export_path.trim());
                 let csv = self.roster.to_csv();
@@ -415,6 +433,13 @@ impl ClassPanel {
                     r
                 }));
             }
+            let typed = self.export_path.clone();
+            let name = std::path::Path::new(typed.trim())
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            self.browse_export
+                .button(ui, lang, "file.browse", Pick::Save(name), &typed);
         });
     }
 }

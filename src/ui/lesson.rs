@@ -11,6 +11,7 @@ use poll_promise::Promise;
 use serde::{Deserialize, Serialize};
 
 use super::Action;
+use super::file_dialog::{Browse, Pick};
 use super::i18n::{tr, trf};
 use crate::lesson::{Lesson, Progress, Step, Vars, fill};
 use crate::proto::Lang;
@@ -49,6 +50,9 @@ pub struct LessonPanel {
     pub result_path: String,
     pub saving: Option<Promise<Result<PathBuf, String>>>,
     saved: Option<Result<PathBuf, String>>,
+    browse_file: Browse,
+    browse_folder: Browse,
+    browse_result: Browse,
 }
 
 impl Default for LessonPanel {
@@ -58,6 +62,9 @@ impl Default for LessonPanel {
             active: None,
             exam: false,
             path: String::new(),
+            browse_file: Browse::default(),
+            browse_folder: Browse::default(),
+            browse_result: Browse::default(),
             loading: None,
             load_result: None,
             result_path: String::new(),
@@ -273,14 +280,26 @@ impl LessonPanel {
                 ui.add(egui::TextEdit::singleline(&mut self.result_path).desired_width(220.0))
                     .labelled_by(l.id);
                 let busy = self.saving.is_some();
+                let chosen = self.browse_result.chosen();
+                if let Some(p) = &chosen {
+                    self.result_path = p.display().to_string();
+                }
                 if ui
                     .add_enabled(!busy, egui::Button::new(tr(lang, "lesson.result.save")))
                     .clicked()
+                    || chosen.is_some() && !busy
                 {
                     action = Some(Action::SaveLessonResult(PathBuf::from(
                         self.result_path.trim(),
                     )));
                 }
+                let typed = self.result_path.clone();
+                let name = Path::new(typed.trim())
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                self.browse_result
+                    .button(ui, lang, "file.browse", Pick::Save(name), &typed);
                 if busy {
                     ui.spinner();
                 }
@@ -476,12 +495,20 @@ impl View for LessonPanel {
         .labelled_by(l.id);
         let busy = self.loading.is_some();
         ui.horizontal(|ui| {
+            let chosen = self
+                .browse_file
+                .chosen()
+                .or_else(|| self.browse_folder.chosen());
+            if let Some(p) = &chosen {
+                self.path = p.display().to_string();
+            }
             if ui
                 .add_enabled(
                     !busy && !self.path.trim().is_empty(),
                     egui::Button::new(tr(lang, "lesson.open.button")),
                 )
                 .clicked()
+                || chosen.is_some() && !busy
             {
                 let path = PathBuf::from(self.path.trim());
                 let ctx = ui.ctx().clone();
@@ -492,6 +519,11 @@ impl View for LessonPanel {
                     r
                 }));
             }
+            let typed = self.path.clone();
+            self.browse_file
+                .button(ui, lang, "file.browse", Pick::Open(&["toml"]), &typed);
+            self.browse_folder
+                .button(ui, lang, "file.browse_folder", Pick::Folder, &typed);
             if busy {
                 ui.spinner();
             }

@@ -11,6 +11,7 @@ pub mod connect_bar;
 mod demo;
 pub mod explain_pane;
 pub mod faults_panel;
+pub mod file_dialog;
 pub mod i18n;
 pub mod lesson;
 mod link;

@@ -3,12 +3,13 @@
 //! Only the rows in view are drawn, so 100,000 lines scroll smoothly.
 
 use crate::proto::explanation::Explanation;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use egui::{Align, Color32, Key, Layout, RichText, Sense, TextStyle};
 use poll_promise::Promise;
 
+use super::file_dialog::{Browse, Pick};
 use super::i18n::{tr, trf};
 use crate::proto::Lang;
 use crate::proto::auth;
@@ -221,6 +222,7 @@ struct SaveForm {
     student: String,
     writing: Option<Promise<Result<PathBuf, String>>>,
     result: Option<Result<PathBuf, String>>,
+    browse: Browse,
 }
 
 /// The "Open transcript…" form: a file to read or a pasted session, folded into a transcript
@@ -235,6 +237,7 @@ struct OpenForm {
     error: Option<String>,
     /// A transcript read and folded, for the window to show.
     done: Option<Transcript>,
+    browse: Browse,
 }
 
 /// The find bar (Ctrl+F): the entries that contain the text, and the one shown.
@@ -344,6 +347,7 @@ impl Default for TranscriptView {
                 student: String::new(),
                 writing: None,
                 result: None,
+                browse: Browse::default(),
             },
             opener: OpenForm {
                 open: false,
@@ -353,6 +357,7 @@ impl Default for TranscriptView {
                 reading: None,
                 error: None,
                 done: None,
+                browse: Browse::default(),
             },
             pinned_tooltip: None,
             lesson_marks: None,
@@ -734,13 +739,21 @@ impl TranscriptView {
             let enter = r.lost_focus()
                 && ui.input(|i| i.key_pressed(Key::Enter))
                 && !self.opener.path.trim().is_empty();
+            let chosen = self.opener.browse.chosen();
+            if let Some(p) = &chosen {
+                self.opener.path = p.display().to_string();
+            }
             if ui
                 .add_enabled(!reading, egui::Button::new(tr(lang, "open.read")))
                 .clicked()
-                || enter && !reading
+                || (enter || chosen.is_some()) && !reading
             {
                 start = Some(Source::File(PathBuf::from(self.opener.path.trim())));
             }
+            let typed = self.opener.path.clone();
+            self.opener
+                .browse
+                .button(ui, lang, "file.browse", Pick::Open(&[]), &typed);
         });
         let l = ui.label(tr(lang, "open.paste"));
         // A whole page pasted scrolls inside the box, so the button under it stays in view.
@@ -809,7 +822,12 @@ impl TranscriptView {
             if std::mem::take(&mut self.save.focus) {
                 r.request_focus();
             }
-            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+            let chosen = self.save.browse.chosen();
+            if let Some(p) = &chosen {
+                self.save.path = p.display().to_string();
+            }
+            let enter =
+                r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) || chosen.is_some();
             ui.radio_value(&mut self.save.format, Format::Plain, tr(lang, "save.plain"))
                 .on_hover_text(tr(lang, "save.plain.tip"));
             ui.radio_value(
@@ -868,6 +886,14 @@ impl TranscriptView {
                     r
                 }));
             }
+            let typed = self.save.path.clone();
+            let name = Path::new(typed.trim())
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            self.save
+                .browse
+                .button(ui, lang, "file.browse", Pick::Save(name), &typed);
             if writing {
                 ui.spinner();
             }
