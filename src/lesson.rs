@@ -415,17 +415,23 @@ impl Progress {
     }
 
     /// Reads the rows added since the last call; returns the steps ticked by them.
-    /// `typed(i)` tells whether client row `i` was typed in the raw line box.
+    /// `typed(i)` tells whether client row `i` was typed in the raw line box; rows before
+    /// `live_from` came from an opened log, not from a connection, and tick nothing.
     pub fn follow(
         &mut self,
         lesson: &Lesson,
         entries: &[Entry],
+        live_from: usize,
         typed: &dyn Fn(usize) -> bool,
         vars: &Vars,
     ) -> Vec<usize> {
         if entries.len() < self.scanned {
             // The transcript was cleared: follow the new rows from the top.
             self.scanned = 0;
+            self.txn = Transaction::default();
+        }
+        if self.scanned < live_from {
+            self.scanned = live_from.min(entries.len());
             self.txn = Transaction::default();
         }
         let mut newly = Vec::new();

@@ -185,6 +185,7 @@ impl LessonPanel {
     pub fn follow(
         &mut self,
         entries: &[Entry],
+        live_from: usize,
         typed: &dyn Fn(usize) -> bool,
         vars: &Vars,
     ) -> Option<String> {
@@ -193,7 +194,7 @@ impl LessonPanel {
         if a.progress.is_done() {
             return None;
         }
-        let newly = a.progress.follow(lesson, entries, typed, vars);
+        let newly = a.progress.follow(lesson, entries, live_from, typed, vars);
         if !newly.is_empty() {
             a.hint_open = false;
         }

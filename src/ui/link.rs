@@ -42,6 +42,9 @@ pub struct Link {
     typed_pending: std::collections::BTreeSet<RequestId>,
     /// Transcript rows that were typed in the raw box (lessons' "type it yourself" steps).
     pub typed_rows: std::collections::BTreeSet<usize>,
+    /// How many rows at the top of the transcript came from an opened log, not from a
+    /// connection: a lesson's steps are not ticked by them.
+    pub opened_rows: usize,
 }
 
 impl Default for Link {
@@ -56,6 +59,7 @@ impl Default for Link {
             untrusted: None,
             typed_pending: Default::default(),
             typed_rows: Default::default(),
+            opened_rows: 0,
         }
     }
 }
@@ -278,6 +282,7 @@ impl Link {
 
     /// Shows a transcript that was opened instead of the current one (while not connected).
     pub fn show_transcript(&mut self, t: Transcript) {
+        self.opened_rows = t.len();
         self.transcript = t;
         self.typed_rows.clear();
     }
@@ -286,5 +291,6 @@ impl Link {
     pub fn clear(&mut self) {
         self.transcript.clear_entries();
         self.typed_rows.clear();
+        self.opened_rows = 0;
     }
 }

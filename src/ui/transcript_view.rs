@@ -87,6 +87,16 @@ struct Measured {
     breaks: Vec<u32>,
 }
 
+/// A character's width in a font; one the fonts lack is drawn as a box about as wide as "M"
+/// (asking for it would count as drawing it).
+fn glyph_width(f: &mut egui::epaint::text::FontsView<'_>, font: &egui::FontId, c: char) -> f32 {
+    if f.has_glyph(font, c) {
+        f.glyph_width(font, c)
+    } else {
+        f.glyph_width(font, 'M')
+    }
+}
+
 /// The bit of a piece's end that says it ends with a space.
 const SPACE: u32 = 1 << 31;
 
@@ -428,7 +438,7 @@ impl TranscriptView {
                     .entry((entry, EVENT))
                     .or_insert_with(|| {
                         let mut m = ui.ctx().fonts_mut(|f| {
-                            Measured::new(&e.event_text(lang), &mut |c| f.glyph_width(&font, c))
+                            Measured::new(&e.event_text(lang), &mut |c| glyph_width(f, &font, c))
                         });
                         m.wrap(width, space);
                         m
@@ -457,7 +467,7 @@ impl TranscriptView {
                         let measured = self.notes.measured.entry((entry, n)).or_insert_with(|| {
                             let mut m = ui.ctx().fonts_mut(|f| {
                                 Measured::new(&note.render(lang, show), &mut |c| {
-                                    f.glyph_width(&font, c)
+                                    glyph_width(f, &font, c)
                                 })
                             });
                             m.wrap(width, space);

@@ -116,6 +116,7 @@ impl Walk {
         self.progress.follow(
             &self.lesson,
             self.transcript.entries(),
+            0,
             &|i| rows.get(i).copied().unwrap_or(false),
             &vars(),
         )

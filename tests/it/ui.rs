@@ -1080,3 +1080,30 @@ fn a_connection_event_is_shown_whole() {
     assert!(shown.len() >= 2, "the event is one row, cut: {shown:#?}");
     assert_eq!(squash(&shown.join(" ")), squash(&text), "{shown:#?}");
 }
+
+/// A session log opened while a lesson runs is read, not done: its rows tick no step; the
+/// lesson goes on with the rows of a real connection after it.
+#[test]
+fn an_opened_log_ticks_no_lesson_step() {
+    let dir = TempDir::new("ui-opened-lesson");
+    let mut h = open(Lang::En, &dir);
+    h.state_mut().start_lesson(0);
+    h.run_steps(2);
+    assert_eq!(h.state().lesson_ticked(), Some(0));
+    let log = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/transcripts/qq-failed.txt"
+    ))
+    .unwrap();
+    h.state_mut()
+        .show_transcript(mailtutor::explain::fold(&log));
+    h.run_steps(3);
+    assert_eq!(h.state().lesson_ticked(), Some(0), "the log ticked a step");
+    connect(&mut h);
+    h.run_steps(3);
+    assert_eq!(
+        h.state().lesson_ticked(),
+        Some(1),
+        "the greeting of a real connection"
+    );
+}

@@ -226,6 +226,7 @@ impl TutorApp {
         let rows = &self.link.typed_rows;
         if let Some(id) = self.lessons.follow(
             self.link.transcript.entries(),
+            self.link.opened_rows,
             &|i| rows.contains(&i),
             &vars,
         ) {
