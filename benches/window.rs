@@ -2,6 +2,8 @@
 //! POP3 session whose RETR brought back a 10 MB message (the explanation pane showing it),
 //! drawn headless through egui_kittest. Only visible rows are laid out and nothing is parsed
 //! per frame, so all three should cost about the same; compare the ratios, not the times.
+//! Then the first frame after a log of 100,000 entries is opened, when every explanation is
+//! measured and wrapped onto rows once.
 
 mod common;
 
@@ -65,6 +67,30 @@ fn bench(c: &mut Criterion) {
         "the RETR was not one entry: {biggest:?}"
     );
     g.bench_function("a 10 MB RETR", |b| b.iter(|| h.step()));
+    g.finish();
+
+    // The first frame of a log of 50,000 refused recipients (100,000 entries) opened at once:
+    // every reply's explanation is measured and wrapped onto rows.
+    let mut log = String::from("S: 220 ready\n");
+    for i in 0..50_000 {
+        log.push_str(&format!(
+            "C: RCPT TO:<u{i}@example.com>\nS: 550 5.1.1 <u{i}@example.com>: Recipient address \
+             rejected: User unknown in local recipient table\n"
+        ));
+    }
+    let mut g = c.benchmark_group("opening a log");
+    g.sample_size(10);
+    let mut h = window(0);
+    g.bench_function("first frame of 100,000 entries", |b| {
+        b.iter_batched(
+            || mailtutor::explain::fold(&log),
+            |t| {
+                h.state_mut().show_transcript(t);
+                h.step();
+            },
+            criterion::BatchSize::PerIteration,
+        )
+    });
     g.finish();
 }
 

@@ -97,6 +97,41 @@ fn glyph_width(f: &mut egui::epaint::text::FontsView<'_>, font: &egui::FontId, c
     }
 }
 
+/// Characters' widths in the notes' font, asked of the fonts once each: measuring the notes of
+/// a long log opened at once asks for millions.
+struct Widths {
+    font: egui::FontId,
+    ascii: [f32; 128],
+    other: std::collections::HashMap<char, f32>,
+}
+
+impl Widths {
+    fn new(ctx: &egui::Context, font: egui::FontId) -> Self {
+        let mut ascii = [0.0; 128];
+        ctx.fonts_mut(|f| {
+            for (c, w) in (0u8..128).zip(ascii.iter_mut()) {
+                *w = glyph_width(f, &font, char::from(c));
+            }
+        });
+        Self {
+            font,
+            ascii,
+            other: std::collections::HashMap::new(),
+        }
+    }
+
+    fn get(&mut self, ctx: &egui::Context, c: char) -> f32 {
+        if let Some(&w) = self.ascii.get(c as usize) {
+            return w;
+        }
+        let font = &self.font;
+        *self
+            .other
+            .entry(c)
+            .or_insert_with(|| ctx.fonts_mut(|f| glyph_width(f, font, c)))
+    }
+}
+
 /// The bit of a piece's end that says it ends with a space.
 const SPACE: u32 = 1 << 31;
 
@@ -205,6 +240,7 @@ struct Notes {
     wrapped_for: Option<(u32, Lang, bool)>,
     /// The width of a space in the notes' font.
     space: f32,
+    widths: Option<Widths>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -403,7 +439,12 @@ impl TranscriptView {
         let width = Self::note_width(ui);
         self.notes.wrapped_for = Some((width as u32, lang, show));
         let font = TextStyle::Body.resolve(ui.style());
-        let space = ui.ctx().fonts_mut(|f| f.glyph_width(&font, ' '));
+        let ctx = ui.ctx().clone();
+        let mut widths = match self.notes.widths.take() {
+            Some(w) if w.font == font => w,
+            _ => Widths::new(&ctx, font),
+        };
+        let space = widths.get(&ctx, ' ');
         self.notes.space = space;
         for (i, e) in t.entries().iter().enumerate().skip(self.indexed) {
             let entry = i as u32;
@@ -437,9 +478,8 @@ impl TranscriptView {
                     .measured
                     .entry((entry, EVENT))
                     .or_insert_with(|| {
-                        let mut m = ui.ctx().fonts_mut(|f| {
-                            Measured::new(&e.event_text(lang), &mut |c| glyph_width(f, &font, c))
-                        });
+                        let mut m =
+                            Measured::new(&e.event_text(lang), &mut |c| widths.get(&ctx, c));
                         m.wrap(width, space);
                         m
                     });
@@ -465,10 +505,8 @@ impl TranscriptView {
                         0
                     } else {
                         let measured = self.notes.measured.entry((entry, n)).or_insert_with(|| {
-                            let mut m = ui.ctx().fonts_mut(|f| {
-                                Measured::new(&note.render(lang, show), &mut |c| {
-                                    glyph_width(f, &font, c)
-                                })
+                            let mut m = Measured::new(&note.render(lang, show), &mut |c| {
+                                widths.get(&ctx, c)
                             });
                             m.wrap(width, space);
                             m
@@ -488,6 +526,7 @@ impl TranscriptView {
             }
         }
         self.indexed = t.len();
+        self.notes.widths = Some(widths);
     }
 
     pub fn row_count(&self) -> usize {
