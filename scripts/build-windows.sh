@@ -28,7 +28,7 @@ out=target/mailtutor-windows-x86_64
 rm -rf "$out" "$out.zip"
 mkdir -p "$out"
 cp "$exe" "$out/"
-cp packaging/windows/README.txt LICENSE-MIT LICENSE-APACHE assets/fonts/OFL.txt "$out/"
+cp packaging/windows/README.txt LICENSE-MIT LICENSE-APACHE assets/fonts/OFL.txt assets/fonts/DejaVu-LICENSE.txt "$out/"
 # Windows readers expect CRLF in a text file.
 for f in "$out"/*.txt "$out"/LICENSE-*; do sed -i 's/\r*$/\r/' "$f"; done
 (cd "$(dirname "$out")" && zip -qr "$(basename "$out").zip" "$(basename "$out")")

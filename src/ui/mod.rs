@@ -144,20 +144,30 @@ pub fn run(options: AppOptions) -> eframe::Result {
 }
 
 /// The GB2312 subset of Noto Sans SC, compiled in, as the fallback for every family, so
-/// Chinese renders on machines with no CJK font (assets/fonts/OFL.txt).
+/// Chinese renders on machines with no CJK font (assets/fonts/OFL.txt); then DejaVu Sans's
+/// arrows, box drawing and dingbats, for the symbols terminals print that Noto lacks
+/// (assets/fonts/DejaVu-LICENSE.txt).
 pub fn install_cjk_font(ctx: &egui::Context) {
     use egui::epaint::text::{FontInsert, FontPriority, InsertFontFamily};
     const NOTO_SC: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-GB2312.otf");
-    let families = [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
-        .into_iter()
-        .map(|family| InsertFontFamily {
-            family,
-            priority: FontPriority::Lowest,
-        })
-        .collect();
+    const SYMBOLS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Symbols.ttf");
+    let families = || {
+        [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
+            .into_iter()
+            .map(|family| InsertFontFamily {
+                family,
+                priority: FontPriority::Lowest,
+            })
+            .collect()
+    };
     ctx.add_font(FontInsert::new(
         "noto-sans-sc",
         egui::FontData::from_static(NOTO_SC),
-        families,
+        families(),
+    ));
+    ctx.add_font(FontInsert::new(
+        "dejavu-symbols",
+        egui::FontData::from_static(SYMBOLS),
+        families(),
     ));
 }

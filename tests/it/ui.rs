@@ -1107,3 +1107,21 @@ fn an_opened_log_ticks_no_lesson_step() {
         "the greeting of a real connection"
     );
 }
+
+/// The symbols shell prompts and terminals print around a session (⇒, ✓, box drawing, blocks)
+/// are drawn with a glyph, not as empty boxes (egui_kittest fails on a missing glyph).
+#[test]
+fn terminal_symbols_have_glyphs() {
+    let dir = TempDir::new("ui-glyphs");
+    let mut h = open(Lang::En, &dir);
+    h.state_mut().show_transcript(mailtutor::explain::fold(
+        "faner@MBP-FAN:~|⇒  telnet smtp.163.com 25\n\
+         ✓ ─│┌┐└┘ █▒░ ● ▶ ★ ➜ ❯\n\
+         220 163.com Anti-spam GT for Coremail System\n",
+    ));
+    h.run_steps(3);
+    assert!(
+        h.query_all_by_label_contains("⇒").next().is_some(),
+        "the prompt is on screen"
+    );
+}
