@@ -2,7 +2,8 @@
 # Drives the real window under Xvfb the way a person does, with a mouse and a keyboard
 # (xdotool): on a first start lesson 1 opens, and is done the telnet way, typing every line in
 # the raw line box (the base64 and the blank line included), its ticks read from the session's
-# HTML page; then lesson 6 the same way with the window in Chinese; then opens a tutorial page
+# HTML page; then lesson 6 the same way in Chinese and in English, and lesson 1 in Chinese;
+# then opens a tutorial page
 # saved whole (Ctrl+O, the path typed, Enter), and a log chosen in the system's file dialog;
 # then clicks A+ and A- twice each. Each time it
 # saves the annotated transcript (Ctrl+S, Ctrl+A, the path typed, Enter) and checks what was
@@ -47,23 +48,73 @@ xdotool windowmove "$win" 0 0 windowsize "$win" 1280 800
 sleep 1
 xdotool windowfocus --sync "$win"
 
+# type_lines LINE...: each line typed in the raw line box and sent with Enter (an empty one
+# is Enter alone).
+type_lines() {
+    xdotool mousemove 630 617 click 1
+    sleep 0.3
+    for line in "$@"; do
+        [ -z "$line" ] || xdotool type --delay 15 "$line"
+        xdotool key Return
+        sleep 0.7
+    done
+    sleep 1
+}
+
+# ticks FILE NAME STEPS: the running lesson's ticks, read from the session's HTML page (saved
+# to FILE with the window in English, the places of the form's fields): all STEPS done.
+ticks() {
+    xdotool mousemove 968 13 click 1
+    sleep 0.8
+    xdotool key ctrl+s
+    sleep 0.5
+    xdotool mousemove 373 142 click 1
+    sleep 0.3
+    xdotool mousemove 530 118 click 1
+    xdotool key ctrl+a
+    xdotool type --delay 20 "$1"
+    xdotool key Return
+    for _ in $(seq 100); do [ -s "$1" ] && break; sleep 0.1; done
+    # Back to the annotated text for the saves below.
+    xdotool mousemove 816 118 click 1
+    sleep 0.3
+    xdotool key ctrl+s
+    grep -qF "$2" "$1" || { cat "$1" >&2; fail "the page is not the lesson '$2'"; }
+    local done todo
+    done=$(grep -o 'class="done"' "$1" | wc -l || true)
+    todo=$(grep -o 'class="todo"' "$1" | wc -l || true)
+    [ "$done" -eq "$3" ] && [ "$todo" -eq 0 ] ||
+        { cat "$1" >&2; fail "'$2' typed by hand: $done steps ticked, $todo not"; }
+}
+
+# choose LANG Y: back to the lessons, the language switched (en or zh), the lesson at height Y
+# of the list chosen, and Connect (its place depends on the language).
+choose() {
+    xdotool mousemove 1010 170 click 1
+    sleep 0.5
+    if [ "$1" = zh ]; then xdotool mousemove 1044 13 click 1; else xdotool mousemove 968 13 click 1; fi
+    sleep 0.8
+    xdotool mousemove 1050 "$2" click 1
+    sleep 0.5
+    if [ "$1" = zh ]; then xdotool mousemove 899 40 click 1; else xdotool mousemove 951 40 click 1; fi
+    sleep 2
+}
+
+user64=$(printf %s student@mailtutor.test | base64)
+pass64=$(printf %s secret | base64)
+lesson1=("HELO me" "AUTH LOGIN" "$user64" "$pass64" "MAIL FROM:<student@mailtutor.test>"
+    "RCPT TO:<teacher@mailtutor.test>" DATA "From: student@mailtutor.test"
+    "To: teacher@mailtutor.test" "Subject: typed by hand" "" "Hello." "." QUIT)
+lesson6=("HELO mypc" "MAIL FROM:<student@mailtutor.test>" "RCPT TO:<teacher@mailtutor.test>"
+    DATA "From: <student@mailtutor.test>" "To: <teacher@mailtutor.test>"
+    "Subject: Typed by hand" "" "Hello, typed one line at a time." "." QUIT)
+
 # A first start opens lesson 1. It is done the telnet way: Connect, then every line typed in
 # the raw line box and sent with Enter: the base64 of the username and the password made
 # here, the blank line between the headers and the body included.
 xdotool mousemove 951 40 click 1
 sleep 2
-xdotool mousemove 630 617 click 1
-sleep 0.3
-user64=$(printf %s student@mailtutor.test | base64)
-pass64=$(printf %s secret | base64)
-for line in "HELO me" "AUTH LOGIN" "$user64" "$pass64" "MAIL FROM:<student@mailtutor.test>" \
-    "RCPT TO:<teacher@mailtutor.test>" DATA "From: student@mailtutor.test" \
-    "To: teacher@mailtutor.test" "Subject: typed by hand" "" "Hello." "." QUIT; do
-    [ -z "$line" ] || xdotool type --delay 15 "$line"
-    xdotool key Return
-    sleep 0.7
-done
-sleep 1
+type_lines "${lesson1[@]}"
 import -window root "$shots/lesson-1-typed.png"
 save "$work/telnet.txt"
 grep -A3 -F 'C: Subject: typed by hand' "$work/telnet.txt" | grep -qF 'blank line: the headers end here' ||
@@ -72,72 +123,26 @@ for want in 'S: 235 2.7.0 Authentication successful' 'S: 250 2.0.0 Ok: queued' '
     grep -qF "$want" "$work/telnet.txt" ||
         { cat "$work/telnet.txt" >&2; fail "no '$want': the session typed by hand did not go through"; }
 done
-# The lesson's ticks, as the HTML page of the session shows them: all ten steps done.
-xdotool key ctrl+s
-sleep 0.5
-xdotool mousemove 373 142 click 1
-sleep 0.3
-xdotool mousemove 530 118 click 1
-xdotool key ctrl+a
-xdotool type --delay 20 "$work/lesson.html"
-xdotool key Return
-for _ in $(seq 100); do [ -s "$work/lesson.html" ] && break; sleep 0.1; done
-# Back to the annotated text for the saves below.
-xdotool mousemove 816 118 click 1
-sleep 0.3
-xdotool key ctrl+s
-done=$(grep -o 'class="done"' "$work/lesson.html" | wc -l || true)
-todo=$(grep -o 'class="todo"' "$work/lesson.html" | wc -l || true)
-[ "$done" -eq 10 ] && [ "$todo" -eq 0 ] ||
-    { cat "$work/lesson.html" >&2; fail "lesson 1 typed by hand: $done steps ticked, $todo not"; }
-echo "ok: lesson 1 done by typing every line, blank line and all: 10 of 10 steps ticked"
+ticks "$work/lesson.html" 'Send a mail, command by command' 10
+echo "ok: lesson 1 done in English by typing every line, blank line and all: 10 of 10 steps ticked"
 
-# Lesson 6, "The telnet way", in Chinese: back to the list, the language switched, the lesson
-# chosen, Connect (连接), then every line typed, the blank line included. The ticks are read
-# from the HTML page saved as above (the window switched back to English for the form's
-# places).
-xdotool mousemove 1025 170 click 1
-sleep 0.5
-xdotool mousemove 1044 13 click 1
-sleep 0.8
-xdotool mousemove 1095 413 click 1
-sleep 0.5
-xdotool mousemove 899 40 click 1
-sleep 2
-xdotool mousemove 640 617 click 1
-sleep 0.3
-for line in "HELO mypc" "MAIL FROM:<student@mailtutor.test>" "RCPT TO:<teacher@mailtutor.test>" \
-    DATA "From: <student@mailtutor.test>" "To: <teacher@mailtutor.test>" \
-    "Subject: Typed by hand" "" "Hello, typed one line at a time." "." QUIT; do
-    [ -z "$line" ] || xdotool type --delay 15 "$line"
-    xdotool key Return
-    sleep 0.7
-done
-sleep 1
+# Lesson 6, "The telnet way", in Chinese, then in English; lesson 1 again in Chinese.
+choose zh 413
+type_lines "${lesson6[@]}"
 xdotool mousemove 640 300
 sleep 0.3
 import -window root "$shots/lesson-6-zh.png"
-xdotool mousemove 968 13 click 1
-sleep 0.8
-xdotool key ctrl+s
-sleep 0.5
-xdotool mousemove 373 142 click 1
-sleep 0.3
-xdotool mousemove 530 118 click 1
-xdotool key ctrl+a
-xdotool type --delay 20 "$work/lesson6.html"
-xdotool key Return
-for _ in $(seq 100); do [ -s "$work/lesson6.html" ] && break; sleep 0.1; done
-xdotool mousemove 816 118 click 1
-sleep 0.3
-xdotool key ctrl+s
-grep -qF 'The telnet way' "$work/lesson6.html" ||
-    { cat "$work/lesson6.html" >&2; fail "the page is not lesson 6's"; }
-done=$(grep -o 'class="done"' "$work/lesson6.html" | wc -l || true)
-todo=$(grep -o 'class="todo"' "$work/lesson6.html" | wc -l || true)
-[ "$done" -eq 7 ] && [ "$todo" -eq 0 ] ||
-    { cat "$work/lesson6.html" >&2; fail "lesson 6 typed by hand in Chinese: $done steps ticked, $todo not"; }
+ticks "$work/lesson6-zh.html" 'The telnet way' 7
 echo "ok: lesson 6 done in Chinese by typing every line, blank line and all: 7 of 7 steps ticked"
+choose en 413
+type_lines "${lesson6[@]}"
+ticks "$work/lesson6-en.html" 'The telnet way' 7
+echo "ok: lesson 6 done in English by typing every line: 7 of 7 steps ticked"
+choose zh 177
+type_lines "${lesson1[@]}"
+import -window root "$shots/lesson-1-zh.png"
+ticks "$work/lesson1-zh.html" 'Send a mail, command by command' 10
+echo "ok: lesson 1 done in Chinese by typing every line: 10 of 10 steps ticked"
 # After QUIT the connection is closed, so the opened page may replace the session.
 
 xdotool key ctrl+o
