@@ -1,6 +1,7 @@
 //! One connection of the practice server: the socket (plain or TLS), the idle timeout, the
 //! session log, and a protocol session that decides what to say.
 
+use crate::words::Words;
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -112,7 +113,10 @@ pub(super) fn refuse(mut tcp: TcpStream, service: Service, id: u64, shared: &Sha
         Service::Smtp => b"421 4.7.0 Error: too many connections, try again later\r\n",
         Service::Pop3 => b"-ERR [SYS/TEMP] Too many connections, try again later\r\n",
         Service::Smtps | Service::Pop3s => {
-            line(Side::Note, "too many connections: closed before TLS");
+            emit(ServerEventKind::Said {
+                side: Side::Note,
+                words: Words::new("srvlog.refused_tls"),
+            });
             emit(ServerEventKind::Disconnected);
             return;
         }
@@ -173,7 +177,7 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
                 s
             }
             Err(e) => {
-                conn.log(crate::words::Words::new("srvlog.tls_failed").arg("error", e));
+                conn.log(crate::words::Words::new("srvlog.tls_failed").arg_words("error", e));
                 return finish(&conn);
             }
         };
@@ -273,12 +277,16 @@ fn close_notify(mut s: rustls::StreamOwned<rustls::ServerConnection, TcpStream>)
     let _ = s.conn.complete_io(&mut s.sock);
 }
 
-fn upgrade(stream: Stream, shared: &Shared) -> Result<Stream, String> {
+fn upgrade(stream: Stream, shared: &Shared) -> Result<Stream, Words> {
     let Stream::Plain(mut tcp) = stream else {
-        return Err("TLS is already active".into());
+        return Err(Words::new("srvlog.tls_why.active"));
     };
-    let config = shared.tls.as_ref().ok_or("no TLS certificate")?;
-    let mut tls = rustls::ServerConnection::new(Arc::clone(config)).map_err(|e| e.to_string())?;
+    let config = shared
+        .tls
+        .as_ref()
+        .ok_or_else(|| Words::new("srvlog.tls_why.no_certificate"))?;
+    let mut tls = rustls::ServerConnection::new(Arc::clone(config))
+        .map_err(|e| Words::new("srvlog.tls_why.other").arg("error", e))?;
     // The whole handshake happens here, so that a failed one is reported before any reply, and
     // within a deadline of its own: a client that sends nothing (or a byte now and then)
     // cannot hold a connection slot for the whole idle timeout.
@@ -288,15 +296,14 @@ fn upgrade(stream: Stream, shared: &Shared) -> Result<Stream, String> {
             .checked_duration_since(Instant::now())
             .filter(|l| !l.is_zero())
         else {
-            return Err(format!(
-                "no TLS handshake within {} s",
-                HANDSHAKE_TIMEOUT.as_secs()
-            ));
+            return Err(
+                Words::new("srvlog.tls_why.deadline").arg("seconds", HANDSHAKE_TIMEOUT.as_secs())
+            );
         };
         let _ = tcp.set_read_timeout(Some(left));
         match tls.complete_io(&mut tcp) {
             Ok((0, 0)) => {
-                return Err("the client closed the connection during the handshake".into());
+                return Err(Words::new("srvlog.tls_why.client_closed"));
             }
             Ok(_) => {}
             Err(e)
@@ -305,12 +312,10 @@ fn upgrade(stream: Stream, shared: &Shared) -> Result<Stream, String> {
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) =>
             {
-                return Err(format!(
-                    "no TLS handshake within {} s",
-                    HANDSHAKE_TIMEOUT.as_secs()
-                ));
+                return Err(Words::new("srvlog.tls_why.deadline")
+                    .arg("seconds", HANDSHAKE_TIMEOUT.as_secs()));
             }
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(Words::new("srvlog.tls_why.other").arg("error", e)),
         }
     }
     Ok(Stream::Tls(Box::new(rustls::StreamOwned::new(tls, tcp))))
@@ -424,7 +429,9 @@ fn apply(
                         proto.tls_established();
                     }
                     Err(e) => {
-                        conn.log(crate::words::Words::new("srvlog.tls_failed").arg("error", e));
+                        conn.log(
+                            crate::words::Words::new("srvlog.tls_failed").arg_words("error", e),
+                        );
                         return None;
                     }
                 }
