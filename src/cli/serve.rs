@@ -160,16 +160,20 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     };
     let show = |a: Option<SocketAddr>| a.map(|a| a.to_string()).unwrap_or_default();
     println!("{}", en(Words::new("cli.serve_title")));
+    let implicit = en(Words::new("cli.serve_implicit_tls"));
     println!("  SMTP   {}  (STARTTLS)", show(running.smtp));
-    println!("  SMTPS  {}  (implicit TLS)", show(running.smtps));
+    println!("  SMTPS  {}  ({implicit})", show(running.smtps));
     println!("  POP3   {}  (STLS)", show(running.pop3));
-    println!("  POP3S  {}  (implicit TLS)", show(running.pop3s));
+    println!("  POP3S  {}  ({implicit})", show(running.pop3s));
     println!(
         "  {}",
         en(Words::new("cli.serve_maildirs").arg("dir", running.data_dir.display()))
     );
     match &running.tls_error {
-        None => println!("  Certificate SHA-256 {}", running.fingerprint),
+        None => println!(
+            "  {}",
+            en(Words::new("cli.serve_certificate").arg("fingerprint", &running.fingerprint))
+        ),
         Some(e) => println!(
             "  {}",
             en(Words::new("server.no_tls").arg("error", e.get(Lang::En)))
@@ -182,15 +186,17 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         let public = builtin
             .get(&a.address)
             .is_some_and(|b| b.password == a.password);
-        if public {
-            println!(
-                "  Account {} / {}",
-                printable(&a.address),
-                printable(&a.password)
-            );
+        let password = if public {
+            printable(&a.password)
         } else {
-            println!("  Account {} / ********", printable(&a.address));
-        }
+            "********".into()
+        };
+        println!(
+            "  {}",
+            en(Words::new("cli.serve_account")
+                .arg("address", printable(&a.address))
+                .arg("password", password))
+        );
     }
     for f in running.faults().list() {
         println!("  {}", en(Words::new("cli.serve_fault").arg("fault", f)));
@@ -220,12 +226,11 @@ fn add_roster(
         format!("\u{feff}{}", roster.to_csv()).as_bytes(),
     )
     .map_err(|e| format!("{}: {e}", list.display()))?;
-    Ok(format!(
-        "Class roster: {} new accounts, {} in all; the list to hand out is {}",
-        added.len(),
-        roster.students.len(),
-        list.display()
-    ))
+    Ok(Words::new("cli.serve_roster")
+        .arg("added", added.len())
+        .arg("all", roster.students.len())
+        .arg("list", list.display())
+        .get(Lang::En))
 }
 
 fn parse_account(s: &str) -> Result<Account, String> {
