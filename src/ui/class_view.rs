@@ -178,15 +178,12 @@ impl ClassPanel {
         ctx: &egui::Context,
     ) {
         let dir = data_dir.to_path_buf();
-        let repaint = ctx.clone();
-        self.adding = Some(Promise::spawn_thread("roster-add", move || {
-            let r = Roster::load(&dir).and_then(|mut roster| {
+        self.adding = Some(super::jobs::spawn("roster-add", ctx, move || {
+            Roster::load(&dir).and_then(|mut roster| {
                 let added = roster.add(&names, &taken)?.len();
                 roster.save(&dir)?;
                 Ok((roster, added))
-            });
-            repaint.request_repaint();
-            r
+            })
         }));
     }
 
@@ -202,11 +199,8 @@ impl ClassPanel {
         if !self.loaded {
             self.loaded = true;
             let dir = data_dir.to_path_buf();
-            let repaint = ctx.clone();
-            self.loading = Some(Promise::spawn_thread("roster-load", move || {
-                let r = Roster::load(&dir);
-                repaint.request_repaint();
-                r
+            self.loading = Some(super::jobs::spawn("roster-load", &ctx, move || {
+                Roster::load(&dir)
             }));
         }
         let mut action = self.poll(lang);
@@ -280,13 +274,10 @@ impl ClassPanel {
                 || chosen.is_some() && ready
             {
                 let path = PathBuf::from(self.import_path.trim());
-                let repaint = ctx.clone();
-                self.importing = Some(Promise::spawn_thread("roster-import", move || {
-                    let r = std::fs::read(&path)
+                self.importing = Some(super::jobs::spawn("roster-import", &ctx, move || {
+                    std::fs::read(&path)
                         .map(|bytes| crate::explain::decode_paste(&bytes))
-                        .map_err(|e| format!("{}: {e}", path.display()));
-                    repaint.request_repaint();
-                    r
+                        .map_err(|e| format!("{}: {e}", path.display()))
                 }));
             }
             let typed = self.import_path.clone();
@@ -419,18 +410,12 @@ impl ClassPanel {
             {
                 let path = PathBuf::from(self.export_path.trim());
                 let csv = self.roster.to_csv();
-                let repaint = ui.ctx().clone();
-                self.exporting = Some(Promise::spawn_thread("roster-export", move || {
+                self.exporting = Some(super::jobs::spawn("roster-export", ui.ctx(), move || {
                     // A byte order mark, so spreadsheet programs read the Chinese names.
                     // It holds passwords: readable by the teacher only.
-                    let r = crate::server::roster::write_private(
-                        &path,
-                        format!("\u{feff}{csv}").as_bytes(),
-                    )
-                    .map(|()| path.clone())
-                    .map_err(|e| format!("{}: {e}", path.display()));
-                    repaint.request_repaint();
-                    r
+                    crate::server::roster::write_private(&path, format!("\u{feff}{csv}").as_bytes())
+                        .map(|()| path.clone())
+                        .map_err(|e| format!("{}: {e}", path.display()))
                 }));
             }
             let typed = self.export_path.clone();

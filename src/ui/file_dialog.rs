@@ -48,11 +48,8 @@ impl Browse {
             .clicked()
         {
             let start = start_dir(Path::new(typed.trim()));
-            let ctx = ui.ctx().clone();
-            self.open = Some(Promise::spawn_thread("file-dialog", move || {
-                let r = show(&pick, start.as_deref());
-                ctx.request_repaint();
-                r
+            self.open = Some(super::jobs::spawn("file-dialog", ui.ctx(), move || {
+                show(&pick, start.as_deref())
             }));
         }
     }

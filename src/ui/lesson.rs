@@ -512,12 +512,9 @@ impl View for LessonPanel {
                 || chosen.is_some() && !busy
             {
                 let path = PathBuf::from(self.path.trim());
-                let ctx = ui.ctx().clone();
                 self.load_result = None;
-                self.loading = Some(Promise::spawn_thread("read-lessons", move || {
-                    let r = read_lessons(&path);
-                    ctx.request_repaint();
-                    r
+                self.loading = Some(super::jobs::spawn("read-lessons", ui.ctx(), move || {
+                    read_lessons(&path)
                 }));
             }
             let typed = self.path.clone();

@@ -83,11 +83,8 @@ impl MailboxView {
 
     fn refresh(&mut self, store: &Maildir, accounts: Vec<String>, ctx: &egui::Context) {
         let store = store.clone();
-        let ctx = ctx.clone();
-        self.listing = Some(Promise::spawn_thread("mailbox-list", move || {
-            let r = list_all(&store, &accounts);
-            ctx.request_repaint();
-            r
+        self.listing = Some(super::jobs::spawn("mailbox-list", ctx, move || {
+            list_all(&store, &accounts)
         }));
     }
 
@@ -152,9 +149,8 @@ impl MailboxView {
     fn open(&mut self, store: &Maildir, row: &MessageRow, ctx: &egui::Context) {
         let store = store.clone();
         let stored = row.stored.clone();
-        let ctx = ctx.clone();
-        self.opening = Some(Promise::spawn_thread("mailbox-open", move || {
-            let r = store
+        self.opening = Some(super::jobs::spawn("mailbox-open", ctx, move || {
+            store
                 .read(&stored)
                 .map(|bytes| Opened {
                     uid: stored.uid.clone(),
@@ -162,9 +158,7 @@ impl MailboxView {
                     parsed: parse_message(&bytes),
                     no_blank_line: !crate::proto::message::has_header_end(&bytes),
                 })
-                .map_err(|e| Words::new("mailbox.error").arg("error", e));
-            ctx.request_repaint();
-            r
+                .map_err(|e| Words::new("mailbox.error").arg("error", e))
         }));
     }
 
@@ -177,9 +171,10 @@ impl MailboxView {
         ctx: &egui::Context,
     ) {
         let store = store.clone();
-        let ctx = ctx.clone();
-        self.changing = Some(Promise::spawn_thread("mailbox-delete", move || {
-            let r = match store.try_lock(&address) {
+        self.changing = Some(super::jobs::spawn(
+            "mailbox-delete",
+            ctx,
+            move || match store.try_lock(&address) {
                 Ok(Some(_guard)) => {
                     let failed = doomed.iter().filter(|m| store.delete(m).is_err()).count();
                     if failed == 0 {
@@ -192,10 +187,8 @@ impl MailboxView {
                 }
                 Ok(None) => Err(Words::new("mailbox.in_use")),
                 Err(e) => Err(Words::new("mailbox.error").arg("error", e)),
-            };
-            ctx.request_repaint();
-            r
-        }));
+            },
+        ));
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, lang: Lang, store: &Maildir) {

@@ -13,6 +13,7 @@ pub mod explain_pane;
 pub mod faults_panel;
 pub mod file_dialog;
 pub mod i18n;
+pub mod jobs;
 pub mod lesson;
 mod link;
 pub mod mailbox;
@@ -32,17 +33,7 @@ pub use server_side::ServerTab;
 use crate::proto::pop3::Pop3Command;
 use crate::proto::smtp::SmtpCommand;
 
-/// The result of a background job once it is done, leaving the slot empty; `None` while it
-/// runs (or when there is none).
-pub(crate) fn take_ready<T: Send + 'static>(
-    slot: &mut Option<poll_promise::Promise<T>>,
-) -> Option<T> {
-    if slot.as_ref().is_some_and(|p| p.ready().is_some()) {
-        slot.take().map(|p| p.block_and_take())
-    } else {
-        None
-    }
-}
+pub(crate) use jobs::take_ready;
 
 /// The shape every side panel shares, after egui_demo_lib's `View`: a panel draws itself from
 /// its own state and what it reads from the rest of the window, and answers with what the

@@ -141,8 +141,7 @@ impl PracticeServer {
         prepare: Prepare,
         ctx: &egui::Context,
     ) -> Self {
-        let repaint = ctx.clone();
-        Self::Starting(Promise::spawn_thread("practice-server", move || {
+        Self::Starting(super::jobs::spawn("practice-server", ctx, move || {
             let mut config = ServerConfig::loopback(setup.data_dir);
             config.events = setup.events;
             if let Some(ip) = setup.class {
@@ -153,11 +152,9 @@ impl PracticeServer {
                 config.pop3s = Some(SocketAddr::new(ip, 1995));
             }
             configure(&mut config);
-            let r = server::start(config)
+            server::start(config)
                 .map_err(|e| e.words())
-                .and_then(|s| prepare(&s).map(|()| s));
-            repaint.request_repaint();
-            r
+                .and_then(|s| prepare(&s).map(|()| s))
         }))
     }
 

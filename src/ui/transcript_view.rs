@@ -840,19 +840,17 @@ impl TranscriptView {
             );
         }
         if let Some(source) = start {
-            let ctx = ui.ctx().clone();
             self.opener.error = None;
-            self.opener.reading = Some(Promise::spawn_thread("open-transcript", move || {
-                let text = match source {
-                    Source::File(path) => std::fs::read(&path)
-                        .map(|b| crate::explain::decode_paste(&b))
-                        .map_err(|e| format!("{}: {e}", path.display())),
-                    Source::Pasted(text) => Ok(text),
-                };
-                let r = text.map(|t| crate::explain::fold(&t));
-                ctx.request_repaint();
-                r
-            }));
+            self.opener.reading =
+                Some(super::jobs::spawn("open-transcript", ui.ctx(), move || {
+                    let text = match source {
+                        Source::File(path) => std::fs::read(&path)
+                            .map(|b| crate::explain::decode_paste(&b))
+                            .map_err(|e| format!("{}: {e}", path.display())),
+                        Source::Pasted(text) => Ok(text),
+                    };
+                    text.map(|t| crate::explain::fold(&t))
+                }));
         }
     }
 
@@ -925,15 +923,13 @@ impl TranscriptView {
                     }
                 };
                 let path = PathBuf::from(self.save.path.trim());
-                let ctx = ui.ctx().clone();
                 self.save.result = None;
-                self.save.writing = Some(Promise::spawn_thread("save-transcript", move || {
-                    let r = write_whole(&path, text.as_bytes())
-                        .map(|()| path.clone())
-                        .map_err(|e| format!("{}: {e}", path.display()));
-                    ctx.request_repaint();
-                    r
-                }));
+                self.save.writing =
+                    Some(super::jobs::spawn("save-transcript", ui.ctx(), move || {
+                        write_whole(&path, text.as_bytes())
+                            .map(|()| path.clone())
+                            .map_err(|e| format!("{}: {e}", path.display()))
+                    }));
             }
             let typed = self.save.path.clone();
             let name = Path::new(typed.trim())

@@ -80,15 +80,13 @@ impl TutorApp {
         let extra: Vec<_> = setup.accounts().iter().cloned().collect();
         if self.server.apply(setup.policy(), setup.faults(), extra) {
             if let Some(store) = self.server.running().map(|s| s.store().clone()) {
-                let ctx = self.ctx.clone();
-                self.lesson_mail = Some(poll_promise::Promise::spawn_thread(
+                self.lesson_mail = Some(crate::ui::jobs::spawn(
                     "lesson-mail",
+                    &self.ctx,
                     move || {
-                        let r = setup.deliver_mail(&store, &from, &to).map_err(|e| {
+                        setup.deliver_mail(&store, &from, &to).map_err(|e| {
                             crate::words::Words::new("lesson.setup_failed").arg("error", e)
-                        });
-                        ctx.request_repaint();
-                        r
+                        })
                     },
                 ));
             }
@@ -129,15 +127,13 @@ impl TutorApp {
             self.settings.lang,
             &vars,
         );
-        let ctx = self.ctx.clone();
-        self.lessons.saving = Some(poll_promise::Promise::spawn_thread(
+        self.lessons.saving = Some(crate::ui::jobs::spawn(
             "save-result",
+            &self.ctx,
             move || {
-                let r = std::fs::write(&path, text)
+                std::fs::write(&path, text)
                     .map(|()| path.clone())
-                    .map_err(|e| format!("{}: {e}", path.display()));
-                ctx.request_repaint();
-                r
+                    .map_err(|e| format!("{}: {e}", path.display()))
             },
         ));
     }
