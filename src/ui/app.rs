@@ -11,7 +11,7 @@ use super::base64_panel::Base64Context;
 use super::base64_panel::Base64Panel;
 use super::commands::{self, CommandPanel};
 use super::composer::Composer;
-use super::connect_bar::{BarAction, ConnectBar, Status};
+use super::connect_bar::{ConnectBar, Status};
 use super::demo::Demo;
 use super::explain_pane::{self, ExplainContext};
 use super::i18n::{self, tr, trf};
@@ -21,7 +21,7 @@ use super::link::Link;
 use super::practice::{Practice, PracticeServer, Setup};
 use super::server_side::ServerSide;
 use super::theme::{self, Settings};
-use super::transcript_view::{TranscriptView, ViewAction, challenge};
+use super::transcript_view::{TranscriptView, challenge};
 use super::{Action, View, install_cjk_font};
 
 use crate::proto::{Lang, codes};
@@ -444,6 +444,32 @@ impl TutorApp {
                 self.perform(a);
             }
             Action::Connect => self.connect(),
+            Action::Disconnect => self.disconnect(),
+            Action::TrustAndConnect => {
+                if let Some(fp) = self.link.untrusted.take() {
+                    self.trusted.push(fp);
+                }
+                self.connect();
+            }
+            Action::PresetChanged => {
+                if self.bar.is_practice() {
+                    self.commands = CommandPanel::default();
+                } else {
+                    self.commands.password.clear();
+                }
+            }
+            Action::LoadBase64(b) => {
+                self.base64.load(&b);
+                self.tab = Tab::Base64;
+            }
+            Action::ShowCode(code) => self.reference.open_at(&code),
+            Action::RestartForClass => self.restart_for_class(),
+            Action::ClassAccountsAdded => {
+                let accounts = self.server_side.class.roster.accounts();
+                if !self.server.add_accounts(accounts) {
+                    self.restart_for_class();
+                }
+            }
             Action::ClearTranscript => self.link.clear(),
             Action::ShowTab(tab) => self.tab = tab,
             Action::CreateAccounts(names) => {
@@ -577,26 +603,6 @@ impl TutorApp {
 
     pub fn disconnect(&mut self) {
         self.link.disconnect();
-    }
-
-    fn bar_action(&mut self, a: BarAction) {
-        match a {
-            BarAction::Connect => self.connect(),
-            BarAction::Disconnect => self.disconnect(),
-            BarAction::TrustAndConnect => {
-                if let Some(fp) = self.link.untrusted.take() {
-                    self.trusted.push(fp);
-                }
-                self.connect();
-            }
-            BarAction::PresetChanged => {
-                if self.bar.is_practice() {
-                    self.commands = CommandPanel::default();
-                } else {
-                    self.commands.password.clear();
-                }
-            }
-        }
     }
 
     fn handle_keys(&mut self, ctx: &egui::Context) {
@@ -949,15 +955,8 @@ impl eframe::App for TutorApp {
                     self.server_side.ui(ui, lang, &self.server, &self.data_dir)
                 })
                 .inner;
-            match asked {
-                Some(super::class_view::ClassAction::Restart) => self.restart_for_class(),
-                Some(super::class_view::ClassAction::AccountsAdded) => {
-                    let accounts = self.server_side.class.roster.accounts();
-                    if !self.server.add_accounts(accounts) {
-                        self.restart_for_class();
-                    }
-                }
-                None => {}
+            if let Some(a) = asked {
+                self.perform(a);
             }
             return;
         }
@@ -973,7 +972,7 @@ impl eframe::App for TutorApp {
             .show(ui, |ui| self.bar.ui(ui, lang, practice_state, &status))
             .inner;
         if let Some(a) = bar_action {
-            self.bar_action(a);
+            self.perform(a);
         }
         self.retrieved.update(&self.link.transcript);
         let cx = Self::command_context(lang, self.show_secrets, exam, &self.link, &self.bar);
@@ -1042,13 +1041,8 @@ impl eframe::App for TutorApp {
                 self.link.show_transcript(t);
             }
         }
-        match view_action {
-            Some(ViewAction::LoadBase64(b)) => {
-                self.base64.load(&b);
-                self.tab = Tab::Base64;
-            }
-            Some(ViewAction::ShowCode(code)) => self.reference.open_at(&code),
-            _ => {}
+        if let Some(a) = view_action {
+            self.perform(a);
         }
     }
 

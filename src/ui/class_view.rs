@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use egui::RichText;
 use poll_promise::Promise;
 
+use super::Action;
 use super::file_dialog::{Browse, Pick};
 use super::i18n::{tr, trf};
 use super::server_log::ServerLog;
@@ -16,15 +17,6 @@ use crate::proto::Lang;
 use crate::server::roster::{Roster, parse_names};
 
 type Job<T> = Promise<Result<T, String>>;
-
-/// What the window must do for the class panel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClassAction {
-    /// Start the practice server again on a new address.
-    Restart,
-    /// The roster gained accounts: the running server takes them as it runs.
-    AccountsAdded,
-}
 
 /// How far one student (or one unnamed computer) got, from the server's side.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -119,7 +111,7 @@ impl ClassPanel {
     }
 
     /// Collects finished background work; `AccountsAdded` when new accounts were saved.
-    fn poll(&mut self, lang: Lang) -> Option<ClassAction> {
+    fn poll(&mut self, lang: Lang) -> Option<Action> {
         if let Some(r) = take_ready(&mut self.loading) {
             match r {
                 Ok(roster) => self.roster = roster,
@@ -159,7 +151,7 @@ impl ClassPanel {
                     true,
                     trf(lang, "class.created", &[("n", &added.to_string())]),
                 ));
-                (added > 0).then_some(ClassAction::AccountsAdded)
+                (added > 0).then_some(Action::ClassAccountsAdded)
             }
             Err(e) => {
                 self.message = Some((false, e));
@@ -194,7 +186,7 @@ impl ClassPanel {
         data_dir: &std::path::Path,
         taken: Vec<String>,
         log: &ServerLog,
-    ) -> Option<ClassAction> {
+    ) -> Option<Action> {
         let ctx = ui.ctx().clone();
         if !self.loaded {
             self.loaded = true;
@@ -214,7 +206,7 @@ impl ClassPanel {
                 ));
                 if ui.button(tr(lang, "class.stop_serving")).clicked() {
                     self.serving = None;
-                    action = Some(ClassAction::Restart);
+                    action = Some(Action::RestartForClass);
                 }
             }
             None => {
@@ -243,7 +235,7 @@ impl ClassPanel {
                         if ui.button(tr(lang, "class.open_yes")).clicked() {
                             self.serving = Some(ip);
                             self.confirm_open = None;
-                            action = Some(ClassAction::Restart);
+                            action = Some(Action::RestartForClass);
                         }
                         if ui.button(tr(lang, "plain_auth.cancel")).clicked() {
                             self.confirm_open = None;

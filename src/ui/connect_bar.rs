@@ -4,21 +4,13 @@
 use crate::words::Words;
 use egui::{Color32, RichText};
 
+use super::Action;
 use super::i18n::{tr, trf};
 use super::practice::{Practice, PracticeState};
 use super::presets::{self, Preset};
 use super::theme::Settings;
 use crate::proto::Lang;
 use crate::session::{Protocol, Security, Target, TlsInfo};
-
-pub enum BarAction {
-    Connect,
-    Disconnect,
-    /// Trust the certificate the last connect refused, and connect again.
-    TrustAndConnect,
-    /// The preset changed (the window refills the login fields).
-    PresetChanged,
-}
 
 pub struct Status<'a> {
     pub connected: bool,
@@ -130,7 +122,7 @@ impl ConnectBar {
         lang: Lang,
         practice: PracticeState<'_>,
         status: &Status<'_>,
-    ) -> Option<BarAction> {
+    ) -> Option<Action> {
         let mut action = None;
         let locked = status.connected || status.connecting;
         ui.horizontal_wrapped(|ui| {
@@ -187,7 +179,7 @@ impl ConnectBar {
                 if before != (self.selected, self.protocol, self.security) {
                     self.refill();
                     if before.0 != self.selected {
-                        action = Some(BarAction::PresetChanged);
+                        action = Some(Action::PresetChanged);
                     }
                 }
                 let editable = !self.is_practice();
@@ -214,14 +206,14 @@ impl ConnectBar {
                 let b = egui::Button::new(RichText::new(tr(lang, "disconnect")).strong())
                     .min_size(width);
                 if ui.add(b).clicked() {
-                    action = Some(BarAction::Disconnect);
+                    action = Some(Action::Disconnect);
                 }
             } else {
                 let b = egui::Button::new(RichText::new(tr(lang, "connect")).strong())
                     .fill(ui.visuals().selection.bg_fill)
                     .min_size(width);
                 if ui.add_enabled(ready && !status.connecting, b).clicked() {
-                    action = Some(BarAction::Connect);
+                    action = Some(Action::Connect);
                 }
             }
         });
@@ -244,7 +236,7 @@ impl ConnectBar {
         lang: Lang,
         practice: PracticeState<'_>,
         status: &Status<'_>,
-        action: &mut Option<BarAction>,
+        action: &mut Option<Action>,
     ) {
         match practice {
             _ if !self.is_practice() => {
@@ -258,7 +250,7 @@ impl ConnectBar {
                     && !status.connected
                 {
                     if ui.button(tr(lang, "bar.trust")).clicked() {
-                        *action = Some(BarAction::TrustAndConnect);
+                        *action = Some(Action::TrustAndConnect);
                     }
                     ui.add(egui::Label::new(trf(lang, "bar.untrusted", &[("fp", fp)])).truncate());
                 }

@@ -71,6 +71,19 @@ pub enum Action {
     /// The step card's button for a 334 that asked for this.
     Answer(crate::proto::auth::PromptKind),
     Connect,
+    Disconnect,
+    /// Trusts the certificate the last connect refused, and connects again.
+    TrustAndConnect,
+    /// The connection bar's server preset changed: the login fields are filled again.
+    PresetChanged,
+    /// Loads this base64 (a transcript row's) into the base64 panel.
+    LoadBase64(String),
+    /// Opens the code reference at this code (a badge was clicked).
+    ShowCode(String),
+    /// Starts the practice server again on the class's address.
+    RestartForClass,
+    /// The class roster gained accounts: the running server takes them as it runs.
+    ClassAccountsAdded,
     ClearTranscript,
     ShowTab(Tab),
     /// Shows the server's side at this tab, or (`None`) the client's side again.

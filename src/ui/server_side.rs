@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
-use super::class_view::{ClassAction, ClassPanel};
+use super::Action;
+use super::class_view::ClassPanel;
 use super::faults_panel::FaultsPanel;
 use super::i18n::tr;
 use super::mailbox::MailboxView;
@@ -81,7 +82,7 @@ impl ServerSide {
         lang: Lang,
         server: &PracticeServer,
         data_dir: &std::path::Path,
-    ) -> Option<ClassAction> {
+    ) -> Option<Action> {
         ui.horizontal_wrapped(|ui| {
             ui.selectable_value(
                 &mut self.tab,

@@ -6,6 +6,7 @@ use std::time::SystemTime;
 
 use egui::{Align, Color32, Key, Layout, RichText, Sense, TextStyle};
 
+use super::Action;
 use super::file_dialog::Browse;
 use super::i18n::{tr, trf};
 use crate::proto::Lang;
@@ -67,13 +68,10 @@ struct Row {
     kind: RowKind,
 }
 
-/// What a click in the transcript asks of the rest of the window.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ViewAction {
-    LoadBase64(String),
-    /// Open the code reference at this code (a badge was clicked).
-    ShowCode(String),
-    /// Fold a long note to its first line, or open it again (handled by the view itself).
+/// What a click on a row asks: of the window, or of the view itself.
+enum RowClick {
+    Act(Action),
+    /// Fold a long note to its first line, or open it again.
     ToggleNote {
         entry: u32,
         note: u16,
@@ -333,7 +331,7 @@ impl TranscriptView {
         t: &Transcript,
         lang: Lang,
         show_secrets: &mut bool,
-    ) -> Option<ViewAction> {
+    ) -> Option<Action> {
         self.rewrap(ui, lang, *show_secrets);
         self.index(ui, t, lang, *show_secrets);
         self.toolbar(ui, t, lang, show_secrets);
@@ -397,11 +395,14 @@ impl TranscriptView {
                 );
             }
         });
-        if let Some(ViewAction::ToggleNote { entry, note }) = action {
-            self.toggle(entry, note);
-            return None;
+        match action {
+            Some(RowClick::ToggleNote { entry, note }) => {
+                self.toggle(entry, note);
+                None
+            }
+            Some(RowClick::Act(a)) => Some(a),
+            None => None,
         }
-        action
     }
 
     /// The width a note's text has in a row.
@@ -547,7 +548,7 @@ impl TranscriptView {
         lang: Lang,
         show: bool,
         dark: bool,
-    ) -> Option<ViewAction> {
+    ) -> Option<RowClick> {
         let mono = |s: String| RichText::new(s).monospace();
         let note_color = if dark {
             Color32::from_rgb(0x9f, 0xc4, 0xff)
@@ -601,7 +602,7 @@ impl TranscriptView {
                     label
                 };
                 if r.clicked() {
-                    return Some(ViewAction::ToggleNote { entry, note: n });
+                    return Some(RowClick::ToggleNote { entry, note: n });
                 }
                 None
             }
@@ -671,14 +672,14 @@ impl TranscriptView {
                             )
                             .on_hover_text(tr(lang, "transcript.load_base64"));
                         if r.clicked() {
-                            return Some(ViewAction::LoadBase64(b64));
+                            return Some(RowClick::Act(Action::LoadBase64(b64)));
                         }
                     }
                     _ => {
                         ui.add(egui::Label::new(rich).truncate());
                     }
                 }
-                clicked_badge.map(ViewAction::ShowCode)
+                clicked_badge.map(|c| RowClick::Act(Action::ShowCode(c)))
             }
         }
     }
