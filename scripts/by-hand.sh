@@ -178,16 +178,30 @@ sleep 0.5
 xdotool mousemove 820 119 click 1
 dialog=$(timeout 20 xdotool search --sync --onlyvisible --name '^zenity$|Select' | head -n 1) ||
     fail "Browse… opened no file dialog"
-sleep 0.5
+# A dialog is mapped before it takes keys: give it time to be ready.
+sleep 2
 import -window root "$shots/file-dialog.png"
 xdotool windowfocus --sync "$dialog"
-xdotool type --delay 20 "$work/dialog-log.txt"
-sleep 0.3
+sleep 0.5
+# Ctrl+L opens the dialog's location field; the path is typed there, then Enter.
+xdotool key ctrl+l
+sleep 0.5
+xdotool type --delay 30 "$work/dialog-log.txt"
+sleep 0.5
 xdotool key Return
-sleep 2
+for _ in $(seq 50); do
+    xdotool search --onlyvisible --name '^zenity$' >/dev/null 2>&1 || break
+    sleep 0.2
+done
 xdotool windowfocus --sync "$win"
-save "$work/dialog.txt"
-grep -qF 'smtp.qq.com' "$work/dialog.txt" ||
+opened=
+for _ in 1 2 3 4 5; do
+    sleep 1
+    rm -f "$work/dialog.txt"
+    save "$work/dialog.txt"
+    if grep -qF 'smtp.qq.com' "$work/dialog.txt"; then opened=1; break; fi
+done
+[ -n "$opened" ] ||
     { cat "$work/dialog.txt" >&2; fail "the log chosen in the file dialog was not opened"; }
 echo "ok: a session log chosen in the system's file dialog was opened"
 
