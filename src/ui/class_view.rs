@@ -411,12 +411,8 @@ impl ClassPanel {
                 }));
             }
             let typed = self.export_path.clone();
-            let name = std::path::Path::new(typed.trim())
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
             self.browse_export
-                .button(ui, lang, "file.browse", Pick::Save(name), &typed);
+                .button(ui, lang, "file.browse", Pick::Save, &typed);
         });
     }
 }

@@ -17,8 +17,8 @@ pub enum Pick {
     Open(&'static [&'static str]),
     /// A folder to read.
     Folder,
-    /// A file to write, with its proposed name.
-    Save(String),
+    /// A file to write; the name typed beside the button is proposed.
+    Save,
 }
 
 /// One "Browse…" button and the dialog it opened.
@@ -47,9 +47,10 @@ impl Browse {
             .on_hover_text(tr(lang, "file.browse.tip"))
             .clicked()
         {
-            let start = start_dir(Path::new(typed.trim()));
+            // Where the dialog starts is looked up on the dialog's thread: it asks the disk.
+            let typed = PathBuf::from(typed.trim());
             self.open = Some(super::jobs::spawn("file-dialog", ui.ctx(), move || {
-                show(&pick, start.as_deref())
+                show(&pick, &typed)
             }));
         }
     }
@@ -69,9 +70,9 @@ fn start_dir(typed: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-fn show(pick: &Pick, start: Option<&Path>) -> Option<PathBuf> {
+fn show(pick: &Pick, typed: &Path) -> Option<PathBuf> {
     let mut d = rfd::FileDialog::new();
-    if let Some(dir) = start {
+    if let Some(dir) = start_dir(typed) {
         d = d.set_directory(dir);
     }
     match pick {
@@ -82,6 +83,11 @@ fn show(pick: &Pick, start: Option<&Path>) -> Option<PathBuf> {
             d.pick_file()
         }
         Pick::Folder => d.pick_folder(),
-        Pick::Save(name) => d.set_file_name(name.as_str()).save_file(),
+        Pick::Save => {
+            if let Some(name) = typed.file_name() {
+                d = d.set_file_name(name.to_string_lossy());
+            }
+            d.save_file()
+        }
     }
 }

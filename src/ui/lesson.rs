@@ -295,12 +295,8 @@ impl LessonPanel {
                     )));
                 }
                 let typed = self.result_path.clone();
-                let name = Path::new(typed.trim())
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
                 self.browse_result
-                    .button(ui, lang, "file.browse", Pick::Save(name), &typed);
+                    .button(ui, lang, "file.browse", Pick::Save, &typed);
                 if busy {
                     ui.spinner();
                 }

@@ -2,7 +2,7 @@
 //! a background thread) and the "Save transcript…" form (plain, annotated or one HTML page,
 //! written whole).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use egui::Key;
 use poll_promise::Promise;
@@ -253,13 +253,9 @@ impl TranscriptView {
                 ));
             }
             let typed = self.save.path.clone();
-            let name = Path::new(typed.trim())
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
             self.save
                 .browse
-                .button(ui, lang, "file.browse", Pick::Save(name), &typed);
+                .button(ui, lang, "file.browse", Pick::Save, &typed);
             if writing {
                 ui.spinner();
             }
