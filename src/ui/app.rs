@@ -1,113 +1,41 @@
-//! The window as a whole: settings, the in-process practice server, the connection, and the
-//! panels, drawn top to bottom as they appear on screen.
-
-use std::collections::VecDeque;
-use std::path::PathBuf;
-use std::sync::Arc;
+//! The window's frame: it draws the [`Model`] top to bottom as it appears on screen (the
+//! header, the connection bar, the command column, the transcript, the tools, the
+//! explanation pane) and turns keys and clicks into [`Action`]s the model carries out.
 
 use egui::{Key, Modifiers, RichText};
 
 use super::base64_panel::Base64Context;
-use super::base64_panel::Base64Panel;
-use super::commands::{self, CommandPanel};
-use super::composer::Composer;
-use super::connect_bar::{ConnectBar, Status};
-use super::demo::Demo;
+use super::connect_bar::Status;
 use super::explain_pane::{self, ExplainContext};
-use super::i18n::{self, tr, trf};
+use super::i18n::{tr, trf};
 use super::lesson::LessonContext;
-use super::lesson::{LessonPanel, Mark};
-use super::link::Link;
-use super::practice::{Practice, PracticeServer, Setup};
-use super::server_side::ServerSide;
+use super::model::{AppOptions, Model, Tab};
 use super::theme::{self, Settings};
-use super::transcript_view::{TranscriptView, challenge};
 use super::{Action, View, install_cjk_font};
-
 use crate::proto::{Lang, codes};
-use crate::server::{self, RunningServer};
-use crate::session::{ConnectOptions, Protocol, Trust};
-use crate::transcript::{Direction, Transcript};
 
-mod lessons;
-
-/// How the window starts.
-#[derive(Debug, Clone, Default)]
-pub struct AppOptions {
-    /// Where the practice server keeps its Maildirs (default: the platform's data directory).
-    pub data_dir: Option<PathBuf>,
-    /// Settings to use instead of the saved ones (tests).
-    pub settings: Option<Settings>,
-    /// A scripted session to play (`--demo`), for screenshots and classroom demos.
-    pub demo: Option<String>,
-    /// How long a command waits for its reply (default: [`ConnectOptions::new`]'s).
-    pub reply_timeout: Option<std::time::Duration>,
-    /// Certificate authorities (DER) to trust besides the system's, such as a school's own.
-    pub roots: Vec<Vec<u8>>,
-    /// `--startup-probe`: when the process started; the window prints the milliseconds to its
-    /// first painted frame and closes.
-    pub startup_probe: Option<std::time::Instant>,
-}
-
-/// The tabs of the right-hand panel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Message,
-    Base64,
-    Codes,
-    Server,
-    Lessons,
-}
-
+/// The window: the model, and what only drawing needs.
 pub struct TutorApp {
-    settings: Settings,
-    server: PracticeServer,
-    /// The server's side (mailbox, log, faults), and whether it fills the window.
-    pub server_side: ServerSide,
-    pub show_server_side: bool,
+    model: Model,
     /// The start time `--startup-probe` measures from, and whether a frame was drawn yet.
     probe: Option<(std::time::Instant, bool)>,
-    /// The newest retrieved message, decoded once for the explanation pane.
-    retrieved: super::explain_pane::RetrievedCache,
-    /// The code reference window (F1).
-    pub reference: super::reference::ReferenceWindow,
-    link: Link,
-    bar: ConnectBar,
-    commands: CommandPanel,
-    view: TranscriptView,
-    base64: Base64Panel,
-    composer: Composer,
-    pub tab: Tab,
-    pub show_secrets: bool,
-    raw: String,
-    /// The reply code typed in the Codes tab.
-    lookup: String,
-    /// Certificates the user chose to trust for this run (never saved).
-    trusted: Vec<String>,
-    /// A click that would send a password in clear to another machine, until the user confirms
-    /// or cancels it; and whether the user already confirmed for this connection.
-    confirm_plaintext: Option<Action>,
-    plaintext_ok: bool,
-    /// Extra trusted authorities and the reply timeout, from [`AppOptions`].
-    roots: Vec<Vec<u8>>,
-    reply_timeout: Option<std::time::Duration>,
-    was_in_data: bool,
-    demo: Option<Demo>,
-    /// The scratch Maildir of a demo, removed when the window closes.
-    demo_dir: Option<PathBuf>,
-    /// Where the practice server keeps its Maildirs.
-    data_dir: PathBuf,
-    /// The practice server's policy when no lesson changes it.
-    policy: server::Policy,
-    lessons: LessonPanel,
-    /// Actions a lesson's "Show me" still has to play, one as soon as the last is answered.
-    queued: VecDeque<Action>,
-    /// A lesson's mail being put in the maildrop of the running practice server.
-    lesson_mail: Option<poll_promise::Promise<Result<(), crate::words::Words>>>,
     /// The width of the header's buttons on the right, from the last frame.
     header_right: f32,
     pointer_zoom: theme::PointerZoom,
-    ctx: egui::Context,
+}
+
+/// Tests, benchmarks and demos read and drive the window through its model.
+impl std::ops::Deref for TutorApp {
+    type Target = Model;
+    fn deref(&self) -> &Model {
+        &self.model
+    }
+}
+
+impl std::ops::DerefMut for TutorApp {
+    fn deref_mut(&mut self) -> &mut Model {
+        &mut self.model
+    }
 }
 
 impl TutorApp {
@@ -119,490 +47,20 @@ impl TutorApp {
         let saved = cc
             .storage
             .and_then(|s| eframe::get_value::<Settings>(s, Settings::KEY));
-        // Nothing saved yet: the first start, which opens lesson 1.
-        let first_start = options.settings.is_none() && saved.is_none() && options.demo.is_none();
-        let settings = match (options.settings, saved) {
-            (Some(s), _) => s,
-            (None, Some(s)) => s,
-            (None, None) => Settings {
-                lang: i18n::system_lang(),
-                ..Settings::default()
-            },
-        }
-        .sanitized();
         theme::install_text_sizes(&ctx);
-        theme::apply(&ctx, &settings);
-        let demo = options.demo.as_deref().map(Demo::new);
-        let data_dir = match (&options.data_dir, &demo) {
-            (Some(d), _) => d.clone(),
-            (None, Some(_)) => {
-                std::env::temp_dir().join(format!("mailtutor-demo-{}", std::process::id()))
-            }
-            (None, None) => server::default_data_dir(),
-        };
-        let demo_dir = (options.data_dir.is_none() && demo.is_some()).then(|| data_dir.clone());
-        let policy = demo.as_ref().map(Demo::policy).unwrap_or_default();
-        let server_side = ServerSide::default();
-        let setup = Setup {
-            data_dir: data_dir.clone(),
-            events: server_side.sink(&ctx),
-            class: None,
-        };
-        let server = PracticeServer::start(setup, policy.clone(), &ctx);
-        let composer = Composer::in_language(settings.lang);
-        let mut commands = CommandPanel::default();
-        commands.username = settings.username.clone();
-        let bar = ConnectBar::new(&settings);
-        if !bar.is_practice() {
-            commands.password.clear();
-        }
-        let mut app = Self {
-            bar,
-            commands,
-            settings,
-            server,
-            server_side,
-            show_server_side: false,
-            reference: Default::default(),
-            retrieved: Default::default(),
-            probe: options.startup_probe.map(|t| (t, false)),
-            link: Link::default(),
-            view: TranscriptView::default(),
-            base64: Base64Panel::default(),
-            composer,
-            tab: Tab::Message,
-            show_secrets: false,
-            raw: String::new(),
-            lookup: "535".into(),
-            trusted: Vec::new(),
-            confirm_plaintext: None,
-            plaintext_ok: false,
-            roots: options.roots,
-            reply_timeout: options.reply_timeout,
-            was_in_data: false,
-            demo,
-            demo_dir,
-            data_dir,
-            policy,
-            lessons: LessonPanel::default(),
-            queued: VecDeque::new(),
-            lesson_mail: None,
+        let probe = options.startup_probe.map(|t| (t, false));
+        let model = Model::new(options, saved, ctx.clone());
+        theme::apply(&ctx, model.settings());
+        Self {
+            model,
+            probe,
             header_right: 0.0,
             pointer_zoom: theme::PointerZoom::default(),
-            ctx,
-        };
-        if first_start {
-            app.start_lesson(0);
-        }
-        app
-    }
-
-    /// How the window's practice server starts: its data, its event sink, and the class's
-    /// LAN address when the teacher opened it to the class.
-    fn server_setup(&self) -> Setup {
-        Setup {
-            data_dir: self.data_dir.clone(),
-            events: self.server_side.sink(&self.ctx),
-            class: self.server_side.class.serving,
         }
     }
 
-    pub fn lang(&self) -> Lang {
-        self.settings.lang
-    }
-
-    pub fn settings(&self) -> &Settings {
-        &self.settings
-    }
-
-    pub fn transcript(&self) -> &Transcript {
-        &self.link.transcript
-    }
-
-    /// The running practice server, once it is up.
-    pub fn server(&self) -> Option<&RunningServer> {
-        self.server.running()
-    }
-
-    pub fn is_connected(&self) -> bool {
-        self.link.is_open()
-    }
-
-    /// Whether a connect or a request is waiting for the network.
-    pub fn is_busy(&self) -> bool {
-        self.link.busy().is_some()
-    }
-
-    /// The step "Next" names, in words: the running lesson's, else the protocol's.
-    pub fn next_step(&self) -> String {
-        self.next().map(|n| n.text).unwrap_or_default()
-    }
-
-    /// What "Next" says and does: the running lesson's step (its "Show me", unless the step
-    /// asks the student to make the line), else the step the protocol expects. None in exam
-    /// mode.
-    pub fn next(&self) -> Option<explain_pane::NextStep> {
-        if self.lessons.exam && self.lessons.active.is_some() {
-            return None;
-        }
-        // A finished lesson leaves Next to the protocol, and so does a step the newest reply
-        // set back where the step's own line is not what the protocol takes now (after a 535
-        // the password alone is no answer): the protocol knows how to recover.
-        let newest = self.link.transcript.last_server().map(|(i, _)| i);
-        let vars = self.lesson_vars();
-        if let Some(a) = &self.lessons.active
-            && let Some(lesson) = self.lessons.lessons.get(a.index)
-            && let Some(i) = a.progress.current()
-            && let Some(step) = lesson.steps.get(i)
-        {
-            let set_back = a
-                .progress
-                .setbacks
-                .iter()
-                .any(|s| s.step == i && Some(s.entry) == newest);
-            let mends = step
-                .show_me
-                .first()
-                .and_then(|spec| super::lesson::show_me_action(spec, &vars))
-                .is_some_and(|act| self.protocol_expects(&act));
-            if set_back && !mends {
-                return explain_pane::NextStep::from_protocol(
-                    &self.link.transcript,
-                    self.protocol(),
-                    self.lang(),
-                );
-            }
-            return Some(explain_pane::NextStep {
-                text: crate::lesson::fill(step.task.get(self.lang()), &vars),
-                action: (!step.check.typed && !step.show_me.is_empty())
-                    .then_some(Action::LessonShowMe),
-                also: Vec::new(),
-            });
-        }
-        explain_pane::NextStep::from_protocol(&self.link.transcript, self.protocol(), self.lang())
-    }
-
-    /// Whether the protocol's state machine expects the line this action sends now.
-    fn protocol_expects(&self, action: &Action) -> bool {
-        use crate::proto::pop3_state::Pop3Step;
-        use crate::proto::smtp_state::Step;
-        let t = &self.link.transcript;
-        match self.protocol() {
-            Protocol::Smtp => t.smtp().expected_next().iter().any(|s| {
-                matches!(
-                    (s, action),
-                    (Step::Connect, Action::Connect)
-                        | (Step::SendMessage, Action::SendMessage)
-                        | (
-                            Step::SendUsername | Step::SendPassword | Step::SendPlainResponse,
-                            Action::Raw(_) | Action::Answer(_)
-                        )
-                ) || matches!((s, action), (Step::Command(k), Action::SmtpButton(b)) if k == b)
-            }),
-            Protocol::Pop3 => t.pop3().expected_next().iter().any(|s| {
-                matches!((s, action), (Pop3Step::Connect, Action::Connect))
-                    || matches!((s, action), (Pop3Step::Command(k), Action::Pop3Button(b)) if k == b)
-            }),
-        }
-    }
-
-    /// What the command panel and the step card read to draw themselves. It borrows only the
-    /// link and the bar, so the command panel can be drawn mutably beside it.
-    fn command_context<'a>(
-        lang: Lang,
-        show_secrets: bool,
-        exam: bool,
-        link: &'a Link,
-        bar: &'a ConnectBar,
-    ) -> commands::Context<'a> {
-        commands::Context {
-            exam,
-            lang,
-            show_secrets,
-            connected: link.is_open(),
-            busy: link.busy(),
-            protocol: link.protocol().unwrap_or(bar.protocol),
-            smtp: link.transcript.smtp(),
-            pop3: link.transcript.pop3(),
-            app_password: bar.preset().app_password,
-        }
-    }
-
-    pub fn protocol(&self) -> Protocol {
-        self.link.protocol().unwrap_or(self.bar.protocol)
-    }
-
-    pub fn base64_panel(&self) -> &Base64Panel {
-        &self.base64
-    }
-
-    /// Folds an event as if the network thread had reported it (tests and benchmarks).
-    pub fn replay(&mut self, event: &crate::session::Event) {
-        self.link.transcript.apply(event);
-    }
-
-    /// Shows a transcript as if it had been opened from a file (tests and benchmarks).
-    pub fn show_transcript(&mut self, t: Transcript) {
-        self.link.show_transcript(t);
-    }
-
-    /// Replaces the message text in the composer (tests and demos that need a long message).
-    pub fn set_message_body(&mut self, body: &str) {
-        self.composer.body = body.to_owned();
-    }
-
-    /// The transcript entries the find bar matched (tests).
-    pub fn view_find_hits(&self) -> Vec<usize> {
-        self.view.find.hits.clone()
-    }
-
-    pub fn transcript_rows(&self) -> usize {
-        self.view.row_count()
-    }
-
-    /// The challenge text of the newest 334, for the base64 panel.
-    fn last_334(&self) -> Option<String> {
-        self.link
-            .transcript
-            .entries()
-            .iter()
-            .rev()
-            .filter(|e| e.dir == Direction::Server)
-            .find_map(challenge)
-    }
-
-    fn practice(&self) -> Option<&Practice> {
-        self.server.practice()
-    }
-
-    /// True while a confirmation to send a password in clear is on screen.
-    pub fn asks_to_confirm_plaintext(&self) -> bool {
-        self.confirm_plaintext.is_some()
-    }
-
-    /// Whether `action` sends a password (or an AUTH PLAIN response) over the wire.
-    fn sends_secret(&self, action: &Action) -> bool {
-        match action {
-            Action::Smtp(_, cmd) => cmd.carries_secret(),
-            Action::Pop3(_, cmd) => cmd.carries_secret(),
-            Action::AuthAnswer { secret, .. } => *secret,
-            Action::Raw(line) => self.link.transcript.is_secret_line(line),
-            _ => false,
-        }
-    }
-
-    /// Carries out a click.
-    pub fn perform(&mut self, action: Action) {
-        if !self.plaintext_ok
-            && self.sends_secret(&action)
-            && plaintext_risk(self.link.peer, self.link.tls.is_some())
-        {
-            // Base64 is not encryption: say so before a password crosses the network in clear.
-            self.confirm_plaintext = Some(action);
-            return;
-        }
-        let protocol = self.protocol();
-        let link = &mut self.link;
-        match action {
-            Action::Smtp(what, cmd) => link.smtp(what, &cmd),
-            Action::Pop3(what, cmd) => link.pop3(what, &cmd),
-            Action::StartTls => {
-                let what = match protocol {
-                    Protocol::Smtp => "STARTTLS",
-                    Protocol::Pop3 => "STLS",
-                };
-                link.starttls(what);
-            }
-            Action::AuthAnswer {
-                what,
-                base64,
-                secret,
-            } => link.auth_line(what, &base64, secret),
-            Action::SendMessage => {
-                self.composer.date_now();
-                match self.composer.payload() {
-                    Ok(p) => {
-                        link.data("step.send_message", p);
-                        // The next message gets its own Message-ID and date.
-                        self.composer.sent();
-                    }
-                    Err(e) => self.invalid(e.words()),
-                }
-            }
-            Action::Raw(line) => link.raw_line(&line),
-            Action::Invalid(e) => self.invalid(e),
-            Action::SmtpButton(kind) => {
-                let a = self.commands.smtp_action(kind);
-                self.perform(a);
-            }
-            Action::Pop3Button(kind) => {
-                let a = self.commands.pop3_action(kind);
-                self.perform(a);
-            }
-            Action::Answer(kind) => {
-                let a = self.commands.auth_answer(kind);
-                self.perform(a);
-            }
-            Action::Connect => self.connect(),
-            Action::Disconnect => self.disconnect(),
-            Action::TrustAndConnect => {
-                if let Some(fp) = self.link.untrusted.take() {
-                    self.trusted.push(fp);
-                }
-                self.connect();
-            }
-            Action::PresetChanged => {
-                if self.bar.is_practice() {
-                    self.commands = CommandPanel::default();
-                } else {
-                    self.commands.password.clear();
-                }
-            }
-            Action::LoadBase64(b) => {
-                self.base64.load(&b);
-                self.tab = Tab::Base64;
-            }
-            Action::ShowCode(code) => self.reference.open_at(&code),
-            Action::RestartForClass => self.restart_for_class(),
-            Action::ClassAccountsAdded => {
-                let accounts = self.server_side.class.roster.accounts();
-                if !self.server.add_accounts(accounts) {
-                    self.restart_for_class();
-                }
-            }
-            Action::ClearTranscript => self.link.clear(),
-            Action::ShowTab(tab) => self.tab = tab,
-            Action::CreateAccounts(names) => {
-                if let Some(s) = self.server.running() {
-                    let taken = s.accounts().iter().map(|a| a.address.clone()).collect();
-                    let names = crate::server::roster::parse_names(&names);
-                    self.server_side
-                        .class
-                        .create(names, &self.data_dir, taken, &self.ctx);
-                }
-            }
-            Action::OpenNewestMail => {
-                if let Some(s) = self.server.running() {
-                    self.server_side.mailbox.open_newest(s.store(), &self.ctx);
-                }
-            }
-            Action::StageFault(f) => {
-                if let Some(s) = self.server.running() {
-                    s.faults().stage(f);
-                }
-            }
-            Action::RequireAuth(on) => {
-                if let Some(s) = self.server.running() {
-                    let mut p = s.policy().get();
-                    p.require_auth = on;
-                    s.policy().set(p);
-                }
-            }
-            Action::ShowServerSide(tab) => {
-                self.show_server_side = tab.is_some();
-                if let Some(tab) = tab {
-                    self.server_side.tab = tab;
-                }
-            }
-            Action::LoadLast334 => {
-                if let Some(c) = self.last_334() {
-                    self.base64.load(&c);
-                }
-            }
-            Action::PinTooltip(code) => {
-                self.view.pinned_tooltip = self
-                    .link
-                    .transcript
-                    .entries()
-                    .iter()
-                    .rposition(|e| e.code() == Some(code));
-            }
-            Action::SetLang(lang) => self.settings.lang = lang,
-            Action::SetLook { zoom, dark } => {
-                self.settings.zoom = zoom.clamp(theme::MIN_ZOOM, theme::MAX_ZOOM);
-                self.settings.dark = dark;
-            }
-            Action::SetProtocol(protocol) => {
-                if !self.link.is_open() {
-                    self.bar.protocol = protocol;
-                }
-            }
-            Action::SetUsername(u) => self.commands.username = u,
-            Action::SetPassword(p) => self.commands.password = p,
-            Action::SetSubject(s) => self.composer.subject = s,
-            Action::StartLesson(id) => {
-                if let Some(i) = self.lessons.lessons.iter().position(|l| l.id == id) {
-                    self.start_lesson(i);
-                }
-            }
-            Action::LeaveLesson => self.stop_lesson(),
-            Action::LessonShowMe => {
-                let actions = self.lessons.show_me(&self.lesson_vars());
-                self.queued.extend(actions);
-            }
-            Action::LessonHint => self.lessons.open_hint(),
-            Action::SetExam(on) => self.lessons.exam = on,
-            Action::SaveLessonResult(path) => self.save_lesson_result(path),
-        }
-    }
-
-    fn invalid(&mut self, e: crate::words::Words) {
-        use crate::session::{Event, EventKind};
-        self.link
-            .transcript
-            .apply(&Event::now(EventKind::Error(e.clone())));
-        self.link.last_error = Some(e);
-    }
-
-    pub fn connect(&mut self) {
-        self.plaintext_ok = false;
-        self.confirm_plaintext = None;
-        let target = match self.bar.target(self.practice()) {
-            Ok(t) => t,
-            Err(e) => return self.invalid(e),
-        };
-        let mut options = ConnectOptions::new(self.bar.protocol);
-        let ctx = self.ctx.clone();
-        options.repaint = Some(Arc::new(move || ctx.request_repaint()));
-        options.ehlo_name = self.commands.domain.trim().to_owned();
-        if options.ehlo_name.is_empty() {
-            options.ehlo_name = "localhost".into();
-        }
-        let mut pinned = self.trusted.clone();
-        if self.bar.is_practice()
-            && let Some(p) = self.practice()
-        {
-            pinned.push(p.fingerprint.clone());
-        }
-        options.trust = Trust {
-            pinned,
-            roots: self.roots.clone(),
-        };
-        if let Some(t) = self.reply_timeout {
-            options.reply_timeout = t;
-        }
-        self.link.connect(target, self.bar.security, options);
-    }
-
-    /// Starts the practice server again on the class's address, keeping the policy and
-    /// persona chosen on the running one. A connection to the old one is closed.
-    pub fn restart_for_class(&mut self) {
-        self.link.disconnect();
-        let policy = self
-            .server
-            .running()
-            .map(|s| s.policy().get())
-            .unwrap_or_else(|| self.policy.clone());
-        self.server.restart(
-            self.server_setup(),
-            Box::new(move |c| c.policy = policy),
-            Box::new(|_| Ok(())),
-            &self.ctx,
-        );
-    }
-
-    pub fn disconnect(&mut self) {
-        self.link.disconnect();
+    pub fn model(&self) -> &Model {
+        &self.model
     }
 
     fn handle_keys(&mut self, ctx: &egui::Context) {
@@ -624,38 +82,33 @@ impl TutorApp {
             )
         });
         if find {
-            self.view.toggle_find();
+            self.model.view.toggle_find();
         }
         if help {
-            self.reference.toggle();
+            self.model.reference.toggle();
         }
         if send_raw {
-            self.send_raw();
+            self.model.send_raw();
         }
         if open {
-            self.view.toggle_open_form();
+            self.model.view.toggle_open_form();
         }
         if save {
-            self.view.toggle_save_form();
+            self.model.view.toggle_save_form();
         }
         if zoom_in {
-            self.zoom_by(theme::ZOOM_STEP);
+            self.model.zoom_by(theme::ZOOM_STEP);
         }
         if zoom_out {
-            self.zoom_by(-theme::ZOOM_STEP);
+            self.model.zoom_by(-theme::ZOOM_STEP);
         }
         if reset {
-            self.settings.zoom = 1.0;
+            self.model.settings.zoom = 1.0;
         }
-    }
-
-    pub fn zoom_by(&mut self, step: f32) {
-        let z = ((self.settings.zoom + step) * 10.0).round() / 10.0;
-        self.settings.zoom = z.clamp(theme::MIN_ZOOM, theme::MAX_ZOOM);
     }
 
     fn header(&mut self, ui: &mut egui::Ui) {
-        let lang = self.lang();
+        let lang = self.model.lang();
         ui.horizontal(|ui| {
             ui.heading(RichText::new("mailtutor").strong());
             // The tagline takes what the buttons on the right leave (measured last frame), cut
@@ -671,32 +124,40 @@ impl TutorApp {
                     .on_hover_text(tr(lang, "app.zoom_in"))
                     .clicked()
                 {
-                    self.zoom_by(theme::ZOOM_STEP);
+                    self.model.zoom_by(theme::ZOOM_STEP);
                 }
-                ui.label(format!("{:.0}%", self.settings.zoom * 100.0));
+                ui.label(format!("{:.0}%", self.model.settings.zoom * 100.0));
                 if ui
                     .button("A-")
                     .on_hover_text(tr(lang, "app.zoom_out"))
                     .clicked()
                 {
-                    self.zoom_by(-theme::ZOOM_STEP);
+                    self.model.zoom_by(-theme::ZOOM_STEP);
                 }
-                let theme_label = if self.settings.dark {
+                let theme_label = if self.model.settings.dark {
                     tr(lang, "app.light")
                 } else {
                     tr(lang, "app.dark")
                 };
                 if ui.button(theme_label).clicked() {
-                    self.settings.dark = !self.settings.dark;
+                    self.model.settings.dark = !self.model.settings.dark;
                 }
                 ui.separator();
-                ui.selectable_value(&mut self.settings.lang, Lang::Zh, tr(lang, "lang.zh"));
-                ui.selectable_value(&mut self.settings.lang, Lang::En, tr(lang, "lang.en"));
+                ui.selectable_value(&mut self.model.settings.lang, Lang::Zh, tr(lang, "lang.zh"));
+                ui.selectable_value(&mut self.model.settings.lang, Lang::En, tr(lang, "lang.en"));
                 ui.separator();
                 self.help_menu(ui, lang);
                 ui.separator();
-                ui.selectable_value(&mut self.show_server_side, true, tr(lang, "side.server"));
-                ui.selectable_value(&mut self.show_server_side, false, tr(lang, "side.client"));
+                ui.selectable_value(
+                    &mut self.model.show_server_side,
+                    true,
+                    tr(lang, "side.server"),
+                );
+                ui.selectable_value(
+                    &mut self.model.show_server_side,
+                    false,
+                    tr(lang, "side.client"),
+                );
                 ui.min_rect().width()
             });
             if (right.inner - self.header_right).abs() > 0.5 {
@@ -707,37 +168,37 @@ impl TutorApp {
     }
 
     fn tools(&mut self, ui: &mut egui::Ui) {
-        let lang = self.lang();
+        let lang = self.model.lang();
         // Wrapped, so the tabs never push the panel wider than its share (zoomed windows).
         ui.horizontal_wrapped(|ui| {
             // Lessons first: the way in for a new student, never wrapped out of view.
-            ui.selectable_value(&mut self.tab, Tab::Lessons, tr(lang, "tab.lessons"));
-            ui.selectable_value(&mut self.tab, Tab::Message, tr(lang, "tab.message"));
-            ui.selectable_value(&mut self.tab, Tab::Base64, tr(lang, "tab.base64"));
-            ui.selectable_value(&mut self.tab, Tab::Codes, tr(lang, "tab.codes"));
-            ui.selectable_value(&mut self.tab, Tab::Server, tr(lang, "tab.server"));
+            ui.selectable_value(&mut self.model.tab, Tab::Lessons, tr(lang, "tab.lessons"));
+            ui.selectable_value(&mut self.model.tab, Tab::Message, tr(lang, "tab.message"));
+            ui.selectable_value(&mut self.model.tab, Tab::Base64, tr(lang, "tab.base64"));
+            ui.selectable_value(&mut self.model.tab, Tab::Codes, tr(lang, "tab.codes"));
+            ui.selectable_value(&mut self.model.tab, Tab::Server, tr(lang, "tab.server"));
         });
         ui.separator();
-        if self.tab != Tab::Lessons {
-            let vars = self.lesson_vars();
-            if let Some(a) = self.lessons.current_ui(ui, lang, &vars) {
-                self.perform(a);
+        if self.model.tab != Tab::Lessons {
+            let vars = self.model.lesson_vars();
+            if let Some(a) = self.model.lessons.current_ui(ui, lang, &vars) {
+                self.model.perform(a);
             }
         }
         egui::ScrollArea::both()
             .id_salt("tools")
             .auto_shrink([false, false])
-            .show(ui, |ui| match self.tab {
+            .show(ui, |ui| match self.model.tab {
                 Tab::Message => {
-                    self.composer.ui(ui, &lang);
+                    self.model.composer.ui(ui, &lang);
                 }
                 Tab::Base64 => {
-                    let last = self.last_334();
-                    self.base64.ui(
+                    let last = self.model.last_334();
+                    self.model.base64.ui(
                         ui,
                         &Base64Context {
                             lang,
-                            show_secrets: self.show_secrets,
+                            show_secrets: self.model.show_secrets,
                             last_334: last.as_deref(),
                         },
                     );
@@ -745,13 +206,13 @@ impl TutorApp {
                 Tab::Codes => {
                     let l = ui.label(tr(lang, "codes.lookup"));
                     ui.add(
-                        egui::TextEdit::singleline(&mut self.lookup)
+                        egui::TextEdit::singleline(&mut self.model.lookup)
                             .hint_text("535, 5.7.8, -ERR, IN-USE")
                             .desired_width(ui.available_width()),
                     )
                     .labelled_by(l.id);
                     // A whole reply line (`235 #2.0.0 OK`) is explained code by code.
-                    let input = self.lookup.replace(',', " ");
+                    let input = self.model.lookup.replace(',', " ");
                     if !input.trim().is_empty() {
                         ui.separator();
                         ui.label(codes::explain_token(&input, lang));
@@ -759,34 +220,22 @@ impl TutorApp {
                 }
                 Tab::Server => {
                     if ui.button(tr(lang, "side.open")).clicked() {
-                        self.show_server_side = true;
+                        self.model.show_server_side = true;
                     }
-                    self.server.ui(ui, lang);
+                    self.model.server.ui(ui, lang);
                 }
                 Tab::Lessons => {
-                    let vars = self.lesson_vars();
+                    let vars = self.model.lesson_vars();
                     let cx = LessonContext {
                         lang,
-                        marks: &self.settings.lessons,
+                        marks: &self.model.settings.lessons,
                         vars: &vars,
                     };
-                    if let Some(a) = self.lessons.ui(ui, &cx) {
-                        self.perform(a);
+                    if let Some(a) = self.model.lessons.ui(ui, &cx) {
+                        self.model.perform(a);
                     }
                 }
             });
-    }
-
-    /// Sends the raw line, when connected and nothing is waiting (Enter in the box, the Send
-    /// button, Ctrl+Enter anywhere). An empty line goes out where the session takes one (the
-    /// blank line of a message typed the telnet way, an empty AUTH answer); elsewhere an
-    /// Enter pressed by mistake sends nothing.
-    fn send_raw(&mut self) {
-        let something = !self.raw.trim().is_empty() || self.link.takes_empty_line();
-        if self.link.is_open() && self.link.busy().is_none() && something {
-            let line = std::mem::take(&mut self.raw);
-            self.perform(Action::Raw(line));
-        }
     }
 
     /// The Help menu: the code reference and every keyboard shortcut.
@@ -802,7 +251,7 @@ impl TutorApp {
                 ui.label(tr(lang, step));
             }
             if ui.button(tr(lang, "help.start.lesson")).clicked() {
-                self.perform(Action::StartLesson("send".into()));
+                self.model.perform(Action::StartLesson("send".into()));
                 ui.close();
             }
             ui.separator();
@@ -810,7 +259,7 @@ impl TutorApp {
                 .add(egui::Button::new(tr(lang, "ref.title")).shortcut_text("F1"))
                 .clicked()
             {
-                self.reference.toggle();
+                self.model.reference.toggle();
                 ui.close();
             }
             ui.separator();
@@ -834,15 +283,15 @@ impl TutorApp {
     }
 
     fn raw_box(&mut self, ui: &mut egui::Ui) {
-        let lang = self.lang();
-        let open = self.link.is_open();
-        let idle = self.link.busy().is_none();
+        let lang = self.model.lang();
+        let open = self.model.link.is_open();
+        let idle = self.model.link.busy().is_none();
         ui.horizontal(|ui| {
             let l = ui.label(tr(lang, "raw.label"));
             let r = ui
                 .add_enabled(
                     open,
-                    egui::TextEdit::singleline(&mut self.raw)
+                    egui::TextEdit::singleline(&mut self.model.raw)
                         .font(egui::TextStyle::Monospace)
                         .hint_text(tr(lang, "raw.hint"))
                         .desired_width(ui.available_width() - 110.0),
@@ -853,25 +302,22 @@ impl TutorApp {
                 .add_enabled(open && idle, egui::Button::new(tr(lang, "raw.send")))
                 .clicked();
             if (enter || clicked) && idle && open {
-                self.send_raw();
+                self.model.send_raw();
                 r.request_focus();
             }
         });
     }
-}
 
-/// True when a password would cross a network in clear: no TLS, and the server is not on
-/// this machine (loopback traffic never leaves it).
-pub fn plaintext_risk(peer: Option<std::net::SocketAddr>, tls: bool) -> bool {
-    !tls && peer.is_some_and(|p| !p.ip().is_loopback())
-}
-
-impl TutorApp {
     fn confirm_plaintext_ui(&mut self, ctx: &egui::Context, lang: Lang) {
-        if self.confirm_plaintext.is_none() {
+        if self.model.confirm_plaintext.is_none() {
             return;
         }
-        let peer = self.link.peer.map(|p| p.to_string()).unwrap_or_default();
+        let peer = self
+            .model
+            .link
+            .peer
+            .map(|p| p.to_string())
+            .unwrap_or_default();
         let mut choice = None;
         egui::Modal::new(egui::Id::unique("plaintext-auth")).show(ctx, |ui| {
             ui.set_max_width(520.0);
@@ -886,15 +332,8 @@ impl TutorApp {
                 }
             });
         });
-        match choice {
-            Some(true) => {
-                self.plaintext_ok = true;
-                if let Some(a) = self.confirm_plaintext.take() {
-                    self.perform(a);
-                }
-            }
-            Some(false) => self.confirm_plaintext = None,
-            None => {}
+        if let Some(yes) = choice {
+            self.model.perform(Action::ConfirmPlaintext(yes));
         }
     }
 }
@@ -910,32 +349,9 @@ impl eframe::App for TutorApp {
             );
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
-        self.server.poll();
-        self.poll_lesson_mail();
-        self.server_side.poll(&self.server, ctx);
-        self.link.poll();
+        self.model.poll();
         self.handle_keys(ctx);
-        self.composer.follow_language(self.settings.lang);
-        let in_data = self.link.transcript.smtp().in_data();
-        if in_data && !self.was_in_data {
-            self.tab = Tab::Message;
-        }
-        self.was_in_data = in_data;
-        if let Some(mut demo) = self.demo.take() {
-            let ready =
-                !self.link.is_connecting() && self.link.busy().is_none() && self.queued.is_empty();
-            if ready && let Some(a) = demo.next(self) {
-                self.perform(a);
-            }
-            if !demo.finished() {
-                ctx.request_repaint_after(std::time::Duration::from_millis(50));
-            }
-            self.demo = Some(demo);
-        }
-        self.follow_lesson(ctx);
-        self.settings.username = self.commands.username.clone();
-        self.bar.store(&mut self.settings);
-        theme::apply(ctx, &self.settings);
+        theme::apply(ctx, &self.model.settings);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -943,40 +359,50 @@ impl eframe::App for TutorApp {
             *drawn = true;
             ui.ctx().request_repaint();
         }
-        let lang = self.lang();
+        let lang = self.model.lang();
         self.confirm_plaintext_ui(ui.ctx(), lang);
-        self.reference.show(ui.ctx(), lang);
+        self.model.reference.show(ui.ctx(), lang);
         // Exam mode counts only while a lesson runs.
-        let exam = self.lessons.exam && self.lessons.active.is_some();
+        let exam = self.model.lessons.exam && self.model.lessons.active.is_some();
         egui::Panel::top("header").show(ui, |ui| self.header(ui));
-        if self.show_server_side {
+        if self.model.show_server_side {
             let asked = egui::CentralPanel::default()
                 .show(ui, |ui| {
-                    self.server_side.ui(ui, lang, &self.server, &self.data_dir)
+                    self.model
+                        .server_side
+                        .ui(ui, lang, &self.model.server, &self.model.data_dir)
                 })
                 .inner;
             if let Some(a) = asked {
-                self.perform(a);
+                self.model.perform(a);
             }
             return;
         }
-        let practice_state = self.server.state();
+        let practice_state = self.model.server.state();
         let status = Status {
-            connected: self.link.is_open(),
-            connecting: self.link.is_connecting(),
-            peer: self.link.peer,
-            tls: self.link.tls.as_ref(),
-            untrusted: self.link.untrusted.as_deref(),
+            connected: self.model.link.is_open(),
+            connecting: self.model.link.is_connecting(),
+            peer: self.model.link.peer,
+            tls: self.model.link.tls.as_ref(),
+            untrusted: self.model.link.untrusted.as_deref(),
         };
         let bar_action = egui::Panel::top("connect")
-            .show(ui, |ui| self.bar.ui(ui, lang, practice_state, &status))
+            .show(ui, |ui| {
+                self.model.bar.ui(ui, lang, practice_state, &status)
+            })
             .inner;
         if let Some(a) = bar_action {
-            self.perform(a);
+            self.model.perform(a);
         }
-        self.retrieved.update(&self.link.transcript);
-        let cx = Self::command_context(lang, self.show_secrets, exam, &self.link, &self.bar);
-        let next = self.next();
+        self.model.retrieved.update(&self.model.link.transcript);
+        let cx = Model::command_context(
+            lang,
+            self.model.show_secrets,
+            exam,
+            &self.model.link,
+            &self.model.bar,
+        );
+        let next = self.model.next();
         let next_action = egui::Panel::bottom("explain")
             .default_size(170.0)
             .min_size(90.0)
@@ -985,10 +411,10 @@ impl eframe::App for TutorApp {
                     ui,
                     &ExplainContext {
                         lang,
-                        protocol: self.protocol(),
-                        transcript: &self.link.transcript,
-                        retrieved: self.retrieved.get(),
-                        last_error: self.link.last_error.as_ref(),
+                        protocol: self.model.protocol(),
+                        transcript: &self.model.link.transcript,
+                        retrieved: self.model.retrieved.get(),
+                        last_error: self.model.link.last_error.as_ref(),
                         next,
                     },
                 )
@@ -1003,12 +429,12 @@ impl eframe::App for TutorApp {
                 egui::ScrollArea::vertical()
                     .id_salt("commands-scroll")
                     .auto_shrink([false, false])
-                    .show(ui, |ui| self.commands.ui(ui, &cx))
+                    .show(ui, |ui| self.model.commands.ui(ui, &cx))
                     .inner
             })
             .inner;
         if let Some(a) = action.or(next_action) {
-            self.perform(a);
+            self.model.perform(a);
         }
         egui::Panel::right("tools")
             .exact_size((width * 0.26).clamp(220.0, 400.0))
@@ -1017,9 +443,15 @@ impl eframe::App for TutorApp {
         // The step card (a 334 to answer, a message to send) sits above the raw line box, in
         // the transcript's column: it covers no row, and no command button moves when it
         // comes or goes. A lesson step that asks the student to make the line has none.
-        let cx = Self::command_context(lang, self.show_secrets, exam, &self.link, &self.bar);
-        let card = if cx.step_card_due() && !self.lesson_step_is_typed() {
-            let commands = &mut self.commands;
+        let cx = Model::command_context(
+            lang,
+            self.model.show_secrets,
+            exam,
+            &self.model.link,
+            &self.model.bar,
+        );
+        let card = if cx.step_card_due() && !self.model.lesson_step_is_typed() {
+            let commands = &mut self.model.commands;
             egui::Panel::bottom("step-card")
                 .show(ui, |ui| commands.step_card(ui, &cx))
                 .inner
@@ -1027,31 +459,25 @@ impl eframe::App for TutorApp {
             None
         };
         if let Some(a) = card {
-            self.perform(a);
+            self.model.perform(a);
         }
         let central = egui::CentralPanel::default().show(ui, |ui| {
-            self.view
-                .ui(ui, &self.link.transcript, lang, &mut self.show_secrets)
+            self.model.view.ui(
+                ui,
+                &self.model.link.transcript,
+                lang,
+                &mut self.model.show_secrets,
+            )
         });
         let view_action = central.inner;
-        if let Some(t) = self.view.take_opened() {
-            if self.link.is_open() {
-                self.invalid(crate::words::Words::new("open.disconnect_first"));
-            } else {
-                self.link.show_transcript(t);
-            }
-        }
+        self.model.take_opened();
         if let Some(a) = view_action {
-            self.perform(a);
+            self.model.perform(a);
         }
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        if let Some(dir) = self.demo_dir.take() {
-            // Stop the server before its Maildir goes away.
-            self.server = PracticeServer::Failed(crate::words::Words::new("session.closed"));
-            let _ = std::fs::remove_dir_all(dir);
-        }
+        self.model.close();
     }
 
     fn raw_input_hook(&mut self, ctx: &egui::Context, raw_input: &mut egui::RawInput) {
@@ -1060,8 +486,8 @@ impl eframe::App for TutorApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        if self.demo.is_none() {
-            eframe::set_value(storage, Settings::KEY, &self.settings);
+        if !self.model.demo_playing() {
+            eframe::set_value(storage, Settings::KEY, self.model.settings());
         }
     }
 }

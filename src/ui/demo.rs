@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 
 use super::Action;
-use super::app::{Tab, TutorApp};
+use super::model::{Model, Tab};
 use super::server_side::ServerTab;
 use crate::proto::Lang;
 use crate::proto::auth::PromptKind;
@@ -326,7 +326,7 @@ impl Demo {
 
     /// The next action once the window is ready for it; `None` while waiting (or when the
     /// step was only a wait).
-    pub fn next(&mut self, app: &TutorApp) -> Option<Action> {
+    pub fn next(&mut self, app: &Model) -> Option<Action> {
         // Nothing to talk to until the practice server is up.
         app.server()?;
         match self.waiting {

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod lesson;
 mod link;
 pub mod mailbox;
+pub mod model;
 pub mod practice;
 pub mod presets;
 pub mod reference;
@@ -26,8 +27,9 @@ pub mod step_card;
 pub mod theme;
 pub mod transcript_view;
 
-pub use app::{AppOptions, Tab, TutorApp, plaintext_risk};
+pub use app::TutorApp;
 pub use demo::SCENARIOS;
+pub use model::{AppOptions, Model, Tab, plaintext_risk};
 pub use server_side::ServerTab;
 
 use crate::proto::pop3::Pop3Command;
@@ -120,6 +122,8 @@ pub enum Action {
     SetExam(bool),
     /// Writes the exam's result to this file.
     SaveLessonResult(std::path::PathBuf),
+    /// The answer to "send this password in clear?": send it, or drop the click.
+    ConfirmPlaintext(bool),
 }
 
 /// Opens the window and runs until it is closed.

@@ -11,6 +11,7 @@ mod html_render;
 mod knowledge_base;
 mod lessons;
 mod logs;
+mod model;
 mod proptest_proto;
 mod secrets;
 mod server_abuse;

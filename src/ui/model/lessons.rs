@@ -3,15 +3,15 @@
 
 use std::path::PathBuf;
 
-use super::{Mark, Tab, TutorApp};
+use super::{Mark, Model, Tab};
 use crate::lesson::{LessonProtocol, Vars};
 use crate::session::Protocol;
 use crate::ui::commands::CommandPanel;
 use crate::ui::lesson::LessonPanel;
 
-impl TutorApp {
+impl Model {
     /// What a lesson's text and checks name in braces: the practice account and the recipient.
-    pub(super) fn lesson_vars(&self) -> Vars {
+    pub(in crate::ui) fn lesson_vars(&self) -> Vars {
         // The practice account, not the fields: a lesson may type a wrong password on purpose.
         let (user, pass) = self
             .practice()
@@ -45,7 +45,7 @@ impl TutorApp {
 
     /// Whether the running lesson's current step wants a line the student makes and types
     /// (no card or button may make it for them).
-    pub(super) fn lesson_step_is_typed(&self) -> bool {
+    pub(in crate::ui) fn lesson_step_is_typed(&self) -> bool {
         self.lessons.active.as_ref().is_some_and(|a| {
             a.progress
                 .current()
@@ -112,7 +112,7 @@ impl TutorApp {
     }
 
     /// Writes an exam's result (off the UI thread).
-    pub(super) fn save_lesson_result(&mut self, path: PathBuf) {
+    pub(in crate::ui) fn save_lesson_result(&mut self, path: PathBuf) {
         let vars = self.lesson_vars();
         let Some(a) = self.lessons.active.as_ref() else {
             return;
@@ -156,7 +156,7 @@ impl TutorApp {
     }
 
     /// Collects the lesson's mail delivery: a failure is said where errors are.
-    pub(super) fn poll_lesson_mail(&mut self) {
+    pub(in crate::ui) fn poll_lesson_mail(&mut self) {
         if self
             .lesson_mail
             .as_ref()
@@ -213,7 +213,7 @@ impl TutorApp {
     }
 
     /// Ticks the lesson's steps from the new transcript rows and plays "Show me".
-    pub(super) fn follow_lesson(&mut self, ctx: &egui::Context) {
+    pub(in crate::ui) fn follow_lesson(&mut self) {
         if self.lessons.active.is_none() {
             self.view.lesson_marks = None;
             return;
@@ -239,6 +239,7 @@ impl TutorApp {
         if ready && let Some(a) = self.queued.pop_front() {
             self.perform(a);
         }
-        ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        self.ctx
+            .request_repaint_after(std::time::Duration::from_millis(50));
     }
 }
