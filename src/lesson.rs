@@ -11,8 +11,6 @@ use crate::proto::Bilingual;
 use crate::proto::explanation::Explanation;
 use crate::proto::message::{Draft, Mailbox};
 use crate::proto::message_lines::MessageLine;
-use crate::proto::pop3::Pop3Kind;
-use crate::proto::smtp::CommandKind;
 use crate::proto::vocab::{Answers, Flag};
 use crate::server::maildir::{Maildir, new_queue_id};
 use crate::server::{Account, Accounts, Fault, Policy, ServerConfig};
@@ -262,18 +260,10 @@ impl LessonError {
     }
 }
 
-/// Whether `action` names something "Show me" can do: `connect`, `send-message`,
-/// `smtp:<button>`, `pop3:<button>`, `answer:username|password`, `raw:<line>`,
-/// `username:<text>`, `password:<text>`, `subject:<text>`.
+/// Whether `action` names something "Show me" can do: a step of [`crate::script`] that is
+/// the student's own click or field (`connect`, `smtp:<button>`, `answer:password`, …).
 pub fn is_known_action(action: &str) -> bool {
-    match action.split_once(':') {
-        None => matches!(action, "connect" | "send-message"),
-        Some(("smtp", b)) => CommandKind::ALL.iter().any(|k| k.label() == b),
-        Some(("pop3", b)) => Pop3Kind::ALL.iter().any(|k| k.label() == b),
-        Some(("answer", w)) => matches!(w, "username" | "password"),
-        Some(("raw" | "username" | "password" | "subject", _)) => true,
-        _ => false,
-    }
+    crate::script::Step::parse(action).is_some_and(|s| s.is_show_me())
 }
 
 impl Lesson {

@@ -5,6 +5,7 @@ pub mod explain;
 pub mod html_export;
 pub mod lesson;
 pub mod proto;
+pub mod script;
 pub mod server;
 pub mod session;
 pub mod transcript;

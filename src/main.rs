@@ -33,9 +33,9 @@ struct Cli {
 
 fn parse_demo(s: &str) -> Result<String, String> {
     #[cfg(feature = "gui")]
-    if !mailtutor::ui::SCENARIOS.contains(&s) {
+    if !mailtutor::ui::demo_names().contains(&s) {
         return Err(Words::new("cli.bad_demo")
-            .arg("names", mailtutor::ui::SCENARIOS.join(", "))
+            .arg("names", mailtutor::ui::demo_names().join(", "))
             .get(Lang::En));
     }
     Ok(s.to_owned())

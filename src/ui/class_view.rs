@@ -111,7 +111,7 @@ impl ClassPanel {
     }
 
     /// Collects finished background work; `AccountsAdded` when new accounts were saved.
-    fn poll(&mut self, lang: Lang) -> Option<Action> {
+    pub fn poll(&mut self, lang: Lang) -> Option<Action> {
         if let Some(r) = take_ready(&mut self.loading) {
             match r {
                 Ok(roster) => self.roster = roster,
@@ -195,7 +195,7 @@ impl ClassPanel {
                 Roster::load(&dir)
             }));
         }
-        let mut action = self.poll(lang);
+        let mut action = None;
 
         ui.heading(tr(lang, "class.serve"));
         match self.serving {

@@ -15,9 +15,6 @@ use super::file_dialog::{Browse, Pick};
 use super::i18n::{tr, trf};
 use crate::lesson::{Lesson, Progress, Step, Vars, fill};
 use crate::proto::Lang;
-use crate::proto::auth::PromptKind;
-use crate::proto::pop3::Pop3Kind;
-use crate::proto::smtp::CommandKind;
 use crate::transcript::Entry;
 use crate::words::Words;
 
@@ -108,26 +105,14 @@ pub fn read_lessons(path: &Path) -> Result<Vec<Lesson>, Words> {
     Ok(out)
 }
 
-/// A "Show me" entry as the action a click would make.
+/// A "Show me" entry as the action a click would make: only the student's own clicks and
+/// fields, never the rest of the window.
 pub fn show_me_action(spec: &str, vars: &Vars) -> Option<Action> {
-    let spec = fill(spec, vars);
-    let (verb, arg) = match spec.split_once(':') {
-        Some((v, a)) => (v, Some(a)),
-        None => (spec.as_str(), None),
-    };
-    Some(match (verb, arg) {
-        ("connect", None) => Action::Connect,
-        ("send-message", None) => Action::SendMessage,
-        ("smtp", Some(b)) => Action::SmtpButton(*CommandKind::ALL.iter().find(|k| k.label() == b)?),
-        ("pop3", Some(b)) => Action::Pop3Button(*Pop3Kind::ALL.iter().find(|k| k.label() == b)?),
-        ("answer", Some("username")) => Action::Answer(PromptKind::Username),
-        ("answer", Some("password")) => Action::Answer(PromptKind::Password),
-        ("raw", Some(line)) => Action::Raw(line.to_owned()),
-        ("username", Some(u)) => Action::SetUsername(u.to_owned()),
-        ("password", Some(p)) => Action::SetPassword(p.to_owned()),
-        ("subject", Some(s)) => Action::SetSubject(s.to_owned()),
-        _ => return None,
-    })
+    let step = crate::script::Step::parse(&fill(spec, vars))?;
+    if !step.is_show_me() {
+        return None;
+    }
+    super::demo::action(step, crate::proto::Lang::En)
 }
 
 impl LessonPanel {

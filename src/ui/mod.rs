@@ -28,7 +28,7 @@ pub mod theme;
 pub mod transcript_view;
 
 pub use app::TutorApp;
-pub use demo::SCENARIOS;
+pub use demo::names as demo_names;
 pub use model::{AppOptions, Model, Tab, plaintext_risk};
 pub use server_side::ServerTab;
 

@@ -47,14 +47,7 @@ pub struct AppOptions {
 }
 
 /// The tabs of the right-hand panel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Message,
-    Base64,
-    Codes,
-    Server,
-    Lessons,
-}
+pub use crate::script::Tab;
 
 pub struct Model {
     pub(super) settings: Settings,
@@ -599,7 +592,12 @@ impl Model {
     pub fn poll(&mut self) {
         self.server.poll();
         self.poll_lesson_mail();
-        self.server_side.poll(&self.server, &self.ctx);
+        if let Some(a) = self
+            .server_side
+            .poll(&self.server, self.settings.lang, &self.ctx)
+        {
+            self.perform(a);
+        }
         self.link.poll();
         self.composer.follow_language(self.settings.lang);
         let in_data = self.link.transcript.smtp().in_data();
@@ -633,6 +631,43 @@ impl Model {
                 self.link.show_transcript(t);
             }
         }
+    }
+
+    /// Whether what a script waits for has come: the greeting on an open connection, the
+    /// connection closed, the newest mail listed, the class's accounts made.
+    pub fn reached(&self, wait: crate::script::Wait) -> bool {
+        use crate::proto::pop3_state::Pop3Step;
+        use crate::proto::smtp_state::Step;
+        use crate::script::Wait;
+        let t = &self.link.transcript;
+        match wait {
+            Wait::Greeted => {
+                self.link.is_open()
+                    && match self.protocol() {
+                        Protocol::Smtp => t
+                            .smtp()
+                            .expected_next()
+                            .first()
+                            .is_some_and(|s| *s != Step::WaitForGreeting),
+                        Protocol::Pop3 => t
+                            .pop3()
+                            .expected_next()
+                            .first()
+                            .is_some_and(|s| *s != Pop3Step::WaitForGreeting),
+                    }
+            }
+            Wait::Closed => !self.link.is_open(),
+            Wait::MailListed => self.server_side.mailbox.newest().is_some(),
+            Wait::ClassReady => {
+                !self.server_side.class.roster.students.is_empty()
+                    && !self.server_side.class.is_busy()
+            }
+        }
+    }
+
+    /// Whether a demo played its last step and nothing it asked for is still on the wire.
+    pub fn demo_done(&self) -> bool {
+        self.demo.as_ref().is_none_or(Demo::finished) && self.queued.is_empty() && !self.is_busy()
     }
 
     /// Whether a demo is playing (its settings are not saved).

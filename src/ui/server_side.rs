@@ -14,14 +14,8 @@ use super::server_log::ServerLog;
 use crate::proto::Lang;
 use crate::server::{EventSink, ServerEvent};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ServerTab {
-    Overview,
-    Mailbox,
-    Log,
-    Faults,
-    Class,
-}
+/// The server side's tabs.
+pub use crate::script::ServerTab;
 
 pub struct ServerSide {
     pub tab: ServerTab,
@@ -60,8 +54,14 @@ impl ServerSide {
         })
     }
 
-    /// Folds the events that arrived since the last frame, and keeps the mailbox current.
-    pub fn poll(&mut self, server: &PracticeServer, ctx: &egui::Context) {
+    /// Folds the events that arrived since the last frame, keeps the mailbox current and
+    /// collects the class's finished work (new accounts: the server is to take them).
+    pub fn poll(
+        &mut self,
+        server: &PracticeServer,
+        lang: Lang,
+        ctx: &egui::Context,
+    ) -> Option<Action> {
         while let Ok(e) = self.rx.try_recv() {
             self.log.apply(e);
         }
@@ -73,6 +73,7 @@ impl ServerSide {
             self.mailbox
                 .follow(s.store(), accounts, self.log.store_changes, ctx);
         }
+        self.class.poll(lang)
     }
 
     /// Draws the tab on screen; the class tab may ask for the server to start again.

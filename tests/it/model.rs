@@ -99,3 +99,52 @@ fn a_lesson_is_played_by_show_me_through_the_model() {
     m.perform(Action::LeaveLesson);
     assert_eq!(m.lesson_ticked(), None);
 }
+
+/// Every demo of `assets/demos.toml` plays to its end against the practice server, with no
+/// frame drawn, and no step of it is refused by the window (an error row).
+#[test]
+fn every_demo_plays_to_its_end() {
+    for name in mailtutor::ui::demo_names() {
+        let dir = TempDir::new("model-demo");
+        let options = AppOptions {
+            data_dir: Some(dir.0.clone()),
+            settings: Some(Settings::default()),
+            demo: Some(name.to_owned()),
+            ..Default::default()
+        };
+        let mut m = Model::new(options, None, egui::Context::default());
+        let start = Instant::now();
+        let mut steps = 0;
+        while !m.demo_done() || m.server().is_none() {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "demo {name} did not finish; transcript:\n{}",
+                m.transcript().export_plain(false)
+            );
+            m.poll();
+            steps += 1;
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(steps > 1, "{name}");
+        let refused: Vec<_> = m
+            .transcript()
+            .entries()
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.event.as_deref(),
+                    Some(mailtutor::transcript::EventRow::Error(_))
+                )
+            })
+            .collect();
+        let text = m.transcript().export_annotated(Lang::En, false);
+        assert!(refused.is_empty(), "demo {name}: {refused:?}\n{text}");
+        let demo = mailtutor::script::Demos::built_in().get(name);
+        for line in demo.map(|d| d.expect.as_slice()).unwrap_or_default() {
+            assert!(
+                text.contains(line.as_str()),
+                "demo {name}: no {line:?} in\n{text}"
+            );
+        }
+    }
+}
