@@ -56,6 +56,7 @@ shot auth-535 auth-fail
 shot base64 base64
 shot pop3 pop3
 shot projector projector
+shot projector-150 projector-150
 shot starttls-en starttls-first
 shot starttls-zh starttls-first-zh
 shot lessons-en lessons

@@ -416,6 +416,7 @@ impl eframe::App for TutorApp {
                         retrieved: self.model.retrieved.get(),
                         last_error: self.model.link.last_error.as_ref(),
                         next,
+                        shown: self.model.shown_reply,
                     },
                 )
             })
@@ -461,6 +462,7 @@ impl eframe::App for TutorApp {
         if let Some(a) = card {
             self.model.perform(a);
         }
+        self.model.view.shown_reply = self.model.shown_reply;
         let central = egui::CentralPanel::default().show(ui, |ui| {
             self.model.view.ui(
                 ui,

@@ -125,80 +125,102 @@ impl ConnectBar {
     ) -> Option<Action> {
         let mut action = None;
         let locked = status.connected || status.connecting;
+        // Each label stays with its field, and Connect follows the last one: a zoomed window
+        // wraps the bar between pairs, never between a label and its field.
         ui.horizontal_wrapped(|ui| {
-            ui.add_enabled_ui(!locked, |ui| {
-                let before = (self.selected, self.protocol, self.security);
-                let names: Vec<String> = self
-                    .presets
-                    .iter()
-                    .map(|p| p.name.get(lang).to_owned())
-                    .collect();
-                let l = ui.label(tr(lang, "bar.server"));
-                egui::ComboBox::from_id_salt("preset")
-                    .selected_text(names[self.selected.min(names.len() - 1)].clone())
-                    .width(210.0)
-                    .show_ui(ui, |ui| {
-                        for (i, n) in names.iter().enumerate() {
-                            ui.selectable_value(&mut self.selected, i, n);
-                        }
-                    })
-                    .response
-                    .labelled_by(l.id);
-                let l = ui.label(tr(lang, "bar.protocol"));
-                egui::ComboBox::from_id_salt("protocol")
-                    .selected_text(match self.protocol {
-                        Protocol::Smtp => "SMTP",
-                        Protocol::Pop3 => "POP3",
-                    })
-                    .width(70.0)
-                    .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut self.protocol, Protocol::Smtp, "SMTP");
-                        ui.selectable_value(&mut self.protocol, Protocol::Pop3, "POP3");
-                    })
-                    .response
-                    .labelled_by(l.id);
-                let sec = |s: Security| match s {
-                    Security::None => tr(lang, "bar.sec.none"),
-                    Security::StartTls => match self.protocol {
-                        Protocol::Smtp => "STARTTLS".to_owned(),
-                        Protocol::Pop3 => "STLS".to_owned(),
-                    },
-                    Security::Implicit => tr(lang, "bar.sec.tls"),
-                };
-                let l = ui.label(tr(lang, "bar.security"));
-                egui::ComboBox::from_id_salt("security")
-                    .selected_text(sec(self.security))
-                    .width(110.0)
-                    .show_ui(ui, |ui| {
-                        for s in [Security::None, Security::StartTls, Security::Implicit] {
-                            ui.selectable_value(&mut self.security, s, sec(s));
-                        }
-                    })
-                    .response
-                    .labelled_by(l.id);
-                if before != (self.selected, self.protocol, self.security) {
-                    self.refill();
-                    if before.0 != self.selected {
-                        action = Some(Action::PresetChanged);
-                    }
+            let before = (self.selected, self.protocol, self.security);
+            let names: Vec<String> = self
+                .presets
+                .iter()
+                .map(|p| p.name.get(lang).to_owned())
+                .collect();
+            paired(
+                ui,
+                tr(lang, "bar.server"),
+                210.0 + COMBO,
+                !locked,
+                |ui, l| {
+                    egui::ComboBox::from_id_salt("preset")
+                        .selected_text(names[self.selected.min(names.len() - 1)].clone())
+                        .width(210.0)
+                        .show_ui(ui, |ui| {
+                            for (i, n) in names.iter().enumerate() {
+                                ui.selectable_value(&mut self.selected, i, n);
+                            }
+                        })
+                        .response
+                        .labelled_by(l);
+                },
+            );
+            paired(
+                ui,
+                tr(lang, "bar.protocol"),
+                70.0 + COMBO,
+                !locked,
+                |ui, l| {
+                    egui::ComboBox::from_id_salt("protocol")
+                        .selected_text(match self.protocol {
+                            Protocol::Smtp => "SMTP",
+                            Protocol::Pop3 => "POP3",
+                        })
+                        .width(70.0)
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(&mut self.protocol, Protocol::Smtp, "SMTP");
+                            ui.selectable_value(&mut self.protocol, Protocol::Pop3, "POP3");
+                        })
+                        .response
+                        .labelled_by(l);
+                },
+            );
+            let protocol = self.protocol;
+            let sec = |s: Security| match s {
+                Security::None => tr(lang, "bar.sec.none"),
+                Security::StartTls => match protocol {
+                    Protocol::Smtp => "STARTTLS".to_owned(),
+                    Protocol::Pop3 => "STLS".to_owned(),
+                },
+                Security::Implicit => tr(lang, "bar.sec.tls"),
+            };
+            paired(
+                ui,
+                tr(lang, "bar.security"),
+                110.0 + COMBO,
+                !locked,
+                |ui, l| {
+                    egui::ComboBox::from_id_salt("security")
+                        .selected_text(sec(self.security))
+                        .width(110.0)
+                        .show_ui(ui, |ui| {
+                            for s in [Security::None, Security::StartTls, Security::Implicit] {
+                                ui.selectable_value(&mut self.security, s, sec(s));
+                            }
+                        })
+                        .response
+                        .labelled_by(l);
+                },
+            );
+            if before != (self.selected, self.protocol, self.security) {
+                self.refill();
+                if before.0 != self.selected {
+                    action = Some(Action::PresetChanged);
                 }
-                let editable = !self.is_practice();
-                let l = ui.label(tr(lang, "bar.host"));
-                ui.add_enabled(
-                    editable,
-                    egui::TextEdit::singleline(&mut self.host).desired_width(130.0),
-                )
-                .labelled_by(l.id);
-                let l = ui.label(tr(lang, "bar.port"));
-                if let (true, PracticeState::Running(p)) = (self.is_practice(), &practice) {
-                    self.port = p.port(self.protocol, self.security).to_string();
-                }
-                ui.add_enabled(
-                    editable,
-                    egui::TextEdit::singleline(&mut self.port).desired_width(58.0),
-                )
-                .labelled_by(l.id);
-            });
+            }
+            let editable = !locked && !self.is_practice();
+            if let (true, PracticeState::Running(p)) = (self.is_practice(), &practice) {
+                self.port = p.port(self.protocol, self.security).to_string();
+            }
+            for (label, text, width) in [
+                ("bar.host", &mut self.host, 130.0),
+                ("bar.port", &mut self.port, 58.0),
+            ] {
+                paired(ui, tr(lang, label), width + 8.0, true, |ui, l| {
+                    ui.add_enabled(
+                        editable,
+                        egui::TextEdit::singleline(text).desired_width(width),
+                    )
+                    .labelled_by(l);
+                });
+            }
             let ready = !self.is_practice() || matches!(practice, PracticeState::Running(_));
             // Connect and Disconnect take the same width, so nothing after them moves.
             let width = egui::vec2(96.0, 0.0);
@@ -310,6 +332,39 @@ impl ConnectBar {
             }
         }
     }
+}
+
+/// What a combo box adds to the width it is given: its arrow and margins.
+const COMBO: f32 = 30.0;
+
+/// A label and its field, kept on one row: in a wrapped row, the pair moves to the next row
+/// as a whole when it does not fit (`field` is the field's width, estimated).
+fn paired(
+    ui: &mut egui::Ui,
+    label: String,
+    field: f32,
+    enabled: bool,
+    add: impl FnOnce(&mut egui::Ui, egui::Id),
+) {
+    let text = egui::WidgetText::from(label);
+    let galley = text.clone().into_galley(
+        ui,
+        Some(egui::TextWrapMode::Extend),
+        f32::INFINITY,
+        egui::TextStyle::Body,
+    );
+    let width = galley.size().x + ui.spacing().item_spacing.x + field;
+    let size = egui::vec2(width, ui.spacing().interact_size.y);
+    ui.allocate_ui_with_layout(
+        size,
+        egui::Layout::left_to_right(egui::Align::Center),
+        |ui| {
+            ui.add_enabled_ui(enabled, |ui| {
+                let l = ui.label(text);
+                add(ui, l.id);
+            });
+        },
+    );
 }
 
 fn status_light(ui: &mut egui::Ui, lang: Lang, s: &Status<'_>) {

@@ -26,6 +26,8 @@ pub struct ExplainContext<'a> {
     pub last_error: Option<&'a crate::words::Words>,
     /// What "Next" says and does; `None` in exam mode.
     pub next: Option<NextStep>,
+    /// An older reply the student clicked, explained instead of the newest.
+    pub shown: Option<usize>,
 }
 
 /// The one next step the pane offers, and the action its button carries out (none while the
@@ -147,7 +149,8 @@ fn summarize(e: &Entry) -> Option<Retrieved> {
 pub fn ui(ui: &mut egui::Ui, cx: &ExplainContext<'_>) -> Option<Action> {
     let lang = cx.lang;
     let mut action = None;
-    let last = cx.transcript.last_server().map(|(_, e)| e);
+    let older = cx.shown.and_then(|i| cx.transcript.entries().get(i));
+    let last = older.or(cx.transcript.last_server().map(|(_, e)| e));
     // What to do next stands first, at a place that does not move as the explanation
     // below grows, so its button is always in view.
     if let Some(next) = &cx.next {
@@ -176,12 +179,21 @@ pub fn ui(ui: &mut egui::Ui, cx: &ExplainContext<'_>) -> Option<Action> {
     // back.
     ui.columns(2, |cols| {
         let ui = &mut cols[0];
-        ui.heading(tr(lang, "explain.title"));
+        if older.is_some() {
+            ui.horizontal_wrapped(|ui| {
+                ui.heading(tr(lang, "explain.this_reply"));
+                if ui.button(tr(lang, "explain.newest")).clicked() {
+                    action = Some(Action::ShowReply(None));
+                }
+            });
+        } else {
+            ui.heading(tr(lang, "explain.title"));
+        }
         egui::ScrollArea::vertical()
             .id_salt("explain")
             .auto_shrink([false, false])
             .show(ui, |ui| {
-                if let Some(e) = cx.last_error {
+                if let (Some(e), None) = (cx.last_error, older) {
                     ui.colored_label(ui.visuals().error_fg_color, format!("(!) {}", e.get(lang)));
                 }
                 match last {
@@ -197,7 +209,8 @@ pub fn ui(ui: &mut egui::Ui, cx: &ExplainContext<'_>) -> Option<Action> {
             .auto_shrink([false, false])
             .show(ui, |ui| {
                 if let Some(e) = last {
-                    detail_ui(ui, e, lang, cx.retrieved);
+                    // The decoded message is the newest RETR's.
+                    detail_ui(ui, e, lang, cx.retrieved.filter(|_| older.is_none()));
                 }
             });
     });

@@ -122,6 +122,8 @@ pub enum Action {
     SetExam(bool),
     /// Writes the exam's result to this file.
     SaveLessonResult(std::path::PathBuf),
+    /// Explains this reply (a transcript entry) in the pane, or (`None`) the newest again.
+    ShowReply(Option<usize>),
     /// The answer to "send this password in clear?": send it, or drop the click.
     ConfirmPlaintext(bool),
 }

@@ -92,6 +92,10 @@ pub struct Model {
     pub(super) queued: VecDeque<Action>,
     /// A lesson's mail being put in the maildrop of the running practice server.
     pub(super) lesson_mail: Option<poll_promise::Promise<Result<(), crate::words::Words>>>,
+    /// An older reply the pane explains instead of the newest, until a new reply comes.
+    pub(super) shown_reply: Option<usize>,
+    /// The newest reply seen, to know when a new one comes.
+    newest_reply: Option<usize>,
     pub(super) ctx: egui::Context,
 }
 
@@ -164,6 +168,8 @@ impl Model {
             lessons: LessonPanel::default(),
             queued: VecDeque::new(),
             lesson_mail: None,
+            shown_reply: None,
+            newest_reply: None,
             ctx,
         };
         if first_start {
@@ -518,6 +524,16 @@ impl Model {
             Action::LessonHint => self.lessons.open_hint(),
             Action::SetExam(on) => self.lessons.exam = on,
             Action::SaveLessonResult(path) => self.save_lesson_result(path),
+            Action::ShowReply(entry) => {
+                self.shown_reply = entry.filter(|&i| {
+                    self.link
+                        .transcript
+                        .entries()
+                        .get(i)
+                        .is_some_and(|e| e.dir == Direction::Server)
+                        && self.link.transcript.last_server().map(|(n, _)| n) != Some(i)
+                });
+            }
             Action::ConfirmPlaintext(yes) => match self.confirm_plaintext.take() {
                 Some(a) if yes => {
                     self.plaintext_ok = true;
@@ -599,6 +615,12 @@ impl Model {
             self.perform(a);
         }
         self.link.poll();
+        let newest = self.link.transcript.last_server().map(|(i, _)| i);
+        if newest != self.newest_reply {
+            // A new reply (or another transcript): the pane follows the newest again.
+            self.newest_reply = newest;
+            self.shown_reply = None;
+        }
         self.composer.follow_language(self.settings.lang);
         let in_data = self.link.transcript.smtp().in_data();
         if in_data && !self.was_in_data {

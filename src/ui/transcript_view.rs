@@ -166,6 +166,8 @@ pub struct TranscriptView {
     pub rows_top: f32,
     /// The running lesson's steps and marks, for the HTML page (set by the window).
     pub lesson_marks: Option<crate::html_export::LessonMarks>,
+    /// The older reply the pane below explains, marked in the transcript (set by the window).
+    pub shown_reply: Option<usize>,
     notes: Notes,
 }
 
@@ -199,6 +201,7 @@ impl Default for TranscriptView {
             },
             pinned_tooltip: None,
             lesson_marks: None,
+            shown_reply: None,
             rows_top: 0.0,
             find: Find::default(),
             notes: Notes::default(),
@@ -216,6 +219,15 @@ fn inline(note: &Note) -> bool {
 /// which a reader scans rather than reads.
 fn opens(note: &Note) -> bool {
     !matches!(note, Note::Extension { .. } | Note::Message(_))
+}
+
+/// A note as its row shows it. A reply's explanation shows its meaning only: the likely
+/// cause and what to do stand in the pane below, once, for the newest or the clicked reply.
+fn row_text(note: &Note, lang: Lang, show: bool) -> String {
+    match note {
+        Note::Explanation(x) => format!("» {}", x.meaning(lang)),
+        other => other.render(lang, show),
+    }
 }
 
 impl TranscriptView {
@@ -297,7 +309,7 @@ impl TranscriptView {
                         0
                     } else {
                         let measured = self.notes.measured.entry((entry, n)).or_insert_with(|| {
-                            let mut m = Measured::new(&note.render(lang, show), &mut |c| {
+                            let mut m = Measured::new(&row_text(note, lang, show), &mut |c| {
                                 widths.get(&ctx, c)
                             });
                             m.wrap(width, space);
@@ -371,7 +383,8 @@ impl TranscriptView {
                     Layout::left_to_right(Align::Center),
                     |ui| {
                         ui.set_min_height(row_h);
-                        if found == Some(row.entry as usize) {
+                        let shown = self.shown_reply == Some(row.entry as usize);
+                        if found == Some(row.entry as usize) || shown {
                             let rect = egui::Rect::from_min_size(
                                 ui.max_rect().min,
                                 egui::vec2(ui.max_rect().width(), row_h),
@@ -584,7 +597,7 @@ impl TranscriptView {
                     RowKind::NoteMore { line, .. } => line as usize,
                     _ => 0,
                 };
-                let whole = note.render(lang, show);
+                let whole = row_text(note, lang, show);
                 let text = match measured {
                     Some(m) => m.line(&whole, line).unwrap_or_default().to_owned(),
                     None => whole,
@@ -594,6 +607,13 @@ impl TranscriptView {
                         .sense(Sense::click())
                         .truncate(),
                 );
+                if matches!(note, Note::Explanation(_)) {
+                    // The whole explanation is the pane's: a click shows this reply there.
+                    let r = label.on_hover_text(tr(lang, "transcript.show_in_pane"));
+                    return r
+                        .clicked()
+                        .then_some(RowClick::Act(Action::ShowReply(Some(index))));
+                }
                 let r = if folded {
                     label.on_hover_text(tr(lang, "transcript.note_open"))
                 } else if long {
@@ -673,6 +693,15 @@ impl TranscriptView {
                             .on_hover_text(tr(lang, "transcript.load_base64"));
                         if r.clicked() {
                             return Some(RowClick::Act(Action::LoadBase64(b64)));
+                        }
+                    }
+                    // A reply's own line, like its explanation, shows it in the pane.
+                    _ if e.dir == Direction::Server => {
+                        let r = ui
+                            .add(egui::Label::new(rich).sense(Sense::click()).truncate())
+                            .on_hover_text(tr(lang, "transcript.show_in_pane"));
+                        if r.clicked() {
+                            return Some(RowClick::Act(Action::ShowReply(Some(index))));
                         }
                     }
                     _ => {

@@ -617,44 +617,127 @@ fn command_buttons_never_move() {
     }
 }
 
-/// A note is shown whole where it stands, one wrapped line a row, never cut with "…"; a click
-/// on a long one folds it to one line and another opens it again.
+/// One place for each part of an explanation: the reply's row gives its meaning, whole (never
+/// cut with "…"); the likely cause and what to do stand once, in the pane below.
+#[test]
+fn a_reply_is_explained_once_its_row_the_meaning_and_the_pane_the_rest() {
+    let dir = TempDir::new("ui-once");
+    let mut h = open(Lang::En, &dir);
+    connect(&mut h);
+    click(&mut h, "EHLO");
+    let x = last_explanation(&h).unwrap();
+    assert!(x.meaning(Lang::En).starts_with("EHLO accepted"));
+    let row = format!("» {}", x.meaning(Lang::En));
+    let cause = mailtutor::proto::codes::labelled(
+        Lang::En,
+        "cause",
+        &x.cause(Lang::En).unwrap_or_default(),
+    );
+    let next = mailtutor::proto::codes::labelled(Lang::En, "next", &x.next(Lang::En));
+    let labels: Vec<String> = h
+        .query_all_by_label_contains("")
+        .filter_map(|n| n.accesskit_node().value())
+        .collect();
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    // The row: the meaning, whole, and no part of the cause or the advice.
+    let rows: Vec<&String> = labels
+        .iter()
+        .filter(|v| v.trim().len() > 8 && row.contains(v.trim()) && **v != x.meaning(Lang::En))
+        .collect();
+    assert!(!rows.is_empty(), "no row shows {row:?}: {labels:#?}");
+    assert_eq!(
+        squash(
+            &rows
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        squash(&row)
+    );
+    assert!(!rows.iter().any(|r| r.contains('…')), "{rows:?}");
+    // The cause and the advice: once each, in the pane.
+    for part in [&cause, &next] {
+        let n = labels.iter().filter(|v| v.contains(part.as_str())).count();
+        assert_eq!(n, 1, "{part:?} is shown {n} times: {labels:#?}");
+    }
+}
+
+/// A click on an older reply's row explains that reply in the pane; "Back to the newest
+/// reply", or a new reply, shows the newest again.
+#[test]
+fn a_click_on_an_older_reply_explains_it_in_the_pane() {
+    let dir = TempDir::new("ui-older");
+    let mut h = open(Lang::En, &dir);
+    connect(&mut h);
+    click(&mut h, "HELO");
+    let greeting = h.state().transcript().entries()[..]
+        .iter()
+        .find(|e| e.code() == Some(220))
+        .and_then(|e| e.explanation().cloned())
+        .unwrap();
+    let head: String = format!("» {}", greeting.meaning(Lang::En))
+        .chars()
+        .take(24)
+        .collect();
+    let cause = greeting.cause(Lang::En).unwrap_or_default();
+    assert!(h.query_by_label_contains(&cause).is_none(), "{cause}");
+    h.get_by_label_contains(&head).click();
+    h.run_steps(3);
+    shows(&h, "This reply");
+    shows(&h, &cause);
+    click(&mut h, "Back to the newest reply");
+    shows(&h, "What just happened");
+    assert!(h.query_by_label_contains(&cause).is_none(), "{cause}");
+    // A new reply takes the pane back to the newest even while an older one is shown.
+    h.get_by_label_contains(&head).click();
+    h.run_steps(3);
+    shows(&h, "This reply");
+    click(&mut h, "NOOP");
+    shows(&h, "What just happened");
+    // The reply's own line does the same.
+    h.get_by_label_contains("220 mailtutor.test").click();
+    h.run_steps(3);
+    shows(&h, "This reply");
+    shows(&h, &cause);
+}
+
+/// Other long notes (the warning that base64 is not encryption) are shown whole too; a click
+/// folds one to one row and another opens it again.
 #[test]
 fn a_long_note_is_shown_whole_and_folds_on_a_click() {
     let dir = TempDir::new("ui-note");
     let mut h = open(Lang::En, &dir);
     connect(&mut h);
     click(&mut h, "EHLO");
-    let x = last_explanation(&h).unwrap();
-    assert!(x.meaning(Lang::En).starts_with("EHLO accepted"));
-    let note = format!("» {}", x.one_line(Lang::En));
+    click(&mut h, "AUTH LOGIN");
+    click(&mut h, "Send username");
+    let warning = h
+        .state()
+        .transcript()
+        .entries()
+        .iter()
+        .flat_map(|e| e.notes.iter())
+        .find(|n| matches!(n, mailtutor::transcript::Note::Answer { .. }))
+        .map(|n| n.render(Lang::En, false));
+    let note = warning.unwrap();
     let note = note.as_str();
-    // The rows' texts, read in order, are the whole note.
-    // (The explanation pane shows the same explanation in labels of its own: not rows.)
-    let pane = [
-        x.meaning(Lang::En),
-        mailtutor::proto::codes::labelled(
-            Lang::En,
-            "cause",
-            &x.cause(Lang::En).unwrap_or_default(),
-        ),
-        mailtutor::proto::codes::labelled(Lang::En, "next", &x.next(Lang::En)),
-    ];
     let parts = |h: &Harness<'_, TutorApp>| -> Vec<String> {
         h.query_all_by_label_contains(" ")
             .filter_map(|n| n.accesskit_node().value())
-            .filter(|v| !pane.iter().any(|p| p == v))
             .filter(|v| v.trim().len() > 8 && note.contains(v.trim()))
             .collect()
     };
     let shown = parts(&h);
-    assert!(shown.len() > 1, "the note is not wrapped: {shown:#?}");
     let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     assert_eq!(
         squash(&shown.join(" ")),
         squash(note),
         "the note's rows: {shown:#?}"
     );
+    if shown.len() < 2 {
+        return;
+    }
     let rows = h.state().transcript_rows();
     // A click on one of its lines folds it into one row, which opens again on a click.
     h.get_by_label(&shown[0]).click();
@@ -1016,6 +1099,49 @@ fn at_130_percent_the_header_covers_nothing() {
         assert!(
             !tagline.intersects(b),
             "the tagline {tagline:?} runs under {button} {b:?}"
+        );
+    }
+}
+
+/// At 150% the connection bar wraps between a label and the next, never inside a pair, and
+/// Connect follows the port on the same row instead of a row of its own (1280x800 at 150% is
+/// 853x533 points).
+#[test]
+fn at_150_percent_the_connection_bar_wraps_by_pairs() {
+    let dir = TempDir::new("ui-zoom-bar");
+    let options = AppOptions {
+        data_dir: Some(dir.0.clone()),
+        settings: Some(Settings::default()),
+        ..Default::default()
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0 / 1.5, 800.0 / 1.5))
+        .build_eframe(move |cc| TutorApp::new(cc, options));
+    wait(&mut h, "the practice server", |a| a.server().is_some());
+    h.run_steps(4);
+    let row = |r: egui::Rect| r.center().y;
+    let port = h
+        .get_by_role_and_label(egui::accesskit::Role::Label, "Port")
+        .rect();
+    let connect = h.get_by_label("Connect").rect();
+    assert!(
+        (row(port) - row(connect)).abs() < 4.0,
+        "Connect {connect:?} is not on the row of Port {port:?}"
+    );
+    use egui::accesskit::Role;
+    let fields: Vec<egui::Rect> = h
+        .query_all_by_role(Role::TextInput)
+        .chain(h.query_all_by_role(Role::ComboBox))
+        .map(|n| n.rect())
+        .collect();
+    for label in ["Server", "Protocol", "Security", "Host", "Port"] {
+        let l = h.get_by_role_and_label(Role::Label, label).rect();
+        let next_to = fields.iter().find(|f| {
+            (row(l) - row(**f)).abs() < 4.0 && (0.0..30.0).contains(&(f.left() - l.right()))
+        });
+        assert!(
+            next_to.is_some(),
+            "{label} {l:?} has no field beside it on its row: {fields:?}"
         );
     }
 }
