@@ -712,7 +712,10 @@ fn silent_connections_cannot_hold_the_servers_slots() {
     // student who comes after a few seconds is still served: the oldest silent one goes.
     let hogs: Vec<_> = (0..3)
         .map(|_| {
-            let s = std::net::TcpStream::connect(("127.0.0.1", served.smtp)).unwrap();
+            let s = std::net::TcpStream::connect(("127.0.0.1", served.smtp)).unwrap_or_else(|e| {
+                let status = served.child.try_wait();
+                panic!("{e}; the server: {status:?}\n{}", served.log())
+            });
             let mut r = BufReader::new(s.try_clone().unwrap());
             let mut g = String::new();
             let _ = r.read_line(&mut g);
