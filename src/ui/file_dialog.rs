@@ -70,10 +70,34 @@ fn start_dir(typed: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
+/// Whether the dialog will be zenity's: rfd falls back to it when the desktop portal cannot
+/// be reached, which on Linux needs a session bus.
+fn zenity() -> bool {
+    cfg!(target_os = "linux") && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
+}
+
+/// The name a dialog is given: the typed file's name, or for zenity (which rfd gives no
+/// folder) the whole path, so it starts in the typed folder too.
+fn proposed_name(pick: &Pick, typed: &Path, dir: Option<&Path>, zenity: bool) -> Option<String> {
+    let name = typed.file_name().filter(|_| !typed.is_dir());
+    match (pick, zenity, dir) {
+        (Pick::Save, false, _) => name.map(|n| n.to_string_lossy().into_owned()),
+        (Pick::Save, true, Some(dir)) => name.map(|n| dir.join(n).display().to_string()),
+        (Pick::Save, true, None) => name.map(|n| n.to_string_lossy().into_owned()),
+        // zenity starts a file or folder chooser in the folder a name ending in "/" names.
+        (_, true, Some(dir)) => Some(format!("{}{}", dir.display(), std::path::MAIN_SEPARATOR)),
+        _ => None,
+    }
+}
+
 fn show(pick: &Pick, typed: &Path) -> Option<PathBuf> {
     let mut d = rfd::FileDialog::new();
-    if let Some(dir) = start_dir(typed) {
+    let dir = start_dir(typed);
+    if let Some(dir) = &dir {
         d = d.set_directory(dir);
+    }
+    if let Some(name) = proposed_name(pick, typed, dir.as_deref(), zenity()) {
+        d = d.set_file_name(name);
     }
     match pick {
         Pick::Open(exts) => {
@@ -83,11 +107,43 @@ fn show(pick: &Pick, typed: &Path) -> Option<PathBuf> {
             d.pick_file()
         }
         Pick::Folder => d.pick_folder(),
-        Pick::Save => {
-            if let Some(name) = typed.file_name() {
-                d = d.set_file_name(name.to_string_lossy());
-            }
-            d.save_file()
-        }
+        Pick::Save => d.save_file(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zenity_is_given_the_typed_folder_in_the_name() {
+        let dir = std::env::temp_dir();
+        let typed = dir.join("mailtutor-transcript.txt");
+        let sep = std::path::MAIN_SEPARATOR;
+        let start = start_dir(&typed);
+        assert_eq!(start.as_deref(), Some(dir.as_path()));
+        let at = start.as_deref();
+        assert_eq!(
+            proposed_name(&Pick::Save, &typed, at, true),
+            Some(typed.display().to_string())
+        );
+        assert_eq!(
+            proposed_name(&Pick::Save, &typed, at, false).as_deref(),
+            Some("mailtutor-transcript.txt")
+        );
+        assert_eq!(
+            proposed_name(&Pick::Open(&["txt"]), &typed, at, true),
+            Some(format!("{}{sep}", dir.display()))
+        );
+        assert_eq!(
+            proposed_name(&Pick::Open(&["txt"]), &typed, at, false),
+            None
+        );
+        assert_eq!(
+            proposed_name(&Pick::Folder, &dir, start_dir(&dir).as_deref(), true),
+            Some(format!("{}{sep}", dir.display()))
+        );
+        // Nothing typed: the dialog starts where it likes.
+        assert_eq!(proposed_name(&Pick::Save, Path::new(""), None, true), None);
     }
 }
