@@ -308,6 +308,33 @@ impl TutorApp {
         });
     }
 
+    /// Asks before a lesson start or an opened file clears lines that were not saved.
+    fn confirm_clear_ui(&mut self, ctx: &egui::Context, lang: Lang) {
+        let key = match &self.model.confirm_clear {
+            None => return,
+            Some(super::model::Clearing::Lesson(_)) => "clear.lesson",
+            Some(super::model::Clearing::Opened(_)) => "clear.open",
+        };
+        let n = self.model.unsaved_lines().unwrap_or_default().to_string();
+        let mut choice = None;
+        egui::Modal::new(egui::Id::unique("clear-transcript")).show(ctx, |ui| {
+            ui.set_max_width(520.0);
+            ui.heading(tr(lang, "clear.title"));
+            ui.label(trf(lang, key, &[("n", &n)]));
+            ui.horizontal(|ui| {
+                if ui.button(tr(lang, "plain_auth.cancel")).clicked() {
+                    choice = Some(false);
+                }
+                if ui.button(tr(lang, "clear.go")).clicked() {
+                    choice = Some(true);
+                }
+            });
+        });
+        if let Some(yes) = choice {
+            self.perform(Action::ConfirmClear(yes));
+        }
+    }
+
     fn confirm_plaintext_ui(&mut self, ctx: &egui::Context, lang: Lang) {
         if self.model.confirm_plaintext.is_none() {
             return;
@@ -361,6 +388,7 @@ impl eframe::App for TutorApp {
         }
         let lang = self.model.lang();
         self.confirm_plaintext_ui(ui.ctx(), lang);
+        self.confirm_clear_ui(ui.ctx(), lang);
         self.model.reference.show(ui.ctx(), lang);
         // Exam mode counts only while a lesson runs.
         let exam = self.model.lessons.exam && self.model.lessons.active.is_some();

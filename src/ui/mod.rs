@@ -124,6 +124,8 @@ pub enum Action {
     SaveLessonResult(std::path::PathBuf),
     /// Explains this reply (a transcript entry) in the pane, or (`None`) the newest again.
     ShowReply(Option<usize>),
+    /// The answer to "clear the transcript?": go on with the lesson or the opened file, or not.
+    ConfirmClear(bool),
     /// The answer to "send this password in clear?": send it, or drop the click.
     ConfirmPlaintext(bool),
 }

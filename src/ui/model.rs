@@ -46,6 +46,14 @@ pub struct AppOptions {
     pub startup_probe: Option<std::time::Instant>,
 }
 
+/// What waits for "Clear the transcript?" to be answered.
+pub enum Clearing {
+    /// Starting the lesson of this index.
+    Lesson(usize),
+    /// A transcript opened from a file, to take the place of the one on screen.
+    Opened(Transcript),
+}
+
 /// The tabs of the right-hand panel.
 pub use crate::script::Tab;
 
@@ -92,6 +100,9 @@ pub struct Model {
     pub(super) queued: VecDeque<Action>,
     /// A lesson's mail being put in the maildrop of the running practice server.
     pub(super) lesson_mail: Option<poll_promise::Promise<Result<(), crate::words::Words>>>,
+    /// A lesson start or an opened file that would clear lines not saved, until the user
+    /// says to go on or not.
+    pub(super) confirm_clear: Option<Clearing>,
     /// An older reply the pane explains instead of the newest, until a new reply comes.
     pub(super) shown_reply: Option<usize>,
     /// The newest reply seen, to know when a new one comes.
@@ -170,6 +181,7 @@ impl Model {
             lesson_mail: None,
             shown_reply: None,
             newest_reply: None,
+            confirm_clear: None,
             ctx,
         };
         if first_start {
@@ -513,9 +525,18 @@ impl Model {
             Action::SetSubject(s) => self.composer.subject = s,
             Action::StartLesson(id) => {
                 if let Some(i) = self.lessons.lessons.iter().position(|l| l.id == id) {
-                    self.start_lesson(i);
+                    if self.unsaved_lines().is_some() {
+                        self.confirm_clear = Some(Clearing::Lesson(i));
+                    } else {
+                        self.start_lesson(i);
+                    }
                 }
             }
+            Action::ConfirmClear(yes) => match self.confirm_clear.take() {
+                Some(Clearing::Lesson(i)) if yes => self.start_lesson(i),
+                Some(Clearing::Opened(t)) if yes => self.link.show_transcript(t),
+                _ => {}
+            },
             Action::LeaveLesson => self.stop_lesson(),
             Action::LessonShowMe => {
                 let actions = self.lessons.show_me(&self.lesson_vars());
@@ -649,10 +670,26 @@ impl Model {
         if let Some(t) = self.view.take_opened() {
             if self.link.is_open() {
                 self.invalid(crate::words::Words::new("open.disconnect_first"));
+            } else if self.unsaved_lines().is_some() {
+                self.confirm_clear = Some(Clearing::Opened(t));
             } else {
                 self.link.show_transcript(t);
             }
         }
+    }
+
+    /// How many lines clearing the transcript would lose: lines of a session (not of an
+    /// opened file) not saved whole since they came. `None` when nothing would be lost.
+    pub fn unsaved_lines(&self) -> Option<usize> {
+        let t = &self.link.transcript;
+        let session = t.len() > self.link.opened_rows;
+        let saved = self.view.saved_for == Some((t.generation(), t.len()));
+        (session && !saved).then_some(t.len())
+    }
+
+    /// Whether "Clear the transcript?" is on screen.
+    pub fn asks_to_clear(&self) -> bool {
+        self.confirm_clear.is_some()
     }
 
     /// Whether what a script waits for has come: the greeting on an open connection, the

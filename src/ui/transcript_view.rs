@@ -166,6 +166,8 @@ pub struct TranscriptView {
     pub rows_top: f32,
     /// The running lesson's steps and marks, for the HTML page (set by the window).
     pub lesson_marks: Option<crate::html_export::LessonMarks>,
+    /// The transcript and its length when it was last saved whole.
+    pub saved_for: Option<(crate::transcript::Generation, usize)>,
     /// The older reply the pane below explains, marked in the transcript (set by the window).
     pub shown_reply: Option<usize>,
     notes: Notes,
@@ -186,6 +188,7 @@ impl Default for TranscriptView {
                 format: Format::Annotated,
                 student: String::new(),
                 writing: None,
+                writing_for: None,
                 result: None,
                 browse: Browse::default(),
             },
@@ -202,6 +205,7 @@ impl Default for TranscriptView {
             pinned_tooltip: None,
             lesson_marks: None,
             shown_reply: None,
+            saved_for: None,
             rows_top: 0.0,
             find: Find::default(),
             notes: Notes::default(),

@@ -768,6 +768,30 @@ fn open_file(h: &mut H, dir: &TempDir, name: &str, bytes: &[u8]) {
     h.get_by_label("Open").click();
 }
 
+/// An opened file takes the place of a session only once the user says so, when the session
+/// was not saved.
+#[test]
+fn opening_a_file_over_a_session_not_saved_asks_first() {
+    let dir = TempDir::new("open-asks");
+    let mut h = open(Lang::En, &dir);
+    connect(&mut h);
+    click(&mut h, "HELO");
+    click(&mut h, "Disconnect");
+    let lines = h.state().transcript().len();
+    open_file(
+        &mut h,
+        &dir,
+        "log.txt",
+        b"S: 220 ready\nC: QUIT\nS: 221 bye\n",
+    );
+    common::window::wait_shows(&mut h, "Clear the transcript?");
+    shows(&h, "The opened file takes the place of the transcript");
+    assert_eq!(h.state().transcript().len(), lines);
+    click(&mut h, "Clear it");
+    assert_eq!(h.state().transcript().len(), 3);
+    assert!(!h.state().asks_to_clear());
+}
+
 #[test]
 fn a_saved_telnet_session_opens_annotated_from_a_gbk_file_or_a_paste() {
     let dir = TempDir::new("open-transcript");

@@ -8,7 +8,7 @@ use crate::common;
 use std::time::{Duration, Instant};
 
 use common::TempDir;
-use common::window::{H, open, open_with, shows, wait, wait_shows};
+use common::window::{H, connect, open, open_with, shows, wait, wait_shows};
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use mailtutor::lesson::Lesson;
@@ -58,6 +58,11 @@ fn start(h: &mut H, title: &str) {
     h.get_by_label("Lessons").click();
     h.run_steps(2);
     click(h, title);
+    // The last lesson's session is not saved: the window asks before clearing it.
+    if h.state().asks_to_clear() {
+        shows(h, "Clear the transcript?");
+        click(h, "Clear it");
+    }
 }
 
 fn b64(s: &str) -> String {
@@ -192,6 +197,41 @@ fn show_me_walks_every_lesson_to_the_end() {
     again.run_steps(2);
     assert_eq!(again.query_all_by_label("done").count(), 7);
     assert_eq!(again.query_all_by_label("not started").count(), 0);
+}
+
+/// Starting a lesson, or opening a file, in place of a session that was not saved asks first;
+/// Cancel keeps the session, and a saved one is cleared without asking.
+#[test]
+fn a_session_not_saved_is_not_cleared_without_asking() {
+    let dir = TempDir::new("ui-lesson-ask");
+    let mut h = open(Lang::En, &dir);
+    connect(&mut h);
+    click(&mut h, "HELO");
+    let lines = h.state().transcript().len();
+    h.get_by_label("Lessons").click();
+    h.run_steps(2);
+    click(&mut h, "Read the error codes");
+    shows(&h, "Clear the transcript?");
+    shows(&h, &format!("its {lines} lines are not saved"));
+    click(&mut h, "Cancel");
+    assert!(!h.state().asks_to_clear());
+    assert_eq!(h.state().transcript().len(), lines);
+    assert!(h.state().lesson_panel().active.is_none());
+    // Saved whole, it goes without a question.
+    h.get_by_label("Save transcript…").click();
+    h.run_steps(2);
+    let path = dir.0.join("kept.txt");
+    h.get_by_label("File:").focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("File:")
+        .type_text(&path.display().to_string());
+    h.run_steps(1);
+    h.get_by_label("Save").click();
+    wait(&mut h, "the file", |_| path.exists());
+    h.run_steps(3);
+    click(&mut h, "Read the error codes");
+    assert!(!h.state().asks_to_clear());
+    assert!(h.state().lesson_panel().active.is_some());
 }
 
 #[test]

@@ -37,6 +37,8 @@ pub(super) struct SaveForm {
     /// The student's name, for the HTML page.
     pub(super) student: String,
     pub(super) writing: Option<Promise<Result<PathBuf, String>>>,
+    /// The transcript and its length being written.
+    pub(super) writing_for: Option<(crate::transcript::Generation, usize)>,
     pub(super) result: Option<Result<PathBuf, String>>,
     pub(super) browse: Browse,
 }
@@ -176,6 +178,9 @@ impl TranscriptView {
         if let Some(p) = &self.save.writing
             && let Some(r) = p.ready()
         {
+            if r.is_ok() {
+                self.saved_for = self.save.writing_for;
+            }
             self.save.result = Some(r.clone());
             self.save.writing = None;
         }
@@ -241,6 +246,7 @@ impl TranscriptView {
                     }
                 };
                 let path = PathBuf::from(self.save.path.trim());
+                self.save.writing_for = Some((t.generation(), t.len()));
                 self.save.result = None;
                 self.save.writing = Some(crate::ui::jobs::spawn(
                     "save-transcript",
