@@ -51,7 +51,7 @@ pub enum Clearing {
     /// Starting the lesson of this index.
     Lesson(usize),
     /// A transcript opened from a file, to take the place of the one on screen.
-    Opened(Transcript),
+    Opened(Box<Transcript>),
 }
 
 /// The tabs of the right-hand panel.
@@ -534,7 +534,7 @@ impl Model {
             }
             Action::ConfirmClear(yes) => match self.confirm_clear.take() {
                 Some(Clearing::Lesson(i)) if yes => self.start_lesson(i),
-                Some(Clearing::Opened(t)) if yes => self.link.show_transcript(t),
+                Some(Clearing::Opened(t)) if yes => self.link.show_transcript(*t),
                 _ => {}
             },
             Action::LeaveLesson => self.stop_lesson(),
@@ -671,7 +671,7 @@ impl Model {
             if self.link.is_open() {
                 self.invalid(crate::words::Words::new("open.disconnect_first"));
             } else if self.unsaved_lines().is_some() {
-                self.confirm_clear = Some(Clearing::Opened(t));
+                self.confirm_clear = Some(Clearing::Opened(Box::new(t)));
             } else {
                 self.link.show_transcript(t);
             }
