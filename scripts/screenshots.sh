@@ -50,6 +50,7 @@ shot() {
     echo "wrote screenshots/$name.png"
 }
 
+shot first-start first-start
 shot send-en send
 shot send-zh send-zh
 shot auth-535 auth-fail
@@ -57,6 +58,7 @@ shot base64 base64
 shot pop3 pop3
 shot projector projector
 shot projector-150 projector-150
+shot lesson-130-zh lesson-130-zh
 shot starttls-en starttls-first
 shot starttls-zh starttls-first-zh
 shot lessons-en lessons
@@ -69,6 +71,7 @@ shot lesson-exam-en lesson-exam
 shot lesson-exam-zh lesson-exam-zh
 shot server-mailbox server-mailbox
 shot server-log server-log
+shot server-log-zh server-log-zh
 shot server-faults server-faults
 shot server-class server-class
 

@@ -224,9 +224,15 @@ impl View for Composer {
                 } else {
                     text = text.replace("\r\n", "\n");
                 }
+                // Lines keep their length, as on the wire; a solid scroll bar always in view
+                // says that a long one goes on to the right.
+                ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
                 egui::ScrollArea::both()
                     .id_salt("wire-preview")
-                    .max_height(ui.available_height().max(80.0))
+                    .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
+                    // The room left in view (the tools panel scrolls too): the bar stays on
+                    // screen, not at the foot of a long message.
+                    .max_height((ui.clip_rect().bottom() - ui.cursor().top() - 8.0).max(120.0))
                     .show(ui, |ui| {
                         ui.add(
                             egui::Label::new(RichText::new(text).monospace())
