@@ -431,10 +431,13 @@ impl eframe::App for TutorApp {
             &self.model.bar,
         );
         let next = self.model.next();
+        // Tall enough for a refused login's whole explanation at 1280x800; what does not fit
+        // scrolls, with a bar in view.
         let next_action = egui::Panel::bottom("explain")
-            .default_size(170.0)
+            .default_size(215.0)
             .min_size(90.0)
             .show(ui, |ui| {
+                ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
                 explain_pane::ui(
                     ui,
                     &ExplainContext {

@@ -178,41 +178,47 @@ pub fn ui(ui: &mut egui::Ui, cx: &ExplainContext<'_>) -> Option<Action> {
     // Left: what happened. Right: the reply code in depth, or the message a RETR brought
     // back.
     ui.columns(2, |cols| {
-        let ui = &mut cols[0];
-        if older.is_some() {
-            ui.horizontal_wrapped(|ui| {
-                ui.heading(tr(lang, "explain.this_reply"));
-                if ui.button(tr(lang, "explain.newest")).clicked() {
-                    action = Some(Action::ShowReply(None));
-                }
-            });
-        } else {
-            ui.heading(tr(lang, "explain.title"));
-        }
-        egui::ScrollArea::vertical()
-            .id_salt("explain")
-            .auto_shrink([false, false])
-            .show(ui, |ui| {
-                if let (Some(e), None) = (cx.last_error, older) {
-                    ui.colored_label(ui.visuals().error_fg_color, format!("(!) {}", e.get(lang)));
-                }
-                match last {
-                    Some(e) => outcome_ui(ui, e, lang),
-                    None => {
-                        ui.label(tr(lang, "explain.start"));
+        // Left-aligned prose: a justified column spreads a wrapped line's words apart.
+        cols[0].with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+            if older.is_some() {
+                ui.horizontal_wrapped(|ui| {
+                    ui.heading(tr(lang, "explain.this_reply"));
+                    if ui.button(tr(lang, "explain.newest")).clicked() {
+                        action = Some(Action::ShowReply(None));
                     }
-                }
-            });
-        let ui = &mut cols[1];
-        egui::ScrollArea::vertical()
-            .id_salt("explain-code")
-            .auto_shrink([false, false])
-            .show(ui, |ui| {
-                if let Some(e) = last {
-                    // The decoded message is the newest RETR's.
-                    detail_ui(ui, e, lang, cx.retrieved.filter(|_| older.is_none()));
-                }
-            });
+                });
+            } else {
+                ui.heading(tr(lang, "explain.title"));
+            }
+            egui::ScrollArea::vertical()
+                .id_salt("explain")
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    if let (Some(e), None) = (cx.last_error, older) {
+                        ui.colored_label(
+                            ui.visuals().error_fg_color,
+                            format!("(!) {}", e.get(lang)),
+                        );
+                    }
+                    match last {
+                        Some(e) => outcome_ui(ui, e, lang),
+                        None => {
+                            ui.label(tr(lang, "explain.start"));
+                        }
+                    }
+                });
+        });
+        cols[1].with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("explain-code")
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    if let Some(e) = last {
+                        // The decoded message is the newest RETR's.
+                        detail_ui(ui, e, lang, cx.retrieved.filter(|_| older.is_none()));
+                    }
+                });
+        });
     });
     action
 }

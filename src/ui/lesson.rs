@@ -241,7 +241,7 @@ impl LessonPanel {
         let a = self.active.as_mut()?;
         let lesson = self.lessons.get(a.index)?;
         let mut action = None;
-        ui.heading(lesson.title.get(lang));
+        let top = ui.heading(lesson.title.get(lang)).rect;
         // Leaving and the summary come first, so they are in view without scrolling.
         let key = if a.progress.is_done() {
             "lesson.close"
@@ -253,6 +253,13 @@ impl LessonPanel {
         }
         if a.progress.is_done() {
             summary_ui(ui, lang, &a.progress, lesson.steps.len());
+            // The list was scrolled down to the last step: the summary and the way back
+            // come into view once the lesson is done.
+            if a.scrolled_to != Some(usize::MAX) {
+                a.scrolled_to = Some(usize::MAX);
+                let block = top.union(egui::Rect::from_min_size(ui.cursor().min, egui::Vec2::ZERO));
+                ui.scroll_to_rect(block, Some(egui::Align::Min));
+            }
         }
         if exam {
             if let Some(p) = &self.saving
