@@ -32,6 +32,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("dot_stuffing", dot_stuffing),
     ("server_smtp", server_smtp),
     ("server_pop3", server_pop3),
+    ("session_matcher", session_matcher),
 ];
 
 /// Cuts `bytes` into chunks whose sizes come from `sizes` (cycled), so a reader sees the
@@ -434,4 +435,57 @@ fn feed_session(
         drive(session, out, &mut run, store_fails, check);
     }
     run
+}
+
+/// The client's matcher of replies to requests, driven by arbitrary operations (each byte:
+/// send a request wanting 1–4 replies, read a reply, read junk, let time pass, end): every
+/// request ends exactly once, requests end in the order they were sent, a request that ended
+/// by its replies got exactly as many as it wanted, and nothing it reports is a request that
+/// was never sent.
+pub fn session_matcher(data: &[u8]) {
+    use mailtutor::session::event::{Answers, RequestId};
+    use mailtutor::session::matcher::Matcher;
+    use std::time::{Duration, Instant};
+    let t0 = Instant::now();
+    let mut m: Matcher<usize, u8> = Matcher::new();
+    let mut sent = 0u64;
+    let mut ended: Vec<u64> = Vec::new();
+    let mut now = t0;
+    for &b in data {
+        match b % 5 {
+            0 => {
+                sent += 1;
+                let wants = usize::from(b / 5 % 4) + 1;
+                let due = now + Duration::from_secs(u64::from(b / 20 % 4) + 1);
+                m.sent(RequestId(sent), wants, due, wants);
+            }
+            1 | 2 => {
+                let x = m.response((b % 5 == 1).then_some(b));
+                if let Answers::Request(RequestId(id)) | Answers::Late(RequestId(id)) = x.answers {
+                    assert!(id >= 1 && id <= sent, "answers #{id} of {sent}");
+                }
+                if let Some(p) = x.ended {
+                    if p.remaining == 0 {
+                        assert_eq!(p.got.len(), p.data, "#{} got {:?}", p.id.0, p.got);
+                    }
+                    ended.push(p.id.0);
+                }
+            }
+            3 => {
+                now += Duration::from_secs(u64::from(b / 5 % 3));
+                ended.extend(m.expire(now).into_iter().map(|p| p.id.0));
+            }
+            _ => {
+                if b > 200 {
+                    ended.extend(m.end().into_iter().map(|p| p.id.0));
+                }
+            }
+        }
+    }
+    ended.extend(m.end().into_iter().map(|p| p.id.0));
+    assert_eq!(
+        ended,
+        (1..=sent).collect::<Vec<_>>(),
+        "each request ends once, in order"
+    );
 }

@@ -3,6 +3,7 @@
 //! waits on the caller's thread, and nothing here knows egui.
 
 pub mod event;
+pub mod matcher;
 pub mod send;
 pub mod transport;
 mod worker;

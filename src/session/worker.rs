@@ -1,11 +1,11 @@
 //! The network thread: connects, then loops — take requests, write, read whatever arrives
-//! (asked for or not), match responses to requests in order, time out slow ones.
+//! (asked for or not), hand each response to the [`Matcher`], which says what it answers,
+//! and time out slow requests when the matcher says they are due.
 //!
 //! Between those it sleeps in a [`Poller`] that wakes it when the socket is readable, when
 //! the [`Session`] sends a request (`Poller::notify`), or when the oldest request's reply is
 //! due; an idle connection does not wake at all.
 
-use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -18,6 +18,7 @@ use super::event::{
     Answers, ClosedBy, ConnectError, Event, EventKind, Finish, Parsed, RequestId, Response,
     SessionError, TlsInfo,
 };
+use super::matcher::{MAX_UNASKED, Matcher};
 use super::transport::{self, Stream};
 use super::{ConnectFailure, ConnectOptions, Protocol, Reply, Request, Security, Session, Target};
 use crate::proto::line::escaped;
@@ -34,21 +35,16 @@ const POLL: Duration = Duration::from_millis(20);
 const SOCKET: usize = 0;
 /// Reads of the socket (64 KiB each) before requests and deadlines get their turn.
 const READS_PER_TURN: usize = 16;
-/// Responses in a row that answer no request before the session is ended as a flood (a
-/// server may send one or two unasked, a 421 or a late greeting; not hundreds).
-const MAX_UNASKED: usize = 100;
 
 enum Waiter {
     Answer(Reply<Vec<Response>>),
     Tls(Reply<TlsInfo>),
 }
 
-struct Waiting {
-    id: RequestId,
-    remaining: usize,
-    got: Vec<Response>,
+/// What the thread keeps beside a request the matcher holds: who waits for the answer, and
+/// the request in words (for a timeout's message).
+struct Ask {
     waiter: Waiter,
-    deadline: Instant,
     what: String,
 }
 
@@ -59,15 +55,10 @@ struct Worker {
     options: ConnectOptions,
     smtp: ReplyReader,
     pop3: Pop3Reader,
-    waiting: VecDeque<Waiting>,
-    /// Requests that timed out and the replies they still wait for: the server answers in
-    /// order, so the next replies are theirs, shown as late.
-    late: VecDeque<(RequestId, usize)>,
+    /// Which request each response answers (the one place that decides).
+    matcher: Matcher<Ask, Response>,
     /// Request ids, shared with the [`Session`].
     ids: Arc<std::sync::atomic::AtomicU64>,
-    /// The greeting has not come yet: the first response of a connection answers no request,
-    /// even one sent before it arrived.
-    greeting_due: bool,
     events: Sender<Event>,
     /// Events kept while connecting, for the failure report.
     log: Option<Vec<Event>>,
@@ -78,8 +69,6 @@ struct Worker {
     poller: Arc<Poller>,
     /// Whether the socket is in the poller (it leaves it for a TLS handshake).
     registered: bool,
-    /// Responses in a row that answered no request: a server that floods them is cut off.
-    unasked: usize,
     /// How many times the thread has woken from its poller, shared with the [`Session`].
     wakes: Arc<AtomicU64>,
 }
@@ -150,16 +139,13 @@ pub(super) fn run(
         options,
         smtp: ReplyReader::new(),
         pop3: Pop3Reader::new(),
-        waiting: VecDeque::new(),
-        late: VecDeque::new(),
+        matcher: Matcher::new(),
         ids: Arc::clone(&ids),
-        greeting_due: true,
         events: ev_tx,
         log: Some(Vec::new()),
         closing,
         poller,
         registered: false,
-        unasked: 0,
         wakes,
     };
     if let Some(tcp) = worker.stream.tcp()
@@ -305,7 +291,7 @@ impl Worker {
                 Words::new("connect.server_said").arg("text", escaped(r.raw()).trim()),
             )
         };
-        self.greeting_due = false;
+        self.matcher.greeted();
         let greeting = self.blocking_response(None)?;
         if !greeting.is_positive() {
             return Err(refused(&greeting));
@@ -379,26 +365,6 @@ impl Worker {
             finish,
             unanswered,
         });
-    }
-
-    /// Decides what the next response answers, and counts it off: a late request first, then
-    /// the oldest waiting one.
-    fn attribute(&mut self) -> Answers {
-        if std::mem::replace(&mut self.greeting_due, false) {
-            return Answers::Unasked;
-        }
-        if let Some((id, left)) = self.late.front_mut() {
-            let id = *id;
-            *left -= 1;
-            if *left == 0 {
-                self.late.pop_front();
-            }
-            return Answers::Late(id);
-        }
-        match self.waiting.front() {
-            Some(w) => Answers::Request(w.id),
-            None => Answers::Unasked,
-        }
     }
 
     fn blocking_roundtrip(
@@ -524,9 +490,9 @@ impl Worker {
             let _ = self.poller.modify(tcp, polling::Event::readable(SOCKET));
         }
         let due = self
-            .waiting
-            .front()
-            .map(|w| w.deadline.saturating_duration_since(Instant::now()));
+            .matcher
+            .deadline()
+            .map(|d| d.saturating_duration_since(Instant::now()));
         events.clear();
         if self.poller.wait(events, due).is_err() {
             // The poller failed (it should not): fall back to a short sleep, never a spin.
@@ -611,14 +577,12 @@ impl Worker {
                     answer.send(Ok(Vec::new()));
                     self.finished(id, Finish::Answered, 0);
                 } else {
-                    self.waiting.push_back(Waiting {
-                        id,
-                        remaining: replies,
-                        got: Vec::new(),
+                    let deadline = Instant::now() + self.options.reply_timeout;
+                    let ask = Ask {
                         waiter: Waiter::Answer(answer),
-                        deadline: Instant::now() + self.options.reply_timeout,
                         what,
-                    });
+                    };
+                    self.matcher.sent(id, replies, deadline, ask);
                 }
                 Flow::Continue
             }
@@ -641,14 +605,12 @@ impl Worker {
                     self.finished(id, Finish::Closed, 1);
                     return Flow::Stop;
                 }
-                self.waiting.push_back(Waiting {
-                    id,
-                    remaining: 1,
-                    got: Vec::new(),
+                let deadline = Instant::now() + self.options.reply_timeout;
+                let ask = Ask {
                     waiter: Waiter::Tls(answer),
-                    deadline: Instant::now() + self.options.reply_timeout,
                     what: verb,
-                });
+                };
+                self.matcher.sent(id, 1, deadline, ask);
                 Flow::Continue
             }
         }
@@ -658,22 +620,22 @@ impl Worker {
     /// `Received` event says which, and a request's end is a `Finished` event.
     fn dispatch(&mut self) -> Flow {
         while let Some(parsed) = self.next_parsed() {
-            let answers = self.attribute();
             let too_long = matches!(
                 parsed,
                 Parsed::MalformedSmtp(MalformedReply::ReplyTooLong { .. })
             );
+            let reply = match &parsed {
+                Parsed::Response(r) => Some(r.clone()),
+                Parsed::MalformedSmtp(_) | Parsed::MalformedPop3(_) => None,
+            };
+            let matched = self.matcher.response(reply);
             self.emit(EventKind::Received {
-                parsed: parsed.clone(),
-                answers,
+                parsed,
+                answers: matched.answers,
             });
             // A reply that never ends, or replies nobody asked for without end, is a flood:
             // the session ends before it fills the memory.
-            self.unasked = match answers {
-                Answers::Unasked => self.unasked + 1,
-                _ => 0,
-            };
-            if too_long || self.unasked > MAX_UNASKED {
+            if too_long || matched.flood {
                 let why = if too_long {
                     Words::new("session.flood_reply").arg("limit", crate::proto::reply::MAX_REPLY)
                 } else {
@@ -683,88 +645,69 @@ impl Worker {
                 self.close(ClosedBy::Error, why);
                 return Flow::Stop;
             }
-            if !matches!(answers, Answers::Request(_)) {
-                continue;
-            }
-            let Some(front) = self.waiting.front_mut() else {
+            let Some(done) = matched.ended else {
                 continue;
             };
-            match parsed {
-                Parsed::Response(r) => {
-                    front.got.push(r);
-                    front.remaining -= 1;
-                    if front.remaining > 0 {
-                        continue;
-                    }
-                    let Some(done) = self.waiting.pop_front() else {
-                        continue;
-                    };
-                    match done.waiter {
-                        Waiter::Answer(a) => {
-                            self.finished(done.id, Finish::Answered, 0);
-                            a.send(Ok(done.got));
-                        }
-                        Waiter::Tls(a) => {
-                            // The request ends when the handshake does, or at a refusal.
-                            let positive = done.got.first().is_some_and(Response::is_positive);
-                            if !positive {
-                                let text = done
-                                    .got
-                                    .first()
-                                    .map(|r| escaped(r.raw()).trim().to_owned())
-                                    .unwrap_or_default();
-                                self.finished(done.id, Finish::Answered, 0);
-                                a.send(Err(SessionError::Refused(text)));
-                                continue;
-                            }
-                            self.discard_before_handshake();
-                            let verb = done.what.clone();
-                            // The handshake blocks on the socket, outside the poller.
-                            self.unregister();
-                            self.stream.set_read_timeout(POLL);
-                            let upgraded = self.upgrade(Some(&verb));
-                            self.finished(done.id, Finish::Answered, 0);
-                            match upgraded {
-                                Ok(info) => {
-                                    if let Err(e) = self.register() {
-                                        a.send(Err(SessionError::Io(e.to_string())));
-                                        self.emit(EventKind::Error(
-                                            Words::new("session.io").arg("text", &e),
-                                        ));
-                                        self.close(
-                                            ClosedBy::Error,
-                                            Words::new("closed.os").arg("text", e),
-                                        );
-                                        return Flow::Stop;
-                                    }
-                                    a.send(Ok(info));
-                                }
-                                Err(e) => {
-                                    a.send(Err(SessionError::Tls(e.to_string())));
-                                    self.end_waiting();
-                                    return Flow::Stop;
-                                }
-                            }
-                        }
-                    }
+            if done.remaining > 0 {
+                // Not a reply: the request ends here, and the replies it still waited for
+                // will pair with nothing.
+                self.finished(
+                    done.id,
+                    Finish::Invalid {
+                        what: done.data.what.clone(),
+                    },
+                    done.remaining,
+                );
+                let e = SessionError::Invalid(
+                    Words::new("session.invalid_reply").arg("what", &done.data.what),
+                );
+                match done.data.waiter {
+                    Waiter::Answer(a) => a.send(Err(e)),
+                    Waiter::Tls(a) => a.send(Err(e)),
                 }
-                Parsed::MalformedSmtp(_) | Parsed::MalformedPop3(_) => {
-                    // Not a reply: the request ends here, and the replies it still waited for
-                    // will pair with nothing.
-                    if let Some(done) = self.waiting.pop_front() {
-                        self.finished(
-                            done.id,
-                            Finish::Invalid {
-                                what: done.what.clone(),
-                            },
-                            done.remaining,
-                        );
-                        let e = SessionError::Invalid(
-                            Words::new("session.invalid_reply").arg("what", &done.what),
-                        );
-                        match done.waiter {
-                            Waiter::Answer(a) => a.send(Err(e)),
-                            Waiter::Tls(a) => a.send(Err(e)),
+                continue;
+            }
+            match done.data.waiter {
+                Waiter::Answer(a) => {
+                    self.finished(done.id, Finish::Answered, 0);
+                    a.send(Ok(done.got));
+                }
+                Waiter::Tls(a) => {
+                    // The request ends when the handshake does, or at a refusal.
+                    let positive = done.got.first().is_some_and(Response::is_positive);
+                    if !positive {
+                        let text = done
+                            .got
+                            .first()
+                            .map(|r| escaped(r.raw()).trim().to_owned())
+                            .unwrap_or_default();
+                        self.finished(done.id, Finish::Answered, 0);
+                        a.send(Err(SessionError::Refused(text)));
+                        continue;
+                    }
+                    self.discard_before_handshake();
+                    let verb = done.data.what.clone();
+                    // The handshake blocks on the socket, outside the poller.
+                    self.unregister();
+                    self.stream.set_read_timeout(POLL);
+                    let upgraded = self.upgrade(Some(&verb));
+                    self.finished(done.id, Finish::Answered, 0);
+                    match upgraded {
+                        Ok(info) => {
+                            if let Err(e) = self.register() {
+                                a.send(Err(SessionError::Io(e.to_string())));
+                                self.emit(EventKind::Error(
+                                    Words::new("session.io").arg("text", &e),
+                                ));
+                                self.close(ClosedBy::Error, Words::new("closed.os").arg("text", e));
+                                return Flow::Stop;
+                            }
+                            a.send(Ok(info));
+                        }
+                        Err(e) => {
+                            a.send(Err(SessionError::Tls(e.to_string())));
+                            self.end_waiting();
+                            return Flow::Stop;
                         }
                     }
                 }
@@ -776,28 +719,22 @@ impl Worker {
 
     /// Every request still waiting ends as closed (its promise answers "closed" when dropped).
     fn end_waiting(&mut self) {
-        while let Some(w) = self.waiting.pop_front() {
+        for w in self.matcher.end() {
             self.finished(w.id, Finish::Closed, w.remaining);
         }
-        self.late.clear();
     }
 
     /// A request whose reply is overdue gets a timeout; a late reply is then shown as unasked.
     fn expire(&mut self) {
-        let now = Instant::now();
-        while self.waiting.front().is_some_and(|w| w.deadline <= now) {
-            let Some(w) = self.waiting.pop_front() else {
-                break;
-            };
+        for w in self.matcher.expire(Instant::now()) {
             let secs = self.options.reply_timeout.as_secs();
             self.emit(EventKind::Error(
                 Words::new("session.no_reply_to")
-                    .arg("what", &w.what)
+                    .arg("what", &w.data.what)
                     .arg("secs", secs),
             ));
             self.finished(w.id, Finish::TimedOut { secs }, w.remaining);
-            self.late.push_back((w.id, w.remaining));
-            match w.waiter {
+            match w.data.waiter {
                 Waiter::Answer(a) => a.send(Err(SessionError::Timeout(secs))),
                 Waiter::Tls(a) => a.send(Err(SessionError::Timeout(secs))),
             }
