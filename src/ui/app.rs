@@ -317,7 +317,7 @@ impl TutorApp {
         };
         let n = self.model.unsaved_lines().unwrap_or_default().to_string();
         let mut choice = None;
-        egui::Modal::new(egui::Id::unique("clear-transcript")).show(ctx, |ui| {
+        let modal = egui::Modal::new(egui::Id::unique("clear-transcript")).show(ctx, |ui| {
             ui.set_max_width(520.0);
             ui.heading(tr(lang, "clear.title"));
             ui.label(trf(lang, key, &[("n", &n)]));
@@ -330,6 +330,10 @@ impl TutorApp {
                 }
             });
         });
+        // Escape or a click beside the dialog cancels, as in any desktop dialog.
+        if choice.is_none() && modal.should_close() {
+            choice = Some(false);
+        }
         if let Some(yes) = choice {
             self.perform(Action::ConfirmClear(yes));
         }
@@ -346,7 +350,7 @@ impl TutorApp {
             .map(|p| p.to_string())
             .unwrap_or_default();
         let mut choice = None;
-        egui::Modal::new(egui::Id::unique("plaintext-auth")).show(ctx, |ui| {
+        let modal = egui::Modal::new(egui::Id::unique("plaintext-auth")).show(ctx, |ui| {
             ui.set_max_width(520.0);
             ui.heading(tr(lang, "plain_auth.title"));
             ui.label(trf(lang, "plain_auth.text", &[("peer", &peer)]));
@@ -359,6 +363,9 @@ impl TutorApp {
                 }
             });
         });
+        if choice.is_none() && modal.should_close() {
+            choice = Some(false);
+        }
         if let Some(yes) = choice {
             self.model.perform(Action::ConfirmPlaintext(yes));
         }

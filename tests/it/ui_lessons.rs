@@ -217,6 +217,13 @@ fn a_session_not_saved_is_not_cleared_without_asking() {
     assert!(!h.state().asks_to_clear());
     assert_eq!(h.state().transcript().len(), lines);
     assert!(h.state().lesson_panel().active.is_none());
+    // Escape cancels too, as in any desktop dialog.
+    click(&mut h, "Read the error codes");
+    assert!(h.state().asks_to_clear());
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(!h.state().asks_to_clear());
+    assert!(h.state().lesson_panel().active.is_none());
     // Saved whole, it goes without a question.
     h.get_by_label("Save transcript…").click();
     h.run_steps(2);
