@@ -44,8 +44,10 @@ fn clean(line: &str) -> (Who, String) {
         ("c:", Who::Client),
         ("<<<", Who::Server),
         (">>>", Who::Client),
-        // swaks: `<-`/`->` in clear, `<~`/`~>` under TLS, `<**` for an error reply.
+        // swaks: `<-`/`->` in clear, `<~`/`~>` under TLS, `<**` for an error reply (`<~*`
+        // under TLS).
         ("<**", Who::Server),
+        ("<~*", Who::Server),
         ("<-", Who::Server),
         ("->", Who::Client),
         ("<~", Who::Server),
@@ -214,6 +216,7 @@ impl Annotator {
                 }
                 Said::Aside(what, t) => self.aside(t, *what),
                 Said::TlsBegan(t) => {
+                    self.finish_smtp();
                     if !self.in_tls() {
                         self.transcript
                             .apply(&Event::now(EventKind::TlsEstablished(TlsInfo::default())));
@@ -355,6 +358,8 @@ impl Annotator {
                 self.transcript
                     .apply(&Event::now(EventKind::TlsEstablished(TlsInfo::default())));
             }
+            // A reply whose last line the log left out ends where the client speaks again.
+            self.finish_smtp();
             return self.client(&line);
         }
         // A page's table of codes is not a session, nor is a page's Chinese line shaped like

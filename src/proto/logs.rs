@@ -67,7 +67,7 @@ pub fn read(text: &str) -> Vec<Said> {
 }
 
 /// The state a few formats need across lines.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Reader {
     /// Inside openssl s_client's dump, from `CONNECTED(` until the session's next line.
     openssl: bool,
@@ -87,8 +87,47 @@ struct Reader {
 }
 
 impl Reader {
+    /// Reads one line; a line a logger wrapped (a time, a level, a module in brackets, a
+    /// console's name) is read without the wrapping when that shows who said it.
     fn line(&mut self, raw: &str, out: &mut Vec<Said>) {
         let line = raw.trim_end_matches(['\r', '\n']);
+        let Some(inner) = unwrapped(line) else {
+            return self.read_line(line, out);
+        };
+        // Who spoke, as a reader or a reply's code shows it.
+        let names = |v: &[Said]| {
+            v.iter().any(|s| match s {
+                Said::Server(_) | Said::Client(_) | Said::TlsBegan(_) => true,
+                Said::Plain(t) => names_a_side(t),
+                Said::Aside(..) => false,
+            })
+        };
+        let before = self.clone();
+        let mut first = Vec::new();
+        self.read_line(line, &mut first);
+        if names(&first) {
+            return out.extend(first);
+        }
+        let after_first = std::mem::replace(self, before);
+        let mut unwrapped = Vec::new();
+        self.read_line(inner.text, &mut unwrapped);
+        if names(&unwrapped) {
+            return out.extend(unwrapped);
+        }
+        *self = after_first;
+        // Nobody's line: what printed it, shown as the line was.
+        let whole = line.trim().to_owned();
+        for x in first {
+            out.push(match (x, unwrapped.first()) {
+                (Said::Plain(_), Some(Said::Aside(kind, _))) => Said::Aside(*kind, whole.clone()),
+                (Said::Plain(_), _) if inner.logged => Said::Aside(Aside::Library, whole.clone()),
+                (Said::Plain(_), _) if inner.reshaped => Said::Plain(inner.text.to_owned()),
+                (other, _) => other,
+            });
+        }
+    }
+
+    fn read_line(&mut self, line: &str, out: &mut Vec<Said>) {
         // A log quoted in source code, as a comment.
         let line = match line.trim_start().strip_prefix("// ") {
             Some(rest) => rest,
@@ -152,11 +191,178 @@ impl Reader {
         {
             return out.push(Said::Aside(Aside::Shell, t.to_owned()));
         }
+        if let Some(said) = labelled(t) {
+            return out.push(said);
+        }
         if let Some(aside) = chatter(t) {
             return out.push(Said::Aside(aside, t.to_owned()));
         }
         out.push(Said::Plain(line.to_owned()));
     }
+}
+
+/// A line without what was put around it: Markdown's backticks, a tree's branch (`└──`),
+/// and a logger's prefix. `logged` when a logger's prefix was taken off.
+struct Unwrapped<'a> {
+    text: &'a str,
+    /// A logger's time, date, level or field was taken off.
+    logged: bool,
+    /// Backticks or a tree's branch were taken off.
+    reshaped: bool,
+}
+
+fn unwrapped(line: &str) -> Option<Unwrapped<'_>> {
+    let mut t = line.trim();
+    // Inline code (a line of a session quoted in Markdown), or a code span's ends.
+    // Only a line that is one code span, or opens or closes one: `EHLO me`, not
+    // "`subject:` the header".
+    let ticks = t.matches('`').count();
+    let ticked = !t.starts_with("```")
+        && (ticks == 2 && t.starts_with('`') && t.ends_with('`')
+            || ticks == 1 && (t.starts_with('`') || t.ends_with('`')));
+    if ticked {
+        t = t.trim_start_matches('`').trim_end_matches('`');
+    }
+    let branched = t.starts_with(['└', '├', '│']);
+    if branched {
+        t = t.trim_start_matches(['└', '├', '│', '─', ' ']);
+    }
+    let (mut logged, mut stripped) = (false, false);
+    loop {
+        let next = t.trim_start_matches([' ', '\t', '|']);
+        let next = next.strip_prefix("- ").unwrap_or(next);
+        let Some((rest, field)) = log_token(next) else {
+            // The separator after the logger's fields (`09:41:12 AM - Server: …`) goes too.
+            if stripped {
+                t = next;
+            }
+            break;
+        };
+        t = rest;
+        stripped = true;
+        logged |= field;
+    }
+    let t = t.trim_start();
+    let reshaped = ticked || branched;
+    (reshaped || stripped).then_some(Unwrapped {
+        text: t,
+        logged,
+        reshaped,
+    })
+}
+
+/// The rest of `t` after one token a logger writes before a line: a time (`19:37:31:628`,
+/// `09:41:12 AM`), a date, a level (`DEBUG`), a bracketed or braced field with a digit or a
+/// level in it (`[2020-03-02 07:32:28,607]`, `{cps.worker:125}`), or a console's name
+/// (`flutter:`), and whether it was a field only a logger writes (a console's name could be
+/// a header's, `subject:`). `None` when `t` does not start with one.
+fn log_token(t: &str) -> Option<(&str, bool)> {
+    let end = t.find([' ', '\t']).unwrap_or(t.len());
+    let (word, rest) = t.split_at(end);
+    if word.is_empty() {
+        return None;
+    }
+    let b = word.as_bytes();
+    let digits_and = |extra: &[u8]| b.iter().all(|c| c.is_ascii_digit() || extra.contains(c));
+    // 19:37:31:628, 19:37:31.506611, 07:32:28,607 and an AM/PM after it.
+    if b.first().is_some_and(u8::is_ascii_digit) && word.contains(':') && digits_and(b":.,") {
+        let rest = rest.trim_start();
+        let rest = rest
+            .strip_prefix("AM")
+            .or_else(|| rest.strip_prefix("PM"))
+            .filter(|r| r.is_empty() || r.starts_with([' ', '\t']))
+            .unwrap_or(rest);
+        return Some((rest, true));
+    }
+    // 2020-03-02, 2020/03/02, 2020-03-02T07:32:28Z
+    if b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && matches!(b[4], b'-' | b'/') {
+        return Some((rest, true));
+    }
+    const LEVELS: [&str; 9] = [
+        "DEBUG", "INFO", "TRACE", "WARN", "WARNING", "ERROR", "NOTICE", "VERBOSE", "FATAL",
+    ];
+    let bare = word.trim_end_matches(':');
+    if LEVELS.contains(&bare) {
+        return Some((rest, true));
+    }
+    for (open, close) in [('[', ']'), ('{', '}')] {
+        if let Some(inner) = t.strip_prefix(open)
+            && let Some(at) = inner.find(close)
+        {
+            let field = &inner[..at];
+            let after = &inner[at + close.len_utf8()..];
+            let field_ok = field.bytes().any(|c| c.is_ascii_digit())
+                || LEVELS.contains(&field.trim())
+                || open == '{';
+            // `[S]` and `[C]` say who spoke, and `[root@host dir]#` is a shell's prompt: not
+            // a logger's fields.
+            if field_ok
+                && field.len() > 1
+                && !field.contains('@')
+                && (after.is_empty() || after.starts_with([' ', '\t', ':']))
+            {
+                return Some((after.strip_prefix(':').unwrap_or(after), true));
+            }
+        }
+    }
+    // A console's or a program's name: `flutter:`, `mailer[123]:` — a lowercase word of
+    // three letters or more, not a command or a tool's own marker.
+    if let Some(name) = word.strip_suffix(':')
+        && name.len() >= 3
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c == b'_' || c == b'.')
+        && ![
+            "send", "reply", "data", "mail", "rcpt", "connect", "user", "pass", "auth",
+        ]
+        .contains(&name)
+    {
+        return Some((rest, false));
+    }
+    None
+}
+
+/// Whether a line says who spoke, or is a reply: kept when a logger wrapped it.
+fn names_a_side(t: &str) -> bool {
+    let t = t.trim_start();
+    looks_like_reply(t)
+        || [
+            "S:", "C:", "s:", "c:", "<-", "->", "<~", "~>", "<<<", ">>>", "<**",
+        ]
+        .iter()
+        .any(|p| t.starts_with(p))
+}
+
+/// A line whose label says who spoke: `[S] 220 …`, `[C] EHLO …` (mailsend), `Server: 220 …`,
+/// `Client: EHLO …` (server-side logs such as FakeSMTP's).
+fn labelled(t: &str) -> Option<Said> {
+    // A heading over a side's lines, with nothing after it (`SERVER 1:`, simplesmtp's).
+    if let Some(head) = t.strip_suffix(':')
+        && let Some((side, n)) = head.split_once(' ')
+        && ["SERVER", "CLIENT", "Server", "Client"].contains(&side)
+        && !n.is_empty()
+        && n.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Some(Said::Aside(Aside::Library, t.to_owned()));
+    }
+    for (label, server) in [
+        ("[S]", true),
+        ("[C]", false),
+        ("Server:", true),
+        ("Client:", false),
+        ("SERVER:", true),
+        ("CLIENT:", false),
+    ] {
+        if let Some(rest) = t.strip_prefix(label) {
+            let rest = rest.strip_prefix(' ').unwrap_or(rest);
+            return Some(if server {
+                Said::Server(rest.to_owned())
+            } else {
+                Said::Client(rest.to_owned())
+            });
+        }
+    }
+    None
 }
 
 /// Lines of openssl s_client's connection report.
@@ -556,6 +762,53 @@ mod tests {
                 Said::Aside(Aside::Shell, "C:\\Users\\me>telnet smtp.qq.com 25".into()),
                 Said::Aside(Aside::Telnet, "遗失对主机的连接。".into())
             ]
+        );
+    }
+
+    #[test]
+    fn what_a_logger_or_a_page_put_around_a_line_comes_off() {
+        assert_eq!(
+            read("[2020-03-02 07:32:28,607] DEBUG {cps.worker:125} send: 'rset\\r\\n'"),
+            vec![c("rset")]
+        );
+        assert_eq!(
+            read("09:41:12 AM - Server: 220 mx ready\n09:41:12 AM - Client: EHLO me"),
+            vec![s("220 mx ready"), c("EHLO me")]
+        );
+        assert_eq!(
+            read("flutter: S: 220 mx"),
+            vec![Said::Plain("S: 220 mx".into())]
+        );
+        assert_eq!(
+            read("`EHLO genmon`"),
+            vec![Said::Plain("EHLO genmon".into())]
+        );
+        assert_eq!(read("[S] 220 mx\n[C] QUIT"), vec![s("220 mx"), c("QUIT")]);
+        assert_eq!(read("└──220 mx"), vec![Said::Plain("220 mx".into())]);
+        // A logger's own line stays whole; a header, a prompt and a code span inside prose
+        // are not a logger's.
+        assert_eq!(
+            read("2024-01-01 10:00:00 INFO started"),
+            vec![Said::Aside(
+                Aside::Library,
+                "2024-01-01 10:00:00 INFO started".into()
+            )]
+        );
+        assert_eq!(
+            read("subject: this is a test"),
+            vec![Said::Plain("subject: this is a test".into())]
+        );
+        assert!(!matches!(
+            read("[root@vm1 mail]# nc -v 127.0.0.1 25").first(),
+            Some(Said::Aside(Aside::Library, _))
+        ));
+        assert_eq!(
+            read("`subject:` the header"),
+            vec![Said::Plain("`subject:` the header".into())]
+        );
+        assert_eq!(
+            read("SERVER 1:"),
+            vec![Said::Aside(Aside::Library, "SERVER 1:".into())]
         );
     }
 

@@ -151,6 +151,10 @@ pub struct Situation {
     /// "(staged fault)"): no topic the words name, nor the enhanced code, overrides it.
     #[serde(default)]
     pub decisive: bool,
+    /// The reply carries no text after its code (AUTH PLAIN's bare "334 "): an entry for a
+    /// prompt with nothing to decode says nothing of one whose text is there.
+    #[serde(default)]
+    pub empty: bool,
     /// Requests the reply may answer (see [`ReplyContext::answers`]); empty means any.
     #[serde(default)]
     pub after: Vec<Answers>,
@@ -169,6 +173,16 @@ pub struct Situation {
     pub next: Bilingual,
 }
 
+/// Whether a reply says nothing after its code ("334 ", "334").
+fn reply_text_is_empty(text: &str) -> bool {
+    let t = text.trim();
+    let t = t
+        .get(3..)
+        .filter(|_| t.as_bytes().iter().take(3).all(u8::is_ascii_digit))
+        .unwrap_or(t);
+    t.trim().is_empty()
+}
+
 impl Situation {
     /// How specific the entry is for this reply, or `None` when it does not match. The
     /// reply's own words come first (text, a longer phrase more than a shorter one, and the
@@ -180,6 +194,9 @@ impl Situation {
             return None;
         }
         let mut score = Score::default();
+        if self.empty && !reply_text_is_empty(facts.text) {
+            return None;
+        }
         if !self.codes.is_empty() {
             facts.code.filter(|c| self.codes.contains(c))?;
             score.code += 1;
