@@ -322,13 +322,31 @@ impl ConnectBar {
                     egui::FontSelection::Default,
                     egui::Align::Center,
                 );
-                RichText::new(format!("   {ports}")).weak().append_to(
-                    &mut job,
-                    style,
-                    egui::FontSelection::Default,
-                    egui::Align::Center,
-                );
-                ui.add(egui::Label::new(job).truncate());
+                // The ports follow when the row has room for them (they are on the Practice
+                // tab too); the accounts, which a student types, are never the part cut.
+                let ports_text = RichText::new(format!("   {ports}")).weak();
+                let fits = {
+                    let mut whole = job.clone();
+                    ports_text.clone().append_to(
+                        &mut whole,
+                        style,
+                        egui::FontSelection::Default,
+                        egui::Align::Center,
+                    );
+                    ui.fonts_mut(|f| f.layout_job(whole)).size().x <= ui.available_width()
+                };
+                if fits {
+                    ports_text.append_to(
+                        &mut job,
+                        style,
+                        egui::FontSelection::Default,
+                        egui::Align::Center,
+                    );
+                }
+                let r = ui.add(egui::Label::new(job).truncate());
+                if !fits {
+                    r.on_hover_text(ports);
+                }
             }
         }
     }

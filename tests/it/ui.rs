@@ -1170,6 +1170,29 @@ fn at_150_percent_the_connection_bar_wraps_by_pairs() {
     }
 }
 
+/// The practice accounts' strip is never cut: the ports follow the accounts only where the
+/// row has room for them (a wide window), and are on hover otherwise.
+#[test]
+fn the_accounts_strip_keeps_the_accounts_whole() {
+    for (width, ports) in [(1280.0, false), (2400.0, true)] {
+        let dir = TempDir::new("ui-strip");
+        let options = AppOptions {
+            data_dir: Some(dir.0.clone()),
+            settings: Some(Settings::default()),
+            ..Default::default()
+        };
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(width, 800.0))
+            .build_eframe(move |cc| TutorApp::new(cc, options));
+        wait(&mut h, "the practice server", |a| a.server().is_some());
+        h.run_steps(4);
+        let strip = h.get_by_label_contains("teacher@mailtutor.test / secret");
+        let text = strip.accesskit_node().value().unwrap_or_default();
+        assert_eq!(text.contains("SMTPS"), ports, "{width}: {text}");
+        assert!(strip.rect().right() <= width, "{:?}", strip.rect());
+    }
+}
+
 /// A transcript shown in place of another (an opened log longer than the session) gets its own
 /// notes, not the ones measured for the entries it replaced.
 #[test]
