@@ -51,7 +51,7 @@ xdotool windowfocus --sync "$win"
 # type_lines LINE...: each line typed in the raw line box and sent with Enter (an empty one
 # is Enter alone).
 type_lines() {
-    xdotool mousemove 630 617 click 1
+    xdotool mousemove 630 572 click 1
     sleep 0.3
     for line in "$@"; do
         [ -z "$line" ] || xdotool type --delay 15 "$line"
