@@ -316,25 +316,15 @@ impl TutorApp {
             Some(super::model::Clearing::Opened(_)) => "clear.open",
         };
         let n = self.model.unsaved_lines().unwrap_or_default().to_string();
-        let mut choice = None;
-        let modal = egui::Modal::new(egui::Id::unique("clear-transcript")).show(ctx, |ui| {
-            ui.set_max_width(520.0);
-            ui.heading(tr(lang, "clear.title"));
-            ui.label(trf(lang, key, &[("n", &n)]));
-            ui.horizontal(|ui| {
-                if ui.button(tr(lang, "plain_auth.cancel")).clicked() {
-                    choice = Some(false);
-                }
-                if ui.button(tr(lang, "clear.go")).clicked() {
-                    choice = Some(true);
-                }
-            });
-        });
-        // Escape or a click beside the dialog cancels, as in any desktop dialog.
-        if choice.is_none() && modal.should_close() {
-            choice = Some(false);
-        }
-        if let Some(yes) = choice {
+        let text = trf(lang, key, &[("n", &n)]);
+        if let Some(yes) = confirm(
+            ctx,
+            "clear-transcript",
+            lang,
+            "clear.title",
+            &text,
+            "clear.go",
+        ) {
             self.perform(Action::ConfirmClear(yes));
         }
     }
@@ -349,27 +339,47 @@ impl TutorApp {
             .peer
             .map(|p| p.to_string())
             .unwrap_or_default();
-        let mut choice = None;
-        let modal = egui::Modal::new(egui::Id::unique("plaintext-auth")).show(ctx, |ui| {
-            ui.set_max_width(520.0);
-            ui.heading(tr(lang, "plain_auth.title"));
-            ui.label(trf(lang, "plain_auth.text", &[("peer", &peer)]));
-            ui.horizontal(|ui| {
-                if ui.button(tr(lang, "plain_auth.cancel")).clicked() {
-                    choice = Some(false);
-                }
-                if ui.button(tr(lang, "plain_auth.send")).clicked() {
-                    choice = Some(true);
-                }
-            });
-        });
-        if choice.is_none() && modal.should_close() {
-            choice = Some(false);
-        }
-        if let Some(yes) = choice {
-            self.model.perform(Action::ConfirmPlaintext(yes));
+        let text = trf(lang, "plain_auth.text", &[("peer", &peer)]);
+        let asked = confirm(
+            ctx,
+            "plaintext-auth",
+            lang,
+            "plain_auth.title",
+            &text,
+            "plain_auth.send",
+        );
+        if let Some(yes) = asked {
+            self.perform(Action::ConfirmPlaintext(yes));
         }
     }
+}
+
+/// A question in a modal dialog: Cancel, or the button `go` names. `Some(true)` when the user
+/// goes on, `Some(false)` on Cancel, Escape or a click beside the dialog, as in any desktop
+/// dialog; `None` while it is open.
+fn confirm(
+    ctx: &egui::Context,
+    id: &str,
+    lang: Lang,
+    title: &str,
+    text: &str,
+    go: &str,
+) -> Option<bool> {
+    let mut choice = None;
+    let modal = egui::Modal::new(egui::Id::unique(id)).show(ctx, |ui| {
+        ui.set_max_width(520.0);
+        ui.heading(tr(lang, title));
+        ui.label(text);
+        ui.horizontal(|ui| {
+            if ui.button(tr(lang, "plain_auth.cancel")).clicked() {
+                choice = Some(false);
+            }
+            if ui.button(tr(lang, go)).clicked() {
+                choice = Some(true);
+            }
+        });
+    });
+    choice.or_else(|| modal.should_close().then_some(false))
 }
 
 impl eframe::App for TutorApp {

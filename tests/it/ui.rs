@@ -1105,15 +1105,11 @@ fn next_is_a_button_and_the_step_card_covers_no_row() {
 #[test]
 fn at_130_percent_the_header_covers_nothing() {
     let dir = TempDir::new("ui-zoom-header");
-    let options = AppOptions {
-        data_dir: Some(dir.0.clone()),
-        settings: Some(Settings::default()),
-        ..Default::default()
-    };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0 / 1.3, 800.0 / 1.3))
-        .build_eframe(move |cc| TutorApp::new(cc, options));
-    wait(&mut h, "the practice server", |a| a.server().is_some());
+    let mut h = common::window::open_sized(
+        egui::vec2(1280.0 / 1.3, 800.0 / 1.3),
+        Settings::default(),
+        &dir,
+    );
     h.run_steps(4);
     let tagline = h
         .get_by_label_contains("SMTP and POP3, one command at a")
@@ -1133,15 +1129,11 @@ fn at_130_percent_the_header_covers_nothing() {
 #[test]
 fn at_150_percent_the_connection_bar_wraps_by_pairs() {
     let dir = TempDir::new("ui-zoom-bar");
-    let options = AppOptions {
-        data_dir: Some(dir.0.clone()),
-        settings: Some(Settings::default()),
-        ..Default::default()
-    };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0 / 1.5, 800.0 / 1.5))
-        .build_eframe(move |cc| TutorApp::new(cc, options));
-    wait(&mut h, "the practice server", |a| a.server().is_some());
+    let mut h = common::window::open_sized(
+        egui::vec2(1280.0 / 1.5, 800.0 / 1.5),
+        Settings::default(),
+        &dir,
+    );
     h.run_steps(4);
     let row = |r: egui::Rect| r.center().y;
     let port = h
@@ -1176,15 +1168,7 @@ fn at_150_percent_the_connection_bar_wraps_by_pairs() {
 fn the_accounts_strip_keeps_the_accounts_whole() {
     for (width, ports) in [(1280.0, false), (2400.0, true)] {
         let dir = TempDir::new("ui-strip");
-        let options = AppOptions {
-            data_dir: Some(dir.0.clone()),
-            settings: Some(Settings::default()),
-            ..Default::default()
-        };
-        let mut h = Harness::builder()
-            .with_size(egui::vec2(width, 800.0))
-            .build_eframe(move |cc| TutorApp::new(cc, options));
-        wait(&mut h, "the practice server", |a| a.server().is_some());
+        let mut h = common::window::open_sized(egui::vec2(width, 800.0), Settings::default(), &dir);
         h.run_steps(4);
         let strip = h.get_by_label_contains("teacher@mailtutor.test / secret");
         let text = strip.accesskit_node().value().unwrap_or_default();

@@ -15,6 +15,12 @@ pub type H = Harness<'static, TutorApp>;
 
 /// A 1280x800 window with these settings, once its practice server runs.
 pub fn open_with(settings: Settings, dir: &TempDir) -> H {
+    open_sized(egui::vec2(1280.0, 800.0), settings, dir)
+}
+
+/// A window of `size` points with these settings, once its practice server runs (kittest
+/// draws a point a pixel, so 1280x800 at 150% is 853x533 points).
+pub fn open_sized(size: egui::Vec2, settings: Settings, dir: &TempDir) -> H {
     let options = AppOptions {
         data_dir: Some(dir.0.clone()),
         settings: Some(settings),
@@ -22,7 +28,7 @@ pub fn open_with(settings: Settings, dir: &TempDir) -> H {
         ..Default::default()
     };
     let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
+        .with_size(size)
         .build_eframe(move |cc| TutorApp::new(cc, options));
     wait(&mut h, "the practice server", |a| a.server().is_some());
     h
