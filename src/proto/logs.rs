@@ -84,6 +84,9 @@ struct Reader {
     front_matter: bool,
     /// Whether a line with text has come.
     started: bool,
+    /// curl -v has shown a server line (`< 220 …`): every later `< ` line is what curl read,
+    /// a POP3 response's body lines too (`< TOP`, `< .`).
+    curl: bool,
 }
 
 impl Reader {
@@ -176,11 +179,18 @@ impl Reader {
             self.smtplib_summary = true;
             return out.push(Said::Aside(Aside::Library, t.to_owned()));
         }
+        if self.curl
+            && let Some(s) = t.strip_prefix("< ")
+        {
+            return out.push(Said::Server(s.to_owned()));
+        }
         if let Some(said) = nodemailer(t)
             .or_else(|| ruby(t))
             .or_else(|| curl(t))
             .or_else(|| blat(t))
+            .or_else(|| smtp_cli(t))
         {
+            self.curl |= t.starts_with("< ") && matches!(said.first(), Some(Said::Server(_)));
             return out.extend(said);
         }
         // A shell's trace (`set -x`) of the command that ran the tool: `+ swaks --to …`.
@@ -294,9 +304,10 @@ fn log_token(t: &str) -> Option<(&str, bool)> {
             let field_ok = field.bytes().any(|c| c.is_ascii_digit())
                 || LEVELS.contains(&field.trim())
                 || open == '{';
-            // `[S]` and `[C]` say who spoke, and `[root@host dir]#` is a shell's prompt: not
-            // a logger's fields.
+            // `[S]` and `[C]` say who spoke, `[root@host dir]#` is a shell's prompt, and
+            // `[250] 'OK'` is smtp-cli's reply: not a logger's fields.
             if field_ok
+                && smtp_cli(t).is_none()
                 && field.len() > 1
                 && !field.contains('@')
                 && (after.is_empty() || after.starts_with([' ', '\t', ':']))
@@ -304,6 +315,20 @@ fn log_token(t: &str) -> Option<(&str, bool)> {
                 return Some((after.strip_prefix(':').unwrap_or(after), true));
             }
         }
+    }
+    // Where in the program the line was logged: `SmtpMailer.hx:222:`, `main.go:42:`.
+    if let Some((file, line)) = word.trim_end_matches(':').rsplit_once(':')
+        && !line.is_empty()
+        && line.bytes().all(|c| c.is_ascii_digit())
+        && let Some((stem, ext)) = file.rsplit_once('.')
+        && !stem.is_empty()
+        && (1..=5).contains(&ext.len())
+        && ext.bytes().all(|c| c.is_ascii_alphabetic())
+        && file
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"._/-".contains(&c))
+    {
+        return Some((rest, true));
     }
     // A console's or a program's name: `flutter:`, `mailer[123]:` — a lowercase word of
     // three letters or more, not a command or a tool's own marker.
@@ -669,6 +694,16 @@ fn curl(t: &str) -> Option<Vec<Said>> {
         return Some(vec![Said::Aside(Aside::Library, t.to_owned())]);
     }
     None
+}
+
+/// smtp-cli's `--verbose` replies: `[250] 'OK'` (its commands are `> HELO …`).
+fn smtp_cli(t: &str) -> Option<Vec<Said>> {
+    let rest = t.strip_prefix('[')?;
+    let (code, text) = rest.split_at_checked(3)?;
+    let text = text.strip_prefix("] '")?.strip_suffix('\'')?;
+    code.bytes()
+        .all(|c| c.is_ascii_digit())
+        .then(|| vec![Said::Server(format!("{code} {text}"))])
 }
 
 /// Blat's `-debug` lines (the Windows command-line mailer): `<<<getline<<<` what it read from
