@@ -615,12 +615,14 @@ impl Annotator {
             }
         }
         if self.verbose {
-            for n in &e.notes {
-                for l in n.detail_lines(self.opts.lang, self.opts.show_secrets) {
-                    out.push_str(NOTE_INDENT);
-                    out.push_str(&l);
-                    out.push('\n');
-                }
+            let details = e
+                .notes
+                .iter()
+                .flat_map(|n| n.detail_lines(self.opts.lang, self.opts.show_secrets));
+            for l in details.chain(e.words_read(self.opts.lang)) {
+                out.push_str(NOTE_INDENT);
+                out.push_str(&l);
+                out.push('\n');
             }
         }
         self.out.push_str(&out);

@@ -387,6 +387,26 @@ impl Entry {
         }
     }
 
+    /// For a reply: the word families its words name and by which words — how its cause was
+    /// read, shown among the details for a teacher checking it or adding a family.
+    pub fn words_read(&self, lang: Lang) -> Option<String> {
+        if self.dir != Direction::Server || self.explanation().is_none() {
+            return None;
+        }
+        let read: Vec<String> = crate::proto::topics::evidence(&self.text(false))
+            .into_iter()
+            .map(|(id, said)| {
+                let said: Vec<String> = said
+                    .iter()
+                    .map(|p| format!("“{}”", crate::proto::topics::as_quoted(p)))
+                    .collect();
+                format!("{id} ({})", said.join(", "))
+            })
+            .collect();
+        (!read.is_empty())
+            .then(|| format!("· {}: {}", tr(lang, "label.words_read"), read.join("; ")))
+    }
+
     /// The one explanation of this reply, if it is one.
     pub fn explanation(&self) -> Option<&Explanation> {
         self.notes.iter().find_map(|n| match n {
@@ -935,6 +955,9 @@ impl Transcript {
                 for text in n.detail_lines(lang, show_secrets) {
                     out.push_str(&format!("{:>14}{text}\n", ""));
                 }
+            }
+            if let Some(read) = e.words_read(lang) {
+                out.push_str(&format!("{:>14}{read}\n", ""));
             }
         }
         out

@@ -38,10 +38,12 @@ impl Class {
 pub enum Source {
     /// A situation of `assets/situations/`.
     Situation(&'static Situation),
-    /// A topic read from the reply's words, or (`from_code`) named by its enhanced code.
+    /// A topic read from the reply's words (`said`: the words it was read from), or
+    /// (`from_code`) named by its enhanced code.
     Topic {
         topic: &'static Topic,
         from_code: Option<EnhancedStatus>,
+        said: Option<&'static str>,
     },
     /// Only the code, its class and the server's own words.
     Code,
@@ -173,6 +175,7 @@ impl Explanation {
             Source::Topic {
                 topic,
                 from_code: Some(es),
+                ..
             } => Some(trf(
                 lang,
                 "why.code_says",
@@ -181,9 +184,21 @@ impl Explanation {
                     ("reason", topic.reason.get(lang)),
                 ],
             )),
-            Source::Topic { topic, .. } => Some(trf(
+            Source::Topic {
+                topic,
+                said: Some(said),
+                ..
+            } => Some(trf(
                 lang,
                 "why.words_say",
+                &[
+                    ("said", &topics::as_quoted(said)),
+                    ("reason", topic.reason.get(lang)),
+                ],
+            )),
+            Source::Topic { topic, .. } => Some(trf(
+                lang,
+                "why.words_say_plain",
                 &[("reason", topic.reason.get(lang))],
             )),
             Source::Code if self.class.is_failure() && !self.words.is_empty() => {
@@ -301,6 +316,7 @@ fn choose(
             return Source::Topic {
                 topic: r.topic,
                 from_code: None,
+                said: Some(r.said),
             };
         }
         return found.map_or(Source::Code, |(_, s)| Source::Situation(s));
@@ -351,6 +367,22 @@ fn choose(
             .and_then(topics::by_id)
             .is_some_and(|t| !t.generic && t.ruled_out_by(facts.text) || t.as_sender(cx).is_some())
     });
+    // A server that adds its own reason after a known phrase ("authentication failed: this
+    // user has no access to the service") gives the cause in those added words, when they
+    // name one the entry's own examples never do.
+    if let Some((score, s)) = found
+        && score.said
+        && let Some(r) = topics::read(&s.added_clause(facts.text), cx, lasting, None)
+        && !r.topic.generic
+        && !names(s, r.topic)
+        && !s.examples.iter().any(|e| topics::names(e, &r.topic.id))
+    {
+        return Source::Topic {
+            topic: r.topic,
+            from_code: None,
+            said: Some(r.said),
+        };
+    }
     // A real server's phrase, unless the words name another cause more fully, or name a
     // concrete cause where the phrase names only a generic one ("try again later"), or name
     // the cause the enhanced code names too; a generic phrase gives way to an enhanced code
@@ -376,7 +408,8 @@ fn choose(
     {
         return Source::Situation(s);
     }
-    if let Some(t) = words.filter(|t| !t.generic) {
+    if let Some(r) = reading.filter(|r| !r.topic.generic) {
+        let t = r.topic;
         // A situation the session's state singles out says more than a topic that only tells
         // what became of the command.
         if let Some((score, s)) = found
@@ -389,12 +422,14 @@ fn choose(
         return Source::Topic {
             topic: t,
             from_code: None,
+            said: Some(r.said),
         };
     }
     if let Some((es, t)) = coded {
         return Source::Topic {
             topic: t,
             from_code: Some(es),
+            said: None,
         };
     }
     // A situation that fits the command and state and names a concrete cause; then the
@@ -415,10 +450,11 @@ fn choose(
     {
         return Source::Situation(s);
     }
-    match (words, found) {
-        (Some(t), _) => Source::Topic {
-            topic: t,
+    match (reading, found) {
+        (Some(r), _) => Source::Topic {
+            topic: r.topic,
             from_code: None,
+            said: Some(r.said),
         },
         (None, Some((_, s))) => Source::Situation(s),
         (None, None) => Source::Code,

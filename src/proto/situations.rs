@@ -275,6 +275,34 @@ impl Situation {
         Some(score)
     }
 
+    /// What the server added after the entry's phrase, as a clause of its own ("…
+    /// authentication failed: this user has no access"): the text after the last phrase it
+    /// holds, when a colon, semicolon, dash or parenthesis sets it off. Empty otherwise.
+    pub fn added_clause(&self, text: &str) -> String {
+        let lower = text.to_lowercase();
+        let phrases = self
+            .text
+            .iter()
+            .chain(&self.starts)
+            .chain(&self.any)
+            .chain(&self.also);
+        let end = phrases
+            .filter(|p| !p.is_empty())
+            .filter_map(|p| {
+                let p = p.to_lowercase();
+                lower.find(&p).map(|at| at + p.len())
+            })
+            .max();
+        let Some(rest) = end.and_then(|e| lower.get(e..)) else {
+            return String::new();
+        };
+        let rest = rest.trim_start();
+        match rest.chars().next() {
+            Some(':' | ';' | '-' | '(' | '，' | '：' | '；') => rest.to_owned(),
+            _ => String::new(),
+        }
+    }
+
     /// The servers known to send this reply, named in the reader's language where a name
     /// has a translation (`the practice server`, `QQ Mail`).
     pub fn servers_text(&self, lang: Lang) -> String {

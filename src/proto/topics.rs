@@ -79,7 +79,12 @@ struct Compiled {
 /// for ASCII letters, anywhere for Chinese.
 #[derive(Debug, Clone)]
 struct Pattern {
+    /// The pattern as written in the data file.
+    source: Box<str>,
     parts: Vec<(String, bool)>,
+    /// Whether each part stands right after the one before it (an address written into a
+    /// part), rather than anywhere in the same clause.
+    tight: Vec<bool>,
     /// Each part's number in the index of every part ([`PartIndex`]), once compiled.
     ids: Vec<Option<usize>>,
     weight: u32,
@@ -88,17 +93,26 @@ struct Pattern {
 impl Pattern {
     fn parse(p: &str) -> Self {
         let lower = p.to_lowercase();
-        // An address inside a part ("mail from {ip}") is a part of its own.
-        let spaced = lower.replace("{ip}", " .. {ip} .. ");
-        let parts: Vec<(String, bool)> = spaced
-            .split(" .. ")
-            .map(str::trim)
-            .map(|part| match part.strip_suffix('*') {
-                Some(stem) => (stem.to_owned(), true),
-                None => (part.to_owned(), false),
-            })
-            .filter(|(s, _)| !s.is_empty())
-            .collect();
+        // An address inside a part ("mail from {ip}") is a part of its own, that stands right
+        // beside the words it was written with (a bracket or a space between).
+        let mut parts: Vec<(String, bool)> = Vec::new();
+        let mut tight = Vec::new();
+        for chunk in lower.split(" .. ") {
+            let spaced = chunk.replace("{ip}", " .. {ip} .. ");
+            let mut first = true;
+            for part in spaced
+                .split(" .. ")
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
+                parts.push(match part.strip_suffix('*') {
+                    Some(stem) => (stem.to_owned(), true),
+                    None => (part.to_owned(), false),
+                });
+                tight.push(!first);
+                first = false;
+            }
+        }
         // A Chinese character carries about as much as a short English word; an address
         // as much as a word.
         let weight = parts
@@ -109,8 +123,10 @@ impl Pattern {
             })
             .sum();
         Self {
+            source: p.into(),
             ids: vec![None; parts.len()],
             parts,
+            tight,
             weight,
         }
     }
@@ -134,7 +150,12 @@ impl Pattern {
             if limit.is_some_and(|l| start > l) {
                 return false;
             }
-            if self.matches_from(hay, i + 1, end, Some(end + PART_GAP)) {
+            let gap = if self.tight.get(i + 1).copied().unwrap_or(false) {
+                TIGHT_GAP
+            } else {
+                PART_GAP
+            };
+            if self.matches_from(hay, i + 1, end, Some(end + gap)) {
                 return true;
             }
             at = start + hay.text[start..].chars().next().map_or(1, char::len_utf8);
@@ -145,6 +166,9 @@ impl Pattern {
 
 /// How far apart (in bytes) two parts of a pattern may stand.
 const PART_GAP: usize = 40;
+
+/// How far an address written into a part may stand from its words: a space and brackets.
+const TIGHT_GAP: usize = 3;
 
 fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
@@ -375,6 +399,13 @@ const PURPOSES: &[&str] = &[
     "in the fight against",
 ];
 
+/// The names of fields that mail servers' logs write as `name=value` (Sendmail's and
+/// Postfix's log lines, which bounces quote): where the mail went and how, never why.
+const LOG_FIELDS: &[&str] = &[
+    "relay", "ip", "client", "host", "helo", "id", "msgid", "queue", "proto", "mailer", "ctladdr",
+    "stat", "dsn", "nrcpts", "pri", "delay", "xdelay", "tls", "cipher",
+];
+
 /// The names of sender checks, which a server may list with each check's result.
 const CHECKS: &[&str] = &["spf", "dkim", "dmarc", "arc", "compauth", "senderid"];
 
@@ -407,6 +438,21 @@ fn without_asides(lower: &str) -> std::borrow::Cow<'_, str> {
             .find(|c: char| !c.is_ascii_alphanumeric() && c != '-')
             .unwrap_or(lower.len() - from);
         blank.push((from, from + word));
+    }
+    // A file's path ("/var/lib/amavis/virusmails/spam-x.gz") names a place, not a cause, and
+    // a log's field name ("relay=[192.0.2.1]") names a field, not what happened.
+    for token in lower.split_whitespace() {
+        // The token's place in the text (whitespace of any width before it).
+        let at = token.as_ptr() as usize - lower.as_ptr() as usize;
+        if token.starts_with('/') && token.matches('/').count() >= 2 {
+            blank.push((at, at + token.len()));
+        } else if let Some(eq) = token.find('=') {
+            let name = token[..eq].trim_start_matches(|c: char| !c.is_ascii_alphanumeric());
+            let start = at + eq - name.len();
+            if LOG_FIELDS.contains(&name) {
+                blank.push((start, at + eq));
+            }
+        }
     }
     for c in CHECKS {
         for (at, _) in lower.match_indices(c) {
@@ -481,27 +527,31 @@ impl Topic {
             && (self.protocols.is_empty() || self.protocols.contains(&cx.protocol))
     }
 
-    /// How strongly the words name this topic: the weight of every pattern found, and of the
-    /// heaviest one; `None` when it is not named.
-    fn score(&self, hay: &Hay<'_>, cx: &ReplyContext) -> Option<(u32, u32)> {
+    /// How strongly the words name this topic: the weight of every pattern found, and the
+    /// heaviest one with its weight; `None` when it is not named.
+    fn score(&self, hay: &Hay<'_>, cx: &ReplyContext) -> Option<(u32, u32, &str)> {
         if !self.in_scope(cx) {
             return None;
         }
         let c = &self.compiled;
-        let (sum, best) = c
-            .words
-            .iter()
-            .filter(|p| p.matches(hay))
-            .fold((0, 0), |(sum, best), p| {
-                (sum + p.weight, best.max(p.weight))
-            });
+        let (sum, best, said) =
+            c.words
+                .iter()
+                .filter(|p| p.matches(hay))
+                .fold((0, 0, ""), |(sum, best, said), p| {
+                    if p.weight > best {
+                        (sum + p.weight, p.weight, &*p.source)
+                    } else {
+                        (sum + p.weight, best, said)
+                    }
+                });
         if sum == 0
             || c.unless.iter().any(|p| p.matches(hay))
             || !c.need.is_empty() && !c.need.iter().any(|p| p.matches(hay))
         {
             return None;
         }
-        Some((sum, best))
+        Some((sum, best, said))
     }
 
     /// The topic this one becomes in a reply to MAIL FROM, when it names another.
@@ -617,6 +667,53 @@ pub fn read_success(text: &str, cx: &ReplyContext) -> Option<Reading> {
 pub struct Reading {
     pub topic: &'static Topic,
     pub weight: u32,
+    /// The heaviest of the topic's patterns found: the words the cause was read from.
+    pub said: &'static str,
+}
+
+/// A pattern as the words it finds, to quote to a reader: "relay .. denied" → "relay … denied",
+/// "blacklist*" → "blacklist…", an address part → "IP".
+pub fn as_quoted(pattern: &str) -> String {
+    pattern
+        .replace(" .. ", " … ")
+        .replace("{ip}", "IP")
+        .replace('*', "…")
+}
+
+/// Every topic the words name, with the patterns found (whether or not a neighbour rules
+/// the topic out, or the request is outside its scope): what `explain --verbose` shows of how
+/// the words were read.
+pub fn evidence(text: &str) -> Vec<(&'static str, Vec<&'static str>)> {
+    let lower = prepared(text);
+    let hay = Hay::plain(&lower);
+    TOPICS
+        .topics
+        .iter()
+        .filter_map(|t| {
+            let found: Vec<&str> = t
+                .compiled
+                .words
+                .iter()
+                .filter(|p| p.matches(&hay))
+                .map(|p| &*p.source)
+                .collect();
+            (!found.is_empty()).then_some((t.id.as_str(), found))
+        })
+        .collect()
+}
+
+/// Whether the words name the topic `id` (by any of its patterns, in or out of scope).
+pub fn names(text: &str, id: &str) -> bool {
+    let lower = prepared(text);
+    let hay = Hay::plain(&lower);
+    by_id(id).is_some_and(|t| t.compiled.words.iter().any(|p| p.matches(&hay)))
+}
+
+/// The words as every reading sees them: addresses out, CamelCase read apart, lower case,
+/// asides blanked.
+fn prepared(text: &str) -> String {
+    let lower = with_camel_split(&without_addresses(text)).to_lowercase();
+    without_asides(&lower).into_owned()
 }
 
 /// The topic a failure's words name, best first: a concrete cause before a generic one, then
@@ -629,8 +726,7 @@ pub fn read(
     temporary: Option<bool>,
     coded: Option<&str>,
 ) -> Option<Reading> {
-    let lower = with_camel_split(&without_addresses(text)).to_lowercase();
-    let lower = without_asides(&lower);
+    let lower = prepared(text);
     let hay = match &TOPICS.index {
         Some(index) => Hay::indexed(&lower, index),
         None => Hay::plain(&lower),
@@ -642,18 +738,19 @@ pub fn read(
         .filter(|t| temporary != Some(true) || !t.never_temporary)
         .filter_map(|t| t.score(&hay, cx).map(|score| (t, score)))
         .collect();
-    let (topic, (_, weight)) = named
+    let (topic, (_, weight, said)) = named
         .iter()
         .filter(|(t, _)| {
             !t.yields_to
                 .iter()
                 .any(|y| named.iter().any(|(o, _)| o.id == *y))
         })
-        .max_by_key(|(t, (sum, _))| (!t.generic, t.rank, coded == Some(t.id.as_str()), *sum))?;
+        .max_by_key(|(t, (sum, _, _))| (!t.generic, t.rank, coded == Some(t.id.as_str()), *sum))?;
     let topic = topic.as_sender(cx).unwrap_or(topic);
     Some(Reading {
         topic,
         weight: *weight,
+        said,
     })
 }
 
@@ -697,6 +794,11 @@ mod tests {
         );
         let p = Pattern::parse("mail from {ip} .. not allowed");
         assert!(p.matches(&Hay::plain("553 mail from 192.0.2.1 not allowed")));
+        assert!(p.matches(&Hay::plain("553 mail from [192.0.2.1] not allowed")));
+        // An address written into a part stands beside its words, not a clause away.
+        assert!(!p.matches(&Hay::plain(
+            "554 mail from [ ] mismatches client ip [192.0.2.10] not allowed"
+        )));
         assert!(!p.matches(&Hay::plain("553 mail from 5.7.1 not allowed")));
         assert!(
             Pattern::parse("{ip} .. blocked")
@@ -718,6 +820,15 @@ mod tests {
             "554 Exception:SendAsDeniedException; x\n554 Exception:Send As Denied Exception; x"
         );
         assert_eq!(with_camel_split("550 Mailbox full"), "550 Mailbox full");
+        // A log's field name is blanked where it stands, after whitespace of any width.
+        assert_eq!(
+            without_asides("550 bad\u{3000}relay=[192.0.2.1] spam=no"),
+            "550 bad\u{3000}     =[192.0.2.1] spam=no"
+        );
+        assert_eq!(
+            without_asides("451 failed: /var/lib/amavis/spam-x.gz"),
+            format!("451 failed: {}", " ".repeat(25))
+        );
         assert_eq!(
             without_addresses("450 sender <promo@spammer.example> refused; a@ b"),
             "450 sender < > refused; a@ b"

@@ -296,7 +296,10 @@ fn the_command_and_the_state_decide_the_note() {
     let (en, _) = explain_zh_en(
         "220 mx\nEHLO me\n250 mx\nMAIL FROM:<bad-syntax\n501 5.1.7 Bad sender address syntax\n",
     );
-    assert!(en.contains("MAIL FROM with arguments"), "{en}");
+    assert!(
+        en.contains("MAIL FROM with its argument missing or not written"),
+        "{en}"
+    );
     assert!(!en.contains("not a command the server knows"), "{en}");
     assert!(en.contains("could not read the sender address"), "{en}");
     // POP3: a mailbox command before login is out of order whatever the server calls it; a
@@ -581,12 +584,49 @@ fn only_the_words_that_give_the_cause_are_read() {
             "220 mx ESMTP no viruses here\nEHLO me\n250 mx".to_owned(),
             None,
         ),
+        // A log's field name ("relay=") and a file's path name no cause.
+        (
+            format!(
+                "{rcpt}\n550 5.2.1 <b@example.org>... blank mailhost - invalid address, relay=[192.0.2.10]"
+            ),
+            Some("syntax"),
+        ),
+        (
+            format!(
+                "{dot}\n451 4.5.0 Error in processing: delivery to /var/lib/amavis/virusmails/spam-x.gz failed"
+            ),
+            Some("try-later"),
+        ),
+        // An address written into a pattern ("mail from {ip}") stands beside its words: here
+        // the address is the client's, a clause away, not a sender from a blocked IP.
+        (
+            format!(
+                "{mail}\n554 Connection refused(mx). MAIL FROM [a@example.com] mismatches client IP [192.0.2.10]."
+            ),
+            Some("policy"),
+        ),
     ] {
         let (got, line) = topic(&text);
         assert_eq!(got.as_deref(), want, "{text}\n{line}");
     }
     let (_, line) = topic(&format!("{mail}\n501 Frobnicated zorble"));
     assert!(line.contains("Frobnicated zorble"), "{line}");
+    // A server that adds its own reason after a phrase a situation knows gives the cause in
+    // those words, and the note quotes the words it read.
+    let auth = "220 mx ESMTP\nEHLO me\n250-mx\n250 AUTH LOGIN PLAIN\nAUTH PLAIN AGEAYg==";
+    let (got, line) = topic(&format!(
+        "{auth}\n535 5.7.8 Error: authentication failed: This user does not have access rights to this service"
+    ));
+    assert_eq!(got.as_deref(), Some("account-disabled"), "{line}");
+    assert!(line.contains("“not have access … service”"), "{line}");
+    let (got, line) = topic(&format!(
+        "{auth}\n535 5.7.8 Error: authentication failed: Your message looks like spam. You need to use web for sending or prove you are not a robot"
+    ));
+    assert_eq!(got.as_deref(), Some("spam"), "{line}");
+    let (got, line) = topic(&format!("{auth}\n535 5.7.8 Error: authentication failed"));
+    assert_eq!(got.as_deref(), Some("auth-failed"), "{line}");
+    // The advice names no login method the student did not use (this one sent AUTH PLAIN).
+    assert!(!line.contains("AUTH LOGIN"), "{line}");
 }
 
 /// One explanation per reply, everywhere: the annotated transcript, `explain`, `send`'s
