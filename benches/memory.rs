@@ -10,8 +10,8 @@ mod common;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 
-use mailtutor::proto::reply::ReplyReader;
-use mailtutor::session::{Answers, Event, EventKind, Parsed, Response};
+use mailtutor::proto::client::Connection;
+use mailtutor::session::{Event, EventKind, Parsed};
 use mailtutor::transcript::Transcript;
 
 /// The system allocator, counting the bytes live on the heap.
@@ -53,15 +53,6 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-fn reply(bytes: &[u8]) -> Parsed {
-    let mut r = ReplyReader::new();
-    r.push(bytes);
-    match r.next_reply() {
-        Some(Ok(reply)) => Parsed::Response(Response::Smtp(reply)),
-        _ => panic!("not a reply: {bytes:?}"),
-    }
-}
-
 fn main() {
     // The window first, in a process that has freed nothing yet: its resident memory then
     // grows with what it holds.
@@ -84,9 +75,8 @@ fn window_entries() {
     let events = pairs(50_000);
     let (heap, rss) = (LIVE.load(Ordering::Relaxed), resident());
     let mut t = Transcript::new(Protocol::Smtp);
-    for (sent, got) in &events {
-        t.apply(sent);
-        t.apply(got);
+    for e in &events {
+        t.apply(e);
     }
     h.state_mut().show_transcript(t);
     h.run_steps(5);
@@ -105,7 +95,6 @@ fn window_entries() {
 /// once), counted from before the bytes were read.
 #[cfg(feature = "gui")]
 fn window_retr() {
-    use mailtutor::proto::reply::{Pop3Expect, Pop3Reader};
     use mailtutor::session::Protocol;
     let dir = std::env::temp_dir().join(format!("mailtutor-bench-memory-{}", std::process::id()));
     let mut h = common::open_window(&dir);
@@ -123,29 +112,24 @@ fn window_retr() {
     drop(wire);
     let before = LIVE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
-    let mut reader = Pop3Reader::new();
-    reader.expect(Pop3Expect::MultiLine);
-    let mut parsed = None;
-    for c in &chunks {
-        reader.push(c);
-        if let Some(Ok(r)) = reader.next_response() {
-            parsed = Some(Parsed::Response(Response::Pop3(r)));
-        }
+    // The client connection reads the greeting, the RETR and its response; its events are
+    // folded into a transcript as the window folds them.
+    let mut c = Connection::<()>::observer(Protocol::Pop3);
+    c.observe_server(b"+OK ready\r\n");
+    c.sent(None, b"RETR 1\r\n", false, &[]);
+    for chunk in &chunks {
+        c.observe_server(chunk);
     }
-    let Some(parsed) = parsed else {
+    drop(chunks);
+    let mut t = Transcript::new(Protocol::Pop3);
+    while let Some(kind) = c.poll_event() {
+        t.apply(&Event::now(kind));
+    }
+    drop(c);
+    if t.len() < 3 {
         eprintln!("the RETR did not read");
         return;
-    };
-    let mut t = Transcript::new(Protocol::Pop3);
-    t.apply(&Event::now(EventKind::Sent {
-        id: None,
-        bytes: b"RETR 1\r\n".to_vec(),
-        secret: false,
-    }));
-    t.apply(&Event::now(EventKind::Received {
-        parsed,
-        answers: Answers::InOrder,
-    }));
+    }
     h.state_mut().show_transcript(t);
     h.run_steps(5);
     let kept = LIVE.load(Ordering::Relaxed) - before;
@@ -172,25 +156,19 @@ fn resident() -> i64 {
         .map_or(0, |pages| pages * 4096)
 }
 
-/// `n` RCPT commands and their replies, as the network thread sends them.
-fn pairs(n: usize) -> Vec<(Event, Event)> {
-    (0..n)
-        .map(|i| {
-            let sent = format!("RCPT TO:<student{i}@mailtutor.test>\r\n").into_bytes();
-            let got = b"250 2.1.5 Ok\r\n".to_vec();
-            (
-                Event::now(EventKind::Sent {
-                    id: None,
-                    bytes: sent,
-                    secret: false,
-                }),
-                Event::now(EventKind::Received {
-                    parsed: reply(&got),
-                    answers: Answers::InOrder,
-                }),
-            )
-        })
-        .collect()
+/// `n` RCPT commands and their replies, as the client connection reports them.
+fn pairs(n: usize) -> Vec<Event> {
+    let mut c = Connection::<()>::observer(mailtutor::session::Protocol::Smtp);
+    let mut events = Vec::new();
+    for i in 0..n {
+        let sent = format!("RCPT TO:<student{i}@mailtutor.test>\r\n").into_bytes();
+        c.sent(None, &sent, false, &[]);
+        c.observe_server(b"250 2.1.5 Ok\r\n");
+        while let Some(kind) = c.poll_event() {
+            events.push(Event::now(kind));
+        }
+    }
+    events
 }
 
 /// A 10 MB message retrieved by a POP3 session (RETR) from a loopback server and folded into a
@@ -301,20 +279,16 @@ fn entries() {
     let events = pairs(pairs_n);
     let raw: usize = events
         .iter()
-        .map(|(a, b)| {
-            let len = |e: &Event| match &e.kind {
-                EventKind::Sent { bytes, .. } => bytes.len(),
-                EventKind::Received { parsed, .. } => parsed.raw().len(),
-                _ => 0,
-            };
-            len(a) + len(b)
+        .map(|e| match &e.kind {
+            EventKind::Sent { lines, .. } => lines.iter().map(|l| l.raw.len()).sum(),
+            EventKind::Received { parsed, .. } => parsed.raw().len(),
+            _ => 0,
         })
         .sum();
     let mut t = Transcript::new(mailtutor::session::Protocol::Smtp);
     let before = LIVE.load(Ordering::Relaxed);
-    for (sent, got) in &events {
-        t.apply(sent);
-        t.apply(got);
+    for e in &events {
+        t.apply(e);
     }
     let after = LIVE.load(Ordering::Relaxed);
     let entries = t.len();

@@ -3,9 +3,10 @@
 //! against the situation knowledge base. Compare ratios within one run; absolute times are noisy.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use mailtutor::proto::client::Connection;
 use mailtutor::proto::message::data_payload;
 use mailtutor::proto::reply::ReplyReader;
-use mailtutor::session::{Event, EventKind, Protocol};
+use mailtutor::session::{Event, Protocol};
 use mailtutor::transcript::{Direction, Transcript};
 use std::hint::black_box;
 
@@ -27,6 +28,13 @@ fn count(chunks: &[&[u8]]) -> usize {
     n
 }
 
+/// Folds the connection's events into the transcript, as the window does.
+fn fold(c: &mut Connection<()>, t: &mut Transcript) {
+    while let Some(kind) = c.poll_event() {
+        t.apply(&Event::now(kind));
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let bytes = stream();
     let whole = [bytes.as_slice()];
@@ -46,22 +54,20 @@ fn bench(c: &mut Criterion) {
         b.iter(|| data_payload(black_box(&message)).len())
     });
 
-    let events: Vec<Event> = (0..100_000)
-        .map(|i| {
-            Event::now(EventKind::Sent {
-                id: None,
-                bytes: format!("RCPT TO:<user{i}@example.com>\r\n").into_bytes(),
-                secret: false,
-            })
-        })
+    let lines: Vec<Vec<u8>> = (0..100_000)
+        .map(|i| format!("RCPT TO:<user{i}@example.com>\r\n").into_bytes())
         .collect();
     let mut group = c.benchmark_group("transcript");
     group.sample_size(10);
-    group.bench_function("fold 100,000 events", |b| {
+    // Each line read by the client connection (parsed, the state machine updated) and its
+    // events folded into a transcript (annotated).
+    group.bench_function("fold 100,000 sent lines", |b| {
         b.iter(|| {
+            let mut c = Connection::<()>::observer(Protocol::Smtp);
             let mut t = Transcript::new(Protocol::Smtp);
-            for e in &events {
-                t.apply(e);
+            for line in &lines {
+                c.sent(None, line, false, &[]);
+                fold(&mut c, &mut t);
             }
             t.len()
         })
@@ -69,41 +75,25 @@ fn bench(c: &mut Criterion) {
     // Whole sessions: every reply parsed, paired with its command, matched against the
     // situation knowledge base and annotated; 1,000 sessions of 10 replies each.
     let session = include_str!("../tests/fixtures/transcripts/postfix-errors.txt");
-    let replies: Vec<Event> = {
-        let mut out = Vec::new();
-        for _ in 0..1_000 {
-            let t = mailtutor::explain::fold(session);
-            for e in t.entries() {
-                let kind = match e.dir {
-                    Direction::Client => EventKind::Sent {
-                        id: None,
-                        bytes: e.raw().to_vec(),
-                        secret: false,
-                    },
-                    Direction::Server => match e.parsed.as_deref() {
-                        Some(p) => EventKind::Received {
-                            parsed: p.clone(),
-                            answers: mailtutor::session::Answers::InOrder,
-                        },
-                        None => continue,
-                    },
-                    Direction::Event => continue,
-                };
-                out.push(Event::now(kind));
-            }
-        }
-        out
-    };
-    let n = replies
+    let wire: Vec<(Direction, Vec<u8>)> = mailtutor::explain::fold(session)
+        .entries()
         .iter()
-        .filter(|e| matches!(e.kind, EventKind::Received { .. }))
-        .count();
+        .filter(|e| e.dir != Direction::Event)
+        .map(|e| (e.dir, e.raw().to_vec()))
+        .collect();
+    let n = 1_000 * wire.iter().filter(|(d, _)| *d == Direction::Server).count();
     group.bench_function(format!("fold {n} replies with their situations"), |b| {
         b.iter(|| {
             let mut t = Transcript::new(Protocol::Smtp);
-            t.assume_connected();
-            for e in &replies {
-                t.apply(e);
+            for _ in 0..1_000 {
+                let mut c = Connection::<()>::observer(Protocol::Smtp);
+                for (dir, raw) in &wire {
+                    match dir {
+                        Direction::Client => c.sent(None, raw, false, &[]),
+                        _ => c.observe_server(raw),
+                    }
+                    fold(&mut c, &mut t);
+                }
             }
             t.len()
         })

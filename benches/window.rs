@@ -9,18 +9,20 @@ mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui_kittest::Harness;
-use mailtutor::session::{Event, EventKind};
+use mailtutor::proto::Protocol;
+use mailtutor::proto::client::Connection;
+use mailtutor::session::Event;
 use mailtutor::ui::TutorApp;
 
 fn window(lines: u32) -> Harness<'static, TutorApp> {
     let dir = std::env::temp_dir().join(format!("mailtutor-bench-{}-{lines}", std::process::id()));
     let mut h = common::open_window(&dir);
+    let mut c = Connection::<()>::observer(Protocol::Smtp);
     for i in 0..lines {
-        h.state_mut().replay(&Event::now(EventKind::Sent {
-            id: None,
-            bytes: format!("NOOP {i}\r\n").into_bytes(),
-            secret: false,
-        }));
+        c.sent(None, format!("NOOP {i}\r\n").as_bytes(), false, &[]);
+        while let Some(kind) = c.poll_event() {
+            h.state_mut().replay(&Event::now(kind));
+        }
     }
     h.run_steps(3);
     h

@@ -46,6 +46,23 @@ for path in sorted(fixtures.glob("*.txt")):
         if "=?" in line:
             write("rfc2047", line.encode())
 
+# The client connection: each transcript's lines in order, a client line as "write, wait for
+# one reply" and a server line as "read these bytes".
+for path in sorted(fixtures.glob("*.txt")):
+    ops = bytearray()
+    pop3 = False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        data = line[3:].encode()
+        if line.startswith("C: "):
+            data = data[:63]
+            ops += bytes([0 | (1 << 3), len(data)]) + data
+        elif line.startswith("S: "):
+            pop3 = pop3 or line.startswith("S: +OK")
+            data = (data + b"\r\n")[:255]
+            ops += bytes([1, len(data)]) + data
+    if ops:
+        write("client_connection", bytes([1 if pop3 else 0]) + bytes(ops))
+
 for subject in ["测试邮件", "Hello 世界", "=?UTF-8?B?5rWL6K+V?=", "=?GBK?B?suLK1A==?=",
                 "plain ascii subject", "Ünïcødé — long " * 8]:
     write("rfc2047", subject.encode())

@@ -4,6 +4,7 @@
 
 use crate::proto::Lang;
 use crate::proto::auth::{self, PromptKind};
+use crate::proto::client::Connection;
 use crate::proto::codes;
 use crate::proto::logs::{self, Aside, Said};
 use crate::proto::pop3::Pop3Command;
@@ -13,7 +14,7 @@ use crate::proto::reply::{
 };
 use crate::proto::smtp::SmtpCommand;
 use crate::proto::smtp_state::{ClientLine, SmtpSession, Step};
-use crate::session::{Answers, Event, EventKind, Parsed, Protocol, Response, TlsInfo};
+use crate::session::{Event, EventKind, Parsed, Protocol, Response, TlsInfo};
 use crate::transcript::Transcript;
 use crate::words::{Words, tr};
 
@@ -138,6 +139,9 @@ struct Annotator {
     opts: Options,
     verbose: bool,
     out: String,
+    /// The session as the log shows it: the same client connection a live session has,
+    /// as an observer.
+    conn: Connection<()>,
     transcript: Transcript,
     /// Whether a reply or command has shown which protocol this is.
     protocol_known: bool,
@@ -168,13 +172,12 @@ struct Annotator {
 
 impl Annotator {
     fn new(p: Printing) -> Self {
-        let mut transcript = Transcript::new(Protocol::Smtp);
-        transcript.assume_connected();
-        Self {
+        let mut a = Self {
             opts: p.opts,
             verbose: p.verbose,
             out: String::new(),
-            transcript,
+            conn: Connection::observer(Protocol::Smtp),
+            transcript: Transcript::new(Protocol::Smtp),
             protocol_known: false,
             reply: Vec::new(),
             body: None,
@@ -185,7 +188,26 @@ impl Annotator {
             next_reply: None,
             client_seen: false,
             dot_later: false,
+        };
+        a.fold_events();
+        a
+    }
+
+    /// Folds the connection's events into the transcript.
+    fn fold_events(&mut self) {
+        while let Some(kind) = self.conn.poll_event() {
+            self.transcript.apply(&Event::now(kind));
         }
+    }
+
+    fn tls_began(&mut self) {
+        self.conn.tls_established(TlsInfo::default());
+        self.fold_events();
+    }
+
+    fn new_session(&mut self) {
+        self.conn.assume_connected();
+        self.fold_events();
     }
 
     fn note(&mut self, text: &str) {
@@ -218,8 +240,7 @@ impl Annotator {
                 Said::TlsBegan(t) => {
                     self.finish_smtp();
                     if !self.in_tls() {
-                        self.transcript
-                            .apply(&Event::now(EventKind::TlsEstablished(TlsInfo::default())));
+                        self.tls_began();
                     }
                     if !t.is_empty() {
                         self.aside(t, Aside::Library);
@@ -263,8 +284,7 @@ impl Annotator {
         let tls_row = trimmed.starts_with('*') && trimmed.contains("TLS established");
         let swaks_tls = trimmed.starts_with("<~") || trimmed.starts_with("~>");
         if (tls_row || swaks_tls) && !self.in_tls() {
-            self.transcript
-                .apply(&Event::now(EventKind::TlsEstablished(TlsInfo::default())));
+            self.tls_began();
         }
         if tls_row {
             self.out.push_str(&format!("   {trimmed}\n"));
@@ -275,7 +295,7 @@ impl Annotator {
             return self.place(Who::Server, line);
         }
         let (who, line) = clean(raw_line);
-        let in_data = self.transcript.smtp().in_data();
+        let in_data = self.conn.smtp().in_data();
         if line.is_empty() {
             // An empty line is message text after 354, and an answer to a 334 challenge
             // (XOAUTH2's error asks for one).
@@ -290,7 +310,7 @@ impl Annotator {
             // A page's code block that shows a message being typed ends with the block, dot or
             // not: the text after it is the page's again.
             if in_data {
-                self.transcript.assume_connected();
+                self.new_session();
                 self.protocol_known = false;
             }
             return;
@@ -315,7 +335,7 @@ impl Annotator {
             }
             return;
         }
-        let in_data = self.transcript.smtp().in_data();
+        let in_data = self.conn.smtp().in_data();
         let looks_reply = reply_like(&line);
         let looks_pop3 = parse_pop3_status(line.as_bytes()).is_some();
         let server = match who {
@@ -355,8 +375,7 @@ impl Annotator {
             // A library that was told "220 go ahead" to STARTTLS did the handshake before its
             // next line, though its log does not show it.
             if self.library_log && self.tls_pending() {
-                self.transcript
-                    .apply(&Event::now(EventKind::TlsEstablished(TlsInfo::default())));
+                self.tls_began();
             }
             // A reply whose last line the log left out ends where the client speaks again.
             self.finish_smtp();
@@ -368,7 +387,7 @@ impl Annotator {
         if who == Who::Unknown && self.table_row {
             return self.aside(&line, Aside::Prose);
         }
-        let pop3_session = self.protocol_known && self.transcript.protocol() == Protocol::Pop3;
+        let pop3_session = self.protocol_known && self.conn.protocol() == Protocol::Pop3;
         if who == Who::Unknown
             && looks_reply
             && !looks_pop3
@@ -382,18 +401,18 @@ impl Annotator {
         let greeting = line.starts_with("220") || line.starts_with("+OK");
         // A 220 after the session ended (QUIT answered) is the greeting of a new connection.
         let over = line.starts_with("220")
-            && self.transcript.protocol() == Protocol::Smtp
-            && self.transcript.smtp().greeted()
-            && self.transcript.smtp().expected_next().first() == Some(&Step::Connect);
+            && self.conn.protocol() == Protocol::Smtp
+            && self.conn.smtp().greeted()
+            && self.conn.smtp().expected_next().first() == Some(&Step::Connect);
         if (std::mem::take(&mut self.reconnect) || over) && greeting && self.reply.is_empty() {
-            self.transcript.assume_connected();
+            self.new_session();
             self.protocol_known = false;
             self.client_seen = false;
         }
         if looks_pop3 {
             self.set_protocol(Protocol::Pop3);
             let status_ok = line.starts_with('+');
-            if status_ok && self.transcript.pop3().next_expects_body() {
+            if status_ok && self.conn.pop3().next_expects_body() {
                 self.body = Some(format!("{line}\r\n").into_bytes());
                 return;
             }
@@ -409,8 +428,8 @@ impl Annotator {
 
     /// Whether the session waits for a line that is not a command: an AUTH answer.
     fn expects_free_text(&self) -> bool {
-        match self.transcript.protocol() {
-            Protocol::Smtp => self.transcript.smtp().auth_prompt().is_some(),
+        match self.conn.protocol() {
+            Protocol::Smtp => self.conn.smtp().auth_prompt().is_some(),
             Protocol::Pop3 => false,
         }
     }
@@ -420,7 +439,7 @@ impl Annotator {
     fn parses_as_command(&self, line: &str) -> bool {
         let smtp = SmtpCommand::parse(line).is_ok();
         let pop3 = Pop3Command::parse(line).is_ok();
-        match (self.protocol_known, self.transcript.protocol()) {
+        match (self.protocol_known, self.conn.protocol()) {
             (true, Protocol::Smtp) => smtp,
             (true, Protocol::Pop3) => pop3,
             (false, _) => smtp || pop3,
@@ -437,23 +456,24 @@ impl Annotator {
     }
 
     fn tls_pending(&self) -> bool {
-        match self.transcript.protocol() {
-            Protocol::Smtp => self.transcript.smtp().tls_pending(),
-            Protocol::Pop3 => self.transcript.pop3().tls_pending(),
+        match self.conn.protocol() {
+            Protocol::Smtp => self.conn.smtp().tls_pending(),
+            Protocol::Pop3 => self.conn.pop3().tls_pending(),
         }
     }
 
     fn in_tls(&self) -> bool {
-        match self.transcript.protocol() {
-            Protocol::Smtp => self.transcript.smtp().is_tls(),
-            Protocol::Pop3 => self.transcript.pop3().is_tls(),
+        match self.conn.protocol() {
+            Protocol::Smtp => self.conn.smtp().is_tls(),
+            Protocol::Pop3 => self.conn.pop3().is_tls(),
         }
     }
 
     fn set_protocol(&mut self, protocol: Protocol) {
         if !self.protocol_known {
             self.protocol_known = true;
-            self.transcript.set_protocol(protocol);
+            self.conn.set_protocol(protocol);
+            self.fold_events();
         }
     }
 
@@ -467,7 +487,7 @@ impl Annotator {
                 .iter()
                 .any(|v| line.get(..4).is_some_and(|w| w.eq_ignore_ascii_case(v)));
             if pop3 || hello {
-                self.transcript.assume_connected();
+                self.new_session();
                 self.protocol_known = false;
             }
         }
@@ -477,11 +497,9 @@ impl Annotator {
         {
             self.set_protocol(Protocol::Pop3);
         }
-        self.transcript.apply(&Event::now(EventKind::Sent {
-            id: None,
-            bytes: format!("{line}\r\n").into_bytes(),
-            secret: false,
-        }));
+        self.conn
+            .sent(None, format!("{line}\r\n").as_bytes(), false, &[]);
+        self.fold_events();
         self.print_last("C:");
         if let Some(help) = self.command_help(line) {
             self.note(&help);
@@ -495,7 +513,7 @@ impl Annotator {
         if !e.notes.is_empty() {
             return None;
         }
-        let (protocol, label) = match self.transcript.protocol() {
+        let (protocol, label) = match self.conn.protocol() {
             Protocol::Pop3 => ("pop3", Pop3Command::parse(line).ok()?.kind().label()),
             Protocol::Smtp => match SmtpCommand::parse(line).ok()? {
                 // A mechanism other than LOGIN and PLAIN.
@@ -527,12 +545,13 @@ impl Annotator {
             None => Parsed::MalformedSmtp(MalformedReply::Unfinished { raw }),
         };
         // A mail library's log shows its commands but not the message it sent after 354.
-        let infer = !self.client_seen || self.library_log && self.transcript.smtp().in_data();
+        let infer = !self.client_seen || self.library_log && self.conn.smtp().in_data();
         if infer
             && let Parsed::Response(Response::Smtp(reply)) = &parsed
-            && let Some((line, command, why)) = inferred_command(self.transcript.smtp(), reply)
+            && let Some((line, command, why)) = inferred_command(self.conn.smtp(), reply)
         {
-            self.transcript.inferred(line, command, why);
+            self.conn.infer(line, command, why);
+            self.fold_events();
             self.print_last("*");
         }
         self.received(parsed);
@@ -587,10 +606,8 @@ impl Annotator {
     }
 
     fn received(&mut self, parsed: Parsed) {
-        self.transcript.apply(&Event::now(EventKind::Received {
-            parsed,
-            answers: Answers::InOrder,
-        }));
+        self.conn.response(parsed);
+        self.fold_events();
         self.print_last("S:");
     }
 

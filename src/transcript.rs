@@ -1,22 +1,23 @@
 //! The transcript: every line that crossed the wire, in order, with what proto/ knows about
-//! it. Built once per event (no re-parsing when drawn), exported as telnet-style text or
-//! annotated text. Shared by the window, `mailtutor send` and the tests.
+//! it. Folded from the client connection's events, which say how each line was read and what
+//! each reply answered and meant: nothing is parsed here, and nothing when drawn. Exported as
+//! telnet-style text or annotated text. Shared by the window, `mailtutor send`, `explain` and
+//! the tests.
 
 use std::time::SystemTime;
 
 use crate::proto::Lang;
-use crate::proto::auth::{self, Decoded, MASK, PromptKind};
+use crate::proto::auth::{MASK, PromptKind};
+use crate::proto::client::event::{Folded, LineRead, ReplyRead, SentLine, SessionState};
 use crate::proto::codes;
 use crate::proto::explanation::Explanation;
 use crate::proto::extension;
-use crate::proto::message_lines::{MessageLine, MessageLines};
-use crate::proto::pop3::{Pop3Command, Pop3Kind};
+use crate::proto::message_lines::MessageLine;
 use crate::proto::pop3_state::{Pop3Outcome, Pop3Session};
 use crate::proto::reply::{EnhancedStatus, ReplyWarning};
 use crate::proto::secret;
 use crate::proto::situations::{ReplyContext, ReplyFacts, Situation};
-use crate::proto::smtp::{CommandKind, SmtpCommand};
-use crate::proto::smtp_state::{ClientLine, Outcome, SmtpSession};
+use crate::proto::smtp_state::{Outcome, SmtpSession};
 use crate::session::{Answers, ClosedBy, Event, EventKind, Parsed, Protocol, Response, TlsInfo};
 use crate::words::{Words, tr, trf};
 
@@ -457,13 +458,8 @@ pub struct Transcript {
     entries: Vec<Entry>,
     generation: Generation,
     protocol: Option<Protocol>,
-    smtp: SmtpSession,
-    pop3: Pop3Session,
-    message: MessageLines,
-    /// A password went out as base64 on a plain connection: said once.
-    told_base64: bool,
-    /// A line went out in clear while a TLS handshake was due: said once per STARTTLS.
-    told_tls: bool,
+    /// The session's state as the connection last reported it.
+    state: SessionState,
     /// The index of the newest server entry, so that the window finds the last reply without
     /// walking back over client lines at every frame.
     last_server: Option<usize>,
@@ -493,22 +489,22 @@ impl Transcript {
     /// AUTH prompt the session is at). Callers decide this before the line is sent, so the
     /// line is masked everywhere it shows, error messages included.
     pub fn is_secret_line(&self, line: &str) -> bool {
+        let smtp = &self.state.smtp;
         match self.protocol {
-            Some(Protocol::Smtp) if self.smtp.in_data() => false,
+            Some(Protocol::Smtp) if smtp.in_data() => false,
             Some(Protocol::Smtp) => {
-                self.smtp.auth_answer_is_secret()
-                    || secret::is_secret(line, self.smtp.auth_prompt())
+                smtp.auth_answer_is_secret() || secret::is_secret(line, smtp.auth_prompt())
             }
             _ => secret::is_secret(line, None),
         }
     }
 
     pub fn smtp(&self) -> &SmtpSession {
-        &self.smtp
+        &self.state.smtp
     }
 
     pub fn pop3(&self) -> &Pop3Session {
-        &self.pop3
+        &self.state.pop3
     }
 
     pub fn protocol(&self) -> Protocol {
@@ -534,15 +530,6 @@ impl Transcript {
 
     pub fn set_protocol(&mut self, protocol: Protocol) {
         self.protocol = Some(protocol);
-    }
-
-    /// Starts a session whose connection is not part of the transcript (a pasted telnet
-    /// session): the next reply is the greeting.
-    pub fn assume_connected(&mut self) {
-        self.smtp.on_connected(false);
-        self.pop3.on_connected(false);
-        self.message = MessageLines::new();
-        self.told_tls = false;
     }
 
     fn push(&mut self, at: SystemTime, dir: Direction, raw: Vec<u8>) -> &mut Entry {
@@ -581,280 +568,168 @@ impl Transcript {
         );
     }
 
-    /// Records a client line that a log of the server's side leaves out and the next reply
-    /// makes certain: the session's state takes it as sent; the row says it was inferred.
-    pub fn inferred(&mut self, line: ClientLine, command: &'static str, why: &'static str) {
-        if let ClientLine::Command(cmd) = &line
-            && cmd.kind() == CommandKind::Data
-        {
-            self.message = MessageLines::new();
-        }
-        self.smtp.on_sent(&line);
-        self.event(SystemTime::now(), EventRow::Inferred { command, why });
-    }
-
-    /// Folds one event from the network thread into the transcript and the protocol state.
+    /// Folds one event of a client connection (live, or a pasted log's) into the rows.
     pub fn apply(&mut self, event: &Event) {
         let at = event.at;
         match &event.kind {
-            EventKind::Connected { peer, local } => {
-                self.assume_connected();
-                self.event(
-                    at,
-                    EventRow::Connected {
-                        peer: peer.to_string(),
-                        local: local.to_string(),
-                    },
-                );
+            EventKind::Connected { peer, local } => self.event(
+                at,
+                EventRow::Connected {
+                    peer: peer.to_string(),
+                    local: local.to_string(),
+                },
+            ),
+            EventKind::TlsEstablished(info) => self.event(at, EventRow::Tls(info.clone())),
+            EventKind::Sent { lines, .. } => {
+                for line in lines {
+                    self.sent(at, line);
+                }
             }
-            EventKind::TlsEstablished(info) => {
-                self.told_tls = false;
-                self.smtp.on_tls_established();
-                self.pop3.on_tls_established();
-                self.event(at, EventRow::Tls(info.clone()));
-            }
-            EventKind::Sent { bytes, secret, .. } => self.sent(at, bytes, *secret),
             EventKind::Received {
                 parsed,
                 answers: Answers::Late(_),
+                ..
             } => {
                 // Its command was given up on when it timed out: shown, folded into nothing.
                 let e = self.push(at, Direction::Server, Vec::new());
                 e.parsed = Some(Box::new(parsed.clone()));
                 e.notes = Box::new([Note::Late]);
             }
-            EventKind::Received {
-                parsed,
-                answers: Answers::Unasked,
-            } => {
-                // It answers none of the commands waiting (a greeting that came after the
-                // first command went out, an unasked 421): they go on waiting.
-                let smtp = self.smtp.set_aside();
-                let pop3 = self.pop3.set_aside();
-                self.received(at, parsed);
-                let closing = self.entries.last().is_some_and(|e| {
-                    e.notes
-                        .iter()
-                        .any(|n| matches!(n, Note::Outcome(Outcome::Closing { .. })))
-                });
-                if !closing {
-                    self.smtp.take_back(smtp);
-                    self.pop3.take_back(pop3);
-                }
+            EventKind::Received { parsed, read, .. } => self.received(at, parsed, read.as_deref()),
+            EventKind::Inferred { command, why } => {
+                self.event(at, EventRow::Inferred { command, why })
             }
-            EventKind::Received { parsed, .. } => self.received(at, parsed),
-            EventKind::Finished { unanswered, .. } => {
-                // The network thread gave up on these replies; the state machine stops waiting
-                // for them too, so both pair the next reply with the same command.
-                match self.protocol {
-                    Some(Protocol::Pop3) => self.pop3.abandon(*unanswered),
-                    _ => self.smtp.abandon(*unanswered),
-                }
+            EventKind::State(state) => {
+                self.protocol = Some(state.protocol);
+                self.state = (**state).clone();
             }
+            EventKind::Finished { .. } => {}
             EventKind::Warning(w) => self.event(at, EventRow::Warning(w.clone())),
             EventKind::Error(e) => self.event(at, EventRow::Error(e.clone())),
-            EventKind::Closed { by, why } => {
-                self.smtp.on_closed();
-                self.pop3.on_closed();
-                self.event(
-                    at,
-                    EventRow::Closed {
-                        by: *by,
-                        why: why.clone(),
-                    },
-                );
-            }
+            EventKind::Closed { by, why } => self.event(
+                at,
+                EventRow::Closed {
+                    by: *by,
+                    why: why.clone(),
+                },
+            ),
         }
     }
 
-    fn sent(&mut self, at: SystemTime, bytes: &[u8], secret: bool) {
-        for line in bytes.split_inclusive(|&b| b == b'\n') {
-            let text = String::from_utf8_lossy(line)
-                .trim_end_matches(['\r', '\n'])
-                .to_owned();
-            let mut notes = Vec::new();
-            let mut line_secret = secret;
-            if self.protocol == Some(Protocol::Pop3) {
-                if self.pop3.tls_pending() && !std::mem::replace(&mut self.told_tls, true) {
-                    notes.push(Note::Mistake(Mistake::TelnetCannotTls));
-                }
-                let sasl = self.pop3.awaiting_sasl();
-                if sasl {
-                    // The answer to an AUTH challenge: credentials in base64, never a command.
-                    self.pop3.on_sasl_answer();
-                    line_secret = true;
-                    match auth::decode(&text) {
-                        Ok(b) => notes.push(Note::Answer {
-                            kind: PromptKind::Other,
-                            decoded: Decoded::from_bytes(b).shown(),
-                            secret: true,
-                        }),
-                        Err(_) if text != "*" && !text.is_empty() => {
-                            notes.push(Note::Mistake(Mistake::NotBase64))
-                        }
-                        Err(_) => {}
-                    }
-                }
-                match Pop3Command::parse(&text) {
-                    _ if sasl => {}
-                    Ok(cmd) => {
-                        line_secret |= secret::is_secret(&text, None);
-                        self.pop3.on_sent(&cmd);
-                    }
-                    Err(_) => {
-                        let kind = Pop3Kind::from_line(&text);
-                        // AUTH (RFC 5034) is a POP3 command, though not one of the lesson's.
-                        let sasl_auth = text
-                            .split_whitespace()
-                            .next()
-                            .is_some_and(|v| v.eq_ignore_ascii_case("AUTH"));
-                        if !sasl_auth {
-                            notes.push(Note::NotACommand {
-                                verb: kind.map(Pop3Kind::label),
-                                pop3: true,
-                            });
-                        }
-                        self.pop3.on_sent_unknown(kind);
-                    }
-                }
-            } else if self.smtp.in_data() {
-                notes.extend(self.message.line(&text).into_iter().map(Note::Message));
-                if text == "." {
-                    self.smtp.on_sent(&ClientLine::Message);
-                }
-            } else if let Some(kind) = self.smtp.auth_prompt() {
-                // A secret is what the client sends under AUTH, not what the prompt says.
-                line_secret |=
-                    self.smtp.auth_answer_is_secret() || secret::is_secret(&text, Some(kind));
-                let is_secret = line_secret;
-                self.smtp.on_sent(&ClientLine::AuthResponse);
-                match auth::decode(&text) {
-                    Ok(b) => {
-                        let decoded = Decoded::from_bytes(b);
-                        let echo = decoded.to_string().ends_with('\n');
-                        notes.push(Note::Answer {
-                            kind,
-                            decoded: decoded.shown(),
-                            secret: is_secret,
-                        });
-                        if echo {
-                            notes.push(Note::Mistake(Mistake::EchoNewline));
-                        }
-                        if is_secret && !self.smtp.is_tls() && !self.told_base64 {
-                            self.told_base64 = true;
-                            notes.push(Note::Mistake(Mistake::Base64IsNotEncryption));
-                        }
-                    }
-                    Err(_) if text != "*" && !text.is_empty() => {
-                        notes.push(Note::Mistake(Mistake::NotBase64))
-                    }
-                    Err(_) => {}
-                }
-            } else {
-                if self.smtp.tls_pending() && !std::mem::replace(&mut self.told_tls, true) {
-                    notes.push(Note::Mistake(Mistake::TelnetCannotTls));
-                }
-                line_secret |= secret::is_secret(&text, None);
-                match SmtpCommand::parse(&text) {
-                    Ok(cmd) => {
-                        if let SmtpCommand::AuthPlain { initial: Some(b64) } = &cmd
-                            && let Ok(b) = auth::decode(b64)
-                        {
-                            notes.push(Note::Answer {
-                                kind: PromptKind::Empty,
-                                decoded: Decoded::from_bytes(b).shown(),
-                                secret: true,
-                            });
-                        }
-                        if cmd.kind() == CommandKind::Data {
-                            self.message = MessageLines::new();
-                        }
-                        self.smtp.on_sent(&ClientLine::Command(cmd));
-                    }
-                    Err(_) => {
-                        let kind = CommandKind::from_line(&text);
-                        notes.push(Note::NotACommand {
-                            verb: kind.map(CommandKind::label),
-                            pop3: false,
-                        });
-                        self.smtp.on_sent(&ClientLine::Unparsed(kind));
-                    }
-                }
-            }
-            let e = self.push(at, Direction::Client, line.to_vec());
-            e.secret = line_secret;
-            e.notes = notes.into_boxed_slice();
-        }
-    }
-
-    fn received(&mut self, at: SystemTime, parsed: &Parsed) {
+    /// A client line, with the notes its reading gives.
+    fn sent(&mut self, at: SystemTime, line: &SentLine) {
         let mut notes = Vec::new();
-        let mut answered = None;
+        if line.before_handshake {
+            notes.push(Note::Mistake(Mistake::TelnetCannotTls));
+        }
+        match &line.read {
+            LineRead::Command { initial } => {
+                if let Some(decoded) = initial {
+                    notes.push(Note::Answer {
+                        kind: PromptKind::Empty,
+                        decoded: decoded.clone(),
+                        secret: true,
+                    });
+                }
+            }
+            LineRead::NotACommand { verb, protocol } => notes.push(Note::NotACommand {
+                verb: *verb,
+                pop3: *protocol == Protocol::Pop3,
+            }),
+            LineRead::SaslCommand => {}
+            LineRead::AuthAnswer {
+                kind,
+                decoded,
+                not_base64,
+                echo_newline,
+                base64_in_clear,
+            } => {
+                if let Some(decoded) = decoded {
+                    notes.push(Note::Answer {
+                        kind: *kind,
+                        decoded: decoded.clone(),
+                        secret: line.secret,
+                    });
+                }
+                if *echo_newline {
+                    notes.push(Note::Mistake(Mistake::EchoNewline));
+                }
+                if *base64_in_clear {
+                    notes.push(Note::Mistake(Mistake::Base64IsNotEncryption));
+                }
+                if *not_base64 {
+                    notes.push(Note::Mistake(Mistake::NotBase64));
+                }
+            }
+            LineRead::Message(lines) => notes.extend(lines.iter().cloned().map(Note::Message)),
+        }
+        let e = self.push(at, Direction::Client, line.raw.clone());
+        e.secret = line.secret;
+        e.notes = notes.into_boxed_slice();
+    }
+
+    /// A response, with the notes its reading gives: the one explanation of it, and the
+    /// details beside it.
+    fn received(&mut self, at: SystemTime, parsed: &Parsed, read: Option<&ReplyRead>) {
+        let mut notes = Vec::new();
+        let context = read.map(|r| r.context.clone());
         match parsed {
             Parsed::Response(Response::Smtp(reply)) => {
-                let context = self.smtp.reply_context(reply.code);
                 let text = reply.text();
                 notes.push(Note::Code(reply.code));
                 if let Some(es) = reply.enhanced {
                     notes.push(Note::Enhanced(es));
                 }
-                let facts = ReplyFacts {
-                    code: Some(reply.code),
-                    enhanced: reply.enhanced,
-                    pop3_status: None,
-                    resp_code: None,
-                    text: &text,
-                };
-                notes.push(Note::Explanation(Box::new(Explanation::of(
-                    &facts, &context,
-                ))));
-                answered = Some(context);
-                if reply.code == 334
-                    && let Ok(p) = auth::decode_prompt(reply.last_text())
-                    && p.kind != PromptKind::Empty
-                {
-                    notes.push(Note::Prompt {
-                        decoded: p.decoded.shown(),
-                    });
+                if let Some(cx) = &context {
+                    let facts = ReplyFacts {
+                        code: Some(reply.code),
+                        enhanced: reply.enhanced,
+                        pop3_status: None,
+                        resp_code: None,
+                        text: &text,
+                    };
+                    notes.push(Note::Explanation(Box::new(Explanation::of(&facts, cx))));
+                }
+                if let Some(decoded) = read.and_then(|r| r.prompt.clone()) {
+                    notes.push(Note::Prompt { decoded });
                 }
                 notes.extend(reply.warnings.iter().cloned().map(Note::ReplyWarning));
-                let outcome = self.smtp.on_reply(reply);
-                if matches!(outcome, Outcome::Hello { ehlo: true, .. }) {
-                    notes.extend(reply.lines.iter().skip(1).map(|l| Note::Extension {
-                        protocol: Protocol::Smtp,
-                        line: l.clone(),
-                    }));
+                if let Some(Folded::Smtp(outcome)) = read.map(|r| &r.outcome) {
+                    if matches!(outcome, Outcome::Hello { ehlo: true, .. }) {
+                        notes.extend(reply.lines.iter().skip(1).map(|l| Note::Extension {
+                            protocol: Protocol::Smtp,
+                            line: l.clone(),
+                        }));
+                    }
+                    notes.push(Note::Outcome(outcome.clone()));
                 }
-                notes.push(Note::Outcome(outcome));
             }
             Parsed::Response(Response::Pop3(resp)) => {
-                let context = self.pop3.reply_context();
                 let token = resp.status.indicator.token();
                 notes.push(Note::Pop3Status(token));
                 if let Some(c) = &resp.status.resp_code {
                     notes.push(Note::Pop3Code(c.clone()));
                 }
-                let text = resp.status.text.clone();
-                let facts = ReplyFacts {
-                    code: None,
-                    enhanced: None,
-                    pop3_status: Some(token),
-                    resp_code: resp.status.resp_code.as_deref(),
-                    text: &text,
-                };
-                notes.push(Note::Explanation(Box::new(Explanation::of(
-                    &facts, &context,
-                ))));
-                answered = Some(context);
-                notes.extend(resp.warnings.iter().cloned().map(Note::ReplyWarning));
-                let outcome = self.pop3.on_response(resp);
-                if matches!(outcome, Pop3Outcome::Capabilities { .. }) {
-                    notes.extend(resp.body_lines().into_iter().map(|line| Note::Extension {
-                        protocol: Protocol::Pop3,
-                        line,
-                    }));
+                if let Some(cx) = &context {
+                    let facts = ReplyFacts {
+                        code: None,
+                        enhanced: None,
+                        pop3_status: Some(token),
+                        resp_code: resp.status.resp_code.as_deref(),
+                        text: &resp.status.text,
+                    };
+                    notes.push(Note::Explanation(Box::new(Explanation::of(&facts, cx))));
                 }
-                notes.push(Note::Pop3Outcome(outcome));
+                notes.extend(resp.warnings.iter().cloned().map(Note::ReplyWarning));
+                if let Some(Folded::Pop3(outcome)) = read.map(|r| &r.outcome) {
+                    if matches!(outcome, Pop3Outcome::Capabilities { .. }) {
+                        notes.extend(resp.body_lines().into_iter().map(|line| Note::Extension {
+                            protocol: Protocol::Pop3,
+                            line,
+                        }));
+                    }
+                    notes.push(Note::Pop3Outcome(outcome.clone()));
+                }
             }
             Parsed::MalformedSmtp(e) => notes.push(Note::Malformed(e.words())),
             Parsed::MalformedPop3(e) => notes.push(Note::Malformed(e.words())),
@@ -862,7 +737,7 @@ impl Transcript {
         let e = self.push(at, Direction::Server, Vec::new());
         e.parsed = Some(Box::new(parsed.clone()));
         e.notes = notes.into_boxed_slice();
-        e.context = answered.map(Box::new);
+        e.context = context.map(Box::new);
     }
 
     /// Telnet-style text: the lines exactly as they crossed the wire, and telnet's own messages.
@@ -1004,30 +879,28 @@ mod tests {
     /// window asks at every frame; a long DATA is thousands of client rows).
     #[test]
     fn the_newest_server_entry_is_tracked() {
+        use crate::proto::client::Connection;
         let mut t = Transcript::new(Protocol::Smtp);
-        let reply = |t: &mut Transcript, text: &[u8]| {
-            let mut r = crate::proto::reply::ReplyReader::new();
-            r.push(text);
-            if let Some(Ok(reply)) = r.next_reply() {
-                t.apply(&Event::now(EventKind::Received {
-                    parsed: Parsed::Response(Response::Smtp(reply)),
-                    answers: Answers::InOrder,
-                }));
+        let mut c = Connection::<()>::observer(Protocol::Smtp);
+        fn fold(t: &mut Transcript, c: &mut Connection<()>) {
+            while let Some(k) = c.poll_event() {
+                t.apply(&Event::now(k));
             }
-        };
-        let sent = |t: &mut Transcript, line: &str| {
-            t.apply(&Event::now(EventKind::Sent {
-                id: None,
-                bytes: line.as_bytes().to_vec(),
-                secret: false,
-            }));
-        };
+        }
+        fn reply(t: &mut Transcript, c: &mut Connection<()>, text: &[u8]) {
+            c.observe_server(text);
+            fold(t, c);
+        }
+        fn sent(t: &mut Transcript, c: &mut Connection<()>, line: &str) {
+            c.sent(None, line.as_bytes(), false, &[]);
+            fold(t, c);
+        }
         assert!(t.last_server().is_none());
-        reply(&mut t, b"220 ready\r\n");
-        sent(&mut t, "EHLO a\r\n");
-        reply(&mut t, b"250 hi\r\n");
+        reply(&mut t, &mut c, b"220 ready\r\n");
+        sent(&mut t, &mut c, "EHLO a\r\n");
+        reply(&mut t, &mut c, b"250 hi\r\n");
         for _ in 0..1000 {
-            sent(&mut t, "NOOP\r\n");
+            sent(&mut t, &mut c, "NOOP\r\n");
         }
         let (i, e) = t.last_server().unwrap_or_else(|| panic!("no reply"));
         assert_eq!((i, e.raw()), (2, &b"250 hi\r\n"[..]));

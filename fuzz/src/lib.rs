@@ -33,6 +33,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("server_smtp", server_smtp),
     ("server_pop3", server_pop3),
     ("session_matcher", session_matcher),
+    ("client_connection", client_connection),
 ];
 
 /// Cuts `bytes` into chunks whose sizes come from `sizes` (cycled), so a reader sees the
@@ -443,8 +444,8 @@ fn feed_session(
 /// by its replies got exactly as many as it wanted, and nothing it reports is a request that
 /// was never sent.
 pub fn session_matcher(data: &[u8]) {
-    use mailtutor::session::event::{Answers, RequestId};
-    use mailtutor::session::matcher::Matcher;
+    use mailtutor::proto::client::event::{Answers, RequestId};
+    use mailtutor::proto::client::matcher::Matcher;
     use std::time::{Duration, Instant};
     let t0 = Instant::now();
     let mut m: Matcher<usize, u8> = Matcher::new();
@@ -487,5 +488,129 @@ pub fn session_matcher(data: &[u8]) {
         ended,
         (1..=sent).collect::<Vec<_>>(),
         "each request ends once, in order"
+    );
+}
+
+/// The client connection driven by arbitrary operations (`[protocol, op…]`; an op is a code
+/// byte and its argument bytes: write a line, read server bytes, let time pass, end the
+/// connection): it never panics, every request ends exactly once and in the order it was
+/// written, each line written is reported once, and what a response answers is a request
+/// that was written.
+pub fn client_connection(data: &[u8]) {
+    use mailtutor::proto::Protocol;
+    use mailtutor::proto::client::Connection;
+    use mailtutor::proto::client::event::{Answers, ClosedBy, EventKind, Finish, RequestId};
+    use mailtutor::words::Words;
+    use std::time::{Duration, Instant};
+    let Some((&first, mut rest)) = data.split_first() else {
+        return;
+    };
+    let protocol = if first & 1 == 0 {
+        Protocol::Smtp
+    } else {
+        Protocol::Pop3
+    };
+    let t0 = Instant::now();
+    let mut now = t0;
+    let mut c: Connection<()> = Connection::new(protocol);
+    let mut sent = 0u64;
+    let mut lines_written = 0usize;
+    let mut lines_reported = 0usize;
+    let mut ended: Vec<u64> = Vec::new();
+    let mut closed = false;
+    let take = |rest: &mut &[u8], n: usize| -> Vec<u8> {
+        let n = n.min(rest.len());
+        let (a, b) = rest.split_at(n);
+        *rest = b;
+        a.to_vec()
+    };
+    while let Some((&op, tail)) = rest.split_first() {
+        rest = tail;
+        if closed {
+            break;
+        }
+        match op % 4 {
+            0 => {
+                let len = take(&mut rest, 1)
+                    .first()
+                    .map_or(0, |&n| usize::from(n % 64));
+                let mut line = take(&mut rest, len);
+                line.retain(|&b| b != b'\n');
+                line.extend_from_slice(b"\r\n");
+                sent += 1;
+                lines_written += 1;
+                let id = RequestId(sent);
+                c.sent(Some(id), &line, op & 4 != 0, &[]);
+                let replies = usize::from(op >> 3 & 3);
+                if replies == 0 {
+                    c.finished(id, Finish::Answered, 0);
+                    ended.push(sent);
+                } else {
+                    let due = now + Duration::from_secs(u64::from(op >> 5) + 1);
+                    c.wait_for(id, replies, due, ());
+                }
+            }
+            1 => {
+                let len = take(&mut rest, 1).first().map_or(0, |&n| usize::from(n));
+                let bytes = take(&mut rest, len);
+                c.receive(&bytes);
+                while let Some(h) = c.next_response() {
+                    if let Answers::Request(RequestId(id)) | Answers::Late(RequestId(id)) =
+                        h.answers
+                    {
+                        assert!(id >= 1 && id <= sent, "answers #{id} of {sent}");
+                    }
+                    if let Some(done) = h.ended {
+                        let finish = if done.remaining > 0 {
+                            Finish::Invalid {
+                                what: String::new(),
+                            }
+                        } else {
+                            Finish::Answered
+                        };
+                        ended.push(done.id.0);
+                        c.finished(done.id, finish, done.remaining);
+                    }
+                    if h.flood.is_some() {
+                        closed = true;
+                        break;
+                    }
+                }
+            }
+            2 => {
+                now += Duration::from_secs(u64::from(op >> 2 & 7));
+                for w in c.expire(now) {
+                    ended.push(w.id.0);
+                    c.finished(w.id, Finish::TimedOut { secs: 1 }, w.remaining);
+                }
+            }
+            _ => {
+                if op > 200 {
+                    closed = true;
+                }
+            }
+        }
+        while let Some(kind) = c.poll_event() {
+            if let EventKind::Sent { lines, .. } = &kind {
+                lines_reported += lines.len();
+            }
+        }
+    }
+    for w in c.end() {
+        ended.push(w.id.0);
+        c.finished(w.id, Finish::Closed, w.remaining);
+    }
+    c.closed(ClosedBy::Client, Words::new("closed.by_user"));
+    while c.poll_event().is_some() {}
+    let mut sorted = ended.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        (1..=sent).collect::<Vec<_>>(),
+        "each request ends once"
+    );
+    assert_eq!(
+        lines_written, lines_reported,
+        "each line written is reported once"
     );
 }

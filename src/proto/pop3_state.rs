@@ -159,7 +159,7 @@ impl Pop3Outcome {
 #[derive(Debug)]
 pub struct Pop3SetAside(VecDeque<Result<Pop3Command, Option<Pop3Kind>>>);
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pop3Session {
     state: Pop3State,
     user_accepted: bool,
@@ -177,6 +177,8 @@ pub struct Pop3Session {
     done: Option<Pop3Kind>,
     /// The last STAT said the maildrop is empty.
     empty: bool,
+    /// Commands waiting that a [`Self::snapshot`] leaves out (none in the session itself).
+    cut: usize,
 }
 
 impl Default for Pop3Session {
@@ -197,6 +199,24 @@ impl Pop3Session {
             sasl: false,
             done: None,
             empty: false,
+            cut: 0,
+        }
+    }
+
+    /// A copy for a view, cheap however many commands wait: of those only the oldest (what
+    /// the next response answers) is kept, and how many there are.
+    pub fn snapshot(&self) -> Self {
+        Self {
+            state: self.state,
+            user_accepted: self.user_accepted,
+            tls: self.tls,
+            tls_pending: self.tls_pending,
+            deleted: self.deleted.clone(),
+            pending: self.pending.front().cloned().into_iter().collect(),
+            sasl: self.sasl,
+            done: self.done,
+            empty: self.empty,
+            cut: (self.pending.len() + self.cut).saturating_sub(1),
         }
     }
 
@@ -231,12 +251,12 @@ impl Pop3Session {
 
     /// Puts the commands waiting for responses aside while a response that answers none of
     /// them (the greeting) is folded; see [`crate::proto::smtp_state::SmtpSession::set_aside`].
-    pub fn set_aside(&mut self) -> Pop3SetAside {
+    pub(in crate::proto) fn set_aside(&mut self) -> Pop3SetAside {
         Pop3SetAside(std::mem::take(&mut self.pending))
     }
 
     /// Ends [`Self::set_aside`]: the commands wait again, ahead of any sent since.
-    pub fn take_back(&mut self, aside: Pop3SetAside) {
+    pub(in crate::proto) fn take_back(&mut self, aside: Pop3SetAside) {
         let mut pending = aside.0;
         pending.append(&mut self.pending);
         self.pending = pending;
@@ -244,7 +264,7 @@ impl Pop3Session {
 
     /// Stops waiting for the responses to the `n` oldest commands sent (see
     /// [`crate::proto::smtp_state::SmtpSession::abandon`]).
-    pub fn abandon(&mut self, n: usize) {
+    pub(in crate::proto) fn abandon(&mut self, n: usize) {
         for _ in 0..n {
             self.pending.pop_front();
         }

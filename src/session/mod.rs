@@ -3,7 +3,6 @@
 //! waits on the caller's thread, and nothing here knows egui.
 
 pub mod event;
-pub mod matcher;
 pub mod send;
 pub mod transport;
 mod worker;
@@ -22,8 +21,8 @@ pub use event::{
 };
 pub use transport::Trust;
 
+use crate::proto::client::Typed;
 use crate::proto::pop3::Pop3Command;
-use crate::proto::reply::Pop3Expect;
 use crate::proto::smtp::SmtpCommand;
 
 pub use crate::proto::Protocol;
@@ -104,10 +103,10 @@ pub(crate) enum Request {
         id: RequestId,
         bytes: Vec<u8>,
         secret: bool,
+        /// The commands a button made, one per line (empty for typed text).
+        typed: Vec<Typed>,
         /// How many responses to wait for (0 for lines inside DATA).
         replies: usize,
-        /// POP3 only: whether each awaited response has a dot-terminated body.
-        pop3: Vec<Pop3Expect>,
         answer: Reply<Vec<Response>>,
     },
     StartTls {
@@ -257,16 +256,16 @@ impl Session {
         &self,
         bytes: Vec<u8>,
         secret: bool,
+        typed: Vec<Typed>,
         replies: usize,
-        pop3: Vec<Pop3Expect>,
     ) -> Promise<Answer> {
         let (answer, promise) = Reply::new();
         let req = Request::Write {
             id: self.new_id(),
             bytes,
             secret,
+            typed,
             replies,
-            pop3,
             answer,
         };
         match self.send(req) {
@@ -278,7 +277,12 @@ impl Session {
     /// Sends one SMTP command and waits for its reply.
     pub fn smtp(&self, cmd: &SmtpCommand) -> Promise<Answer> {
         match cmd.to_wire() {
-            Ok(bytes) => self.write(bytes, cmd.carries_secret(), 1, Vec::new()),
+            Ok(bytes) => self.write(
+                bytes,
+                cmd.carries_secret(),
+                vec![Typed::Smtp(cmd.clone())],
+                1,
+            ),
             Err(e) => self.reject(SessionError::Invalid(e.words())),
         }
     }
@@ -292,13 +296,19 @@ impl Session {
                 Err(e) => return self.reject(SessionError::Invalid(e.words())),
             }
         }
-        self.write(bytes, false, cmds.len(), Vec::new())
+        let typed = cmds.iter().cloned().map(Typed::Smtp).collect();
+        self.write(bytes, false, typed, cmds.len())
     }
 
     /// Sends one POP3 command and waits for its response (with its body where it has one).
     pub fn pop3(&self, cmd: &Pop3Command) -> Promise<Answer> {
         match cmd.to_wire() {
-            Ok(bytes) => self.write(bytes, cmd.carries_secret(), 1, vec![cmd.expect()]),
+            Ok(bytes) => self.write(
+                bytes,
+                cmd.carries_secret(),
+                vec![Typed::Pop3(cmd.clone())],
+                1,
+            ),
             Err(e) => self.reject(SessionError::Invalid(e.words())),
         }
     }
@@ -311,19 +321,11 @@ impl Session {
         if line.contains(['\r', '\n']) {
             return self.reject(SessionError::Invalid(Words::new("session.line_break")));
         }
-        let pop3 = match (self.protocol, expect_reply) {
-            (Protocol::Pop3, true) => vec![
-                Pop3Command::parse(line)
-                    .map(|c| c.expect())
-                    .unwrap_or(Pop3Expect::SingleLine),
-            ],
-            _ => Vec::new(),
-        };
         self.write(
             format!("{line}\r\n").into_bytes(),
             secret,
+            Vec::new(),
             usize::from(expect_reply),
-            pop3,
         )
     }
 
@@ -332,7 +334,7 @@ impl Session {
         if base64.contains(['\r', '\n']) {
             return self.reject(SessionError::Invalid(Words::new("session.line_break")));
         }
-        self.write(format!("{base64}\r\n").into_bytes(), secret, 1, Vec::new())
+        self.write(format!("{base64}\r\n").into_bytes(), secret, Vec::new(), 1)
     }
 
     /// Sends the DATA payload (already dot-stuffed and ending in `.` CRLF) and waits for the 250.
@@ -340,7 +342,7 @@ impl Session {
         if !payload.ends_with(b"\r\n.\r\n") && payload != b".\r\n" {
             return self.reject(SessionError::Invalid(Words::new("session.no_final_dot")));
         }
-        self.write(payload, false, 1, Vec::new())
+        self.write(payload, false, Vec::new(), 1)
     }
 
     /// Sends STARTTLS (SMTP) or STLS (POP3) and, on a positive answer, runs the handshake.

@@ -1,6 +1,6 @@
 //! The network thread: connects, then loops — take requests, write, read whatever arrives
-//! (asked for or not), hand each response to the [`Matcher`], which says what it answers,
-//! and time out slow requests when the matcher says they are due.
+//! (asked for or not) — around the sans-IO [`Connection`], which reads every line written
+//! and every response, says what each response answers and meant, and when a request is due.
 //!
 //! Between those it sleeps in a [`Poller`] that wakes it when the socket is readable, when
 //! the [`Session`] sends a request (`Poller::notify`), or when the oldest request's reply is
@@ -15,15 +15,13 @@ use std::time::{Duration, Instant};
 use polling::{Events, Poller};
 
 use super::event::{
-    Answers, ClosedBy, ConnectError, Event, EventKind, Finish, Parsed, RequestId, Response,
-    SessionError, TlsInfo,
+    ClosedBy, ConnectError, Event, EventKind, Finish, RequestId, Response, SessionError, TlsInfo,
 };
-use super::matcher::{MAX_UNASKED, Matcher};
 use super::transport::{self, Stream};
 use super::{ConnectFailure, ConnectOptions, Protocol, Reply, Request, Security, Session, Target};
+use crate::proto::client::{Connection, Typed};
 use crate::proto::line::escaped;
 use crate::proto::pop3::Pop3Command;
-use crate::proto::reply::{MalformedReply, Pop3Expect, Pop3Reader, ReplyReader};
 use crate::proto::smtp::SmtpCommand;
 use crate::words::Words;
 
@@ -53,10 +51,9 @@ struct Worker {
     protocol: Protocol,
     target: Target,
     options: ConnectOptions,
-    smtp: ReplyReader,
-    pop3: Pop3Reader,
-    /// Which request each response answers (the one place that decides).
-    matcher: Matcher<Ask, Response>,
+    /// Reads every line and response, pairs responses with requests, keeps the session's
+    /// state (requests written while connecting have no `Ask`).
+    conn: Connection<Option<Ask>>,
     /// Request ids, shared with the [`Session`].
     ids: Arc<std::sync::atomic::AtomicU64>,
     events: Sender<Event>,
@@ -137,9 +134,7 @@ pub(super) fn run(
         protocol: options.protocol,
         target,
         options,
-        smtp: ReplyReader::new(),
-        pop3: Pop3Reader::new(),
-        matcher: Matcher::new(),
+        conn: Connection::new(protocol),
         ids: Arc::clone(&ids),
         events: ev_tx,
         log: Some(Vec::new()),
@@ -151,12 +146,8 @@ pub(super) fn run(
     if let Some(tcp) = worker.stream.tcp()
         && let (Ok(peer), Ok(local)) = (tcp.peer_addr(), tcp.local_addr())
     {
-        worker.emit(EventKind::Connected { peer, local });
-    }
-    // The first POP3 response is the single-line greeting, even when a command (and its
-    // expectation of a body) went out before it arrived.
-    if worker.protocol == Protocol::Pop3 {
-        worker.pop3.expect(Pop3Expect::SingleLine);
+        worker.conn.connected(peer, local);
+        worker.flush();
     }
     let ready = match security {
         Security::None => Ok(()),
@@ -213,7 +204,20 @@ impl Worker {
         }
     }
 
+    /// Reports an event of the thread's own, after those the connection has queued.
     fn emit(&mut self, kind: EventKind) {
+        self.conn.note(kind);
+        self.flush();
+    }
+
+    /// Sends on the events the connection has queued.
+    fn flush(&mut self) {
+        while let Some(kind) = self.conn.poll_event() {
+            self.send_event(kind);
+        }
+    }
+
+    fn send_event(&mut self, kind: EventKind) {
         let event = Event::now(kind);
         if let Some(log) = self.log.as_mut() {
             log.push(event.clone());
@@ -239,7 +243,8 @@ impl Worker {
         ) {
             Ok((tls, info)) => {
                 self.stream = Stream::Tls(Box::new(tls));
-                self.emit(EventKind::TlsEstablished(info.clone()));
+                self.conn.tls_established(info.clone());
+                self.flush();
                 Ok(info)
             }
             Err((reason, detail)) => {
@@ -274,10 +279,10 @@ impl Worker {
                     fingerprint,
                 };
                 self.emit(EventKind::Error(error.words()));
-                self.emit(EventKind::Closed {
-                    by: ClosedBy::Error,
-                    why: Words::new("closed.tls_failed"),
-                });
+                self.end_waiting();
+                self.conn
+                    .closed(ClosedBy::Error, Words::new("closed.tls_failed"));
+                self.flush();
                 Err(error)
             }
         }
@@ -291,7 +296,6 @@ impl Worker {
                 Words::new("connect.server_said").arg("text", escaped(r.raw()).trim()),
             )
         };
-        self.matcher.greeted();
         let greeting = self.blocking_response(None)?;
         if !greeting.is_positive() {
             return Err(refused(&greeting));
@@ -299,7 +303,7 @@ impl Worker {
         let verb = match self.protocol {
             Protocol::Smtp => {
                 let ehlo = format!("EHLO {}\r\n", self.options.ehlo_name);
-                let r = self.blocking_roundtrip(ehlo.as_bytes(), Pop3Expect::SingleLine)?;
+                let r = self.blocking_roundtrip(ehlo.as_bytes(), None)?;
                 if !r.is_positive() {
                     return Err(refused(&r));
                 }
@@ -307,8 +311,11 @@ impl Worker {
             }
             Protocol::Pop3 => "STLS",
         };
-        let r =
-            self.blocking_roundtrip(format!("{verb}\r\n").as_bytes(), Pop3Expect::SingleLine)?;
+        let typed = match self.protocol {
+            Protocol::Smtp => Typed::Smtp(SmtpCommand::StartTls),
+            Protocol::Pop3 => Typed::Pop3(Pop3Command::Stls),
+        };
+        let r = self.blocking_roundtrip(format!("{verb}\r\n").as_bytes(), Some(typed))?;
         if !r.is_positive() {
             return Err(ConnectError::Refused(
                 Words::new("connect.refused_verb")
@@ -323,10 +330,7 @@ impl Worker {
     /// RFC 3207 §5: bytes after "220 Ready to start TLS" and before the handshake were not
     /// protected by it; they are dropped and reported, never read as replies.
     fn discard_before_handshake(&mut self) {
-        let pending = match self.protocol {
-            Protocol::Smtp => self.smtp.take_pending(),
-            Protocol::Pop3 => self.pop3.take_pending(),
-        };
+        let pending = self.conn.take_pending_bytes();
         if !pending.is_empty() {
             self.emit(EventKind::Warning(
                 Words::new("warn.tls_injection")
@@ -336,8 +340,15 @@ impl Worker {
         }
     }
 
-    /// Writes one request's bytes; the `Sent` event carries its id.
-    fn write_bytes(&mut self, id: RequestId, bytes: &[u8], secret: bool) -> io::Result<()> {
+    /// Writes one request's bytes; the connection reads them, and the `Sent` event carries
+    /// its id.
+    fn write_bytes(
+        &mut self,
+        id: RequestId,
+        bytes: &[u8],
+        secret: bool,
+        typed: &[Typed],
+    ) -> io::Result<()> {
         // The write blocks (bounded by the socket's write timeout, and cut short by
         // `Session::close`); only reads go through the poller.
         if self.registered {
@@ -351,37 +362,36 @@ impl Worker {
             self.stream.set_nonblocking(true);
         }
         written?;
-        self.emit(EventKind::Sent {
-            id: Some(id),
-            bytes: bytes.to_vec(),
-            secret,
-        });
+        self.conn.sent(Some(id), bytes, secret, typed);
+        self.flush();
         Ok(())
     }
 
     fn finished(&mut self, id: RequestId, finish: Finish, unanswered: usize) {
-        self.emit(EventKind::Finished {
-            id,
-            finish,
-            unanswered,
-        });
+        self.conn.finished(id, finish, unanswered);
+        self.flush();
     }
 
+    /// One command while connecting (EHLO, STARTTLS/STLS), and its single-line answer.
     fn blocking_roundtrip(
         &mut self,
         bytes: &[u8],
-        expect: Pop3Expect,
+        typed: Option<Typed>,
     ) -> Result<Response, ConnectError> {
-        if self.protocol == Protocol::Pop3 {
-            self.pop3.expect(expect);
-        }
         let id = super::next_id(&self.ids);
-        self.write_bytes(id, bytes, false)
+        let typed: Vec<Typed> = typed.into_iter().collect();
+        self.write_bytes(id, bytes, false, &typed)
             .map_err(|e| ConnectError::Connect {
                 target: self.target_name(),
                 detail: Words::new("detail.os").arg("text", e),
             })?;
+        let deadline = Instant::now() + self.options.reply_timeout;
+        self.conn.wait_for(id, 1, deadline, None);
         let r = self.blocking_response(Some(id));
+        if r.is_err() {
+            // Timed out or closed: the request is waited for no more.
+            let _ = self.conn.end();
+        }
         let finish = match &r {
             Ok(_) => Finish::Answered,
             Err(ConnectError::Timeout { secs, .. }) => Finish::TimedOut { secs: *secs },
@@ -398,13 +408,21 @@ impl Worker {
         let deadline = Instant::now() + self.options.reply_timeout;
         let mut buf = [0u8; 16 * 1024];
         loop {
-            if let Some(parsed) = self.next_parsed() {
-                self.emit(EventKind::Received {
-                    parsed: parsed.clone(),
-                    answers: id.map_or(Answers::Unasked, Answers::Request),
-                });
-                match parsed {
-                    Parsed::Response(r) => return Ok(r),
+            if let Some(h) = self.conn.next_response() {
+                self.flush();
+                match (id, h.ended, h.response) {
+                    // The greeting: whatever comes first, unasked.
+                    (None, _, Some(r)) => return Ok(r),
+                    (Some(id), Some(done), _) if done.id == id => {
+                        if let Some(r) = done.got.into_iter().next() {
+                            return Ok(r);
+                        }
+                        // A line that is no reply answered it.
+                        let raw = h.malformed.unwrap_or_default();
+                        return Err(ConnectError::Refused(
+                            Words::new("connect.server_said").arg("text", escaped(&raw).trim()),
+                        ));
+                    }
                     _ => continue,
                 }
             }
@@ -416,13 +434,13 @@ impl Worker {
             }
             match self.stream.read(&mut buf) {
                 Ok(0) => {
-                    self.emit(EventKind::Closed {
-                        by: ClosedBy::Server,
-                        why: Words::new("closed.by_server"),
-                    });
+                    self.end_waiting();
+                    self.conn
+                        .closed(ClosedBy::Server, Words::new("closed.by_server"));
+                    self.flush();
                     return Err(ConnectError::Refused(Words::new("closed.by_server")));
                 }
-                Ok(n) => self.push(&buf[..n]),
+                Ok(n) => self.conn.receive(&buf[..n]),
                 Err(e) if is_timeout(&e) => {}
                 Err(e) => {
                     return Err(ConnectError::Connect {
@@ -431,26 +449,6 @@ impl Worker {
                     });
                 }
             }
-        }
-    }
-
-    fn push(&mut self, bytes: &[u8]) {
-        match self.protocol {
-            Protocol::Smtp => self.smtp.push(bytes),
-            Protocol::Pop3 => self.pop3.push(bytes),
-        }
-    }
-
-    fn next_parsed(&mut self) -> Option<Parsed> {
-        match self.protocol {
-            Protocol::Smtp => self.smtp.next_reply().map(|r| match r {
-                Ok(reply) => Parsed::Response(Response::Smtp(reply)),
-                Err(e) => Parsed::MalformedSmtp(e),
-            }),
-            Protocol::Pop3 => self.pop3.next_response().map(|r| match r {
-                Ok(resp) => Parsed::Response(Response::Pop3(resp)),
-                Err(e) => Parsed::MalformedPop3(e),
-            }),
         }
     }
 
@@ -490,7 +488,7 @@ impl Worker {
             let _ = self.poller.modify(tcp, polling::Event::readable(SOCKET));
         }
         let due = self
-            .matcher
+            .conn
             .deadline()
             .map(|d| d.saturating_duration_since(Instant::now()));
         events.clear();
@@ -509,10 +507,7 @@ impl Worker {
         for _ in 0..READS_PER_TURN {
             match self.stream.read(buf) {
                 Ok(0) => {
-                    let pending = match self.protocol {
-                        Protocol::Smtp => self.smtp.pending(),
-                        Protocol::Pop3 => self.pop3.pending(),
-                    };
+                    let pending = self.conn.pending_bytes();
                     if !pending.is_empty() {
                         self.emit(EventKind::Warning(
                             Words::new("warn.cut_reply")
@@ -523,7 +518,7 @@ impl Worker {
                     return Flow::Stop;
                 }
                 Ok(n) => {
-                    self.push(&buf[..n]);
+                    self.conn.receive(&buf[..n]);
                     if let Flow::Stop = self.dispatch() {
                         return Flow::Stop;
                     }
@@ -558,17 +553,12 @@ impl Worker {
                 id,
                 bytes,
                 secret,
+                typed,
                 replies,
-                pop3,
                 answer,
             } => {
-                if self.protocol == Protocol::Pop3 {
-                    for e in pop3 {
-                        self.pop3.expect(e);
-                    }
-                }
                 let what = describe_sent(&bytes, secret);
-                if let Err(e) = self.write_bytes(id, &bytes, secret) {
+                if let Err(e) = self.write_bytes(id, &bytes, secret, &typed) {
                     answer.send(Err(self.write_failed(e)));
                     self.finished(id, Finish::Closed, replies);
                     return Flow::Stop;
@@ -582,7 +572,7 @@ impl Worker {
                         waiter: Waiter::Answer(answer),
                         what,
                     };
-                    self.matcher.sent(id, replies, deadline, ask);
+                    self.conn.wait_for(id, replies, deadline, Some(ask));
                 }
                 Flow::Continue
             }
@@ -593,14 +583,15 @@ impl Worker {
                     self.finished(id, Finish::Rejected(why), 0);
                     return Flow::Continue;
                 }
-                let verb = match self.protocol {
-                    Protocol::Smtp => SmtpCommand::StartTls.line(),
-                    Protocol::Pop3 => Pop3Command::Stls.line(),
+                let (verb, typed) = match self.protocol {
+                    Protocol::Smtp => (
+                        SmtpCommand::StartTls.line(),
+                        Typed::Smtp(SmtpCommand::StartTls),
+                    ),
+                    Protocol::Pop3 => (Pop3Command::Stls.line(), Typed::Pop3(Pop3Command::Stls)),
                 };
-                if self.protocol == Protocol::Pop3 {
-                    self.pop3.expect(Pop3Expect::SingleLine);
-                }
-                if let Err(e) = self.write_bytes(id, format!("{verb}\r\n").as_bytes(), false) {
+                let line = format!("{verb}\r\n");
+                if let Err(e) = self.write_bytes(id, line.as_bytes(), false, &[typed]) {
                     answer.send(Err(self.write_failed(e)));
                     self.finished(id, Finish::Closed, 1);
                     return Flow::Stop;
@@ -610,42 +601,29 @@ impl Worker {
                     waiter: Waiter::Tls(answer),
                     what: verb,
                 };
-                self.matcher.sent(id, 1, deadline, ask);
+                self.conn.wait_for(id, 1, deadline, Some(ask));
                 Flow::Continue
             }
         }
     }
 
-    /// Hands every complete response to what it answers (see [`Worker::attribute`]); the
-    /// `Received` event says which, and a request's end is a `Finished` event.
+    /// Hands every complete response to what it answers (the connection decides; the
+    /// `Received` event says which), and a request's end is a `Finished` event.
     fn dispatch(&mut self) -> Flow {
-        while let Some(parsed) = self.next_parsed() {
-            let too_long = matches!(
-                parsed,
-                Parsed::MalformedSmtp(MalformedReply::ReplyTooLong { .. })
-            );
-            let reply = match &parsed {
-                Parsed::Response(r) => Some(r.clone()),
-                Parsed::MalformedSmtp(_) | Parsed::MalformedPop3(_) => None,
-            };
-            let matched = self.matcher.response(reply);
-            self.emit(EventKind::Received {
-                parsed,
-                answers: matched.answers,
-            });
+        while let Some(matched) = self.conn.next_response() {
+            self.flush();
             // A reply that never ends, or replies nobody asked for without end, is a flood:
             // the session ends before it fills the memory.
-            if too_long || matched.flood {
-                let why = if too_long {
-                    Words::new("session.flood_reply").arg("limit", crate::proto::reply::MAX_REPLY)
-                } else {
-                    Words::new("session.flood_unasked").arg("count", MAX_UNASKED)
-                };
+            if let Some(why) = matched.flood {
                 self.emit(EventKind::Error(why.clone()));
                 self.close(ClosedBy::Error, why);
                 return Flow::Stop;
             }
             let Some(done) = matched.ended else {
+                continue;
+            };
+            let Some(ask) = done.data else {
+                self.finished(done.id, Finish::Answered, done.remaining);
                 continue;
             };
             if done.remaining > 0 {
@@ -654,20 +632,20 @@ impl Worker {
                 self.finished(
                     done.id,
                     Finish::Invalid {
-                        what: done.data.what.clone(),
+                        what: ask.what.clone(),
                     },
                     done.remaining,
                 );
                 let e = SessionError::Invalid(
-                    Words::new("session.invalid_reply").arg("what", &done.data.what),
+                    Words::new("session.invalid_reply").arg("what", &ask.what),
                 );
-                match done.data.waiter {
+                match ask.waiter {
                     Waiter::Answer(a) => a.send(Err(e)),
                     Waiter::Tls(a) => a.send(Err(e)),
                 }
                 continue;
             }
-            match done.data.waiter {
+            match ask.waiter {
                 Waiter::Answer(a) => {
                     self.finished(done.id, Finish::Answered, 0);
                     a.send(Ok(done.got));
@@ -686,7 +664,7 @@ impl Worker {
                         continue;
                     }
                     self.discard_before_handshake();
-                    let verb = done.data.what.clone();
+                    let verb = ask.what.clone();
                     // The handshake blocks on the socket, outside the poller.
                     self.unregister();
                     self.stream.set_read_timeout(POLL);
@@ -719,24 +697,26 @@ impl Worker {
 
     /// Every request still waiting ends as closed (its promise answers "closed" when dropped).
     fn end_waiting(&mut self) {
-        for w in self.matcher.end() {
+        for w in self.conn.end() {
             self.finished(w.id, Finish::Closed, w.remaining);
         }
     }
 
     /// A request whose reply is overdue gets a timeout; a late reply is then shown as unasked.
     fn expire(&mut self) {
-        for w in self.matcher.expire(Instant::now()) {
+        for w in self.conn.expire(Instant::now()) {
             let secs = self.options.reply_timeout.as_secs();
+            let what = w.data.as_ref().map(|a| a.what.as_str()).unwrap_or_default();
             self.emit(EventKind::Error(
                 Words::new("session.no_reply_to")
-                    .arg("what", &w.data.what)
+                    .arg("what", what)
                     .arg("secs", secs),
             ));
             self.finished(w.id, Finish::TimedOut { secs }, w.remaining);
-            match w.data.waiter {
-                Waiter::Answer(a) => a.send(Err(SessionError::Timeout(secs))),
-                Waiter::Tls(a) => a.send(Err(SessionError::Timeout(secs))),
+            match w.data.map(|a| a.waiter) {
+                Some(Waiter::Answer(a)) => a.send(Err(SessionError::Timeout(secs))),
+                Some(Waiter::Tls(a)) => a.send(Err(SessionError::Timeout(secs))),
+                None => {}
             }
         }
     }
@@ -768,7 +748,8 @@ impl Worker {
             let _ = tcp.shutdown(std::net::Shutdown::Both);
         }
         self.end_waiting();
-        self.emit(EventKind::Closed { by, why });
+        self.conn.closed(by, why);
+        self.flush();
     }
 }
 

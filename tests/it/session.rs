@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::{TestServer, without_received};
 use mailtutor::proto::Lang;
+use mailtutor::proto::client::Connection;
 use mailtutor::proto::message::{Draft, Mailbox};
 use mailtutor::proto::pop3::Pop3Command;
 use mailtutor::proto::smtp::SmtpCommand;
@@ -663,12 +664,12 @@ fn pop3_through_the_engine() {
 fn transcript_holds_100k_entries_cheaply() {
     let mut tr = Transcript::new(Protocol::Smtp);
     let start = Instant::now();
+    let mut c = Connection::<()>::observer(Protocol::Smtp);
     for i in 0..100_000 {
-        tr.apply(&Event::now(EventKind::Sent {
-            id: None,
-            bytes: format!("NOOP {i}\r\n").into_bytes(),
-            secret: false,
-        }));
+        c.sent(None, format!("NOOP {i}\r\n").as_bytes(), false, &[]);
+        while let Some(kind) = c.poll_event() {
+            tr.apply(&Event::now(kind));
+        }
     }
     let took = start.elapsed();
     assert_eq!(tr.len(), 100_000);

@@ -14,7 +14,8 @@ use common::window::{
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use mailtutor::proto::Lang;
-use mailtutor::session::{Event, EventKind, Protocol};
+use mailtutor::proto::client::Connection;
+use mailtutor::session::{Event, Protocol};
 use mailtutor::transcript::Direction;
 use mailtutor::ui::theme::Settings;
 use mailtutor::ui::{Action, AppOptions, TutorApp};
@@ -210,13 +211,12 @@ fn the_chinese_window_renders_with_the_bundled_font() {
 fn a_transcript_of_100k_lines_draws_only_what_is_visible() {
     let dir = TempDir::new("ui-100k");
     let mut h = open(Lang::En, &dir);
+    let mut c = Connection::<()>::observer(Protocol::Smtp);
     for i in 0..100_000u32 {
-        let line = format!("NOOP {i}\r\n").into_bytes();
-        h.state_mut().replay(&Event::now(EventKind::Sent {
-            id: None,
-            bytes: line,
-            secret: false,
-        }));
+        c.sent(None, format!("NOOP {i}\r\n").as_bytes(), false, &[]);
+        while let Some(kind) = c.poll_event() {
+            h.state_mut().replay(&Event::now(kind));
+        }
     }
     h.run_steps(2);
     assert!(h.state().transcript_rows() >= 100_000);

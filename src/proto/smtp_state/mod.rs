@@ -58,7 +58,7 @@ struct AuthExchange {
 }
 
 /// The client's view of one SMTP session.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmtpSession {
     connected: bool,
     greeting: Greeting,
@@ -75,6 +75,8 @@ pub struct SmtpSession {
     /// A message was accepted (250 after its dot) and no new mail was begun since.
     delivered: bool,
     pending: VecDeque<Pending>,
+    /// Lines waiting that a [`Self::snapshot`] leaves out (none in the session itself).
+    cut: usize,
 }
 
 impl Default for SmtpSession {
@@ -101,6 +103,7 @@ impl SmtpSession {
             quit_sent: false,
             delivered: false,
             pending: VecDeque::new(),
+            cut: 0,
         }
     }
 
@@ -171,7 +174,29 @@ impl SmtpSession {
         self.greeting != Greeting::Waiting
     }
     pub fn awaiting_replies(&self) -> usize {
-        self.pending.len()
+        self.pending.len() + self.cut
+    }
+
+    /// A copy for a view, cheap however many lines wait: of those only the oldest (what the
+    /// next reply answers) is kept, and how many there are.
+    pub fn snapshot(&self) -> Self {
+        Self {
+            connected: self.connected,
+            greeting: self.greeting,
+            hello: self.hello,
+            caps: self.caps.clone(),
+            tls: self.tls,
+            tls_pending: self.tls_pending,
+            authenticated: self.authenticated,
+            auth: self.auth,
+            mail: self.mail,
+            rcpts: self.rcpts,
+            data: self.data,
+            quit_sent: self.quit_sent,
+            delivered: self.delivered,
+            pending: self.pending.front().cloned().into_iter().collect(),
+            cut: self.awaiting_replies().saturating_sub(1),
+        }
     }
 
     fn reset_transaction(&mut self) {
@@ -215,12 +240,12 @@ impl SmtpSession {
 
     /// Puts the lines waiting for replies aside while a reply that answers none of them (a
     /// greeting that arrives after the first command went out, an unasked 421) is folded.
-    pub fn set_aside(&mut self) -> SetAside {
+    pub(in crate::proto) fn set_aside(&mut self) -> SetAside {
         SetAside(std::mem::take(&mut self.pending))
     }
 
     /// Ends [`Self::set_aside`]: the lines wait again, ahead of any sent since.
-    pub fn take_back(&mut self, aside: SetAside) {
+    pub(in crate::proto) fn take_back(&mut self, aside: SetAside) {
         let mut pending = aside.0;
         pending.append(&mut self.pending);
         self.pending = pending;
@@ -228,7 +253,7 @@ impl SmtpSession {
 
     /// Stops waiting for the replies to the `n` oldest lines sent: their request timed out or
     /// was answered with something that is not a reply.
-    pub fn abandon(&mut self, n: usize) {
+    pub(in crate::proto) fn abandon(&mut self, n: usize) {
         for _ in 0..n {
             if matches!(self.pending.pop_front(), Some(Pending::AuthResponse)) {
                 self.auth = None;

@@ -1,6 +1,6 @@
-//! Which request each response answers, decided in one place and without I/O: requests go in
-//! as they are written, responses as they are read, time as instants. The network thread is a
-//! loop of socket reads and writes around it; these tests need no socket and no sleep.
+//! Which request each response answers, decided without I/O: requests go in as they are
+//! written, responses as they are read, time as instants; these tests need no socket and no
+//! sleep.
 //!
 //! A server answers in order (pipelined commands too): the oldest request still waiting owns
 //! the next response, a request that timed out still owns the replies it was due (shown as

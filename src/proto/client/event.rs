@@ -1,0 +1,245 @@
+//! What a client connection reports: the lines it sent and how it read them, the responses it
+//! read and what each answers and meant, and how requests and the connection ended.
+
+use std::net::SocketAddr;
+
+use crate::proto::Protocol;
+use crate::proto::auth::PromptKind;
+use crate::proto::message_lines::MessageLine;
+use crate::proto::pop3_state::{Pop3Outcome, Pop3Session};
+use crate::proto::reply::{MalformedPop3, MalformedReply, Pop3Response, Reply};
+use crate::proto::situations::ReplyContext;
+use crate::proto::smtp_state::{Outcome, SmtpSession};
+use crate::words::Words;
+
+/// A parsed server response of either protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    Smtp(Reply),
+    Pop3(Pop3Response),
+}
+
+impl Response {
+    pub fn smtp(&self) -> Option<&Reply> {
+        match self {
+            Response::Smtp(r) => Some(r),
+            Response::Pop3(_) => None,
+        }
+    }
+
+    pub fn pop3(&self) -> Option<&Pop3Response> {
+        match self {
+            Response::Pop3(r) => Some(r),
+            Response::Smtp(_) => None,
+        }
+    }
+
+    /// 2xx/3xx for SMTP, `+OK`/`+` for POP3.
+    pub fn is_positive(&self) -> bool {
+        match self {
+            Response::Smtp(r) => r.is_positive(),
+            Response::Pop3(r) => r.status.indicator != crate::proto::reply::Pop3Indicator::Err,
+        }
+    }
+
+    pub fn raw(&self) -> &[u8] {
+        match self {
+            Response::Smtp(r) => &r.raw,
+            Response::Pop3(r) => &r.raw,
+        }
+    }
+}
+
+/// What arrived from the server, parsed or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed {
+    Response(Response),
+    MalformedSmtp(MalformedReply),
+    MalformedPop3(MalformedPop3),
+}
+
+impl Parsed {
+    /// The bytes exactly as they arrived.
+    pub fn raw(&self) -> &[u8] {
+        match self {
+            Parsed::Response(r) => r.raw(),
+            Parsed::MalformedSmtp(e) => e.raw(),
+            Parsed::MalformedPop3(e) => e.raw(),
+        }
+    }
+}
+
+/// The peer certificate and session of an established TLS connection.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TlsInfo {
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: String,
+    pub not_after: String,
+    /// SHA-256 of the certificate, `AB:CD:…`.
+    pub fingerprint: String,
+    /// True when the certificate was accepted because its fingerprint was pinned.
+    pub pinned: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClosedBy {
+    Client,
+    Server,
+    Error,
+}
+
+/// Names one write of the network thread (a request), so that replies and the request's end
+/// can say which one they belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RequestId(pub u64);
+
+/// Which request a response answers. The network thread is the one place that decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answers {
+    /// The oldest request still waiting.
+    Request(RequestId),
+    /// A request that already timed out: shown, but it answers nothing now.
+    Late(RequestId),
+    /// Nothing was waiting: a greeting, or something the server said on its own (a 421).
+    Unasked,
+    /// No network thread took part (a pasted transcript): replies pair with commands in order.
+    InOrder,
+}
+
+/// How a request ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finish {
+    /// Every reply it waited for came.
+    Answered,
+    /// No reply within the reply timeout; replies that come after are late.
+    TimedOut { secs: u64 },
+    /// The server answered with a line that is not a reply; `what` names the request
+    /// (passwords masked).
+    Invalid { what: String },
+    /// The connection ended first.
+    Closed,
+    /// Refused before anything was written, for this reason.
+    Rejected(Words),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    Connected {
+        peer: SocketAddr,
+        local: SocketAddr,
+    },
+    /// Lines written to the socket, each as the connection read it when it went out; `id` is
+    /// the request they belong to (`None` in a pasted transcript).
+    Sent {
+        id: Option<RequestId>,
+        lines: Vec<SentLine>,
+    },
+    /// Bytes read from the socket, as one reply (or one malformed line; `parsed.raw()` has the
+    /// bytes), what it answers, and what it meant to the session (`None`: it was folded into
+    /// nothing, a late reply or a line that is no reply).
+    Received {
+        parsed: Parsed,
+        answers: Answers,
+        read: Option<Box<ReplyRead>>,
+    },
+    /// A client line that a log of the server's side leaves out and the next reply makes
+    /// certain: `command` names it, `why` is the key of the reason.
+    Inferred {
+        command: &'static str,
+        why: &'static str,
+    },
+    /// The session's state as the event after it left it (sent just before that event): what
+    /// a view asks (the next step, whether a line is a secret) without folding anything.
+    State(Box<SessionState>),
+    /// A request ended; `unanswered` replies it waited for will not be paired with anything.
+    Finished {
+        id: RequestId,
+        finish: Finish,
+        unanswered: usize,
+    },
+    TlsEstablished(TlsInfo),
+    Warning(Words),
+    Error(Words),
+    Closed {
+        by: ClosedBy,
+        why: Words,
+    },
+}
+
+/// One line the client sent, as the connection read it at the moment it went out (the
+/// session's state decides: after 354 it is message text, after 334 an AUTH answer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentLine {
+    /// The bytes, line ending included.
+    pub raw: Vec<u8>,
+    /// It carries a password: masked wherever it shows.
+    pub secret: bool,
+    pub read: LineRead,
+    /// The first line sent in clear while a TLS handshake was due (once per STARTTLS).
+    pub before_handshake: bool,
+}
+
+/// What a client line was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineRead {
+    /// A command of the session's protocol; `initial` is AUTH PLAIN's initial response,
+    /// decoded.
+    Command { initial: Option<String> },
+    /// Not a command the tutor knows; `verb` is the command its first word names when only
+    /// the arguments are wrong.
+    NotACommand {
+        verb: Option<&'static str>,
+        protocol: Protocol,
+    },
+    /// A POP3 AUTH line with a mechanism (RFC 5034): a command, though not one of the
+    /// lesson's.
+    SaslCommand,
+    /// The answer to an AUTH challenge: `decoded` is its base64 decoded (`None`: not base64,
+    /// `not_base64` says whether that is a mistake), `echo_newline` that the decoded value
+    /// ends in a newline, `base64_in_clear` that a password went as base64 on a plain
+    /// connection for the first time.
+    AuthAnswer {
+        kind: PromptKind,
+        decoded: Option<String>,
+        not_base64: bool,
+        echo_newline: bool,
+        base64_in_clear: bool,
+    },
+    /// A line of the message after 354 (the final dot included), with what it is.
+    Message(Vec<MessageLine>),
+}
+
+/// What a reply meant to the session: what it answered and the state it found (the context
+/// the knowledge base matches on), and what became of the command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyRead {
+    pub context: ReplyContext,
+    pub outcome: Folded,
+    /// What a 334 challenge asks, decoded (not for an empty one).
+    pub prompt: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Folded {
+    Smtp(Outcome),
+    Pop3(Pop3Outcome),
+}
+
+/// The client's view of the session, as the connection holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionState {
+    pub protocol: Protocol,
+    pub smtp: SmtpSession,
+    pub pop3: Pop3Session,
+}
+
+impl Default for SessionState {
+    fn default() -> Self {
+        Self {
+            protocol: Protocol::Smtp,
+            smtp: SmtpSession::new(),
+            pop3: Pop3Session::new(),
+        }
+    }
+}
