@@ -4,7 +4,7 @@
 
 use crate::proto::Lang;
 use crate::proto::auth::{self, PromptKind};
-use crate::proto::client::Connection;
+use crate::proto::client::{Connection, Typed};
 use crate::proto::codes;
 use crate::proto::logs::{self, Aside, Said};
 use crate::proto::pop3::Pop3Command;
@@ -49,6 +49,9 @@ fn clean(line: &str) -> (Who, String) {
         // under TLS).
         ("<**", Who::Server),
         ("<~*", Who::Server),
+        // msmtp -v: `<--` read from the server, `-->` written to it.
+        ("<--", Who::Server),
+        ("-->", Who::Client),
         ("<-", Who::Server),
         ("->", Who::Client),
         ("<~", Who::Server),
@@ -59,6 +62,16 @@ fn clean(line: &str) -> (Who, String) {
             s = rest.trim_start();
             who = w;
             break;
+        }
+    }
+    // A quoted log (Markdown's or an e-mail's `> `) still names its speaker after the mark.
+    if who == Who::Unknown {
+        for (prefix, w) in [("S:", Who::Server), ("C:", Who::Client)] {
+            if let Some(rest) = s.strip_prefix(prefix) {
+                s = rest.trim_start();
+                who = w;
+                break;
+            }
         }
     }
     // A line that is only a comment stands for what it describes (often "a blank line here").
@@ -164,6 +177,9 @@ struct Annotator {
     /// Whether the log showed a client line in this session: a log of the server's side only
     /// (nc, telnet without local echo) has the commands its replies make certain inferred.
     client_seen: bool,
+    /// The line being placed as it was pasted: a line that is not part of the session is
+    /// shown so, not as cleaned for reading.
+    pasted: Option<String>,
     /// Whether a line with only "." comes later in the paste: while none does, a refusal in
     /// the middle of a message is the server cutting it short (a size limit, a bare LF, an
     /// idle timeout), not message text.
@@ -187,6 +203,7 @@ impl Annotator {
             library_log: false,
             next_reply: None,
             client_seen: false,
+            pasted: None,
             dot_later: false,
         };
         a.fold_events();
@@ -248,7 +265,9 @@ impl Annotator {
                 }
                 Said::Plain(t) => {
                     self.next_reply = next_reply(&said[i + 1..]);
+                    self.pasted = Some(t.trim().to_owned());
                     self.line(t);
+                    self.pasted = None;
                 }
             }
         }
@@ -257,7 +276,8 @@ impl Annotator {
     /// A line that is not part of the session: shown as it was, in the transcript too, and
     /// what printed it said once for a run of such lines.
     fn aside(&mut self, line: &str, what: Aside) {
-        let line = crate::proto::line::printable(line);
+        let pasted = self.pasted.take();
+        let line = crate::proto::line::printable(pasted.as_deref().unwrap_or(line));
         if line.trim().is_empty() {
             self.out.push('\n');
             return;
@@ -298,9 +318,13 @@ impl Annotator {
         let in_data = self.conn.smtp().in_data();
         if line.is_empty() {
             // An empty line is message text after 354, and an answer to a 334 challenge
-            // (XOAUTH2's error asks for one).
+            // (XOAUTH2's error asks for one); so is a comment there ("# a blank line").
+            // Elsewhere a comment or a Markdown heading is the page's text.
+            let comment = raw_line.trim();
             if in_data || self.expects_free_text() {
                 self.client("");
+            } else if comment.trim_start_matches(['>', ' ']).starts_with('#') {
+                self.aside(comment, Aside::Prose);
             } else {
                 self.out.push('\n');
             }
@@ -359,14 +383,20 @@ impl Annotator {
             // Chinese outside the message text and the AUTH answers is the page's, not typed
             // into telnet.
             // A lone "." outside a message ends one whose start the page left out.
-            let latin = !has_cjk(&line) && line != ".";
+            // Markdown's inline code (`msmtp -v`) is written about a session, not typed in it.
+            let markdown = line.matches('`').count() >= 2;
+            let latin = !has_cjk(&line) && line != "." && !markdown;
+            // After the session ended (QUIT answered), a line that draws no reply was not
+            // sent: nothing was listening.
+            let over = self.session_over();
             let sent = who != Who::Unknown
                 || in_data
                 || self.expects_free_text()
                 || latin
                     && match self.next_reply {
-                        Some(refusal) => refusal || self.is_command(&line),
-                        None => self.parses_as_command(&line),
+                        // Not a line that introduces what follows ("This is the response:").
+                        Some(refusal) => refusal && !line.ends_with(':') || self.is_command(&line),
+                        None => !over && self.parses_as_command(&line),
                     };
             if !sent {
                 return self.aside(&line, Aside::Prose);
@@ -426,6 +456,16 @@ impl Annotator {
         }
     }
 
+    /// Whether the session was ended by a QUIT the server answered.
+    fn session_over(&self) -> bool {
+        match self.conn.protocol() {
+            Protocol::Smtp => self.conn.smtp().quit_answered(),
+            Protocol::Pop3 => {
+                self.conn.pop3().state() == crate::proto::pop3_state::Pop3State::Disconnected
+            }
+        }
+    }
+
     /// Whether the session waits for a line that is not a command: an AUTH answer.
     fn expects_free_text(&self) -> bool {
         match self.conn.protocol() {
@@ -437,6 +477,20 @@ impl Annotator {
     /// Whether a line is a whole command of the session's protocol (of either, before the
     /// protocol is known).
     fn parses_as_command(&self, line: &str) -> bool {
+        // HELO and EHLO take one name: "HELO is sent without waiting" is a sentence.
+        let hello = ["HELO ", "EHLO "]
+            .iter()
+            .any(|v| line.get(..5).is_some_and(|w| w.eq_ignore_ascii_case(v)));
+        if hello && line[5..].split_whitespace().count() > 1 {
+            return false;
+        }
+        // `user "me@example.com"` is a setting in a config file (.fetchmailrc), not typed.
+        if line
+            .split_once(' ')
+            .is_some_and(|(_, arg)| arg.len() > 2 && arg.starts_with('"') && arg.ends_with('"'))
+        {
+            return false;
+        }
         let smtp = SmtpCommand::parse(line).is_ok();
         let pop3 = Pop3Command::parse(line).is_ok();
         match (self.protocol_known, self.conn.protocol()) {
@@ -497,8 +551,15 @@ impl Annotator {
         {
             self.set_protocol(Protocol::Pop3);
         }
+        // A log of the client's side only leaves out the 334 challenges: the base64 lines
+        // after AUTH are its answers.
+        let answer = self.conn.protocol() == Protocol::Smtp
+            && self.conn.smtp().awaiting_challenge()
+            && SmtpCommand::parse(line).is_err()
+            && auth::decode(line).is_ok();
+        let typed: &[Typed] = if answer { &[Typed::AuthAnswer] } else { &[] };
         self.conn
-            .sent(None, format!("{line}\r\n").as_bytes(), false, &[]);
+            .sent(None, format!("{line}\r\n").as_bytes(), false, typed);
         self.fold_events();
         self.print_last("C:");
         if let Some(help) = self.command_help(line) {
@@ -768,6 +829,9 @@ fn table_rows(said: &[Said]) -> Vec<bool> {
 fn reply_like(line: &str) -> bool {
     line.len() >= 3
         && line.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+        // A reply code's first digit is 1 to 5 (RFC 5321 §4.2.1): "017 15:46" is the rest of
+        // a line the console wrapped.
+        && (b'1'..=b'5').contains(&line.as_bytes()[0])
         && matches!(line.as_bytes().get(3), None | Some(b' ' | b'-' | b'#'))
 }
 

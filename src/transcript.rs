@@ -72,6 +72,8 @@ pub enum Note {
     },
     /// A line of the message typed after 354.
     Message(MessageLine),
+    /// An SMTP extension command (offered by the server, or a private X-command).
+    ExtensionCommand(String),
     /// A line that is not a command the tutor knows; with the command its first word names
     /// when only the arguments are wrong.
     NotACommand {
@@ -126,6 +128,7 @@ impl Note {
             Note::Pop3Outcome(o) => format!("→ {}", o.describe(lang)),
             Note::Extension { protocol, line } => extension::describe(*protocol, line, lang),
             Note::Message(m) => message_note(m, lang),
+            Note::ExtensionCommand(verb) => trf(lang, "note.extension_command", &[("verb", verb)]),
             Note::NotACommand { verb, pop3 } => {
                 let key = match (verb, pop3) {
                     (Some(_), false) => "note.bad_arguments",
@@ -637,6 +640,7 @@ impl Transcript {
                 pop3: *protocol == Protocol::Pop3,
             }),
             LineRead::SaslCommand => {}
+            LineRead::Extension { verb } => notes.push(Note::ExtensionCommand(verb.clone())),
             LineRead::AuthAnswer {
                 kind,
                 decoded,

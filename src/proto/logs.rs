@@ -58,7 +58,10 @@ impl Aside {
 
 /// Reads a whole log.
 pub fn read(text: &str) -> Vec<Said> {
-    let mut r = Reader::default();
+    let mut r = Reader {
+        directions: Directions::of(text),
+        ..Reader::default()
+    };
     let mut out = Vec::new();
     for line in text.lines() {
         r.line(line, &mut out);
@@ -87,6 +90,160 @@ struct Reader {
     /// curl -v has shown a server line (`< 220 …`): every later `< ` line is what curl read,
     /// a POP3 response's body lines too (`< TOP`, `< .`).
     curl: bool,
+    /// Nodemailer 0.x printed `SEND:` (false) or `RECEIVE:` (true): the next line is what
+    /// was written or read, as a JSON string.
+    quoted_next: Option<bool>,
+    /// Nodemailer 0.x's log has begun: its own remarks are the library's.
+    old_nodemailer: bool,
+    /// The direction labels this log uses, and which side each is.
+    directions: Directions,
+}
+
+/// Words a log writes before a line to say which way it went: `Sent:`/`Got:` (a plugin's
+/// log), `Send:`/`Recv:` (a webmail's), `SENT:`/`RECEIVED:` (a server's own log, where
+/// "sent" is the server's).
+const DIRECTION_WORDS: [(&str, bool); 16] = [
+    ("got", true),
+    ("recv", true),
+    ("received", true),
+    ("receive", true),
+    ("read", true),
+    ("response", true),
+    ("reply", true),
+    ("in", true),
+    ("sent", false),
+    ("send", false),
+    ("write", false),
+    ("wrote", false),
+    ("written", false),
+    ("request", false),
+    ("command", false),
+    ("out", false),
+];
+
+/// The direction labels of one log, each with the side it names. Which side a word names
+/// depends on who wrote the log (a client's "sent" is the client's line, a server's "sent"
+/// the server's reply), so it is learned from what the lines after each label are: the
+/// label whose lines are mostly replies is the server's. Labels on a single line, or on
+/// lines none of which is a reply, are no log's.
+#[derive(Default, Clone)]
+struct Directions(Vec<(String, bool)>);
+
+impl Directions {
+    fn of(text: &str) -> Self {
+        // label → (lines, replies among them)
+        let mut seen: Vec<(String, usize, usize)> = Vec::new();
+        for line in text.lines() {
+            if let Some((label, rest)) = direction(line) {
+                let reply = content(rest).iter().any(|l| looks_like_reply(l.trim()));
+                match seen.iter_mut().find(|(l, ..)| *l == label) {
+                    Some(e) => {
+                        e.1 += 1;
+                        e.2 += usize::from(reply);
+                    }
+                    None => seen.push((label, 1, usize::from(reply))),
+                }
+            }
+        }
+        // A log's labels: more than one line, and replies among them.
+        let lines: usize = seen.iter().map(|(_, n, _)| n).sum();
+        let replies: usize = seen.iter().map(|(_, _, r)| r).sum();
+        if lines < 2 || replies == 0 {
+            return Self::default();
+        }
+        let labels: Vec<(String, bool)> = seen
+            .iter()
+            .map(|(label, n, replies)| {
+                let word_says = DIRECTION_WORDS
+                    .iter()
+                    .find(|(w, _)| label.eq_ignore_ascii_case(w))
+                    .is_some_and(|(_, server)| *server);
+                // What the lines are decides; where they are half and half, the word does.
+                let server = match (2 * replies).cmp(n) {
+                    std::cmp::Ordering::Greater => true,
+                    std::cmp::Ordering::Less => false,
+                    std::cmp::Ordering::Equal => word_says,
+                };
+                (label.clone(), server)
+            })
+            .collect();
+        Self(labels)
+    }
+
+    /// The side a line's label names, and what it carries.
+    fn read(&self, line: &str) -> Option<Vec<Said>> {
+        let (label, rest) = direction(line)?;
+        let (_, server) = self.0.iter().find(|(l, _)| *l == label)?;
+        let said = if *server { Said::Server } else { Said::Client };
+        Some(content(rest).into_iter().map(said).collect())
+    }
+}
+
+/// The lines a labelled line carries: a string literal read back (`'250 OK\r\n'`, with a
+/// note after it left out), or the text itself without the end of a Markdown code span.
+fn content(rest: &str) -> Vec<String> {
+    let rest = rest.trim();
+    // Python writes bytes as b'…'.
+    let literal = rest.strip_prefix('b').unwrap_or(rest);
+    if let Some(q) = literal.chars().next().filter(|c| matches!(c, '\'' | '"'))
+        && let Some(end) = literal.rfind(q).filter(|&e| e > 0)
+        && let Some(v) = unrepr(&literal[..=end])
+    {
+        return lines_of(&v).collect();
+    }
+    let rest = if rest.matches('`').count() == 1 {
+        rest.trim_matches('`')
+    } else {
+        rest
+    };
+    vec![rest.to_owned()]
+}
+
+/// A direction word and a colon (`Got: 220 …`), at the start of the line or after a logger's
+/// fields and a quote (`…\t"SENT: +OK ready"`), and what follows it, without the quote that
+/// closes it.
+fn direction(line: &str) -> Option<(String, &str)> {
+    let t = line.trim().trim_end_matches('*').trim_end();
+    for (word, _) in DIRECTION_WORDS {
+        let mut from = 0;
+        while let Some(at) = t[from..].to_ascii_lowercase().find(word) {
+            let start = from + at;
+            from = start + word.len();
+            let before = t[..start].chars().next_back();
+            let starts = before.is_none_or(|c| matches!(c, ' ' | '\t' | '"' | '\'' | '[' | '>'));
+            // `Got: 220 …`; or, at the start of a line, a lowercase word and a command or a
+            // code (`sent QUIT`, `received 221 …`, as check_smtp --verbose prints them).
+            let bare = start == 0
+                && t[..from].bytes().all(|b| b.is_ascii_lowercase())
+                && t[from..].strip_prefix(' ').is_some_and(|r| {
+                    r.split_whitespace().next().is_some_and(|w| {
+                        w.len() >= 3
+                            && w.bytes()
+                                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+                    })
+                });
+            let Some(rest) = t[from..]
+                .strip_prefix(": ")
+                .or_else(|| t[from..].strip_prefix(' ').filter(|_| bare))
+            else {
+                continue;
+            };
+            if !starts || rest.trim().is_empty() {
+                continue;
+            }
+            // What comes before is a logger's: a time, fields, a tag, never words of prose.
+            let head = &t[..start];
+            if head.split_whitespace().count() > 1 && !head.contains(['\t', '"', '[', ']', '<']) {
+                continue;
+            }
+            let rest = match before {
+                Some(q @ ('"' | '\'')) => rest.strip_suffix(q).unwrap_or(rest),
+                _ => rest,
+            };
+            return Some((t[start..from].to_owned(), rest));
+        }
+    }
+    None
 }
 
 impl Reader {
@@ -95,7 +252,15 @@ impl Reader {
     fn line(&mut self, raw: &str, out: &mut Vec<Said>) {
         let line = raw.trim_end_matches(['\r', '\n']);
         let Some(inner) = unwrapped(line) else {
-            return self.read_line(line, out);
+            let mut said = Vec::new();
+            self.read_line(line, &mut said);
+            // A line no tool's reader placed may carry one of the log's direction labels.
+            if let [Said::Plain(_)] = said.as_slice()
+                && let Some(d) = self.directions.read(line)
+            {
+                return out.extend(d);
+            }
+            return out.extend(said);
         };
         // Who spoke, as a reader or a reply's code shows it.
         let names = |v: &[Said]| {
@@ -118,6 +283,9 @@ impl Reader {
             return out.extend(unwrapped);
         }
         *self = after_first;
+        if let Some(d) = self.directions.read(line) {
+            return out.extend(d);
+        }
         // Nobody's line: what printed it, shown as the line was.
         let whole = line.trim().to_owned();
         for x in first {
@@ -162,6 +330,9 @@ impl Reader {
             self.openssl = false;
             out.push(Said::TlsBegan(String::new()));
         }
+        if let Some(said) = self.old_nodemailer(t) {
+            return out.extend(said);
+        }
         if continues_phpmailer && line.starts_with([' ', '\t']) && line.contains('\t') {
             self.phpmailer_server = true;
             return out.push(Said::Server(t.to_owned()));
@@ -185,6 +356,7 @@ impl Reader {
             return out.push(Said::Server(s.to_owned()));
         }
         if let Some(said) = nodemailer(t)
+            .or_else(|| protocol_arrow(t))
             .or_else(|| ruby(t))
             .or_else(|| curl(t))
             .or_else(|| blat(t))
@@ -202,12 +374,43 @@ impl Reader {
             return out.push(Said::Aside(Aside::Shell, t.to_owned()));
         }
         if let Some(said) = labelled(t) {
-            return out.push(said);
+            return out.extend(said);
         }
         if let Some(aside) = chatter(t) {
             return out.push(Said::Aside(aside, t.to_owned()));
         }
         out.push(Said::Plain(line.to_owned()));
+    }
+}
+
+impl Reader {
+    /// Nodemailer 0.x's debug output: `CONNECTION: 220 …` (the greeting), then `SEND:` or
+    /// `RECEIVE:` alone on a line with the data on the next as a JSON string
+    /// (`"EHLO [127.0.0.1]\r\n"`).
+    fn old_nodemailer(&mut self, t: &str) -> Option<Vec<Said>> {
+        let side = self.quoted_next.take();
+        if let Some(server) = side
+            && t.starts_with('"')
+            && let Some(v) = unrepr(t)
+        {
+            let said = if server { Said::Server } else { Said::Client };
+            return Some(lines_of(&v).map(said).collect());
+        }
+        if t == "SEND:" || t == "RECEIVE:" {
+            self.quoted_next = Some(t == "RECEIVE:");
+            self.old_nodemailer = true;
+            return Some(vec![Said::Aside(Aside::Library, t.to_owned())]);
+        }
+        if let Some(greeting) = t.strip_prefix("CONNECTION: ")
+            && looks_like_reply(greeting)
+        {
+            self.old_nodemailer = true;
+            return Some(vec![Said::Server(greeting.to_owned())]);
+        }
+        if self.old_nodemailer && t == "Connection established!" {
+            return Some(vec![Said::Aside(Aside::Library, t.to_owned())]);
+        }
+        None
     }
 }
 
@@ -338,7 +541,7 @@ fn log_token(t: &str) -> Option<(&str, bool)> {
             .bytes()
             .all(|c| c.is_ascii_lowercase() || c == b'_' || c == b'.')
         && ![
-            "send", "reply", "data", "mail", "rcpt", "connect", "user", "pass", "auth",
+            "send", "reply", "mail", "rcpt", "connect", "user", "pass", "auth",
         ]
         .contains(&name)
     {
@@ -360,7 +563,7 @@ fn names_a_side(t: &str) -> bool {
 
 /// A line whose label says who spoke: `[S] 220 …`, `[C] EHLO …` (mailsend), `Server: 220 …`,
 /// `Client: EHLO …` (server-side logs such as FakeSMTP's).
-fn labelled(t: &str) -> Option<Said> {
+fn labelled(t: &str) -> Option<Vec<Said>> {
     // A heading over a side's lines, with nothing after it (`SERVER 1:`, simplesmtp's).
     if let Some(head) = t.strip_suffix(':')
         && let Some((side, n)) = head.split_once(' ')
@@ -368,7 +571,7 @@ fn labelled(t: &str) -> Option<Said> {
         && !n.is_empty()
         && n.bytes().all(|b| b.is_ascii_digit())
     {
-        return Some(Said::Aside(Aside::Library, t.to_owned()));
+        return Some(vec![Said::Aside(Aside::Library, t.to_owned())]);
     }
     for (label, server) in [
         ("[S]", true),
@@ -380,11 +583,15 @@ fn labelled(t: &str) -> Option<Said> {
     ] {
         if let Some(rest) = t.strip_prefix(label) {
             let rest = rest.strip_prefix(' ').unwrap_or(rest);
-            return Some(if server {
-                Said::Server(rest.to_owned())
-            } else {
-                Said::Client(rest.to_owned())
-            });
+            let said = if server { Said::Server } else { Said::Client };
+            // The data as a string literal (`Server: '+OK ready\r\n'`), read back.
+            if rest.ends_with(['\'', '"'])
+                && rest.contains("\\r\\n")
+                && let Some(v) = unrepr(rest)
+            {
+                return Some(lines_of(&v).map(said).collect());
+            }
+            return Some(vec![said(rest.to_owned())]);
         }
     }
     None
@@ -472,7 +679,26 @@ fn phpmailer(t: &str) -> Option<Vec<Said>> {
     };
     let (dated, rest) = match date_time(t) {
         Some(rest) => (true, rest),
-        None => (false, t),
+        // A time stamp of another shape (`201509-03 07:24:00`, a server's clock).
+        None => {
+            let end = t
+                .find(|c: char| !(c.is_ascii_digit() || "-/:.,T ".contains(c) || c == '\t'))
+                .unwrap_or(t.len());
+            let stamp = &t[..end];
+            // A clock's `hh:mm`, not a reply's code (`554 5.7.9: …`).
+            let clock = stamp.as_bytes().windows(5).any(|w| {
+                w[0].is_ascii_digit()
+                    && w[1].is_ascii_digit()
+                    && w[2] == b':'
+                    && w[3].is_ascii_digit()
+                    && w[4].is_ascii_digit()
+            });
+            if clock && stamp.bytes().filter(u8::is_ascii_digit).count() >= 6 {
+                (true, t[end..].trim_start())
+            } else {
+                (false, t)
+            }
+        }
     };
     for (prefix, server) in [
         ("SERVER -> CLIENT:", true),
@@ -652,6 +878,23 @@ fn nodemailer(t: &str) -> Option<Vec<Said>> {
     }])
 }
 
+/// A protocol's name and an arrow, as fetchmail -v writes its session (`POP3< +OK`, `SMTP>
+/// EHLO`, `IMAP< * OK`): `<` what was read from the server, `>` what was written to it.
+fn protocol_arrow(t: &str) -> Option<Vec<Said>> {
+    for name in ["POP3", "SMTP", "ESMTP", "LMTP", "IMAP"] {
+        let Some(rest) = t.strip_prefix(name) else {
+            continue;
+        };
+        if let Some(s) = rest.strip_prefix("< ") {
+            return Some(vec![Said::Server(s.to_owned())]);
+        }
+        if let Some(c) = rest.strip_prefix("> ") {
+            return Some(vec![Said::Client(c.to_owned())]);
+        }
+    }
+    None
+}
+
 /// Ruby's Net::SMTP debug output: `<- "EHLO x\r\n"` was written, `-> "250 ok\r\n"` was read.
 fn ruby(t: &str) -> Option<Vec<Said>> {
     if let Some(v) = t.strip_prefix("<- ")
@@ -736,7 +979,48 @@ mod tests {
     }
 
     #[test]
+    fn a_logs_direction_words_name_the_side_their_lines_show() {
+        // A client's log: "Sent:" is the client's, "Got:" the server's.
+        assert_eq!(
+            read("Got: 220 mx\nSent: EHLO me\nGot: 250 mx\nSent: QUIT"),
+            vec![s("220 mx"), c("EHLO me"), s("250 mx"), c("QUIT")]
+        );
+        // A server's own log: what it "SENT" are the replies, what it "RECEIVED" the
+        // commands, inside quoted fields after the logger's.
+        assert_eq!(
+            read(
+                "\"POP3D\"\t12\t\"SENT: +OK ready\"\n\"POP3D\"\t12\t\"RECEIVED: USER a\"\n\"POP3D\"\t12\t\"SENT: +OK\""
+            ),
+            vec![s("+OK ready"), c("USER a"), s("+OK")]
+        );
+        // Python's bytes, and a note after them, come off.
+        assert_eq!(
+            read("send: 'x\\r\\n'\nreply: b'250-a\\r\\n'   # note\nreply: b'250 b\\r\\n'"),
+            vec![c("x"), s("250-a"), s("250 b")]
+        );
+        // A word used once is prose, not a log's label.
+        assert_eq!(
+            read("Sent: yesterday"),
+            vec![Said::Plain("Sent: yesterday".into())]
+        );
+    }
+
+    #[test]
     fn each_format_says_who_said_it() {
+        let lib = |t: &str| Said::Aside(Aside::Library, t.into());
+        assert_eq!(
+            read(
+                "CONNECTION: 220 mx ESMTP\nConnection established!\nSEND:\n\"EHLO [127.0.0.1]\\r\\n\"\nRECEIVE:\n\"502 Error: command \\\"EHLO\\\" not implemented\\r\\n\""
+            ),
+            vec![
+                s("220 mx ESMTP"),
+                lib("Connection established!"),
+                lib("SEND:"),
+                c("EHLO [127.0.0.1]"),
+                lib("RECEIVE:"),
+                s("502 Error: command \"EHLO\" not implemented"),
+            ]
+        );
         assert_eq!(
             read(
                 "2024-03-05 10:12:01\tSERVER -> CLIENT: 220 smtp.gmail.com ESMTP\n2024-03-05 10:12:01\tCLIENT -> SERVER: EHLO me"

@@ -195,6 +195,9 @@ pub enum LineRead {
     /// A POP3 AUTH line with a mechanism (RFC 5034): a command, though not one of the
     /// lesson's.
     SaslCommand,
+    /// An SMTP command outside the standard set that a server may know: one its EHLO reply
+    /// offered, or a private one (RFC 5321 §4.1.5: verbs that begin with X, as XCLIENT).
+    Extension { verb: String },
     /// The answer to an AUTH challenge: `decoded` is its base64 decoded (`None`: not base64,
     /// `not_base64` says whether that is a mistake), `echo_newline` that the decoded value
     /// ends in a newline, `base64_in_clear` that a password went as base64 on a plain

@@ -38,7 +38,8 @@ impl LineReader {
         self.told_tls = false;
     }
 
-    /// Reads one SMTP line (its ending trimmed to `text`) and records it in `smtp`.
+    /// Reads one SMTP line (its ending trimmed to `text`) and records it in `smtp`;
+    /// `unprompted` says it answers the AUTH exchange though no challenge was seen.
     pub(super) fn smtp(
         &mut self,
         smtp: &mut SmtpSession,
@@ -46,6 +47,7 @@ impl LineReader {
         text: &str,
         secret: bool,
         typed: Option<&SmtpCommand>,
+        unprompted: bool,
     ) -> SentLine {
         let mut secret = secret;
         let mut before_handshake = false;
@@ -59,26 +61,10 @@ impl LineReader {
             // A secret is what the client sends under AUTH, not what the prompt says.
             secret |= smtp.auth_answer_is_secret() || secret::is_secret(text, Some(kind));
             smtp.on_sent(&ClientLine::AuthResponse);
-            match decode_answer(text) {
-                Ok(decoded) => {
-                    let base64_in_clear =
-                        secret && !smtp.is_tls() && !std::mem::replace(&mut self.told_base64, true);
-                    LineRead::AuthAnswer {
-                        kind,
-                        echo_newline: decoded.to_string().ends_with('\n'),
-                        decoded: Some(decoded.shown()),
-                        not_base64: false,
-                        base64_in_clear,
-                    }
-                }
-                Err(mistake) => LineRead::AuthAnswer {
-                    kind,
-                    decoded: None,
-                    not_base64: mistake,
-                    echo_newline: false,
-                    base64_in_clear: false,
-                },
-            }
+            self.answer(kind, text, secret, smtp.is_tls())
+        } else if unprompted && smtp.awaiting_challenge() {
+            secret |= smtp.on_unprompted_answer();
+            self.answer(PromptKind::Other, text, secret, smtp.is_tls())
         } else {
             before_handshake = smtp.tls_pending() && !std::mem::replace(&mut self.told_tls, true);
             secret |= secret::is_secret(text, None);
@@ -103,9 +89,12 @@ impl LineReader {
                 Err(_) => {
                     let kind = CommandKind::from_line(text);
                     smtp.on_sent(&ClientLine::Unparsed(kind));
-                    LineRead::NotACommand {
-                        verb: kind.map(CommandKind::label),
-                        protocol: Protocol::Smtp,
+                    match extension_verb(smtp, text) {
+                        Some(verb) if kind.is_none() => LineRead::Extension { verb },
+                        _ => LineRead::NotACommand {
+                            verb: kind.map(CommandKind::label),
+                            protocol: Protocol::Smtp,
+                        },
                     }
                 }
             }
@@ -115,6 +104,30 @@ impl LineReader {
             secret,
             read,
             before_handshake,
+        }
+    }
+
+    /// An answer to an AUTH challenge of `kind`, decoded.
+    fn answer(&mut self, kind: PromptKind, text: &str, secret: bool, tls: bool) -> LineRead {
+        match decode_answer(text) {
+            Ok(decoded) => {
+                let base64_in_clear =
+                    secret && !tls && !std::mem::replace(&mut self.told_base64, true);
+                LineRead::AuthAnswer {
+                    kind,
+                    echo_newline: decoded.to_string().ends_with('\n'),
+                    decoded: Some(decoded.shown()),
+                    not_base64: false,
+                    base64_in_clear,
+                }
+            }
+            Err(mistake) => LineRead::AuthAnswer {
+                kind,
+                decoded: None,
+                not_base64: mistake,
+                echo_newline: false,
+                base64_in_clear: false,
+            },
         }
     }
 
@@ -182,6 +195,25 @@ impl LineReader {
         };
         (line, expect)
     }
+}
+
+/// The verb of a line that names an SMTP extension command: one the server's EHLO reply
+/// offered (`250-XCLIENT ADDR`, `250-ETRN`), or a private one (RFC 5321 §4.1.5: it begins
+/// with X).
+fn extension_verb(smtp: &SmtpSession, text: &str) -> Option<String> {
+    let verb = text.split_whitespace().next()?;
+    if verb.len() < 2 || !verb.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-') {
+        return None;
+    }
+    let offered = smtp.capabilities().is_some_and(|c| {
+        c.keywords.iter().any(|k| {
+            k.split_whitespace()
+                .next()
+                .is_some_and(|w| w.eq_ignore_ascii_case(verb))
+        })
+    });
+    let private = verb.len() > 2 && verb.as_bytes()[0].eq_ignore_ascii_case(&b'X');
+    (offered || private).then(|| verb.to_ascii_uppercase())
 }
 
 /// The typed command for the `i`th line of a write, when the write's lines are exactly its

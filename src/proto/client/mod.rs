@@ -42,6 +42,9 @@ use crate::words::Words;
 pub enum Typed {
     Smtp(SmtpCommand),
     Pop3(Pop3Command),
+    /// An answer to the AUTH exchange under way, though no challenge was seen (a log of the
+    /// client's side only).
+    AuthAnswer,
 }
 
 /// One response read off the wire, and what it did to the requests waiting.
@@ -198,7 +201,9 @@ impl<T> Connection<T> {
                         Some(Typed::Smtp(c)) => Some(c),
                         _ => None,
                     };
-                    self.lines.smtp(&mut self.smtp, raw, text, secret, cmd)
+                    let answer = matches!(typed, Some(Typed::AuthAnswer));
+                    self.lines
+                        .smtp(&mut self.smtp, raw, text, secret, cmd, answer)
                 }
                 Protocol::Pop3 => {
                     let cmd = match typed {

@@ -38,6 +38,7 @@ fn describe(kind: &EventKind) -> Vec<String> {
                     LineRead::Command { initial: Some(d) } => format!("command, initial {d}"),
                     LineRead::NotACommand { verb, .. } => format!("not a command ({verb:?})"),
                     LineRead::SaslCommand => "sasl".to_owned(),
+                    LineRead::Extension { verb } => format!("extension {verb}"),
                     LineRead::AuthAnswer {
                         decoded,
                         not_base64,
@@ -381,6 +382,30 @@ fn the_message_after_354_is_message_text_until_the_dot() {
         "S 250 2.0.0 Ok: queued as 1 -> #2: Dot MessageQueued"
     );
     assert!(!c.smtp().in_data());
+}
+
+/// A command outside the standard set is an extension where the server offered it or it is
+/// a private X-command, and unknown otherwise.
+#[test]
+fn extension_commands_are_not_unknown_commands() {
+    use Step::*;
+    let (out, _) = report(
+        Protocol::Smtp,
+        &[
+            Recv("220 mx\r\n"),
+            Send("EHLO me\r\n", 1),
+            Recv("250-mx\r\n250-ETRN\r\n250 XCLIENT ADDR NAME\r\n"),
+            Send("ETRN example.com\r\n", 1),
+            Send("XCLIENT ADDR=192.0.2.1\r\n", 1),
+            Send("XYZZY\r\n", 1),
+            Send("FOO bar\r\n", 1),
+        ],
+    );
+    let sent: Vec<&String> = out.iter().filter(|l| l.starts_with("C#")).collect();
+    assert_eq!(sent[1], "C#2 ETRN example.com: extension ETRN");
+    assert_eq!(sent[2], "C#3 XCLIENT ADDR=192.0.2.1: extension XCLIENT");
+    assert_eq!(sent[3], "C#4 XYZZY: extension XYZZY");
+    assert_eq!(sent[4], "C#5 FOO bar: not a command (None)");
 }
 
 #[test]

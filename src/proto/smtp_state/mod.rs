@@ -169,6 +169,51 @@ impl SmtpSession {
             _ => false,
         }
     }
+    /// The AUTH command still waiting for its first reply, if the newest line sent is one.
+    fn auth_sent(&self) -> Option<&SmtpCommand> {
+        match self.pending.back() {
+            Some(Pending::Command(cmd))
+                if matches!(cmd.kind(), CommandKind::AuthLogin | CommandKind::AuthPlain) =>
+            {
+                Some(cmd)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether QUIT was sent and answered: the session is over.
+    pub fn quit_answered(&self) -> bool {
+        self.quit_sent && self.pending.is_empty() && self.cut == 0
+    }
+
+    /// Whether an AUTH exchange waits for the server's next challenge (or its verdict): AUTH
+    /// was the last line sent, or a challenge was answered.
+    pub fn awaiting_challenge(&self) -> bool {
+        self.auth.is_some_and(|a| a.asked.is_none()) || self.auth_sent().is_some()
+    }
+
+    /// Records an answer to an AUTH exchange whose challenge a log of the client's side only
+    /// leaves out; says whether it is a secret (AUTH PLAIN's, or AUTH LOGIN's after the
+    /// username).
+    pub fn on_unprompted_answer(&mut self) -> bool {
+        if self.auth.is_none() {
+            let plain = self
+                .auth_sent()
+                .is_some_and(|c| c.kind() == CommandKind::AuthPlain);
+            self.auth = Some(AuthExchange {
+                plain,
+                asked: None,
+                answers: 0,
+            });
+        }
+        let secret = self.auth.is_some_and(|a| a.plain || a.answers > 0);
+        if let Some(a) = self.auth.as_mut() {
+            a.answers = a.answers.saturating_add(1);
+        }
+        self.pending.push_back(Pending::AuthResponse);
+        secret
+    }
+
     /// Whether the greeting has come (or the session was taken up in its middle).
     pub fn greeted(&self) -> bool {
         self.greeting != Greeting::Waiting
