@@ -38,6 +38,13 @@ pub fn stands_for_nothing(line: &str) -> bool {
 fn clean(line: &str) -> (Who, String) {
     let mut s = line.trim_end_matches(['\r', '\n']).trim_start();
     let mut who = Who::Unknown;
+    // A run of four or more marks is a logger's decoration (`>>>>> …`), not a side's.
+    if s.starts_with(">>>>") || s.starts_with("<<<<") {
+        return (
+            who,
+            s.trim_start_matches(['>', '<']).trim_start().to_owned(),
+        );
+    }
     for (prefix, w) in [
         ("S:", Who::Server),
         ("C:", Who::Client),
@@ -395,7 +402,11 @@ impl Annotator {
                 || latin
                     && match self.next_reply {
                         // Not a line that introduces what follows ("This is the response:").
-                        Some(refusal) => refusal && !line.ends_with(':') || self.is_command(&line),
+                        // A typo draws the refusal: a word, not an application's output.
+                        Some(refusal) => {
+                            refusal && !line.ends_with(':') && typo_like(&line)
+                                || self.is_command(&line)
+                        }
                         None => !over && self.parses_as_command(&line),
                     };
             if !sent {
@@ -470,7 +481,7 @@ impl Annotator {
     fn expects_free_text(&self) -> bool {
         match self.conn.protocol() {
             Protocol::Smtp => self.conn.smtp().auth_prompt().is_some(),
-            Protocol::Pop3 => false,
+            Protocol::Pop3 => self.conn.pop3().awaiting_sasl(),
         }
     }
 
@@ -865,6 +876,17 @@ fn next_reply(rest: &[Said]) -> Option<bool> {
         }
     }
     None
+}
+
+/// Whether a line could be a command mistyped: its first word is letters (and digits), as a
+/// command's verb is.
+fn typo_like(line: &str) -> bool {
+    line.split_whitespace().next().is_some_and(|w| {
+        w.len() <= 16
+            && w.chars().next().is_some_and(char::is_alphabetic)
+            && w.chars()
+                .all(|c| c.is_alphanumeric() || ":-+/=".contains(c))
+    })
 }
 
 fn has_cjk(s: &str) -> bool {

@@ -64,9 +64,43 @@ pub fn read(text: &str) -> Vec<Said> {
     };
     let mut out = Vec::new();
     for line in text.lines() {
+        // A log that writes a multi-line reply as one entry leaves the codes off the lines
+        // after its first (go-mail: `C <-- S: 250 smtp.qq.com`, then `PIPELINING`, `SIZE …`):
+        // those lines are the reply's, each with the first line's code again.
+        if std::mem::take(&mut r.reply_open)
+            && keyword_line(line)
+            && let Some(Said::Server(first)) = out.last_mut()
+            && let Some(code) = first.get(..3).map(str::to_owned)
+            && first
+                .as_bytes()
+                .get(3)
+                .is_some_and(|b| matches!(b, b' ' | b'-'))
+        {
+            first.replace_range(3..4, "-");
+            out.push(Said::Server(format!("{code} {}", line.trim())));
+            r.reply_open = true;
+            continue;
+        }
         r.line(line, &mut out);
     }
     out
+}
+
+/// An EHLO keyword line without its code: `PIPELINING`, `SIZE 73400320`, `AUTH=LOGIN`.
+fn keyword_line(line: &str) -> bool {
+    let t = line.trim();
+    let first = t.split_whitespace().next().unwrap_or("");
+    // A keyword has no colon and no arrow: `C --> S: QUIT` is another line of the log.
+    t.len() <= 100
+        && !t.contains([':', '<', '>'])
+        && first
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && first
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'=')
+        && !looks_like_reply(t)
 }
 
 /// The state a few formats need across lines.
@@ -97,6 +131,9 @@ struct Reader {
     old_nodemailer: bool,
     /// The direction labels this log uses, and which side each is.
     directions: Directions,
+    /// The last line was a reply a side-and-arrow label named (`C <-- S: 250 …`): lines
+    /// without a code after it may continue it.
+    reply_open: bool,
 }
 
 /// Words a log writes before a line to say which way it went: `Sent:`/`Got:` (a plugin's
@@ -355,6 +392,13 @@ impl Reader {
         {
             return out.push(Said::Server(s.to_owned()));
         }
+        // Once `< ` has marked the server's lines, `> ` marks the client's (curl -v, Symfony
+        // Mailer's debug output): written by the tool, which does TLS itself.
+        if self.curl
+            && let Some(c) = t.strip_prefix("> ")
+        {
+            return out.push(Said::Client(c.to_owned()));
+        }
         if let Some(said) = nodemailer(t)
             .or_else(|| protocol_arrow(t))
             .or_else(|| ruby(t))
@@ -372,6 +416,10 @@ impl Reader {
             })
         {
             return out.push(Said::Aside(Aside::Shell, t.to_owned()));
+        }
+        if let Some(said) = side_arrow(t) {
+            self.reply_open = matches!(said.as_slice(), [Said::Server(s)] if looks_like_reply(s));
+            return out.extend(said);
         }
         if let Some(said) = labelled(t) {
             return out.extend(said);
@@ -553,6 +601,10 @@ fn log_token(t: &str) -> Option<(&str, bool)> {
 /// Whether a line says who spoke, or is a reply: kept when a logger wrapped it.
 fn names_a_side(t: &str) -> bool {
     let t = t.trim_start();
+    // A logger's own marker (`>>>>> …`), not a side's.
+    if t.starts_with(">>>>") || t.starts_with("<<<<") {
+        return looks_like_reply(t);
+    }
     looks_like_reply(t)
         || [
             "S:", "C:", "s:", "c:", "<-", "->", "<~", "~>", "<<<", ">>>", "<**",
@@ -595,6 +647,39 @@ fn labelled(t: &str) -> Option<Vec<Said>> {
         }
     }
     None
+}
+
+/// A line labelled with both sides and an arrow between them: `C --> S: EHLO …`,
+/// `C <-- S: 250 …` (go-mail's debug log), `S -> C: 220 …`.
+fn side_arrow(t: &str) -> Option<Vec<Said>> {
+    let (head, rest) = t.split_once(':')?;
+    let words: Vec<&str> = head.split_whitespace().collect();
+    let [a, arrow, b] = words.as_slice() else {
+        return None;
+    };
+    let side = |w: &str| match w.to_ascii_lowercase().as_str() {
+        "c" | "client" => Some(false),
+        "s" | "server" => Some(true),
+        _ => None,
+    };
+    let (a, b) = (side(a)?, side(b)?);
+    if a == b {
+        return None;
+    }
+    let forward = matches!(*arrow, "->" | "-->" | "=>" | ">>");
+    let back = matches!(*arrow, "<-" | "<--" | "<=" | "<<");
+    // Who wrote the line: the side the arrow leaves.
+    let server = match (forward, back) {
+        (true, false) => a,
+        (false, true) => b,
+        _ => return None,
+    };
+    let rest = rest.strip_prefix(' ').unwrap_or(rest).to_owned();
+    Some(vec![if server {
+        Said::Server(rest)
+    } else {
+        Said::Client(rest)
+    }])
 }
 
 /// Lines of openssl s_client's connection report.
@@ -879,18 +964,27 @@ fn nodemailer(t: &str) -> Option<Vec<Said>> {
 }
 
 /// A protocol's name and an arrow, as fetchmail -v writes its session (`POP3< +OK`, `SMTP>
-/// EHLO`, `IMAP< * OK`): `<` what was read from the server, `>` what was written to it.
+/// EHLO`, `IMAP< * OK`) and Exim's debug output (`SMTP<< 250-…`, `SMTP>> EHLO …`): `<` what
+/// was read from the server, `>` what was written to it.
 fn protocol_arrow(t: &str) -> Option<Vec<Said>> {
     for name in ["POP3", "SMTP", "ESMTP", "LMTP", "IMAP"] {
         let Some(rest) = t.strip_prefix(name) else {
             continue;
         };
-        if let Some(s) = rest.strip_prefix("< ") {
-            return Some(vec![Said::Server(s.to_owned())]);
-        }
-        if let Some(c) = rest.strip_prefix("> ") {
-            return Some(vec![Said::Client(c.to_owned())]);
-        }
+        let server = rest.starts_with('<');
+        let Some(text) = rest
+            .strip_prefix(if server { "<<" } else { ">>" })
+            .or_else(|| rest.strip_prefix(if server { "<" } else { ">" }))
+            .and_then(|r| r.strip_prefix(' '))
+        else {
+            continue;
+        };
+        let text = text.trim_start().to_owned();
+        return Some(vec![if server {
+            Said::Server(text)
+        } else {
+            Said::Client(text)
+        }]);
     }
     None
 }
@@ -909,7 +1003,8 @@ fn ruby(t: &str) -> Option<Vec<Said>> {
     }
     if t.starts_with("opening connection to ")
         || t == "opened"
-        || t.starts_with("read ") && t.ends_with(" bytes")
+        || (t.starts_with("read ") || t.starts_with("wrote ")) && t.ends_with(" bytes")
+        || t.starts_with("writing message from ")
         || t.starts_with("Conn ")
     {
         return Some(vec![Said::Aside(Aside::Library, t.to_owned())]);
@@ -1006,6 +1101,56 @@ mod tests {
     }
 
     #[test]
+    fn a_reply_written_as_one_entry_gets_its_code_on_every_line() {
+        // go-mail's debug log: the arrow names the side, and a multi-line reply's later
+        // lines come without their code.
+        assert_eq!(
+            read("C --> S: EHLO me\nC <-- S: 250 mx\nPIPELINING\nAUTH LOGIN PLAIN\nC --> S: QUIT"),
+            vec![
+                c("EHLO me"),
+                s("250-mx"),
+                s("250-PIPELINING"),
+                s("250 AUTH LOGIN PLAIN"),
+                c("QUIT")
+            ]
+        );
+        // Not after a client's line, nor after a line no arrow named.
+        assert_eq!(
+            read("C --> S: EHLO me\nPIPELINING"),
+            vec![c("EHLO me"), Said::Plain("PIPELINING".into())]
+        );
+    }
+
+    #[test]
+    fn a_protocol_name_and_an_arrow_say_who_spoke() {
+        // fetchmail -v.
+        assert_eq!(
+            read("fetchmail: POP3< +OK ready\nfetchmail: POP3> CAPA"),
+            vec![s("+OK ready"), c("CAPA")]
+        );
+        // Exim's debug output, as its test suite records it (test/stderr/5820).
+        assert_eq!(
+            read(
+                "  SMTP>> EHLO myhost.test.ex\n  SMTP<< 250-myhost.test.ex Hello the.local.host.name [ip4.ip4.ip4.ip4]"
+            ),
+            vec![
+                c("EHLO myhost.test.ex"),
+                s("250-myhost.test.ex Hello the.local.host.name [ip4.ip4.ip4.ip4]")
+            ]
+        );
+    }
+
+    #[test]
+    fn once_the_server_is_marked_with_lt_the_client_is_marked_with_gt() {
+        assert_eq!(
+            read("< 220 mx\n> EHLO me\n< 250 mx"),
+            vec![s("220 mx"), c("EHLO me"), s("250 mx")]
+        );
+        // Without a server line first, `> ` is a quote.
+        assert_eq!(read("> EHLO me"), vec![Said::Plain("> EHLO me".into())]);
+    }
+
+    #[test]
     fn each_format_says_who_said_it() {
         let lib = |t: &str| Said::Aside(Aside::Library, t.into());
         assert_eq!(
@@ -1056,7 +1201,7 @@ mod tests {
             read("< 220 mx ESMTP\n> EHLO me\n* Connected to mx (192.0.2.1) port 25"),
             vec![
                 s("220 mx ESMTP"),
-                Said::Plain("> EHLO me".into()),
+                c("EHLO me"),
                 Said::Aside(
                     Aside::Library,
                     "* Connected to mx (192.0.2.1) port 25".into()
