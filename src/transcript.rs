@@ -461,8 +461,8 @@ pub struct Transcript {
     entries: Vec<Entry>,
     generation: Generation,
     protocol: Option<Protocol>,
-    /// The session's state as the connection last reported it.
-    state: SessionState,
+    /// The session's state as the connection last reported it (shared with the event).
+    state: std::sync::Arc<SessionState>,
     /// The index of the newest server entry, so that the window finds the last reply without
     /// walking back over client lines at every frame.
     last_server: Option<usize>,
@@ -604,7 +604,7 @@ impl Transcript {
             }
             EventKind::State(state) => {
                 self.protocol = Some(state.protocol);
-                self.state = (**state).clone();
+                self.state = std::sync::Arc::clone(state);
             }
             EventKind::Finished { .. } => {}
             EventKind::Warning(w) => self.event(at, EventRow::Warning(w.clone())),

@@ -151,7 +151,7 @@ pub enum EventKind {
     },
     /// The session's state as the event after it left it (sent just before that event): what
     /// a view asks (the next step, whether a line is a secret) without folding anything.
-    State(Box<SessionState>),
+    State(std::sync::Arc<SessionState>),
     /// A request ended; `unanswered` replies it waited for will not be paired with anything.
     Finished {
         id: RequestId,

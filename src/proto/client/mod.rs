@@ -137,7 +137,7 @@ impl<T> Connection<T> {
     /// Reports an event that changed the state, the new state just before it: whoever folds
     /// the event finds the state it left.
     fn report_changed(&mut self, kind: EventKind) {
-        let state = Box::new(self.state());
+        let state = std::sync::Arc::new(self.state());
         self.events.push_back(EventKind::State(state));
         self.events.push_back(kind);
     }
@@ -157,13 +157,13 @@ impl<T> Connection<T> {
     /// A new session begins whose connection a log leaves out: the next reply is its greeting.
     pub fn assume_connected(&mut self) {
         self.begin();
-        self.report(EventKind::State(Box::new(self.state())));
+        self.report(EventKind::State(std::sync::Arc::new(self.state())));
     }
 
     /// The log showed which protocol this is.
     pub fn set_protocol(&mut self, protocol: Protocol) {
         self.protocol = protocol;
-        self.report(EventKind::State(Box::new(self.state())));
+        self.report(EventKind::State(std::sync::Arc::new(self.state())));
     }
 
     pub fn tls_established(&mut self, info: TlsInfo) {

@@ -63,7 +63,8 @@ pub struct SmtpSession {
     connected: bool,
     greeting: Greeting,
     hello: Option<CommandKind>,
-    caps: Option<Capabilities>,
+    /// Shared, so that a snapshot of the state costs no copy of the list.
+    caps: Option<std::sync::Arc<Capabilities>>,
     tls: bool,
     tls_pending: bool,
     authenticated: bool,
@@ -141,7 +142,7 @@ impl SmtpSession {
         self.authenticated
     }
     pub fn capabilities(&self) -> Option<&Capabilities> {
-        self.caps.as_ref()
+        self.caps.as_deref()
     }
     /// True after a 220 to STARTTLS, until the handshake is done.
     pub fn tls_pending(&self) -> bool {
@@ -436,7 +437,8 @@ impl SmtpSession {
                 self.reset_transaction();
                 self.caps = (kind == CommandKind::Ehlo)
                     .then(|| Capabilities::from_ehlo(&reply.raw))
-                    .flatten();
+                    .flatten()
+                    .map(std::sync::Arc::new);
                 Outcome::Hello {
                     ehlo: kind == CommandKind::Ehlo,
                     extensions: reply.lines.len().saturating_sub(1),
