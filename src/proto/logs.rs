@@ -241,9 +241,11 @@ fn content(rest: &str) -> Vec<String> {
 /// closes it.
 fn direction(line: &str) -> Option<(String, &str)> {
     let t = line.trim().trim_end_matches('*').trim_end();
+    // ASCII lower-casing keeps every byte where it was, so offsets in it are offsets in `t`.
+    let lower = t.to_ascii_lowercase();
     for (word, _) in DIRECTION_WORDS {
         let mut from = 0;
-        while let Some(at) = t[from..].to_ascii_lowercase().find(word) {
+        while let Some(at) = lower[from..].find(word) {
             let start = from + at;
             from = start + word.len();
             let before = t[..start].chars().next_back();

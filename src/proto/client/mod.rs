@@ -266,20 +266,7 @@ impl<T> Connection<T> {
 
     /// The next complete response, matched and folded; its `Received` event is queued.
     pub fn next_response(&mut self) -> Option<Handled<T>> {
-        let parsed = match self.protocol {
-            Protocol::Smtp => self
-                .smtp_reader
-                .next_reply()?
-                .map_or_else(Parsed::MalformedSmtp, |r| {
-                    Parsed::Response(Response::Smtp(r))
-                }),
-            Protocol::Pop3 => self
-                .pop3_reader
-                .next_response()?
-                .map_or_else(Parsed::MalformedPop3, |r| {
-                    Parsed::Response(Response::Pop3(r))
-                }),
-        };
+        let parsed = self.next_parsed()?;
         let too_long = matches!(
             parsed,
             Parsed::MalformedSmtp(MalformedReply::ReplyTooLong { .. })
@@ -311,23 +298,27 @@ impl<T> Connection<T> {
     /// answers the lines before it, in order.
     pub fn observe_server(&mut self, bytes: &[u8]) {
         self.receive(bytes);
-        loop {
-            let parsed = match self.protocol {
-                Protocol::Smtp => match self.smtp_reader.next_reply() {
-                    Some(r) => r.map_or_else(Parsed::MalformedSmtp, |r| {
-                        Parsed::Response(Response::Smtp(r))
-                    }),
-                    None => break,
-                },
-                Protocol::Pop3 => match self.pop3_reader.next_response() {
-                    Some(r) => r.map_or_else(Parsed::MalformedPop3, |r| {
-                        Parsed::Response(Response::Pop3(r))
-                    }),
-                    None => break,
-                },
-            };
+        while let Some(parsed) = self.next_parsed() {
             self.fold(parsed, Answers::InOrder);
         }
+    }
+
+    /// The next complete response the reader holds, or the line that is none.
+    fn next_parsed(&mut self) -> Option<Parsed> {
+        Some(match self.protocol {
+            Protocol::Smtp => self
+                .smtp_reader
+                .next_reply()?
+                .map_or_else(Parsed::MalformedSmtp, |r| {
+                    Parsed::Response(Response::Smtp(r))
+                }),
+            Protocol::Pop3 => self
+                .pop3_reader
+                .next_response()?
+                .map_or_else(Parsed::MalformedPop3, |r| {
+                    Parsed::Response(Response::Pop3(r))
+                }),
+        })
     }
 
     /// A response a log's reader framed (observer): it answers the lines before it, in order.
