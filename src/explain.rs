@@ -191,6 +191,12 @@ struct Annotator {
     /// the middle of a message is the server cutting it short (a size limit, a bare LF, an
     /// idle timeout), not message text.
     dot_later: bool,
+    /// Whether the line being placed comes right after a server's line, with no blank line
+    /// between: where a person at telnet types, not where a page's text goes on.
+    after_reply: bool,
+    /// Whether the log's arrows (`-->`, `<--`) say who wrote a line: not where a server's
+    /// arrow carries a command and a client's a reply (a dump written by hand).
+    arrows_name_sides: bool,
 }
 
 impl Annotator {
@@ -212,6 +218,8 @@ impl Annotator {
             client_seen: false,
             pasted: None,
             dot_later: false,
+            after_reply: false,
+            arrows_name_sides: true,
         };
         a.fold_events();
         a
@@ -242,7 +250,8 @@ impl Annotator {
 
     /// Reads a whole log: each tool's lines by its reader, the rest by the session's state.
     fn feed(&mut self, text: &str) {
-        let said = logs::read(text);
+        let said = join_wrapped(logs::read(text));
+        self.arrows_name_sides = arrows_name_sides(&said);
         let table = table_rows(&said);
         // For each line, whether a lone "." comes after it.
         let mut dot_after = vec![false; said.len()];
@@ -254,6 +263,12 @@ impl Annotator {
         for (i, s) in said.iter().enumerate() {
             self.table_row = table.get(i).copied().unwrap_or(false);
             self.dot_later = dot_after.get(i).copied().unwrap_or(true);
+            self.after_reply = i > 0
+                && match &said[i - 1] {
+                    Said::Server(_) => true,
+                    Said::Plain(t) => reply_like(&clean(t).1),
+                    _ => false,
+                };
             match s {
                 Said::Server(t) => self.place(Who::Server, t.clone()),
                 Said::Client(t) => {
@@ -289,7 +304,12 @@ impl Annotator {
             self.out.push('\n');
             return;
         }
-        self.out.push_str(&format!("   {line}\n"));
+        let shown = if self.opts.show_secrets {
+            std::borrow::Cow::Borrowed(line.as_ref())
+        } else {
+            crate::proto::secret::mask_settings(&line)
+        };
+        self.out.push_str(&format!("   {shown}\n"));
         if self.last_aside != Some(what) {
             let text = tr(self.opts.lang, what.key());
             self.note(&text);
@@ -321,7 +341,10 @@ impl Annotator {
             let (_, line) = clean(raw_line);
             return self.place(Who::Server, line);
         }
-        let (who, line) = clean(raw_line);
+        let (mut who, line) = clean(raw_line);
+        if !self.arrows_name_sides && arrow(raw_line).is_some() {
+            who = Who::Unknown;
+        }
         let in_data = self.conn.smtp().in_data();
         if line.is_empty() {
             // An empty line is message text after 354, and an answer to a 334 challenge
@@ -407,7 +430,13 @@ impl Annotator {
                             refusal && !line.ends_with(':') && typo_like(&line)
                                 || self.is_command(&line)
                         }
-                        None => !over && self.parses_as_command(&line),
+                        // A word typed right under the last reply (`exit`, `bye`) was
+                        // sent, though the log ends before the server answers it.
+                        None => {
+                            !over
+                                && (self.parses_as_command(&line)
+                                    || self.after_reply && typed_word(&line))
+                        }
                     };
             if !sent {
                 return self.aside(&line, Aside::Prose);
@@ -837,6 +866,79 @@ fn table_rows(said: &[Said]) -> Vec<bool> {
 }
 
 /// A line in the shape of an SMTP reply: three digits, then a space, a dash, `#` or nothing.
+/// The arrow a line starts with, as [`clean`] reads it, and the side it names.
+fn arrow(line: &str) -> Option<Who> {
+    let t = line.trim_start();
+    ["<--", "-->", "<-", "->"]
+        .into_iter()
+        .find(|a| t.starts_with(a) && !t.starts_with("<---") && !t.starts_with("--->"))
+        .map(|a| {
+            if a.starts_with('<') {
+                Who::Server
+            } else {
+                Who::Client
+            }
+        })
+}
+
+/// Whether a log's arrows name who wrote each line: not when lines under the server's arrow
+/// read as commands while lines under the client's read as replies (a dump whose arrows were
+/// written by hand, each way round).
+fn arrows_name_sides(said: &[Said]) -> bool {
+    let (mut server_says_command, mut client_says_reply) = (false, false);
+    for s in said {
+        let Said::Plain(t) = s else { continue };
+        let Some(side) = arrow(t) else { continue };
+        let (_, line) = clean(t);
+        let reply = reply_like(&line);
+        match side {
+            Who::Server => server_says_command |= !reply && command_word(&line),
+            _ => client_says_reply |= reply,
+        }
+    }
+    !(server_says_command && client_says_reply)
+}
+
+/// Whether a line reads as an SMTP or POP3 command.
+fn command_word(line: &str) -> bool {
+    SmtpCommand::parse(line).is_ok() || Pop3Command::parse(line).is_ok()
+}
+
+/// One word of letters, as a person types to leave a session (`exit`, `quit`, `bye`).
+fn typed_word(line: &str) -> bool {
+    (2..=10).contains(&line.len()) && line.bytes().all(|b| b.is_ascii_alphabetic())
+}
+
+/// A reply line a console wrapped at its width joined again: a long reply line followed,
+/// with no blank line between, by a line that starts with a digit or a mark, where no
+/// command or reply can start (`…ready at Thu, 9 Mar 2` / `017 15:46:43 +0800`).
+fn join_wrapped(said: Vec<Said>) -> Vec<Said> {
+    let mut out: Vec<Said> = Vec::with_capacity(said.len());
+    for s in said {
+        // The piece may have been taken for a tool's chatter: no session line starts so.
+        if let Said::Plain(t) | Said::Aside(_, t) = &s
+            && let Some(Said::Plain(prev) | Said::Server(prev)) = out.last_mut()
+            && wraps(prev, t)
+        {
+            prev.push_str(t.trim_end());
+            continue;
+        }
+        out.push(s);
+    }
+    out
+}
+
+fn wraps(prev: &str, next: &str) -> bool {
+    let p = prev.trim_end_matches(['\r', '\n']);
+    let first = next.chars().next();
+    p.chars().count() >= 60
+        && reply_like(p.trim_start())
+        && !p.ends_with(' ')
+        && first.is_some_and(|c| c.is_ascii_digit() || ".,;)]".contains(c))
+        && !reply_like(next.trim())
+        && parse_pop3_status(next.trim().as_bytes()).is_none()
+}
+
 fn reply_like(line: &str) -> bool {
     line.len() >= 3
         && line.as_bytes()[..3].iter().all(u8::is_ascii_digit)
@@ -1069,6 +1171,50 @@ mod tests {
             },
         );
         assert!(shown.contains("password: secret"), "{shown}");
+    }
+
+    /// A password in a tool's chatter or a pasted setting is masked like one on the wire: in
+    /// the printed annotation and in the transcript the window and the HTML page show.
+    #[test]
+    fn password_settings_among_asides_are_masked() {
+        let t = "$ swaks --to bob@x.test --auth-user a@x.test --auth-password Tq7zebra\n\
+                 WARNING: {pass=S15cQFO8kk50, userName=bot@x.test}\n\
+                 220 mx.x.test ESMTP\nEHLO a\n250 mx.x.test\nQUIT\n221 bye\n";
+        let out = en(t);
+        for secret in ["Tq7zebra", "S15cQFO8kk50"] {
+            assert!(!out.contains(secret), "{secret} leaked:\n{out}");
+            let shown = annotate(
+                t,
+                Options {
+                    lang: Lang::En,
+                    show_secrets: true,
+                },
+            );
+            assert!(shown.contains(secret), "{shown}");
+        }
+        assert!(out.contains("--auth-password ********"), "{out}");
+        let folded = fold(t);
+        let rows: Vec<String> = folded
+            .entries()
+            .iter()
+            .map(|e| e.event_text(Lang::Zh, false))
+            .collect();
+        let rows = rows.join("\n");
+        assert!(
+            rows.contains("{pass=********, userName=bot@x.test}"),
+            "{rows}"
+        );
+        assert!(
+            !rows.contains("S15cQFO8kk50") && !rows.contains("Tq7zebra"),
+            "{rows}"
+        );
+        let page = crate::html_export::transcript_html(
+            &folded,
+            Lang::En,
+            false,
+            &crate::html_export::Header::default(),
+        );
+        assert!(!page.contains("S15cQFO8kk50"), "the HTML page leaks it");
     }
 
     #[test]

@@ -131,7 +131,7 @@ pub fn transcript_html(t: &Transcript, lang: Lang, show_secrets: bool, header: &
             Direction::Event => ("e", "*"),
         };
         let text = match e.dir {
-            Direction::Event => e.event_text(lang),
+            Direction::Event => e.event_text(lang, show_secrets),
             _ => e.text(show_secrets),
         };
         let mut cell = String::new();

@@ -259,7 +259,8 @@ pub enum EventRow {
 }
 
 impl EventRow {
-    pub fn words(&self, lang: Lang) -> String {
+    /// The row's words; a pasted line's password settings masked unless `show_secrets`.
+    pub fn words(&self, lang: Lang, show_secrets: bool) -> String {
         match self {
             EventRow::Connected { peer, local } => {
                 trf(lang, "event.connected", &[("peer", peer), ("local", local)])
@@ -275,11 +276,18 @@ impl EventRow {
             }
             EventRow::Error(w) => trf(lang, "event.error", &[("what", &w.get(lang))]),
             EventRow::Warning(w) => trf(lang, "event.warning", &[("what", &w.get(lang))]),
-            EventRow::Aside { text, what } => trf(
-                lang,
-                "event.aside",
-                &[("line", text), ("what", &tr(lang, what.key()))],
-            ),
+            EventRow::Aside { text, what } => {
+                let text = if show_secrets {
+                    std::borrow::Cow::Borrowed(text.as_str())
+                } else {
+                    crate::proto::secret::mask_settings(text)
+                };
+                trf(
+                    lang,
+                    "event.aside",
+                    &[("line", &text), ("what", &tr(lang, what.key()))],
+                )
+            }
             EventRow::Inferred { command, why } => {
                 // A command's own verb, or the key of the words for a line that is not one.
                 let command = if command.starts_with("infer.") {
@@ -384,10 +392,10 @@ impl Entry {
 
     /// An event row in the reader's language. Other rows are returned as [`Entry::text`]
     /// gives them.
-    pub fn event_text(&self, lang: Lang) -> String {
+    pub fn event_text(&self, lang: Lang, show_secrets: bool) -> String {
         match &self.event {
-            Some(ev) => ev.words(lang),
-            None => self.text(false),
+            Some(ev) => ev.words(lang, show_secrets),
+            None => self.text(show_secrets),
         }
     }
 
@@ -554,7 +562,7 @@ impl Transcript {
     }
 
     fn event(&mut self, at: SystemTime, row: EventRow) {
-        let text = row.words(Lang::En);
+        let text = row.words(Lang::En, false);
         let e = self.push(at, Direction::Event, text.into_bytes());
         e.event = Some(Box::new(row));
     }
@@ -754,7 +762,7 @@ impl Transcript {
                         e.event.as_deref(),
                         Some(EventRow::Connected { .. } | EventRow::Closed { .. })
                     ) {
-                        out.push_str(&e.event_text(Lang::En));
+                        out.push_str(&e.event_text(Lang::En, false));
                         out.push('\n');
                     }
                 }
@@ -811,7 +819,7 @@ impl Transcript {
         };
         let mut out = String::new();
         let text = match e.dir {
-            Direction::Event => e.event_text(lang),
+            Direction::Event => e.event_text(lang, show_secrets),
             _ => e.text(show_secrets),
         };
         for (i, line) in text.lines().enumerate() {
@@ -861,16 +869,16 @@ mod tests {
             panic!("{:?}", t.entries());
         };
         assert_eq!(
-            connected.event_text(Lang::En),
+            connected.event_text(Lang::En, false),
             "Connected to 127.0.0.1:25 (from 127.0.0.1:40000)"
         );
         assert_eq!(
-            connected.event_text(Lang::Zh),
+            connected.event_text(Lang::Zh, false),
             "已连接到 127.0.0.1:25（本机 127.0.0.1:40000）"
         );
         // The reason is worded in the reader's language too: no English sentence of ours.
         assert_eq!(
-            closed.event_text(Lang::Zh),
+            closed.event_text(Lang::Zh, false),
             "连接已被服务器关闭：服务器关闭了连接"
         );
         assert_eq!(

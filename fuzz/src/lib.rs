@@ -147,6 +147,11 @@ pub fn explain_annotate(data: &[u8]) {
             .lines()
             .filter(|l| !explain::stands_for_nothing(l))
             .count();
+        // A line's password settings are masked without breaking a character.
+        for l in text.lines() {
+            let masked = mailtutor::proto::secret::mask_settings(l);
+            assert!(masked.len() <= l.len() + 8 * l.len().max(1), "{l:?}");
+        }
         assert!(
             out.lines().count() >= pasted,
             "{pasted} lines pasted, fewer came out:\n{out}"

@@ -70,6 +70,180 @@ pub fn shown(line: &str, answering: Option<PromptKind>) -> String {
     }
 }
 
+/// Words that name a password or something as secret in a setting, a command-line option or
+/// a library's dump (`mail_password`, `smtpPass`, `--auth-password`, `PWD`, 授权码).
+const SECRET_KEYS: [&str; 9] = [
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "apikey",
+    "密码",
+    "授权码",
+];
+
+/// A line that is not part of the session (a tool's chatter, a pasted setting, a command line)
+/// with the values of its password settings masked: `password=hunter2`, `'mail_password':
+/// 'x'`, `{pass=x, user=y}`, `--pass x`, `$mail->Password = 'x';`, `smtp://user:x@host`,
+/// `.login("user", "x")`, 密码：x. A value that hides itself already (`<non-null>`, `***`)
+/// is kept, so is a key with no value after it (prose that speaks of a password).
+pub fn mask_settings(line: &str) -> std::borrow::Cow<'_, str> {
+    let mut spans = setting_values(line);
+    spans.extend(url_password(line));
+    spans.extend(login_call(line));
+    if spans.is_empty() {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    spans.sort_unstable();
+    let mut out = String::with_capacity(line.len());
+    let mut at = 0;
+    for (start, end) in spans {
+        if start < at {
+            continue;
+        }
+        out.push_str(&line[at..start]);
+        out.push_str(MASK);
+        at = end;
+    }
+    out.push_str(&line[at..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Whether a word is a password's name: one of [`SECRET_KEYS`] alone or as its last part
+/// (`mail_password`, `mail.pass`, `auth-password`, `smtpPassword`), not a word that merely
+/// ends so (`bypass`, `compass`).
+fn names_secret(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    SECRET_KEYS.iter().any(|k| {
+        let Some(head) = lower.strip_suffix(k) else {
+            return false;
+        };
+        if head.is_empty() || head.ends_with(['_', '.', '-', '$', '>']) {
+            return true;
+        }
+        // camelCase: the key's first letter is a capital in the word (`smtpPassword`).
+        let at = word.len() - k.len();
+        word.is_char_boundary(at) && word[at..].starts_with(|c: char| c.is_ascii_uppercase())
+    })
+}
+
+/// The byte spans of values given to password settings in `line`.
+fn setting_values(line: &str) -> Vec<(usize, usize)> {
+    let is_word = |c: char| c.is_alphanumeric() || "_.-$>".contains(c);
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < line.len() {
+        let Some(c) = line[i..].chars().next() else {
+            break;
+        };
+        if !is_word(c) || c == '-' && line[..i].ends_with(is_word) {
+            i += c.len_utf8();
+            continue;
+        }
+        // A word: its end, and whether it names a secret (CJK keys stand in running text).
+        let end = line[i..]
+            .find(|c: char| !is_word(c) || is_cjk_key_end(c))
+            .map_or(line.len(), |n| i + n);
+        let end = if end == i { i + c.len_utf8() } else { end };
+        let word = line[i..end].trim_start_matches('-');
+        let cjk = SECRET_KEYS[7..].iter().any(|k| line[i..].starts_with(k));
+        let key_end = if cjk {
+            SECRET_KEYS[7..]
+                .iter()
+                .find(|k| line[i..].starts_with(*k))
+                .map_or(end, |k| i + k.len())
+        } else {
+            end
+        };
+        if (cjk || names_secret(word))
+            && let Some(span) = value_after(line, key_end, line[i..end].starts_with("--"))
+        {
+            spans.push(span);
+            i = span.1.max(key_end);
+            continue;
+        }
+        i = key_end.max(i + c.len_utf8());
+    }
+    spans
+}
+
+fn is_cjk_key_end(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+/// The value after a key ending at `at`: after `=`, `:`, `=>`, `：`, or (for a `--option`) a
+/// space; quoted, or up to a space, comma, brace or semicolon.
+fn value_after(line: &str, at: usize, option: bool) -> Option<(usize, usize)> {
+    let rest = &line[at..];
+    // A quoted key's closing quote.
+    let rest_q = rest.strip_prefix(['\'', '"']).unwrap_or(rest);
+    let mut pos = line.len() - rest_q.len();
+    let after = rest_q.trim_start();
+    pos += rest_q.len() - after.len();
+    let sep = ["=>", "=", ":", "："]
+        .into_iter()
+        .find(|s| after.starts_with(s));
+    let after = match sep {
+        Some(s) => {
+            pos += s.len();
+            let t = &line[pos..];
+            pos += t.len() - t.trim_start().len();
+            &line[pos..]
+        }
+        // `--pass x`: an option and its value, only for a double-dash option.
+        None if option && rest.starts_with(' ') => after,
+        None => return None,
+    };
+    let (start, end) = if let Some(q) = after.chars().next().filter(|c| "'\"`".contains(*c)) {
+        let body = &after[1..];
+        let close = body.find(q)?;
+        (pos + 1, pos + 1 + close)
+    } else {
+        let len = after
+            .find(|c: char| c.is_whitespace() || ",;}&)]".contains(c))
+            .unwrap_or(after.len());
+        (pos, pos + len)
+    };
+    let value = &line[start..end];
+    let hidden = value.is_empty()
+        || value.chars().all(|c| c == '*' || c == 'x' || c == 'X')
+        || value.starts_with('<') && value.ends_with('>');
+    (!hidden).then_some((start, end))
+}
+
+/// The password in a URL's user part: `smtp://user:secret@host`.
+fn url_password(line: &str) -> Option<(usize, usize)> {
+    let scheme = line.find("://")? + 3;
+    let rest = &line[scheme..];
+    let auth_end = rest
+        .find(|c: char| c == '/' || c.is_whitespace())
+        .unwrap_or(rest.len());
+    let at = rest[..auth_end].rfind('@')?;
+    let colon = rest[..at].find(':')?;
+    (colon + 1 < at).then_some((scheme + colon + 1, scheme + at))
+}
+
+/// The second argument of a `login(user, password)` call (smtplib, poplib, JavaMail's
+/// `connect(host, user, password)` is left alone: its arguments are not named).
+fn login_call(line: &str) -> Option<(usize, usize)> {
+    let open = line.find(".login(")? + ".login(".len();
+    let args = &line[open..];
+    let comma = args.find(',')?;
+    let second = &args[comma + 1..];
+    let lead = second.len() - second.trim_start().len();
+    let q = second
+        .trim_start()
+        .chars()
+        .next()
+        .filter(|c| "'\"".contains(*c))?;
+    let body = &second[lead + 1..];
+    let close = body.find(q)?;
+    let start = open + comma + 1 + lead + 1;
+    (close > 0).then_some((start, start + close))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +288,62 @@ mod tests {
         ] {
             assert!(!is_secret(line, answering), "{line}");
             assert_eq!(shown(line, answering), line);
+        }
+    }
+
+    #[test]
+    fn password_settings_in_asides_are_masked() {
+        for (line, want) in [
+            (
+                "WARNING: {pass=S15cQFO8kk50FKj, userName=bot@chess.example}",
+                "WARNING: {pass=********, userName=bot@chess.example}",
+            ),
+            ("#mail.password=jfkj", "#mail.password=********"),
+            (
+                "smtp-cli --user=a@b.test --pass=PASSWORD --port=465",
+                "smtp-cli --user=a@b.test --pass=******** --port=465",
+            ),
+            (
+                "swaks --auth-password hunter2 --to x@y.test",
+                "swaks --auth-password ******** --to x@y.test",
+            ),
+            (
+                "{'mail_login': 'admin', 'mail_password': 'abc def', 'x': 1}",
+                "{'mail_login': 'admin', 'mail_password': '********', 'x': 1}",
+            ),
+            (
+                "$mail->Password = 'secret';",
+                "$mail->Password = '********';",
+            ),
+            (
+                "\"smtpPassword\": \"p@ss\",",
+                "\"smtpPassword\": \"********\",",
+            ),
+            (
+                "url=smtp://bob:s3cret@mail.test:587",
+                "url=smtp://bob:********@mail.test:587",
+            ),
+            (
+                "server.login('me@qq.com', 'abcdefgh')",
+                "server.login('me@qq.com', '********')",
+            ),
+            ("授权码：abcdefghijkl", "授权码：********"),
+            ("我的密码是 x，密码: abc123", "我的密码是 x，密码: ********"),
+            ("SMTP_PASS=abc", "SMTP_PASS=********"),
+        ] {
+            assert_eq!(mask_settings(line), want, "{line}");
+        }
+        // Prose about a password, a value that hides itself, words that only end so.
+        for line in [
+            "Username and Password not accepted.",
+            "DEBUG SMTP: protocolConnect login, host=h, user=u, password=<non-null>",
+            "'mail_password': '******'",
+            "bypass=1 compass=north",
+            "Password:",
+            "the password: ",
+            "--pass=xxxx",
+        ] {
+            assert_eq!(mask_settings(line), line, "{line}");
         }
     }
 }

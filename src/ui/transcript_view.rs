@@ -110,7 +110,7 @@ impl Find {
                 .enumerate()
                 .filter(|(_, e)| {
                     let text = match e.dir {
-                        Direction::Event => e.event_text(lang),
+                        Direction::Event => e.event_text(lang, show),
                         _ => e.text(show),
                     };
                     text.to_lowercase().contains(&q)
@@ -287,7 +287,7 @@ impl TranscriptView {
                     .entry((entry, EVENT))
                     .or_insert_with(|| {
                         let mut m =
-                            Measured::new(&e.event_text(lang), &mut |c| widths.get(&ctx, c));
+                            Measured::new(&e.event_text(lang, show), &mut |c| widths.get(&ctx, c));
                         m.wrap(width, space);
                         m
                     });
@@ -576,7 +576,7 @@ impl TranscriptView {
         match kind {
             RowKind::NoteMore { note: EVENT, line } => {
                 ui.add_space(note_indent(ui.available_width()));
-                let words = e.event_text(lang);
+                let words = e.event_text(lang, show);
                 let text = self
                     .notes
                     .measured
@@ -676,7 +676,7 @@ impl TranscriptView {
                 };
                 let rich = match e.dir {
                     Direction::Event => RichText::new({
-                        let words = e.event_text(lang);
+                        let words = e.event_text(lang, show);
                         match self.notes.measured.get(&(entry, EVENT)) {
                             Some(m) => m.line(&words, 0).unwrap_or_default().to_owned(),
                             None => words,

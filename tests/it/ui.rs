@@ -1225,7 +1225,7 @@ fn a_connection_event_is_shown_whole() {
         .iter()
         .rev()
         .find(|e| e.dir == Direction::Event)
-        .map(|e| e.event_text(Lang::En))
+        .map(|e| e.event_text(Lang::En, false))
         .unwrap();
     let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let shown: Vec<String> = h
