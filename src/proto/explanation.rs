@@ -348,12 +348,20 @@ fn choose(
         .and_then(codes::smtp)
         .and_then(|e| e.topic.as_deref())
         .filter(|id| topics::by_id(id).is_some_and(|t| t.in_scope(cx)));
-    let reading = topics::read(
-        facts.text,
-        cx,
-        lasting,
-        coded.map(|(_, t)| t.id.as_str()).or(reply_coded),
-    );
+    let coded_id = coded.map(|(_, t)| t.id.as_str()).or(reply_coded);
+    // Postfix names the check that refused, then the reason: "Sender address rejected:
+    // Domain not found" is about the sender's domain, but "Sender address rejected: Service
+    // temporarily not available" only says the check could not be done now — a 4xx whose
+    // reason says it passes is read from the reason alone.
+    let reason = rejected_reason(facts.text)
+        .filter(|r| lasting == Some(true) && topics::says_passing(r))
+        .and_then(|r| topics::read(r, cx, lasting, coded_id));
+    let reading = reason
+        .or_else(|| topics::read(facts.text, cx, lasting, coded_id))
+        .map(|r| match r.topic.under_policy(facts.text, facts.enhanced) {
+            Some(topic) => topics::Reading { topic, ..r },
+            None => r,
+        });
     let words = reading.map(|r| r.topic);
     // The enhanced code names a concrete cause (5.1.1: no such mailbox).
     let coded_cause = coded.is_some_and(|(_, t)| !t.generic);
@@ -786,3 +794,14 @@ pub const HEAD_KEYS: [&str; 20] = [
     "head.pop3.unasked",
     "head.pop3.other",
 ];
+/// The reason after a check's name in Postfix's form `<address>: Sender address rejected:
+/// <reason>` (also `Client host rejected:`, `Helo command rejected:`, `End-of-data
+/// rejected:`): the check's name is a few words before ` rejected: `.
+fn rejected_reason(text: &str) -> Option<&str> {
+    let lower = text.to_ascii_lowercase();
+    let at = lower.find(" rejected: ")?;
+    let label = text[..at].rsplit(':').next().unwrap_or("");
+    let words = label.split_whitespace().count();
+    let reason = text[at + " rejected: ".len()..].trim();
+    ((1..=3).contains(&words) && !reason.is_empty()).then_some(reason)
+}

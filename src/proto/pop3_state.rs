@@ -304,6 +304,10 @@ impl Pop3Session {
             Some(Err(None)) => Answers::Unknown,
         };
         ReplyContext::new(Protocol::Pop3, answers)
+            .flag(
+                Flag::Malformed,
+                matches!(self.pending.front(), Some(Err(_))),
+            )
             .flag(Flag::Authorization, self.state == Pop3State::Authorization)
             .flag(Flag::Transaction, self.state == Pop3State::Transaction)
             .flag(Flag::Update, self.state == Pop3State::Update)

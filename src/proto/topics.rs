@@ -37,6 +37,11 @@ pub struct Topic {
     /// the sender's ("user unknown", "no MX" there refuse the sender).
     #[serde(default)]
     as_sender: Option<String>,
+    /// The topic it becomes under an enhanced code of security or policy (`X.7.*`, RFC 3463
+    /// §3.8), unless the words rule that one out: a quota a policy sets is a sending
+    /// allowance, not the mailbox's storage.
+    #[serde(default)]
+    under_policy: Option<String>,
     /// A topic that names no concrete cause: any concrete topic beats it.
     #[serde(default)]
     pub generic: bool,
@@ -562,6 +567,19 @@ impl Topic {
         }
     }
 
+    /// The topic this one becomes under a security or policy enhanced code (`X.7.*`).
+    pub fn under_policy(
+        &self,
+        text: &str,
+        enhanced: Option<super::reply::EnhancedStatus>,
+    ) -> Option<&'static Topic> {
+        enhanced
+            .filter(|e| e.subject == 7)
+            .and(self.under_policy.as_deref())
+            .and_then(by_id)
+            .filter(|t| !t.ruled_out_by(text))
+    }
+
     /// Whether the words rule this topic out (its `unless` patterns: a neighbouring topic's
     /// words), so that a situation naming it cannot be taken for what these words say.
     pub fn ruled_out_by(&self, text: &str) -> bool {
@@ -609,6 +627,7 @@ pub fn load() -> Result<Vec<Topic>, String> {
             .yields_to
             .iter()
             .chain(&t.as_sender)
+            .chain(&t.under_policy)
             .find(|y| all.iter().all(|o| o.id != **y))
         {
             return Err(format!(
