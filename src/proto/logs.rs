@@ -63,7 +63,9 @@ pub fn read(text: &str) -> Vec<Said> {
         ..Reader::default()
     };
     let mut out = Vec::new();
+    let mut last_len = 0;
     for line in text.lines() {
+        let len = std::mem::replace(&mut last_len, line.trim_end().chars().count());
         // A log that writes a multi-line reply as one entry leaves the codes off the lines
         // after its first (go-mail: `C <-- S: 250 smtp.qq.com`, then `PIPELINING`, `SIZE …`):
         // those lines are the reply's, each with the first line's code again.
@@ -81,10 +83,33 @@ pub fn read(text: &str) -> Vec<Said> {
             r.reply_open = true;
             continue;
         }
+        // A piece of the last Net::Cmd line that what it was pasted through wrapped: the
+        // line had no room left for this piece's first word (mail clients wrap at 72).
+        let first_word = line
+            .split_whitespace()
+            .next()
+            .map_or(0, |w| w.chars().count());
+        // The tool's own message repeating the end of the reply (git send-email prints the
+        // server's words again) is not a piece of it.
+        if r.perl_last.is_some()
+            && !line.trim().is_empty()
+            && len + 1 + first_word > WRAP_WIDTH
+            && perl_netcmd(line.trim()).is_none()
+            && let Some(Said::Server(text) | Said::Client(text)) = out.last_mut()
+            && !text.ends_with(line.trim())
+        {
+            text.push(' ');
+            text.push_str(line.trim());
+            continue;
+        }
         r.line(line, &mut out);
     }
     out
 }
+
+/// The width mail clients wrap pasted text at (RFC 3676 §4.2 recommends at most 78, and
+/// most wrap at 72).
+const WRAP_WIDTH: usize = 72;
 
 /// An EHLO keyword line without its code: `PIPELINING`, `SIZE 73400320`, `AUTH=LOGIN`.
 fn keyword_line(line: &str) -> bool {
@@ -134,6 +159,16 @@ struct Reader {
     /// The last line was a reply a side-and-arrow label named (`C <-- S: 250 …`): lines
     /// without a code after it may continue it.
     reply_open: bool,
+    /// The side of the last line Perl's Net::Cmd debug output wrote (`Net::SMTP=GLOB(…)>>>`):
+    /// a line without its prefix right after it is that line wrapped by whatever it was pasted
+    /// through (a mail client), and is joined to it.
+    perl_last: Option<bool>,
+    /// A line `S 220 …` has shown that this log marks sides with a bare `S`/`C` (an SMTP
+    /// class's debug output).
+    side_letters: bool,
+    /// Net::Cmd has written a session line: it prefixes every line it writes, so a line
+    /// without the prefix is the program's own message (git send-email's "STARTTLS failed!").
+    perl_seen: bool,
 }
 
 /// Words a log writes before a line to say which way it went: `Sent:`/`Got:` (a plugin's
@@ -401,6 +436,18 @@ impl Reader {
         {
             return out.push(Said::Client(c.to_owned()));
         }
+        self.perl_last = None;
+        if let Some((server, said)) = perl_netcmd(t) {
+            self.perl_last = server;
+            self.perl_seen |= server.is_some();
+            return out.push(said);
+        }
+        if let Some(said) = self.side_letter(t) {
+            return out.push(said);
+        }
+        if let Some(said) = dotnet_reply(t) {
+            return out.extend(said);
+        }
         if let Some(said) = nodemailer(t)
             .or_else(|| protocol_arrow(t))
             .or_else(|| ruby(t))
@@ -428,6 +475,9 @@ impl Reader {
         }
         if let Some(aside) = chatter(t) {
             return out.push(Said::Aside(aside, t.to_owned()));
+        }
+        if self.perl_seen && !t.is_empty() {
+            return out.push(Said::Aside(Aside::Library, t.to_owned()));
         }
         out.push(Said::Plain(line.to_owned()));
     }
@@ -1034,6 +1084,86 @@ fn curl(t: &str) -> Option<Vec<Said>> {
         return Some(vec![Said::Aside(Aside::Library, t.to_owned())]);
     }
     None
+}
+
+/// Perl's Net::Cmd debug output (Net::SMTP, Net::POP3; `git send-email --smtp-debug`):
+/// `Net::SMTP=GLOB(0x…)>>> EHLO x` was written, `…<<< 250 ok` was read; before the connection
+/// it lists its modules' versions (`Net::SMTP>>>   Net::Cmd(2.29)`). Returns the side of a
+/// session line (`None` for the versions) and what was said.
+fn perl_netcmd(t: &str) -> Option<(Option<bool>, Said)> {
+    let (head, server, rest) =
+        [(">>>", false), ("<<<", true)]
+            .into_iter()
+            .find_map(|(mark, server)| {
+                let (head, rest) = t.split_once(mark)?;
+                Some((head, server, rest))
+            })?;
+    let package = head.split_once("=GLOB(").map_or(head, |(p, _)| p);
+    let perl = package.starts_with("Net::")
+        && package.contains("::")
+        && package
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'_');
+    if !perl {
+        return None;
+    }
+    if !head.contains("=GLOB(") {
+        return Some((None, Said::Aside(Aside::Library, t.to_owned())));
+    }
+    let text = rest.strip_prefix(' ').unwrap_or(rest).to_owned();
+    Some((
+        Some(server),
+        if server {
+            Said::Server(text)
+        } else {
+            Said::Client(text)
+        },
+    ))
+}
+
+/// The server's reply as .NET's `SmtpException` quotes it: `… The server response was: 5.7.1
+/// Client was not authenticated` (the code itself is left out; the enhanced code stays).
+fn dotnet_reply(t: &str) -> Option<Vec<Said>> {
+    const MARK: &str = "The server response was: ";
+    let at = t.find(MARK)?;
+    let before = t[..at].trim();
+    let mut reply = t[at + MARK.len()..].trim();
+    let mut after = "";
+    // The message quoted (PowerShell: `Exception calling "Send" …: "… was: 5.7.1 …" At …`):
+    // the reply ends where the quote does.
+    if before.matches('"').count() % 2 == 1
+        && let Some(end) = reply.find('"')
+    {
+        after = reply[end + 1..].trim();
+        reply = reply[..end].trim();
+    }
+    let mut said = Vec::new();
+    if !before.is_empty() {
+        said.push(Said::Aside(Aside::Library, before.to_owned()));
+    }
+    said.push(Said::Server(reply.to_owned()));
+    if !after.is_empty() {
+        said.push(Said::Aside(Aside::Library, after.to_owned()));
+    }
+    Some(said)
+}
+
+impl Reader {
+    /// `S 220 …`, `C EHLO …`: sides marked by a bare letter, once a server line has shown it.
+    fn side_letter(&mut self, t: &str) -> Option<Said> {
+        if let Some(rest) = t.strip_prefix("S ")
+            && (self.side_letters || looks_like_reply(rest))
+        {
+            self.side_letters = true;
+            return Some(Said::Server(rest.to_owned()));
+        }
+        if self.side_letters
+            && let Some(rest) = t.strip_prefix("C ")
+        {
+            return Some(Said::Client(rest.to_owned()));
+        }
+        None
+    }
 }
 
 /// smtp-cli's `--verbose` replies: `[250] 'OK'` (its commands are `> HELO …`).

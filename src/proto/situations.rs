@@ -158,6 +158,11 @@ pub struct Situation {
     /// Requests the reply may answer (see [`ReplyContext::answers`]); empty means any.
     #[serde(default)]
     pub after: Vec<Answers>,
+    /// Words that say the opposite of what the entry tells (lower case): a reply holding one
+    /// is not this situation, whatever the state suggests ("You already said HELO" is not a
+    /// missing HELO).
+    #[serde(default)]
+    pub unless: Vec<String>,
     /// State flags that must hold; `!flag` must not.
     #[serde(default)]
     pub when: Vec<Cond>,
@@ -196,6 +201,12 @@ impl Situation {
         let mut score = Score::default();
         if self.empty && !reply_text_is_empty(facts.text) {
             return None;
+        }
+        if !self.unless.is_empty() {
+            let lower = facts.text.to_lowercase();
+            if self.unless.iter().any(|u| lower.contains(u.as_str())) {
+                return None;
+            }
         }
         if !self.codes.is_empty() {
             facts.code.filter(|c| self.codes.contains(c))?;
