@@ -169,6 +169,26 @@ if grep -qF 'not a command the server knows' "$saved"; then
 fi
 echo "ok: opened a tutorial page and saved it by keyboard; screenshot $shots/open-page.png"
 
+# A library's log whose chatter prints a password setting: opened by keyboard, the password
+# is masked in the window's transcript and in what is saved from it.
+grep -v '^# ' tests/fixtures/logs/javamail-4.txt >"$work/javamail.txt"
+xdotool key ctrl+o
+sleep 0.5
+xdotool key ctrl+a
+xdotool type --delay 20 "$work/javamail.txt"
+xdotool key Return
+sleep 2
+xdotool mousemove 1279 799
+sleep 0.5
+import -window root "$shots/log-password-masked.png"
+save "$work/javamail-saved.txt"
+grep -qF '{pass=********, userName=' "$work/javamail-saved.txt" ||
+    { cat "$work/javamail-saved.txt" >&2; fail "the password setting in the log's chatter is not masked"; }
+if grep -qF 'S15cQFO8kk50FKj' "$work/javamail-saved.txt"; then
+    fail "a password from the log's chatter was saved"
+fi
+echo "ok: a log with a password in its chatter opened by keyboard: the password is masked"
+
 # A session log chosen in the system's file dialog (zenity here, as on a Linux desktop without
 # a portal): Ctrl+O, Browse…, the path typed in the dialog, Enter; the window keeps drawing
 # while the dialog is open.

@@ -197,6 +197,8 @@ struct Annotator {
     /// Whether the log's arrows (`-->`, `<--`) say who wrote a line: not where a server's
     /// arrow carries a command and a client's a reply (a dump written by hand).
     arrows_name_sides: bool,
+    /// Passwords the log gives in its settings and chatter: masked wherever they stand.
+    secrets: Vec<String>,
 }
 
 impl Annotator {
@@ -220,6 +222,7 @@ impl Annotator {
             dot_later: false,
             after_reply: false,
             arrows_name_sides: true,
+            secrets: Vec::new(),
         };
         a.fold_events();
         a
@@ -251,6 +254,16 @@ impl Annotator {
     /// Reads a whole log: each tool's lines by its reader, the rest by the session's state.
     fn feed(&mut self, text: &str) {
         let said = join_wrapped(logs::read(text));
+        // Passwords the log gives in a setting, to mask wherever it prints them again.
+        for s in &said {
+            if let Said::Aside(_, t) | Said::Plain(t) = s {
+                for v in crate::proto::secret::setting_values_in(t) {
+                    if !self.secrets.iter().any(|k| k == v) {
+                        self.secrets.push(v.to_owned());
+                    }
+                }
+            }
+        }
         self.arrows_name_sides = arrows_name_sides(&said);
         let table = table_rows(&said);
         // For each line, whether a lone "." comes after it.
@@ -307,14 +320,14 @@ impl Annotator {
         let shown = if self.opts.show_secrets {
             std::borrow::Cow::Borrowed(line.as_ref())
         } else {
-            crate::proto::secret::mask_settings(&line)
+            crate::proto::secret::mask_known(&line, &self.secrets)
         };
         self.out.push_str(&format!("   {shown}\n"));
         if self.last_aside != Some(what) {
             let text = tr(self.opts.lang, what.key());
             self.note(&text);
         }
-        self.transcript.aside(&line, what);
+        self.transcript.aside(&line, what, &self.secrets);
         self.last_aside = Some(what);
         // A prompt, the telnet client or openssl may open a new connection: a greeting after
         // them starts a session of its own.
@@ -1179,6 +1192,7 @@ mod tests {
     fn password_settings_among_asides_are_masked() {
         let t = "$ swaks --to bob@x.test --auth-user a@x.test --auth-password Tq7zebra\n\
                  WARNING: {pass=S15cQFO8kk50, userName=bot@x.test}\n\
+                 INFO >>>>> title = [bot@x.test], s = [S15cQFO8kk50]\n\
                  220 mx.x.test ESMTP\nEHLO a\n250 mx.x.test\nQUIT\n221 bye\n";
         let out = en(t);
         for secret in ["Tq7zebra", "S15cQFO8kk50"] {

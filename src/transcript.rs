@@ -249,6 +249,8 @@ pub enum EventRow {
     Aside {
         text: String,
         what: crate::proto::logs::Aside,
+        /// The line with its passwords masked, where it holds one.
+        masked: Option<String>,
     },
     /// A line the log leaves out (it shows only the server's side) that the next reply makes
     /// certain: `command` names it, `why` is the key of the reason.
@@ -276,11 +278,10 @@ impl EventRow {
             }
             EventRow::Error(w) => trf(lang, "event.error", &[("what", &w.get(lang))]),
             EventRow::Warning(w) => trf(lang, "event.warning", &[("what", &w.get(lang))]),
-            EventRow::Aside { text, what } => {
-                let text = if show_secrets {
-                    std::borrow::Cow::Borrowed(text.as_str())
-                } else {
-                    crate::proto::secret::mask_settings(text)
+            EventRow::Aside { text, what, masked } => {
+                let text = match masked {
+                    Some(m) if !show_secrets => m,
+                    _ => text,
                 };
                 trf(
                     lang,
@@ -569,14 +570,12 @@ impl Transcript {
 
     /// Adds a line of a pasted log that is not part of the session; the session's state is
     /// untouched.
-    pub fn aside(&mut self, text: &str, what: crate::proto::logs::Aside) {
-        self.event(
-            SystemTime::now(),
-            EventRow::Aside {
-                text: crate::proto::line::printable(text).into_owned(),
-                what,
-            },
-        );
+    /// `known` are passwords the log gave elsewhere: masked here too unless shown.
+    pub fn aside(&mut self, text: &str, what: crate::proto::logs::Aside, known: &[String]) {
+        let text = crate::proto::line::printable(text).into_owned();
+        let masked = crate::proto::secret::mask_known(&text, known);
+        let masked = (masked != text).then(|| masked.into_owned());
+        self.event(SystemTime::now(), EventRow::Aside { text, what, masked });
     }
 
     /// Folds one event of a client connection (live, or a pasted log's) into the rows.

@@ -111,6 +111,34 @@ pub fn mask_settings(line: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// The values `line` gives to password settings ([`mask_settings`] masks them): a log that
+/// names a password once may print the same string again under a name that says nothing
+/// (`s = [hunter2]`), and it is masked there too.
+pub fn setting_values_in(line: &str) -> Vec<&str> {
+    let mut spans = setting_values(line);
+    spans.extend(url_password(line));
+    spans.extend(login_call(line));
+    spans
+        .into_iter()
+        .map(|(a, b)| &line[a..b])
+        .filter(|v| v.chars().count() >= 4)
+        .collect()
+}
+
+/// A line with its password settings masked, and every string in `known` (passwords the
+/// same log gave elsewhere) masked wherever it stands.
+pub fn mask_known<'a>(line: &'a str, known: &[String]) -> std::borrow::Cow<'a, str> {
+    let masked = mask_settings(line);
+    if !known.iter().any(|k| masked.contains(k.as_str())) {
+        return masked;
+    }
+    let mut out = masked.into_owned();
+    for k in known {
+        out = out.replace(k.as_str(), MASK);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Whether a word is a password's name: one of [`SECRET_KEYS`] alone or as its last part
 /// (`mail_password`, `mail.pass`, `auth-password`, `smtpPassword`), not a word that merely
 /// ends so (`bypass`, `compass`).
@@ -333,6 +361,15 @@ mod tests {
         ] {
             assert_eq!(mask_settings(line), want, "{line}");
         }
+        // A password the log gave under a telling name is masked where it stands again.
+        let known: Vec<String> = setting_values_in("{pass=S15cQFO8kk50, user=x}")
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(
+            mask_known("title = [bot], s = [S15cQFO8kk50]", &known),
+            "title = [bot], s = [********]"
+        );
         // Prose about a password, a value that hides itself, words that only end so.
         for line in [
             "Username and Password not accepted.",
