@@ -286,7 +286,7 @@ impl EventRow {
                 trf(
                     lang,
                     "event.aside",
-                    &[("line", &text), ("what", &tr(lang, what.key()))],
+                    &[("line", text), ("what", &tr(lang, what.key()))],
                 )
             }
             EventRow::Inferred { command, why } => {
