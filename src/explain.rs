@@ -199,6 +199,9 @@ struct Annotator {
     arrows_name_sides: bool,
     /// Passwords the log gives in its settings and chatter: masked wherever they stand.
     secrets: Vec<String>,
+    /// A tool's marks named a client line: it marks every line it sent, so a bare blank line
+    /// in its log is the paste's spacing, not a line of the message.
+    client_marked: bool,
 }
 
 impl Annotator {
@@ -223,6 +226,7 @@ impl Annotator {
             after_reply: false,
             arrows_name_sides: true,
             secrets: Vec::new(),
+            client_marked: false,
         };
         a.fold_events();
         a
@@ -286,6 +290,7 @@ impl Annotator {
                 Said::Server(t) => self.place(Who::Server, t.clone()),
                 Said::Client(t) => {
                     self.library_log = true;
+                    self.client_marked = true;
                     self.place(Who::Client, t.clone());
                 }
                 Said::Aside(what, t) => self.aside(t, *what),
@@ -362,9 +367,11 @@ impl Annotator {
         if line.is_empty() {
             // An empty line is message text after 354, and an answer to a 334 challenge
             // (XOAUTH2's error asks for one); so is a comment there ("# a blank line").
-            // Elsewhere a comment or a Markdown heading is the page's text.
+            // Elsewhere a comment or a Markdown heading is the page's text. A tool that
+            // marks its lines writes the message's blank lines with its mark: a bare blank
+            // line in its log is the paste's spacing.
             let comment = raw_line.trim();
-            if in_data || self.expects_free_text() {
+            if in_data && !self.client_marked || self.expects_free_text() {
                 self.client("");
             } else if comment.trim_start_matches(['>', ' ']).starts_with('#') {
                 self.aside(comment, Aside::Prose);
@@ -1184,6 +1191,45 @@ mod tests {
             },
         );
         assert!(shown.contains("password: secret"), "{shown}");
+    }
+
+    /// A server's protocol log in CSV: which mark is the server's is learnt from the log (a
+    /// send log's `<` is the remote server, a receive log's `>` is this server's reply), and
+    /// the blank lines a forum put between rows are no message text.
+    #[test]
+    fn a_csv_protocol_log_is_read_either_way_round() {
+        for (server, client) in [('<', '>'), ('>', '<')] {
+            let row = |n: u32, mark: char, data: &str| {
+                format!(
+                    "2022-10-19T08:44:3{n}.035Z,Conn,08DA,{n},10.0.0.1:25,192.0.2.9:5100,{mark},{data},\n\n"
+                )
+            };
+            let log = [
+                row(1, '+', ""),
+                row(2, server, "220 mx.example.org ESMTP"),
+                row(3, client, "EHLO client.example.net"),
+                row(4, server, "250 mx.example.org Hello"),
+                row(5, client, "DATA"),
+                row(6, server, "354 Start mail input"),
+                row(7, server, "250 2.0.0 queued"),
+                row(8, client, "QUIT"),
+                row(9, server, "221 bye"),
+            ]
+            .concat();
+            let out = en(&log);
+            for want in [
+                "S: 220 mx.example.org ESMTP",
+                "C: EHLO client.example.net",
+                "S: 354 Start mail input",
+                "C: QUIT",
+            ] {
+                assert!(out.lines().any(|l| l == want), "{want:?} missing:\n{out}");
+            }
+            assert!(
+                !out.lines().any(|l| l.trim_end() == "C:"),
+                "a blank line became message text:\n{out}"
+            );
+        }
     }
 
     /// A password in a tool's chatter or a pasted setting is masked like one on the wire: in

@@ -60,6 +60,7 @@ impl Aside {
 pub fn read(text: &str) -> Vec<Said> {
     let mut r = Reader {
         directions: Directions::of(text),
+        csv_server: csv_server_mark(text),
         ..Reader::default()
     };
     let mut out = Vec::new();
@@ -169,6 +170,9 @@ struct Reader {
     /// Net::Cmd has written a session line: it prefixes every line it writes, so a line
     /// without the prefix is the program's own message (git send-email's "STARTTLS failed!").
     perl_seen: bool,
+    /// A server's protocol log in CSV (Exchange's `…,<,220 mx ready,`): which of `<` and `>`
+    /// marks the server's lines in this log, learnt from which carries replies.
+    csv_server: Option<char>,
 }
 
 /// Words a log writes before a line to say which way it went: `Sent:`/`Got:` (a plugin's
@@ -379,6 +383,11 @@ impl Reader {
             None => line,
         };
         let t = line.trim();
+        if let Some(server_mark) = self.csv_server
+            && let Some(said) = csv_protocol_line(t, server_mark)
+        {
+            return out.push(said);
+        }
         let continues_phpmailer = std::mem::take(&mut self.phpmailer_server);
         let after_get = std::mem::take(&mut self.poplib_got);
         let in_summary = std::mem::take(&mut self.smtplib_summary);
@@ -1084,6 +1093,82 @@ fn curl(t: &str) -> Option<Vec<Said>> {
         return Some(vec![Said::Aside(Aside::Library, t.to_owned())]);
     }
     None
+}
+
+/// The fields of a CSV line, a quoted field read back (`"250 ok, queued"`).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' if field.is_empty() || quoted => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut field)),
+            c => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+/// In a CSV protocol log's line, the direction mark (a field that is exactly `<` or `>`) and
+/// the data after it; `Some(None)` for the log's other events (`+` connect, `-` disconnect,
+/// `*` remarks), `None` for a line that is no such row.
+fn csv_row(line: &str) -> Option<Option<(char, String)>> {
+    if line.matches(',').count() < 5 {
+        return None;
+    }
+    let fields = csv_fields(line);
+    let at = fields
+        .iter()
+        .position(|f| matches!(f.trim(), "<" | ">" | "*" | "+" | "-"))?;
+    let mark = fields[at].trim().chars().next()?;
+    if !matches!(mark, '<' | '>') {
+        return Some(None);
+    }
+    let data = fields.get(at + 1)?.trim().to_owned();
+    Some(Some((mark, data)))
+}
+
+/// The mark of a CSV protocol log's server lines (Exchange's send and receive logs use `<`
+/// and `>` each way round, as seen from the Exchange server): the one whose lines are replies.
+fn csv_server_mark(text: &str) -> Option<char> {
+    let (mut lt, mut gt) = ((0, 0), (0, 0));
+    for line in text.lines() {
+        if let Some(Some((mark, data))) = csv_row(line.trim()) {
+            let side = if mark == '<' { &mut lt } else { &mut gt };
+            side.0 += 1;
+            side.1 += usize::from(looks_like_reply(&data));
+        }
+    }
+    let replies = |(n, r): (usize, usize)| n > 0 && 2 * r > n;
+    match (replies(lt), replies(gt)) {
+        (true, false) => Some('<'),
+        (false, true) => Some('>'),
+        _ => None,
+    }
+}
+
+/// A line of a CSV protocol log whose server mark is known: the session's lines by their
+/// marks, the log's other rows and its header (`#Fields: …`, `Log-type: …`) as the tool's.
+fn csv_protocol_line(t: &str, server: char) -> Option<Said> {
+    if let Some(row) = csv_row(t) {
+        return Some(match row {
+            Some((mark, data)) if mark == server => Said::Server(data),
+            Some((_, data)) => Said::Client(data),
+            None => Said::Aside(Aside::Library, t.to_owned()),
+        });
+    }
+    let header = t.trim_start_matches('#');
+    ["Software:", "Version:", "Log-type:", "Date:", "Fields:"]
+        .iter()
+        .any(|h| header.starts_with(h))
+        .then(|| Said::Aside(Aside::Library, t.to_owned()))
 }
 
 /// Perl's Net::Cmd debug output (Net::SMTP, Net::POP3; `git send-email --smtp-debug`):
