@@ -935,9 +935,11 @@ fn typed_word(line: &str) -> bool {
 fn join_wrapped(said: Vec<Said>) -> Vec<Said> {
     let mut out: Vec<Said> = Vec::with_capacity(said.len());
     for s in said {
-        // The piece may have been taken for a tool's chatter: no session line starts so.
+        // Only a line no tool marked (a console's): a tool's own line after its marked
+        // reply is its own. The piece may have been taken for a tool's chatter (a time in
+        // it): no session line starts so.
         if let Said::Plain(t) | Said::Aside(_, t) = &s
-            && let Some(Said::Plain(prev) | Said::Server(prev)) = out.last_mut()
+            && let Some(Said::Plain(prev)) = out.last_mut()
             && wraps(prev, t)
         {
             prev.push_str(t.trim_end());
