@@ -356,8 +356,11 @@ impl Annotator {
             return;
         }
         if self.body.is_some() {
-            let (_, line) = clean(raw_line);
-            return self.place(Who::Server, line);
+            // Body lines are the server's, but for one the log marks as the client's (the
+            // body's dot is missing then).
+            let (who, line) = clean(raw_line);
+            let who = if who == Who::Client { who } else { Who::Server };
+            return self.place(who, line);
         }
         let (mut who, line) = clean(raw_line);
         if !self.arrows_name_sides && arrow(raw_line).is_some() {
@@ -400,6 +403,10 @@ impl Annotator {
 
     /// A line whose speaker a reader or a prefix named, or that the session's state places.
     fn place(&mut self, who: Who, line: String) {
+        // A line the log marks as the client's ends a body whose dot the log left out.
+        if who == Who::Client && self.body.is_some() {
+            self.finish_pop3();
+        }
         // The lines of a POP3 response's body, until its final dot.
         if let Some(body) = self.body.as_mut() {
             body.extend_from_slice(line.as_bytes());
@@ -501,7 +508,7 @@ impl Annotator {
         }
         if looks_pop3 {
             self.set_protocol(Protocol::Pop3);
-            let status_ok = line.starts_with('+');
+            let status_ok = line.starts_with("+OK");
             if status_ok && self.conn.pop3().next_expects_body() {
                 self.body = Some(format!("{line}\r\n").into_bytes());
                 return;
@@ -1193,6 +1200,24 @@ mod tests {
             },
         );
         assert!(shown.contains("password: secret"), "{shown}");
+    }
+
+    /// A POP3 body whose final dot the log left out ends where the log marks a client line,
+    /// and a `+` continuation starts no body: every line comes out.
+    #[test]
+    fn a_body_without_its_dot_loses_no_line() {
+        let t = "S: +OK ready\nC: CAPA\nS: + go on\nC: CAPA\nS: +OK\nS: TOP\nS: UIDL\n\
+                 C: RETR 1\nS: -ERR There's no message 1.\nC: QUIT\n";
+        let out = en(t);
+        for want in [
+            "S: TOP",
+            "S: UIDL",
+            "C: RETR 1",
+            "S: -ERR There's no message 1.",
+            "C: QUIT",
+        ] {
+            assert!(out.lines().any(|l| l == want), "{want:?} missing:\n{out}");
+        }
     }
 
     /// A server's protocol log in CSV: which mark is the server's is learnt from the log (a
