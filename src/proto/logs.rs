@@ -796,6 +796,8 @@ impl Phrases {
 
 #[derive(Debug, Default, Deserialize)]
 struct ToolPhrases {
+    #[serde(default)]
+    password_names: Vec<String>,
     telnet: Phrases,
     library: Phrases,
     openssl: Phrases,
@@ -805,6 +807,11 @@ pub const FILE: &str = include_str!("../../assets/logs.toml");
 
 /// The tools' phrases; a file that does not parse (a test checks it does) reads as none.
 static PHRASES: LazyLock<ToolPhrases> = LazyLock::new(|| toml::from_str(FILE).unwrap_or_default());
+
+/// The names a password goes by in a tool's settings and chatter (`assets/logs.toml`).
+pub fn password_names() -> &'static [String] {
+    &PHRASES.password_names
+}
 
 /// PHPMailer's `SMTPDebug` lines, with or without the date in front, as text or as HTML.
 fn phpmailer(t: &str) -> Option<Vec<Said>> {

@@ -70,20 +70,6 @@ pub fn shown(line: &str, answering: Option<PromptKind>) -> String {
     }
 }
 
-/// Words that name a password or something as secret in a setting, a command-line option or
-/// a library's dump (`mail_password`, `smtpPass`, `--auth-password`, `PWD`, 授权码).
-const SECRET_KEYS: [&str; 9] = [
-    "password",
-    "passwd",
-    "pass",
-    "pwd",
-    "secret",
-    "token",
-    "apikey",
-    "密码",
-    "授权码",
-];
-
 /// A line that is not part of the session (a tool's chatter, a pasted setting, a command line)
 /// with the values of its password settings masked: `password=hunter2`, `'mail_password':
 /// 'x'`, `{pass=x, user=y}`, `--pass x`, `$mail->Password = 'x';`, `smtp://user:x@host`,
@@ -139,12 +125,12 @@ pub fn mask_known<'a>(line: &'a str, known: &[String]) -> std::borrow::Cow<'a, s
     std::borrow::Cow::Owned(out)
 }
 
-/// Whether a word is a password's name: one of [`SECRET_KEYS`] alone or as its last part
-/// (`mail_password`, `mail.pass`, `auth-password`, `smtpPassword`), not a word that merely
-/// ends so (`bypass`, `compass`).
+/// Whether a word is a password's name: one of [`super::logs::password_names`] alone or as
+/// its last part (`mail_password`, `mail.pass`, `auth-password`, `smtpPassword`), not a word
+/// that merely ends so (`bypass`, `compass`).
 fn names_secret(word: &str) -> bool {
     let lower = word.to_lowercase();
-    SECRET_KEYS.iter().any(|k| {
+    super::logs::password_names().iter().any(|k| {
         let Some(head) = lower.strip_suffix(k) else {
             return false;
         };
@@ -152,8 +138,10 @@ fn names_secret(word: &str) -> bool {
             return true;
         }
         // camelCase: the key's first letter is a capital in the word (`smtpPassword`).
-        let at = word.len() - k.len();
-        word.is_char_boundary(at) && word[at..].starts_with(|c: char| c.is_ascii_uppercase())
+        word.len()
+            .checked_sub(k.len())
+            .and_then(|at| word.get(at..))
+            .is_some_and(|tail| tail.starts_with(|c: char| c.is_ascii_uppercase()))
     })
 }
 
@@ -176,15 +164,12 @@ fn setting_values(line: &str) -> Vec<(usize, usize)> {
             .map_or(line.len(), |n| i + n);
         let end = if end == i { i + c.len_utf8() } else { end };
         let word = line[i..end].trim_start_matches('-');
-        let cjk = SECRET_KEYS[7..].iter().any(|k| line[i..].starts_with(k));
-        let key_end = if cjk {
-            SECRET_KEYS[7..]
-                .iter()
-                .find(|k| line[i..].starts_with(*k))
-                .map_or(end, |k| i + k.len())
-        } else {
-            end
-        };
+        // A name in Chinese stands in running text, without spaces around it.
+        let cjk = super::logs::password_names()
+            .iter()
+            .find(|k| !k.is_ascii() && line[i..].starts_with(k.as_str()));
+        let key_end = cjk.map_or(end, |k| i + k.len());
+        let cjk = cjk.is_some();
         if (cjk || names_secret(word))
             && let Some(span) = value_after(line, key_end, line[i..end].starts_with("--"))
         {

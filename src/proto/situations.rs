@@ -352,9 +352,10 @@ impl PartialEq for Situation {
 impl Eq for Situation {}
 
 fn starts_with_ci(s: &str, prefix: &str) -> bool {
-    s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix) && {
-        s.as_bytes().get(prefix.len()) == Some(&b'/')
-    }
+    // `get` and not slicing: the reply's text may hold a character across that byte.
+    s.get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+        && s.as_bytes().get(prefix.len()) == Some(&b'/')
 }
 
 #[derive(Debug, Deserialize)]
@@ -451,6 +452,15 @@ pub fn by_id(id: &str) -> Option<&'static Situation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A response code is compared by its head without cutting a character in two.
+    #[test]
+    fn a_response_code_with_other_characters_is_compared_safely() {
+        assert!(!starts_with_ci("A码/TEMP", "SYS"));
+        assert!(!starts_with_ci("SY码", "SYS"));
+        assert!(starts_with_ci("sys/temp", "SYS"));
+        assert!(!starts_with_ci("SYSTEM", "SYS"));
+    }
 
     #[test]
     fn the_files_load_and_every_entry_is_complete() {
