@@ -1102,25 +1102,18 @@ fn curl(t: &str) -> Option<Vec<Said>> {
     None
 }
 
-/// The fields of a CSV line, a quoted field read back (`"250 ok, queued"`).
+/// The fields of a CSV line, a quoted field read back (`"250 ok, queued"`); none for a line
+/// the CSV reader cannot read.
 fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            '"' if field.is_empty() || quoted => quoted = !quoted,
-            ',' if !quoted => fields.push(std::mem::take(&mut field)),
-            c => field.push(c),
-        }
-    }
-    fields.push(field);
-    fields
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(line.as_bytes())
+        .records()
+        .next()
+        .and_then(Result::ok)
+        .map(|r| r.iter().map(str::to_owned).collect())
+        .unwrap_or_default()
 }
 
 /// In a CSV protocol log's line, the direction mark (a field that is exactly `<` or `>`) and

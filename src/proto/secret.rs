@@ -76,9 +76,7 @@ pub fn shown(line: &str, answering: Option<PromptKind>) -> String {
 /// `.login("user", "x")`, 密码：x. A value that hides itself already (`<non-null>`, `***`)
 /// is kept, so is a key with no value after it (prose that speaks of a password).
 pub fn mask_settings(line: &str) -> std::borrow::Cow<'_, str> {
-    let mut spans = setting_values(line);
-    spans.extend(url_password(line));
-    spans.extend(login_call(line));
+    let mut spans = secret_spans(line);
     if spans.is_empty() {
         return std::borrow::Cow::Borrowed(line);
     }
@@ -101,10 +99,7 @@ pub fn mask_settings(line: &str) -> std::borrow::Cow<'_, str> {
 /// names a password once may print the same string again under a name that says nothing
 /// (`s = [hunter2]`), and it is masked there too.
 pub fn setting_values_in(line: &str) -> Vec<&str> {
-    let mut spans = setting_values(line);
-    spans.extend(url_password(line));
-    spans.extend(login_call(line));
-    spans
+    secret_spans(line)
         .into_iter()
         .map(|(a, b)| &line[a..b])
         .filter(|v| v.chars().count() >= 4)
@@ -123,6 +118,15 @@ pub fn mask_known<'a>(line: &'a str, known: &[String]) -> std::borrow::Cow<'a, s
         out = out.replace(k.as_str(), MASK);
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// The byte spans of the passwords in `line`: settings' values, a URL's password, a login
+/// call's second argument.
+fn secret_spans(line: &str) -> Vec<(usize, usize)> {
+    let mut spans = setting_values(line);
+    spans.extend(url_password(line));
+    spans.extend(login_call(line));
+    spans
 }
 
 /// Whether a word is a password's name: one of [`super::logs::password_names`] alone or as
