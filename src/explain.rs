@@ -33,6 +33,32 @@ pub fn stands_for_nothing(line: &str) -> bool {
     s.trim().is_empty() || s.starts_with("```")
 }
 
+/// The marks people and tools put before a line to say who wrote it, longest first where one
+/// begins another.
+const SIDE_MARKS: &[(&str, Who)] = &[
+    ("S:", Who::Server),
+    ("C:", Who::Client),
+    ("s:", Who::Server),
+    ("c:", Who::Client),
+    ("<<<", Who::Server),
+    (">>>", Who::Client),
+    // swaks: `<-`/`->` in clear, `<~`/`~>` under TLS, `<**` for an error reply (`<~*`
+    // under TLS).
+    ("<**", Who::Server),
+    ("<~*", Who::Server),
+    // msmtp -v: `<--` read from the server, `-->` written to it.
+    ("<--", Who::Server),
+    ("-->", Who::Client),
+    ("<-", Who::Server),
+    ("->", Who::Client),
+    ("<~", Who::Server),
+    ("~>", Who::Client),
+    (">", Who::Unknown),
+];
+
+/// The arrows among [`SIDE_MARKS`]: they can be written the wrong way round by hand.
+const ARROWS: [&str; 4] = ["<--", "-->", "<-", "->"];
+
 /// Removes what people add around the protocol: `>`, `S:`/`C:` prefixes, shell prompts,
 /// and comments after ` #` or `//`. Returns the speaker if a prefix named it.
 fn clean(line: &str) -> (Who, String) {
@@ -45,26 +71,7 @@ fn clean(line: &str) -> (Who, String) {
             s.trim_start_matches(['>', '<']).trim_start().to_owned(),
         );
     }
-    for (prefix, w) in [
-        ("S:", Who::Server),
-        ("C:", Who::Client),
-        ("s:", Who::Server),
-        ("c:", Who::Client),
-        ("<<<", Who::Server),
-        (">>>", Who::Client),
-        // swaks: `<-`/`->` in clear, `<~`/`~>` under TLS, `<**` for an error reply (`<~*`
-        // under TLS).
-        ("<**", Who::Server),
-        ("<~*", Who::Server),
-        // msmtp -v: `<--` read from the server, `-->` written to it.
-        ("<--", Who::Server),
-        ("-->", Who::Client),
-        ("<-", Who::Server),
-        ("->", Who::Client),
-        ("<~", Who::Server),
-        ("~>", Who::Client),
-        (">", Who::Unknown),
-    ] {
+    for &(prefix, w) in SIDE_MARKS {
         if let Some(rest) = s.strip_prefix(prefix) {
             s = rest.trim_start();
             who = w;
@@ -893,19 +900,14 @@ fn table_rows(said: &[Said]) -> Vec<bool> {
 }
 
 /// A line in the shape of an SMTP reply: three digits, then a space, a dash, `#` or nothing.
-/// The arrow a line starts with, as [`clean`] reads it, and the side it names.
+/// The side an arrow at the start of a line names, as [`clean`] reads it.
 fn arrow(line: &str) -> Option<Who> {
     let t = line.trim_start();
-    ["<--", "-->", "<-", "->"]
-        .into_iter()
-        .find(|a| t.starts_with(a) && !t.starts_with("<---") && !t.starts_with("--->"))
-        .map(|a| {
-            if a.starts_with('<') {
-                Who::Server
-            } else {
-                Who::Client
-            }
-        })
+    SIDE_MARKS
+        .iter()
+        .find(|(mark, _)| t.starts_with(mark))
+        .filter(|(mark, _)| ARROWS.contains(mark))
+        .map(|&(_, who)| who)
 }
 
 /// Whether a log's arrows name who wrote each line: not when lines under the server's arrow
@@ -1268,15 +1270,15 @@ mod tests {
                  INFO >>>>> title = [bot@x.test], s = [S15cQFO8kk50]\n\
                  220 mx.x.test ESMTP\nEHLO a\n250 mx.x.test\nQUIT\n221 bye\n";
         let out = en(t);
+        let shown = annotate(
+            t,
+            Options {
+                lang: Lang::En,
+                show_secrets: true,
+            },
+        );
         for secret in ["Tq7zebra", "S15cQFO8kk50"] {
             assert!(!out.contains(secret), "{secret} leaked:\n{out}");
-            let shown = annotate(
-                t,
-                Options {
-                    lang: Lang::En,
-                    show_secrets: true,
-                },
-            );
             assert!(shown.contains(secret), "{shown}");
         }
         assert!(out.contains("--auth-password ********"), "{out}");
