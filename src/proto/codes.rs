@@ -28,6 +28,10 @@ pub struct CodeEntry {
     /// topic of `assets/topics.toml` it names.
     #[serde(default)]
     pub topic: Option<String>,
+    /// The requests for whose replies `topic` holds (empty: all). Servers reuse a detail
+    /// outside its registered use: 5.7.8 (credentials invalid) also refuses a bounce at DATA.
+    #[serde(default)]
+    pub scope: Vec<crate::proto::vocab::Answers>,
 }
 
 /// Help for one command button.

@@ -335,6 +335,7 @@ fn choose(
     let coded = facts.enhanced.and_then(|es| {
         codes::enhanced(es)
             .detail
+            .filter(|e| e.scope.is_empty() || e.scope.contains(&cx.answers))
             .and_then(|e| e.topic.as_deref())
             .and_then(topics::by_id)
             .filter(|t| t.in_scope(cx) && !t.ruled_out_by(facts.text))

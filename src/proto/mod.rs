@@ -20,6 +20,7 @@ pub mod situations;
 pub mod smtp;
 pub mod smtp_outcome;
 pub mod smtp_state;
+pub mod spelling;
 pub mod topics;
 pub mod vocab;
 

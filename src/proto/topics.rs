@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 
 use super::situations::ReplyContext;
+use super::spelling;
 use super::vocab::{Answers, Protocol};
 use super::{Bilingual, Lang};
 
@@ -97,7 +98,7 @@ struct Pattern {
 
 impl Pattern {
     fn parse(p: &str) -> Self {
-        let lower = p.to_lowercase();
+        let lower = spelling::normalized(&p.to_lowercase()).into_owned();
         // An address inside a part ("mail from {ip}") is a part of its own, that stands right
         // beside the words it was written with (a bracket or a space between).
         let mut parts: Vec<(String, bool)> = Vec::new();
@@ -583,7 +584,7 @@ impl Topic {
     /// Whether the words rule this topic out (its `unless` patterns: a neighbouring topic's
     /// words), so that a situation naming it cannot be taken for what these words say.
     pub fn ruled_out_by(&self, text: &str) -> bool {
-        let lower = with_camel_split(&without_addresses(text)).to_lowercase();
+        let lower = spelled(&with_camel_split(&without_addresses(text)).to_lowercase());
         let hay = match &TOPICS.index {
             Some(index) => Hay::indexed(&lower, index),
             None => Hay::plain(&lower),
@@ -645,6 +646,8 @@ struct Knowledge {
     topics: Vec<Topic>,
     index: Option<PartIndex>,
     passing: Vec<String>,
+    /// Every word the patterns use, to read a misspelt one.
+    vocabulary: spelling::Vocabulary,
 }
 
 static TOPICS: LazyLock<Knowledge> = LazyLock::new(|| {
@@ -653,10 +656,19 @@ static TOPICS: LazyLock<Knowledge> = LazyLock::new(|| {
     let passing = toml::from_str::<TopicFile>(FILE)
         .map(|f| f.passing.iter().map(|w| w.to_lowercase()).collect())
         .unwrap_or_default();
+    let vocabulary = spelling::Vocabulary::build(topics.iter().flat_map(|t| {
+        let c = &t.compiled;
+        c.words
+            .iter()
+            .chain(&c.unless)
+            .chain(&c.need)
+            .flat_map(|p| p.parts.iter().map(|(part, _)| part.as_str()))
+    }));
     Knowledge {
         topics,
         index,
         passing,
+        vocabulary,
     }
 });
 
@@ -731,8 +743,14 @@ pub fn names(text: &str, id: &str) -> bool {
 /// The words as every reading sees them: addresses out, CamelCase read apart, lower case,
 /// asides blanked.
 fn prepared(text: &str) -> String {
-    let lower = with_camel_split(&without_addresses(text)).to_lowercase();
+    let lower = spelled(&with_camel_split(&without_addresses(text)).to_lowercase());
     without_asides(&lower).into_owned()
+}
+
+/// Lowercase words spelt as the patterns spell them: American endings, slips mended.
+fn spelled(lower: &str) -> String {
+    let us = spelling::normalized(lower);
+    TOPICS.vocabulary.corrected(&us).into_owned()
 }
 
 /// The topic a failure's words name, best first: a concrete cause before a generic one, then
@@ -904,5 +922,27 @@ mod tests {
         // "try again later" reads as passing only for a temporary failure.
         assert_eq!(id("550 try again later", false), None);
         assert_eq!(id("250 2.1.5 Ok", false), None);
+    }
+
+    #[test]
+    fn words_are_read_in_either_spelling_and_with_a_slip() {
+        let read_as = |answers, text: &str| {
+            let cx = ReplyContext::new(Protocol::Smtp, answers);
+            read(text, &cx, Some(false), None).map(|r| r.topic.id.as_str())
+        };
+        assert_eq!(
+            read_as(Answers::Unknown, "500 Command Not Recognised"),
+            Some("unknown-command")
+        );
+        assert_eq!(
+            read_as(Answers::Auth, "504 not suported authorization method"),
+            Some("auth-mechanism")
+        );
+        assert_eq!(
+            read_as(Answers::Rcpt, "550 recipent unknown"),
+            Some("unknown-user")
+        );
+        // A different word one letter away is not a slip.
+        assert_eq!(read_as(Answers::Rcpt, "550 message related to bob"), None);
     }
 }
