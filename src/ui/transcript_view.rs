@@ -196,6 +196,7 @@ impl Default for TranscriptView {
                 open: false,
                 focus: false,
                 path: String::new(),
+                empty: false,
                 pasted: String::new(),
                 reading: None,
                 error: None,

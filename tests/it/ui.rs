@@ -768,6 +768,34 @@ fn open_file(h: &mut H, dir: &TempDir, name: &str, bytes: &[u8]) {
     h.get_by_label("Open").click();
 }
 
+/// Enter in the empty path field says what the form wants and leaves the keyboard there, so
+/// the path typed next lands in the field.
+#[test]
+fn enter_in_the_empty_path_field_keeps_the_keyboard_there() {
+    let dir = TempDir::new("open-empty");
+    let mut h = open(Lang::En, &dir);
+    h.get_by_label("Open transcript…").click();
+    h.run_steps(2);
+    h.get_by_label("File to open:").focus();
+    h.run_steps(1);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+    shows(&h, "Type the path of a file first");
+    // Typed without clicking the field again.
+    let path = dir.0.join("log.txt");
+    std::fs::create_dir_all(&dir.0).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&path, b"S: 220 ready\nC: QUIT\nS: 221 bye\n").unwrap_or_else(|e| panic!("{e}"));
+    h.event(egui::Event::Text(path.display().to_string()));
+    h.run_steps(1);
+    h.key_press(egui::Key::Enter);
+    common::window::wait_shows(&mut h, "221 bye");
+    assert!(
+        !texts(&h)
+            .iter()
+            .any(|t| t.starts_with("Type the path of a file first"))
+    );
+}
+
 /// An opened file takes the place of a session only once the user says so, when the session
 /// was not saved.
 #[test]

@@ -50,6 +50,9 @@ pub(super) struct OpenForm {
     /// Whether the path field takes the keyboard on the next frame (the form just opened).
     pub(super) focus: bool,
     pub(super) path: String,
+    /// Enter was pressed with no path typed: the field keeps the keyboard and says what it
+    /// wants.
+    pub(super) empty: bool,
     pub(super) pasted: String,
     pub(super) reading: Option<Promise<Result<Transcript, String>>>,
     pub(super) error: Option<String>,
@@ -102,9 +105,15 @@ impl TranscriptView {
             if std::mem::take(&mut self.opener.focus) {
                 r.request_focus();
             }
-            let enter = r.lost_focus()
-                && ui.input(|i| i.key_pressed(Key::Enter))
-                && !self.opener.path.trim().is_empty();
+            let entered = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+            let blank = self.opener.path.trim().is_empty();
+            if entered && blank {
+                self.opener.empty = true;
+                r.request_focus();
+            } else if !blank {
+                self.opener.empty = false;
+            }
+            let enter = entered && !blank;
             let chosen = self.opener.browse.chosen();
             if let Some(p) = &chosen {
                 self.opener.path = p.display().to_string();
@@ -121,6 +130,9 @@ impl TranscriptView {
                 .browse
                 .button(ui, lang, "file.browse", Pick::Open(&[]), &typed);
         });
+        if self.opener.empty {
+            ui.label(tr(lang, "open.empty"));
+        }
         let l = ui.label(tr(lang, "open.paste"));
         // A whole page pasted scrolls inside the box, so the button under it stays in view.
         let rows = 6.0 * ui.text_style_height(&egui::TextStyle::Monospace);
