@@ -38,6 +38,10 @@ pub struct Topic {
     /// the sender's ("user unknown", "no MX" there refuse the sender).
     #[serde(default)]
     as_sender: Option<String>,
+    /// The topic it becomes in a reply to POP3's USER, where no password has been sent yet: a
+    /// "wrong login" there refuses the user name.
+    #[serde(default)]
+    as_user: Option<String>,
     /// The topic it becomes under an enhanced code of security or policy (`X.7.*`, RFC 3463
     /// §3.8), unless the words rule that one out: a quota a policy sets is a sending
     /// allowance, not the mailbox's storage.
@@ -560,10 +564,12 @@ impl Topic {
         Some((sum, best, said))
     }
 
-    /// The topic this one becomes in a reply to MAIL FROM, when it names another.
+    /// The topic this one becomes in a reply to MAIL FROM (or to POP3's USER), when it names
+    /// another.
     pub fn as_sender(&self, cx: &ReplyContext) -> Option<&'static Topic> {
         match cx.answers {
             Answers::Mail => self.as_sender.as_deref().and_then(by_id),
+            Answers::User => self.as_user.as_deref().and_then(by_id),
             _ => None,
         }
     }
@@ -606,6 +612,15 @@ struct TopicFile {
     /// Words that say a failure passes.
     #[serde(default)]
     passing: Vec<String>,
+    /// Words with a passing word in them that do not say so ("temporary file").
+    #[serde(default)]
+    not_passing: Vec<String>,
+    /// A reply code's standard text, which names no cause of its own.
+    #[serde(default)]
+    standard: Vec<String>,
+    /// Words that speak of a password.
+    #[serde(default)]
+    password: Vec<String>,
     #[serde(rename = "topic")]
     topics: Vec<Topic>,
 }
@@ -628,6 +643,7 @@ pub fn load() -> Result<Vec<Topic>, String> {
             .yields_to
             .iter()
             .chain(&t.as_sender)
+            .chain(&t.as_user)
             .chain(&t.under_policy)
             .find(|y| all.iter().all(|o| o.id != **y))
         {
@@ -646,6 +662,9 @@ struct Knowledge {
     topics: Vec<Topic>,
     index: Option<PartIndex>,
     passing: Vec<String>,
+    not_passing: Vec<String>,
+    standard: Vec<String>,
+    password: Vec<String>,
     /// Every word the patterns use, to read a misspelt one.
     vocabulary: spelling::Vocabulary,
 }
@@ -653,9 +672,14 @@ struct Knowledge {
 static TOPICS: LazyLock<Knowledge> = LazyLock::new(|| {
     let mut topics = load().unwrap_or_default();
     let index = PartIndex::build(&mut topics).ok();
-    let passing = toml::from_str::<TopicFile>(FILE)
-        .map(|f| f.passing.iter().map(|w| w.to_lowercase()).collect())
-        .unwrap_or_default();
+    let lower = |v: &[String]| v.iter().map(|w| w.to_lowercase()).collect::<Vec<_>>();
+    let file = toml::from_str::<TopicFile>(FILE).ok();
+    let words =
+        |f: fn(&TopicFile) -> &[String]| file.as_ref().map(|t| lower(f(t))).unwrap_or_default();
+    let passing = words(|f| &f.passing);
+    let not_passing = words(|f| &f.not_passing);
+    let standard = words(|f| &f.standard);
+    let password = words(|f| &f.password);
     let vocabulary = spelling::Vocabulary::build(topics.iter().flat_map(|t| {
         let c = &t.compiled;
         c.words
@@ -668,6 +692,9 @@ static TOPICS: LazyLock<Knowledge> = LazyLock::new(|| {
         topics,
         index,
         passing,
+        not_passing,
+        standard,
+        password,
         vocabulary,
     }
 });
@@ -683,8 +710,18 @@ pub fn by_id(id: &str) -> Option<&'static Topic> {
 /// Whether the words say the failure passes (the file's `passing` words: "try again later",
 /// "temporarily" …): a POP3 `-ERR` is called temporary only then (or by its response code).
 pub fn says_passing(text: &str) -> bool {
-    let hay = text.to_lowercase();
+    let hay = blanked(text.to_lowercase(), &TOPICS.not_passing);
     TOPICS.passing.iter().any(|w| hay.contains(w.as_str()))
+}
+
+/// `lower` with every occurrence of `phrases` turned to spaces.
+fn blanked(mut lower: String, phrases: &[String]) -> String {
+    for p in phrases.iter().filter(|p| !p.is_empty()) {
+        while let Some(at) = lower.find(p.as_str()) {
+            lower.replace_range(at..at + p.len(), &" ".repeat(p.len()));
+        }
+    }
+    lower
 }
 
 /// The topic a success's words name (see [`Topic::in_success`]).
@@ -744,6 +781,7 @@ pub fn names(text: &str, id: &str) -> bool {
 /// asides blanked.
 fn prepared(text: &str) -> String {
     let lower = spelled(&with_camel_split(&without_addresses(text)).to_lowercase());
+    let lower = blanked(lower, &TOPICS.standard);
     without_asides(&lower).into_owned()
 }
 
@@ -783,7 +821,13 @@ pub fn read(
                 .any(|y| named.iter().any(|(o, _)| o.id == *y))
         })
         .max_by_key(|(t, (sum, _, _))| (!t.generic, t.rank, coded == Some(t.id.as_str()), *sum))?;
-    let topic = topic.as_sender(cx).unwrap_or(topic);
+    // A reply to USER that speaks of a password refuses one sent with the name ("USER alice
+    // secret", which some servers take); otherwise only the name has been sent.
+    let password = TOPICS.password.iter().any(|w| lower.contains(w.as_str()));
+    let topic = match cx.answers {
+        Answers::User if password => topic,
+        _ => topic.as_sender(cx).unwrap_or(topic),
+    };
     Some(Reading {
         topic,
         weight: *weight,
@@ -922,6 +966,53 @@ mod tests {
         // "try again later" reads as passing only for a temporary failure.
         assert_eq!(id("550 try again later", false), None);
         assert_eq!(id("250 2.1.5 Ok", false), None);
+    }
+
+    #[test]
+    fn a_reply_to_user_refuses_the_name_unless_it_speaks_of_a_password() {
+        let cx = ReplyContext::new(Protocol::Pop3, Answers::User);
+        let id = |text: &str| read(text, &cx, None, None).map(|r| r.topic.id.as_str());
+        assert_eq!(id("-ERR Failed login"), Some("unknown-user"));
+        // "USER alice secret": some servers take the password on the USER line.
+        assert_eq!(id("-ERR incorrect password"), Some("auth-failed"));
+        let cx = ReplyContext::new(Protocol::Pop3, Answers::Pass);
+        assert_eq!(
+            read("-ERR Failed login", &cx, None, None).map(|r| r.topic.id.as_str()),
+            Some("auth-failed")
+        );
+    }
+
+    #[test]
+    fn a_codes_standard_text_names_no_cause_and_a_temporary_file_does_not_pass() {
+        let cx = ReplyContext::new(Protocol::Smtp, Answers::Rcpt);
+        let id = |text: &str, temporary| {
+            read(text, &cx, Some(temporary), None).map(|r| r.topic.id.as_str())
+        };
+        assert_eq!(
+            id(
+                "421 Service not available, closing transmission channel",
+                true
+            ),
+            None
+        );
+        assert_eq!(
+            id(
+                "552 Requested mail action aborted: exceeded storage allocation",
+                false
+            ),
+            None
+        );
+        assert_eq!(
+            id(
+                "421 Server shutting down, closing transmission channel",
+                true
+            ),
+            Some("shutdown")
+        );
+        assert!(!says_passing(
+            "-ERR System error, can't open temporary file"
+        ));
+        assert!(says_passing("-ERR [SYS/TEMP] temporary failure"));
     }
 
     #[test]

@@ -805,6 +805,11 @@ fn opening_a_file_over_a_session_not_saved_asks_first() {
     connect(&mut h);
     click(&mut h, "HELO");
     click(&mut h, "Disconnect");
+    // The closed connection's own row arrives from the network thread.
+    wait(&mut h, "the connection closed", |a| {
+        !a.is_connected() && !a.is_busy()
+    });
+    h.run_steps(5);
     let lines = h.state().transcript().len();
     open_file(
         &mut h,
