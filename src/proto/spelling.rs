@@ -72,9 +72,75 @@ fn each_word(text: &str, mut f: impl FnMut(&str) -> Option<String>) -> Cow<'_, s
     }
 }
 
-/// Lowercase `text` with British endings written the American way.
+/// Lowercase `text` with contractions written out ("doesn't" as "does not") and British
+/// endings written the American way.
 pub fn normalized(text: &str) -> Cow<'_, str> {
-    each_word(text, american)
+    match without_contractions(text) {
+        Cow::Borrowed(t) => each_word(t, american),
+        Cow::Owned(t) => Cow::Owned(each_word(&t, american).into_owned()),
+    }
+}
+
+/// "can't" as "cannot", "won't" as "will not", any other "n't" as " not" (either apostrophe).
+fn without_contractions(text: &str) -> Cow<'_, str> {
+    if !text.contains("n't") && !text.contains("n\u{2019}t") {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(at) = rest.find(['\'', '\u{2019}']) {
+        let (before, from) = rest.split_at(at);
+        let quote = from.chars().next().map_or(1, char::len_utf8);
+        let after = &from[quote..];
+        let contracted = before.ends_with('n')
+            && after.starts_with('t')
+            && !after[1..].starts_with(|c: char| c.is_ascii_alphanumeric());
+        if !contracted {
+            out.push_str(before);
+            out.push_str(&from[..quote]);
+        } else if before.ends_with("can") {
+            out.push_str(before);
+            out.push_str("not");
+        } else if let Some(w) = before.strip_suffix("won") {
+            out.push_str(w);
+            out.push_str("will not");
+        } else {
+            out.push_str(&before[..before.len() - 1]);
+            out.push_str(" not");
+        }
+        rest = if contracted { &after[1..] } else { after };
+    }
+    out.push_str(rest);
+    out.into()
+}
+
+/// Words written several ways that the knowledge base reads as one ("passwd", "pwd" as
+/// "password"; "maildrop" as "mailbox"), from the data files.
+#[derive(Debug, Default)]
+pub struct Same(HashMap<String, String>);
+
+impl Same {
+    /// From a table of a word to the other ways it is written.
+    pub fn new(table: &HashMap<String, Vec<String>>) -> Self {
+        Self(
+            table
+                .iter()
+                .flat_map(|(word, others)| {
+                    others
+                        .iter()
+                        .map(move |o| (o.to_lowercase(), word.to_lowercase()))
+                })
+                .collect(),
+        )
+    }
+
+    /// Lowercase `text` with each word written another way as the one word.
+    pub fn applied<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        if self.0.is_empty() {
+            return text.into();
+        }
+        each_word(text, |w| self.0.get(w).cloned())
+    }
 }
 
 /// Words shorter than this are never taken for a slip: "locked" and "blocked" stay apart.

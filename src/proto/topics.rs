@@ -102,7 +102,9 @@ struct Pattern {
 
 impl Pattern {
     fn parse(p: &str) -> Self {
-        let lower = spelling::normalized(&p.to_lowercase()).into_owned();
+        let lower = SAME
+            .applied(&spelling::normalized(&p.to_lowercase()))
+            .into_owned();
         // An address inside a part ("mail from {ip}") is a part of its own, that stands right
         // beside the words it was written with (a bracket or a space between).
         let mut parts: Vec<(String, bool)> = Vec::new();
@@ -608,6 +610,7 @@ impl Topic {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct TopicFile {
     /// Words that say a failure passes.
     #[serde(default)]
@@ -621,6 +624,9 @@ struct TopicFile {
     /// Words that speak of a password.
     #[serde(default)]
     password: Vec<String>,
+    /// A word and the other ways servers write it.
+    #[serde(default)]
+    same: std::collections::HashMap<String, Vec<String>>,
     #[serde(rename = "topic")]
     topics: Vec<Topic>,
 }
@@ -788,8 +794,17 @@ fn prepared(text: &str) -> String {
 /// Lowercase words spelt as the patterns spell them: American endings, slips mended.
 fn spelled(lower: &str) -> String {
     let us = spelling::normalized(lower);
-    TOPICS.vocabulary.corrected(&us).into_owned()
+    let same = SAME.applied(&us);
+    TOPICS.vocabulary.corrected(&same).into_owned()
 }
+
+/// The words written several ways (the file's `same` table), read before the topics are
+/// compiled, since their patterns are written with them.
+static SAME: LazyLock<spelling::Same> = LazyLock::new(|| {
+    toml::from_str::<TopicFile>(FILE)
+        .map(|f| spelling::Same::new(&f.same))
+        .unwrap_or_default()
+});
 
 /// The topic a failure's words name, best first: a concrete cause before a generic one, then
 /// the one the enhanced status code names too (`coded`), then the most (and longest) words
@@ -1031,6 +1046,18 @@ mod tests {
         );
         assert_eq!(
             read_as(Answers::Rcpt, "550 recipent unknown"),
+            Some("unknown-user")
+        );
+        // A word written another way, and a contraction written out.
+        assert_eq!(
+            read_as(Answers::Auth, "535 invalid passwd"),
+            Some("auth-failed")
+        );
+        assert_eq!(
+            read_as(
+                Answers::Rcpt,
+                "550 Rcpt account isn\u{2019}t a local account"
+            ),
             Some("unknown-user")
         );
         // A different word one letter away is not a slip.

@@ -195,7 +195,7 @@ fn real_replies_are_explained_right_and_never_wrongly() {
 }
 
 const TUNED_MOST_WRONG: usize = 106;
-const TUNED_LEAST_RIGHT_PCT: f64 = 84.8;
+const TUNED_LEAST_RIGHT_PCT: f64 = 84.9;
 const HELD_MOST_WRONG: usize = 10;
 const HELD_LEAST_RIGHT_PCT: f64 = 75.8;
 
