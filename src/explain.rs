@@ -1318,6 +1318,23 @@ mod tests {
     }
 
     #[test]
+    fn words_read_through_a_slip_are_not_quoted_as_the_servers() {
+        let session = |reply: &str| {
+            en(&format!(
+                "220 mx.example.com ESMTP\nEHLO pc\n250 mx.example.com\nMAIL FROM:<a@example.org>\n250 OK\nRCPT TO:<b@example.com>\n{reply}\n"
+            ))
+        };
+        let out = session("550 Invalid recipient address");
+        assert!(
+            out.contains("the server's words “invalid recipient” say why"),
+            "{out}"
+        );
+        let out = session("550 Invaild recipient address");
+        assert!(out.contains("the user does not exist"), "{out}");
+        assert!(!out.contains("“invalid recipient”"), "{out}");
+    }
+
+    #[test]
     fn pop3_and_bad_base64_and_telnet_lines() {
         let out = en("Trying 1.2.3.4...\n+OK ready\nuser me\npass hunter2\n-ERR [AUTH] bad\n");
         assert!(out.contains("printed by telnet"), "{out}");

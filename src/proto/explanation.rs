@@ -188,7 +188,7 @@ impl Explanation {
                 topic,
                 said: Some(said),
                 ..
-            } => Some(trf(
+            } if topics::written_in(said, &self.words) => Some(trf(
                 lang,
                 "why.words_say",
                 &[

@@ -747,6 +747,20 @@ pub struct Reading {
 
 /// A pattern as the words it finds, to quote to a reader: "relay .. denied" → "relay … denied",
 /// "blacklist*" → "blacklist…", an address part → "IP".
+/// Whether every part of `pattern` is written in `words` as it stands: a pattern found only
+/// once a slip was mended or a British spelling read ("Invaild recipient") is not quoted as the
+/// server's words.
+pub fn written_in(pattern: &str, words: &str) -> bool {
+    let lower = words.to_lowercase();
+    pattern
+        .to_lowercase()
+        .split(" .. ")
+        .flat_map(|chunk| chunk.split("{ip}"))
+        .map(|part| part.trim().trim_end_matches('*'))
+        .filter(|part| !part.is_empty())
+        .all(|part| lower.contains(part))
+}
+
 pub fn as_quoted(pattern: &str) -> String {
     pattern
         .replace(" .. ", " … ")
