@@ -949,7 +949,7 @@ fn join_wrapped(said: Vec<Said>) -> Vec<Said> {
         // it): no session line starts so.
         if let Said::Plain(t) | Said::Aside(_, t) = &s
             && let Some(Said::Plain(prev)) = out.last_mut()
-            && wraps(prev, t)
+            && continues_wrapped(prev, t)
         {
             prev.push_str(t.trim_end());
             continue;
@@ -959,11 +959,15 @@ fn join_wrapped(said: Vec<Said>) -> Vec<Said> {
     out
 }
 
-fn wraps(prev: &str, next: &str) -> bool {
+/// Whether `next` is the rest of the reply line `prev` that a console wrapped. Never after a
+/// 3xx: what follows a 354 is the message ("..com" dot-stuffed, "2024 report"), what follows
+/// a 334 is base64.
+pub fn continues_wrapped(prev: &str, next: &str) -> bool {
     let p = prev.trim_end_matches(['\r', '\n']);
     let first = next.chars().next();
     p.chars().count() >= 60
         && reply_like(p.trim_start())
+        && !p.trim_start().starts_with('3')
         && !p.ends_with(' ')
         && first.is_some_and(|c| c.is_ascii_digit() || ".,;)]".contains(c))
         && !reply_like(next.trim())
@@ -1315,6 +1319,29 @@ mod tests {
         assert!(out.contains("end of the message"), "{out}");
         assert!(out.contains("S: 250 Mail OK queued"), "{out}");
         assert!(out.contains("Goodbye: the server closes"), "{out}");
+    }
+
+    #[test]
+    fn a_message_line_after_a_long_354_is_not_joined_to_it() {
+        let out = en(
+            "DATA\n354 Start mail input; end with <CRLF>.<CRLF> (maximum 10 MB, be brief)\n..hidden\n2024 figures\n.\n250 OK\n",
+        );
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines.iter().any(|l| l.trim_end().ends_with("..hidden")),
+            "{out}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("2024 figures") && !l.contains("354")),
+            "{out}"
+        );
+        // A long refusal a console wrapped is still joined.
+        let out = en(
+            "RCPT TO:<b@example.com>\n550 5.1.1 <b@example.com>: Recipient address rejected: User unknown in virtual mailbox ta\n017 ble\n",
+        );
+        assert!(out.contains("mailbox ta017 ble"), "{out}");
     }
 
     #[test]

@@ -143,9 +143,15 @@ pub fn explain_annotate(data: &[u8]) {
                 show_secrets: false,
             },
         );
-        let pasted = text
-            .lines()
-            .filter(|l| !explain::stands_for_nothing(l))
+        // A reply line a console wrapped comes out joined with its rest.
+        let lines: Vec<&str> = text.lines().collect();
+        let pasted = lines
+            .iter()
+            .enumerate()
+            .filter(|(i, l)| {
+                let joined = *i > 0 && explain::continues_wrapped(lines[i - 1], l);
+                !joined && !explain::stands_for_nothing(l)
+            })
             .count();
         // A line that gives a password setting a value comes out with it masked (and the
         // masking never cuts a character: that would panic here).

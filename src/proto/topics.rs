@@ -722,7 +722,7 @@ pub fn says_passing(text: &str) -> bool {
 
 /// `lower` with every occurrence of `phrases` turned to spaces.
 fn blanked(mut lower: String, phrases: &[String]) -> String {
-    for p in phrases.iter().filter(|p| !p.is_empty()) {
+    for p in phrases.iter().filter(|p| !p.trim().is_empty()) {
         while let Some(at) = lower.find(p.as_str()) {
             lower.replace_range(at..at + p.len(), &" ".repeat(p.len()));
         }
