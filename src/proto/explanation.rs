@@ -286,7 +286,9 @@ fn classify(facts: &ReplyFacts<'_>, cx: &ReplyContext) -> (Class, bool) {
         Some(s) if s.eq_ignore_ascii_case("+OK") => Class::Success,
         Some("+") => Class::Intermediate,
         _ => match facts.resp_code.map(str::to_ascii_uppercase).as_deref() {
-            Some("SYS/TEMP" | "IN-USE" | "LOGIN-DELAY") => Class::Temporary,
+            // RFC 2449 §8.1 and RFC 3206 §4: LOGIN-DELAY and SYS/TEMP pass; IN-USE only says
+            // another session holds the maildrop, for as long as it does.
+            Some("SYS/TEMP" | "LOGIN-DELAY") => Class::Temporary,
             Some("SYS/PERM") => Class::Permanent,
             _ => Class::Failure,
         },

@@ -194,10 +194,10 @@ fn real_replies_are_explained_right_and_never_wrongly() {
     }
 }
 
-const TUNED_MOST_WRONG: usize = 116;
-const TUNED_LEAST_RIGHT_PCT: f64 = 84.5;
-const HELD_MOST_WRONG: usize = 12;
-const HELD_LEAST_RIGHT_PCT: f64 = 69.5;
+const TUNED_MOST_WRONG: usize = 115;
+const TUNED_LEAST_RIGHT_PCT: f64 = 84.7;
+const HELD_MOST_WRONG: usize = 5;
+const HELD_LEAST_RIGHT_PCT: f64 = 81.9;
 
 /// Figures for a further fixture named by `MAILTUTOR_HELDOUT` (a file of the same form), so a
 /// new set of real replies can be measured against the tutor as it stands before any rule is
