@@ -41,6 +41,9 @@ pub enum Aside {
     /// Text around the session (a tutorial's prose, a page's title): the fold finds it where
     /// a line is neither the server's nor anything a client sent.
     Prose,
+    /// A command a server's log shows another client sending it, in a session the log does
+    /// not give the replies of (IIS logs the commands it received, not its answers).
+    Received,
 }
 
 impl Aside {
@@ -52,6 +55,7 @@ impl Aside {
             Self::Library => "explain.library",
             Self::Certificate => "explain.certificate",
             Self::Prose => "explain.prose",
+            Self::Received => "explain.received",
         }
     }
 }
@@ -173,6 +177,131 @@ struct Reader {
     /// A server's protocol log in CSV (Exchange's `…,<,220 mx ready,`): which of `<` and `>`
     /// marks the server's lines in this log, learnt from which carries replies.
     csv_server: Option<char>,
+    /// The columns of a W3C extended log (IIS's SMTP service) from its `#Fields:` line.
+    w3c: Option<W3cFields>,
+}
+
+const W3C_DIRECTIVES: [&str; 7] = [
+    "#Software:",
+    "#Version:",
+    "#Date:",
+    "#Start-Date:",
+    "#End-Date:",
+    "#Remark:",
+    "#Fields:",
+];
+
+/// Where a W3C extended log (IIS SMTPSVC) keeps what a row says: `cs-username` is
+/// `OutboundConnectionCommand` or `OutboundConnectionResponse` on the rows of a session IIS
+/// opened, `cs-method` a command's verb and `cs-uri-query` its argument or the reply, with
+/// `+` for each space and `&lt;` `&gt;` for the brackets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct W3cFields {
+    count: usize,
+    username: usize,
+    method: usize,
+    query: usize,
+    /// `sc-status`: the code of the answer, on the rows of commands IIS received.
+    status: Option<usize>,
+}
+
+impl W3cFields {
+    /// The columns a `#Fields:` line names, when it has the ones a session needs.
+    fn of(t: &str) -> Option<Self> {
+        let names: Vec<&str> = t.strip_prefix("#Fields:")?.split_whitespace().collect();
+        let at = |n: &str| names.iter().position(|f| f.eq_ignore_ascii_case(n));
+        Some(Self {
+            count: names.len(),
+            username: at("cs-username")?,
+            method: at("cs-method")?,
+            query: at("cs-uri-query")?,
+            status: at("sc-status"),
+        })
+    }
+
+    /// A row of the log: the outbound session's command or reply, else (a command IIS received,
+    /// whose reply it does not log) the row spelt out as the tool's.
+    fn row(&self, t: &str) -> Option<Said> {
+        let cells: Vec<&str> = t.split_whitespace().collect();
+        if cells.len() != self.count {
+            return None;
+        }
+        let cell = |i: usize| cells.get(i).copied().filter(|c| *c != "-");
+        Some(iis_said(
+            t,
+            cell(self.username),
+            cell(self.method),
+            cell(self.query),
+            self.status.and_then(cell),
+        ))
+    }
+}
+
+/// A row of an IIS SMTP log pasted without its `#Fields:` line, in either of the layouts IIS
+/// writes by default: the site (`SMTPSVC1`) follows the user name, the method comes four cells
+/// later, and the argument or reply is the next cell that is not `-` (`cs-uri-stem` may stand
+/// between them) unless the row's numbers come first.
+fn iis_headerless(t: &str) -> Option<Said> {
+    let cells: Vec<&str> = t.split_whitespace().collect();
+    let site = cells.iter().position(|c| {
+        c.get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("SMTPSVC"))
+            && c[7..].bytes().all(|b| b.is_ascii_digit())
+    })?;
+    let user = cells.get(site.checked_sub(1)?).copied()?;
+    let method = cells.get(site + 4).copied()?;
+    let query = cells
+        .get(site + 5..)?
+        .iter()
+        .copied()
+        .find(|c| *c != "-")
+        .filter(|c| !c.bytes().all(|b| b.is_ascii_digit()));
+    let method = Some(method).filter(|m| *m != "-");
+    let user = Some(user).filter(|u| *u != "-");
+    Some(iis_said(t, user, method, query, None))
+}
+
+/// What an IIS SMTP log row says: `+` stands for a space and `&lt;` `&gt;` for the brackets.
+/// A command IIS received keeps the code it answered with (`status`) beside it.
+fn iis_said(
+    row: &str,
+    user: Option<&str>,
+    method: Option<&str>,
+    query: Option<&str>,
+    status: Option<&str>,
+) -> Said {
+    let decoded = |c: &str| {
+        c.replace('+', " ")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&")
+    };
+    let query = query.map(decoded);
+    let command = || match (method, &query) {
+        (Some(m), Some(q)) if q.starts_with(' ') => Some(format!("{m}{q}")),
+        (Some(m), Some(q)) => Some(format!("{m} {q}")),
+        (Some(m), None) => Some(m.to_owned()),
+        (None, q) => q.clone(),
+    };
+    match user {
+        Some(u) if u.eq_ignore_ascii_case("OutboundConnectionResponse") => {
+            Said::Server(query.unwrap_or_default())
+        }
+        Some(u) if u.eq_ignore_ascii_case("OutboundConnectionCommand") => {
+            Said::Client(command().unwrap_or_default())
+        }
+        _ => {
+            let command = command().unwrap_or_else(|| row.to_owned());
+            Said::Aside(
+                Aside::Received,
+                match status {
+                    Some(code) => format!("{command}   [sc-status {code}]"),
+                    None => command,
+                },
+            )
+        }
+    }
 }
 
 /// Words a log writes before a line to say which way it went: `Sent:`/`Got:` (a plugin's
@@ -386,6 +515,21 @@ impl Reader {
         if let Some(server_mark) = self.csv_server
             && let Some(said) = csv_protocol_line(t, server_mark)
         {
+            return out.push(said);
+        }
+        if let Some(fields) = W3cFields::of(t) {
+            self.w3c = Some(fields);
+            return out.push(Said::Aside(Aside::Library, t.to_owned()));
+        }
+        // The directives of a W3C extended log (W3C WD-logfile-960323).
+        if W3C_DIRECTIVES.iter().any(|h| t.starts_with(h)) {
+            return out.push(Said::Aside(Aside::Library, t.to_owned()));
+        }
+        if let Some(fields) = &self.w3c {
+            if let Some(said) = fields.row(t) {
+                return out.push(said);
+            }
+        } else if let Some(said) = iis_headerless(t) {
             return out.push(said);
         }
         let continues_phpmailer = std::mem::take(&mut self.phpmailer_server);
