@@ -1,7 +1,7 @@
 //! The tutor against real replies from servers' source code, providers' documentation and
 //! public logs, each with the topics a right note may name and the causes it must not state:
-//! `tests/fixtures/tuning.toml` (3,124 replies the word families were improved on, in nineteen
-//! rounds) and `tests/fixtures/heldout.toml` (161 replies collected afterwards and never tuned
+//! `tests/fixtures/tuning.toml` (3,285 replies the word families were improved on, in twenty
+//! rounds) and `tests/fixtures/heldout.toml` (150 replies collected afterwards and never tuned
 //! on).
 // Helpers here unwrap as tests do: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -194,10 +194,10 @@ fn real_replies_are_explained_right_and_never_wrongly() {
     }
 }
 
-const TUNED_MOST_WRONG: usize = 115;
-const TUNED_LEAST_RIGHT_PCT: f64 = 84.7;
-const HELD_MOST_WRONG: usize = 5;
-const HELD_LEAST_RIGHT_PCT: f64 = 81.9;
+const TUNED_MOST_WRONG: usize = 120;
+const TUNED_LEAST_RIGHT_PCT: f64 = 84.5;
+const HELD_MOST_WRONG: usize = 8;
+const HELD_LEAST_RIGHT_PCT: f64 = 75.3;
 
 /// Figures for a further fixture named by `MAILTUTOR_HELDOUT` (a file of the same form), so a
 /// new set of real replies can be measured against the tutor as it stands before any rule is
