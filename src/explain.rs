@@ -209,6 +209,10 @@ struct Annotator {
     /// A tool's marks named a client line: it marks every line it sent, so a bare blank line
     /// in its log is the paste's spacing, not a line of the message.
     client_marked: bool,
+    /// A line marked `<<<` was the server's: a log that marks the server's lines so (a
+    /// sendmail bounce's transcript) writes its own status lines (`550 5.1.1 … User unknown`
+    /// after the server's `<<< 550 …`) without the mark.
+    server_chevrons: bool,
 }
 
 impl Annotator {
@@ -234,6 +238,7 @@ impl Annotator {
             arrows_name_sides: true,
             secrets: Vec::new(),
             client_marked: false,
+            server_chevrons: false,
         };
         a.fold_events();
         a
@@ -404,6 +409,11 @@ impl Annotator {
         }
         if !in_data && telnet_chatter(&line) {
             return self.aside(&line, Aside::Telnet);
+        }
+        if who == Who::Server && trimmed.starts_with("<<<") {
+            self.server_chevrons = true;
+        } else if who == Who::Unknown && self.server_chevrons && !in_data && reply_like(&line) {
+            return self.aside(&line, Aside::Library);
         }
         self.place(who, line);
     }
