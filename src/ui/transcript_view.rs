@@ -289,7 +289,7 @@ impl TranscriptView {
                     .or_insert_with(|| {
                         let mut m =
                             Measured::new(&e.event_text(lang, show), &mut |c| widths.get(&ctx, c));
-                        m.wrap(width, space);
+                        m.wrap(Self::wrap_event_at(ui, width), space);
                         m
                     });
                 for line in 1..measured.lines() {
@@ -429,6 +429,17 @@ impl TranscriptView {
         (width - note_indent(width) - 3.0 * ui.spacing().item_spacing.x - 40.0).max(80.0)
     }
 
+    /// The width an event's words wrap at: its first line stands after the time, the side
+    /// and the badge's place (about [`NOTE_INDENT`]) even where notes hang less, so every
+    /// line is cut to fit that, and none is cut short with "…".
+    fn wrap_event_at(ui: &egui::Ui, note_width: f32) -> f32 {
+        if note_indent(ui.available_width()) < NOTE_INDENT {
+            (note_width - (NOTE_INDENT - NARROW_INDENT)).max(80.0)
+        } else {
+            note_width
+        }
+    }
+
     /// Folds a long note to its first line, or opens it again.
     fn toggle(&mut self, entry: u32, note: u16) {
         if !self.notes.toggled.remove(&(entry, note)) {
@@ -453,8 +464,9 @@ impl TranscriptView {
             self.notes.measured.clear();
         } else {
             let space = self.notes.space;
-            for m in self.notes.measured.values_mut() {
-                m.wrap(width, space);
+            let event = Self::wrap_event_at(ui, width);
+            for (&(_, note), m) in self.notes.measured.iter_mut() {
+                m.wrap(if note == EVENT { event } else { width }, space);
             }
         }
         self.notes.wrapped_for = Some(now);
