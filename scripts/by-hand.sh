@@ -194,6 +194,21 @@ if grep -qF 'S15cQFO8kk50FKj' "$work/javamail-saved.txt"; then
 fi
 echo "ok: a log with a password in its chatter opened by keyboard: the password is masked"
 
+# An IIS SMTP service log pasted without its #Fields line: the session IIS opened is read from
+# its outbound rows, the command and the reply each on its side.
+grep -v '^# ' tests/fixtures/logs/iis-smtpsvc-1.txt >"$work/iis.log"
+xdotool key ctrl+o
+sleep 0.5
+xdotool key ctrl+a
+xdotool type --delay 20 "$work/iis.log"
+xdotool key Return
+sleep 2
+save "$work/iis-saved.txt"
+for want in 'C: MAIL FROM:<MillionairesBlueprint@earthlink.com> SIZE=1722' 'S: 421 4.7.0 [TSS04] Messages from'; do
+    grep -qF -- "$want" "$work/iis-saved.txt" || { cat "$work/iis-saved.txt" >&2; fail "no '$want' in the opened IIS log"; }
+done
+echo "ok: an IIS SMTP log opened by keyboard: its outbound command and reply on their sides"
+
 # A session log chosen in the system's file dialog (zenity here, as on a Linux desktop without
 # a portal): Ctrl+O, Browse…, the path typed in the dialog, Enter; the window keeps drawing
 # while the dialog is open.
