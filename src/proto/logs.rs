@@ -270,14 +270,7 @@ fn iis_said(
     query: Option<&str>,
     status: Option<&str>,
 ) -> Said {
-    let decoded = |c: &str| {
-        c.replace('+', " ")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&amp;", "&")
-    };
-    let query = query.map(decoded);
+    let query = query.map(|c| html_unescaped(&c.replace('+', " ")));
     let command = || match (method, &query) {
         (Some(m), Some(q)) if q.starts_with(' ') => Some(format!("{m}{q}")),
         (Some(m), Some(q)) => Some(format!("{m} {q}")),
@@ -957,19 +950,22 @@ pub fn password_names() -> &'static [String] {
     &PHRASES.password_names
 }
 
+/// Text with the entities HTML writes for `<`, `>`, quotes and `&` read back (PHPMailer's HTML
+/// output, IIS's log).
+fn html_unescaped(t: &str) -> String {
+    t.replace("&gt;", ">")
+        .replace("&lt;", "<")
+        .replace("&quot;", "\"")
+        .replace("&#039;", "'")
+        .replace("&amp;", "&")
+}
+
 /// PHPMailer's `SMTPDebug` lines, with or without the date in front, as text or as HTML.
 fn phpmailer(t: &str) -> Option<Vec<Said>> {
     let html = t.contains("-&gt;") || t.ends_with("<br>") || t.ends_with("<br />");
     let decoded;
     let t = if html {
-        decoded = t
-            .trim_end_matches("<br />")
-            .trim_end_matches("<br>")
-            .replace("&gt;", ">")
-            .replace("&lt;", "<")
-            .replace("&quot;", "\"")
-            .replace("&#039;", "'")
-            .replace("&amp;", "&");
+        decoded = html_unescaped(t.trim_end_matches("<br />").trim_end_matches("<br>"));
         decoded.as_str()
     } else {
         t
@@ -1308,11 +1304,13 @@ fn csv_protocol_line(t: &str, server: char) -> Option<Said> {
             None => Said::Aside(Aside::Library, t.to_owned()),
         });
     }
+    // Exchange writes the W3C directives and its own `Log-type:` (a forum may drop the '#').
     let header = t.trim_start_matches('#');
-    ["Software:", "Version:", "Log-type:", "Date:", "Fields:"]
-        .iter()
-        .any(|h| header.starts_with(h))
-        .then(|| Said::Aside(Aside::Library, t.to_owned()))
+    (header.starts_with("Log-type:")
+        || W3C_DIRECTIVES
+            .iter()
+            .any(|h| header.starts_with(h.trim_start_matches('#'))))
+    .then(|| Said::Aside(Aside::Library, t.to_owned()))
 }
 
 /// Perl's Net::Cmd debug output (Net::SMTP, Net::POP3; `git send-email --smtp-debug`):

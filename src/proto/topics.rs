@@ -102,7 +102,8 @@ struct Pattern {
 
 impl Pattern {
     fn parse(p: &str) -> Self {
-        let lower = SAME
+        let lower = LISTS
+            .same
             .applied(&spelling::normalized(&p.to_lowercase()))
             .into_owned();
         // An address inside a part ("mail from {ip}") is a part of its own, that stands right
@@ -566,11 +567,17 @@ impl Topic {
         Some((sum, best, said))
     }
 
-    /// The topic this one becomes in a reply to MAIL FROM (or to POP3's USER), when it names
-    /// another.
+    /// The topic this one becomes in a reply to MAIL FROM, when it names another.
     pub fn as_sender(&self, cx: &ReplyContext) -> Option<&'static Topic> {
         match cx.answers {
             Answers::Mail => self.as_sender.as_deref().and_then(by_id),
+            _ => None,
+        }
+    }
+
+    /// The topic this one becomes in a reply to POP3's USER, when it names another.
+    fn as_user(&self, cx: &ReplyContext) -> Option<&'static Topic> {
+        match cx.answers {
             Answers::User => self.as_user.as_deref().and_then(by_id),
             _ => None,
         }
@@ -662,15 +669,10 @@ pub fn load() -> Result<Vec<Topic>, String> {
     Ok(all)
 }
 
-/// The topics, the index of every part of their patterns, and the words that say a failure
-/// passes.
+/// The topics, the index of every part of their patterns, and every word the patterns use.
 struct Knowledge {
     topics: Vec<Topic>,
     index: Option<PartIndex>,
-    passing: Vec<String>,
-    not_passing: Vec<String>,
-    standard: Vec<String>,
-    password: Vec<String>,
     /// Every word the patterns use, to read a misspelt one.
     vocabulary: spelling::Vocabulary,
 }
@@ -678,14 +680,6 @@ struct Knowledge {
 static TOPICS: LazyLock<Knowledge> = LazyLock::new(|| {
     let mut topics = load().unwrap_or_default();
     let index = PartIndex::build(&mut topics).ok();
-    let lower = |v: &[String]| v.iter().map(|w| w.to_lowercase()).collect::<Vec<_>>();
-    let file = toml::from_str::<TopicFile>(FILE).ok();
-    let words =
-        |f: fn(&TopicFile) -> &[String]| file.as_ref().map(|t| lower(f(t))).unwrap_or_default();
-    let passing = words(|f| &f.passing);
-    let not_passing = words(|f| &f.not_passing);
-    let standard = words(|f| &f.standard);
-    let password = words(|f| &f.password);
     let vocabulary = spelling::Vocabulary::build(topics.iter().flat_map(|t| {
         let c = &t.compiled;
         c.words
@@ -697,11 +691,36 @@ static TOPICS: LazyLock<Knowledge> = LazyLock::new(|| {
     Knowledge {
         topics,
         index,
-        passing,
-        not_passing,
-        standard,
-        password,
         vocabulary,
+    }
+});
+
+/// The file's word lists, lowercase, read once: the `same` table is needed before the topics'
+/// patterns are compiled, since they are written with its words.
+struct Lists {
+    passing: Vec<String>,
+    not_passing: Vec<String>,
+    standard: Vec<String>,
+    password: Vec<String>,
+    same: spelling::Same,
+}
+
+static LISTS: LazyLock<Lists> = LazyLock::new(|| {
+    let file = toml::from_str::<TopicFile>(FILE).ok();
+    let words = |f: fn(&TopicFile) -> &[String]| {
+        file.as_ref()
+            .map(|t| f(t).iter().map(|w| w.to_lowercase()).collect())
+            .unwrap_or_default()
+    };
+    Lists {
+        passing: words(|f| &f.passing),
+        not_passing: words(|f| &f.not_passing),
+        standard: words(|f| &f.standard),
+        password: words(|f| &f.password),
+        same: file
+            .as_ref()
+            .map(|f| spelling::Same::new(&f.same))
+            .unwrap_or_default(),
     }
 });
 
@@ -716,8 +735,8 @@ pub fn by_id(id: &str) -> Option<&'static Topic> {
 /// Whether the words say the failure passes (the file's `passing` words: "try again later",
 /// "temporarily" …): a POP3 `-ERR` is called temporary only then (or by its response code).
 pub fn says_passing(text: &str) -> bool {
-    let hay = blanked(text.to_lowercase(), &TOPICS.not_passing);
-    TOPICS.passing.iter().any(|w| hay.contains(w.as_str()))
+    let hay = blanked(text.to_lowercase(), &LISTS.not_passing);
+    LISTS.passing.iter().any(|w| hay.contains(w.as_str()))
 }
 
 /// `lower` with every occurrence of `phrases` turned to spaces.
@@ -801,24 +820,16 @@ pub fn names(text: &str, id: &str) -> bool {
 /// asides blanked.
 fn prepared(text: &str) -> String {
     let lower = spelled(&with_camel_split(&without_addresses(text)).to_lowercase());
-    let lower = blanked(lower, &TOPICS.standard);
+    let lower = blanked(lower, &LISTS.standard);
     without_asides(&lower).into_owned()
 }
 
 /// Lowercase words spelt as the patterns spell them: American endings, slips mended.
 fn spelled(lower: &str) -> String {
     let us = spelling::normalized(lower);
-    let same = SAME.applied(&us);
+    let same = LISTS.same.applied(&us);
     TOPICS.vocabulary.corrected(&same).into_owned()
 }
-
-/// The words written several ways (the file's `same` table), read before the topics are
-/// compiled, since their patterns are written with them.
-static SAME: LazyLock<spelling::Same> = LazyLock::new(|| {
-    toml::from_str::<TopicFile>(FILE)
-        .map(|f| spelling::Same::new(&f.same))
-        .unwrap_or_default()
-});
 
 /// The topic a failure's words name, best first: a concrete cause before a generic one, then
 /// the one the enhanced status code names too (`coded`), then the most (and longest) words
@@ -852,11 +863,11 @@ pub fn read(
         .max_by_key(|(t, (sum, _, _))| (!t.generic, t.rank, coded == Some(t.id.as_str()), *sum))?;
     // A reply to USER that speaks of a password refuses one sent with the name ("USER alice
     // secret", which some servers take); otherwise only the name has been sent.
-    let password = TOPICS.password.iter().any(|w| lower.contains(w.as_str()));
-    let topic = match cx.answers {
-        Answers::User if password => topic,
-        _ => topic.as_sender(cx).unwrap_or(topic),
-    };
+    let password = LISTS.password.iter().any(|w| lower.contains(w.as_str()));
+    let topic = topic
+        .as_sender(cx)
+        .or_else(|| topic.as_user(cx).filter(|_| !password))
+        .unwrap_or(topic);
     Some(Reading {
         topic,
         weight: *weight,
