@@ -128,8 +128,16 @@ impl Explanation {
             };
             return Some(trf(lang, key, &[("code", &code.to_string())]));
         }
+        // A 5xx read by words that say it passes, or a 4xx by words that name a cause that
+        // lasts, says both, so that neither hides the other.
+        let (says_passing, says_lasting) = match self.source {
+            Source::Topic { topic, .. } => (topic.temporary_only, !topic.lasting.is_empty()),
+            _ => (false, false),
+        };
         let key = match (self.class, self.protocol) {
+            (Class::Temporary, Protocol::Smtp) if says_lasting => "rclass.temporary_says_lasting",
             (Class::Temporary, Protocol::Smtp) => "rclass.temporary",
+            (Class::Permanent, Protocol::Smtp) if says_passing => "rclass.permanent_says_passing",
             (Class::Permanent, Protocol::Smtp) => "rclass.permanent",
             (Class::Temporary, Protocol::Pop3) => "rclass.pop3_temporary",
             (Class::Permanent, Protocol::Pop3) => "rclass.pop3_permanent",

@@ -54,16 +54,20 @@ pub struct Topic {
     /// default) for a named cause. Ties between topics go to the higher rank.
     #[serde(default = "named_cause")]
     pub rank: u8,
-    /// A topic that reads a failure as passing: not for a 5xx.
+    /// A topic that reads a failure as passing: not for a 5xx, unless its words themselves say
+    /// it passes (`554 Server busy, try again later`).
     #[serde(default)]
     pub temporary_only: bool,
     /// A cause the words may give even for a success (`250 Virus detected; discarded`, `221
     /// Idle timeout`): the server took the command but says what became of it.
     #[serde(default)]
     pub in_success: bool,
-    /// A cause that does not pass by itself (wrong credentials): not for a 4xx.
+    /// For a cause that does not pass by itself (wrong credentials): the words that, in a
+    /// 4xx, still name it ("454 invalid username or password"); its note then says that the
+    /// code and the words disagree. Without them a 4xx is not read as this cause ("451
+    /// Authentication failed" is often a server that could not check).
     #[serde(default)]
-    pub never_temporary: bool,
+    pub lasting: Vec<String>,
     /// The cause the words give.
     pub reason: Bilingual,
     pub next: Bilingual,
@@ -625,6 +629,9 @@ struct TopicFile {
     /// Words with a passing word in them that do not say so ("temporary file").
     #[serde(default)]
     not_passing: Vec<String>,
+    /// Words that say the server refused: a 5xx with them is not read as passing.
+    #[serde(default)]
+    refusing: Vec<String>,
     /// A reply code's standard text, which names no cause of its own.
     #[serde(default)]
     standard: Vec<String>,
@@ -700,6 +707,7 @@ static TOPICS: LazyLock<Knowledge> = LazyLock::new(|| {
 struct Lists {
     passing: Vec<String>,
     not_passing: Vec<String>,
+    refusing: Vec<String>,
     standard: Vec<String>,
     password: Vec<String>,
     same: spelling::Same,
@@ -715,6 +723,7 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| {
     Lists {
         passing: words(|f| &f.passing),
         not_passing: words(|f| &f.not_passing),
+        refusing: words(|f| &f.refusing),
         standard: words(|f| &f.standard),
         password: words(|f| &f.password),
         same: file
@@ -842,6 +851,11 @@ pub fn read(
     coded: Option<&str>,
 ) -> Option<Reading> {
     let lower = prepared(text);
+    // A 5xx whose own words say the failure passes ("try again later") and not that the
+    // server refused is read as they say.
+    let temporary = temporary.filter(|&t| {
+        t || !says_passing(&lower) || LISTS.refusing.iter().any(|w| lower.contains(w.as_str()))
+    });
     let hay = match &TOPICS.index {
         Some(index) => Hay::indexed(&lower, index),
         None => Hay::plain(&lower),
@@ -850,7 +864,11 @@ pub fn read(
         .topics
         .iter()
         .filter(|t| temporary != Some(false) || !t.temporary_only)
-        .filter(|t| temporary != Some(true) || !t.never_temporary)
+        .filter(|t| {
+            temporary != Some(true)
+                || t.lasting.is_empty()
+                || t.lasting.iter().any(|w| lower.contains(&w.to_lowercase()))
+        })
         .filter_map(|t| t.score(&hay, cx).map(|score| (t, score)))
         .collect();
     let (topic, (_, weight, said)) = named
@@ -1003,8 +1021,11 @@ mod tests {
             id("452 4.2.2 The email account is over quota", true),
             Some("mailbox-full")
         );
-        // "try again later" reads as passing only for a temporary failure.
-        assert_eq!(id("550 try again later", false), None);
+        // A lasting failure reads as passing only where its words say so and not that the
+        // server refused.
+        assert_eq!(id("550 try again later", false), Some("try-later"));
+        assert_eq!(id("550 Service refused, try again later", false), None);
+        assert_eq!(id("550 local error", false), None);
         assert_eq!(id("250 2.1.5 Ok", false), None);
     }
 

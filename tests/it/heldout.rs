@@ -195,9 +195,9 @@ fn real_replies_are_explained_right_and_never_wrongly() {
 }
 
 const TUNED_MOST_WRONG: usize = 120;
-const TUNED_LEAST_RIGHT_PCT: f64 = 84.5;
-const HELD_MOST_WRONG: usize = 8;
-const HELD_LEAST_RIGHT_PCT: f64 = 75.3;
+const TUNED_LEAST_RIGHT_PCT: f64 = 85.5;
+const HELD_MOST_WRONG: usize = 9;
+const HELD_LEAST_RIGHT_PCT: f64 = 76.0;
 
 /// Figures for a further fixture named by `MAILTUTOR_HELDOUT` (a file of the same form), so a
 /// new set of real replies can be measured against the tutor as it stands before any rule is

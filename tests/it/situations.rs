@@ -482,7 +482,9 @@ fn the_evidence_decides_between_readings() {
     let rcpt = format!("{mail}\n250 ok\nRCPT TO:<b@example.org>");
     let dot = format!("{rcpt}\n250 ok\nDATA\n354 go ahead\nSubject: t\n\nhi\n.");
     let login = "+OK ready\nUSER alice\n+OK\nPASS secret";
-    let cases: [(String, Option<&str>); 7] = [
+    let auth =
+        "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
+    let cases: [(String, Option<&str>); 10] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -511,7 +513,28 @@ fn the_evidence_decides_between_readings() {
             format!("{login}\n-ERR Too many failed logins: account temporarily locked"),
             Some("lockout"),
         ),
+        // A 5xx whose words say it passes is read as passing, unless they say it was refused.
+        (
+            format!("{dot}\n554 Transaction failed: service temporarily unavailable"),
+            Some("try-later"),
+        ),
+        (
+            format!("{dot}\n550 Service refused, please try later"),
+            None,
+        ),
+        // A 4xx whose words name wrong credentials is read as they say.
+        (
+            format!("{auth}\n454 4.7.0 invalid username or password"),
+            Some("auth-failed"),
+        ),
     ];
+    // The class the code gives and the one the words give are both said.
+    let (en, zh) = explain_zh_en(&cases[7].0);
+    assert!(en.contains("Permanent by its code (5xx), though"), "{en}");
+    assert!(zh.contains("稍后重试"), "{zh}");
+    let (en, zh) = explain_zh_en(&cases[9].0);
+    assert!(en.contains("Temporary by its code (4xx), though"), "{en}");
+    assert!(zh.contains("不会自行消失"), "{zh}");
     // A lock the words do not tie to failed logins is not taught as a lockout.
     let t = explain::fold(&format!("{login}\n-ERR 您的帐号已被锁定"));
     let x = last_reply(t.entries())
@@ -525,9 +548,8 @@ fn the_evidence_decides_between_readings() {
             .unwrap();
         match topic {
             Some(topic) => assert_eq!(x.topic(), Some(*topic), "{text}\n{}", x.one_line(Lang::En)),
-            None => assert_ne!(
-                x.topic(),
-                Some("timeout"),
+            None => assert!(
+                !matches!(x.topic(), Some("timeout" | "try-later")),
                 "{text}\n{}",
                 x.one_line(Lang::En)
             ),
