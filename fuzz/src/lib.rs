@@ -5,6 +5,7 @@
 use mailtutor::explain::{self, Options};
 use mailtutor::proto::Lang;
 use mailtutor::proto::auth;
+use mailtutor::proto::imap::{ImapItem, ImapReader, ImapSession, ImapState, TypedCommand};
 use mailtutor::proto::message::{self, Mailbox};
 use mailtutor::proto::reply::{Pop3Expect, Pop3Reader, ReplyReader};
 use mailtutor::proto::smtp::{Capabilities, SmtpCommand, normalize_path};
@@ -34,6 +35,8 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("server_pop3", server_pop3),
     ("session_matcher", session_matcher),
     ("client_connection", client_connection),
+    ("imap_reader", imap_reader),
+    ("imap_session", imap_session),
 ];
 
 /// Cuts `bytes` into chunks whose sizes come from `sizes` (cycled), so a reader sees the
@@ -629,4 +632,83 @@ pub fn client_connection(data: &[u8]) {
         lines_written, lines_reported,
         "each line written is reported once"
     );
+}
+
+/// Reads an IMAP server's stream with `limit`, `parts` fed one after another: every response
+/// as (its bytes, tag, status, data name), and every one too large as its size.
+fn imap_items(limit: usize, parts: &[&[u8]]) -> Vec<(Vec<u8>, Option<String>, String, usize)> {
+    let mut r = ImapReader::new(limit);
+    let mut out = Vec::new();
+    let mut kept = 0usize;
+    for p in parts {
+        r.push(p);
+        while let Some(item) = r.next_item() {
+            match item {
+                ImapItem::Response(x) => {
+                    kept = kept.max(x.raw.len());
+                    let _ = x.shown();
+                    out.push((
+                        x.raw.to_vec(),
+                        x.tag().map(str::to_owned),
+                        format!("{:?} {:?} {:?}", x.status, x.data, x.number),
+                        0,
+                    ));
+                }
+                ImapItem::TooLarge { head, size } => {
+                    assert!(head.len() <= 4096 && size > 0);
+                    out.push((head, None, String::new(), size));
+                }
+            }
+        }
+        // Memory stays bounded: what waits is never more than the limit (and a line's worth).
+        assert!(r.pending().len() <= limit.max(4096) + 64 * 1024 + 1);
+    }
+    assert!(kept <= limit.max(4096));
+    out
+}
+
+/// The IMAP reader: the same responses whatever chunks the stream arrives in, at a small
+/// limit (responses too large counted and skipped in step) and at a large one.
+pub fn imap_reader(data: &[u8]) {
+    let Some((sizes, stream)) = split_input(data) else {
+        return;
+    };
+    let parts = chunks(sizes, stream);
+    for limit in [16, 4097, 1 << 20] {
+        assert_eq!(imap_items(limit, &parts), imap_items(limit, &[stream]));
+    }
+}
+
+/// The pairing of IMAP responses with typed commands: lines starting with `C` are typed, the
+/// others received; never panics, every tagged completion answers a command that was sent,
+/// and a session that ended stays ended.
+pub fn imap_session(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let mut s = ImapSession::new();
+    let mut reader = ImapReader::new(1 << 16);
+    let mut sent: Vec<String> = Vec::new();
+    for line in text.split('\n') {
+        if let Some(typed) = line.strip_prefix('C') {
+            let c = TypedCommand::parse(typed);
+            if let Some(t) = &c.tag {
+                sent.push(t.clone());
+            }
+            s.sent(&c);
+        } else {
+            reader.push(line.as_bytes());
+            reader.push(b"\r\n");
+            while let Some(item) = reader.next_item() {
+                let ImapItem::Response(r) = item else {
+                    continue;
+                };
+                let ended = *s.state() == ImapState::Logout;
+                if let mailtutor::proto::imap::ImapEvent::Completed(c) = s.received(r) {
+                    assert!(
+                        c.tag.is_empty() || sent.iter().any(|t| t.eq_ignore_ascii_case(&c.tag))
+                    );
+                }
+                assert!(!ended || *s.state() == ImapState::Logout);
+            }
+        }
+    }
 }

@@ -6,6 +6,7 @@ pub mod client;
 pub mod codes;
 pub mod explanation;
 pub mod extension;
+pub mod imap;
 pub mod line;
 pub mod logs;
 pub mod message;
