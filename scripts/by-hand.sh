@@ -209,6 +209,7 @@ for want in 'C: MAIL FROM:<MillionairesBlueprint@earthlink.com> SIZE=1722' 'S: 4
 done
 echo "ok: an IIS SMTP log opened by keyboard: its outbound command and reply on their sides"
 
+
 # A session log chosen in the system's file dialog (zenity here, as on a Linux desktop without
 # a portal): Ctrl+O, Browse…, the path typed in the dialog, Enter; the window keeps drawing
 # while the dialog is open.
@@ -271,3 +272,22 @@ same() { [ "$(compare -metric AE -fuzz 5% "$1" "$2" null: 2>&1 || true)" = 0 ]; 
 same "$work/header-before.png" "$work/header-after.png" ||
     { cp "$work"/header-*.png "$shots/"; fail "A+ twice then A- twice did not come back to 100% in English"; }
 echo "ok: A+ and A- clicked twice without moving the mouse: zoomed in and back, language kept"
+
+# An IMAP session opened by keyboard is not folded as SMTP: the window says where it is read
+# and keeps the session it shows, saved the same before and after.
+save "$work/before-imap.txt"
+grep -v '^# ' tests/fixtures/logs/imap-rfc3501-1.txt >"$work/imap.log"
+xdotool key ctrl+o
+sleep 0.5
+xdotool key ctrl+a
+xdotool type --delay 20 "$work/imap.log"
+xdotool key Return
+sleep 2
+import -window root "$shots/open-imap.png"
+save "$work/imap-saved.txt"
+if grep -qiF 'a001 login' "$work/imap-saved.txt"; then
+    cat "$work/imap-saved.txt" >&2
+    fail "an IMAP log was folded as an SMTP session"
+fi
+cmp -s "$work/before-imap.txt" "$work/imap-saved.txt" || fail "opening an IMAP log changed the session shown"
+echo "ok: an IMAP log opened by keyboard is refused with a message, the session shown kept"

@@ -18,6 +18,8 @@ use crate::session::{Event, EventKind, Parsed, Protocol, Response, TlsInfo};
 use crate::transcript::Transcript;
 use crate::words::{Words, tr};
 
+mod imap;
+
 /// Who wrote a line of a pasted transcript.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Who {
@@ -268,8 +270,7 @@ impl Annotator {
     }
 
     /// Reads a whole log: each tool's lines by its reader, the rest by the session's state.
-    fn feed(&mut self, text: &str) {
-        let said = join_wrapped(logs::read(text));
+    fn feed(&mut self, said: Vec<Said>) {
         // Passwords the log gives in a setting, to mask wherever it prints them again.
         for s in &said {
             if let Said::Aside(_, t) | Said::Plain(t) = s {
@@ -1061,7 +1062,7 @@ pub fn fold(text: &str) -> Transcript {
         },
         verbose: false,
     });
-    a.feed(text);
+    a.feed(join_wrapped(logs::read(text)));
     a.flush();
     a.transcript
 }
@@ -1090,9 +1091,18 @@ pub fn annotate_verbose(text: &str, opts: Options) -> String {
     )
 }
 
+/// Whether a paste is an IMAP session (it is annotated as one, as text).
+pub fn is_imap(text: &str) -> bool {
+    imap::looks_imap(&join_wrapped(logs::read(text)))
+}
+
 fn annotate_with(text: &str, p: Printing) -> String {
+    let said = join_wrapped(logs::read(text));
+    if imap::looks_imap(&said) {
+        return imap::annotate(&said, p.opts);
+    }
     let mut a = Annotator::new(p);
-    a.feed(text);
+    a.feed(said);
     a.finish()
 }
 

@@ -178,3 +178,39 @@ fn a_tutorial_transcript_becomes_one_self_contained_html_page() {
     assert_eq!(page.lines().count(), again.lines().count());
     assert!(again.contains("QQ 邮箱拒绝登录"));
 }
+
+#[test]
+fn an_imap_session_is_annotated_as_text_and_the_html_page_says_it_cannot() {
+    let log = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/logs/imap-rfc3501-1.txt"
+    ))
+    .unwrap_or_default();
+    let body: String = log
+        .lines()
+        .filter(|l| !l.starts_with("# "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let out = run(&["explain", "--lang", "zh"], body.as_bytes());
+    assert!(
+        out.contains("S: a002 OK [READ-WRITE] SELECT completed"),
+        "{out}"
+    );
+    assert!(out.contains("现在处于已选中邮箱 inbox 的状态"), "{out}");
+    let html = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+        .args(["explain", "--format", "html"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            if let Some(mut i) = c.stdin.take() {
+                i.write_all(body.as_bytes())?;
+            }
+            c.wait_with_output()
+        })
+        .unwrap_or_else(|e| panic!("mailtutor failed: {e}"));
+    assert!(!html.status.success());
+    assert!(html.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&html.stderr).contains("without --format html"));
+}

@@ -8,6 +8,7 @@ mod explain_cli;
 mod heldout;
 mod hostile;
 mod html_render;
+mod imap;
 mod knowledge_base;
 mod lessons;
 mod logs;

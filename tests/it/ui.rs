@@ -796,6 +796,21 @@ fn enter_in_the_empty_path_field_keeps_the_keyboard_there() {
     );
 }
 
+/// An IMAP log is not folded as SMTP: the window says it cannot show one yet and where it is
+/// read, and the session on screen stays.
+#[test]
+fn an_imap_log_opened_in_the_window_is_sent_to_explain() {
+    let dir = TempDir::new("open-imap");
+    let mut h = open(Lang::En, &dir);
+    let rows = h.state().transcript_rows();
+    let log =
+        b"S: * OK IMAP4rev1 Service Ready\nC: a001 login mrc secret\nS: a001 OK LOGIN completed\n";
+    open_file(&mut h, &dir, "imap.txt", log);
+    common::window::wait_shows(&mut h, "this is an IMAP session");
+    shows(&h, "mailtutor explain < file");
+    assert_eq!(h.state().transcript_rows(), rows);
+}
+
 /// An opened file takes the place of a session only once the user says so, when the session
 /// was not saved.
 #[test]

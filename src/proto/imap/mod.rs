@@ -3,6 +3,7 @@
 //! grammar; what it refuses is still shown and explained.
 
 pub mod command;
+pub mod knowledge;
 pub mod response;
 pub mod state;
 

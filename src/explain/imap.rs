@@ -1,0 +1,389 @@
+//! `mailtutor explain` for an IMAP session (a telnet or `openssl s_client` log, an RFC's
+//! example, a library's debug output): the server's responses as `S:` with one explanation
+//! each, the client's commands as `C:` with what they do and what in them a server refuses,
+//! the state after each completion, and the text around the session as such.
+
+use super::{NOTE_INDENT, Options, Who, clean};
+use crate::proto::codes::labelled;
+use crate::proto::imap::knowledge::{self, Context, state_words};
+use crate::proto::imap::{
+    CommandMistake, ImapEvent, ImapItem, ImapReader, ImapSession, ImapState, ImapStatus,
+    TypedCommand, VERBS,
+};
+use crate::proto::line::printable;
+use crate::proto::logs::Said;
+use crate::words::{tr, trf};
+
+/// Whether the lines are an IMAP session: a greeting that names IMAP, or commands with tags
+/// that tagged completions answer.
+pub(super) fn looks_imap(said: &[Said]) -> bool {
+    let lines: Vec<String> = said
+        .iter()
+        .filter_map(|s| match s {
+            Said::Server(t) | Said::Client(t) | Said::Plain(t) => Some(clean(t).1),
+            _ => None,
+        })
+        .collect();
+    let greeting = lines.iter().any(|l| {
+        let u = l.to_ascii_uppercase();
+        (u.starts_with("* OK") || u.starts_with("* PREAUTH") || u.starts_with("* CAPABILITY"))
+            && u.contains("IMAP")
+    });
+    let mut tags: Vec<String> = Vec::new();
+    let mut answered = 0;
+    for l in &lines {
+        let mut words = l.split_whitespace();
+        let (Some(tag), Some(second)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let second = second.to_ascii_uppercase();
+        if ImapStatus::parse(&second)
+            .is_some_and(|s| matches!(s, ImapStatus::Ok | ImapStatus::No | ImapStatus::Bad))
+            && tags.iter().any(|t| t.eq_ignore_ascii_case(tag))
+        {
+            answered += 1;
+        } else if VERBS.contains(&second.as_str()) && tag != "*" && tag != "+" {
+            tags.push(tag.to_owned());
+        }
+    }
+    greeting || answered >= 2
+}
+
+/// Annotates an IMAP session.
+pub(super) fn annotate(said: &[Said], opts: Options) -> String {
+    let mut a = ImapAnnotator {
+        opts,
+        out: String::new(),
+        session: ImapSession::new(),
+        reader: ImapReader::default(),
+        literal_left: 0,
+        partial: String::new(),
+        last_aside: None,
+        verbs: Vec::new(),
+        asked_to_go_on: false,
+        login_disabled: false,
+        greeted: false,
+    };
+    for s in said {
+        match s {
+            // curl and the libraries mark their own lines with `*`, as IMAP marks untagged
+            // responses: in an IMAP session such a line that reads as one is the server's.
+            Said::Aside(crate::proto::logs::Aside::Library, t) if untagged_response(t) => {
+                a.server(&clean(t).1)
+            }
+            Said::Aside(what, t) => a.aside(t, *what),
+            Said::TlsBegan(t) => {
+                a.login_disabled = false;
+                if !t.is_empty() {
+                    a.aside(t, crate::proto::logs::Aside::Library);
+                }
+            }
+            Said::Server(t) => a.server(&clean(t).1),
+            Said::Client(t) => a.client(&clean(t).1),
+            Said::Plain(t) => a.plain(t),
+        }
+    }
+    a.out
+}
+
+struct ImapAnnotator {
+    opts: Options,
+    out: String,
+    session: ImapSession,
+    reader: ImapReader,
+    /// Bytes of a literal a response announced, still to come as lines of the paste.
+    literal_left: usize,
+    /// The response being read while its literal comes.
+    partial: String,
+    last_aside: Option<crate::proto::logs::Aside>,
+    /// The verb of each command in flight, by tag, to read responses in context.
+    verbs: Vec<(String, String, ImapState)>,
+    /// The last response was AUTHENTICATE's `+`: the next client line is its answer.
+    asked_to_go_on: bool,
+    /// The server listed LOGINDISABLED, and no TLS began since.
+    login_disabled: bool,
+    greeted: bool,
+}
+
+impl ImapAnnotator {
+    fn note(&mut self, text: &str) {
+        self.out.push_str(NOTE_INDENT);
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    fn aside(&mut self, line: &str, what: crate::proto::logs::Aside) {
+        let line = printable(line);
+        if line.trim().is_empty() {
+            self.out.push('\n');
+            return;
+        }
+        self.out.push_str(&format!("   {line}\n"));
+        if self.last_aside != Some(what) {
+            let text = tr(self.opts.lang, what.key());
+            self.note(&text);
+        }
+        self.last_aside = Some(what);
+    }
+
+    /// A line no reader placed: a literal's line, a response, a command, or text around them.
+    fn plain(&mut self, raw: &str) {
+        let (who, line) = clean(raw);
+        if self.literal_left > 0 {
+            return self.server(&line);
+        }
+        match who {
+            Who::Server => return self.server(&line),
+            Who::Client => return self.client(&line),
+            Who::Unknown => {}
+        }
+        let t = line.trim();
+        if raw.trim_start().starts_with('#') {
+            return self.aside(raw.trim(), crate::proto::logs::Aside::Prose);
+        }
+        if t.is_empty() {
+            self.out.push('\n');
+            return;
+        }
+        let first = t.split_whitespace().next().unwrap_or_default();
+        let second = t.split_whitespace().nth(1).unwrap_or_default();
+        let server = first == "*"
+            || first == "+"
+            || ImapStatus::parse(second).is_some()
+                && self
+                    .session
+                    .pending()
+                    .any(|(tag, _)| tag.eq_ignore_ascii_case(first));
+        if server {
+            self.server(t);
+        } else if self.asked_to_go_on
+            || TypedCommand::parse(t).mistakes.iter().all(|m| {
+                !matches!(
+                    m,
+                    CommandMistake::UnknownCommand(_) | CommandMistake::NoCommand
+                )
+            })
+        {
+            self.client(t);
+        } else {
+            self.aside(t, crate::proto::logs::Aside::Prose);
+        }
+    }
+
+    fn client(&mut self, line: &str) {
+        let lang = self.opts.lang;
+        let typed = TypedCommand::parse(line);
+        // An answer to AUTHENTICATE's `+` is base64 of the credentials: masked, not a command.
+        if std::mem::take(&mut self.asked_to_go_on) {
+            let shown = if self.opts.show_secrets {
+                line.to_owned()
+            } else {
+                crate::proto::secret::mask(line)
+            };
+            self.out.push_str(&format!("C: {}\n", printable(&shown)));
+            self.note(&tr(lang, "imap.auth_answer"));
+            return;
+        }
+        let shown = if self.opts.show_secrets || typed.verb != "LOGIN" {
+            line.to_owned()
+        } else {
+            masked_login(line, &typed.args)
+        };
+        self.out.push_str(&format!("C: {}\n", printable(&shown)));
+        if let Some(k) = knowledge::command(&typed.verb) {
+            self.note(&format!("{}: {}", typed.verb, k.what.get(lang)));
+        }
+        for m in &typed.mistakes {
+            let text = match m {
+                CommandMistake::NoTag => tr(lang, "imap.mistake.no_tag"),
+                CommandMistake::BadTag => tr(lang, "imap.mistake.bad_tag"),
+                CommandMistake::NoCommand => tr(lang, "imap.mistake.no_command"),
+                CommandMistake::UnknownCommand(v) => {
+                    trf(lang, "imap.mistake.unknown", &[("verb", v.as_str())])
+                }
+                CommandMistake::Ungrammatical => {
+                    let syntax = knowledge::command(&typed.verb)
+                        .map(|k| k.syntax.as_str())
+                        .unwrap_or_default();
+                    trf(lang, "imap.mistake.grammar", &[("syntax", syntax)])
+                }
+            };
+            self.note(&format!("! {text}"));
+        }
+        let state = self.session.state().clone();
+        if typed.mistakes.is_empty() && !state.permits(&typed.verb) && typed.verb != "DONE" {
+            self.note(&format!(
+                "! {}",
+                trf(
+                    lang,
+                    "imap.not_in_state",
+                    &[
+                        ("verb", typed.verb.as_str()),
+                        ("state", &state_words(&state, lang))
+                    ]
+                )
+            ));
+        }
+        self.verbs.push((
+            typed.tag.clone().unwrap_or_default(),
+            typed.verb.clone(),
+            state,
+        ));
+        self.session.sent(&typed);
+    }
+
+    /// A server line: a whole response, or part of one whose literal is still coming.
+    fn server(&mut self, line: &str) {
+        let line = line.trim_end_matches(['\r', '\n']);
+        // A literal's lines, as the paste shows them: counted with their line ends.
+        if self.literal_left > 0 {
+            self.partial.push_str(line);
+            self.partial.push_str("\r\n");
+            self.literal_left = self.literal_left.saturating_sub(line.len() + 2);
+            self.out.push_str(&format!("S: {}\n", printable(line)));
+            return;
+        }
+        if let Some((_, n)) = crate::proto::imap::response::literal_at_end(line.as_bytes()) {
+            self.partial.push_str(line);
+            self.partial.push_str("\r\n");
+            self.literal_left = n;
+            self.out.push_str(&format!("S: {}\n", printable(line)));
+            return;
+        }
+        let mut text = std::mem::take(&mut self.partial);
+        text.push_str(line);
+        text.push_str("\r\n");
+        self.out.push_str(&format!("S: {}\n", printable(line)));
+        self.reader.push(text.as_bytes());
+        while let Some(item) = self.reader.next_item() {
+            let ImapItem::Response(r) = item else {
+                continue;
+            };
+            self.respond(r);
+        }
+    }
+
+    /// Explains one response in its context and follows the state.
+    fn respond(&mut self, r: crate::proto::imap::ImapResponse) {
+        let lang = self.opts.lang;
+        let tag = r.tag().map(str::to_owned);
+        let in_flight = match &tag {
+            Some(t) => self
+                .verbs
+                .iter()
+                .rev()
+                .find(|(x, _, _)| x.eq_ignore_ascii_case(t)),
+            None if r.status == Some(ImapStatus::Bad) => {
+                self.verbs.iter().rev().find(|(x, _, _)| x.is_empty())
+            }
+            None => self.verbs.last(),
+        };
+        let (verb, state) = match in_flight {
+            Some((_, v, s)) => (Some(v.clone()), s.clone()),
+            None => (None, self.session.state().clone()),
+        };
+        let listed = |t: &str| {
+            t.split_whitespace().any(|w| {
+                w.trim_end_matches(']')
+                    .eq_ignore_ascii_case("LOGINDISABLED")
+            })
+        };
+        if r.data.as_deref() == Some("CAPABILITY") && listed(&r.text)
+            || r.code
+                .as_ref()
+                .is_some_and(|c| c.name == "CAPABILITY" && listed(&c.args))
+        {
+            self.login_disabled = true;
+        }
+        let note = knowledge::explain(
+            &r,
+            Context {
+                verb: verb.as_deref(),
+                state: &state,
+                login_disabled: self.login_disabled,
+                greeting: !std::mem::replace(&mut self.greeted, true),
+            },
+            lang,
+        );
+        let warned = r.warnings.clone();
+        let listed_name = match r.data.as_deref() {
+            Some("LIST" | "LSUB" | "STATUS") => r.text.clone(),
+            _ => String::new(),
+        };
+        self.asked_to_go_on = r.kind == crate::proto::imap::ResponseKind::Continuation
+            && verb.as_deref() == Some("AUTHENTICATE");
+        let event = self.session.received(r);
+        self.note(&format!("» {}", note.meaning));
+        if let Some(n) = &note.next {
+            self.note(&format!("  {}", labelled(lang, "next", n)));
+        }
+        if let Some(name) = list_name_decoded(&listed_name) {
+            self.note(&format!(
+                "  {}",
+                trf(lang, "imap.mutf7", &[("name", name.as_str())])
+            ));
+        }
+        for w in warned {
+            let key = match w {
+                crate::proto::imap::ImapWarning::BareLf => continue,
+                crate::proto::imap::ImapWarning::Ungrammatical => "imap.warn.grammar",
+                crate::proto::imap::ImapWarning::NoStatus => "imap.warn.no_status",
+            };
+            self.note(&format!("! {}", tr(lang, key)));
+        }
+        // After STARTTLS the session is encrypted: what the server refused before TLS, it
+        // lists anew.
+        if self.session.take_tls_start() {
+            self.login_disabled = false;
+            self.note(&format!("* {}", tr(lang, "imap.tls_now")));
+        }
+        if let ImapEvent::Completed(c) = event {
+            self.verbs
+                .retain(|(t, _, _)| !t.eq_ignore_ascii_case(&c.tag));
+            if c.after != c.before {
+                self.note(&format!(
+                    "→ {}",
+                    trf(lang, "imap.now", &[("state", &state_words(&c.after, lang))])
+                ));
+            }
+        }
+    }
+}
+
+/// `a1 LOGIN user password` with the password masked (its last argument), tag or none.
+fn masked_login(line: &str, args: &str) -> String {
+    match line.trim_end().rsplit_once(' ') {
+        Some((head, pass)) if args.split_whitespace().count() >= 2 => {
+            format!("{head} {}", "*".repeat(pass.chars().count().clamp(3, 12)))
+        }
+        _ => line.to_owned(),
+    }
+}
+
+/// Whether a line reads as an IMAP untagged response (`* OK`, `* 3 EXISTS`, `* CAPABILITY …`).
+fn untagged_response(line: &str) -> bool {
+    let cleaned = clean(line).1;
+    let Some(rest) = cleaned.trim_start().strip_prefix("* ") else {
+        return false;
+    };
+    let word = rest.split_whitespace().next().unwrap_or_default();
+    word.parse::<u32>().is_ok()
+        || ImapStatus::parse(word).is_some()
+        || knowledge::data(word).is_some()
+}
+
+/// The mailbox name at the end of a LIST or LSUB response (or at the start of STATUS's),
+/// decoded from modified UTF-7 when it is written so (`&XfJT0ZAB-` is 已发送).
+fn list_name_decoded(text: &str) -> Option<String> {
+    let name = if text.trim_end().ends_with(')') {
+        // STATUS name (items)
+        text.split(" (").next().unwrap_or_default()
+    } else {
+        text.trim_end().rsplit(' ').next().unwrap_or_default()
+    };
+    let name = name.trim_matches('"');
+    if !name.contains('&') {
+        return None;
+    }
+    crate::proto::imap::command::mutf7_decode(name).filter(|d| d != name)
+}
