@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts real Postfix (SMTP on 127.0.0.1:25, STARTTLS, SASL AUTH through Dovecot)
-# and Dovecot (POP3 on 127.0.0.1:110 with STLS, POP3S on 995) with one test account, a
+# and Dovecot (POP3 on 127.0.0.1:110 with STLS, POP3S on 995, IMAP on 143 with STARTTLS,
+# IMAPS on 993) with one test account, a
 # self-signed certificate, and no mail leaving the machine. Idempotent; needs root (or sudo)
 # and no systemd. Usable by a person to set up a local lab:
 #   user mtlab@lab.test, password labpass; certificate in /etc/mailtutor-lab/cert.pem
@@ -14,13 +15,13 @@ domain=lab.test
 password=labpass
 
 if ! command -v postfix >/dev/null 2>&1 || ! command -v dovecot >/dev/null 2>&1 \
-   || [ ! -e /usr/lib/dovecot/pop3 ]; then
+   || [ ! -e /usr/lib/dovecot/pop3 ] || [ ! -e /usr/lib/dovecot/imap ]; then
   echo "interop: installing postfix and dovecot" >&2
   echo "postfix postfix/main_mailer_type select Local only" | $sudo debconf-set-selections
   echo "postfix postfix/mailname string mail.$domain" | $sudo debconf-set-selections
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends postfix dovecot-core dovecot-pop3d openssl >/dev/null
+  $sudo apt-get install -y -qq --no-install-recommends postfix dovecot-core dovecot-pop3d dovecot-imapd openssl >/dev/null
 fi
 
 $sudo mkdir -p "$lab"
@@ -44,7 +45,7 @@ $sudo chmod 640 "$lab/users"
 $sudo chgrp dovecot "$lab/users"
 
 $sudo tee "$lab/dovecot.conf" >/dev/null <<CONF
-protocols = pop3
+protocols = pop3 imap
 listen = 127.0.0.1
 base_dir = /run/dovecot
 log_path = /var/log/dovecot.log
@@ -77,6 +78,15 @@ service pop3-login {
   }
   inet_listener pop3s {
     port = 995
+    ssl = yes
+  }
+}
+service imap-login {
+  inet_listener imap {
+    port = 143
+  }
+  inet_listener imaps {
+    port = 993
     ssl = yes
   }
 }
@@ -113,11 +123,11 @@ else
   $sudo postfix start >/dev/null 2>&1
 fi
 
-for port in 25 110 995; do
+for port in 25 110 995 143 993; do
   for _ in $(seq 100); do
     (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
     sleep 0.1
   done
 done
 for _ in $(seq 50); do [ -S /var/spool/postfix/private/auth ] && break; sleep 0.1; done
-echo "interop: Postfix on 127.0.0.1:25, Dovecot POP3 on 127.0.0.1:110 and 995; user $user@$domain / $password"
+echo "interop: Postfix on 127.0.0.1:25, Dovecot POP3 on 127.0.0.1:110 and 995, IMAP on 143 and 993; user $user@$domain / $password"

@@ -271,3 +271,257 @@ fn send_command_line_through_postfix() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("554") || stderr.contains("550"), "{stderr}");
 }
+
+/// Sends one message to the lab's account through Postfix with `mailtutor send`.
+fn deliver(subject: &str) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+        .args(["send", "--server", "127.0.0.1:25", "--tls", "starttls"])
+        .args(["--user", USER, "--password-env", "MT_LAB_PW"])
+        .args(["--from", USER, "--to", USER, "--subject", subject])
+        .args(["--insecure-accept-cert", &lab_fingerprint()])
+        .env("MT_LAB_PW", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// An IMAP client made of proto's pieces over a plain socket: commands written by
+/// `ImapCommand`, responses cut by `ImapReader`, paired by `ImapSession`; the lines kept as a
+/// transcript with S:/C: marks.
+struct Imap {
+    sock: std::net::TcpStream,
+    reader: mailtutor::proto::imap::ImapReader,
+    session: mailtutor::proto::imap::ImapSession,
+    tags: mailtutor::proto::imap::Tagger,
+    log: String,
+}
+
+impl Imap {
+    fn connect() -> (Self, mailtutor::proto::imap::ImapResponse) {
+        let sock = std::net::TcpStream::connect("127.0.0.1:143").unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut c = Imap {
+            sock,
+            reader: Default::default(),
+            session: Default::default(),
+            tags: Default::default(),
+            log: String::new(),
+        };
+        let greeting = c.next_response();
+        let event = c.session.received(greeting.clone());
+        assert!(matches!(
+            event,
+            mailtutor::proto::imap::ImapEvent::Greeting(_)
+        ));
+        (c, greeting)
+    }
+
+    fn next_response(&mut self) -> mailtutor::proto::imap::ImapResponse {
+        use mailtutor::proto::imap::ImapItem;
+        use std::io::Read;
+        loop {
+            if let Some(item) = self.reader.next_item() {
+                let ImapItem::Response(r) = item else {
+                    panic!("a response too large from Dovecot")
+                };
+                // Every response Dovecot sends is IMAP's grammar as imap-codec reads it.
+                assert!(r.warnings.is_empty(), "{:?}: {}", r.warnings, r.shown());
+                for l in r.shown().lines() {
+                    self.log.push_str(&format!("S: {l}\n"));
+                }
+                return r;
+            }
+            let mut buf = [0u8; 4096];
+            let n = self.sock.read(&mut buf).unwrap();
+            assert!(n > 0, "Dovecot closed the connection\n{}", self.log);
+            self.reader.push(&buf[..n]);
+        }
+    }
+
+    fn send_line(&mut self, wire: &[u8], shown: &str) {
+        use std::io::Write;
+        self.sock.write_all(wire).unwrap();
+        self.log.push_str(&format!("C: {shown}\n"));
+        let typed = mailtutor::proto::imap::TypedCommand::parse(&String::from_utf8_lossy(wire));
+        assert!(typed.mistakes.is_empty(), "{shown}: {:?}", typed.mistakes);
+        self.session.sent(&typed);
+    }
+
+    /// Sends a command and reads until its completion.
+    fn run(
+        &mut self,
+        c: mailtutor::proto::imap::ImapCommand,
+    ) -> mailtutor::proto::imap::Completion {
+        use mailtutor::proto::imap::{ImapCommand, ImapEvent};
+        let tag = self.tags.next_tag();
+        let wire = c.wire(&tag);
+        let shown = match &c {
+            ImapCommand::Login { user, .. } => format!("{tag} LOGIN {user} ********"),
+            _ => String::from_utf8_lossy(&wire).trim_end().to_owned(),
+        };
+        self.send_line(&wire, &shown);
+        loop {
+            let r = self.next_response();
+            if let ImapEvent::Completed(done) = self.session.received(r) {
+                assert_eq!(done.tag, tag);
+                return done;
+            }
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs the Postfix and Dovecot lab: scripts/interop.sh, then MAILTUTOR_INTEROP=1 scripts/test.sh"]
+fn imap_against_dovecot() {
+    use mailtutor::proto::imap::{
+        ImapCommand, ImapEvent, ImapState, ImapStatus, ResponseKind, StoreMode,
+    };
+    let subject = format!("imap interop {}", std::process::id());
+    deliver(&subject);
+    let (mut c, greeting) = Imap::connect();
+    assert_eq!(greeting.status, Some(ImapStatus::Ok));
+    assert!(
+        greeting
+            .code
+            .as_ref()
+            .is_some_and(|code| code.name == "CAPABILITY")
+    );
+    let caps = c.run(ImapCommand::Capability);
+    assert_eq!(caps.untagged[0].data.as_deref(), Some("CAPABILITY"));
+    // A wrong password: NO with RFC 5530's code, and still not logged in.
+    let wrong = c.run(ImapCommand::Login {
+        user: USER.into(),
+        password: "wrong".into(),
+    });
+    assert_eq!(wrong.status(), Some(ImapStatus::No));
+    assert_eq!(
+        wrong.response.code.as_ref().map(|c| c.name.as_str()),
+        Some("AUTHENTICATIONFAILED")
+    );
+    assert_eq!(wrong.after, ImapState::NotAuthenticated);
+    // FETCH before SELECT: BAD, and the state says why.
+    let early = c.run(ImapCommand::Fetch {
+        set: "1".into(),
+        items: "FLAGS".into(),
+        uid: false,
+    });
+    assert_eq!(early.status(), Some(ImapStatus::Bad));
+    assert!(!early.before.permits("FETCH"));
+    let login = c.run(ImapCommand::Login {
+        user: USER.into(),
+        password: PASSWORD.into(),
+    });
+    assert_eq!(login.after, ImapState::Authenticated);
+    let list = c.run(ImapCommand::List {
+        reference: String::new(),
+        pattern: "*".into(),
+    });
+    assert!(
+        list.untagged
+            .iter()
+            .any(|u| u.data.as_deref() == Some("LIST") && u.text.ends_with("INBOX"))
+    );
+    // Postfix delivers in the background: wait for the message to be in INBOX.
+    let mut found = None;
+    for _ in 0..50 {
+        let select = c.run(ImapCommand::Select("INBOX".into()));
+        assert!(
+            matches!(select.after, ImapState::Selected { ref mailbox, read_only: false } if mailbox == "INBOX")
+        );
+        let search = c.run(ImapCommand::Search {
+            criteria: format!("SUBJECT \"{subject}\""),
+            uid: false,
+        });
+        found = search.untagged[0]
+            .text
+            .split_whitespace()
+            .last()
+            .and_then(|n| n.parse::<u32>().ok());
+        if found.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let n = found
+        .expect("the message delivered through Postfix never reached INBOX")
+        .to_string();
+    // The header as a literal, read whole.
+    let header = c.run(ImapCommand::Fetch {
+        set: n.clone(),
+        items: "BODY.PEEK[HEADER]".into(),
+        uid: false,
+    });
+    let fetched = &header.untagged[0];
+    assert_eq!(fetched.data.as_deref(), Some("FETCH"));
+    assert!(String::from_utf8_lossy(&fetched.raw).contains(&subject));
+    assert!(fetched.parsed().is_some());
+    let store = c.run(ImapCommand::Store {
+        set: n.clone(),
+        mode: StoreMode::Add,
+        flags: vec!["\\Seen".into()],
+        silent: false,
+        uid: false,
+    });
+    assert!(store.untagged[0].text.contains("\\Seen"));
+    // IDLE: a message delivered meanwhile is reported as it comes, grouped under IDLE.
+    let tag = c.tags.next_tag();
+    c.send_line(&ImapCommand::Idle.wire(&tag), &format!("{tag} IDLE"));
+    let go_on = c.next_response();
+    assert_eq!(go_on.kind, ResponseKind::Continuation);
+    assert!(matches!(
+        c.session.received(go_on),
+        ImapEvent::Continuation { .. }
+    ));
+    deliver(&format!("{subject} while idling"));
+    let news = loop {
+        let r = c.next_response();
+        if r.data.as_deref() == Some("EXISTS") {
+            break r;
+        }
+        c.session.received(r);
+    };
+    assert!(matches!(
+        c.session.received(news),
+        ImapEvent::Grouped { .. }
+    ));
+    c.send_line(&ImapCommand::Done.wire(""), "DONE");
+    let done = loop {
+        let r = c.next_response();
+        if let ImapEvent::Completed(d) = c.session.received(r) {
+            break d;
+        }
+    };
+    assert_eq!(
+        (done.verb.as_str(), done.status()),
+        ("IDLE", Some(ImapStatus::Ok))
+    );
+    let bye = c.run(ImapCommand::Logout);
+    assert_eq!(bye.after, ImapState::Logout);
+    assert!(
+        bye.untagged
+            .iter()
+            .any(|u| u.status == Some(ImapStatus::Bye))
+    );
+    // The session as a person would paste it, explained: every line placed, no line read as
+    // outside IMAP's grammar, the password never shown.
+    println!("{}", c.log);
+    let out = mailtutor::explain::annotate(
+        &c.log,
+        mailtutor::explain::Options {
+            lang: Lang::En,
+            show_secrets: false,
+        },
+    );
+    println!("{out}");
+    assert!(!out.contains("no IMAP response the tutor knows"));
+    assert!(!out.contains("does not follow IMAP's grammar"));
+    assert!(out.contains("AUTHENTICATIONFAILED") || out.contains("user name or password is wrong"));
+    assert!(out.contains("FETCH is not allowed now"));
+    assert!(out.contains("→ Now in mailbox INBOX."));
+    assert!(!out.contains(PASSWORD));
+}

@@ -57,6 +57,7 @@ pub(super) fn annotate(said: &[Said], opts: Options) -> String {
         session: ImapSession::new(),
         reader: ImapReader::default(),
         literal_left: 0,
+        literal: None,
         partial: String::new(),
         last_aside: None,
         verbs: Vec::new(),
@@ -93,6 +94,8 @@ struct ImapAnnotator {
     reader: ImapReader,
     /// Bytes of a literal a response announced, still to come as lines of the paste.
     literal_left: usize,
+    /// The bytes of a literal read so far, while one is being read.
+    literal: Option<String>,
     /// The response being read while its literal comes.
     partial: String,
     last_aside: Option<crate::proto::logs::Aside>,
@@ -129,7 +132,7 @@ impl ImapAnnotator {
     /// A line no reader placed: a literal's line, a response, a command, or text around them.
     fn plain(&mut self, raw: &str) {
         let (who, line) = clean(raw);
-        if self.literal_left > 0 {
+        if self.literal.is_some() {
             return self.server(&line);
         }
         match who {
@@ -235,25 +238,45 @@ impl ImapAnnotator {
     /// A server line: a whole response, or part of one whose literal is still coming.
     fn server(&mut self, line: &str) {
         let line = line.trim_end_matches(['\r', '\n']);
-        // A literal's lines, as the paste shows them: counted with their line ends.
-        if self.literal_left > 0 {
-            self.partial.push_str(line);
-            self.partial.push_str("\r\n");
-            self.literal_left = self.literal_left.saturating_sub(line.len() + 2);
-            self.out.push_str(&format!("S: {}\n", printable(line)));
-            return;
+        self.out.push_str(&format!("S: {}\n", printable(line)));
+        let mut rest = line;
+        // A literal's lines, as the paste shows them. A paste keeps neither the CRs nor every
+        // space of a literal, so its count is a guide: the literal also ends where the
+        // response closes (`)`) or another response begins, and it is read with the count of
+        // the bytes the paste holds.
+        if self.literal.is_some() {
+            let ends = rest.trim_start().starts_with(')') || self.starts_response(rest);
+            if !ends {
+                let left = self.literal_left;
+                let body = self.literal.get_or_insert_with(String::new);
+                if rest.len() < left || left == 0 {
+                    body.push_str(rest);
+                    body.push_str("\r\n");
+                    self.literal_left = left.saturating_sub(rest.len() + 2);
+                    return;
+                }
+                // The literal ends inside this line; the line goes on after it.
+                let cut = (0..=left)
+                    .rev()
+                    .find(|&i| rest.is_char_boundary(i))
+                    .unwrap_or(0);
+                body.push_str(&rest[..cut]);
+                rest = &rest[cut..];
+            }
+            let body = self.literal.take().unwrap_or_default();
+            self.partial
+                .push_str(&format!("{{{}}}\r\n{body}", body.len()));
+            self.literal_left = 0;
         }
-        if let Some((_, n)) = crate::proto::imap::response::literal_at_end(line.as_bytes()) {
-            self.partial.push_str(line);
-            self.partial.push_str("\r\n");
+        if let Some((at, n)) = crate::proto::imap::response::literal_at_end(rest.as_bytes()) {
+            self.partial.push_str(&rest[..at]);
+            self.literal = Some(String::new());
             self.literal_left = n;
-            self.out.push_str(&format!("S: {}\n", printable(line)));
             return;
         }
         let mut text = std::mem::take(&mut self.partial);
-        text.push_str(line);
+        text.push_str(rest);
         text.push_str("\r\n");
-        self.out.push_str(&format!("S: {}\n", printable(line)));
         self.reader.push(text.as_bytes());
         while let Some(item) = self.reader.next_item() {
             let ImapItem::Response(r) = item else {
@@ -261,6 +284,23 @@ impl ImapAnnotator {
             };
             self.respond(r);
         }
+    }
+
+    /// Whether a line begins a response of its own: untagged data or a status, or a
+    /// completion for a command in flight.
+    fn starts_response(&self, line: &str) -> bool {
+        let mut words = line.split_whitespace();
+        let (Some(first), Some(second)) = (words.next(), words.next()) else {
+            return false;
+        };
+        let status = ImapStatus::parse(second).is_some();
+        first == "*"
+            && (status || second.parse::<u32>().is_ok() || knowledge::data(second).is_some())
+            || status
+                && self
+                    .session
+                    .pending()
+                    .any(|(t, _)| t.eq_ignore_ascii_case(first))
     }
 
     /// Explains one response in its context and follows the state.

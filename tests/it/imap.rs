@@ -104,3 +104,35 @@ fn an_smtp_or_pop3_session_is_not_read_as_imap() {
         assert!(!explain::is_imap(log), "{log}");
     }
 }
+
+#[test]
+fn a_literal_pasted_without_its_exact_bytes_still_ends_where_the_response_does() {
+    // Pasted from a terminal: the CRs and a folded header's leading tab are gone, so the
+    // literal's count no longer matches the bytes shown.
+    let log = "S: * OK IMAP4rev1 ready\n\
+C: a1 LOGIN alice secret\n\
+S: a1 OK done\n\
+C: a2 SELECT INBOX\n\
+S: a2 OK [READ-WRITE] done\n\
+C: a4 FETCH 12 BODY[HEADER]\n\
+S: * 12 FETCH (BODY[HEADER] {120}\n\
+S: Received: from mail.example.com\n\
+S: \tby mx.example.org; Wed, 17 Jul 1996 02:23:25 -0700\n\
+S: Subject: hi\n\
+S: \n\
+S: )\n\
+S: a4 OK FETCH completed\n\
+C: a5 FETCH 12 BODY[] \n\
+S: * 12 FETCH (BODY[] {5}\n\
+S: hello FLAGS (\\Seen))\n\
+S: a5 OK done\n";
+    let out = annotate(log, Lang::En);
+    assert!(!out.contains("does not follow IMAP's grammar"), "{out}");
+    let done = notes_under(&out, "S: a4 OK FETCH completed").join("\n");
+    assert!(done.contains("The command with this tag worked"), "{out}");
+    let fetched = notes_under(&out, "S: )").join("\n");
+    assert!(fetched.contains("Data about the message"), "{out}");
+    // A literal that ends inside a line: the line goes on after it.
+    let inline = notes_under(&out, "S: hello FLAGS").join("\n");
+    assert!(inline.contains("Data about the message"), "{out}");
+}
