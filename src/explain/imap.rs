@@ -21,6 +21,10 @@ pub(super) fn looks_imap(said: &[Said]) -> bool {
         .iter()
         .filter_map(|s| match s {
             Said::Server(t) | Said::Client(t) | Said::Plain(t) => Some(clean(t).1),
+            // curl's and the libraries' `*` lines may be IMAP's untagged responses.
+            Said::Aside(crate::proto::logs::Aside::Library, t) if untagged_response(t) => {
+                Some(clean(t).1)
+            }
             _ => None,
         })
         .collect();

@@ -49,9 +49,36 @@ pub struct CommandEntry {
     pub what: Bilingual,
 }
 
+/// A real server's text, matched by its status, the command it answers and its words.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SituationEntry {
+    pub id: String,
+    pub status: String,
+    #[serde(default)]
+    pub after: Vec<String>,
+    pub any: Vec<String>,
+    pub servers: Vec<String>,
+    pub sources: Vec<String>,
+    pub meaning: Bilingual,
+    pub next: Bilingual,
+}
+
+impl SituationEntry {
+    fn fits(&self, r: &ImapResponse, verb: Option<&str>) -> bool {
+        let text = r.text.to_lowercase();
+        r.status.is_some_and(|s| s.word() == self.status)
+            && (self.after.is_empty()
+                || verb.is_some_and(|v| self.after.iter().any(|a| a.eq_ignore_ascii_case(v))))
+            && self.any.iter().any(|w| text.contains(&w.to_lowercase()))
+    }
+}
+
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Knowledge {
+    #[serde(default)]
+    pub situation: Vec<SituationEntry>,
     pub status: Vec<StatusEntry>,
     pub code: Vec<CodeEntry>,
     pub data: Vec<DataEntry>,
@@ -128,7 +155,7 @@ pub fn explain(r: &ImapResponse, cx: Context<'_>, lang: Lang) -> Note {
         let mut bare = r.clone();
         bare.code = None;
         let mut n = explain(&bare, cx, lang);
-        n.meaning.push(' ');
+        n.meaning.push_str(sentence_gap(lang));
         n.meaning.push_str(entry.meaning.get(lang));
         return n;
     }
@@ -136,8 +163,9 @@ pub fn explain(r: &ImapResponse, cx: Context<'_>, lang: Lang) -> Note {
     let quoted = |n: Note| match (&words, r.status) {
         (Some(w), Some(ImapStatus::No | ImapStatus::Bad | ImapStatus::Bye)) => Note {
             meaning: format!(
-                "{} {}",
+                "{}{}{}",
                 n.meaning,
+                sentence_gap(lang),
                 trf(lang, "imap.words", &[("words", w.as_str())])
             ),
             next: n.next,
@@ -154,6 +182,13 @@ pub fn explain(r: &ImapResponse, cx: Context<'_>, lang: Lang) -> Note {
             meaning: tr(lang, key),
             next: None,
         };
+    }
+    // A real server's own text, in context.
+    if let Some(s) = KNOWLEDGE.situation.iter().find(|s| s.fits(r, cx.verb)) {
+        return quoted(Note {
+            meaning: s.meaning.get(lang).to_owned(),
+            next: Some(s.next.get(lang).to_owned()),
+        });
     }
     if let Some(c) = r.code.as_ref().and_then(|c| code(&c.name)) {
         return quoted(Note {
@@ -213,6 +248,14 @@ pub fn explain(r: &ImapResponse, cx: Context<'_>, lang: Lang) -> Note {
     Note {
         meaning: tr(lang, "imap.not_a_response"),
         next: None,
+    }
+}
+
+/// What stands between two sentences: a space in English, nothing in Chinese.
+fn sentence_gap(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => " ",
+        Lang::Zh => "",
     }
 }
 
@@ -317,6 +360,26 @@ mod tests {
             );
         }
         assert!(k.code.iter().all(|e| e.rfc.starts_with("RFC ")));
+        for s in &k.situation {
+            assert!(
+                !s.sources.is_empty() && !s.servers.is_empty() && !s.any.is_empty(),
+                "{}",
+                s.id
+            );
+            assert!(
+                s.sources.iter().all(|x| x.starts_with("https://")),
+                "{}",
+                s.id
+            );
+            assert!(ImapStatus::parse(&s.status).is_some(), "{}", s.id);
+            for b in [&s.meaning, &s.next] {
+                assert!(
+                    b.zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                    "{}",
+                    s.id
+                );
+            }
+        }
     }
 
     fn response(line: &str) -> ImapResponse {
@@ -385,6 +448,24 @@ mod tests {
             Lang::En,
         );
         assert!(n.meaning.contains("LOGINDISABLED"), "{n:?}");
+        // A real server's text: 163's refusal of a client that sent no ID.
+        let selected = ImapState::Authenticated;
+        let n = explain(
+            &response("a3 NO SELECT Unsafe Login. Please contact kefu@188.com for help"),
+            Context {
+                state: &selected,
+                ..cx("SELECT")
+            },
+            Lang::En,
+        );
+        assert!(
+            n.meaning.contains("ID command")
+                && n.next.as_deref().is_some_and(|x| x.contains("a1 ID")),
+            "{n:?}"
+        );
+        // The same words after another command are not that situation.
+        let n = explain(&response("a3 NO Unsafe Login"), cx("LOGIN"), Lang::En);
+        assert!(!n.meaning.contains("ID command"), "{n:?}");
         // A success is not told to do anything but go on.
         let n = explain(&response("a1 OK LOGIN completed"), cx("LOGIN"), Lang::En);
         assert_eq!(n.next, None);
