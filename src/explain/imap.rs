@@ -191,10 +191,10 @@ impl ImapAnnotator {
             self.note(&tr(lang, "imap.auth_answer"));
             return;
         }
-        let shown = if self.opts.show_secrets || typed.verb != "LOGIN" {
-            line.to_owned()
-        } else {
-            masked_login(line, &typed.args)
+        // LOGIN's password, and AUTHENTICATE's initial response (base64 of the credentials).
+        let shown = match typed.verb.as_str() {
+            "LOGIN" | "AUTHENTICATE" if !self.opts.show_secrets => masked_login(line, &typed.args),
+            _ => line.to_owned(),
         };
         self.out.push_str(&format!("C: {}\n", printable(&shown)));
         if let Some(k) = knowledge::command(&typed.verb) {
@@ -394,7 +394,8 @@ impl ImapAnnotator {
     }
 }
 
-/// `a1 LOGIN user password` with the password masked (its last argument), tag or none.
+/// `a1 LOGIN user password` with the password masked (its last argument), tag or none; the
+/// same for `a1 AUTHENTICATE PLAIN <initial response>`.
 fn masked_login(line: &str, args: &str) -> String {
     match line.trim_end().rsplit_once(' ') {
         Some((head, pass)) if args.split_whitespace().count() >= 2 => {

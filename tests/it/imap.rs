@@ -62,6 +62,13 @@ a3 OK [READ-WRITE] Select completed.\n";
         },
     );
     assert!(shown.contains("C: a1 LOGIN alice secret"), "{shown}");
+    // AUTHENTICATE's initial response carries the password too.
+    let sasl = annotate(
+        "S: * OK IMAP4rev1 ready\nC: a1 AUTHENTICATE PLAIN AGFsaWNlAHNlY3JldA==\nS: a1 OK done\n",
+        Lang::En,
+    );
+    assert!(!sasl.contains("AGFsaWNlAHNlY3JldA=="), "{sasl}");
+    assert!(sasl.contains("C: a1 AUTHENTICATE PLAIN ****"), "{sasl}");
 }
 
 #[test]
