@@ -7,11 +7,10 @@ use super::{NOTE_INDENT, Options, Who, clean};
 use crate::proto::codes::labelled;
 use crate::proto::imap::knowledge::{self, Context, state_words};
 use crate::proto::imap::{
-    CommandMistake, ImapEvent, ImapItem, ImapReader, ImapSession, ImapState, ImapStatus,
-    TypedCommand, VERBS,
+    CommandMistake, ImapEvent, ImapItem, ImapReader, ImapSession, ImapStatus, TypedCommand, VERBS,
 };
 use crate::proto::line::printable;
-use crate::proto::logs::Said;
+use crate::proto::logs::{Aside, Said};
 use crate::words::{tr, trf};
 
 /// Whether the lines are an IMAP session: a greeting that names IMAP, or commands with tags
@@ -22,9 +21,7 @@ pub(super) fn looks_imap(said: &[Said]) -> bool {
         .filter_map(|s| match s {
             Said::Server(t) | Said::Client(t) | Said::Plain(t) => Some(clean(t).1),
             // curl's and the libraries' `*` lines may be IMAP's untagged responses.
-            Said::Aside(crate::proto::logs::Aside::Library, t) if untagged_response(t) => {
-                Some(clean(t).1)
-            }
+            Said::Aside(Aside::Library, t) if untagged_response(t) => Some(clean(t).1),
             _ => None,
         })
         .collect();
@@ -64,7 +61,6 @@ pub(super) fn annotate(said: &[Said], opts: Options) -> String {
         literal: None,
         partial: String::new(),
         last_aside: None,
-        verbs: Vec::new(),
         asked_to_go_on: false,
         login_disabled: false,
         greeted: false,
@@ -73,14 +69,12 @@ pub(super) fn annotate(said: &[Said], opts: Options) -> String {
         match s {
             // curl and the libraries mark their own lines with `*`, as IMAP marks untagged
             // responses: in an IMAP session such a line that reads as one is the server's.
-            Said::Aside(crate::proto::logs::Aside::Library, t) if untagged_response(t) => {
-                a.server(&clean(t).1)
-            }
+            Said::Aside(Aside::Library, t) if untagged_response(t) => a.server(&clean(t).1),
             Said::Aside(what, t) => a.aside(t, *what),
             Said::TlsBegan(t) => {
                 a.login_disabled = false;
                 if !t.is_empty() {
-                    a.aside(t, crate::proto::logs::Aside::Library);
+                    a.aside(t, Aside::Library);
                 }
             }
             Said::Server(t) => a.server(&clean(t).1),
@@ -102,9 +96,7 @@ struct ImapAnnotator {
     literal: Option<String>,
     /// The response being read while its literal comes.
     partial: String,
-    last_aside: Option<crate::proto::logs::Aside>,
-    /// The verb of each command in flight, by tag, to read responses in context.
-    verbs: Vec<(String, String, ImapState)>,
+    last_aside: Option<Aside>,
     /// The last response was AUTHENTICATE's `+`: the next client line is its answer.
     asked_to_go_on: bool,
     /// The server listed LOGINDISABLED, and no TLS began since.
@@ -119,7 +111,7 @@ impl ImapAnnotator {
         self.out.push('\n');
     }
 
-    fn aside(&mut self, line: &str, what: crate::proto::logs::Aside) {
+    fn aside(&mut self, line: &str, what: Aside) {
         let line = printable(line);
         if line.trim().is_empty() {
             self.out.push('\n');
@@ -146,7 +138,7 @@ impl ImapAnnotator {
         }
         let t = line.trim();
         if raw.trim_start().starts_with('#') {
-            return self.aside(raw.trim(), crate::proto::logs::Aside::Prose);
+            return self.aside(raw.trim(), Aside::Prose);
         }
         if t.is_empty() {
             self.out.push('\n');
@@ -173,7 +165,7 @@ impl ImapAnnotator {
         {
             self.client(t);
         } else {
-            self.aside(t, crate::proto::logs::Aside::Prose);
+            self.aside(t, Aside::Prose);
         }
     }
 
@@ -231,11 +223,6 @@ impl ImapAnnotator {
                 )
             ));
         }
-        self.verbs.push((
-            typed.tag.clone().unwrap_or_default(),
-            typed.verb.clone(),
-            state,
-        ));
         self.session.sent(&typed);
     }
 
@@ -297,10 +284,8 @@ impl ImapAnnotator {
         let (Some(first), Some(second)) = (words.next(), words.next()) else {
             return false;
         };
-        let status = ImapStatus::parse(second).is_some();
-        first == "*"
-            && (status || second.parse::<u32>().is_ok() || knowledge::data(second).is_some())
-            || status
+        untagged_response(line)
+            || ImapStatus::parse(second).is_some()
                 && self
                     .session
                     .pending()
@@ -310,22 +295,8 @@ impl ImapAnnotator {
     /// Explains one response in its context and follows the state.
     fn respond(&mut self, r: crate::proto::imap::ImapResponse) {
         let lang = self.opts.lang;
-        let tag = r.tag().map(str::to_owned);
-        let in_flight = match &tag {
-            Some(t) => self
-                .verbs
-                .iter()
-                .rev()
-                .find(|(x, _, _)| x.eq_ignore_ascii_case(t)),
-            None if r.status == Some(ImapStatus::Bad) => {
-                self.verbs.iter().rev().find(|(x, _, _)| x.is_empty())
-            }
-            None => self.verbs.last(),
-        };
-        let (verb, state) = match in_flight {
-            Some((_, v, s)) => (Some(v.clone()), s.clone()),
-            None => (None, self.session.state().clone()),
-        };
+        let verb = self.session.command_for(&r).map(str::to_owned);
+        let state = self.session.state().clone();
         let listed = |t: &str| {
             t.split_whitespace().any(|w| {
                 w.trim_end_matches(']')
@@ -381,15 +352,13 @@ impl ImapAnnotator {
             self.login_disabled = false;
             self.note(&format!("* {}", tr(lang, "imap.tls_now")));
         }
-        if let ImapEvent::Completed(c) = event {
-            self.verbs
-                .retain(|(t, _, _)| !t.eq_ignore_ascii_case(&c.tag));
-            if c.after != c.before {
-                self.note(&format!(
-                    "→ {}",
-                    trf(lang, "imap.now", &[("state", &state_words(&c.after, lang))])
-                ));
-            }
+        if let ImapEvent::Completed(c) = event
+            && c.after != c.before
+        {
+            self.note(&format!(
+                "→ {}",
+                trf(lang, "imap.now", &[("state", &state_words(&c.after, lang))])
+            ));
         }
     }
 }

@@ -8,6 +8,8 @@ use base64::engine::general_purpose::{GeneralPurpose, NO_PAD};
 use imap_codec::CommandCodec;
 use imap_codec::decode::{CommandDecodeError, Decoder};
 
+use super::response::split_word;
+
 /// Hands out the tags a client puts before its commands: `a1`, `a2`, … (the form the lab
 /// guides use). A tag only has to be unique among the commands in flight (RFC 3501 §2.2.1).
 #[derive(Debug, Clone)]
@@ -476,13 +478,6 @@ fn grammatical(line: &str) -> bool {
         Ok((rest, _)) => rest.is_empty(),
         Err(CommandDecodeError::LiteralFound { .. }) => true,
         Err(_) => false,
-    }
-}
-
-fn split_word(s: &str) -> (&str, &str) {
-    match s.split_once(' ') {
-        Some((w, rest)) => (w, rest.trim_start_matches(' ')),
-        None => (s, ""),
     }
 }
 

@@ -130,8 +130,7 @@ impl ImapResponse {
         };
         r.read_first_line(&first);
         r.parsed = codec_reading(&raw, greeting).map(Arc::new);
-        let read = r.parsed.is_some() || greeting && greets(&raw);
-        if !read {
+        if r.parsed.is_none() {
             r.warnings.push(ImapWarning::Ungrammatical);
         }
         r.raw = Arc::new(raw);
@@ -237,7 +236,7 @@ fn first_line(raw: &[u8]) -> String {
 }
 
 /// The first word and the rest after one or more spaces.
-fn split_word(s: &str) -> (&str, &str) {
+pub(super) fn split_word(s: &str) -> (&str, &str) {
     match s.split_once(' ') {
         Some((w, rest)) => (w, rest.trim_start_matches(' ')),
         None => (s, ""),
@@ -287,11 +286,6 @@ fn greeting_response(g: Greeting<'static>) -> Response<'static> {
             text,
         },
     })
-}
-
-/// Whether imap-codec reads these bytes as a greeting.
-fn greets(raw: &[u8]) -> bool {
-    GreetingCodec::default().decode(&crlf_at_end(raw)).is_ok()
 }
 
 fn crlf_at_end(raw: &[u8]) -> Vec<u8> {

@@ -156,6 +156,29 @@ impl ImapSession {
         });
     }
 
+    /// The command in flight a response answers: for a tagged one, the latest command with its
+    /// tag (a log that reuses a tag shows the answer to the command it just sent); for an
+    /// untagged BAD, the command sent without a tag; for other untagged data, the latest one.
+    fn answered_by(&self, r: &ImapResponse) -> Option<usize> {
+        match &r.kind {
+            ResponseKind::Tagged(tag) => self
+                .in_flight
+                .iter()
+                .rposition(|f| f.tag.eq_ignore_ascii_case(tag)),
+            ResponseKind::Untagged if r.status == Some(ImapStatus::Bad) => self
+                .in_flight
+                .iter()
+                .position(|f| f.tag.is_empty())
+                .or(self.in_flight.len().checked_sub(1)),
+            _ => self.in_flight.len().checked_sub(1),
+        }
+    }
+
+    /// The command (its verb) a response answers, before it is received.
+    pub fn command_for(&self, r: &ImapResponse) -> Option<&str> {
+        self.answered_by(r).map(|i| self.in_flight[i].verb.as_str())
+    }
+
     /// A response came; what it means for the commands in flight.
     pub fn received(&mut self, r: ImapResponse) -> ImapEvent {
         if !self.greeted {
@@ -178,36 +201,32 @@ impl ImapSession {
                 if r.status == Some(ImapStatus::Bye) {
                     self.state = ImapState::Logout;
                 }
-                // An untagged BAD for a line whose tag the server could not find answers
-                // the command that had none.
-                let untagged_bad = r.status == Some(ImapStatus::Bad);
-                if untagged_bad
-                    && let Some(i) = self.in_flight.iter().position(|f| f.tag.is_empty())
-                {
-                    let f = self.in_flight.remove(i);
-                    return ImapEvent::Completed(self.complete(f, r));
-                }
-                match self.in_flight.last_mut() {
-                    Some(f) => {
+                let answers = self.answered_by(&r);
+                match answers {
+                    // An untagged BAD for a line whose tag the server could not find answers
+                    // the command that had none.
+                    Some(i)
+                        if self.in_flight[i].tag.is_empty()
+                            && r.status == Some(ImapStatus::Bad) =>
+                    {
+                        let f = self.in_flight.remove(i);
+                        ImapEvent::Completed(self.complete(f, r))
+                    }
+                    Some(i) => {
+                        let f = &mut self.in_flight[i];
                         f.untagged.push(r);
                         ImapEvent::Grouped { tag: f.tag.clone() }
                     }
                     None => ImapEvent::Unsolicited(r),
                 }
             }
-            ResponseKind::Tagged(tag) => {
-                match self
-                    .in_flight
-                    .iter()
-                    .position(|f| f.tag.eq_ignore_ascii_case(&tag))
-                {
-                    Some(i) => {
-                        let f = self.in_flight.remove(i);
-                        ImapEvent::Completed(self.complete(f, r))
-                    }
-                    None => ImapEvent::Unmatched(r),
+            ResponseKind::Tagged(_) => match self.answered_by(&r) {
+                Some(i) => {
+                    let f = self.in_flight.remove(i);
+                    ImapEvent::Completed(self.complete(f, r))
                 }
-            }
+                None => ImapEvent::Unmatched(r),
+            },
         }
     }
 
@@ -374,6 +393,21 @@ mod tests {
         assert_eq!(done[4].after, ImapState::Authenticated);
         assert!(matches!(events.last(), Some(ImapEvent::Unmatched(_))));
         assert_eq!(*s.state(), ImapState::Authenticated);
+    }
+
+    #[test]
+    fn a_reused_tag_is_answered_for_the_command_just_sent() {
+        // A tutorial's log: a tag used twice, the first command's answer left out.
+        let (s, events) = play(&[
+            "S: * PREAUTH ready",
+            "C: Q4 RENAME old new",
+            "C: Q4 LIST \"\" *",
+            "S: * LIST () \"/\" INBOX",
+            "S: Q4 OK List completed.",
+        ]);
+        let done = completions(&events);
+        assert_eq!((done[0].verb.as_str(), done[0].untagged.len()), ("LIST", 1));
+        assert_eq!(s.pending().map(|(_, v)| v).collect::<Vec<_>>(), ["RENAME"]);
     }
 
     #[test]
