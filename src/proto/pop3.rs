@@ -124,9 +124,10 @@ impl Pop3CommandError {
                 .arg_key("what", what)
                 .arg("value", format!("{value:?}")),
             Self::TooLong { len } => Words::new("cmd.too_long_pop3").arg("len", len),
-            Self::Unknown(line) => {
-                Words::new("cmd.unknown_pop3").arg("line", super::secret::quoted(line))
-            }
+            Self::Unknown(line) => Words::new("cmd.unknown_pop3").arg(
+                "line",
+                super::line::escaped(super::secret::quoted(line).as_bytes()),
+            ),
         }
     }
 }

@@ -360,6 +360,54 @@ fn find_word(hay: &str, from: usize, part: &str, prefix: bool) -> Option<(usize,
         .map(|at| (at, at + part.len()))
 }
 
+/// The verbs a client's line starts with, in SMTP and POP3: a quoted span that starts with one
+/// is the client's own line said back.
+const ECHOED_VERBS: &[&str] = &[
+    "HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "VRFY", "EXPN", "NOOP", "QUIT",
+    "AUTH", "STARTTLS", "HELP", "USER", "PASS", "APOP", "STAT", "LIST", "RETR", "DELE", "TOP",
+    "UIDL", "CAPA", "STLS",
+];
+
+/// The text with every quoted echo of a client's line blanked out (`… before "EHLO lab-pc"`,
+/// `unknown command 'MAIL FORM:<a@b>'`): the client's words say nothing of why the server
+/// refused.
+fn without_echo(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = String::new();
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(open) = rest.find(['"', '\'', '\u{201C}']) {
+        let quote = rest[open..].chars().next().unwrap_or('"');
+        let close = if quote == '\u{201C}' {
+            '\u{201D}'
+        } else {
+            quote
+        };
+        let inner_start = open + quote.len_utf8();
+        let Some(len) = rest[inner_start..].find(close) else {
+            break;
+        };
+        let inner = &rest[inner_start..inner_start + len];
+        let verb = inner
+            .split(|c: char| c.is_whitespace() || c == ':')
+            .next()
+            .unwrap_or("");
+        let end = inner_start + len + close.len_utf8();
+        out.push_str(&rest[..open]);
+        if ECHOED_VERBS.iter().any(|v| v.eq_ignore_ascii_case(verb)) {
+            out.push(' ');
+            changed = true;
+        } else {
+            out.push_str(&rest[open..end]);
+        }
+        rest = &rest[end..];
+    }
+    if !changed {
+        return text.into();
+    }
+    out.push_str(rest);
+    out.into()
+}
+
 /// The text with every e-mail address blanked out: a sender called `spammer@` or a mailbox
 /// called `blocked@` says nothing of why the server refused.
 fn without_addresses(text: &str) -> std::borrow::Cow<'_, str> {
@@ -828,7 +876,8 @@ pub fn names(text: &str, id: &str) -> bool {
 /// The words as every reading sees them: addresses out, CamelCase read apart, lower case,
 /// asides blanked.
 fn prepared(text: &str) -> String {
-    let lower = spelled(&with_camel_split(&without_addresses(text)).to_lowercase());
+    let text = without_echo(text);
+    let lower = spelled(&with_camel_split(&without_addresses(&text)).to_lowercase());
     let lower = blanked(lower, &LISTS.standard);
     without_asides(&lower).into_owned()
 }
@@ -967,6 +1016,14 @@ mod tests {
         assert_eq!(
             without_asides("451 failed: /var/lib/amavis/spam-x.gz"),
             format!("451 failed: {}", " ".repeat(25))
+        );
+        assert_eq!(
+            without_echo("500 Telnet negotiation before \"EHLO lab-pc\": not Telnet"),
+            "500 Telnet negotiation before  : not Telnet"
+        );
+        assert_eq!(
+            without_echo("502 unknown 'mail form:<a@b>' “RCPT TO:<x>” \"spam\" 'x"),
+            "502 unknown     \"spam\" 'x"
         );
         assert_eq!(
             without_addresses("450 sender <promo@spammer.example> refused; a@ b"),

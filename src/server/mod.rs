@@ -101,10 +101,126 @@ pub(crate) fn clip_reply_line(line: &str) -> String {
     format!("{}...", &line[..end])
 }
 
+/// Telnet's "interpret as command" byte (RFC 854), which starts every negotiation.
+const IAC: u8 = 0xFF;
+
+/// The Telnet option negotiation in a command line (RFC 854, RFC 855): a Telnet client (PuTTY
+/// with its connection type Telnet) sends `IAC WILL NAWS`, `IAC DO ECHO` … as it connects, and
+/// a mail port reads those bytes as the start of the first command. Returns each sequence by
+/// name and the line without them; `None` when the line holds no negotiation.
+pub(crate) fn telnet_negotiation(line: &[u8]) -> Option<(Vec<String>, Vec<u8>)> {
+    if !line.contains(&IAC) {
+        return None;
+    }
+    let mut names = Vec::new();
+    let mut rest = Vec::with_capacity(line.len());
+    let mut i = 0;
+    while i < line.len() {
+        if line[i] != IAC {
+            rest.push(line[i]);
+            i += 1;
+            continue;
+        }
+        let command = line.get(i + 1).copied();
+        match command {
+            // IAC IAC is one data byte 255.
+            Some(IAC) => {
+                rest.push(IAC);
+                i += 2;
+            }
+            Some(verb @ 251..=254) => {
+                let verb = ["WILL", "WONT", "DO", "DONT"][usize::from(verb - 251)];
+                let option = line
+                    .get(i + 2)
+                    .map_or("?".to_owned(), |&o| telnet_option(o));
+                names.push(format!("IAC {verb} {option}"));
+                i += 3;
+            }
+            // Subnegotiation: IAC SB option … IAC SE.
+            Some(250) => {
+                let option = line
+                    .get(i + 2)
+                    .map_or("?".to_owned(), |&o| telnet_option(o));
+                names.push(format!("IAC SB {option} … IAC SE"));
+                let end = line[i + 2..]
+                    .windows(2)
+                    .position(|w| w == [IAC, 240])
+                    .map_or(line.len(), |p| i + 2 + p + 2);
+                i = end;
+            }
+            Some(c @ 240..=249) => {
+                let name = [
+                    "SE", "NOP", "DM", "BRK", "IP", "AO", "AYT", "EC", "EL", "GA",
+                ][usize::from(c - 240)];
+                names.push(format!("IAC {name}"));
+                i += 2;
+            }
+            _ => {
+                names.push("IAC".to_owned());
+                i += 1;
+            }
+        }
+    }
+    (!names.is_empty()).then_some((names, rest))
+}
+
+/// A Telnet option's name (the IANA Telnet options registry), or its number.
+fn telnet_option(option: u8) -> String {
+    match option {
+        0 => "BINARY",
+        1 => "ECHO",
+        3 => "SGA",
+        5 => "STATUS",
+        6 => "TIMING-MARK",
+        24 => "TTYPE",
+        31 => "NAWS",
+        32 => "TSPEED",
+        33 => "LFLOW",
+        34 => "LINEMODE",
+        35 => "XDISPLOC",
+        36 => "ENVIRON",
+        39 => "NEW-ENVIRON",
+        n => return n.to_string(),
+    }
+    .to_owned()
+}
+
+/// The reply to a command line that began with Telnet negotiation: what arrived, named, and
+/// that the command must be typed again over a raw connection (the caller adds the code and
+/// clips the line). The command is not run: the student sees why the first line failed.
+/// Logged for the teacher too.
+pub(crate) fn refuse_telnet(
+    names: &[String],
+    rest: &[u8],
+    protocol: &str,
+    out: &mut Vec<Output>,
+) -> String {
+    let command = String::from_utf8_lossy(rest);
+    let command = crate::proto::line::escaped(command.trim().as_bytes());
+    let command = crate::proto::secret::quoted(&command);
+    out.push(Output::Said(
+        Side::Note,
+        crate::words::Words::new("srvlog.telnet")
+            .arg("negotiation", names.join(", "))
+            .arg("command", &command),
+    ));
+    format!(
+        "Telnet negotiation ({}) before \"{command}\": this port speaks {protocol}, not Telnet; \
+         connect raw (PuTTY: Connection type Raw) and type the command again",
+        names.join(", ")
+    )
+}
+
 /// A command line as a session reads it: logged (passwords masked), and returned as text with
 /// its verb in capitals.
+/// Telnet negotiation in front of the command is logged by name, apart from the command, so a
+/// password behind it is still masked.
 pub(crate) fn log_command(line: &[u8], out: &mut Vec<Output>) -> (String, String) {
-    let text = String::from_utf8_lossy(line);
+    let (negotiation, line) = match telnet_negotiation(line) {
+        Some((names, rest)) => (format!("[{}] ", names.join(", ")), rest),
+        None => (String::new(), line.to_vec()),
+    };
+    let text = String::from_utf8_lossy(&line);
     let text = text.trim_end_matches(['\r', '\n']).to_owned();
     let verb = text
         .split_whitespace()
@@ -113,7 +229,7 @@ pub(crate) fn log_command(line: &[u8], out: &mut Vec<Output>) -> (String, String
         .to_ascii_uppercase();
     out.push(Output::Log(
         Side::Client,
-        crate::proto::secret::shown(&text, None),
+        format!("{negotiation}{}", crate::proto::secret::shown(&text, None)),
     ));
     (text, verb)
 }
@@ -636,5 +752,32 @@ mod reply_line_tests {
         let cut = clip_reply_line(&long);
         assert!(cut.len() + 2 <= MAX_REPLY_LINE, "{}", cut.len());
         assert!(cut.starts_with("501 5.5.4 é") && cut.ends_with("..."));
+    }
+}
+
+#[cfg(test)]
+mod telnet_tests {
+    use super::telnet_negotiation;
+
+    #[test]
+    fn negotiation_is_named_and_taken_out_of_the_line() {
+        assert_eq!(telnet_negotiation(b"EHLO me\r\n"), None);
+        let (names, rest) =
+            telnet_negotiation(b"\xff\xfb\x1f\xff\xfd\x01USER a\xff\xffb\r\n").unwrap_or_default();
+        assert_eq!(names, ["IAC WILL NAWS", "IAC DO ECHO"]);
+        // IAC IAC is the data byte 255, kept.
+        assert_eq!(rest, b"USER a\xffb\r\n");
+        let (names, rest) =
+            telnet_negotiation(b"\xff\xfa\x18\x00xterm\xff\xf0\xff\xf1QUIT").unwrap_or_default();
+        assert_eq!(names, ["IAC SB TTYPE … IAC SE", "IAC NOP"]);
+        assert_eq!(rest, b"QUIT");
+        // Cut off at the end of the line: named as far as it goes, never read past the end.
+        for cut in [&b"QUIT\xff"[..], b"QUIT\xff\xfb", b"QUIT\xff\xfa\x18ab"] {
+            let (names, rest) = telnet_negotiation(cut).unwrap_or_default();
+            assert_eq!(names.len(), 1, "{cut:?}");
+            assert_eq!(rest, b"QUIT");
+        }
+        let (names, _) = telnet_negotiation(b"\xff\xfe\xc8").unwrap_or_default();
+        assert_eq!(names, ["IAC DONT 200"]);
     }
 }

@@ -97,6 +97,10 @@ impl Pop3ServerSession {
             self.state = State::Closed;
             return;
         }
+        if let Some((names, rest)) = super::telnet_negotiation(line) {
+            let text = super::refuse_telnet(&names, &rest, "POP3", out);
+            return err(out, text);
+        }
         if verb == "APOP" {
             return err(out, "APOP is not offered here; use USER and PASS");
         }

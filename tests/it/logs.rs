@@ -49,7 +49,7 @@ fn fixtures(dir: &str) -> Vec<(String, String)> {
 #[test]
 fn every_log_format_is_read_from_real_samples() {
     let samples = fixtures("tests/fixtures/logs");
-    assert!(samples.len() >= 108, "{}", samples.len());
+    assert!(samples.len() >= 111, "{}", samples.len());
     let mut failures = Vec::new();
     for (name, text) in &samples {
         let header: Vec<&str> = text.lines().take_while(|l| l.starts_with("# ")).collect();
@@ -255,4 +255,43 @@ fn an_oauth_refusal_and_its_empty_answer() {
         out.contains("AUTH: Logs in with another mechanism"),
         "{out}"
     );
+}
+
+/// PuTTY with its connection type Telnet sends Telnet negotiation in front of the first line
+/// typed; the practice server refuses that line and names the negotiation. Its logs read with
+/// that refusal explained as such, in both languages, and the command quoted back in the reply
+/// is not read as its cause (the words "EHLO" there say nothing of the host name).
+#[test]
+fn a_putty_telnet_session_explains_the_refused_first_line() {
+    for (file, verb) in [
+        ("putty-telnet-smtp-1.txt", "EHLO"),
+        ("putty-telnet-pop3-1.txt", "USER"),
+    ] {
+        let path = format!("{}/tests/fixtures/logs/{file}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(path).unwrap();
+        let text: String = text
+            .lines()
+            .filter(|l| !l.starts_with("# "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        for (lang, want) in [
+            (Lang::En, "behind Telnet option negotiation"),
+            (Lang::Zh, "Telnet 选项协商"),
+        ] {
+            let out = annotate(&text, lang);
+            let refused = out
+                .split("\nS: ")
+                .find(|r| r.contains("Telnet negotiation ("))
+                .unwrap_or_else(|| panic!("{file}: no refusal in\n{out}"));
+            assert!(refused.contains(want), "{file} {lang:?}: {refused}");
+            assert!(refused.contains("Raw"), "{file} {lang:?}: {refused}");
+            for wrong in ["host name", "主机名", "password", "密码"] {
+                assert!(
+                    !refused.contains(wrong),
+                    "{file} {lang:?}: {wrong:?} in {refused}"
+                );
+            }
+            assert!(out.contains(&format!("C: {verb}")), "{file}");
+        }
+    }
 }

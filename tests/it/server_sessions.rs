@@ -147,3 +147,52 @@ fn a_locked_maildrop_is_in_use() {
     let said = replies(&s.ingest(b"STAT\r\n")).concat();
     assert!(said.starts_with("-ERR Not logged in"), "{said}");
 }
+
+/// What PuTTY 0.78 sends when its connection type is Telnet, recorded from the wire before
+/// the first line typed: IAC WILL NAWS, WILL TSPEED, WILL TTYPE, WILL NEW-ENVIRON, DO ECHO,
+/// WILL SGA, DO SGA.
+const PUTTY_TELNET: &[u8] =
+    b"\xff\xfb\x1f\xff\xfb \xff\xfb\x18\xff\xfb'\xff\xfd\x01\xff\xfb\x03\xff\xfd\x03";
+
+fn with_putty(line: &[u8]) -> Vec<u8> {
+    [PUTTY_TELNET, line].concat()
+}
+
+/// A Telnet client's negotiation in front of the first command is named in the reply, the
+/// command is not run, and the same command typed again works; a password behind it is masked.
+#[test]
+fn telnet_negotiation_before_a_command_is_named_and_the_command_can_be_typed_again() {
+    let mut s = SmtpServerSession::new(context(), "192.0.2.1:4000".into(), false);
+    s.greeting();
+    let said = replies(&s.ingest(&with_putty(b"EHLO lab-pc\r\n"))).concat();
+    assert!(said.starts_with("500 5.5.2 "), "{said}");
+    for want in [
+        "IAC WILL NAWS, IAC WILL TSPEED, IAC WILL TTYPE, IAC WILL NEW-ENVIRON, IAC DO ECHO, IAC WILL SGA, IAC DO SGA",
+        "\"EHLO lab-pc\"",
+        "not Telnet",
+        "Raw",
+    ] {
+        assert!(said.contains(want), "{want:?} not in {said}");
+    }
+    assert!(said.is_ascii(), "{said}");
+    let said = replies(&s.ingest(b"EHLO lab-pc\r\n")).concat();
+    assert!(said.starts_with("250-"), "{said}");
+
+    let mut p = Pop3ServerSession::new(context(), false);
+    p.greeting();
+    let out = p.ingest(&with_putty(b"PASS hunter2\r\n"));
+    let said = replies(&out).concat();
+    assert!(
+        said.starts_with("-ERR Telnet negotiation (IAC WILL NAWS"),
+        "{said}"
+    );
+    assert!(
+        said.contains("speaks POP3") && said.contains("PASS ****"),
+        "{said}"
+    );
+    assert!(!format!("{out:?}").contains("hunter2"), "{out:?}");
+    let said = replies(&p.ingest(&with_putty(b"USER teacher@mailtutor.test\r\n"))).concat();
+    assert!(said.contains("\"USER teacher@mailtutor.test\""), "{said}");
+    let said = replies(&p.ingest(b"USER teacher@mailtutor.test\r\n")).concat();
+    assert!(said.starts_with("+OK"), "{said}");
+}

@@ -220,6 +220,10 @@ impl SmtpServerSession {
             self.mode = Mode::Closed;
             return;
         }
+        if let Some((names, rest)) = super::telnet_negotiation(line) {
+            let text = super::refuse_telnet(&names, &rest, "SMTP", out);
+            return reply(out, format!("500 5.5.2 Error: {text}"));
+        }
         // As Postfix's smtpd answers a command that is not UTF-8: nothing in it is guessed at.
         if std::str::from_utf8(line).is_err() {
             return reply(out, "500 5.5.2 Error: bad UTF-8 syntax");
