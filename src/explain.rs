@@ -75,6 +75,17 @@ fn clean(line: &str) -> (Who, String) {
     }
     for &(prefix, w) in SIDE_MARKS {
         if let Some(rest) = s.strip_prefix(prefix) {
+            // `->from("me@x")`, `->send;`: a method call in code pasted around a log, not
+            // an arrow naming a side.
+            let word_end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            if ARROWS.contains(&prefix)
+                && rest.starts_with(|c: char| c.is_ascii_alphabetic())
+                && rest[word_end..].starts_with(['(', ';'])
+            {
+                break;
+            }
             s = rest.trim_start();
             who = w;
             break;
@@ -99,9 +110,11 @@ fn clean(line: &str) -> (Who, String) {
     for (i, c) in s.char_indices() {
         let prev = s[..i].chars().next_back();
         let after = &s[i + c.len_utf8()..];
-        // "235 #2.0.0 OK" keeps its '#': an enhanced code follows it.
+        // "235 #2.0.0 OK" keeps its '#': an enhanced code follows it; so does a number
+        // ("Exim 4.86_1 #1", a build number in cPanel's banners; "ticket #123").
         if c == '#'
             && prev.is_some_and(char::is_whitespace)
+            && !number_after_hash(after)
             && !(is_reply
                 && after
                     .split(' ')
@@ -118,6 +131,17 @@ fn clean(line: &str) -> (Who, String) {
         }
     }
     (who, s[..end].trim_end().to_owned())
+}
+
+/// Whether the text after a `#` is a number standing alone (`#1 Thu, …`), not a comment
+/// that starts with digits (`#163.com可以随便…`).
+fn number_after_hash(after: &str) -> bool {
+    let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0
+        && after[digits..]
+            .chars()
+            .next()
+            .is_none_or(char::is_whitespace)
 }
 
 /// A shell prompt such as `user@host:~$ cmd` or `⇒  cmd`.
@@ -1185,7 +1209,14 @@ mod tests {
             clean("235 #2.0.0 OK Authenticated").1,
             "235 #2.0.0 OK Authenticated"
         );
+        assert_eq!(
+            clean("220-mx.example ESMTP Exim 4.86_1 #1 Thu, 03 Mar 2016 15:30:06 -0500").1,
+            "220-mx.example ESMTP Exim 4.86_1 #1 Thu, 03 Mar 2016 15:30:06 -0500"
+        );
         assert_eq!(clean(">334 VXNlcm5hbWU6").1, "334 VXNlcm5hbWU6");
+        // Code pasted around a log: a method call, not the client's side.
+        assert_eq!(clean("  ->from(\"me@x\")").0, Who::Unknown);
+        assert_eq!(clean("-> EHLO x"), (Who::Client, "EHLO x".into()));
         assert_eq!(clean("S: 250 OK\r\n"), (Who::Server, "250 OK".into()));
         assert_eq!(clean("C: DATA"), (Who::Client, "DATA".into()));
         assert_eq!(clean("250 smtp.qq.com//服务器返回").1, "250 smtp.qq.com");
