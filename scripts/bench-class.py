@@ -127,7 +127,7 @@ def proc_stats(pid):
 def main():
     data = tempfile.mkdtemp(prefix="mailtutor-class-")
     args = [BIN, "serve", "--data-dir", data, "--max-connections", str(IDLE + STUDENTS + 50)]
-    for addr in ("--smtp", "--smtps", "--pop3", "--pop3s"):
+    for addr in ("--smtp", "--smtps", "--pop3", "--pop3s", "--imap", "--imaps"):
         args += [addr, "127.0.0.1:0"]
     for i in range(STUDENTS):
         args += ["--account", f"s{i}@mailtutor.test:pw{i}"]

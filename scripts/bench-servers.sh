@@ -34,7 +34,7 @@ trap cleanup EXIT
 
 practice=32525 aio=32526 sink=32527
 target/release/mailtutor serve --smtp 127.0.0.1:$practice --smtps 127.0.0.1:0 \
-    --pop3 127.0.0.1:0 --pop3s 127.0.0.1:0 --max-connections 200 \
+    --pop3 127.0.0.1:0 --pop3s 127.0.0.1:0 --imap 127.0.0.1:0 --imaps 127.0.0.1:0 --max-connections 200 \
     --data-dir "$work/practice" >/dev/null 2>&1 &
 pids+=($!)
 /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:$aio -c aiosmtpd.handlers.Mailbox "$work/aiosmtpd" \

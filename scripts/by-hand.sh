@@ -291,3 +291,45 @@ if grep -qiF 'a001 login' "$work/imap-saved.txt"; then
 fi
 cmp -s "$work/before-imap.txt" "$work/imap-saved.txt" || fail "opening an IMAP log changed the session shown"
 echo "ok: an IMAP log opened by keyboard is refused with a message, the session shown kept"
+
+# The window's own practice server speaks IMAP: its Practice tab lists the port, and a telnet
+# session there, typed with a student's mistakes (no tag, FETCH before SELECT), is answered in
+# words; the password typed without a tag is not echoed.
+xdotool mousemove 989 113 click 1
+sleep 1
+import -window root "$shots/practice-imap.png"
+python3 - "$app" <<'PY' || fail "the window's practice server did not answer IMAP as it should"
+import os, socket, sys, time
+pid = sys.argv[1]
+inodes = {os.readlink(f"/proc/{pid}/fd/{fd}")[8:-1] for fd in os.listdir(f"/proc/{pid}/fd")
+          if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:[")}
+ports = []
+for row in open("/proc/net/tcp").read().splitlines()[1:]:
+    f = row.split()
+    if f[3] == "0A" and f[9] in inodes:
+        ports.append(int(f[1].split(":")[1], 16))
+for port in ports:
+    s = socket.create_connection(("127.0.0.1", port), timeout=2)
+    try:
+        greeting = s.recv(4096)
+    except OSError:
+        greeting = b""
+    if not greeting.startswith(b"* OK"):
+        s.close()
+        continue
+    def say(line):
+        s.sendall(line + b"\r\n")
+        time.sleep(0.3)
+        return s.recv(65536)
+    r = say(b"LOGIN teacher@mailtutor.test secret")
+    assert b"Missing tag" in r and b"secret" not in r, r
+    r = say(b"a1 LOGIN teacher@mailtutor.test secret")
+    assert r.startswith(b"a1 OK"), r
+    r = say(b"a2 FETCH 1 FLAGS")
+    assert b"SELECT INBOX first" in r, r
+    r = say(b"a3 SELECT INBOX")
+    assert b"a3 OK [READ-WRITE]" in r, r
+    print(f"ok: IMAP on 127.0.0.1:{port} answered a telnet session typed with mistakes")
+    sys.exit(0)
+sys.exit(f"no listening port of the window greets as IMAP: {ports}")
+PY

@@ -10,7 +10,7 @@ cargo build --release --bin mailtutor
 dir=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
 ./target/release/mailtutor serve --smtp 127.0.0.1:0 --pop3 127.0.0.1:0 \
-    --smtps 127.0.0.1:0 --pop3s 127.0.0.1:0 --data-dir "$dir/data" >"$dir/serve.out" 2>&1 &
+    --smtps 127.0.0.1:0 --pop3s 127.0.0.1:0 --imap 127.0.0.1:0 --imaps 127.0.0.1:0 --data-dir "$dir/data" >"$dir/serve.out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q '^Ready' "$dir/serve.out" && break; sleep 0.1; done
 smtp=$(awk '$1 == "SMTP" {print $2; exit}' "$dir/serve.out")

@@ -45,7 +45,7 @@ fn parse_demo(s: &str) -> Result<String, String> {
 enum Command {
     /// Send one mail over SMTP and print the annotated transcript as it happens (like swaks).
     Send(Box<cli::send::SendArgs>),
-    /// Run the practice server alone (SMTP + POP3 over one Maildir), e.g. on a teacher's machine.
+    /// Run the practice server alone (SMTP, POP3 and IMAP over one Maildir), e.g. on a teacher's machine.
     Serve(Box<cli::serve::ServeArgs>),
     /// Explain reply codes (535, 5.7.8, +OK, IN-USE), or annotate a transcript read from stdin.
     Explain {

@@ -290,8 +290,9 @@ mod tests {
             // Key names, codes and addresses, the same in every language.
             "Ctrl+= / Ctrl+-",
             "535, 5.7.8, -ERR, IN-USE",
-            "SMTP {ip}:2525   SMTPS {ip}:4465   POP3 {ip}:1110   POP3S {ip}:1995",
+            "SMTP {ip}:2525   SMTPS {ip}:4465   POP3 {ip}:1110   POP3S {ip}:1995   IMAP {ip}:1143   IMAPS {ip}:1993",
             "  SMTP   {}  (STARTTLS)",
+            "  IMAP   {}  (STARTTLS)",
             "  POP3   {}  (STLS)",
             // The command-line tools name themselves before a message made of words.
             "mailtutor serve: {e}",

@@ -9,7 +9,8 @@ use mailtutor::proto::imap::{ImapItem, ImapReader, ImapSession, ImapState, Typed
 use mailtutor::proto::message::{self, Mailbox};
 use mailtutor::proto::reply::{Pop3Expect, Pop3Reader, ReplyReader};
 use mailtutor::proto::smtp::{Capabilities, SmtpCommand, normalize_path};
-use mailtutor::server::maildir::StoredMessage;
+use mailtutor::server::imap::ImapServerSession;
+use mailtutor::server::maildir::{ImapMailbox, ImapStored, StoredMessage};
 use mailtutor::server::pop3::Pop3ServerSession;
 use mailtutor::server::smtp::SmtpServerSession;
 use mailtutor::server::{
@@ -37,6 +38,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("client_connection", client_connection),
     ("imap_reader", imap_reader),
     ("imap_session", imap_session),
+    ("server_imap", server_imap),
 ];
 
 /// Cuts `bytes` into chunks whose sizes come from `sizes` (cycled), so a reader sees the
@@ -351,6 +353,47 @@ fn drive(
                         removed: delete.len(),
                         failed: 0,
                     },
+                    StoreRequest::ImapOpen { .. } if store_fails => {
+                        StoreResult::ImapOpened(Err("disk gone".into()))
+                    }
+                    StoreRequest::ImapOpen { .. } => StoreResult::ImapOpened(Ok(ImapMailbox {
+                        uid_validity: 7,
+                        uid_next: 5,
+                        messages: (1..=3)
+                            .map(|i| ImapStored {
+                                uid: i + 1,
+                                stored: StoredMessage {
+                                    uid: format!("m{i}"),
+                                    path: format!("/nonexistent/new/m{i}").into(),
+                                    size: 120,
+                                },
+                                flags: if i == 2 { "S".into() } else { String::new() },
+                                recent: i == 3,
+                                received: std::time::UNIX_EPOCH,
+                            })
+                            .collect(),
+                    })),
+                    StoreRequest::ReadMany(_) if store_fails => {
+                        StoreResult::ReadMany(Err("unreadable".into()))
+                    }
+                    StoreRequest::ReadMany(list) => StoreResult::ReadMany(Ok(list
+                        .iter()
+                        .map(|m| {
+                            format!(
+                                "From: A <a@x.test>\r\nSubject: {} =?UTF-8?B?5rWL6K+V?=\r\n\
+                                 Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+                                 Content-Type: text/plain\r\n\r\nhi\r\n--b\r\n\
+                                 Content-Type: message/rfc822\r\n\r\nSubject: in\r\n\r\nx\r\n--b--\r\n",
+                                m.uid
+                            )
+                            .into_bytes()
+                        })
+                        .collect())),
+                    StoreRequest::SetFlags(list) => StoreResult::FlagsSet(
+                        list.into_iter()
+                            .map(|(m, _)| (!store_fails).then_some(m))
+                            .collect(),
+                    ),
                 };
                 let more = session.store_done(result);
                 drive(session, more, run, store_fails, check);
@@ -432,6 +475,43 @@ pub fn server_pop3(data: &[u8]) {
     };
     let mut session = Pop3ServerSession::new(context(flags), flags & 1 != 0);
     feed_session(&mut session, flags, sizes, stream, &check_pop3_reply);
+}
+
+/// Every response the IMAP server sends is whole and grammatical: imap-codec reads each
+/// one (the greeting included) to its end.
+fn check_imap_reply(bytes: &[u8], _run: &mut Run) {
+    use imap_codec::decode::Decoder;
+    let shown = String::from_utf8_lossy(bytes);
+    assert!(bytes.ends_with(b"\r\n"), "{shown}");
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        // RFC 2971's ID response is outside imap-codec 1.0's grammar.
+        if rest.starts_with(b"* ID (") {
+            let end = rest
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(rest.len(), |p| p + 1);
+            rest = &rest[end..];
+            continue;
+        }
+        match imap_codec::ResponseCodec::default().decode(rest) {
+            Ok((more, _)) => rest = more,
+            Err(e) => panic!(
+                "imap-codec cannot read {:?}: {e:?} in {shown}",
+                String::from_utf8_lossy(rest)
+            ),
+        }
+    }
+}
+
+/// The practice server's IMAP session on arbitrary client bytes: never panics, every
+/// response is grammatical, and nothing follows the end.
+pub fn server_imap(data: &[u8]) {
+    let Some((flags, sizes, stream)) = session_input(data) else {
+        return;
+    };
+    let mut session = ImapServerSession::new(context(flags), flags & 1 != 0);
+    feed_session(&mut session, flags, sizes, stream, &check_imap_reply);
 }
 
 /// Greets, then feeds `stream` in chunks until the session closes; the store fails when bit

@@ -26,6 +26,12 @@ pub struct ServeArgs {
     /// POP3 over implicit TLS (POP3S).
     #[arg(long, default_value = "127.0.0.1:1995")]
     pop3s: SocketAddr,
+    /// IMAP with STARTTLS.
+    #[arg(long, default_value = "127.0.0.1:1143")]
+    imap: SocketAddr,
+    /// IMAP over implicit TLS (IMAPS).
+    #[arg(long, default_value = "127.0.0.1:1993")]
+    imaps: SocketAddr,
     /// A TOML file of [[account]] address = "…" password = "…" entries.
     #[arg(long)]
     accounts: Option<PathBuf>,
@@ -99,7 +105,9 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             }
         }
     };
-    for addr in [args.smtp, args.smtps, args.pop3, args.pop3s] {
+    for addr in [
+        args.smtp, args.smtps, args.pop3, args.pop3s, args.imap, args.imaps,
+    ] {
         if !addr.ip().is_loopback() {
             eprintln!(
                 "mailtutor serve: {}",
@@ -127,6 +135,8 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         smtps: Some(args.smtps),
         pop3: Some(args.pop3),
         pop3s: Some(args.pop3s),
+        imap: Some(args.imap),
+        imaps: Some(args.imaps),
         data_dir,
         accounts,
         limits: Limits {
@@ -165,6 +175,8 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     println!("  SMTPS  {}  ({implicit})", show(running.smtps));
     println!("  POP3   {}  (STLS)", show(running.pop3));
     println!("  POP3S  {}  ({implicit})", show(running.pop3s));
+    println!("  IMAP   {}  (STARTTLS)", show(running.imap));
+    println!("  IMAPS  {}  ({implicit})", show(running.imaps));
     println!(
         "  {}",
         en(Words::new("cli.serve_maildirs").arg("dir", running.data_dir.display()))

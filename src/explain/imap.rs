@@ -64,6 +64,7 @@ pub(super) fn annotate(said: &[Said], opts: Options) -> String {
         asked_to_go_on: false,
         login_disabled: false,
         greeted: false,
+        last_client_word: None,
     };
     for s in said {
         match s {
@@ -102,6 +103,9 @@ struct ImapAnnotator {
     /// The server listed LOGINDISABLED, and no TLS began since.
     login_disabled: bool,
     greeted: bool,
+    /// The first word of the last client line: a command typed without a tag has its first
+    /// word read as the tag, and the server's completion starts with it.
+    last_client_word: Option<String>,
 }
 
 impl ImapAnnotator {
@@ -149,10 +153,14 @@ impl ImapAnnotator {
         let server = first == "*"
             || first == "+"
             || ImapStatus::parse(second).is_some()
-                && self
+                && (self
                     .session
                     .pending()
-                    .any(|(tag, _)| tag.eq_ignore_ascii_case(first));
+                    .any(|(tag, _)| tag.eq_ignore_ascii_case(first))
+                    || self
+                        .last_client_word
+                        .as_deref()
+                        .is_some_and(|w| w.eq_ignore_ascii_case(first)));
         if server {
             self.server(t);
         } else if self.asked_to_go_on
@@ -171,6 +179,7 @@ impl ImapAnnotator {
 
     fn client(&mut self, line: &str) {
         let lang = self.opts.lang;
+        self.last_client_word = line.split_whitespace().next().map(str::to_owned);
         let typed = TypedCommand::parse(line);
         // An answer to AUTHENTICATE's `+` is base64 of the credentials: masked, not a command.
         if std::mem::take(&mut self.asked_to_go_on) {

@@ -112,7 +112,8 @@ pub(super) fn refuse(mut tcp: TcpStream, service: Service, id: u64, shared: &Sha
     let msg: &[u8] = match service {
         Service::Smtp => b"421 4.7.0 Error: too many connections, try again later\r\n",
         Service::Pop3 => b"-ERR [SYS/TEMP] Too many connections, try again later\r\n",
-        Service::Smtps | Service::Pop3s => {
+        Service::Imap => b"* BYE Too many connections, try again later\r\n",
+        Service::Smtps | Service::Pop3s | Service::Imaps => {
             emit(ServerEventKind::Said {
                 side: Side::Note,
                 words: Words::new("srvlog.refused_tls"),
@@ -166,8 +167,7 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
     }
     conn.emit(ServerEventKind::Connected);
 
-    let implicit_tls = matches!(service, Service::Smtps | Service::Pop3s);
-    let smtp = matches!(service, Service::Smtp | Service::Smtps);
+    let implicit_tls = service.implicit_tls();
     let mut stream = Stream::Plain(tcp);
     if implicit_tls {
         stream = match upgrade(stream, &shared) {
@@ -182,13 +182,18 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
             }
         };
     }
-    let mut proto: Box<dyn ServerSession> = if smtp {
-        Box::new(SmtpServerSession::new(Arc::clone(&ctx), peer, implicit_tls))
-    } else {
-        Box::new(super::pop3::Pop3ServerSession::new(
+    let mut proto: Box<dyn ServerSession> = match service {
+        Service::Smtp | Service::Smtps => {
+            Box::new(SmtpServerSession::new(Arc::clone(&ctx), peer, implicit_tls))
+        }
+        Service::Pop3 | Service::Pop3s => Box::new(super::pop3::Pop3ServerSession::new(
             Arc::clone(&ctx),
             implicit_tls,
-        ))
+        )),
+        Service::Imap | Service::Imaps => Box::new(super::imap::ImapServerSession::new(
+            Arc::clone(&ctx),
+            implicit_tls,
+        )),
     };
     let greeting = proto.greeting();
     if let Some(s) = apply(&mut conn, stream, proto.as_mut(), greeting) {
@@ -357,6 +362,25 @@ fn perform(store: &Maildir, lock: &mut Option<LockGuard>, req: StoreRequest) -> 
                 failed,
             }
         }
+        StoreRequest::ImapOpen {
+            address,
+            claim_recent,
+        } => StoreResult::ImapOpened(
+            store
+                .imap_open(&address, claim_recent)
+                .map_err(|e| e.to_string()),
+        ),
+        StoreRequest::ReadMany(list) => StoreResult::ReadMany(
+            list.iter()
+                .map(|m| store.read(m))
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.to_string()),
+        ),
+        StoreRequest::SetFlags(list) => StoreResult::FlagsSet(
+            list.iter()
+                .map(|(m, letters)| store.set_flags(m, letters).ok())
+                .collect(),
+        ),
     }
 }
 

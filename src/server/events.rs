@@ -16,6 +16,8 @@ pub enum Service {
     Smtps,
     Pop3,
     Pop3s,
+    Imap,
+    Imaps,
 }
 
 impl Service {
@@ -25,7 +27,14 @@ impl Service {
             Service::Smtps => "smtps",
             Service::Pop3 => "pop3",
             Service::Pop3s => "pop3s",
+            Service::Imap => "imap",
+            Service::Imaps => "imaps",
         }
+    }
+
+    /// TLS from the first byte (SMTPS, POP3S, IMAPS).
+    pub fn implicit_tls(self) -> bool {
+        matches!(self, Service::Smtps | Service::Pop3s | Service::Imaps)
     }
 
     pub fn is_smtp(self) -> bool {

@@ -227,6 +227,142 @@ impl Maildir {
     }
 }
 
+/// A message as IMAP sees it: its UID, its Maildir flag letters (`S`, `T` …) and whether it
+/// is new since the mailbox was last selected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImapStored {
+    pub uid: u32,
+    pub stored: StoredMessage,
+    pub flags: String,
+    pub recent: bool,
+    /// When the message was delivered (the file's time): IMAP's INTERNALDATE.
+    pub received: SystemTime,
+}
+
+/// A maildrop as an IMAP mailbox: INBOX with its UIDVALIDITY and UIDNEXT (RFC 3501 §2.3.1.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImapMailbox {
+    pub uid_validity: u32,
+    pub uid_next: u32,
+    pub messages: Vec<ImapStored>,
+}
+
+/// Where a maildrop keeps its IMAP UIDs: `validity next` on the first line, then `uid name`.
+const UID_FILE: &str = ".imap-uids";
+
+/// The separator before a Maildir file name's flags (`:2,` where the file system allows `:`).
+#[cfg(windows)]
+const INFO: &str = ";2,";
+#[cfg(not(windows))]
+const INFO: &str = ":2,";
+
+fn flags_of(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.split_once(":2,")
+        .or_else(|| name.split_once(";2,"))
+        .map(|(_, f)| f.chars().filter(char::is_ascii_uppercase).collect())
+        .unwrap_or_default()
+}
+
+impl Maildir {
+    /// The maildrop as an IMAP mailbox. UIDs are kept in a small file beside the messages, so
+    /// a message keeps its UID across sessions; a message delivered since is given the next
+    /// one. With `claim_recent` (SELECT), messages in `new/` move to `cur/`, as a mail client
+    /// moves what it has seen (maildir(5)); they are \Recent in this session only.
+    pub fn imap_open(&self, address: &str, claim_recent: bool) -> io::Result<ImapMailbox> {
+        let dir = self.mailbox(address)?;
+        let list = self.list(address)?;
+        let kept = fs::read_to_string(dir.join(UID_FILE)).unwrap_or_default();
+        let mut lines = kept.lines();
+        let head: Vec<u32> = lines
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let (uid_validity, mut uid_next) = match head.as_slice() {
+            [v, n] if *v > 0 && *n > 0 => (*v, *n),
+            // New (or unreadable): a fresh UIDVALIDITY, so no client trusts old UIDs.
+            _ => ((now % u64::from(u32::MAX)).max(1) as u32, 1),
+        };
+        let known: std::collections::HashMap<&str, u32> = lines
+            .filter_map(|l| {
+                let (uid, name) = l.split_once(' ')?;
+                Some((name, uid.parse().ok()?))
+            })
+            .collect();
+        let mut messages = Vec::new();
+        let mut changed = head.len() != 2;
+        for msg in list {
+            let recent = msg.path.parent().is_some_and(|p| p.ends_with("new"));
+            let uid = match known.get(msg.uid.as_str()) {
+                Some(&u) => u,
+                None => {
+                    changed = true;
+                    uid_next += 1;
+                    uid_next - 1
+                }
+            };
+            let received = fs::metadata(&msg.path)
+                .and_then(|m| m.modified())
+                .unwrap_or(UNIX_EPOCH);
+            let mut stored = msg;
+            if recent && claim_recent {
+                let dest = dir.join("cur").join(format!("{}{INFO}", stored.uid));
+                fs::rename(&stored.path, &dest)?;
+                stored.path = dest;
+            }
+            messages.push(ImapStored {
+                uid,
+                flags: flags_of(&stored.path),
+                stored,
+                recent,
+                received,
+            });
+        }
+        // UIDs ascend with the delivery order, which the names keep.
+        messages.sort_by_key(|m| m.uid);
+        if changed || known.len() != messages.len() {
+            let mut text = format!("{uid_validity} {uid_next}\n");
+            for m in &messages {
+                text.push_str(&format!("{} {}\n", m.uid, m.stored.uid));
+            }
+            let tmp = dir.join(format!("{UID_FILE}.tmp"));
+            fs::write(&tmp, text)?;
+            fs::rename(&tmp, dir.join(UID_FILE))?;
+        }
+        Ok(ImapMailbox {
+            uid_validity,
+            uid_next,
+            messages,
+        })
+    }
+
+    /// Gives a message these flag letters: it moves to `cur/` under `name:2,LETTERS`.
+    pub fn set_flags(&self, msg: &StoredMessage, letters: &str) -> io::Result<StoredMessage> {
+        let dir = msg
+            .path
+            .parent()
+            .and_then(Path::parent)
+            .ok_or_else(|| io::Error::other("a message outside a maildrop"))?;
+        let dest = dir.join("cur").join(format!("{}{INFO}{letters}", msg.uid));
+        if dest != msg.path {
+            fs::rename(&msg.path, &dest)?;
+        }
+        Ok(StoredMessage {
+            path: dest,
+            ..msg.clone()
+        })
+    }
+}
+
 /// A POP3 session's hold on a maildrop (RFC 1939 §8: one session at a time). It is an OS
 /// file lock on `.pop3.lock` in the maildrop, so two processes on one data directory (the
 /// window, `serve`, `send`) exclude each other too. Released when dropped, or when the

@@ -6,6 +6,7 @@ pub mod accounts;
 mod conn;
 pub mod events;
 pub mod faults;
+pub mod imap;
 pub mod maildir;
 pub mod persona;
 pub mod pop3;
@@ -67,8 +68,16 @@ pub enum StoreRequest {
     Open { address: String },
     /// Read one message (POP3 RETR and TOP).
     Read(StoredMessage),
-    /// Remove these messages and release the lock (POP3 QUIT in the TRANSACTION state).
+    /// Remove these messages and release the lock (POP3 QUIT in the TRANSACTION state, IMAP
+    /// EXPUNGE and CLOSE).
     Commit { delete: Vec<StoredMessage> },
+    /// Open a maildrop as an IMAP mailbox (SELECT, EXAMINE, STATUS); `claim_recent` moves
+    /// what is in `new/` to `cur/`.
+    ImapOpen { address: String, claim_recent: bool },
+    /// Read several messages (IMAP FETCH and SEARCH).
+    ReadMany(Vec<StoredMessage>),
+    /// Give each message these Maildir flag letters (IMAP STORE, and FETCH's \Seen).
+    SetFlags(Vec<(StoredMessage, String)>),
 }
 
 /// The answer to a [`StoreRequest`]; errors are the store's own words, for the log and reply.
@@ -82,6 +91,10 @@ pub enum StoreResult {
         removed: usize,
         failed: usize,
     },
+    ImapOpened(Result<maildir::ImapMailbox, String>),
+    ReadMany(Result<Vec<Vec<u8>>, String>),
+    /// Each message's new place, or `None` where its flags could not be written.
+    FlagsSet(Vec<Option<StoredMessage>>),
 }
 
 /// The longest reply line, CRLF included (RFC 5321 §4.5.3.1.5; RFC 1939 §3 for POP3).
@@ -196,7 +209,11 @@ pub(crate) fn refuse_telnet(
     out: &mut Vec<Output>,
 ) -> String {
     let command = String::from_utf8_lossy(rest);
-    let command = crate::proto::line::escaped(command.trim().as_bytes());
+    // Shown on one line: every control character visible, line breaks included.
+    let command = crate::proto::line::escaped(command.trim().as_bytes())
+        .replace('\r', "\\r")
+        .replace('\n', "\\n")
+        .replace('\t', "\\t");
     let command = crate::proto::secret::quoted(&command);
     out.push(Output::Said(
         Side::Note,
@@ -360,6 +377,8 @@ pub struct ServerConfig {
     pub smtps: Option<SocketAddr>,
     pub pop3: Option<SocketAddr>,
     pub pop3s: Option<SocketAddr>,
+    pub imap: Option<SocketAddr>,
+    pub imaps: Option<SocketAddr>,
     pub data_dir: PathBuf,
     pub accounts: Accounts,
     pub limits: Limits,
@@ -379,6 +398,8 @@ impl ServerConfig {
             smtps: Some(any),
             pop3: Some(any),
             pop3s: Some(any),
+            imap: Some(any),
+            imaps: Some(any),
             data_dir,
             accounts: Accounts::default(),
             limits: Limits::default(),
@@ -507,6 +528,8 @@ pub struct RunningServer {
     pub smtps: Option<SocketAddr>,
     pub pop3: Option<SocketAddr>,
     pub pop3s: Option<SocketAddr>,
+    pub imap: Option<SocketAddr>,
+    pub imaps: Option<SocketAddr>,
     /// SHA-256 of the self-signed certificate, for clients to pin.
     pub fingerprint: String,
     pub cert_pem: String,
@@ -554,9 +577,11 @@ impl RunningServer {
         if self.shared.stopping.swap(true, Ordering::SeqCst) {
             return;
         }
-        for addr in [self.smtp, self.smtps, self.pop3, self.pop3s]
-            .into_iter()
-            .flatten()
+        for addr in [
+            self.smtp, self.smtps, self.pop3, self.pop3s, self.imap, self.imaps,
+        ]
+        .into_iter()
+        .flatten()
         {
             let mut wake = addr;
             if wake.ip().is_unspecified() {
@@ -652,6 +677,8 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         smtps: None,
         pop3: None,
         pop3s: None,
+        imap: None,
+        imaps: None,
         fingerprint: identity
             .as_ref()
             .map(|i| i.fingerprint.clone())
@@ -671,9 +698,11 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         (Service::Smtps, config.smtps),
         (Service::Pop3, config.pop3),
         (Service::Pop3s, config.pop3s),
+        (Service::Imap, config.imap),
+        (Service::Imaps, config.imaps),
     ] {
         let Some(addr) = addr else { continue };
-        if matches!(service, Service::Smtps | Service::Pop3s) && shared.tls.is_none() {
+        if service.implicit_tls() && shared.tls.is_none() {
             continue;
         }
         let listener =
@@ -686,6 +715,8 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
             Service::Smtps => server.smtps = Some(bound),
             Service::Pop3 => server.pop3 = Some(bound),
             Service::Pop3s => server.pop3s = Some(bound),
+            Service::Imap => server.imap = Some(bound),
+            Service::Imaps => server.imaps = Some(bound),
         }
         let shared = Arc::clone(&shared);
         let handle = std::thread::Builder::new()

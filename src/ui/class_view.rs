@@ -202,7 +202,7 @@ impl ClassPanel {
             Some(ip) => {
                 ui.label(trf(lang, "class.serving", &[("ip", &ip.to_string())]));
                 ui.monospace(format!(
-                    "SMTP {ip}:2525   SMTPS {ip}:4465   POP3 {ip}:1110   POP3S {ip}:1995"
+                    "SMTP {ip}:2525   SMTPS {ip}:4465   POP3 {ip}:1110   POP3S {ip}:1995   IMAP {ip}:1143   IMAPS {ip}:1993"
                 ));
                 if ui.button(tr(lang, "class.stop_serving")).clicked() {
                     self.serving = None;

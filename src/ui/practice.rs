@@ -22,6 +22,9 @@ pub struct Practice {
     pub smtps: u16,
     pub pop3: u16,
     pub pop3s: u16,
+    /// IMAP and IMAPS: for telnet and IMAP clients (the window speaks SMTP and POP3).
+    pub imap: u16,
+    pub imaps: u16,
     pub fingerprint: String,
     pub accounts: Vec<(String, String)>,
     /// Why the server runs without TLS, when it does.
@@ -36,6 +39,8 @@ impl Default for Practice {
             smtps: 0,
             pop3: 0,
             pop3s: 0,
+            imap: 0,
+            imaps: 0,
             fingerprint: String::new(),
             accounts: Vec::new(),
             tls_error: None,
@@ -66,6 +71,8 @@ impl Practice {
             smtps: port(s.smtps),
             pop3: port(s.pop3),
             pop3s: port(s.pop3s),
+            imap: port(s.imap),
+            imaps: port(s.imaps),
             fingerprint: s.fingerprint.clone(),
             tls_error: s.tls_error.clone(),
             accounts: {
@@ -116,7 +123,7 @@ pub type Configure = Box<dyn FnOnce(&mut ServerConfig) + Send>;
 pub type Prepare = Box<dyn FnOnce(&RunningServer) -> Result<(), Words> + Send>;
 
 pub enum PracticeServer {
-    Starting(Promise<Result<RunningServer, Words>>),
+    Starting(Promise<Result<Box<RunningServer>, Words>>),
     Running(Box<RunningServer>, Practice),
     Failed(Words),
 }
@@ -150,11 +157,13 @@ impl PracticeServer {
                 config.smtps = Some(SocketAddr::new(ip, 4465));
                 config.pop3 = Some(SocketAddr::new(ip, 1110));
                 config.pop3s = Some(SocketAddr::new(ip, 1995));
+                config.imap = Some(SocketAddr::new(ip, 1143));
+                config.imaps = Some(SocketAddr::new(ip, 1993));
             }
             configure(&mut config);
             server::start(config)
                 .map_err(|e| e.words())
-                .and_then(|s| prepare(&s).map(|()| s))
+                .and_then(|s| prepare(&s).map(|()| Box::new(s)))
         }))
     }
 
@@ -200,7 +209,7 @@ impl PracticeServer {
         *self = match p.block_and_take() {
             Ok(s) => {
                 let practice = Practice::of(&s);
-                Self::Running(Box::new(s), practice)
+                Self::Running(s, practice)
             }
             Err(e) => Self::Failed(e),
         };
@@ -290,6 +299,8 @@ impl PracticeServer {
                             ("SMTPS", p.smtps),
                             ("POP3", p.pop3),
                             ("POP3S", p.pop3s),
+                            ("IMAP", p.imap),
+                            ("IMAPS", p.imaps),
                         ] {
                             if port == 0 {
                                 continue;
@@ -323,6 +334,9 @@ impl PracticeServer {
                 }
                 ui.label(RichText::new(tr(lang, "server.telnet")).weak());
                 ui.monospace(format!("telnet 127.0.0.1 {}", p.smtp));
+                if p.imap != 0 {
+                    ui.monospace(format!("telnet 127.0.0.1 {}", p.imap));
+                }
             }
         }
     }

@@ -357,6 +357,7 @@ impl Served {
         let mut child = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
             .args(["serve", "--smtp", "127.0.0.1:0", "--pop3", "127.0.0.1:0"])
             .args(["--smtps", "127.0.0.1:0", "--pop3s", "127.0.0.1:0"])
+            .args(["--imap", "127.0.0.1:0", "--imaps", "127.0.0.1:0"])
             .args(["--account", &format!("{USER}:{PASSWORD}"), "--data-dir"])
             .arg(dir.join("data"))
             .args(extra)
@@ -546,6 +547,7 @@ fn one_address_is_one_account_and_one_maildrop() {
     let run = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
         .args(["serve", "--smtp", "127.0.0.1:0", "--pop3", "127.0.0.1:0"])
         .args(["--smtps", "127.0.0.1:0", "--pop3s", "127.0.0.1:0"])
+        .args(["--imap", "127.0.0.1:0", "--imaps", "127.0.0.1:0"])
         .args([
             "--account",
             "kate@x.test:one",

@@ -17,6 +17,7 @@ mod proptest_proto;
 mod secrets;
 mod server_abuse;
 mod server_clients;
+mod server_imap;
 mod server_pop3;
 mod server_process;
 mod server_sessions;

@@ -84,6 +84,8 @@ fn serve(data: &Path, log: &Path) -> Serve {
     let log_file = std::fs::File::create(log).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
         .args(["serve", "--smtp", "127.0.0.1:0", "--pop3", "127.0.0.1:0"])
+        .args(["--smtps", "127.0.0.1:0", "--pop3s", "127.0.0.1:0"])
+        .args(["--imap", "127.0.0.1:0", "--imaps", "127.0.0.1:0"])
         .args(["--account", &format!("{USER}:{PASSWORD}"), "--data-dir"])
         .arg(data)
         .stdout(Stdio::piped())

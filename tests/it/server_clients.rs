@@ -255,3 +255,103 @@ fn swaks_auth_login_over_starttls_and_plain_over_smtps() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("535 5.7.8"));
 }
+
+/// Sends `n` messages to student by SMTP and returns them as the maildrop stored them.
+fn deliver_numbered(t: &TestServer, n: usize) -> Vec<Vec<u8>> {
+    let mut c = common::Smtp::connect(t.smtp());
+    c.reply();
+    c.expect("EHLO lab", "250");
+    for i in 1..=n {
+        c.expect("MAIL FROM:<teacher@mailtutor.test>", "250");
+        c.expect("RCPT TO:<student@mailtutor.test>", "250");
+        c.expect("DATA", "354");
+        c.send(
+            format!(
+                "Subject: number {i}\r\nFrom: Teacher <teacher@mailtutor.test>\r\n\
+                 To: student@mailtutor.test\r\n\r\nline one of {i}\r\n..a dot line\r\n.\r\n"
+            )
+            .as_bytes(),
+        );
+        assert_eq!(c.reply().code, 250);
+    }
+    c.expect("QUIT", "221");
+    let stored = t.stored("student@mailtutor.test");
+    assert_eq!(stored.len(), n);
+    stored
+}
+
+/// Python's imaplib, a client nobody here wrote, over plain IMAP, STARTTLS and IMAPS: logs
+/// in (and is refused with a wrong password), lists, selects, searches, fetches every message
+/// byte for byte, marks, deletes and expunges; a second session finds the flags, UIDs and
+/// UIDVALIDITY kept, and EXAMINE read-only.
+#[test]
+fn python_imaplib_reads_flags_and_expunges() {
+    if !have("python3") {
+        return;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/imapclient.py");
+    for (security, port) in [("plain", 0), ("starttls", 0), ("ssl", 1)] {
+        let rig = Rig::new();
+        let stored = deliver_numbered(&rig.t, 4);
+        let dir = rig.work.0.join("expected");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (i, m) in stored.iter().enumerate() {
+            std::fs::write(dir.join(format!("{}.eml", i + 1)), m).unwrap();
+        }
+        let addr = if port == 0 {
+            rig.t.imap()
+        } else {
+            rig.t.imaps()
+        };
+        let out = run(Command::new("python3")
+            .arg(&script)
+            .args(["--port", &addr.port().to_string(), "--security", security])
+            .arg("--cafile")
+            .arg(&rig.cafile)
+            .args(["--user", "student@mailtutor.test", "--password", "secret"])
+            .args(["--sent", "4"])
+            .arg("--expected-dir")
+            .arg(&dir));
+        assert!(out.contains("4 messages fetched"), "{security}: {out}");
+        // The expunged message is gone from the maildrop; the others are in cur/ with their
+        // flags in their names.
+        let cur = common::mailbox_files(&rig.t.dir.0.join("student@mailtutor.test").join("cur"));
+        assert_eq!(cur.len(), 3, "{security}");
+    }
+}
+
+/// curl, another client nobody here wrote: lists INBOX and fetches a message by UID over
+/// STARTTLS (curl --ssl-reqd), as `curl imap://…/INBOX;UID=1` does.
+#[test]
+fn curl_lists_and_fetches_over_imap() {
+    if !have("curl") {
+        return;
+    }
+    let rig = Rig::new();
+    let stored = deliver_numbered(&rig.t, 2);
+    let base = format!("imap://127.0.0.1:{}", rig.t.imap().port());
+    let curl = |path: &str| {
+        run(Command::new("curl")
+            .args(["-s", "-S", "--ssl-reqd", "--max-time", "20"])
+            .arg("--cacert")
+            .arg(&rig.cafile)
+            .args(["-u", "student@mailtutor.test:secret"])
+            .arg(format!("{base}{path}")))
+    };
+    let list = curl("/");
+    assert!(list.contains("INBOX"), "{list}");
+    let second = curl("/INBOX;UID=2");
+    assert_eq!(second.as_bytes(), stored[1].as_slice());
+    let search = run(Command::new("curl")
+        .args([
+            "-s",
+            "-S",
+            "--max-time",
+            "20",
+            "-u",
+            "student@mailtutor.test:secret",
+        ])
+        .args(["-X", "SEARCH SUBJECT \"number 1\""])
+        .arg(format!("{base}/INBOX")));
+    assert!(search.contains("SEARCH 1"), "{search}");
+}

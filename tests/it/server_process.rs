@@ -72,6 +72,10 @@ impl Serve {
                 "127.0.0.1:0",
                 "--pop3s",
                 "127.0.0.1:0",
+                "--imap",
+                "127.0.0.1:0",
+                "--imaps",
+                "127.0.0.1:0",
                 "--data-dir",
             ])
             .arg(&data)
@@ -599,14 +603,23 @@ fn the_server_listens_on_loopback_unless_told_otherwise() {
         "127.0.0.1:4465",
         "127.0.0.1:1110",
         "127.0.0.1:1995",
+        "127.0.0.1:1143",
+        "127.0.0.1:1993",
     ] {
         assert!(text.contains(&format!("[default: {default}]")), "{text}");
     }
     assert!(!text.contains("0.0.0.0"), "{text}");
     let window = ServerConfig::loopback(std::env::temp_dir());
-    for addr in [window.smtp, window.smtps, window.pop3, window.pop3s]
-        .into_iter()
-        .flatten()
+    for addr in [
+        window.smtp,
+        window.smtps,
+        window.pop3,
+        window.pop3s,
+        window.imap,
+        window.imaps,
+    ]
+    .into_iter()
+    .flatten()
     {
         assert!(addr.ip().is_loopback(), "{addr}");
     }

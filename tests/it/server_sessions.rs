@@ -196,3 +196,26 @@ fn telnet_negotiation_before_a_command_is_named_and_the_command_can_be_typed_aga
     let said = replies(&p.ingest(b"USER teacher@mailtutor.test\r\n")).concat();
     assert!(said.starts_with("+OK"), "{said}");
 }
+
+/// The IMAP session's log masks LOGIN's password and AUTHENTICATE's credentials whether or not
+/// the student typed a tag, and in a literal; the replies never echo them either.
+#[test]
+fn imap_passwords_never_reach_the_log() {
+    use mailtutor::server::imap::ImapServerSession;
+    for typed in [
+        &b"LOGIN teacher@mailtutor.test hunter2\r\n"[..],
+        b"a1 LOGIN teacher@mailtutor.test hunter2\r\n",
+        b"a1 login \"teacher@mailtutor.test\" \"hunter2\"\r\n",
+        b"a1 LOGIN teacher@mailtutor.test {7}\r\nhunter2\r\n",
+        b"a1 AUTHENTICATE PLAIN AHRlYWNoZXJAbWFpbHR1dG9yLnRlc3QAaHVudGVyMg==\r\n",
+        b"a1 AUTHENTICATE PLAIN\r\nAHRlYWNoZXJAbWFpbHR1dG9yLnRlc3QAaHVudGVyMg==\r\n",
+    ] {
+        let mut s = ImapServerSession::new(context(), false);
+        s.greeting();
+        let out = s.ingest(typed);
+        let all = format!("{out:?}");
+        assert!(!all.contains("hunter2"), "{all}");
+        assert!(!all.contains("aHVudGVyMg"), "{all}");
+        assert!(all.contains("********"), "{all}");
+    }
+}

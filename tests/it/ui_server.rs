@@ -497,3 +497,34 @@ fn a_message_without_its_blank_line_is_shown_with_a_warning() {
     });
     shows(&h, "No empty line ends this message's headers");
 }
+
+/// The server side's overview lists the practice server's IMAP port beside SMTP and POP3, and
+/// what it lists answers as an IMAP server does: a telnet to it is greeted and can log in.
+#[test]
+fn the_overview_lists_the_imap_port_and_it_answers() {
+    let dir = TempDir::new("ui-imap-port");
+    let mut h = open(Lang::En, &dir);
+    show_server(&mut h, ServerTab::Overview);
+    shows(&h, "IMAP");
+    shows(&h, "IMAPS");
+    let port = h
+        .state()
+        .server()
+        .and_then(|s| s.imap)
+        .map_or(0, |a| a.port());
+    assert_ne!(port, 0);
+    shows(&h, &format!("127.0.0.1:{port}"));
+    let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut reader = BufReader::new(tcp.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("* OK [CAPABILITY IMAP4rev1"), "{line}");
+    (&tcp)
+        .write_all(b"a1 LOGIN teacher@mailtutor.test secret\r\n")
+        .unwrap();
+    line.clear();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("a1 OK"), "{line}");
+}

@@ -66,6 +66,12 @@ impl TestServer {
     pub fn pop3s(&self) -> SocketAddr {
         self.server.pop3s.expect("no pop3s port")
     }
+    pub fn imap(&self) -> SocketAddr {
+        self.server.imap.expect("no imap port")
+    }
+    pub fn imaps(&self) -> SocketAddr {
+        self.server.imaps.expect("no imaps port")
+    }
 
     /// The files in an account's new/ directory, oldest first.
     pub fn stored(&self, address: &str) -> Vec<Vec<u8>> {
