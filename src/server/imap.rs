@@ -952,6 +952,12 @@ impl ImapServerSession {
             Err(why) => return reply(out, format!("{tag} BAD {why}")),
         };
         let mut items = items_of(names);
+        if items.is_empty() {
+            return reply(
+                out,
+                format!("{tag} BAD FETCH needs at least one item, like FETCH 1 (FLAGS)"),
+            );
+        }
         // UID FETCH always answers with the UID (RFC 3501 §6.4.8).
         if uid && !items.contains(&Item::Uid) {
             items.insert(0, Item::Uid);
