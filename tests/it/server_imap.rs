@@ -290,6 +290,16 @@ fn a_practice_session_pasted_into_explain_reads_side_by_side() {
     }
     assert!(!out.contains("secret"), "{out}");
     assert!(!out.contains("not a command"), "{out}");
+    // The practice server's own words are explained as what they are, in both languages.
+    assert!(out.contains("typed without a tag"), "{out}");
+    let zh = mailtutor::explain::annotate(
+        &text,
+        mailtutor::explain::Options {
+            lang: mailtutor::proto::Lang::Zh,
+            show_secrets: false,
+        },
+    );
+    assert!(zh.contains("没有写标签"), "{zh}");
 }
 
 /// What a student types in Chinese (a command name, a user name, a mailbox) is echoed in the
