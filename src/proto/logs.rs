@@ -477,6 +477,23 @@ impl Reader {
             return out.extend(first);
         }
         let after_first = std::mem::replace(self, before);
+        // A logger's `< ` and `> ` (RainLoop's and SnappyMail's `IMAP[DATA]: < * OK …`): read
+        // only where the line agrees with the arrow, so a server's own log that marks what it
+        // received with `<` is not turned round.
+        if inner.logged {
+            if let Some(reply) = inner.text.strip_prefix("< ")
+                && (looks_like_reply(reply) || imap_response_line(reply))
+            {
+                return out.push(Said::Server(reply.to_owned()));
+            }
+            if let Some(line) = inner.text.strip_prefix("> ")
+                && !line.trim().is_empty()
+                && !looks_like_reply(line)
+                && !imap_response_line(line)
+            {
+                return out.push(Said::Client(line.to_owned()));
+            }
+        }
         let mut unwrapped = Vec::new();
         self.read_line(inner.text, &mut unwrapped);
         if names(&unwrapped) {
@@ -759,11 +776,19 @@ fn log_token(t: &str) -> Option<(&str, bool)> {
                 && smtp_cli(t).is_none()
                 && field.len() > 1
                 && !field.contains('@')
-                && (after.is_empty() || after.starts_with([' ', '\t', ':']))
+                && (after.is_empty() || after.starts_with([' ', '\t', ':', '[']))
             {
                 return Some((after.strip_prefix(':').unwrap_or(after), true));
             }
         }
+    }
+    // A webmail's channel label: `SMTP[DATA]:`, `IMAP[SECURE]:` (RainLoop and SnappyMail).
+    if let Some((proto, channel)) = word.strip_suffix("]:").and_then(|w| w.split_once('['))
+        && ["SMTP", "IMAP", "POP3", "SIEVE"].contains(&proto)
+        && !channel.is_empty()
+        && channel.bytes().all(|c| c.is_ascii_uppercase())
+    {
+        return Some((rest, true));
     }
     // Where in the program the line was logged: `SmtpMailer.hx:222:`, `main.go:42:`.
     if let Some((file, line)) = word.trim_end_matches(':').rsplit_once(':')
@@ -886,6 +911,18 @@ fn openssl_dump(line: &str) -> bool {
     // The certificate chain (` 0 s:CN = …`, `   i:…`), the session's fields and the hex dump
     // of a session ticket are indented.
     PHRASES.openssl.matches(t) || line.starts_with(' ') && !t.is_empty() && !looks_like_reply(t)
+}
+
+/// An IMAP server's line: untagged (`* 3 EXISTS`), a continuation (`+`, `+ Ready`), or a
+/// tagged status (`a1 OK …`).
+fn imap_response_line(t: &str) -> bool {
+    let mut words = t.split_whitespace();
+    let first = words.next().unwrap_or("");
+    first == "*"
+        || first == "+"
+        || words
+            .next()
+            .is_some_and(|w| matches!(w, "OK" | "NO" | "BAD" | "BYE" | "PREAUTH"))
 }
 
 fn looks_like_reply(t: &str) -> bool {
@@ -1417,6 +1454,23 @@ fn blat(t: &str) -> Option<Vec<Said>> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_loggers_arrows_are_read_where_the_line_agrees() {
+        let said = read(
+            "[16:04:21.316][1201effb] IMAP[DATA]: < * OK ready\n\
+             [16:04:21.317][1201effb] IMAP[DATA]: > a1 LOGIN x y\n\
+             [16:04:21.318][1201effb] SMTP[DATA]: < 250 2.1.0 Ok\n\
+             [10:00:01.000] > 250 ok\n\
+             [10:00:02.000] < EHLO client.example",
+        );
+        assert_eq!(said[0], Said::Server("* OK ready".into()));
+        assert_eq!(said[1], Said::Client("a1 LOGIN x y".into()));
+        assert_eq!(said[2], Said::Server("250 2.1.0 Ok".into()));
+        // A server's own log marking what it sent with `>`: not turned into the client's.
+        assert!(!matches!(&said[3], Said::Client(_)), "{:?}", said[3]);
+        assert!(!matches!(&said[4], Said::Server(_)), "{:?}", said[4]);
+    }
     use super::*;
 
     fn s(x: &str) -> Said {

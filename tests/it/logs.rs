@@ -49,7 +49,7 @@ fn fixtures(dir: &str) -> Vec<(String, String)> {
 #[test]
 fn every_log_format_is_read_from_real_samples() {
     let samples = fixtures("tests/fixtures/logs");
-    assert!(samples.len() >= 111, "{}", samples.len());
+    assert!(samples.len() >= 114, "{}", samples.len());
     let mut failures = Vec::new();
     for (name, text) in &samples {
         let header: Vec<&str> = text.lines().take_while(|l| l.starts_with("# ")).collect();
