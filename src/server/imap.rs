@@ -322,6 +322,8 @@ pub struct ImapServerSession {
     /// IDLE in progress: its tag, until DONE.
     idling: Option<String>,
     failures: u32,
+    /// The client said who it is with ID (RFC 2971), as NetEase wants before a mailbox opens.
+    said_id: bool,
 }
 
 impl ImapServerSession {
@@ -336,6 +338,7 @@ impl ImapServerSession {
             authenticating: None,
             idling: None,
             failures: 0,
+            said_id: false,
         }
     }
 
@@ -494,6 +497,7 @@ impl ImapServerSession {
         }
         // ID (RFC 2971) is outside imap-codec's grammar.
         if verb == "ID" {
+            self.said_id = true;
             return reply(
                 out,
                 format!("* ID (\"name\" \"mailtutor practice server\")\r\n{tag} OK ID completed"),
@@ -747,9 +751,12 @@ impl ImapServerSession {
         }
         let Some(account) = self.ctx.accounts.check(user, password) else {
             self.failures += 1;
-            // The practice server names the part that was wrong (see the SMTP login).
             let shown = echo(&super::smtp::login::shown_name(user));
-            let why = if self.ctx.accounts.get(user).is_some() {
+            // A persona's own words; else the practice server names the part that was wrong
+            // (see the SMTP login).
+            let why = if let Some(cited) = self.persona_text(|r| r.imap_auth_failed.as_ref()) {
+                format!("{tag} NO {cited}")
+            } else if self.ctx.accounts.get(user).is_some() {
                 format!(
                     "{tag} NO [AUTHENTICATIONFAILED] Authentication failed: wrong password for {shown}"
                 )
@@ -804,6 +811,15 @@ impl ImapServerSession {
         }
     }
 
+    /// A text of the persona the server answers as, if it has one for this moment.
+    fn persona_text(
+        &self,
+        pick: impl Fn(&super::persona::PersonaReplies) -> Option<&super::persona::CitedText>,
+    ) -> Option<String> {
+        let id = self.ctx.policy.get().persona?;
+        pick(&id.persona().replies).map(|c| c.text.clone())
+    }
+
     fn user(&self) -> Option<String> {
         match &self.state {
             State::Authenticated { user } | State::Selected { user, .. } => Some(user.clone()),
@@ -822,6 +838,17 @@ impl ImapServerSession {
                     echo(&name)
                 ),
             );
+        }
+        // NetEase opens no mailbox for a client that has not said who it is (ID, RFC 2971).
+        if !self.said_id
+            && let Some(text) = self.persona_text(|r| r.imap_unsafe_login.as_ref())
+        {
+            let verb = match how {
+                Open::Select { read_only: false } => "SELECT",
+                Open::Select { read_only: true } => "EXAMINE",
+                Open::Status { .. } => "STATUS",
+            };
+            return reply(out, format!("{tag} NO {verb} {text}"));
         }
         // SELECT leaves the mailbox it had, whatever becomes of this one (RFC 3501 §6.3.1).
         if matches!(how, Open::Select { .. }) {

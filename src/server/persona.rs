@@ -104,6 +104,13 @@ pub struct PersonaReplies {
     pub auth_required: Option<CitedText>,
     /// A message refused at its final dot for a missing header (see `reject_without`).
     pub rejected: Option<CitedText>,
+    /// IMAP: SELECT, EXAMINE or STATUS before the client said who it is with ID (NetEase's
+    /// refusal), written after `tag NO VERB `.
+    #[serde(default)]
+    pub imap_unsafe_login: Option<CitedText>,
+    /// IMAP: a wrong user name or password, written after `tag NO `.
+    #[serde(default)]
+    pub imap_auth_failed: Option<CitedText>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -148,6 +155,15 @@ impl Persona {
         .into_iter()
         .flatten()
         .collect()
+    }
+
+    /// The IMAP texts with their situations (in `assets/codes/imap.toml`).
+    pub fn imap_texts(&self) -> Vec<&CitedText> {
+        let r = &self.replies;
+        [&r.imap_unsafe_login, &r.imap_auth_failed]
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     /// The header field a message lacks that this persona refuses it for.

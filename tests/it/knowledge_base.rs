@@ -198,6 +198,36 @@ fn every_persona_text_is_an_example_of_its_cited_situation() {
     }
 }
 
+/// A persona's IMAP texts, as its server sends them after a tag, are each read as the real
+/// server's situation they name, said of that server.
+#[test]
+fn every_persona_imap_text_is_read_as_its_cited_situation() {
+    use mailtutor::proto::imap::{ImapResponse, knowledge};
+    use mailtutor::server::PersonaId;
+    let mut seen = 0;
+    for id in PersonaId::ALL {
+        let p = id.persona();
+        for cited in p.imap_texts() {
+            for verb in ["LOGIN", "SELECT", "EXAMINE", "STATUS"] {
+                let line = if cited.situation.ends_with("unsafe-login") {
+                    format!("a1 NO {verb} {}\r\n", cited.text)
+                } else {
+                    format!("a1 NO {}\r\n", cited.text)
+                };
+                let r = ImapResponse::parse(line.into_bytes(), false);
+                let Some(s) = knowledge::situation(&r, Some(verb)) else {
+                    continue;
+                };
+                assert_eq!(s.id, cited.situation, "{id:?}: {}", cited.text);
+                let name = p.servers[0].split_whitespace().next().unwrap_or("?");
+                assert!(s.servers.iter().any(|srv| srv.contains(name)), "{}", s.id);
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen >= 2, "{seen}");
+}
+
 /// A state, a request or a topic misspelt in a situation file would make the situation never
 /// match: the file is refused when it is read, naming the file and the line.
 #[test]

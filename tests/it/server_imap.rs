@@ -341,3 +341,49 @@ fn chinese_typed_at_the_prompt_is_echoed_readably() {
         "{r:?}"
     );
 }
+
+/// Answering as NetEase 163, the practice server refuses a mailbox before ID with 163's own
+/// words and a wrong password with its login error, so the class rehearses imap.163.com
+/// offline; the tutor explains both as 163's.
+#[test]
+fn as_netease_163_a_mailbox_opens_only_after_id() {
+    let t = TestServer::with(|c| {
+        c.policy = mailtutor::server::Policy::of_persona(mailtutor::server::PersonaId::Netease163);
+    });
+    let (mut c, greeting) = Telnet::connect(&t);
+    let mut paste = vec![greeting.shown()];
+    let mut say = |c: &mut Telnet, line: &str, until: &str| {
+        paste.push(line.to_owned());
+        let r = c.line(line, until);
+        paste.extend(r.clone());
+        r
+    };
+    let r = say(&mut c, "a1 LOGIN student@mailtutor.test wrong", "a1");
+    assert_eq!(r, ["a1 NO LOGIN Login error or password error"]);
+    let r = say(&mut c, "a2 LOGIN student@mailtutor.test secret", "a2");
+    assert!(r[0].starts_with("a2 OK"), "{r:?}");
+    let r = say(&mut c, "a3 SELECT INBOX", "a3");
+    assert_eq!(
+        r,
+        ["a3 NO SELECT Unsafe Login. Please contact kefu@188.com for help"]
+    );
+    let r = say(&mut c, "a4 STATUS INBOX (MESSAGES)", "a4");
+    assert!(r[0].starts_with("a4 NO STATUS Unsafe Login."), "{r:?}");
+    let r = say(
+        &mut c,
+        "a5 ID (\"name\" \"mailtutor\" \"version\" \"1.0\")",
+        "a5",
+    );
+    assert!(r.last().unwrap().starts_with("a5 OK"), "{r:?}");
+    let r = say(&mut c, "a6 SELECT INBOX", "a6");
+    assert!(r.last().unwrap().starts_with("a6 OK [READ-WRITE]"), "{r:?}");
+    let out = mailtutor::explain::annotate(
+        &paste.join("\n"),
+        mailtutor::explain::Options {
+            lang: mailtutor::proto::Lang::En,
+            show_secrets: false,
+        },
+    );
+    assert!(out.contains("wants the ID command"), "{out}");
+    assert!(out.contains("authorization code"), "{out}");
+}

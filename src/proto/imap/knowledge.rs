@@ -113,6 +113,11 @@ pub fn data(name: &str) -> Option<&'static DataEntry> {
 }
 
 /// A command's entry; `UID FETCH` finds FETCH's.
+/// The real server's situation a response is an example of, in reply to `verb`.
+pub fn situation(r: &ImapResponse, verb: Option<&str>) -> Option<&'static SituationEntry> {
+    KNOWLEDGE.situation.iter().find(|s| s.fits(r, verb))
+}
+
 pub fn command(verb: &str) -> Option<&'static CommandEntry> {
     let base = verb.strip_prefix("UID ").unwrap_or(verb);
     KNOWLEDGE
@@ -184,7 +189,7 @@ pub fn explain(r: &ImapResponse, cx: Context<'_>, lang: Lang) -> Note {
         };
     }
     // A real server's own text, in context.
-    if let Some(s) = KNOWLEDGE.situation.iter().find(|s| s.fits(r, cx.verb)) {
+    if let Some(s) = situation(r, cx.verb) {
         return quoted(Note {
             meaning: s.meaning.get(lang).to_owned(),
             next: Some(s.next.get(lang).to_owned()),
