@@ -125,6 +125,15 @@ pub fn escaped(raw: &[u8]) -> String {
     out
 }
 
+/// [`escaped`] on one line: tab, CR and LF written as `\t`, `\r`, `\n` too, so text from the
+/// wire can stand inside a log line or a reply.
+pub fn escaped_line(raw: &[u8]) -> String {
+    escaped(raw)
+        .replace('\t', "\\t")
+        .replace('\r', "\\r")
+        .replace('\n', "\\n")
+}
+
 /// Whether a character would act on a terminal instead of being shown: C0 controls but TAB and
 /// LF, DEL, C1 controls, and the bidirectional overrides and isolates that reorder a line.
 fn acts_on_terminal(c: char) -> bool {

@@ -10,7 +10,7 @@ use imap_codec::CommandCodec;
 use imap_codec::decode::{CommandDecodeError, Decoder};
 use imap_codec::imap_types::command::{Command, CommandBody};
 use imap_codec::imap_types::fetch::{
-    Macro, MacroOrMessageDataItemNames, MessageDataItemName, Part, Section,
+    MacroOrMessageDataItemNames, MessageDataItemName, Part, Section,
 };
 use imap_codec::imap_types::flag::{Flag, StoreResponse, StoreType};
 use imap_codec::imap_types::mailbox::{ListMailbox, Mailbox};
@@ -754,7 +754,7 @@ impl ImapServerSession {
             let shown = echo(&super::smtp::login::shown_name(user));
             // A persona's own words; else the practice server names the part that was wrong
             // (see the SMTP login).
-            let why = if let Some(cited) = self.persona_text(|r| r.imap_auth_failed.as_ref()) {
+            let why = if let Some(cited) = self.ctx.persona_text(|r| r.imap_auth_failed.as_ref()) {
                 format!("{tag} NO {cited}")
             } else if self.ctx.accounts.get(user).is_some() {
                 format!(
@@ -811,15 +811,6 @@ impl ImapServerSession {
         }
     }
 
-    /// A text of the persona the server answers as, if it has one for this moment.
-    fn persona_text(
-        &self,
-        pick: impl Fn(&super::persona::PersonaReplies) -> Option<&super::persona::CitedText>,
-    ) -> Option<String> {
-        let id = self.ctx.policy.get().persona?;
-        pick(&id.persona().replies).map(|c| c.text.clone())
-    }
-
     fn user(&self) -> Option<String> {
         match &self.state {
             State::Authenticated { user } | State::Selected { user, .. } => Some(user.clone()),
@@ -841,7 +832,7 @@ impl ImapServerSession {
         }
         // NetEase opens no mailbox for a client that has not said who it is (ID, RFC 2971).
         if !self.said_id
-            && let Some(text) = self.persona_text(|r| r.imap_unsafe_login.as_ref())
+            && let Some(text) = self.ctx.persona_text(|r| r.imap_unsafe_login.as_ref())
         {
             let verb = match how {
                 Open::Select { read_only: false } => "SELECT",
@@ -1053,21 +1044,8 @@ impl ImapServerSession {
             s.push_str(&format!("* {} FETCH ({})\r\n", i + 1, parts.join(" ")));
         }
         let done = format!("{tag} OK FETCH completed");
-        if changed.is_empty() {
-            s.push_str(&done);
-            return quiet(out, s);
-        }
-        let renames = changed
-            .iter()
-            .map(|(i, l)| (mailbox.messages[*i].stored.clone(), l.clone()))
-            .collect();
-        self.waiting = Some(Waiting::Flags {
-            tag,
-            changed,
-            replies: s,
-            done,
-        });
-        out.push(Output::Store(StoreRequest::SetFlags(renames)));
+        let renames = renames(mailbox, &changed);
+        self.answer_after_flags(tag, changed, renames, s, done, out);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1136,18 +1114,28 @@ impl ImapServerSession {
             }
         }
         let done = format!("{tag} OK STORE completed");
+        let renames = renames(mailbox, &changed);
+        self.answer_after_flags(tag, changed, renames, s, done, out);
+    }
+
+    /// Sends `replies` and the completion `done` now, or once the changed flags are written
+    /// into the files.
+    fn answer_after_flags(
+        &mut self,
+        tag: String,
+        changed: Vec<(usize, String)>,
+        renames: Vec<(super::maildir::StoredMessage, String)>,
+        replies: String,
+        done: String,
+        out: &mut Vec<Output>,
+    ) {
         if changed.is_empty() {
-            s.push_str(&done);
-            return reply(out, s);
+            return quiet(out, format!("{replies}{done}"));
         }
-        let renames = changed
-            .iter()
-            .map(|(i, l)| (mailbox.messages[*i].stored.clone(), l.clone()))
-            .collect();
         self.waiting = Some(Waiting::Flags {
             tag,
             changed,
-            replies: s,
+            replies,
             done,
         });
         out.push(Output::Store(StoreRequest::SetFlags(renames)));
@@ -1409,11 +1397,8 @@ fn quiet(out: &mut Vec<Output>, text: String) {
 /// 7-bit, no controls): anything else written as an escape (`\u{5F20}`, `\x1B`).
 fn echo(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in crate::proto::line::escaped(text.as_bytes()).chars() {
+    for c in crate::proto::line::escaped_line(text.as_bytes()).chars() {
         match c {
-            '\r' => out.push_str("\\r"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
             c if c.is_ascii() => out.push(c),
             c => out.push_str(&format!("\\u{{{:04X}}}", u32::from(c))),
         }
@@ -1430,7 +1415,6 @@ fn split_command(text: &str) -> (&str, &str) {
     let mut words = text.split_ascii_whitespace();
     let tag = words.next().unwrap_or("");
     let verb = words.next().unwrap_or("");
-    // UID FETCH / UID SEARCH …: the name is the second word.
     (tag, verb)
 }
 
@@ -1515,12 +1499,11 @@ fn shown(text: &str) -> String {
         (Some(i), _) | (None, Some(i)) if words.len() > i + 2 => Some(i + 2),
         _ => None,
     };
-    let line = match keep {
+    match keep {
         Some(n) => format!("{} ********", words[..n].join(" ")),
-        None => crate::proto::line::escaped(text.as_bytes()),
-    };
-    // A command with literals spans lines: the log shows it on one.
-    line.replace('\r', "\\r").replace('\n', "\\n")
+        // A command with literals spans lines: the log shows it on one.
+        None => crate::proto::line::escaped_line(text.as_bytes()),
+    }
 }
 
 /// The mailbox indexes a sequence set names (by message number, or by UID).
@@ -1565,6 +1548,17 @@ fn resolve(set: &SequenceSet, mailbox: &ImapMailbox, uid: bool) -> Result<Vec<us
     Ok(picked)
 }
 
+/// The files whose flags change, with their new letters.
+fn renames(
+    mailbox: &ImapMailbox,
+    changed: &[(usize, String)],
+) -> Vec<(super::maildir::StoredMessage, String)> {
+    changed
+        .iter()
+        .map(|(i, l)| (mailbox.messages[*i].stored.clone(), l.clone()))
+        .collect()
+}
+
 fn searched(mailbox: &ImapMailbox, criteria: &Criterion, bytes: &[Vec<u8>], uid: bool) -> String {
     let mut s = String::new();
     for (i, m) in mailbox.messages.iter().enumerate() {
@@ -1585,7 +1579,6 @@ fn items_of(names: &MacroOrMessageDataItemNames<'_>) -> Vec<Item> {
         MacroOrMessageDataItemNames::Macro(m) => m.expand(),
         MacroOrMessageDataItemNames::MessageDataItemNames(v) => v.clone(),
     };
-    let _ = Macro::Fast;
     names
         .iter()
         .map(|n| match n {

@@ -209,11 +209,7 @@ pub(crate) fn refuse_telnet(
     out: &mut Vec<Output>,
 ) -> String {
     let command = String::from_utf8_lossy(rest);
-    // Shown on one line: every control character visible, line breaks included.
-    let command = crate::proto::line::escaped(command.trim().as_bytes())
-        .replace('\r', "\\r")
-        .replace('\n', "\\n")
-        .replace('\t', "\\t");
+    let command = crate::proto::line::escaped_line(command.trim().as_bytes());
     let command = crate::proto::secret::quoted(&command);
     out.push(Output::Said(
         Side::Note,
@@ -367,6 +363,18 @@ pub struct Context {
     pub policy: LivePolicy,
     pub faults: Faults,
     pub tls_available: bool,
+}
+
+impl Context {
+    /// The words of the persona the server answers as, for this moment, when a persona is
+    /// chosen and has them (read afresh: the window can change the persona at any time).
+    pub(crate) fn persona_text(
+        &self,
+        pick: impl Fn(&persona::PersonaReplies) -> Option<&persona::CitedText>,
+    ) -> Option<String> {
+        let id = self.policy.get().persona?;
+        pick(&id.persona().replies).map(|c| c.text.clone())
+    }
 }
 
 /// How to start the server.

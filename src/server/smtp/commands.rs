@@ -4,7 +4,8 @@ use super::*;
 
 impl SmtpServerSession {
     pub(super) fn tls_required_text(&self) -> String {
-        self.persona_text(|r| r.tls_required.as_ref())
+        self.ctx
+            .persona_text(|r| r.tls_required.as_ref())
             .unwrap_or_else(|| "530 5.7.0 Must issue a STARTTLS command first".into())
     }
 
@@ -70,7 +71,8 @@ impl SmtpServerSession {
                 } else if self.ctx.policy.get().require_auth && self.user.is_none() {
                     reply(
                         out,
-                        self.persona_text(|r| r.auth_required.as_ref())
+                        self.ctx
+                            .persona_text(|r| r.auth_required.as_ref())
                             .unwrap_or_else(|| "530 5.7.0 Authentication required".into()),
                     );
                 } else if self.from.is_some() {

@@ -113,7 +113,8 @@ impl SmtpServerSession {
                 };
                 reply(
                     out,
-                    self.persona_text(|r| r.auth_failed.as_ref())
+                    self.ctx
+                        .persona_text(|r| r.auth_failed.as_ref())
                         .unwrap_or_else(|| {
                             format!("535 5.7.8 Error: authentication failed: {why}")
                         }),

@@ -99,7 +99,7 @@ impl SmtpServerSession {
         }
         if let Some(id) = self.ctx.policy.get().persona
             && let Some(field) = id.persona().missing_header(&message)
-            && let Some(text) = self.persona_text(|r| r.rejected.as_ref())
+            && let Some(text) = self.ctx.persona_text(|r| r.rejected.as_ref())
         {
             out.push(Output::Said(
                 Side::Note,

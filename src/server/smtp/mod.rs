@@ -67,17 +67,6 @@ struct Delivering {
 /// a new connection every three tries.
 pub const MAX_AUTH_FAILURES: u32 = 3;
 
-impl SmtpServerSession {
-    /// The persona's words for this moment, when a persona is chosen and has them.
-    fn persona_text(
-        &self,
-        pick: impl Fn(&super::persona::PersonaReplies) -> Option<&super::persona::CitedText>,
-    ) -> Option<String> {
-        let id = self.ctx.policy.get().persona?;
-        pick(&id.persona().replies).map(|c| c.text.clone())
-    }
-}
-
 fn reply(out: &mut Vec<Output>, text: impl Into<String>) {
     let mut s = super::clip_reply_line(&text.into());
     s.push_str("\r\n");
@@ -259,7 +248,8 @@ impl ServerSession for SmtpServerSession {
             }
             None => reply(
                 &mut out,
-                self.persona_text(|r| r.greeting.as_ref())
+                self.ctx
+                    .persona_text(|r| r.greeting.as_ref())
                     .unwrap_or_else(|| format!("220 {host} ESMTP mailtutor practice server")),
             ),
         }
