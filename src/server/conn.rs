@@ -209,10 +209,11 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
     let mut buf = vec![0u8; 16 * 1024];
     let last = loop {
         let left = idle.saturating_sub(since_reply.elapsed());
+        let tick = proto.ticks().filter(|t| *t < left);
         let result = if left.is_zero() {
             Err(io::Error::from(io::ErrorKind::TimedOut))
         } else {
-            let _ = stream.tcp().set_read_timeout(Some(left));
+            let _ = stream.tcp().set_read_timeout(Some(tick.unwrap_or(left)));
             stream.read(&mut buf)
         };
         match result {
@@ -234,6 +235,22 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
                 continue;
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            // The session's own timer (IDLE's watch), before the idle timeout.
+            Err(e)
+                if tick.is_some()
+                    && !shared.stopping.load(Ordering::SeqCst)
+                    && matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+            {
+                let outputs = proto.tick();
+                match apply(&mut conn, stream, proto.as_mut(), outputs) {
+                    Some(s) => stream = s,
+                    None => break None,
+                }
+                continue;
+            }
             _ => {}
         }
         if shared.stopping.load(Ordering::SeqCst) {

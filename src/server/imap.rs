@@ -112,6 +112,9 @@ enum Waiting {
         replies: String,
         done: String,
     },
+    /// The mailbox read again for news (NOOP, CHECK, or IDLE's watch): `done` is the
+    /// completion to send after it.
+    News { done: Option<String> },
     /// EXPUNGE or CLOSE: the \Deleted messages removed.
     Expunge {
         tag: String,
@@ -554,8 +557,10 @@ impl ImapServerSession {
                     self.capabilities()
                 ),
             ),
+            // A chance for the server to report news (RFC 3501 §6.1.2): new mail, messages
+            // another session removed, flags another session changed.
             CommandBody::Noop | CommandBody::Check => {
-                reply(out, format!("{tag} OK {name} completed"))
+                self.news(Some(format!("{tag} OK {name} completed")), out)
             }
             CommandBody::Logout => {
                 reply(
@@ -855,6 +860,26 @@ impl ImapServerSession {
             address: user,
             claim_recent,
         }));
+    }
+
+    /// Reads the selected mailbox again to report what changed since; outside a mailbox, only
+    /// `done` is sent.
+    fn news(&mut self, done: Option<String>, out: &mut Vec<Output>) {
+        match &self.state {
+            State::Selected { user, .. } => {
+                let address = user.clone();
+                self.waiting = Some(Waiting::News { done });
+                out.push(Output::Store(StoreRequest::ImapOpen {
+                    address,
+                    claim_recent: false,
+                }));
+            }
+            _ => {
+                if let Some(done) = done {
+                    reply(out, done);
+                }
+            }
+        }
     }
 
     fn close(&mut self, tag: String, expunge: bool, out: &mut Vec<Output>) {
@@ -1214,6 +1239,19 @@ impl ImapServerSession {
                     );
                 }
             },
+            (Waiting::News { done }, StoreResult::ImapOpened(opened)) => {
+                let mut s = String::new();
+                if let (State::Selected { mailbox, .. }, Ok(now)) = (&mut self.state, opened) {
+                    s = news_between(mailbox, now);
+                }
+                if let Some(done) = done {
+                    s.push_str(&done);
+                    s.push_str("\r\n");
+                }
+                if !s.is_empty() {
+                    out.push(Output::Reply(s.into_bytes()));
+                }
+            }
             (Waiting::Open { tag, .. }, StoreResult::ImapOpened(Err(e))) => {
                 reply(
                     out,
@@ -1297,6 +1335,11 @@ impl ImapServerSession {
                     | Waiting::Read { tag, .. }
                     | Waiting::Flags { tag, .. }
                     | Waiting::Expunge { tag, .. } => tag.clone(),
+                    // News reads only the mailbox: any other answer is no news.
+                    Waiting::News { done: Some(done) } => {
+                        return reply(out, done);
+                    }
+                    Waiting::News { done: None } => return,
                 };
                 reply(
                     out,
@@ -1363,6 +1406,59 @@ impl ServerSession for ImapServerSession {
         self.feed(&mut out);
         out
     }
+
+    /// While IDLE waits in a selected mailbox, the mailbox is watched for news.
+    fn ticks(&self) -> Option<std::time::Duration> {
+        (self.idling.is_some()
+            && self.waiting.is_none()
+            && matches!(self.state, State::Selected { .. }))
+        .then_some(IDLE_WATCH)
+    }
+
+    fn tick(&mut self) -> Vec<Output> {
+        let mut out = Vec::new();
+        if self.ticks().is_some() {
+            self.news(None, &mut out);
+        }
+        out
+    }
+}
+
+/// How often a mailbox in IDLE is read again for news.
+const IDLE_WATCH: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The untagged responses that bring `mailbox` up to `now` (RFC 3501 §7.4.1, §7.3.1, §7.4.2):
+/// EXPUNGE for each message gone (highest number first, so the numbers stay right), EXISTS
+/// when the count changed, FETCH FLAGS for flags changed elsewhere. `mailbox` becomes `now`,
+/// keeping which messages are recent to this session.
+fn news_between(mailbox: &mut ImapMailbox, now: ImapMailbox) -> String {
+    let mut s = String::new();
+    for i in (0..mailbox.messages.len()).rev() {
+        let uid = mailbox.messages[i].uid;
+        if !now.messages.iter().any(|m| m.uid == uid) {
+            s.push_str(&format!("* {} EXPUNGE\r\n", i + 1));
+            mailbox.messages.remove(i);
+        }
+    }
+    let count_before = mailbox.messages.len();
+    let mut messages = now.messages;
+    for (i, m) in messages.iter_mut().enumerate() {
+        match mailbox.messages.iter().find(|old| old.uid == m.uid) {
+            Some(old) => {
+                m.recent = old.recent;
+                if old.flags != m.flags {
+                    s.push_str(&format!("* {} FETCH (FLAGS {})\r\n", i + 1, imap_flags(m)));
+                }
+            }
+            None => m.recent = false,
+        }
+    }
+    if messages.len() != count_before {
+        s.push_str(&format!("* {} EXISTS\r\n", messages.len()));
+    }
+    mailbox.messages = messages;
+    mailbox.uid_next = now.uid_next;
+    s
 }
 
 fn reply(out: &mut Vec<Output>, text: impl Into<String>) {

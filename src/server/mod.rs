@@ -286,6 +286,15 @@ pub trait ServerSession {
     /// The result of the [`Output::Store`] the session asked for; it goes on with any input
     /// that waited meanwhile.
     fn store_done(&mut self, result: StoreResult) -> Vec<Output>;
+    /// How soon the connection is to call [`Self::tick`] while the client is silent (a
+    /// session watching for news, as IMAP's IDLE); `None` waits for the client.
+    fn ticks(&self) -> Option<Duration> {
+        None
+    }
+    /// Time passed with nothing from the client: what to send and do.
+    fn tick(&mut self) -> Vec<Output> {
+        Vec::new()
+    }
 }
 
 /// Server-wide limits.

@@ -387,3 +387,32 @@ fn as_netease_163_a_mailbox_opens_only_after_id() {
     assert!(out.contains("wants the ID command"), "{out}");
     assert!(out.contains("authorization code"), "{out}");
 }
+
+#[test]
+fn noop_reports_what_other_sessions_changed() {
+    let t = TestServer::start();
+    deliver(&t, &["one", "two"]);
+    let (mut a, _) = Telnet::connect(&t);
+    a.line("a1 LOGIN student@mailtutor.test secret", "a1 OK");
+    a.line("a2 SELECT INBOX", "a2 OK");
+    // Another session marks the first message deleted and expunges it; new mail comes.
+    let (mut b, _) = Telnet::connect(&t);
+    b.line("b1 LOGIN student@mailtutor.test secret", "b1 OK");
+    b.line("b2 SELECT INBOX", "b2 OK");
+    b.line("b3 STORE 2 +FLAGS (\\Flagged)", "b3 OK");
+    b.line("b4 STORE 1 +FLAGS (\\Deleted)", "b4 OK");
+    b.line("b5 EXPUNGE", "b5 OK");
+    deliver(&t, &["three"]);
+    let got = a.line("a3 NOOP", "a3 OK");
+    assert_eq!(
+        got,
+        [
+            "* 1 EXPUNGE",
+            "* 1 FETCH (FLAGS (\\Flagged \\Recent))",
+            "* 2 EXISTS",
+            "a3 OK NOOP completed"
+        ]
+    );
+    // Nothing changed since: NOOP says only OK.
+    assert_eq!(a.line("a4 NOOP", "a4 OK"), ["a4 OK NOOP completed"]);
+}
