@@ -572,6 +572,7 @@ impl Annotator {
             Protocol::Pop3 => {
                 self.conn.pop3().state() == crate::proto::pop3_state::Pop3State::Disconnected
             }
+            Protocol::Imap => *self.conn.imap().state() == crate::proto::imap::ImapState::Logout,
         }
     }
 
@@ -580,6 +581,7 @@ impl Annotator {
         match self.conn.protocol() {
             Protocol::Smtp => self.conn.smtp().auth_prompt().is_some(),
             Protocol::Pop3 => self.conn.pop3().awaiting_sasl(),
+            Protocol::Imap => self.conn.state().imap.auth_answer_due,
         }
     }
 
@@ -605,6 +607,9 @@ impl Annotator {
         match (self.protocol_known, self.conn.protocol()) {
             (true, Protocol::Smtp) => smtp,
             (true, Protocol::Pop3) => pop3,
+            (true, Protocol::Imap) => crate::proto::imap::TypedCommand::parse(line)
+                .mistakes
+                .is_empty(),
             (false, _) => smtp || pop3,
         }
     }
@@ -622,6 +627,7 @@ impl Annotator {
         match self.conn.protocol() {
             Protocol::Smtp => self.conn.smtp().tls_pending(),
             Protocol::Pop3 => self.conn.pop3().tls_pending(),
+            Protocol::Imap => self.conn.state().imap.tls_pending,
         }
     }
 
@@ -629,6 +635,7 @@ impl Annotator {
         match self.conn.protocol() {
             Protocol::Smtp => self.conn.smtp().is_tls(),
             Protocol::Pop3 => self.conn.pop3().is_tls(),
+            Protocol::Imap => self.conn.state().imap.tls,
         }
     }
 
@@ -690,6 +697,8 @@ impl Annotator {
                 SmtpCommand::Auth { .. } => ("smtp", "AUTH"),
                 c => ("smtp", c.kind().label()),
             },
+            // IMAP commands are read by `explain::imap`.
+            Protocol::Imap => return None,
         };
         let h = codes::command_help(protocol, label)?;
         Some(format!("{label}: {}", h.what.get(self.opts.lang)))

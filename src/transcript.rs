@@ -12,6 +12,7 @@ use crate::proto::client::event::{Folded, LineRead, ReplyRead, SentLine, Session
 use crate::proto::codes;
 use crate::proto::explanation::Explanation;
 use crate::proto::extension;
+use crate::proto::imap::{CommandMistake, ImapState, ImapStatus, ImapWarning, ResponseKind};
 use crate::proto::message_lines::MessageLine;
 use crate::proto::pop3_state::{Pop3Outcome, Pop3Session};
 use crate::proto::reply::{EnhancedStatus, ReplyWarning};
@@ -87,6 +88,50 @@ pub enum Note {
     Malformed(Words),
     /// A reply to a command that had already timed out.
     Late,
+    /// The one explanation of an IMAP response, in both languages (the knowledge reads it
+    /// in the context the session gave, once).
+    Imap(Box<ImapNote>),
+    /// The state an IMAP command's completion left.
+    ImapState(ImapState),
+    /// What in an IMAP command line a server refuses.
+    ImapMistake {
+        mistake: CommandMistake,
+        verb: String,
+    },
+    /// An IMAP command sent in a state that does not allow it.
+    ImapNotInState {
+        verb: String,
+        state: ImapState,
+    },
+    ImapWarning(ImapWarning),
+    /// The bytes of an IMAP literal.
+    ImapLiteral,
+}
+
+/// An IMAP response's explanation in each language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImapNote {
+    pub en: crate::proto::imap::knowledge::Note,
+    pub zh: crate::proto::imap::knowledge::Note,
+}
+
+impl ImapNote {
+    pub fn get(&self, lang: Lang) -> &crate::proto::imap::knowledge::Note {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Zh => &self.zh,
+        }
+    }
+
+    /// Its meaning, then what to do next on a line of its own.
+    pub fn lines(&self, lang: Lang) -> Vec<String> {
+        let n = self.get(lang);
+        let mut out = vec![format!("» {}", n.meaning)];
+        if let Some(next) = &n.next {
+            out.push(format!("  {}", codes::labelled(lang, "next", next)));
+        }
+        out
+    }
 }
 
 impl Note {
@@ -142,7 +187,37 @@ impl Note {
             Note::ReplyWarning(w) => format!("(!) {}", w.words().get(lang)),
             Note::Malformed(w) => format!("(!) {}", w.get(lang)),
             Note::Late => format!("(!) {}", tr(lang, "note.late")),
+            Note::Imap(n) => n.lines(lang).join(" "),
+            Note::ImapState(state) => format!(
+                "→ {}",
+                trf(
+                    lang,
+                    "imap.now",
+                    &[(
+                        "state",
+                        &crate::proto::imap::knowledge::state_words(state, lang)
+                    )]
+                )
+            ),
+            Note::ImapMistake { mistake, verb } => format!(
+                "(!) {}",
+                crate::proto::imap::knowledge::mistake_words(mistake, verb, lang)
+            ),
+            Note::ImapNotInState { verb, state } => format!(
+                "(!) {}",
+                crate::proto::imap::knowledge::not_in_state_words(verb, state, lang)
+            ),
+            Note::ImapWarning(w) => format!("(!) {}", tr(lang, imap_warning_key(*w))),
+            Note::ImapLiteral => tr(lang, "imap.literal_sent"),
         }
+    }
+}
+
+fn imap_warning_key(w: ImapWarning) -> &'static str {
+    match w {
+        ImapWarning::BareLf => "imap.warn.bare_lf",
+        ImapWarning::Ungrammatical => "imap.warn.grammar",
+        ImapWarning::NoStatus => "imap.warn.no_status",
     }
 }
 
@@ -167,6 +242,7 @@ impl Note {
     pub fn render_lines(&self, lang: Lang, show_secrets: bool) -> Vec<String> {
         match self {
             Note::Explanation(x) => x.lines(lang),
+            Note::Imap(n) => n.lines(lang),
             n if n.is_detail() => Vec::new(),
             other => {
                 let text = other.render(lang, show_secrets);
@@ -387,6 +463,21 @@ impl Entry {
                 };
                 Some((p.status.indicator.token().to_owned(), like))
             }
+            Some(Parsed::Response(Response::Imap(r))) => {
+                let label = match (&r.kind, r.status) {
+                    (ResponseKind::Continuation, _) => "+",
+                    (_, Some(s)) => s.word(),
+                    (_, None) => "*",
+                };
+                let like = match (&r.kind, r.status) {
+                    (ResponseKind::Continuation, _) => 334,
+                    (_, Some(ImapStatus::No)) => 550,
+                    (_, Some(ImapStatus::Bad)) => 500,
+                    (_, Some(ImapStatus::Bye)) => 421,
+                    _ => 250,
+                };
+                Some((label.to_owned(), like))
+            }
             _ => None,
         }
     }
@@ -507,6 +598,7 @@ impl Transcript {
             Some(Protocol::Smtp) => {
                 smtp.auth_answer_is_secret() || secret::is_secret(line, smtp.auth_prompt())
             }
+            Some(Protocol::Imap) if self.state.imap.auth_answer_due => true,
             _ => secret::is_secret(line, None),
         }
     }
@@ -517,6 +609,10 @@ impl Transcript {
 
     pub fn pop3(&self) -> &Pop3Session {
         &self.state.pop3
+    }
+
+    pub fn imap(&self) -> &crate::proto::client::event::ImapView {
+        &self.state.imap
     }
 
     pub fn protocol(&self) -> Protocol {
@@ -673,6 +769,23 @@ impl Transcript {
                 }
             }
             LineRead::Message(lines) => notes.extend(lines.iter().cloned().map(Note::Message)),
+            LineRead::Imap {
+                verb,
+                mistakes,
+                refused_in,
+            } => {
+                notes.extend(mistakes.iter().map(|m| Note::ImapMistake {
+                    mistake: m.clone(),
+                    verb: verb.clone(),
+                }));
+                if let Some(state) = refused_in {
+                    notes.push(Note::ImapNotInState {
+                        verb: verb.clone(),
+                        state: state.clone(),
+                    });
+                }
+            }
+            LineRead::ImapLiteral => notes.push(Note::ImapLiteral),
         }
         let e = self.push(at, Direction::Client, line.raw.clone());
         e.secret = line.secret;
@@ -742,8 +855,25 @@ impl Transcript {
                     notes.push(Note::Pop3Outcome(outcome.clone()));
                 }
             }
+            Parsed::Response(Response::Imap(r)) => {
+                if let Some(Folded::Imap(x)) = read.map(|r| &r.outcome) {
+                    let cx = x.context();
+                    use crate::proto::imap::knowledge::explain;
+                    notes.push(Note::Imap(Box::new(ImapNote {
+                        en: explain(r, cx, Lang::En),
+                        zh: explain(r, cx, Lang::Zh),
+                    })));
+                    if x.completed && x.after != x.state {
+                        notes.push(Note::ImapState(x.after.clone()));
+                    }
+                }
+                notes.extend(r.warnings.iter().copied().map(Note::ImapWarning));
+            }
             Parsed::MalformedSmtp(e) => notes.push(Note::Malformed(e.words())),
             Parsed::MalformedPop3(e) => notes.push(Note::Malformed(e.words())),
+            Parsed::ImapTooLarge { size, .. } => notes.push(Note::Malformed(
+                Words::new("session.imap_too_large").arg("size", size),
+            )),
         }
         let e = self.push(at, Direction::Server, Vec::new());
         e.parsed = Some(Box::new(parsed.clone()));

@@ -604,10 +604,10 @@ pub fn client_connection(data: &[u8]) {
     let Some((&first, mut rest)) = data.split_first() else {
         return;
     };
-    let protocol = if first & 1 == 0 {
-        Protocol::Smtp
-    } else {
-        Protocol::Pop3
+    let protocol = match first % 3 {
+        0 => Protocol::Smtp,
+        1 => Protocol::Pop3,
+        _ => Protocol::Imap,
     };
     let t0 = Instant::now();
     let mut now = t0;

@@ -202,35 +202,13 @@ impl ImapAnnotator {
             self.note(&format!("{}: {}", typed.verb, k.what.get(lang)));
         }
         for m in &typed.mistakes {
-            let text = match m {
-                CommandMistake::NoTag => tr(lang, "imap.mistake.no_tag"),
-                CommandMistake::BadTag => tr(lang, "imap.mistake.bad_tag"),
-                CommandMistake::NoCommand => tr(lang, "imap.mistake.no_command"),
-                CommandMistake::UnknownCommand(v) => {
-                    trf(lang, "imap.mistake.unknown", &[("verb", v.as_str())])
-                }
-                CommandMistake::Ungrammatical => {
-                    let syntax = knowledge::command(&typed.verb)
-                        .map(|k| k.syntax.as_str())
-                        .unwrap_or_default();
-                    trf(lang, "imap.mistake.grammar", &[("syntax", syntax)])
-                }
-            };
+            let text = knowledge::mistake_words(m, &typed.verb, lang);
             self.note(&format!("! {text}"));
         }
         let state = self.session.state().clone();
         if typed.mistakes.is_empty() && !state.permits(&typed.verb) && typed.verb != "DONE" {
-            self.note(&format!(
-                "! {}",
-                trf(
-                    lang,
-                    "imap.not_in_state",
-                    &[
-                        ("verb", typed.verb.as_str()),
-                        ("state", &state_words(&state, lang))
-                    ]
-                )
-            ));
+            let text = knowledge::not_in_state_words(&typed.verb, &state, lang);
+            self.note(&format!("! {text}"));
         }
         self.session.sent(&typed);
     }

@@ -779,6 +779,8 @@ fn head_key(protocol: Protocol, answers: Answers) -> &'static str {
             A::None => "head.pop3.unasked",
             _ => "head.pop3.other",
         },
+        // IMAP responses are explained by `proto::imap::knowledge`, never through this table.
+        Protocol::Imap => "head.smtp.other",
     }
 }
 

@@ -62,7 +62,8 @@ pub fn describe(protocol: Protocol, line: &str, lang: Lang) -> String {
     };
     let family = match protocol {
         Protocol::Smtp => "ehlo",
-        Protocol::Pop3 => "capa",
+        // IMAP's capabilities are described by `proto::imap::knowledge`.
+        Protocol::Pop3 | Protocol::Imap => "capa",
     };
     let key = format!("{family}.{keyword}");
     let what = if keyword == "SIZE" && protocol == Protocol::Smtp {

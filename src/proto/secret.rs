@@ -17,8 +17,20 @@ pub fn is_secret(line: &str, answering: Option<PromptKind>) -> bool {
     if verb.eq_ignore_ascii_case("PASS") || verb.eq_ignore_ascii_case("APOP") {
         return true;
     }
+    if imap_secret_words(line).is_some() {
+        return true;
+    }
     // AUTH with an initial response: the third word.
     (verb.eq_ignore_ascii_case("AUTH") && words.nth(1).is_some()) || stray_auth_answer(line)
+}
+
+/// IMAP's `tag LOGIN user password` and `tag AUTHENTICATE mechanism initial-response`: the
+/// words shown before the secret (the tag, the verb and the user name or mechanism).
+fn imap_secret_words(line: &str) -> Option<usize> {
+    let words: Vec<&str> = line.split_ascii_whitespace().collect();
+    let verb = words.get(1)?;
+    let login = verb.eq_ignore_ascii_case("LOGIN") || verb.eq_ignore_ascii_case("AUTHENTICATE");
+    (login && words.len() >= 4).then_some(3)
 }
 
 /// A line that is one base64 token of a password's length, with the marks base64 gives it (a
@@ -48,6 +60,9 @@ pub fn mask(line: &str) -> String {
     let line = line.trim_end_matches(['\r', '\n']);
     let words: Vec<&str> = line.split_ascii_whitespace().collect();
     let verb = words.first().copied().unwrap_or("");
+    if let Some(keep) = imap_secret_words(line) {
+        return format!("{} {MASK}", words[..keep].join(" "));
+    }
     let keep = if verb.eq_ignore_ascii_case("PASS") {
         1
     } else if verb.eq_ignore_ascii_case("AUTH") || verb.eq_ignore_ascii_case("APOP") {

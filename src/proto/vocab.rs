@@ -13,6 +13,8 @@ pub enum Protocol {
     Smtp,
     #[serde(alias = "pop3")]
     Pop3,
+    #[serde(alias = "imap")]
+    Imap,
 }
 
 /// What a reply answers: the first reply of a connection, the request it answers by its verb,

@@ -22,6 +22,7 @@ pub use event::{
 pub use transport::Trust;
 
 use crate::proto::client::Typed;
+use crate::proto::imap::ImapCommand;
 use crate::proto::pop3::Pop3Command;
 use crate::proto::smtp::SmtpCommand;
 
@@ -172,6 +173,12 @@ fn failed(e: SessionError) -> Promise<Answer> {
     Promise::from_ready(Err(e))
 }
 
+/// The tag of an IMAP command sent as request `id`: unique on the connection, and in the order
+/// the commands went out (`a002`, `a003` …).
+pub fn imap_tag(id: RequestId) -> String {
+    format!("a{:03}", id.0)
+}
+
 /// Takes the next request id from the counter the session and its network thread share.
 pub(crate) fn next_id(ids: &std::sync::atomic::AtomicU64) -> RequestId {
     RequestId(ids.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1)
@@ -259,9 +266,21 @@ impl Session {
         typed: Vec<Typed>,
         replies: usize,
     ) -> Promise<Answer> {
+        let id = self.new_id();
+        self.write_as(id, bytes, secret, typed, replies)
+    }
+
+    fn write_as(
+        &self,
+        id: RequestId,
+        bytes: Vec<u8>,
+        secret: bool,
+        typed: Vec<Typed>,
+        replies: usize,
+    ) -> Promise<Answer> {
         let (answer, promise) = Reply::new();
         let req = Request::Write {
-            id: self.new_id(),
+            id,
             bytes,
             secret,
             typed,
@@ -311,6 +330,19 @@ impl Session {
             ),
             Err(e) => self.reject(SessionError::Invalid(e.words())),
         }
+    }
+
+    /// Sends one IMAP command, tagged with its request's tag, and waits for its completion
+    /// (or the `+` that asks for more: AUTHENTICATE's answer, IDLE's news); the untagged data
+    /// that came while it ran is answered with it, the completion last.
+    pub fn imap(&self, cmd: &ImapCommand) -> Promise<Answer> {
+        let id = self.new_id();
+        let bytes = cmd.wire(&imap_tag(id));
+        let secret = matches!(
+            cmd,
+            ImapCommand::Login { .. } | ImapCommand::AuthenticatePlain { initial: Some(_) }
+        );
+        self.write_as(id, bytes, secret, vec![Typed::Imap(cmd.clone())], 1)
     }
 
     /// Sends a line exactly as typed (the telnet box). `expect_reply` is false for lines that

@@ -105,7 +105,7 @@ impl<F: FnMut(&Event)> Driver<'_, F> {
             .into_iter()
             .filter_map(|r| match r {
                 Response::Smtp(r) => Some(r),
-                Response::Pop3(_) => None,
+                Response::Pop3(_) | Response::Imap(_) => None,
             })
             .collect())
     }

@@ -268,6 +268,7 @@ pub fn certificate_info(der: &[u8]) -> TlsInfo {
 fn read_one(tcp: &mut TcpStream, protocol: Protocol, deadline: Instant) -> Option<()> {
     let mut smtp = ReplyReader::new();
     let mut pop3 = Pop3Reader::new();
+    let mut imap = crate::proto::imap::ImapReader::default();
     let mut buf = [0u8; 4096];
     loop {
         let left = deadline.checked_duration_since(Instant::now())?;
@@ -287,6 +288,15 @@ fn read_one(tcp: &mut TcpStream, protocol: Protocol, deadline: Instant) -> Optio
             Protocol::Pop3 => {
                 pop3.push(&buf[..n]);
                 pop3.next_response().is_some()
+            }
+            // The greeting, or the completion of the command sent (not its untagged data).
+            Protocol::Imap => {
+                use crate::proto::imap::{ImapItem, ResponseKind};
+                imap.push(&buf[..n]);
+                std::iter::from_fn(|| imap.next_item()).any(|i| match i {
+                    ImapItem::Response(r) => r.kind != ResponseKind::Untagged || r.data.is_none(),
+                    ImapItem::TooLarge { .. } => true,
+                })
             }
         };
         if done {

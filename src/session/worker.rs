@@ -20,6 +20,7 @@ use super::event::{
 use super::transport::{self, Stream};
 use super::{ConnectFailure, ConnectOptions, Protocol, Reply, Request, Security, Session, Target};
 use crate::proto::client::{Connection, Typed};
+use crate::proto::imap::ImapCommand;
 use crate::proto::line::escaped;
 use crate::proto::pop3::Pop3Command;
 use crate::proto::smtp::SmtpCommand;
@@ -262,6 +263,7 @@ impl Worker {
                                     format!("{verb}\r\n").into_bytes(),
                                 ],
                                 Protocol::Pop3 => vec![format!("{verb}\r\n").into_bytes()],
+                                Protocol::Imap => vec![format!("a0 {verb}\r\n").into_bytes()],
                             });
                         transport::probe_certificate(
                             &self.target.host,
@@ -310,12 +312,15 @@ impl Worker {
                 "STARTTLS"
             }
             Protocol::Pop3 => "STLS",
+            Protocol::Imap => "STARTTLS",
         };
-        let typed = match self.protocol {
-            Protocol::Smtp => Typed::Smtp(SmtpCommand::StartTls),
-            Protocol::Pop3 => Typed::Pop3(Pop3Command::Stls),
+        let (line, typed) = match self.protocol {
+            Protocol::Smtp => (format!("{verb}\r\n"), Typed::Smtp(SmtpCommand::StartTls)),
+            Protocol::Pop3 => (format!("{verb}\r\n"), Typed::Pop3(Pop3Command::Stls)),
+            // The one command before the window's, so the one tag of its own.
+            Protocol::Imap => (format!("a0 {verb}\r\n"), Typed::Imap(ImapCommand::StartTls)),
         };
-        let r = self.blocking_roundtrip(format!("{verb}\r\n").as_bytes(), Some(typed))?;
+        let r = self.blocking_roundtrip(line.as_bytes(), Some(typed))?;
         if !r.is_positive() {
             return Err(ConnectError::Refused(
                 Words::new("connect.refused_verb")
@@ -414,7 +419,8 @@ impl Worker {
                     // The greeting: whatever comes first, unasked.
                     (None, _, Some(r)) => return Ok(r),
                     (Some(id), Some(done), _) if done.id == id => {
-                        if let Some(r) = done.got.into_iter().next() {
+                        // The last response is the answer (IMAP's untagged data comes first).
+                        if let Some(r) = done.got.into_iter().next_back() {
                             return Ok(r);
                         }
                         // A line that is no reply answered it.
@@ -589,8 +595,12 @@ impl Worker {
                         Typed::Smtp(SmtpCommand::StartTls),
                     ),
                     Protocol::Pop3 => (Pop3Command::Stls.line(), Typed::Pop3(Pop3Command::Stls)),
+                    Protocol::Imap => ("STARTTLS".to_owned(), Typed::Imap(ImapCommand::StartTls)),
                 };
-                let line = format!("{verb}\r\n");
+                let line = match self.protocol {
+                    Protocol::Imap => format!("{} {verb}\r\n", super::imap_tag(id)),
+                    _ => format!("{verb}\r\n"),
+                };
                 if let Err(e) = self.write_bytes(id, line.as_bytes(), false, &[typed]) {
                     answer.send(Err(self.write_failed(e)));
                     self.finished(id, Finish::Closed, 1);
@@ -652,11 +662,12 @@ impl Worker {
                 }
                 Waiter::Tls(a) => {
                     // The request ends when the handshake does, or at a refusal.
-                    let positive = done.got.first().is_some_and(Response::is_positive);
+                    // The last response is the answer (IMAP's untagged data comes before it).
+                    let positive = done.got.last().is_some_and(Response::is_positive);
                     if !positive {
                         let text = done
                             .got
-                            .first()
+                            .last()
                             .map(|r| escaped(r.raw()).trim().to_owned())
                             .unwrap_or_default();
                         self.finished(done.id, Finish::Answered, 0);

@@ -59,6 +59,7 @@ pub struct Context<'a> {
     pub protocol: Protocol,
     pub smtp: &'a SmtpSession,
     pub pop3: &'a Pop3Session,
+    pub imap: &'a crate::proto::client::event::ImapView,
     /// The provider wants an app password (授权码).
     pub app_password: bool,
     /// Exam mode: the (!) predictions and the next step's highlight are hidden.
@@ -83,6 +84,7 @@ pub struct CommandPanel {
     pub top: String,
     pub top_lines: String,
     pub dele: String,
+    pub imap: super::imap_commands::ImapFields,
 }
 
 impl Default for CommandPanel {
@@ -102,6 +104,7 @@ impl Default for CommandPanel {
             top: "1".into(),
             top_lines: "5".into(),
             dele: "1".into(),
+            imap: Default::default(),
         }
     }
 }
@@ -120,6 +123,11 @@ pub(super) fn highlight(ui: &egui::Ui) -> Color32 {
 }
 
 impl CommandPanel {
+    /// The width of an argument field beside a button.
+    pub(super) fn arg_width(&self) -> f32 {
+        self.arg_width
+    }
+
     fn credentials(&mut self, ui: &mut egui::Ui, cx: &Context<'_>) {
         egui::Grid::new("credentials")
             .num_columns(2)
@@ -149,7 +157,7 @@ impl CommandPanel {
     }
 
     /// One row: the button, its argument fields and the (!) mark. True when clicked.
-    fn row(
+    pub(super) fn row(
         &mut self,
         ui: &mut egui::Ui,
         cx: &Context<'_>,
@@ -374,13 +382,13 @@ fn warn_mark(ui: &mut egui::Ui, warn: Option<&str>) {
 /// What one command row shows: which command, whether it is the expected step (filled) or a
 /// possible one (outlined), the reply a wrong order would get, and for AUTH PLAIN the
 /// `\0user\0password` its tooltip previews.
-struct CommandRow {
-    protocol: &'static str,
-    label: &'static str,
-    next: bool,
-    possible: bool,
-    warn: Option<String>,
-    plain_preview: bool,
+pub(super) struct CommandRow {
+    pub(super) protocol: &'static str,
+    pub(super) label: &'static str,
+    pub(super) next: bool,
+    pub(super) possible: bool,
+    pub(super) warn: Option<String>,
+    pub(super) plain_preview: bool,
 }
 
 /// A command button with its help tooltip; the next expected step is filled.
@@ -418,13 +426,23 @@ fn command_button(
     let r = ui.add_enabled(enabled, button);
     let help = |ui: &mut egui::Ui| {
         ui.set_max_width(420.0);
-        match codes::command_help(protocol, label) {
-            Some(h) => {
+        let imap = (protocol == "imap")
+            .then(|| {
+                crate::proto::imap::knowledge::command(label.strip_prefix("UID ").unwrap_or(label))
+            })
+            .flatten();
+        match (codes::command_help(protocol, label), imap) {
+            (Some(h), _) => {
                 ui.strong(RichText::new(&h.syntax).monospace());
                 ui.label(h.what.get(lang));
                 ui.label(RichText::new(&h.rfc).weak());
             }
-            None => {
+            (None, Some(h)) => {
+                ui.strong(RichText::new(&h.syntax).monospace());
+                ui.label(h.what.get(lang));
+                ui.label(RichText::new(&h.rfc).weak());
+            }
+            (None, None) => {
                 ui.strong(label);
             }
         }
@@ -472,6 +490,7 @@ impl View for CommandPanel {
         match cx.protocol {
             Protocol::Smtp => self.smtp_buttons(ui, cx),
             Protocol::Pop3 => self.pop3_buttons(ui, cx),
+            Protocol::Imap => self.imap_buttons(ui, cx),
         }
     }
 }

@@ -162,11 +162,13 @@ impl ConnectBar {
                         .selected_text(match self.protocol {
                             Protocol::Smtp => "SMTP",
                             Protocol::Pop3 => "POP3",
+                            Protocol::Imap => "IMAP",
                         })
                         .width(70.0)
                         .show_ui(ui, |ui| {
                             ui.selectable_value(&mut self.protocol, Protocol::Smtp, "SMTP");
                             ui.selectable_value(&mut self.protocol, Protocol::Pop3, "POP3");
+                            ui.selectable_value(&mut self.protocol, Protocol::Imap, "IMAP");
                         })
                         .response
                         .labelled_by(l);
@@ -176,7 +178,7 @@ impl ConnectBar {
             let sec = |s: Security| match s {
                 Security::None => tr(lang, "bar.sec.none"),
                 Security::StartTls => match protocol {
-                    Protocol::Smtp => "STARTTLS".to_owned(),
+                    Protocol::Smtp | Protocol::Imap => "STARTTLS".to_owned(),
                     Protocol::Pop3 => "STLS".to_owned(),
                 },
                 Security::Implicit => tr(lang, "bar.sec.tls"),

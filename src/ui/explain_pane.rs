@@ -4,7 +4,7 @@
 use egui::RichText;
 
 use super::Action;
-use super::i18n::tr;
+use super::i18n::{tr, trf};
 use super::transcript_view::CodeHelp;
 use crate::proto::Lang;
 use crate::proto::auth::PromptKind;
@@ -56,6 +56,20 @@ impl NextStep {
                 (
                     steps.first().map(|s| (s.describe(lang), pop3_action(*s))),
                     steps.iter().skip(1).map(|s| s.describe(lang)).collect(),
+                )
+            }
+            Protocol::Imap => {
+                let steps = super::imap_commands::expected(t.imap());
+                let describe = |b: &super::imap_commands::ImapButton| {
+                    let what = crate::proto::imap::knowledge::command(b.verb())
+                        .map_or("", |c| c.what.get(lang));
+                    trf(lang, "imap.step", &[("verb", b.label()), ("what", what)])
+                };
+                (
+                    steps
+                        .first()
+                        .map(|b| (describe(b), Some(Action::ImapButton(*b)))),
+                    steps.iter().skip(1).map(describe).collect(),
                 )
             }
         };
@@ -110,6 +124,18 @@ impl RetrievedCache {
 
     pub fn update(&mut self, t: &Transcript) -> Option<&Retrieved> {
         let newest = t.last_server();
+        // IMAP: the message is in a FETCH before the command's completion.
+        let newest = match newest {
+            Some((i, e))
+                if matches!(
+                    e.parsed.as_deref(),
+                    Some(Parsed::Response(Response::Imap(_)))
+                ) =>
+            {
+                fetched_message(t, i).or(newest)
+            }
+            other => other,
+        };
         let key = newest.map(|(i, e)| (i, e.raw().len()));
         if key != self.key {
             self.key = key;
@@ -119,13 +145,32 @@ impl RetrievedCache {
     }
 }
 
+/// The newest FETCH with a literal among the server's rows since the client's last line.
+fn fetched_message(t: &Transcript, newest: usize) -> Option<(usize, &Entry)> {
+    let entries = t.entries();
+    (0..=newest)
+        .rev()
+        .map(|i| (i, &entries[i]))
+        .take_while(|(_, e)| e.dir != crate::transcript::Direction::Client)
+        .find(|(_, e)| match e.parsed.as_deref() {
+            Some(Parsed::Response(Response::Imap(r))) => {
+                r.data.as_deref() == Some("FETCH")
+                    && crate::proto::imap::response::first_literal(&r.raw).is_some()
+            }
+            _ => false,
+        })
+}
+
 fn summarize(e: &Entry) -> Option<Retrieved> {
-    let Some(Parsed::Response(Response::Pop3(p))) = e.parsed.as_deref() else {
-        return None;
-    };
     // The sender, subject and first words are at the start: a message of megabytes (an
     // attachment) is not decoded whole for a 400-character excerpt.
-    let body = p.body()?;
+    let body = match e.parsed.as_deref() {
+        Some(Parsed::Response(Response::Pop3(p))) => p.body()?,
+        Some(Parsed::Response(Response::Imap(r))) => {
+            crate::proto::imap::response::first_literal(&r.raw)?
+        }
+        _ => return None,
+    };
     let m = message::parse_message(&body[..body.len().min(SUMMARY_BYTES)])?;
     if m.subject.is_none() && m.from.is_empty() {
         return None;
@@ -242,8 +287,65 @@ fn outcome_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang) {
             Note::Prompt { .. } | Note::Mistake(_) | Note::ReplyWarning(_) | Note::Malformed(_) => {
                 ui.label(n.render(lang, false));
             }
+            Note::Imap(x) => {
+                let x = x.get(lang);
+                ui.label(RichText::new(&x.meaning).strong());
+                if let Some(next) = &x.next {
+                    ui.label(crate::proto::codes::labelled(lang, "next", next));
+                }
+            }
+            Note::ImapState(_) | Note::ImapWarning(_) => {
+                ui.label(n.render(lang, false));
+            }
             _ => {}
         }
+    }
+}
+
+/// An IMAP response's reference: the message a FETCH brought back, else what its response
+/// code, status or data is, with the RFC that defines it.
+fn imap_detail_ui(
+    ui: &mut egui::Ui,
+    r: &crate::proto::imap::ImapResponse,
+    lang: Lang,
+    retrieved: Option<&Retrieved>,
+) {
+    use crate::proto::imap::knowledge;
+    if let Some(m) = retrieved {
+        message_ui(ui, m, lang);
+        return;
+    }
+    let reference: Option<(String, &str, &str)> =
+        if let Some(c) = r.code.as_ref().and_then(|c| knowledge::code(&c.name)) {
+            Some((format!("[{}]", c.code), c.meaning.get(lang), c.rfc.as_str()))
+        } else if let Some(s) = r.status.and_then(knowledge::status) {
+            let tagged = matches!(r.kind, crate::proto::imap::ResponseKind::Tagged(_));
+            let text = if tagged { &s.tagged } else { &s.untagged };
+            Some((s.status.clone(), text.get(lang), s.rfc.as_str()))
+        } else {
+            r.data
+                .as_deref()
+                .and_then(knowledge::data)
+                .map(|d| (d.name.clone(), d.meaning.get(lang), d.rfc.as_str()))
+        };
+    if let Some((name, meaning, rfc)) = reference {
+        egui::CollapsingHeader::new(tr(lang, "explain.code"))
+            .id_salt("explain-code-reference")
+            .default_open(false)
+            .show(ui, |ui| {
+                ui.strong(RichText::new(name).monospace());
+                ui.label(meaning);
+                ui.label(RichText::new(rfc).weak());
+            });
+    }
+}
+
+fn message_ui(ui: &mut egui::Ui, m: &Retrieved, lang: Lang) {
+    ui.strong(tr(lang, "explain.message"));
+    ui.label(format!("{} {}", tr(lang, "compose.from"), m.from));
+    ui.label(format!("{} {}", tr(lang, "compose.subject"), m.subject));
+    if !m.excerpt.is_empty() {
+        ui.label(RichText::new(&m.excerpt).monospace());
     }
 }
 
@@ -264,12 +366,7 @@ fn detail_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang, retrieved: Option<&Retrie
             if p.body().is_some()
                 && let Some(m) = retrieved
             {
-                ui.strong(tr(lang, "explain.message"));
-                ui.label(format!("{} {}", tr(lang, "compose.from"), m.from));
-                ui.label(format!("{} {}", tr(lang, "compose.subject"), m.subject));
-                if !m.excerpt.is_empty() {
-                    ui.label(RichText::new(&m.excerpt).monospace());
-                }
+                message_ui(ui, m, lang);
                 return;
             }
             code_reference(
@@ -282,6 +379,7 @@ fn detail_ui(ui: &mut egui::Ui, e: &Entry, lang: Lang, retrieved: Option<&Retrie
                 },
             );
         }
+        Some(Parsed::Response(Response::Imap(r))) => imap_detail_ui(ui, r, lang, retrieved),
         _ => {}
     }
 }

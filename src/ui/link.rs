@@ -139,6 +139,10 @@ impl Link {
         self.start(what, |s| s.pop3(cmd));
     }
 
+    pub fn imap(&mut self, what: &str, cmd: &crate::proto::imap::ImapCommand) {
+        self.start(what, |s| s.imap(cmd));
+    }
+
     pub fn auth_line(&mut self, what: &str, base64: &str, secret: bool) {
         self.start(what, |s| s.auth_line(base64, secret));
     }
@@ -156,6 +160,7 @@ impl Link {
                 s.in_data() || s.auth_prompt().is_some()
             }
             Some(Protocol::Pop3) => self.transcript.pop3().awaiting_sasl(),
+            Some(Protocol::Imap) => self.transcript.imap().auth_answer_due,
             None => false,
         }
     }

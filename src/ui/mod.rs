@@ -13,6 +13,7 @@ pub mod explain_pane;
 pub mod faults_panel;
 pub mod file_dialog;
 pub mod i18n;
+pub mod imap_commands;
 pub mod jobs;
 pub mod lesson;
 mod link;
@@ -53,6 +54,8 @@ pub enum Action {
     /// An SMTP command, with the label of the button that sent it.
     Smtp(&'static str, SmtpCommand),
     Pop3(&'static str, Pop3Command),
+    /// An IMAP command; the window tags it.
+    Imap(&'static str, crate::proto::imap::ImapCommand),
     /// STARTTLS (SMTP) or STLS (POP3), then the handshake.
     StartTls,
     /// The base64 answer to a 334 challenge.
@@ -70,6 +73,7 @@ pub enum Action {
     /// A command button, with the arguments in the panel's fields.
     SmtpButton(crate::proto::smtp::CommandKind),
     Pop3Button(crate::proto::pop3::Pop3Kind),
+    ImapButton(imap_commands::ImapButton),
     /// The step card's button for a 334 that asked for this.
     Answer(crate::proto::auth::PromptKind),
     Connect,

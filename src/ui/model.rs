@@ -296,6 +296,13 @@ impl Model {
                 matches!((s, action), (Pop3Step::Connect, Action::Connect))
                     || matches!((s, action), (Pop3Step::Command(k), Action::Pop3Button(b)) if k == b)
             }),
+            Protocol::Imap => match action {
+                Action::Connect => !self.link.is_open(),
+                Action::Imap(verb, _) => super::imap_commands::expected(t.imap())
+                    .iter()
+                    .any(|b| b.verb() == verb.strip_prefix("UID ").unwrap_or(verb)),
+                _ => false,
+            },
         }
     }
 
@@ -317,6 +324,7 @@ impl Model {
             protocol: link.protocol().unwrap_or(bar.protocol),
             smtp: link.transcript.smtp(),
             pop3: link.transcript.pop3(),
+            imap: link.transcript.imap(),
             app_password: bar.preset().app_password,
         }
     }
@@ -378,6 +386,11 @@ impl Model {
         match action {
             Action::Smtp(_, cmd) => cmd.carries_secret(),
             Action::Pop3(_, cmd) => cmd.carries_secret(),
+            Action::Imap(_, cmd) => matches!(
+                cmd,
+                crate::proto::imap::ImapCommand::Login { .. }
+                    | crate::proto::imap::ImapCommand::AuthenticatePlain { initial: Some(_) }
+            ),
             Action::AuthAnswer { secret, .. } => *secret,
             Action::Raw(line) => self.link.transcript.is_secret_line(line),
             _ => false,
@@ -399,9 +412,10 @@ impl Model {
         match action {
             Action::Smtp(what, cmd) => link.smtp(what, &cmd),
             Action::Pop3(what, cmd) => link.pop3(what, &cmd),
+            Action::Imap(what, cmd) => link.imap(what, &cmd),
             Action::StartTls => {
                 let what = match protocol {
-                    Protocol::Smtp => "STARTTLS",
+                    Protocol::Smtp | Protocol::Imap => "STARTTLS",
                     Protocol::Pop3 => "STLS",
                 };
                 link.starttls(what);
@@ -430,6 +444,10 @@ impl Model {
             }
             Action::Pop3Button(kind) => {
                 let a = self.commands.pop3_action(kind);
+                self.perform(a);
+            }
+            Action::ImapButton(button) => {
+                let a = self.commands.imap_action(button);
                 self.perform(a);
             }
             Action::Answer(kind) => {
@@ -713,6 +731,7 @@ impl Model {
                             .expected_next()
                             .first()
                             .is_some_and(|s| *s != Pop3Step::WaitForGreeting),
+                        Protocol::Imap => t.imap().greeted,
                     }
             }
             Wait::Closed => !self.link.is_open(),

@@ -55,6 +55,8 @@ impl Practice {
             (Protocol::Smtp, _) => self.smtp,
             (Protocol::Pop3, Security::Implicit) => self.pop3s,
             (Protocol::Pop3, _) => self.pop3,
+            (Protocol::Imap, Security::Implicit) => self.imaps,
+            (Protocol::Imap, _) => self.imap,
         }
     }
 

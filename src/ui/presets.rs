@@ -40,9 +40,13 @@ pub struct Preset {
     #[serde(default)]
     pub pop3_host: String,
     #[serde(default)]
+    pub imap_host: String,
+    #[serde(default)]
     pub smtp: Ports,
     #[serde(default)]
     pub pop3: Ports,
+    #[serde(default)]
+    pub imap: Ports,
     /// The provider wants an app password (授权码), not the login password.
     #[serde(default)]
     pub app_password: bool,
@@ -53,6 +57,7 @@ impl Preset {
         match protocol {
             Protocol::Smtp => &self.smtp_host,
             Protocol::Pop3 => &self.pop3_host,
+            Protocol::Imap => &self.imap_host,
         }
     }
 
@@ -60,6 +65,7 @@ impl Preset {
         match protocol {
             Protocol::Smtp => self.smtp.get(security),
             Protocol::Pop3 => self.pop3.get(security),
+            Protocol::Imap => self.imap.get(security),
         }
     }
 }
@@ -83,8 +89,10 @@ pub fn load() -> Vec<Preset> {
             custom: true,
             smtp_host: String::new(),
             pop3_host: String::new(),
+            imap_host: String::new(),
             smtp: Ports::default(),
             pop3: Ports::default(),
+            imap: Ports::default(),
             app_password: false,
         }],
     }
@@ -108,6 +116,9 @@ mod tests {
         assert!(qq.app_password);
         let n163 = p.iter().find(|p| p.id == "163").expect("163");
         assert_eq!(n163.host(Protocol::Pop3), "pop.163.com");
+        assert_eq!(n163.host(Protocol::Imap), "imap.163.com");
+        assert_eq!(n163.port(Protocol::Imap, Security::None), Some(143));
+        assert_eq!(qq.port(Protocol::Imap, Security::Implicit), Some(993));
         for id in ["gmail", "outlook", "localhost", "custom"] {
             assert!(p.iter().any(|p| p.id == id), "{id}");
         }

@@ -71,6 +71,7 @@ impl Walk {
         let port = match protocol {
             Protocol::Smtp => server.smtp().port(),
             Protocol::Pop3 => server.pop3().port(),
+            Protocol::Imap => server.imap().port(),
         };
         let mut o = ConnectOptions::new(protocol);
         o.trust.pinned.push(server.server.fingerprint.clone());

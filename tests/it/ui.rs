@@ -1160,7 +1160,7 @@ fn at_130_percent_the_header_covers_nothing() {
     );
     h.run_steps(4);
     let tagline = h
-        .get_by_label_contains("SMTP and POP3, one command at a")
+        .get_by_label_contains("SMTP, POP3 and IMAP, one command at a")
         .rect();
     for button in ["Client's side", "Server's side", "Help", "English"] {
         let b = h.get_by_label(button).rect();

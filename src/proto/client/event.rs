@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use crate::proto::Protocol;
 use crate::proto::auth::PromptKind;
+use crate::proto::imap::{CommandMistake, ImapResponse, ImapState, ImapStatus, ResponseKind};
 use crate::proto::message_lines::MessageLine;
 use crate::proto::pop3_state::{Pop3Outcome, Pop3Session};
 use crate::proto::reply::{MalformedPop3, MalformedReply, Pop3Response, Reply};
@@ -17,28 +18,50 @@ use crate::words::Words;
 pub enum Response {
     Smtp(Reply),
     Pop3(Pop3Response),
+    Imap(ImapResponse),
 }
 
 impl Response {
     pub fn smtp(&self) -> Option<&Reply> {
         match self {
             Response::Smtp(r) => Some(r),
-            Response::Pop3(_) => None,
+            _ => None,
         }
     }
 
     pub fn pop3(&self) -> Option<&Pop3Response> {
         match self {
             Response::Pop3(r) => Some(r),
-            Response::Smtp(_) => None,
+            _ => None,
         }
     }
 
-    /// 2xx/3xx for SMTP, `+OK`/`+` for POP3.
+    pub fn imap(&self) -> Option<&ImapResponse> {
+        match self {
+            Response::Imap(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// 2xx/3xx for SMTP, `+OK`/`+` for POP3; for IMAP anything but NO, BAD and BYE (data and
+    /// `+` included).
     pub fn is_positive(&self) -> bool {
         match self {
             Response::Smtp(r) => r.is_positive(),
             Response::Pop3(r) => r.status.indicator != crate::proto::reply::Pop3Indicator::Err,
+            Response::Imap(r) => !matches!(
+                r.status,
+                Some(ImapStatus::No | ImapStatus::Bad | ImapStatus::Bye)
+            ),
+        }
+    }
+
+    /// Whether the response may end a request: for IMAP a tagged completion or a `+` (untagged
+    /// data belongs to the command in flight without ending it); every SMTP and POP3 reply.
+    pub fn ends_request(&self) -> bool {
+        match self {
+            Response::Imap(r) => r.kind != ResponseKind::Untagged,
+            _ => true,
         }
     }
 
@@ -46,6 +69,7 @@ impl Response {
         match self {
             Response::Smtp(r) => &r.raw,
             Response::Pop3(r) => &r.raw,
+            Response::Imap(r) => &r.raw,
         }
     }
 }
@@ -56,6 +80,11 @@ pub enum Parsed {
     Response(Response),
     MalformedSmtp(MalformedReply),
     MalformedPop3(MalformedPop3),
+    /// An IMAP response larger than the client keeps: its first bytes, and its size.
+    ImapTooLarge {
+        head: Vec<u8>,
+        size: usize,
+    },
 }
 
 impl Parsed {
@@ -65,6 +94,7 @@ impl Parsed {
             Parsed::Response(r) => r.raw(),
             Parsed::MalformedSmtp(e) => e.raw(),
             Parsed::MalformedPop3(e) => e.raw(),
+            Parsed::ImapTooLarge { head, .. } => head,
         }
     }
 }
@@ -211,6 +241,15 @@ pub enum LineRead {
     },
     /// A line of the message after 354 (the final dot included), with what it is.
     Message(Vec<MessageLine>),
+    /// An IMAP command, with what in it a server refuses (nothing for a button's), and the
+    /// state it was sent in when that state does not allow it.
+    Imap {
+        verb: String,
+        mistakes: Vec<CommandMistake>,
+        refused_in: Option<ImapState>,
+    },
+    /// The bytes of an IMAP literal, sent after the server's `+`.
+    ImapLiteral,
 }
 
 /// What a reply meant to the session: what it answered and the state it found (the context
@@ -227,6 +266,54 @@ pub struct ReplyRead {
 pub enum Folded {
     Smtp(Outcome),
     Pop3(Pop3Outcome),
+    Imap(Box<ImapRead>),
+}
+
+/// What an IMAP response meant to the session: the command it answers and the state that
+/// command was sent in (the context the knowledge reads it in), and the state it left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImapRead {
+    pub verb: Option<String>,
+    pub state: ImapState,
+    pub after: ImapState,
+    /// The server had listed LOGINDISABLED, and no TLS began since.
+    pub login_disabled: bool,
+    pub greeting: bool,
+    /// A tagged completion (the state after it is shown).
+    pub completed: bool,
+}
+
+impl ImapRead {
+    pub fn context(&self) -> crate::proto::imap::knowledge::Context<'_> {
+        crate::proto::imap::knowledge::Context {
+            verb: self.verb.as_deref(),
+            state: &self.state,
+            login_disabled: self.login_disabled,
+            greeting: self.greeting,
+        }
+    }
+}
+
+/// The client's view of an IMAP session.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImapView {
+    pub state: ImapState,
+    /// Commands sent and not yet completed: (tag, verb), oldest first.
+    pub pending: Vec<(String, String)>,
+    pub login_disabled: bool,
+    /// The capabilities the server listed last.
+    pub capabilities: Vec<String>,
+    /// `* n EXISTS` of the selected mailbox.
+    pub exists: Option<u32>,
+    /// The server's `+` to AUTHENTICATE: the next line is the answer.
+    pub auth_answer_due: bool,
+    /// IDLE was answered `+`: DONE ends it.
+    pub idling: bool,
+    /// STARTTLS was answered OK and the handshake is still to come.
+    pub tls_pending: bool,
+    pub tls: bool,
+    /// The greeting was read.
+    pub greeted: bool,
 }
 
 /// The client's view of the session, as the connection holds it.
@@ -235,6 +322,7 @@ pub struct SessionState {
     pub protocol: Protocol,
     pub smtp: SmtpSession,
     pub pop3: Pop3Session,
+    pub imap: ImapView,
 }
 
 impl Default for SessionState {
@@ -243,6 +331,7 @@ impl Default for SessionState {
             protocol: Protocol::Smtp,
             smtp: SmtpSession::new(),
             pop3: Pop3Session::new(),
+            imap: ImapView::default(),
         }
     }
 }

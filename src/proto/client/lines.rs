@@ -107,6 +107,11 @@ impl LineReader {
         }
     }
 
+    /// An answer to IMAP's AUTHENTICATE `+`: credentials in base64, never a command.
+    pub(super) fn auth_answer(&mut self, text: &str, tls: bool) -> LineRead {
+        self.answer(PromptKind::Other, text, true, tls)
+    }
+
     /// An answer to an AUTH challenge of `kind`, decoded.
     fn answer(&mut self, kind: PromptKind, text: &str, secret: bool, tls: bool) -> LineRead {
         match decode_answer(text) {

@@ -82,6 +82,22 @@ impl<T, R> Matcher<T, R> {
         });
     }
 
+    /// A response that belongs to the oldest request waiting without ending it (IMAP's
+    /// untagged data while a command runs): kept with its replies. Given back when it is the
+    /// greeting, owed to a request that timed out, or nothing waits: then it is read with
+    /// [`Self::response`].
+    pub fn attach(&mut self, reply: R) -> Result<Answers, R> {
+        if self.greeting_due || !self.late.is_empty() {
+            return Err(reply);
+        }
+        let Some(front) = self.waiting.front_mut() else {
+            return Err(reply);
+        };
+        front.got.push(reply);
+        self.unasked = 0;
+        Ok(Answers::Request(front.id))
+    }
+
     /// A response was read: `Some` a reply, `None` bytes that are no reply (malformed), which
     /// end the request they would have answered.
     pub fn response(&mut self, reply: Option<R>) -> Matched<T, R> {

@@ -24,12 +24,13 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use self::event::{
-    Answers, ClosedBy, EventKind, Finish, Folded, Parsed, ReplyRead, RequestId, Response,
-    SessionState, TlsInfo,
+    Answers, ClosedBy, EventKind, Finish, Folded, ImapRead, ImapView, Parsed, ReplyRead, RequestId,
+    Response, SessionState, TlsInfo,
 };
 use self::lines::LineReader;
 pub use self::matcher::{MAX_UNASKED, Matched, Matcher, Pending};
 use super::Protocol;
+use super::imap::{ImapCommand, ImapEvent, ImapItem, ImapReader, ImapSession, ImapStatus};
 use super::pop3::Pop3Command;
 use super::pop3_state::{Pop3Outcome, Pop3Session};
 use super::reply::{MalformedReply, Pop3Expect, Pop3Reader, ReplyReader};
@@ -42,6 +43,7 @@ use crate::words::Words;
 pub enum Typed {
     Smtp(SmtpCommand),
     Pop3(Pop3Command),
+    Imap(ImapCommand),
     /// An answer to the AUTH exchange under way, though no challenge was seen (a log of the
     /// client's side only).
     AuthAnswer,
@@ -72,6 +74,13 @@ pub struct Connection<T> {
     matcher: Matcher<T, Response>,
     smtp: SmtpSession,
     pop3: Pop3Session,
+    imap_reader: ImapReader,
+    imap: ImapSession,
+    imap_view: ImapView,
+    /// A command ending in a literal's `{n}` went out: the server's `+` asks for its bytes.
+    imap_literal_asked: Option<usize>,
+    /// Bytes of a literal the server asked for, still to be sent.
+    imap_literal_left: usize,
     lines: LineReader,
     events: VecDeque<EventKind>,
 }
@@ -90,6 +99,11 @@ impl<T> Connection<T> {
             matcher: Matcher::new(),
             smtp: SmtpSession::new(),
             pop3: Pop3Session::new(),
+            imap_reader: ImapReader::default(),
+            imap: ImapSession::new(),
+            imap_view: ImapView::default(),
+            imap_literal_asked: None,
+            imap_literal_left: 0,
             lines: LineReader::default(),
             events: VecDeque::new(),
         }
@@ -122,7 +136,25 @@ impl<T> Connection<T> {
             protocol: self.protocol,
             smtp: self.smtp.snapshot(),
             pop3: self.pop3.snapshot(),
+            imap: self.imap_view(),
         }
+    }
+
+    /// The IMAP session as a view shows it.
+    fn imap_view(&self) -> ImapView {
+        ImapView {
+            state: self.imap.state().clone(),
+            pending: self
+                .imap
+                .pending()
+                .map(|(t, v)| (t.to_owned(), v.to_owned()))
+                .collect(),
+            ..self.imap_view.clone()
+        }
+    }
+
+    pub fn imap(&self) -> &ImapSession {
+        &self.imap
     }
 
     /// The next event to report, oldest first.
@@ -145,6 +177,9 @@ impl<T> Connection<T> {
     fn begin(&mut self) {
         self.smtp.on_connected(false);
         self.pop3.on_connected(false);
+        self.imap = ImapSession::new();
+        self.imap_view = ImapView::default();
+        self.imap_reader = ImapReader::default();
         self.lines.reset();
     }
 
@@ -168,6 +203,11 @@ impl<T> Connection<T> {
 
     pub fn tls_established(&mut self, info: TlsInfo) {
         self.lines.told_tls = false;
+        // Capabilities listed before TLS are not to be trusted after it (RFC 3501 §6.2.1).
+        self.imap_view.tls_pending = false;
+        self.imap_view.tls = true;
+        self.imap_view.login_disabled = false;
+        self.imap_view.capabilities.clear();
         self.smtp.on_tls_established();
         self.pop3.on_tls_established();
         self.report_changed(EventKind::TlsEstablished(info));
@@ -215,10 +255,59 @@ impl<T> Connection<T> {
                     self.pop3_reader.expect(expect);
                     line
                 }
+                Protocol::Imap => self.imap_line(raw, text, secret),
             };
             lines.push(line);
         }
         self.report_changed(EventKind::Sent { id, lines });
+    }
+
+    /// Reads one IMAP line against the session: the answer AUTHENTICATE's `+` asked for, a
+    /// literal's bytes, or a command (tagged, or a mistake a server refuses).
+    fn imap_line(&mut self, raw: &[u8], text: &str, secret: bool) -> event::SentLine {
+        use self::event::{LineRead, SentLine};
+        let before_handshake =
+            self.imap_view.tls_pending && !std::mem::replace(&mut self.lines.told_tls, true);
+        let (read, secret) = if std::mem::take(&mut self.imap_view.auth_answer_due) {
+            (self.lines.auth_answer(text, self.imap_view.tls), true)
+        } else if self.imap_literal_left > 0 {
+            self.imap_literal_left = self.imap_literal_left.saturating_sub(raw.len());
+            (LineRead::ImapLiteral, secret)
+        } else {
+            let typed = super::imap::TypedCommand::parse(text);
+            self.imap_literal_asked = typed.literal;
+            if typed.verb == "DONE" {
+                self.imap_view.idling = false;
+            }
+            let initial = (typed.verb == "AUTHENTICATE")
+                .then(|| typed.args.split_whitespace().nth(1))
+                .flatten()
+                .and_then(|b64| super::auth::decode(b64).ok())
+                .map(|b| super::auth::Decoded::from_bytes(b).shown());
+            let secret = secret || super::secret::is_secret(text, None);
+            let state = self.imap.state();
+            let refused_in =
+                (typed.mistakes.is_empty() && typed.verb != "DONE" && !state.permits(&typed.verb))
+                    .then(|| state.clone());
+            self.imap.sent(&typed);
+            let read = match initial {
+                Some(decoded) if typed.mistakes.is_empty() => LineRead::Command {
+                    initial: Some(decoded),
+                },
+                _ => LineRead::Imap {
+                    verb: typed.verb.clone(),
+                    mistakes: typed.mistakes.clone(),
+                    refused_in,
+                },
+            };
+            (read, secret)
+        };
+        SentLine {
+            raw: raw.to_vec(),
+            secret,
+            read,
+            before_handshake,
+        }
     }
 
     /// A log of the server's side leaves this client line out, and the next reply makes it
@@ -244,6 +333,7 @@ impl<T> Connection<T> {
         match self.protocol {
             Protocol::Smtp => self.smtp_reader.push(bytes),
             Protocol::Pop3 => self.pop3_reader.push(bytes),
+            Protocol::Imap => self.imap_reader.push(bytes),
         }
     }
 
@@ -252,6 +342,7 @@ impl<T> Connection<T> {
         match self.protocol {
             Protocol::Smtp => self.smtp_reader.pending(),
             Protocol::Pop3 => self.pop3_reader.pending(),
+            Protocol::Imap => self.imap_reader.pending().to_vec(),
         }
     }
 
@@ -261,6 +352,12 @@ impl<T> Connection<T> {
         match self.protocol {
             Protocol::Smtp => self.smtp_reader.take_pending(),
             Protocol::Pop3 => self.pop3_reader.take_pending(),
+            Protocol::Imap => {
+                let pending = self.imap_reader.pending().to_vec();
+                self.imap_reader = ImapReader::default();
+                self.imap_reader.expect_greeting(false);
+                pending
+            }
         }
     }
 
@@ -273,10 +370,26 @@ impl<T> Connection<T> {
         );
         let response = match &parsed {
             Parsed::Response(r) => Some(r.clone()),
-            Parsed::MalformedSmtp(_) | Parsed::MalformedPop3(_) => None,
+            Parsed::MalformedSmtp(_) | Parsed::MalformedPop3(_) | Parsed::ImapTooLarge { .. } => {
+                None
+            }
         };
         let malformed = response.is_none().then(|| parsed.raw().to_vec());
-        let matched = self.matcher.response(response.clone());
+        let matched = match response.clone() {
+            // Untagged data belongs to the command in flight without ending it, unless it is
+            // the BAD that answers a line sent without a tag.
+            Some(r) if !r.ends_request() && !self.answers_tagless(&r) => {
+                match self.matcher.attach(r) {
+                    Ok(answers) => Matched {
+                        answers,
+                        ended: None,
+                        flood: false,
+                    },
+                    Err(r) => self.matcher.response(Some(r)),
+                }
+            }
+            r => self.matcher.response(r),
+        };
         self.fold(parsed, matched.answers);
         let flood = if too_long {
             Some(Words::new("session.flood_reply").arg("limit", super::reply::MAX_REPLY))
@@ -292,6 +405,12 @@ impl<T> Connection<T> {
             ended: matched.ended,
             flood,
         })
+    }
+
+    /// An untagged BAD while a line without a tag waits: the server's answer to it.
+    fn answers_tagless(&self, r: &Response) -> bool {
+        r.imap().is_some_and(|r| r.status == Some(ImapStatus::Bad))
+            && self.imap.pending().any(|(tag, _)| tag.is_empty())
     }
 
     /// Bytes of the server's side a log shows whole (observer): each response in them
@@ -318,6 +437,10 @@ impl<T> Connection<T> {
                 .map_or_else(Parsed::MalformedPop3, |r| {
                     Parsed::Response(Response::Pop3(r))
                 }),
+            Protocol::Imap => match self.imap_reader.next_item()? {
+                ImapItem::Response(r) => Parsed::Response(Response::Imap(r)),
+                ImapItem::TooLarge { head, size } => Parsed::ImapTooLarge { head, size },
+            },
         })
     }
 
@@ -345,7 +468,10 @@ impl<T> Connection<T> {
                 Some(read)
             }
             (Parsed::Response(r), _) => Some(self.read(r)),
-            (Parsed::MalformedSmtp(_) | Parsed::MalformedPop3(_), _) => None,
+            (
+                Parsed::MalformedSmtp(_) | Parsed::MalformedPop3(_) | Parsed::ImapTooLarge { .. },
+                _,
+            ) => None,
         };
         self.report_changed(EventKind::Received {
             parsed,
@@ -379,6 +505,83 @@ impl<T> Connection<T> {
                     prompt: None,
                 }
             }
+            Response::Imap(r) => self.read_imap(r),
+        }
+    }
+
+    /// Folds an IMAP response: pairs it with its command, and keeps what a view shows (the
+    /// capabilities, the mailbox's size, an AUTHENTICATE or IDLE under way).
+    fn read_imap(&mut self, r: &super::imap::ImapResponse) -> ReplyRead {
+        use super::imap::ResponseKind;
+        let greeting = !self.imap_view.greeted;
+        let verb = self.imap.command_for(r).map(str::to_owned);
+        let now = self.imap.state().clone();
+        let caps = r
+            .code
+            .as_ref()
+            .filter(|c| c.name == "CAPABILITY")
+            .map(|c| c.args.clone())
+            .or_else(|| (r.data.as_deref() == Some("CAPABILITY")).then(|| r.text.clone()));
+        if let Some(caps) = caps {
+            self.imap_view.capabilities = caps.split_whitespace().map(str::to_owned).collect();
+            self.imap_view.login_disabled = self
+                .imap_view
+                .capabilities
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case("LOGINDISABLED"));
+        }
+        if r.data.as_deref() == Some("EXISTS") {
+            self.imap_view.exists = r.number;
+        }
+        let login_disabled = self.imap_view.login_disabled;
+        let event = self.imap.received(r.clone());
+        let (state, completed) = match &event {
+            ImapEvent::Completed(c) => (c.before.clone(), !c.tag.is_empty()),
+            _ => (now, false),
+        };
+        if r.kind == ResponseKind::Continuation {
+            // The `+` asks for what the command in flight left to send: a literal's bytes,
+            // AUTHENTICATE's answer, or (IDLE) nothing until DONE.
+            let base = verb.as_deref().map(|v| v.strip_prefix("UID ").unwrap_or(v));
+            if let Some(n) = self.imap_literal_asked.take() {
+                self.imap_literal_left = n.max(1);
+            } else if base == Some("AUTHENTICATE") {
+                self.imap_view.auth_answer_due = true;
+            } else if base == Some("IDLE") {
+                self.imap_view.idling = true;
+            }
+        }
+        if let ImapEvent::Completed(c) = &event {
+            self.imap_literal_asked = None;
+            self.imap_literal_left = 0;
+            self.imap_view.auth_answer_due = false;
+            if c.verb == "IDLE" {
+                self.imap_view.idling = false;
+            }
+            if !matches!(c.after, super::imap::ImapState::Selected { .. }) {
+                self.imap_view.exists = None;
+            }
+        }
+        if self.imap.take_tls_start() {
+            self.imap_view.tls_pending = true;
+        }
+        self.imap_view.greeted = true;
+        let answers = if greeting {
+            super::vocab::Answers::Greeting
+        } else {
+            super::vocab::Answers::None
+        };
+        ReplyRead {
+            context: super::situations::ReplyContext::new(Protocol::Imap, answers),
+            outcome: Folded::Imap(Box::new(ImapRead {
+                verb,
+                state,
+                after: self.imap.state().clone(),
+                login_disabled,
+                greeting,
+                completed,
+            })),
+            prompt: None,
         }
     }
 
@@ -388,6 +591,9 @@ impl<T> Connection<T> {
         match self.protocol {
             Protocol::Pop3 => self.pop3.abandon(unanswered),
             Protocol::Smtp => self.smtp.abandon(unanswered),
+            // A command that went unanswered keeps its tag in flight: a late completion still
+            // finds it.
+            Protocol::Imap => {}
         }
         let finished = EventKind::Finished {
             id,

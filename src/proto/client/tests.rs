@@ -50,6 +50,12 @@ fn describe(kind: &EventKind) -> Vec<String> {
                         if *base64_in_clear { ", in clear" } else { "" }
                     ),
                     LineRead::Message(_) => "message".to_owned(),
+                    LineRead::Imap {
+                        mistakes,
+                        refused_in,
+                        ..
+                    } => format!("imap {mistakes:?} {refused_in:?}"),
+                    LineRead::ImapLiteral => "literal".to_owned(),
                 };
                 let id = id.map_or(0, |i| i.0);
                 format!("C#{id} {text}: {read}")
@@ -507,4 +513,73 @@ fn an_observer_reads_a_log_as_the_live_connection_does() {
             "S 550 5.7.1 Relaying denied -> in order: Mail Refused",
         ]
     );
+}
+
+/// IMAP through the one connection: untagged data stays with the command in flight and the
+/// tagged completion ends it; a `+` ends a request that asked for more; an untagged BAD
+/// answers the line sent without a tag; a literal's bytes are read as such.
+#[test]
+fn imap_responses_end_the_request_their_tag_or_plus_ends() {
+    use crate::proto::imap::ImapState;
+    let t0 = Instant::now();
+    let later = t0 + Duration::from_secs(30);
+    let mut c: Connection<()> = Connection::new(Protocol::Imap);
+    c.connected(addr(), addr());
+    c.receive(b"* OK [CAPABILITY IMAP4rev1 LOGINDISABLED] ready\r\n");
+    let greeting = c.next_response().expect("greeting");
+    assert_eq!(greeting.answers, Answers::Unasked);
+    assert!(c.state().imap.login_disabled);
+    // SELECT's data, split anywhere, stays with it until its completion.
+    c.sent(Some(RequestId(1)), b"a1 LOGIN alice pw\r\n", true, &[]);
+    c.wait_for(RequestId(1), 1, later, ());
+    c.receive(b"a1 OK done\r\n");
+    assert!(c.next_response().and_then(|h| h.ended).is_some());
+    c.sent(Some(RequestId(2)), b"a2 SELECT INBOX\r\n", false, &[]);
+    c.wait_for(RequestId(2), 1, later, ());
+    let bytes = b"* 2 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\na2 OK [READ-WRITE] done\r\n";
+    for chunk in bytes.chunks(5) {
+        c.receive(chunk);
+    }
+    let mut ended = None;
+    let mut count = 0;
+    while let Some(h) = c.next_response() {
+        count += 1;
+        assert_eq!(h.answers, Answers::Request(RequestId(2)));
+        if let Some(e) = h.ended {
+            ended = Some(e);
+        }
+    }
+    assert_eq!(count, 3);
+    assert_eq!(
+        ended.map(|e| e.got.len()),
+        Some(3),
+        "the data comes with the completion"
+    );
+    let st = c.state();
+    assert_eq!(st.imap.exists, Some(2));
+    assert!(matches!(st.imap.state, ImapState::Selected { .. }));
+    // A line without a tag: the untagged BAD answers it.
+    c.sent(Some(RequestId(3)), b"FETCH 1 FLAGS\r\n", false, &[]);
+    c.wait_for(RequestId(3), 1, later, ());
+    c.receive(b"* BAD Missing tag\r\n");
+    assert!(c.next_response().and_then(|h| h.ended).is_some());
+    // A literal: the `+` ends the command's request, and the next line is its bytes.
+    c.sent(Some(RequestId(4)), b"a4 SEARCH SUBJECT {5}\r\n", false, &[]);
+    c.wait_for(RequestId(4), 1, later, ());
+    c.receive(b"+ Ready for literal data\r\n");
+    assert!(c.next_response().and_then(|h| h.ended).is_some());
+    c.sent(Some(RequestId(5)), b"hello\r\n", false, &[]);
+    let mut reads = Vec::new();
+    while let Some(e) = c.poll_event() {
+        if let EventKind::Sent { lines, .. } = e {
+            reads.extend(lines.into_iter().map(|l| (l.secret, l.read)));
+        }
+    }
+    assert!(reads[0].0, "LOGIN's line is a secret");
+    assert!(matches!(&reads[2].1, LineRead::Imap { mistakes, .. } if !mistakes.is_empty()));
+    assert_eq!(reads.last().map(|r| &r.1), Some(&LineRead::ImapLiteral));
+}
+
+fn addr() -> SocketAddr {
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 143)
 }

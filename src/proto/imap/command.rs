@@ -224,6 +224,18 @@ impl ImapCommand {
     }
 }
 
+/// The UID form of a command's name (RFC 3501 §6.4.8), for the commands that have one.
+pub fn uid_verb(verb: &str) -> Option<&'static str> {
+    Some(match verb {
+        "FETCH" => "UID FETCH",
+        "SEARCH" => "UID SEARCH",
+        "STORE" => "UID STORE",
+        "COPY" => "UID COPY",
+        "MOVE" => "UID MOVE",
+        _ => return None,
+    })
+}
+
 /// Characters an atom may not hold (RFC 3501 §9, atom-specials), and `]` of resp-specials.
 fn atom_char(c: char) -> bool {
     c.is_ascii()

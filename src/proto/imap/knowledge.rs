@@ -256,6 +256,30 @@ pub fn explain(r: &ImapResponse, cx: Context<'_>, lang: Lang) -> Note {
     }
 }
 
+/// What a student's mistake in a command line is, in words.
+pub fn mistake_words(m: &super::CommandMistake, verb: &str, lang: Lang) -> String {
+    use super::CommandMistake as M;
+    match m {
+        M::NoTag => tr(lang, "imap.mistake.no_tag"),
+        M::BadTag => tr(lang, "imap.mistake.bad_tag"),
+        M::NoCommand => tr(lang, "imap.mistake.no_command"),
+        M::UnknownCommand(v) => trf(lang, "imap.mistake.unknown", &[("verb", v.as_str())]),
+        M::Ungrammatical => {
+            let syntax = command(verb).map(|k| k.syntax.as_str()).unwrap_or_default();
+            trf(lang, "imap.mistake.grammar", &[("syntax", syntax)])
+        }
+    }
+}
+
+/// A command sent in a state that does not allow it, in words.
+pub fn not_in_state_words(verb: &str, state: &ImapState, lang: Lang) -> String {
+    trf(
+        lang,
+        "imap.not_in_state",
+        &[("verb", verb), ("state", &state_words(state, lang))],
+    )
+}
+
 /// What stands between two sentences: a space in English, nothing in Chinese.
 fn sentence_gap(lang: Lang) -> &'static str {
     match lang {

@@ -316,6 +316,16 @@ pub fn literal_at_end(line: &[u8]) -> Option<(usize, usize)> {
     Some((at, n))
 }
 
+/// The bytes of the first literal in a response (a FETCH's `BODY[] {342}` and the message
+/// after it), as far as the response holds them.
+pub fn first_literal(raw: &[u8]) -> Option<&[u8]> {
+    let end = raw.iter().position(|&b| b == b'\n')?;
+    let line = raw[..end].strip_suffix(b"\r").unwrap_or(&raw[..end]);
+    let (_, n) = literal_at_end(line)?;
+    let rest = &raw[end + 1..];
+    Some(&rest[..n.min(rest.len())])
+}
+
 /// One item cut from the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImapItem {
