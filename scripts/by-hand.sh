@@ -333,3 +333,26 @@ for port in ports:
     sys.exit(0)
 sys.exit(f"no listening port of the window greets as IMAP: {ports}")
 PY
+
+# IMAP in the window: the protocol chosen with the mouse, Connect, then lines typed in the raw
+# line box (a tagged LOGIN, SELECT, a command without its tag, LOGOUT): each is tagged as typed,
+# the password masked, the mistake named, the state followed.
+xdotool mousemove 372 40 click 1
+sleep 0.5
+xdotool mousemove 371 116 click 1
+sleep 0.5
+xdotool mousemove 951 40 click 1
+sleep 2
+type_lines "a1 LOGIN teacher@mailtutor.test secret" "a2 SELECT INBOX" "FETCH 1 FLAGS" "a3 LOGOUT"
+import -window root "$shots/imap-typed.png"
+save "$work/imap-typed.txt"
+for want in 'C: a1 LOGIN teacher@mailtutor.test ********' 'Now in mailbox INBOX' \
+    '(!) No tag' 'S: a3 OK LOGOUT completed'; do
+    grep -qF -- "$want" "$work/imap-typed.txt" ||
+        { cat "$work/imap-typed.txt" >&2; fail "no '$want' in the IMAP session typed by hand"; }
+done
+if grep -qF 'secret' "$work/imap-typed.txt"; then
+    cat "$work/imap-typed.txt" >&2
+    fail "the IMAP password typed by hand was saved unmasked"
+fi
+echo "ok: an IMAP session typed in the window is tagged, masked and explained line by line"

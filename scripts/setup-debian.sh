@@ -13,7 +13,7 @@ packages=(
   # Run: X11 and OpenGL libraries that eframe loads at start-up.
   libx11-6 libxcursor1 libxrandr2 libxi6 libgl1 libegl1 libgl1-mesa-dri
   # Tests and screenshots: a virtual display, a clicker, image tools, and real mail clients.
-  xvfb xauth x11-utils xdotool imagemagick swaks libnet-ssleay-perl libio-socket-ssl-perl python3 curl
+  xvfb xauth x11-utils xdotool imagemagick swaks libnet-ssleay-perl libio-socket-ssl-perl python3 curl isync
   # The durability test watches the practice server's fsyncs.
   strace
 )

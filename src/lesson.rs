@@ -32,6 +32,11 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("telnet", include_str!("../assets/lessons/06-telnet.toml")),
     ("prompts", include_str!("../assets/lessons/07-prompts.toml")),
+    ("imap", include_str!("../assets/lessons/08-imap.toml")),
+    (
+        "imap-telnet",
+        include_str!("../assets/lessons/09-imap-telnet.toml"),
+    ),
 ];
 
 /// The protocol a lesson speaks.
@@ -41,6 +46,7 @@ pub enum LessonProtocol {
     #[default]
     Smtp,
     Pop3,
+    Imap,
 }
 
 /// How a lesson sets up the practice server for itself; undone when the lesson ends.
@@ -541,6 +547,12 @@ impl Progress {
         if e.dir != Direction::Server {
             return false;
         }
+        if let Some(imap) = e.notes.iter().find_map(|n| match n {
+            Note::Imap(x) => Some(x),
+            _ => None,
+        }) {
+            return self.matches_imap(check, e, imap, vars);
+        }
         let Some(cx) = &e.context else {
             return false;
         };
@@ -615,6 +627,61 @@ impl Progress {
     }
 }
 
+impl Progress {
+    /// An IMAP response ticks a step when it ends what it answers (the greeting, a tagged
+    /// completion, a `+`): `status` is its status (`OK`, `NO`, `BAD`) or `+`, `answers` the
+    /// command's name (the UID form counts as the command).
+    fn matches_imap(
+        &self,
+        check: &Check,
+        e: &Entry,
+        imap: &crate::transcript::ImapNote,
+        vars: &Vars,
+    ) -> bool {
+        use crate::proto::imap::ResponseKind;
+        let Some(crate::session::Parsed::Response(crate::session::Response::Imap(r))) =
+            e.parsed.as_deref()
+        else {
+            return false;
+        };
+        if !imap.ends {
+            return false;
+        }
+        let status = match (&r.kind, r.status) {
+            (ResponseKind::Continuation, _) => "+",
+            (_, Some(s)) => s.word(),
+            (_, None) => "",
+        };
+        if check
+            .status
+            .as_deref()
+            .is_some_and(|s| !s.eq_ignore_ascii_case(status))
+        {
+            return false;
+        }
+        let answers = imap.answers.as_deref().unwrap_or_default();
+        let answers = answers.strip_prefix("UID ").unwrap_or(answers);
+        if !check.answers.is_empty()
+            && !check
+                .answers
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(answers))
+        {
+            return false;
+        }
+        if let Some(text) = &check.contains {
+            let want = fill(text, vars).to_lowercase();
+            if !String::from_utf8_lossy(e.raw())
+                .to_lowercase()
+                .contains(&want)
+            {
+                return false;
+            }
+        }
+        !check.typed || self.txn.last_typed
+    }
+}
+
 /// The result of a lesson as a teacher collects it: the lesson, each step done or not, the
 /// mistakes met, the time, and the transcript as it crossed the wire (passwords masked).
 pub fn report(
@@ -672,9 +739,15 @@ fn is_setback(e: &Entry) -> bool {
     if let Some(code) = e.code() {
         return code >= 400;
     }
-    e.notes
-        .iter()
-        .any(|n| matches!(n, Note::Pop3Status("-ERR")) || matches!(n, Note::Malformed(_)))
+    let imap_refused = matches!(
+        e.parsed.as_deref(),
+        Some(crate::session::Parsed::Response(crate::session::Response::Imap(r)))
+            if matches!(r.status, Some(crate::proto::imap::ImapStatus::No | crate::proto::imap::ImapStatus::Bad))
+    );
+    imap_refused
+        || e.notes
+            .iter()
+            .any(|n| matches!(n, Note::Pop3Status("-ERR")) || matches!(n, Note::Malformed(_)))
 }
 
 /// `RCPT TO:<a@b>` → `a@b`.

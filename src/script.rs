@@ -23,6 +23,7 @@ pub enum Step {
     SendMessage,
     Smtp(CommandKind),
     Pop3(Pop3Kind),
+    Imap(crate::proto::imap::ImapKind),
     /// The step card's answer to a 334 that asked for this.
     Answer(PromptKind),
     Raw(String),
@@ -131,6 +132,11 @@ impl Step {
             ("send-message", None) => Self::SendMessage,
             ("smtp", Some(b)) => Self::Smtp(*CommandKind::ALL.iter().find(|k| k.label() == b)?),
             ("pop3", Some(b)) => Self::Pop3(*Pop3Kind::ALL.iter().find(|k| k.label() == b)?),
+            ("imap", Some(b)) => Self::Imap(
+                *crate::proto::imap::ImapKind::ALL
+                    .iter()
+                    .find(|k| k.label() == b)?,
+            ),
             ("answer", Some("username")) => Self::Answer(PromptKind::Username),
             ("answer", Some("password")) => Self::Answer(PromptKind::Password),
             ("raw", Some(line)) => Self::Raw(line.to_owned()),
@@ -155,6 +161,7 @@ impl Step {
             }
             ("protocol", Some("smtp")) => Self::Protocol(Protocol::Smtp),
             ("protocol", Some("pop3")) => Self::Protocol(Protocol::Pop3),
+            ("protocol", Some("imap")) => Self::Protocol(Protocol::Imap),
             ("tab", Some(t)) => Self::Tab(named(&TABS, t)?),
             ("server-side", Some(t)) => Self::ServerSide(Some(named(&SERVER_TABS, t)?)),
             ("client-side", None) => Self::ServerSide(None),
@@ -185,6 +192,7 @@ impl Step {
                 | Self::SendMessage
                 | Self::Smtp(_)
                 | Self::Pop3(_)
+                | Self::Imap(_)
                 | Self::Answer(_)
                 | Self::Raw(_)
                 | Self::Username(_)

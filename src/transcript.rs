@@ -113,6 +113,10 @@ pub enum Note {
 pub struct ImapNote {
     pub en: crate::proto::imap::knowledge::Note,
     pub zh: crate::proto::imap::knowledge::Note,
+    /// What the response answers: `GREETING`, or the command's name (`LOGIN`, `UID FETCH`).
+    pub answers: Option<String>,
+    /// It ends what it answers: the greeting, a tagged completion, or a `+`.
+    pub ends: bool,
 }
 
 impl ImapNote {
@@ -862,6 +866,12 @@ impl Transcript {
                     notes.push(Note::Imap(Box::new(ImapNote {
                         en: explain(r, cx, Lang::En),
                         zh: explain(r, cx, Lang::Zh),
+                        answers: if x.greeting {
+                            Some("GREETING".to_owned())
+                        } else {
+                            x.verb.clone()
+                        },
+                        ends: x.greeting || x.completed || r.kind == ResponseKind::Continuation,
                     })));
                     if x.completed && x.after != x.state {
                         notes.push(Note::ImapState(x.after.clone()));

@@ -525,3 +525,88 @@ fn imap_against_dovecot() {
     assert!(out.contains("→ Now in mailbox INBOX."));
     assert!(!out.contains(PASSWORD));
 }
+
+/// The window's IMAP client (the network thread and the one client connection) against
+/// Dovecot: STARTTLS on 143 and TLS on 993, a wrong password, LOGIN, SELECT, a FETCH of the
+/// message Postfix delivered, IDLE, LOGOUT; every response explained, the states followed.
+#[test]
+#[ignore = "needs the Postfix and Dovecot lab: scripts/interop.sh, then MAILTUTOR_INTEROP=1 scripts/test.sh"]
+fn the_windows_imap_client_against_dovecot() {
+    use mailtutor::proto::imap::{ImapCommand, ImapState, ResponseKind};
+    use mailtutor::session::Response;
+    let subject = format!("window imap {}", std::process::id());
+    deliver(&subject);
+    for (port, security) in [(143, Security::StartTls), (993, Security::Implicit)] {
+        let s = wait(Session::connect(
+            Target::new("127.0.0.1", port),
+            security,
+            pinned(Protocol::Imap),
+        ))
+        .unwrap_or_else(|e| panic!("{port}: {e}"));
+        let mut t = Transcript::new(Protocol::Imap);
+        let ask = |cmd: &ImapCommand| -> Vec<Response> {
+            let got = wait(s.imap(cmd)).unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+            let last = got.last().and_then(Response::imap).expect("a response");
+            assert_ne!(last.kind, ResponseKind::Untagged, "{cmd:?}");
+            got
+        };
+        let wrong = ask(&ImapCommand::Login {
+            user: USER.into(),
+            password: "not-the-lab-password".into(),
+        });
+        assert!(!wrong.last().unwrap().is_positive());
+        let ok = ask(&ImapCommand::Login {
+            user: USER.into(),
+            password: PASSWORD.into(),
+        });
+        assert!(ok.last().unwrap().is_positive(), "{ok:?}");
+        // Postfix delivers in the background: wait for the message.
+        let mut n = None;
+        for _ in 0..50 {
+            ask(&ImapCommand::Select("INBOX".into()));
+            let found = ask(&ImapCommand::Search {
+                criteria: format!("SUBJECT \"{subject}\""),
+                uid: false,
+            });
+            n = found[0]
+                .imap()
+                .and_then(|r| r.text.split_whitespace().last().map(str::to_owned))
+                .filter(|w| w.parse::<u32>().is_ok());
+            if n.is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let n = n.expect("the message never reached INBOX");
+        let header = ask(&ImapCommand::Fetch {
+            set: n,
+            items: "BODY.PEEK[HEADER]".into(),
+            uid: false,
+        });
+        assert!(
+            String::from_utf8_lossy(header[0].raw()).contains(&subject),
+            "{header:?}"
+        );
+        let idle = ask(&ImapCommand::Idle);
+        assert_eq!(
+            idle.last().and_then(Response::imap).map(|r| r.kind.clone()),
+            Some(ResponseKind::Continuation)
+        );
+        assert!(ask(&ImapCommand::Done).last().unwrap().is_positive());
+        ask(&ImapCommand::Logout);
+        drain(&s, &mut t);
+        let text = verbose(&t);
+        assert!(
+            !text.contains(PASSWORD) && !text.contains("not-the-lab-password"),
+            "{text}"
+        );
+        assert!(text.contains("Now in mailbox INBOX"), "{text}");
+        // Dovecot's NO for the wrong password carries RFC 5530's code, explained as such.
+        assert!(text.contains("[AUTHENTICATIONFAILED]"), "{text}");
+        assert!(!text.contains("» ?"), "{text}");
+        assert_eq!(t.imap().state, ImapState::Logout, "{text}");
+        if security == Security::StartTls {
+            assert!(text.contains("C: a0 STARTTLS"), "{text}");
+        }
+    }
+}

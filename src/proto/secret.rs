@@ -26,11 +26,17 @@ pub fn is_secret(line: &str, answering: Option<PromptKind>) -> bool {
 
 /// IMAP's `tag LOGIN user password` and `tag AUTHENTICATE mechanism initial-response`: the
 /// words shown before the secret (the tag, the verb and the user name or mechanism).
+/// The same typed without the tag (`LOGIN user password`) is as secret: the words before it
+/// are one fewer.
 fn imap_secret_words(line: &str) -> Option<usize> {
     let words: Vec<&str> = line.split_ascii_whitespace().collect();
-    let verb = words.get(1)?;
-    let login = verb.eq_ignore_ascii_case("LOGIN") || verb.eq_ignore_ascii_case("AUTHENTICATE");
-    (login && words.len() >= 4).then_some(3)
+    let login =
+        |w: &&str| w.eq_ignore_ascii_case("LOGIN") || w.eq_ignore_ascii_case("AUTHENTICATE");
+    match (words.first(), words.get(1)) {
+        (_, Some(verb)) if login(verb) && words.len() >= 4 => Some(3),
+        (Some(verb), _) if login(verb) && words.len() >= 3 => Some(2),
+        _ => None,
+    }
 }
 
 /// A line that is one base64 token of a password's length, with the marks base64 gives it (a
@@ -301,6 +307,14 @@ mod tests {
             // An AUTH answer sent where no prompt is open (after a refused AUTH LOGIN).
             ("VHE3LXplYnJhLUxhbnRlcm4=", None, "********"),
             ("c2VjcmV0", None, "********"),
+            // IMAP: LOGIN's password and AUTHENTICATE's initial response, tag or none.
+            ("a1 LOGIN alice hunter2", None, "a1 LOGIN alice ********"),
+            ("LOGIN alice hunter2", None, "LOGIN alice ********"),
+            (
+                "a2 authenticate PLAIN AGFsaWNlAGh1bnRlcjI=",
+                None,
+                "a2 authenticate PLAIN ********",
+            ),
         ] {
             assert!(is_secret(line, answering), "{line}");
             assert_eq!(shown(line, answering), want);
@@ -317,6 +331,8 @@ mod tests {
             ("MAILFROM", None),
             ("STARTTLs", None),
             ("QUIT1", None),
+            ("a1 LOGIN", None),
+            ("a3 SELECT INBOX", None),
         ] {
             assert!(!is_secret(line, answering), "{line}");
             assert_eq!(shown(line, answering), line);

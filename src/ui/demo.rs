@@ -102,6 +102,7 @@ pub fn action(step: Step, lang: Lang) -> Option<Action> {
         Step::SendMessage => Action::SendMessage,
         Step::Smtp(kind) => Action::SmtpButton(kind),
         Step::Pop3(kind) => Action::Pop3Button(kind),
+        Step::Imap(button) => Action::ImapButton(button),
         Step::Answer(kind) => Action::Answer(kind),
         Step::Raw(line) => Action::Raw(line),
         Step::Username(u) => Action::SetUsername(u),

@@ -60,7 +60,7 @@ impl NextStep {
             }
             Protocol::Imap => {
                 let steps = super::imap_commands::expected(t.imap());
-                let describe = |b: &super::imap_commands::ImapButton| {
+                let describe = |b: &crate::proto::imap::ImapKind| {
                     let what = crate::proto::imap::knowledge::command(b.verb())
                         .map_or("", |c| c.what.get(lang));
                     trf(lang, "imap.step", &[("verb", b.label()), ("what", what)])
@@ -69,7 +69,8 @@ impl NextStep {
                     steps
                         .first()
                         .map(|b| (describe(b), Some(Action::ImapButton(*b)))),
-                    steps.iter().skip(1).map(describe).collect(),
+                    // The others by name only: their help is on their buttons.
+                    steps.iter().skip(1).map(|b| b.label().to_owned()).collect(),
                 )
             }
         };

@@ -12,95 +12,7 @@ use crate::proto::Lang;
 use crate::proto::auth::{self, MASK};
 use crate::proto::client::event::ImapView;
 use crate::proto::imap::knowledge::{self, not_in_state_words, state_words};
-use crate::proto::imap::{ImapCommand, ImapState, StoreMode};
-
-/// One button of the IMAP panel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ImapButton {
-    Capability,
-    Id,
-    StartTls,
-    Login,
-    AuthPlain,
-    List,
-    Status,
-    Select,
-    Examine,
-    Fetch,
-    Search,
-    Store,
-    Copy,
-    Move,
-    Expunge,
-    Close,
-    Noop,
-    Idle,
-    Logout,
-}
-
-impl ImapButton {
-    /// The buttons, in the order a session uses them.
-    pub const ALL: [ImapButton; 19] = [
-        ImapButton::Capability,
-        ImapButton::Id,
-        ImapButton::StartTls,
-        ImapButton::Login,
-        ImapButton::AuthPlain,
-        ImapButton::List,
-        ImapButton::Status,
-        ImapButton::Select,
-        ImapButton::Examine,
-        ImapButton::Fetch,
-        ImapButton::Search,
-        ImapButton::Store,
-        ImapButton::Copy,
-        ImapButton::Move,
-        ImapButton::Expunge,
-        ImapButton::Close,
-        ImapButton::Noop,
-        ImapButton::Idle,
-        ImapButton::Logout,
-    ];
-
-    /// The button's text, and the name a test clicks it by.
-    pub fn label(self) -> &'static str {
-        match self {
-            ImapButton::AuthPlain => "AUTHENTICATE",
-            other => other.verb(),
-        }
-    }
-
-    /// The command's name, as the knowledge and the state rules know it.
-    pub fn verb(self) -> &'static str {
-        use ImapButton as B;
-        match self {
-            B::Capability => "CAPABILITY",
-            B::Id => "ID",
-            B::StartTls => "STARTTLS",
-            B::Login => "LOGIN",
-            B::AuthPlain => "AUTHENTICATE",
-            B::List => "LIST",
-            B::Status => "STATUS",
-            B::Select => "SELECT",
-            B::Examine => "EXAMINE",
-            B::Fetch => "FETCH",
-            B::Search => "SEARCH",
-            B::Store => "STORE",
-            B::Copy => "COPY",
-            B::Move => "MOVE",
-            B::Expunge => "EXPUNGE",
-            B::Close => "CLOSE",
-            B::Noop => "NOOP",
-            B::Idle => "IDLE",
-            B::Logout => "LOGOUT",
-        }
-    }
-
-    /// Whether the command has a UID form (RFC 3501 §6.4.8).
-    fn has_uid_form(self) -> bool {
-        crate::proto::imap::command::uid_verb(self.verb()).is_some()
-    }
-}
+use crate::proto::imap::{ImapCommand, ImapKind, ImapState, StoreMode};
 
 /// What FETCH asks for: the items the lessons use.
 pub const FETCH_ITEMS: [&str; 7] = [
@@ -153,8 +65,8 @@ impl Default for ImapFields {
 
 /// The steps the state expects next, the first one most: STARTTLS where the server refuses
 /// LOGIN in clear, LOGIN before anything else, SELECT once logged in, FETCH in a mailbox.
-pub fn expected(view: &ImapView) -> Vec<ImapButton> {
-    use ImapButton as B;
+pub fn expected(view: &ImapView) -> Vec<ImapKind> {
+    use ImapKind as B;
     if !view.greeted || !view.pending.is_empty() {
         return Vec::new();
     }
@@ -178,7 +90,7 @@ pub fn expected(view: &ImapView) -> Vec<ImapButton> {
 }
 
 /// What the server will answer a command sent now, when the session shows it will refuse it.
-fn prediction(button: ImapButton, view: &ImapView, lang: Lang) -> Option<String> {
+fn prediction(button: ImapKind, view: &ImapView, lang: Lang) -> Option<String> {
     let verb = button.verb();
     if !view.state.permits(verb) {
         return Some(format!(
@@ -186,10 +98,10 @@ fn prediction(button: ImapButton, view: &ImapView, lang: Lang) -> Option<String>
             not_in_state_words(verb, &view.state, lang)
         ));
     }
-    if button == ImapButton::Login && view.login_disabled && !view.tls {
+    if button == ImapKind::Login && view.login_disabled && !view.tls {
         return Some(format!("NO: {}", tr(lang, "imap.predict_login_disabled")));
     }
-    if button == ImapButton::StartTls && view.tls {
+    if button == ImapKind::StartTls && view.tls {
         return Some(format!("BAD: {}", tr(lang, "imap.tls_already")));
     }
     None
@@ -234,7 +146,7 @@ impl CommandPanel {
             Vec::new()
         };
         ui.spacing_mut().item_spacing.y = 6.0;
-        for button in ImapButton::ALL {
+        for button in ImapKind::ALL {
             let warn = prediction(button, view, lang)
                 .filter(|_| cx.connected && !cx.exam)
                 .map(|p| trf(lang, "commands.predict", &[("reply", &p)]));
@@ -247,7 +159,7 @@ impl CommandPanel {
                 next: expected.first() == Some(&button),
                 possible: cx.exam || expected.contains(&button),
                 warn,
-                plain_preview: button == ImapButton::AuthPlain,
+                plain_preview: button == ImapKind::AuthPlain,
             };
             if self.row(ui, cx, row, |p, ui| p.imap_args(ui, cx, button)) {
                 action = Some(self.imap_action(button));
@@ -256,7 +168,7 @@ impl CommandPanel {
         action
     }
 
-    fn imap_args(&mut self, ui: &mut egui::Ui, cx: &Context<'_>, button: ImapButton) {
+    fn imap_args(&mut self, ui: &mut egui::Ui, cx: &Context<'_>, button: ImapKind) {
         let lang = cx.lang;
         let w = self.arg_width();
         let f = &mut self.imap;
@@ -268,7 +180,7 @@ impl CommandPanel {
             );
         };
         match button {
-            ImapButton::Login => {
+            ImapKind::Login => {
                 let pass = if cx.show_secrets {
                     self.password.clone()
                 } else {
@@ -281,28 +193,32 @@ impl CommandPanel {
                     .truncate(),
                 );
             }
-            ImapButton::List => text(ui, &mut f.pattern, &tr(lang, "arg.pattern"), w),
-            ImapButton::Status | ImapButton::Select | ImapButton::Examine => {
+            ImapKind::List => text(ui, &mut f.pattern, &tr(lang, "arg.pattern"), w),
+            ImapKind::Status | ImapKind::Select | ImapKind::Examine => {
                 text(ui, &mut f.mailbox, &tr(lang, "arg.mailbox"), w)
             }
-            ImapButton::Fetch => {
+            ImapKind::Fetch => {
                 text(ui, &mut f.set, &tr(lang, "arg.set"), 50.0);
-                choice(ui, "fetch_item", &mut f.fetch_item, &FETCH_ITEMS, w - 56.0);
+                let name = tr(lang, "arg.fetch_items");
+                choice(ui, &name, &mut f.fetch_item, &FETCH_ITEMS, w - 56.0);
             }
-            ImapButton::Search => {
-                choice(ui, "search_key", &mut f.search_key, &SEARCH_KEYS, 90.0);
+            ImapKind::Search => {
+                let name = tr(lang, "arg.search_key");
+                choice(ui, &name, &mut f.search_key, &SEARCH_KEYS, 90.0);
                 if f.search_key >= 2 {
                     text(ui, &mut f.search_text, &tr(lang, "arg.search"), w - 96.0);
                 }
             }
-            ImapButton::Store => {
+            ImapKind::Store => {
                 text(ui, &mut f.set, &tr(lang, "arg.set"), 36.0);
                 let mut sign = usize::from(!f.store_add);
-                choice(ui, "store_sign", &mut sign, &["+FLAGS", "-FLAGS"], 60.0);
+                let name = tr(lang, "arg.store_mode");
+                choice(ui, &name, &mut sign, &["+FLAGS", "-FLAGS"], 60.0);
                 f.store_add = sign == 0;
-                choice(ui, "store_flag", &mut f.flag, &FLAGS, 60.0);
+                let name = tr(lang, "arg.flag");
+                choice(ui, &name, &mut f.flag, &FLAGS, 60.0);
             }
-            ImapButton::Copy | ImapButton::Move => {
+            ImapKind::Copy | ImapKind::Move => {
                 text(ui, &mut f.set, &tr(lang, "arg.set"), 50.0);
                 text(ui, &mut f.target, &tr(lang, "arg.mailbox"), w - 56.0);
             }
@@ -311,8 +227,8 @@ impl CommandPanel {
     }
 
     /// The command a button sends, built from its argument fields.
-    pub fn imap_action(&self, button: ImapButton) -> Action {
-        use ImapButton as B;
+    pub fn imap_action(&self, button: ImapKind) -> Action {
+        use ImapKind as B;
         let f = &self.imap;
         let uid = f.uid && button.has_uid_form();
         let set = f.set.trim().to_owned();
@@ -426,17 +342,20 @@ fn command_mistake(cmd: &ImapCommand) -> Option<crate::words::Words> {
     None
 }
 
-/// A small combo box over fixed choices.
-fn choice(ui: &mut egui::Ui, id: &str, chosen: &mut usize, items: &[&str], width: f32) {
+/// A small combo box over fixed choices, named `name` for screen readers and tests.
+fn choice(ui: &mut egui::Ui, name: &str, chosen: &mut usize, items: &[&str], width: f32) {
     let shown = items.get(*chosen).copied().unwrap_or_default();
-    egui::ComboBox::from_id_salt(id)
+    egui::ComboBox::from_id_salt(name)
         .selected_text(RichText::new(shown).monospace())
         .width(width.max(60.0))
         .show_ui(ui, |ui| {
             for (i, item) in items.iter().enumerate() {
                 ui.selectable_value(chosen, i, RichText::new(*item).monospace());
             }
-        });
+        })
+        .response
+        .accessible_name(name)
+        .on_hover_text(name);
 }
 
 #[cfg(test)]
@@ -445,7 +364,7 @@ mod tests {
 
     #[test]
     fn every_button_has_help_in_both_languages() {
-        for b in ImapButton::ALL {
+        for b in ImapKind::ALL {
             let h = knowledge::command(b.verb()).unwrap_or_else(|| panic!("{}", b.verb()));
             assert!(h.syntax.contains(b.verb()), "{}", b.verb());
             assert!(h.rfc.starts_with("RFC"), "{}", b.verb());
@@ -459,13 +378,13 @@ mod tests {
             greeted: true,
             ..ImapView::default()
         };
-        assert_eq!(expected(&v).first(), Some(&ImapButton::Login));
+        assert_eq!(expected(&v).first(), Some(&ImapKind::Login));
         v.login_disabled = true;
-        assert_eq!(expected(&v).first(), Some(&ImapButton::StartTls));
-        assert!(prediction(ImapButton::Login, &v, Lang::En).is_some_and(|p| p.starts_with("NO")));
+        assert_eq!(expected(&v).first(), Some(&ImapKind::StartTls));
+        assert!(prediction(ImapKind::Login, &v, Lang::En).is_some_and(|p| p.starts_with("NO")));
         v.state = ImapState::Authenticated;
-        assert_eq!(expected(&v).first(), Some(&ImapButton::Select));
-        assert!(prediction(ImapButton::Fetch, &v, Lang::En).is_some_and(|p| p.starts_with("BAD")));
+        assert_eq!(expected(&v).first(), Some(&ImapKind::Select));
+        assert!(prediction(ImapKind::Fetch, &v, Lang::En).is_some_and(|p| p.starts_with("BAD")));
         v.pending.push(("a002".into(), "SELECT".into()));
         assert!(expected(&v).is_empty());
     }
@@ -474,27 +393,24 @@ mod tests {
     fn a_bad_message_set_is_refused_before_it_is_sent() {
         let mut p = CommandPanel::default();
         p.imap.set = "1,x".into();
-        assert!(matches!(
-            p.imap_action(ImapButton::Fetch),
-            Action::Invalid(_)
-        ));
+        assert!(matches!(p.imap_action(ImapKind::Fetch), Action::Invalid(_)));
         p.imap.set = "2:*".into();
         p.imap.uid = true;
         assert!(matches!(
-            p.imap_action(ImapButton::Fetch),
+            p.imap_action(ImapKind::Fetch),
             Action::Imap("UID FETCH", ImapCommand::Fetch { uid: true, .. })
         ));
         // A line break in a field would end the line early: refused before anything is sent.
         p.imap.search_key = 3;
         p.imap.search_text = "a\r\nb".into();
         assert!(matches!(
-            p.imap_action(ImapButton::Search),
+            p.imap_action(ImapKind::Search),
             Action::Invalid(_)
         ));
         // A mailbox name is written in modified UTF-7, where a line break is base64.
         p.imap.mailbox = "a\r\nb".into();
         assert!(matches!(
-            p.imap_action(ImapButton::Select),
+            p.imap_action(ImapKind::Select),
             Action::Imap("SELECT", ImapCommand::Select(_))
         ));
     }

@@ -73,7 +73,7 @@ pub enum Action {
     /// A command button, with the arguments in the panel's fields.
     SmtpButton(crate::proto::smtp::CommandKind),
     Pop3Button(crate::proto::pop3::Pop3Kind),
-    ImapButton(imap_commands::ImapButton),
+    ImapButton(crate::proto::imap::ImapKind),
     /// The step card's button for a 334 that asked for this.
     Answer(crate::proto::auth::PromptKind),
     Connect,

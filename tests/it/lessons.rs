@@ -67,6 +67,7 @@ impl Walk {
         let protocol = match lesson.protocol {
             mailtutor::lesson::LessonProtocol::Smtp => Protocol::Smtp,
             mailtutor::lesson::LessonProtocol::Pop3 => Protocol::Pop3,
+            mailtutor::lesson::LessonProtocol::Imap => Protocol::Imap,
         };
         let port = match protocol {
             Protocol::Smtp => server.smtp().port(),
@@ -584,4 +585,28 @@ check = { code = 235 }
     // An address that is not one is refused when the lesson is read.
     let bad = text.replace("alice@mailtutor.test", "alice");
     assert!(matches!(Lesson::parse(&bad), Err(LessonError::Accounts(_))));
+}
+
+/// The IMAP lesson done the telnet way on the wire: a line without a tag ticks nothing, the
+/// BAD for FETCH before SELECT is the step that asks for it, and each typed tag's OK ticks.
+#[test]
+fn the_imap_telnet_lesson_is_walked_on_the_wire() {
+    let mut w = Walk::start("imap-telnet");
+    assert_eq!(w.progress.ticked.len(), 1, "the greeting");
+    assert!(
+        w.line("LOGIN {username} {password}").is_empty(),
+        "no tag, no tick"
+    );
+    assert_eq!(w.line("a1 LOGIN {username} {password}"), [1]);
+    assert_eq!(w.line("a2 FETCH 1 FLAGS"), [2]);
+    assert_eq!(w.line("a3 SELECT INBOX"), [3]);
+    assert_eq!(w.line("a4 FETCH 1 BODY[HEADER]"), [4]);
+    assert_eq!(w.line("a5 LOGOUT"), [5]);
+    assert!(w.progress.is_done());
+    let text = w.transcript.export_annotated(Lang::En, false);
+    assert!(
+        text.contains("Typed by hand"),
+        "the lesson's mail was fetched:\n{text}"
+    );
+    assert!(!text.contains("secret"), "{text}");
 }

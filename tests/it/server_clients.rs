@@ -355,3 +355,66 @@ fn curl_lists_and_fetches_over_imap() {
         .arg(format!("{base}/INBOX")));
     assert!(search.contains("SEARCH 1"), "{search}");
 }
+
+/// mbsync (isync), a real mail client in batch mode: pulls INBOX over STARTTLS into a local
+/// Maildir, every message byte for byte, then runs again and finds nothing new; the flags it
+/// reads come from the Maildir file names on the server's side.
+#[test]
+fn mbsync_pulls_the_mailbox_over_starttls() {
+    if !have("mbsync") {
+        return;
+    }
+    let rig = Rig::new();
+    let stored = deliver_numbered(&rig.t, 3);
+    let local = rig.work.0.join("local");
+    std::fs::create_dir_all(&local).unwrap();
+    let config = rig.work.0.join("mbsyncrc");
+    std::fs::write(
+        &config,
+        format!(
+            "IMAPAccount practice\nHost 127.0.0.1\nPort {port}\nUser student@mailtutor.test\n\
+             Pass secret\nSSLType STARTTLS\nCertificateFile {ca}\n\n\
+             IMAPStore practice-far\nAccount practice\n\n\
+             MaildirStore practice-near\nPath {dir}/\nInbox {dir}/INBOX\n\n\
+             Channel practice\nFar :practice-far:\nNear :practice-near:\nPatterns INBOX\n\
+             Create Near\nSync Pull\nSyncState *\n",
+            port = rig.t.imap().port(),
+            ca = rig.cafile.display(),
+            dir = local.display(),
+        ),
+    )
+    .unwrap();
+    let sync = || {
+        run(Command::new("mbsync")
+            .arg("-V")
+            .arg("-c")
+            .arg(&config)
+            .arg("practice"))
+    };
+    let first = sync();
+    let mut pulled = common::mailbox_files(&local.join("INBOX").join("new"));
+    pulled.extend(common::mailbox_files(&local.join("INBOX").join("cur")));
+    assert_eq!(pulled.len(), 3, "{first}");
+    // mbsync writes LF where the wire had CRLF (a Maildir keeps Unix line endings), and adds
+    // its own X-TUID header to each message it copies.
+    let lf = |m: &Vec<u8>| {
+        String::from_utf8_lossy(m)
+            .replace("\r\n", "\n")
+            .lines()
+            .filter(|l| !l.starts_with("X-TUID: "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let pulled: Vec<String> = pulled.iter().map(lf).collect();
+    for m in &stored {
+        assert!(
+            pulled.contains(&lf(m)),
+            "a message changed on the way:\n{first}"
+        );
+    }
+    // Nothing new the second time.
+    let second = sync();
+    let mut again = common::mailbox_files(&local.join("INBOX").join("new"));
+    again.extend(common::mailbox_files(&local.join("INBOX").join("cur")));
+    assert_eq!(again.len(), 3, "{second}");
+}

@@ -224,6 +224,94 @@ impl ImapCommand {
     }
 }
 
+/// The commands the window has a button for, as lessons and demos name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImapKind {
+    Capability,
+    Id,
+    StartTls,
+    Login,
+    AuthPlain,
+    List,
+    Status,
+    Select,
+    Examine,
+    Fetch,
+    Search,
+    Store,
+    Copy,
+    Move,
+    Expunge,
+    Close,
+    Noop,
+    Idle,
+    Logout,
+}
+
+impl ImapKind {
+    /// The buttons, in the order a session uses them.
+    pub const ALL: [ImapKind; 19] = [
+        ImapKind::Capability,
+        ImapKind::Id,
+        ImapKind::StartTls,
+        ImapKind::Login,
+        ImapKind::AuthPlain,
+        ImapKind::List,
+        ImapKind::Status,
+        ImapKind::Select,
+        ImapKind::Examine,
+        ImapKind::Fetch,
+        ImapKind::Search,
+        ImapKind::Store,
+        ImapKind::Copy,
+        ImapKind::Move,
+        ImapKind::Expunge,
+        ImapKind::Close,
+        ImapKind::Noop,
+        ImapKind::Idle,
+        ImapKind::Logout,
+    ];
+
+    /// The button's text, and the name a test clicks it by.
+    pub fn label(self) -> &'static str {
+        match self {
+            ImapKind::AuthPlain => "AUTHENTICATE",
+            other => other.verb(),
+        }
+    }
+
+    /// The command's name, as the knowledge and the state rules know it.
+    pub fn verb(self) -> &'static str {
+        use ImapKind as B;
+        match self {
+            B::Capability => "CAPABILITY",
+            B::Id => "ID",
+            B::StartTls => "STARTTLS",
+            B::Login => "LOGIN",
+            B::AuthPlain => "AUTHENTICATE",
+            B::List => "LIST",
+            B::Status => "STATUS",
+            B::Select => "SELECT",
+            B::Examine => "EXAMINE",
+            B::Fetch => "FETCH",
+            B::Search => "SEARCH",
+            B::Store => "STORE",
+            B::Copy => "COPY",
+            B::Move => "MOVE",
+            B::Expunge => "EXPUNGE",
+            B::Close => "CLOSE",
+            B::Noop => "NOOP",
+            B::Idle => "IDLE",
+            B::Logout => "LOGOUT",
+        }
+    }
+
+    /// Whether the command has a UID form (RFC 3501 §6.4.8).
+    pub fn has_uid_form(self) -> bool {
+        uid_verb(self.verb()).is_some()
+    }
+}
+
 /// The UID form of a command's name (RFC 3501 §6.4.8), for the commands that have one.
 pub fn uid_verb(verb: &str) -> Option<&'static str> {
     Some(match verb {

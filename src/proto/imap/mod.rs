@@ -7,7 +7,7 @@ pub mod knowledge;
 pub mod response;
 pub mod state;
 
-pub use command::{CommandMistake, ImapCommand, StoreMode, Tagger, TypedCommand, VERBS};
+pub use command::{CommandMistake, ImapCommand, ImapKind, StoreMode, Tagger, TypedCommand, VERBS};
 pub use response::{
     ImapItem, ImapReader, ImapResponse, ImapStatus, ImapWarning, RespCode, ResponseKind,
 };

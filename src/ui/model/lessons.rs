@@ -67,6 +67,7 @@ impl Model {
         let protocol = match lesson.protocol {
             LessonProtocol::Smtp => Protocol::Smtp,
             LessonProtocol::Pop3 => Protocol::Pop3,
+            LessonProtocol::Imap => Protocol::Imap,
         };
         self.bar.use_practice(protocol);
         let setup = lesson.setup.clone();
