@@ -56,6 +56,8 @@ shot send-zh send-zh
 shot auth-535 auth-fail
 shot base64 base64
 shot pop3 pop3
+shot imap-en imap
+shot imap-zh imap-zh
 shot projector projector
 shot projector-150 projector-150
 shot lesson-130-zh lesson-130-zh
