@@ -2,6 +2,7 @@
 //! POP3 session whose RETR brought back a 10 MB message (the explanation pane showing it),
 //! drawn headless through egui_kittest. Only visible rows are laid out and nothing is parsed
 //! per frame, so all three should cost about the same; compare the ratios, not the times.
+//! The same for an IMAP session whose FETCH BODY[] brought back a 10 MB message as a literal.
 //! Then the first frame after a log of 100,000 entries is opened, when every explanation is
 //! measured and wrapped onto rows once.
 
@@ -46,6 +47,42 @@ S: Content-Type: application/pdf\nS: Content-Transfer-Encoding: base64\nS: \n",
     s
 }
 
+/// An IMAP session folded as the window folds a live one: SELECT, then a FETCH of BODY[] whose
+/// literal is a message of about `size` bytes.
+fn fetch_session(h: &mut Harness<'static, TutorApp>, size: usize) {
+    let line = "JVBERi0xLjQKJcfsj6IKNSAwIG9iago8PC9MZW5ndGggNiAwIFIvRmlsdGVyIC9GbGF0ZURlY29k\r\n";
+    let mut message = String::from(
+        "From: student@mailtutor.test\r\nSubject: report\r\nMIME-Version: 1.0\r\n\
+         Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+    );
+    while message.len() < size {
+        message.push_str(line);
+    }
+    let mut c = Connection::<()>::new(Protocol::Imap);
+    let local = std::net::SocketAddr::from(([127, 0, 0, 1], 50000));
+    let peer = std::net::SocketAddr::from(([127, 0, 0, 1], 143));
+    c.connected(peer, local);
+    c.observe_server(b"* OK IMAP4rev1 ready\r\n");
+    c.sent(
+        None,
+        b"a1 LOGIN teacher@mailtutor.test secret\r\n",
+        true,
+        &[],
+    );
+    c.observe_server(b"a1 OK LOGIN completed\r\n");
+    c.sent(None, b"a2 SELECT INBOX\r\n", false, &[]);
+    c.observe_server(b"* 1 EXISTS\r\na2 OK [READ-WRITE] SELECT completed\r\n");
+    c.sent(None, b"a3 FETCH 1 BODY[]\r\n", false, &[]);
+    let mut fetched = format!("* 1 FETCH (BODY[] {{{}}}\r\n", message.len()).into_bytes();
+    fetched.extend_from_slice(message.as_bytes());
+    fetched.extend_from_slice(b")\r\na3 OK FETCH completed\r\n");
+    c.observe_server(&fetched);
+    while let Some(kind) = c.poll_event() {
+        h.state_mut().replay(&Event::now(kind));
+    }
+    h.run_steps(3);
+}
+
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("window frame");
     g.sample_size(30);
@@ -69,6 +106,20 @@ fn bench(c: &mut Criterion) {
         "the RETR was not one entry: {biggest:?}"
     );
     g.bench_function("a 10 MB RETR", |b| b.iter(|| h.step()));
+    let mut h = window(0);
+    fetch_session(&mut h, 10 * 1024 * 1024);
+    let biggest = h
+        .state()
+        .transcript()
+        .entries()
+        .iter()
+        .map(|e| e.raw().len())
+        .max();
+    assert!(
+        biggest.unwrap_or(0) > 10_000_000,
+        "the FETCH was not one entry: {biggest:?}"
+    );
+    g.bench_function("a 10 MB IMAP BODY[]", |b| b.iter(|| h.step()));
     g.finish();
 
     // The first frame of a log of 50,000 refused recipients (100,000 entries) opened at once:
