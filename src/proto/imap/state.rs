@@ -161,10 +161,21 @@ impl ImapSession {
     /// untagged BAD, the command sent without a tag; for other untagged data, the latest one.
     fn answered_by(&self, r: &ImapResponse) -> Option<usize> {
         match &r.kind {
+            // A line typed without its tag is answered with its first word as the tag
+            // (`LOGIN BAD Missing tag`, Dovecot's `FETCH BAD Error in IMAP command`).
             ResponseKind::Tagged(tag) => self
                 .in_flight
                 .iter()
-                .rposition(|f| f.tag.eq_ignore_ascii_case(tag)),
+                .rposition(|f| f.tag.eq_ignore_ascii_case(tag))
+                .or_else(|| {
+                    self.in_flight.iter().position(|f| {
+                        f.tag.is_empty()
+                            && f.verb
+                                .split(' ')
+                                .next()
+                                .is_some_and(|v| v.eq_ignore_ascii_case(tag))
+                    })
+                }),
             ResponseKind::Untagged if r.status == Some(ImapStatus::Bad) => self
                 .in_flight
                 .iter()
@@ -376,6 +387,9 @@ mod tests {
             "S: a5 NO Mailbox doesn't exist: nosuch",
             // A tag no command carries.
             "S: zz OK what",
+            // Typed without a tag, answered with its first word as the tag.
+            "C: NOOP",
+            "S: NOOP BAD Error in IMAP command received by server.",
         ]);
         let done = completions(&events);
         assert_eq!(done[0].tag, "");
@@ -391,7 +405,9 @@ mod tests {
         );
         assert!(done[3].after.permits("FETCH") && !done[3].after.permits("LOGIN"));
         assert_eq!(done[4].after, ImapState::Authenticated);
-        assert!(matches!(events.last(), Some(ImapEvent::Unmatched(_))));
+        assert!(matches!(events[events.len() - 2], ImapEvent::Unmatched(_)));
+        assert!(matches!(events.last(), Some(ImapEvent::Completed(c)) if c.tag.is_empty()));
+        assert_eq!(s.pending().count(), 0, "nothing waits for an answer");
         assert_eq!(*s.state(), ImapState::Authenticated);
     }
 
