@@ -186,12 +186,16 @@ impl CommandPanel {
                 } else {
                     MASK.to_owned()
                 };
-                ui.add(
-                    egui::Label::new(
-                        RichText::new(format!("{} {pass}", self.username)).monospace(),
-                    )
-                    .truncate(),
-                );
+                // As wide as a field, so the (!) after it stays in view.
+                let size = egui::vec2(w, ui.spacing().interact_size.y);
+                ui.allocate_ui(size, |ui| {
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(format!("{} {pass}", self.username)).monospace(),
+                        )
+                        .truncate(),
+                    );
+                });
             }
             ImapKind::List => text(ui, &mut f.pattern, &tr(lang, "arg.pattern"), w),
             ImapKind::Status | ImapKind::Select | ImapKind::Examine => {
