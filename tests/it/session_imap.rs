@@ -161,6 +161,18 @@ fn a_mailbox_read_through_the_engine_over_starttls() {
         "EXPUNGE removed the message"
     );
     assert_eq!(tr.imap().state, ImapState::Logout);
+    // The session's HTML page: the badges and the notes, the password masked, the literal
+    // (a message) escaped.
+    let header = mailtutor::html_export::Header {
+        student: "Li Lei".into(),
+        date: "2026-12-05".into(),
+        lesson: None,
+    };
+    let page = mailtutor::html_export::transcript_html(&tr, Lang::En, false, &header);
+    assert!(page.contains(">OK</span>") && page.contains(">*</span>"), "badges");
+    assert!(page.contains("Now in mailbox INBOX"));
+    assert!(page.contains("LOGIN teacher@mailtutor.test ********") && !page.contains("secret"));
+    assert!(page.contains("&lt;student@mailtutor.test&gt;"), "the message is escaped");
 }
 
 #[test]
