@@ -513,7 +513,9 @@ impl<T> Connection<T> {
     /// capabilities, the mailbox's size, an AUTHENTICATE or IDLE under way).
     fn read_imap(&mut self, r: &super::imap::ImapResponse) -> ReplyRead {
         use super::imap::ResponseKind;
-        let greeting = !self.imap_view.greeted;
+        // Only an untagged response greets: a tagged one first is a log that starts
+        // mid-session.
+        let greeting = !self.imap_view.greeted && r.kind == ResponseKind::Untagged;
         let verb = self.imap.command_for(r).map(str::to_owned);
         let now = self.imap.state().clone();
         let caps = r

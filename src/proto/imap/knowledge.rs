@@ -213,7 +213,12 @@ pub fn explain(r: &ImapResponse, cx: Context<'_>, lang: Lang) -> Note {
             next: Some(tr(lang, "imap.login_disabled_next")),
         });
     }
-    if cx.greeting && r.status == Some(ImapStatus::Ok) && r.code.is_none() {
+    // Only an untagged response greets: a tagged one first is a log that starts mid-session.
+    if cx.greeting
+        && r.kind == ResponseKind::Untagged
+        && r.status == Some(ImapStatus::Ok)
+        && r.code.is_none()
+    {
         return Note {
             meaning: tr(lang, "imap.greeting"),
             next: None,
@@ -455,6 +460,18 @@ mod tests {
             n.meaning.contains("FETCH") && n.meaning.contains("登录"),
             "{n:?}"
         );
+        // A log that starts with a tagged completion has no greeting: its first response is
+        // the answer to the command before it.
+        let first = Context {
+            verb: Some("LOGIN"),
+            state: &na,
+            login_disabled: false,
+            greeting: true,
+        };
+        let n = explain(&response(". OK User logged in"), first, Lang::En);
+        assert!(!n.meaning.contains("greets"), "{n:?}");
+        let n = explain(&response("* OK IMAP4rev1 ready"), first, Lang::En);
+        assert!(n.meaning.contains("greets"), "{n:?}");
         let n = explain(
             &response("a3 NO Mailbox doesn't exist: nosuch"),
             cx("SELECT"),
