@@ -169,10 +169,16 @@ fn a_mailbox_read_through_the_engine_over_starttls() {
         lesson: None,
     };
     let page = mailtutor::html_export::transcript_html(&tr, Lang::En, false, &header);
-    assert!(page.contains(">OK</span>") && page.contains(">*</span>"), "badges");
+    assert!(
+        page.contains(">OK</span>") && page.contains(">*</span>"),
+        "badges"
+    );
     assert!(page.contains("Now in mailbox INBOX"));
     assert!(page.contains("LOGIN teacher@mailtutor.test ********") && !page.contains("secret"));
-    assert!(page.contains("&lt;student@mailtutor.test&gt;"), "the message is escaped");
+    assert!(
+        page.contains("&lt;student@mailtutor.test&gt;"),
+        "the message is escaped"
+    );
 }
 
 #[test]
