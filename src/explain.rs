@@ -1088,6 +1088,10 @@ pub fn decode_paste(bytes: &[u8]) -> String {
 /// Folds a pasted transcript as [`annotate`] does and returns the transcript itself, with
 /// every reply's notes (its situation included).
 pub fn fold(text: &str) -> Transcript {
+    let said = join_wrapped(logs::read(text));
+    if imap::looks_imap(&said) {
+        return imap::fold(&said);
+    }
     let mut a = Annotator::new(Printing {
         opts: Options {
             lang: Lang::En,
@@ -1095,7 +1099,7 @@ pub fn fold(text: &str) -> Transcript {
         },
         verbose: false,
     });
-    a.feed(join_wrapped(logs::read(text)));
+    a.feed(said);
     a.flush();
     a.transcript
 }

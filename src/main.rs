@@ -146,13 +146,6 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
             let text = explain::decode_paste(&bytes);
-            if format == "html" && explain::is_imap(&text) {
-                eprintln!(
-                    "mailtutor explain: {}",
-                    Words::new("cli.html_imap").get(lang)
-                );
-                return ExitCode::FAILURE;
-            }
             if format == "html" {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)

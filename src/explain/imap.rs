@@ -4,6 +4,9 @@
 //! the state after each completion, and the text around the session as such.
 
 use super::{NOTE_INDENT, Options, Who, clean};
+use crate::proto::Protocol;
+use crate::proto::client::Connection;
+use crate::proto::client::event::TlsInfo;
 use crate::proto::codes::labelled;
 use crate::proto::imap::knowledge::{self, Context, state_words};
 use crate::proto::imap::{
@@ -11,6 +14,7 @@ use crate::proto::imap::{
 };
 use crate::proto::line::printable;
 use crate::proto::logs::{Aside, Said};
+use crate::session::Event;
 use crate::words::{tr, trf};
 
 /// Whether the lines are an IMAP session: a greeting that names IMAP, or commands with tags
@@ -52,6 +56,31 @@ pub(super) fn looks_imap(said: &[Said]) -> bool {
 
 /// Annotates an IMAP session.
 pub(super) fn annotate(said: &[Said], opts: Options) -> String {
+    read(said, opts).out
+}
+
+/// Folds an IMAP session into a transcript as the window shows it: the same client connection
+/// as a live session's reads each command and response, in the context the log gives.
+pub(super) fn fold(said: &[Said]) -> crate::transcript::Transcript {
+    let opts = Options {
+        lang: crate::proto::Lang::En,
+        show_secrets: false,
+    };
+    read(said, opts).transcript
+}
+
+fn read(said: &[Said], opts: Options) -> ImapAnnotator {
+    // Passwords the log gives in a setting, to mask wherever it prints them again.
+    let mut known: Vec<String> = Vec::new();
+    for s in said {
+        if let Said::Aside(_, t) | Said::Plain(t) = s {
+            for v in crate::proto::secret::setting_values_in(t) {
+                if !known.iter().any(|k| k == v) {
+                    known.push(v.to_owned());
+                }
+            }
+        }
+    }
     let mut a = ImapAnnotator {
         opts,
         out: String::new(),
@@ -65,7 +94,11 @@ pub(super) fn annotate(said: &[Said], opts: Options) -> String {
         login_disabled: false,
         greeted: false,
         last_client_word: None,
+        conn: Connection::observer(Protocol::Imap),
+        transcript: crate::transcript::Transcript::new(Protocol::Imap),
+        known,
     };
+    a.fold_events();
     for s in said {
         match s {
             // curl and the libraries mark their own lines with `*`, as IMAP marks untagged
@@ -74,6 +107,8 @@ pub(super) fn annotate(said: &[Said], opts: Options) -> String {
             Said::Aside(what, t) => a.aside(t, *what),
             Said::TlsBegan(t) => {
                 a.login_disabled = false;
+                a.conn.tls_established(TlsInfo::default());
+                a.fold_events();
                 if !t.is_empty() {
                     a.aside(t, Aside::Library);
                 }
@@ -83,7 +118,7 @@ pub(super) fn annotate(said: &[Said], opts: Options) -> String {
             Said::Plain(t) => a.plain(t),
         }
     }
-    a.out
+    a
 }
 
 struct ImapAnnotator {
@@ -106,9 +141,20 @@ struct ImapAnnotator {
     /// The first word of the last client line: a command typed without a tag has its first
     /// word read as the tag, and the server's completion starts with it.
     last_client_word: Option<String>,
+    /// The client connection the window's transcript is folded from, fed the same lines.
+    conn: Connection<()>,
+    transcript: crate::transcript::Transcript,
+    /// Passwords the log's settings give.
+    known: Vec<String>,
 }
 
 impl ImapAnnotator {
+    fn fold_events(&mut self) {
+        while let Some(kind) = self.conn.poll_event() {
+            self.transcript.apply(&Event::now(kind));
+        }
+    }
+
     fn note(&mut self, text: &str) {
         self.out.push_str(NOTE_INDENT);
         self.out.push_str(text);
@@ -122,6 +168,7 @@ impl ImapAnnotator {
             return;
         }
         self.out.push_str(&format!("   {line}\n"));
+        self.transcript.aside(&line, what, &self.known);
         if self.last_aside != Some(what) {
             let text = tr(self.opts.lang, what.key());
             self.note(&text);
@@ -179,6 +226,10 @@ impl ImapAnnotator {
 
     fn client(&mut self, line: &str) {
         let lang = self.opts.lang;
+        let secret = self.transcript.is_secret_line(line);
+        self.conn
+            .sent(None, format!("{line}\r\n").as_bytes(), secret, &[]);
+        self.fold_events();
         self.last_client_word = line.split_whitespace().next().map(str::to_owned);
         let typed = TypedCommand::parse(line);
         // An answer to AUTHENTICATE's `+` is base64 of the credentials: masked, not a command.
@@ -255,6 +306,8 @@ impl ImapAnnotator {
         let mut text = std::mem::take(&mut self.partial);
         text.push_str(rest);
         text.push_str("\r\n");
+        self.conn.observe_server(text.as_bytes());
+        self.fold_events();
         self.reader.push(text.as_bytes());
         while let Some(item) = self.reader.next_item() {
             let ImapItem::Response(r) = item else {

@@ -796,19 +796,29 @@ fn enter_in_the_empty_path_field_keeps_the_keyboard_there() {
     );
 }
 
-/// An IMAP log is not folded as SMTP: the window says it cannot show one yet and where it is
-/// read, and the session on screen stays.
+/// An IMAP log opened in the window is read as IMAP by the same client connection as a live
+/// session: each response explained in its context, the state followed, the password masked.
 #[test]
-fn an_imap_log_opened_in_the_window_is_sent_to_explain() {
+fn an_imap_log_opened_in_the_window_is_read_as_imap() {
     let dir = TempDir::new("open-imap");
     let mut h = open(Lang::En, &dir);
-    let rows = h.state().transcript_rows();
     let log =
-        b"S: * OK IMAP4rev1 Service Ready\nC: a001 login mrc secret\nS: a001 OK LOGIN completed\n";
+        b"S: * OK IMAP4rev1 Service Ready\nC: a001 login mrc secret\nS: a001 OK LOGIN completed\n\
+C: a002 select inbox\nS: * 18 EXISTS\nS: a002 OK [READ-WRITE] SELECT completed\n";
     open_file(&mut h, &dir, "imap.txt", log);
-    common::window::wait_shows(&mut h, "this is an IMAP session");
-    shows(&h, "mailtutor explain < file");
-    assert_eq!(h.state().transcript_rows(), rows);
+    common::window::wait(&mut h, "the log", |a| a.transcript().len() >= 6);
+    let t = h.state().transcript();
+    assert_eq!(t.protocol(), Protocol::Imap);
+    let text: String = (0..t.len())
+        .map(|i| t.render_entry(i, Lang::En, false))
+        .collect();
+    assert!(
+        text.contains("a001 login mrc ********") && !text.contains("secret"),
+        "{text}"
+    );
+    assert!(text.contains("Now in mailbox inbox"), "{text}");
+    assert!(!text.contains("not a command"), "{text}");
+    shows(&h, "The mailbox is selected read-write");
 }
 
 /// An opened file takes the place of a session only once the user says so, when the session

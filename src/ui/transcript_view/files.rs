@@ -180,12 +180,7 @@ impl TranscriptView {
                             .map_err(|e| format!("{}: {e}", path.display())),
                         Source::Pasted(text) => Ok(text),
                     };
-                    // An IMAP session is read by `mailtutor explain` only: folded here it
-                    // would be read as SMTP and taught wrongly.
-                    text.and_then(|t| match crate::explain::is_imap(&t) {
-                        true => Err(tr(lang, "open.imap")),
-                        false => Ok(crate::explain::fold(&t)),
-                    })
+                    text.map(|t| crate::explain::fold(&t))
                 },
             ));
         }
