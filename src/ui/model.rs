@@ -272,7 +272,14 @@ impl Model {
                 also: Vec::new(),
             });
         }
-        explain_pane::NextStep::from_protocol(&self.link.transcript, self.protocol(), self.lang())
+        // A log opened while not connected is followed in its own protocol.
+        let t = &self.link.transcript;
+        let protocol = if !self.link.is_open() && !t.is_empty() {
+            t.protocol()
+        } else {
+            self.protocol()
+        };
+        explain_pane::NextStep::from_protocol(t, protocol, self.lang())
     }
 
     /// Whether the protocol's state machine expects the line this action sends now.

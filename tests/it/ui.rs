@@ -819,6 +819,11 @@ C: a002 select inbox\nS: * 18 EXISTS\nS: a002 OK [READ-WRITE] SELECT completed\n
     assert!(text.contains("Now in mailbox inbox"), "{text}");
     assert!(!text.contains("not a command"), "{text}");
     shows(&h, "The mailbox is selected read-write");
+    // Next follows the log's protocol, not the connection bar's SMTP.
+    assert!(
+        h.query_by_label_contains("220 greeting").is_none(),
+        "an SMTP step offered after an IMAP log"
+    );
 }
 
 /// An opened file takes the place of a session only once the user says so, when the session
