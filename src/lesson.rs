@@ -584,14 +584,8 @@ impl Progress {
         if check.not_flags.iter().any(has) {
             return false;
         }
-        if let Some(text) = &check.contains {
-            let want = fill(text, vars).to_lowercase();
-            if !String::from_utf8_lossy(e.raw())
-                .to_lowercase()
-                .contains(&want)
-            {
-                return false;
-            }
+        if !contains_wanted(check, e, vars) {
+            return false;
         }
         // A reply counts as typed when the line it answers was, and a message when every
         // line of it was.
@@ -669,17 +663,20 @@ impl Progress {
         {
             return false;
         }
-        if let Some(text) = &check.contains {
-            let want = fill(text, vars).to_lowercase();
-            if !String::from_utf8_lossy(e.raw())
-                .to_lowercase()
-                .contains(&want)
-            {
-                return false;
-            }
+        if !contains_wanted(check, e, vars) {
+            return false;
         }
         !check.typed || self.txn.last_typed
     }
+}
+
+/// Whether the entry holds the text the check wants (case-insensitively), if it wants one.
+fn contains_wanted(check: &Check, e: &Entry, vars: &Vars) -> bool {
+    check.contains.as_ref().is_none_or(|text| {
+        String::from_utf8_lossy(e.raw())
+            .to_lowercase()
+            .contains(&fill(text, vars).to_lowercase())
+    })
 }
 
 /// The result of a lesson as a teacher collects it: the lesson, each step done or not, the

@@ -338,11 +338,13 @@ impl Session {
     pub fn imap(&self, cmd: &ImapCommand) -> Promise<Answer> {
         let id = self.new_id();
         let bytes = cmd.wire(&imap_tag(id));
-        let secret = matches!(
-            cmd,
-            ImapCommand::Login { .. } | ImapCommand::AuthenticatePlain { initial: Some(_) }
-        );
-        self.write_as(id, bytes, secret, vec![Typed::Imap(cmd.clone())], 1)
+        self.write_as(
+            id,
+            bytes,
+            cmd.carries_secret(),
+            vec![Typed::Imap(cmd.clone())],
+            1,
+        )
     }
 
     /// Sends a line exactly as typed (the telnet box). `expect_reply` is false for lines that

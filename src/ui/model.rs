@@ -393,11 +393,7 @@ impl Model {
         match action {
             Action::Smtp(_, cmd) => cmd.carries_secret(),
             Action::Pop3(_, cmd) => cmd.carries_secret(),
-            Action::Imap(_, cmd) => matches!(
-                cmd,
-                crate::proto::imap::ImapCommand::Login { .. }
-                    | crate::proto::imap::ImapCommand::AuthenticatePlain { initial: Some(_) }
-            ),
+            Action::Imap(_, cmd) => cmd.carries_secret(),
             Action::AuthAnswer { secret, .. } => *secret,
             Action::Raw(line) => self.link.transcript.is_secret_line(line),
             _ => false,

@@ -146,6 +146,14 @@ impl ImapCommand {
         }
     }
 
+    /// Whether the line carries a password: LOGIN's, or AUTHENTICATE's initial response.
+    pub fn carries_secret(&self) -> bool {
+        matches!(
+            self,
+            ImapCommand::Login { .. } | ImapCommand::AuthenticatePlain { initial: Some(_) }
+        )
+    }
+
     /// Whether the command carries a tag (all but IDLE's DONE).
     pub fn tagged(&self) -> bool {
         !matches!(self, ImapCommand::Done)
