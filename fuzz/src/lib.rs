@@ -14,8 +14,8 @@ use mailtutor::server::maildir::{ImapMailbox, ImapStored, StoredMessage};
 use mailtutor::server::pop3::Pop3ServerSession;
 use mailtutor::server::smtp::SmtpServerSession;
 use mailtutor::server::{
-    Accounts, Context, Faults, Limits, LiveAccounts, LivePolicy, Output, PersonaId, Policy,
-    ServerSession, StoreRequest, StoreResult,
+    Accounts, Context, Faults, FolderError, Limits, LiveAccounts, LivePolicy, Output, PersonaId,
+    Policy, ServerSession, StoreRequest, StoreResult,
 };
 use std::sync::Arc;
 
@@ -354,7 +354,7 @@ fn drive(
                         failed: 0,
                     },
                     StoreRequest::ImapOpen { .. } if store_fails => {
-                        StoreResult::ImapOpened(Err("disk gone".into()))
+                        StoreResult::ImapOpened(Err(FolderError::Io("disk gone".into())))
                     }
                     StoreRequest::ImapOpen { .. } => StoreResult::ImapOpened(Ok(ImapMailbox {
                         uid_validity: 7,
@@ -389,6 +389,22 @@ fn drive(
                             .into_bytes()
                         })
                         .collect())),
+                    StoreRequest::ImapFolders { .. } if store_fails => {
+                        StoreResult::Folders(Err(FolderError::Missing))
+                    }
+                    StoreRequest::ImapFolders { .. } => StoreResult::Folders(Ok(vec![
+                        "INBOX".into(),
+                        "Sent".into(),
+                        "Trash".into(),
+                        "Lab notes".into(),
+                    ])),
+                    StoreRequest::ImapCopy { .. } | StoreRequest::ImapAppend { .. } => {
+                        StoreResult::Put(if store_fails {
+                            Err(FolderError::Missing)
+                        } else {
+                            Ok(())
+                        })
+                    }
                     StoreRequest::SetFlags(list) => StoreResult::FlagsSet(
                         list.into_iter()
                             .map(|(m, _)| (!store_fails).then_some(m))

@@ -9,10 +9,11 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::maildir::{LockGuard, Maildir};
+use super::maildir::{FolderError, LockGuard, Maildir};
 use super::smtp::SmtpServerSession;
 use super::{
-    Output, ServerEventKind, ServerSession, Service, Shared, Side, StoreRequest, StoreResult,
+    FolderChange, Output, ServerEventKind, ServerSession, Service, Shared, Side, StoreRequest,
+    StoreResult,
 };
 
 enum Stream {
@@ -381,12 +382,34 @@ fn perform(store: &Maildir, lock: &mut Option<LockGuard>, req: StoreRequest) -> 
         }
         StoreRequest::ImapOpen {
             address,
+            folder,
             claim_recent,
-        } => StoreResult::ImapOpened(
-            store
-                .imap_open(&address, claim_recent)
-                .map_err(|e| e.to_string()),
-        ),
+        } => StoreResult::ImapOpened(store.imap_open_folder(&address, &folder, claim_recent)),
+        StoreRequest::ImapFolders { address, change } => {
+            let changed = match change {
+                Some(FolderChange::Create(name)) => store.create_folder(&address, &name),
+                Some(FolderChange::Delete(name)) => store.delete_folder(&address, &name),
+                None => Ok(()),
+            };
+            StoreResult::Folders(changed.and_then(|()| store.folders(&address)))
+        }
+        StoreRequest::ImapCopy {
+            address,
+            folder,
+            messages,
+        } => {
+            let read: Result<Vec<(Vec<u8>, String)>, FolderError> = messages
+                .into_iter()
+                .map(|(m, letters)| Ok((store.read(&m)?, letters)))
+                .collect();
+            StoreResult::Put(read.and_then(|list| store.put(&address, &folder, &list)))
+        }
+        StoreRequest::ImapAppend {
+            address,
+            folder,
+            message,
+            letters,
+        } => StoreResult::Put(store.put(&address, &folder, &[(message, letters)])),
         StoreRequest::ReadMany(list) => StoreResult::ReadMany(
             list.iter()
                 .map(|m| store.read(m))

@@ -1,6 +1,7 @@
 //! The practice server's IMAP4rev1 side (RFC 3501) over the same maildrops as SMTP and POP3:
-//! one mailbox, INBOX, with its flags kept in the Maildir file names and its UIDs in a small
-//! file beside them. Commands are read with imap-codec; what it cannot read is answered with a
+//! INBOX is the maildrop POP3 reads; Drafts, Sent and Trash (and any folder a client creates)
+//! are Maildir++ subfolders beside it. Flags are kept in the Maildir file names and UIDs in a
+//! small file in each folder. Commands are read with imap-codec; what it cannot read is answered with a
 //! BAD that says what was expected, as a server a student types to by hand should.
 
 use std::sync::Arc;
@@ -18,8 +19,8 @@ use imap_codec::imap_types::search::SearchKey;
 use imap_codec::imap_types::sequence::{SeqOrUid, Sequence, SequenceSet};
 use imap_codec::imap_types::status::StatusDataItemName;
 
-use super::maildir::{ImapMailbox, ImapStored};
-use super::{Context, Output, ServerSession, Side, StoreRequest, StoreResult};
+use super::maildir::{DEFAULT_FOLDERS, FolderError, ImapMailbox, ImapStored};
+use super::{Context, FolderChange, Output, ServerSession, Side, StoreRequest, StoreResult};
 use crate::words::Words;
 
 /// The longest command, literals included; a client that sends more is refused.
@@ -77,6 +78,7 @@ enum State {
     },
     Selected {
         user: String,
+        folder: String,
         read_only: bool,
         mailbox: ImapMailbox,
     },
@@ -93,11 +95,26 @@ enum ReadFor {
 /// Store work in flight, with what to say when it is done.
 #[derive(Debug)]
 enum Waiting {
-    /// SELECT, EXAMINE or STATUS of INBOX.
+    /// SELECT, EXAMINE or STATUS of a folder.
     Open {
         tag: String,
         user: String,
+        folder: String,
         how: Open,
+    },
+    /// LIST or LSUB (`pattern` set), or CREATE or DELETE of `folder`.
+    Folders {
+        tag: String,
+        verb: &'static str,
+        folder: String,
+        pattern: Option<String>,
+    },
+    /// COPY, MOVE (`moved`: the indexes to expunge once copied) or APPEND into `folder`.
+    Put {
+        tag: String,
+        verb: &'static str,
+        folder: String,
+        moved: Vec<usize>,
     },
     /// FETCH or SEARCH that needs the messages' bytes (the indexes into the mailbox).
     Read {
@@ -359,7 +376,7 @@ impl ImapServerSession {
         } else {
             caps.push("AUTH=PLAIN");
         }
-        caps.extend(["ID", "IDLE", "UNSELECT", "CHILDREN"]);
+        caps.extend(["ID", "IDLE", "UNSELECT", "CHILDREN", "MOVE", "SPECIAL-USE"]);
         caps.join(" ")
     }
 
@@ -652,28 +669,68 @@ impl ImapServerSession {
                     ListMailbox::String(s) => s.as_ref(),
                 })
                 .into_owned();
-                let mut s = String::new();
                 if pattern.is_empty() {
-                    s.push_str(&format!("* {name} (\\Noselect) \"/\" \"\"\r\n"));
-                } else if wildcard_matches(&pattern, "INBOX") {
-                    s.push_str(&format!("* {name} (\\HasNoChildren) \"/\" INBOX\r\n"));
+                    // The hierarchy delimiter and the root (RFC 3501 §6.3.8).
+                    return reply(
+                        out,
+                        format!("* {name} (\\Noselect) \"/\" \"\"\r\n{tag} OK {name} completed"),
+                    );
                 }
-                s.push_str(&format!("{tag} OK {name} completed"));
-                reply(out, s);
+                let verb = if name == "LSUB" { "LSUB" } else { "LIST" };
+                self.folders(tag, verb, String::new(), Some(pattern), None, out);
             }
-            CommandBody::Create { .. }
-            | CommandBody::Delete { .. }
-            | CommandBody::Rename { .. } => reply(
+            CommandBody::Create { mailbox } => {
+                let folder = folder_of(&mailbox);
+                let change = FolderChange::Create(folder.clone());
+                self.folders(tag, "CREATE", folder, None, Some(change), out);
+            }
+            CommandBody::Delete { mailbox } => {
+                let folder = folder_of(&mailbox);
+                let selected = matches!(&self.state,
+                    State::Selected { folder: f, .. } if f.eq_ignore_ascii_case(&folder));
+                if selected {
+                    return reply(
+                        out,
+                        format!(
+                            "{tag} NO [INUSE] \"{}\" is the selected mailbox: CLOSE it first",
+                            echo(&folder)
+                        ),
+                    );
+                }
+                let change = FolderChange::Delete(folder.clone());
+                self.folders(tag, "DELETE", folder, None, Some(change), out);
+            }
+            CommandBody::Rename { .. } => reply(
                 out,
-                format!("{tag} NO [CANNOT] This practice server has one mailbox, INBOX"),
+                format!(
+                    "{tag} NO [CANNOT] RENAME is not offered by this practice server: CREATE the new folder and MOVE the messages"
+                ),
             ),
             CommandBody::Subscribe { .. } | CommandBody::Unsubscribe { .. } => {
                 reply(out, format!("{tag} OK {name} completed"));
             }
-            CommandBody::Append { .. } => reply(
-                out,
-                format!("{tag} NO [CANNOT] APPEND is not offered here: send the message by SMTP"),
-            ),
+            CommandBody::Append {
+                mailbox,
+                flags,
+                message,
+                ..
+            } => {
+                let Some(user) = self.user() else { return };
+                let folder = folder_of(&mailbox);
+                let letters = sorted_letters(flags.iter().filter_map(letter_of));
+                self.waiting = Some(Waiting::Put {
+                    tag,
+                    verb: "APPEND",
+                    folder: folder.clone(),
+                    moved: Vec::new(),
+                });
+                out.push(Output::Store(StoreRequest::ImapAppend {
+                    address: user,
+                    folder,
+                    message: message.data().to_vec(),
+                    letters,
+                }));
+            }
             CommandBody::Idle => {
                 self.idling = Some(tag);
                 reply(out, "+ idling");
@@ -697,22 +754,16 @@ impl ImapServerSession {
                 flags,
                 uid,
             } => self.store(tag, &sequence_set, &kind, &response, &flags, uid, out),
-            CommandBody::Copy { mailbox, .. } | CommandBody::Move { mailbox, .. } => {
-                match mailbox {
-                    Mailbox::Inbox => reply(
-                        out,
-                        format!(
-                            "{tag} NO [CANNOT] The messages are in INBOX already: this practice server has one mailbox"
-                        ),
-                    ),
-                    Mailbox::Other(_) => reply(
-                        out,
-                        format!(
-                            "{tag} NO [TRYCREATE] No such mailbox: this practice server has one mailbox, INBOX"
-                        ),
-                    ),
-                }
-            }
+            CommandBody::Copy {
+                sequence_set,
+                mailbox,
+                uid,
+            } => self.copy(tag, "COPY", &sequence_set, &mailbox, uid, out),
+            CommandBody::Move {
+                sequence_set,
+                mailbox,
+                uid,
+            } => self.copy(tag, "MOVE", &sequence_set, &mailbox, uid, out),
             _ => reply(
                 out,
                 format!("{tag} BAD {name} is not offered by this practice server"),
@@ -825,16 +876,7 @@ impl ImapServerSession {
 
     fn open(&mut self, tag: String, mailbox: &Mailbox<'_>, how: Open, out: &mut Vec<Output>) {
         let Some(user) = self.user() else { return };
-        if let Mailbox::Other(other) = mailbox {
-            let name = String::from_utf8_lossy(other.as_ref()).into_owned();
-            return reply(
-                out,
-                format!(
-                    "{tag} NO [NONEXISTENT] Mailbox \"{}\" does not exist: this practice server has one mailbox, INBOX",
-                    echo(&name)
-                ),
-            );
-        }
+        let folder = folder_of(mailbox);
         // NetEase opens no mailbox for a client that has not said who it is (ID, RFC 2971).
         if !self.said_id
             && let Some(text) = self.ctx.persona_text(|r| r.imap_unsafe_login.as_ref())
@@ -854,11 +896,106 @@ impl ImapServerSession {
         self.waiting = Some(Waiting::Open {
             tag,
             user: user.clone(),
+            folder: folder.clone(),
             how,
         });
         out.push(Output::Store(StoreRequest::ImapOpen {
             address: user,
+            folder,
             claim_recent,
+        }));
+    }
+
+    /// LIST or LSUB, CREATE or DELETE: the store lists the folders after any change.
+    fn folders(
+        &mut self,
+        tag: String,
+        verb: &'static str,
+        folder: String,
+        pattern: Option<String>,
+        change: Option<FolderChange>,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(address) = self.user() else { return };
+        self.waiting = Some(Waiting::Folders {
+            tag,
+            verb,
+            folder,
+            pattern,
+        });
+        out.push(Output::Store(StoreRequest::ImapFolders { address, change }));
+    }
+
+    /// COPY or MOVE the messages a set names into another folder (RFC 3501 §6.4.7, RFC 6851).
+    fn copy(
+        &mut self,
+        tag: String,
+        verb: &'static str,
+        set: &SequenceSet,
+        target: &Mailbox<'_>,
+        uid: bool,
+        out: &mut Vec<Output>,
+    ) {
+        let State::Selected {
+            user,
+            folder,
+            read_only,
+            mailbox,
+        } = &self.state
+        else {
+            return;
+        };
+        let to = folder_of(target);
+        if verb == "MOVE" && to.eq_ignore_ascii_case(folder) {
+            return reply(
+                out,
+                format!(
+                    "{tag} NO [CANNOT] The messages are in \"{}\" already",
+                    echo(folder)
+                ),
+            );
+        }
+        if verb == "MOVE" && *read_only {
+            return reply(
+                out,
+                format!(
+                    "{tag} NO [READ-ONLY] The mailbox was opened with EXAMINE: nothing can be moved out of it (COPY can copy)"
+                ),
+            );
+        }
+        let picked = match resolve(set, mailbox, uid) {
+            Ok(p) => p,
+            Err(why) => return reply(out, format!("{tag} BAD {why}")),
+        };
+        if picked.is_empty() {
+            let verb = if uid {
+                format!("UID {verb}")
+            } else {
+                verb.to_owned()
+            };
+            return reply(
+                out,
+                format!("{tag} OK {verb} completed: no messages matched"),
+            );
+        }
+        let messages = picked
+            .iter()
+            .map(|&i| {
+                let m = &mailbox.messages[i];
+                (m.stored.clone(), m.flags.clone())
+            })
+            .collect();
+        let address = user.clone();
+        self.waiting = Some(Waiting::Put {
+            tag,
+            verb,
+            folder: to.clone(),
+            moved: if verb == "MOVE" { picked } else { Vec::new() },
+        });
+        out.push(Output::Store(StoreRequest::ImapCopy {
+            address,
+            folder: to,
+            messages,
         }));
     }
 
@@ -866,11 +1003,13 @@ impl ImapServerSession {
     /// `done` is sent.
     fn news(&mut self, done: Option<String>, out: &mut Vec<Output>) {
         match &self.state {
-            State::Selected { user, .. } => {
+            State::Selected { user, folder, .. } => {
                 let address = user.clone();
+                let folder = folder.clone();
                 self.waiting = Some(Waiting::News { done });
                 out.push(Output::Store(StoreRequest::ImapOpen {
                     address,
+                    folder,
                     claim_recent: false,
                 }));
             }
@@ -887,6 +1026,7 @@ impl ImapServerSession {
             user,
             read_only,
             mailbox,
+            ..
         } = &self.state
         else {
             return;
@@ -1171,7 +1311,15 @@ impl ImapServerSession {
             return;
         };
         match (waiting, result) {
-            (Waiting::Open { tag, user, how }, StoreResult::ImapOpened(Ok(mailbox))) => match how {
+            (
+                Waiting::Open {
+                    tag,
+                    user,
+                    folder,
+                    how,
+                },
+                StoreResult::ImapOpened(Ok(mailbox)),
+            ) => match how {
                 Open::Select { read_only } => {
                     let exists = mailbox.messages.len();
                     let recent = mailbox.messages.iter().filter(|m| m.recent).count();
@@ -1205,6 +1353,7 @@ impl ImapServerSession {
                     s.push_str(&format!("{tag} OK [{mode}] {verb} completed"));
                     self.state = State::Selected {
                         user,
+                        folder: canonical(&folder),
                         read_only,
                         mailbox,
                     };
@@ -1233,7 +1382,8 @@ impl ImapServerSession {
                     reply(
                         out,
                         format!(
-                            "* STATUS INBOX ({})\r\n{tag} OK STATUS completed",
+                            "* STATUS {} ({})\r\n{tag} OK STATUS completed",
+                            mailbox_name(&canonical(&folder)),
                             values.join(" ")
                         ),
                     );
@@ -1252,12 +1402,108 @@ impl ImapServerSession {
                     out.push(Output::Reply(s.into_bytes()));
                 }
             }
-            (Waiting::Open { tag, .. }, StoreResult::ImapOpened(Err(e))) => {
-                reply(
-                    out,
-                    format!("{tag} NO [SERVERBUG] Cannot open the mailbox: {}", echo(&e)),
-                );
+            (Waiting::Open { tag, folder, .. }, StoreResult::ImapOpened(Err(e))) => {
+                let why = match e {
+                    FolderError::Missing => format!(
+                        "NO [NONEXISTENT] Mailbox \"{}\" does not exist (LIST \"\" * shows the folders here)",
+                        echo(&folder)
+                    ),
+                    other => folder_trouble(&other),
+                };
+                reply(out, format!("{tag} {why}"));
             }
+            (
+                Waiting::Folders {
+                    tag,
+                    verb,
+                    folder,
+                    pattern,
+                },
+                StoreResult::Folders(result),
+            ) => {
+                let names = match result {
+                    Ok(names) => names,
+                    Err(e) => {
+                        let why = match (e, verb) {
+                            (FolderError::Missing, _) => format!(
+                                "NO [NONEXISTENT] Mailbox \"{}\" does not exist",
+                                echo(&folder)
+                            ),
+                            (FolderError::Exists, _) => format!(
+                                "NO [ALREADYEXISTS] Mailbox \"{}\" exists already",
+                                echo(&folder)
+                            ),
+                            (other, _) => folder_trouble(&other),
+                        };
+                        return reply(out, format!("{tag} {why}"));
+                    }
+                };
+                let Some(pattern) = pattern else {
+                    return reply(out, format!("{tag} OK {verb} completed"));
+                };
+                let mut s = String::new();
+                for name in names.iter().filter(|n| wildcard_matches(&pattern, n)) {
+                    let mut attrs = vec!["\\HasNoChildren"];
+                    if verb == "LIST"
+                        && let Some((_, special)) = DEFAULT_FOLDERS.iter().find(|(n, _)| n == name)
+                    {
+                        attrs.push(special);
+                    }
+                    s.push_str(&format!(
+                        "* {verb} ({}) \"/\" {}\r\n",
+                        attrs.join(" "),
+                        mailbox_name(name)
+                    ));
+                }
+                s.push_str(&format!("{tag} OK {verb} completed"));
+                reply(out, s);
+            }
+            (
+                Waiting::Put {
+                    tag,
+                    verb,
+                    folder,
+                    moved,
+                },
+                StoreResult::Put(result),
+            ) => match result {
+                Err(FolderError::Missing) => reply(
+                    out,
+                    format!(
+                        "{tag} NO [TRYCREATE] Mailbox \"{}\" does not exist: CREATE it first",
+                        echo(&folder)
+                    ),
+                ),
+                Err(other) => reply(out, format!("{tag} {}", folder_trouble(&other))),
+                // MOVE: the copies are safe; now the originals go, each reported as EXPUNGE.
+                Ok(()) if !moved.is_empty() => {
+                    let State::Selected { mailbox, .. } = &self.state else {
+                        return;
+                    };
+                    let delete = moved
+                        .iter()
+                        .map(|&i| mailbox.messages[i].stored.clone())
+                        .collect();
+                    self.waiting = Some(Waiting::Expunge {
+                        tag,
+                        verb,
+                        gone: moved,
+                    });
+                    out.push(Output::Store(StoreRequest::Commit { delete }));
+                }
+                Ok(()) => {
+                    let done = format!("{tag} OK {verb} completed");
+                    // A message added to the selected mailbox is announced at once (RFC 3501
+                    // §6.3.11).
+                    let here = matches!(&self.state,
+                        State::Selected { folder: f, .. } if f.eq_ignore_ascii_case(&folder));
+                    if here {
+                        self.news(Some(done), out);
+                    } else {
+                        reply(out, done);
+                    }
+                }
+            },
             (Waiting::Read { tag, picked, why }, StoreResult::ReadMany(Ok(bytes))) => match why {
                 ReadFor::Fetch { items, .. } => self.fetched(tag, &picked, &items, &bytes, out),
                 ReadFor::Search { criteria, uid } => {
@@ -1311,7 +1557,7 @@ impl ImapServerSession {
                     // Each EXPUNGE response renumbers what follows: highest first keeps the
                     // numbers right (RFC 3501 §7.4.1).
                     for &i in gone.iter().rev() {
-                        if verb == "EXPUNGE" {
+                        if verb != "CLOSE" {
                             s.push_str(&format!("* {} EXPUNGE\r\n", i + 1));
                         }
                         mailbox.messages.remove(i);
@@ -1332,6 +1578,8 @@ impl ImapServerSession {
             (w, r) => {
                 let tag = match &w {
                     Waiting::Open { tag, .. }
+                    | Waiting::Folders { tag, .. }
+                    | Waiting::Put { tag, .. }
                     | Waiting::Read { tag, .. }
                     | Waiting::Flags { tag, .. }
                     | Waiting::Expunge { tag, .. } => tag.clone(),
@@ -1568,6 +1816,46 @@ fn tag_of(command: &[u8]) -> String {
         "*".into()
     } else {
         tag.chars().take(32).collect()
+    }
+}
+
+/// A mailbox argument as a folder name: INBOX (any case) or the name as sent.
+fn folder_of(mailbox: &Mailbox<'_>) -> String {
+    match mailbox {
+        Mailbox::Inbox => "INBOX".to_owned(),
+        Mailbox::Other(other) => String::from_utf8_lossy(other.as_ref()).into_owned(),
+    }
+}
+
+/// INBOX in its one spelling; other names as they are.
+fn canonical(folder: &str) -> String {
+    if folder.eq_ignore_ascii_case("INBOX") {
+        "INBOX".to_owned()
+    } else {
+        folder.to_owned()
+    }
+}
+
+/// A folder name as a response carries it: an atom, or quoted when it has spaces or quotes.
+fn mailbox_name(name: &str) -> String {
+    let atom = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"(){%*\"\\]".contains(&b));
+    if atom {
+        name.to_owned()
+    } else {
+        quoted(&echo(name))
+    }
+}
+
+/// The completion for a folder the store could not use, in its words.
+fn folder_trouble(e: &FolderError) -> String {
+    match e {
+        FolderError::Missing => "NO [NONEXISTENT] No such mailbox".to_owned(),
+        FolderError::Exists => "NO [ALREADYEXISTS] The mailbox exists already".to_owned(),
+        FolderError::Name(why) => format!("NO [CANNOT] {why}"),
+        FolderError::Io(words) => format!("NO [SERVERBUG] The store failed: {}", echo(words)),
     }
 }
 

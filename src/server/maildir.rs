@@ -145,22 +145,10 @@ impl Maildir {
     /// new/, and the directory fsynced, so a message is on disk before this returns; a failure
     /// leaves nothing in new/.
     pub fn deliver(&self, queue_id: &str, recipients: &[String], message: &[u8]) -> io::Result<()> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let mut written = Vec::new();
         for (i, rcpt) in recipients.iter().enumerate() {
             let dir = self.mailbox(rcpt)?;
-            let name = format!(
-                // Zero-padded so that names sort in delivery order (POP3 numbers follow it).
-                "{:010}.M{:06}P{}Q{:010}R{}_{queue_id}.mailtutor",
-                now.as_secs(),
-                now.subsec_micros(),
-                std::process::id(),
-                n,
-                i
-            );
+            let name = fresh_name(queue_id, i);
             let tmp = dir.join("tmp").join(&name);
             let result = (|| {
                 let mut f = File::create(&tmp)?;
@@ -186,33 +174,9 @@ impl Maildir {
         Ok(())
     }
 
-    /// Messages in new/ and cur/, oldest first.
+    /// Messages in new/ and cur/ of INBOX, oldest first.
     pub fn list(&self, address: &str) -> io::Result<Vec<StoredMessage>> {
-        let dir = self.mailbox(address)?;
-        let mut out = Vec::new();
-        for sub in ["cur", "new"] {
-            for entry in fs::read_dir(dir.join(sub))? {
-                let entry = entry?;
-                let meta = entry.metadata()?;
-                if !meta.is_file() {
-                    continue;
-                }
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if name.starts_with('.') {
-                    continue;
-                }
-                // Flags follow `:` (or `;` where `:` is not allowed in a file name, as on
-                // Windows).
-                let uid = name.split([':', ';']).next().unwrap_or(&name).to_owned();
-                out.push(StoredMessage {
-                    uid,
-                    path: entry.path(),
-                    size: meta.len(),
-                });
-            }
-        }
-        out.sort_by(|a, b| a.uid.cmp(&b.uid));
-        Ok(out)
+        list_in(&self.mailbox(address)?)
     }
 
     pub fn read(&self, msg: &StoredMessage) -> io::Result<Vec<u8>> {
@@ -225,6 +189,51 @@ impl Maildir {
             other => other,
         }
     }
+}
+
+/// A new message file name, unique and zero-padded so that names sort in delivery order
+/// (POP3 numbers and IMAP UIDs follow it).
+fn fresh_name(queue_id: &str, i: usize) -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "{:010}.M{:06}P{}Q{:010}R{}_{queue_id}.mailtutor",
+        now.as_secs(),
+        now.subsec_micros(),
+        std::process::id(),
+        n,
+        i
+    )
+}
+
+/// Messages in new/ and cur/ of one Maildir, oldest first.
+fn list_in(dir: &Path) -> io::Result<Vec<StoredMessage>> {
+    let mut out = Vec::new();
+    for sub in ["cur", "new"] {
+        for entry in fs::read_dir(dir.join(sub))? {
+            let entry = entry?;
+            let meta = entry.metadata()?;
+            if !meta.is_file() {
+                continue;
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            // Flags follow `:` (or `;` where `:` is not allowed in a file name, as on
+            // Windows).
+            let uid = name.split([':', ';']).next().unwrap_or(&name).to_owned();
+            out.push(StoredMessage {
+                uid,
+                path: entry.path(),
+                size: meta.len(),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.uid.cmp(&b.uid));
+    Ok(out)
 }
 
 /// A message as IMAP sees it: its UID, its Maildir flag letters (`S`, `T` …) and whether it
@@ -267,84 +276,286 @@ fn flags_of(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// The folders every maildrop has beside INBOX, with their RFC 6154 special-use attribute:
+/// the names Dovecot's example configuration gives them.
+pub const DEFAULT_FOLDERS: [(&str, &str); 3] = [
+    ("Drafts", "\\Drafts"),
+    ("Sent", "\\Sent"),
+    ("Trash", "\\Trash"),
+];
+
+/// Marks a maildrop whose default folders were made once: a folder the user deletes stays
+/// deleted.
+const FOLDERS_MADE: &str = ".imap-folders";
+
+/// Why a folder cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FolderError {
+    /// No such folder.
+    Missing,
+    /// A folder by that name exists already (CREATE).
+    Exists,
+    /// A name this store cannot keep: it says why.
+    Name(&'static str),
+    /// The disk's own words.
+    Io(String),
+}
+
+impl From<io::Error> for FolderError {
+    fn from(e: io::Error) -> Self {
+        FolderError::Io(e.to_string())
+    }
+}
+
+/// Whether `name` can be a folder: INBOX is the maildrop itself; another folder is a
+/// Maildir++ subfolder `.<name>`, so the name must be a safe directory name on every file
+/// system. Modified UTF-7 (RFC 3501 §5.1.3) keeps non-ASCII names to letters, digits and
+/// `&+,-`.
+fn check_folder_name(name: &str) -> Result<(), FolderError> {
+    if name.is_empty() || name.len() > 100 {
+        return Err(FolderError::Name("a folder name has 1 to 100 characters"));
+    }
+    if name.contains(['/', '.']) {
+        return Err(FolderError::Name(
+            "folders inside folders are not kept here: use a name without '/' or '.'",
+        ));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || " -_&+,".contains(c))
+        || name.starts_with(' ')
+        || name.ends_with(' ')
+    {
+        return Err(FolderError::Name(
+            "use letters, digits, spaces, '-' and '_' (other characters in modified UTF-7)",
+        ));
+    }
+    Ok(())
+}
+
+fn is_maildir(dir: &Path) -> bool {
+    ["tmp", "new", "cur"].iter().all(|s| dir.join(s).is_dir())
+}
+
+fn make_maildir(dir: &Path) -> io::Result<()> {
+    for sub in ["tmp", "new", "cur"] {
+        fs::create_dir_all(dir.join(sub))?;
+    }
+    // Maildir++ marks a subfolder with an empty `maildirfolder` file.
+    File::create(dir.join("maildirfolder"))?;
+    sync_dir(dir)
+}
+
 impl Maildir {
-    /// The maildrop as an IMAP mailbox. UIDs are kept in a small file beside the messages, so
-    /// a message keeps its UID across sessions; a message delivered since is given the next
-    /// one. With `claim_recent` (SELECT), messages in `new/` move to `cur/`, as a mail client
-    /// moves what it has seen (maildir(5)); they are \Recent in this session only.
-    pub fn imap_open(&self, address: &str, claim_recent: bool) -> io::Result<ImapMailbox> {
+    /// The maildrop with its default folders, made the first time.
+    fn maildrop_with_folders(&self, address: &str) -> io::Result<PathBuf> {
         let dir = self.mailbox(address)?;
-        let list = self.list(address)?;
-        let kept = fs::read_to_string(dir.join(UID_FILE)).unwrap_or_default();
-        let mut lines = kept.lines();
-        let head: Vec<u32> = lines
-            .next()
-            .unwrap_or("")
-            .split_whitespace()
-            .filter_map(|w| w.parse().ok())
-            .collect();
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
-        let (uid_validity, mut uid_next) = match head.as_slice() {
-            [v, n] if *v > 0 && *n > 0 => (*v, *n),
-            // New (or unreadable): a fresh UIDVALIDITY, so no client trusts old UIDs.
-            _ => ((now % u64::from(u32::MAX)).max(1) as u32, 1),
-        };
-        let known: std::collections::HashMap<&str, u32> = lines
-            .filter_map(|l| {
-                let (uid, name) = l.split_once(' ')?;
-                Some((name, uid.parse().ok()?))
-            })
-            .collect();
-        let mut messages = Vec::new();
-        let mut changed = head.len() != 2;
-        for msg in list {
-            let recent = msg.path.parent().is_some_and(|p| p.ends_with("new"));
-            let uid = match known.get(msg.uid.as_str()) {
-                Some(&u) => u,
-                None => {
-                    changed = true;
-                    uid_next += 1;
-                    uid_next - 1
+        if !dir.join(FOLDERS_MADE).exists() {
+            for (name, _) in DEFAULT_FOLDERS {
+                let sub = dir.join(format!(".{name}"));
+                if !is_maildir(&sub) {
+                    make_maildir(&sub)?;
                 }
-            };
-            let received = fs::metadata(&msg.path)
-                .and_then(|m| m.modified())
-                .unwrap_or(UNIX_EPOCH);
-            let mut stored = msg;
-            if recent && claim_recent {
-                let dest = dir.join("cur").join(format!("{}{INFO}", stored.uid));
-                fs::rename(&stored.path, &dest)?;
-                stored.path = dest;
             }
-            messages.push(ImapStored {
-                uid,
-                flags: flags_of(&stored.path),
-                stored,
-                recent,
-                received,
-            });
+            File::create(dir.join(FOLDERS_MADE))?;
+            sync_dir(&dir)?;
         }
-        // UIDs ascend with the delivery order, which the names keep.
-        messages.sort_by_key(|m| m.uid);
-        if changed || known.len() != messages.len() {
-            let mut text = format!("{uid_validity} {uid_next}\n");
-            for m in &messages {
-                text.push_str(&format!("{} {}\n", m.uid, m.stored.uid));
-            }
-            let tmp = dir.join(format!("{UID_FILE}.tmp"));
-            fs::write(&tmp, text)?;
-            fs::rename(&tmp, dir.join(UID_FILE))?;
-        }
-        Ok(ImapMailbox {
-            uid_validity,
-            uid_next,
-            messages,
-        })
+        Ok(dir)
     }
 
+    /// The directory of a folder (INBOX, case-blind, is the maildrop).
+    pub fn folder(&self, address: &str, name: &str) -> Result<PathBuf, FolderError> {
+        let dir = self.maildrop_with_folders(address)?;
+        if name.eq_ignore_ascii_case("INBOX") {
+            return Ok(dir);
+        }
+        check_folder_name(name).map_err(|_| FolderError::Missing)?;
+        let sub = dir.join(format!(".{name}"));
+        if is_maildir(&sub) {
+            Ok(sub)
+        } else {
+            Err(FolderError::Missing)
+        }
+    }
+
+    /// INBOX and the folders beside it, INBOX first, the rest by name.
+    pub fn folders(&self, address: &str) -> Result<Vec<String>, FolderError> {
+        let dir = self.maildrop_with_folders(address)?;
+        let mut names = Vec::new();
+        for entry in fs::read_dir(&dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(folder) = name.strip_prefix('.')
+                && check_folder_name(folder).is_ok()
+                && is_maildir(&entry.path())
+            {
+                names.push(folder.to_owned());
+            }
+        }
+        names.sort();
+        names.insert(0, "INBOX".to_owned());
+        Ok(names)
+    }
+
+    /// Makes a folder (IMAP CREATE).
+    pub fn create_folder(&self, address: &str, name: &str) -> Result<(), FolderError> {
+        if name.eq_ignore_ascii_case("INBOX") {
+            return Err(FolderError::Exists);
+        }
+        check_folder_name(name)?;
+        let dir = self.maildrop_with_folders(address)?;
+        let sub = dir.join(format!(".{name}"));
+        if sub.exists() {
+            return Err(FolderError::Exists);
+        }
+        make_maildir(&sub)?;
+        sync_dir(&dir)?;
+        Ok(())
+    }
+
+    /// Removes a folder and the messages in it (IMAP DELETE). INBOX cannot be removed.
+    pub fn delete_folder(&self, address: &str, name: &str) -> Result<(), FolderError> {
+        if name.eq_ignore_ascii_case("INBOX") {
+            return Err(FolderError::Name("INBOX cannot be deleted"));
+        }
+        let sub = self.folder(address, name)?;
+        fs::remove_dir_all(&sub)?;
+        Ok(())
+    }
+
+    /// Writes messages into a folder with their flag letters (IMAP COPY, MOVE's copy half and
+    /// APPEND): each is written to tmp/, fsynced, and renamed into cur/, so it is on disk
+    /// before this returns; a failure leaves none of them.
+    pub fn put(
+        &self,
+        address: &str,
+        folder: &str,
+        messages: &[(Vec<u8>, String)],
+    ) -> Result<(), FolderError> {
+        let dir = self.folder(address, folder)?;
+        let id = new_queue_id();
+        let mut written = Vec::new();
+        for (i, (bytes, letters)) in messages.iter().enumerate() {
+            let name = fresh_name(&id, i);
+            let tmp = dir.join("tmp").join(&name);
+            let result = (|| {
+                let mut f = File::create(&tmp)?;
+                f.write_all(bytes)?;
+                f.sync_all()?;
+                drop(f);
+                let dest = dir.join("cur").join(format!("{name}{INFO}{letters}"));
+                fs::rename(&tmp, &dest)?;
+                Ok::<PathBuf, io::Error>(dest)
+            })();
+            match result {
+                Ok(dest) => written.push(dest),
+                Err(e) => {
+                    let _ = fs::remove_file(&tmp);
+                    for p in written {
+                        let _ = fs::remove_file(p);
+                    }
+                    return Err(e.into());
+                }
+            }
+        }
+        sync_dir(&dir.join("cur"))?;
+        Ok(())
+    }
+
+    /// A folder as an IMAP mailbox; see [`imap_open_dir`].
+    pub fn imap_open_folder(
+        &self,
+        address: &str,
+        folder: &str,
+        claim_recent: bool,
+    ) -> Result<ImapMailbox, FolderError> {
+        let dir = self.folder(address, folder)?;
+        Ok(imap_open_dir(&dir, claim_recent)?)
+    }
+
+    /// The maildrop (INBOX) as an IMAP mailbox; see [`imap_open_dir`].
+    pub fn imap_open(&self, address: &str, claim_recent: bool) -> io::Result<ImapMailbox> {
+        imap_open_dir(&self.mailbox(address)?, claim_recent)
+    }
+}
+
+/// One Maildir as an IMAP mailbox: UIDs are kept in a small file beside the messages, so a
+/// message keeps its UID across sessions; a message delivered since is given the next one.
+/// With `claim_recent` (SELECT), messages in `new/` move to `cur/`, as a mail client moves
+/// what it has seen (maildir(5)); they are \Recent in this session only.
+fn imap_open_dir(dir: &Path, claim_recent: bool) -> io::Result<ImapMailbox> {
+    let list = list_in(dir)?;
+    let kept = fs::read_to_string(dir.join(UID_FILE)).unwrap_or_default();
+    let mut lines = kept.lines();
+    let head: Vec<u32> = lines
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let (uid_validity, mut uid_next) = match head.as_slice() {
+        [v, n] if *v > 0 && *n > 0 => (*v, *n),
+        // New (or unreadable): a fresh UIDVALIDITY, so no client trusts old UIDs.
+        _ => ((now % u64::from(u32::MAX)).max(1) as u32, 1),
+    };
+    let known: std::collections::HashMap<&str, u32> = lines
+        .filter_map(|l| {
+            let (uid, name) = l.split_once(' ')?;
+            Some((name, uid.parse().ok()?))
+        })
+        .collect();
+    let mut messages = Vec::new();
+    let mut changed = head.len() != 2;
+    for msg in list {
+        let recent = msg.path.parent().is_some_and(|p| p.ends_with("new"));
+        let uid = match known.get(msg.uid.as_str()) {
+            Some(&u) => u,
+            None => {
+                changed = true;
+                uid_next += 1;
+                uid_next - 1
+            }
+        };
+        let received = fs::metadata(&msg.path)
+            .and_then(|m| m.modified())
+            .unwrap_or(UNIX_EPOCH);
+        let mut stored = msg;
+        if recent && claim_recent {
+            let dest = dir.join("cur").join(format!("{}{INFO}", stored.uid));
+            fs::rename(&stored.path, &dest)?;
+            stored.path = dest;
+        }
+        messages.push(ImapStored {
+            uid,
+            flags: flags_of(&stored.path),
+            stored,
+            recent,
+            received,
+        });
+    }
+    // UIDs ascend with the delivery order, which the names keep.
+    messages.sort_by_key(|m| m.uid);
+    if changed || known.len() != messages.len() {
+        let mut text = format!("{uid_validity} {uid_next}\n");
+        for m in &messages {
+            text.push_str(&format!("{} {}\n", m.uid, m.stored.uid));
+        }
+        let tmp = dir.join(format!("{UID_FILE}.tmp"));
+        fs::write(&tmp, text)?;
+        fs::rename(&tmp, dir.join(UID_FILE))?;
+    }
+    Ok(ImapMailbox {
+        uid_validity,
+        uid_next,
+        messages,
+    })
+}
+
+impl Maildir {
     /// Gives a message these flag letters: it moves to `cur/` under `name:2,LETTERS`.
     pub fn set_flags(&self, msg: &StoredMessage, letters: &str) -> io::Result<StoredMessage> {
         let dir = msg

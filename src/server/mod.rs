@@ -25,6 +25,7 @@ use std::time::Duration;
 pub use accounts::{Account, Accounts, LiveAccounts};
 pub use events::{EventSink, ServerEvent, ServerEventKind, Service, Side};
 pub use faults::{Fault, FaultKind, Faults};
+pub use maildir::FolderError;
 use maildir::{Maildir, StoredMessage};
 pub use persona::PersonaId;
 use tls::TlsIdentity;
@@ -71,13 +72,42 @@ pub enum StoreRequest {
     /// Remove these messages and release the lock (POP3 QUIT in the TRANSACTION state, IMAP
     /// EXPUNGE and CLOSE).
     Commit { delete: Vec<StoredMessage> },
-    /// Open a maildrop as an IMAP mailbox (SELECT, EXAMINE, STATUS); `claim_recent` moves
-    /// what is in `new/` to `cur/`.
-    ImapOpen { address: String, claim_recent: bool },
+    /// Open a folder of a maildrop as an IMAP mailbox (SELECT, EXAMINE, STATUS);
+    /// `claim_recent` moves what is in `new/` to `cur/`.
+    ImapOpen {
+        address: String,
+        folder: String,
+        claim_recent: bool,
+    },
+    /// List a maildrop's folders (IMAP LIST), after making or removing one (CREATE, DELETE).
+    ImapFolders {
+        address: String,
+        change: Option<FolderChange>,
+    },
+    /// Copy messages, with these flag letters, into a folder (IMAP COPY and MOVE).
+    ImapCopy {
+        address: String,
+        folder: String,
+        messages: Vec<(StoredMessage, String)>,
+    },
+    /// Add a message with these flag letters to a folder (IMAP APPEND).
+    ImapAppend {
+        address: String,
+        folder: String,
+        message: Vec<u8>,
+        letters: String,
+    },
     /// Read several messages (IMAP FETCH and SEARCH).
     ReadMany(Vec<StoredMessage>),
     /// Give each message these Maildir flag letters (IMAP STORE, and FETCH's \Seen).
     SetFlags(Vec<(StoredMessage, String)>),
+}
+
+/// A folder made or removed (IMAP CREATE and DELETE).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FolderChange {
+    Create(String),
+    Delete(String),
 }
 
 /// The answer to a [`StoreRequest`]; errors are the store's own words, for the log and reply.
@@ -91,7 +121,11 @@ pub enum StoreResult {
         removed: usize,
         failed: usize,
     },
-    ImapOpened(Result<maildir::ImapMailbox, String>),
+    ImapOpened(Result<maildir::ImapMailbox, FolderError>),
+    /// The folders after a change, INBOX first.
+    Folders(Result<Vec<String>, FolderError>),
+    /// Messages written into a folder (COPY, MOVE, APPEND).
+    Put(Result<(), FolderError>),
     ReadMany(Result<Vec<Vec<u8>>, String>),
     /// Each message's new place, or `None` where its flags could not be written.
     FlagsSet(Vec<Option<StoredMessage>>),

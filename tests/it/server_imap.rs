@@ -138,8 +138,11 @@ fn a_session_typed_by_hand_is_answered_and_its_mistakes_explained() {
         r[0].starts_with("a5 BAD") && r[0].contains("SELECT INBOX"),
         "{r:?}"
     );
-    let r = c.line("a6 SELECT Sent", "a6");
-    assert!(r[0].starts_with("a6 NO [NONEXISTENT]"), "{r:?}");
+    let r = c.line("a6 SELECT Sent-Items", "a6");
+    assert!(
+        r[0].starts_with("a6 NO [NONEXISTENT] Mailbox \"Sent-Items\" does not exist"),
+        "{r:?}"
+    );
     let r = c.line("a7 select inbox", "a7");
     assert!(r.iter().any(|l| l == "* 2 EXISTS"), "{r:?}");
     assert!(
@@ -160,8 +163,11 @@ fn a_session_typed_by_hand_is_answered_and_its_mistakes_explained() {
     assert_eq!(r[0], "* SEARCH 2");
     let r = c.line("a11 STORE 1 +FLAGS (\\Deleted)", "a11");
     assert_eq!(r[0], "* 1 FETCH (FLAGS (\\Deleted \\Recent))");
-    let r = c.line("a12 CREATE Homework", "a12");
-    assert!(r[0].starts_with("a12 NO [CANNOT]"), "{r:?}");
+    let r = c.line("a12 CREATE Lab/One", "a12");
+    assert!(
+        r[0].starts_with("a12 NO [CANNOT] folders inside folders"),
+        "{r:?}"
+    );
     let r = c.line("a13 IDLE", "+");
     assert_eq!(r, ["+ idling"]);
     let r = c.line("DONE", "a13");
@@ -415,4 +421,105 @@ fn noop_reports_what_other_sessions_changed() {
     );
     // Nothing changed since: NOOP says only OK.
     assert_eq!(a.line("a4 NOOP", "a4 OK"), ["a4 OK NOOP completed"]);
+}
+
+/// INBOX and the Maildir++ folders beside it: LIST with the special-use attributes, COPY and
+/// MOVE keep flags and report EXPUNGE, APPEND, CREATE and DELETE, each refusal in words; POP3
+/// reads INBOX only, as Dovecot's POP3 does.
+#[test]
+fn folders_copy_move_append_and_pop3_reads_inbox_only() {
+    let t = TestServer::start();
+    deliver(&t, &["keep", "bin"]);
+    let (mut c, _) = Telnet::connect(&t);
+    c.line("a1 LOGIN student@mailtutor.test secret", "a1 OK");
+    let r = c.line("a2 LIST \"\" *", "a2");
+    assert_eq!(
+        r,
+        [
+            "* LIST (\\HasNoChildren) \"/\" INBOX",
+            "* LIST (\\HasNoChildren \\Drafts) \"/\" Drafts",
+            "* LIST (\\HasNoChildren \\Sent) \"/\" Sent",
+            "* LIST (\\HasNoChildren \\Trash) \"/\" Trash",
+            "a2 OK LIST completed",
+        ]
+    );
+    c.line("a3 SELECT INBOX", "a3 OK");
+    c.line("a4 STORE 1 +FLAGS (\\Flagged)", "a4 OK");
+    let r = c.line("a5 COPY 1 Sent", "a5");
+    assert_eq!(r, ["a5 OK COPY completed"]);
+    let r = c.line("a6 STATUS Sent (MESSAGES UNSEEN)", "a6");
+    assert_eq!(
+        r,
+        [
+            "* STATUS Sent (MESSAGES 1 UNSEEN 1)",
+            "a6 OK STATUS completed"
+        ]
+    );
+    // MOVE: the copy is made, then the original is expunged and reported.
+    let r = c.line("a7 MOVE 2 Trash", "a7");
+    assert_eq!(r, ["* 2 EXPUNGE", "a7 OK MOVE completed"]);
+    let r = c.line("a8 MOVE 1 Archive", "a8");
+    assert!(
+        r[0].starts_with("a8 NO [TRYCREATE] Mailbox \"Archive\" does not exist"),
+        "{r:?}"
+    );
+    let r = c.line("a9 MOVE 1 inbox", "a9");
+    assert!(r[0].starts_with("a9 NO [CANNOT]"), "{r:?}");
+    assert_eq!(
+        c.line("a10 CREATE Homework", "a10"),
+        ["a10 OK CREATE completed"]
+    );
+    let r = c.line("a11 CREATE Homework", "a11");
+    assert!(r[0].starts_with("a11 NO [ALREADYEXISTS]"), "{r:?}");
+    let r = c.line("a12 LIST \"\" H*", "a12");
+    assert_eq!(r[0], "* LIST (\\HasNoChildren) \"/\" Homework");
+    // APPEND with a literal: the message lands in Drafts with its flag.
+    let r = c.line("a13 APPEND Drafts (\\Draft) {14}", "+");
+    assert_eq!(r.len(), 1, "{r:?}");
+    let r = c.line("Subject: draft", "a13");
+    assert_eq!(r, ["a13 OK APPEND completed"]);
+    let r = c.line("a14 SELECT Drafts", "a14");
+    assert!(r.contains(&"* 1 EXISTS".to_owned()), "{r:?}");
+    let r = c.line("a15 FETCH 1 (FLAGS BODY[])", "a15");
+    assert!(
+        r[0].contains("FLAGS (\\Draft \\Seen)") && r[0].contains("Subject: draft"),
+        "{r:?}"
+    );
+    // The copy kept its flag; the moved message is in Trash.
+    c.line("a16 EXAMINE Sent", "a16 OK");
+    let r = c.line("a17 FETCH 1 (FLAGS BODY[HEADER.FIELDS (SUBJECT)])", "a17");
+    assert!(
+        r[0].contains("\\Flagged") && r[0].contains("Subject: keep"),
+        "{r:?}"
+    );
+    let r = c.line("a18 STATUS Trash (MESSAGES)", "a18");
+    assert_eq!(r[0], "* STATUS Trash (MESSAGES 1)");
+    let r = c.line("a19 DELETE Sent", "a19");
+    assert!(r[0].starts_with("a19 NO [INUSE]"), "{r:?}");
+    assert_eq!(
+        c.line("a20 DELETE Homework", "a20"),
+        ["a20 OK DELETE completed"]
+    );
+    let r = c.line("a21 DELETE INBOX", "a21");
+    assert!(r[0].starts_with("a21 NO [CANNOT]"), "{r:?}");
+    let r = c.line("a22 LIST \"\" *", "a22");
+    assert_eq!(r.len(), 5, "{r:?}");
+    c.line("a23 LOGOUT", "a23");
+
+    // On disk, the Maildir++ layout: each folder a `.Name` Maildir beside INBOX's.
+    let drop = t.dir.0.join("student@mailtutor.test");
+    for folder in [".Sent", ".Drafts", ".Trash"] {
+        assert!(drop.join(folder).join("cur").is_dir(), "{folder}");
+        assert!(
+            drop.join(folder).join("maildirfolder").is_file(),
+            "{folder}"
+        );
+    }
+    assert!(!drop.join(".Homework").exists());
+    // POP3 reads the maildrop, INBOX: one message is left there.
+    let (mut p, _) = common::Pop3::connect(t.pop3());
+    p.ok("USER student@mailtutor.test");
+    p.ok("PASS secret");
+    let stat = String::from_utf8_lossy(&p.ok("STAT").raw).into_owned();
+    assert!(stat.starts_with("+OK 1 "), "{stat}");
 }
