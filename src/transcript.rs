@@ -22,6 +22,8 @@ use crate::proto::smtp_state::{Outcome, SmtpSession};
 use crate::session::{Answers, ClosedBy, Event, EventKind, Parsed, Protocol, Response, TlsInfo};
 use crate::words::{Words, tr, trf};
 
+/// At most this many capabilities of one response are explained (a flood is cut).
+const MAX_CAPABILITY_NOTES: usize = 64;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
     Client,
@@ -877,6 +879,22 @@ impl Transcript {
                         notes.push(Note::ImapState(x.after.clone()));
                     }
                 }
+                // Each capability, as EHLO's keywords are: in a CAPABILITY response, or in
+                // the [CAPABILITY …] code of a greeting or a LOGIN's OK.
+                let caps = match (&r.data, &r.code) {
+                    (Some(d), _) if d == "CAPABILITY" => Some(r.text.as_str()),
+                    (_, Some(c)) if c.name == "CAPABILITY" => Some(c.args.as_str()),
+                    _ => None,
+                };
+                notes.extend(
+                    caps.into_iter()
+                        .flat_map(str::split_ascii_whitespace)
+                        .take(MAX_CAPABILITY_NOTES)
+                        .map(|cap| Note::Extension {
+                            protocol: Protocol::Imap,
+                            line: cap.to_owned(),
+                        }),
+                );
                 notes.extend(r.warnings.iter().copied().map(Note::ImapWarning));
             }
             Parsed::MalformedSmtp(e) => notes.push(Note::Malformed(e.words())),

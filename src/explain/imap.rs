@@ -361,6 +361,15 @@ impl ImapAnnotator {
             lang,
         );
         let warned = r.warnings.clone();
+        let capabilities: Vec<String> = match (&r.data, &r.code) {
+            (Some(d), _) if d == "CAPABILITY" => r.text.clone(),
+            (_, Some(c)) if c.name == "CAPABILITY" => c.args.clone(),
+            _ => String::new(),
+        }
+        .split_ascii_whitespace()
+        .take(64)
+        .map(|cap| crate::proto::extension::describe(Protocol::Imap, cap, lang))
+        .collect();
         let listed_name = match r.data.as_deref() {
             Some("LIST" | "LSUB" | "STATUS") => r.text.clone(),
             _ => String::new(),
@@ -371,6 +380,9 @@ impl ImapAnnotator {
         self.note(&format!("» {}", note.meaning));
         if let Some(n) = &note.next {
             self.note(&format!("  {}", labelled(lang, "next", n)));
+        }
+        for line in &capabilities {
+            self.note(line);
         }
         if let Some(name) = list_name_decoded(&listed_name) {
             self.note(&format!(

@@ -16,16 +16,20 @@ pub enum RefKind {
     Pop3,
     Ehlo,
     Capa,
+    Imap,
+    ImapCap,
     Situation,
 }
 
 impl RefKind {
-    pub const ALL: [RefKind; 6] = [
+    pub const ALL: [RefKind; 8] = [
         RefKind::Smtp,
         RefKind::Enhanced,
         RefKind::Pop3,
         RefKind::Ehlo,
         RefKind::Capa,
+        RefKind::Imap,
+        RefKind::ImapCap,
         RefKind::Situation,
     ];
 
@@ -37,6 +41,8 @@ impl RefKind {
             RefKind::Pop3 => "ref.kind.pop3",
             RefKind::Ehlo => "ref.kind.ehlo",
             RefKind::Capa => "ref.kind.capa",
+            RefKind::Imap => "ref.kind.imap",
+            RefKind::ImapCap => "ref.kind.imapcap",
             RefKind::Situation => "ref.kind.situation",
         }
     }
@@ -104,9 +110,11 @@ pub fn rows(lang: Lang) -> Vec<RefRow> {
             out.push(row(kind, &e.code, entry_text(e), lang));
         }
     }
+    let imap_caps = extension::imap_capabilities();
     for (kind, proto, list) in [
         (RefKind::Ehlo, Protocol::Smtp, extension::EHLO_KEYWORDS),
         (RefKind::Capa, Protocol::Pop3, extension::CAPA_TAGS),
+        (RefKind::ImapCap, Protocol::Imap, imap_caps.as_slice()),
     ] {
         for keyword in list {
             let text = |l: Lang| {
@@ -119,6 +127,31 @@ pub fn rows(lang: Lang) -> Vec<RefRow> {
             };
             out.push(row(kind, keyword, text, lang));
         }
+    }
+    // IMAP: the statuses (tagged and untagged), then the response codes.
+    let imap = &crate::proto::imap::knowledge::KNOWLEDGE;
+    for e in &imap.status {
+        let text = |l: Lang| {
+            (
+                e.tagged.get(l).to_owned(),
+                format!(
+                    "{}\n{}\n{}",
+                    e.untagged.get(l),
+                    codes::labelled(l, "next", e.next.get(l)),
+                    e.rfc
+                ),
+            )
+        };
+        out.push(row(RefKind::Imap, &e.status, text, lang));
+    }
+    for e in &imap.code {
+        let text = |l: Lang| {
+            (
+                e.meaning.get(l).to_owned(),
+                format!("{}\n{}", codes::labelled(l, "next", e.next.get(l)), e.rfc),
+            )
+        };
+        out.push(row(RefKind::Imap, &format!("[{}]", e.code), text, lang));
     }
     for s in situations::all() {
         let key = s.examples.first().cloned().unwrap_or_else(|| s.id.clone());

@@ -19,7 +19,7 @@ use imap_codec::imap_types::search::SearchKey;
 use imap_codec::imap_types::sequence::{SeqOrUid, Sequence, SequenceSet};
 use imap_codec::imap_types::status::StatusDataItemName;
 
-use super::maildir::{DEFAULT_FOLDERS, FolderError, ImapMailbox, ImapStored};
+use super::maildir::{DEFAULT_FOLDERS, FolderError, ImapMailbox, ImapStored, MAILDIR_FLAGS};
 use super::{Context, FolderChange, Output, ServerSession, Side, StoreRequest, StoreResult};
 use crate::words::Words;
 
@@ -28,16 +28,6 @@ const MAX_COMMAND: usize = 64 * 1024;
 
 /// Failed logins before the server ends the session.
 const MAX_AUTH_FAILURES: u32 = 3;
-
-/// The flags a Maildir file name carries (maildir(5): the letters after `:2,`), with the IMAP
-/// system flag each stands for.
-const MAILDIR_FLAGS: [(char, &str); 5] = [
-    ('D', "\\Draft"),
-    ('F', "\\Flagged"),
-    ('R', "\\Answered"),
-    ('S', "\\Seen"),
-    ('T', "\\Deleted"),
-];
 
 fn imap_flags(stored: &ImapStored) -> String {
     let mut names: Vec<&str> = MAILDIR_FLAGS

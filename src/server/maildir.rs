@@ -265,6 +265,26 @@ const INFO: &str = ";2,";
 #[cfg(not(windows))]
 const INFO: &str = ":2,";
 
+/// The flags a Maildir file name carries (maildir(5): the letters after `:2,`), with the IMAP
+/// system flag each stands for.
+pub const MAILDIR_FLAGS: [(char, &str); 5] = [
+    ('D', "\\Draft"),
+    ('F', "\\Flagged"),
+    ('R', "\\Answered"),
+    ('S', "\\Seen"),
+    ('T', "\\Deleted"),
+];
+
+/// A stored message's IMAP flags, as its file name keeps them (`\Seen \Flagged`).
+pub fn flag_names(msg: &StoredMessage) -> Vec<&'static str> {
+    let letters = flags_of(&msg.path);
+    MAILDIR_FLAGS
+        .iter()
+        .filter(|(c, _)| letters.contains(*c))
+        .map(|(_, n)| *n)
+        .collect()
+}
+
 fn flags_of(path: &Path) -> String {
     let name = path
         .file_name()
@@ -460,6 +480,15 @@ impl Maildir {
         }
         sync_dir(&dir.join("cur"))?;
         Ok(())
+    }
+
+    /// The messages of one folder, oldest first.
+    pub fn list_folder(
+        &self,
+        address: &str,
+        folder: &str,
+    ) -> Result<Vec<StoredMessage>, FolderError> {
+        Ok(list_in(&self.folder(address, folder)?)?)
     }
 
     /// A folder as an IMAP mailbox; see [`imap_open_dir`].

@@ -405,8 +405,8 @@ fn ehlo_and_capa_are_explained_line_by_line() {
         "220 mx\nEHLO me\n250-mx\n250-XCLIENT NAME ADDR\n250-X-FOO\n250-SIZE\n250 AUTH=LOGIN\n",
     );
     for want in [
-        "XCLIENT NAME ADDR: XCLIENT: a Postfix extension",
-        "X-FOO: X-FOO: a private extension",
+        "XCLIENT NAME ADDR: a Postfix extension",
+        "X-FOO: a private extension",
         "SIZE: the server checks message sizes",
         "AUTH=LOGIN: the same login methods in an old pre-RFC spelling",
     ] {

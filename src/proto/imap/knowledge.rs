@@ -49,6 +49,15 @@ pub struct CommandEntry {
     pub what: Bilingual,
 }
 
+/// A capability a server lists (CAPABILITY response, RFC 3501 §7.2.1).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapabilityEntry {
+    pub name: String,
+    pub rfc: String,
+    pub meaning: Bilingual,
+}
+
 /// A real server's text, matched by its status, the command it answers and its words.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -83,6 +92,8 @@ pub struct Knowledge {
     pub code: Vec<CodeEntry>,
     pub data: Vec<DataEntry>,
     pub command: Vec<CommandEntry>,
+    #[serde(default)]
+    pub capability: Vec<CapabilityEntry>,
 }
 
 /// The file, read once. A file that does not read leaves the tables empty (a test reads it).
@@ -110,6 +121,15 @@ pub fn data(name: &str) -> Option<&'static DataEntry> {
         .data
         .iter()
         .find(|e| e.name.eq_ignore_ascii_case(name))
+}
+
+/// A capability's entry, by its name before any `=` (`AUTH=PLAIN`, `THREAD=REFERENCES`).
+pub fn capability(name: &str) -> Option<&'static CapabilityEntry> {
+    let base = name.split('=').next().unwrap_or(name);
+    KNOWLEDGE
+        .capability
+        .iter()
+        .find(|e| e.name.eq_ignore_ascii_case(base))
 }
 
 /// A command's entry; `UID FETCH` finds FETCH's.
