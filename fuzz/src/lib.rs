@@ -312,6 +312,7 @@ fn drive(
     for (i, out) in outputs.into_iter().enumerate() {
         assert!(!run.closed, "output after Close");
         match out {
+            Output::Retrieved(count) => assert!(count > 0, "an empty read is not reported"),
             Output::Reply(bytes) | Output::QuietReply(bytes) => check(&bytes, run),
             Output::Close => run.closed = true,
             Output::Log(_, line) => assert!(!line.contains('\n'), "{line:?}"),

@@ -448,7 +448,7 @@ fn apply(
                     }
                     (None, StoreResult::Read(Ok(_))) => {
                         if let Some(account) = conn.account.clone() {
-                            conn.emit(ServerEventKind::Retrieved { account });
+                            conn.emit(ServerEventKind::Retrieved { account, count: 1 });
                         }
                     }
                     _ => {}
@@ -480,6 +480,11 @@ fn apply(
             }
             Output::Log(side, line) => conn.line(side, line),
             Output::Said(side, words) => conn.emit(ServerEventKind::Said { side, words }),
+            Output::Retrieved(n) => {
+                if let Some(account) = conn.account.clone() {
+                    conn.emit(ServerEventKind::Retrieved { account, count: n });
+                }
+            }
             Output::LoggedIn(account) => {
                 conn.account = Some(account.clone());
                 conn.emit(ServerEventKind::LoggedIn { account });

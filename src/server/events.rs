@@ -70,9 +70,10 @@ pub enum ServerEventKind {
         id: String,
         recipients: Vec<String>,
     },
-    /// A client read a whole message (POP3 RETR).
+    /// A client read messages: POP3 RETR (one), IMAP FETCH of their text (`count`).
     Retrieved {
         account: String,
+        count: usize,
     },
     /// A line of the log in words (a note, or a summary of what one side sent), read in the
     /// reader's language.
@@ -102,9 +103,11 @@ impl ServerEventKind {
                     .arg("id", id)
                     .arg("to", recipients.join(", ")),
             ),
-            ServerEventKind::Retrieved { account } => (
+            ServerEventKind::Retrieved { account, count } => (
                 Side::Note,
-                Words::new("srvlog.retrieved").arg("account", account),
+                Words::new("srvlog.retrieved")
+                    .arg("account", account)
+                    .arg("count", count),
             ),
             ServerEventKind::Said { side, words } => (*side, words.clone()),
             ServerEventKind::Disconnected => (Side::Note, Words::new("srvlog.disconnected")),

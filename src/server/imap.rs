@@ -183,6 +183,18 @@ impl Item {
     fn sets_seen(&self) -> bool {
         matches!(self, Item::Section { peek: false, .. })
     }
+    /// Whether it reads the message's text, as RETR does (a header alone does not).
+    fn reads_text(&self) -> bool {
+        matches!(
+            self,
+            Item::Section {
+                what: SectionWhat::Whole
+                    | SectionWhat::Text
+                    | SectionWhat::Part { mime: false, .. },
+                ..
+            }
+        )
+    }
 }
 
 /// A SEARCH key, owned.
@@ -1172,6 +1184,9 @@ impl ImapServerSession {
             return;
         };
         let sets_seen = !*read_only && items.iter().any(Item::sets_seen);
+        if items.iter().any(Item::reads_text) && !picked.is_empty() {
+            out.push(Output::Retrieved(picked.len()));
+        }
         let mut s = String::new();
         let mut changed = Vec::new();
         for (&i, body) in picked.iter().zip(bytes) {

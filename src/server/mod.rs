@@ -45,6 +45,9 @@ pub enum Output {
     Said(Side, crate::words::Words),
     /// The client logged in as this account.
     LoggedIn(String),
+    /// The client read this many messages' bodies (IMAP FETCH of a message or its text; POP3
+    /// RETR counts from its store read).
+    Retrieved(usize),
     /// Run the TLS handshake now (after the reply that said so).
     StartTls,
     /// Do this work on the mail store, then hand the result to

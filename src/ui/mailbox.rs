@@ -1,6 +1,7 @@
-//! The practice server's mailboxes in the window: each account's messages as POP3 numbers them,
-//! one message's raw source beside its decoded view, and deleting or emptying a mailbox. Every
-//! read and delete runs on a background thread.
+//! The practice server's mailboxes in the window: each account's INBOX as POP3 numbers it and
+//! its IMAP folders (Drafts, Sent, Trash …), each message with the IMAP flags its file name
+//! keeps; one message's raw source beside its decoded view, and deleting or emptying a folder.
+//! Every read and delete runs on a background thread.
 
 use egui::RichText;
 use poll_promise::Promise;
@@ -9,7 +10,7 @@ use super::i18n::{tr, trf};
 use super::take_ready;
 use crate::proto::Lang;
 use crate::proto::message::{ParsedMail, PartContent, parse_message};
-use crate::server::maildir::{Maildir, StoredMessage};
+use crate::server::maildir::{Maildir, StoredMessage, flag_names};
 use crate::words::Words;
 
 /// One message in a mailbox list.
@@ -21,13 +22,25 @@ pub struct MessageRow {
     pub from: String,
     pub subject: String,
     pub date: String,
+    /// IMAP's flags for it (`\\Seen`, `\\Deleted` …), as its file name keeps them.
+    pub flags: Vec<&'static str>,
+}
+
+/// One IMAP folder beside INBOX and its messages.
+#[derive(Debug, Clone)]
+pub struct FolderBox {
+    pub name: String,
+    pub messages: Vec<MessageRow>,
 }
 
 /// One account and its messages.
 #[derive(Debug, Clone)]
 pub struct AccountBox {
     pub address: String,
+    /// INBOX: the maildrop POP3 reads.
     pub messages: Vec<MessageRow>,
+    /// The other folders, by name.
+    pub folders: Vec<FolderBox>,
 }
 
 /// A message opened for reading.
@@ -44,19 +57,37 @@ pub struct Opened {
 /// What a background job reports: its result, or why it failed, in words for either language.
 type Job<T> = Promise<Result<T, Words>>;
 
-#[derive(Default)]
 pub struct MailboxView {
     pub boxes: Vec<AccountBox>,
     listing: Option<Job<Vec<AccountBox>>>,
     /// The server's store changes count at the last listing.
     listed_at: Option<u64>,
     pub account: Option<String>,
+    /// The folder on screen: INBOX, or one of the account's other folders.
+    pub folder: String,
     pub opened: Option<Opened>,
     opening: Option<Job<Opened>>,
     changing: Option<Job<usize>>,
     /// An empty-the-mailbox click waiting for its confirmation.
     confirm_reset: bool,
     pub error: Option<Words>,
+}
+
+impl Default for MailboxView {
+    fn default() -> Self {
+        Self {
+            boxes: Vec::new(),
+            listing: None,
+            listed_at: None,
+            account: None,
+            folder: "INBOX".to_owned(),
+            opened: None,
+            opening: None,
+            changing: None,
+            confirm_reset: false,
+            error: None,
+        }
+    }
 }
 
 impl MailboxView {
@@ -127,11 +158,24 @@ impl MailboxView {
         }
     }
 
-    fn messages(&self) -> &[MessageRow] {
+    fn account_box(&self) -> Option<&AccountBox> {
         self.boxes
             .iter()
             .find(|b| Some(&b.address) == self.account.as_ref())
-            .map(|b| b.messages.as_slice())
+    }
+
+    /// The messages of the folder on screen.
+    fn messages(&self) -> &[MessageRow] {
+        let Some(b) = self.account_box() else {
+            return &[];
+        };
+        if self.folder == "INBOX" {
+            return &b.messages;
+        }
+        b.folders
+            .iter()
+            .find(|f| f.name == self.folder)
+            .map(|f| f.messages.as_slice())
             .unwrap_or_default()
     }
 
@@ -205,6 +249,43 @@ impl MailboxView {
                             .clicked()
                         {
                             self.account = Some(b.address.clone());
+                            self.folder = "INBOX".to_owned();
+                            self.opened = None;
+                        }
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            // INBOX and the IMAP folders beside it, each with its count.
+            let folders: Vec<(String, usize)> = self
+                .account_box()
+                .map(|b| {
+                    std::iter::once(("INBOX".to_owned(), b.messages.len()))
+                        .chain(b.folders.iter().map(|f| (f.name.clone(), f.messages.len())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let l = ui.label(tr(lang, "mailbox.folder"));
+            // A modified UTF-7 name (`&XfJT0ZAB-`) is shown decoded too (已发送).
+            let shown = |name: &str, n: usize| match crate::proto::imap::command::mutf7_decode(name)
+            {
+                Some(d) if d != name => format!("{name} = {d} ({n})"),
+                _ => format!("{name} ({n})"),
+            };
+            let current = folders
+                .iter()
+                .find(|(n, _)| *n == self.folder)
+                .map(|(n, c)| shown(n, *c))
+                .unwrap_or_else(|| self.folder.clone());
+            egui::ComboBox::from_id_salt("mailbox-folder")
+                .selected_text(current)
+                .show_ui(ui, |ui| {
+                    for (name, n) in &folders {
+                        if ui
+                            .selectable_label(self.folder == *name, shown(name, *n))
+                            .clicked()
+                        {
+                            self.folder.clone_from(name);
                             self.opened = None;
                         }
                     }
@@ -263,7 +344,7 @@ impl MailboxView {
             .show(ui, |ui| {
                 egui::Grid::new("mailbox-messages")
                     .striped(true)
-                    .num_columns(7)
+                    .num_columns(8)
                     .show(ui, |ui| {
                         for h in [
                             "mailbox.no",
@@ -271,6 +352,7 @@ impl MailboxView {
                             "mailbox.subject",
                             "mailbox.date",
                             "mailbox.size",
+                            "mailbox.flags",
                             "UIDL",
                         ] {
                             ui.strong(if h == "UIDL" {
@@ -293,6 +375,7 @@ impl MailboxView {
                             }
                             ui.label(&row.date);
                             ui.monospace(row.stored.size.to_string());
+                            ui.monospace(row.flags.join(" "));
                             ui.monospace(&row.stored.uid);
                             if ui.small_button(tr(lang, "mailbox.delete")).clicked() {
                                 delete = Some(row.stored.clone());
@@ -402,38 +485,57 @@ fn list_all(store: &Maildir, accounts: &[String]) -> Result<Vec<AccountBox>, Wor
     accounts
         .iter()
         .map(|address| {
-            let list = store
-                .list(address)
-                .map_err(|e| Words::new("mailbox.error").arg("error", format!("{address}: {e}")))?;
-            let messages = list
-                .into_iter()
-                .enumerate()
-                .map(|(i, stored)| {
-                    let parsed = store.read(&stored).ok().and_then(|b| parse_message(&b));
-                    let parsed = parsed.unwrap_or_default();
-                    MessageRow {
-                        number: i + 1,
-                        from: parsed
-                            .from
-                            .first()
-                            .map(|m| match &m.name {
-                                Some(n) => format!("{n} <{}>", m.address),
-                                None => m.address.clone(),
-                            })
-                            .unwrap_or_default(),
-                        subject: parsed.subject.unwrap_or_default(),
-                        date: parsed
-                            .date
-                            .map(|t| mail_parser::DateTime::from_timestamp(t).to_rfc822())
-                            .unwrap_or_default(),
-                        stored,
-                    }
-                })
-                .collect();
+            let trouble = |e: &dyn std::fmt::Display| {
+                Words::new("mailbox.error").arg("error", format!("{address}: {e}"))
+            };
+            let list = store.list(address).map_err(|e| trouble(&e))?;
+            let names = store
+                .folders(address)
+                .map_err(|e| trouble(&format!("{e:?}")))?;
+            let mut folders = Vec::new();
+            for name in names.into_iter().filter(|n| n != "INBOX") {
+                let list = store
+                    .list_folder(address, &name)
+                    .map_err(|e| trouble(&format!("{e:?}")))?;
+                folders.push(FolderBox {
+                    name,
+                    messages: rows_of(store, list),
+                });
+            }
             Ok(AccountBox {
                 address: address.clone(),
-                messages,
+                messages: rows_of(store, list),
+                folders,
             })
+        })
+        .collect()
+}
+
+/// A folder's messages for the list, each header read for its sender, subject and date.
+fn rows_of(store: &Maildir, list: Vec<StoredMessage>) -> Vec<MessageRow> {
+    list.into_iter()
+        .enumerate()
+        .map(|(i, stored)| {
+            let parsed = store.read(&stored).ok().and_then(|b| parse_message(&b));
+            let parsed = parsed.unwrap_or_default();
+            MessageRow {
+                number: i + 1,
+                from: parsed
+                    .from
+                    .first()
+                    .map(|m| match &m.name {
+                        Some(n) => format!("{n} <{}>", m.address),
+                        None => m.address.clone(),
+                    })
+                    .unwrap_or_default(),
+                subject: parsed.subject.unwrap_or_default(),
+                date: parsed
+                    .date
+                    .map(|t| mail_parser::DateTime::from_timestamp(t).to_rfc822())
+                    .unwrap_or_default(),
+                flags: flag_names(&stored),
+                stored,
+            }
         })
         .collect()
 }

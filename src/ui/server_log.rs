@@ -82,13 +82,22 @@ impl ServerLog {
                 if *side == Side::Server && is_error_reply(text) {
                     info.errors += 1;
                 }
+                // An IMAP session changes the store while it runs (flags, EXPUNGE, COPY,
+                // MOVE, APPEND, folders): each completed command may have.
+                if *side == Side::Server
+                    && matches!(info.service, Service::Imap | Service::Imaps)
+                    && info.account.is_some()
+                    && imap_completed(text)
+                {
+                    self.store_changes += 1;
+                }
             }
             ServerEventKind::LoggedIn { account } => info.account = Some(account.clone()),
             ServerEventKind::Delivered { .. } => {
                 info.delivered += 1;
                 self.store_changes += 1;
             }
-            ServerEventKind::Retrieved { .. } => info.retrieved += 1,
+            ServerEventKind::Retrieved { count, .. } => info.retrieved += count,
             ServerEventKind::Disconnected => {
                 info.open = false;
                 if !info.service.is_smtp() && info.account.is_some() {
@@ -255,6 +264,15 @@ fn row_ui(ui: &mut egui::Ui, row: &LogRow, start: Option<SystemTime>, lang: Lang
             text
         }));
     });
+}
+
+/// A tagged IMAP completion (`a5 OK …`), not untagged data or a continuation.
+fn imap_completed(text: &str) -> bool {
+    let mut words = text.split_ascii_whitespace();
+    matches!(
+        (words.next(), words.next()),
+        (Some(tag), Some(status)) if tag != "*" && tag != "+" && status.eq_ignore_ascii_case("OK")
+    )
 }
 
 #[cfg(test)]

@@ -528,3 +528,77 @@ fn the_overview_lists_the_imap_port_and_it_answers() {
     reader.read_line(&mut line).unwrap();
     assert!(line.starts_with("a1 OK"), "{line}");
 }
+
+/// Writes tagged lines to the practice server's IMAP port, reading up to each tag's OK; the
+/// session stays open.
+fn imap_by_hand(h: &H, lines: &[&str]) -> TcpStream {
+    let addr = h.state().server().and_then(|s| s.imap).expect("imap port");
+    let tcp = TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut reader = BufReader::new(tcp.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    for (i, l) in lines.iter().enumerate() {
+        let tag = format!("t{i}");
+        (&tcp)
+            .write_all(format!("{tag} {l}\r\n").as_bytes())
+            .unwrap();
+        loop {
+            line.clear();
+            reader.read_line(&mut line).unwrap();
+            if line.starts_with(&tag) {
+                assert!(line.starts_with(&format!("{tag} OK")), "{l}: {line}");
+                break;
+            }
+        }
+    }
+    tcp
+}
+
+/// What an IMAP client does shows in the teacher's Mailbox without a click: the flags a
+/// message has, and the folders beside INBOX with what was moved there.
+#[test]
+fn the_mailbox_shows_imap_flags_and_folders() {
+    let dir = TempDir::new("ui-mailbox-imap");
+    let mut h = open(Lang::En, &dir);
+    send_gbk_message(&h);
+    send_gbk_message(&h);
+    show_server(&mut h, ServerTab::Mailbox);
+    wait(&mut h, "the mailbox listing", |a| {
+        a.server_side
+            .mailbox
+            .boxes
+            .iter()
+            .any(|b| b.address == "teacher@mailtutor.test" && b.messages.len() == 2)
+    });
+    // The session stays open: the Mailbox follows it while it runs.
+    let _session = imap_by_hand(
+        &h,
+        &[
+            "LOGIN teacher@mailtutor.test secret",
+            "SELECT INBOX",
+            "FETCH 1 BODY.PEEK[HEADER]",
+            "STORE 1 +FLAGS (\\Flagged \\Seen)",
+            "FETCH 2 BODY[]",
+            "MOVE 2 Trash",
+        ],
+    );
+    wait(&mut h, "the move", |a| {
+        a.server_side.mailbox.boxes.iter().any(|b| {
+            b.address == "teacher@mailtutor.test"
+                && b.messages.len() == 1
+                && b.folders
+                    .iter()
+                    .any(|f| f.name == "Trash" && f.messages.len() == 1)
+        })
+    });
+    choose(&mut h, "Account:", "teacher@mailtutor.test (1)");
+    shows(&h, "\\Flagged \\Seen");
+    choose(&mut h, "Folder:", "Trash (1)");
+    shows(&h, "测试");
+    assert_eq!(h.state().server_side.mailbox.folder, "Trash");
+    // The class view counts the one message read (its header alone is not a read).
+    let p = mailtutor::ui::class_view::progress(&h.state().server_side.log);
+    assert_eq!(p["teacher@mailtutor.test"].read, 1, "{p:?}");
+}
