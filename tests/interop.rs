@@ -610,3 +610,101 @@ fn the_windows_imap_client_against_dovecot() {
         }
     }
 }
+
+/// Lines typed to a plain port as a student types them; each call reads up to the line that
+/// starts with `until` and returns everything read.
+struct Typed {
+    sock: std::io::BufReader<std::net::TcpStream>,
+}
+
+impl Typed {
+    fn connect(port: u16) -> Self {
+        let sock = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut t = Self {
+            sock: std::io::BufReader::new(sock),
+        };
+        t.until("");
+        t
+    }
+
+    fn until(&mut self, until: &str) -> Vec<String> {
+        use std::io::BufRead;
+        let mut got = Vec::new();
+        loop {
+            let mut line = String::new();
+            assert!(self.sock.read_line(&mut line).unwrap() > 0, "{got:?}");
+            let line = line.trim_end().to_owned();
+            let done = line.starts_with(until);
+            got.push(line);
+            if done {
+                return got;
+            }
+        }
+    }
+
+    fn line(&mut self, line: &str, until: &str) -> Vec<String> {
+        use std::io::Write;
+        self.sock
+            .get_mut()
+            .write_all(format!("{line}\r\n").as_bytes())
+            .unwrap();
+        self.until(until)
+    }
+}
+
+/// The rules the practice server follows for POP3 and IMAP on one maildrop, seen at Dovecot
+/// with the same steps (`server_imap::pop3_and_imap_on_one_maildrop_behave_as_dovecot`): POP3
+/// lists a message IMAP only marked \Deleted, RETR makes a message \Seen, DELE and QUIT remove
+/// it for IMAP too.
+#[test]
+#[ignore = "needs the Postfix and Dovecot lab: scripts/interop.sh, then MAILTUTOR_INTEROP=1 scripts/test.sh"]
+fn pop3_and_imap_on_one_maildrop_at_dovecot() {
+    let login = format!("a1 LOGIN {USER} {PASSWORD}");
+    let mut c = Typed::connect(143);
+    c.line(&login, "a1 ");
+    c.line("a2 SELECT INBOX", "a2 OK");
+    c.line("a3 STORE 1:* +FLAGS (\\Deleted)", "a3 ");
+    c.line("a4 EXPUNGE", "a4 OK");
+    // One at a time, so that they arrive in this order.
+    for (i, subject) in ["m1", "m2", "m3"].iter().enumerate() {
+        deliver(subject);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let r = c.line("a5 NOOP", "a5 OK");
+            if r.contains(&format!("* {} EXISTS", i + 1)) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{subject} did not arrive");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    c.line("a6 SELECT INBOX", "a6 OK");
+    c.line("a7 STORE 2 +FLAGS (\\Deleted)", "a7 OK");
+    c.line("a8 LOGOUT", "a8 OK");
+
+    let mut p = Typed::connect(110);
+    p.line(&format!("USER {USER}"), "+OK");
+    p.line(&format!("PASS {PASSWORD}"), "+OK");
+    let stat = p.line("STAT", "+");
+    assert!(stat[0].starts_with("+OK 3 "), "{stat:?}");
+    p.line("RETR 3", ".");
+    p.line("DELE 1", "+OK");
+    p.line("QUIT", "+OK");
+
+    let mut c = Typed::connect(143);
+    c.line(&login, "a1 OK");
+    let r = c.line("a2 SELECT INBOX", "a2 OK");
+    assert!(r.contains(&"* 2 EXISTS".to_owned()), "{r:?}");
+    let r = c.line(
+        "a3 FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])",
+        "a3 OK",
+    );
+    let text = r.join("\n");
+    let m2 = text.find("Subject: m2").unwrap();
+    let m3 = text.find("Subject: m3").unwrap();
+    assert!(text[..m2].contains("FLAGS (\\Deleted)"), "{text}");
+    assert!(text[m2..m3].contains("FLAGS (\\Seen)"), "{text}");
+    c.line("a4 LOGOUT", "a4 OK");
+}

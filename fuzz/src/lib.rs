@@ -350,7 +350,7 @@ fn drive(
                     StoreRequest::Read(_) => {
                         StoreResult::Read(Ok(b"Subject: hi\r\n\r\n.dot\r\nline\r\n".to_vec()))
                     }
-                    StoreRequest::Commit { delete } => StoreResult::Committed {
+                    StoreRequest::Commit { delete, .. } => StoreResult::Committed {
                         removed: delete.len(),
                         failed: 0,
                     },

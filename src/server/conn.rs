@@ -372,8 +372,12 @@ fn perform(store: &Maildir, lock: &mut Option<LockGuard>, req: StoreRequest) -> 
             StoreResult::Opened(opened)
         }
         StoreRequest::Read(msg) => StoreResult::Read(store.read(&msg).map_err(|e| e.to_string())),
-        StoreRequest::Commit { delete } => {
+        StoreRequest::Commit { delete, seen } => {
             let failed = delete.iter().filter(|m| store.delete(m).is_err()).count();
+            // A flag is not worth failing QUIT for: a message not marked stays unseen.
+            for m in seen.iter().filter(|m| !delete.contains(m)) {
+                let _ = store.mark_seen(m);
+            }
             *lock = None;
             StoreResult::Committed {
                 removed: delete.len() - failed,

@@ -1046,7 +1046,10 @@ impl ImapServerSession {
                 verb: "CLOSE",
                 gone,
             });
-            out.push(Output::Store(StoreRequest::Commit { delete }));
+            out.push(Output::Store(StoreRequest::Commit {
+                delete,
+                seen: Vec::new(),
+            }));
             return;
         }
         let name = if expunge { "CLOSE" } else { "UNSELECT" };
@@ -1080,7 +1083,10 @@ impl ImapServerSession {
             .map(|&i| mailbox.messages[i].stored.clone())
             .collect();
         self.waiting = Some(Waiting::Expunge { tag, verb, gone });
-        out.push(Output::Store(StoreRequest::Commit { delete }));
+        out.push(Output::Store(StoreRequest::Commit {
+            delete,
+            seen: Vec::new(),
+        }));
     }
 
     fn search(&mut self, tag: String, key: &SearchKey<'_>, uid: bool, out: &mut Vec<Output>) {
@@ -1494,7 +1500,10 @@ impl ImapServerSession {
                         verb,
                         gone: moved,
                     });
-                    out.push(Output::Store(StoreRequest::Commit { delete }));
+                    out.push(Output::Store(StoreRequest::Commit {
+                        delete,
+                        seen: Vec::new(),
+                    }));
                 }
                 Ok(()) => {
                     let done = format!("{tag} OK {verb} completed");

@@ -183,11 +183,40 @@ impl Maildir {
         fs::read(&msg.path)
     }
 
+    /// Removes a message. Where another session renamed it since it was listed (new flags,
+    /// or moved from new/ to cur/), the file is found again by its unique name.
     pub fn delete(&self, msg: &StoredMessage) -> io::Result<()> {
-        match fs::remove_file(&msg.path) {
+        let path = match fs::metadata(&msg.path) {
+            Ok(_) => msg.path.clone(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match current_path(msg) {
+                Some(p) => p,
+                None => return Ok(()),
+            },
+            Err(e) => return Err(e),
+        };
+        match fs::remove_file(path) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
             other => other,
         }
+    }
+
+    /// Adds \Seen to a message's flags (after POP3 sent it whole), wherever it is now.
+    pub fn mark_seen(&self, msg: &StoredMessage) -> io::Result<()> {
+        let Some(path) = current_path(msg) else {
+            return Ok(());
+        };
+        let letters = flags_of(&path);
+        if letters.contains('S') {
+            return Ok(());
+        }
+        let mut all: Vec<char> = letters.chars().chain(['S']).collect();
+        all.sort_unstable();
+        let now = StoredMessage {
+            path,
+            ..msg.clone()
+        };
+        self.set_flags(&now, &all.into_iter().collect::<String>())
+            .map(|_| ())
     }
 }
 
@@ -206,6 +235,22 @@ fn fresh_name(queue_id: &str, i: usize) -> String {
         n,
         i
     )
+}
+
+/// Where a message's file is now: its listed path, or the file in new/ or cur/ of its Maildir
+/// with the same unique name and other flags.
+fn current_path(msg: &StoredMessage) -> Option<PathBuf> {
+    if msg.path.is_file() {
+        return Some(msg.path.clone());
+    }
+    let dir = msg.path.parent()?.parent()?;
+    ["cur", "new"].iter().find_map(|sub| {
+        fs::read_dir(dir.join(sub)).ok()?.flatten().find_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let uid = name.split([':', ';']).next().unwrap_or(&name);
+            (uid == msg.uid).then(|| e.path())
+        })
+    })
 }
 
 /// Messages in new/ and cur/ of one Maildir, oldest first.

@@ -72,9 +72,12 @@ pub enum StoreRequest {
     Open { address: String },
     /// Read one message (POP3 RETR and TOP).
     Read(StoredMessage),
-    /// Remove these messages and release the lock (POP3 QUIT in the TRANSACTION state, IMAP
-    /// EXPUNGE and CLOSE).
-    Commit { delete: Vec<StoredMessage> },
+    /// Remove these messages, mark `seen` ones \Seen, and release the lock (POP3 QUIT in the
+    /// TRANSACTION state, IMAP EXPUNGE and CLOSE).
+    Commit {
+        delete: Vec<StoredMessage>,
+        seen: Vec<StoredMessage>,
+    },
     /// Open a folder of a maildrop as an IMAP mailbox (SELECT, EXAMINE, STATUS);
     /// `claim_recent` moves what is in `new/` to `cur/`.
     ImapOpen {

@@ -21,6 +21,8 @@ enum State {
         user: String,
         messages: Vec<StoredMessage>,
         deleted: Vec<bool>,
+        /// Messages sent whole with RETR: \Seen for IMAP after QUIT, as Dovecot does.
+        read: Vec<bool>,
     },
     Closed,
 }
@@ -278,14 +280,20 @@ impl Pop3ServerSession {
                 user,
                 messages,
                 deleted,
+                read,
             } => {
-                let delete = messages
-                    .into_iter()
-                    .zip(deleted)
-                    .filter_map(|(m, d)| d.then_some(m))
-                    .collect();
+                let pick = |marks: &[bool]| {
+                    messages
+                        .iter()
+                        .zip(marks)
+                        .filter(|(_, d)| **d)
+                        .map(|(m, _)| m.clone())
+                        .collect()
+                };
+                let delete = pick(&deleted);
+                let seen = pick(&read);
                 self.waiting = Some(Waiting::Commit { user });
-                out.push(Output::Store(StoreRequest::Commit { delete }));
+                out.push(Output::Store(StoreRequest::Commit { delete, seen }));
             }
             _ => {
                 ok(out, "Logging out");
@@ -310,6 +318,7 @@ impl Pop3ServerSession {
                 self.state = State::Transaction {
                     user: address,
                     deleted: vec![false; messages.len()],
+                    read: vec![false; messages.len()],
                     messages,
                 };
             }
@@ -320,6 +329,12 @@ impl Pop3ServerSession {
                 err(out, format!("[SYS/TEMP] Cannot open the maildrop: {e}"));
             }
             (Waiting::Read { n, top }, StoreResult::Read(Ok(bytes))) => {
+                if top.is_none()
+                    && let State::Transaction { read, .. } = &mut self.state
+                    && let Some(r) = read.get_mut((n as usize).wrapping_sub(1))
+                {
+                    *r = true;
+                }
                 let (head, body) = match top {
                     Some(lines) => (
                         format!("+OK Top of message {n} follows"),

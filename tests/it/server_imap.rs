@@ -523,3 +523,53 @@ fn folders_copy_move_append_and_pop3_reads_inbox_only() {
     let stat = String::from_utf8_lossy(&p.ok("STAT").raw).into_owned();
     assert!(stat.starts_with("+OK 1 "), "{stat}");
 }
+
+/// POP3 and IMAP on one maildrop follow Dovecot 2.3's rules, as the interop lab's Dovecot
+/// showed them with the same steps: POP3 lists a message IMAP only marked \Deleted; RETR makes
+/// a message \Seen for IMAP; DELE and QUIT remove it for IMAP too. A message whose flags IMAP
+/// changed while POP3 held the maildrop is still deleted at QUIT.
+#[test]
+fn pop3_and_imap_on_one_maildrop_behave_as_dovecot() {
+    let t = TestServer::start();
+    deliver(&t, &["m1", "m2", "m3", "m4"]);
+    let (mut c, _) = Telnet::connect(&t);
+    c.line("a1 LOGIN student@mailtutor.test secret", "a1 OK");
+    c.line("a2 SELECT INBOX", "a2 OK");
+    c.line("a3 STORE 2 +FLAGS (\\Deleted)", "a3 OK");
+    c.line("a4 LOGOUT", "a4 OK");
+
+    let (mut p, _) = common::Pop3::connect(t.pop3());
+    p.ok("USER student@mailtutor.test");
+    p.ok("PASS secret");
+    let stat = String::from_utf8_lossy(&p.ok("STAT").raw).into_owned();
+    assert!(stat.starts_with("+OK 4 "), "{stat}");
+    p.ok("RETR 3");
+    p.ok("TOP 4 0");
+    p.ok("DELE 1");
+    p.ok("DELE 4");
+    // While POP3 holds the maildrop, IMAP flags message 4 (its file is renamed).
+    let (mut c, _) = Telnet::connect(&t);
+    c.line("b1 LOGIN student@mailtutor.test secret", "b1 OK");
+    c.line("b2 SELECT INBOX", "b2 OK");
+    c.line("b3 STORE 4 +FLAGS (\\Flagged)", "b3 OK");
+    c.line("b4 LOGOUT", "b4 OK");
+    p.ok("QUIT");
+
+    let (mut c, _) = Telnet::connect(&t);
+    c.line("c1 LOGIN student@mailtutor.test secret", "c1 OK");
+    let r = c.line("c2 SELECT INBOX", "c2");
+    assert!(r.contains(&"* 2 EXISTS".to_owned()), "{r:?}");
+    let r = c.line(
+        "c3 FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])",
+        "c3",
+    );
+    assert!(
+        r[0].starts_with("* 1 FETCH (FLAGS (\\Deleted)") && r[0].contains("Subject: m2"),
+        "{r:?}"
+    );
+    // RETR made m3 \Seen; TOP alone did not touch m4, which is gone.
+    assert!(
+        r[1].starts_with("* 2 FETCH (FLAGS (\\Seen)") && r[1].contains("Subject: m3"),
+        "{r:?}"
+    );
+}

@@ -123,7 +123,10 @@ fn pop3_asks_the_store_to_open_read_and_commit() {
     let out = s.ingest(b"QUIT\r\n");
     assert_eq!(
         out.last(),
-        Some(&Output::Store(StoreRequest::Commit { delete: stored(1) }))
+        Some(&Output::Store(StoreRequest::Commit {
+            delete: stored(1),
+            seen: Vec::new()
+        }))
     );
     let out = s.store_done(StoreResult::Committed {
         removed: 1,
