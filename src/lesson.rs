@@ -37,6 +37,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "imap-telnet",
         include_str!("../assets/lessons/09-imap-telnet.toml"),
     ),
+    (
+        "pop3-imap",
+        include_str!("../assets/lessons/10-pop3-imap.toml"),
+    ),
 ];
 
 /// The protocol a lesson speaks.
@@ -72,7 +76,14 @@ pub struct Setup {
     /// Messages put in the student's maildrop first (for reading lessons): subject and body.
     #[serde(default)]
     pub mail: Vec<SeedMail>,
+    /// Mail already in the student's INBOX is moved into the folder [`SET_ASIDE_FOLDER`]
+    /// first, so that the lesson's message numbers hold; nothing is deleted.
+    #[serde(default)]
+    pub set_aside: bool,
 }
+
+/// Where a lesson with `set_aside` puts the mail that was in INBOX.
+pub const SET_ASIDE_FOLDER: &str = "Earlier";
 
 impl Setup {
     /// The practice server's policy while the lesson runs.
@@ -111,6 +122,9 @@ impl Setup {
     /// Puts the lesson's messages in `to`'s maildrop, from `from`. Disk I/O: call it off the
     /// UI thread.
     pub fn deliver_mail(&self, store: &Maildir, from: &str, to: &str) -> std::io::Result<()> {
+        if self.set_aside {
+            store.set_aside(to, SET_ASIDE_FOLDER)?;
+        }
         for m in &self.mail {
             let draft = Draft {
                 from: Mailbox::parse(from).unwrap_or_default(),

@@ -183,8 +183,9 @@ impl Step {
         })
     }
 
-    /// Whether a lesson's "Show me" may play this step: the student's own clicks and fields,
-    /// nothing that changes the rest of the window.
+    /// Whether a lesson's "Show me" may play this step: the student's own clicks and fields
+    /// (the protocol chooser of the connection bar among them), nothing that changes the rest
+    /// of the window.
     pub fn is_show_me(&self) -> bool {
         matches!(
             self,
@@ -193,6 +194,7 @@ impl Step {
                 | Self::Smtp(_)
                 | Self::Pop3(_)
                 | Self::Imap(_)
+                | Self::Protocol(_)
                 | Self::Answer(_)
                 | Self::Raw(_)
                 | Self::Username(_)

@@ -478,6 +478,47 @@ impl Maildir {
         Ok(())
     }
 
+    /// Moves every message of INBOX into `folder` (made if missing), flags and names kept, so
+    /// that a lesson starts from its own mail and nothing is lost. A maildrop a POP3 session
+    /// holds is left as it is. Returns how many messages moved.
+    pub fn set_aside(&self, address: &str, folder: &str) -> io::Result<usize> {
+        let Some(_lock) = self.try_lock(address)? else {
+            return Ok(0);
+        };
+        let messages = self.list(address)?;
+        if messages.is_empty() {
+            return Ok(0);
+        }
+        let dest = match self.folder(address, folder) {
+            Ok(d) => d,
+            Err(FolderError::Missing) => {
+                self.create_folder(address, folder)
+                    .map_err(|e| io::Error::other(format!("{e:?}")))?;
+                self.folder(address, folder)
+                    .map_err(|e| io::Error::other(format!("{e:?}")))?
+            }
+            Err(e) => return Err(io::Error::other(format!("{e:?}"))),
+        };
+        let mut moved = 0;
+        for m in messages {
+            let name = m
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            // A message from new/ gets the Maildir info part it has in cur/.
+            let name = if name.contains(INFO) {
+                name
+            } else {
+                format!("{name}{INFO}")
+            };
+            fs::rename(&m.path, dest.join("cur").join(name))?;
+            moved += 1;
+        }
+        sync_dir(&dest.join("cur"))?;
+        Ok(moved)
+    }
+
     /// Removes a folder and the messages in it (IMAP DELETE). INBOX cannot be removed.
     pub fn delete_folder(&self, address: &str, name: &str) -> Result<(), FolderError> {
         if name.eq_ignore_ascii_case("INBOX") {

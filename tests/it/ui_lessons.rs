@@ -31,6 +31,10 @@ fn click(h: &mut H, label: &str) {
             h.state().lesson_panel().active.as_ref().map(|a| a.index)
         );
     }
+    // A person scrolls to a button below the fold before clicking it.
+    // (The scroll is animated over a few frames.)
+    h.get_by_role_and_label(Role::Button, label).scroll_to_me();
+    h.run_steps(10);
     h.get_by_role_and_label(Role::Button, label).click();
     h.run_steps(2);
     wait(h, label, idle);
@@ -557,4 +561,55 @@ fn hint_and_line_count_move_no_button() {
     }
     assert!(h.state().transcript().len() >= 10);
     assert_eq!(h.get_by_label("Copy").rect(), copy);
+}
+
+/// POP3 against IMAP, walked by "Show me": the protocol changes twice in one lesson, each
+/// protocol sees what the other did (the wire says so), and mail that was in INBOX before is
+/// set aside in a folder, not lost.
+#[test]
+fn the_pop3_against_imap_lesson_shows_each_protocol_the_others_changes() {
+    let dir = TempDir::new("ui-lesson-pop3-imap");
+    let mut h = open(Lang::En, &dir);
+    let store = mailtutor::server::maildir::Maildir::open(&dir.0).unwrap();
+    store
+        .deliver(
+            "OLD1",
+            &["student@mailtutor.test".to_owned()],
+            b"Subject: homework kept\r\n\r\nDo not lose me.\r\n",
+        )
+        .unwrap();
+    let lesson = Lesson::built_in()
+        .into_iter()
+        .find(|l| l.id == "pop3-imap")
+        .unwrap();
+    start(&mut h, &lesson.title.en);
+    let mut clicks = 0;
+    while ticked(&h) < lesson.steps.len() {
+        clicks += 1;
+        assert!(
+            clicks <= lesson.steps.len() + 2,
+            "stuck at {}",
+            ticked(&h) + 1
+        );
+        click(&mut h, "Show me");
+        h.run_steps(5);
+    }
+    let text = h.state().transcript().export_annotated(Lang::En, false);
+    for want in [
+        "S: a6 OK MOVE completed",
+        "C: STAT",
+        "S: +OK 2 ",
+        "Marked, not gone",
+        "S: * 1 EXISTS",
+        "S: * 1 FETCH (FLAGS (\\Seen \\Deleted))",
+        "S: * STATUS Trash (MESSAGES 1)",
+    ] {
+        assert!(text.contains(want), "{want}\n{text}");
+    }
+    // The homework is in the folder Earlier, whole.
+    let kept = store
+        .list_folder("student@mailtutor.test", "Earlier")
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+    assert!(String::from_utf8_lossy(&store.read(&kept[0]).unwrap()).contains("Do not lose me."));
 }
