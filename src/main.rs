@@ -45,6 +45,8 @@ fn parse_demo(s: &str) -> Result<String, String> {
 enum Command {
     /// Send one mail over SMTP and print the annotated transcript as it happens (like swaks).
     Send(Box<cli::send::SendArgs>),
+    /// Read a mailbox over IMAP (read-only: EXAMINE, BODY.PEEK) and print the annotated transcript as it happens.
+    Read(Box<cli::read::ReadArgs>),
     /// Run the practice server alone (SMTP, POP3 and IMAP over one Maildir), e.g. on a teacher's machine.
     Serve(Box<cli::serve::ServeArgs>),
     /// Explain reply codes (535, 5.7.8, +OK, IN-USE), or annotate a transcript read from stdin.
@@ -121,6 +123,7 @@ fn main() -> ExitCode {
         None => open_window(cli.demo, cli.startup_probe.then_some(started)),
         Some(Command::Serve(args)) => cli::serve::serve(*args),
         Some(Command::Send(args)) => cli::send::send(*args),
+        Some(Command::Read(args)) => cli::read::read(*args),
         Some(Command::Explain {
             codes,
             lang,

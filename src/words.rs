@@ -298,7 +298,10 @@ mod tests {
             "mailtutor serve: {e}",
             "mailtutor serve: {}",
             "mailtutor send: {}",
+            "mailtutor read: {}",
             "mailtutor explain: {}",
+            // The FETCH items `read` lists a mailbox with: protocol words.
+            "(FLAGS RFC822.SIZE ENVELOPE)",
             // The default subject `send` puts in the message it sends.
             "mailtutor test",
         ];

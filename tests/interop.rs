@@ -708,3 +708,31 @@ fn pop3_and_imap_on_one_maildrop_at_dovecot() {
     assert!(text[m2..m3].contains("FLAGS (\\Seen)"), "{text}");
     c.line("a4 LOGOUT", "a4 OK");
 }
+
+/// `mailtutor read` against Dovecot over STARTTLS: the message sent through Postfix listed
+/// and read, the password masked.
+#[test]
+#[ignore = "needs the Postfix and Dovecot lab: scripts/interop.sh, then MAILTUTOR_INTEROP=1 scripts/test.sh"]
+fn read_command_line_against_dovecot() {
+    let subject = format!("read cli {}", std::process::id());
+    deliver(&subject);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+            .args(["read", "--server", "127.0.0.1:143", "--tls", "starttls"])
+            .args(["--user", USER, "--password-env", "MT_LAB_PW"])
+            .args(["--insecure-accept-cert", &lab_fingerprint()])
+            .env("MT_LAB_PW", PASSWORD)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{text}");
+        assert!(!text.contains(PASSWORD), "{text}");
+        if text.contains(&subject) {
+            assert!(text.contains("[READ-ONLY]"), "{text}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "{subject} never listed:\n{text}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}

@@ -11,7 +11,7 @@ use mailtutor::proto::line::printable;
 use mailtutor::server::{self, ServerConfig};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum TlsMode {
+pub(super) enum TlsMode {
     Starttls,
     Implicit,
     None,

@@ -14,6 +14,7 @@ mod lessons;
 mod logs;
 mod model;
 mod proptest_proto;
+mod read_cli;
 mod secrets;
 mod server_abuse;
 mod server_clients;
