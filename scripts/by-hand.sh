@@ -359,3 +359,48 @@ if grep -qF 'secret' "$work/imap-typed.txt"; then
     fail "the IMAP password typed by hand was saved unmasked"
 fi
 echo "ok: an IMAP session typed in the window is tagged, masked and explained line by line"
+
+# Lesson 10, "POP3 against IMAP", by hand in a fresh window (its first start opens lesson 1,
+# left with a click): the lesson list scrolled with the wheel to its last lesson, every line
+# typed, the protocol switched twice with the mouse in the connection bar.
+kill "$app" 2>/dev/null || true
+wait "$app" 2>/dev/null || true
+fresh=$(mktemp -d -p "$work")
+XDG_DATA_HOME=$fresh XDG_CONFIG_HOME=$fresh "$bin" >"$work/window2.log" 2>&1 &
+app=$!
+win=$(timeout 60 xdotool search --sync --onlyvisible --name '^mailtutor$' | head -n 1)
+[ -n "$win" ] || fail "the window did not open again"
+xdotool windowmove "$win" 0 0 windowsize "$win" 1280 800
+sleep 1
+xdotool windowfocus --sync "$win"
+xdotool mousemove 1016 171 click 1
+sleep 0.7
+xdotool mousemove 1100 400
+for _ in $(seq 10); do xdotool click 5; sleep 0.1; done
+sleep 0.7
+xdotool mousemove 1060 462 click 1
+sleep 1.5
+xdotool mousemove 951 40 click 1
+sleep 2
+type_lines "a2 LOGIN student@mailtutor.test secret" 'a3 LIST "" *' "a4 SELECT INBOX" \
+    'a5 STORE 1 +FLAGS (\Seen)' "a6 MOVE 2 Trash" 'a7 STORE 2 +FLAGS (\Deleted)' "a8 LOGOUT"
+xdotool mousemove 372 40 click 1
+sleep 0.6
+xdotool mousemove 372 92 click 1
+sleep 0.5
+xdotool mousemove 951 40 click 1
+sleep 2
+type_lines "USER student@mailtutor.test" "PASS secret" STAT "RETR 2" "DELE 1" QUIT
+xdotool mousemove 372 40 click 1
+sleep 0.6
+xdotool mousemove 371 116 click 1
+sleep 0.5
+xdotool mousemove 951 40 click 1
+sleep 2
+type_lines "b1 LOGIN student@mailtutor.test secret" "b2 SELECT INBOX" "a4 FETCH 1 FLAGS" \
+    "a5 STATUS Trash (MESSAGES)" "b6 LOGOUT"
+xdotool mousemove 640 300
+sleep 0.3
+import -window root "$shots/lesson-10-typed.png"
+ticks "$work/lesson10.html" 'POP3 against IMAP' 21
+echo "ok: lesson 10 done by hand, IMAP then POP3 then IMAP: 21 of 21 steps ticked"

@@ -461,8 +461,9 @@ impl View for LessonPanel {
             ui.horizontal(|ui| {
                 ui.label(RichText::new(mark).strong())
                     .on_hover_text(tr(lang, key));
+                // A long title (or a zoomed window) wraps inside the panel, never clipped.
                 if ui
-                    .button(l.title.get(lang))
+                    .add(egui::Button::new(l.title.get(lang)).wrap())
                     .on_hover_text(l.goal.get(lang))
                     .clicked()
                 {

@@ -346,6 +346,10 @@ impl MailboxView {
                     .striped(true)
                     .num_columns(8)
                     .show(ui, |ui| {
+                        // The delete button before the long unique name, so it is never
+                        // pushed out of the window. INBOX's names are POP3's UIDLs; another
+                        // folder's are the files' unique names.
+                        let inbox = self.folder == "INBOX";
                         for h in [
                             "mailbox.no",
                             "mailbox.from",
@@ -353,15 +357,14 @@ impl MailboxView {
                             "mailbox.date",
                             "mailbox.size",
                             "mailbox.flags",
-                            "UIDL",
+                            "",
+                            if inbox { "UIDL" } else { "mailbox.unique" },
                         ] {
-                            ui.strong(if h == "UIDL" {
-                                h.to_owned()
-                            } else {
-                                tr(lang, h)
+                            ui.strong(match h {
+                                "" | "UIDL" => h.to_owned(),
+                                _ => tr(lang, h),
                             });
                         }
-                        ui.label("");
                         ui.end_row();
                         for row in &rows {
                             let selected = self
@@ -376,10 +379,10 @@ impl MailboxView {
                             ui.label(&row.date);
                             ui.monospace(row.stored.size.to_string());
                             ui.monospace(row.flags.join(" "));
-                            ui.monospace(&row.stored.uid);
                             if ui.small_button(tr(lang, "mailbox.delete")).clicked() {
                                 delete = Some(row.stored.clone());
                             }
+                            ui.monospace(&row.stored.uid);
                             ui.end_row();
                         }
                     });
