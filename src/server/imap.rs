@@ -1628,13 +1628,23 @@ impl ServerSession for ImapServerSession {
                 out.push(Output::Close);
                 self.state = State::Logout;
             }
-            None => reply(
-                &mut out,
-                format!(
-                    "* OK [CAPABILITY {}] {host} mailtutor practice server ready",
-                    self.capabilities()
-                ),
-            ),
+            None => {
+                reply(
+                    &mut out,
+                    format!(
+                        "* OK [CAPABILITY {}] {host} mailtutor practice server ready",
+                        self.capabilities()
+                    ),
+                );
+                // Words for the person at the keyboard (RFC 3501 §7.1: a client shows an
+                // ALERT as it is), beside the LOGINDISABLED a program reads.
+                if self.login_refused() {
+                    reply(
+                        &mut out,
+                        "* OK [ALERT] This server requires TLS: send STARTTLS before LOGIN or AUTHENTICATE",
+                    );
+                }
+            }
         }
         out
     }

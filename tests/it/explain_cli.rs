@@ -241,3 +241,19 @@ fn an_imap_servers_capabilities_are_explained_one_by_one() {
     }
     assert!(!out.contains("does not know"), "{out}");
 }
+
+/// A greeting that lists LOGINDISABLED says STARTTLS comes first, and the ALERT after it is
+/// read as words for the person: the practice server's session when TLS is required.
+#[test]
+fn a_greeting_with_logindisabled_says_starttls_first() {
+    let log = "S: * OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\n\
+               S: * OK [ALERT] This server requires TLS: send STARTTLS before LOGIN\n\
+               C: a1 STARTTLS\nS: a1 OK Begin TLS negotiation now\n";
+    let out = run(&["explain", "--lang", "en"], log.as_bytes());
+    assert!(out.contains("Next: a1 STARTTLS, then log in"), "{out}");
+    assert!(!out.contains("Next: a1 LOGIN user password"), "{out}");
+    assert!(out.contains("shown to the person at the keyboard"), "{out}");
+    let plain = "S: * OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] ready\n";
+    let out = run(&["explain", "--lang", "en"], plain.as_bytes());
+    assert!(out.contains("Next: a1 LOGIN user password"), "{out}");
+}

@@ -239,8 +239,14 @@ pub fn explain(r: &ImapResponse, cx: Context<'_>, lang: Lang) -> Note {
         && r.status == Some(ImapStatus::Ok)
         && r.code.is_none()
     {
+        // A server that listed LOGINDISABLED takes no LOGIN until TLS is on.
+        let key = if cx.login_disabled {
+            "imap.greeting_tls_first"
+        } else {
+            "imap.greeting"
+        };
         return Note {
-            meaning: tr(lang, "imap.greeting"),
+            meaning: tr(lang, key),
             next: None,
         };
     }
