@@ -191,10 +191,9 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
             Arc::clone(&ctx),
             implicit_tls,
         )),
-        Service::Imap | Service::Imaps => Box::new(super::imap::ImapServerSession::new(
-            Arc::clone(&ctx),
-            implicit_tls,
-        )),
+        Service::Imap | Service::Imaps => Box::new(
+            super::imap::ImapServerSession::new(Arc::clone(&ctx), implicit_tls).with_peer(&peer),
+        ),
     };
     let greeting = proto.greeting();
     if let Some(s) = apply(&mut conn, stream, proto.as_mut(), greeting) {

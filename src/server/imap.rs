@@ -346,6 +346,8 @@ pub struct ImapServerSession {
     failures: u32,
     /// The client said who it is with ID (RFC 2971), as NetEase wants before a mailbox opens.
     said_id: bool,
+    /// The client's address as a greeting names it (Gmail's does).
+    client: String,
 }
 
 impl ImapServerSession {
@@ -361,7 +363,16 @@ impl ImapServerSession {
             idling: None,
             failures: 0,
             said_id: false,
+            client: "127.0.0.1".to_owned(),
         }
+    }
+
+    /// The session of a client at `peer` (`ip:port`).
+    pub fn with_peer(mut self, peer: &str) -> Self {
+        if let Ok(addr) = peer.parse::<std::net::SocketAddr>() {
+            self.client = addr.ip().to_string();
+        }
+        self
     }
 
     fn login_refused(&self) -> bool {
@@ -596,7 +607,7 @@ impl ImapServerSession {
             CommandBody::Login { username, password } => {
                 let user = String::from_utf8_lossy(username.as_ref()).into_owned();
                 let pass = String::from_utf8_lossy(password.declassify().as_ref()).into_owned();
-                self.login(&tag, &user, &pass, out);
+                self.login(&tag, "LOGIN", &user, &pass, out);
             }
             CommandBody::Authenticate {
                 mechanism,
@@ -795,7 +806,7 @@ impl ImapServerSession {
         out.push(Output::StartTls);
     }
 
-    fn login(&mut self, tag: &str, user: &str, password: &str, out: &mut Vec<Output>) {
+    fn login(&mut self, tag: &str, verb: &str, user: &str, password: &str, out: &mut Vec<Output>) {
         if !matches!(self.state, State::NotAuthenticated) {
             return reply(out, format!("{tag} BAD Already logged in"));
         }
@@ -813,7 +824,11 @@ impl ImapServerSession {
             // A persona's own words; else the practice server names the part that was wrong
             // (see the SMTP login).
             let why = if let Some(cited) = self.ctx.persona_text(|r| r.imap_auth_failed.as_ref()) {
-                format!("{tag} NO {cited}")
+                // A refusal that names the command names the one sent (Outlook's does).
+                match cited.strip_prefix("LOGIN ") {
+                    Some(rest) => format!("{tag} NO {verb} {rest}"),
+                    None => format!("{tag} NO {cited}"),
+                }
             } else if self.ctx.accounts.get(user).is_some() {
                 format!(
                     "{tag} NO [AUTHENTICATIONFAILED] Authentication failed: wrong password for {shown}"
@@ -858,7 +873,7 @@ impl ImapServerSession {
         match fields.as_deref() {
             Some([_, user, password]) => {
                 let (user, password) = (user.clone(), password.clone());
-                self.login(tag, &user, &password, out);
+                self.login(tag, "AUTHENTICATE", &user, &password, out);
             }
             _ => reply(
                 out,
@@ -1629,12 +1644,14 @@ impl ServerSession for ImapServerSession {
                 self.state = State::Logout;
             }
             None => {
+                // A persona's own words after the practice server's own capabilities.
+                let words = match self.ctx.persona_text(|r| r.imap_greeting.as_ref()) {
+                    Some(text) => text.replace("{client}", &self.client),
+                    None => format!("{host} mailtutor practice server ready"),
+                };
                 reply(
                     &mut out,
-                    format!(
-                        "* OK [CAPABILITY {}] {host} mailtutor practice server ready",
-                        self.capabilities()
-                    ),
+                    format!("* OK [CAPABILITY {}] {words}", self.capabilities()),
                 );
                 // Words for the person at the keyboard (RFC 3501 §7.1: a client shows an
                 // ALERT as it is), beside the LOGINDISABLED a program reads.

@@ -108,9 +108,14 @@ pub struct PersonaReplies {
     /// refusal), written after `tag NO VERB `.
     #[serde(default)]
     pub imap_unsafe_login: Option<CitedText>,
-    /// IMAP: a wrong user name or password, written after `tag NO `.
+    /// IMAP: a wrong user name or password, written after `tag NO `. A text that starts with
+    /// `LOGIN ` says `AUTHENTICATE ` instead after AUTHENTICATE, as Outlook's does.
     #[serde(default)]
     pub imap_auth_failed: Option<CitedText>,
+    /// IMAP: the greeting's words, after `* OK [CAPABILITY …] ` (the practice server still
+    /// lists what it can do); `{client}` stands for the client's address, as Gmail names it.
+    #[serde(default)]
+    pub imap_greeting: Option<CitedText>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -160,7 +165,7 @@ impl Persona {
     /// The IMAP texts with their situations (in `assets/codes/imap.toml`).
     pub fn imap_texts(&self) -> Vec<&CitedText> {
         let r = &self.replies;
-        [&r.imap_unsafe_login, &r.imap_auth_failed]
+        [&r.imap_unsafe_login, &r.imap_auth_failed, &r.imap_greeting]
             .into_iter()
             .flatten()
             .collect()

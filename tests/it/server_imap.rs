@@ -578,3 +578,74 @@ fn pop3_and_imap_on_one_maildrop_behave_as_dovecot() {
         "{r:?}"
     );
 }
+
+/// Each persona greets and refuses a login over IMAP in its service's own words (cited in
+/// `assets/codes/imap.toml`), after the practice server's own capability list; the tutor
+/// explains each with that service's situation.
+#[test]
+fn personas_greet_and_refuse_in_their_services_words() {
+    use mailtutor::proto::imap::knowledge;
+    use mailtutor::server::{PersonaId, Policy};
+    let cases = [
+        (
+            PersonaId::Gmail,
+            "Gimap ready for requests from 127.0.0.1 m62mb244108374wme",
+            "NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)",
+            "gmail.imap-greeting",
+        ),
+        (
+            PersonaId::Outlook,
+            "The Microsoft Exchange IMAP4 service is ready. [QgBM",
+            "NO LOGIN failed.",
+            "outlook.imap-greeting",
+        ),
+        (
+            PersonaId::Qq,
+            "QQMail XMIMAP4Server ready",
+            "NO Please using authorized code to login.",
+            "qq.imap-greeting",
+        ),
+        (
+            PersonaId::Netease163,
+            "Coremail System IMap Server Ready(163com[",
+            "NO LOGIN Login error or password error",
+            "163.imap-greeting",
+        ),
+    ];
+    for (persona, greets, refuses, situation) in cases {
+        // Plain connections here: a refused login is the point, not TLS.
+        let t = TestServer::with(|c| {
+            c.policy = Policy::of_persona(persona);
+            c.policy.require_tls = false;
+        });
+        let (mut c, greeting) = Telnet::connect(&t);
+        let shown = greeting.shown();
+        assert!(
+            shown.starts_with("* OK [CAPABILITY IMAP4rev1") && shown.contains(greets),
+            "{persona:?}: {shown}"
+        );
+        assert_eq!(
+            knowledge::situation(&greeting, None).map(|s| s.id.as_str()),
+            Some(situation),
+            "{persona:?}"
+        );
+        let r = c.line("a1 LOGIN student@mailtutor.test wrong", "a1");
+        assert!(
+            r.last().unwrap().starts_with(&format!("a1 {refuses}")),
+            "{persona:?}: {r:?}"
+        );
+    }
+    // Outlook's refusal names the command it answers.
+    let t = TestServer::with(|c| {
+        c.policy = Policy::of_persona(PersonaId::Outlook);
+        c.policy.require_tls = false;
+    });
+    let (mut c, _) = Telnet::connect(&t);
+    let r = c.line(
+        "b1 AUTHENTICATE PLAIN AHN0dWRlbnRAbWFpbHR1dG9yLnRlc3QAd3Jvbmc=",
+        "b1",
+    );
+    assert_eq!(r, ["b1 NO AUTHENTICATE failed."]);
+    let r = c.line("b2 LOGIN student@mailtutor.test wrong", "b2");
+    assert_eq!(r, ["b2 NO LOGIN failed."]);
+}
