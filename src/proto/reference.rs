@@ -131,12 +131,19 @@ pub fn rows(lang: Lang) -> Vec<RefRow> {
     // IMAP: the statuses (tagged and untagged), then the response codes.
     let imap = &crate::proto::imap::knowledge::KNOWLEDGE;
     for e in &imap.status {
+        // PREAUTH and BYE are only ever untagged (RFC 3501 §7.1.4, §7.1.5): that is their
+        // meaning; OK, NO and BAD mean most as a command's completion.
+        let untagged_only = matches!(e.status.as_str(), "PREAUTH" | "BYE");
         let text = |l: Lang| {
+            let (first, second) = if untagged_only {
+                (e.untagged.get(l), e.tagged.get(l))
+            } else {
+                (e.tagged.get(l), e.untagged.get(l))
+            };
             (
-                e.tagged.get(l).to_owned(),
+                first.to_owned(),
                 format!(
-                    "{}\n{}\n{}",
-                    e.untagged.get(l),
+                    "{second}\n{}\n{}",
                     codes::labelled(l, "next", e.next.get(l)),
                     e.rfc
                 ),
@@ -212,5 +219,24 @@ mod tests {
         assert!(smtp.iter().all(|&i| en[i].kind == RefKind::Smtp));
         assert!(filter(&en, "starttls", Some(RefKind::Ehlo)).len() == 1);
         assert!(filter(&en, "zzqx", None).is_empty());
+    }
+
+    /// The IMAP rows: each status by what it means where it stands (BYE is never a tagged
+    /// completion), each response code in brackets, each capability by name.
+    #[test]
+    fn imap_statuses_codes_and_capabilities_read_as_meant() {
+        let zh = rows(Lang::Zh);
+        let row = |kind, key: &str| {
+            zh.iter()
+                .find(|r| r.kind == kind && r.key == key)
+                .unwrap_or_else(|| panic!("{key}"))
+        };
+        assert!(row(RefKind::Imap, "BYE").meaning.contains("关闭连接"));
+        assert!(!row(RefKind::Imap, "PREAUTH").meaning.contains("从不带标签"));
+        assert!(row(RefKind::Imap, "OK").meaning.contains("成功"));
+        assert!(row(RefKind::Imap, "[TRYCREATE]").meaning.contains("不存在"));
+        assert!(row(RefKind::ImapCap, "IDLE").meaning.contains("RFC 2177"));
+        let en = rows(Lang::En);
+        assert!(filter(&en, "special-use", Some(RefKind::ImapCap)).len() >= 2);
     }
 }
