@@ -16,6 +16,15 @@ use mailtutor::session::{
 };
 use mailtutor::transcript::Transcript;
 
+/// The lab has one mailbox: its tests take turns, so that one test's mail and deletions are
+/// never in another's counts.
+static LAB: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn lab_turn() -> std::sync::MutexGuard<'static, ()> {
+    LAB.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 const USER: &str = "mtlab@lab.test";
 const PASSWORD: &str = "labpass";
 const CERT: &str = "/etc/mailtutor-lab/cert.pem";
@@ -60,6 +69,7 @@ fn pop3(s: &Session, t: &mut Transcript, line: &str) -> mailtutor::session::Resp
 #[test]
 #[ignore = "needs the Postfix and Dovecot lab: scripts/interop.sh, then MAILTUTOR_INTEROP=1 scripts/test.sh"]
 fn send_through_postfix_and_read_back_through_dovecot() {
+    let _turn = lab_turn();
     // Verified by default: Postfix's self-signed certificate is refused until pinned.
     let refused = wait(Session::connect(
         Target::new("127.0.0.1", 25),
@@ -193,6 +203,7 @@ fn send_through_postfix_and_read_back_through_dovecot() {
 #[test]
 #[ignore = "needs the Postfix and Dovecot lab: scripts/interop.sh, then MAILTUTOR_INTEROP=1 scripts/test.sh"]
 fn pop3s_port_995() {
+    let _turn = lab_turn();
     let p = wait(Session::connect(
         Target::new("127.0.0.1", 995),
         Security::Implicit,
@@ -218,6 +229,7 @@ fn pop3s_port_995() {
 #[test]
 #[ignore = "needs the Postfix and Dovecot lab: scripts/interop.sh, then MAILTUTOR_INTEROP=1 scripts/test.sh"]
 fn send_command_line_through_postfix() {
+    let _turn = lab_turn();
     let fp = lab_fingerprint();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_mailtutor"))
         .args([
@@ -378,6 +390,7 @@ impl Imap {
 #[test]
 #[ignore = "needs the Postfix and Dovecot lab: scripts/interop.sh, then MAILTUTOR_INTEROP=1 scripts/test.sh"]
 fn imap_against_dovecot() {
+    let _turn = lab_turn();
     use mailtutor::proto::imap::{
         ImapCommand, ImapEvent, ImapState, ImapStatus, ResponseKind, StoreMode,
     };
@@ -532,6 +545,7 @@ fn imap_against_dovecot() {
 #[test]
 #[ignore = "needs the Postfix and Dovecot lab: scripts/interop.sh, then MAILTUTOR_INTEROP=1 scripts/test.sh"]
 fn the_windows_imap_client_against_dovecot() {
+    let _turn = lab_turn();
     use mailtutor::proto::imap::{ImapCommand, ImapState, ResponseKind};
     use mailtutor::session::Response;
     let subject = format!("window imap {}", std::process::id());
@@ -661,6 +675,7 @@ impl Typed {
 #[test]
 #[ignore = "needs the Postfix and Dovecot lab: scripts/interop.sh, then MAILTUTOR_INTEROP=1 scripts/test.sh"]
 fn pop3_and_imap_on_one_maildrop_at_dovecot() {
+    let _turn = lab_turn();
     let login = format!("a1 LOGIN {USER} {PASSWORD}");
     let mut c = Typed::connect(143);
     c.line(&login, "a1 ");
@@ -714,6 +729,7 @@ fn pop3_and_imap_on_one_maildrop_at_dovecot() {
 #[test]
 #[ignore = "needs the Postfix and Dovecot lab: scripts/interop.sh, then MAILTUTOR_INTEROP=1 scripts/test.sh"]
 fn read_command_line_against_dovecot() {
+    let _turn = lab_turn();
     let subject = format!("read cli {}", std::process::id());
     deliver(&subject);
     let deadline = Instant::now() + Duration::from_secs(20);
