@@ -2,14 +2,12 @@
 //! (EXAMINE), lists its messages (flags, size, envelope), reads one whole if asked, and logs
 //! out, printing the annotated transcript as it happens.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use mailtutor::proto::Lang;
 use mailtutor::proto::line::printable;
-use mailtutor::server::{self, ServerConfig};
 use mailtutor::words::Words;
 
 use super::send::TlsMode;
@@ -87,37 +85,21 @@ pub fn read(args: ReadArgs) -> ExitCode {
                 TlsMode::Implicit => 993,
                 TlsMode::Starttls | TlsMode::None => 143,
             };
-            match s.rsplit_once(':') {
-                Some((h, p)) => match p.parse::<u16>() {
-                    Ok(p) => Target::new(h.trim_matches(['[', ']']), p),
-                    Err(_) => {
-                        return fail(Words::new("cli.bad_port").arg("server", format!("{s:?}")));
-                    }
-                },
-                None => Target::new(s.as_str(), default_port),
+            match super::server_target(s, default_port) {
+                Ok(t) => t,
+                Err(e) => return fail(e),
             }
         }
         None => {
-            let dir = args
-                .data_dir
-                .clone()
-                .unwrap_or_else(server::default_data_dir);
-            let running = match server::start(ServerConfig::loopback(dir)) {
+            let running = match super::start_practice(
+                args.data_dir.clone(),
+                lang,
+                &mut options.trust.pinned,
+                &mut security,
+            ) {
                 Ok(r) => r,
-                Err(e) => return fail(Words::new("cli.practice_failed").arg("text", e)),
+                Err(e) => return fail(e),
             };
-            options.trust.pinned.push(running.fingerprint.clone());
-            if let Some(e) = &running.tls_error {
-                println!(
-                    "{}",
-                    printable(
-                        &Words::new("server.no_tls")
-                            .arg("error", e.get(lang))
-                            .get(lang)
-                    )
-                );
-                security = Security::None;
-            }
             let addr = match security {
                 Security::Implicit => running.imaps,
                 _ => running.imap,
@@ -125,33 +107,17 @@ pub fn read(args: ReadArgs) -> ExitCode {
             let Some(addr) = addr else {
                 return fail(Words::new("cli.practice_no_imap"));
             };
-            println!(
-                "{}",
-                Words::new("cli.using_practice")
-                    .arg("addr", addr)
-                    .arg("dir", running.data_dir.display())
-                    .get(lang)
-            );
+            super::using_practice(addr, &running, lang);
             practice = Some(running);
             Target::new("localhost", addr.port())
         }
     };
 
-    let password = if let Some(var) = &args.password_env {
-        match std::env::var(var) {
-            Ok(p) => p,
-            Err(_) => return fail(Words::new("cli.env_unset").arg("var", var)),
-        }
-    } else if args.password_stdin {
-        let mut line = String::new();
-        if let Err(e) = std::io::stdin().read_line(&mut line) {
-            return fail(Words::new("cli.stdin_password").arg("text", e));
-        }
-        line.trim_end_matches(['\r', '\n']).to_owned()
-    } else if practice.is_some() {
-        "secret".to_owned()
-    } else {
-        return fail(Words::new("cli.read_needs_login"));
+    let password = match super::read_password(args.password_env.as_deref(), args.password_stdin) {
+        Ok(Some(p)) => p,
+        Ok(None) if practice.is_some() => "secret".to_owned(),
+        Ok(None) => return fail(Words::new("cli.read_needs_login")),
+        Err(e) => return fail(e),
     };
     let user = match (&args.user, &practice) {
         (Some(u), _) => u.clone(),
@@ -162,15 +128,8 @@ pub fn read(args: ReadArgs) -> ExitCode {
     let mut transcript = Transcript::new(Protocol::Imap);
     let mut shown = 0;
     let (show, verbose) = (args.show_secrets, args.verbose);
-    let print_new = |t: &Transcript, shown: &mut usize| {
-        let mut out = std::io::stdout().lock();
-        while *shown < t.len() {
-            let entry = t.render_entry_with(*shown, lang, show, verbose);
-            let _ = write!(out, "{}", printable(&entry));
-            *shown += 1;
-        }
-        let _ = out.flush();
-    };
+    let print_new =
+        |t: &Transcript, shown: &mut usize| super::print_new(t, shown, lang, show, verbose);
     let session = match Session::connect(target, security, options).block_and_take() {
         Ok(s) => s,
         Err(failure) => {

@@ -1,14 +1,12 @@
 //! `mailtutor send`: one SMTP send on the session engine, its transcript printed as it happens.
 
 use mailtutor::words::{Words, tr};
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use mailtutor::proto::Lang;
 use mailtutor::proto::line::printable;
-use mailtutor::server::{self, ServerConfig};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub(super) enum TlsMode {
@@ -107,46 +105,28 @@ pub fn send(args: SendArgs) -> ExitCode {
     let mut practice = None;
     let target = match &args.server {
         Some(s) => {
-            let (host, port) = match s.rsplit_once(':') {
-                Some((h, p)) => match p.parse::<u16>() {
-                    Ok(p) => (h.trim_matches(['[', ']']).to_owned(), p),
-                    Err(_) => {
-                        return fail(Words::new("cli.bad_port").arg("server", format!("{s:?}")));
-                    }
-                },
-                None => (
-                    s.clone(),
-                    match args.tls {
-                        TlsMode::Starttls => 587,
-                        TlsMode::Implicit => 465,
-                        TlsMode::None => 25,
-                    },
-                ),
+            let default_port = match args.tls {
+                TlsMode::Starttls => 587,
+                TlsMode::Implicit => 465,
+                TlsMode::None => 25,
             };
-            Target::new(host, port)
+            match super::server_target(s, default_port) {
+                Ok(t) => t,
+                Err(e) => return fail(e),
+            }
         }
         None => {
-            let dir = args
-                .data_dir
-                .clone()
-                .unwrap_or_else(server::default_data_dir);
-            let running = match server::start(ServerConfig::loopback(dir)) {
+            // The practice server, in this process, its certificate pinned; without TLS it
+            // still takes the mail, in plain text.
+            let running = match super::start_practice(
+                args.data_dir.clone(),
+                lang,
+                &mut options.trust.pinned,
+                &mut security,
+            ) {
                 Ok(r) => r,
-                Err(e) => return fail(Words::new("cli.practice_failed").arg("text", e)),
+                Err(e) => return fail(e),
             };
-            options.trust.pinned.push(running.fingerprint.clone());
-            // A practice server without TLS still takes the mail, in plain text: say so.
-            if let Some(e) = &running.tls_error {
-                println!(
-                    "{}",
-                    printable(
-                        &Words::new("server.no_tls")
-                            .arg("error", e.get(lang))
-                            .get(lang)
-                    )
-                );
-                security = Security::None;
-            }
             let addr = match security {
                 Security::Implicit => running.smtps,
                 _ => running.smtp,
@@ -154,33 +134,16 @@ pub fn send(args: SendArgs) -> ExitCode {
             let Some(addr) = addr else {
                 return fail(Words::new("cli.practice_no_smtp"));
             };
-            println!(
-                "{}",
-                Words::new("cli.using_practice")
-                    .arg("addr", addr)
-                    .arg("dir", running.data_dir.display())
-                    .get(lang)
-            );
+            super::using_practice(addr, &running, lang);
             practice = Some(running);
             Target::new("localhost", addr.port())
         }
     };
 
-    let password = if let Some(var) = &args.password_env {
-        match std::env::var(var) {
-            Ok(p) => Some(p),
-            Err(_) => return fail(Words::new("cli.env_unset").arg("var", var)),
-        }
-    } else if args.password_stdin {
-        let mut line = String::new();
-        if let Err(e) = std::io::stdin().read_line(&mut line) {
-            return fail(Words::new("cli.stdin_password").arg("text", e));
-        }
-        Some(line.trim_end_matches(['\r', '\n']).to_owned())
-    } else if practice.is_some() {
-        Some("secret".to_owned())
-    } else {
-        None
+    let password = match super::read_password(args.password_env.as_deref(), args.password_stdin) {
+        Ok(Some(p)) => Some(p),
+        Ok(None) => practice.as_ref().map(|_| "secret".to_owned()),
+        Err(e) => return fail(e),
     };
     let user = args
         .user
@@ -249,15 +212,8 @@ pub fn send(args: SendArgs) -> ExitCode {
     let mut transcript = Transcript::new(Protocol::Smtp);
     let mut shown = 0;
     let show = args.show_secrets;
-    let print_new = |t: &Transcript, shown: &mut usize| {
-        let mut out = std::io::stdout().lock();
-        while *shown < t.len() {
-            let entry = t.render_entry_with(*shown, lang, show, verbose);
-            let _ = write!(out, "{}", printable(&entry));
-            *shown += 1;
-        }
-        let _ = out.flush();
-    };
+    let print_new =
+        |t: &Transcript, shown: &mut usize| super::print_new(t, shown, lang, show, verbose);
     let session = match Session::connect(target, security, options).block_and_take() {
         Ok(s) => s,
         Err(failure) => {

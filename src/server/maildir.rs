@@ -149,27 +149,14 @@ impl Maildir {
         for (i, rcpt) in recipients.iter().enumerate() {
             let dir = self.mailbox(rcpt)?;
             let name = fresh_name(queue_id, i);
-            let tmp = dir.join("tmp").join(&name);
-            let result = (|| {
-                let mut f = File::create(&tmp)?;
-                f.write_all(message)?;
-                f.sync_all()?;
-                drop(f);
-                let dest = dir.join("new").join(&name);
-                fs::rename(&tmp, &dest)?;
-                sync_dir(&dir.join("new"))?;
-                Ok::<PathBuf, io::Error>(dest)
-            })();
-            match result {
-                Ok(dest) => written.push(dest),
-                Err(e) => {
-                    let _ = fs::remove_file(&tmp);
-                    for p in written {
-                        let _ = fs::remove_file(p);
-                    }
-                    return Err(e);
-                }
+            let dest = dir.join("new").join(&name);
+            if let Err(e) =
+                write_durably(&dir, &name, &dest, message).and_then(|()| sync_dir(&dir.join("new")))
+            {
+                undo(written);
+                return Err(e);
             }
+            written.push(dest);
         }
         Ok(())
     }
@@ -217,6 +204,30 @@ impl Maildir {
         };
         self.set_flags(&now, &all.into_iter().collect::<String>())
             .map(|_| ())
+    }
+}
+
+/// Writes `bytes` to `dir/tmp/name`, fsyncs it and renames it to `dest` (maildir(5)'s
+/// delivery); on failure nothing is left in tmp/.
+fn write_durably(dir: &Path, name: &str, dest: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = dir.join("tmp").join(name);
+    let result = (|| {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, dest)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Removes the files a batch wrote before one of it failed, so a batch is all or nothing.
+fn undo(written: Vec<PathBuf>) {
+    for p in written {
+        let _ = fs::remove_file(p);
     }
 }
 
@@ -543,26 +554,12 @@ impl Maildir {
         let mut written = Vec::new();
         for (i, (bytes, letters)) in messages.iter().enumerate() {
             let name = fresh_name(&id, i);
-            let tmp = dir.join("tmp").join(&name);
-            let result = (|| {
-                let mut f = File::create(&tmp)?;
-                f.write_all(bytes)?;
-                f.sync_all()?;
-                drop(f);
-                let dest = dir.join("cur").join(format!("{name}{INFO}{letters}"));
-                fs::rename(&tmp, &dest)?;
-                Ok::<PathBuf, io::Error>(dest)
-            })();
-            match result {
-                Ok(dest) => written.push(dest),
-                Err(e) => {
-                    let _ = fs::remove_file(&tmp);
-                    for p in written {
-                        let _ = fs::remove_file(p);
-                    }
-                    return Err(e.into());
-                }
+            let dest = dir.join("cur").join(format!("{name}{INFO}{letters}"));
+            if let Err(e) = write_durably(&dir, &name, &dest, bytes) {
+                undo(written);
+                return Err(e.into());
             }
+            written.push(dest);
         }
         sync_dir(&dir.join("cur"))?;
         Ok(())

@@ -69,6 +69,26 @@ fn start(h: &mut H, title: &str) {
     }
 }
 
+/// Starts a lesson and clicks "Show me" until every step is ticked, a click a step (and two
+/// to spare).
+fn show_me_to_the_end(h: &mut H, lesson: &Lesson) {
+    start(h, &lesson.title.en);
+    let mut clicks = 0;
+    while ticked(h) < lesson.steps.len() {
+        clicks += 1;
+        assert!(
+            clicks <= lesson.steps.len() + 2,
+            "lesson {} stuck at step {}:\n{}",
+            lesson.id,
+            ticked(h) + 1,
+            h.state().transcript().export_annotated(Lang::En, false)
+        );
+        click(h, "Show me");
+        // Some replies arrive after the last action is answered (TLS, a close).
+        h.run_steps(5);
+    }
+}
+
 fn b64(s: &str) -> String {
     mailtutor::proto::auth::encode(s.as_bytes())
 }
@@ -168,21 +188,7 @@ fn show_me_walks_every_lesson_to_the_end() {
     let dir = TempDir::new("ui-lesson-showme");
     let mut h = open(Lang::En, &dir);
     for lesson in Lesson::built_in() {
-        start(&mut h, &lesson.title.en);
-        let mut clicks = 0;
-        while ticked(&h) < lesson.steps.len() {
-            clicks += 1;
-            assert!(
-                clicks <= lesson.steps.len() + 2,
-                "lesson {} stuck at step {}:\n{}",
-                lesson.id,
-                ticked(&h) + 1,
-                h.state().transcript().export_annotated(Lang::En, false)
-            );
-            click(&mut h, "Show me");
-            // Some replies arrive after the last action is answered (TLS, a close).
-            h.run_steps(5);
-        }
+        show_me_to_the_end(&mut h, &lesson);
         shows(&h, "Lesson finished");
         assert_eq!(
             h.state().settings().lessons.get(&lesson.id),
@@ -582,18 +588,7 @@ fn the_pop3_against_imap_lesson_shows_each_protocol_the_others_changes() {
         .into_iter()
         .find(|l| l.id == "pop3-imap")
         .unwrap();
-    start(&mut h, &lesson.title.en);
-    let mut clicks = 0;
-    while ticked(&h) < lesson.steps.len() {
-        clicks += 1;
-        assert!(
-            clicks <= lesson.steps.len() + 2,
-            "stuck at {}",
-            ticked(&h) + 1
-        );
-        click(&mut h, "Show me");
-        h.run_steps(5);
-    }
+    show_me_to_the_end(&mut h, &lesson);
     let text = h.state().transcript().export_annotated(Lang::En, false);
     for want in [
         "S: a6 OK MOVE completed",
