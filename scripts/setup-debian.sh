@@ -16,6 +16,8 @@ packages=(
   xvfb xauth x11-utils xdotool imagemagick swaks libnet-ssleay-perl libio-socket-ssl-perl python3 curl isync
   # The durability test watches the practice server's fsyncs.
   strace
+  # Captures: tshark reads the saved pcapng files, tcpdump records real clients on loopback.
+  tshark tcpdump
 )
 for extra in "$@"; do packages+=("$extra"); done
 

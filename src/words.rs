@@ -107,9 +107,12 @@ mod tests {
 
     use super::*;
 
-    const TABLES: [(&str, &str); 2] = [
+    const TABLES: [(&str, &str); 5] = [
         ("app.toml", include_str!("../assets/i18n/app.toml")),
         ("tutor.toml", include_str!("../assets/i18n/tutor.toml")),
+        ("mime.toml", include_str!("../assets/i18n/mime.toml")),
+        ("capture.toml", include_str!("../assets/i18n/capture.toml")),
+        ("opencapture.toml", include_str!("../assets/i18n/opencapture.toml")),
     ];
 
     /// Every key of every table, with the file it is in.
