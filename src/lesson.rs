@@ -41,6 +41,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "pop3-imap",
         include_str!("../assets/lessons/10-pop3-imap.toml"),
     ),
+    (
+        "attachment",
+        include_str!("../assets/lessons/11-attachment.toml"),
+    ),
 ];
 
 /// The protocol a lesson speaks.
@@ -192,6 +196,9 @@ pub struct Check {
     /// ...and must have had From, To and Subject and the blank line after the headers.
     #[serde(default)]
     pub whole_message: bool,
+    /// ...and must carry an attachment of this file name (`*`: any name) whose base64 body
+    /// decodes cleanly: the attachment arrived intact.
+    pub attachment: Option<String>,
     /// The client line must have been typed in the raw line box (no button makes it).
     #[serde(default)]
     pub typed: bool,
@@ -378,7 +385,14 @@ struct Transaction {
     /// The message lacked the blank line or a header the lesson wants.
     flawed: bool,
     in_headers: bool,
+    /// Between the 354 and the final dot.
+    in_data: bool,
+    /// The message as the server gets it (dot-stuffing undone), up to [`MESSAGE_KEPT`].
+    message: Vec<u8>,
 }
+
+/// How much of a message a lesson keeps to check its attachment.
+const MESSAGE_KEPT: usize = 4 * 1024 * 1024;
 
 /// A student's way through one lesson, fed the transcript as it grows.
 #[derive(Debug, Clone)]
@@ -486,6 +500,9 @@ impl Progress {
         }
         self.txn.last_typed = typed;
         let text = e.text(true);
+        if self.txn.in_data {
+            self.keep_message_lines(&text);
+        }
         let message = e.notes.iter().any(|n| matches!(n, Note::Message(_)));
         if message {
             self.txn.untyped |= !typed;
@@ -519,6 +536,22 @@ impl Progress {
         self.txn.last_command = text;
     }
 
+    /// Keeps the lines of the message being sent, as the server stores them (RFC 5321 §4.5.2:
+    /// one leading dot removed), until the final dot.
+    fn keep_message_lines(&mut self, text: &str) {
+        for line in text.split("\r\n") {
+            if line == "." {
+                self.txn.in_data = false;
+                return;
+            }
+            let line = line.strip_prefix('.').unwrap_or(line);
+            if self.txn.message.len() + line.len() + 2 <= MESSAGE_KEPT {
+                self.txn.message.extend_from_slice(line.as_bytes());
+                self.txn.message.extend_from_slice(b"\r\n");
+            }
+        }
+    }
+
     /// Updates the transaction with what a reply decided.
     fn after_reply(&mut self, e: &Entry) {
         let Some(cx) = &e.context else {
@@ -536,6 +569,8 @@ impl Progress {
                 }
             }
             Answers::Data if e.code() == Some(354) => {
+                self.txn.in_data = true;
+                self.txn.message.clear();
                 self.txn.in_headers = true;
                 self.txn.subject = None;
                 self.txn.headers.clear();
@@ -607,7 +642,11 @@ impl Progress {
         {
             return false;
         }
-        if check.subject.is_some() || check.rcpt.is_some() || check.whole_message {
+        if check.subject.is_some()
+            || check.rcpt.is_some()
+            || check.whole_message
+            || check.attachment.is_some()
+        {
             if cx.answers != Answers::Dot || e.code() != Some(250) {
                 return false;
             }
@@ -630,9 +669,38 @@ impl Progress {
                     return false;
                 }
             }
+            if let Some(name) = &check.attachment
+                && intact_attachment(&self.txn.message, name).is_none()
+            {
+                return false;
+            }
         }
         true
     }
+}
+
+/// The decoded size of the message's attachment named `name` (`*`: any), when its body is
+/// base64 (RFC 2045 §6.8) that decodes with nothing left over or out of place.
+pub fn intact_attachment(message: &[u8], name: &str) -> Option<usize> {
+    use mail_parser::MimeHeaders;
+    let parsed = mail_parser::MessageParser::default().parse(message)?;
+    parsed.parts.iter().find_map(|part| {
+        let named = part.attachment_name()?;
+        if name != "*" && named != name {
+            return None;
+        }
+        if part.encoding != mail_parser::Encoding::Base64 || part.is_encoding_problem {
+            return None;
+        }
+        let (from, to) = (part.offset_body as usize, part.offset_end as usize);
+        let raw = message.get(from..to.min(message.len()))?;
+        let text: String = String::from_utf8_lossy(raw)
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        let bytes = crate::proto::auth::decode(&text).ok()?;
+        (!bytes.is_empty()).then_some(bytes.len())
+    })
 }
 
 impl Progress {

@@ -42,6 +42,19 @@ impl Base64Error {
     }
 }
 
+/// The length of a base64 line in a MIME body (RFC 2045 §6.8: at most 76 characters).
+pub const MIME_LINE: usize = 76;
+
+/// Base64 in lines of [`MIME_LINE`] characters, as a MIME body carries an attachment
+/// (RFC 2045 §6.8); the last line may be shorter.
+pub fn encode_lines(bytes: &[u8]) -> Vec<String> {
+    let all = encode(bytes);
+    all.as_bytes()
+        .chunks(MIME_LINE)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect()
+}
+
 /// Decodes base64, ignoring surrounding whitespace. Missing padding is tolerated
 /// (servers and students both omit it); anything else wrong is reported with its position.
 pub fn decode(input: &str) -> Result<Vec<u8>, Base64Error> {
@@ -227,6 +240,20 @@ pub const MASK: &str = "********";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mime_lines_are_76_characters_and_decode_back() {
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+        let lines = encode_lines(&bytes);
+        assert_eq!(
+            lines.len(),
+            18,
+            "1000 bytes are 1336 characters: 17 full lines and one"
+        );
+        assert!(lines[..17].iter().all(|l| l.len() == MIME_LINE));
+        assert_eq!(decode(&lines.concat()), Ok(bytes));
+        assert!(encode_lines(b"").is_empty());
+    }
 
     #[test]
     fn tutorial_prompts() {

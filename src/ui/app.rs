@@ -22,6 +22,8 @@ pub struct TutorApp {
     /// The width of the header's buttons on the right, from the last frame.
     header_right: f32,
     pointer_zoom: theme::PointerZoom,
+    /// The raw line box's id, from the last frame (a paste into it is read before it is drawn).
+    raw_box_id: Option<egui::Id>,
 }
 
 /// Tests, benchmarks and demos read and drive the window through its model.
@@ -56,6 +58,7 @@ impl TutorApp {
             probe,
             header_right: 0.0,
             pointer_zoom: theme::PointerZoom::default(),
+            raw_box_id: None,
         }
     }
 
@@ -286,6 +289,25 @@ impl TutorApp {
         let lang = self.model.lang();
         let open = self.model.link.is_open();
         let idle = self.model.link.busy().is_none();
+        // A paste of several lines is sent line by line; a one-line box would join them.
+        if open
+            && let Some(id) = self.raw_box_id
+            && ui.memory(|m| m.has_focus(id))
+        {
+            let mut pasted = None;
+            ui.input_mut(|i| {
+                i.events.retain(|e| match e {
+                    egui::Event::Paste(t) if t.contains('\n') => {
+                        pasted = Some(t.clone());
+                        false
+                    }
+                    _ => true,
+                });
+            });
+            if let Some(text) = pasted {
+                self.model.paste_lines(&text);
+            }
+        }
         ui.horizontal(|ui| {
             let l = ui.label(tr(lang, "raw.label"));
             let r = ui
@@ -297,6 +319,7 @@ impl TutorApp {
                         .desired_width(ui.available_width() - 110.0),
                 )
                 .labelled_by(l.id);
+            self.raw_box_id = Some(r.id);
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
             let clicked = ui
                 .add_enabled(open && idle, egui::Button::new(tr(lang, "raw.send")))

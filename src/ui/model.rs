@@ -76,6 +76,8 @@ pub struct Model {
     pub tab: Tab,
     pub show_secrets: bool,
     pub(super) raw: String,
+    /// Lines pasted into the raw line box, still to send (one each time the link is free).
+    pub(super) pasted: VecDeque<String>,
     /// The reply code typed in the Codes tab.
     pub(super) lookup: String,
     /// Certificates the user chose to trust for this run (never saved).
@@ -165,6 +167,7 @@ impl Model {
             tab: Tab::Message,
             show_secrets: false,
             raw: String::new(),
+            pasted: VecDeque::new(),
             lookup: "535".into(),
             trusted: Vec::new(),
             confirm_plaintext: None,
@@ -657,6 +660,7 @@ impl Model {
             self.perform(a);
         }
         self.link.poll();
+        self.send_pasted();
         let newest = self.link.transcript.last_server().map(|(i, _)| i);
         if newest != self.newest_reply {
             // A new reply (or another transcript): the pane follows the newest again.
@@ -780,6 +784,51 @@ impl Model {
             let line = std::mem::take(&mut self.raw);
             self.perform(Action::Raw(line));
         }
+    }
+}
+
+/// The most pasted lines kept waiting to go out.
+const PASTE_LIMIT: usize = 100_000;
+
+impl Model {
+    /// Text pasted into the raw line box with line breaks in it: each whole line goes out in
+    /// turn, as a terminal sends a paste (the lines of a message, an attachment's base64);
+    /// what follows the last line break stays in the box.
+    pub(super) fn paste_lines(&mut self, text: &str) {
+        let mut pieces: Vec<&str> = text.split('\n').collect();
+        let rest = pieces.pop().unwrap_or_default();
+        for (i, piece) in pieces.into_iter().enumerate() {
+            let piece = piece.strip_suffix('\r').unwrap_or(piece);
+            let line = if i == 0 {
+                std::mem::take(&mut self.raw) + piece
+            } else {
+                piece.to_owned()
+            };
+            if self.pasted.len() < PASTE_LIMIT {
+                self.pasted.push_back(line);
+            }
+        }
+        self.raw.push_str(rest.trim_end_matches('\r'));
+    }
+
+    /// Sends the next pasted line once the last one is answered (inside DATA at once: no reply
+    /// comes until the final dot). A blank line goes only where the session takes one.
+    fn send_pasted(&mut self) {
+        if self.pasted.is_empty() {
+            return;
+        }
+        if !self.link.is_open() {
+            self.pasted.clear();
+            return;
+        }
+        if self.link.busy().is_none()
+            && let Some(line) = self.pasted.pop_front()
+            && (!line.trim().is_empty() || self.link.takes_empty_line())
+        {
+            self.perform(Action::Raw(line));
+        }
+        self.ctx
+            .request_repaint_after(std::time::Duration::from_millis(20));
     }
 }
 

@@ -608,3 +608,122 @@ fn the_pop3_against_imap_lesson_shows_each_protocol_the_others_changes() {
     assert_eq!(kept.len(), 1);
     assert!(String::from_utf8_lossy(&store.read(&kept[0]).unwrap()).contains("Do not lose me."));
 }
+
+/// The attachment lesson typed by hand: a part whose base64 is broken is stored by the
+/// server but does not tick the step; the lines the Base64 panel makes from a file, pasted
+/// into the raw line box at once, go out line by line and do, and the maildrop then holds the
+/// file byte for byte.
+#[test]
+fn an_attachment_typed_by_hand_arrives_whole() {
+    let dir = TempDir::new("ui-lesson-attachment");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let file = dir.0.join("hello.txt");
+    let content = b"Hello from mailtutor!\r\nSecond line, \xe4\xbd\xa0\xe5\xa5\xbd.\r\n";
+    std::fs::write(&file, content).unwrap();
+    let mut h = open(Lang::En, &dir);
+    let lesson = Lesson::built_in()
+        .into_iter()
+        .find(|l| l.id == "attachment")
+        .unwrap();
+    start(&mut h, &lesson.title.en);
+    for _ in 0..5 {
+        click(&mut h, "Show me");
+        h.run_steps(5);
+    }
+    assert_eq!(ticked(&h), 5, "connected, EHLO, MAIL, RCPT, DATA");
+    let plain = h.state().transcript().export_plain(false);
+    let rcpt = plain
+        .lines()
+        .find_map(|l| l.split_once("RCPT TO:").map(|(_, a)| a.trim().to_owned()))
+        .unwrap();
+    // The Base64 panel turns the file into its lines.
+    h.get_by_label("Base64").click();
+    h.run_steps(2);
+    let field = h.get_by_label("File");
+    field.focus();
+    field.type_text(&file.display().to_string());
+    h.run_steps(1);
+    h.key_press(egui::Key::Enter);
+    wait_shows(&mut h, "hello.txt: 45 bytes → base64 in 1 line(s)");
+    let lines = mailtutor::proto::auth::encode_lines(content);
+    let message = |body: &[String]| {
+        let mut m: Vec<String> = [
+            "From: <student@mailtutor.test>",
+            &format!("To: {rcpt}"),
+            "Subject: An attachment by hand",
+            "MIME-Version: 1.0",
+            "Content-Type: multipart/mixed; boundary=\"frontier\"",
+            "",
+            "--frontier",
+            "Content-Type: text/plain; charset=utf-8",
+            "",
+            "The file is attached.",
+            "--frontier",
+            "Content-Type: text/plain; name=\"hello.txt\"",
+            "Content-Disposition: attachment; filename=\"hello.txt\"",
+            "Content-Transfer-Encoding: base64",
+            "",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        m.extend(body.iter().cloned());
+        m.push("--frontier--".into());
+        m.push(".".into());
+        m
+    };
+    // A slip in the base64: the server stores the message, the step stays open.
+    let mut broken = lines.clone();
+    broken[0].insert(10, '*');
+    for line in message(&broken) {
+        type_line(&mut h, &line);
+    }
+    assert!(
+        h.state()
+            .transcript()
+            .export_plain(false)
+            .lines()
+            .filter(|l| l.contains("250"))
+            .count()
+            >= 4
+    );
+    assert_eq!(ticked(&h), 5, "a broken attachment ticks nothing");
+    for line in [
+        "MAIL FROM:<student@mailtutor.test>".to_owned(),
+        format!("RCPT TO:{rcpt}"),
+        "DATA".to_owned(),
+    ] {
+        type_line(&mut h, &line);
+    }
+    // Pasted at once, as from an editor: the box sends it line by line.
+    let field = h.get_by_label("Raw line:");
+    field.focus();
+    h.run_steps(1);
+    h.event(egui::Event::Paste(message(&lines).join("\r\n") + "\r\n"));
+    h.run_steps(2);
+    wait(&mut h, "the pasted message to tick step 6", |a| {
+        idle(a)
+            && a.lesson_panel()
+                .active
+                .as_ref()
+                .is_some_and(|x| x.progress.ticked.len() == 6)
+    });
+    assert_eq!(ticked(&h), 6, "the whole attachment ticks the step");
+    type_line(&mut h, "QUIT");
+    assert_eq!(ticked(&h), lesson.steps.len());
+    // In the maildrop, the second message's attachment decodes to the file.
+    let store = mailtutor::server::maildir::Maildir::open(&dir.0).unwrap();
+    let to = rcpt.trim_matches(['<', '>']);
+    let stored: Vec<Vec<u8>> = store
+        .list(to)
+        .unwrap()
+        .iter()
+        .map(|m| store.read(m).unwrap())
+        .collect();
+    let whole = stored
+        .iter()
+        .filter_map(|m| mail_parser::MessageParser::default().parse(m.as_slice()))
+        .filter_map(|m| m.attachment(0).map(|a| a.contents().to_vec()))
+        .filter(|c| c.as_slice() == content)
+        .count();
+    assert_eq!(whole, 1, "one stored message carries the file whole");
+}
