@@ -45,6 +45,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "attachment",
         include_str!("../assets/lessons/11-attachment.toml"),
     ),
+    (
+        "wireshark",
+        include_str!("../assets/lessons/12-wireshark.toml"),
+    ),
 ];
 
 /// The protocol a lesson speaks.
@@ -189,6 +193,10 @@ pub struct Check {
     pub contains: Option<String>,
     /// A base64 line the client sent after a 334 must decode to this.
     pub decodes_to: Option<String>,
+    /// The client sent this line (a line of a message typed by hand: a header, a boundary).
+    /// Header names and white space are compared loosely, as MIME reads them (RFC 2045 §5.1);
+    /// anything else, a boundary line included, exactly.
+    pub sent: Option<String>,
     /// The message accepted by a `250` after the final dot must carry this Subject.
     pub subject: Option<String>,
     /// ...and must have been accepted for this recipient.
@@ -583,6 +591,12 @@ impl Progress {
     }
 
     fn matches(&self, check: &Check, e: &Entry, typed: bool, vars: &Vars) -> bool {
+        if let Some(want) = &check.sent {
+            if e.dir != Direction::Client || (check.typed && !typed) {
+                return false;
+            }
+            return same_line(&e.text(true), &fill(want, vars));
+        }
         if let Some(want) = &check.decodes_to {
             if e.dir != Direction::Client || (check.typed && !typed) {
                 return false;
@@ -676,6 +690,29 @@ impl Progress {
             }
         }
         true
+    }
+}
+
+/// Whether a line sent is the line a step wants: a header field compared without white space
+/// and with its name and parameters in any case; any other line (a boundary) exactly, but for
+/// trailing white space.
+fn same_line(sent: &str, want: &str) -> bool {
+    let (sent, want) = (sent.trim_end(), want.trim_end());
+    let header = |s: &str| {
+        s.split_once(':')
+            .filter(|(name, _)| !name.is_empty() && !name.contains(char::is_whitespace))
+            .is_some()
+    };
+    if header(want) && header(sent) {
+        let squash = |s: &str| {
+            s.chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_lowercase()
+        };
+        squash(sent) == squash(want)
+    } else {
+        sent == want
     }
 }
 
@@ -840,6 +877,21 @@ fn angle_address(line: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::proto::Lang;
+
+    #[test]
+    fn a_sent_line_is_compared_as_mime_reads_it() {
+        let want = "Content-Type: multipart/mixed; boundary=\"frontier\"";
+        assert!(same_line(want, want));
+        assert!(same_line(
+            "content-type:multipart/mixed;boundary=\"frontier\"  ",
+            want
+        ));
+        assert!(!same_line("Content-Type: multipart/mixed", want));
+        assert!(same_line("--frontier", "--frontier"));
+        assert!(!same_line("--Frontier", "--frontier"));
+        assert!(!same_line("-- frontier", "--frontier"));
+        assert!(!same_line("--frontier--", "--frontier"));
+    }
 
     #[test]
     fn fill_replaces_known_names_only() {

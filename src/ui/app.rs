@@ -191,54 +191,61 @@ impl TutorApp {
         egui::ScrollArea::both()
             .id_salt("tools")
             .auto_shrink([false, false])
-            .show(ui, |ui| match self.model.tab {
-                Tab::Message => {
-                    self.model.composer.ui(ui, &lang);
-                }
-                Tab::Base64 => {
-                    let last = self.model.last_334();
-                    self.model.base64.ui(
-                        ui,
-                        &Base64Context {
-                            lang,
-                            show_secrets: self.model.show_secrets,
-                            last_334: last.as_deref(),
-                        },
-                    );
-                }
-                Tab::Codes => {
-                    let l = ui.label(tr(lang, "codes.lookup"));
-                    ui.add(
-                        egui::TextEdit::singleline(&mut self.model.lookup)
-                            .hint_text("535, 5.7.8, -ERR, IN-USE")
-                            .desired_width(ui.available_width()),
-                    )
-                    .labelled_by(l.id);
-                    // A whole reply line (`235 #2.0.0 OK`) is explained code by code.
-                    let input = self.model.lookup.replace(',', " ");
-                    if !input.trim().is_empty() {
-                        ui.separator();
-                        ui.label(codes::explain_token(&input, lang));
-                    }
-                }
-                Tab::Server => {
-                    if ui.button(tr(lang, "side.open")).clicked() {
-                        self.model.show_server_side = true;
-                    }
-                    self.model.server.ui(ui, lang);
-                }
-                Tab::Lessons => {
-                    let vars = self.model.lesson_vars();
-                    let cx = LessonContext {
-                        lang,
-                        marks: &self.model.settings.lessons,
-                        vars: &vars,
-                    };
-                    if let Some(a) = self.model.lessons.ui(ui, &cx) {
-                        self.model.perform(a);
-                    }
-                }
+            .show(ui, |ui| {
+                self.tools_tab(ui, lang);
             });
+    }
+
+    /// The chosen tab's content, inside the panel's scroll area.
+    fn tools_tab(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        match self.model.tab {
+            Tab::Message => {
+                self.model.composer.ui(ui, &lang);
+            }
+            Tab::Base64 => {
+                let last = self.model.last_334();
+                self.model.base64.ui(
+                    ui,
+                    &Base64Context {
+                        lang,
+                        show_secrets: self.model.show_secrets,
+                        last_334: last.as_deref(),
+                    },
+                );
+            }
+            Tab::Codes => {
+                let l = ui.label(tr(lang, "codes.lookup"));
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.model.lookup)
+                        .hint_text("535, 5.7.8, -ERR, IN-USE")
+                        .desired_width(ui.available_width()),
+                )
+                .labelled_by(l.id);
+                // A whole reply line (`235 #2.0.0 OK`) is explained code by code.
+                let input = self.model.lookup.replace(',', " ");
+                if !input.trim().is_empty() {
+                    ui.separator();
+                    ui.label(codes::explain_token(&input, lang));
+                }
+            }
+            Tab::Server => {
+                if ui.button(tr(lang, "side.open")).clicked() {
+                    self.model.show_server_side = true;
+                }
+                self.model.server.ui(ui, lang);
+            }
+            Tab::Lessons => {
+                let vars = self.model.lesson_vars();
+                let cx = LessonContext {
+                    lang,
+                    marks: &self.model.settings.lessons,
+                    vars: &vars,
+                };
+                if let Some(a) = self.model.lessons.ui(ui, &cx) {
+                    self.model.perform(a);
+                }
+            }
+        }
     }
 
     /// The Help menu: the code reference and every keyboard shortcut.

@@ -37,6 +37,9 @@ pub struct FileLines {
     pub lines: Vec<String>,
 }
 
+/// The lines drawn; the rest are copied with the others.
+const SHOWN_LINES: usize = 40;
+
 /// The largest file the panel encodes: its lines are for typing or pasting, a few at a time.
 pub const FILE_LIMIT: u64 = 256 * 1024;
 
@@ -166,7 +169,7 @@ impl View for Base64Panel {
                 );
             }
         }
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let r = ui.add_enabled(
                 last_334.is_some(),
                 egui::Button::new(tr(lang, "b64.last334")),
@@ -237,12 +240,17 @@ impl Base64Panel {
         }
         ui.strong(tr(lang, "b64.file"));
         let mut go = false;
-        ui.horizontal_wrapped(|ui| {
+        ui.horizontal(|ui| {
             let l = ui.label(tr(lang, "b64.file.path"));
             let r = ui
-                .add(egui::TextEdit::singleline(&mut self.file_path).desired_width(180.0))
+                .add(
+                    egui::TextEdit::singleline(&mut self.file_path)
+                        .desired_width(ui.available_width() - 8.0),
+                )
                 .labelled_by(l.id);
             go |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        });
+        ui.horizontal_wrapped(|ui| {
             self.browse.button(
                 ui,
                 lang,
@@ -283,14 +291,21 @@ impl Base64Panel {
                         ui.ctx().copy_text(f.lines.join("\r\n"));
                     }
                 });
-                let mut text = f.lines.join("\n");
-                ui.add(
-                    egui::TextEdit::multiline(&mut text)
-                        .font(egui::TextStyle::Monospace)
-                        .desired_rows(f.lines.len().clamp(1, 6))
-                        .desired_width(f32::INFINITY)
-                        .interactive(true),
-                );
+                // One row a line, never wrapped: a wrapped row would look like two lines.
+                egui::ScrollArea::horizontal()
+                    .id_salt("b64-file-lines")
+                    .show(ui, |ui| {
+                        for line in f.lines.iter().take(SHOWN_LINES) {
+                            ui.add(
+                                egui::Label::new(RichText::new(line).monospace())
+                                    .wrap_mode(egui::TextWrapMode::Extend),
+                            );
+                        }
+                    });
+                if f.lines.len() > SHOWN_LINES {
+                    let more = (f.lines.len() - SHOWN_LINES).to_string();
+                    ui.label(RichText::new(trf(lang, "b64.file.more", &[("n", &more)])).weak());
+                }
             }
         }
     }

@@ -686,7 +686,7 @@ fn an_attachment_typed_by_hand_arrives_whole() {
             .count()
             >= 4
     );
-    assert_eq!(ticked(&h), 5, "a broken attachment ticks nothing");
+    assert_eq!(ticked(&h), 9, "a broken attachment ticks nothing");
     for line in [
         "MAIL FROM:<student@mailtutor.test>".to_owned(),
         format!("RCPT TO:{rcpt}"),
@@ -700,14 +700,14 @@ fn an_attachment_typed_by_hand_arrives_whole() {
     h.run_steps(1);
     h.event(egui::Event::Paste(message(&lines).join("\r\n") + "\r\n"));
     h.run_steps(2);
-    wait(&mut h, "the pasted message to tick step 6", |a| {
+    wait(&mut h, "the pasted message to tick the dot's step", |a| {
         idle(a)
             && a.lesson_panel()
                 .active
                 .as_ref()
-                .is_some_and(|x| x.progress.ticked.len() == 6)
+                .is_some_and(|x| x.progress.ticked.len() == 10)
     });
-    assert_eq!(ticked(&h), 6, "the whole attachment ticks the step");
+    assert_eq!(ticked(&h), 10, "the whole attachment ticks the step");
     type_line(&mut h, "QUIT");
     assert_eq!(ticked(&h), lesson.steps.len());
     // In the maildrop, the second message's attachment decodes to the file.
