@@ -28,12 +28,18 @@ pub fn tshark() -> PathBuf {
     panic!("tshark is missing: run scripts/setup-debian.sh (CI installs it)");
 }
 
-/// tshark's rows of `fields` for the packets `filter` keeps, each field split on tabs.
+/// tshark's rows of `fields` for the packets `filter` keeps, each field split on tabs;
+/// `prefs` are `-o` preferences, or `-d` decode-as rules when they start with `tcp.port==`.
 pub fn fields(file: &Path, prefs: &[&str], filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
     let mut cmd = Command::new(tshark());
     cmd.arg("-r").arg(file);
     for p in prefs {
-        cmd.args(["-o", p]);
+        let flag = if p.starts_with("tcp.port==") {
+            "-d"
+        } else {
+            "-o"
+        };
+        cmd.args([flag, p]);
     }
     cmd.args(["-Y", filter, "-T", "fields"]);
     for f in fields {
@@ -269,4 +275,163 @@ fn explain_writes_a_pasted_log_as_a_capture_to_a_file_or_stdout() {
     // Invented addresses: 127.0.0.1 to port 25.
     let hosts = column(&fields(&file, &[], "smtp", &["ip.dst", "tcp.dstport"]), 0);
     assert!(hosts.iter().all(|h| h == "127.0.0.1"), "{hosts:?}");
+}
+
+/// Free loopback ports, held until all are chosen so none is chosen twice.
+fn free_ports(n: usize) -> Vec<u16> {
+    let held: Vec<std::net::TcpListener> = (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    held.iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect()
+}
+
+/// Lines a child prints, read on a thread (so that a silent child cannot hang the test).
+fn lines_of(r: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(r).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// The first line from `rx` that `pred` accepts, within 20 seconds.
+fn line_where(
+    rx: &std::sync::mpsc::Receiver<String>,
+    what: &str,
+    pred: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(l) if pred(&l) => return l,
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    panic!("never saw {what}");
+}
+
+/// `serve --keylog`: a real STARTTLS send with AUTH, captured on the loopback interface, is
+/// decrypted by tshark with the key log (AUTH seen inside TLS) and not without it.
+#[test]
+fn the_practice_servers_key_log_lets_tshark_see_auth_inside_starttls() {
+    let tshark = tshark();
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !root {
+        // CI runs as root; capturing on `lo` needs root or capture capabilities.
+        eprintln!("skipped: capturing on lo needs root (CI runs as root)");
+        return;
+    }
+    let dir = TempDir::new("keylog");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let keys = dir.0.join("keys.log");
+    let cap = dir.0.join("lo.pcapng");
+    let ports = free_ports(6);
+    let addr = |i: usize| format!("127.0.0.1:{}", ports[i]);
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+        .args([
+            "serve",
+            "--smtp",
+            &addr(0),
+            "--smtps",
+            &addr(1),
+            "--pop3",
+            &addr(2),
+        ])
+        .args(["--pop3s", &addr(3), "--imap", &addr(4), "--imaps", &addr(5)])
+        .arg("--data-dir")
+        .arg(dir.0.join("data"))
+        .arg("--keylog")
+        .arg(&keys)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = lines_of(serve.stdout.take().unwrap());
+    let cert = line_where(&out, "the certificate line", |l| l.contains("SHA-256"));
+    let fingerprint = cert.split_whitespace().last().unwrap().to_owned();
+    line_where(&out, "the key log line", |l| l.contains("TLS key log"));
+    line_where(&out, "ready", |l| l.starts_with("Ready"));
+
+    let mut capture = Command::new(&tshark)
+        .args(["-i", "lo", "-F", "pcapng", "-w"])
+        .arg(&cap)
+        .args(["-f", &format!("tcp port {}", ports[0])])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let said = lines_of(capture.stderr.take().unwrap());
+    line_where(&said, "tshark capturing", |l| l.contains("Capturing on"));
+    // The capture is running once its file has a header; a moment more for the filter.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(&cap).map_or(true, |m| m.len() == 0)
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(1000));
+
+    let sent = Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+        .args(["send", "--server", &addr(0), "--tls", "starttls"])
+        .args([
+            "--user",
+            "student@mailtutor.test",
+            "--password-env",
+            "CAPTURE_PW",
+        ])
+        .args(["--insecure-accept-cert", &fingerprint])
+        .args([
+            "--from",
+            "student@mailtutor.test",
+            "--to",
+            "teacher@mailtutor.test",
+        ])
+        .env("CAPTURE_PW", "secret")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    // Let the last packets reach the capture, then stop it (SIGINT: tshark finishes the file).
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = Command::new("kill")
+        .args(["-INT", &capture.id().to_string()])
+        .status();
+    let _ = capture.wait();
+    let _ = serve.kill();
+    let _ = serve.wait();
+    assert!(
+        sent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sent.stdout)
+    );
+
+    let log = std::fs::read_to_string(&keys).unwrap();
+    assert!(
+        log.contains("CLIENT_HANDSHAKE_TRAFFIC_SECRET ") || log.contains("CLIENT_RANDOM "),
+        "{log}"
+    );
+    // The practice port is not one Wireshark knows as SMTP: decode it as SMTP.
+    let smtp = format!("tcp.port=={},smtp", ports[0]);
+    let with_keys = format!("tls.keylog_file:{}", keys.display());
+    let rows = fields(&cap, &[&smtp, &with_keys], "smtp", &["smtp.req.command"]);
+    let commands = column(&rows, 0);
+    assert!(commands.iter().any(|c| c == "AUTH"), "{commands:?}");
+    // Pipelined: MAIL, RCPT and DATA in one segment.
+    assert!(commands.iter().any(|c| c.contains("MAIL")), "{commands:?}");
+    let rows = fields(&cap, &[&smtp], "smtp", &["smtp.req.command"]);
+    let commands = column(&rows, 0);
+    assert!(commands.iter().any(|c| c == "STAR"), "{commands:?}");
+    assert!(!commands.iter().any(|c| c == "AUTH"), "{commands:?}");
 }
