@@ -443,6 +443,84 @@ mod tests {
         assert_eq!(dissected_port(Protocol::Imap, 2525), 143);
     }
 
+    /// A live transcript: rows folded from a connection's events, as the window folds them.
+    fn live(t: &mut Transcript, peer: &str, tls_first: bool, lines: &[(&str, bool)]) {
+        use crate::proto::client::Connection;
+        use crate::session::{Event, EventKind, TlsInfo};
+        let connected = EventKind::Connected {
+            peer: peer.parse().unwrap(),
+            local: "127.0.0.1:40000".parse().unwrap(),
+        };
+        t.apply(&Event::now(connected));
+        if tls_first {
+            t.apply(&Event::now(EventKind::TlsEstablished(TlsInfo::default())));
+        }
+        let mut c = Connection::<()>::observer(Protocol::Smtp);
+        for (line, server) in lines {
+            if *server {
+                c.observe_server(line.as_bytes());
+            } else {
+                c.sent(None, line.as_bytes(), false, &[]);
+            }
+            while let Some(k) = c.poll_event() {
+                t.apply(&Event::now(k));
+            }
+        }
+        t.apply(&Event::now(EventKind::Closed {
+            by: ClosedBy::Server,
+            why: Words::new("closed.by_server"),
+        }));
+    }
+
+    #[test]
+    fn implicit_tls_gives_no_packets_and_says_so() {
+        let mut t = Transcript::new(Protocol::Smtp);
+        live(&mut t, "127.0.0.1:465", true, &[("220 hi\r\n", true)]);
+        assert_eq!(
+            pcapng_of(&t, Lang::En, false),
+            Err(CaptureError::AllEncrypted)
+        );
+        assert!(
+            CaptureError::AllEncrypted
+                .words()
+                .get(Lang::En)
+                .contains("implicit TLS")
+        );
+    }
+
+    #[test]
+    fn each_connection_is_its_own_tcp_connection_with_its_real_address_noted() {
+        let mut t = Transcript::new(Protocol::Smtp);
+        let session = [
+            ("220 hi\r\n", true),
+            ("QUIT\r\n", false),
+            ("221 bye\r\n", true),
+        ];
+        live(&mut t, "127.0.0.1:40123", false, &session);
+        live(&mut t, "127.0.0.1:587", false, &session);
+        let c = capture_of(&t, Lang::En, false);
+        let [first, second] = &c.connections[..] else {
+            panic!("{c:?}")
+        };
+        assert_eq!(first.server.port(), 25);
+        assert!(
+            first
+                .comment
+                .as_deref()
+                .is_some_and(|c| c.contains("127.0.0.1:40123")),
+            "{first:?}"
+        );
+        assert_eq!((second.server.port(), &second.comment), (587, &None));
+        assert_eq!(sent(first), ["220 hi\r\n", "QUIT\r\n", "221 bye\r\n"]);
+        assert!(matches!(
+            first.end,
+            End::Closed {
+                by: Side::Server,
+                ..
+            }
+        ));
+    }
+
     #[test]
     fn a_transcript_with_nothing_sent_writes_no_file() {
         let t = Transcript::new(Protocol::Smtp);
