@@ -247,28 +247,19 @@ impl Builder {
 
     /// The connection rows go to, opened (with invented addresses) if none is.
     fn open_at(&mut self, at: Duration) -> &mut Open {
-        if self.open.is_none() {
-            self.start(at, None, None);
-        }
-        // Opened just above when there was none.
-        self.open.get_or_insert_with(|| Open {
-            connection: Connection {
-                client: SocketAddr::from((Ipv4Addr::LOCALHOST, PASTED_CLIENT_PORT)),
-                server: SocketAddr::from((Ipv4Addr::LOCALHOST, 25)),
-                opened: at,
-                comment: None,
-                chunks: Vec::new(),
-                end: End::Closed {
-                    at,
-                    by: Side::Client,
-                },
-            },
-            encrypted: false,
-            asked_tls: false,
-        })
+        let open = match self.open.take() {
+            Some(o) => o,
+            None => self.opened(at, None, None),
+        };
+        self.open.insert(open)
     }
 
     fn start(&mut self, at: Duration, client: Option<SocketAddr>, server: Option<SocketAddr>) {
+        self.open = Some(self.opened(at, client, server));
+    }
+
+    /// A new connection; a missing address is invented (127.0.0.1, the protocol's port).
+    fn opened(&self, at: Duration, client: Option<SocketAddr>, server: Option<SocketAddr>) -> Open {
         let n = self.capture.connections.len() as u16;
         let client = client.unwrap_or_else(|| {
             SocketAddr::from((Ipv4Addr::LOCALHOST, PASTED_CLIENT_PORT.saturating_add(n)))
@@ -283,7 +274,7 @@ impl Builder {
                 .arg("protocol", protocol_name(self.protocol))
                 .get(self.lang)
         });
-        self.open = Some(Open {
+        Open {
             connection: Connection {
                 client,
                 server: SocketAddr::new(real.ip(), port),
@@ -297,7 +288,7 @@ impl Builder {
             },
             encrypted: false,
             asked_tls: false,
-        });
+        }
     }
 
     fn encrypted(&mut self) {
