@@ -59,10 +59,14 @@ enum Command {
         /// Show passwords instead of masking them.
         #[arg(long)]
         show_secrets: bool,
-        /// How to write an annotated transcript: text, or html (one self-contained page to
-        /// hand in, as the window's Save writes it).
-        #[arg(long, default_value = "text", value_parser = ["text", "html"])]
+        /// How to write an annotated transcript: text, html (one self-contained page to
+        /// hand in, as the window's Save writes it), or pcapng (a capture for Wireshark, with
+        /// invented addresses and times).
+        #[arg(long, default_value = "text", value_parser = ["text", "html", "pcapng"])]
         format: String,
+        /// With --format pcapng: write the capture to this file, not to standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
         /// The student's name on the HTML page.
         #[arg(long, default_value = "")]
         student: String,
@@ -129,6 +133,7 @@ fn main() -> ExitCode {
             lang,
             show_secrets,
             format,
+            output,
             student,
             verbose,
         }) => {
@@ -149,6 +154,24 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
             let text = explain::decode_paste(&bytes);
+            if format == "pcapng" {
+                let t = explain::fold(&text);
+                let written = match &output {
+                    Some(path) => cli::capture::save(path, &t, lang, show_secrets),
+                    None => match cli::capture::capture(&t, lang, show_secrets) {
+                        Ok(file) => cli::capture::to_stdout(&file, lang),
+                        Err(why) => {
+                            eprintln!("mailtutor explain: {}", printable(&why.get(lang)));
+                            false
+                        }
+                    },
+                };
+                return if written {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                };
+            }
             if format == "html" {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)

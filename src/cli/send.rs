@@ -75,6 +75,9 @@ pub struct SendArgs {
     /// Data directory of the in-process practice server (default: the platform data directory).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Also save the session as a pcapng capture for Wireshark (it ends where TLS begins).
+    #[arg(long, value_name = "FILE")]
+    pcap: Option<PathBuf>,
 }
 
 pub fn send(args: SendArgs) -> ExitCode {
@@ -234,8 +237,11 @@ pub fn send(args: SendArgs) -> ExitCode {
         },
     );
     drop(practice);
+    let saved =
+        (args.pcap.as_deref()).is_none_or(|p| super::capture::save(p, &transcript, lang, show));
     match result {
-        Ok(_) => ExitCode::SUCCESS,
+        Ok(_) if saved => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
         Err(e) => {
             eprintln!(
                 "\n{}",

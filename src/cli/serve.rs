@@ -79,6 +79,10 @@ pub struct ServeArgs {
     /// add :sticky to keep it after it fires. Repeat for several.
     #[arg(long = "fault", value_parser = |s: &str| s.parse::<Fault>())]
     faults: Vec<Fault>,
+    /// Append the TLS sessions' secrets to this file (SSLKEYLOGFILE format), for Wireshark to
+    /// decrypt a capture of them.
+    #[arg(long, value_name = "FILE")]
+    keylog: Option<PathBuf>,
 }
 
 pub fn serve(args: ServeArgs) -> ExitCode {
@@ -129,6 +133,13 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             }
         }
     }
+    // A key log that cannot be written is said now, not at the first handshake.
+    if let Some(path) = &args.keylog
+        && let Err(why) = mailtutor::server::keylog::append_line(path, "")
+    {
+        eprintln!("mailtutor serve: {}", en(why));
+        return ExitCode::FAILURE;
+    }
     let config = ServerConfig {
         hostname: args.hostname,
         smtp: Some(args.smtp),
@@ -155,6 +166,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             }
         },
         faults: args.faults,
+        keylog: args.keylog.clone(),
         events: Arc::new(|event| {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{}", printable(&event.to_string()));
@@ -208,6 +220,12 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             en(Words::new("cli.serve_account")
                 .arg("address", printable(&a.address))
                 .arg("password", password))
+        );
+    }
+    if let Some(path) = running.keylog().path() {
+        println!(
+            "  {}",
+            en(Words::new("capture.keylog_on").arg("path", path.display()))
         );
     }
     for f in running.faults().list() {

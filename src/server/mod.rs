@@ -7,6 +7,7 @@ mod conn;
 pub mod events;
 pub mod faults;
 pub mod imap;
+pub mod keylog;
 pub mod maildir;
 pub mod persona;
 pub mod pop3;
@@ -443,6 +444,8 @@ pub struct ServerConfig {
     pub faults: Vec<Fault>,
     /// Where the server's events (the session log) go.
     pub events: EventSink,
+    /// A file to append the TLS sessions' secrets to (SSLKEYLOGFILE format), for Wireshark.
+    pub keylog: Option<PathBuf>,
 }
 
 impl ServerConfig {
@@ -463,6 +466,7 @@ impl ServerConfig {
             policy: Policy::default(),
             faults: Vec::new(),
             events: events::discard(),
+            keylog: None,
         }
     }
 }
@@ -595,11 +599,17 @@ pub struct RunningServer {
     /// SMTPS/POP3S port, and the fingerprint is empty.
     pub tls_error: Option<crate::words::Words>,
     pub data_dir: PathBuf,
+    keylog: Arc<keylog::KeyLogFile>,
     shared: Arc<Shared>,
     acceptors: Vec<JoinHandle<()>>,
 }
 
 impl RunningServer {
+    /// The TLS key log: where (if anywhere) the next handshakes' secrets are appended.
+    pub fn keylog(&self) -> &keylog::KeyLogFile {
+        &self.keylog
+    }
+
     pub fn faults(&self) -> &Faults {
         &self.shared.ctx.faults
     }
@@ -685,7 +695,12 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     })?;
     // A server whose TLS cannot start (a certificate the platform's TLS library refuses, a
     // host name a certificate cannot hold) still serves plain SMTP and POP3, and says why.
-    let (identity, tls_error) = match TlsIdentity::generate(&config.hostname) {
+    let keylog = Arc::new(keylog::KeyLogFile::new(
+        config.keylog,
+        Arc::clone(&config.events),
+    ));
+    let logged = Arc::clone(&keylog) as Arc<dyn rustls::KeyLog>;
+    let (identity, tls_error) = match TlsIdentity::generate_logging(&config.hostname, logged) {
         Ok(identity) => (Some(identity), None),
         Err(e) => {
             let words = StartError::Tls(e).words();
@@ -747,6 +762,7 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         cert_der: identity.map(|i| i.cert_der).unwrap_or_default(),
         tls_error,
         data_dir: config.data_dir,
+        keylog,
         shared: Arc::clone(&shared),
         acceptors: Vec::new(),
     };

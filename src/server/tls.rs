@@ -27,6 +27,14 @@ pub enum TlsSetupError {
 impl TlsIdentity {
     /// A certificate for `hostname`, `localhost` and 127.0.0.1.
     pub fn generate(hostname: &str) -> Result<Self, TlsSetupError> {
+        Self::generate_logging(hostname, Arc::new(rustls::NoKeyLog))
+    }
+
+    /// The same, its sessions' secrets handed to `key_log` (see [`super::keylog`]).
+    pub fn generate_logging(
+        hostname: &str,
+        key_log: Arc<dyn rustls::KeyLog>,
+    ) -> Result<Self, TlsSetupError> {
         let names = vec![
             hostname.to_owned(),
             "localhost".to_owned(),
@@ -38,10 +46,11 @@ impl TlsIdentity {
         let key =
             rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()?
             .with_no_client_auth()
             .with_single_cert(vec![cert_der.clone().into()], key)?;
+        config.key_log = key_log;
         Ok(Self {
             config: Arc::new(config),
             fingerprint: fingerprint(&cert_der),

@@ -15,6 +15,7 @@ pub mod file_dialog;
 pub mod i18n;
 pub mod imap_commands;
 pub mod jobs;
+pub mod keylog_panel;
 pub mod lesson;
 mod link;
 pub mod mailbox;

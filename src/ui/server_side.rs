@@ -8,6 +8,7 @@ use super::Action;
 use super::class_view::ClassPanel;
 use super::faults_panel::FaultsPanel;
 use super::i18n::tr;
+use super::keylog_panel::KeyLogPanel;
 use super::mailbox::MailboxView;
 use super::practice::PracticeServer;
 use super::server_log::ServerLog;
@@ -23,6 +24,7 @@ pub struct ServerSide {
     pub mailbox: MailboxView,
     pub faults: FaultsPanel,
     pub class: ClassPanel,
+    pub keylog: KeyLogPanel,
     tx: Sender<ServerEvent>,
     rx: Receiver<ServerEvent>,
 }
@@ -36,6 +38,7 @@ impl Default for ServerSide {
             mailbox: MailboxView::default(),
             faults: FaultsPanel::default(),
             class: ClassPanel::default(),
+            keylog: KeyLogPanel::default(),
             tx,
             rx,
         }
@@ -100,11 +103,17 @@ impl ServerSide {
             server.ui(ui, lang);
             return None;
         };
+        self.keylog.apply(running);
         match self.tab {
             ServerTab::Overview => {
+                let keylog = &mut self.keylog;
                 egui::ScrollArea::vertical()
                     .id_salt("side-overview")
-                    .show(ui, |ui| server.ui(ui, lang));
+                    .show(ui, |ui| {
+                        server.ui(ui, lang);
+                        ui.separator();
+                        keylog.ui(ui, lang, running);
+                    });
             }
             ServerTab::Mailbox => self.mailbox.ui(ui, lang, running.store()),
             ServerTab::Log => self.log.ui(ui, lang),

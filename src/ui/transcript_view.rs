@@ -190,6 +190,7 @@ impl Default for TranscriptView {
                 writing: None,
                 writing_for: None,
                 result: None,
+                notice: None,
                 browse: Browse::default(),
             },
             opener: OpenForm {

@@ -1345,3 +1345,46 @@ fn terminal_symbols_have_glyphs() {
         "the prompt is on screen"
     );
 }
+
+/// The window's Save writes a pcapng capture tshark dissects, on a background thread, with
+/// the password masked.
+#[test]
+fn save_transcript_as_a_capture_that_tshark_dissects() {
+    let dir = TempDir::new("ui-save-pcapng");
+    let mut h = open(Lang::En, &dir);
+    send_by_clicks(&mut h, false);
+    h.get_by_label("Save transcript…").click();
+    h.run_steps(2);
+    h.get_by_label("Capture (pcapng, for Wireshark)").click();
+    h.run_steps(1);
+    let path = dir.0.join("lesson.pcapng");
+    let field = h.get_by_label("File:");
+    field.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("File:")
+        .type_text(&path.display().to_string());
+    h.run_steps(1);
+    h.get_by_label("Save").click();
+    let start = Instant::now();
+    while !path.exists() && start.elapsed() < Duration::from_secs(10) {
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(3);
+    shows(&h, "Saved to");
+    let rows = crate::capture_tshark::fields(
+        &path,
+        &["smtp.decryption:TRUE"],
+        "smtp",
+        &["smtp.req.command", "smtp.auth.password"],
+    );
+    let commands: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    for verb in ["EHLO", "AUTH", "MAIL", "RCPT", "DATA"] {
+        assert!(commands.contains(&verb), "{verb}: {rows:?}");
+    }
+    assert!(
+        rows.iter()
+            .any(|r| r.get(1).is_some_and(|p| p == "********")),
+        "{rows:?}"
+    );
+}

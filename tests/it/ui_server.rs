@@ -602,3 +602,46 @@ fn the_mailbox_shows_imap_flags_and_folders() {
     let p = mailtutor::ui::class_view::progress(&h.state().server_side.log);
     assert_eq!(p["teacher@mailtutor.test"].read, 1, "{p:?}");
 }
+
+/// The teacher's "Write a TLS key log" switch makes the running practice server append the
+/// secrets of the next STARTTLS session to the file named, and switching it off stops that.
+#[test]
+fn the_key_log_switch_writes_the_next_tls_sessions_secrets() {
+    use mailtutor::session::{ConnectOptions, Protocol, Security, Session, Target, wait as done};
+    let dir = TempDir::new("ui-keylog");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let mut h = open(Lang::En, &dir);
+    show_server(&mut h, ServerTab::Overview);
+    let keys = dir.0.join("keys.log");
+    let field = h.get_by_label("Key log file:");
+    field.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Key log file:")
+        .type_text(&keys.display().to_string());
+    h.run_steps(2);
+    h.get_by_label("Write a TLS key log").click();
+    h.run_steps(2);
+    let starttls = |h: &H| {
+        let server = h.state().server().unwrap();
+        let mut o = ConnectOptions::new(Protocol::Smtp);
+        o.trust.pinned.push(server.fingerprint.clone());
+        let port = server.smtp.unwrap().port();
+        let s = done(Session::connect(
+            Target::new("localhost", port),
+            Security::StartTls,
+            o,
+        ))
+        .unwrap_or_else(|e| panic!("connect failed: {e}"));
+        drop(s);
+    };
+    starttls(&h);
+    let log = std::fs::read_to_string(&keys).unwrap_or_default();
+    assert!(log.contains("CLIENT_TRAFFIC_SECRET_0 "), "{log:?}");
+    let lines = log.lines().count();
+    // Off: the next session adds nothing.
+    h.get_by_label("Write a TLS key log").click();
+    h.run_steps(2);
+    starttls(&h);
+    let after = std::fs::read_to_string(&keys).unwrap_or_default();
+    assert_eq!(after.lines().count(), lines);
+}

@@ -1,6 +1,6 @@
 //! The transcript's files: the "Open transcript…" form (a file or a pasted session, folded on
-//! a background thread) and the "Save transcript…" form (plain, annotated or one HTML page,
-//! written whole).
+//! a background thread) and the "Save transcript…" form (plain, annotated, one HTML page or a
+//! pcapng capture, written whole).
 
 use std::path::PathBuf;
 
@@ -19,6 +19,8 @@ pub(super) enum Format {
     Annotated,
     /// One self-contained page to hand in.
     Html,
+    /// A capture Wireshark opens (see [`crate::capture`]).
+    Pcapng,
 }
 
 /// Where an opened transcript comes from.
@@ -40,6 +42,8 @@ pub(super) struct SaveForm {
     /// The transcript and its length being written.
     pub(super) writing_for: Option<(crate::transcript::Generation, usize)>,
     pub(super) result: Option<Result<PathBuf, String>>,
+    /// What the saved file leaves out, said beside "saved" (a capture stops where TLS began).
+    pub(super) notice: Option<crate::words::Words>,
     pub(super) browse: Browse,
 }
 
@@ -226,6 +230,17 @@ impl TranscriptView {
                 let path = PathBuf::from(self.save.path.trim()).with_extension("html");
                 self.save.path = path.display().to_string();
             }
+            let pcapng = ui
+                .radio_value(
+                    &mut self.save.format,
+                    Format::Pcapng,
+                    tr(lang, "capture.format"),
+                )
+                .on_hover_text(tr(lang, "capture.format.tip"));
+            if pcapng.clicked() {
+                let path = PathBuf::from(self.save.path.trim()).with_extension("pcapng");
+                self.save.path = path.display().to_string();
+            }
             if self.save.format == Format::Html {
                 let l = ui.label(tr(lang, "save.student"));
                 ui.add(egui::TextEdit::singleline(&mut self.save.student).desired_width(160.0))
@@ -237,15 +252,23 @@ impl TranscriptView {
                 .clicked()
                 || enter && !writing
             {
-                let text = match self.save.format {
-                    Format::Plain => t.export_plain(show),
-                    Format::Annotated => t.export_annotated(lang, show),
+                self.save.notice = None;
+                let bytes = match self.save.format {
+                    Format::Plain => Ok(t.export_plain(show).into_bytes()),
+                    Format::Annotated => Ok(t.export_annotated(lang, show).into_bytes()),
+                    Format::Pcapng => match crate::capture::pcapng_of(t, lang, show) {
+                        Ok(file) => {
+                            self.save.notice = file.notice();
+                            Ok(file.bytes)
+                        }
+                        Err(e) => Err(e.words().get(lang)),
+                    },
                     Format::Html => {
                         let now = std::time::SystemTime::now()
                             .duration_since(std::time::UNIX_EPOCH)
                             .map(|d| d.as_secs() as i64)
                             .unwrap_or_default();
-                        crate::html_export::transcript_html(
+                        let page = crate::html_export::transcript_html(
                             t,
                             lang,
                             show,
@@ -254,7 +277,8 @@ impl TranscriptView {
                                 date: crate::html_export::date_of(now),
                                 lesson: self.lesson_marks.clone(),
                             },
-                        )
+                        );
+                        Ok(page.into_bytes())
                     }
                 };
                 let path = PathBuf::from(self.save.path.trim());
@@ -264,7 +288,8 @@ impl TranscriptView {
                     "save-transcript",
                     ui.ctx(),
                     move || {
-                        write_whole(&path, text.as_bytes())
+                        let bytes = bytes?;
+                        write_whole(&path, &bytes)
                             .map(|()| path.clone())
                             .map_err(|e| format!("{}: {e}", path.display()))
                     },
@@ -279,6 +304,9 @@ impl TranscriptView {
             }
         });
         saved_ui(ui, lang, self.save.result.as_ref());
+        if let (Some(Ok(_)), Some(n)) = (&self.save.result, &self.save.notice) {
+            ui.label(n.get(lang));
+        }
     }
 }
 
