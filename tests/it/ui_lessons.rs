@@ -727,3 +727,50 @@ fn an_attachment_typed_by_hand_arrives_whole() {
         .count();
     assert_eq!(whole, 1, "one stored message carries the file whole");
 }
+
+/// The Wireshark lesson walked in the window, then its session saved as pcapng from the
+/// transcript: tshark reads both connections as SMTP, AUTH in the first with the password
+/// masked, and the second cut where STARTTLS began, as the lesson's last step says.
+#[test]
+fn the_wireshark_lessons_session_saves_as_a_capture_tshark_reads() {
+    let dir = TempDir::new("ui-lesson-wireshark");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let mut h = open(Lang::En, &dir);
+    let lesson = Lesson::built_in()
+        .into_iter()
+        .find(|l| l.id == "wireshark")
+        .unwrap();
+    show_me_to_the_end(&mut h, &lesson);
+    let file = mailtutor::capture::pcapng_of(h.state().transcript(), Lang::En, false).unwrap();
+    assert!(file.cut_at_tls, "the second connection went into TLS");
+    let path = dir.0.join("wireshark.pcapng");
+    std::fs::write(&path, &file.bytes).unwrap();
+    let rows = crate::capture_tshark::fields(
+        &path,
+        &["smtp.decryption:TRUE"],
+        "smtp",
+        &["tcp.stream", "smtp.command_line", "smtp.auth.password"],
+    );
+    let stream = |s: &str| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r[0] == s)
+            .map(|r| r[1].clone())
+            .collect()
+    };
+    let (first, second) = (stream("0"), stream("1"));
+    assert!(
+        first.iter().any(|c| c.starts_with("AUTH LOGIN")),
+        "{rows:?}"
+    );
+    assert!(first.iter().any(|c| c.starts_with("QUIT")), "{rows:?}");
+    assert!(
+        rows.iter()
+            .any(|r| r.get(2).is_some_and(|p| p == "********")),
+        "the password is masked: {rows:?}"
+    );
+    assert!(second.iter().any(|c| c.starts_with("STARTTLS")), "{rows:?}");
+    assert!(
+        !second.iter().any(|c| c.starts_with("AUTH")),
+        "nothing after STARTTLS is written in clear: {rows:?}"
+    );
+}
