@@ -120,7 +120,10 @@ pub fn quoted_printable(text: &str) -> String {
         let mut col = 0;
         for (i, &b) in bytes.iter().enumerate() {
             let at_end = i + 1 == bytes.len();
-            let literal = matches!(b, 33..=60 | 62..=126) || (matches!(b, b' ' | b'\t') && !at_end);
+            // A `.` opening a line is encoded too (RFC 2049 §3 (8)): SMTP would stuff it, and
+            // the message's bytes then stay the same on the wire.
+            let literal = (matches!(b, 33..=60 | 62..=126) && !(b == b'.' && col == 0))
+                || (matches!(b, b' ' | b'\t') && !at_end);
             let piece = if literal {
                 char::from(b).to_string()
             } else {
@@ -172,9 +175,13 @@ pub fn encoded_words(text: &str) -> String {
 }
 
 /// Whether a text may travel as it is (7bit, RFC 2045 §2.7): ASCII, lines of at most 998
-/// octets, no NUL, no bare CR or LF (the text is CRLF already).
+/// octets, no NUL, no bare CR or LF (the text is CRLF already). A line opening with `.` is sent quoted-printable too (see [`quoted_printable`]).
 fn is_7bit(text: &str) -> bool {
-    text.is_ascii() && !text.contains('\0') && text.split("\r\n").all(|l| l.len() <= 998)
+    text.is_ascii()
+        && !text.contains('\0')
+        && text
+            .split("\r\n")
+            .all(|l| l.len() <= 998 && !l.starts_with('.'))
 }
 
 /// A text part: as it is when 7bit, else quoted-printable.

@@ -119,6 +119,7 @@ fn quoted_printable_follows_rfc2045() {
     assert_eq!(quoted_printable("a=b"), "a=3Db");
     assert_eq!(quoted_printable("end \r\nx"), "end=20\r\nx");
     assert_eq!(quoted_printable("é"), "=C3=A9");
+    assert_eq!(quoted_printable(".\r\na.b"), "=2E\r\na.b");
     let long = quoted_printable(&"中".repeat(40));
     assert!(long.split("\r\n").all(|l| l.len() <= 76), "{long}");
     assert!(long.contains("=\r\n"));

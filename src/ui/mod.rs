@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod lesson;
 mod link;
 pub mod mailbox;
+pub mod mime_tree;
 pub mod model;
 pub mod practice;
 pub mod presets;

@@ -31,4 +31,5 @@ mod ui;
 mod ui_faults;
 mod ui_imap;
 mod ui_lessons;
+mod ui_mime;
 mod ui_server;
