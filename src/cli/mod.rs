@@ -1,5 +1,6 @@
 //! The command-line tools beside the window.
 
+pub mod attach;
 pub mod read;
 pub mod send;
 pub mod serve;

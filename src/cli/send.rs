@@ -75,6 +75,8 @@ pub struct SendArgs {
     /// Data directory of the in-process practice server (default: the platform data directory).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    mime: super::attach::MimeArgs,
 }
 
 pub fn send(args: SendArgs) -> ExitCode {
@@ -191,7 +193,7 @@ pub fn send(args: SendArgs) -> ExitCode {
             ..Draft::default()
         })
     })();
-    let payload = match draft.and_then(|d| d.to_data_payload().map_err(|e| e.words())) {
+    let payload = match draft.and_then(|d| args.mime.payload(d)) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };

@@ -93,6 +93,10 @@ pub struct MimeDraft {
     pub name_form: NameForm,
 }
 
+/// The largest file attached, in the window and on the command line (10 MB); a larger one is
+/// refused in words.
+pub const MAX_ATTACHMENT: u64 = 10 * 1024 * 1024;
+
 /// The Content-ID of the inline image (RFC 2392): the HTML shows it as `<img src="cid:…">`.
 pub const INLINE_CID: &str = "image1@mailtutor.test";
 

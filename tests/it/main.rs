@@ -16,6 +16,7 @@ mod model;
 mod proptest_proto;
 mod read_cli;
 mod secrets;
+mod send_attach_cli;
 mod server_abuse;
 mod server_clients;
 mod server_imap;

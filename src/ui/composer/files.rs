@@ -15,7 +15,7 @@ use crate::ui::i18n::tr;
 use crate::words::Words;
 
 /// The largest file the composer attaches; a larger one is refused in words.
-pub const MAX_FILE: u64 = 10 * 1024 * 1024;
+pub const MAX_FILE: u64 = crate::proto::mime::MAX_ATTACHMENT;
 
 /// The attachments and the reads under way.
 #[derive(Default)]
