@@ -7,12 +7,13 @@
 use crate::common;
 
 use common::TempDir;
-use common::window::{H, click, open_sized, send_by_clicks, shows, wait};
+use common::window::{H, choose, click, open_sized, send_by_clicks, shows, wait};
 use egui_kittest::kittest::Queryable;
 use mail_parser::{MessageParser, MimeHeaders};
 use mailtutor::proto::mime::NameForm;
 use mailtutor::proto::mime_tree;
 use mailtutor::ui::theme::Settings;
+use mailtutor::ui::{Action, ServerTab};
 
 /// A window tall enough that the composer's attachments, options and tree are all in view.
 fn tall(dir: &TempDir) -> H {
@@ -103,6 +104,38 @@ fn attach_and_send(form: NameForm, tag: &str) {
             "text/plain",
             "image/png"
         ]
+    );
+    mailbox_shows_the_tree(&mut h);
+}
+
+/// The server's side: the message opened in the Mailbox shows the same tree, and a click on
+/// a part its header fields.
+fn mailbox_shows_the_tree(h: &mut H) {
+    h.state_mut()
+        .perform(Action::ShowServerSide(Some(ServerTab::Mailbox)));
+    h.run_steps(3);
+    wait(h, "the mailbox listing", |a| {
+        a.server_side
+            .mailbox
+            .boxes
+            .iter()
+            .any(|b| b.address == "teacher@mailtutor.test" && b.messages.len() == 1)
+    });
+    choose(h, "Account:", "teacher@mailtutor.test (1)");
+    h.get_by_label("Hello from mailtutor").click();
+    h.run_steps(2);
+    wait(h, "the message", |a| a.server_side.mailbox.opened.is_some());
+    h.run_steps(2);
+    shows(h, "Message tree");
+    shows(h, "multipart/alternative  boundary=");
+    let png = "image/png  base64  attachment  \"pixel.png\"";
+    h.get_all_by_label_contains(png).last().unwrap().click();
+    h.run_steps(2);
+    let o = h.state().server_side.mailbox.opened.as_ref().unwrap();
+    let sel = o.selected.unwrap();
+    assert_eq!(
+        o.tree.as_ref().unwrap().nodes[sel].file_name.as_deref(),
+        Some("pixel.png")
     );
 }
 
