@@ -254,6 +254,61 @@ fn unfold(raw: &[u8]) -> String {
         .join(" ")
 }
 
+/// Whether pasted bytes are a whole message (RFC 5322: header fields up to an empty line)
+/// rather than a session's transcript: every line before the first empty one is a header
+/// field or its continuation, and one of them is a message's (From, Subject, MIME-Version…).
+pub fn is_message(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes.get(..64 * 1024).unwrap_or(bytes));
+    let mut known = false;
+    let mut lines = 0;
+    for line in text.split('\n').map(|l| l.trim_end_matches('\r')) {
+        if line.is_empty() {
+            return lines > 0 && known;
+        }
+        lines += 1;
+        if line.starts_with([' ', '\t']) {
+            if lines == 1 {
+                return false;
+            }
+            continue;
+        }
+        let Some((name, _)) = line.split_once(':') else {
+            return false;
+        };
+        // A field name is printable ASCII without spaces (RFC 5322 §3.6.8).
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
+            return false;
+        }
+        known |= [
+            "from",
+            "to",
+            "subject",
+            "date",
+            "mime-version",
+            "content-type",
+            "message-id",
+            "received",
+            "return-path",
+        ]
+        .contains(&name.to_ascii_lowercase().as_str());
+    }
+    false
+}
+
+/// `mailtutor explain` given a whole message: its MIME tree as indented text, or `None` when
+/// the bytes are not a message (a session to annotate instead).
+pub fn explain_message(bytes: &[u8], lang: Lang) -> Option<String> {
+    if !is_message(bytes) {
+        return None;
+    }
+    let tree = mime_tree(bytes)?;
+    Some(format!(
+        "{}\n{}",
+        Words::new("mime.tree.heading").get(lang),
+        tree.to_text(lang)
+    ))
+}
+
 #[cfg(test)]
 #[path = "mime_tree_tests.rs"]
 mod tests;

@@ -126,3 +126,23 @@ fn deep_nesting_and_garbage_do_not_panic() {
         let _ = mime_tree(junk);
     }
 }
+
+#[test]
+fn a_message_is_told_from_a_session() {
+    assert!(is_message(MSG.as_bytes()));
+    assert!(is_message(
+        b"Received: from x\r\n\tby y\r\nSubject: a\r\n\r\nbody"
+    ));
+    assert!(!is_message(
+        b"220 mail.example.com ESMTP\r\nEHLO x\r\n250 ok\r\n\r\n"
+    ));
+    assert!(!is_message(b"S: 220 hi\r\nC: EHLO x\r\n"));
+    assert!(!is_message(b"X-Only: a\r\n\r\n"));
+    assert!(!is_message(b""));
+    let out = explain_message(MSG.as_bytes(), Lang::En).unwrap();
+    assert!(out.starts_with("The message's MIME structure"), "{out}");
+    assert!(
+        out.contains("\n  multipart/alternative  boundary=\"inner\"\n"),
+        "{out}"
+    );
+}
