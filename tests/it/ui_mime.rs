@@ -6,8 +6,13 @@
 
 use crate::common;
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
 use common::TempDir;
-use common::window::{H, choose, click, open_sized, send_by_clicks, shows, wait};
+use common::window::{
+    H, choose, click, frames_keep_coming, open_sized, send_by_clicks, shows, wait,
+};
 use egui_kittest::kittest::Queryable;
 use mail_parser::{MessageParser, MimeHeaders};
 use mailtutor::proto::mime::NameForm;
@@ -39,13 +44,14 @@ fn attach_and_send(form: NameForm, tag: &str) {
 
     let mut h = tall(&dir);
     let ctx = h.ctx.clone();
-    // The way the file dialog and a drop hand files in: a path read on a job thread.
-    for name in ["作业报告.txt", "pixel.png"] {
-        h.state_mut()
-            .composer_mut()
-            .add_file(&ctx, files.join(name));
-    }
-    h.run_steps(2);
+    // The file dialog's way in: a path read on a job thread; and a file dropped on the window.
+    h.state_mut()
+        .composer_mut()
+        .add_file(&ctx, files.join("作业报告.txt"));
+    wait(&mut h, "the first file read", |a| {
+        a.composer().files.list.len() == 1
+    });
+    drop_file(&mut h, files.join("pixel.png"));
     wait(&mut h, "the files read", |a| {
         a.composer().files.list.len() == 2
     });
@@ -139,6 +145,24 @@ fn mailbox_shows_the_tree(h: &mut H) {
     );
 }
 
+/// A file dropped on the window, as the windowing system reports it.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn drop_file(h: &mut H, path: PathBuf) {
+    h.input_mut().dropped_files.push(Arc::new(Dropped(path)));
+    h.run_steps(2);
+}
+
 #[test]
 fn attachments_and_html_travel_intact_with_rfc2231_names() {
     attach_and_send(NameForm::Rfc2231, "ui-mime-2231");
@@ -163,4 +187,39 @@ fn a_file_over_the_cap_is_refused_in_words() {
     h.run_steps(2);
     shows(&h, "big.bin is larger than 10 MB: it was not attached.");
     assert!(h.state().composer().files.list.is_empty());
+}
+
+#[test]
+fn megabytes_of_attachment_keep_the_window_responsive() {
+    let dir = TempDir::new("ui-mime-large");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let path = dir.0.join("scan.png");
+    // 6 MB that do not repeat: 8 MB of base64 on the wire.
+    let mut x: u32 = 1;
+    let big: Vec<u8> = (0..6 * 1024 * 1024)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect();
+    std::fs::write(&path, &big).unwrap();
+    let mut h = tall(&dir);
+    drop_file(&mut h, path);
+    wait(&mut h, "the file read", |a| {
+        a.composer().files.list.len() == 1
+    });
+    h.run_steps(2);
+    frames_keep_coming(&mut h);
+    // The wire view lays out a window of the text, and says how much more there is.
+    shows(
+        &h,
+        "more bytes (select a part in the tree to see its bytes)",
+    );
+    h.get_by_label_contains("image/png  base64  attachment")
+        .click();
+    h.run_steps(2);
+    frames_keep_coming(&mut h);
+    shows(&h, "bytes before");
 }
