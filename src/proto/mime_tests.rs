@@ -139,3 +139,20 @@ fn text_only_is_the_plain_message_and_bad_names_are_refused() {
     assert_eq!(guess_type("A.PNG"), "image/png");
     assert_eq!(guess_type("noext"), "application/octet-stream");
 }
+
+/// Nothing in a MIME message opens a line with `.`, so the wire's bytes are the message's and
+/// the tree's byte ranges point into the DATA payload as they are.
+#[test]
+fn the_payload_is_the_message_and_the_final_dot() {
+    let mut d = full(NameForm::Rfc2047);
+    d.draft.body = ".hidden\n..two\nplain ascii\n".into();
+    d.html = Some(".<p>x</p>\n".into());
+    let msg = d.to_message().unwrap();
+    let payload = data_payload(&msg);
+    assert!(
+        payload == [&msg[..], b".\r\n"].concat(),
+        "a line was dot-stuffed"
+    );
+    let m = MessageParser::default().parse(&msg).unwrap();
+    assert_eq!(m.body_text(0).unwrap(), to_crlf(&d.draft.body));
+}

@@ -40,6 +40,9 @@ pub struct Composer {
     /// The attached files and the reads under way.
     pub files: Files,
     pub name_form: NameForm,
+    /// Whether the first attached image is shown inside the HTML (multipart/related, `cid:`)
+    /// rather than attached.
+    pub inline_image: bool,
     /// The part selected in the tree, highlighted in the wire view.
     selected: Option<usize>,
     message_id: String,
@@ -75,6 +78,7 @@ impl Default for Composer {
             html: String::new(),
             files: Files::default(),
             name_form: NameForm::default(),
+            inline_image: false,
             selected: None,
             message_id: format!("<{t}.0@mailtutor.test>"),
             sent: 0,
@@ -123,17 +127,27 @@ impl Composer {
             self.html_on.to_string(),
             self.html.clone(),
             format!("{:?}", self.name_form),
+            self.inline_image.to_string(),
             self.files.revision.to_string(),
         ]
     }
 
     /// The message with its MIME extras.
     pub fn mime_draft(&self) -> Result<MimeDraft, ComposeError> {
+        let mut attachments = self.files.list.clone();
+        let inline = if self.html_on && self.inline_image {
+            attachments
+                .iter()
+                .position(|a| a.content_type.starts_with("image/"))
+                .map(|i| attachments.remove(i))
+        } else {
+            None
+        };
         Ok(MimeDraft {
             draft: self.draft()?,
             html: self.html_on.then(|| self.html.clone()),
-            inline_image: None,
-            attachments: self.files.list.clone(),
+            inline_image: inline,
+            attachments,
             name_form: self.name_form,
         })
     }
@@ -329,6 +343,12 @@ impl Composer {
                     .desired_width(ui.available_width()),
             )
             .labelled_by(l.id);
+            ui.checkbox(&mut self.inline_image, tr(lang, "mime.inline"))
+                .on_hover_text(trf(
+                    lang,
+                    "mime.inline.tip",
+                    &[("cid", crate::proto::mime::INLINE_CID)],
+                ));
         }
         self.files.ui(ui, lang);
         ui.horizontal_wrapped(|ui| {
@@ -409,5 +429,36 @@ mod tests {
             ..Composer::default()
         };
         assert!(c.payload().is_err());
+    }
+
+    #[test]
+    fn the_first_image_goes_inline_in_the_html_when_asked() {
+        let mut c = Composer {
+            html_on: true,
+            html: "<img src=\"cid:image1@mailtutor.test\">".into(),
+            ..Composer::default()
+        };
+        c.files.add_bytes("notes.txt", b"n".to_vec()).unwrap();
+        c.files.add_bytes("logo.png", b"\x89PNG".to_vec()).unwrap();
+        let kinds = |c: &mut Composer| {
+            c.tree()
+                .unwrap()
+                .nodes
+                .iter()
+                .map(|n| (n.content_type.clone(), n.content_id.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert!(!kinds(&mut c).iter().any(|(t, _)| t == "multipart/related"));
+        c.inline_image = true;
+        let k = kinds(&mut c);
+        assert!(k.iter().any(|(t, _)| t == "multipart/related"), "{k:?}");
+        assert!(
+            k.contains(&(
+                "image/png".into(),
+                Some(crate::proto::mime::INLINE_CID.into())
+            )),
+            "{k:?}"
+        );
+        assert_eq!(c.mime_draft().unwrap().attachments.len(), 1);
     }
 }

@@ -119,6 +119,10 @@ mod tests {
         let w = window(10_000_000, Some(&(5_000_000..9_000_000)));
         assert_eq!(w.start, 5_000_000 - BEFORE);
         assert_eq!(w.len(), MAX_PREVIEW);
-        assert_eq!(window(100, Some(&(200..300))), 100..100);
+        assert_eq!(window(100, Some(&(200..300))), 0..100);
+        assert_eq!(
+            window(10_000, Some(&(9_000..9_900))),
+            9_000 - BEFORE..10_000
+        );
     }
 }
