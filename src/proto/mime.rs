@@ -22,7 +22,7 @@ pub enum NameForm {
     #[default]
     Rfc2231,
     /// `filename="=?UTF-8?B?…?="` in quotes: against RFC 2047 §5 (encoded words are not allowed
-    /// in a quoted string), yet what QQ Mail, 163 and Outlook write and every reader decodes.
+    /// in a quoted string), yet what QQ Mail and 163 write and every common reader decodes.
     Rfc2047,
 }
 
@@ -57,11 +57,9 @@ pub fn guess_type(name: &str) -> &'static str {
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
     match ext.as_str() {
-        "txt" | "text" | "log" | "csv" | "md" => match ext.as_str() {
-            "csv" => "text/csv",
-            "md" => "text/markdown",
-            _ => "text/plain",
-        },
+        "txt" | "text" | "log" => "text/plain",
+        "csv" => "text/csv",
+        "md" => "text/markdown",
         "html" | "htm" => "text/html",
         "png" => "image/png",
         "jpg" | "jpeg" => "image/jpeg",

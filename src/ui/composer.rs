@@ -24,6 +24,8 @@ struct Cached {
     inputs: Vec<String>,
     payload: Result<Vec<u8>, ComposeError>,
     tree: Option<MimeTree>,
+    /// Whether the tree's byte ranges are the payload's (no line was dot-stuffed).
+    exact: bool,
 }
 
 pub struct Composer {
@@ -171,16 +173,22 @@ impl Composer {
 
     fn compose(&mut self, inputs: Vec<String>) -> Cached {
         let message = self.mime_draft().and_then(|d| d.to_message());
-        // The tree's byte ranges are the message's; they are the wire's too, as nothing in a
-        // MIME body opens a line with `.` (quoted-printable encodes it).
         let tree = message.as_ref().ok().and_then(|m| mime_tree::mime_tree(m));
         self.selected = self
             .selected
             .filter(|&i| tree.as_ref().is_some_and(|t| i < t.nodes.len()));
+        let payload = message.as_ref().map(|m| message::data_payload(m));
+        // The tree's byte ranges are the message's; they are the wire's too when no line was
+        // dot-stuffed (a MIME body never opens a line with `.`: quoted-printable encodes it).
+        let exact = match (&message, &payload) {
+            (Ok(m), Ok(p)) => p.len() == m.len() + 3,
+            _ => false,
+        };
         Cached {
             inputs,
-            payload: message.map(|m| message::data_payload(&m)),
+            payload: payload.map_err(Clone::clone),
             tree,
+            exact,
         }
     }
 
@@ -307,6 +315,7 @@ impl View for Composer {
         match &c.payload {
             Ok(bytes) => {
                 let highlight = selected
+                    .filter(|_| c.exact)
                     .and_then(|i| c.tree.as_ref()?.nodes.get(i))
                     .map(|n| n.range());
                 ui.columns(2, |cols| {
@@ -460,5 +469,21 @@ mod tests {
             "{k:?}"
         );
         assert_eq!(c.mime_draft().unwrap().attachments.len(), 1);
+    }
+
+    /// A plain message whose body opens a line with `.` is dot-stuffed on the wire: its
+    /// tree's ranges no longer point into the payload, so nothing is highlighted.
+    #[test]
+    fn the_highlight_is_only_for_exact_ranges() {
+        let mut c = Composer {
+            body: "a\n.b\n".into(),
+            ..Composer::default()
+        };
+        assert!(!c.refresh().exact);
+        c.files.add_bytes("a.bin", vec![0; 10]).unwrap();
+        assert!(c.refresh().exact);
+        c.files = Files::default();
+        c.body = "plain".into();
+        assert!(c.refresh().exact);
     }
 }
