@@ -215,23 +215,28 @@ fn file_part(a: &Attachment, form: NameForm, disposition: &str) -> MimePart<'sta
     let mut part = MimePart::new(ContentType::new(ct_type.clone()), base64_lines(&a.bytes));
     // MimePart::new gave it a charset (the body is a String); a file has none.
     part.headers.clear();
-    let (ct, cd): (HeaderType<'static>, HeaderType<'static>) =
-        if form == NameForm::Rfc2047 && needs_encoding(&a.name) {
-            let words = encoded_words(&a.name);
-            (
-                Raw::new(format!("{ct_type}; name=\"{words}\"")).into(),
-                Raw::new(format!("{disposition}; filename=\"{words}\"")).into(),
-            )
-        } else {
-            (
-                ContentType::new(ct_type)
-                    .attribute("name", a.name.clone())
-                    .into(),
-                ContentType::new(disposition.to_owned())
-                    .attribute("filename", a.name.clone())
-                    .into(),
-            )
-        };
+    let (ct, cd): (HeaderType<'static>, HeaderType<'static>) = if a.name.trim().is_empty() {
+        // A file without a name: its type and disposition alone.
+        (
+            ContentType::new(ct_type).into(),
+            ContentType::new(disposition.to_owned()).into(),
+        )
+    } else if form == NameForm::Rfc2047 && needs_encoding(&a.name) {
+        let words = encoded_words(&a.name);
+        (
+            Raw::new(format!("{ct_type}; name=\"{words}\"")).into(),
+            Raw::new(format!("{disposition}; filename=\"{words}\"")).into(),
+        )
+    } else {
+        (
+            ContentType::new(ct_type)
+                .attribute("name", a.name.clone())
+                .into(),
+            ContentType::new(disposition.to_owned())
+                .attribute("filename", a.name.clone())
+                .into(),
+        )
+    };
     part.headers.push((Cow::from("Content-Type"), ct));
     part.headers.push((Cow::from("Content-Disposition"), cd));
     part.transfer_encoding("base64")

@@ -416,6 +416,16 @@ mod tests {
         assert!(t.to_text(Lang::En).contains("malformed"));
     }
 
+    /// An attached message cut short by its parent's boundary trips a debug_assert! inside
+    /// mail-parser; Cargo.toml turns its debug assertions off, as in the release build.
+    #[test]
+    fn an_attached_message_cut_by_the_boundary_does_not_panic() {
+        let raw = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+Content-Type: message/rfc822\r\n\r\nContent-Type: message/rfc822\r\n\r\n\r\n--b--\r\n";
+        let t = mime_tree(raw.as_bytes()).unwrap_or_default();
+        assert!(t.nodes.iter().all(|n| n.range().end <= raw.len()));
+    }
+
     #[test]
     fn deep_nesting_and_garbage_do_not_panic() {
         let mut raw = String::new();

@@ -282,10 +282,16 @@ proptest! {
         let m = mail_parser::MessageParser::default().parse(&msg);
         prop_assert!(m.is_some());
         let m = m.unwrap_or_default();
-        let files_in: Vec<_> = m.parts.iter().filter(|p| p.attachment_name().is_some()).collect();
+        // The files after the body, in order; a file without a name is there without one.
+        let files_in: Vec<_> = m
+            .parts
+            .iter()
+            .filter(|p| p.content_disposition().is_some_and(|d| d.ctype() == "attachment"))
+            .collect();
         prop_assert_eq!(files_in.len(), d.attachments.len());
         for (a, p) in d.attachments.iter().zip(files_in) {
-            prop_assert_eq!(p.attachment_name(), Some(a.name.as_str()));
+            let want = Some(a.name.as_str()).filter(|n| !n.is_empty());
+            prop_assert_eq!(p.attachment_name(), want);
             prop_assert_eq!(p.contents(), &a.bytes[..]);
         }
         if let Some(h) = &html {
@@ -293,7 +299,10 @@ proptest! {
         }
         let tree = mailtutor::proto::mime_tree::mime_tree(&msg).unwrap_or_default();
         prop_assert_eq!(
-            tree.nodes.iter().filter(|n| n.file_name.is_some()).count(),
+            tree.nodes
+                .iter()
+                .filter(|n| n.disposition.as_deref() == Some("attachment"))
+                .count(),
             d.attachments.len()
         );
     }
