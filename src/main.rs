@@ -153,6 +153,13 @@ fn main() -> ExitCode {
                 );
                 return ExitCode::FAILURE;
             }
+            // A whole message rather than a session: its MIME tree.
+            if format != "html"
+                && let Some(tree) = mailtutor::proto::mime_tree::explain_message(&bytes, lang)
+            {
+                print!("{}", printable(&tree));
+                return ExitCode::SUCCESS;
+            }
             let text = explain::decode_paste(&bytes);
             if format == "pcapng" {
                 let t = explain::fold(&text);

@@ -1,5 +1,6 @@
 //! The command-line tools beside the window.
 
+pub mod attach;
 pub mod capture;
 pub mod read;
 pub mod send;

@@ -78,6 +78,8 @@ pub struct SendArgs {
     /// Also save the session as a pcapng capture for Wireshark (it ends where TLS begins).
     #[arg(long, value_name = "FILE")]
     pcap: Option<PathBuf>,
+    #[command(flatten)]
+    mime: super::attach::MimeArgs,
 }
 
 pub fn send(args: SendArgs) -> ExitCode {
@@ -194,7 +196,7 @@ pub fn send(args: SendArgs) -> ExitCode {
             ..Draft::default()
         })
     })();
-    let payload = match draft.and_then(|d| d.to_data_payload().map_err(|e| e.words())) {
+    let payload = match draft.and_then(|d| args.mime.payload(d)) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };

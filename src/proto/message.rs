@@ -40,7 +40,7 @@ impl Mailbox {
         })
     }
 
-    fn to_builder(&self) -> Address<'static> {
+    pub(crate) fn to_builder(&self) -> Address<'static> {
         match &self.name {
             Some(n) => Address::from((n.clone(), self.address.clone())),
             None => Address::from(self.address.clone()),
@@ -123,8 +123,8 @@ impl Draft {
         b
     }
 
-    /// The RFC 5322 message: headers (non-ASCII as RFC 2047 words), blank line, body.
-    pub fn to_message(&self) -> Result<Vec<u8>, ComposeError> {
+    /// What every message needs: a one-line subject and a recipient.
+    pub(crate) fn check(&self) -> Result<(), ComposeError> {
         if self.subject.contains(['\r', '\n']) {
             return Err(ComposeError::LineBreak {
                 field: "field.subject",
@@ -133,6 +133,12 @@ impl Draft {
         if self.to.is_empty() && self.cc.is_empty() {
             return Err(ComposeError::NoRecipient);
         }
+        Ok(())
+    }
+
+    /// The RFC 5322 message: headers (non-ASCII as RFC 2047 words), blank line, body.
+    pub fn to_message(&self) -> Result<Vec<u8>, ComposeError> {
+        self.check()?;
         let list = |v: &[Mailbox]| {
             Address::new_list(v.iter().map(Mailbox::to_builder).collect::<Vec<_>>())
         };

@@ -12,6 +12,8 @@ pub mod line;
 pub mod logs;
 pub mod message;
 pub mod message_lines;
+pub mod mime;
+pub mod mime_tree;
 pub mod pop3;
 pub mod pop3_reply;
 pub mod pop3_state;

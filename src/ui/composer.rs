@@ -1,5 +1,11 @@
-//! The message composer: From, To, Subject, Date and body, and exactly the text that goes
-//! over the wire after 354 (headers, blank line, dot-stuffed body, the final `.`).
+//! The message composer: From, To, Subject, Date and body, an HTML alternative and
+//! attachments (MIME), exactly the text that goes over the wire after 354 (headers, blank
+//! line, dot-stuffed body, the final `.`) and beside it the message's tree of MIME parts.
+
+mod files;
+mod wire;
+
+pub use files::{Files, MAX_FILE, read_file};
 
 use super::{Action, View};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -10,9 +16,17 @@ use mail_parser::DateTime;
 use super::i18n::{tr, trf};
 use crate::proto::Lang;
 use crate::proto::message::{self, ComposeError, Draft, Mailbox};
+use crate::proto::mime::{MimeDraft, NameForm};
+use crate::proto::mime_tree::{self, MimeTree};
 
-/// The inputs a payload was made from, and the payload.
-type Cached = (Vec<String>, Result<Vec<u8>, ComposeError>);
+/// The inputs a payload was made from, the payload and its MIME tree.
+struct Cached {
+    inputs: Vec<String>,
+    payload: Result<Vec<u8>, ComposeError>,
+    tree: Option<MimeTree>,
+    /// Whether the tree's byte ranges are the payload's (no line was dot-stuffed).
+    exact: bool,
+}
 
 pub struct Composer {
     pub from: String,
@@ -22,6 +36,17 @@ pub struct Composer {
     pub date: String,
     pub body: String,
     pub show_crlf: bool,
+    /// Whether the message carries an HTML alternative, and its text.
+    pub html_on: bool,
+    pub html: String,
+    /// The attached files and the reads under way.
+    pub files: Files,
+    pub name_form: NameForm,
+    /// Whether the first attached image is shown inside the HTML (multipart/related, `cid:`)
+    /// rather than attached.
+    pub inline_image: bool,
+    /// The part selected in the tree, highlighted in the wire view.
+    selected: Option<usize>,
     message_id: String,
     /// The date the composer last set itself; a date the student typed differs from it.
     auto_date: String,
@@ -51,6 +76,12 @@ impl Default for Composer {
             date,
             body: tr(Lang::En, "compose.default_body"),
             show_crlf: false,
+            html_on: false,
+            html: String::new(),
+            files: Files::default(),
+            name_form: NameForm::default(),
+            inline_image: false,
+            selected: None,
             message_id: format!("<{t}.0@mailtutor.test>"),
             sent: 0,
             cache: None,
@@ -95,7 +126,80 @@ impl Composer {
             self.date.clone(),
             self.body.clone(),
             self.message_id.clone(),
+            self.html_on.to_string(),
+            self.html.clone(),
+            format!("{:?}", self.name_form),
+            self.inline_image.to_string(),
+            self.files.revision.to_string(),
         ]
+    }
+
+    /// The message with its MIME extras.
+    pub fn mime_draft(&self) -> Result<MimeDraft, ComposeError> {
+        let mut attachments = self.files.list.clone();
+        let inline = if self.html_on && self.inline_image {
+            attachments
+                .iter()
+                .position(|a| a.content_type.starts_with("image/"))
+                .map(|i| attachments.remove(i))
+        } else {
+            None
+        };
+        Ok(MimeDraft {
+            draft: self.draft()?,
+            html: self.html_on.then(|| self.html.clone()),
+            inline_image: inline,
+            attachments,
+            name_form: self.name_form,
+        })
+    }
+
+    /// Attaches a file: read on a background thread, it joins the list when read (the file
+    /// dialog and dropped files come this way).
+    pub fn add_file(&mut self, ctx: &egui::Context, path: std::path::PathBuf) {
+        self.files.add_path(ctx, path);
+    }
+
+    /// Composes again when an input changed.
+    fn refresh(&mut self) -> &Cached {
+        self.files.take_read();
+        let inputs = self.inputs();
+        let c = match self.cache.take() {
+            Some(c) if c.inputs == inputs => c,
+            _ => self.compose(inputs),
+        };
+        self.cache.insert(c)
+    }
+
+    fn compose(&mut self, inputs: Vec<String>) -> Cached {
+        let message = self.mime_draft().and_then(|d| d.to_message());
+        let tree = message.as_ref().ok().and_then(|m| mime_tree::mime_tree(m));
+        self.selected = self
+            .selected
+            .filter(|&i| tree.as_ref().is_some_and(|t| i < t.nodes.len()));
+        let payload = message.as_ref().map(|m| message::data_payload(m));
+        // The tree's byte ranges are the message's; they are the wire's too when no line was
+        // dot-stuffed (a MIME body never opens a line with `.`: quoted-printable encodes it).
+        let exact = match (&message, &payload) {
+            (Ok(m), Ok(p)) => p.len() == m.len() + 3,
+            _ => false,
+        };
+        Cached {
+            inputs,
+            payload: payload.map_err(Clone::clone),
+            tree,
+            exact,
+        }
+    }
+
+    /// The part selected in the tree view (its index in [`MimeTree::nodes`]).
+    pub fn selected_part(&self) -> Option<usize> {
+        self.selected
+    }
+
+    /// The message's MIME tree, as the wire view shows it.
+    pub fn tree(&mut self) -> Option<MimeTree> {
+        self.refresh().tree.clone()
     }
 
     fn draft(&self) -> Result<Draft, ComposeError> {
@@ -121,15 +225,7 @@ impl Composer {
 
     /// The DATA payload, dot-stuffed and ending in CRLF . CRLF.
     pub fn payload(&mut self) -> Result<Vec<u8>, ComposeError> {
-        let inputs = self.inputs();
-        match &self.cache {
-            Some((k, r)) if *k == inputs => r.clone(),
-            _ => {
-                let r = self.draft().and_then(|d| d.to_data_payload());
-                self.cache = Some((inputs, r.clone()));
-                r
-            }
-        }
+        self.refresh().payload.clone()
     }
 
     /// Before a message goes out: a date the composer set itself (not one the student typed)
@@ -202,56 +298,83 @@ impl View for Composer {
             )
             .labelled_by(l.id);
         }
+        self.mime_ui(ui, lang);
         ui.separator();
         ui.horizontal_wrapped(|ui| {
             ui.strong(tr(lang, "compose.wire"));
             ui.checkbox(&mut self.show_crlf, tr(lang, "compose.show_crlf"))
                 .on_hover_text(tr(lang, "compose.show_crlf.tip"));
         });
-        match self.payload() {
+        self.refresh();
+        let mut selected = self.selected;
+        let show_crlf = self.show_crlf;
+        let Some(c) = &self.cache else {
+            return None;
+        };
+        let mut changed = false;
+        match &c.payload {
             Ok(bytes) => {
-                let shown = bytes.get(..MAX_PREVIEW).unwrap_or(&bytes);
-                let mut text = String::from_utf8_lossy(shown).into_owned();
-                if bytes.len() > shown.len() {
-                    text.push_str(&trf(
-                        lang,
-                        "compose.preview_cut",
-                        &[("size", &(bytes.len() - shown.len()).to_string())],
-                    ));
-                }
-                if self.show_crlf {
-                    text = text.replace("\r\n", "\\r\\n\n");
-                } else {
-                    text = text.replace("\r\n", "\n");
-                }
-                // Lines keep their length, as on the wire; a solid scroll bar always in view
-                // says that a long one goes on to the right.
-                ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
-                egui::ScrollArea::both()
-                    .id_salt("wire-preview")
-                    .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
-                    // The room left in view (the tools panel scrolls too): the bar stays on
-                    // screen, not at the foot of a long message.
-                    .max_height((ui.clip_rect().bottom() - ui.cursor().top() - 8.0).max(120.0))
-                    .show(ui, |ui| {
-                        ui.add(
-                            egui::Label::new(RichText::new(text).monospace())
-                                .wrap_mode(egui::TextWrapMode::Extend),
+                let highlight = selected
+                    .filter(|_| c.exact)
+                    .and_then(|i| c.tree.as_ref()?.nodes.get(i))
+                    .map(|n| n.range());
+                ui.columns(2, |cols| {
+                    if let Some(tree) = &c.tree {
+                        egui::ScrollArea::vertical().id_salt("mime-tree").show(
+                            &mut cols[0],
+                            |ui| {
+                                changed = super::mime_tree::tree_ui(ui, tree, lang, &mut selected);
+                            },
                         );
-                    });
+                    }
+                    wire::wire_ui(&mut cols[1], lang, bytes, highlight, show_crlf, changed);
+                });
             }
             Err(e) => {
                 ui.colored_label(ui.visuals().error_fg_color, e.to_string());
             }
         }
+        self.selected = selected;
         None
+    }
+}
+
+impl Composer {
+    /// The HTML alternative, the attachments and how their names are written.
+    fn mime_ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        ui.checkbox(&mut self.html_on, tr(lang, "mime.html_on"));
+        if self.html_on {
+            let l = ui.label(tr(lang, "mime.html"));
+            ui.add(
+                egui::TextEdit::multiline(&mut self.html)
+                    .code_editor()
+                    .desired_rows(3)
+                    .desired_width(ui.available_width()),
+            )
+            .labelled_by(l.id);
+            ui.checkbox(&mut self.inline_image, tr(lang, "mime.inline"))
+                .on_hover_text(trf(
+                    lang,
+                    "mime.inline.tip",
+                    &[("cid", crate::proto::mime::INLINE_CID)],
+                ));
+        }
+        self.files.ui(ui, lang);
+        ui.horizontal_wrapped(|ui| {
+            ui.label(tr(lang, "mime.name_form"))
+                .on_hover_text(tr(lang, "mime.name_form.tip"));
+            for (form, key) in [
+                (NameForm::Rfc2231, "mime.name_form.rfc2231"),
+                (NameForm::Rfc2047, "mime.name_form.rfc2047"),
+            ] {
+                ui.radio_value(&mut self.name_form, form, tr(lang, key));
+            }
+        });
     }
 }
 
 /// Longer bodies are not edited in place (see [`Composer::ui`]).
 const MAX_EDITABLE: usize = 256 * 1024;
-/// How much of the DATA payload the wire preview shows.
-const MAX_PREVIEW: usize = 64 * 1024;
 
 #[cfg(test)]
 mod tests {
@@ -315,5 +438,52 @@ mod tests {
             ..Composer::default()
         };
         assert!(c.payload().is_err());
+    }
+
+    #[test]
+    fn the_first_image_goes_inline_in_the_html_when_asked() {
+        let mut c = Composer {
+            html_on: true,
+            html: "<img src=\"cid:image1@mailtutor.test\">".into(),
+            ..Composer::default()
+        };
+        c.files.add_bytes("notes.txt", b"n".to_vec()).unwrap();
+        c.files.add_bytes("logo.png", b"\x89PNG".to_vec()).unwrap();
+        let kinds = |c: &mut Composer| {
+            c.tree()
+                .unwrap()
+                .nodes
+                .iter()
+                .map(|n| (n.content_type.clone(), n.content_id.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert!(!kinds(&mut c).iter().any(|(t, _)| t == "multipart/related"));
+        c.inline_image = true;
+        let k = kinds(&mut c);
+        assert!(k.iter().any(|(t, _)| t == "multipart/related"), "{k:?}");
+        assert!(
+            k.contains(&(
+                "image/png".into(),
+                Some(crate::proto::mime::INLINE_CID.into())
+            )),
+            "{k:?}"
+        );
+        assert_eq!(c.mime_draft().unwrap().attachments.len(), 1);
+    }
+
+    /// A plain message whose body opens a line with `.` is dot-stuffed on the wire: its
+    /// tree's ranges no longer point into the payload, so nothing is highlighted.
+    #[test]
+    fn the_highlight_is_only_for_exact_ranges() {
+        let mut c = Composer {
+            body: "a\n.b\n".into(),
+            ..Composer::default()
+        };
+        assert!(!c.refresh().exact);
+        c.files.add_bytes("a.bin", vec![0; 10]).unwrap();
+        assert!(c.refresh().exact);
+        c.files = Files::default();
+        c.body = "plain".into();
+        assert!(c.refresh().exact);
     }
 }

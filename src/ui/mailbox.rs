@@ -49,6 +49,9 @@ pub struct Opened {
     /// The source as stored, bytes that are not UTF-8 shown as `\xNN`.
     pub source: String,
     pub parsed: Option<ParsedMail>,
+    /// The message's MIME parts as a tree, and the one selected in it.
+    pub tree: Option<crate::proto::mime_tree::MimeTree>,
+    pub selected: Option<usize>,
     /// No empty line ends the headers: every line, the text meant as the body too, was read
     /// as a header (RFC 5322 §2.1).
     pub no_blank_line: bool,
@@ -200,6 +203,8 @@ impl MailboxView {
                     uid: stored.uid.clone(),
                     source: crate::proto::line::escaped(&bytes),
                     parsed: parse_message(&bytes),
+                    tree: crate::proto::mime_tree::mime_tree(&bytes),
+                    selected: None,
                     no_blank_line: !crate::proto::message::has_header_end(&bytes),
                 })
                 .map_err(|e| Words::new("mailbox.error").arg("error", e))
@@ -399,7 +404,7 @@ impl MailboxView {
             self.delete(store, account, vec![m], &ctx);
         }
         ui.separator();
-        match &self.opened {
+        match &mut self.opened {
             None => {
                 ui.label(RichText::new(tr(lang, "mailbox.pick")).weak());
             }
@@ -408,7 +413,7 @@ impl MailboxView {
     }
 }
 
-fn opened_ui(ui: &mut egui::Ui, lang: Lang, o: &Opened) {
+fn opened_ui(ui: &mut egui::Ui, lang: Lang, o: &mut Opened) {
     ui.columns(2, |cols| {
         cols[0].strong(tr(lang, "mailbox.source"));
         egui::ScrollArea::both()
@@ -427,6 +432,11 @@ fn opened_ui(ui: &mut egui::Ui, lang: Lang, o: &Opened) {
                         ui.visuals().warn_fg_color,
                         tr(lang, "mailbox.no_blank_line"),
                     );
+                }
+                // The parts as a tree; a click shows a part's header fields.
+                if let Some(tree) = &o.tree {
+                    super::mime_tree::tree_ui(ui, tree, lang, &mut o.selected);
+                    ui.separator();
                 }
                 match &o.parsed {
                     None => {

@@ -19,6 +19,7 @@ pub mod keylog_panel;
 pub mod lesson;
 mod link;
 pub mod mailbox;
+pub mod mime_tree;
 pub mod model;
 pub mod practice;
 pub mod presets;

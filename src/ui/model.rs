@@ -357,6 +357,15 @@ impl Model {
         self.link.show_transcript(t);
     }
 
+    pub fn composer(&self) -> &Composer {
+        &self.composer
+    }
+
+    /// The composer (tests attach files and switch its MIME options through it).
+    pub fn composer_mut(&mut self) -> &mut Composer {
+        &mut self.composer
+    }
+
     /// Replaces the message text in the composer (tests and demos that need a long message).
     pub fn set_message_body(&mut self, body: &str) {
         self.composer.body = body.to_owned();

@@ -257,3 +257,30 @@ fn a_greeting_with_logindisabled_says_starttls_first() {
     let out = run(&["explain", "--lang", "en"], plain.as_bytes());
     assert!(out.contains("Next: a1 LOGIN user password"), "{out}");
 }
+
+#[test]
+fn a_whole_message_on_stdin_is_shown_as_its_mime_tree() {
+    let msg = b"From: a@mailtutor.test\r\nSubject: t\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=outer\r\n\r\n--outer\r\n\
+Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+caf=C3=A9\r\n--outer\r\nContent-Type: application/octet-stream\r\n\
+Content-Disposition: attachment; filename=\"=?UTF-8?B?5L2c5Lia5oql5ZGKLnR4dA==?=\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--outer--\r\n";
+    let zh = run(&["explain", "--lang", "zh"], msg);
+    assert!(zh.starts_with("这封邮件的 MIME 结构"), "{zh}");
+    assert!(
+        zh.contains("\nmultipart/mixed  boundary=\"outer\"\n"),
+        "{zh}"
+    );
+    assert!(
+        zh.contains("\n  text/plain  charset=utf-8  quoted-printable  5 字节\n"),
+        "{zh}"
+    );
+    assert!(
+        zh.contains("  application/octet-stream  base64  attachment  \"作业报告.txt\"  3 字节"),
+        "{zh}"
+    );
+    // A session is still annotated, not read as a message.
+    let en = run(&["explain"], b"220 mx ESMTP\r\nEHLO x\r\n250 ok\r\n");
+    assert!(!en.contains("MIME structure"), "{en}");
+}

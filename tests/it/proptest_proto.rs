@@ -234,3 +234,98 @@ proptest! {
         prop_assert!(!out.chars().any(acts), "{:?}", out);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Any files, with any names, in either name form, with or without HTML: every part parses
+    /// back to the bytes put in, no line is longer than 78, and the tree finds every file.
+    #[test]
+    fn mime_round_trip(
+        files in proptest::collection::vec(
+            (
+                "[a-z0-9\u{4e00}-\u{9fa5} ._\"\\\\()-]{1,40}",
+                proptest::collection::vec(any::<u8>(), 0..1500),
+            ),
+            0..4,
+        ),
+        html in proptest::option::of("[ -~\u{4e00}-\u{9fa5}\n]{0,200}"),
+        body in "[ -~\u{4e00}-\u{9fa5}\n]{0,300}",
+        qq in any::<bool>(),
+    ) {
+        use mailtutor::proto::mime::{Attachment, MimeDraft, NameForm};
+        use mail_parser::MimeHeaders;
+        let d = MimeDraft {
+            draft: Draft {
+                from: Mailbox::parse("a@mailtutor.test").unwrap_or_default(),
+                to: vec![Mailbox::parse("b@mailtutor.test").unwrap_or_default()],
+                body: body.clone(),
+                date: Some(0),
+                message_id: Some("p@mailtutor.test".into()),
+                ..Draft::default()
+            },
+            html: html.clone(),
+            inline_image: None,
+            attachments: files
+                .iter()
+                .map(|(n, b)| Attachment::new(n.trim(), b.clone()))
+                .collect(),
+            name_form: if qq { NameForm::Rfc2047 } else { NameForm::Rfc2231 },
+        };
+        let msg = d.to_message();
+        prop_assert!(msg.is_ok(), "{:?}", msg);
+        let msg = msg.unwrap_or_default();
+        let text = String::from_utf8_lossy(&msg);
+        for line in text.split("\r\n") {
+            prop_assert!(line.len() <= 78, "{}", line);
+        }
+        let m = mail_parser::MessageParser::default().parse(&msg);
+        prop_assert!(m.is_some());
+        let m = m.unwrap_or_default();
+        // The files after the body, in order; a file without a name is there without one.
+        let files_in: Vec<_> = m
+            .parts
+            .iter()
+            .filter(|p| p.content_disposition().is_some_and(|d| d.ctype() == "attachment"))
+            .collect();
+        prop_assert_eq!(files_in.len(), d.attachments.len());
+        for (a, p) in d.attachments.iter().zip(files_in) {
+            let want = Some(a.name.as_str()).filter(|n| !n.is_empty());
+            prop_assert_eq!(p.attachment_name(), want);
+            prop_assert_eq!(p.contents(), &a.bytes[..]);
+        }
+        if let Some(h) = &html {
+            prop_assert_eq!(m.body_html(0).unwrap_or_default(), mailtutor::proto::message::to_crlf(h));
+        }
+        let tree = mailtutor::proto::mime_tree::mime_tree(&msg).unwrap_or_default();
+        prop_assert_eq!(
+            tree.nodes
+                .iter()
+                .filter(|n| n.disposition.as_deref() == Some("attachment"))
+                .count(),
+            d.attachments.len()
+        );
+    }
+
+    /// The tree of any bytes: no panic, ranges inside the input, depth bounded.
+    #[test]
+    fn mime_tree_of_anything(
+        pieces in proptest::collection::vec(prop_oneof![
+            Just("Content-Type: multipart/mixed; boundary=b\r\n".to_string()),
+            Just("Content-Type: message/rfc822\r\n".to_string()),
+            Just("--b\r\n".to_string()),
+            Just("--b--\r\n".to_string()),
+            Just("\r\n".to_string()),
+            Just("Content-Transfer-Encoding: base64\r\n".to_string()),
+            "[ -~]{0,20}\r\n",
+        ], 0..60),
+    ) {
+        let raw = pieces.concat();
+        if let Some(t) = mailtutor::proto::mime_tree::mime_tree(raw.as_bytes()) {
+            for n in &t.nodes {
+                prop_assert!(n.range().end <= raw.len());
+                prop_assert!(n.depth <= mailtutor::proto::mime_tree::MAX_DEPTH);
+            }
+        }
+    }
+}

@@ -1,0 +1,470 @@
+//! A message as a tree of MIME parts (RFC 2045–2049): each part's type, boundary, encoding,
+//! charset, disposition, decoded file name and size, and where its headers and body lie in
+//! the message's bytes. Read with mail-parser; malformed input gives a tree, never a panic.
+
+use std::ops::Range;
+
+use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
+
+use super::Lang;
+use crate::words::Words;
+
+/// How deep parts may nest before the rest is left out (mail-parser nests attached
+/// messages on its own; this bounds the tree and its recursion).
+pub const MAX_DEPTH: usize = 16;
+/// How many parts a tree holds at most.
+pub const MAX_PARTS: usize = 1000;
+
+/// One part of the tree.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MimeNode {
+    /// `multipart/mixed`, `text/plain`…; `text/plain` when the part names none (RFC 2045 §5.2).
+    pub content_type: String,
+    /// A multipart's boundary parameter (RFC 2046 §5.1.1).
+    pub boundary: Option<String>,
+    /// `base64`, `quoted-printable`…, lower case; `None` when the part names none (7bit).
+    pub transfer_encoding: Option<String>,
+    pub charset: Option<String>,
+    /// `attachment` or `inline` (RFC 2183).
+    pub disposition: Option<String>,
+    /// The file name, decoded from RFC 2231 or RFC 2047 form.
+    pub file_name: Option<String>,
+    pub content_id: Option<String>,
+    /// The decoded body's size in bytes (a text's after its charset became UTF-8).
+    pub size: usize,
+    /// The part's header section in the message's bytes.
+    pub headers: Range<usize>,
+    /// The part's body (still encoded) in the message's bytes.
+    pub body: Range<usize>,
+    /// The header fields, names as written, values unfolded.
+    pub fields: Vec<(String, String)>,
+    /// 0 for the message itself.
+    pub depth: usize,
+    /// Indexes of the parts inside this one, in [`MimeTree::nodes`].
+    pub children: Vec<usize>,
+    /// mail-parser could not read the part as declared (an encoding problem, a multipart
+    /// without boundary, a missing closing boundary); shown as text.
+    pub broken: bool,
+}
+
+impl MimeNode {
+    pub fn is_multipart(&self) -> bool {
+        self.content_type.starts_with("multipart/")
+    }
+
+    /// The part's whole byte range, headers and body.
+    pub fn range(&self) -> Range<usize> {
+        self.headers.start..self.body.end.max(self.headers.end)
+    }
+}
+
+/// The parts of a message in the order they appear, the message itself first.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MimeTree {
+    pub nodes: Vec<MimeNode>,
+    /// Parts were left out ([`MAX_DEPTH`], [`MAX_PARTS`]).
+    pub cut: bool,
+}
+
+/// Reads a message's MIME tree; `None` only when mail-parser finds no message at all.
+pub fn mime_tree(bytes: &[u8]) -> Option<MimeTree> {
+    let m = MessageParser::default().parse(bytes)?;
+    let mut tree = MimeTree::default();
+    add_message(&m, bytes, 0, 0, &mut tree);
+    Some(tree)
+}
+
+/// Adds a (possibly attached) message's parts; `base` is where its bytes start in `bytes`,
+/// the whole input (ranges are clamped to it).
+fn add_message(m: &Message<'_>, bytes: &[u8], base: usize, depth: usize, tree: &mut MimeTree) {
+    if m.parts.is_empty() {
+        return;
+    }
+    add_part(m, 0, bytes, base, depth, tree);
+}
+
+fn add_part(
+    m: &Message<'_>,
+    id: usize,
+    bytes: &[u8],
+    base: usize,
+    depth: usize,
+    tree: &mut MimeTree,
+) -> Option<usize> {
+    if depth > MAX_DEPTH || tree.nodes.len() >= MAX_PARTS {
+        tree.cut = true;
+        return None;
+    }
+    let p = m.parts.get(id)?;
+    let at = |o: u32| (base.saturating_add(o as usize)).min(bytes.len());
+    let mut node = describe(p, bytes, at);
+    node.depth = depth;
+    let index = tree.nodes.len();
+    tree.nodes.push(node);
+    let mut children = Vec::new();
+    match &p.body {
+        PartType::Multipart(ids) => {
+            for &child in ids.iter() {
+                let child = child as usize;
+                // A part cannot contain itself or an earlier part: mail-parser numbers parts
+                // in order, so this also stops any loop.
+                if child <= id {
+                    continue;
+                }
+                if let Some(i) = add_part(m, child, bytes, base, depth + 1, tree) {
+                    children.push(i);
+                }
+            }
+        }
+        PartType::Message(inner) => {
+            // An attached message (RFC 2046 §5.2.1): its offsets count from its own start,
+            // which is this part's body when that is not encoded.
+            let start = at(p.offset_body);
+            let plain = tree.nodes.get(index).is_none_or(|n| {
+                n.transfer_encoding
+                    .as_deref()
+                    .is_none_or(|e| matches!(e, "7bit" | "8bit" | "binary"))
+            });
+            if plain {
+                let before = tree.nodes.len();
+                if depth < MAX_DEPTH {
+                    add_message(inner, bytes, start, depth + 1, tree);
+                } else {
+                    tree.cut = true;
+                }
+                if tree.nodes.len() > before {
+                    children.push(before);
+                }
+            }
+        }
+        _ => {}
+    }
+    if let Some(n) = tree.nodes.get_mut(index) {
+        n.children = children;
+    }
+    Some(index)
+}
+
+fn describe(p: &MessagePart<'_>, bytes: &[u8], at: impl Fn(u32) -> usize) -> MimeNode {
+    let ct = p.content_type();
+    let content_type = match ct {
+        Some(ct) => match ct.subtype() {
+            Some(sub) => format!("{}/{}", ct.ctype(), sub),
+            None => ct.ctype().to_owned(),
+        },
+        None => "text/plain".to_owned(),
+    }
+    .to_ascii_lowercase();
+    let attr = |name: &str| ct.and_then(|c| c.attribute(name)).map(str::to_owned);
+    let boundary = attr("boundary");
+    let broken = p.is_encoding_problem
+        || (content_type.starts_with("multipart/") && boundary.is_none())
+        || (content_type.starts_with("multipart/") && !matches!(p.body, PartType::Multipart(_)));
+    let fields = p
+        .headers
+        .iter()
+        .map(|h| {
+            let raw = bytes
+                .get(at(h.offset_start)..at(h.offset_end))
+                .unwrap_or_default();
+            (h.name.as_str().to_owned(), unfold(raw))
+        })
+        .collect();
+    MimeNode {
+        content_type,
+        boundary,
+        transfer_encoding: p
+            .content_transfer_encoding()
+            .map(|e| e.trim().to_ascii_lowercase()),
+        charset: attr("charset"),
+        disposition: p
+            .content_disposition()
+            .map(|d| d.ctype().to_ascii_lowercase()),
+        file_name: p.attachment_name().map(str::to_owned),
+        content_id: p.content_id().map(str::to_owned),
+        size: match &p.body {
+            PartType::Multipart(_) => 0,
+            _ => p.len(),
+        },
+        headers: at(p.offset_header)..at(p.offset_body).max(at(p.offset_header)),
+        body: at(p.offset_body)..at(p.offset_end).max(at(p.offset_body)),
+        fields,
+        depth: 0,
+        children: Vec::new(),
+        broken,
+    }
+}
+
+impl MimeTree {
+    /// The tree as indented lines, one per part, in the reader's language.
+    pub fn to_text(&self, lang: Lang) -> String {
+        let mut out = String::new();
+        for n in &self.nodes {
+            out.push_str(&"  ".repeat(n.depth));
+            out.push_str(&node_line(n, lang));
+            out.push('\n');
+        }
+        if self.cut {
+            out.push_str(&Words::new("mime.tree.cut").get(lang));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// One part summed up: `text/plain  charset=utf-8  quoted-printable  12 bytes`.
+pub fn node_line(n: &MimeNode, lang: Lang) -> String {
+    let mut s = n.content_type.clone();
+    if let Some(b) = &n.boundary {
+        s.push_str(&format!("  boundary=\"{b}\""));
+    }
+    if let Some(c) = &n.charset {
+        s.push_str(&format!("  charset={c}"));
+    }
+    if let Some(e) = &n.transfer_encoding {
+        s.push_str(&format!("  {e}"));
+    }
+    if let Some(d) = &n.disposition {
+        s.push_str(&format!("  {d}"));
+    }
+    if let Some(f) = &n.file_name {
+        s.push_str(&format!("  \"{f}\""));
+    }
+    if let Some(c) = &n.content_id {
+        s.push_str(&format!("  <{c}>"));
+    }
+    if !n.is_multipart() || n.broken {
+        s.push_str("  ");
+        s.push_str(&Words::new("mime.tree.size").arg("size", n.size).get(lang));
+    }
+    if n.broken {
+        s.push_str("  ");
+        s.push_str(&Words::new("mime.tree.broken").get(lang));
+    }
+    s
+}
+
+/// A header value without its line breaks (folding whitespace becomes one space).
+fn unfold(raw: &[u8]) -> String {
+    String::from_utf8_lossy(raw)
+        .split(['\r', '\n'])
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether pasted bytes are a whole message (RFC 5322: header fields up to an empty line)
+/// rather than a session's transcript: every line before the first empty one is a header
+/// field or its continuation, and one of them is a message's (From, Subject, MIME-Version…).
+pub fn is_message(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes.get(..64 * 1024).unwrap_or(bytes));
+    let mut known = false;
+    let mut lines = 0;
+    for line in text.split('\n').map(|l| l.trim_end_matches('\r')) {
+        if line.is_empty() {
+            return lines > 0 && known;
+        }
+        lines += 1;
+        if line.starts_with([' ', '\t']) {
+            if lines == 1 {
+                return false;
+            }
+            continue;
+        }
+        let Some((name, _)) = line.split_once(':') else {
+            return false;
+        };
+        // A field name is printable ASCII without spaces (RFC 5322 §3.6.8).
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
+            return false;
+        }
+        known |= [
+            "from",
+            "to",
+            "subject",
+            "date",
+            "mime-version",
+            "content-type",
+            "message-id",
+            "received",
+            "return-path",
+        ]
+        .contains(&name.to_ascii_lowercase().as_str());
+    }
+    false
+}
+
+/// `mailtutor explain` given a whole message: its MIME tree as indented text, or `None` when
+/// the bytes are not a message (a session to annotate instead).
+pub fn explain_message(bytes: &[u8], lang: Lang) -> Option<String> {
+    if !is_message(bytes) {
+        return None;
+    }
+    let tree = mime_tree(bytes)?;
+    Some(format!(
+        "{}\n{}",
+        Words::new("mime.tree.heading").get(lang),
+        tree.to_text(lang)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MSG: &str = "From: a@mailtutor.test\r\n\
+    Subject: t\r\n\
+    MIME-Version: 1.0\r\n\
+    Content-Type: multipart/mixed; boundary=\"outer\"\r\n\
+    \r\n\
+    preamble\r\n\
+    --outer\r\n\
+    Content-Type: multipart/alternative; boundary=inner\r\n\
+    \r\n\
+    --inner\r\n\
+    Content-Type: text/plain; charset=utf-8\r\n\
+    Content-Transfer-Encoding: quoted-printable\r\n\
+    \r\n\
+    caf=C3=A9\r\n\
+    --inner\r\n\
+    Content-Type: text/html; charset=utf-8\r\n\
+    \r\n\
+    <p>hi</p>\r\n\
+    --inner--\r\n\
+    --outer\r\n\
+    Content-Type: image/png; name=\"=?UTF-8?B?5L2c5Lia5oql5ZGKLnBuZw==?=\"\r\n\
+    Content-Disposition: attachment;\r\n filename*=utf-8''%E4%BD%9C%E4%B8%9A%E6%8A%A5%E5%91%8A.png\r\n\
+    Content-Transfer-Encoding: base64\r\n\
+    \r\n\
+    AAECAw==\r\n\
+    --outer--\r\n";
+
+    #[test]
+    fn a_mixed_message_is_a_tree_with_byte_ranges() {
+        let t = mime_tree(MSG.as_bytes()).unwrap();
+        let types: Vec<(usize, &str)> = t
+            .nodes
+            .iter()
+            .map(|n| (n.depth, n.content_type.as_str()))
+            .collect();
+        assert_eq!(
+            types,
+            [
+                (0, "multipart/mixed"),
+                (1, "multipart/alternative"),
+                (2, "text/plain"),
+                (2, "text/html"),
+                (1, "image/png")
+            ]
+        );
+        assert_eq!(t.nodes[0].boundary.as_deref(), Some("outer"));
+        assert_eq!(t.nodes[0].children, [1, 4]);
+        assert_eq!(t.nodes[1].children, [2, 3]);
+        assert_eq!(t.nodes[1].boundary.as_deref(), Some("inner"));
+        let text = &t.nodes[2];
+        assert_eq!(text.transfer_encoding.as_deref(), Some("quoted-printable"));
+        assert_eq!(text.charset.as_deref(), Some("utf-8"));
+        assert_eq!(text.size, "café".len());
+        assert!(MSG[text.headers.clone()].starts_with("Content-Type: text/plain"));
+        assert!(
+            MSG[text.body.clone()].starts_with("caf=C3=A9"),
+            "{:?}",
+            &MSG[text.body.clone()]
+        );
+        let png = &t.nodes[4];
+        assert_eq!(png.file_name.as_deref(), Some("作业报告.png"));
+        assert_eq!(png.disposition.as_deref(), Some("attachment"));
+        assert_eq!(png.size, 4);
+        assert!(MSG[png.body.clone()].starts_with("AAECAw=="));
+        assert!(
+            png.fields
+                .iter()
+                .any(|(k, v)| k == "Content-Disposition" && v.contains("filename*=utf-8''%E4")),
+            "{:?}",
+            png.fields
+        );
+        assert!(t.nodes.iter().all(|n| !n.broken), "{t:?}");
+        let text = t.to_text(Lang::Zh);
+        assert!(
+            text.contains("\n    text/plain  charset=utf-8  quoted-printable  5 字节\n"),
+            "{text}"
+        );
+        assert!(text.contains("作业报告.png"), "{text}");
+    }
+
+    #[test]
+    fn a_missing_closing_boundary_still_gives_the_parts() {
+        let cut = MSG.replace("--outer--\r\n", "");
+        let t = mime_tree(cut.as_bytes()).unwrap();
+        assert!(t.nodes.len() >= 4, "{t:?}");
+        assert!(
+            t.nodes.iter().any(|n| n.content_type == "image/png"),
+            "{t:?}"
+        );
+        for n in &t.nodes {
+            assert!(n.range().end <= cut.len());
+        }
+    }
+
+    #[test]
+    fn a_multipart_without_boundary_is_marked_broken() {
+        let raw = "Content-Type: multipart/mixed\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nhi\r\n--x--\r\n";
+        let t = mime_tree(raw.as_bytes()).unwrap();
+        assert!(!t.nodes.is_empty());
+        assert!(t.nodes[0].broken, "{t:?}");
+        assert!(t.to_text(Lang::En).contains("malformed"));
+    }
+
+    /// An attached message cut short by its parent's boundary trips a debug_assert! inside
+    /// mail-parser; Cargo.toml turns its debug assertions off, as in the release build.
+    #[test]
+    fn an_attached_message_cut_by_the_boundary_does_not_panic() {
+        let raw = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+Content-Type: message/rfc822\r\n\r\nContent-Type: message/rfc822\r\n\r\n\r\n--b--\r\n";
+        let t = mime_tree(raw.as_bytes()).unwrap_or_default();
+        assert!(t.nodes.iter().all(|n| n.range().end <= raw.len()));
+    }
+
+    #[test]
+    fn deep_nesting_and_garbage_do_not_panic() {
+        let mut raw = String::new();
+        for i in 0..200 {
+            raw.push_str(&format!(
+                "Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n"
+            ));
+        }
+        raw.push_str("\r\nend\r\n");
+        let t = mime_tree(raw.as_bytes()).unwrap_or_default();
+        assert!(t.nodes.iter().all(|n| n.depth <= MAX_DEPTH));
+        for junk in [
+            &b""[..],
+            b"\r\n",
+            b"--",
+            b"Content-Type: multipart/x; boundary=\"\"\r\n\r\n--\r\n",
+            &[0xff; 64],
+        ] {
+            let _ = mime_tree(junk);
+        }
+    }
+
+    #[test]
+    fn a_message_is_told_from_a_session() {
+        assert!(is_message(MSG.as_bytes()));
+        assert!(is_message(
+            b"Received: from x\r\n\tby y\r\nSubject: a\r\n\r\nbody"
+        ));
+        assert!(!is_message(
+            b"220 mail.example.com ESMTP\r\nEHLO x\r\n250 ok\r\n\r\n"
+        ));
+        assert!(!is_message(b"S: 220 hi\r\nC: EHLO x\r\n"));
+        assert!(!is_message(b"X-Only: a\r\n\r\n"));
+        assert!(!is_message(b""));
+        let out = explain_message(MSG.as_bytes(), Lang::En).unwrap();
+        assert!(out.starts_with("The message's MIME structure"), "{out}");
+        assert!(
+            out.contains("\n  multipart/alternative  boundary=\"inner\"\n"),
+            "{out}"
+        );
+    }
+}
