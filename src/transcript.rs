@@ -572,6 +572,11 @@ pub struct Transcript {
     /// The index of the newest server entry, so that the window finds the last reply without
     /// walking back over client lines at every frame.
     last_server: Option<usize>,
+    /// For a transcript read from a packet capture: each entry's packet number, by entry
+    /// index, in order (a live session or a paste has none, and pays nothing for them).
+    frames: Vec<(usize, u32)>,
+    /// The packet the lines folded now came in, given to each entry pushed.
+    frame_now: Option<u32>,
 }
 
 impl Transcript {
@@ -632,8 +637,22 @@ impl Transcript {
     /// Forgets the rows but not the protocol state: the session goes on.
     pub fn clear_entries(&mut self) {
         self.entries.clear();
+        self.frames.clear();
         self.generation = Generation::default();
         self.last_server = None;
+    }
+
+    /// Says which packet of a capture the lines folded from now on came in (`None`: not from
+    /// a capture); each entry pushed meanwhile keeps that number.
+    pub fn set_frame(&mut self, frame: Option<u32>) {
+        self.frame_now = frame;
+    }
+
+    /// The packet number (as Wireshark counts them) of the entry at `index`, for a transcript
+    /// read from a capture.
+    pub fn frame(&self, index: usize) -> Option<u32> {
+        let i = self.frames.binary_search_by_key(&index, |&(e, _)| e).ok()?;
+        self.frames.get(i).map(|&(_, f)| f)
     }
 
     /// The newest server entry (a reply or a malformed line) and its index.
@@ -660,6 +679,9 @@ impl Transcript {
         let last = self.entries.len() - 1;
         if dir == Direction::Server {
             self.last_server = Some(last);
+        }
+        if let Some(f) = self.frame_now {
+            self.frames.push((last, f));
         }
         &mut self.entries[last]
     }

@@ -112,7 +112,10 @@ mod tests {
         ("tutor.toml", include_str!("../assets/i18n/tutor.toml")),
         ("mime.toml", include_str!("../assets/i18n/mime.toml")),
         ("capture.toml", include_str!("../assets/i18n/capture.toml")),
-        ("opencapture.toml", include_str!("../assets/i18n/opencapture.toml")),
+        (
+            "opencapture.toml",
+            include_str!("../assets/i18n/opencapture.toml"),
+        ),
     ];
 
     /// Every key of every table, with the file it is in.
