@@ -3,6 +3,7 @@
 //! stack once instead of once per file. The tests against the real Postfix and Dovecot lab
 //! are `tests/interop.rs`, run by `scripts/test.sh` once `scripts/interop.sh` has set it up.
 
+mod capture_cli;
 mod common;
 mod explain_cli;
 mod heldout;
