@@ -326,6 +326,9 @@ pub enum EventRow {
     },
     Error(Words),
     Warning(Words),
+    /// Words the tutor puts between the lines: a capture's session header (who spoke to
+    /// whom, over which packets).
+    Heading(Words),
     /// A line of a pasted log that is not part of the session (a prompt, a tool's chatter, a
     /// certificate dump, prose), shown as it was with what printed it.
     Aside {
@@ -360,6 +363,7 @@ impl EventRow {
             }
             EventRow::Error(w) => trf(lang, "event.error", &[("what", &w.get(lang))]),
             EventRow::Warning(w) => trf(lang, "event.warning", &[("what", &w.get(lang))]),
+            EventRow::Heading(w) => w.get(lang),
             EventRow::Aside { text, what, masked } => {
                 let text = match masked {
                     Some(m) if !show_secrets => m,
@@ -648,6 +652,11 @@ impl Transcript {
         self.frame_now = frame;
     }
 
+    /// Whether the transcript was read from a capture: its entries have packet numbers.
+    pub fn has_frames(&self) -> bool {
+        !self.frames.is_empty()
+    }
+
     /// The packet number (as Wireshark counts them) of the entry at `index`, for a transcript
     /// read from a capture.
     pub fn frame(&self, index: usize) -> Option<u32> {
@@ -690,6 +699,11 @@ impl Transcript {
         let text = row.words(Lang::En, false);
         let e = self.push(at, Direction::Event, text.into_bytes());
         e.event = Some(Box::new(row));
+    }
+
+    /// Adds a heading row (a capture's session header); the session's state is untouched.
+    pub fn heading(&mut self, words: Words) {
+        self.event(SystemTime::now(), EventRow::Heading(words));
     }
 
     /// Adds a line of a pasted log that is not part of the session; the session's state is

@@ -78,7 +78,9 @@ impl Annotator {
             peer: s.server,
             local: s.client,
         }));
-        self.warn(head);
+        let text = head.get(self.opts.lang);
+        self.transcript.heading(head);
+        self.out.push_str(&format!("{text}\n"));
         self.new_session();
         self.protocol_known = false;
         self.client_seen = false;

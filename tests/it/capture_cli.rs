@@ -52,7 +52,7 @@ fn a_pcap_on_stdin_is_explained_with_wiresharks_packet_numbers() {
     let out = stdout(&["explain"], PCAP);
     assert!(
         out.contains(
-            "Session 1 of 1: 127.0.0.1:42644 → 127.0.0.1:35705, SMTP, packets 1–27 (27 packets)"
+            "\nSession 1 of 1: 127.0.0.1:42644 → 127.0.0.1:35705, SMTP, packets 1–27 (27 packets)\n"
         ),
         "{out}"
     );

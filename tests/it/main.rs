@@ -29,6 +29,7 @@ mod session_imap;
 mod situations;
 mod startup;
 mod ui;
+mod ui_capture;
 mod ui_faults;
 mod ui_imap;
 mod ui_lessons;
