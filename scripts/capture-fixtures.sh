@@ -4,8 +4,13 @@
 #   smtp-swaks-auth-login.pcap   tcpdump (pcap): swaks sends one mail with AUTH LOGIN
 #   python-smtp-pop3.pcapng      tshark (pcapng): Python's smtplib (STARTTLS, so the rest is
 #                                ciphertext) and poplib (USER/PASS, STAT, RETR, QUIT)
+#   python-imap-any.pcap         tcpdump on `any` (Linux cooked v2): Python's imaplib (LOGIN,
+#                                SELECT, LIST, NOOP, LOGOUT)
 # Needs root (or capture rights), tcpdump, tshark, swaks, python3. Nothing leaves the machine.
-# Usage: scripts/capture-fixtures.sh   (MAILTUTOR=path/to/binary to skip the build)
+# The tests hold the ports and packet numbers of the committed files: after writing one anew,
+# update tests/it/capture_cli.rs and tests/it/ui_capture.rs to what tshark shows.
+# Usage: scripts/capture-fixtures.sh [swaks] [python] [imap]   (none: all; MAILTUTOR=path/to/
+# binary to skip the build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=tests/fixtures/captures
@@ -30,13 +35,15 @@ for _ in $(seq 100); do grep -q '^Ready' "$work/serve.log" && break; sleep 0.1; 
 port() { awk -v p="$1" '$1 == p { split($2, a, ":"); print a[2] }' "$work/serve.log"; }
 smtp=$(port SMTP)
 pop3=$(port POP3)
-[ -n "$smtp" ] && [ -n "$pop3" ] || { cat "$work/serve.log"; exit 1; }
+imap=$(port IMAP)
+[ -n "$smtp" ] && [ -n "$pop3" ] && [ -n "$imap" ] || { cat "$work/serve.log"; exit 1; }
+wanted=" ${*:-swaks python imap} "
 
 # Starts a capture ($1: tcpdump or tshark, $2: file, $3: filter) and waits until it listens.
 start_capture() {
     local log="$work/$1.log"
     if [ "$1" = tcpdump ]; then
-        tcpdump -i lo -U -s 0 -w "$2" "$3" 2>"$log" &
+        tcpdump -i "${iface:-lo}" -U -s 0 -w "$2" "$3" 2>"$log" &
     else
         tshark -i lo -f "$3" -w "$2" >"$log" 2>&1 &
     fi
@@ -51,13 +58,16 @@ stop_capture() {
     wait "$cap" || true
 }
 
+if [[ $wanted == *" swaks "* ]]; then
 start_capture tcpdump "$work/a.pcap" "tcp port $smtp"
 swaks --server "127.0.0.1:$smtp" --helo student.example --from student@mailtutor.test \
     --to teacher@mailtutor.test --auth LOGIN --auth-user student@mailtutor.test \
     --auth-password secret --header 'Subject: Captured' --body 'Hello from swaks.' >/dev/null
 stop_capture
 cp "$work/a.pcap" "$out/smtp-swaks-auth-login.pcap"
+fi
 
+if [[ $wanted == *" python "* ]]; then
 start_capture tshark "$work/b.pcapng" "tcp port $smtp or tcp port $pop3"
 SMTP_PORT=$smtp POP3_PORT=$pop3 python3 - <<'EOF'
 import os, poplib, smtplib, ssl
@@ -82,4 +92,21 @@ p.quit()
 EOF
 stop_capture
 cp "$work/b.pcapng" "$out/python-smtp-pop3.pcapng"
+fi
+
+if [[ $wanted == *" imap "* ]]; then
+iface=any start_capture tcpdump "$work/c.pcap" "tcp port $imap"
+IMAP_PORT=$imap python3 - <<'EOF'
+import imaplib, os
+m = imaplib.IMAP4("127.0.0.1", int(os.environ["IMAP_PORT"]))
+m.login("student@mailtutor.test", "secret")
+m.select("INBOX")
+m.list()
+m.noop()
+m.logout()
+EOF
+stop_capture
+cp "$work/c.pcap" "$out/python-imap-any.pcap"
+fi
+chmod 644 "$out"/*
 ls -l "$out"

@@ -153,8 +153,8 @@ pub fn annotate_capture(cap: &Capture, opts: Options) -> String {
 
 /// Folds a capture's SMTP and POP3 sessions into one transcript, one after another, as the
 /// window shows it: each session opens with a connection row and its header, and every entry
-/// keeps its packet number ([`Transcript::frame`]). A capture with only IMAP sessions shows
-/// the first of them.
+/// keeps its packet number ([`Transcript::frame`]). IMAP sessions, read by a fold of their
+/// own, are named after them; a capture with only IMAP sessions shows the first of them.
 pub fn fold_capture(cap: &Capture) -> Transcript {
     let opts = Options {
         lang: crate::proto::Lang::En,
@@ -170,7 +170,21 @@ pub fn fold_capture(cap: &Capture) -> Transcript {
     if folded.is_empty()
         && let Some(s) = cap.sessions.first()
     {
-        return imap::fold(&said_of(s).0);
+        let (said, marks) = said_of(s);
+        let frames: Vec<u32> = marks.iter().map(|m| m.frame).collect();
+        let mut t = imap::fold_framed(&said, &frames);
+        for (frame, words) in endings(s) {
+            t.set_frame(Some(frame));
+            t.apply(&Event::now(EventKind::Warning(words)));
+        }
+        for (i, other) in cap.sessions.iter().enumerate().skip(1) {
+            t.set_frame(Some(other.first_frame));
+            t.heading(header(i + 1, count, other));
+            t.apply(&Event::now(EventKind::Warning(Words::new(
+                "opencapture.imap_elsewhere",
+            ))));
+        }
+        return t;
     }
     let mut a = Annotator::new(Printing {
         opts,
@@ -184,6 +198,14 @@ pub fn fold_capture(cap: &Capture) -> Transcript {
     }
     for (i, s) in folded {
         a.capture_session(header(i + 1, count, s), s);
+    }
+    // An IMAP session is read by a fold of its own: named here, shown by `explain`.
+    for (i, s) in cap.sessions.iter().enumerate() {
+        if s.protocol == Protocol::Imap {
+            a.transcript.set_frame(Some(s.first_frame));
+            a.transcript.heading(header(i + 1, count, s));
+            a.warn(Words::new("opencapture.imap_elsewhere"));
+        }
     }
     a.transcript
 }

@@ -105,3 +105,20 @@ fn a_cut_or_foreign_capture_is_said_so() {
     assert!(cut.contains("ends in the middle of a packet"), "{cut}");
     assert!(cut.contains("    22 S: 250 2.0.0 Ok"), "{cut}");
 }
+
+#[test]
+fn an_imap_session_captured_on_any_interface_is_explained_with_its_login_masked() {
+    // tcpdump -i any writes Linux cooked v2 frames.
+    let imap = include_bytes!("../fixtures/captures/python-imap-any.pcap");
+    let out = stdout(&["explain"], imap);
+    assert!(
+        out.contains("127.0.0.1:43174 → 127.0.0.1:39987, IMAP, packets 1–22 (22 packets)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("C: JHBL1 LOGIN student@mailtutor.test ********"),
+        "{out}"
+    );
+    assert!(!out.contains("secret"), "{out}");
+    assert!(out.contains("S: JHBL5 OK LOGOUT completed"), "{out}");
+}

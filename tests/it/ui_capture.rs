@@ -102,3 +102,20 @@ fn a_pcapng_with_two_sessions_shows_both_one_after_another() {
     assert_eq!(t.frame(pass), Some(40));
     wait_shows(&mut h, "Encrypted from packet 11");
 }
+
+#[test]
+fn an_imap_capture_opened_in_the_window_is_read_as_imap_with_packet_numbers() {
+    let dir = TempDir::new("open-imap-capture");
+    let mut h = tall_window(&dir);
+    open_by_path(&mut h, &fixture("python-imap-any.pcap"));
+    wait_shows(&mut h, "JHBL5 OK LOGOUT completed");
+    shows(&h, "JHBL1 LOGIN student@mailtutor.test ********");
+    let t = h.state().transcript();
+    assert_eq!(t.protocol(), mailtutor::session::Protocol::Imap);
+    let login = (0..t.len())
+        .find(|&i| t.entries()[i].text(false).contains("LOGIN student"))
+        .unwrap_or_else(|| panic!("no LOGIN line"));
+    // tshark -d tcp.port==39987,imap -Y 'imap.request.command == "LOGIN"'
+    let tshark_login_packet = 9;
+    assert_eq!(t.frame(login), Some(tshark_login_packet));
+}

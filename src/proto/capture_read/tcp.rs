@@ -91,6 +91,8 @@ struct Conn {
     kind: Kind,
     first_frame: u32,
     last_frame: u32,
+    /// When the last packet came.
+    last_time: Duration,
     packets: u32,
     lines: Vec<CapturedLine>,
     bytes: usize,
@@ -184,6 +186,7 @@ impl Conn {
             kind: Kind::Unknown,
             first_frame: frame,
             last_frame: frame,
+            last_time: Duration::ZERO,
             packets: 0,
             lines: Vec::new(),
             bytes: 0,
@@ -199,6 +202,7 @@ impl Conn {
     fn segment(&mut self, frame: u32, time: Duration, seg: Segment<'_>, total: &mut usize) {
         self.packets = self.packets.saturating_add(1);
         self.last_frame = frame;
+        self.last_time = time;
         let d = usize::from(seg.src != self.ends[0]);
         if seg.syn {
             // The SYN's sender without ACK opens the connection: the client (RFC 9293
@@ -252,8 +256,7 @@ impl Conn {
         data: &[u8],
         total: &mut usize,
     ) {
-        let dir = &mut self.dirs[d];
-        let behind = dir.next.wrapping_sub(off) as i32;
+        let behind = self.dirs[d].next.wrapping_sub(off) as i32;
         let fresh = if behind > 0 {
             // A retransmission, whole or in part.
             match data.get(behind as usize..) {
@@ -262,11 +265,14 @@ impl Conn {
             }
         } else {
             if behind < 0 {
-                dir.gap = true;
+                // A hole: the line before it ends where the bytes stop, and the next line
+                // says that some are missing before it.
+                self.end_line(d, Some((frame, time)));
+                self.dirs[d].gap = true;
             }
             data
         };
-        dir.next = off.wrapping_add(data.len() as u32);
+        self.dirs[d].next = off.wrapping_add(data.len() as u32);
         self.bytes_in(d, frame, time, fresh, total);
     }
 
@@ -391,7 +397,7 @@ impl Conn {
             }
         }
         let after_gap = std::mem::take(&mut dir.gap);
-        let (frame, time) = now.unwrap_or((self.last_frame, Duration::ZERO));
+        let (frame, time) = now.unwrap_or((self.last_frame, self.last_time));
         let side = if self.client == Some(d) {
             Side::Client
         } else {

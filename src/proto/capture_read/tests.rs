@@ -306,6 +306,21 @@ fn a_lost_segment_is_a_gap_not_invented_bytes() {
 }
 
 #[test]
+fn a_line_a_hole_cuts_ends_there_and_is_not_joined_to_what_follows() {
+    let segs = [
+        data(false, 1, "220 mx\r\n250-part"),
+        // Bytes 18..30 never came.
+        data(false, 30, "tail\r\n250 ok\r\n"),
+    ];
+    let cap = read_capture(&pcap_le(1, &frames_of(&segs))).unwrap();
+    let t = texts(&cap.sessions[0]);
+    let lines: Vec<&str> = t.iter().map(|l| l.2.as_str()).collect();
+    assert_eq!(lines, ["220 mx", "250-part", "tail", "250 ok"]);
+    let gaps: Vec<bool> = cap.sessions[0].lines.iter().map(|l| l.after_gap).collect();
+    assert_eq!(gaps, [false, false, true, false]);
+}
+
+#[test]
 fn starttls_accepted_ends_the_lines_and_says_where_encryption_starts() {
     let mut segs = vec![syn(true, 100), syn(false, 500)];
     segs.push(data(false, 501, "220 mx\r\n"));
