@@ -142,6 +142,7 @@ fn explain_capture(
     show_secrets: bool,
     format: &str,
     student: String,
+    verbose: bool,
 ) -> ExitCode {
     let cap = match capture_read::read_capture(bytes) {
         Ok(cap) => cap,
@@ -164,7 +165,7 @@ fn explain_capture(
         print!("{}", printable(&page));
         return ExitCode::SUCCESS;
     }
-    let out = explain::annotate_capture(&cap, Options { lang, show_secrets });
+    let out = explain::annotate_capture(&cap, Options { lang, show_secrets }, verbose);
     print!("{}", printable(&out));
     ExitCode::SUCCESS
 }
@@ -217,7 +218,7 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
             if capture_read::is_capture(&bytes) {
-                return explain_capture(&bytes, lang, show_secrets, &format, student);
+                return explain_capture(&bytes, lang, show_secrets, &format, student, verbose);
             }
             let text = explain::decode_paste(&bytes);
             if format == "html" {

@@ -1010,6 +1010,13 @@ impl Transcript {
             Direction::Server => "S:",
             Direction::Event => "* ",
         };
+        // A transcript read from a capture starts each line with its packet number.
+        let (packet, blank) = if self.has_frames() {
+            let n = self.frame(index).map(|n| n.to_string()).unwrap_or_default();
+            (format!("{n:>6} "), " ".repeat(7))
+        } else {
+            (String::new(), String::new())
+        };
         let mut out = String::new();
         let text = match e.dir {
             Direction::Event => e.event_text(lang, show_secrets),
@@ -1017,27 +1024,27 @@ impl Transcript {
         };
         for (i, line) in text.lines().enumerate() {
             if i == 0 {
-                out.push_str(&format!("{secs:>8.3} {prefix} {line}\n"));
+                out.push_str(&format!("{packet}{secs:>8.3} {prefix} {line}\n"));
             } else {
-                out.push_str(&format!("{:>8} {prefix} {line}\n", ""));
+                out.push_str(&format!("{blank}{:>8} {prefix} {line}\n", ""));
             }
         }
         if text.is_empty() {
-            out.push_str(&format!("{secs:>8.3} {prefix}\n"));
+            out.push_str(&format!("{packet}{secs:>8.3} {prefix}\n"));
         }
         for n in &e.notes {
             for text in n.render_lines(lang, show_secrets) {
-                out.push_str(&format!("{:>14}{text}\n", ""));
+                out.push_str(&format!("{blank}{:>14}{text}\n", ""));
             }
         }
         if verbose {
             for n in &e.notes {
                 for text in n.detail_lines(lang, show_secrets) {
-                    out.push_str(&format!("{:>14}{text}\n", ""));
+                    out.push_str(&format!("{blank}{:>14}{text}\n", ""));
                 }
             }
             if let Some(read) = e.words_read(lang) {
-                out.push_str(&format!("{:>14}{read}\n", ""));
+                out.push_str(&format!("{blank}{:>14}{read}\n", ""));
             }
         }
         out

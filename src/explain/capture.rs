@@ -109,8 +109,9 @@ impl Annotator {
 
 /// Annotates every mail session of a capture, one after another: a header per session
 /// (client → server, protocol, packets), then its lines as `explain` prints a pasted log's,
-/// each with its packet number before it.
-pub fn annotate_capture(cap: &Capture, opts: Options) -> String {
+/// each with its packet number before it; `verbose` adds each reply's details, as
+/// [`super::annotate_verbose`] does.
+pub fn annotate_capture(cap: &Capture, opts: Options, verbose: bool) -> String {
     let lang = opts.lang;
     let mut out = String::new();
     if cap.truncated {
@@ -141,10 +142,7 @@ pub fn annotate_capture(cap: &Capture, opts: Options) -> String {
             }
             continue;
         }
-        let mut a = Annotator::new(Printing {
-            opts,
-            verbose: false,
-        });
+        let mut a = Annotator::new(Printing { opts, verbose });
         a.capture_session(head, s);
         out.push_str(&a.out);
     }

@@ -119,3 +119,21 @@ fn an_imap_capture_opened_in_the_window_is_read_as_imap_with_packet_numbers() {
     let tshark_login_packet = 9;
     assert_eq!(t.frame(login), Some(tshark_login_packet));
 }
+
+/// Saved as annotated text, a capture's transcript keeps the packet numbers.
+#[test]
+fn a_captures_transcript_exports_with_its_packet_numbers() {
+    let bytes = std::fs::read(fixture("smtp-swaks-auth-login.pcap")).unwrap();
+    let cap = mailtutor::proto::capture_read::read_capture(&bytes).unwrap();
+    let t = mailtutor::explain::fold_capture(&cap);
+    let text = t.export_annotated(Lang::En, false);
+    let prompt = text
+        .lines()
+        .find(|l| l.contains("S: 334 VXNlcm5hbWU6"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(prompt.starts_with("    10 "), "{prompt}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("    13 ") && l.ends_with("C: ********"))
+    );
+}
