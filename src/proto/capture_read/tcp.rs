@@ -236,8 +236,9 @@ impl Conn {
                 dir.pending_bytes += seg.payload.len();
                 dir.pending.insert(off, (frame, time, seg.payload.to_vec()));
             } else {
-                // Too much is missing: the hole is a gap, and what is held goes on.
-                self.drain(d, Some((frame, time)), total);
+                // Too much is missing: each hole is a gap, what is held is read in order,
+                // and this segment after it.
+                self.drain(d, None, total);
                 self.take(d, frame, time, off, seg.payload, total);
             }
             return;

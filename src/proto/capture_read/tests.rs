@@ -426,3 +426,21 @@ fn a_session_over_its_cap_is_cut_and_says_so() {
 
 /// The longest line kept whole.
 const LINE: usize = 16 << 10;
+
+#[test]
+fn held_segments_past_their_cap_are_read_after_the_hole() {
+    // The greeting, then a hole of 10 bytes, then more early segments than are held.
+    let mut segs = vec![data(false, 1, "220 mx\r\n")];
+    let mut seq = 9 + 10;
+    let line = "250 ".to_owned() + &"y".repeat(9_000) + "\r\n";
+    for _ in 0..40 {
+        segs.push(data(false, seq, &line));
+        seq += line.len() as u32;
+    }
+    let cap = read_capture(&pcap_le(1, &frames_of(&segs))).unwrap();
+    let s = &cap.sessions[0];
+    assert_eq!(s.lines.len(), 41);
+    assert_eq!(s.lines.iter().filter(|l| l.after_gap).count(), 1);
+    assert!(s.lines.windows(2).all(|w| w[0].frame <= w[1].frame));
+    assert!(s.lines[1..].iter().all(|l| l.bytes.len() == line.len() - 2));
+}
