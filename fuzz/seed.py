@@ -91,3 +91,7 @@ pop = ("CAPA\r\nUSER student@mailtutor.test\r\nPASS secret\r\nSTAT\r\nLIST\r\nUI
 for flags in [0, 1, 4, 17, 32]:
     write("server_pop3", bytes([flags, 1, 5]) + pop.encode())
     write("server_pop3", bytes([flags, 0]) + b"STLS\r\nUSER x\r\nPASS y\r\nAPOP a b\r\nQUIT\r\n")
+
+# The real captures of the practice server (scripts/capture-fixtures.sh): pcap and pcapng.
+for path in sorted((root.parent / "tests" / "fixtures" / "captures").glob("*.pcap*")):
+    write("capture_read", path.read_bytes())

@@ -18,7 +18,10 @@ use crate::session::{Event, EventKind, Parsed, Protocol, Response, TlsInfo};
 use crate::transcript::Transcript;
 use crate::words::{Words, tr};
 
+mod capture;
 mod imap;
+
+pub use capture::{annotate_capture, fold_capture};
 
 /// Who wrote a line of a pasted transcript.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,6 +242,11 @@ struct Annotator {
     /// sendmail bounce's transcript) writes its own status lines (`550 5.1.1 … User unknown`
     /// after the server's `<<< 550 …`) without the mark.
     server_chevrons: bool,
+    /// For lines read from a packet capture: each fed line's packet number and whether bytes
+    /// were lost before it, in the order of the lines. Printed lines then start with a column
+    /// of packet numbers, and the transcript's entries keep them (see
+    /// [`Transcript::frame`]). Empty for a paste.
+    marks: Vec<capture::Mark>,
 }
 
 impl Annotator {
@@ -265,6 +273,7 @@ impl Annotator {
             secrets: Vec::new(),
             client_marked: false,
             server_chevrons: false,
+            marks: Vec::new(),
         };
         a.fold_events();
         a
@@ -288,6 +297,8 @@ impl Annotator {
     }
 
     fn note(&mut self, text: &str) {
+        let column = self.column(None);
+        self.out.push_str(&column);
         self.out.push_str(NOTE_INDENT);
         self.out.push_str(text);
         self.out.push('\n');
@@ -315,6 +326,12 @@ impl Annotator {
             seen |= matches!(s, Said::Plain(t) | Said::Client(t) if t.trim() == ".");
         }
         for (i, s) in said.iter().enumerate() {
+            if let Some(m) = self.marks.get(i).copied() {
+                self.transcript.set_frame(Some(m.frame));
+                if m.after_gap {
+                    self.warn(Words::new("opencapture.gap"));
+                }
+            }
             self.table_row = table.get(i).copied().unwrap_or(false);
             self.dot_later = dot_after.get(i).copied().unwrap_or(true);
             self.after_reply = i > 0
@@ -796,15 +813,18 @@ impl Annotator {
             return;
         };
         let mut out = String::new();
+        let column = self.column(self.transcript.frame(self.transcript.len() - 1));
+        let blank = self.column(None);
         let text = e.text(self.opts.show_secrets);
         if text.is_empty() {
-            out.push_str(&format!("{prefix} \n"));
+            out.push_str(&format!("{column}{prefix} \n"));
         }
         for line in text.lines() {
-            out.push_str(&format!("{prefix} {line}\n"));
+            out.push_str(&format!("{column}{prefix} {line}\n"));
         }
         for n in &e.notes {
             for l in n.render_lines(self.opts.lang, self.opts.show_secrets) {
+                out.push_str(&blank);
                 out.push_str(NOTE_INDENT);
                 out.push_str(&l);
                 out.push('\n');
@@ -816,12 +836,35 @@ impl Annotator {
                 .iter()
                 .flat_map(|n| n.detail_lines(self.opts.lang, self.opts.show_secrets));
             for l in details.chain(e.words_read(self.opts.lang)) {
+                out.push_str(&blank);
                 out.push_str(NOTE_INDENT);
                 out.push_str(&l);
                 out.push('\n');
             }
         }
         self.out.push_str(&out);
+    }
+
+    /// The packet-number column of a printed line from a capture (blank where the line has
+    /// no packet of its own); nothing for a paste.
+    fn column(&self, frame: Option<u32>) -> String {
+        match (self.marks.is_empty(), frame) {
+            (true, _) => String::new(),
+            (false, Some(f)) => format!("{f:>6} "),
+            (false, None) => " ".repeat(7),
+        }
+    }
+
+    /// A warning row in the transcript, printed with its words.
+    fn warn(&mut self, words: Words) {
+        let text = words.get(self.opts.lang);
+        self.transcript
+            .apply(&Event::now(EventKind::Warning(words)));
+        let column = self.column(
+            self.transcript
+                .frame(self.transcript.len().saturating_sub(1)),
+        );
+        self.out.push_str(&format!("{column}! {text}\n"));
     }
 
     /// At the end of the paste: a reply cut after a `NNN-` line is read as far as it goes.

@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod cli;
 use mailtutor::explain::{self, Options};
 use mailtutor::proto::Lang;
+use mailtutor::proto::capture_read;
 use mailtutor::proto::line::printable;
 use mailtutor::words::Words;
 
@@ -51,7 +52,9 @@ enum Command {
     Serve(Box<cli::serve::ServeArgs>),
     /// Explain reply codes (535, 5.7.8, +OK, IN-USE), or annotate a transcript read from stdin.
     Explain {
-        /// Codes to explain; with none, a transcript is read from standard input.
+        /// Codes to explain, or one file to annotate (a saved transcript, or a pcap or pcapng
+        /// capture from Wireshark or tcpdump); with none, a transcript or a capture is read
+        /// from standard input.
         codes: Vec<String>,
         /// Language of the explanations: en or zh.
         #[arg(long, default_value = "en", value_parser = cli::parse_lang)]
@@ -118,6 +121,59 @@ fn attach_parent_console() {
     }
 }
 
+/// The most of a file or of standard input `explain` reads (a capture of a long lesson is a
+/// few megabytes).
+const CAPTURE_READ_CAP: u64 = 256 << 20;
+
+/// The HTML page's header: the student's name and today's date.
+fn html_header(student: String) -> mailtutor::html_export::Header {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    mailtutor::html_export::Header {
+        student,
+        date: mailtutor::html_export::date_of(now),
+        lesson: None,
+    }
+}
+
+/// `mailtutor explain` on a pcap or pcapng capture: each mail session annotated, every line
+/// with its packet number.
+fn explain_capture(
+    bytes: &[u8],
+    lang: Lang,
+    show_secrets: bool,
+    format: &str,
+    student: String,
+    verbose: bool,
+) -> ExitCode {
+    let cap = match capture_read::read_capture(bytes) {
+        Ok(cap) => cap,
+        Err(e) => {
+            let key = match e {
+                capture_read::CaptureError::NotACapture => "opencapture.not_capture",
+                capture_read::CaptureError::Truncated => "opencapture.short",
+            };
+            eprintln!("mailtutor explain: {}", Words::new(key).get(lang));
+            return ExitCode::FAILURE;
+        }
+    };
+    if format == "html" {
+        let page = mailtutor::html_export::transcript_html(
+            &explain::fold_capture(&cap),
+            lang,
+            show_secrets,
+            &html_header(student),
+        );
+        print!("{}", printable(&page));
+        return ExitCode::SUCCESS;
+    }
+    let out = explain::annotate_capture(&cap, Options { lang, show_secrets }, verbose);
+    print!("{}", printable(&out));
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let started = std::time::Instant::now();
     #[cfg(windows)]
@@ -137,21 +193,37 @@ fn main() -> ExitCode {
             student,
             verbose,
         }) => {
-            if !codes.is_empty() {
+            let file = match &codes[..] {
+                [one] if std::path::Path::new(one).is_file() => Some(one),
+                _ => None,
+            };
+            if !codes.is_empty() && file.is_none() {
                 print!("{}", printable(&explain::explain_codes(&codes, lang)));
                 return ExitCode::SUCCESS;
             }
-            let mut stdin = std::io::stdin();
-            if stdin.is_terminal() {
-                eprintln!("{}", Words::new("cli.paste").get(lang));
-            }
             let mut bytes = Vec::new();
-            if let Err(e) = stdin.read_to_end(&mut bytes) {
+            let read = match file {
+                Some(path) => std::fs::File::open(path).and_then(|f| {
+                    // A capture bigger than this is read as far as it goes.
+                    f.take(CAPTURE_READ_CAP).read_to_end(&mut bytes)
+                }),
+                None => {
+                    let stdin = std::io::stdin();
+                    if stdin.is_terminal() {
+                        eprintln!("{}", Words::new("cli.paste").get(lang));
+                    }
+                    stdin.take(CAPTURE_READ_CAP).read_to_end(&mut bytes)
+                }
+            };
+            if let Err(e) = read {
                 eprintln!(
                     "mailtutor explain: {}",
                     Words::new("cli.stdin").arg("text", e).get(lang)
                 );
                 return ExitCode::FAILURE;
+            }
+            if capture_read::is_capture(&bytes) {
+                return explain_capture(&bytes, lang, show_secrets, &format, student, verbose);
             }
             // A whole message rather than a session: its MIME tree.
             if format != "html"
@@ -180,15 +252,7 @@ fn main() -> ExitCode {
                 };
             }
             if format == "html" {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs() as i64)
-                    .unwrap_or_default();
-                let header = mailtutor::html_export::Header {
-                    student,
-                    date: mailtutor::html_export::date_of(now),
-                    lesson: None,
-                };
+                let header = html_header(student);
                 let page = mailtutor::html_export::transcript_html(
                     &explain::fold(&text),
                     lang,

@@ -326,6 +326,9 @@ pub enum EventRow {
     },
     Error(Words),
     Warning(Words),
+    /// Words the tutor puts between the lines: a capture's session header (who spoke to
+    /// whom, over which packets).
+    Heading(Words),
     /// A line of a pasted log that is not part of the session (a prompt, a tool's chatter, a
     /// certificate dump, prose), shown as it was with what printed it.
     Aside {
@@ -360,6 +363,7 @@ impl EventRow {
             }
             EventRow::Error(w) => trf(lang, "event.error", &[("what", &w.get(lang))]),
             EventRow::Warning(w) => trf(lang, "event.warning", &[("what", &w.get(lang))]),
+            EventRow::Heading(w) => w.get(lang),
             EventRow::Aside { text, what, masked } => {
                 let text = match masked {
                     Some(m) if !show_secrets => m,
@@ -572,6 +576,11 @@ pub struct Transcript {
     /// The index of the newest server entry, so that the window finds the last reply without
     /// walking back over client lines at every frame.
     last_server: Option<usize>,
+    /// For a transcript read from a packet capture: each entry's packet number, by entry
+    /// index, in order (a live session or a paste has none, and pays nothing for them).
+    frames: Vec<(usize, u32)>,
+    /// The packet the lines folded now came in, given to each entry pushed.
+    frame_now: Option<u32>,
 }
 
 impl Transcript {
@@ -632,8 +641,27 @@ impl Transcript {
     /// Forgets the rows but not the protocol state: the session goes on.
     pub fn clear_entries(&mut self) {
         self.entries.clear();
+        self.frames.clear();
         self.generation = Generation::default();
         self.last_server = None;
+    }
+
+    /// Says which packet of a capture the lines folded from now on came in (`None`: not from
+    /// a capture); each entry pushed meanwhile keeps that number.
+    pub fn set_frame(&mut self, frame: Option<u32>) {
+        self.frame_now = frame;
+    }
+
+    /// Whether the transcript was read from a capture: its entries have packet numbers.
+    pub fn has_frames(&self) -> bool {
+        !self.frames.is_empty()
+    }
+
+    /// The packet number (as Wireshark counts them) of the entry at `index`, for a transcript
+    /// read from a capture.
+    pub fn frame(&self, index: usize) -> Option<u32> {
+        let i = self.frames.binary_search_by_key(&index, |&(e, _)| e).ok()?;
+        self.frames.get(i).map(|&(_, f)| f)
     }
 
     /// The newest server entry (a reply or a malformed line) and its index.
@@ -661,6 +689,9 @@ impl Transcript {
         if dir == Direction::Server {
             self.last_server = Some(last);
         }
+        if let Some(f) = self.frame_now {
+            self.frames.push((last, f));
+        }
         &mut self.entries[last]
     }
 
@@ -668,6 +699,11 @@ impl Transcript {
         let text = row.words(Lang::En, false);
         let e = self.push(at, Direction::Event, text.into_bytes());
         e.event = Some(Box::new(row));
+    }
+
+    /// Adds a heading row (a capture's session header); the session's state is untouched.
+    pub fn heading(&mut self, words: Words) {
+        self.event(SystemTime::now(), EventRow::Heading(words));
     }
 
     /// Adds a line of a pasted log that is not part of the session; the session's state is
@@ -974,6 +1010,13 @@ impl Transcript {
             Direction::Server => "S:",
             Direction::Event => "* ",
         };
+        // A transcript read from a capture starts each line with its packet number.
+        let (packet, blank) = if self.has_frames() {
+            let n = self.frame(index).map(|n| n.to_string()).unwrap_or_default();
+            (format!("{n:>6} "), " ".repeat(7))
+        } else {
+            (String::new(), String::new())
+        };
         let mut out = String::new();
         let text = match e.dir {
             Direction::Event => e.event_text(lang, show_secrets),
@@ -981,27 +1024,27 @@ impl Transcript {
         };
         for (i, line) in text.lines().enumerate() {
             if i == 0 {
-                out.push_str(&format!("{secs:>8.3} {prefix} {line}\n"));
+                out.push_str(&format!("{packet}{secs:>8.3} {prefix} {line}\n"));
             } else {
-                out.push_str(&format!("{:>8} {prefix} {line}\n", ""));
+                out.push_str(&format!("{blank}{:>8} {prefix} {line}\n", ""));
             }
         }
         if text.is_empty() {
-            out.push_str(&format!("{secs:>8.3} {prefix}\n"));
+            out.push_str(&format!("{packet}{secs:>8.3} {prefix}\n"));
         }
         for n in &e.notes {
             for text in n.render_lines(lang, show_secrets) {
-                out.push_str(&format!("{:>14}{text}\n", ""));
+                out.push_str(&format!("{blank}{:>14}{text}\n", ""));
             }
         }
         if verbose {
             for n in &e.notes {
                 for text in n.detail_lines(lang, show_secrets) {
-                    out.push_str(&format!("{:>14}{text}\n", ""));
+                    out.push_str(&format!("{blank}{:>14}{text}\n", ""));
                 }
             }
             if let Some(read) = e.words_read(lang) {
-                out.push_str(&format!("{:>14}{read}\n", ""));
+                out.push_str(&format!("{blank}{:>14}{read}\n", ""));
             }
         }
         out

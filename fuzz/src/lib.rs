@@ -39,6 +39,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("imap_reader", imap_reader),
     ("imap_session", imap_session),
     ("server_imap", server_imap),
+    ("capture_read", capture_read),
 ];
 
 /// Cuts `bytes` into chunks whose sizes come from `sizes` (cycled), so a reader sees the
@@ -808,4 +809,23 @@ pub fn imap_session(data: &[u8]) {
             }
         }
     }
+}
+
+/// Opening a capture (pcap, pcapng): never panics; every line's packet number is one the file
+/// has, the lines come in packet order, and what is kept stays within the caps.
+pub fn capture_read(data: &[u8]) {
+    use mailtutor::proto::capture_read::{TOTAL_CAP, read_capture};
+    let Ok(cap) = read_capture(data) else {
+        return;
+    };
+    let mut kept = 0;
+    for s in &cap.sessions {
+        assert!(s.first_frame <= s.last_frame && s.last_frame <= cap.packets);
+        assert!(s.lines.windows(2).all(|w| w[0].frame <= w[1].frame));
+        for l in &s.lines {
+            assert!(l.frame >= 1 && l.frame <= cap.packets);
+            kept += l.bytes.len();
+        }
+    }
+    assert!(kept <= TOTAL_CAP + (64 << 10));
 }

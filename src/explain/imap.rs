@@ -62,14 +62,24 @@ pub(super) fn annotate(said: &[Said], opts: Options) -> String {
 /// Folds an IMAP session into a transcript as the window shows it: the same client connection
 /// as a live session's reads each command and response, in the context the log gives.
 pub(super) fn fold(said: &[Said]) -> crate::transcript::Transcript {
+    fold_framed(said, &[])
+}
+
+/// Folds an IMAP session of a capture: each entry keeps the packet number of its line
+/// (`frames` runs beside `said`).
+pub(super) fn fold_framed(said: &[Said], frames: &[u32]) -> crate::transcript::Transcript {
     let opts = Options {
         lang: crate::proto::Lang::En,
         show_secrets: false,
     };
-    read(said, opts).transcript
+    read_framed(said, frames, opts).transcript
 }
 
 fn read(said: &[Said], opts: Options) -> ImapAnnotator {
+    read_framed(said, &[], opts)
+}
+
+fn read_framed(said: &[Said], frames: &[u32], opts: Options) -> ImapAnnotator {
     // Passwords the log gives in a setting, to mask wherever it prints them again.
     let mut known: Vec<String> = Vec::new();
     for s in said {
@@ -99,7 +109,10 @@ fn read(said: &[Said], opts: Options) -> ImapAnnotator {
         known,
     };
     a.fold_events();
-    for s in said {
+    for (i, s) in said.iter().enumerate() {
+        if let Some(&f) = frames.get(i) {
+            a.transcript.set_frame(Some(f));
+        }
         match s {
             // curl and the libraries mark their own lines with `*`, as IMAP marks untagged
             // responses: in an IMAP session such a line that reads as one is the server's.

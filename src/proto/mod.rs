@@ -2,6 +2,7 @@
 //! and the reply-code knowledge base. No threads, no sockets, no GUI.
 
 pub mod auth;
+pub mod capture_read;
 pub mod capture_write;
 pub mod client;
 pub mod codes;

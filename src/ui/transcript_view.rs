@@ -363,6 +363,8 @@ impl TranscriptView {
         let dark = ui.visuals().dark_mode;
         let start = t.entries().first().map(|e| e.at);
         let found = self.find.open.then(|| self.find.current_entry()).flatten();
+        // A transcript read from a capture shows each line's packet number in a column.
+        let framed = t.has_frames();
         let mut scroll = egui::ScrollArea::vertical()
             .id_salt("transcript")
             .auto_shrink([false, false])
@@ -402,6 +404,7 @@ impl TranscriptView {
                             e,
                             row.entry as usize,
                             row.kind,
+                            framed.then(|| t.frame(row.entry as usize)),
                             start,
                             lang,
                             *show_secrets,
@@ -575,6 +578,8 @@ impl TranscriptView {
         e: &Entry,
         index: usize,
         kind: RowKind,
+        // For a transcript read from a capture: the entry's packet number, if it has one.
+        packet: Option<Option<u32>>,
         start: Option<SystemTime>,
         lang: Lang,
         show: bool,
@@ -658,6 +663,20 @@ impl TranscriptView {
                 } else {
                     " ".repeat(8)
                 };
+                match packet {
+                    Some(Some(n)) if first => {
+                        let n = n.to_string();
+                        ui.label(mono(format!("{n:>6}")).weak()).on_hover_text(trf(
+                            lang,
+                            "opencapture.frame_hover",
+                            &[("n", &n)],
+                        ));
+                    }
+                    Some(_) => {
+                        ui.label(mono(" ".repeat(6)));
+                    }
+                    None => {}
+                }
                 ui.label(mono(time).weak());
                 let (dir, color) = match e.dir {
                     Direction::Client => ("C:", ui.visuals().strong_text_color()),

@@ -3,6 +3,7 @@
 //! stack once instead of once per file. The tests against the real Postfix and Dovecot lab
 //! are `tests/interop.rs`, run by `scripts/test.sh` once `scripts/interop.sh` has set it up.
 
+mod capture_cli;
 mod capture_tshark;
 mod common;
 mod explain_cli;
@@ -30,6 +31,7 @@ mod session_imap;
 mod situations;
 mod startup;
 mod ui;
+mod ui_capture;
 mod ui_faults;
 mod ui_imap;
 mod ui_lessons;

@@ -179,9 +179,24 @@ impl TranscriptView {
                 ui.ctx(),
                 move || {
                     let text = match source {
-                        Source::File(path) => std::fs::read(&path)
-                            .map(|b| crate::explain::decode_paste(&b))
-                            .map_err(|e| format!("{}: {e}", path.display())),
+                        Source::File(path) => match std::fs::read(&path) {
+                            // A Wireshark or tcpdump capture: its mail sessions, one after
+                            // another, each line with its packet number.
+                            Ok(b) if crate::proto::capture_read::is_capture(&b) => {
+                                return crate::proto::capture_read::read_capture(&b)
+                                    .map(|c| crate::explain::fold_capture(&c))
+                                    .map_err(|e| {
+                                        use crate::proto::capture_read::CaptureError as E;
+                                        let key = match e {
+                                            E::NotACapture => "opencapture.not_capture",
+                                            E::Truncated => "opencapture.short",
+                                        };
+                                        format!("{}: {}", path.display(), tr(lang, key))
+                                    });
+                            }
+                            Ok(b) => Ok(crate::explain::decode_paste(&b)),
+                            Err(e) => Err(format!("{}: {e}", path.display())),
+                        },
                         Source::Pasted(text) => Ok(text),
                     };
                     text.map(|t| crate::explain::fold(&t))
