@@ -247,6 +247,9 @@ struct Annotator {
     /// of packet numbers, and the transcript's entries keep them (see
     /// [`Transcript::frame`]). Empty for a paste.
     marks: Vec<capture::Mark>,
+    /// The packet of each server line read so far from a capture (the newest last, a bounded
+    /// tail): a reply spread over several packets prints each line beside its own.
+    server_frames: Vec<u32>,
 }
 
 impl Annotator {
@@ -274,6 +277,7 @@ impl Annotator {
             client_marked: false,
             server_chevrons: false,
             marks: Vec::new(),
+            server_frames: Vec::new(),
         };
         a.fold_events();
         a
@@ -328,6 +332,12 @@ impl Annotator {
         for (i, s) in said.iter().enumerate() {
             if let Some(m) = self.marks.get(i).copied() {
                 self.transcript.set_frame(Some(m.frame));
+                if matches!(s, Said::Server(_)) {
+                    if self.server_frames.len() >= 2 * SERVER_FRAMES_KEPT {
+                        self.server_frames.drain(..SERVER_FRAMES_KEPT);
+                    }
+                    self.server_frames.push(m.frame);
+                }
                 if m.after_gap {
                     self.warn(Words::new("opencapture.gap"));
                 }
@@ -819,7 +829,16 @@ impl Annotator {
         if text.is_empty() {
             out.push_str(&format!("{column}{prefix} \n"));
         }
-        for line in text.lines() {
+        // A reply's lines from a capture, each beside the packet it came in.
+        let count = text.lines().count();
+        let own: &[u32] = match self.server_frames.len().checked_sub(count) {
+            Some(from) if prefix == "S:" && !self.marks.is_empty() => &self.server_frames[from..],
+            _ => &[],
+        };
+        for (i, line) in text.lines().enumerate() {
+            let column = own
+                .get(i)
+                .map_or_else(|| column.clone(), |&f| self.column(Some(f)));
             out.push_str(&format!("{column}{prefix} {line}\n"));
         }
         for n in &e.notes {
@@ -887,6 +906,9 @@ impl Annotator {
         self.out
     }
 }
+
+/// How many server lines' packets a capture's annotation keeps (at least; at most twice).
+const SERVER_FRAMES_KEPT: usize = 4096;
 
 const NOTE_INDENT: &str = "      ";
 

@@ -6,7 +6,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use etherparse::{NetSlice, SlicedPacket, TransportSlice};
+use etherparse::{LaxNetSlice, LaxSlicedPacket, TransportSlice};
 
 use crate::proto::Protocol;
 
@@ -339,17 +339,19 @@ fn segment(link: u32, data: &[u8]) -> Option<Segment<'_>> {
         12 | 14 | 101 | 228 | 229 => data,
         _ => return None,
     };
-    let p = SlicedPacket::from_ip(ip).ok()?;
+    // Lax: an IPv4 total length of 0, as captures of TCP segmentation offload hold, is
+    // taken as "the rest of the frame" (Wireshark presumes the same).
+    let p = LaxSlicedPacket::from_ip(ip).ok()?;
     let (src, dst): (IpAddr, IpAddr) = match p.net? {
-        NetSlice::Ipv4(v4) => (
+        LaxNetSlice::Ipv4(v4) => (
             v4.header().source_addr().into(),
             v4.header().destination_addr().into(),
         ),
-        NetSlice::Ipv6(v6) => (
+        LaxNetSlice::Ipv6(v6) => (
             v6.header().source_addr().into(),
             v6.header().destination_addr().into(),
         ),
-        NetSlice::Arp(_) => return None,
+        LaxNetSlice::Arp(_) => return None,
     };
     let TransportSlice::Tcp(t) = p.transport? else {
         return None;

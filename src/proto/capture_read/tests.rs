@@ -444,3 +444,16 @@ fn held_segments_past_their_cap_are_read_after_the_hole() {
     assert!(s.lines.windows(2).all(|w| w[0].frame <= w[1].frame));
     assert!(s.lines[1..].iter().all(|l| l.bytes.len() == line.len() - 2));
 }
+
+/// A capture made where the network card splits segments (TCP segmentation offload) holds
+/// IPv4 packets whose total length reads 0: their bytes are read to the frame's end.
+#[test]
+fn an_offloaded_segment_with_total_length_zero_is_read() {
+    let mut frames = frames_of(&smtp_session());
+    // The EHLO's frame (the fourth): Ethernet 14 bytes, then the IPv4 total length.
+    frames[3][16..18].copy_from_slice(&[0, 0]);
+    let cap = read_capture(&pcap_le(1, &frames)).unwrap();
+    let t = texts(&cap.sessions[0]);
+    assert_eq!(t[1], (4, Side::Client, "EHLO me".into()), "{t:?}");
+    assert_eq!(t.len(), 12);
+}
