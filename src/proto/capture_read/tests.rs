@@ -457,3 +457,27 @@ fn an_offloaded_segment_with_total_length_zero_is_read() {
     assert_eq!(t[1], (4, Side::Client, "EHLO me".into()), "{t:?}");
     assert_eq!(t.len(), 12);
 }
+
+/// A reply that came in two packets is printed line by line beside each line's own packet,
+/// as Wireshark lists them, not all beside the packet that completed it.
+#[test]
+fn a_reply_over_two_packets_prints_each_line_beside_its_packet() {
+    let mut segs = smtp_session();
+    // Split "250-mx\r\n250 AUTH LOGIN\r\n" (the fifth segment) in two.
+    let whole = segs.remove(4);
+    let first = data(false, whole.seq, "250-mx\r\n");
+    let second = data(false, whole.seq + 8, "250 AUTH LOGIN\r\n");
+    segs.insert(4, second);
+    segs.insert(4, first);
+    let cap = read_capture(&pcap_le(1, &frames_of(&segs))).unwrap();
+    let text = crate::explain::annotate_capture(
+        &cap,
+        crate::explain::Options {
+            lang: crate::proto::Lang::En,
+            show_secrets: false,
+        },
+        false,
+    );
+    assert!(text.contains("     5 S: 250-mx\n"), "{text}");
+    assert!(text.contains("     6 S: 250 AUTH LOGIN\n"), "{text}");
+}
