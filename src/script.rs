@@ -57,6 +57,14 @@ pub enum Step {
     RequireAuth,
     /// The class's accounts, from the names under this key of the translation tables.
     Roster(String),
+    /// A file attached in the composer (a path from the working directory).
+    Attach(String),
+    /// The composer's HTML alternative turned on.
+    Html,
+    /// The message tree's part with this index chosen: its bytes highlighted on the wire.
+    MimePart(usize),
+    /// A transcript, log or capture opened from a file.
+    Open(String),
     Wait(Wait),
 }
 
@@ -71,6 +79,10 @@ pub enum Wait {
     MailListed,
     /// The class's accounts are made and the server runs with them.
     ClassReady,
+    /// The composer read every file given to it.
+    Attached,
+    /// A file given to "Open transcript…" was read and shown.
+    Opened,
 }
 
 /// The right-hand panel's tabs, by the names a script gives them.
@@ -113,11 +125,13 @@ const SERVER_TABS: [(&str, ServerTab); 5] = [
     ("class", ServerTab::Class),
 ];
 
-const WAITS: [(&str, Wait); 4] = [
+const WAITS: [(&str, Wait); 6] = [
     ("greeted", Wait::Greeted),
     ("closed", Wait::Closed),
     ("mail-listed", Wait::MailListed),
     ("class-ready", Wait::ClassReady),
+    ("attached", Wait::Attached),
+    ("opened", Wait::Opened),
 ];
 
 impl Step {
@@ -178,6 +192,10 @@ impl Step {
             ("stage", Some(_)) => Self::Stage(spec["stage:".len()..].parse().ok()?),
             ("require-auth", None) => Self::RequireAuth,
             ("roster", Some(k)) => Self::Roster(k.to_owned()),
+            ("attach", Some(p)) if !p.is_empty() => Self::Attach(p.to_owned()),
+            ("html", None) => Self::Html,
+            ("mime-part", Some(n)) => Self::MimePart(n.parse().ok()?),
+            ("open", Some(p)) if !p.is_empty() => Self::Open(p.to_owned()),
             ("wait", Some(w)) => Self::Wait(named(&WAITS, w)?),
             _ => return None,
         })

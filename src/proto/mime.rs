@@ -337,9 +337,40 @@ impl MimeDraft {
     }
 }
 
+/// A plain text as HTML: each paragraph (lines up to a blank one) in a `<p>`, its lines
+/// joined by `<br>`, and `&`, `<`, `>` escaped.
+pub fn html_of_text(text: &str) -> String {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let text = text.replace("\r\n", "\n");
+    let paragraphs: Vec<String> = text
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            format!(
+                "<p>{}</p>",
+                p.lines().map(escape).collect::<Vec<_>>().join("<br>")
+            )
+        })
+        .collect();
+    format!("<html><body>\n{}\n</body></html>\n", paragraphs.join("\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_becomes_escaped_html_paragraphs() {
+        assert_eq!(
+            html_of_text("Hi,\r\n\r\nline <1> & 2\r\nline 3\r\n"),
+            "<html><body>\n<p>Hi,</p>\n<p>line &lt;1&gt; &amp; 2<br>line 3</p>\n</body></html>\n"
+        );
+    }
     use crate::proto::message::Mailbox;
     use mail_parser::{MessageParser, MimeHeaders};
 

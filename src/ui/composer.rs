@@ -193,6 +193,20 @@ impl Composer {
     }
 
     /// The part selected in the tree view (its index in [`MimeTree::nodes`]).
+    /// Turns the HTML alternative on or off; turned on empty, it starts as the body's text in
+    /// HTML paragraphs, for the student to edit.
+    pub fn set_html(&mut self, on: bool) {
+        self.html_on = on;
+        if on && self.html.trim().is_empty() {
+            self.html = crate::proto::mime::html_of_text(&self.body);
+        }
+    }
+
+    /// Chooses a part of the message's tree, as a click on its row does.
+    pub fn select_part(&mut self, index: usize) {
+        self.selected = Some(index);
+    }
+
     pub fn selected_part(&self) -> Option<usize> {
         self.selected
     }
@@ -318,17 +332,13 @@ impl View for Composer {
                     .filter(|_| c.exact)
                     .and_then(|i| c.tree.as_ref()?.nodes.get(i))
                     .map(|n| n.range());
-                ui.columns(2, |cols| {
-                    if let Some(tree) = &c.tree {
-                        egui::ScrollArea::vertical().id_salt("mime-tree").show(
-                            &mut cols[0],
-                            |ui| {
-                                changed = super::mime_tree::tree_ui(ui, tree, lang, &mut selected);
-                            },
-                        );
-                    }
-                    wire::wire_ui(&mut cols[1], lang, bytes, highlight, show_crlf, changed);
-                });
+                // The tree above the wire form, each the panel's whole width: a column of
+                // half of it is too narrow for a boundary or a base64 line.
+                if let Some(tree) = &c.tree {
+                    changed = super::mime_tree::tree_ui(ui, tree, lang, &mut selected);
+                    ui.add_space(4.0);
+                }
+                wire::wire_ui(ui, lang, bytes, highlight, show_crlf, changed);
             }
             Err(e) => {
                 ui.colored_label(ui.visuals().error_fg_color, e.to_string());
@@ -342,7 +352,10 @@ impl View for Composer {
 impl Composer {
     /// The HTML alternative, the attachments and how their names are written.
     fn mime_ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
-        ui.checkbox(&mut self.html_on, tr(lang, "mime.html_on"));
+        let mut on = self.html_on;
+        if ui.checkbox(&mut on, tr(lang, "mime.html_on")).changed() {
+            self.set_html(on);
+        }
         if self.html_on {
             let l = ui.label(tr(lang, "mime.html"));
             ui.add(

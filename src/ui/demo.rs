@@ -126,6 +126,10 @@ pub fn action(step: Step, lang: Lang) -> Option<Action> {
         Step::Stage(fault) => Action::StageFault(fault),
         Step::RequireAuth => Action::RequireAuth(true),
         Step::Roster(key) => Action::CreateAccounts(crate::words::tr(lang, &key)),
+        Step::Attach(path) => Action::Attach(path.into()),
+        Step::Html => Action::SetHtml(true),
+        Step::MimePart(n) => Action::SelectMimePart(n),
+        Step::Open(path) => Action::OpenFile(path.into()),
         Step::Wait(_) => return None,
     })
 }

@@ -94,6 +94,14 @@ pub enum Action {
     ClassAccountsAdded,
     ClearTranscript,
     ShowTab(Tab),
+    /// Attaches a file in the composer (read on a background thread).
+    Attach(std::path::PathBuf),
+    /// Turns the composer's HTML alternative on or off.
+    SetHtml(bool),
+    /// Chooses a part of the composed message's tree: its bytes are highlighted on the wire.
+    SelectMimePart(usize),
+    /// Opens a transcript, log or capture file, as "Open transcript…" does.
+    OpenFile(std::path::PathBuf),
     /// Shows the server's side at this tab, or (`None`) the client's side again.
     ShowServerSide(Option<ServerTab>),
     /// Makes a practice account for each name (one per line, or CSV).

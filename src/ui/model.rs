@@ -498,6 +498,13 @@ impl Model {
             }
             Action::ClearTranscript => self.link.clear(),
             Action::ShowTab(tab) => self.tab = tab,
+            Action::Attach(path) => {
+                self.composer.add_file(&self.ctx, path);
+                self.tab = Tab::Message;
+            }
+            Action::SetHtml(on) => self.composer.set_html(on),
+            Action::SelectMimePart(n) => self.composer.select_part(n),
+            Action::OpenFile(path) => self.view.open_file(&self.ctx, path, self.settings.lang),
             Action::CreateAccounts(names) => {
                 if let Some(s) = self.server.running() {
                     let taken = s.accounts().iter().map(|a| a.address.clone()).collect();
@@ -752,6 +759,8 @@ impl Model {
             }
             Wait::Closed => !self.link.is_open(),
             Wait::MailListed => self.server_side.mailbox.newest().is_some(),
+            Wait::Attached => !self.composer.files.busy() && !self.composer.files.list.is_empty(),
+            Wait::Opened => !self.view.is_opening() && !t.is_empty(),
             Wait::ClassReady => {
                 !self.server_side.class.roster.students.is_empty()
                     && !self.server_side.class.is_busy()

@@ -33,6 +33,9 @@ fn shown(bytes: &[u8], show_crlf: bool) -> String {
     }
 }
 
+/// The least height of the wire view, in points (about fifteen lines).
+const WIRE_HEIGHT: f32 = 320.0;
+
 /// Draws the payload's window, the selected part highlighted; `reset` scrolls back to the top
 /// (the selection changed, and the window now starts just before it).
 pub fn wire_ui(
@@ -96,11 +99,16 @@ pub fn wire_ui(
     let mut area = egui::ScrollArea::both()
         .id_salt("wire-preview")
         .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
-        // The room left in view (the tools panel scrolls too): the bar stays on screen, not
-        // at the foot of a long message.
-        .max_height((ui.clip_rect().bottom() - ui.cursor().top() - 8.0).max(120.0));
+        // The room left in view, or enough for 15 lines (the tools panel scrolls too): the
+        // bar stays on screen, not at the foot of a long message.
+        .max_height((ui.clip_rect().bottom() - ui.cursor().top() - 8.0).max(WIRE_HEIGHT))
+        // Inside the panel's own scroll area the room left in view may be a few lines: the
+        // wire keeps this much height, and the panel scrolls to it.
+        .min_scrolled_height(WIRE_HEIGHT);
     if reset {
-        area = area.vertical_scroll_offset(0.0);
+        area = area
+            .vertical_scroll_offset(0.0)
+            .horizontal_scroll_offset(0.0);
     }
     area.show(ui, |ui| {
         job.wrap.max_width = f32::INFINITY;

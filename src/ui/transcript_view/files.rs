@@ -173,36 +173,50 @@ impl TranscriptView {
             );
         }
         if let Some(source) = start {
-            self.opener.error = None;
-            self.opener.reading = Some(crate::ui::jobs::spawn(
-                "open-transcript",
-                ui.ctx(),
-                move || {
-                    let text = match source {
-                        Source::File(path) => match std::fs::read(&path) {
-                            // A Wireshark or tcpdump capture: its mail sessions, one after
-                            // another, each line with its packet number.
-                            Ok(b) if crate::proto::capture_read::is_capture(&b) => {
-                                return crate::proto::capture_read::read_capture(&b)
-                                    .map(|c| crate::explain::fold_capture(&c))
-                                    .map_err(|e| {
-                                        use crate::proto::capture_read::CaptureError as E;
-                                        let key = match e {
-                                            E::NotACapture => "opencapture.not_capture",
-                                            E::Truncated => "opencapture.short",
-                                        };
-                                        format!("{}: {}", path.display(), tr(lang, key))
-                                    });
-                            }
-                            Ok(b) => Ok(crate::explain::decode_paste(&b)),
-                            Err(e) => Err(format!("{}: {e}", path.display())),
-                        },
-                        Source::Pasted(text) => Ok(text),
-                    };
-                    text.map(|t| crate::explain::fold(&t))
-                },
-            ));
+            self.start_open(ui.ctx(), source, lang);
         }
+    }
+
+    /// Opens a file as the form's Enter does (a demo, a test): read and folded off the
+    /// window's thread.
+    pub fn open_file(&mut self, ctx: &egui::Context, path: PathBuf, lang: Lang) {
+        // The form shows while the file is read, and takes the result when it is.
+        self.opener.open = true;
+        self.opener.path = path.display().to_string();
+        self.start_open(ctx, Source::File(path), lang);
+    }
+
+    /// Whether a file is being read and folded, or waits to be shown.
+    pub fn is_opening(&self) -> bool {
+        self.opener.reading.is_some() || self.opener.done.is_some()
+    }
+
+    fn start_open(&mut self, ctx: &egui::Context, source: Source, lang: Lang) {
+        self.opener.error = None;
+        self.opener.reading = Some(crate::ui::jobs::spawn("open-transcript", ctx, move || {
+            let text = match source {
+                Source::File(path) => match std::fs::read(&path) {
+                    // A Wireshark or tcpdump capture: its mail sessions, one after
+                    // another, each line with its packet number.
+                    Ok(b) if crate::proto::capture_read::is_capture(&b) => {
+                        return crate::proto::capture_read::read_capture(&b)
+                            .map(|c| crate::explain::fold_capture(&c))
+                            .map_err(|e| {
+                                use crate::proto::capture_read::CaptureError as E;
+                                let key = match e {
+                                    E::NotACapture => "opencapture.not_capture",
+                                    E::Truncated => "opencapture.short",
+                                };
+                                format!("{}: {}", path.display(), tr(lang, key))
+                            });
+                    }
+                    Ok(b) => Ok(crate::explain::decode_paste(&b)),
+                    Err(e) => Err(format!("{}: {e}", path.display())),
+                },
+                Source::Pasted(text) => Ok(text),
+            };
+            text.map(|t| crate::explain::fold(&t))
+        }));
     }
 
     pub(super) fn save_form(&mut self, ui: &mut egui::Ui, t: &Transcript, lang: Lang, show: bool) {
