@@ -7,6 +7,7 @@ use std::ops::Range;
 use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use super::Lang;
+use super::mime_decode::{decoded_size, rfc2231_param};
 use crate::words::Words;
 
 /// How deep parts may nest before the rest is left out (mail-parser nests attached
@@ -30,7 +31,7 @@ pub struct MimeNode {
     /// The file name, decoded from RFC 2231 or RFC 2047 form.
     pub file_name: Option<String>,
     pub content_id: Option<String>,
-    /// The decoded body's size in bytes (a text's after its charset became UTF-8).
+    /// The body's size in bytes once its transfer encoding is undone, in its own charset.
     pub size: usize,
     /// The part's header section in the message's bytes.
     pub headers: Range<usize>,
@@ -160,7 +161,7 @@ fn describe(p: &MessagePart<'_>, bytes: &[u8], at: impl Fn(u32) -> usize) -> Mim
     let broken = p.is_encoding_problem
         || (content_type.starts_with("multipart/") && boundary.is_none())
         || (content_type.starts_with("multipart/") && !matches!(p.body, PartType::Multipart(_)));
-    let fields = p
+    let fields: Vec<(String, String)> = p
         .headers
         .iter()
         .map(|h| {
@@ -170,24 +171,52 @@ fn describe(p: &MessagePart<'_>, bytes: &[u8], at: impl Fn(u32) -> usize) -> Mim
             (h.name.as_str().to_owned(), unfold(raw))
         })
         .collect();
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    // mail-parser decodes each RFC 2231 segment on its own, so a character split across
+    // two segments is lost: names in that form are decoded here from the raw field.
+    let name = |field: Option<&str>, param: &str, parsed: Option<&str>| {
+        field
+            .and_then(|f| rfc2231_param(f, param))
+            .or_else(|| parsed.map(str::to_owned))
+    };
+    let file_name = name(
+        field("Content-Disposition"),
+        "filename",
+        p.content_disposition()
+            .and_then(|d| d.attribute("filename")),
+    )
+    .or_else(|| name(field("Content-Type"), "name", attr("name").as_deref()));
+    let transfer_encoding = p
+        .content_transfer_encoding()
+        .map(|e| e.trim().to_ascii_lowercase());
+    let body = at(p.offset_body)..at(p.offset_end).max(at(p.offset_body));
+    // The size of what a saved file holds: the body with its transfer encoding undone, in
+    // its own charset (mail-parser's text is already converted to UTF-8).
+    let size = match &p.body {
+        PartType::Multipart(_) => 0,
+        _ => bytes
+            .get(body.clone())
+            .and_then(|raw| decoded_size(raw, transfer_encoding.as_deref()))
+            .unwrap_or_else(|| p.len()),
+    };
     MimeNode {
         content_type,
         boundary,
-        transfer_encoding: p
-            .content_transfer_encoding()
-            .map(|e| e.trim().to_ascii_lowercase()),
+        transfer_encoding,
         charset: attr("charset"),
         disposition: p
             .content_disposition()
             .map(|d| d.ctype().to_ascii_lowercase()),
-        file_name: p.attachment_name().map(str::to_owned),
+        file_name,
         content_id: p.content_id().map(str::to_owned),
-        size: match &p.body {
-            PartType::Multipart(_) => 0,
-            _ => p.len(),
-        },
+        size,
         headers: at(p.offset_header)..at(p.offset_body).max(at(p.offset_header)),
-        body: at(p.offset_body)..at(p.offset_end).max(at(p.offset_body)),
+        body,
         fields,
         depth: 0,
         children: Vec::new(),
@@ -391,6 +420,49 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("作业报告.png"), "{text}");
+    }
+
+    #[test]
+    fn file_names_in_rfc2231_segments_are_joined_before_decoding() {
+        // 複数.txt: 数 (E6 95 B0) is split across segments, which are written out of order.
+        let raw = "From: a@mailtutor.test\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\r\n\
+--b\r\n\
+Content-Type: text/plain\r\n\
+Content-Disposition: attachment; filename*=\"iso-8859-1''Hasen%20und%20Fr%F6sche.txt\"\r\n\r\n\
+hi\r\n\
+--b\r\n\
+Content-Type: application/octet-stream\r\n\
+Content-Disposition: attachment;\r\n filename*1*=%95%B0.txt;\r\n filename*0*=utf-8''%E8%A4%87%E6\r\n\r\n\
+x\r\n\
+--b--\r\n";
+        let t = mime_tree(raw.as_bytes()).unwrap();
+        let names: Vec<_> = t.nodes.iter().map(|n| n.file_name.as_deref()).collect();
+        assert_eq!(
+            names,
+            [None, Some("Hasen und Frösche.txt"), Some("複数.txt")],
+            "{t:?}"
+        );
+    }
+
+    #[test]
+    fn sizes_are_the_decoded_bytes_in_their_own_charset() {
+        // "é" x 6 in ISO-8859-1 (6 bytes, 12 once UTF-8), base64 and quoted-printable.
+        let raw = "From: a@mailtutor.test\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\r\n\
+--b\r\n\
+Content-Type: text/plain; charset=iso-8859-1\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n\
+6enp\r\n6enp\r\n\
+--b\r\n\
+Content-Type: text/plain; charset=iso-8859-1\r\n\
+Content-Transfer-Encoding: quoted-printable\r\n\r\n\
+=E9=E9=\r\n=E9\r\n\
+--b--\r\n";
+        let t = mime_tree(raw.as_bytes()).unwrap();
+        let sizes: Vec<_> = t.nodes.iter().map(|n| n.size).collect();
+        assert_eq!(sizes, [0, 6, 3], "{t:?}");
     }
 
     #[test]
