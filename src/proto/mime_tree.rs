@@ -68,11 +68,41 @@ pub struct MimeTree {
 }
 
 /// Reads a message's MIME tree; `None` only when mail-parser finds no message at all.
+/// The tree's byte ranges point into `bytes` even when lines before the header were
+/// skipped (see [`leading_lines`]).
 pub fn mime_tree(bytes: &[u8]) -> Option<MimeTree> {
-    let m = MessageParser::default().parse(bytes)?;
+    let skip = leading_lines(bytes);
+    let m = MessageParser::default().parse(bytes.get(skip..)?)?;
     let mut tree = MimeTree::default();
-    add_message(&m, bytes, 0, 0, &mut tree);
+    add_message(&m, bytes, skip, 0, &mut tree);
     Some(tree)
+}
+
+/// How many bytes come before a pasted message's header: lines of only white space and one
+/// mbox separator line (`From sender@example.com Mon Feb  8 02:53:47 1993`, RFC 4155 §2),
+/// which are not header fields. Anything else ends the skip.
+pub fn leading_lines(bytes: &[u8]) -> usize {
+    let mut at = 0;
+    let mut mbox_line = false;
+    while at < bytes.len() {
+        let rest = bytes.get(at..).unwrap_or_default();
+        let (line, next) = match rest.iter().position(|&b| b == b'\n') {
+            Some(p) => (rest.get(..p).unwrap_or_default(), at + p + 1),
+            // A last line without its line break is the message itself (or nothing).
+            None => return at,
+        };
+        let blank = line.iter().all(u8::is_ascii_whitespace);
+        let separator = !mbox_line
+            && line
+                .strip_prefix(b"From ")
+                .is_some_and(|r| r.iter().any(|b| !b.is_ascii_whitespace()));
+        if !blank && !separator {
+            return at;
+        }
+        mbox_line |= separator;
+        at = next;
+    }
+    at
 }
 
 /// Adds a (possibly attached) message's parts; `base` is where its bytes start in `bytes`,
@@ -286,7 +316,9 @@ fn unfold(raw: &[u8]) -> String {
 /// Whether pasted bytes are a whole message (RFC 5322: header fields up to an empty line)
 /// rather than a session's transcript: every line before the first empty one is a header
 /// field or its continuation, and one of them is a message's (From, Subject, MIME-Version…).
+/// Lines before the header that [`leading_lines`] skips do not count against it.
 pub fn is_message(bytes: &[u8]) -> bool {
+    let bytes = bytes.get(leading_lines(bytes)..).unwrap_or_default();
     let text = String::from_utf8_lossy(bytes.get(..64 * 1024).unwrap_or(bytes));
     let mut known = false;
     let mut lines = 0;
@@ -518,6 +550,41 @@ Content-Type: message/rfc822\r\n\r\nContent-Type: message/rfc822\r\n\r\n\r\n--b-
         ] {
             let _ = mime_tree(junk);
         }
+    }
+
+    #[test]
+    fn an_mbox_line_or_blank_lines_before_the_header_are_skipped() {
+        for before in [
+            "From sender@example.com Mon Feb  8 02:53:47 1993\r\n",
+            "\r\n \t\r\n",
+            "\n\nFrom sender@example.com Mon Feb  8 02:53:47 1993\n",
+        ] {
+            let raw = format!("{before}{MSG}");
+            assert!(is_message(raw.as_bytes()), "{before:?}");
+            let t = mime_tree(raw.as_bytes()).unwrap();
+            assert_eq!(t.nodes.len(), 5, "{before:?} {t:?}");
+            assert_eq!(t.nodes[0].headers.start, before.len());
+            assert!(raw[t.nodes[0].range()].starts_with("From: a@mailtutor.test\r\n"));
+            assert!(raw[t.nodes[4].body.clone()].starts_with("AAECAw=="));
+            assert_eq!(
+                t.nodes[4].file_name.as_deref(),
+                Some("作业报告.png"),
+                "{before:?}"
+            );
+            assert!(explain_message(raw.as_bytes(), Lang::En).is_some());
+        }
+        for before in [
+            "Hello,\r\n",
+            "Dear all\r\n\r\n",
+            "From a Mon\r\nFrom b Tue\r\n",
+            "From \r\n",
+            "> From a\r\n",
+        ] {
+            let raw = format!("{before}{MSG}");
+            assert!(!is_message(raw.as_bytes()), "{before:?}");
+        }
+        assert_eq!(leading_lines(b"\r\n\r\n"), 4);
+        assert!(!is_message(b"\r\n\r\n"));
     }
 
     #[test]
