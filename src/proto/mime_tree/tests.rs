@@ -1,5 +1,7 @@
 //! Tests of the MIME tree: structure, names, sizes, byte ranges and malformed input.
 
+// The attribute marks where test code starts for the scans of src/words.rs, as inline.
+#[cfg(test)]
 use super::*;
 
 const MSG: &str = "From: a@mailtutor.test\r\n\
