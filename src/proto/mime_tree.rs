@@ -44,7 +44,7 @@ pub struct MimeNode {
     /// Indexes of the parts inside this one, in [`MimeTree::nodes`].
     pub children: Vec<usize>,
     /// mail-parser could not read the part as declared (an encoding problem, a multipart
-    /// without boundary, a missing closing boundary); shown as text.
+    /// without boundary or without any part, a missing closing boundary); shown as text.
     pub broken: bool,
 }
 
@@ -79,7 +79,7 @@ pub fn mime_tree(bytes: &[u8]) -> Option<MimeTree> {
 }
 
 /// How many bytes come before a pasted message's header: lines of only white space and one
-/// mbox separator line (`From sender@example.com Mon Feb  8 02:53:47 1993`, RFC 4155 §2),
+/// mbox separator line (`From sender@example.com Mon Feb  8 02:53:47 1993`, RFC 4155),
 /// which are not header fields. Anything else ends the skip.
 pub fn leading_lines(bytes: &[u8]) -> usize {
     let mut at = 0;
