@@ -7,6 +7,7 @@ use std::ops::Range;
 use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use super::Lang;
+use super::mime_decode::{decoded_size, rfc2231_param};
 use crate::words::Words;
 
 /// How deep parts may nest before the rest is left out (mail-parser nests attached
@@ -30,7 +31,7 @@ pub struct MimeNode {
     /// The file name, decoded from RFC 2231 or RFC 2047 form.
     pub file_name: Option<String>,
     pub content_id: Option<String>,
-    /// The decoded body's size in bytes (a text's after its charset became UTF-8).
+    /// The body's size in bytes once its transfer encoding is undone, in its own charset.
     pub size: usize,
     /// The part's header section in the message's bytes.
     pub headers: Range<usize>,
@@ -43,7 +44,7 @@ pub struct MimeNode {
     /// Indexes of the parts inside this one, in [`MimeTree::nodes`].
     pub children: Vec<usize>,
     /// mail-parser could not read the part as declared (an encoding problem, a multipart
-    /// without boundary, a missing closing boundary); shown as text.
+    /// without boundary or without any part, a missing closing boundary); shown as text.
     pub broken: bool,
 }
 
@@ -67,11 +68,41 @@ pub struct MimeTree {
 }
 
 /// Reads a message's MIME tree; `None` only when mail-parser finds no message at all.
+/// The tree's byte ranges point into `bytes` even when lines before the header were
+/// skipped (see [`leading_lines`]).
 pub fn mime_tree(bytes: &[u8]) -> Option<MimeTree> {
-    let m = MessageParser::default().parse(bytes)?;
+    let skip = leading_lines(bytes);
+    let m = MessageParser::default().parse(bytes.get(skip..)?)?;
     let mut tree = MimeTree::default();
-    add_message(&m, bytes, 0, 0, &mut tree);
+    add_message(&m, bytes, skip, 0, &mut tree);
     Some(tree)
+}
+
+/// How many bytes come before a pasted message's header: lines of only white space and one
+/// mbox separator line (`From sender@example.com Mon Feb  8 02:53:47 1993`, RFC 4155),
+/// which are not header fields. Anything else ends the skip.
+pub fn leading_lines(bytes: &[u8]) -> usize {
+    let mut at = 0;
+    let mut mbox_line = false;
+    while at < bytes.len() {
+        let rest = bytes.get(at..).unwrap_or_default();
+        let (line, next) = match rest.iter().position(|&b| b == b'\n') {
+            Some(p) => (rest.get(..p).unwrap_or_default(), at + p + 1),
+            // A last line without its line break is the message itself (or nothing).
+            None => return at,
+        };
+        let blank = line.iter().all(u8::is_ascii_whitespace);
+        let separator = !mbox_line
+            && line
+                .strip_prefix(b"From ")
+                .is_some_and(|r| r.iter().any(|b| !b.is_ascii_whitespace()));
+        if !blank && !separator {
+            return at;
+        }
+        mbox_line |= separator;
+        at = next;
+    }
+    at
 }
 
 /// Adds a (possibly attached) message's parts; `base` is where its bytes start in `bytes`,
@@ -117,18 +148,26 @@ fn add_part(
             }
         }
         PartType::Message(inner) => {
-            // An attached message (RFC 2046 §5.2.1): its offsets count from its own start,
-            // which is this part's body when that is not encoded.
-            let start = at(p.offset_body);
+            // An attached message (RFC 2046 §5.2.1). mail-parser reads one that is not
+            // encoded in the same pass as its parent, so its offsets count from the same
+            // start; one it read on its own counts from its own start, which is this part's
+            // body when that is not encoded. An encoded one has no place in these bytes.
+            let same_pass = std::ptr::eq(inner.raw_message.as_ptr(), m.raw_message.as_ptr())
+                && inner.raw_message.len() == m.raw_message.len();
             let plain = tree.nodes.get(index).is_none_or(|n| {
                 n.transfer_encoding
                     .as_deref()
                     .is_none_or(|e| matches!(e, "7bit" | "8bit" | "binary"))
             });
-            if plain {
+            let inner_base = if same_pass {
+                Some(base)
+            } else {
+                plain.then(|| at(p.offset_body))
+            };
+            if let Some(inner_base) = inner_base {
                 let before = tree.nodes.len();
                 if depth < MAX_DEPTH {
-                    add_message(inner, bytes, start, depth + 1, tree);
+                    add_message(inner, bytes, inner_base, depth + 1, tree);
                 } else {
                     tree.cut = true;
                 }
@@ -157,10 +196,14 @@ fn describe(p: &MessagePart<'_>, bytes: &[u8], at: impl Fn(u32) -> usize) -> Mim
     .to_ascii_lowercase();
     let attr = |name: &str| ct.and_then(|c| c.attribute(name)).map(str::to_owned);
     let boundary = attr("boundary");
+    // A multipart needs a boundary and at least one body part (RFC 2046 §5.1.1): one whose
+    // boundary never starts a line of its body has none, and is shown with its body's size.
+    let empty = matches!(&p.body, PartType::Multipart(ids) if ids.is_empty());
     let broken = p.is_encoding_problem
+        || empty
         || (content_type.starts_with("multipart/") && boundary.is_none())
         || (content_type.starts_with("multipart/") && !matches!(p.body, PartType::Multipart(_)));
-    let fields = p
+    let fields: Vec<(String, String)> = p
         .headers
         .iter()
         .map(|h| {
@@ -170,24 +213,52 @@ fn describe(p: &MessagePart<'_>, bytes: &[u8], at: impl Fn(u32) -> usize) -> Mim
             (h.name.as_str().to_owned(), unfold(raw))
         })
         .collect();
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    // mail-parser decodes each RFC 2231 segment on its own, so a character split across
+    // two segments is lost: names in that form are decoded here from the raw field.
+    let name = |field: Option<&str>, param: &str, parsed: Option<&str>| {
+        field
+            .and_then(|f| rfc2231_param(f, param))
+            .or_else(|| parsed.map(str::to_owned))
+    };
+    let file_name = name(
+        field("Content-Disposition"),
+        "filename",
+        p.content_disposition()
+            .and_then(|d| d.attribute("filename")),
+    )
+    .or_else(|| name(field("Content-Type"), "name", attr("name").as_deref()));
+    let transfer_encoding = p
+        .content_transfer_encoding()
+        .map(|e| e.trim().to_ascii_lowercase());
+    let body = at(p.offset_body)..at(p.offset_end).max(at(p.offset_body));
+    // The size of what a saved file holds: the body with its transfer encoding undone, in
+    // its own charset (mail-parser's text is already converted to UTF-8).
+    let size = match &p.body {
+        PartType::Multipart(_) if !empty => 0,
+        _ => bytes
+            .get(body.clone())
+            .and_then(|raw| decoded_size(raw, transfer_encoding.as_deref()))
+            .unwrap_or_else(|| p.len()),
+    };
     MimeNode {
         content_type,
         boundary,
-        transfer_encoding: p
-            .content_transfer_encoding()
-            .map(|e| e.trim().to_ascii_lowercase()),
+        transfer_encoding,
         charset: attr("charset"),
         disposition: p
             .content_disposition()
             .map(|d| d.ctype().to_ascii_lowercase()),
-        file_name: p.attachment_name().map(str::to_owned),
+        file_name,
         content_id: p.content_id().map(str::to_owned),
-        size: match &p.body {
-            PartType::Multipart(_) => 0,
-            _ => p.len(),
-        },
+        size,
         headers: at(p.offset_header)..at(p.offset_body).max(at(p.offset_header)),
-        body: at(p.offset_body)..at(p.offset_end).max(at(p.offset_body)),
+        body,
         fields,
         depth: 0,
         children: Vec::new(),
@@ -257,7 +328,9 @@ fn unfold(raw: &[u8]) -> String {
 /// Whether pasted bytes are a whole message (RFC 5322: header fields up to an empty line)
 /// rather than a session's transcript: every line before the first empty one is a header
 /// field or its continuation, and one of them is a message's (From, Subject, MIME-Version…).
+/// Lines before the header that [`leading_lines`] skips do not count against it.
 pub fn is_message(bytes: &[u8]) -> bool {
+    let bytes = bytes.get(leading_lines(bytes)..).unwrap_or_default();
     let text = String::from_utf8_lossy(bytes.get(..64 * 1024).unwrap_or(bytes));
     let mut known = false;
     let mut lines = 0;
@@ -310,161 +383,4 @@ pub fn explain_message(bytes: &[u8], lang: Lang) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const MSG: &str = "From: a@mailtutor.test\r\n\
-    Subject: t\r\n\
-    MIME-Version: 1.0\r\n\
-    Content-Type: multipart/mixed; boundary=\"outer\"\r\n\
-    \r\n\
-    preamble\r\n\
-    --outer\r\n\
-    Content-Type: multipart/alternative; boundary=inner\r\n\
-    \r\n\
-    --inner\r\n\
-    Content-Type: text/plain; charset=utf-8\r\n\
-    Content-Transfer-Encoding: quoted-printable\r\n\
-    \r\n\
-    caf=C3=A9\r\n\
-    --inner\r\n\
-    Content-Type: text/html; charset=utf-8\r\n\
-    \r\n\
-    <p>hi</p>\r\n\
-    --inner--\r\n\
-    --outer\r\n\
-    Content-Type: image/png; name=\"=?UTF-8?B?5L2c5Lia5oql5ZGKLnBuZw==?=\"\r\n\
-    Content-Disposition: attachment;\r\n filename*=utf-8''%E4%BD%9C%E4%B8%9A%E6%8A%A5%E5%91%8A.png\r\n\
-    Content-Transfer-Encoding: base64\r\n\
-    \r\n\
-    AAECAw==\r\n\
-    --outer--\r\n";
-
-    #[test]
-    fn a_mixed_message_is_a_tree_with_byte_ranges() {
-        let t = mime_tree(MSG.as_bytes()).unwrap();
-        let types: Vec<(usize, &str)> = t
-            .nodes
-            .iter()
-            .map(|n| (n.depth, n.content_type.as_str()))
-            .collect();
-        assert_eq!(
-            types,
-            [
-                (0, "multipart/mixed"),
-                (1, "multipart/alternative"),
-                (2, "text/plain"),
-                (2, "text/html"),
-                (1, "image/png")
-            ]
-        );
-        assert_eq!(t.nodes[0].boundary.as_deref(), Some("outer"));
-        assert_eq!(t.nodes[0].children, [1, 4]);
-        assert_eq!(t.nodes[1].children, [2, 3]);
-        assert_eq!(t.nodes[1].boundary.as_deref(), Some("inner"));
-        let text = &t.nodes[2];
-        assert_eq!(text.transfer_encoding.as_deref(), Some("quoted-printable"));
-        assert_eq!(text.charset.as_deref(), Some("utf-8"));
-        assert_eq!(text.size, "café".len());
-        assert!(MSG[text.headers.clone()].starts_with("Content-Type: text/plain"));
-        assert!(
-            MSG[text.body.clone()].starts_with("caf=C3=A9"),
-            "{:?}",
-            &MSG[text.body.clone()]
-        );
-        let png = &t.nodes[4];
-        assert_eq!(png.file_name.as_deref(), Some("作业报告.png"));
-        assert_eq!(png.disposition.as_deref(), Some("attachment"));
-        assert_eq!(png.size, 4);
-        assert!(MSG[png.body.clone()].starts_with("AAECAw=="));
-        assert!(
-            png.fields
-                .iter()
-                .any(|(k, v)| k == "Content-Disposition" && v.contains("filename*=utf-8''%E4")),
-            "{:?}",
-            png.fields
-        );
-        assert!(t.nodes.iter().all(|n| !n.broken), "{t:?}");
-        let text = t.to_text(Lang::Zh);
-        assert!(
-            text.contains("\n    text/plain  charset=utf-8  quoted-printable  5 字节\n"),
-            "{text}"
-        );
-        assert!(text.contains("作业报告.png"), "{text}");
-    }
-
-    #[test]
-    fn a_missing_closing_boundary_still_gives_the_parts() {
-        let cut = MSG.replace("--outer--\r\n", "");
-        let t = mime_tree(cut.as_bytes()).unwrap();
-        assert!(t.nodes.len() >= 4, "{t:?}");
-        assert!(
-            t.nodes.iter().any(|n| n.content_type == "image/png"),
-            "{t:?}"
-        );
-        for n in &t.nodes {
-            assert!(n.range().end <= cut.len());
-        }
-    }
-
-    #[test]
-    fn a_multipart_without_boundary_is_marked_broken() {
-        let raw = "Content-Type: multipart/mixed\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nhi\r\n--x--\r\n";
-        let t = mime_tree(raw.as_bytes()).unwrap();
-        assert!(!t.nodes.is_empty());
-        assert!(t.nodes[0].broken, "{t:?}");
-        assert!(t.to_text(Lang::En).contains("malformed"));
-    }
-
-    /// An attached message cut short by its parent's boundary trips a debug_assert! inside
-    /// mail-parser; Cargo.toml turns its debug assertions off, as in the release build.
-    #[test]
-    fn an_attached_message_cut_by_the_boundary_does_not_panic() {
-        let raw = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
-Content-Type: message/rfc822\r\n\r\nContent-Type: message/rfc822\r\n\r\n\r\n--b--\r\n";
-        let t = mime_tree(raw.as_bytes()).unwrap_or_default();
-        assert!(t.nodes.iter().all(|n| n.range().end <= raw.len()));
-    }
-
-    #[test]
-    fn deep_nesting_and_garbage_do_not_panic() {
-        let mut raw = String::new();
-        for i in 0..200 {
-            raw.push_str(&format!(
-                "Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n"
-            ));
-        }
-        raw.push_str("\r\nend\r\n");
-        let t = mime_tree(raw.as_bytes()).unwrap_or_default();
-        assert!(t.nodes.iter().all(|n| n.depth <= MAX_DEPTH));
-        for junk in [
-            &b""[..],
-            b"\r\n",
-            b"--",
-            b"Content-Type: multipart/x; boundary=\"\"\r\n\r\n--\r\n",
-            &[0xff; 64],
-        ] {
-            let _ = mime_tree(junk);
-        }
-    }
-
-    #[test]
-    fn a_message_is_told_from_a_session() {
-        assert!(is_message(MSG.as_bytes()));
-        assert!(is_message(
-            b"Received: from x\r\n\tby y\r\nSubject: a\r\n\r\nbody"
-        ));
-        assert!(!is_message(
-            b"220 mail.example.com ESMTP\r\nEHLO x\r\n250 ok\r\n\r\n"
-        ));
-        assert!(!is_message(b"S: 220 hi\r\nC: EHLO x\r\n"));
-        assert!(!is_message(b"X-Only: a\r\n\r\n"));
-        assert!(!is_message(b""));
-        let out = explain_message(MSG.as_bytes(), Lang::En).unwrap();
-        assert!(out.starts_with("The message's MIME structure"), "{out}");
-        assert!(
-            out.contains("\n  multipart/alternative  boundary=\"inner\"\n"),
-            "{out}"
-        );
-    }
-}
+mod tests;

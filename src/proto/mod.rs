@@ -14,6 +14,7 @@ pub mod logs;
 pub mod message;
 pub mod message_lines;
 pub mod mime;
+pub mod mime_decode;
 pub mod mime_tree;
 pub mod pop3;
 pub mod pop3_reply;

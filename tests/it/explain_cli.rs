@@ -284,3 +284,23 @@ Content-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--outer--\r\n";
     let en = run(&["explain"], b"220 mx ESMTP\r\nEHLO x\r\n250 ok\r\n");
     assert!(!en.contains("MIME structure"), "{en}");
 }
+
+#[test]
+fn a_message_saved_from_an_mbox_shows_its_names_and_saved_sizes() {
+    // An mbox separator line first; a Latin-1 text in base64 (4 bytes, 8 once UTF-8); a file
+    // name whose 数 (E6 95 B0) is split across two RFC 2231 segments.
+    let msg = b"From sender@example.com Mon Feb  8 02:53:47 1993\n\
+From: a@mailtutor.test\nMIME-Version: 1.0\n\
+Content-Type: multipart/mixed; boundary=b\n\n--b\n\
+Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: base64\n\n\
+6enp6Q==\n--b\nContent-Type: application/octet-stream\n\
+Content-Disposition: attachment; filename*0*=utf-8''%E8%A4%87%E6;\n filename*1*=%95%B0.txt\n\n\
+x\n--b--\n";
+    let en = run(&["explain"], msg);
+    assert!(en.starts_with("The message's MIME structure"), "{en}");
+    assert!(
+        en.contains("\n  text/plain  charset=iso-8859-1  base64  4 bytes\n"),
+        "{en}"
+    );
+    assert!(en.contains("attachment  \"複数.txt\"  1 bytes\n"), "{en}");
+}

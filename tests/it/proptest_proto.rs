@@ -298,13 +298,18 @@ proptest! {
             prop_assert_eq!(m.body_html(0).unwrap_or_default(), mailtutor::proto::message::to_crlf(h));
         }
         let tree = mailtutor::proto::mime_tree::mime_tree(&msg).unwrap_or_default();
-        prop_assert_eq!(
-            tree.nodes
-                .iter()
-                .filter(|n| n.disposition.as_deref() == Some("attachment"))
-                .count(),
-            d.attachments.len()
-        );
+        let files_in: Vec<_> = tree
+            .nodes
+            .iter()
+            .filter(|n| n.disposition.as_deref() == Some("attachment"))
+            .collect();
+        prop_assert_eq!(files_in.len(), d.attachments.len());
+        // The tree reads each file's name back and gives its size as the file's bytes.
+        for (a, n) in d.attachments.iter().zip(files_in) {
+            let want = Some(a.name.as_str()).filter(|n| !n.is_empty());
+            prop_assert_eq!(n.file_name.as_deref(), want);
+            prop_assert_eq!(n.size, a.bytes.len());
+        }
     }
 
     /// The tree of any bytes: no panic, ranges inside the input, depth bounded.
@@ -317,6 +322,8 @@ proptest! {
             Just("--b--\r\n".to_string()),
             Just("\r\n".to_string()),
             Just("Content-Transfer-Encoding: base64\r\n".to_string()),
+            Just("From a@mailtutor.test Mon Feb  8 02:53:47 1993\r\n".to_string()),
+            Just(" \t\r\n".to_string()),
             "[ -~]{0,20}\r\n",
         ], 0..60),
     ) {
@@ -324,6 +331,7 @@ proptest! {
         if let Some(t) = mailtutor::proto::mime_tree::mime_tree(raw.as_bytes()) {
             for n in &t.nodes {
                 prop_assert!(n.range().end <= raw.len());
+                prop_assert!(n.headers.start <= n.headers.end && n.body.start <= n.body.end);
                 prop_assert!(n.depth <= mailtutor::proto::mime_tree::MAX_DEPTH);
             }
         }
