@@ -4,7 +4,9 @@
 # the raw line box (the base64 and the blank line included), its ticks read from the session's
 # HTML page; then lesson 6 the same way in Chinese and in English, and lesson 1 in Chinese;
 # then opens a tutorial page
-# saved whole (Ctrl+O, the path typed, Enter), and a log chosen in the system's file dialog;
+# saved whole (Ctrl+O, the path typed, Enter), a tcpdump capture the same way, and a log chosen
+# in the system's file dialog; does lesson 10 and lesson 11 (the attachment's base64 made in
+# the Base64 panel, copied and pasted);
 # then clicks A+ and A- twice each. Each time it
 # saves the annotated transcript (Ctrl+S, Ctrl+A, the path typed, Enter) and checks what was
 # saved. Screenshots in DIR.
@@ -194,6 +196,25 @@ if grep -qF 'S15cQFO8kk50FKj' "$work/javamail-saved.txt"; then
 fi
 echo "ok: a log with a password in its chatter opened by keyboard: the password is masked"
 
+# A capture tcpdump made of swaks sending to the practice server, opened by keyboard (Ctrl+O,
+# the path typed, Enter): saved, each line is beside its packet number, the 334 prompt
+# decoded and the password masked.
+xdotool key ctrl+o
+sleep 0.5
+xdotool key ctrl+a
+xdotool type --delay 20 "$PWD/tests/fixtures/captures/smtp-swaks-auth-login.pcap"
+xdotool key Return
+sleep 2
+xdotool mousemove 1279 799
+sleep 0.5
+import -window root "$shots/capture-opened.png"
+save "$work/capture-saved.txt"
+grep -E '^ +10 .*S: 334 VXNlcm5hbWU6' "$work/capture-saved.txt" >/dev/null &&
+    grep -qF 'Username:' "$work/capture-saved.txt" &&
+    grep -E '^ +13 .*C: \*{8}$' "$work/capture-saved.txt" >/dev/null ||
+    { cat "$work/capture-saved.txt" >&2; fail "the capture opened by hand is not annotated with its packets"; }
+echo "ok: a tcpdump capture opened by keyboard: packet numbers, the prompt decoded, the password masked"
+
 # An IIS SMTP service log pasted without its #Fields line: the session IIS opened is read from
 # its outbound rows, the command and the reply each on its side.
 grep -v '^# ' tests/fixtures/logs/iis-smtpsvc-1.txt >"$work/iis.log"
@@ -378,7 +399,7 @@ sleep 0.7
 xdotool mousemove 1100 400
 for _ in $(seq 10); do xdotool click 5; sleep 0.1; done
 sleep 0.7
-xdotool mousemove 1060 400 click 1
+xdotool mousemove 1060 336 click 1
 sleep 1.5
 xdotool mousemove 951 40 click 1
 sleep 2
@@ -415,7 +436,7 @@ sleep 0.7
 xdotool mousemove 1100 400
 for _ in $(seq 10); do xdotool click 5; sleep 0.1; done
 sleep 0.7
-xdotool mousemove 1060 470 click 1
+xdotool mousemove 1060 400 click 1
 sleep 1.5
 xdotool mousemove 372 40 click 1
 sleep 0.6

@@ -23,11 +23,12 @@ export XDG_DATA_HOME XDG_CONFIG_HOME
 XDG_DATA_HOME=$(mktemp -d)
 XDG_CONFIG_HOME=$XDG_DATA_HOME
 
-# shot NAME DEMO: plays DEMO, waits for it to finish, saves screenshots/NAME.png.
+# shot NAME DEMO [X Y CLICKS]: plays DEMO, waits for it to finish, turns the mouse wheel
+# CLICKS times over X,Y if given (down; up when negative), saves screenshots/NAME.png.
 # With arguments, the script makes only the pictures named.
 only=" $* "
 shot() {
-    local name=$1 demo=$2
+    local name=$1 demo=$2 x=${3:-} y=${4:-} clicks=${5:-0}
     if [ "$only" != "  " ] && [[ "$only" != *" $name "* ]]; then return; fi
     local log
     log=$(mktemp)
@@ -41,6 +42,14 @@ shot() {
     for _ in $(seq 200); do grep -q "demo: done" "$log" && break; sleep 0.1; done
     grep -q "demo: done" "$log" || { echo "demo $demo did not finish:"; cat "$log"; exit 1; }
     sleep 1
+    if [ "$clicks" != 0 ]; then
+        local button=5 n=$clicks
+        if [ "$clicks" -lt 0 ]; then button=4; n=$((-clicks)); fi
+        xdotool mousemove "$x" "$y"
+        for _ in $(seq "$n"); do xdotool click "$button"; sleep 0.1; done
+        xdotool mousemove 1279 799
+        sleep 1
+    fi
     import -window root "screenshots/$name.png"
     kill "$app"
     wait "$app" 2>/dev/null || true
@@ -76,6 +85,9 @@ shot server-log server-log
 shot server-log-zh server-log-zh
 shot server-faults server-faults
 shot server-class server-class
+shot mime-tree mime-tree 1100 300 10
+shot mime-mailbox-zh mime-mailbox-zh
+shot capture-open capture-open 650 300 -12
 
 # The HTML page a student hands in (the tutorials' failed QQ session), as Chromium draws it.
 if [ "$only" = "  " ] || [[ "$only" == *" html-export "* ]]; then

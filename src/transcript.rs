@@ -664,6 +664,22 @@ impl Transcript {
         self.frames.get(i).map(|&(_, f)| f)
     }
 
+    /// Gives each row the time `at` says for its packet number (a row from a capture takes its
+    /// packet's time); a row with none takes the time of the row before it, or of the first
+    /// timed row.
+    pub fn retime(&mut self, at: impl Fn(u32) -> Option<SystemTime>) {
+        let times: Vec<Option<SystemTime>> = (0..self.entries.len())
+            .map(|i| self.frame(i).and_then(&at))
+            .collect();
+        let Some(mut last) = times.iter().flatten().next().copied() else {
+            return;
+        };
+        for (e, t) in self.entries.iter_mut().zip(times) {
+            last = t.unwrap_or(last);
+            e.at = last;
+        }
+    }
+
     /// The newest server entry (a reply or a malformed line) and its index.
     pub fn last_server(&self) -> Option<(usize, &Entry)> {
         let i = self.last_server?;

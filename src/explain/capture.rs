@@ -182,6 +182,7 @@ pub fn fold_capture(cap: &Capture) -> Transcript {
                 "opencapture.imap_elsewhere",
             ))));
         }
+        packet_times(&mut t, cap);
         return t;
     }
     let mut a = Annotator::new(Printing {
@@ -205,5 +206,20 @@ pub fn fold_capture(cap: &Capture) -> Transcript {
             a.warn(Words::new("opencapture.imap_elsewhere"));
         }
     }
+    packet_times(&mut a.transcript, cap);
     a.transcript
+}
+
+/// Each row at the time its packet was captured (the file's clock, seconds since 1970), so
+/// the window's time column reads as Wireshark's.
+fn packet_times(t: &mut Transcript, cap: &Capture) {
+    let times: std::collections::BTreeMap<u32, std::time::Duration> = cap
+        .sessions
+        .iter()
+        .flat_map(|s| s.lines.iter().map(|l| (l.frame, l.time)))
+        .collect();
+    t.retime(|frame| {
+        let (_, d) = times.range(..=frame).next_back()?;
+        std::time::UNIX_EPOCH.checked_add(*d)
+    });
 }

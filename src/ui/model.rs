@@ -677,6 +677,10 @@ impl Model {
         }
         self.link.poll();
         self.send_pasted();
+        // Files the composer and "Open transcript…" read on their threads.
+        self.composer.files.take_read();
+        self.view.poll_open();
+        self.take_opened();
         let newest = self.link.transcript.last_server().map(|(i, _)| i);
         if newest != self.newest_reply {
             // A new reply (or another transcript): the pane follows the newest again.

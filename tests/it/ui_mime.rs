@@ -58,6 +58,7 @@ fn attach_and_send(form: NameForm, tag: &str) {
     click(&mut h, "HTML alternative (multipart/alternative)");
     assert!(h.state().composer().html_on);
     h.state_mut().composer_mut().html = HTML.into();
+    h.run_steps(2);
     if form == NameForm::Rfc2047 {
         click(
             &mut h,

@@ -481,3 +481,21 @@ fn a_reply_over_two_packets_prints_each_line_beside_its_packet() {
     assert!(text.contains("     5 S: 250-mx\n"), "{text}");
     assert!(text.contains("     6 S: 250 AUTH LOGIN\n"), "{text}");
 }
+
+/// A capture opened in the window keeps the file's clock: each row at its packet's time.
+#[test]
+fn a_folded_capture_keeps_each_packets_time() {
+    let cap = read_capture(&pcap_le(1, &frames_of(&smtp_session()))).unwrap();
+    let t = crate::explain::fold_capture(&cap);
+    let at = |line: &str| {
+        let e = t
+            .entries()
+            .iter()
+            .find(|e| e.text(true) == line)
+            .unwrap_or_else(|| panic!("{line}"));
+        e.at.duration_since(std::time::UNIX_EPOCH).unwrap()
+    };
+    // Packets are one second apart from 1000.0005 s: the EHLO is the fourth.
+    assert_eq!(at("EHLO me"), Duration::new(1003, 500_000));
+    assert_eq!(at("QUIT"), Duration::new(1011, 500_000));
+}

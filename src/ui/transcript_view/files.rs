@@ -85,7 +85,8 @@ impl TranscriptView {
         self.opener.done.take()
     }
 
-    pub(super) fn open_form(&mut self, ui: &mut egui::Ui, lang: Lang) {
+    /// Takes the file read and folded, once it is (each turn of the window, drawn or not).
+    pub fn poll_open(&mut self) {
         if let Some(p) = &self.opener.reading
             && p.ready().is_some()
             && let Some(p) = self.opener.reading.take()
@@ -99,6 +100,10 @@ impl TranscriptView {
                 Err(e) => self.opener.error = Some(e),
             }
         }
+    }
+
+    pub(super) fn open_form(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        self.poll_open();
         let reading = self.opener.reading.is_some();
         let mut start: Option<Source> = None;
         ui.horizontal_wrapped(|ui| {
