@@ -132,11 +132,9 @@ pub fn annotate_capture(cap: &Capture, opts: Options, verbose: bool) -> String {
         let head = header(i + 1, count, s);
         if s.protocol == Protocol::Imap {
             out.push_str(&format!("{}\n", head.get(lang)));
-            out.push_str(&format!(
-                "{}\n",
-                Words::new("opencapture.imap_no_numbers").get(lang)
-            ));
-            out.push_str(&imap::annotate(&said_of(s).0, opts));
+            let (said, marks) = said_of(s);
+            let frames: Vec<u32> = marks.iter().map(|m| m.frame).collect();
+            out.push_str(&imap::annotate_framed(&said, &frames, opts));
             for (_, w) in endings(s) {
                 out.push_str(&format!("! {}\n", w.get(lang)));
             }

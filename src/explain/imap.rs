@@ -59,6 +59,12 @@ pub(super) fn annotate(said: &[Said], opts: Options) -> String {
     read(said, opts).out
 }
 
+/// Annotates an IMAP session of a capture: each line after its packet number (`frames` runs
+/// beside `said`).
+pub(super) fn annotate_framed(said: &[Said], frames: &[u32], opts: Options) -> String {
+    read_framed(said, frames, opts).out
+}
+
 /// Folds an IMAP session into a transcript as the window shows it: the same client connection
 /// as a live session's reads each command and response, in the context the log gives.
 pub(super) fn fold(said: &[Said]) -> crate::transcript::Transcript {
@@ -107,11 +113,18 @@ fn read_framed(said: &[Said], frames: &[u32], opts: Options) -> ImapAnnotator {
         conn: Connection::observer(Protocol::Imap),
         transcript: crate::transcript::Transcript::new(Protocol::Imap),
         known,
+        column: String::new(),
+        blank: if frames.is_empty() {
+            String::new()
+        } else {
+            " ".repeat(7)
+        },
     };
     a.fold_events();
     for (i, s) in said.iter().enumerate() {
         if let Some(&f) = frames.get(i) {
             a.transcript.set_frame(Some(f));
+            a.column = format!("{f:>6} ");
         }
         match s {
             // curl and the libraries mark their own lines with `*`, as IMAP marks untagged
@@ -159,6 +172,10 @@ struct ImapAnnotator {
     transcript: crate::transcript::Transcript,
     /// Passwords the log's settings give.
     known: Vec<String>,
+    /// From a capture: the packet number printed before the line being read, and the blank
+    /// of its width before a note; empty for a paste.
+    column: String,
+    blank: String,
 }
 
 impl ImapAnnotator {
@@ -169,6 +186,7 @@ impl ImapAnnotator {
     }
 
     fn note(&mut self, text: &str) {
+        self.out.push_str(&self.blank);
         self.out.push_str(NOTE_INDENT);
         self.out.push_str(text);
         self.out.push('\n');
@@ -180,7 +198,7 @@ impl ImapAnnotator {
             self.out.push('\n');
             return;
         }
-        self.out.push_str(&format!("   {line}\n"));
+        self.out.push_str(&format!("{}   {line}\n", self.column));
         self.transcript.aside(&line, what, &self.known);
         if self.last_aside != Some(what) {
             let text = tr(self.opts.lang, what.key());
@@ -252,7 +270,8 @@ impl ImapAnnotator {
             } else {
                 crate::proto::secret::mask(line)
             };
-            self.out.push_str(&format!("C: {}\n", printable(&shown)));
+            self.out
+                .push_str(&format!("{}C: {}\n", self.column, printable(&shown)));
             self.note(&tr(lang, "imap.auth_answer"));
             return;
         }
@@ -261,7 +280,8 @@ impl ImapAnnotator {
             "LOGIN" | "AUTHENTICATE" if !self.opts.show_secrets => masked_login(line, &typed.args),
             _ => line.to_owned(),
         };
-        self.out.push_str(&format!("C: {}\n", printable(&shown)));
+        self.out
+            .push_str(&format!("{}C: {}\n", self.column, printable(&shown)));
         if let Some(k) = knowledge::command(&typed.verb) {
             self.note(&format!("{}: {}", typed.verb, k.what.get(lang)));
         }
@@ -280,7 +300,8 @@ impl ImapAnnotator {
     /// A server line: a whole response, or part of one whose literal is still coming.
     fn server(&mut self, line: &str) {
         let line = line.trim_end_matches(['\r', '\n']);
-        self.out.push_str(&format!("S: {}\n", printable(line)));
+        self.out
+            .push_str(&format!("{}S: {}\n", self.column, printable(line)));
         let mut rest = line;
         // A literal's lines, as the paste shows them. A paste keeps neither the CRs nor every
         // space of a literal, so its count is a guide: the literal also ends where the

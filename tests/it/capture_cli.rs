@@ -115,8 +115,13 @@ fn an_imap_session_captured_on_any_interface_is_explained_with_its_login_masked(
         out.contains("127.0.0.1:43174 → 127.0.0.1:39987, IMAP, packets 1–22 (22 packets)"),
         "{out}"
     );
+    // Each line beside its packet, as tshark numbers them (the LOGIN is packet 9).
     assert!(
-        out.contains("C: JHBL1 LOGIN student@mailtutor.test ********"),
+        out.contains("     9 C: JHBL1 LOGIN student@mailtutor.test ********"),
+        "{out}"
+    );
+    assert!(
+        out.contains("     4 S: * OK [CAPABILITY IMAP4rev1"),
         "{out}"
     );
     assert!(!out.contains("secret"), "{out}");
