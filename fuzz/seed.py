@@ -95,3 +95,16 @@ for flags in [0, 1, 4, 17, 32]:
 # The real captures of the practice server (scripts/capture-fixtures.sh): pcap and pcapng.
 for path in sorted((root.parent / "tests" / "fixtures" / "captures").glob("*.pcap*")):
     write("capture_read", path.read_bytes())
+
+# Messages as the composer and real clients write them: multipart, RFC 2231 and RFC 2047
+# names, an mbox line before the header, a boundary that never comes.
+msg = ("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+       "Content-Type: multipart/alternative; boundary=c\r\n\r\n--c\r\nContent-Type: text/plain;"
+       " charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\ncaf=C3=A9\r\n--c\r\n"
+       "Content-Type: text/html\r\n\r\n<p>x</p>\r\n--c--\r\n--b\r\nContent-Type: text/plain;"
+       " name*0*=utf-8''%E4%BD; name*1*=%9C.txt\r\nContent-Disposition: attachment;"
+       " filename=\"=?UTF-8?B?5L2c5Lia?=.txt\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+       "aGVsbG8=\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: in\r\n\r\nbody\r\n--b--\r\n")
+write("mime_tree", msg.encode())
+write("mime_tree", b"From a@b Mon Feb  8 02:53:47 1993\n" + msg.encode())
+write("mime_tree", b"Content-Type: multipart/mixed; boundary=x\r\n\r\nno boundary here\r\n")

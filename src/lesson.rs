@@ -17,6 +17,10 @@ use crate::server::{Account, Accounts, Fault, Policy, ServerConfig};
 use crate::transcript::{Direction, Entry, Note};
 use crate::words::Words;
 
+mod message_checks;
+pub use message_checks::intact_attachment;
+use message_checks::same_line;
+
 /// The lessons shipped with the app, in the order the list shows them.
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("send", include_str!("../assets/lessons/01-send.toml")),
@@ -693,53 +697,6 @@ impl Progress {
     }
 }
 
-/// Whether a line sent is the line a step wants: a header field compared without white space
-/// and with its name and parameters in any case; any other line (a boundary) exactly, but for
-/// trailing white space.
-fn same_line(sent: &str, want: &str) -> bool {
-    let (sent, want) = (sent.trim_end(), want.trim_end());
-    let header = |s: &str| {
-        s.split_once(':')
-            .filter(|(name, _)| !name.is_empty() && !name.contains(char::is_whitespace))
-            .is_some()
-    };
-    if header(want) && header(sent) {
-        let squash = |s: &str| {
-            s.chars()
-                .filter(|c| !c.is_whitespace())
-                .collect::<String>()
-                .to_ascii_lowercase()
-        };
-        squash(sent) == squash(want)
-    } else {
-        sent == want
-    }
-}
-
-/// The decoded size of the message's attachment named `name` (`*`: any), when its body is
-/// base64 (RFC 2045 §6.8) that decodes with nothing left over or out of place.
-pub fn intact_attachment(message: &[u8], name: &str) -> Option<usize> {
-    use mail_parser::MimeHeaders;
-    let parsed = mail_parser::MessageParser::default().parse(message)?;
-    parsed.parts.iter().find_map(|part| {
-        let named = part.attachment_name()?;
-        if name != "*" && named != name {
-            return None;
-        }
-        if part.encoding != mail_parser::Encoding::Base64 || part.is_encoding_problem {
-            return None;
-        }
-        let (from, to) = (part.offset_body as usize, part.offset_end as usize);
-        let raw = message.get(from..to.min(message.len()))?;
-        let text: String = String::from_utf8_lossy(raw)
-            .chars()
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect();
-        let bytes = crate::proto::auth::decode(&text).ok()?;
-        (!bytes.is_empty()).then_some(bytes.len())
-    })
-}
-
 impl Progress {
     /// An IMAP response ticks a step when it ends what it answers (the greeting, a tagged
     /// completion, a `+`): `status` is its status (`OK`, `NO`, `BAD`) or `+`, `answers` the
@@ -877,21 +834,6 @@ fn angle_address(line: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::proto::Lang;
-
-    #[test]
-    fn a_sent_line_is_compared_as_mime_reads_it() {
-        let want = "Content-Type: multipart/mixed; boundary=\"frontier\"";
-        assert!(same_line(want, want));
-        assert!(same_line(
-            "content-type:multipart/mixed;boundary=\"frontier\"  ",
-            want
-        ));
-        assert!(!same_line("Content-Type: multipart/mixed", want));
-        assert!(same_line("--frontier", "--frontier"));
-        assert!(!same_line("--Frontier", "--frontier"));
-        assert!(!same_line("-- frontier", "--frontier"));
-        assert!(!same_line("--frontier--", "--frontier"));
-    }
 
     #[test]
     fn fill_replaces_known_names_only() {

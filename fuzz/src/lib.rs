@@ -40,6 +40,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("imap_session", imap_session),
     ("server_imap", server_imap),
     ("capture_read", capture_read),
+    ("mime_tree", mime_tree),
 ];
 
 /// Cuts `bytes` into chunks whose sizes come from `sizes` (cycled), so a reader sees the
@@ -828,4 +829,36 @@ pub fn capture_read(data: &[u8]) {
         }
     }
     assert!(kept <= TOTAL_CAP + (64 << 10));
+    // The capture explained as `explain` prints it and folded as the window shows it.
+    let opts = mailtutor::explain::Options {
+        lang: mailtutor::proto::Lang::En,
+        show_secrets: false,
+    };
+    let text = mailtutor::explain::annotate_capture(&cap, opts, false);
+    assert!(!text.is_empty());
+    let t = mailtutor::explain::fold_capture(&cap);
+    for i in 0..t.len() {
+        if let Some(f) = t.frame(i) {
+            assert!(f >= 1 && f <= cap.packets.max(1));
+        }
+    }
+}
+
+/// The MIME tree of any bytes: every part's ranges inside the input and running forward, its
+/// children later parts, the nesting and the count within their bounds; printing it ends.
+pub fn mime_tree(data: &[u8]) {
+    use mailtutor::proto::mime_tree::{MAX_DEPTH, MAX_PARTS, is_message, mime_tree};
+    let _ = is_message(data);
+    let Some(t) = mime_tree(data) else {
+        return;
+    };
+    assert!(t.nodes.len() <= MAX_PARTS + 1);
+    for (i, n) in t.nodes.iter().enumerate() {
+        for r in [&n.headers, &n.body] {
+            assert!(r.start <= r.end && r.end <= data.len(), "{i}: {r:?}");
+        }
+        assert!(n.depth <= MAX_DEPTH + 1);
+        assert!(n.children.iter().all(|&c| c > i && c < t.nodes.len()));
+    }
+    let _ = t.to_text(mailtutor::proto::Lang::En);
 }
