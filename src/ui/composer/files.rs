@@ -132,19 +132,18 @@ impl Files {
             ui.label(RichText::new(tr(lang, "mime.drop_hint")).weak());
         });
         let mut remove = None;
-        egui::Grid::new("attachments")
-            .num_columns(4)
-            .show(ui, |ui| {
-                for (i, a) in self.list.iter().enumerate() {
-                    ui.label(&a.name);
-                    ui.monospace(&a.content_type);
-                    ui.label(size_text(a.bytes.len()));
-                    if ui.small_button(tr(lang, "mime.remove")).clicked() {
-                        remove = Some(i);
-                    }
-                    ui.end_row();
+        // A row a file, wrapped where the panel is narrow (a projector's zoom) rather than
+        // widening it.
+        for (i, a) in self.list.iter().enumerate() {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(&a.name);
+                ui.monospace(&a.content_type);
+                ui.label(size_text(a.bytes.len()));
+                if ui.small_button(tr(lang, "mime.remove")).clicked() {
+                    remove = Some(i);
                 }
             });
+        }
         if let Some(i) = remove {
             self.list.remove(i);
             self.revision += 1;
