@@ -19,7 +19,11 @@ printf '%-20s %8s %12s %10s %6s %6s %s\n' target seconds execs exec/s cov ft res
 for t in "${targets[@]}"; do
     mkdir -p "corpus/$t"
     start=$(date +%s)
-    cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$seconds" \
+    # A target through mail-parser is built as the app's release is (-O: no debug assertions):
+    # mail-parser's own debug_assert! fails on some malformed messages it then reads well.
+    mode=()
+    case "$t" in mime_tree) mode=(-O) ;; esac
+    cargo +nightly fuzz run "${mode[@]}" "$t" "corpus/$t" -- -max_total_time="$seconds" \
         -print_final_stats=1 -max_len=65536 -timeout=10 -rss_limit_mb=4096 >"$logs/$t.log" 2>&1
     rc=$?
     took=$(( $(date +%s) - start ))
