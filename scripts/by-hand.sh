@@ -485,3 +485,79 @@ assert ("hello.txt", want) in found, found
 print(f"ok: the maildrop holds hello.txt whole ({len(want)} bytes)")
 PY
 echo "ok: lesson 11 done by hand, its base64 made from a file, copied and pasted: 11 of 11 steps ticked"
+
+# The composer by hand, as a student attaches a file: the Message tab, Attach file… and the
+# file chosen in the system's dialog (zenity), names as QQ and 163 write them, the HTML
+# alternative, then the send by clicks (Connect, EHLO, MAIL FROM, RCPT TO, DATA, Send message,
+# QUIT); then saved as a capture (Ctrl+S, the capture format clicked, the path typed, Enter)
+# that tshark reads as SMTP carrying the multipart message; the maildrop holds the file whole.
+cp tests/fixtures/attachments/作业报告.txt "$work/report.txt"
+xdotool mousemove 1025 193 click 1
+sleep 0.7
+xdotool mousemove 1066 89 click 1
+sleep 0.7
+xdotool mousemove 1100 400
+for _ in $(seq 20); do xdotool click 4; sleep 0.05; done
+sleep 0.7
+xdotool mousemove 1095 420 click 1
+dialog=$(timeout 20 xdotool search --sync --onlyvisible --name '^zenity$|Select' | head -n 1) ||
+    fail "Attach file… opened no file dialog"
+sleep 2
+xdotool windowfocus --sync "$dialog"
+sleep 0.5
+xdotool key ctrl+l
+sleep 0.5
+xdotool type --delay 30 "$work/report.txt"
+sleep 0.5
+xdotool key Return
+for _ in $(seq 50); do
+    xdotool search --onlyvisible --name '^zenity$' >/dev/null 2>&1 || break
+    sleep 0.2
+done
+xdotool windowfocus --sync "$win"
+sleep 1
+xdotool mousemove 963 537 click 1
+sleep 0.4
+xdotool mousemove 963 397 click 1
+sleep 0.4
+xdotool mousemove 951 40 click 1
+sleep 2
+for y in 202 322 352 382; do xdotool mousemove 64 "$y" click 1; sleep 0.8; done
+xdotool mousemove 454 498 click 1
+sleep 1.5
+xdotool mousemove 64 532 click 1
+sleep 1.5
+import -window root "$shots/composer-attached.png"
+xdotool key ctrl+s
+sleep 0.7
+xdotool mousemove 473 143 click 1
+sleep 0.4
+xdotool mousemove 530 119 click 1
+xdotool key ctrl+a
+xdotool type --delay 20 "$work/by-hand.pcapng"
+xdotool key Return
+for _ in $(seq 100); do [ -s "$work/by-hand.pcapng" ] && break; sleep 0.1; done
+xdotool key ctrl+s
+commands=$(tshark -r "$work/by-hand.pcapng" -Y smtp -T fields -e smtp.req.command 2>/dev/null | tr -s '\n' ' ')
+for verb in EHLO MAIL RCPT DATA; do
+    [[ " $commands " == *" $verb "* ]] ||
+        fail "the capture saved by hand has no $verb for tshark: $commands"
+done
+tshark -r "$work/by-hand.pcapng" -Y imf -V 2>/dev/null | grep -qF 'filename="report.txt"' ||
+    fail "tshark finds no attachment in the message of the capture saved by hand"
+python3 - "$fresh" "$work/report.txt" <<'PY' || fail "the file attached by hand did not reach the maildrop whole"
+import email, email.policy, pathlib, sys
+want = pathlib.Path(sys.argv[2]).read_bytes()
+found = []
+for f in pathlib.Path(sys.argv[1]).rglob("*"):
+    if f.is_file() and ("/new/" in str(f) or "/cur/" in str(f)):
+        m = email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
+        kinds = [p.get_content_type() for p in m.walk()]
+        for part in m.iter_attachments():
+            if "text/html" in kinds:
+                found.append((part.get_filename(), part.get_payload(decode=True)))
+assert ("report.txt", want) in found, found
+print(f"ok: the maildrop holds report.txt whole ({len(want)} bytes) beside an HTML alternative")
+PY
+echo "ok: a file attached in the composer through the file dialog, sent by clicks, saved as pcapng that tshark reads"
+

@@ -41,10 +41,23 @@ impl Browse {
     /// Draws the button (`label` names it; `typed` is the path in the box beside it, where the
     /// dialog starts); a click opens the dialog, whose answer [`Browse::chosen`] gives.
     pub fn button(&mut self, ui: &mut egui::Ui, lang: Lang, label: &str, pick: Pick, typed: &str) {
+        self.button_with_tip(ui, lang, (label, "file.browse.tip"), pick, typed);
+    }
+
+    /// [`Browse::button`] with its own tooltip (`words`: the label's and the tip's keys), for a
+    /// button with no path box beside it.
+    pub fn button_with_tip(
+        &mut self,
+        ui: &mut egui::Ui,
+        lang: Lang,
+        (label, tip): (&str, &str),
+        pick: Pick,
+        typed: &str,
+    ) {
         let open = self.open.is_some();
         if ui
             .add_enabled(!open, egui::Button::new(tr(lang, label)))
-            .on_hover_text(tr(lang, "file.browse.tip"))
+            .on_hover_text(tr(lang, tip))
             .clicked()
         {
             // Where the dialog starts is looked up on the dialog's thread: it asks the disk.

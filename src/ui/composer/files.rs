@@ -124,8 +124,13 @@ impl Files {
         self.poll(ui.ctx());
         ui.horizontal_wrapped(|ui| {
             ui.strong(tr(lang, "mime.attachments"));
-            self.browse
-                .button(ui, lang, "mime.attach", Pick::Open(&[]), "");
+            self.browse.button_with_tip(
+                ui,
+                lang,
+                ("mime.attach", "mime.attach.tip"),
+                Pick::Open(&[]),
+                "",
+            );
             if self.busy() {
                 ui.spinner();
             }
