@@ -433,6 +433,11 @@ impl eframe::App for TutorApp {
             *drawn = true;
             ui.ctx().request_repaint();
         }
+        // A file dropped anywhere on the window is attached in the composer, which then shows;
+        // it is read like a chosen one, on a job thread.
+        for f in ui.ctx().input(|i| i.raw.dropped_files.clone()) {
+            self.model.perform(Action::Attach(f.path().to_path_buf()));
+        }
         let lang = self.model.lang();
         self.confirm_plaintext_ui(ui.ctx(), lang);
         self.confirm_clear_ui(ui.ctx(), lang);

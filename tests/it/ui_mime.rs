@@ -224,3 +224,23 @@ fn megabytes_of_attachment_keep_the_window_responsive() {
     frames_keep_coming(&mut h);
     shows(&h, "bytes before");
 }
+
+/// A file dropped while another tab shows is attached all the same, and the composer shows.
+#[test]
+fn a_file_dropped_on_another_tab_is_attached_and_the_composer_shows() {
+    let dir = TempDir::new("ui-mime-drop-tab");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let path = dir.0.join("notes.txt");
+    std::fs::write(&path, b"dropped on the Base64 tab\r\n").unwrap();
+    let mut h = tall(&dir);
+    h.get_by_label("Base64").click();
+    h.run_steps(2);
+    assert_eq!(h.state().tab, mailtutor::ui::Tab::Base64);
+    drop_file(&mut h, path);
+    wait(&mut h, "the dropped file read", |a| {
+        a.composer().files.list.len() == 1
+    });
+    assert_eq!(h.state().tab, mailtutor::ui::Tab::Message);
+    h.run_steps(2);
+    shows(&h, "notes.txt");
+}

@@ -106,16 +106,12 @@ impl Files {
         self.reading = still;
     }
 
-    /// Takes in finished reads, the dialog's choice and files dropped on the window.
+    /// Takes in finished reads and the dialog's choice (files dropped on the window come
+    /// from the window, whichever tab shows).
     pub fn poll(&mut self, ctx: &egui::Context) {
         self.take_read();
         if let Some(path) = self.browse.chosen() {
             self.add_path(ctx, path);
-        }
-        // A dropped file is read like a chosen one, on a job thread (its bytes() would
-        // read it here, on the GUI thread).
-        for f in ctx.input(|i| i.raw.dropped_files.clone()) {
-            self.add_path(ctx, f.path().to_path_buf());
         }
     }
 
