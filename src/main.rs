@@ -223,6 +223,14 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
             if capture_read::is_capture(&bytes) {
+                // A capture is written from a session's lines, not from another capture.
+                if format == "pcapng" {
+                    eprintln!(
+                        "mailtutor explain: {}",
+                        Words::new("capture.already").get(lang)
+                    );
+                    return ExitCode::FAILURE;
+                }
                 return explain_capture(&bytes, lang, show_secrets, &format, student, verbose);
             }
             // A whole message rather than a session: its MIME tree.

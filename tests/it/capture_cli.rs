@@ -127,3 +127,15 @@ fn an_imap_session_captured_on_any_interface_is_explained_with_its_login_masked(
     assert!(!out.contains("secret"), "{out}");
     assert!(out.contains("S: JHBL5 OK LOGOUT completed"), "{out}");
 }
+
+/// Asked to write a capture of a capture, `explain` says the input already is one, and writes
+/// nothing rather than printing its annotation as if asked for it.
+#[test]
+fn a_capture_asked_for_as_pcapng_is_refused_in_words() {
+    let pcap = include_bytes!("../fixtures/captures/smtp-swaks-auth-login.pcap");
+    let out = run(&["explain", "--format", "pcapng"], pcap);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("already a capture"), "{err}");
+}
