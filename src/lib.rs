@@ -1,5 +1,6 @@
 //! mailtutor: a desktop tutor for the SMTP and POP3 sessions networking classes teach with telnet.
 
+pub mod attachment;
 pub mod capture;
 pub mod cert;
 pub mod explain;

@@ -1,11 +1,10 @@
 //! `mailtutor send --attach FILE --html FILE`: the MIME options of a send (as swaks has them),
 //! building the same message as the window's composer.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use mailtutor::proto::message::Draft;
-use mailtutor::proto::mime::{Attachment, MAX_ATTACHMENT, MimeDraft, NameForm};
+use mailtutor::proto::mime::{MimeDraft, NameForm};
 use mailtutor::words::Words;
 
 #[derive(Clone, Copy, Default, clap::ValueEnum)]
@@ -30,47 +29,18 @@ pub struct MimeArgs {
     name_form: NameFormArg,
 }
 
-/// Reads at most [`MAX_ATTACHMENT`] bytes of a file; a larger one is refused.
-fn read_capped(path: &Path) -> Result<Vec<u8>, Words> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let fail = |e: std::io::Error| {
-        Words::new("mime.file.unreadable")
-            .arg("name", path.display())
-            .arg("error", e)
-    };
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .map_err(fail)?
-        .take(MAX_ATTACHMENT + 1)
-        .read_to_end(&mut bytes)
-        .map_err(fail)?;
-    if bytes.len() as u64 > MAX_ATTACHMENT {
-        return Err(Words::new("mime.file.too_big")
-            .arg("name", name)
-            .arg("max", MAX_ATTACHMENT / (1024 * 1024)));
-    }
-    Ok(bytes)
-}
-
 impl MimeArgs {
     /// The DATA payload of `draft` with the attachments and HTML asked for.
     pub fn payload(&self, draft: Draft) -> Result<Vec<u8>, Words> {
         let attachments = self
             .attach
             .iter()
-            .map(|p| {
-                let name = p
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                Ok(Attachment::new(name, read_capped(p)?))
-            })
+            .map(|p| mailtutor::attachment::read(p))
             .collect::<Result<Vec<_>, Words>>()?;
         let html = match &self.html {
-            Some(p) => Some(String::from_utf8_lossy(&read_capped(p)?).into_owned()),
+            Some(p) => {
+                Some(String::from_utf8_lossy(&mailtutor::attachment::read(p)?.bytes).into_owned())
+            }
             None => None,
         };
         MimeDraft {

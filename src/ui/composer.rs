@@ -5,7 +5,7 @@
 mod files;
 mod wire;
 
-pub use files::{Files, MAX_FILE, read_file};
+pub use files::{Files, MAX_FILE};
 
 use super::{Action, View};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -2,8 +2,7 @@
 //! read on a background thread (at most [`MAX_FILE`] bytes each), listed with their size and
 //! content type, and removed with a click.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use egui::RichText;
 use poll_promise::Promise;
@@ -29,33 +28,6 @@ pub struct Files {
     pub revision: u64,
 }
 
-/// Reads a file, refusing one over [`MAX_FILE`] without reading it all (runs on a job thread).
-pub fn read_file(path: &Path) -> Result<Attachment, Words> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let fail = |e: std::io::Error| {
-        Words::new("mime.file.unreadable")
-            .arg("name", path.display())
-            .arg("error", e)
-    };
-    let f = std::fs::File::open(path).map_err(fail)?;
-    let mut bytes = Vec::new();
-    // One byte more than allowed says the file is too big, whatever its metadata claims.
-    f.take(MAX_FILE + 1).read_to_end(&mut bytes).map_err(fail)?;
-    if bytes.len() as u64 > MAX_FILE {
-        return Err(too_big(&name));
-    }
-    Ok(Attachment::new(name, bytes))
-}
-
-fn too_big(name: &str) -> Words {
-    Words::new("mime.file.too_big")
-        .arg("name", name)
-        .arg("max", MAX_FILE / (1024 * 1024))
-}
-
 /// `1.2 MB`, `340 B`: a size for the list.
 pub fn size_text(n: usize) -> String {
     match n {
@@ -70,14 +42,14 @@ impl Files {
     pub fn add_path(&mut self, ctx: &egui::Context, path: PathBuf) {
         self.reading
             .push(crate::ui::jobs::spawn("attachment-read", ctx, move || {
-                read_file(&path)
+                crate::attachment::read(&path)
             }));
     }
 
     /// Attaches bytes already in memory (tests, demos).
     pub fn add_bytes(&mut self, name: &str, bytes: Vec<u8>) -> Result<(), Words> {
         if bytes.len() as u64 > MAX_FILE {
-            return Err(too_big(name));
+            return Err(crate::attachment::too_big(name));
         }
         self.list.push(Attachment::new(name, bytes));
         self.revision += 1;
