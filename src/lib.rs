@@ -5,6 +5,7 @@ pub mod capture;
 pub mod cert;
 pub mod explain;
 pub mod html_export;
+pub mod lab_report;
 pub mod lesson;
 pub mod proto;
 pub mod script;

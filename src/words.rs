@@ -107,7 +107,7 @@ mod tests {
 
     use super::*;
 
-    const TABLES: [(&str, &str); 5] = [
+    const TABLES: [(&str, &str); 6] = [
         ("app.toml", include_str!("../assets/i18n/app.toml")),
         ("tutor.toml", include_str!("../assets/i18n/tutor.toml")),
         ("mime.toml", include_str!("../assets/i18n/mime.toml")),
@@ -116,6 +116,7 @@ mod tests {
             "opencapture.toml",
             include_str!("../assets/i18n/opencapture.toml"),
         ),
+        ("lab.toml", include_str!("../assets/i18n/lab.toml")),
     ];
 
     /// Every key of every table, with the file it is in.

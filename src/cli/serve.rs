@@ -83,6 +83,14 @@ pub struct ServeArgs {
     /// decrypt a capture of them.
     #[arg(long, value_name = "FILE")]
     keylog: Option<PathBuf>,
+    /// Grade every session as a student's program against a rubric: smtp-client, pop3-client
+    /// or a rubric file (TOML). Each scored attempt is printed with its failed checks.
+    #[arg(long, value_name = "RUBRIC")]
+    lab: Option<String>,
+    /// Where the lab writes each student's HTML report and grades.csv (default: the data
+    /// directory's lab/ folder).
+    #[arg(long, value_name = "DIR")]
+    lab_reports: Option<PathBuf>,
 }
 
 pub fn serve(args: ServeArgs) -> ExitCode {
@@ -133,6 +141,18 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             }
         }
     }
+    let rubric = match args.lab.as_deref().map(mailtutor::lab_report::load_rubric) {
+        Some(Err(e)) => {
+            eprintln!("mailtutor serve: {}", printable(&en(e)));
+            return ExitCode::FAILURE;
+        }
+        Some(Ok(r)) => Some(r),
+        None => None,
+    };
+    let reports = args
+        .lab_reports
+        .clone()
+        .unwrap_or_else(|| data_dir.join("lab"));
     // A key log that cannot be written is said now, not at the first handshake.
     if let Some(path) = &args.keylog
         && let Err(why) = mailtutor::server::keylog::append_line(path, "")
@@ -148,7 +168,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         pop3s: Some(args.pop3s),
         imap: Some(args.imap),
         imaps: Some(args.imaps),
-        data_dir,
+        data_dir: data_dir.clone(),
         accounts,
         limits: Limits {
             max_connections: args.max_connections,
@@ -167,11 +187,26 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         },
         faults: args.faults,
         keylog: args.keylog.clone(),
-        events: Arc::new(|event| {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{}", printable(&event.to_string()));
-            let _ = out.flush();
-        }),
+        lab: rubric.clone(),
+        events: {
+            let lab = rubric.clone().map(|r| {
+                let cards = std::sync::Mutex::new(std::collections::BTreeMap::new());
+                (r, reports.clone(), data_dir.clone(), cards)
+            });
+            Arc::new(move |event| {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{}", printable(&event.to_string()));
+                if let (Some((rubric, dir, data, cards)), server::ServerEventKind::Graded(result)) =
+                    (&lab, &event.kind)
+                {
+                    let mut cards = cards.lock().unwrap_or_else(|p| p.into_inner());
+                    cards.insert(result.card.student.clone(), result.card.clone());
+                    let all: Vec<_> = cards.values().cloned().collect();
+                    lab_graded(&mut out, rubric, result, &all, dir, data);
+                }
+                let _ = out.flush();
+            })
+        },
     };
     let running = match server::start(config) {
         Ok(r) => r,
@@ -231,10 +266,72 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     for f in running.faults().list() {
         println!("  {}", en(Words::new("cli.serve_fault").arg("fault", f)));
     }
+    if let Some(r) = &rubric {
+        println!(
+            "  {}",
+            en(Words::new("cli.serve_lab")
+                .arg("lab", r.title(Lang::En))
+                .arg("protocol", format!("{:?}", r.protocol).to_uppercase())
+                .arg("points", r.total())
+                .arg("dir", reports.display()))
+        );
+    }
     println!("{}", en(Words::new("cli.serve_ready")));
     let _ = std::io::stdout().flush();
     loop {
         std::thread::park();
+    }
+}
+
+/// Prints an attempt's failed checks, one line each, and rewrites the lab's reports.
+fn lab_graded(
+    out: &mut impl Write,
+    rubric: &mailtutor::proto::lab::Rubric,
+    result: &mailtutor::server::lab::LabResult,
+    all: &[mailtutor::proto::lab::Scorecard],
+    dir: &std::path::Path,
+    data_dir: &std::path::Path,
+) {
+    use mailtutor::lab_report::{Named, reason, write_all};
+    if let Some(a) = result
+        .card
+        .attempts()
+        .into_iter()
+        .find(|a| a.number == result.attempt)
+    {
+        for r in a.graded.results.iter().filter(|r| r.earned() < r.points) {
+            let _ = writeln!(
+                out,
+                "{}",
+                printable(
+                    &Words::new("cli.serve_lab_failed")
+                        .arg("check", &r.id)
+                        .arg("points", r.points)
+                        .arg("why", reason(r, Lang::En))
+                        .get(Lang::En)
+                )
+            );
+        }
+    }
+    let class: Vec<Named> = mailtutor::server::roster::Roster::load(data_dir)
+        .map(|r| {
+            r.students
+                .into_iter()
+                .map(|s| Named {
+                    name: s.name,
+                    address: s.address,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Err(e) = write_all(dir, rubric, all, &class, Lang::En) {
+        let _ = writeln!(
+            out,
+            "{}",
+            Words::new("cli.serve_lab_write_failed")
+                .arg("error", e)
+                .get(Lang::En)
+        );
     }
 }
 

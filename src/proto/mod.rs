@@ -9,6 +9,7 @@ pub mod codes;
 pub mod explanation;
 pub mod extension;
 pub mod imap;
+pub mod lab;
 pub mod line;
 pub mod logs;
 pub mod message;

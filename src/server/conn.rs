@@ -9,12 +9,14 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use super::lab::{Lab, LabSession};
 use super::maildir::{FolderError, LockGuard, Maildir};
 use super::smtp::SmtpServerSession;
 use super::{
     FolderChange, Output, ServerEventKind, ServerSession, Service, Shared, Side, StoreRequest,
     StoreResult,
 };
+use crate::proto::lab::Ending;
 
 enum Stream {
     Plain(TcpStream),
@@ -64,6 +66,8 @@ struct Conn {
     delay: Option<Duration>,
     /// The POP3 maildrop this connection holds; released at QUIT or when the connection ends.
     lock: Option<LockGuard>,
+    /// The lab recording this session, when one runs.
+    lab: Option<(Arc<Lab>, LabSession)>,
 }
 
 impl Conn {
@@ -82,11 +86,37 @@ impl Conn {
         });
     }
 
+    /// Ends the lab's record of the session (the first ending said is kept).
+    fn lab_end(&mut self, how: Ending) {
+        if let Some((_, session)) = self.lab.as_mut() {
+            session.end(how);
+        }
+    }
+
+    /// Records a reply about to be written, and whether the client had already sent more.
+    fn lab_reply(&mut self, stream: &Stream, bytes: &[u8]) {
+        if let Some((_, session)) = self.lab.as_mut() {
+            session.server(bytes, waiting(stream.tcp()));
+        }
+    }
+
     fn log_reply(&self, bytes: &[u8]) {
         for line in String::from_utf8_lossy(bytes).lines() {
             self.line(Side::Server, line.to_owned());
         }
     }
+}
+
+/// Whether the client's bytes are already waiting to be read (it sent without waiting for the
+/// reply about to go out).
+fn waiting(tcp: &TcpStream) -> bool {
+    if tcp.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let mut byte = [0u8; 1];
+    let peeked = tcp.peek(&mut byte);
+    let _ = tcp.set_nonblocking(false);
+    matches!(peeked, Ok(n) if n > 0)
 }
 
 /// How long a client has to finish a TLS handshake (implicit TLS, or after STARTTLS/STLS):
@@ -144,7 +174,17 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
         shared: Arc::clone(&shared),
         delay: shared.ctx.faults.delay_ms().map(Duration::from_millis),
         lock: None,
+        lab: None,
     };
+    if let Some(lab) = shared.lab()
+        && let Some(session) = lab.open(service, &peer)
+    {
+        let pause = lab.rubric().delay_ms;
+        if pause > 0 {
+            conn.delay = Some(Duration::from_millis(pause));
+        }
+        conn.lab = Some((lab, session));
+    }
     let ctx = Arc::clone(&shared.ctx);
     let _ = tcp.set_read_timeout(Some(ctx.limits.idle_timeout));
     let _ = tcp.set_write_timeout(Some(Duration::from_secs(30)));
@@ -179,14 +219,19 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
             }
             Err(e) => {
                 conn.log(crate::words::Words::new("srvlog.tls_failed").arg_words("error", e));
-                return finish(&conn);
+                return finish(&mut conn);
             }
         };
     }
     let mut proto: Box<dyn ServerSession> = match service {
-        Service::Smtp | Service::Smtps => {
-            Box::new(SmtpServerSession::new(Arc::clone(&ctx), peer, implicit_tls))
-        }
+        Service::Smtp | Service::Smtps => Box::new(
+            SmtpServerSession::new(Arc::clone(&ctx), peer, implicit_tls).with_faults(
+                conn.lab
+                    .as_ref()
+                    .map(|(_, s)| s.faults.clone())
+                    .unwrap_or_default(),
+            ),
+        ),
         Service::Pop3 | Service::Pop3s => Box::new(super::pop3::Pop3ServerSession::new(
             Arc::clone(&ctx),
             implicit_tls,
@@ -199,7 +244,7 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
     if let Some(s) = apply(&mut conn, stream, proto.as_mut(), greeting) {
         stream = s;
     } else {
-        return finish(&conn);
+        return finish(&mut conn);
     }
 
     // The idle timeout runs from the last reply, not the last byte: a client that drips a
@@ -219,6 +264,14 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
         match result {
             Ok(n) if n > 0 => {
                 spoke.store(true, Ordering::SeqCst);
+                if let Some((lab, session)) = conn.lab.as_mut() {
+                    session.client(&buf[..n]);
+                    if session.student.is_none()
+                        && let Some(who) = LabSession::named_in(&buf[..n])
+                    {
+                        lab.identify(session, &who);
+                    }
+                }
                 let outputs = proto.ingest(&buf[..n]);
                 if outputs.iter().any(|o| {
                     matches!(
@@ -230,7 +283,10 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
                 }
                 match apply(&mut conn, stream, proto.as_mut(), outputs) {
                     Some(s) => stream = s,
-                    None => break None,
+                    None => {
+                        conn.lab_end(Ending::ServerClosed);
+                        break None;
+                    }
                 }
                 continue;
             }
@@ -269,9 +325,16 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
                     let _ = stream.write_all(&bye);
                     conn.log_reply(&bye);
                     conn.log(crate::words::Words::new("srvlog.idle"));
+                    conn.lab_end(Ending::TimedOut);
                 }
-                Err(e) => conn.log(crate::words::Words::new("srvlog.conn_error").arg("error", e)),
-                Ok(_) => conn.log(crate::words::Words::new("srvlog.client_closed")),
+                Err(e) => {
+                    conn.log(crate::words::Words::new("srvlog.conn_error").arg("error", e));
+                    conn.lab_end(Ending::Broken);
+                }
+                Ok(_) => {
+                    conn.log(crate::words::Words::new("srvlog.client_closed"));
+                    conn.lab_end(Ending::ClientClosed);
+                }
             }
         }
         break Some(stream);
@@ -279,10 +342,16 @@ pub(super) fn handle(tcp: TcpStream, service: Service, id: u64, shared: Arc<Shar
     if let Some(Stream::Tls(s)) = last {
         close_notify(*s);
     }
-    finish(&conn);
+    finish(&mut conn);
 }
 
-fn finish(conn: &Conn) {
+fn finish(conn: &mut Conn) {
+    if let Some((lab, mut session)) = conn.lab.take() {
+        session.end(Ending::Broken);
+        if let Some(result) = lab.close(session, conn.id) {
+            conn.emit(ServerEventKind::Graded(Arc::new(result)));
+        }
+    }
     conn.emit(ServerEventKind::Disconnected);
     let shared = &conn.shared;
     shared
@@ -466,6 +535,7 @@ fn apply(
                 if let Some(d) = conn.delay {
                     std::thread::sleep(d);
                 }
+                conn.lab_reply(&stream, &bytes);
                 conn.log_reply(&bytes);
                 if let Err(e) = stream.write_all(&bytes) {
                     conn.log(crate::words::Words::new("srvlog.write_failed").arg("error", e));
@@ -476,6 +546,7 @@ fn apply(
                 if let Some(d) = conn.delay {
                     std::thread::sleep(d);
                 }
+                conn.lab_reply(&stream, &bytes);
                 if let Err(e) = stream.write_all(&bytes) {
                     conn.log(crate::words::Words::new("srvlog.write_failed").arg("error", e));
                     return None;
@@ -489,6 +560,9 @@ fn apply(
                 }
             }
             Output::LoggedIn(account) => {
+                if let Some((lab, session)) = conn.lab.as_mut() {
+                    lab.identify(session, &account);
+                }
                 conn.account = Some(account.clone());
                 conn.emit(ServerEventKind::LoggedIn { account });
             }
@@ -496,6 +570,9 @@ fn apply(
                 let _ = stream.flush();
                 match upgrade(stream, &conn.shared) {
                     Ok(s) => {
+                        if let Some((_, session)) = conn.lab.as_mut() {
+                            session.tls_up();
+                        }
                         conn.log(crate::words::Words::new("srvlog.tls_starttls"));
                         stream = s;
                         proto.tls_established();

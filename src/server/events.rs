@@ -82,6 +82,8 @@ pub enum ServerEventKind {
         words: Words,
     },
     Disconnected,
+    /// The lab scored the session as a student's attempt.
+    Graded(Arc<super::lab::LabResult>),
 }
 
 impl ServerEventKind {
@@ -111,6 +113,7 @@ impl ServerEventKind {
             ),
             ServerEventKind::Said { side, words } => (*side, words.clone()),
             ServerEventKind::Disconnected => (Side::Note, Words::new("srvlog.disconnected")),
+            ServerEventKind::Graded(result) => (Side::Note, super::lab::graded_words(result)),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod events;
 pub mod faults;
 pub mod imap;
 pub mod keylog;
+pub mod lab;
 pub mod maildir;
 pub mod persona;
 pub mod pop3;
@@ -446,6 +447,8 @@ pub struct ServerConfig {
     pub events: EventSink,
     /// A file to append the TLS sessions' secrets to (SSLKEYLOGFILE format), for Wireshark.
     pub keylog: Option<PathBuf>,
+    /// Grade every session of the rubric's protocol as a student's program.
+    pub lab: Option<crate::proto::lab::Rubric>,
 }
 
 impl ServerConfig {
@@ -467,6 +470,7 @@ impl ServerConfig {
             faults: Vec::new(),
             events: events::discard(),
             keylog: None,
+            lab: None,
         }
     }
 }
@@ -522,6 +526,14 @@ struct Shared {
     /// Clones of live sockets, so shutdown can wake every session blocked in `read`, and a full
     /// server can close one that never said anything.
     live: Mutex<Vec<Live>>,
+    /// The lab that grades sessions, when one runs.
+    lab: Mutex<Option<Arc<lab::Lab>>>,
+}
+
+impl Shared {
+    fn lab(&self) -> Option<Arc<lab::Lab>> {
+        self.lab.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
 }
 
 /// A connection being served, as the accepting threads see it.
@@ -612,6 +624,18 @@ impl RunningServer {
 
     pub fn faults(&self) -> &Faults {
         &self.shared.ctx.faults
+    }
+
+    /// The lab grading sessions, if one runs.
+    pub fn lab(&self) -> Option<Arc<lab::Lab>> {
+        self.shared.lab()
+    }
+
+    /// Starts a lab with this rubric (every student's scores start afresh), or stops it.
+    /// Sessions already open finish as they began.
+    pub fn set_lab(&self, rubric: Option<crate::proto::lab::Rubric>) {
+        *self.shared.lab.lock().unwrap_or_else(|p| p.into_inner()) =
+            rubric.map(|r| Arc::new(lab::Lab::new(r)));
     }
 
     /// What the server insists on; changes apply to the next command of every session.
@@ -743,6 +767,7 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         active: AtomicUsize::new(0),
         next_id: AtomicU64::new(1),
         live: Mutex::new(Vec::new()),
+        lab: Mutex::new(config.lab.map(|r| Arc::new(lab::Lab::new(r)))),
     });
     let mut server = RunningServer {
         smtp: None,

@@ -82,7 +82,7 @@ pub fn parse_names(text: &str) -> Vec<String> {
 
 /// A cell as a spreadsheet may open it safely: one that would start a formula (`=`, `+`, `-`,
 /// `@`, a tab or a CR first) gets a leading `'`, as OWASP recommends for CSV export.
-fn inert_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+pub fn inert_cell(cell: &str) -> std::borrow::Cow<'_, str> {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         std::borrow::Cow::Owned(format!("'{cell}"))
     } else {

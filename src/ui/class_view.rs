@@ -88,7 +88,7 @@ impl Default for ClassPanel {
             show_passwords: false,
             export_path: dirs::document_dir()
                 .unwrap_or_else(std::env::temp_dir)
-                .join("mailtutor-class.csv")
+                .join("mailtutor-grades.csv")
                 .display()
                 .to_string(),
             exporting: None,

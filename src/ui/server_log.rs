@@ -104,7 +104,9 @@ impl ServerLog {
                     self.store_changes += 1;
                 }
             }
-            ServerEventKind::Connected | ServerEventKind::Said { .. } => {}
+            ServerEventKind::Connected
+            | ServerEventKind::Said { .. }
+            | ServerEventKind::Graded(_) => {}
         }
         let row = LogRow {
             at: e.at,

@@ -12,6 +12,7 @@ mod hostile;
 mod html_render;
 mod imap;
 mod knowledge_base;
+mod lab;
 mod lessons;
 mod logs;
 mod model;

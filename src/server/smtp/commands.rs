@@ -167,7 +167,7 @@ impl SmtpServerSession {
         if self.rcpts.len() >= self.ctx.limits.max_recipients {
             return reply(out, "452 4.5.3 Error: too many recipients");
         }
-        match self.ctx.faults.rcpt() {
+        match self.rcpt_fault() {
             Some(450) => {
                 return reply(
                     out,

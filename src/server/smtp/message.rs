@@ -84,7 +84,7 @@ impl SmtpServerSession {
         let mut seen = std::collections::HashSet::new();
         rcpts.retain(|r| seen.insert(r.clone()));
         self.reset();
-        match self.ctx.faults.data() {
+        match self.data_fault() {
             Some(552) => {
                 // Postfix's words for a message over message_size_limit (cleanup/smtpd).
                 return reply(out, "552 5.3.4 Error: message size exceeds fixed limit");

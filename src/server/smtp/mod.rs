@@ -34,6 +34,9 @@ enum Mode {
     AuthPlain,
     /// After a 554 greeting: only QUIT is answered with anything but 503 (RFC 5321 §3.1).
     Refused,
+    /// After a lab's 421 greeting: the next line is read (to see what the program does) and
+    /// answered with 221 for QUIT, else 421 again, and the connection closes.
+    Closing,
     Closed,
 }
 
@@ -55,6 +58,8 @@ pub struct SmtpServerSession {
     auth_failures: u32,
     /// A message handed to the store whose result has not come back: input waits meanwhile.
     delivering: Option<Delivering>,
+    /// Faults staged for this session alone (a lab's attempt), read before the server's.
+    own_faults: super::Faults,
 }
 
 /// What the reply to a delivery needs to say.
@@ -101,7 +106,29 @@ impl SmtpServerSession {
             bdat_discard: false,
             auth_failures: 0,
             delivering: None,
+            own_faults: super::Faults::default(),
         }
+    }
+
+    /// Reads this session's own staged faults (a lab's attempt) before the server's.
+    pub fn with_faults(mut self, own: super::Faults) -> Self {
+        self.own_faults = own;
+        self
+    }
+
+    fn greeting_fault(&self) -> Option<(u16, bool)> {
+        match self.own_faults.greeting() {
+            Some(c) => Some((c, true)),
+            None => self.ctx.faults.greeting().map(|c| (c, false)),
+        }
+    }
+
+    pub(super) fn rcpt_fault(&self) -> Option<u16> {
+        self.own_faults.rcpt().or_else(|| self.ctx.faults.rcpt())
+    }
+
+    pub(super) fn data_fault(&self) -> Option<u16> {
+        self.own_faults.data().or_else(|| self.ctx.faults.data())
     }
 
     fn reset(&mut self) {
@@ -170,6 +197,27 @@ impl SmtpServerSession {
             Mode::AuthLoginUser => return self.auth_login_user(line, out),
             Mode::AuthLoginPassword { user } => return self.auth_login_password(&user, line, out),
             Mode::AuthPlain => return self.auth_plain_response(line, out),
+            Mode::Closing => {
+                let text = String::from_utf8_lossy(line);
+                out.push(Output::Log(
+                    Side::Client,
+                    secret::shown(text.trim_end(), None),
+                ));
+                if text.trim().eq_ignore_ascii_case("QUIT") {
+                    reply(out, "221 2.0.0 Bye");
+                } else {
+                    reply(
+                        out,
+                        format!(
+                            "421 4.3.2 {} Service not available, closing transmission channel",
+                            self.ctx.hostname
+                        ),
+                    );
+                }
+                out.push(Output::Close);
+                self.mode = Mode::Closed;
+                return;
+            }
             Mode::Refused => {
                 self.mode = Mode::Refused;
                 let text = String::from_utf8_lossy(line);
@@ -233,14 +281,18 @@ impl ServerSession for SmtpServerSession {
     fn greeting(&mut self) -> Vec<Output> {
         let mut out = Vec::new();
         let host = &self.ctx.hostname;
-        match self.ctx.faults.greeting() {
-            Some(421) => {
+        match self.greeting_fault() {
+            Some((421, lab)) => {
                 reply(
                     &mut out,
                     format!("421 4.3.2 {host} Service not available, closing transmission channel"),
                 );
-                out.push(Output::Close);
-                self.mode = Mode::Closed;
+                if lab {
+                    self.mode = Mode::Closing;
+                } else {
+                    out.push(Output::Close);
+                    self.mode = Mode::Closed;
+                }
             }
             Some(_) => {
                 reply(&mut out, format!("554 5.3.2 {host} No SMTP service here"));

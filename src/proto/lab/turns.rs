@@ -1,0 +1,333 @@
+//! A recorded session read back as the server read it: the client's lines with their endings,
+//! grouped into turns (a command, an AUTH answer, a whole message after 354), each paired with
+//! the reply it got and with whether it was sent before the previous reply came.
+
+use super::record::{Ending, Item, Protocol, Record};
+
+/// How a line the client sent ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineEnd {
+    CrLf,
+    /// A LF without its CR (RFC 5321 §2.3.8 forbids it; RFC 1939 §3 too).
+    BareLf,
+    /// The connection ended before the line did.
+    Unended,
+}
+
+/// One line from the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientLine {
+    /// Without its line ending.
+    pub bytes: Vec<u8>,
+    pub end: LineEnd,
+    /// A CR inside the line that is not part of its ending.
+    pub bare_cr: bool,
+    /// Replies written when the line's first byte was found waiting.
+    pub seen: usize,
+    pub at_ms: u64,
+    /// The line came after TLS began.
+    pub in_tls: bool,
+}
+
+impl ClientLine {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+}
+
+/// One reply from the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerReply {
+    /// The SMTP code; for POP3 200 for `+OK`, 500 for `-ERR`, 300 for a `+ ` continuation.
+    pub code: u16,
+    pub lines: Vec<String>,
+    pub at_ms: u64,
+}
+
+impl ServerReply {
+    pub fn first(&self) -> &str {
+        self.lines.first().map(String::as_str).unwrap_or("")
+    }
+
+    pub fn class(&self) -> u16 {
+        self.code / 100
+    }
+}
+
+/// What a turn is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TurnKind {
+    /// A command: its verb in capitals, and the rest of the line.
+    Command { verb: String, arg: String },
+    /// An answer to a `334` (SMTP) or `+ ` (POP3) challenge.
+    AuthAnswer,
+    /// A message after 354, its lines up to and including the final dot when it came.
+    Message { ended: bool },
+}
+
+/// What the client said in one go and the reply it got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Turn {
+    pub kind: TurnKind,
+    /// Indexes into [`Session::lines`].
+    pub lines: std::ops::Range<usize>,
+    /// Index into [`Session::replies`] of the reply this turn got (it may not have come).
+    pub reply: usize,
+}
+
+/// A recorded session read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub protocol: Protocol,
+    pub implicit_tls: bool,
+    pub lines: Vec<ClientLine>,
+    /// Reply 0 is the greeting.
+    pub replies: Vec<ServerReply>,
+    pub turns: Vec<Turn>,
+    pub ending: Option<Ending>,
+    /// Where TLS began: the number of client lines before it.
+    pub tls_from_line: Option<usize>,
+}
+
+impl Session {
+    pub fn reply_of(&self, turn: &Turn) -> Option<&ServerReply> {
+        self.replies.get(turn.reply)
+    }
+
+    /// The turn's first line.
+    pub fn first_line(&self, turn: &Turn) -> Option<&ClientLine> {
+        self.lines.get(turn.lines.start)
+    }
+
+    /// The turn's bytes reached the server before the reply it should have waited for (the
+    /// previous turn's, or the greeting) was written.
+    pub fn early(&self, turn: &Turn) -> bool {
+        self.first_line(turn)
+            .is_some_and(|l| turn.reply > 0 && l.seen < turn.reply)
+    }
+
+    pub fn verb<'t>(&self, turn: &'t Turn) -> Option<&'t str> {
+        match &turn.kind {
+            TurnKind::Command { verb, .. } => Some(verb),
+            _ => None,
+        }
+    }
+}
+
+fn split_lines(record: &Record) -> (Vec<ClientLine>, Option<usize>) {
+    let mut lines: Vec<ClientLine> = Vec::new();
+    let mut cur: Option<ClientLine> = None;
+    let mut tls_from = None;
+    let mut in_tls = record.implicit_tls;
+    for item in &record.items {
+        match item {
+            Item::Client { at_ms, seen, bytes } => {
+                for &b in bytes {
+                    let line = cur.get_or_insert_with(|| ClientLine {
+                        bytes: Vec::new(),
+                        end: LineEnd::Unended,
+                        bare_cr: false,
+                        seen: *seen,
+                        at_ms: *at_ms,
+                        in_tls,
+                    });
+                    if b == b'\n' {
+                        let mut done = cur.take().unwrap_or_else(|| unreachable_line(*seen));
+                        if done.bytes.last() == Some(&b'\r') {
+                            done.bytes.pop();
+                            done.end = LineEnd::CrLf;
+                        } else {
+                            done.end = LineEnd::BareLf;
+                        }
+                        done.bare_cr = done.bytes.contains(&b'\r');
+                        lines.push(done);
+                    } else {
+                        line.bytes.push(b);
+                    }
+                }
+            }
+            Item::TlsUp { .. } => {
+                in_tls = true;
+                tls_from.get_or_insert(lines.len());
+            }
+            Item::Server { .. } | Item::End { .. } => {}
+        }
+    }
+    if let Some(mut rest) = cur {
+        rest.bare_cr = rest.bytes.contains(&b'\r');
+        lines.push(rest);
+    }
+    (lines, tls_from)
+}
+
+/// A line that cannot be missing (it was just inserted); written out so no `unwrap` is needed.
+fn unreachable_line(seen: usize) -> ClientLine {
+    ClientLine {
+        bytes: Vec::new(),
+        end: LineEnd::Unended,
+        bare_cr: false,
+        seen,
+        at_ms: 0,
+        in_tls: false,
+    }
+}
+
+fn replies(record: &Record) -> Vec<ServerReply> {
+    record
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Server { at_ms, bytes } => {
+                let text = String::from_utf8_lossy(bytes);
+                let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+                let first = lines.first().map(String::as_str).unwrap_or("");
+                let code = match record.protocol {
+                    Protocol::Smtp => first.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0),
+                    Protocol::Pop3 if first.starts_with("+OK") => 200,
+                    Protocol::Pop3 if first.starts_with('+') => 300,
+                    Protocol::Pop3 => 500,
+                };
+                Some(ServerReply {
+                    code,
+                    lines,
+                    at_ms: *at_ms,
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn command(line: &ClientLine) -> TurnKind {
+    let text = line.text();
+    let text = text.trim_end_matches('\r');
+    let (verb, arg) = text.split_once(' ').unwrap_or((text, ""));
+    let mut verb = verb.to_ascii_uppercase();
+    // "MAIL FROM:<a>" and "RCPT TO:<b>" are named by their first word, as servers do.
+    if verb.len() > 16 {
+        verb.truncate(16);
+    }
+    TurnKind::Command {
+        verb,
+        arg: arg.to_owned(),
+    }
+}
+
+/// Reads a record back into lines, replies and turns, following the replies as the server
+/// did: lines after a 354 are a message up to its lone dot, a line after 334 (or `+ `) answers
+/// the challenge.
+pub fn read(record: &Record) -> Session {
+    let (lines, tls_from_line) = split_lines(record);
+    let replies = replies(record);
+    let mut turns = Vec::new();
+    let mut i = 0;
+    let mut next_reply = 1;
+    let mut challenged = false;
+    while i < lines.len() {
+        let start = i;
+        let kind = if challenged {
+            i += 1;
+            TurnKind::AuthAnswer
+        } else {
+            i += 1;
+            command(&lines[start])
+        };
+        let reply = next_reply;
+        next_reply += 1;
+        let code = replies.get(reply).map(|r| r.code);
+        let verb = match &kind {
+            TurnKind::Command { verb, .. } => verb.as_str(),
+            _ => "",
+        };
+        challenged = match record.protocol {
+            Protocol::Smtp => code == Some(334),
+            Protocol::Pop3 => code == Some(300),
+        };
+        turns.push(Turn {
+            kind: kind.clone(),
+            lines: start..i,
+            reply,
+        });
+        if record.protocol == Protocol::Smtp && verb == "DATA" && code == Some(354) {
+            // RFC 5321 §4.1.1.4: the message runs to a line holding only ".".
+            let body = i;
+            let mut ended = false;
+            while i < lines.len() {
+                let dot = lines[i].bytes == b".";
+                i += 1;
+                if dot {
+                    ended = true;
+                    break;
+                }
+            }
+            turns.push(Turn {
+                kind: TurnKind::Message { ended },
+                lines: body..i,
+                reply: next_reply,
+            });
+            next_reply += 1;
+        }
+    }
+    Session {
+        protocol: record.protocol,
+        implicit_tls: record.implicit_tls,
+        lines,
+        replies,
+        turns,
+        ending: record.ending(),
+        tls_from_line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn smtp(items: &[(bool, &[u8])]) -> Session {
+        let mut r = Record::new(Protocol::Smtp, false);
+        for (client, bytes) in items {
+            if *client {
+                let seen = r.replies();
+                r.client(0, seen, bytes);
+            } else {
+                r.server(0, bytes);
+            }
+        }
+        read(&r)
+    }
+
+    #[test]
+    fn a_message_after_354_is_one_turn_and_endings_are_kept() {
+        let s = smtp(&[
+            (false, b"220 hi\r\n"),
+            (true, b"EHLO pc\n"),
+            (false, b"250 ok\r\n"),
+            (true, b"DATA\r\n"),
+            (false, b"354 go\r\n"),
+            (true, b"Subject: x\r\n\r\n..a\r\n.\r\n"),
+            (false, b"250 queued\r\n"),
+            (true, b"QUIT\r\n"),
+            (false, b"221 bye\r\n"),
+        ]);
+        assert_eq!(s.lines[0].end, LineEnd::BareLf);
+        assert_eq!(s.turns.len(), 4);
+        assert_eq!(s.turns[2].kind, TurnKind::Message { ended: true });
+        assert_eq!(s.turns[2].lines, 2..6);
+        assert_eq!(s.reply_of(&s.turns[2]).map(|r| r.code), Some(250));
+        assert_eq!(s.reply_of(&s.turns[3]).map(|r| r.code), Some(221));
+        assert!(s.turns.iter().all(|t| !s.early(t)));
+    }
+
+    #[test]
+    fn a_command_waiting_before_its_predecessors_reply_is_early() {
+        let mut r = Record::new(Protocol::Smtp, false);
+        r.server(0, b"220 hi\r\n");
+        r.client(0, 1, b"EHLO pc\r\n");
+        r.client(0, 1, b"MAIL FROM:<a@b>\r\n");
+        r.server(0, b"250 ok\r\n");
+        r.server(0, b"250 ok\r\n");
+        let s = read(&r);
+        assert!(!s.early(&s.turns[0]));
+        assert!(s.early(&s.turns[1]));
+    }
+}
