@@ -414,5 +414,8 @@ pub fn write_all(
         let html = student_html(rubric, card, name, lang, false, now);
         std::fs::write(dir.join(report_file_name(&card.student)), html)?;
     }
-    std::fs::write(dir.join("grades.csv"), class_csv(rubric, cards, class, lang))
+    std::fs::write(
+        dir.join("grades.csv"),
+        class_csv(rubric, cards, class, lang),
+    )
 }

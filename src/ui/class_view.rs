@@ -73,6 +73,8 @@ pub struct ClassPanel {
     pub message: Option<(bool, String)>,
     browse_import: Browse,
     browse_export: Browse,
+    /// Grading the students' own programs.
+    pub lab: super::lab_panel::LabPanel,
 }
 
 impl Default for ClassPanel {
@@ -98,6 +100,7 @@ impl Default for ClassPanel {
             serving: None,
             confirm_open: None,
             message: None,
+            lab: super::lab_panel::LabPanel::default(),
         }
     }
 }
@@ -108,10 +111,14 @@ impl ClassPanel {
             || self.adding.is_some()
             || self.exporting.is_some()
             || self.importing.is_some()
+            || self.lab.is_busy()
     }
 
     /// Collects finished background work; `AccountsAdded` when new accounts were saved.
     pub fn poll(&mut self, lang: Lang) -> Option<Action> {
+        if let Some(a) = self.lab.poll(lang) {
+            return Some(a);
+        }
         if let Some(r) = take_ready(&mut self.loading) {
             match r {
                 Ok(roster) => self.roster = roster,
@@ -308,6 +315,10 @@ impl ClassPanel {
                 ui.visuals().error_fg_color
             };
             ui.colored_label(color, text);
+        }
+        ui.separator();
+        if let Some(a) = self.lab.ui(ui, lang, &log.lab, &self.roster) {
+            action = Some(a);
         }
         ui.separator();
         ui.heading(tr(lang, "class.live"));

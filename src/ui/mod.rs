@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod imap_commands;
 pub mod jobs;
 pub mod keylog_panel;
+pub mod lab_panel;
 pub mod lesson;
 mod link;
 pub mod mailbox;
@@ -92,6 +93,10 @@ pub enum Action {
     RestartForClass,
     /// The class roster gained accounts: the running server takes them as it runs.
     ClassAccountsAdded,
+    /// Starts grading the students' programs with this rubric (scores start afresh), or stops.
+    StartLab(Option<Box<crate::proto::lab::Rubric>>),
+    /// Shows one session of the server's log (a lab attempt's).
+    ShowServerSession(u64),
     ClearTranscript,
     ShowTab(Tab),
     /// Attaches a file in the composer (read on a background thread).

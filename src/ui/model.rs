@@ -496,6 +496,16 @@ impl Model {
                     self.restart_for_class();
                 }
             }
+            Action::StartLab(rubric) => {
+                self.server_side.log.lab.clear();
+                if let Some(s) = self.server.running() {
+                    s.set_lab(rubric.map(|r| *r));
+                }
+            }
+            Action::ShowServerSession(id) => {
+                self.server_side.log.show_session(id);
+                self.server_side.tab = crate::ui::ServerTab::Log;
+            }
             Action::ClearTranscript => self.link.clear(),
             Action::ShowTab(tab) => self.tab = tab,
             Action::Attach(path) => {
@@ -652,9 +662,14 @@ impl Model {
             .running()
             .map(|s| s.policy().get())
             .unwrap_or_else(|| self.policy.clone());
+        let lab = self.server_side.class.lab.running.clone();
+        self.server_side.log.lab.clear();
         self.server.restart(
             self.server_setup(),
-            Box::new(move |c| c.policy = policy),
+            Box::new(move |c| {
+                c.policy = policy;
+                c.lab = lab;
+            }),
             Box::new(|_| Ok(())),
             &self.ctx,
         );

@@ -57,9 +57,16 @@ pub struct ServerLog {
     start: Option<SystemTime>,
     filter_session: Option<u64>,
     filter_account: String,
+    /// Each student's lab scorecard after their latest attempt, by account or address.
+    pub lab: BTreeMap<String, Arc<crate::server::lab::LabResult>>,
 }
 
 impl ServerLog {
+    /// Shows only this session's lines.
+    pub fn show_session(&mut self, id: u64) {
+        self.filter_session = Some(id);
+    }
+
     /// Folds one event from the server.
     pub fn apply(&mut self, e: ServerEvent) {
         self.start.get_or_insert(e.at);
@@ -104,9 +111,11 @@ impl ServerLog {
                     self.store_changes += 1;
                 }
             }
-            ServerEventKind::Connected
-            | ServerEventKind::Said { .. }
-            | ServerEventKind::Graded(_) => {}
+            ServerEventKind::Connected | ServerEventKind::Said { .. } => {}
+            ServerEventKind::Graded(result) => {
+                self.lab
+                    .insert(result.card.student.clone(), Arc::clone(result));
+            }
         }
         let row = LogRow {
             at: e.at,

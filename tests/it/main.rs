@@ -35,6 +35,7 @@ mod ui;
 mod ui_capture;
 mod ui_faults;
 mod ui_imap;
+mod ui_lab;
 mod ui_lessons;
 mod ui_mime;
 mod ui_server;
