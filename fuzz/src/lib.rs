@@ -41,6 +41,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("server_imap", server_imap),
     ("capture_read", capture_read),
     ("mime_tree", mime_tree),
+    ("lab_grade", lab_grade),
 ];
 
 /// Cuts `bytes` into chunks whose sizes come from `sizes` (cycled), so a reader sees the
@@ -861,4 +862,58 @@ pub fn mime_tree(data: &[u8]) {
         assert!(n.children.iter().all(|&c| c > i && c < t.nodes.len()));
     }
     let _ = t.to_text(mailtutor::proto::Lang::En);
+}
+
+/// A lab grading any session: the input is cut into pieces, each a reply written, client
+/// bytes read (before or after a reply), TLS beginning or the end. Every check of both
+/// built-in rubrics on every stage ends with a verdict whose line is in the session, points
+/// within the check's, and a report that prints.
+pub fn lab_grade(data: &[u8]) {
+    use mailtutor::proto::lab::record::{Ending, Protocol, Record};
+    use mailtutor::proto::lab::{Rubric, grade};
+    for protocol in [Protocol::Smtp, Protocol::Pop3] {
+        let mut r = Record::new(protocol, data.first().is_some_and(|b| b & 1 == 1));
+        let mut rest = data;
+        while let Some((&op, tail)) = rest.split_first() {
+            let n = usize::from(op >> 3).min(tail.len());
+            let (piece, after) = tail.split_at(n);
+            match op & 7 {
+                0..=2 => r.server(0, piece),
+                3..=5 => {
+                    let seen = r.replies().saturating_sub(usize::from(op & 1));
+                    r.client(0, seen, piece);
+                }
+                6 => r.tls_up(0),
+                _ => r.end(0, Ending::ClientClosed),
+            }
+            rest = after;
+        }
+        let name = match protocol {
+            Protocol::Smtp => "smtp-client",
+            Protocol::Pop3 => "pop3-client",
+        };
+        let Some(Ok(rubric)) = Rubric::built_in(name) else {
+            return;
+        };
+        let mut card = mailtutor::proto::lab::Scorecard::new("s@x");
+        for stage in &rubric.stages {
+            let g = grade(&rubric, &stage.id, &r);
+            assert!(g.earned() <= g.possible());
+            for res in &g.results {
+                if let Some(l) = res.failed_line() {
+                    assert!(l < g.session.lines.len(), "{}: {l}", res.id);
+                }
+            }
+            card.add(&rubric, 1, 0, g);
+        }
+        assert!(card.earned(&rubric) <= rubric.total());
+        let _ = mailtutor::lab_report::student_html(
+            &rubric,
+            &card,
+            "x",
+            mailtutor::proto::Lang::En,
+            false,
+            0,
+        );
+    }
 }

@@ -20,7 +20,7 @@ use mailtutor::proto::lab::{Rubric, Verdict};
 use mailtutor::server::ServerEventKind;
 use mailtutor::server::lab::LabResult;
 
-fn have(tool: &str) -> bool {
+pub(crate) fn have(tool: &str) -> bool {
     let found = Command::new("sh")
         .args(["-c", &format!("command -v {tool}")])
         .output()
@@ -36,14 +36,14 @@ fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/labclient.py")
 }
 
-struct Lab {
-    t: TestServer,
-    rubric: Rubric,
+pub(crate) struct Lab {
+    pub(crate) t: TestServer,
+    pub(crate) rubric: Rubric,
     graded: Receiver<Arc<LabResult>>,
 }
 
 impl Lab {
-    fn start(rubric: &str) -> Self {
+    pub(crate) fn start(rubric: &str) -> Self {
         let rubric = Rubric::built_in(rubric).unwrap().unwrap();
         let (tx, graded) = channel();
         let tx = Mutex::new(tx);
@@ -66,7 +66,7 @@ impl Lab {
     }
 
     /// Runs the lab client once as `user` and returns the student's card after it.
-    fn python(&self, mode: &str, port: u16, user: &str, to: &str) -> Arc<LabResult> {
+    pub(crate) fn python(&self, mode: &str, port: u16, user: &str, to: &str) -> Arc<LabResult> {
         let out = Command::new("python3")
             .arg(script())
             .args([mode, "--port", &port.to_string(), "--user", user])

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use super::pop3;
 use super::record::{Ending, Protocol, Record};
 use super::rubric::{Check, CheckKind, Rubric};
 use super::turns::{self, LineEnd, Session, Turn, TurnKind};
@@ -65,14 +66,14 @@ impl Graded {
     }
 }
 
-fn fail(line: Option<usize>, key: &'static str) -> Verdict {
+pub(super) fn fail(line: Option<usize>, key: &'static str) -> Verdict {
     Verdict::Fail {
         line,
         why: Words::new(key),
     }
 }
 
-fn fail_on(line: usize, why: Words) -> Verdict {
+pub(super) fn fail_on(line: usize, why: Words) -> Verdict {
     Verdict::Fail {
         line: Some(line),
         why,
@@ -148,23 +149,23 @@ fn check(rubric: &Rubric, c: &Check, s: &Session) -> Verdict {
         CheckKind::AfterRcptRefused => after_rcpt_refused(s),
         CheckKind::AfterGreetingRefused => after_greeting_refused(s),
         CheckKind::AfterDotRefused => after_dot_refused(s),
-        CheckKind::Pop3Login => pop3_login(s),
-        CheckKind::Pop3Order => pop3_order(s),
-        CheckKind::Pop3Stat => pop3_stat(s),
-        CheckKind::Pop3Retr => pop3_simple(s, "RETR", "lab.why.no_retr", "lab.why.retr_refused"),
-        CheckKind::Pop3Dele => pop3_simple(s, "DELE", "lab.why.no_dele", "lab.why.dele_refused"),
+        CheckKind::Pop3Login => pop3::login(s),
+        CheckKind::Pop3Order => pop3::order(s),
+        CheckKind::Pop3Stat => pop3::stat(s),
+        CheckKind::Pop3Retr => pop3::simple(s, "RETR", "lab.why.no_retr", "lab.why.retr_refused"),
+        CheckKind::Pop3Dele => pop3::simple(s, "DELE", "lab.why.no_dele", "lab.why.dele_refused"),
     }
 }
 
-fn commands<'a>(s: &'a Session) -> impl Iterator<Item = (&'a Turn, &'a str)> + 'a {
+pub(super) fn commands<'a>(s: &'a Session) -> impl Iterator<Item = (&'a Turn, &'a str)> + 'a {
     s.turns.iter().filter_map(|t| s.verb(t).map(|v| (t, v)))
 }
 
-fn code(s: &Session, t: &Turn) -> Option<u16> {
+pub(super) fn code(s: &Session, t: &Turn) -> Option<u16> {
     s.reply_of(t).map(|r| r.code)
 }
 
-fn quoted(s: &Session, t: &Turn) -> String {
+pub(super) fn quoted(s: &Session, t: &Turn) -> String {
     s.reply_of(t)
         .map(|r| r.first().to_owned())
         .unwrap_or_default()
@@ -599,87 +600,5 @@ fn after_dot_refused(s: &Session) -> Verdict {
             Words::new("lab.why.resent_after_refusal").arg("reply", quoted(s, refused)),
         ),
         None => Verdict::Pass,
-    }
-}
-
-/// The turn that logged in (PASS, APOP or AUTH with +OK), if any.
-fn pop3_logged_in(s: &Session) -> Option<usize> {
-    s.turns.iter().position(|t| {
-        let last_of_auth = s.verb(t) == Some("AUTH") || t.kind == TurnKind::AuthAnswer;
-        (matches!(s.verb(t), Some("PASS" | "APOP")) || last_of_auth) && code(s, t) == Some(200)
-    })
-}
-
-fn pop3_login(s: &Session) -> Verdict {
-    if pop3_logged_in(s).is_some() {
-        return Verdict::Pass;
-    }
-    let mut user = false;
-    for (t, verb) in commands(s) {
-        match verb {
-            "USER" => user = code(s, t) == Some(200),
-            "PASS" if !user => return fail(Some(t.lines.start), "lab.why.pass_before_user"),
-            "PASS" | "APOP" | "AUTH" => {
-                return fail_on(
-                    t.lines.start,
-                    Words::new("lab.why.login_refused").arg("reply", quoted(s, t)),
-                );
-            }
-            _ => {}
-        }
-    }
-    Verdict::NotShown(Words::new("lab.why.no_auth"))
-}
-
-/// RFC 1939 §3: STAT, LIST, RETR, DELE, NOOP, RSET, TOP, UIDL only in the TRANSACTION state.
-fn pop3_order(s: &Session) -> Verdict {
-    let login = pop3_logged_in(s).unwrap_or(usize::MAX);
-    for (i, t) in s.turns.iter().enumerate() {
-        if i < login
-            && matches!(
-                s.verb(t),
-                Some("STAT" | "LIST" | "RETR" | "DELE" | "NOOP" | "RSET" | "TOP" | "UIDL")
-            )
-        {
-            return fail(Some(t.lines.start), "lab.why.before_login");
-        }
-    }
-    if s.turns.is_empty() {
-        Verdict::NotShown(Words::new("lab.why.said_nothing"))
-    } else {
-        Verdict::Pass
-    }
-}
-
-fn pop3_stat(s: &Session) -> Verdict {
-    let Some(retr) = s.turns.iter().position(|t| s.verb(t) == Some("RETR")) else {
-        return Verdict::NotShown(Words::new("lab.why.no_retr"));
-    };
-    if s.turns[..retr]
-        .iter()
-        .any(|t| matches!(s.verb(t), Some("STAT" | "LIST")) && code(s, t) == Some(200))
-    {
-        Verdict::Pass
-    } else {
-        fail(Some(s.turns[retr].lines.start), "lab.why.retr_blind")
-    }
-}
-
-fn pop3_simple(s: &Session, verb: &str, missing: &'static str, refused: &'static str) -> Verdict {
-    let mut tried = None;
-    for (t, v) in commands(s) {
-        if v == verb {
-            if code(s, t) == Some(200) {
-                return Verdict::Pass;
-            }
-            tried.get_or_insert(t);
-        }
-    }
-    match tried {
-        Some(t) => fail_on(
-            t.lines.start,
-            Words::new(refused).arg("reply", quoted(s, t)),
-        ),
-        None => Verdict::NotShown(Words::new(missing)),
     }
 }

@@ -3,10 +3,14 @@
 //! ([`rubric`], [`grade`]) and summed up per student over their attempts ([`score`]).
 
 pub mod grade;
+mod pop3;
 pub mod record;
 pub mod rubric;
 pub mod score;
 pub mod turns;
+
+#[cfg(test)]
+mod tests;
 
 pub use grade::{CheckResult, Graded, Verdict, grade};
 pub use record::{Ending, Protocol, Record};
