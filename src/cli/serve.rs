@@ -292,7 +292,7 @@ fn lab_graded(
     dir: &std::path::Path,
     data_dir: &std::path::Path,
 ) {
-    use mailtutor::lab_report::{Named, reason, write_all};
+    use mailtutor::lab_report::{Named, mark, reason, write_all};
     if let Some(a) = result
         .card
         .attempts()
@@ -305,6 +305,7 @@ fn lab_graded(
                 "{}",
                 printable(
                     &Words::new("cli.serve_lab_failed")
+                        .arg("mark", mark(Some(r)))
                         .arg("check", &r.id)
                         .arg("points", r.points)
                         .arg("why", reason(r, Lang::En))

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::lab::{Lab, LabSession};
+use super::lab::{Lab, LabSession, Peek};
 use super::maildir::{FolderError, LockGuard, Maildir};
 use super::smtp::SmtpServerSession;
 use super::{
@@ -107,16 +107,20 @@ impl Conn {
     }
 }
 
-/// Whether the client's bytes are already waiting to be read (it sent without waiting for the
-/// reply about to go out).
-fn waiting(tcp: &TcpStream) -> bool {
+/// What the client has done before the reply about to go out: sent more (without waiting for
+/// it), closed its side (without reading it), or nothing yet.
+fn waiting(tcp: &TcpStream) -> Peek {
     if tcp.set_nonblocking(true).is_err() {
-        return false;
+        return Peek::Nothing;
     }
     let mut byte = [0u8; 1];
     let peeked = tcp.peek(&mut byte);
     let _ = tcp.set_nonblocking(false);
-    matches!(peeked, Ok(n) if n > 0)
+    match peeked {
+        Ok(0) => Peek::Closed,
+        Ok(_) => Peek::Sent,
+        Err(_) => Peek::Nothing,
+    }
 }
 
 /// How long a client has to finish a TLS handshake (implicit TLS, or after STARTTLS/STLS):

@@ -40,6 +40,16 @@ pub struct LabResult {
     pub of: u32,
 }
 
+/// What the client had done when a reply was about to go out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Peek {
+    /// More bytes were waiting: it did not wait for the reply.
+    Sent,
+    /// It had closed its side: it will not read the reply.
+    Closed,
+    Nothing,
+}
+
 /// One session being recorded for the lab.
 pub struct LabSession {
     pub record: Record,
@@ -66,10 +76,14 @@ impl LabSession {
         self.record.client(at, seen, bytes);
     }
 
-    /// A reply about to be written; `waiting` says whether client bytes were already there.
-    pub fn server(&mut self, bytes: &[u8], waiting: bool) {
-        if waiting && self.waiting_since.is_none() {
-            self.waiting_since = Some(self.record.replies());
+    /// A reply about to be written, and what the client had done by then.
+    pub fn server(&mut self, bytes: &[u8], peek: Peek) {
+        match peek {
+            Peek::Sent if self.waiting_since.is_none() => {
+                self.waiting_since = Some(self.record.replies());
+            }
+            Peek::Closed => self.record.client_gone(),
+            _ => {}
         }
         let at = self.ms();
         self.record.server(at, bytes);
@@ -212,8 +226,18 @@ impl Lab {
     }
 
     /// The session ended: scored on its stage and added to its student's card. A session that
-    /// never named its student is not scored.
+    /// never named its student (a program that said nothing, or stopped before logging in)
+    /// is the student last seen on that machine's, when one was; else it is not scored.
     pub fn close(&self, mut session: LabSession, id: u64) -> Option<LabResult> {
+        if session.student.is_none() {
+            let known = {
+                let state = self.lock();
+                session.ip.and_then(|ip| state.by_ip.get(&ip).cloned())
+            };
+            if let Some(who) = known {
+                self.identify(&mut session, &who);
+            }
+        }
         let student = session.student.take()?;
         let stage = session.stage.take()?;
         let graded = grade(&self.rubric, &stage, &session.record);

@@ -90,7 +90,7 @@ impl Default for ClassPanel {
             show_passwords: false,
             export_path: dirs::document_dir()
                 .unwrap_or_else(std::env::temp_dir)
-                .join("mailtutor-grades.csv")
+                .join("mailtutor-class.csv")
                 .display()
                 .to_string(),
             exporting: None,

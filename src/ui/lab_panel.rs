@@ -214,13 +214,22 @@ impl LabPanel {
                     ui.strong(tr(lang, key));
                 }
                 ui.end_row();
-                for (student, result) in results {
-                    let name = roster
-                        .students
-                        .iter()
-                        .find(|s| s.address.eq_ignore_ascii_case(student))
-                        .map(|s| s.name.as_str())
-                        .unwrap_or("—");
+                // The roster's order first, then programs that logged in with other accounts.
+                let mut rows: Vec<(&str, &String, &Arc<LabResult>)> = roster
+                    .students
+                    .iter()
+                    .filter_map(|s| {
+                        results
+                            .get_key_value(&s.address.to_ascii_lowercase())
+                            .map(|(k, r)| (s.name.as_str(), k, r))
+                    })
+                    .collect();
+                for (k, r) in results {
+                    if !rows.iter().any(|(_, key, _)| *key == k) {
+                        rows.push(("—", k, r));
+                    }
+                }
+                for (name, student, result) in rows {
                     ui.label(name);
                     ui.monospace(student);
                     ui.label(
@@ -228,6 +237,7 @@ impl LabPanel {
                     );
                     ui.label(result.card.attempts.to_string());
                     ui.horizontal_wrapped(|ui| {
+                        ui.set_min_width(340.0);
                         let mut any = false;
                         for (check, found) in result.card.results(rubric) {
                             let Some((r, _)) = found else { continue };

@@ -395,3 +395,32 @@ fn serve_lab_prints_each_attempts_score_and_failed_checks_and_writes_the_reports
     assert!(html.contains("张三") && html.contains("class=\"c fail\""));
     assert!(!html.contains(password));
 }
+
+#[test]
+fn a_program_that_says_nothing_is_still_the_attempt_of_its_machines_student() {
+    if !have("python3") {
+        return;
+    }
+    let lab = Lab::start("smtp-client");
+    let port = lab.t.smtp().port();
+    lab.python(
+        "smtplib",
+        port,
+        "student@mailtutor.test",
+        "teacher@mailtutor.test",
+    );
+    // Connects, reads the greeting and closes: no EHLO, no login, nothing to name it by.
+    let mut s = TcpStream::connect(lab.t.smtp()).unwrap();
+    let mut greeting = [0u8; 64];
+    let _ = s.read(&mut greeting).unwrap();
+    drop(s);
+    let r = lab.next();
+    assert_eq!(r.card.student, "student@mailtutor.test");
+    assert_eq!(r.attempt, 2);
+    let attempt = r.card.attempts().into_iter().last().unwrap();
+    assert_eq!(attempt.graded.stage, "rcpt-450");
+    assert!(matches!(
+        attempt.graded.results[0].verdict,
+        Verdict::NotShown(_)
+    ));
+}

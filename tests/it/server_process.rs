@@ -696,7 +696,7 @@ print(json.dumps(out))
 fn serve_roster_makes_accounts_from_a_class_list() {
     let names = TempDir::new("roster-names");
     std::fs::create_dir_all(&names.0).unwrap();
-    let file = names.0.join("grades.csv");
+    let file = names.0.join("class.csv");
     std::fs::write(&file, "姓名,学号\n张三,001\nLi Lei,002\n").unwrap();
     let s = Serve::start(&["--roster", file.to_str().unwrap()]);
     let list = std::fs::read_to_string(s.data.join("roster.csv")).unwrap();

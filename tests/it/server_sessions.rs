@@ -222,3 +222,26 @@ fn imap_passwords_never_reach_the_log() {
         assert!(all.contains("********"), "{all}");
     }
 }
+
+#[test]
+fn an_auth_line_with_its_answer_is_logged_once() {
+    for line in [
+        &b"AUTH PLAIN AHN0dWRlbnRAbWFpbHR1dG9yLnRlc3QAc2VjcmV0\r\n"[..],
+        b"AUTH LOGIN c3R1ZGVudEBtYWlsdHV0b3IudGVzdA==\r\n",
+    ] {
+        let mut s = SmtpServerSession::new(context(), "192.0.2.1:4000".into(), false);
+        s.greeting();
+        s.ingest(b"EHLO me\r\n");
+        let out = s.ingest(line);
+        let logged: Vec<&String> = out
+            .iter()
+            .filter_map(|o| match o {
+                Output::Log(mailtutor::server::Side::Client, text) => Some(text),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(logged.len(), 1, "{logged:?}");
+        assert!(logged[0].starts_with("AUTH "), "{logged:?}");
+        assert!(!logged[0].contains("c2VjcmV0"), "{logged:?}");
+    }
+}

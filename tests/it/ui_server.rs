@@ -371,7 +371,7 @@ fn a_roster_of_three_names_makes_three_accounts_that_log_in_and_outlive_a_restar
     shows(&h, "li.lei@mailtutor.test");
 
     // The list to hand out.
-    let csv = dir.0.join("grades.csv");
+    let csv = dir.0.join("class.csv");
     h.get_by_label("Export the list to:").click();
     h.run_steps(1);
     h.state_mut().server_side.class.export_path = csv.display().to_string();

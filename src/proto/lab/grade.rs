@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::pop3;
 use super::record::{Ending, Protocol, Record};
-use super::rubric::{Check, CheckKind, Rubric};
+use super::rubric::{Check, CheckKind, Rubric, StageFault};
 use super::turns::{self, LineEnd, Session, Turn, TurnKind};
 use crate::proto::auth;
 use crate::words::Words;
@@ -83,12 +83,13 @@ pub(super) fn fail_on(line: usize, why: Words) -> Verdict {
 /// Scores `record` on the checks of `stage`.
 pub fn grade(rubric: &Rubric, stage: &str, record: &Record) -> Graded {
     let session = turns::read(record);
+    let fault = rubric.stage(stage).and_then(|s| s.fault);
     let results = rubric
         .checks_of(stage)
         .map(|c| CheckResult {
             id: c.id.clone(),
             points: c.points,
-            verdict: check(rubric, c, &session),
+            verdict: check(rubric, c, &session, fault),
         })
         .collect();
     let secret_lines = secrets(&session);
@@ -133,7 +134,8 @@ pub fn secrets(s: &Session) -> HashSet<usize> {
     out
 }
 
-fn check(rubric: &Rubric, c: &Check, s: &Session) -> Verdict {
+fn check(rubric: &Rubric, c: &Check, s: &Session, fault: Option<StageFault>) -> Verdict {
+    let staged = |pick: fn(StageFault) -> Option<u16>| fault.and_then(pick);
     match c.kind {
         CheckKind::Greeted => greeted(s),
         CheckKind::LineEndings => line_endings(s),
@@ -146,9 +148,27 @@ fn check(rubric: &Rubric, c: &Check, s: &Session) -> Verdict {
         CheckKind::FinalDot => final_dot(s),
         CheckKind::Quit => quit(s),
         CheckKind::Tls => tls(s),
-        CheckKind::AfterRcptRefused => after_rcpt_refused(s),
-        CheckKind::AfterGreetingRefused => after_greeting_refused(s),
-        CheckKind::AfterDotRefused => after_dot_refused(s),
+        CheckKind::AfterRcptRefused => after_rcpt_refused(
+            s,
+            staged(|f| match f {
+                StageFault::Rcpt(c) => Some(c),
+                _ => None,
+            }),
+        ),
+        CheckKind::AfterGreetingRefused => after_greeting_refused(
+            s,
+            staged(|f| match f {
+                StageFault::Greeting(c) => Some(c),
+                _ => None,
+            }),
+        ),
+        CheckKind::AfterDotRefused => after_dot_refused(
+            s,
+            staged(|f| match f {
+                StageFault::Data(c) => Some(c),
+                _ => None,
+            }),
+        ),
         CheckKind::Pop3Login => pop3::login(s),
         CheckKind::Pop3Order => pop3::order(s),
         CheckKind::Pop3Stat => pop3::stat(s),
@@ -228,10 +248,19 @@ fn pipelining_offered(s: &Session, before: usize) -> bool {
 
 fn waits(s: &Session) -> Verdict {
     for (i, t) in s.turns.iter().enumerate() {
-        if !s.early(t) {
+        let prev = i.checked_sub(1).map(|p| &s.turns[p]);
+        // Message text read as commands is judged by the message's checks, not here. After
+        // it, the program waited if a reply came between its final "." and this line.
+        let early = match prev.filter(|p| p.spilled) {
+            Some(p) => s
+                .first_line(t)
+                .zip(s.first_line(p))
+                .is_some_and(|(l, dot)| l.seen <= dot.seen),
+            None => s.early(t),
+        };
+        if !early || t.spilled {
             continue;
         }
-        let prev = i.checked_sub(1).map(|p| &s.turns[p]);
         // RFC 2920 §3.1: only RSET, MAIL and RCPT (and a message's end) may be followed
         // without waiting; EHLO, DATA, AUTH, QUIT… end a group. A message waits for its 354.
         let groupable = match prev.map(|p| (&p.kind, s.verb(p))) {
@@ -248,12 +277,17 @@ fn waits(s: &Session) -> Verdict {
         }
         let waited_for = match prev {
             None => Words::new("lab.what.greeting"),
-            Some(p) if matches!(p.kind, TurnKind::Message { .. }) => Words::new("lab.what.message"),
+            Some(p) if matches!(p.kind, TurnKind::Message { .. }) || p.spilled => {
+                Words::new("lab.what.message")
+            }
             Some(p) if secrets(s).contains(&p.lines.start) => Words::new("lab.what.secret"),
-            Some(p) => s
-                .first_line(p)
-                .map(|l| Words::text(crate::proto::line::printable(&l.text())))
-                .unwrap_or_else(|| Words::new("lab.what.greeting")),
+            Some(p) => match s.first_line(p) {
+                Some(l) if l.bytes.iter().all(u8::is_ascii_whitespace) => {
+                    Words::new("lab.what.empty_line")
+                }
+                Some(l) => Words::text(crate::proto::line::printable(&l.text())),
+                None => Words::new("lab.what.greeting"),
+            },
         };
         let key = if pipelining_offered(s, i) {
             "lab.why.early_group"
@@ -332,9 +366,9 @@ fn auth_check(s: &Session) -> Verdict {
 fn mail_syntax(s: &Session) -> Verdict {
     let mut any = false;
     for (t, verb) in commands(s) {
-        let prefix = match verb {
-            "MAIL" => "FROM:<",
-            "RCPT" => "TO:<",
+        let (prefix, want) = match verb {
+            "MAIL" => ("FROM:<", "MAIL FROM:<address>"),
+            "RCPT" => ("TO:<", "RCPT TO:<address>"),
             _ => continue,
         };
         any = true;
@@ -349,7 +383,10 @@ fn mail_syntax(s: &Session) -> Verdict {
                 .next()
                 .is_some_and(|p| p.ends_with('>'));
         if !well_formed {
-            return fail(Some(t.lines.start), "lab.why.path_syntax");
+            return fail_on(
+                t.lines.start,
+                Words::new("lab.why.path_syntax").arg("want", want),
+            );
         }
         if matches!(code(s, t), Some(500 | 501 | 555)) {
             return fail_on(
@@ -436,9 +473,15 @@ fn blank_line(s: &Session) -> Verdict {
 /// RFC 5321 §4.5.2: a line of the message that starts with `.` goes with one more `.`. A line
 /// that starts with a single dot was not stuffed (the server takes that dot away).
 fn dot_stuffing(s: &Session) -> Verdict {
-    let Some((_, body)) = message(s) else {
+    let Some((t, body)) = message(s) else {
         return Verdict::NotShown(Words::new("lab.why.no_message"));
     };
+    // A lone "." in the body ended the message early: the rest was read as commands.
+    if let Some(i) = s.turns.iter().position(|u| std::ptr::eq(u, t))
+        && s.spill_after(i)
+    {
+        return fail(t.lines.end.checked_sub(1), "lab.why.lone_dot");
+    }
     let mut stuffed = false;
     for i in body {
         let l = &s.lines[i].bytes;
@@ -461,6 +504,18 @@ fn final_dot(s: &Session) -> Verdict {
         .iter()
         .find(|t| matches!(t.kind, TurnKind::Message { .. }))
     else {
+        // DATA refused, and the message sent anyway: the server read it as commands.
+        if let Some((_, d)) = s
+            .turns
+            .iter()
+            .enumerate()
+            .find(|(i, t)| s.verb(t) == Some("DATA") && s.spill_after(*i))
+        {
+            return fail_on(
+                d.lines.start,
+                Words::new("lab.why.data_refused_sent_anyway").arg("reply", quoted(s, d)),
+            );
+        }
         return Verdict::NotShown(Words::new("lab.why.no_message"));
     };
     if t.kind == (TurnKind::Message { ended: false }) {
@@ -489,6 +544,9 @@ fn quit(s: &Session) -> Verdict {
         Protocol::Pop3 => 200,
     };
     match s.verb(last) {
+        Some("QUIT") if s.closed_before_reply.is_some_and(|r| r <= last.reply) => {
+            fail(Some(last.lines.start), "lab.why.quit_not_read")
+        }
         Some("QUIT") if code(s, last) == Some(ok) => Verdict::Pass,
         Some("QUIT") => fail(Some(last.lines.start), "lab.why.quit_unanswered"),
         _ => {
@@ -524,13 +582,20 @@ fn tls(s: &Session) -> Verdict {
     }
 }
 
-fn after_rcpt_refused(s: &Session) -> Verdict {
-    let Some(i) = s
-        .turns
-        .iter()
-        .position(|t| s.verb(t) == Some("RCPT") && code(s, t).is_some_and(|c| c >= 400))
-    else {
-        return Verdict::NotShown(Words::new("lab.why.fault_not_met"));
+/// The attempt never got the reply the stage staged (`code`, when known).
+fn not_met(code: Option<u16>) -> Verdict {
+    Verdict::NotShown(
+        Words::new("lab.why.fault_not_met")
+            .arg("code", code.map(|c| c.to_string()).unwrap_or_default()),
+    )
+}
+
+fn after_rcpt_refused(s: &Session, staged: Option<u16>) -> Verdict {
+    let Some(i) = s.turns.iter().position(|t| {
+        s.verb(t) == Some("RCPT")
+            && code(s, t).is_some_and(|c| staged.map_or(c >= 400, |want| c == want))
+    }) else {
+        return not_met(staged);
     };
     let refused = &s.turns[i];
     let mut accepted = s.turns[..i]
@@ -562,13 +627,13 @@ fn pipelined_past(s: &Session, t: &Turn, earlier: &Turn) -> bool {
     s.first_line(t).is_some_and(|l| l.seen <= earlier.reply)
 }
 
-fn after_greeting_refused(s: &Session) -> Verdict {
+fn after_greeting_refused(s: &Session, staged: Option<u16>) -> Verdict {
     let refused = s
         .replies
         .first()
-        .is_some_and(|g| g.code == 421 || g.code == 554);
+        .is_some_and(|g| staged.map_or(g.code == 421 || g.code == 554, |want| g.code == want));
     if !refused {
-        return Verdict::NotShown(Words::new("lab.why.fault_not_met"));
+        return not_met(staged);
     }
     let greeting = s
         .replies
@@ -584,11 +649,12 @@ fn after_greeting_refused(s: &Session) -> Verdict {
     }
 }
 
-fn after_dot_refused(s: &Session) -> Verdict {
+fn after_dot_refused(s: &Session, staged: Option<u16>) -> Verdict {
     let Some(i) = s.turns.iter().position(|t| {
-        matches!(t.kind, TurnKind::Message { ended: true }) && code(s, t).is_some_and(|c| c >= 500)
+        matches!(t.kind, TurnKind::Message { ended: true })
+            && code(s, t).is_some_and(|c| staged.map_or(c >= 500, |want| c == want))
     }) else {
-        return Verdict::NotShown(Words::new("lab.why.fault_not_met"));
+        return not_met(staged);
     };
     let refused = &s.turns[i];
     match s.turns[i + 1..]

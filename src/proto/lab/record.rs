@@ -62,6 +62,9 @@ pub struct Record {
     pub items: Vec<Item>,
     /// Client bytes were dropped past [`MAX_CLIENT_BYTES`].
     pub truncated: bool,
+    /// The first reply written after the client had already closed its side (it did not
+    /// wait to read it).
+    pub closed_before_reply: Option<usize>,
     client_bytes: usize,
     replies: usize,
 }
@@ -73,6 +76,7 @@ impl Record {
             implicit_tls,
             items: Vec::new(),
             truncated: false,
+            closed_before_reply: None,
             client_bytes: 0,
             replies: 0,
         }
@@ -108,6 +112,11 @@ impl Record {
             seen,
             bytes: kept.to_vec(),
         });
+    }
+
+    /// The client has closed its side before the next reply is written.
+    pub fn client_gone(&mut self) {
+        self.closed_before_reply.get_or_insert(self.replies);
     }
 
     /// One reply written.

@@ -268,3 +268,77 @@ fn pop3_order_stat_and_quit_are_read_from_the_state() {
         ]
     );
 }
+
+#[test]
+fn a_message_the_server_read_as_commands_is_blamed_on_the_message_not_on_waiting() {
+    // DATA refused, the message sent anyway in one write: each of its lines got a 500.
+    let refused = [
+        S("220 hi\r\n"),
+        C("EHLO pc\r\n"),
+        S(EHLO),
+        C("MAIL FROM: <a@x>\r\n"),
+        S("501 syntax\r\n"),
+        C("DATA\r\n"),
+        S("503 need MAIL\r\n"),
+        C("Subject: s\r\n\r\nhi\r\n.\r\n"),
+        S("500 unknown\r\n"),
+        S("500 unknown\r\n"),
+        S("500 unknown\r\n"),
+        S("500 unknown\r\n"),
+        C("QUIT\r\n"),
+        S("221 bye\r\n"),
+    ];
+    let v = verdicts("smtp-client", "send", &refused);
+    let lost = failed(&v);
+    assert!(lost.contains(&("final-dot", Some("DATA"))), "{lost:?}");
+    assert!(!lost.iter().any(|(id, _)| *id == "waits"), "{lost:?}");
+    // A lone "." in the body ends the message early; the rest is read as commands.
+    let early_end = MESSAGE.replace("hi\r\n", "hi\r\n.\r\nmore\r\n");
+    let steps = [
+        S("220 hi\r\n"),
+        C("EHLO pc\r\n"),
+        S(EHLO),
+        C("DATA\r\n"),
+        S("354 go\r\n"),
+        C(&early_end),
+        S("250 queued\r\n"),
+        S("500 unknown\r\n"),
+        S("500 unknown\r\n"),
+        S("500 unknown\r\n"),
+        C("QUIT\r\n"),
+        S("221 bye\r\n"),
+    ];
+    let v = verdicts("smtp-client", "send", &steps);
+    let lost = failed(&v);
+    assert!(lost.contains(&("dot-stuffing", Some("."))), "{lost:?}");
+    assert!(!lost.iter().any(|(id, _)| *id == "waits"), "{lost:?}");
+}
+
+#[test]
+fn a_program_that_closes_before_reading_quits_reply_is_seen() {
+    let rubric = Rubric::built_in("smtp-client").unwrap().unwrap();
+    let mut r = record(Protocol::Smtp, &good_send(MESSAGE, "YUB4\r\n"), 64);
+    let mut items = r.items.clone();
+    // The 221 went out after the client had closed.
+    r = Record::new(Protocol::Smtp, false);
+    items.retain(|i| !matches!(i, super::record::Item::End { .. }));
+    let last = items.len() - 1;
+    for (n, item) in items.into_iter().enumerate() {
+        match item {
+            super::record::Item::Client { seen, bytes, .. } => r.client(0, seen, &bytes),
+            super::record::Item::Server { bytes, .. } => {
+                if n == last {
+                    r.client_gone();
+                }
+                r.server(0, &bytes);
+            }
+            _ => {}
+        }
+    }
+    let g = grade(&rubric, "send", &r);
+    let quit = g.results.iter().find(|c| c.id == "quit").unwrap();
+    assert_eq!(
+        quit.failed_line().map(|l| g.session.lines[l].text()),
+        Some("QUIT".into())
+    );
+}

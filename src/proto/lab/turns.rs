@@ -73,6 +73,9 @@ pub struct Turn {
     pub lines: std::ops::Range<usize>,
     /// Index into [`Session::replies`] of the reply this turn got (it may not have come).
     pub reply: usize,
+    /// Message text the server read as commands: sent in one go after a refused DATA, or
+    /// after a lone "." ended the message early, up to the client's own final dot.
+    pub spilled: bool,
 }
 
 /// A recorded session read back.
@@ -87,6 +90,8 @@ pub struct Session {
     pub ending: Option<Ending>,
     /// Where TLS began: the number of client lines before it.
     pub tls_from_line: Option<usize>,
+    /// The first reply written after the client had closed (see [`Record`]).
+    pub closed_before_reply: Option<usize>,
 }
 
 impl Session {
@@ -106,11 +111,17 @@ impl Session {
             .is_some_and(|l| turn.reply > 0 && l.seen < turn.reply)
     }
 
+    /// The command's verb; message text the server read as a command has none.
     pub fn verb<'t>(&self, turn: &'t Turn) -> Option<&'t str> {
         match &turn.kind {
-            TurnKind::Command { verb, .. } => Some(verb),
+            TurnKind::Command { verb, .. } if !turn.spilled => Some(verb),
             _ => None,
         }
+    }
+
+    /// The turn after `i` starts a spill (message text read as commands).
+    pub fn spill_after(&self, i: usize) -> bool {
+        self.turns.get(i + 1).is_some_and(|t| t.spilled)
     }
 }
 
@@ -202,11 +213,8 @@ fn command(line: &ClientLine) -> TurnKind {
     let text = line.text();
     let text = text.trim_end_matches('\r');
     let (verb, arg) = text.split_once(' ').unwrap_or((text, ""));
-    let mut verb = verb.to_ascii_uppercase();
-    // "MAIL FROM:<a>" and "RCPT TO:<b>" are named by their first word, as servers do.
-    if verb.len() > 16 {
-        verb.truncate(16);
-    }
+    // A verb is a short word; whatever else came first is kept to 16 characters.
+    let verb: String = verb.to_ascii_uppercase().chars().take(16).collect();
     TurnKind::Command {
         verb,
         arg: arg.to_owned(),
@@ -247,6 +255,7 @@ pub fn read(record: &Record) -> Session {
             kind: kind.clone(),
             lines: start..i,
             reply,
+            spilled: false,
         });
         if record.protocol == Protocol::Smtp && verb == "DATA" && code == Some(354) {
             // RFC 5321 §4.1.1.4: the message runs to a line holding only ".".
@@ -264,10 +273,12 @@ pub fn read(record: &Record) -> Session {
                 kind: TurnKind::Message { ended },
                 lines: body..i,
                 reply: next_reply,
+                spilled: false,
             });
             next_reply += 1;
         }
     }
+    mark_spills(&lines, &replies, &mut turns);
     Session {
         protocol: record.protocol,
         implicit_tls: record.implicit_tls,
@@ -276,6 +287,68 @@ pub fn read(record: &Record) -> Session {
         turns,
         ending: record.ending(),
         tls_from_line,
+        closed_before_reply: record.closed_before_reply,
+    }
+}
+
+/// Marks message text the server read as commands. After a DATA not answered with 354, or a
+/// message the server took as ended at a lone "." while more of it came in the same write,
+/// the lines sent on without waiting for replies, up to the client's own lone ".", are the
+/// message.
+fn mark_spills(lines: &[ClientLine], replies: &[ServerReply], turns: &mut [Turn]) {
+    let mut i = 0;
+    while i < turns.len() {
+        let t = &turns[i];
+        let from = t.lines.end;
+        let trigger = match &t.kind {
+            TurnKind::Command { verb, .. } => {
+                verb == "DATA" && replies.get(t.reply).is_some_and(|r| r.code != 354)
+            }
+            // More of the same write after the dot the server ended the message at.
+            TurnKind::Message { ended: true } => {
+                from > 0
+                    && lines
+                        .get(from)
+                        .is_some_and(|l| l.seen == lines[from - 1].seen)
+            }
+            TurnKind::Message { ended: false } | TurnKind::AuthAnswer => false,
+        };
+        let Some(first) = lines.get(from).filter(|_| trigger) else {
+            i += 1;
+            continue;
+        };
+        // Each line after the first came with it, or before the reply to the line before.
+        let dot = lines[from..]
+            .iter()
+            .enumerate()
+            .take_while(|(k, l)| {
+                *k == 0
+                    || l.seen == first.seen
+                    || turns
+                        .iter()
+                        .find(|u| u.lines.start == from + k)
+                        .is_some_and(|u| l.seen < u.reply)
+            })
+            .find(|(_, l)| l.bytes == b".")
+            .map(|(k, _)| from + k);
+        // Text read as commands is refused line by line; a line the server accepted (a
+        // pipelined MAIL after the message) is the client's own command.
+        if let Some(dot) = dot {
+            let end = turns[i + 1..]
+                .iter()
+                .position(|u| u.lines.start > dot)
+                .map_or(turns.len(), |p| i + 1 + p);
+            let refused = turns[i + 1..end].iter().all(|u| {
+                matches!(u.kind, TurnKind::Command { .. })
+                    && replies.get(u.reply).is_none_or(|r| r.code >= 500)
+            });
+            if refused {
+                for u in &mut turns[i + 1..end] {
+                    u.spilled = true;
+                }
+            }
+        }
+        i += 1;
     }
 }
 

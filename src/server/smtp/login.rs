@@ -2,6 +2,18 @@
 
 use super::*;
 
+/// An initial response came on the AUTH line, which is logged already (masked): the answer's
+/// own log line, from `from` on, would show a line the client never sent.
+fn unlog_answer(out: &mut Vec<Output>, from: usize) {
+    if let Some(i) = out
+        .iter()
+        .skip(from)
+        .position(|o| matches!(o, Output::Log(Side::Client, _)))
+    {
+        out.remove(from + i);
+    }
+}
+
 impl SmtpServerSession {
     pub(super) fn auth(&mut self, mechanism: u64, initial: &str, out: &mut Vec<Output>) {
         if self.helo.is_none() {
@@ -25,12 +37,20 @@ impl SmtpServerSession {
                 }
                 self.mode = Mode::AuthLoginUser;
             }
-            smtp_proto::AUTH_LOGIN => self.auth_login_user(initial.as_bytes(), out),
+            smtp_proto::AUTH_LOGIN => {
+                let from = out.len();
+                self.auth_login_user(initial.as_bytes(), out);
+                unlog_answer(out, from);
+            }
             smtp_proto::AUTH_PLAIN if initial.is_empty() => {
                 reply(out, "334 ");
                 self.mode = Mode::AuthPlain;
             }
-            smtp_proto::AUTH_PLAIN => self.auth_plain_response(initial.as_bytes(), out),
+            smtp_proto::AUTH_PLAIN => {
+                let from = out.len();
+                self.auth_plain_response(initial.as_bytes(), out);
+                unlog_answer(out, from);
+            }
             _ => reply(out, "504 5.5.4 Unrecognized authentication type"),
         }
     }
