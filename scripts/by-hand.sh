@@ -7,7 +7,8 @@
 # saved whole (Ctrl+O, the path typed, Enter), a tcpdump capture the same way, and a log chosen
 # in the system's file dialog; does lesson 10 and lesson 11 (the attachment's base64 made in
 # the Base64 panel, copied and pasted);
-# then clicks A+ and A- twice each. Each time it
+# then clicks A+ and A- twice each; runs a lab on the Class tab (three students' programs
+# scored live, grades saved). Each time it
 # saves the annotated transcript (Ctrl+S, Ctrl+A, the path typed, Enter) and checks what was
 # saved. Screenshots in DIR.
 #   scripts/by-hand.sh [DIR]   (default target/by-hand)
@@ -561,3 +562,23 @@ print(f"ok: the maildrop holds report.txt whole ({len(want)} bytes) beside an HT
 PY
 echo "ok: a file attached in the composer through the file dialog, sent by clicks, saved as pcapng that tshark reads"
 
+# The lab, as a teacher runs it (scripts/lab-flow.sh): three students' programs scored live on
+# the Class tab; a student's session opened with a click; the reports and grades.csv saved.
+. scripts/lab-flow.sh
+lab_flow "$work" "$app" || fail "the lab could not be run by hand"
+import -window root "$shots/lab-scores.png"
+# Li Lei's session, opened from the score table's link, then back to the Class tab.
+xdotool mousemove 798 466 click 1
+sleep 1
+import -window root "$shots/lab-session.png"
+xdotool mousemove 397 46 click 1
+sleep 0.5
+lab_save "$work" || fail "the lab's reports were not saved by hand"
+grades=$work/lab-reports/grades.csv
+grep -q '^Ann Lee,ann.lee@mailtutor.test,1,13,19,' "$grades" &&
+    grep -q '^Li Lei,li.lei@mailtutor.test,1,9,19,.*crlf: This line ends with a bare LF' "$grades" &&
+    grep -q '^Han Meimei,han.meimei@mailtutor.test,1,11,19,.*waits: Sent before the reply' "$grades" ||
+    fail "the lab's grades are not what the three programs did: $(cat "$grades")"
+grep -q 'class="c fail"' "$work/lab-reports/li.lei@mailtutor.test.html" ||
+    fail "Li Lei's report marks no failed line"
+echo "ok: a lab started by clicks scored three students' programs live; grades.csv and the reports saved by hand"
