@@ -107,7 +107,7 @@ mod tests {
 
     use super::*;
 
-    const TABLES: [(&str, &str); 5] = [
+    const TABLES: [(&str, &str); 6] = [
         ("app.toml", include_str!("../assets/i18n/app.toml")),
         ("tutor.toml", include_str!("../assets/i18n/tutor.toml")),
         ("mime.toml", include_str!("../assets/i18n/mime.toml")),
@@ -115,6 +115,10 @@ mod tests {
         (
             "opencapture.toml",
             include_str!("../assets/i18n/opencapture.toml"),
+        ),
+        (
+            "checkserver.toml",
+            include_str!("../assets/i18n/checkserver.toml"),
         ),
     ];
 
@@ -306,6 +310,7 @@ mod tests {
             "mailtutor send: {}",
             "mailtutor read: {}",
             "mailtutor explain: {}",
+            "mailtutor check-server: {}",
             // The FETCH items `read` lists a mailbox with: protocol words.
             "(FLAGS RFC822.SIZE ENVELOPE)",
             // The default subject `send` puts in the message it sends.
