@@ -176,7 +176,7 @@ pub fn run_check(
     let verdict = match Conn::open(addr, opts.timeout) {
         Ok(mut c) => {
             let v = steps(&mut c);
-            exchange = std::mem::take(&mut c.log);
+            exchange = c.take_log();
             v
         }
         Err(f) => Err(f),
@@ -205,6 +205,8 @@ pub struct Conn {
     /// Which reader the bytes go to.
     pop3_mode: bool,
     read: usize,
+    /// The server's bytes after its last complete line, not yet logged.
+    partial: Vec<u8>,
     log: Vec<(Side, String)>,
     logged: usize,
     /// The replies' codes (`250`) or indicators (`+OK`) so far, for the check's `got`.
@@ -229,13 +231,38 @@ impl Conn {
             pop3: Pop3Reader::with_limit(REPLY_CAP),
             pop3_mode: false,
             read: 0,
+            partial: Vec::new(),
             log: Vec::new(),
             logged: 0,
             seen: Vec::new(),
         })
     }
 
+    /// Logs bytes as lines. The server's bytes wait for their line's end (a read may stop
+    /// mid-line), up to a cap; what is left is logged by [`Conn::take_log`].
     fn note(&mut self, side: Side, bytes: &[u8]) {
+        if side == Side::Server {
+            self.partial.extend_from_slice(bytes);
+            let whole = match self.partial.iter().rposition(|b| *b == b'\n') {
+                Some(i) => i + 1,
+                None if self.partial.len() > LOG_LINE * 4 => self.partial.len(),
+                None => return,
+            };
+            let lines: Vec<u8> = self.partial.drain(..whole).collect();
+            self.note_lines(side, &lines);
+        } else {
+            self.note_lines(side, bytes);
+        }
+    }
+
+    /// The exchange so far, with an unfinished last line of the server's.
+    fn take_log(&mut self) -> Vec<(Side, String)> {
+        let rest = std::mem::take(&mut self.partial);
+        self.note_lines(Side::Server, &rest);
+        std::mem::take(&mut self.log)
+    }
+
+    fn note_lines(&mut self, side: Side, bytes: &[u8]) {
         for line in bytes.split_inclusive(|b| *b == b'\n') {
             if self.logged >= LOG_CAP {
                 return;
