@@ -321,3 +321,29 @@ fn aiosmtpd_loses_only_its_documented_differences() {
     let long = checks.iter().find(|c| c.id == "smtp_long_line").unwrap();
     assert!(long.got.to_string().contains(" 500 250"), "{}", long.got);
 }
+
+/// A login that fails shows its exchange in the page, with the password masked.
+#[test]
+fn a_failed_login_is_shown_with_the_password_masked() {
+    let t = TestServer::start();
+    let dir = TempDir::new("check-pop3-wrong");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let page = dir.0.join("r.html");
+    let out = check_server(&[
+        "--pop3",
+        &t.pop3().to_string(),
+        "--user",
+        "student@mailtutor.test",
+        "--password",
+        "not-the-Password-9",
+        "--timeout",
+        "2",
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("PASS ********"), "{html}");
+    assert!(!html.contains("not-the-Password-9"), "{html}");
+    assert!(!text(&out).contains("not-the-Password-9"));
+}
