@@ -98,6 +98,8 @@ service anvil {
 CONF
 
 pc() { $sudo postconf -e "$@"; }
+# smtpd_forbid_bare_newline: only CRLF.CRLF ends DATA, for loopback clients too (Postfix's
+# defence against SMTP smuggling, RFC 5321 §4.1.1.4; the default before Postfix 3.9 is "no").
 pc "myhostname = mail.$domain" "mydomain = $domain" "myorigin = \$mydomain" \
    "mydestination = \$myhostname, $domain, localhost" \
    "inet_interfaces = loopback-only" "inet_protocols = ipv4" "mynetworks = 127.0.0.0/8" \
@@ -109,6 +111,7 @@ pc "myhostname = mail.$domain" "mydomain = $domain" "myorigin = \$mydomain" \
    "smtpd_recipient_restrictions = permit_sasl_authenticated, reject_unauth_destination" \
    "default_transport = error:this lab sends no mail off the machine" \
    "relay_transport = error:this lab sends no mail off the machine" \
+   "smtpd_forbid_bare_newline = normalize" "smtpd_forbid_bare_newline_exclusions =" \
    "compatibility_level = 3.6"
 $sudo postconf -F '*/*/chroot = n'
 $sudo newaliases 2>/dev/null || true

@@ -14,6 +14,8 @@ packages=(
   libx11-6 libxcursor1 libxrandr2 libxi6 libgl1 libegl1 libgl1-mesa-dri
   # Tests and screenshots: a virtual display, a clicker, image tools, and real mail clients.
   xvfb xauth x11-utils xdotool imagemagick swaks libnet-ssleay-perl libio-socket-ssl-perl python3 curl isync
+  # check-server's test scores aiosmtpd, a second real SMTP server.
+  python3-aiosmtpd
   # The durability test watches the practice server's fsyncs.
   strace
   # Captures: tshark reads the saved pcapng files, tcpdump records real clients on loopback.

@@ -31,7 +31,7 @@ pub fn date_of(unix_secs: i64) -> String {
 }
 
 /// Escapes text for HTML content and attribute values.
-pub(crate) fn esc(s: &str) -> String {
+pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -46,7 +46,8 @@ pub(crate) fn esc(s: &str) -> String {
     out
 }
 
-pub(crate) const STYLE: &str = "
+/// The page's look, shared by the other self-contained reports.
+pub const STYLE: &str = "
 body{font-family:'Noto Sans SC','Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif;margin:2em auto;max-width:60em;color:#1a1a1a;line-height:1.45}
 h1{font-size:1.5em;margin:0 0 .2em}
 .meta{color:#555;margin-bottom:1.2em}

@@ -3,6 +3,7 @@
 pub mod attachment;
 pub mod capture;
 pub mod cert;
+pub mod checkserver;
 pub mod explain;
 pub mod html_export;
 pub mod lab_report;

@@ -48,6 +48,9 @@ enum Command {
     Send(Box<cli::send::SendArgs>),
     /// Read a mailbox over IMAP (read-only: EXAMINE, BODY.PEEK) and print the annotated transcript as it happens.
     Read(Box<cli::read::ReadArgs>),
+    /// Score a student's own SMTP (and POP3) server: a battery of sessions, each check with
+    /// what was expected and what came back (exit code 0 when all applicable checks pass).
+    CheckServer(Box<cli::check_server::CheckServerArgs>),
     /// Run the practice server alone (SMTP, POP3 and IMAP over one Maildir), e.g. on a teacher's machine.
     Serve(Box<cli::serve::ServeArgs>),
     /// Explain reply codes (535, 5.7.8, +OK, IN-USE), or annotate a transcript read from stdin.
@@ -184,6 +187,7 @@ fn main() -> ExitCode {
         Some(Command::Serve(args)) => cli::serve::serve(*args),
         Some(Command::Send(args)) => cli::send::send(*args),
         Some(Command::Read(args)) => cli::read::read(*args),
+        Some(Command::CheckServer(args)) => cli::check_server::check_server(*args),
         Some(Command::Explain {
             codes,
             lang,

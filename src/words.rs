@@ -107,7 +107,7 @@ mod tests {
 
     use super::*;
 
-    const TABLES: [(&str, &str); 6] = [
+    const TABLES: [(&str, &str); 7] = [
         ("app.toml", include_str!("../assets/i18n/app.toml")),
         ("tutor.toml", include_str!("../assets/i18n/tutor.toml")),
         ("mime.toml", include_str!("../assets/i18n/mime.toml")),
@@ -117,6 +117,10 @@ mod tests {
             include_str!("../assets/i18n/opencapture.toml"),
         ),
         ("lab.toml", include_str!("../assets/i18n/lab.toml")),
+        (
+            "checkserver.toml",
+            include_str!("../assets/i18n/checkserver.toml"),
+        ),
     ];
 
     /// Every key of every table, with the file it is in.
@@ -307,6 +311,7 @@ mod tests {
             "mailtutor send: {}",
             "mailtutor read: {}",
             "mailtutor explain: {}",
+            "mailtutor check-server: {}",
             // The FETCH items `read` lists a mailbox with: protocol words.
             "(FLAGS RFC822.SIZE ENVELOPE)",
             // The default subject `send` puts in the message it sends.

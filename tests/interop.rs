@@ -752,3 +752,27 @@ fn read_command_line_against_dovecot() {
         std::thread::sleep(Duration::from_millis(300));
     }
 }
+
+/// `check-server` gives Postfix and Dovecot full marks. The lab's Postfix runs with
+/// `smtpd_forbid_bare_newline = normalize` (scripts/interop.sh): with the default before
+/// Postfix 3.9 ("no"), a bare LF ends a line and `\n.\n` ends DATA, which RFC 5321 §4.1.1.4
+/// forbids and postconf(5) calls open to SMTP smuggling, and the two LF smuggling checks fail.
+#[test]
+#[ignore = "needs the Postfix and Dovecot lab: scripts/interop.sh, then MAILTUTOR_INTEROP=1 scripts/test.sh"]
+fn check_server_gives_postfix_and_dovecot_full_marks() {
+    let _turn = lab_turn();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mailtutor"))
+        .args(["check-server", "127.0.0.1:25", "--pop3", "127.0.0.1:110"])
+        .args(["--user", USER, "--password", PASSWORD])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains('✗'), "{text}");
+    assert!(text.contains("(0 checks not applicable)"), "{text}");
+    assert!(
+        text.contains("read back over POP3, the line is .hidden-"),
+        "{text}"
+    );
+    assert!(text.contains("SIZE limit — expected 552"), "{text}");
+}

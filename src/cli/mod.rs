@@ -2,6 +2,7 @@
 
 pub mod attach;
 pub mod capture;
+pub mod check_server;
 pub mod read;
 pub mod send;
 pub mod serve;

@@ -5,6 +5,7 @@
 
 mod capture_cli;
 mod capture_tshark;
+mod check_server;
 mod common;
 mod explain_cli;
 mod heldout;
