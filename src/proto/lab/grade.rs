@@ -376,11 +376,12 @@ fn mail_syntax(s: &Session) -> Verdict {
             continue;
         };
         let arg = arg.trim_end();
-        let well_formed = arg.len() > prefix.len()
-            && arg[..prefix.len()].eq_ignore_ascii_case(prefix)
-            && arg[prefix.len()..]
-                .split(' ')
-                .next()
+        let well_formed = arg
+            .get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+            && arg
+                .get(prefix.len()..)
+                .and_then(|rest| rest.split(' ').next())
                 .is_some_and(|p| p.ends_with('>'));
         if !well_formed {
             return fail_on(
