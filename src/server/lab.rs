@@ -240,6 +240,29 @@ impl Lab {
         }
         let student = session.student.take()?;
         let stage = session.stage.take()?;
+        // Saying nothing is the right answer to a staged 421 greeting; elsewhere the program
+        // did not run as it should, and its stage waits for the next run.
+        let refused_greeting = matches!(
+            self.rubric.stage(&stage).and_then(|s| s.fault),
+            Some(StageFault::Greeting(_))
+        );
+        let silent = !refused_greeting
+            && !session
+                .record
+                .items
+                .iter()
+                .any(|i| matches!(i, crate::proto::lab::record::Item::Client { .. }));
+        if silent {
+            let mut state = self.lock();
+            let card = state.cards.get_mut(&student)?;
+            let attempt = card.add_silent();
+            return Some(LabResult {
+                card: card.clone(),
+                attempt,
+                total: card.earned(&self.rubric),
+                of: self.rubric.total(),
+            });
+        }
         let graded = grade(&self.rubric, &stage, &session.record);
         let at = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -265,6 +288,13 @@ pub fn graded_words(result: &LabResult) -> crate::words::Words {
         .attempts()
         .into_iter()
         .find(|a| a.number == result.attempt);
+    if attempt.is_none() {
+        return crate::words::Words::new("srvlog.graded_silent")
+            .arg("student", &result.card.student)
+            .arg("attempt", result.attempt)
+            .arg("total", result.total)
+            .arg("of", result.of);
+    }
     let (stage, earned, possible) = attempt
         .map(|a| {
             (

@@ -253,6 +253,17 @@ impl LabPanel {
                             };
                             ui.label(mark).on_hover_text(reason(r, lang));
                         }
+                        if result.card.silent > 0 {
+                            ui.label(
+                                RichText::new(trf(
+                                    lang,
+                                    "lab.ui.silent",
+                                    &[("n", &result.card.silent.to_string())],
+                                ))
+                                .color(ui.visuals().warn_fg_color),
+                            )
+                            .on_hover_text(tr(lang, "lab.why.said_nothing"));
+                        }
                         let untried = result.card.untried(rubric).len();
                         if untried > 0 {
                             ui.label(

@@ -403,10 +403,11 @@ fn mail_syntax(s: &Session) -> Verdict {
     }
 }
 
-/// The first message sent (after a 354), as its lines' indexes without the final dot.
+/// The first message sent (after a 354), as its lines' indexes without the final dot; a 354
+/// followed by nothing at all is no message.
 fn message(s: &Session) -> Option<(&Turn, std::ops::Range<usize>)> {
     s.turns.iter().find_map(|t| match t.kind {
-        TurnKind::Message { ended } => {
+        TurnKind::Message { ended } if !t.lines.is_empty() => {
             let end = if ended {
                 t.lines.end.saturating_sub(1)
             } else {
@@ -540,13 +541,20 @@ fn quit(s: &Session) -> Verdict {
     let Some(last) = s.turns.last() else {
         return Verdict::NotShown(Words::new("lab.why.said_nothing"));
     };
+    // Replies to message text read as commands put the program's reading out of step; that
+    // fault is the message's, so a QUIT reply it missed after one is not counted again.
+    let spilled = s.turns.iter().any(|t| t.spilled);
     let ok = match s.protocol {
         Protocol::Smtp => 221,
         Protocol::Pop3 => 200,
     };
     match s.verb(last) {
-        Some("QUIT") if s.closed_before_reply.is_some_and(|r| r <= last.reply) => {
-            fail(Some(last.lines.start), "lab.why.quit_not_read")
+        Some("QUIT") if !spilled && s.closed_before_reply.is_some_and(|r| r <= last.reply) => {
+            let key = match s.protocol {
+                Protocol::Smtp => "lab.why.quit_not_read",
+                Protocol::Pop3 => "lab.why.quit_not_read_pop3",
+            };
+            fail(Some(last.lines.start), key)
         }
         Some("QUIT") if code(s, last) == Some(ok) => Verdict::Pass,
         Some("QUIT") => fail(Some(last.lines.start), "lab.why.quit_unanswered"),

@@ -24,6 +24,8 @@ pub struct Scorecard {
     /// The account or address the student's program used.
     pub student: String,
     pub attempts: usize,
+    /// Attempts whose program sent nothing at all: counted, not scored on a stage.
+    pub silent: usize,
     /// The index of the stage their next attempt gets.
     next: usize,
     /// The latest attempt on each stage.
@@ -35,6 +37,7 @@ impl Scorecard {
         Self {
             student: student.into(),
             attempts: 0,
+            silent: 0,
             next: 0,
             latest: BTreeMap::new(),
         }
@@ -60,6 +63,13 @@ impl Scorecard {
         self.next_stage(rubric, false)
             .fault
             .filter(|f| matches!(f, StageFault::Greeting(_)))
+    }
+
+    /// Counts an attempt whose program sent nothing; its stage comes again next time.
+    pub fn add_silent(&mut self) -> usize {
+        self.attempts += 1;
+        self.silent += 1;
+        self.attempts
     }
 
     /// Adds an attempt scored on `graded.stage`; the stage after it comes next.
