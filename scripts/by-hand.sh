@@ -562,10 +562,14 @@ print(f"ok: the maildrop holds report.txt whole ({len(want)} bytes) beside an HT
 PY
 echo "ok: a file attached in the composer through the file dialog, sent by clicks, saved as pcapng that tshark reads"
 
-# The lab, as a teacher runs it (scripts/lab-flow.sh): three students' programs scored live on
-# the Class tab; a student's session opened with a click; the reports and grades.csv saved.
+# The lab, as a teacher runs it (scripts/lab-flow.sh), in the second window (its data in
+# $fresh): three students' programs scored live on the Class tab; a student's session opened
+# with a click; the reports and grades.csv saved.
 . scripts/lab-flow.sh
-lab_flow "$work" "$app" || fail "the lab could not be run by hand"
+lab_flow "$fresh" "$app" || {
+    import -window root "$shots/lab-failed.png"
+    fail "the lab could not be run by hand"
+}
 import -window root "$shots/lab-scores.png"
 # Li Lei's session, opened from the score table's link, then back to the Class tab.
 xdotool mousemove 798 466 click 1
@@ -573,12 +577,12 @@ sleep 1
 import -window root "$shots/lab-session.png"
 xdotool mousemove 397 46 click 1
 sleep 0.5
-lab_save "$work" || fail "the lab's reports were not saved by hand"
-grades=$work/lab-reports/grades.csv
+lab_save "$fresh" || fail "the lab's reports were not saved by hand"
+grades=$fresh/lab-reports/grades.csv
 grep -q '^Ann Lee,ann.lee@mailtutor.test,1,13,19,' "$grades" &&
     grep -q '^Li Lei,li.lei@mailtutor.test,1,9,19,.*crlf: This line ends with a bare LF' "$grades" &&
     grep -q '^Han Meimei,han.meimei@mailtutor.test,1,11,19,.*waits: Sent before the reply' "$grades" ||
     fail "the lab's grades are not what the three programs did: $(cat "$grades")"
-grep -q 'class="c fail"' "$work/lab-reports/li.lei@mailtutor.test.html" ||
+grep -q 'class="c fail"' "$fresh/lab-reports/li.lei@mailtutor.test.html" ||
     fail "Li Lei's report marks no failed line"
 echo "ok: a lab started by clicks scored three students' programs live; grades.csv and the reports saved by hand"
