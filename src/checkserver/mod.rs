@@ -120,6 +120,14 @@ impl Verdict {
             got,
         }
     }
+    /// Passed when `passed`, else failed, with what came back either way.
+    pub fn judge(passed: bool, got: Words) -> Self {
+        if passed {
+            Self::pass(got)
+        } else {
+            Self::fail(got)
+        }
+    }
     pub fn not_applicable(got: Words) -> Self {
         Self {
             outcome: Outcome::NotApplicable,

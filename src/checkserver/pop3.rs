@@ -153,11 +153,7 @@ pub fn run(addr: SocketAddr, opts: &Options, mark: Option<&str>) -> Vec<Check> {
             c.use_pop3();
             let g = c.pop3_response(ONE)?;
             let got = Words::text(pop3_shown(&g));
-            Ok(if g.status.is_ok() {
-                Verdict::pass(got)
-            } else {
-                Verdict::fail(got)
-            })
+            Ok(Verdict::judge(g.status.is_ok(), got))
         },
     );
     check(
@@ -204,11 +200,7 @@ pub fn run(addr: SocketAddr, opts: &Options, mark: Option<&str>) -> Vec<Check> {
             let got = Words::new("checkserver.got.listed")
                 .arg("n", n)
                 .arg("listed", listed);
-            Ok(if listed == n && n > 0 {
-                Verdict::pass(got)
-            } else {
-                Verdict::fail(got)
-            })
+            Ok(Verdict::judge(listed == n && n > 0, got))
         },
     );
     check(
@@ -237,11 +229,7 @@ pub fn run(addr: SocketAddr, opts: &Options, mark: Option<&str>) -> Vec<Check> {
                 .arg("before", n)
                 .arg("after", after);
             let _ = c.line("QUIT");
-            Ok(if after == n {
-                Verdict::pass(got)
-            } else {
-                Verdict::fail(got)
-            })
+            Ok(Verdict::judge(after == n, got))
         },
     );
     check(
@@ -256,11 +244,7 @@ pub fn run(addr: SocketAddr, opts: &Options, mark: Option<&str>) -> Vec<Check> {
             c.pop3_response(ONE)?;
             let r = c.pop3_cmd("STAT", ONE)?;
             let got = Words::text(pop3_shown(&r));
-            Ok(if r.status.is_ok() {
-                Verdict::fail(got)
-            } else {
-                Verdict::pass(got)
-            })
+            Ok(Verdict::judge(!r.status.is_ok(), got))
         },
     );
     check(
@@ -281,11 +265,7 @@ pub fn run(addr: SocketAddr, opts: &Options, mark: Option<&str>) -> Vec<Check> {
             c.secret_line(&format!("PASS {}-wrong", password(opts)))?;
             let r = c.pop3_response(ONE)?;
             let got = Words::text(pop3_shown(&r));
-            Ok(if r.status.is_ok() {
-                Verdict::fail(got)
-            } else {
-                Verdict::pass(got)
-            })
+            Ok(Verdict::judge(!r.status.is_ok(), got))
         },
     );
     check(
@@ -376,9 +356,5 @@ fn dele_quit(
     let got = Words::new("checkserver.got.counts")
         .arg("before", n)
         .arg("after", after);
-    Ok(if after + 1 == n {
-        Verdict::pass(got)
-    } else {
-        Verdict::fail(got)
-    })
+    Ok(Verdict::judge(after + 1 == n, got))
 }

@@ -59,7 +59,6 @@ pub struct LabSession {
     stage: Option<String>,
     /// Faults for this session alone, staged when the student is known.
     pub faults: Faults,
-    greeted: bool,
     /// Replies written when client bytes were first found waiting, until they are read.
     waiting_since: Option<usize>,
 }
@@ -183,7 +182,6 @@ impl Lab {
             student: None,
             stage: None,
             faults: Faults::default(),
-            greeted: false,
             waiting_since: None,
         };
         let state = self.lock();
@@ -195,7 +193,6 @@ impl Lab {
             session.stage = Some(card.next_stage(&self.rubric, false).id.clone());
             session.student = Some(student);
         }
-        session.greeted = true;
         Some(session)
     }
 
@@ -214,7 +211,8 @@ impl Lab {
             .cards
             .entry(who.clone())
             .or_insert_with(|| Scorecard::new(who.clone()));
-        let stage = card.next_stage(&self.rubric, session.greeted);
+        // The greeting has gone out as it was (a stage that changes it was chosen at `open`).
+        let stage = card.next_stage(&self.rubric, true);
         if let Some(f) = stage.fault {
             session.faults.stage(fault_of(f));
         }

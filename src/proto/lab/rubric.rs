@@ -207,10 +207,16 @@ pub const BUILT_IN: [(&str, &str); 2] = [
 impl Rubric {
     /// A built-in rubric by name.
     pub fn built_in(name: &str) -> Option<Result<Self, Words>> {
-        BUILT_IN
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(n, text)| Self::parse(text, &format!("{n}.toml")))
+        // Read once: the window lists them every frame its chooser is drawn.
+        static READ: std::sync::LazyLock<Vec<Result<Rubric, Words>>> =
+            std::sync::LazyLock::new(|| {
+                BUILT_IN
+                    .iter()
+                    .map(|(n, text)| Rubric::parse(text, &format!("{n}.toml")))
+                    .collect()
+            });
+        let i = BUILT_IN.iter().position(|(n, _)| *n == name)?;
+        READ.get(i).cloned()
     }
 
     /// Reads a rubric; an error names the file, the line and what is wrong.

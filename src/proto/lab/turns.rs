@@ -142,8 +142,9 @@ fn split_lines(record: &Record) -> (Vec<ClientLine>, Option<usize>) {
                         at_ms: *at_ms,
                         in_tls,
                     });
-                    if b == b'\n' {
-                        let mut done = cur.take().unwrap_or_else(|| unreachable_line(*seen));
+                    if b != b'\n' {
+                        line.bytes.push(b);
+                    } else if let Some(mut done) = cur.take() {
                         if done.bytes.last() == Some(&b'\r') {
                             done.bytes.pop();
                             done.end = LineEnd::CrLf;
@@ -152,8 +153,6 @@ fn split_lines(record: &Record) -> (Vec<ClientLine>, Option<usize>) {
                         }
                         done.bare_cr = done.bytes.contains(&b'\r');
                         lines.push(done);
-                    } else {
-                        line.bytes.push(b);
                     }
                 }
             }
@@ -169,18 +168,6 @@ fn split_lines(record: &Record) -> (Vec<ClientLine>, Option<usize>) {
         lines.push(rest);
     }
     (lines, tls_from)
-}
-
-/// A line that cannot be missing (it was just inserted); written out so no `unwrap` is needed.
-fn unreachable_line(seen: usize) -> ClientLine {
-    ClientLine {
-        bytes: Vec::new(),
-        end: LineEnd::Unended,
-        bare_cr: false,
-        seen,
-        at_ms: 0,
-        in_tls: false,
-    }
 }
 
 fn replies(record: &Record) -> Vec<ServerReply> {
