@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::situations::ReplyContext;
 use super::spelling;
-use super::vocab::{Answers, Protocol};
+use super::vocab::{Answers, Flag, Protocol};
 use super::{Bilingual, Lang};
 
 /// One topic: the words that name a cause, and what the tutor says about it.
@@ -42,6 +42,11 @@ pub struct Topic {
     /// "wrong login" there refuses the user name.
     #[serde(default)]
     as_user: Option<String>,
+    /// The topic it becomes in a reply to MAIL FROM in a session that has logged in: the
+    /// server then checks the sender against the account, not the domain's published records
+    /// ("user alice not allowed to send from ceo@…").
+    #[serde(default)]
+    logged_in: Option<String>,
     /// The topic it becomes under an enhanced code of security or policy (`X.7.*`, RFC 3463
     /// §3.8), unless the words rule that one out: a quota a policy sets is a sending
     /// allowance, not the mailbox's storage.
@@ -627,6 +632,16 @@ impl Topic {
         }
     }
 
+    /// The topic this one becomes in a reply to MAIL FROM after a successful login.
+    fn when_logged_in(&self, cx: &ReplyContext) -> Option<&'static Topic> {
+        match cx.answers {
+            Answers::Mail if cx.has(Flag::Authenticated) => {
+                self.logged_in.as_deref().and_then(by_id)
+            }
+            _ => None,
+        }
+    }
+
     /// The topic this one becomes in a reply to POP3's USER, when it names another.
     fn as_user(&self, cx: &ReplyContext) -> Option<&'static Topic> {
         match cx.answers {
@@ -712,6 +727,7 @@ pub fn load() -> Result<Vec<Topic>, String> {
             .iter()
             .chain(&t.as_sender)
             .chain(&t.as_user)
+            .chain(&t.logged_in)
             .chain(&t.under_policy)
             .find(|y| all.iter().all(|o| o.id != **y))
         {
@@ -932,7 +948,8 @@ pub fn read(
     // secret", which some servers take); otherwise only the name has been sent.
     let password = LISTS.password.iter().any(|w| lower.contains(w.as_str()));
     let topic = topic
-        .as_sender(cx)
+        .when_logged_in(cx)
+        .or_else(|| topic.as_sender(cx))
         .or_else(|| topic.as_user(cx).filter(|_| !password))
         .unwrap_or(topic);
     Some(Reading {

@@ -484,7 +484,8 @@ fn the_evidence_decides_between_readings() {
     let login = "+OK ready\nUSER alice\n+OK\nPASS secret";
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
-    let cases: [(String, Option<&str>); 10] = [
+    let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
+    let cases: [(String, Option<&str>); 17] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -526,6 +527,41 @@ fn the_evidence_decides_between_readings() {
         (
             format!("{auth}\n454 4.7.0 invalid username or password"),
             Some("auth-failed"),
+        ),
+        // A checker's own timeout is a passing fault on the server's side, not the session's
+        // idle limit, nor the checker's verdict.
+        (format!("{dot}\n450 Rspamd scan timeout"), Some("try-later")),
+        (
+            format!("{dot}\n450 Virus scanner timeout (AVG)"),
+            Some("try-later"),
+        ),
+        // What is blacklisted decides: a phrase in the message is content, not the IP.
+        (
+            format!("{dot}\n550 Blacklisted keyphrase found"),
+            Some("spam"),
+        ),
+        // A sender refused in a session that logged in is checked against the account.
+        (
+            format!(
+                "{logged_in}\n550 User 'alice' not allowed to send from address 'ceo@example.com'."
+            ),
+            Some("sender-mismatch"),
+        ),
+        (
+            format!("{mail}\n550 Host not allowed to send from address 'a@example.com'."),
+            Some("sender-auth"),
+        ),
+        // An address the words call not valid is written wrongly, whatever X.1.2 says.
+        (
+            format!(
+                "{mail}\n250 ok\nRCPT TO:<admin>\n553 5.1.2 The recipient address <admin> is not a valid RFC-5321 address."
+            ),
+            Some("syntax"),
+        ),
+        // An empty line is no command word at all.
+        (
+            format!("{login}\n+OK\n\n-ERR Syntax error, blank command unrecognized"),
+            Some("syntax"),
         ),
     ];
     // The class the code gives and the one the words give are both said.
