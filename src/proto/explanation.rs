@@ -189,7 +189,7 @@ impl Explanation {
                 "why.code_says",
                 &[
                     ("code", &es.to_string()),
-                    ("reason", topic.reason.get(lang)),
+                    ("reason", topic.reason_for(self.answers, lang)),
                 ],
             )),
             Source::Topic {
@@ -201,13 +201,13 @@ impl Explanation {
                 "why.words_say",
                 &[
                     ("said", &topics::as_quoted(said)),
-                    ("reason", topic.reason.get(lang)),
+                    ("reason", topic.reason_for(self.answers, lang)),
                 ],
             )),
             Source::Topic { topic, .. } => Some(trf(
                 lang,
                 "why.words_say_plain",
-                &[("reason", topic.reason.get(lang))],
+                &[("reason", topic.reason_for(self.answers, lang))],
             )),
             Source::Code if self.class.is_failure() && !self.words.is_empty() => {
                 Some(trf(lang, "why.own_words", &[("words", &self.words)]))
@@ -222,7 +222,7 @@ impl Explanation {
         let temporary = self.class == Class::Temporary;
         match self.source {
             Source::Situation(s) => s.next.get(lang).to_owned(),
-            Source::Topic { topic, .. } => topic.next_for(temporary, lang).to_owned(),
+            Source::Topic { topic, .. } => topic.next_for(temporary, self.answers, lang).to_owned(),
             Source::Code => {
                 let key = match self.class {
                     Class::Temporary => "why.next_temporary",

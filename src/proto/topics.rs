@@ -11,6 +11,15 @@ use super::spelling;
 use super::vocab::{Answers, Flag, Protocol};
 use super::{Bilingual, Lang};
 
+/// A topic's cause and next step for the replies to some requests.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Variant {
+    answers: Vec<Answers>,
+    reason: Bilingual,
+    next: Bilingual,
+}
+
 /// One topic: the words that name a cause, and what the tutor says about it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,6 +56,10 @@ pub struct Topic {
     /// ("user alice not allowed to send from ceo@…").
     #[serde(default)]
     logged_in: Option<String>,
+    /// The topic it becomes in POP3, where the same words mean another thing: "not
+    /// authenticated" before USER and PASS is a command out of order, not a missing AUTH.
+    #[serde(default)]
+    in_pop3: Option<String>,
     /// The topic it becomes under an enhanced code of security or policy (`X.7.*`, RFC 3463
     /// §3.8), unless the words rule that one out: a quota a policy sets is a sending
     /// allowance, not the mailbox's storage.
@@ -78,6 +91,11 @@ pub struct Topic {
     pub next: Bilingual,
     #[serde(default)]
     pub next_temporary: Option<Bilingual>,
+    /// The cause and next step worded for where the reply is said, when that differs: a
+    /// syntax error after the final dot is in the message's header fields, not in a
+    /// command's arguments.
+    #[serde(default, rename = "variant")]
+    variants: Vec<Variant>,
     pub sources: Vec<String>,
     #[serde(skip)]
     compiled: Compiled,
@@ -642,6 +660,14 @@ impl Topic {
         }
     }
 
+    /// The topic this one becomes in POP3.
+    fn in_pop3(&self, cx: &ReplyContext) -> Option<&'static Topic> {
+        match cx.protocol {
+            Protocol::Pop3 => self.in_pop3.as_deref().and_then(by_id),
+            Protocol::Smtp | Protocol::Imap => None,
+        }
+    }
+
     /// The topic this one becomes in a reply to POP3's USER, when it names another.
     fn as_user(&self, cx: &ReplyContext) -> Option<&'static Topic> {
         match cx.answers {
@@ -674,10 +700,22 @@ impl Topic {
         self.compiled.unless.iter().any(|p| p.matches(&hay))
     }
 
-    /// What to do, for a temporary or a lasting failure.
-    pub fn next_for(&self, temporary: bool, lang: Lang) -> &str {
-        match (&self.next_temporary, temporary) {
-            (Some(t), true) => t.get(lang),
+    fn variant(&self, answers: Answers) -> Option<&Variant> {
+        self.variants.iter().find(|v| v.answers.contains(&answers))
+    }
+
+    /// The cause, worded for a reply to `answers`.
+    pub fn reason_for(&self, answers: Answers, lang: Lang) -> &str {
+        self.variant(answers)
+            .map_or(&self.reason, |v| &v.reason)
+            .get(lang)
+    }
+
+    /// What to do, for a temporary or a lasting failure of `answers`.
+    pub fn next_for(&self, temporary: bool, answers: Answers, lang: Lang) -> &str {
+        match (self.variant(answers), &self.next_temporary, temporary) {
+            (Some(v), _, _) => v.next.get(lang),
+            (None, Some(t), true) => t.get(lang),
             _ => self.next.get(lang),
         }
     }
@@ -728,6 +766,7 @@ pub fn load() -> Result<Vec<Topic>, String> {
             .chain(&t.as_sender)
             .chain(&t.as_user)
             .chain(&t.logged_in)
+            .chain(&t.in_pop3)
             .chain(&t.under_policy)
             .find(|y| all.iter().all(|o| o.id != **y))
         {
@@ -824,7 +863,7 @@ fn blanked(mut lower: String, phrases: &[String]) -> String {
 
 /// The topic a success's words name (see [`Topic::in_success`]).
 pub fn read_success(text: &str, cx: &ReplyContext) -> Option<Reading> {
-    read(text, cx, None, None).filter(|r| r.topic.in_success)
+    read_among(text, cx, None, None, true)
 }
 
 /// A topic the words name, and the weight of its heaviest pattern found (a letter 1, a
@@ -908,12 +947,24 @@ fn spelled(lower: &str) -> String {
 /// The topic a failure's words name, best first: a concrete cause before a generic one, then
 /// the one the enhanced status code names too (`coded`), then the most (and longest) words
 /// found. `temporary` says whether the failure passes (a 4xx), lasts (a 5xx), or does not say
-/// (a POP3 `-ERR`), for the topics that read only one way.
+/// (a POP3 `-ERR`), for the topics that read only one way; a lasting cause the enhanced code
+/// names too is read in a 4xx ("435 4.7.8 authentication failed").
 pub fn read(
     text: &str,
     cx: &ReplyContext,
     temporary: Option<bool>,
     coded: Option<&str>,
+) -> Option<Reading> {
+    read_among(text, cx, temporary, coded, false)
+}
+
+/// [`read`], among the topics a success may report only when `success`.
+fn read_among(
+    text: &str,
+    cx: &ReplyContext,
+    temporary: Option<bool>,
+    coded: Option<&str>,
+    success: bool,
 ) -> Option<Reading> {
     let lower = prepared(text);
     // A 5xx whose own words say the failure passes ("try again later") and not that the
@@ -928,11 +979,13 @@ pub fn read(
     let named: Vec<_> = TOPICS
         .topics
         .iter()
+        .filter(|t| !success || t.in_success)
         .filter(|t| temporary != Some(false) || !t.temporary_only)
         .filter(|t| {
             temporary != Some(true)
                 || t.lasting.is_empty()
                 || t.lasting.iter().any(|w| lower.contains(&w.to_lowercase()))
+                || coded == Some(t.id.as_str())
         })
         .filter_map(|t| t.score(&hay, cx).map(|score| (t, score)))
         .collect();
@@ -948,7 +1001,8 @@ pub fn read(
     // secret", which some servers take); otherwise only the name has been sent.
     let password = LISTS.password.iter().any(|w| lower.contains(w.as_str()));
     let topic = topic
-        .when_logged_in(cx)
+        .in_pop3(cx)
+        .or_else(|| topic.when_logged_in(cx))
         .or_else(|| topic.as_sender(cx))
         .or_else(|| topic.as_user(cx).filter(|_| !password))
         .unwrap_or(topic);
@@ -968,7 +1022,8 @@ mod tests {
         let all = load().unwrap_or_else(|e| panic!("{e}"));
         assert!(all.len() >= 40, "{}", all.len());
         for t in &all {
-            for b in [&t.reason, &t.next] {
+            let variants = t.variants.iter().flat_map(|v| [&v.reason, &v.next]);
+            for b in [&t.reason, &t.next].into_iter().chain(variants) {
                 assert!(!b.en.trim().is_empty(), "{}", t.id);
                 assert!(b.zh.chars().any(|c| c > '\u{2e80}'), "{}", t.id);
             }

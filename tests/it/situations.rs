@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 17] = [
+    let cases: [(String, Option<&str>); 23] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -558,12 +558,48 @@ fn the_evidence_decides_between_readings() {
             ),
             Some("syntax"),
         ),
+        // Logins at once are a limit on connections, not failed attempts.
+        (
+            format!(
+                "{login}\n-ERR [SYS/TEMP] The maximum number of concurrent login attempts has been reached. Please try again later."
+            ),
+            Some("rate-limit"),
+        ),
+        // In POP3, "not authenticated" before USER and PASS is a step skipped.
+        (
+            "+OK ready\nLIST\n-ERR Not authenticated".to_owned(),
+            Some("command-order"),
+        ),
+        // A lasting cause the enhanced code names too is read in a 4xx.
+        (
+            format!("{auth}\n435 4.7.8 Error: authentication failed:"),
+            Some("auth-failed"),
+        ),
+        (
+            format!("{dot}\n550 5.7.1 black listed URL host bad.example by uribl.example"),
+            Some("spam"),
+        ),
+        (
+            "220 mx ESMTP\nFOO\n500 unrecognised\nBAR\n221 Too many bad commands. Bye!".to_owned(),
+            Some("too-many-errors"),
+        ),
+        (
+            format!("{dot}\n554 From: header line is missing"),
+            Some("syntax"),
+        ),
         // An empty line is no command word at all.
         (
             format!("{login}\n+OK\n\n-ERR Syntax error, blank command unrecognized"),
             Some("syntax"),
         ),
     ];
+    // A syntax error after the final dot is in the message's header fields.
+    let (en, zh) = explain_zh_en(&cases[21].0);
+    assert!(
+        en.contains("header field") && !en.contains("MAIL FROM:<you"),
+        "{en}"
+    );
+    assert!(zh.contains("头字段"), "{zh}");
     // The class the code gives and the one the words give are both said.
     let (en, zh) = explain_zh_en(&cases[7].0);
     assert!(en.contains("Permanent by its code (5xx), though"), "{en}");
@@ -571,6 +607,17 @@ fn the_evidence_decides_between_readings() {
     let (en, zh) = explain_zh_en(&cases[9].0);
     assert!(en.contains("Temporary by its code (4xx), though"), "{en}");
     assert!(zh.contains("不会自行消失"), "{zh}");
+    // A link or an address on a block list is not the client's IP address.
+    for text in [
+        format!("{dot}\n550 5.7.1 black listed URL host bad.example by dbl.spamhaus.org"),
+        format!("{mail}\n550 5.7.1 black listed <promo@spammy.example> by ebl.msbl.org"),
+    ] {
+        let t = explain::fold(&text);
+        let x = last_reply(t.entries())
+            .and_then(|e| e.explanation())
+            .unwrap();
+        assert_ne!(x.topic(), Some("blocked-ip"), "{}", x.one_line(Lang::En));
+    }
     // A lock the words do not tie to failed logins is not taught as a lockout.
     let t = explain::fold(&format!("{login}\n-ERR 您的帐号已被锁定"));
     let x = last_reply(t.entries())
