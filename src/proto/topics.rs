@@ -485,6 +485,9 @@ const PURPOSES: &[&str] = &[
     "combatting",
     "to cut down",
     "in the fight against",
+    "in order to",
+    "to prevent",
+    "to protect against",
 ];
 
 /// The names of fields that mail servers' logs write as `name=value` (Sendmail's and

@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 23] = [
+    let cases: [(String, Option<&str>); 30] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -498,7 +498,10 @@ fn the_evidence_decides_between_readings() {
             format!("{dot}\n451 4.7.23 SPF authentication failed with a temporary error"),
             Some("spf"),
         ),
-        (format!("{rcpt}\n451 Name server timeout"), None),
+        (
+            format!("{rcpt}\n451 Name server timeout"),
+            Some("try-later"),
+        ),
         (
             format!("{rcpt}\n421 Your address has been graylisted. Try again later."),
             Some("greylist"),
@@ -587,6 +590,43 @@ fn the_evidence_decides_between_readings() {
             format!("{dot}\n554 From: header line is missing"),
             Some("syntax"),
         ),
+        // A checker that could not run, or a check that could not be completed, gives no
+        // verdict; a permanent error in the sender's SPF record is SPF's.
+        (
+            format!("{dot}\n451 4.3.0 Problem running virus-scanner"),
+            Some("try-later"),
+        ),
+        (
+            format!("{mail}\n451 Temporary DNS error while checking SPF record.  Try again later."),
+            Some("try-later"),
+        ),
+        (
+            format!("{mail}\n550 5.7.0 Permanent DNS error while checking SPF record."),
+            Some("spf"),
+        ),
+        // What makes an attachment dangerous here is its type, not a virus found.
+        (
+            format!(
+                "{dot}\n550 Bad attachment filename (invoice.exe): executable files are dangerous in email"
+            ),
+            Some("attachment-type"),
+        ),
+        // A user name that does not match its password is a failed login, not a sender's.
+        (
+            format!("{login}\n-ERR [AUTH] mismatched username and password"),
+            Some("auth-failed"),
+        ),
+        // The words name the cause where the response code names another.
+        (
+            format!("{login}\n+OK\nSTAT\n-ERR [IN-USE] Maximum session duration exceeded"),
+            Some("timeout"),
+        ),
+        (
+            format!(
+                "{mail}\n451 Number of sent emails has exceeded our IP limit. Come back later."
+            ),
+            Some("rate-limit"),
+        ),
         // An empty line is no command word at all.
         (
             format!("{login}\n+OK\n\n-ERR Syntax error, blank command unrecognized"),
@@ -607,8 +647,12 @@ fn the_evidence_decides_between_readings() {
     let (en, zh) = explain_zh_en(&cases[9].0);
     assert!(en.contains("Temporary by its code (4xx), though"), "{en}");
     assert!(zh.contains("不会自行消失"), "{zh}");
-    // A link or an address on a block list is not the client's IP address.
+    // A link or an address on a block list is not the client's IP address, and a clause of
+    // purpose is not the cause.
     for text in [
+        format!(
+            "{auth}\n235 ok\nAUTH LOGIN\n503 authentication is allowed only once per message in order to slow down bruteforce cracking"
+        ),
         format!("{dot}\n550 5.7.1 black listed URL host bad.example by dbl.spamhaus.org"),
         format!("{mail}\n550 5.7.1 black listed <promo@spammy.example> by ebl.msbl.org"),
     ] {
@@ -616,7 +660,11 @@ fn the_evidence_decides_between_readings() {
         let x = last_reply(t.entries())
             .and_then(|e| e.explanation())
             .unwrap();
-        assert_ne!(x.topic(), Some("blocked-ip"), "{}", x.one_line(Lang::En));
+        assert!(
+            !matches!(x.topic(), Some("blocked-ip" | "rate-limit")),
+            "{}",
+            x.one_line(Lang::En)
+        );
     }
     // A lock the words do not tie to failed logins is not taught as a lockout.
     let t = explain::fold(&format!("{login}\n-ERR 您的帐号已被锁定"));
