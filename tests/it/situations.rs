@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 30] = [
+    let cases: [(String, Option<&str>); 38] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -627,6 +627,49 @@ fn the_evidence_decides_between_readings() {
             ),
             Some("rate-limit"),
         ),
+        // What is "in use" or "internal" decides: TLS already on is a step repeated, a
+        // signer's own error passes.
+        (
+            format!(
+                "{mail}\n250 ok\nSTARTTLS\n503 5.5.1 Bad sequence of commands (TLS already in use)"
+            ),
+            Some("command-order"),
+        ),
+        (
+            format!("{dot}\n451 4.7.0 internal DKIM error"),
+            Some("try-later"),
+        ),
+        // An IP address not allowed to relay is refused relaying, not blocked.
+        (
+            format!(
+                "{rcpt}\n550 5.7.1 Your IP address 192.0.2.10 is not allowed to relay to email address <bob@example.net> via our server; MX rule"
+            ),
+            Some("relay"),
+        ),
+        // A file's extension or a document's macro is the attachment's type.
+        (
+            format!("{dot}\n554 The extension of the attached file is blacklisted"),
+            Some("attachment-type"),
+        ),
+        (
+            format!("{dot}\n554 5.7.1 Rejected suspicious office document macro"),
+            Some("attachment-type"),
+        ),
+        // A success at QUIT can report deletions not done.
+        (
+            format!("{login}\n+OK\nDELE 1\n+OK\nQUIT\n+OK Some messages couldn't be deleted"),
+            Some("update-failed"),
+        ),
+        // "msgs" is read as "messages".
+        (
+            format!("{mail}\n451 You can only send 250 msgs per 15m"),
+            Some("rate-limit"),
+        ),
+        // A user name too long is an argument, not a line.
+        (
+            format!("+OK ready\nUSER {}\n-ERR username too long", "a".repeat(80)),
+            Some("syntax"),
+        ),
         // An empty line is no command word at all.
         (
             format!("{login}\n+OK\n\n-ERR Syntax error, blank command unrecognized"),
@@ -647,9 +690,10 @@ fn the_evidence_decides_between_readings() {
     let (en, zh) = explain_zh_en(&cases[9].0);
     assert!(en.contains("Temporary by its code (4xx), though"), "{en}");
     assert!(zh.contains("不会自行消失"), "{zh}");
-    // A link or an address on a block list is not the client's IP address, and a clause of
-    // purpose is not the cause.
+    // A link or an address on a block list is not the client's IP address, POP3 has no SIZE
+    // limit, and a clause of purpose is not the cause.
     for text in [
+        format!("{login}\n+OK\nUIDL 3\n-ERR message too large"),
         format!(
             "{auth}\n235 ok\nAUTH LOGIN\n503 authentication is allowed only once per message in order to slow down bruteforce cracking"
         ),
@@ -661,7 +705,7 @@ fn the_evidence_decides_between_readings() {
             .and_then(|e| e.explanation())
             .unwrap();
         assert!(
-            !matches!(x.topic(), Some("blocked-ip" | "rate-limit")),
+            !matches!(x.topic(), Some("blocked-ip" | "rate-limit" | "size")),
             "{}",
             x.one_line(Lang::En)
         );
