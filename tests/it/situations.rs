@@ -683,6 +683,17 @@ fn the_evidence_decides_between_readings() {
         "{en}"
     );
     assert!(zh.contains("头字段"), "{zh}");
+    // One in POP3 is in the command's arguments, written as POP3 writes them.
+    let pop3 = cases
+        .iter()
+        .find(|(t, _)| t.ends_with("-ERR username too long"))
+        .unwrap();
+    let (en, zh) = explain_zh_en(&pop3.0);
+    assert!(
+        en.contains("RETR 1") && !en.contains("MAIL FROM:<you"),
+        "{en}"
+    );
+    assert!(zh.contains("邮件编号"), "{zh}");
     // The class the code gives and the one the words give are both said.
     let (en, zh) = explain_zh_en(&cases[7].0);
     assert!(en.contains("Permanent by its code (5xx), though"), "{en}");
