@@ -759,6 +759,16 @@ pub fn load() -> Result<Vec<Topic>, String> {
         if all.iter().any(|o| o.id == t.id) {
             return Err(format!("topics.toml: {} is listed twice", t.id));
         }
+        // A pattern listed twice would weigh twice when topics are compared.
+        for list in [&t.words, &t.unless, &t.need] {
+            if let Some(p) = list
+                .iter()
+                .enumerate()
+                .find_map(|(i, p)| list[..i].contains(p).then_some(p))
+            {
+                return Err(format!("topics.toml: {} lists {p:?} twice", t.id));
+            }
+        }
         t.compile();
         all.push(t);
     }
