@@ -653,30 +653,20 @@ impl Topic {
         }
     }
 
-    /// The topic this one becomes in a reply to MAIL FROM after a successful login.
-    fn when_logged_in(&self, cx: &ReplyContext) -> Option<&'static Topic> {
-        match cx.answers {
-            Answers::Mail if cx.has(Flag::Authenticated) => {
-                self.logged_in.as_deref().and_then(by_id)
+    /// The topic this one becomes where the reply is said: in POP3, after a login (MAIL
+    /// FROM), for the sender (MAIL FROM), or for the name alone (POP3's USER, unless the words
+    /// speak of a password sent with it).
+    fn in_context(&self, cx: &ReplyContext, password: bool) -> Option<&'static Topic> {
+        let becomes = match (cx.protocol, cx.answers) {
+            (Protocol::Pop3, _) if self.in_pop3.is_some() => &self.in_pop3,
+            (_, Answers::Mail) if cx.has(Flag::Authenticated) && self.logged_in.is_some() => {
+                &self.logged_in
             }
-            _ => None,
-        }
-    }
-
-    /// The topic this one becomes in POP3.
-    fn in_pop3(&self, cx: &ReplyContext) -> Option<&'static Topic> {
-        match cx.protocol {
-            Protocol::Pop3 => self.in_pop3.as_deref().and_then(by_id),
-            Protocol::Smtp | Protocol::Imap => None,
-        }
-    }
-
-    /// The topic this one becomes in a reply to POP3's USER, when it names another.
-    fn as_user(&self, cx: &ReplyContext) -> Option<&'static Topic> {
-        match cx.answers {
-            Answers::User => self.as_user.as_deref().and_then(by_id),
-            _ => None,
-        }
+            (_, Answers::Mail) => &self.as_sender,
+            (_, Answers::User) if !password => &self.as_user,
+            _ => return None,
+        };
+        becomes.as_deref().and_then(by_id)
     }
 
     /// The topic this one becomes under a security or policy enhanced code (`X.7.*`).
@@ -1013,12 +1003,7 @@ fn read_among(
     // A reply to USER that speaks of a password refuses one sent with the name ("USER alice
     // secret", which some servers take); otherwise only the name has been sent.
     let password = LISTS.password.iter().any(|w| lower.contains(w.as_str()));
-    let topic = topic
-        .in_pop3(cx)
-        .or_else(|| topic.when_logged_in(cx))
-        .or_else(|| topic.as_sender(cx))
-        .or_else(|| topic.as_user(cx).filter(|_| !password))
-        .unwrap_or(topic);
+    let topic = topic.in_context(cx, password).unwrap_or(topic);
     Some(Reading {
         topic,
         weight: *weight,
