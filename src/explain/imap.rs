@@ -36,11 +36,20 @@ pub(super) fn looks_imap(said: &[Said]) -> bool {
     });
     let mut tags: Vec<String> = Vec::new();
     let mut answered = 0;
-    for l in &lines {
+    for (i, l) in lines.iter().enumerate() {
         let mut words = l.split_whitespace();
         let (Some(tag), Some(second)) = (words.next(), words.next()) else {
             continue;
         };
+        // `250 STARTTLS` after `250-SIZE …` is the last line of an SMTP server's EHLO list,
+        // not a client's command tagged 250.
+        if i > 0
+            && lines[i - 1]
+                .strip_prefix(tag)
+                .is_some_and(|r| r.starts_with('-'))
+        {
+            continue;
+        }
         let second = second.to_ascii_uppercase();
         if ImapStatus::parse(&second)
             .is_some_and(|s| matches!(s, ImapStatus::Ok | ImapStatus::No | ImapStatus::Bad))

@@ -107,6 +107,10 @@ fn an_smtp_or_pop3_session_is_not_read_as_imap() {
         "220 mx ESMTP\nEHLO me\n250 mx\nQUIT\n221 bye\n",
         "+OK ready\nUSER alice\n+OK\nPASS x\n+OK in\nQUIT\n+OK bye\n",
         "* Trying 192.0.2.1:25...\n* Connected to mx\n< 220 mx ESMTP\n> EHLO me\n< 250 mx\n",
+        // An EHLO list that ends in STARTTLS, then two `250 OK`: not a command tagged 250
+        // and its two completions.
+        "220 mx ESMTP\nEHLO me\n250-mx\n250-SIZE 10240000\n250 STARTTLS\nMAIL FROM:<a@b.c>\n\
+         250 OK\nRCPT TO:<d@e.f>\n250 OK\nDATA\n354 go\n.\n552 Too big email\n",
     ] {
         assert!(!explain::is_imap(log), "{log}");
     }
