@@ -368,7 +368,31 @@ fn choose(
         .filter(|r| lasting == Some(true) && topics::says_passing(r))
         .and_then(|r| topics::read(r, cx, lasting, coded_id));
     let reading = reason
-        .or_else(|| topics::read(facts.text, cx, lasting, coded_id))
+        .or_else(|| {
+            let whole = topics::read(facts.text, cx, lasting, coded_id)?;
+            // "Sender address rejected: Improper use of SMTP command pipelining": the check's
+            // name only says which check refused; a concrete reason after it says why.
+            // A reason after "Sender address rejected:" speaks of the sender's address, in a
+            // reply to any command.
+            let sender = cx.answering(Answers::Mail);
+            if whole.topic.names_the_check
+                && let Some(r) = rejected_reason(facts.text)
+                    .and_then(|r| {
+                        let check = &facts.text[..facts.text.len() - r.len()];
+                        let about_sender = check.to_ascii_lowercase().contains("sender");
+                        topics::read(
+                            r,
+                            if about_sender { &sender } else { cx },
+                            lasting,
+                            coded_id,
+                        )
+                    })
+                    .filter(|r| !r.topic.generic && r.topic.id != whole.topic.id)
+            {
+                return Some(r);
+            }
+            Some(whole)
+        })
         .map(|r| match r.topic.under_policy(facts.text, facts.enhanced) {
             Some(topic) => topics::Reading { topic, ..r },
             None => r,

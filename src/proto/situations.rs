@@ -35,6 +35,15 @@ impl ReplyContext {
         }
     }
 
+    /// The same state, for a reply that speaks of what another request named (a reason
+    /// after "Sender address rejected:" speaks of MAIL FROM's address).
+    pub fn answering(&self, answers: Answers) -> Self {
+        Self {
+            answers,
+            ..self.clone()
+        }
+    }
+
     /// Sets a flag when `on`.
     pub fn flag(mut self, flag: Flag, on: bool) -> Self {
         if on {

@@ -68,6 +68,10 @@ pub struct Topic {
     /// A topic that names no concrete cause: any concrete topic beats it.
     #[serde(default)]
     pub generic: bool,
+    /// A topic its words name by the check that refused ("Sender address rejected:"): a
+    /// concrete reason the server adds after that name says why instead.
+    #[serde(default)]
+    pub names_the_check: bool,
     /// 1 for a topic that describes what became of the command rather than why; 2 (the
     /// default) for a named cause. Ties between topics go to the higher rank.
     #[serde(default = "named_cause")]
@@ -612,9 +616,12 @@ impl Topic {
         };
     }
 
-    /// Whether the topic can answer this request.
+    /// Whether the topic can answer this request. A reply nobody asked for, or one to a line
+    /// the tutor could not read, may answer anything: its words decide.
     pub fn in_scope(&self, cx: &ReplyContext) -> bool {
-        (self.scope.is_empty() || self.scope.contains(&cx.answers))
+        (self.scope.is_empty()
+            || self.scope.contains(&cx.answers)
+            || matches!(cx.answers, Answers::None | Answers::Unknown))
             && (self.protocols.is_empty() || self.protocols.contains(&cx.protocol))
     }
 
@@ -934,9 +941,18 @@ pub fn names(text: &str, id: &str) -> bool {
 /// The words as every reading sees them: addresses out, CamelCase read apart, lower case,
 /// asides blanked.
 fn prepared(text: &str) -> String {
+    prepared_for(text, Protocol::Smtp)
+}
+
+/// [`prepared`] for a reply of `protocol`: an SMTP code's standard text is blanked, since the
+/// code speaks for it; a POP3 server that borrows the text has no code, so its words are read.
+fn prepared_for(text: &str, protocol: Protocol) -> String {
     let text = without_echo(text);
     let lower = spelled(&with_camel_split(&without_addresses(&text)).to_lowercase());
-    let lower = blanked(lower, &LISTS.standard);
+    let lower = match protocol {
+        Protocol::Pop3 => lower,
+        _ => blanked(lower, &LISTS.standard),
+    };
     without_asides(&lower).into_owned()
 }
 
@@ -969,7 +985,7 @@ fn read_among(
     coded: Option<&str>,
     success: bool,
 ) -> Option<Reading> {
-    let lower = prepared(text);
+    let lower = prepared_for(text, cx.protocol);
     // A 5xx whose own words say the failure passes ("try again later") and not that the
     // server refused is read as they say.
     let temporary = temporary.filter(|&t| {

@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 38] = [
+    let cases: [(String, Option<&str>); 43] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -674,6 +674,36 @@ fn the_evidence_decides_between_readings() {
         (
             format!("{login}\n+OK\n\n-ERR Syntax error, blank command unrecognized"),
             Some("syntax"),
+        ),
+        // Postfix names the check, then the reason: a concrete reason says why, and one after
+        // "Sender address rejected:" speaks of the sender, whatever the command.
+        (
+            format!(
+                "{mail}\n503 <a@example.com>: Sender address rejected: Improper use of SMTP command pipelining"
+            ),
+            Some("pipelining"),
+        ),
+        (
+            format!(
+                "{rcpt}\n450 4.1.8 <a@example.com>: Sender address rejected: Domain not found"
+            ),
+            Some("sender-rejected"),
+        ),
+        // A reply nobody asked for may answer anything: its words decide.
+        (
+            "220 mx ESMTP\nHELO nowhere.example\n250 mx\n553 sorry, helo domain must exist (#5.1.8)"
+                .to_owned(),
+            Some("helo"),
+        ),
+        // SMTP's standard text names no cause where a code speaks for it; a POP3 server that
+        // borrows it has no code, so its words are read.
+        (
+            format!("{login}\n+OK\nSTAT\n-ERR localhost service not available, closing transmission channel"),
+            Some("shutdown"),
+        ),
+        (
+            format!("{dot}\n421 Service not available, closing transmission channel"),
+            None,
         ),
     ];
     // A syntax error after the final dot is in the message's header fields.
