@@ -45,6 +45,9 @@ pub enum Source {
         from_code: Option<EnhancedStatus>,
         said: Option<&'static str>,
     },
+    /// A cause the session itself shows (the client's line could not be read; the message
+    /// number is not one the session has), where the words name none.
+    Session(&'static Topic),
     /// Only the code, its class and the server's own words.
     Code,
 }
@@ -110,7 +113,7 @@ impl Explanation {
     pub fn topic(&self) -> Option<&str> {
         match self.source {
             Source::Situation(s) => s.topic.as_deref(),
-            Source::Topic { topic, .. } => Some(topic.id.as_str()),
+            Source::Topic { topic, .. } | Source::Session(topic) => Some(topic.id.as_str()),
             Source::Code => None,
         }
     }
@@ -209,6 +212,18 @@ impl Explanation {
                 "why.words_say_plain",
                 &[("reason", topic.reason_for(self.answers, lang))],
             )),
+            Source::Session(topic) => Some(trf(
+                lang,
+                if self.words.is_empty() {
+                    "why.session_shows"
+                } else {
+                    "why.session_shows_words"
+                },
+                &[
+                    ("reason", topic.reason_for(self.answers, lang)),
+                    ("words", &self.words),
+                ],
+            )),
             Source::Code if self.class.is_failure() && !self.words.is_empty() => {
                 Some(trf(lang, "why.own_words", &[("words", &self.words)]))
             }
@@ -222,7 +237,9 @@ impl Explanation {
         let temporary = self.class == Class::Temporary;
         match self.source {
             Source::Situation(s) => s.next.get(lang).to_owned(),
-            Source::Topic { topic, .. } => topic.next_for(temporary, self.answers, lang).to_owned(),
+            Source::Topic { topic, .. } | Source::Session(topic) => {
+                topic.next_for(temporary, self.answers, lang).to_owned()
+            }
             Source::Code => {
                 let key = match self.class {
                     Class::Temporary => "why.next_temporary",
@@ -474,6 +491,17 @@ fn choose(
             from_code: Some(es),
             said: None,
         };
+    }
+    // Where the words name no cause, the session may show one: the command as sent could not
+    // be read ("PASS" with no password), or names a message the session does not have.
+    // Words that say the fault passes or lies on the server's side ("try again later"), or
+    // a reply code whose own meaning names another cause (502: not implemented), speak
+    // against it.
+    if let Some(t) = topics::shown_by_session(cx)
+        && reading.is_none_or(|r| !r.topic.temporary_only)
+        && reply_coded.is_none_or(|id| id == t.id)
+    {
+        return Source::Session(t);
     }
     // A situation that fits the command and state and names a concrete cause; then the
     // words' generic reading; then a situation that names none.

@@ -177,6 +177,9 @@ pub struct Pop3Session {
     done: Option<Pop3Kind>,
     /// The last STAT said the maildrop is empty.
     empty: bool,
+    /// The highest message number the last STAT showed (its count, plus the messages marked
+    /// with DELE before it, which STAT leaves out but which keep their numbers).
+    highest: Option<u64>,
     /// Commands waiting that a [`Self::snapshot`] leaves out (none in the session itself).
     cut: usize,
 }
@@ -199,6 +202,7 @@ impl Pop3Session {
             sasl: false,
             done: None,
             empty: false,
+            highest: None,
             cut: 0,
         }
     }
@@ -216,6 +220,7 @@ impl Pop3Session {
             sasl: self.sasl,
             done: self.done,
             empty: self.empty,
+            highest: self.highest,
             cut: (self.pending.len() + self.cut).saturating_sub(1),
         }
     }
@@ -313,6 +318,23 @@ impl Pop3Session {
             .flag(Flag::Update, self.state == Pop3State::Update)
             .flag(Flag::Tls, self.tls)
             .flag(Flag::UserAccepted, self.user_accepted)
+            .flag(Flag::NoSuchNumber, self.names_no_message())
+    }
+
+    /// Whether the command the next response answers names a message this session does not
+    /// have: number 0, one above the highest STAT showed, or one marked with DELE.
+    fn names_no_message(&self) -> bool {
+        let n = match self.pending.front() {
+            Some(Ok(
+                Pop3Command::Retr(n)
+                | Pop3Command::Dele(n)
+                | Pop3Command::Top { msg: n, .. }
+                | Pop3Command::List(Some(n))
+                | Pop3Command::Uidl(Some(n)),
+            )) => *n,
+            _ => return false,
+        };
+        n == 0 || self.highest.is_some_and(|h| u64::from(n) > h) || self.deleted.contains(&n)
     }
 
     pub fn on_response(&mut self, resp: &Pop3Response) -> Pop3Outcome {
@@ -381,6 +403,7 @@ impl Pop3Session {
                 match (nums.next(), nums.next()) {
                     (Some(Ok(count)), Some(Ok(octets))) => {
                         self.empty = count == 0;
+                        self.highest = Some(count.saturating_add(self.deleted.len() as u64));
                         Pop3Outcome::Stat { count, octets }
                     }
                     _ => Pop3Outcome::Done {

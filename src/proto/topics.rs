@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::situations::ReplyContext;
 use super::spelling;
-use super::vocab::{Answers, Flag, Protocol};
+use super::vocab::{Answers, Cond, Flag, Protocol};
 use super::{Bilingual, Lang};
 
 /// A topic's cause and next step for the replies to some requests.
@@ -65,6 +65,10 @@ pub struct Topic {
     /// allowance, not the mailbox's storage.
     #[serde(default)]
     under_policy: Option<String>,
+    /// The state of the session that shows this cause whatever the words say (a command whose
+    /// arguments could not be read; a message number the session does not have).
+    #[serde(default)]
+    shown_by: Option<Cond>,
     /// A topic that names no concrete cause: any concrete topic beats it.
     #[serde(default)]
     pub generic: bool,
@@ -929,6 +933,19 @@ pub fn evidence(text: &str) -> Vec<(&'static str, Vec<&'static str>)> {
             (!found.is_empty()).then_some((t.id.as_str(), found))
         })
         .collect()
+}
+
+/// The cause the session itself shows for a failure of the request a reply answers: the
+/// client's own line, as the tutor read it, or the messages the session has seen. Only for a
+/// request the tutor knows (a reply nobody asked for shows nothing).
+pub fn shown_by_session(cx: &ReplyContext) -> Option<&'static Topic> {
+    if matches!(cx.answers, Answers::None | Answers::Unknown) {
+        return None;
+    }
+    TOPICS
+        .topics
+        .iter()
+        .find(|t| t.shown_by.is_some_and(|c| cx.holds(c)) && t.in_scope(cx))
 }
 
 /// Whether the words name the topic `id` (by any of its patterns, in or out of scope).

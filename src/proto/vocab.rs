@@ -163,10 +163,13 @@ pub enum Flag {
     Update,
     /// POP3: a USER was accepted and PASS is expected.
     UserAccepted,
+    /// POP3: the command names a message this session does not have (0, above the highest
+    /// number STAT counted, or one marked with DELE).
+    NoSuchNumber,
 }
 
 impl Flag {
-    pub const ALL: [Flag; 13] = [
+    pub const ALL: [Flag; 14] = [
         Self::Tls,
         Self::StarttlsOffered,
         Self::AuthOffered,
@@ -180,6 +183,7 @@ impl Flag {
         Self::Transaction,
         Self::Update,
         Self::UserAccepted,
+        Self::NoSuchNumber,
     ];
 
     pub fn bit(self) -> u16 {
@@ -202,6 +206,7 @@ impl Flag {
             Self::Transaction => "transaction",
             Self::Update => "update",
             Self::UserAccepted => "user-accepted",
+            Self::NoSuchNumber => "no-such-number",
         }
     }
 

@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 43] = [
+    let cases: [(String, Option<&str>); 48] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -705,7 +705,47 @@ fn the_evidence_decides_between_readings() {
             format!("{dot}\n421 Service not available, closing transmission channel"),
             None,
         ),
+        // Where the words name no cause, the session may show one: a command sent without its
+        // argument, a message number the session does not have (above STAT's count, or one
+        // marked with DELE, whose number STAT no longer counts).
+        (
+            "+OK ready\nUSER alice\n+OK\nPASS\n-ERR Must send password".to_owned(),
+            Some("syntax"),
+        ),
+        (
+            format!("{login}\n+OK\nSTAT\n+OK 2 320\nRETR 7\n-ERR That does not compute."),
+            Some("no-such-message"),
+        ),
+        (
+            format!("{login}\n+OK\nDELE 2\n+OK\nSTAT\n+OK 1 160\nRETR 2\n-ERR It got scared away"),
+            Some("no-such-message"),
+        ),
+        // The words that say the fault passes, or a code that names its own cause, speak
+        // against the session's reading.
+        (
+            "220 mx ESMTP\nEHLO me\n250 mx\nVRFY\n502 Command not implimented".to_owned(),
+            Some("not-implemented"),
+        ),
+        (
+            format!("{login}\n+OK\nTOP 1\n-ERR Server busy, try again later"),
+            Some("try-later"),
+        ),
     ];
+    // A message marked with DELE keeps its number: STAT's count after it leaves it out.
+    let kept = format!("{login}\n+OK\nDELE 1\n+OK\nSTAT\n+OK 1 160\nRETR 2\n-ERR Something odd");
+    let t = explain::fold(&kept);
+    let x = last_reply(t.entries())
+        .and_then(|e| e.explanation())
+        .unwrap();
+    assert_eq!(x.topic(), None, "{}", x.one_line(Lang::En));
+    // The session's reading says where it comes from, and quotes the server's words.
+    let (en, zh) = explain_zh_en("+OK ready\nUSER alice\n+OK\nPASS\n-ERR Must send password");
+    assert!(
+        en.contains("the session shows why") && en.contains("“Must send password”"),
+        "{en}"
+    );
+    assert!(!en.contains("password is wrong"), "{en}");
+    assert!(zh.contains("会话本身说明了原因"), "{zh}");
     // A syntax error after the final dot is in the message's header fields.
     let (en, zh) = explain_zh_en(&cases[21].0);
     assert!(
