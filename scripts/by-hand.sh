@@ -197,6 +197,28 @@ if grep -qF 'S15cQFO8kk50FKj' "$work/javamail-saved.txt"; then
 fi
 echo "ok: a log with a password in its chatter opened by keyboard: the password is masked"
 
+# A POP3 session pasted from a terminal, opened by keyboard: where the server's words name no
+# cause, the session shows it (PASS sent with no password; a message number above STAT's count).
+printf '%s\n' '+OK POP3 ready' 'USER alice' '+OK' 'PASS' '-ERR Must send password' \
+    'USER alice' '+OK' 'PASS secret' '+OK logged in' 'STAT' '+OK 2 320' 'RETR 7' \
+    '-ERR That does not compute.' 'QUIT' '+OK bye' >"$work/pop3.txt"
+xdotool key ctrl+o
+sleep 0.5
+xdotool key ctrl+a
+xdotool type --delay 20 "$work/pop3.txt"
+xdotool key Return
+sleep 2
+save "$work/pop3-saved.txt"
+for want in 'the session shows why: the server could not read the command' \
+    'the session shows why: no message has that number'; do
+    grep -qF -- "$want" "$work/pop3-saved.txt" ||
+        { cat "$work/pop3-saved.txt" >&2; fail "no '$want' in the saved POP3 session"; }
+done
+if grep -qF 'password is wrong' "$work/pop3-saved.txt"; then
+    fail "PASS with no password was explained as a wrong password"
+fi
+echo "ok: a POP3 session opened by keyboard: the session shows the causes its words do not name"
+
 # A capture tcpdump made of swaks sending to the practice server, opened by keyboard (Ctrl+O,
 # the path typed, Enter): saved, each line is beside its packet number, the 334 prompt
 # decoded and the password masked.

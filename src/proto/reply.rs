@@ -346,6 +346,7 @@ impl ReplyReader {
         self.reset_reply();
         let enhanced = enhanced_status(&raw)
             .or_else(|| lines.first().and_then(|l| leading_enhanced(l)))
+            .or_else(|| lines.last().and_then(|l| trailing_qmail(l)))
             .filter(|es| u16::from(es.class) == code / 100);
         Reply {
             code,
@@ -379,6 +380,14 @@ fn enhanced_status(raw: &[u8]) -> Option<EnhancedStatus> {
 /// An enhanced status code at the start of a text (for lines smtp-proto refuses, e.g. over 4 KiB).
 fn leading_enhanced(text: &str) -> Option<EnhancedStatus> {
     EnhancedStatus::parse(text.split(' ').next()?)
+}
+
+/// qmail's enhanced status code, written after the text in brackets with a hash: `553 sorry,
+/// that domain isn't in my list of allowed rcpthosts (#5.7.1)`.
+fn trailing_qmail(text: &str) -> Option<EnhancedStatus> {
+    let inner = text.trim_end().strip_suffix(')')?;
+    let at = inner.rfind("(#")?;
+    EnhancedStatus::parse(&inner[at + 2..])
 }
 
 /// Parses every reply in a complete byte string (tests, transcripts).
@@ -579,6 +588,22 @@ mod tests {
         assert_eq!(EnhancedStatus::parse("5.1"), None);
         assert_eq!(EnhancedStatus::parse("5.1.1.1"), None);
         assert_eq!(EnhancedStatus::parse("5.1234.1"), None);
+    }
+
+    #[test]
+    fn qmail_writes_its_enhanced_code_after_the_text() {
+        let code = |bytes: &[u8]| match parse_replies(bytes).pop() {
+            Some(Ok(r)) => r.enhanced.map(|e| (e.class, e.subject, e.detail)),
+            _ => None,
+        };
+        assert_eq!(
+            code(b"553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)\r\n"),
+            Some((5, 7, 1))
+        );
+        assert_eq!(code(b"451 timeout(#4.4.2)\r\n"), Some((4, 4, 2)));
+        // Its class must still be the reply's, and a hash alone is no code.
+        assert_eq!(code(b"550 sorry (#4.4.2)\r\n"), None);
+        assert_eq!(code(b"550 see ticket (#12345)\r\n"), None);
     }
 
     #[test]
