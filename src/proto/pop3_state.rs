@@ -157,7 +157,15 @@ impl Pop3Outcome {
 /// The client's view of one POP3 session.
 /// Commands waiting for responses, put aside by [`Pop3Session::set_aside`].
 #[derive(Debug)]
-pub struct Pop3SetAside(VecDeque<Result<Pop3Command, Option<Pop3Kind>>>);
+pub struct Pop3SetAside(VecDeque<Result<Pop3Command, Unread>>);
+
+/// A line the tutor does not read as one of its POP3 commands: what its first word names, or
+/// AUTH (RFC 5034), whose `+OK` logs in as PASS's does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unread {
+    Verb(Option<Pop3Kind>),
+    Auth,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pop3Session {
@@ -168,7 +176,7 @@ pub struct Pop3Session {
     deleted: BTreeSet<u32>,
     /// Commands awaiting their response; `Err` for a line the tutor could not read as one,
     /// with the command its first word names.
-    pending: VecDeque<Result<Pop3Command, Option<Pop3Kind>>>,
+    pending: VecDeque<Result<Pop3Command, Unread>>,
     /// A `+` challenge came during AUTH (RFC 5034): the client's next line is its answer, and
     /// the final `+OK`/`-ERR` still answers the AUTH line.
     sasl: bool,
@@ -296,7 +304,12 @@ impl Pop3Session {
     /// Records a line that is not a POP3 command the tutor can read (`kind` is what its first
     /// word names): the server still answers it.
     pub fn on_sent_unknown(&mut self, kind: Option<Pop3Kind>) {
-        self.pending.push_back(Err(kind));
+        self.pending.push_back(Err(Unread::Verb(kind)));
+    }
+
+    /// Records an AUTH line (RFC 5034): its final `+OK` logs in.
+    pub fn on_sent_auth(&mut self) {
+        self.pending.push_back(Err(Unread::Auth));
     }
 
     /// What the next response will answer and the state it will find.
@@ -305,13 +318,14 @@ impl Pop3Session {
             None if self.state == Pop3State::Greeting => Answers::Greeting,
             None => Answers::None,
             Some(Ok(cmd)) => cmd.kind().answers(),
-            Some(Err(Some(kind))) => kind.answers(),
-            Some(Err(None)) => Answers::Unknown,
+            Some(Err(Unread::Verb(Some(kind)))) => kind.answers(),
+            Some(Err(Unread::Verb(None))) => Answers::Unknown,
+            Some(Err(Unread::Auth)) => Answers::Auth,
         };
         ReplyContext::new(Protocol::Pop3, answers)
             .flag(
                 Flag::Malformed,
-                matches!(self.pending.front(), Some(Err(_))),
+                matches!(self.pending.front(), Some(Err(Unread::Verb(_)))),
             )
             .flag(Flag::Authorization, self.state == Pop3State::Authorization)
             .flag(Flag::Transaction, self.state == Pop3State::Transaction)
@@ -358,7 +372,18 @@ impl Pop3Session {
         };
         let cmd = match self.pending.pop_front() {
             Some(Ok(cmd)) => cmd,
-            Some(Err(kind)) => return unread(kind),
+            Some(Err(Unread::Verb(kind))) => return unread(kind),
+            Some(Err(Unread::Auth)) if ok => {
+                self.state = Pop3State::Transaction;
+                self.user_accepted = false;
+                return Pop3Outcome::LoggedIn;
+            }
+            Some(Err(Unread::Auth)) => {
+                self.user_accepted = false;
+                return Pop3Outcome::LoginFailed {
+                    resp_code: resp.status.resp_code.clone(),
+                };
+            }
             None if self.state == Pop3State::Greeting => {
                 self.state = if ok {
                     Pop3State::Authorization
@@ -689,6 +714,31 @@ mod tests {
         t.send("PASS b");
         let o = t.recv("-ERR [IN-USE] Mailbox is locked by another POP3 session\r\n");
         assert!(o.describe(Lang::Zh).contains("IN-USE"));
+    }
+
+    #[test]
+    fn a_sasl_login_logs_in_as_pass_does() {
+        let mut t = Rig::new();
+        t.recv("+OK ready\r\n");
+        t.s.on_sent_auth();
+        assert_eq!(t.s.reply_context().answers, Answers::Auth);
+        assert_eq!(t.recv("+ \r\n"), Pop3Outcome::Done { command: None });
+        t.s.on_sasl_answer();
+        assert_eq!(
+            t.recv("+OK Plain authentication succeeded\r\n"),
+            Pop3Outcome::LoggedIn
+        );
+        assert_eq!(t.s.state(), Pop3State::Transaction);
+        assert!(!t.s.reply_context().has(Flag::Authorization));
+        // A refused one leaves the session where it was.
+        let mut t = Rig::new();
+        t.recv("+OK ready\r\n");
+        t.s.on_sent_auth();
+        assert!(matches!(
+            t.recv("-ERR [AUTH] Invalid credentials\r\n"),
+            Pop3Outcome::LoginFailed { .. }
+        ));
+        assert_eq!(t.s.state(), Pop3State::Authorization);
     }
 
     #[test]

@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 48] = [
+    let cases: [(String, Option<&str>); 49] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -719,6 +719,12 @@ fn the_evidence_decides_between_readings() {
         (
             format!("{login}\n+OK\nDELE 2\n+OK\nSTAT\n+OK 1 160\nRETR 2\n-ERR It got scared away"),
             Some("no-such-message"),
+        ),
+        // A login by AUTH (RFC 5034) ends AUTHORIZATION as PASS's does: a refusal after it
+        // is not a command sent before logging in.
+        (
+            "+OK ready\nAUTH PLAIN\n+ \nAGFsaWNlAHNlY3JldA==\n+OK Plain authentication succeeded\nRETR 1\n-ERR Internal error".to_owned(),
+            Some("try-later"),
         ),
         // The words that say the fault passes, or a code that names its own cause, speak
         // against the session's reading.

@@ -175,12 +175,17 @@ impl LineReader {
                 }
                 Err(_) => {
                     let kind = Pop3Kind::from_line(text);
-                    pop3.on_sent_unknown(kind);
                     // AUTH (RFC 5034) is a POP3 command, though not one of the lesson's.
                     let sasl_auth = text
                         .split_whitespace()
                         .next()
                         .is_some_and(|v| v.eq_ignore_ascii_case("AUTH"));
+                    // AUTH alone asks some servers for their mechanisms: no login follows.
+                    if sasl_auth && text.split_whitespace().nth(1).is_some() {
+                        pop3.on_sent_auth();
+                    } else {
+                        pop3.on_sent_unknown(kind);
+                    }
                     if sasl_auth {
                         LineRead::SaslCommand
                     } else {
