@@ -48,6 +48,8 @@ pub enum Source {
     /// A cause the session itself shows (the client's line could not be read; the message
     /// number is not one the session has), where the words name none.
     Session(&'static Topic),
+    /// A reply with no words: its code's standard meaning is all the server said (`502`).
+    ReplyCode(&'static Topic),
     /// Only the code, its class and the server's own words.
     Code,
 }
@@ -113,7 +115,9 @@ impl Explanation {
     pub fn topic(&self) -> Option<&str> {
         match self.source {
             Source::Situation(s) => s.topic.as_deref(),
-            Source::Topic { topic, .. } | Source::Session(topic) => Some(topic.id.as_str()),
+            Source::Topic { topic, .. } | Source::Session(topic) | Source::ReplyCode(topic) => {
+                Some(topic.id.as_str())
+            }
             Source::Code => None,
         }
     }
@@ -212,6 +216,14 @@ impl Explanation {
                 "why.words_say_plain",
                 &[("reason", topic.reason_for(self.answers, lang))],
             )),
+            Source::ReplyCode(topic) => Some(trf(
+                lang,
+                "why.reply_code_says",
+                &[
+                    ("code", &self.code.unwrap_or_default().to_string()),
+                    ("reason", topic.reason_for(self.answers, lang)),
+                ],
+            )),
             Source::Session(topic) => Some(trf(
                 lang,
                 if self.words.is_empty() {
@@ -237,7 +249,7 @@ impl Explanation {
         let temporary = self.class == Class::Temporary;
         match self.source {
             Source::Situation(s) => s.next.get(lang).to_owned(),
-            Source::Topic { topic, .. } | Source::Session(topic) => {
+            Source::Topic { topic, .. } | Source::Session(topic) | Source::ReplyCode(topic) => {
                 topic.next_for(temporary, self.answers, lang).to_owned()
             }
             Source::Code => {
@@ -468,6 +480,14 @@ fn choose(
     {
         return Source::Situation(s);
     }
+    // Words that only tell what became of the command (out of order, not recognised) say
+    // less than the session, which shows why.
+    if let Some(t) = topics::shown_by_session(cx)
+        && reading.is_some_and(|r| r.topic.rank < 2 && !r.topic.generic)
+        && reply_coded.is_none_or(|id| id == t.id)
+    {
+        return Source::Session(t);
+    }
     if let Some(r) = reading.filter(|r| !r.topic.generic) {
         let t = r.topic;
         // A situation the session's state singles out says more than a topic that only tells
@@ -502,6 +522,12 @@ fn choose(
         && reply_coded.is_none_or(|id| id == t.id)
     {
         return Source::Session(t);
+    }
+    // A reply with no words at all says only what its code's standard meaning says.
+    if quote(facts).is_empty()
+        && let Some(t) = reply_coded.and_then(topics::by_id)
+    {
+        return Source::ReplyCode(t);
     }
     // A situation that fits the command and state and names a concrete cause; then the
     // words' generic reading; then a situation that names none.

@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 49] = [
+    let cases: [(String, Option<&str>); 52] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -726,6 +726,22 @@ fn the_evidence_decides_between_readings() {
             "+OK ready\nAUTH PLAIN\n+ \nAGFsaWNlAHNlY3JldA==\n+OK Plain authentication succeeded\nRETR 1\n-ERR Internal error".to_owned(),
             Some("try-later"),
         ),
+        // Words that only tell what became of the command say less than the session: EHLO
+        // sent without a name is refused for its argument.
+        (
+            "220 mx ESMTP\nEHLO\n501 Syntax error, tell me who you are!".to_owned(),
+            Some("syntax"),
+        ),
+        // A reply with no words says what its code's standard meaning says.
+        (
+            "220 mx ESMTP\nEHLO me\n250 mx\nVRFY bob\n502".to_owned(),
+            Some("not-implemented"),
+        ),
+        // A contraction written without its apostrophe is read as written out.
+        (
+            "+OK ready\nUSER bob\n-ERR User bob doesnt exist".to_owned(),
+            Some("unknown-user"),
+        ),
         // The words that say the fault passes, or a code that names its own cause, speak
         // against the session's reading.
         (
@@ -737,6 +753,12 @@ fn the_evidence_decides_between_readings() {
             Some("try-later"),
         ),
     ];
+    let (en, zh) = explain_zh_en("220 mx ESMTP\nEHLO me\n250 mx\nVRFY bob\n502");
+    assert!(
+        en.contains("the reply has no words; its code 502 says"),
+        "{en}"
+    );
+    assert!(zh.contains("这条回复没有文字"), "{zh}");
     // A message marked with DELE keeps its number: STAT's count after it leaves it out.
     let kept = format!("{login}\n+OK\nDELE 1\n+OK\nSTAT\n+OK 1 160\nRETR 2\n-ERR Something odd");
     let t = explain::fold(&kept);
