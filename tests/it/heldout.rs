@@ -270,7 +270,7 @@ fn a_second_reading_shows_how_often_two_readers_agree() {
     }
 }
 
-const TUNED_MOST_WRONG: usize = 148;
+const TUNED_MOST_WRONG: usize = 146;
 const TUNED_LEAST_RIGHT_PCT: f64 = 87.2;
 const HELD_MOST_WRONG: usize = 6;
 const HELD_LEAST_RIGHT_PCT: f64 = 88.4;

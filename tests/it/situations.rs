@@ -753,6 +753,13 @@ fn the_evidence_decides_between_readings() {
             Some("try-later"),
         ),
     ];
+    // EHLO's argument is worded as EHLO's, not as an address.
+    let (en, zh) = explain_zh_en("220 mx ESMTP\nEHLO\n501 Syntax error, tell me who you are!");
+    assert!(
+        en.contains("argument of EHLO/HELO") && !en.contains("MAIL FROM:<you"),
+        "{en}"
+    );
+    assert!(zh.contains("EHLO/HELO 的参数"), "{zh}");
     let (en, zh) = explain_zh_en("220 mx ESMTP\nEHLO me\n250 mx\nVRFY bob\n502");
     assert!(
         en.contains("the reply has no words; its code 502 says"),
