@@ -400,9 +400,9 @@ fn choose(
         .or_else(|| {
             let whole = topics::read(facts.text, cx, lasting, coded_id)?;
             // "Sender address rejected: Improper use of SMTP command pipelining": the check's
-            // name only says which check refused; a concrete reason after it says why.
-            // A reason after "Sender address rejected:" speaks of the sender's address, in a
-            // reply to any command.
+            // name only says which check refused; a concrete reason after it says why, and
+            // after "Sender address rejected:" it speaks of the sender's address whatever the
+            // command.
             let sender = cx.answering(Answers::Mail);
             if whole.topic.names_the_check
                 && let Some(r) = rejected_reason(facts.text)
@@ -480,11 +480,14 @@ fn choose(
     {
         return Source::Situation(s);
     }
+    // The cause the session itself shows: the command as sent could not be read ("PASS" with
+    // no password), or names a message the session does not have. A reply code whose own
+    // meaning names another cause (502: not implemented) speaks against it.
+    let shown = topics::shown_by_session(cx).filter(|t| reply_coded.is_none_or(|id| id == t.id));
     // Words that only tell what became of the command (out of order, not recognised) say
     // less than the session, which shows why.
-    if let Some(t) = topics::shown_by_session(cx)
+    if let Some(t) = shown
         && reading.is_some_and(|r| r.topic.rank < 2 && !r.topic.generic)
-        && reply_coded.is_none_or(|id| id == t.id)
     {
         return Source::Session(t);
     }
@@ -512,14 +515,10 @@ fn choose(
             said: None,
         };
     }
-    // Where the words name no cause, the session may show one: the command as sent could not
-    // be read ("PASS" with no password), or names a message the session does not have.
-    // Words that say the fault passes or lies on the server's side ("try again later"), or
-    // a reply code whose own meaning names another cause (502: not implemented), speak
-    // against it.
-    if let Some(t) = topics::shown_by_session(cx)
+    // Where the words name no cause, the session's speaks, unless they say the fault passes
+    // or lies on the server's side ("try again later").
+    if let Some(t) = shown
         && reading.is_none_or(|r| !r.topic.temporary_only)
-        && reply_coded.is_none_or(|id| id == t.id)
     {
         return Source::Session(t);
     }
