@@ -378,12 +378,9 @@ impl Pop3Session {
                 self.user_accepted = false;
                 return Pop3Outcome::LoggedIn;
             }
-            Some(Err(Unread::Auth)) => {
-                self.user_accepted = false;
-                return Pop3Outcome::LoginFailed {
-                    resp_code: resp.status.resp_code.clone(),
-                };
-            }
+            // A refused AUTH may be a mechanism or a command the server does not offer, not
+            // only wrong credentials: its words say which.
+            Some(Err(Unread::Auth)) => return unread(None),
             None if self.state == Pop3State::Greeting => {
                 self.state = if ok {
                     Pop3State::Authorization
@@ -730,13 +727,14 @@ mod tests {
         );
         assert_eq!(t.s.state(), Pop3State::Transaction);
         assert!(!t.s.reply_context().has(Flag::Authorization));
-        // A refused one leaves the session where it was.
+        // A refused one leaves the session where it was, and is not called a failed login
+        // (the server may not offer AUTH at all).
         let mut t = Rig::new();
         t.recv("+OK ready\r\n");
         t.s.on_sent_auth();
         assert!(matches!(
-            t.recv("-ERR [AUTH] Invalid credentials\r\n"),
-            Pop3Outcome::LoginFailed { .. }
+            t.recv("-ERR Unknown command\r\n"),
+            Pop3Outcome::Refused { command: None, .. }
         ));
         assert_eq!(t.s.state(), Pop3State::Authorization);
     }
