@@ -393,9 +393,10 @@ fn choose(
     // Domain not found" is about the sender's domain, but "Sender address rejected: Service
     // temporarily not available" only says the check could not be done now — a 4xx whose
     // reason says it passes is read from the reason alone.
-    let reason = rejected_reason(facts.text)
-        .filter(|r| lasting == Some(true) && topics::says_passing(r))
-        .and_then(|r| topics::read(r, cx, lasting, coded_id));
+    let rejected = rejected_reason(facts.text);
+    let reason = rejected
+        .filter(|(_, r)| lasting == Some(true) && topics::says_passing(r))
+        .and_then(|(_, r)| topics::read(r, cx, lasting, coded_id));
     let reading = reason
         .or_else(|| {
             let whole = topics::read(facts.text, cx, lasting, coded_id)?;
@@ -405,9 +406,8 @@ fn choose(
             // command.
             let sender = cx.answering(Answers::Mail);
             if whole.topic.names_the_check
-                && let Some(r) = rejected_reason(facts.text)
-                    .and_then(|r| {
-                        let check = &facts.text[..facts.text.len() - r.len()];
+                && let Some(r) = rejected
+                    .and_then(|(check, r)| {
                         let about_sender = check.to_ascii_lowercase().contains("sender");
                         topics::read(
                             r,
@@ -886,12 +886,13 @@ pub const HEAD_KEYS: [&str; 20] = [
 ];
 /// The reason after a check's name in Postfix's form `<address>: Sender address rejected:
 /// <reason>` (also `Client host rejected:`, `Helo command rejected:`, `End-of-data
-/// rejected:`): the check's name is a few words before ` rejected: `.
-fn rejected_reason(text: &str) -> Option<&str> {
+/// rejected:`): the check's name is a few words before ` rejected: `. Gives the check's name
+/// and the reason.
+fn rejected_reason(text: &str) -> Option<(&str, &str)> {
     let lower = text.to_ascii_lowercase();
     let at = lower.find(" rejected: ")?;
     let label = text[..at].rsplit(':').next().unwrap_or("");
     let words = label.split_whitespace().count();
     let reason = text[at + " rejected: ".len()..].trim();
-    ((1..=3).contains(&words) && !reason.is_empty()).then_some(reason)
+    ((1..=3).contains(&words) && !reason.is_empty()).then_some((label, reason))
 }
