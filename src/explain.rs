@@ -1089,7 +1089,9 @@ fn reply_like(line: &str) -> bool {
         // A reply code's first digit is 1 to 5 (RFC 5321 §4.2.1): "017 15:46" is the rest of
         // a line the console wrapped.
         && (b'1'..=b'5').contains(&line.as_bytes()[0])
-        && matches!(line.as_bytes().get(3), None | Some(b' ' | b'-' | b'#'))
+        && (matches!(line.as_bytes().get(3), None | Some(b' ' | b'-' | b'#'))
+            // Chinese text written right after the code ("550邮箱不存在").
+            || line.as_bytes().get(3).is_some_and(|c| !c.is_ascii()))
 }
 
 /// Whether a reply-shaped line is one a server may send in the middle of a message to end it:

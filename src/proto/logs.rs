@@ -925,11 +925,14 @@ fn imap_response_line(t: &str) -> bool {
             .is_some_and(|w| matches!(w, "OK" | "NO" | "BAD" | "BYE" | "PREAUTH"))
 }
 
+/// A reply line: a code and then a space, a hyphen or nothing, or (as some servers write
+/// Chinese text) a letter outside ASCII right after the code ("550邮箱不存在").
 fn looks_like_reply(t: &str) -> bool {
     let b = t.as_bytes();
     b.len() >= 3
         && b[..3].iter().all(u8::is_ascii_digit)
-        && matches!(b.get(3), None | Some(b' ' | b'-'))
+        && (matches!(b.get(3), None | Some(b' ' | b'-'))
+            || (b'2'..=b'5').contains(&b[0]) && b.get(3).is_some_and(|c| !c.is_ascii()))
         || t.starts_with("+OK")
         || t.starts_with("-ERR")
 }

@@ -33,6 +33,11 @@ pub struct Topic {
     /// Patterns of which one must also match (when given).
     #[serde(default)]
     need: Vec<String>,
+    /// Patterns that, found with the topic's words, make it beat every other topic named:
+    /// words that say the server's own machinery failed ("unable to connect to rspamd") make
+    /// whatever check they name one that could not run.
+    #[serde(default)]
+    prevails: Vec<String>,
     /// Requests the topic can answer; empty means any.
     #[serde(default)]
     scope: Vec<Answers>,
@@ -51,6 +56,10 @@ pub struct Topic {
     /// "wrong login" there refuses the user name.
     #[serde(default)]
     as_user: Option<String>,
+    /// The topic it becomes in a reply to STARTTLS or STLS, where the client is already asking
+    /// for TLS: words that speak of TLS there say the server cannot start it.
+    #[serde(default)]
+    starting_tls: Option<String>,
     /// The topic it becomes in a reply to MAIL FROM in a session that has logged in: the
     /// server then checks the sender against the account, not the domain's published records
     /// ("user alice not allowed to send from ceo@…").
@@ -118,6 +127,7 @@ struct Compiled {
     words: Vec<Pattern>,
     unless: Vec<Pattern>,
     need: Vec<Pattern>,
+    prevails: Vec<Pattern>,
 }
 
 /// A pattern: parts that must occur in order, each a whole word (or a word start, with `*`)
@@ -266,7 +276,13 @@ impl PartIndex {
         let mut parts: Vec<String> = Vec::new();
         for t in topics.iter_mut() {
             let c = &mut t.compiled;
-            for p in c.words.iter_mut().chain(&mut c.unless).chain(&mut c.need) {
+            for p in c
+                .words
+                .iter_mut()
+                .chain(&mut c.unless)
+                .chain(&mut c.need)
+                .chain(&mut c.prevails)
+            {
                 for (i, (part, _)) in p.parts.iter().enumerate() {
                     if part == "{ip}" {
                         continue;
@@ -617,6 +633,7 @@ impl Topic {
             words: all(&self.words),
             unless: all(&self.unless),
             need: all(&self.need),
+            prevails: all(&self.prevails),
         };
     }
 
@@ -669,6 +686,9 @@ impl Topic {
     /// speak of a password sent with it).
     fn in_context(&self, cx: &ReplyContext, password: bool) -> Option<&'static Topic> {
         let becomes = match (cx.protocol, cx.answers) {
+            (_, Answers::StartTls | Answers::Stls) if self.starting_tls.is_some() => {
+                &self.starting_tls
+            }
             (Protocol::Pop3, _) if self.in_pop3.is_some() => &self.in_pop3,
             (_, Answers::Mail) if cx.has(Flag::Authenticated) && self.logged_in.is_some() => {
                 &self.logged_in
@@ -810,6 +830,7 @@ static TOPICS: LazyLock<Knowledge> = LazyLock::new(|| {
             .iter()
             .chain(&c.unless)
             .chain(&c.need)
+            .chain(&c.prevails)
             .flat_map(|p| p.parts.iter().map(|(part, _)| part.as_str()))
     }));
     Knowledge {
@@ -1025,14 +1046,21 @@ fn read_among(
         })
         .filter_map(|t| t.score(&hay, cx).map(|score| (t, score)))
         .collect();
-    let (topic, (_, weight, said)) = named
-        .iter()
-        .filter(|(t, _)| {
-            !t.yields_to
-                .iter()
-                .any(|y| named.iter().any(|(o, _)| o.id == *y))
-        })
-        .max_by_key(|(t, (sum, _, _))| (!t.generic, t.rank, coded == Some(t.id.as_str()), *sum))?;
+    // Words that say the server's own machinery failed settle it (see `Topic::prevails`).
+    let prevailing = named.iter().find_map(|(t, (sum, _, _))| {
+        let p = t.compiled.prevails.iter().find(|p| p.matches(&hay))?;
+        Some((*t, (*sum, p.weight, &*p.source)))
+    });
+    let (topic, (_, weight, said)) = prevailing.as_ref().or_else(|| {
+        named
+            .iter()
+            .filter(|(t, _)| {
+                !t.yields_to
+                    .iter()
+                    .any(|y| named.iter().any(|(o, _)| o.id == *y))
+            })
+            .max_by_key(|(t, (sum, _, _))| (!t.generic, t.rank, coded == Some(t.id.as_str()), *sum))
+    })?;
     // A reply to USER that speaks of a password refuses one sent with the name ("USER alice
     // secret", which some servers take); otherwise only the name has been sent.
     let password = LISTS.password.iter().any(|w| lower.contains(w.as_str()));

@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 52] = [
+    let cases: [(String, Option<&str>); 60] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -752,6 +752,38 @@ fn the_evidence_decides_between_readings() {
             format!("{login}\n+OK\nTOP 1\n-ERR Server busy, try again later"),
             Some("try-later"),
         ),
+        // A check the server could not run is its own passing problem, whatever it checks;
+        // a lookup of the client's own name that failed still speaks of that name.
+        (
+            format!("{dot}\n451 4.3.0 Unable to connect to the spam filter"),
+            Some("try-later"),
+        ),
+        (
+            format!("{rcpt}\n450 4.7.1 Client host rejected: IP name lookup failed"),
+            Some("rdns"),
+        ),
+        // Words of TLS in a reply to STARTTLS or STLS: the server cannot start it.
+        (
+            "220 mx ESMTP\nEHLO me\n250 mx\nSTARTTLS\n501 STARTTLS refused".to_owned(),
+            Some("tls-unavailable"),
+        ),
+        // A mechanism called too weak where the words ask for TLS wants TLS first.
+        (
+            format!("{auth}\n538 Mechanism too weak, use TLS first"),
+            Some("tls-required"),
+        ),
+        (
+            format!("{login}\n-ERR Login blocked after excessive failures"),
+            Some("lockout"),
+        ),
+        (
+            format!("{login}\n-ERR usuário ou senha inválidos"),
+            Some("auth-failed"),
+        ),
+        // Chinese text written right after the code is still a reply.
+        (format!("{rcpt}\n550用户不存在"), Some("unknown-user")),
+        // At the greeting no account is known yet: "no permission" is not a disabled one.
+        ("-ERR You have no permission".to_owned(), None),
     ];
     // EHLO's argument is worded as EHLO's, not as an address.
     let (en, zh) = explain_zh_en("220 mx ESMTP\nEHLO\n501 Syntax error, tell me who you are!");
