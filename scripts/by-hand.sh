@@ -219,6 +219,28 @@ if grep -qF 'password is wrong' "$work/pop3-saved.txt"; then
 fi
 echo "ok: a POP3 session opened by keyboard: the session shows the causes its words do not name"
 
+# A pasted session whose server writes its Chinese text right after the code, and a check the
+# server could not run: both are replies, read by their words.
+printf '%s\n' '220 mail.example.cn ESMTP' 'HELO me' '250 ok' 'MAIL FROM:<a@example.cn>' '250 ok' \
+    'RCPT TO:<nobody@example.cn>' '550用户不存在' 'RCPT TO:<b@example.cn>' '250 ok' 'DATA' \
+    '354 go ahead' 'Subject: t' '' 'hi' '.' '451 4.3.0 Unable to connect to the spam filter' \
+    >"$work/cn.txt"
+xdotool key ctrl+o
+sleep 0.5
+xdotool key ctrl+a
+xdotool type --delay 20 "$work/cn.txt"
+xdotool key Return
+sleep 2
+save "$work/cn-saved.txt"
+for want in 'S: 550用户不存在' 'the user does not exist' 'a temporary problem on the server'; do
+    grep -qF -- "$want" "$work/cn-saved.txt" ||
+        { cat "$work/cn-saved.txt" >&2; fail "no '$want' in the saved session"; }
+done
+if grep -qF 'judged the message' "$work/cn-saved.txt"; then
+    fail "a spam filter the server could not reach was explained as spam"
+fi
+echo "ok: a reply written right after its code and a check that could not run, opened by keyboard"
+
 # A capture tcpdump made of swaks sending to the practice server, opened by keyboard (Ctrl+O,
 # the path typed, Enter): saved, each line is beside its packet number, the 334 prompt
 # decoded and the password masked.
