@@ -763,6 +763,9 @@ struct TopicFile {
     /// Words that speak of a password.
     #[serde(default)]
     password: Vec<String>,
+    /// Words that say the address spoken of is the sender's.
+    #[serde(default)]
+    sender: Vec<String>,
     /// A word and the other ways servers write it.
     #[serde(default)]
     same: std::collections::HashMap<String, Vec<String>>,
@@ -848,6 +851,7 @@ struct Lists {
     refusing: Vec<String>,
     standard: Vec<String>,
     password: Vec<String>,
+    sender: Vec<String>,
     same: spelling::Same,
 }
 
@@ -864,6 +868,7 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| {
         refusing: words(|f| &f.refusing),
         standard: words(|f| &f.standard),
         password: words(|f| &f.password),
+        sender: words(|f| &f.sender),
         same: file
             .as_ref()
             .map(|f| spelling::Same::new(&f.same))
@@ -1064,7 +1069,13 @@ fn read_among(
     // A reply to USER that speaks of a password refuses one sent with the name ("USER alice
     // secret", which some servers take); otherwise only the name has been sent.
     let password = LISTS.password.iter().any(|w| lower.contains(w.as_str()));
-    let topic = topic.in_context(cx, password).unwrap_or(topic);
+    // Words that name the sender's address ("sender address not valid") speak of it whatever
+    // the command: a cause about an address becomes the sender's, as in a reply to MAIL FROM.
+    let sender = LISTS.sender.iter().any(|w| lower.contains(w.as_str()));
+    let topic = match sender.then(|| topic.as_sender.as_deref().and_then(by_id)) {
+        Some(Some(t)) if cx.protocol == Protocol::Smtp => t,
+        _ => topic.in_context(cx, password).unwrap_or(topic),
+    };
     Some(Reading {
         topic,
         weight: *weight,

@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 60] = [
+    let cases: [(String, Option<&str>); 62] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -784,6 +784,15 @@ fn the_evidence_decides_between_readings() {
         (format!("{rcpt}\n550用户不存在"), Some("unknown-user")),
         // At the greeting no account is known yet: "no permission" is not a disabled one.
         ("-ERR You have no permission".to_owned(), None),
+        // Words that name the sender's address speak of it whatever the command.
+        (
+            format!("{rcpt}\n550 Sender address is not valid: no such user here"),
+            Some("sender-rejected"),
+        ),
+        (
+            format!("{login}\n+OK\nRETR 9\n-ERR Le message n'existe pas"),
+            Some("no-such-message"),
+        ),
     ];
     // EHLO's argument is worded as EHLO's, not as an address.
     let (en, zh) = explain_zh_en("220 mx ESMTP\nEHLO\n501 Syntax error, tell me who you are!");
