@@ -7,6 +7,10 @@
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (no target: all of them)
 set -uo pipefail
 cd "$(dirname "$0")/../fuzz"
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+    echo "scripts/fuzz.sh: needs a nightly toolchain with cargo-fuzz (rustup toolchain install nightly; cargo install cargo-fuzz); without them, replay the saved inputs: cargo test --manifest-path fuzz/Cargo.toml" >&2
+    exit 2
+fi
 seconds=${1:-600}
 shift || true
 targets=("$@")

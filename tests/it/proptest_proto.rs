@@ -133,6 +133,13 @@ proptest! {
     fn explain_never_panics(text in "(.{0,30}\n){0,20}") {
         let _ = mailtutor::explain::annotate(&text, mailtutor::explain::Options { lang: mailtutor::proto::Lang::Zh, show_secrets: false });
     }
+
+    /// Reply-shaped lines, with text of any script right after the code or a separator.
+    #[test]
+    fn explain_reply_shaped_lines_never_panic(text in "([1-5][0-9]{2}[ #-]?[\\u{80}-\\u{10ffff}a-z0-9 .:]{0,12}\n|[+-](OK|ERR)[^\n]{0,8}\n|[A-Z]{4} [^\n]{0,10}\n){0,20}") {
+        let _ = mailtutor::explain::annotate(&text, mailtutor::explain::Options { lang: mailtutor::proto::Lang::En, show_secrets: false });
+        let _ = mailtutor::explain::fold(&text);
+    }
 }
 
 fn local() -> impl Strategy<Value = String> {
