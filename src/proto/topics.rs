@@ -784,7 +784,7 @@ pub fn load() -> Result<Vec<Topic>, String> {
             return Err(format!("topics.toml: {} is listed twice", t.id));
         }
         // A pattern listed twice would weigh twice when topics are compared.
-        for list in [&t.words, &t.unless, &t.need] {
+        for list in [&t.words, &t.unless, &t.need, &t.prevails] {
             if let Some(p) = list
                 .iter()
                 .enumerate()
@@ -802,6 +802,7 @@ pub fn load() -> Result<Vec<Topic>, String> {
             .iter()
             .chain(&t.as_sender)
             .chain(&t.as_user)
+            .chain(&t.starting_tls)
             .chain(&t.logged_in)
             .chain(&t.in_pop3)
             .chain(&t.under_policy)
