@@ -51,6 +51,25 @@ xdotool windowmove "$win" 0 0 windowsize "$win" 1280 800
 sleep 1
 xdotool windowfocus --sync "$win"
 
+# holds FILE TEXT...: fails, showing FILE, unless it holds every TEXT.
+holds() {
+    local file=$1 want
+    shift
+    for want in "$@"; do
+        grep -qF -- "$want" "$file" || { cat "$file" >&2; fail "no '$want' in $file"; }
+    done
+}
+
+# open_typed FILE: Ctrl+O, the path typed over what the field holds, Enter; waits for the read.
+open_typed() {
+    xdotool key ctrl+o
+    sleep 0.5
+    xdotool key ctrl+a
+    xdotool type --delay 20 "$1"
+    xdotool key Return
+    sleep 2
+}
+
 # type_lines LINE...: each line typed in the raw line box and sent with Enter (an empty one
 # is Enter alone).
 type_lines() {
@@ -180,12 +199,7 @@ echo "ok: opened a tutorial page and saved it by keyboard; screenshot $shots/ope
 # A library's log whose chatter prints a password setting: opened by keyboard, the password
 # is masked in the window's transcript and in what is saved from it.
 grep -v '^# ' tests/fixtures/logs/javamail-4.txt >"$work/javamail.txt"
-xdotool key ctrl+o
-sleep 0.5
-xdotool key ctrl+a
-xdotool type --delay 20 "$work/javamail.txt"
-xdotool key Return
-sleep 2
+open_typed "$work/javamail.txt"
 xdotool mousemove 1279 799
 sleep 0.5
 import -window root "$shots/log-password-masked.png"
@@ -202,18 +216,10 @@ echo "ok: a log with a password in its chatter opened by keyboard: the password 
 printf '%s\n' '+OK POP3 ready' 'USER alice' '+OK' 'PASS' '-ERR Must send password' \
     'USER alice' '+OK' 'PASS secret' '+OK logged in' 'STAT' '+OK 2 320' 'RETR 7' \
     '-ERR That does not compute.' 'QUIT' '+OK bye' >"$work/pop3.txt"
-xdotool key ctrl+o
-sleep 0.5
-xdotool key ctrl+a
-xdotool type --delay 20 "$work/pop3.txt"
-xdotool key Return
-sleep 2
+open_typed "$work/pop3.txt"
 save "$work/pop3-saved.txt"
-for want in 'the session shows why: the server could not read the command' \
-    'the session shows why: no message has that number'; do
-    grep -qF -- "$want" "$work/pop3-saved.txt" ||
-        { cat "$work/pop3-saved.txt" >&2; fail "no '$want' in the saved POP3 session"; }
-done
+holds "$work/pop3-saved.txt" 'the session shows why: the server could not read the command' \
+    'the session shows why: no message has that number'
 if grep -qF 'password is wrong' "$work/pop3-saved.txt"; then
     fail "PASS with no password was explained as a wrong password"
 fi
@@ -225,17 +231,10 @@ printf '%s\n' '220 mail.example.cn ESMTP' 'HELO me' '250 ok' 'MAIL FROM:<a@examp
     'RCPT TO:<nobody@example.cn>' '550用户不存在' 'RCPT TO:<b@example.cn>' '250 ok' 'DATA' \
     '354 go ahead' 'Subject: t' '' 'hi' '.' '451 4.3.0 Unable to connect to the spam filter' \
     >"$work/cn.txt"
-xdotool key ctrl+o
-sleep 0.5
-xdotool key ctrl+a
-xdotool type --delay 20 "$work/cn.txt"
-xdotool key Return
-sleep 2
+open_typed "$work/cn.txt"
 save "$work/cn-saved.txt"
-for want in 'S: 550用户不存在' 'the user does not exist' 'a temporary problem on the server'; do
-    grep -qF -- "$want" "$work/cn-saved.txt" ||
-        { cat "$work/cn-saved.txt" >&2; fail "no '$want' in the saved session"; }
-done
+holds "$work/cn-saved.txt" 'S: 550用户不存在' 'the user does not exist' \
+    'a temporary problem on the server'
 if grep -qF 'judged the message' "$work/cn-saved.txt"; then
     fail "a spam filter the server could not reach was explained as spam"
 fi
@@ -244,12 +243,7 @@ echo "ok: a reply written right after its code and a check that could not run, o
 # A capture tcpdump made of swaks sending to the practice server, opened by keyboard (Ctrl+O,
 # the path typed, Enter): saved, each line is beside its packet number, the 334 prompt
 # decoded and the password masked.
-xdotool key ctrl+o
-sleep 0.5
-xdotool key ctrl+a
-xdotool type --delay 20 "$PWD/tests/fixtures/captures/smtp-swaks-auth-login.pcap"
-xdotool key Return
-sleep 2
+open_typed "$PWD/tests/fixtures/captures/smtp-swaks-auth-login.pcap"
 xdotool mousemove 1279 799
 sleep 0.5
 import -window root "$shots/capture-opened.png"
@@ -263,12 +257,7 @@ echo "ok: a tcpdump capture opened by keyboard: packet numbers, the prompt decod
 # An IIS SMTP service log pasted without its #Fields line: the session IIS opened is read from
 # its outbound rows, the command and the reply each on its side.
 grep -v '^# ' tests/fixtures/logs/iis-smtpsvc-1.txt >"$work/iis.log"
-xdotool key ctrl+o
-sleep 0.5
-xdotool key ctrl+a
-xdotool type --delay 20 "$work/iis.log"
-xdotool key Return
-sleep 2
+open_typed "$work/iis.log"
 save "$work/iis-saved.txt"
 for want in 'C: MAIL FROM:<MillionairesBlueprint@earthlink.com> SIZE=1722' 'S: 421 4.7.0 [TSS04] Messages from'; do
     grep -qF -- "$want" "$work/iis-saved.txt" || { cat "$work/iis-saved.txt" >&2; fail "no '$want' in the opened IIS log"; }
@@ -343,12 +332,7 @@ echo "ok: A+ and A- clicked twice without moving the mouse: zoomed in and back, 
 # followed, the password masked in what is saved.
 save "$work/before-imap.txt"
 grep -v '^# ' tests/fixtures/logs/imap-rfc3501-1.txt >"$work/imap.log"
-xdotool key ctrl+o
-sleep 0.5
-xdotool key ctrl+a
-xdotool type --delay 20 "$work/imap.log"
-xdotool key Return
-sleep 2
+open_typed "$work/imap.log"
 import -window root "$shots/open-imap.png"
 save "$work/imap-saved.txt"
 for want in 'a001 login mrc ********' 'Now in mailbox inbox' 'The mailbox is selected read-write'; do

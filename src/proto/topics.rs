@@ -1072,9 +1072,10 @@ fn read_among(
     let password = LISTS.password.iter().any(|w| lower.contains(w.as_str()));
     // Words that name the sender's address ("sender address not valid") speak of it whatever
     // the command: a cause about an address becomes the sender's, as in a reply to MAIL FROM.
-    let sender = LISTS.sender.iter().any(|w| lower.contains(w.as_str()));
-    let topic = match sender.then(|| topic.as_sender.as_deref().and_then(by_id)) {
-        Some(Some(t)) if cx.protocol == Protocol::Smtp => t,
+    let sender =
+        cx.protocol == Protocol::Smtp && LISTS.sender.iter().any(|w| lower.contains(w.as_str()));
+    let topic = match topic.as_sender.as_deref().and_then(by_id) {
+        Some(t) if sender => t,
         _ => topic.in_context(cx, password).unwrap_or(topic),
     };
     Some(Reading {
