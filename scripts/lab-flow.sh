@@ -64,12 +64,20 @@ PY
 }
 
 lab_save() {
-    local data=$1
-    xdotool mousemove 370 513 click 1
-    sleep 0.2
-    xdotool key ctrl+a
-    xdotool type --delay 15 "$data/lab-reports"
-    xdotool mousemove 556 513 click 1
-    for _ in $(seq 50); do [ -s "$data/lab-reports/grades.csv" ] && break; sleep 0.1; done
-    [ -s "$data/lab-reports/grades.csv" ] || { echo "Save reports wrote no grades.csv" >&2; return 1; }
+    local data=$1 try
+    # A loaded machine can be slow to draw the Class tab or to take the typed path: each try
+    # shows the tab again, types the folder, waits, and clicks Save reports.
+    for try in 1 2 3; do
+        xdotool mousemove 397 46 click 1
+        sleep $try
+        xdotool mousemove 370 513 click 1
+        sleep 0.3
+        xdotool key ctrl+a
+        xdotool type --delay 15 "$data/lab-reports"
+        sleep $try
+        xdotool mousemove 556 513 click 1
+        for _ in $(seq 100); do [ -s "$data/lab-reports/grades.csv" ] && return 0; sleep 0.1; done
+        echo "Save reports wrote no grades.csv (try $try)" >&2
+    done
+    return 1
 }
