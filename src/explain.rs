@@ -738,6 +738,7 @@ impl Annotator {
         }
         // Server lines pasted together are one reply; whatever else is among them (a line
         // that starts another reply) stays in the row, as pasted.
+        let mut cut = false;
         let parsed = match parse_replies(&raw).into_iter().next() {
             Some(Ok(mut reply)) => {
                 reply.raw = raw;
@@ -747,8 +748,17 @@ impl Annotator {
                 *e.raw_mut() = raw;
                 Parsed::MalformedSmtp(e)
             }
-            // The paste ends inside a multi-line reply: shown as it is, and said so.
-            None => Parsed::MalformedSmtp(MalformedReply::Unfinished { raw }),
+            // The paste ends inside a multi-line reply (or a command comes before its last
+            // line): read as if the last line pasted were its last, so that it still answers
+            // its command; shown as it is, and said so.
+            None => match as_ended(&raw) {
+                Some(mut reply) => {
+                    reply.raw = raw;
+                    cut = true;
+                    Parsed::Response(Response::Smtp(reply))
+                }
+                None => Parsed::MalformedSmtp(MalformedReply::Unfinished { raw }),
+            },
         };
         // A mail library's log shows its commands but not the message it sent after 354.
         let infer = !self.client_seen || self.library_log && self.conn.smtp().in_data();
@@ -761,6 +771,13 @@ impl Annotator {
             self.print_last("*");
         }
         self.received(parsed);
+        if cut {
+            self.transcript
+                .apply(&Event::now(EventKind::Warning(Words::new(
+                    "malformed.unfinished",
+                ))));
+            self.print_last("!");
+        }
     }
 
     fn finish_pop3(&mut self) {
@@ -915,6 +932,19 @@ const NOTE_INDENT: &str = "      ";
 /// The client line a reply makes certain, in a log that shows only the server's side: the line
 /// the state machine takes as sent, what to call it (a verb, or the key of its words), and the
 /// key of the reason. `None` where the reply could answer more than one line (a plain 250).
+/// A multi-line reply whose last line never came, read as if the last line pasted were its
+/// last (`250-8BITMIME` as `250 8BITMIME`).
+fn as_ended(raw: &[u8]) -> Option<Reply> {
+    let body = raw.strip_suffix(b"\n").unwrap_or(raw);
+    let start = body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let mut whole = raw.to_vec();
+    if whole.get(start + 3) != Some(&b'-') {
+        return None;
+    }
+    whole[start + 3] = b' ';
+    parse_replies(&whole).into_iter().next()?.ok()
+}
+
 fn inferred_command(
     s: &SmtpSession,
     reply: &Reply,

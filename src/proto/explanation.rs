@@ -144,6 +144,9 @@ impl Explanation {
         let key = match (self.class, self.protocol) {
             (Class::Temporary, Protocol::Smtp) if says_lasting => "rclass.temporary_says_lasting",
             (Class::Temporary, Protocol::Smtp) => "rclass.temporary",
+            (Class::Permanent, Protocol::Smtp) if self.server_fault().is_some() => {
+                "rclass.permanent_says_server_fault"
+            }
             (Class::Permanent, Protocol::Smtp) if says_passing => "rclass.permanent_says_passing",
             (Class::Permanent, Protocol::Smtp) => "rclass.permanent",
             (Class::Temporary, Protocol::Pop3) => "rclass.pop3_temporary",
@@ -182,6 +185,29 @@ impl Explanation {
             .unwrap_or_else(|| tr(lang, "label.unknown"))
     }
 
+    /// For a 5xx read by a passing topic whose words do not say it passes but name the
+    /// server's own failure ("554 Internal server error"): that topic's wording for it.
+    fn server_fault(&self) -> Option<&'static topics::InPermanent> {
+        match self.source {
+            Source::Topic { topic, .. }
+                if self.class == Class::Permanent
+                    && topic.temporary_only
+                    && !topics::says_passing(&self.words) =>
+            {
+                topic.in_permanent.as_ref()
+            }
+            _ => None,
+        }
+    }
+
+    /// The topic's cause, worded for the request and the class.
+    fn reason_of(&self, topic: &'static Topic, lang: Lang) -> &'static str {
+        match self.server_fault() {
+            Some(p) => p.reason.get(lang),
+            None => topic.reason_for(self.answers, lang),
+        }
+    }
+
     /// The cause, when the evidence gives one: the situation's, the one the words or the
     /// enhanced code name, or else the server's own words quoted as its reason.
     pub fn cause(&self, lang: Lang) -> Option<String> {
@@ -196,7 +222,7 @@ impl Explanation {
                 "why.code_says",
                 &[
                     ("code", &es.to_string()),
-                    ("reason", topic.reason_for(self.answers, lang)),
+                    ("reason", self.reason_of(topic, lang)),
                 ],
             )),
             Source::Topic {
@@ -208,13 +234,13 @@ impl Explanation {
                 "why.words_say",
                 &[
                     ("said", &topics::as_quoted(said)),
-                    ("reason", topic.reason_for(self.answers, lang)),
+                    ("reason", self.reason_of(topic, lang)),
                 ],
             )),
             Source::Topic { topic, .. } => Some(trf(
                 lang,
                 "why.words_say_plain",
-                &[("reason", topic.reason_for(self.answers, lang))],
+                &[("reason", self.reason_of(topic, lang))],
             )),
             Source::ReplyCode(topic) => Some(trf(
                 lang,
@@ -249,6 +275,9 @@ impl Explanation {
         let temporary = self.class == Class::Temporary;
         match self.source {
             Source::Situation(s) => s.next.get(lang).to_owned(),
+            Source::Topic { .. } if let Some(p) = self.server_fault() => {
+                p.next.get(lang).to_owned()
+            }
             Source::Topic { topic, .. } | Source::Session(topic) | Source::ReplyCode(topic) => {
                 topic.next_for(temporary, self.answers, lang).to_owned()
             }

@@ -344,10 +344,22 @@ impl ReplyReader {
         let lines = std::mem::take(&mut self.texts);
         let warnings = std::mem::take(&mut self.warnings).into_boxed_slice();
         self.reset_reply();
+        // A failure's enhanced code whose class disagrees with the reply's (`550 4.4.6`) still
+        // names its subject; a success's never stands with a failure's. A code written after
+        // the text (qmail's `(#4.4.2)`) counts only with the reply's own class.
+        let (c, failure) = (code / 100, |class: u16| matches!(class, 4 | 5));
         let enhanced = enhanced_status(&raw)
             .or_else(|| lines.first().and_then(|l| leading_enhanced(l)))
-            .or_else(|| lines.last().and_then(|l| trailing_qmail(l)))
-            .filter(|es| u16::from(es.class) == code / 100);
+            .filter(|es| {
+                let e = u16::from(es.class);
+                e == c || failure(e) && failure(c)
+            })
+            .or_else(|| {
+                lines
+                    .last()
+                    .and_then(|l| trailing_qmail(l))
+                    .filter(|es| u16::from(es.class) == c)
+            });
         Reply {
             code,
             enhanced,
@@ -578,6 +590,14 @@ mod tests {
     #[test]
     fn enhanced_class_must_match() {
         assert_eq!(one(b"250 5.1.1 odd\r\n").enhanced, None);
+        assert_eq!(one(b"421 2.0.0 Bye\r\n").enhanced, None);
+        // Between a temporary and a permanent failure the subject still counts.
+        assert_eq!(
+            one(b"550 4.4.6 Routing error\r\n")
+                .enhanced
+                .map(|e| e.to_string()),
+            Some("4.4.6".into())
+        );
     }
 
     #[test]

@@ -181,6 +181,23 @@ fn one_slip(a: &str, b: &str) -> bool {
     }
 }
 
+/// `word` with every run of three or more of one letter cut to `keep`, if it has such a run.
+fn held_key(word: &str, keep: usize) -> Option<String> {
+    let b = word.as_bytes();
+    if !b.windows(3).any(|w| w[0] == w[1] && w[1] == w[2]) {
+        return None;
+    }
+    let mut out = String::with_capacity(word.len());
+    let mut run = 0;
+    for (i, &c) in b.iter().enumerate() {
+        run = if i > 0 && b[i - 1] == c { run + 1 } else { 1 };
+        if run <= keep {
+            out.push(char::from(c));
+        }
+    }
+    Some(out)
+}
+
 impl Vocabulary {
     /// The vocabulary of `words` (lowercase; any text, split into runs of letters).
     pub fn build<'a>(words: impl IntoIterator<Item = &'a str>) -> Self {
@@ -208,6 +225,14 @@ impl Vocabulary {
     /// The one known word `word` is a slip of: same first letter, one edit away, and no
     /// other known word as near.
     fn correction(&self, word: &str) -> Option<&str> {
+        // A letter struck three times or more ("errror", "fulll") is a held key: the word
+        // with that letter twice, or once, if that is a known word.
+        if let Some(w) = held_key(word, 2).filter(|w| self.known.contains(w)) {
+            return self.known.get(&w).map(String::as_str);
+        }
+        if let Some(w) = held_key(word, 1).filter(|w| self.known.contains(w)) {
+            return self.known.get(&w).map(String::as_str);
+        }
         if word.len() < MIN_CORRECTED || self.known.contains(word) {
             return None;
         }
@@ -273,6 +298,15 @@ mod tests {
         assert_eq!(v.corrected("-err mailbox locked"), "-err mailbox locked");
         assert_eq!(v.corrected("-err mailbox clocked"), "-err mailbox clocked");
         assert_eq!(v.corrected("550 supported2"), "550 supported2");
+    }
+
+    #[test]
+    fn a_letter_held_down_is_read_as_the_known_word() {
+        let v = Vocabulary::build(["server error", "mailbox full"]);
+        assert_eq!(v.corrected("451 server errror"), "451 server error");
+        assert_eq!(v.corrected("452 mailbox fulll"), "452 mailbox full");
+        assert_eq!(v.corrected("550 erroooor"), "550 erroooor");
+        assert_eq!(v.corrected("id aaab"), "id aaab");
     }
 
     #[test]

@@ -20,6 +20,16 @@ struct Variant {
     next: Bilingual,
 }
 
+/// The words that, in a 5xx, still name a passing topic's cause, and its cause and next step
+/// worded for a failure the server says will not pass by itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InPermanent {
+    words: Vec<String>,
+    pub reason: Bilingual,
+    pub next: Bilingual,
+}
+
 /// One topic: the words that name a cause, and what the tutor says about it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,6 +103,10 @@ pub struct Topic {
     /// it passes (`554 Server busy, try again later`).
     #[serde(default)]
     pub temporary_only: bool,
+    /// For a topic read only in a 4xx: the words that name its cause in a 5xx as well ("554
+    /// Internal server error": the fault is the server's, whatever its code says).
+    #[serde(default)]
+    pub in_permanent: Option<InPermanent>,
     /// A cause the words may give even for a success (`250 Virus detected; discarded`, `221
     /// Idle timeout`): the server took the command but says what became of it.
     #[serde(default)]
@@ -128,6 +142,7 @@ struct Compiled {
     unless: Vec<Pattern>,
     need: Vec<Pattern>,
     prevails: Vec<Pattern>,
+    in_permanent: Vec<Pattern>,
 }
 
 /// A pattern: parts that must occur in order, each a whole word (or a word start, with `*`)
@@ -282,6 +297,7 @@ impl PartIndex {
                 .chain(&mut c.unless)
                 .chain(&mut c.need)
                 .chain(&mut c.prevails)
+                .chain(&mut c.in_permanent)
             {
                 for (i, (part, _)) in p.parts.iter().enumerate() {
                     if part == "{ip}" {
@@ -634,6 +650,10 @@ impl Topic {
             unless: all(&self.unless),
             need: all(&self.need),
             prevails: all(&self.prevails),
+            in_permanent: self
+                .in_permanent
+                .as_ref()
+                .map_or_else(Vec::new, |p| all(&p.words)),
         };
     }
 
@@ -784,7 +804,11 @@ pub fn load() -> Result<Vec<Topic>, String> {
             return Err(format!("topics.toml: {} is listed twice", t.id));
         }
         // A pattern listed twice would weigh twice when topics are compared.
-        for list in [&t.words, &t.unless, &t.need, &t.prevails] {
+        let in_permanent = t.in_permanent.as_ref().map(|p| &p.words);
+        for list in [&t.words, &t.unless, &t.need, &t.prevails]
+            .into_iter()
+            .chain(in_permanent)
+        {
             if let Some(p) = list
                 .iter()
                 .enumerate()
@@ -792,6 +816,12 @@ pub fn load() -> Result<Vec<Topic>, String> {
             {
                 return Err(format!("topics.toml: {} lists {p:?} twice", t.id));
             }
+        }
+        if t.in_permanent.is_some() && !t.temporary_only {
+            return Err(format!(
+                "topics.toml: {} has in_permanent words but is read in a 5xx anyway",
+                t.id
+            ));
         }
         t.compile();
         all.push(t);
@@ -835,6 +865,7 @@ static TOPICS: LazyLock<Knowledge> = LazyLock::new(|| {
             .chain(&c.unless)
             .chain(&c.need)
             .chain(&c.prevails)
+            .chain(&c.in_permanent)
             .flat_map(|p| p.parts.iter().map(|(part, _)| part.as_str()))
     }));
     Knowledge {
@@ -1043,7 +1074,11 @@ fn read_among(
         .topics
         .iter()
         .filter(|t| !success || t.in_success)
-        .filter(|t| temporary != Some(false) || !t.temporary_only)
+        .filter(|t| {
+            temporary != Some(false)
+                || !t.temporary_only
+                || t.compiled.in_permanent.iter().any(|p| p.matches(&hay))
+        })
         .filter(|t| {
             temporary != Some(true)
                 || t.lasting.is_empty()

@@ -295,3 +295,16 @@ fn a_putty_telnet_session_explains_the_refused_first_line() {
         }
     }
 }
+
+/// A multi-line reply pasted without its last line (a command follows it) still answers its
+/// command, said to be cut: the replies after it answer the commands after it.
+#[test]
+fn a_reply_cut_before_its_last_line_still_answers_its_command() {
+    let text = "220 mx ESMTP\nEHLO me\n250-mx\n250-PIPELINING\n250-8BITMIME\nMAIL FROM:<a@example.org>\n250 ok\nRCPT TO:<b@example.org>\n550 5.1.1 User unknown\n";
+    let out = annotate(text, Lang::En);
+    let at = |s: &str| out.find(s).unwrap_or_else(|| panic!("no {s:?} in\n{out}"));
+    assert!(at("EHLO accepted") < at("the reply ends here without its last line"));
+    assert!(at("the reply ends here without its last line") < at("C: MAIL FROM"));
+    assert!(at("C: MAIL FROM") < at("Sender accepted") && at("Sender accepted") < at("C: RCPT TO"));
+    assert!(at("C: RCPT TO") < at("No such mailbox"), "{out}");
+}

@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 62] = [
+    let cases: [(String, Option<&str>); 70] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -793,7 +793,44 @@ fn the_evidence_decides_between_readings() {
             format!("{login}\n+OK\nRETR 9\n-ERR Le message n'existe pas"),
             Some("no-such-message"),
         ),
+        // A 5xx whose words name the server's own failure is read as that, not as a cause in
+        // the command; a 5xx without them is not read as passing.
+        (
+            format!("{rcpt}\n554 An internal error prevented mail delivery."),
+            Some("try-later"),
+        ),
+        (format!("{rcpt}\n550 Mailbox unavailable"), None),
+        // A letter held down is read as the word.
+        (
+            format!("{dot}\n451 4.3.0 Internal server errror"),
+            Some("try-later"),
+        ),
+        // An enhanced code whose class disagrees with the reply's still names its subject.
+        (format!("{rcpt}\n550 4.4.6 Routing error"), Some("loop")),
+        // DATA with no recipient accepted: RFC 5321 lets the server answer 554.
+        (
+            format!("{mail}\n250 ok\nDATA\n554 5.5.1 to whom?"),
+            Some("command-order"),
+        ),
+        // Before the message is sent, "spam" can only be about the sender.
+        (
+            format!("{mail}\n550 we do not like spam!"),
+            Some("sender-rejected"),
+        ),
+        // After the final dot the session's TLS is settled: "encryption needed" there is not
+        // a call for STARTTLS.
+        (format!("{dot}\n523 5.7.1 Encryption Needed"), None),
+        // A parse failure is the client's message, not a passing fault of the server.
+        (format!("{dot}\n450 Failed to parse message"), None),
     ];
+    // A 5xx read as the server's own failure says both what its code and its words say.
+    let (en, zh) = explain_zh_en(&format!("{rcpt}\n550 server internal error"));
+    assert!(
+        en.contains("Permanent by its code (5xx), though the server's words put the fault in the server itself")
+            && en.contains("Nothing in your command needs to change"),
+        "{en}"
+    );
+    assert!(zh.contains("故障出在服务器自己身上"), "{zh}");
     // EHLO's argument is worded as EHLO's, not as an address.
     let (en, zh) = explain_zh_en("220 mx ESMTP\nEHLO\n501 Syntax error, tell me who you are!");
     assert!(
