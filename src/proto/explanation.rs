@@ -417,7 +417,11 @@ fn choose(
         .and_then(codes::smtp)
         .and_then(|e| e.topic.as_deref())
         .filter(|id| topics::by_id(id).is_some_and(|t| t.in_scope(cx)));
-    let coded_id = coded.map(|(_, t)| t.id.as_str()).or(reply_coded);
+    // A code that names no concrete cause does not settle between readings of the words.
+    let coded_id = coded
+        .filter(|(_, t)| !t.generic)
+        .map(|(_, t)| t.id.as_str())
+        .or(reply_coded);
     // Postfix names the check that refused, then the reason: "Sender address rejected:
     // Domain not found" is about the sender's domain, but "Sender address rejected: Service
     // temporarily not available" only says the check could not be done now — a 4xx whose
@@ -505,7 +509,8 @@ fn choose(
     // name says it for this command and state.
     if let Some((_, s)) = found
         && (words.is_some_and(|t| names(s, t) && !(t.generic && coded_cause))
-            || coded.is_some_and(|(_, t)| names(s, t)) && words.is_none_or(|t| t.generic))
+            || coded.is_some_and(|(_, t)| !t.generic && names(s, t))
+                && words.is_none_or(|t| t.generic))
     {
         return Source::Situation(s);
     }
@@ -537,7 +542,12 @@ fn choose(
             said: Some(r.said),
         };
     }
-    if let Some((es, t)) = coded {
+    // A code that names no concrete cause (X.7.1: refused by a rule) speaks only where the
+    // words name none at all and no situation that fits the command and state names one.
+    if let Some((es, t)) = coded
+        && !(t.generic
+            && (reading.is_some() || fitting(found, facts).is_some_and(|(_, s)| s.topic.is_some())))
+    {
         return Source::Topic {
             topic: t,
             from_code: Some(es),
@@ -563,13 +573,7 @@ fn choose(
     // code, no state of the session) and names a cause speaks for the reply only where its
     // words say nothing else: "501 Unauthorized domain" after MAIL FROM is not an address
     // written wrongly.
-    let found = found.filter(|(sc, s)| {
-        sc.said
-            || s.topic.is_none()
-            || sc.words > 0
-            || sc.state > 0
-            || words_add_nothing(facts.text, s, facts.code.and_then(codes::smtp))
-    });
+    let found = fitting(found, facts);
     if let Some((_, s)) = found
         && names_concrete_cause(s)
     {
@@ -584,6 +588,21 @@ fn choose(
         (None, Some((_, s))) => Source::Situation(s),
         (None, None) => Source::Code,
     }
+}
+
+/// The situation found, unless it fits only the code and the command and names a cause the
+/// reply's words add to.
+fn fitting<'a>(
+    found: Option<(situations::Score, &'a Situation)>,
+    facts: &ReplyFacts<'_>,
+) -> Option<(situations::Score, &'a Situation)> {
+    found.filter(|(sc, s)| {
+        sc.said
+            || s.topic.is_none()
+            || sc.words > 0
+            || sc.state > 0
+            || words_add_nothing(facts.text, s, facts.code.and_then(codes::smtp))
+    })
 }
 
 /// Words that name no cause of their own: what any refusal says ("error", "denied", "sorry"),

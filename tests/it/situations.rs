@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 70] = [
+    let cases: [(String, Option<&str>); 72] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -822,6 +822,13 @@ fn the_evidence_decides_between_readings() {
         (format!("{dot}\n523 5.7.1 Encryption Needed"), None),
         // A parse failure is the client's message, not a passing fault of the server.
         (format!("{dot}\n450 Failed to parse message"), None),
+        // X.7.1 says only that a rule refused: that, where the words name nothing else…
+        (format!("{rcpt}\n551 5.7.1 Go away!"), Some("policy")),
+        // …and never over words that do.
+        (
+            format!("{rcpt}\n450 4.7.1 <b@example.org>: Recipient address rejected: Internal error, API request failed"),
+            Some("try-later"),
+        ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
     let (en, zh) = explain_zh_en(&format!("{rcpt}\n550 server internal error"));
