@@ -1,7 +1,7 @@
 //! The tutor against real replies from servers' source code, providers' documentation and
 //! public logs, each with the topics a right note may name and the causes it must not state:
-//! `tests/fixtures/tuning.toml` (5,771 replies the word families were improved on, in
-//! thirty-three rounds) and `tests/fixtures/heldout.toml` (158 replies collected afterwards and
+//! `tests/fixtures/tuning.toml` (5,929 replies the word families were improved on, in
+//! thirty-four rounds) and `tests/fixtures/heldout.toml` (212 replies collected afterwards and
 //! never tuned on). `tests/fixtures/second_reading.toml` holds a second labeller's reading of
 //! some of them, scored the same way: how often two careful readers agree.
 // Helpers here unwrap as tests do: a failed unwrap is a failed test.
@@ -270,10 +270,10 @@ fn a_second_reading_shows_how_often_two_readers_agree() {
     }
 }
 
-const TUNED_MOST_WRONG: usize = 199;
-const TUNED_LEAST_RIGHT_PCT: f64 = 87.1;
-const HELD_MOST_WRONG: usize = 12;
-const HELD_LEAST_RIGHT_PCT: f64 = 70.2;
+const TUNED_MOST_WRONG: usize = 203;
+const TUNED_LEAST_RIGHT_PCT: f64 = 87.4;
+const HELD_MOST_WRONG: usize = 10;
+const HELD_LEAST_RIGHT_PCT: f64 = 76.8;
 
 /// Figures for a further fixture named by `MAILTUTOR_HELDOUT` (a file of the same form), so a
 /// new set of real replies can be measured against the tutor as it stands before any rule is
