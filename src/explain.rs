@@ -1512,12 +1512,12 @@ mod tests {
                 "220 mx.example.com ESMTP\nEHLO pc\n250 mx.example.com\nMAIL FROM:<a@example.org>\n250 OK\nRCPT TO:<b@example.com>\n{reply}\n"
             ))
         };
-        let out = session("550 Invalid recipient address");
+        let out = session("550 Invalid recipient");
         assert!(
             out.contains("the server's words “invalid recipient” say why"),
             "{out}"
         );
-        let out = session("550 Invaild recipient address");
+        let out = session("550 Invaild recipient");
         assert!(out.contains("the user does not exist"), "{out}");
         assert!(!out.contains("“invalid recipient”"), "{out}");
     }

@@ -525,7 +525,8 @@ fn choose(
     {
         return Source::Session(t);
     }
-    if let Some(r) = reading.filter(|r| !r.topic.generic) {
+    // Words that say the server's own machinery failed outweigh a code's cause as well.
+    if let Some(r) = reading.filter(|r| !r.topic.generic || r.prevails) {
         let t = r.topic;
         // A situation the session's state singles out says more than a topic that only tells
         // what became of the command.

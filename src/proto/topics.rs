@@ -946,6 +946,8 @@ pub struct Reading {
     pub weight: u32,
     /// The heaviest of the topic's patterns found: the words the cause was read from.
     pub said: &'static str,
+    /// Read by its `prevails` words: the server's own machinery failed, whatever a code says.
+    pub prevails: bool,
 }
 
 /// A pattern as the words it finds, to quote to a reader: "relay .. denied" → "relay … denied",
@@ -1117,6 +1119,7 @@ fn read_among(
         topic,
         weight: *weight,
         said,
+        prevails: prevailing.is_some(),
     })
 }
 

@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 72] = [
+    let cases: [(String, Option<&str>); 75] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -822,6 +822,17 @@ fn the_evidence_decides_between_readings() {
         (format!("{dot}\n523 5.7.1 Encryption Needed"), None),
         // A parse failure is the client's message, not a passing fault of the server.
         (format!("{dot}\n450 Failed to parse message"), None),
+        // A check the server could not finish gives no verdict, whatever cause its code names.
+        (
+            format!("{rcpt}\n450 4.1.1 <b@example.org>: Recipient address rejected: unverified address: Address verification in progress"),
+            Some("try-later"),
+        ),
+        // An address the words call not valid is written wrongly, even under X.1.1.
+        (
+            format!("{rcpt}\n550 5.1.1 Invalid recipient address"),
+            Some("syntax"),
+        ),
+        (format!("{rcpt}\n550 Invalid recipient"), Some("unknown-user")),
         // X.7.1 says only that a rule refused: that, where the words name nothing else…
         (format!("{rcpt}\n551 5.7.1 Go away!"), Some("policy")),
         // …and never over words that do.
