@@ -227,18 +227,25 @@ echo "ok: a POP3 session opened by keyboard: the session shows the causes its wo
 
 # A pasted session whose server writes its Chinese text right after the code, and a check the
 # server could not run: both are replies, read by their words.
-printf '%s\n' '220 mail.example.cn ESMTP' 'HELO me' '250 ok' 'MAIL FROM:<a@example.cn>' '250 ok' \
+# Its EHLO reply was pasted without its last line, and a 5xx names the server's own failure.
+printf '%s\n' '220 mail.example.cn ESMTP' 'EHLO me' '250-mail.example.cn' '250-PIPELINING' \
+    'MAIL FROM:<a@example.cn>' '250 ok' \
     'RCPT TO:<nobody@example.cn>' '550用户不存在' 'RCPT TO:<b@example.cn>' '250 ok' 'DATA' \
     '354 go ahead' 'Subject: t' '' 'hi' '.' '451 4.3.0 Unable to connect to the spam filter' \
+    'MAIL FROM:<a@example.cn>' '250 ok' 'RCPT TO:<c@example.cn>' '554 5.0.0 Internal server error' \
     >"$work/cn.txt"
 open_typed "$work/cn.txt"
+xdotool mousemove 1279 799
+sleep 0.5
+import -window root "$shots/open-cut-reply.png"
 save "$work/cn-saved.txt"
 holds "$work/cn-saved.txt" 'S: 550用户不存在' 'the user does not exist' \
-    'a temporary problem on the server'
+    'a temporary problem on the server' 'the reply ends here without its last line' \
+    'Sender accepted' "the server's words put the fault in the server itself"
 if grep -qF 'judged the message' "$work/cn-saved.txt"; then
     fail "a spam filter the server could not reach was explained as spam"
 fi
-echo "ok: a reply written right after its code and a check that could not run, opened by keyboard"
+echo "ok: a reply cut before its last line, one written right after its code, a check that could not run and a server's internal error, opened by keyboard"
 
 # A capture tcpdump made of swaks sending to the practice server, opened by keyboard (Ctrl+O,
 # the path typed, Enter): saved, each line is beside its packet number, the 334 prompt
