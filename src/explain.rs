@@ -929,9 +929,6 @@ const SERVER_FRAMES_KEPT: usize = 4096;
 
 const NOTE_INDENT: &str = "      ";
 
-/// The client line a reply makes certain, in a log that shows only the server's side: the line
-/// the state machine takes as sent, what to call it (a verb, or the key of its words), and the
-/// key of the reason. `None` where the reply could answer more than one line (a plain 250).
 /// A multi-line reply whose last line never came, read as if the last line pasted were its
 /// last (`250-8BITMIME` as `250 8BITMIME`).
 fn as_ended(raw: &[u8]) -> Option<Reply> {
@@ -945,6 +942,9 @@ fn as_ended(raw: &[u8]) -> Option<Reply> {
     parse_replies(&whole).into_iter().next()?.ok()
 }
 
+/// The client line a reply makes certain, in a log that shows only the server's side: the line
+/// the state machine takes as sent, what to call it (a verb, or the key of its words), and the
+/// key of the reason. `None` where the reply could answer more than one line (a plain 250).
 fn inferred_command(
     s: &SmtpSession,
     reply: &Reply,
