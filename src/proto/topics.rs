@@ -1133,7 +1133,12 @@ mod tests {
         assert!(all.len() >= 40, "{}", all.len());
         for t in &all {
             let variants = t.variants.iter().flat_map(|v| [&v.reason, &v.next]);
-            for b in [&t.reason, &t.next].into_iter().chain(variants) {
+            let in_permanent = t.in_permanent.iter().flat_map(|p| [&p.reason, &p.next]);
+            for b in [&t.reason, &t.next]
+                .into_iter()
+                .chain(variants)
+                .chain(in_permanent)
+            {
                 assert!(!b.en.trim().is_empty(), "{}", t.id);
                 assert!(b.zh.chars().any(|c| c > '\u{2e80}'), "{}", t.id);
             }
