@@ -347,7 +347,8 @@ impl ReplyReader {
         // A failure's enhanced code whose class disagrees with the reply's (`550 4.4.6`) still
         // names its subject; a success's never stands with a failure's. A code written after
         // the text (qmail's `(#4.4.2)`) counts only with the reply's own class.
-        let (c, failure) = (code / 100, |class: u16| matches!(class, 4 | 5));
+        let c = code / 100;
+        let failure = |class: u16| matches!(class, 4 | 5);
         let enhanced = enhanced_status(&raw)
             .or_else(|| lines.first().and_then(|l| leading_enhanced(l)))
             .filter(|es| {
