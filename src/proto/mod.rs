@@ -8,6 +8,7 @@ pub mod client;
 pub mod codes;
 pub mod explanation;
 pub mod extension;
+pub mod glossary;
 pub mod imap;
 pub mod lab;
 pub mod line;

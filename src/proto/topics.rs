@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
+use super::glossary::Glossary;
 use super::situations::ReplyContext;
 use super::spelling;
 use super::vocab::{Answers, Cond, Flag, Protocol};
@@ -164,7 +165,9 @@ impl Pattern {
     fn parse(p: &str) -> Self {
         let lower = LISTS
             .same
-            .applied(&spelling::normalized(&p.to_lowercase()))
+            .applied(&spelling::normalized(
+                &LISTS.glossary.applied(&p.to_lowercase()),
+            ))
             .into_owned();
         // An address inside a part ("mail from {ip}") is a part of its own, that stands right
         // beside the words it was written with (a bracket or a space between).
@@ -644,7 +647,17 @@ fn with_camel_split(text: &str) -> std::borrow::Cow<'_, str> {
 
 impl Topic {
     fn compile(&mut self) {
-        let all = |v: &[String]| v.iter().map(|p| Pattern::parse(p)).collect();
+        // A pattern of another language read as one of the list's English patterns is that
+        // pattern: kept once, it weighs once.
+        let all = |v: &[String]| {
+            let mut out: Vec<Pattern> = Vec::with_capacity(v.len());
+            for p in v.iter().map(|p| Pattern::parse(p)) {
+                if !out.iter().any(|o| o.parts == p.parts && o.tight == p.tight) {
+                    out.push(p);
+                }
+            }
+            out
+        };
         self.compiled = Compiled {
             words: all(&self.words),
             unless: all(&self.unless),
@@ -885,6 +898,8 @@ struct Lists {
     password: Vec<String>,
     sender: Vec<String>,
     same: spelling::Same,
+    /// Words of other languages, read as English.
+    glossary: Glossary,
 }
 
 static LISTS: LazyLock<Lists> = LazyLock::new(|| {
@@ -905,6 +920,7 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| {
             .as_ref()
             .map(|f| spelling::Same::new(&f.same))
             .unwrap_or_default(),
+        glossary: Glossary::load().unwrap_or_default(),
     }
 });
 
@@ -1035,7 +1051,8 @@ fn prepared_for(text: &str, protocol: Protocol) -> String {
 
 /// Lowercase words spelt as the patterns spell them: American endings, slips mended.
 fn spelled(lower: &str) -> String {
-    let us = spelling::normalized(lower);
+    let english = LISTS.glossary.applied(lower);
+    let us = spelling::normalized(&english);
     let same = LISTS.same.applied(&us);
     TOPICS.vocabulary.corrected(&same).into_owned()
 }

@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 75] = [
+    let cases: [(String, Option<&str>); 81] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -839,6 +839,32 @@ fn the_evidence_decides_between_readings() {
         (
             format!("{rcpt}\n450 4.7.1 <b@example.org>: Recipient address rejected: Internal error, API request failed"),
             Some("try-later"),
+        ),
+        // Replies in other languages are read by their words as English ones are.
+        (
+            format!("{login}\n-ERR Passwort ist ungültig"),
+            Some("auth-failed"),
+        ),
+        (
+            format!("{rcpt}\n550 Der Benutzer ist nicht bekannt."),
+            Some("unknown-user"),
+        ),
+        (
+            format!("{login}\n+OK logged in\nRETR 7\n-ERR Сообщение 7 не существует"),
+            Some("no-such-message"),
+        ),
+        (
+            format!("{mail}\n250 ok\nVRFY mehmet\n500 Bilinmeyen komut: VRFY mehmet"),
+            Some("unknown-command"),
+        ),
+        // A command not found is no message not found, in any language.
+        (
+            format!("{login}\n+OK logged in\nXLIST\n-ERR Befehl wurde nicht gefunden"),
+            Some("unknown-command"),
+        ),
+        (
+            format!("{login}\n+OK logged in\nXLIST\n-ERR Command not found"),
+            Some("unknown-command"),
         ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
