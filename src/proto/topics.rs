@@ -935,7 +935,11 @@ pub fn by_id(id: &str) -> Option<&'static Topic> {
 /// Whether the words say the failure passes (the file's `passing` words: "try again later",
 /// "temporarily" …): a POP3 `-ERR` is called temporary only then (or by its response code).
 pub fn says_passing(text: &str) -> bool {
-    let hay = blanked(text.to_lowercase(), &LISTS.not_passing);
+    let lower = text.to_lowercase();
+    let hay = blanked(
+        LISTS.glossary.applied(&lower).into_owned(),
+        &LISTS.not_passing,
+    );
     LISTS.passing.iter().any(|w| hay.contains(w.as_str()))
 }
 
@@ -1335,6 +1339,11 @@ mod tests {
             "-ERR System error, can't open temporary file"
         ));
         assert!(says_passing("-ERR [SYS/TEMP] temporary failure"));
+        // In another language too.
+        assert!(says_passing(
+            "-ERR Bitte versuchen Sie es später noch einmal"
+        ));
+        assert!(says_passing("-ERR Веб-сервис временно недоступен"));
     }
 
     #[test]
