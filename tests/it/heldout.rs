@@ -272,8 +272,8 @@ fn a_second_reading_shows_how_often_two_readers_agree() {
 
 const TUNED_MOST_WRONG: usize = 204;
 const TUNED_LEAST_RIGHT_PCT: f64 = 87.4;
-const HELD_MOST_WRONG: usize = 10;
-const HELD_LEAST_RIGHT_PCT: f64 = 76.8;
+const HELD_MOST_WRONG: usize = 8;
+const HELD_LEAST_RIGHT_PCT: f64 = 81.9;
 
 /// Figures for a further fixture named by `MAILTUTOR_HELDOUT` (a file of the same form), so a
 /// new set of real replies can be measured against the tutor as it stands before any rule is
