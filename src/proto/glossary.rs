@@ -184,19 +184,33 @@ impl Glossary {
         if spans.is_empty() {
             return text.into();
         }
-        let folded_words: Vec<String> = spans.iter().map(|&(s, e)| folded(&text[s..e])).collect();
+        // The text is lowercase already: an ASCII word is its own folded form.
+        let folded_words: Vec<Cow<'_, str>> = spans
+            .iter()
+            .map(|&(s, e)| {
+                let w = &text[s..e];
+                if w.is_ascii() {
+                    Cow::Borrowed(w)
+                } else {
+                    Cow::Owned(folded(w))
+                }
+            })
+            .collect();
         let mut out: Option<String> = None;
         let mut last = 0;
         let mut i = 0;
         while i < spans.len() {
-            let first = &folded_words[i];
-            let stem_key: String = first.chars().take(2).collect();
+            let first: &str = &folded_words[i];
+            let two = first
+                .char_indices()
+                .nth(2)
+                .map_or(first.len(), |(at, _)| at);
             let candidates = self
                 .by_first
                 .get(first)
                 .into_iter()
                 .flatten()
-                .chain(self.by_stem.get(&stem_key).into_iter().flatten());
+                .chain(self.by_stem.get(&first[..two]).into_iter().flatten());
             let mut best: Option<(usize, &str)> = None;
             for entry in candidates {
                 let n = entry.parts.len();
