@@ -242,6 +242,24 @@ if grep -qF 'judged the message' "$work/cn-saved.txt"; then
 fi
 echo "ok: a reply cut before its last line, one written right after its code, a check that could not run and a server's internal error, opened by keyboard"
 
+# A German POP3 server's session, pasted and opened by keyboard: its words are read as English
+# ones are (a password it calls invalid, a message number it does not have).
+printf '%s\n' '+OK POP3 bereit' 'USER alice' '+OK' 'PASS falsch' '-ERR Passwort ist ungültig' \
+    'USER alice' '+OK' 'PASS secret' '+OK angemeldet' 'RETR 7' \
+    '-ERR Keine Nachricht mit der Nummer 7 vorhanden' 'QUIT' '+OK bye' >"$work/de.txt"
+open_typed "$work/de.txt"
+# The refused RETR's row, clicked: its whole explanation shows under the transcript.
+xdotool mousemove 707 397 click 1
+sleep 0.5
+xdotool mousemove 1279 799
+sleep 0.5
+import -window root "$shots/open-other-language.png"
+save "$work/de-saved.txt"
+holds "$work/de-saved.txt" 'S: -ERR Passwort ist ungültig' \
+    "the server's words say why: the server did not accept the login" \
+    "the server's words say why: no message has that number"
+echo "ok: a German POP3 session opened by keyboard: a refused password and a missing message are read from its words"
+
 # A capture tcpdump made of swaks sending to the practice server, opened by keyboard (Ctrl+O,
 # the path typed, Enter): saved, each line is beside its packet number, the 334 prompt
 # decoded and the password masked.
