@@ -1,6 +1,7 @@
 //! Reply parsing in one piece and byte by byte, dot-stuffing a 5 MB message, folding
 //! 100,000 events into a transcript, and folding whole sessions whose replies are matched
-//! against the situation knowledge base. Compare ratios within one run; absolute times are noisy.
+//! against the situation knowledge base, and reading the tuned replies' words through the
+//! glossary of other languages. Compare ratios within one run; absolute times are noisy.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use mailtutor::proto::client::Connection;
@@ -96,6 +97,26 @@ fn bench(c: &mut Criterion) {
                 }
             }
             t.len()
+        })
+    });
+    // Every tuned reply's words read through the glossary of other languages, as each reply's
+    // words are before the word families match them.
+    let glossary = mailtutor::proto::glossary::Glossary::load().unwrap_or_default();
+    let tuned: toml::Table =
+        toml::from_str(include_str!("../tests/fixtures/tuning.toml")).unwrap_or_default();
+    let texts: Vec<String> = tuned
+        .get("case")
+        .and_then(|c| c.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.get("reply")?.as_str().map(str::to_lowercase))
+        .collect();
+    group.bench_function(format!("glossary over {} replies", texts.len()), |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| glossary.applied(black_box(t)).len())
+                .sum::<usize>()
         })
     });
     group.finish();
