@@ -58,7 +58,7 @@ fn is_letter(c: char) -> bool {
 }
 
 /// A letter without its accent, as servers that write plain ASCII spell it ("ungultig",
-/// "boite"); ё as е.
+/// "boite"); ё as е; a Greek vowel without its tonos (the accent moves as the word is inflected).
 fn plain(c: char) -> char {
     match c {
         'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ą' | 'ă' => 'a',
@@ -77,6 +77,13 @@ fn plain(c: char) -> char {
         'ý' | 'ÿ' => 'y',
         'ź' | 'ż' | 'ž' => 'z',
         'ё' => 'е',
+        'ά' => 'α',
+        'έ' => 'ε',
+        'ή' => 'η',
+        'ί' | 'ϊ' | 'ΐ' => 'ι',
+        'ό' => 'ο',
+        'ύ' | 'ϋ' | 'ΰ' => 'υ',
+        'ώ' => 'ω',
         c => c,
     }
 }
@@ -273,6 +280,8 @@ mod tests {
             "-err message 7 does not exist"
         );
         assert_eq!(read("500 Bilinmeyen komut"), "500 unknown command");
+        assert_eq!(read("-ERR Άγνωστη εντολή"), "-err unknown command");
+        assert_eq!(read("-ERR Mật khẩu sai"), "-err password wrong");
         assert_eq!(
             read("550 L'utilisateur n'existe pas"),
             "550 l'user does not exist"
