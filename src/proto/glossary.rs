@@ -177,13 +177,6 @@ impl Glossary {
         Ok(g)
     }
 
-    /// Every word or phrase the glossary reads, as written in the file, with its English.
-    pub fn entries() -> Vec<(String, String)> {
-        toml::from_str::<GlossaryFile>(FILE)
-            .map(|f| f.words.into_values().flat_map(|t| t.into_iter()).collect())
-            .unwrap_or_default()
-    }
-
     /// `text` (lowercase) with each phrase of another language as its English; text with none
     /// is borrowed. The longest phrase found at a word wins.
     pub fn applied<'t>(&self, text: &'t str) -> Cow<'t, str> {
@@ -257,6 +250,13 @@ impl Glossary {
 mod tests {
     use super::*;
 
+    /// Every word or phrase the glossary reads, as written in the file, with its English.
+    fn entries() -> Vec<(String, String)> {
+        toml::from_str::<GlossaryFile>(FILE)
+            .map(|f| f.words.into_values().flat_map(|t| t.into_iter()).collect())
+            .unwrap_or_default()
+    }
+
     fn read(text: &str) -> String {
         Glossary::load()
             .expect("glossary loads")
@@ -267,7 +267,7 @@ mod tests {
     #[test]
     fn the_file_loads() {
         assert!(Glossary::load().is_ok());
-        assert!(Glossary::entries().len() > 100);
+        assert!(entries().len() > 100);
     }
 
     #[test]
@@ -319,7 +319,7 @@ mod tests {
                     .collect::<Vec<_>>()
             })
             .collect();
-        for (phrase, _) in Glossary::entries() {
+        for (phrase, _) in entries() {
             // Read without its accents, as the glossary reads it ("refusé" is "refuse").
             if let [one] = phrase.split_whitespace().collect::<Vec<_>>()[..] {
                 assert!(
