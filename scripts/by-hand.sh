@@ -256,8 +256,8 @@ sleep 0.5
 import -window root "$shots/open-other-language.png"
 save "$work/de-saved.txt"
 holds "$work/de-saved.txt" 'S: -ERR Passwort ist ungültig' \
-    "the server's words say why: the server did not accept the login" \
-    "the server's words say why: no message has that number"
+    "the server's words “Passwort ist ungültig” say why: the server did not accept the login" \
+    "the server's words “Keine Nachricht mit der Nummer 7 vorhanden” say why: no message has that number"
 echo "ok: a German POP3 session opened by keyboard: a refused password and a missing message are read from its words"
 
 # A capture tcpdump made of swaks sending to the practice server, opened by keyboard (Ctrl+O,

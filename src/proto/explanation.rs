@@ -80,6 +80,8 @@ impl Eq for Topic {}
 
 /// The longest quote of a server's words.
 const QUOTE_CHARS: usize = 160;
+/// The longest words of another language a note quotes whole as the cause's words.
+const OTHER_LANGUAGE_QUOTE_CHARS: usize = 60;
 
 impl Explanation {
     /// Explains a reply in its context.
@@ -237,6 +239,24 @@ impl Explanation {
                     ("reason", self.reason_of(topic, lang)),
                 ],
             )),
+            // Words of another language, read through the glossary: short ones are quoted
+            // whole, since no English pattern is written in them.
+            Source::Topic {
+                topic,
+                said: Some(_),
+                ..
+            } if self.words.chars().count() <= OTHER_LANGUAGE_QUOTE_CHARS
+                && topics::read_from_other_language(&self.words) =>
+            {
+                Some(trf(
+                    lang,
+                    "why.words_say",
+                    &[
+                        ("said", &self.words),
+                        ("reason", self.reason_of(topic, lang)),
+                    ],
+                ))
+            }
             Source::Topic { topic, .. } => Some(trf(
                 lang,
                 "why.words_say_plain",

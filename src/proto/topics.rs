@@ -986,6 +986,15 @@ pub fn written_in(pattern: &str, words: &str) -> bool {
         .all(|part| lower.contains(part))
 }
 
+/// Whether the words were read through the glossary of other languages: none of the pattern
+/// found is written in them, so a note quotes the words themselves.
+pub fn read_from_other_language(words: &str) -> bool {
+    matches!(
+        LISTS.glossary.applied(&words.to_lowercase()),
+        std::borrow::Cow::Owned(_)
+    )
+}
+
 pub fn as_quoted(pattern: &str) -> String {
     pattern
         .replace(" .. ", " … ")

@@ -875,6 +875,22 @@ fn the_evidence_decides_between_readings() {
         "{en}"
     );
     assert!(zh.contains("故障出在服务器自己身上"), "{zh}");
+    // Words of another language are quoted whole, as no English pattern is written in them;
+    // English words are quoted as the pattern found.
+    let (en, zh) = explain_zh_en(&format!("{login}\n-ERR Passwort ist ungültig"));
+    assert!(
+        en.contains("the server's words “Passwort ist ungültig” say why: the server did not accept the login"),
+        "{en}"
+    );
+    assert!(
+        zh.contains("服务器原话中的“Passwort ist ungültig”说明了原因"),
+        "{zh}"
+    );
+    let (en, _) = explain_zh_en(&format!("{login}\n-ERR invalid password, sorry"));
+    assert!(
+        en.contains("the server's words “invalid password” say why"),
+        "{en}"
+    );
     // EHLO's argument is worded as EHLO's, not as an address.
     let (en, zh) = explain_zh_en("220 mx ESMTP\nEHLO\n501 Syntax error, tell me who you are!");
     assert!(
