@@ -122,13 +122,21 @@ fn words(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
-/// Whether the text between two words of a phrase keeps them one phrase: spaces, an
-/// apostrophe ("n'existe") or a hyphen, no stop or comma.
+/// Whether `c` joins two words into one phrase: a space, an apostrophe ("n'existe") or a
+/// hyphen; a stop or a comma ends a phrase.
+fn joiner(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\'' | '\u{2019}' | '-')
+}
+
+/// Whether the text between two words of a phrase keeps them one phrase.
 fn joins(between: &str) -> bool {
-    !between.is_empty()
-        && between
-            .chars()
-            .all(|c| c.is_whitespace() || matches!(c, '\'' | '\u{2019}' | '-'))
+    !between.is_empty() && between.chars().all(joiner)
+}
+
+/// The first two letters of a word: the key a stem is found by.
+fn stem_key(word: &str) -> &str {
+    let two = word.char_indices().nth(2).map_or(word.len(), |(at, _)| at);
+    &word[..two]
 }
 
 impl Glossary {
@@ -138,7 +146,7 @@ impl Glossary {
         for (lang, table) in &file.words {
             for (phrase, english) in table {
                 let parts: Vec<Part> = phrase
-                    .split(|c: char| c.is_whitespace() || matches!(c, '\'' | '\u{2019}' | '-'))
+                    .split(joiner)
                     .filter(|w| !w.is_empty())
                     .map(|w| match w.strip_suffix('*') {
                         Some(stem) => Part {
@@ -159,19 +167,20 @@ impl Glossary {
                         "glossary.toml: {phrase:?} ({lang}): stem too short"
                     ));
                 }
-                let entry = Entry {
-                    english: english.to_lowercase(),
-                    parts: parts.clone(),
-                };
-                if first.stem {
-                    let key: String = first.text.chars().take(2).collect();
-                    g.by_stem.entry(key).or_default().push(entry);
+                let index = if first.stem {
+                    &mut g.by_stem
                 } else {
-                    g.by_first
-                        .entry(first.text.clone())
-                        .or_default()
-                        .push(entry);
-                }
+                    &mut g.by_first
+                };
+                let key = if first.stem {
+                    stem_key(&first.text)
+                } else {
+                    &first.text
+                };
+                index.entry(key.to_owned()).or_default().push(Entry {
+                    english: english.to_lowercase(),
+                    parts,
+                });
             }
         }
         Ok(g)
@@ -201,16 +210,12 @@ impl Glossary {
         let mut i = 0;
         while i < spans.len() {
             let first: &str = &folded_words[i];
-            let two = first
-                .char_indices()
-                .nth(2)
-                .map_or(first.len(), |(at, _)| at);
             let candidates = self
                 .by_first
                 .get(first)
                 .into_iter()
                 .flatten()
-                .chain(self.by_stem.get(&first[..two]).into_iter().flatten());
+                .chain(self.by_stem.get(stem_key(first)).into_iter().flatten());
             let mut best: Option<(usize, &str)> = None;
             for entry in candidates {
                 let n = entry.parts.len();
@@ -272,20 +277,24 @@ mod tests {
 
     #[test]
     fn phrases_of_other_languages_read_as_english() {
-        assert_eq!(read("-ERR Passwort ungültig"), "-err password invalid");
-        assert_eq!(read("-ERR Passwort ungueltig"), "-err password invalid");
-        assert_eq!(read("-ERR Mot de passe invalide"), "-err password invalid");
-        assert_eq!(
-            read("-ERR Сообщение 7 не существует"),
-            "-err message 7 does not exist"
-        );
-        assert_eq!(read("500 Bilinmeyen komut"), "500 unknown command");
-        assert_eq!(read("-ERR Άγνωστη εντολή"), "-err unknown command");
-        assert_eq!(read("-ERR Mật khẩu sai"), "-err password wrong");
-        assert_eq!(
-            read("550 L'utilisateur n'existe pas"),
-            "550 l'user does not exist"
-        );
+        for (text, english) in [
+            ("-ERR Passwort ungültig", "-err password invalid"),
+            ("-ERR Passwort ungueltig", "-err password invalid"),
+            ("-ERR Mot de passe invalide", "-err password invalid"),
+            (
+                "-ERR Сообщение 7 не существует",
+                "-err message 7 does not exist",
+            ),
+            ("500 Bilinmeyen komut", "500 unknown command"),
+            ("-ERR Άγνωστη εντολή", "-err unknown command"),
+            ("-ERR Mật khẩu sai", "-err password wrong"),
+            (
+                "550 L'utilisateur n'existe pas",
+                "550 l'user does not exist",
+            ),
+        ] {
+            assert_eq!(read(text), english);
+        }
     }
 
     #[test]
