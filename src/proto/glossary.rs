@@ -292,6 +292,10 @@ mod tests {
                 "550 L'utilisateur n'existe pas",
                 "550 l'user does not exist",
             ),
+            (
+                "-ERR Komenda TOP nie jest obsługiwana",
+                "-err command top is not supported",
+            ),
         ] {
             assert_eq!(read(text), english);
         }
