@@ -292,6 +292,12 @@ mod tests {
                 "550 L'utilisateur n'existe pas",
                 "550 l'user does not exist",
             ),
+            ("-ERR Salasana on väärä", "-err password on wrong"),
+            ("-ERR Nom d'usuari desconegut", "-err username unknown"),
+            ("-ERR Neplatné heslo", "-err invalid password"),
+            ("-ERR Pogrešna lozinka", "-err wrong password"),
+            ("-ERR Непознат корисник", "-err unknown user"),
+            ("-ERR Neteisingas slaptažodis", "-err wrong password"),
             (
                 "-ERR Komenda TOP nie jest obsługiwana",
                 "-err command top is not supported",
