@@ -886,6 +886,14 @@ fn the_evidence_decides_between_readings() {
         zh.contains("服务器原话中的“Passwort ist ungültig”说明了原因"),
         "{zh}"
     );
+    // An unknown name in a POP3 login is the account's, corrected with USER, not a recipient.
+    let (en, zh) = explain_zh_en("+OK ready\nUSER alcie\n-ERR No such user");
+    assert!(
+        en.contains("no account by this name") && en.contains("send USER with the right name"),
+        "{en}"
+    );
+    assert!(!en.contains("send to an address"), "{en}");
+    assert!(zh.contains("用正确的名字重新发送 USER"), "{zh}");
     let (en, _) = explain_zh_en(&format!("{login}\n-ERR invalid password, sorry"));
     assert!(
         en.contains("the server's words “invalid password” say why"),
