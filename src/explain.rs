@@ -1121,7 +1121,22 @@ fn reply_like(line: &str) -> bool {
         && (b'1'..=b'5').contains(&line.as_bytes()[0])
         && (matches!(line.as_bytes().get(3), None | Some(b' ' | b'-' | b'#'))
             // Chinese text written right after the code ("550邮箱不存在").
-            || line.as_bytes().get(3).is_some_and(|c| !c.is_ascii()))
+            || line.as_bytes().get(3).is_some_and(|c| !c.is_ascii())
+            // A word written right after the code, as a server that forgot the space sends
+            // it ("503Bad sequence of commands"); not a measure ("100th", "500Mb", "100Mbps").
+            || line.as_bytes()[0] >= b'2' && run_on_word(&line[3..]))
+}
+
+/// Whether text begins with a capitalised word of three letters or more that is no unit of
+/// measure ("Bad", "User"; not "Mb", "Mbps", "GB").
+fn run_on_word(text: &str) -> bool {
+    let word: Vec<u8> = text.bytes().take_while(u8::is_ascii_alphabetic).collect();
+    let unit = matches!(word.first(), Some(b'K' | b'M' | b'G' | b'T'))
+        && matches!(word.get(1), Some(b'b' | b'B' | b'i' | b'H' | b'h'));
+    word.len() >= 3
+        && word[0].is_ascii_uppercase()
+        && word[1..].iter().all(u8::is_ascii_lowercase)
+        && !unit
 }
 
 /// Whether a reply-shaped line is one a server may send in the middle of a message to end it:

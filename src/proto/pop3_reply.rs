@@ -156,6 +156,9 @@ pub fn parse_pop3_status(content: &[u8]) -> Option<Pop3Status> {
         (Pop3Indicator::Ok, &text[3..])
     } else if text == "+" || text.starts_with("+ ") {
         (Pop3Indicator::Continue, &text[1..])
+    } else if let Some(at) = odd_err(&text) {
+        // "+ERR" and "ERR" are no indicators, but their word says the command failed.
+        (Pop3Indicator::Err, &text[at..])
     } else {
         return None;
     };
@@ -170,6 +173,33 @@ pub fn parse_pop3_status(content: &[u8]) -> Option<Pop3Status> {
         indicator,
         resp_code,
         text,
+    })
+}
+
+/// Where the text starts after a failure written without its indicator's form: `+ERR` (a
+/// server that put the wrong sign) or `ERR` alone, followed by a space, a bracket or nothing.
+fn odd_err(text: &str) -> Option<usize> {
+    let starts = |s: &str| {
+        text.get(..s.len())
+            .is_some_and(|t| t.eq_ignore_ascii_case(s))
+    };
+    let at = if starts("+ERR") {
+        4
+    } else if starts("ERR") {
+        3
+    } else {
+        return None;
+    };
+    matches!(text.as_bytes().get(at), None | Some(b' ' | b'[')).then_some(at)
+}
+
+/// The warning for a status line whose indicator is neither `+OK` nor `-ERR` though it was
+/// read as one (`+ERR`, `ERR`).
+pub fn odd_indicator(content: &[u8]) -> Option<ReplyWarning> {
+    let text = super::line::escaped(content);
+    let at = odd_err(&text)?;
+    Some(ReplyWarning::OddIndicator {
+        seen: text[..at].to_owned(),
     })
 }
 
@@ -335,6 +365,9 @@ impl Pop3Reader {
             if std::str::from_utf8(content).is_err() {
                 self.warnings.push(ReplyWarning::InvalidUtf8);
             }
+            if let Some(w) = odd_indicator(content) {
+                self.warnings.push(w);
+            }
             if status.is_ok() && expect == Pop3Expect::MultiLine {
                 self.body_start = line.len();
                 self.body = None;
@@ -441,6 +474,37 @@ mod tests {
         );
         assert!(parse_pop3_status(b"OK fine").is_none());
         assert!(parse_pop3_status(b"").is_none());
+    }
+
+    #[test]
+    fn a_failure_without_its_indicator_form_is_read_as_err_and_said_so() {
+        for (line, text) in [
+            (&b"+ERR No such mailbox"[..], "No such mailbox"),
+            (b"ERR", ""),
+            (b"err bad command", "bad command"),
+            (b"+ERR [IN-USE] locked", "locked"),
+        ] {
+            let s = parse_pop3_status(line).unwrap_or_else(|| panic!("{line:?}"));
+            assert_eq!(s.indicator, Pop3Indicator::Err, "{line:?}");
+            assert_eq!(s.text, text);
+            let mut r = Pop3Reader::new();
+            r.push(&[line, b"\r\n"].concat());
+            let Some(Ok(resp)) = r.next_response() else {
+                panic!("{line:?}")
+            };
+            assert!(
+                resp.warnings
+                    .iter()
+                    .any(|w| matches!(w, ReplyWarning::OddIndicator { .. })),
+                "{line:?}"
+            );
+        }
+        // Words that only begin like it are no status line.
+        for line in [&b"ERROR: connection refused"[..], b"+ERRATA", b"errands"] {
+            assert!(parse_pop3_status(line).is_none(), "{line:?}");
+        }
+        // A proper -ERR carries no warning.
+        assert_eq!(odd_indicator(b"-ERR no"), None);
     }
 
     #[test]

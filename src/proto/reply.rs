@@ -66,6 +66,9 @@ pub enum ReplyWarning {
     MixedCodes { first: u16, other: u16 },
     /// No space or hyphen after the code.
     MissingSeparator,
+    /// A POP3 status line that starts with neither `+OK` nor `-ERR` but with a failure's word
+    /// (`+ERR`, `ERR`): read as `-ERR`.
+    OddIndicator { seen: String },
 }
 
 impl ReplyWarning {
@@ -77,6 +80,10 @@ impl ReplyWarning {
                 .arg("first", first)
                 .arg("other", other),
             Self::MissingSeparator => Words::new("warn.missing_separator"),
+            Self::OddIndicator { seen } if seen.starts_with('+') => {
+                Words::new("warn.plus_err").arg("seen", seen)
+            }
+            Self::OddIndicator { seen } => Words::new("warn.bare_err").arg("seen", seen),
         }
     }
 }

@@ -308,3 +308,36 @@ fn a_reply_cut_before_its_last_line_still_answers_its_command() {
     assert!(at("C: MAIL FROM") < at("Sender accepted") && at("Sender accepted") < at("C: RCPT TO"));
     assert!(at("C: RCPT TO") < at("No such mailbox"), "{out}");
 }
+
+/// Classmates' servers send replies no grammar allows: a code with its words run on, a POP3
+/// failure signed "+ERR" or "ERR". Each is read as the server's reply (with a warning that
+/// says what is wrong with it), not as text around the session; a measure is not a code.
+#[test]
+fn a_reply_written_slightly_wrong_is_still_the_servers() {
+    let smtp = "220 mx ESMTP\nEHLO me\n250 mx\nMAIL FROM:<a@example.org>\n250 ok\nRCPT TO:<b@example.org>\n503Bad sequence of commands\n";
+    let out = annotate(smtp, Lang::En);
+    assert!(out.contains("S: 503Bad sequence"), "{out}");
+    assert!(
+        out.contains("no space or '-' after the reply code"),
+        "{out}"
+    );
+    for pop3 in [
+        "+OK ready\nUSER alcie\n+ERR No such user\n",
+        "+OK ready\nUSER alcie\nERR No such user\n",
+    ] {
+        let out = annotate(pop3, Lang::En);
+        assert!(
+            out.contains("S: ") && out.contains("No such user\n"),
+            "{out}"
+        );
+        assert!(out.contains("no account by this name"), "{out}");
+        assert!(out.contains("is no POP3 status"), "{out}");
+        let zh = annotate(pop3, Lang::Zh);
+        assert!(zh.contains("不是 POP3 的状态标志"), "{zh}");
+    }
+    for measure in ["500Mb of storage", "100Mbps link", "100th try"] {
+        let prose = format!("220 mx ESMTP\nEHLO me\n250 mx\nNOOP\n{measure}\n");
+        let out = annotate(&prose, Lang::En);
+        assert!(!out.contains(&format!("S: {measure}")), "{out}");
+    }
+}
