@@ -67,6 +67,11 @@ pub struct Topic {
     /// "wrong login" there refuses the user name.
     #[serde(default)]
     as_user: Option<String>,
+    /// The topic it becomes in a reply to the password itself (POP3's PASS and APOP, the
+    /// answers to SMTP's AUTH challenges), unless the words speak of the command: "not
+    /// authenticated" there says the login just failed.
+    #[serde(default)]
+    as_password: Option<String>,
     /// The topic it becomes in a reply to STARTTLS or STLS, where the client is already asking
     /// for TLS: words that speak of TLS there say the server cannot start it.
     #[serde(default)]
@@ -714,13 +719,23 @@ impl Topic {
         }
     }
 
-    /// The topic this one becomes where the reply is said: in POP3, after a login (MAIL
-    /// FROM), for the sender (MAIL FROM), or for the name alone (POP3's USER, unless the words
-    /// speak of a password sent with it).
-    fn in_context(&self, cx: &ReplyContext, password: bool) -> Option<&'static Topic> {
+    /// The topic this one becomes where the reply is said: to the password, in POP3, after a
+    /// login (MAIL FROM), for the sender (MAIL FROM), or for the name alone (POP3's USER,
+    /// unless the words speak of a password sent with it).
+    fn in_context(
+        &self,
+        cx: &ReplyContext,
+        password: bool,
+        command: bool,
+    ) -> Option<&'static Topic> {
         let becomes = match (cx.protocol, cx.answers) {
             (_, Answers::StartTls | Answers::Stls) if self.starting_tls.is_some() => {
                 &self.starting_tls
+            }
+            (_, Answers::Pass | Answers::Apop | Answers::AuthData)
+                if self.as_password.is_some() && !command =>
+            {
+                &self.as_password
             }
             (Protocol::Pop3, _) if self.in_pop3.is_some() => &self.in_pop3,
             (_, Answers::Mail) if cx.has(Flag::Authenticated) && self.logged_in.is_some() => {
@@ -845,6 +860,7 @@ pub fn load() -> Result<Vec<Topic>, String> {
             .iter()
             .chain(&t.as_sender)
             .chain(&t.as_user)
+            .chain(&t.as_password)
             .chain(&t.starting_tls)
             .chain(&t.logged_in)
             .chain(&t.in_pop3)
@@ -1137,13 +1153,18 @@ fn read_among(
     // A reply to USER that speaks of a password refuses one sent with the name ("USER alice
     // secret", which some servers take); otherwise only the name has been sent.
     let password = LISTS.password.iter().any(|w| lower.contains(w.as_str()));
+    // Words that speak of the command ("command not accepted without authentication") refuse
+    // the command itself, not the credentials it carried.
+    let command = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w == "command" || w == "commands");
     // Words that name the sender's address ("sender address not valid") speak of it whatever
     // the command: a cause about an address becomes the sender's, as in a reply to MAIL FROM.
     let sender =
         cx.protocol == Protocol::Smtp && LISTS.sender.iter().any(|w| lower.contains(w.as_str()));
     let topic = match topic.as_sender.as_deref().and_then(by_id) {
         Some(t) if sender => t,
-        _ => topic.in_context(cx, password).unwrap_or(topic),
+        _ => topic.in_context(cx, password, command).unwrap_or(topic),
     };
     Some(Reading {
         topic,
