@@ -109,15 +109,21 @@ fn clean(line: &str) -> (Who, String) {
         return (who, String::new());
     }
     let is_reply = s.len() >= 3 && s.as_bytes()[..3].iter().all(u8::is_ascii_digit);
+    // A server writes '#' in its own words ("See RFC 2821 #2.7.1.", "#MS42204", "rule #7)"):
+    // on a reply's line only a '#' with a space or another script after it is a comment.
+    let status = is_reply || parse_pop3_status(s.as_bytes()).is_some();
     let mut end = s.len();
     for (i, c) in s.char_indices() {
         let prev = s[..i].chars().next_back();
         let after = &s[i + c.len_utf8()..];
         // "235 #2.0.0 OK" keeps its '#': an enhanced code follows it; so does a number
         // ("Exim 4.86_1 #1", a build number in cPanel's banners; "ticket #123").
+        let servers_own =
+            status && after.is_ascii() && after.starts_with(|c: char| !c.is_whitespace());
         if c == '#'
             && prev.is_some_and(char::is_whitespace)
             && !number_after_hash(after)
+            && !servers_own
             && !(is_reply
                 && after
                     .split(' ')
@@ -1339,6 +1345,20 @@ mod tests {
             "220-mx.example ESMTP Exim 4.86_1 #1 Thu, 03 Mar 2016 15:30:06 -0500"
         );
         assert_eq!(clean(">334 VXNlcm5hbWU6").1, "334 VXNlcm5hbWU6");
+        // A server's own '#' stays; a note after a reply goes.
+        for reply in [
+            "501 CR and LF must be CRLF paired.  See RFC 2821 #2.7.1.",
+            "450 Your account reached its email quota limit. #MS42204",
+            "550 Rejected by local policy (MSFE-NG rule #7)",
+            "-ERR Authorization failed #end#",
+        ] {
+            assert_eq!(clean(reply).1, reply);
+        }
+        assert_eq!(clean("250 OK # the mail is queued").1, "250 OK");
+        assert_eq!(
+            clean("334 VXNlcm5hbWU6 #服务器要用户名").1,
+            "334 VXNlcm5hbWU6"
+        );
         // Code pasted around a log: a method call, not the client's side.
         assert_eq!(clean("  ->from(\"me@x\")").0, Who::Unknown);
         assert_eq!(clean("-> EHLO x"), (Who::Client, "EHLO x".into()));
