@@ -1007,10 +1007,14 @@ const KNOWN_VERBS: [&str; 31] = [
 fn table_rows(said: &[Said]) -> Vec<bool> {
     let mut rows = vec![false; said.len()];
     let mut run: Vec<(usize, u16)> = Vec::new();
-    let close = |run: &mut Vec<(usize, u16)>, rows: &mut Vec<bool>| {
+    // Whether the line before the run is a command: replies that answer commands sent
+    // together (PIPELINING: "250 OK", "451 …", "503 …") are a session, not a table.
+    let mut after_command = false;
+    let mut answering = false;
+    let close = |run: &mut Vec<(usize, u16)>, rows: &mut Vec<bool>, answering: bool| {
         // A greeting answered by a 250 (HELO's) begins a session, not a table.
-        let session =
-            run.first().is_some_and(|r| r.1 == 220) && run.get(1).is_some_and(|r| r.1 == 250);
+        let session = answering
+            || run.first().is_some_and(|r| r.1 == 220) && run.get(1).is_some_and(|r| r.1 == 250);
         if run.len() >= 3 && !session && run.windows(2).all(|w| w[0].1 <= w[1].1) {
             for (i, _) in run.iter() {
                 if let Some(r) = rows.get_mut(*i) {
@@ -1022,7 +1026,8 @@ fn table_rows(said: &[Said]) -> Vec<bool> {
     };
     for (i, s) in said.iter().enumerate() {
         let Said::Plain(t) = s else {
-            close(&mut run, &mut rows);
+            close(&mut run, &mut rows, answering);
+            after_command = matches!(s, Said::Client(_));
             continue;
         };
         let (who, line) = clean(t);
@@ -1035,12 +1040,19 @@ fn table_rows(said: &[Said]) -> Vec<bool> {
                     && reply_like(&line)
                     && line.as_bytes().get(3) != Some(&b'-') =>
             {
-                run.push((i, code))
+                if run.is_empty() {
+                    answering = after_command;
+                }
+                run.push((i, code));
+                after_command = false;
             }
-            _ => close(&mut run, &mut rows),
+            _ => {
+                close(&mut run, &mut rows, answering);
+                after_command = SmtpCommand::parse(&line).is_ok();
+            }
         }
     }
-    close(&mut run, &mut rows);
+    close(&mut run, &mut rows, answering);
     rows
 }
 

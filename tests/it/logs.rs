@@ -341,3 +341,22 @@ fn a_reply_written_slightly_wrong_is_still_the_servers() {
         assert!(!out.contains(&format!("S: {measure}")), "{out}");
     }
 }
+
+/// Replies to commands sent together (PIPELINING) come in a row with their codes rising, as a
+/// page's table of codes does; after the commands they answer they are the session's.
+#[test]
+fn replies_to_commands_sent_together_are_a_session_not_a_table() {
+    let text = "220 mx ESMTP\nEHLO me\n250-mx\n250 PIPELINING\nMAIL FROM:<a@example.org>\nRCPT TO:<b@example.org>\nDATA\n250 OK\n451 Temporary local problem - please try later\n503 Valid RCPT command must precede DATA\n";
+    let out = annotate(text, Lang::En);
+    for line in [
+        "S: 250 OK",
+        "S: 451 Temporary local problem",
+        "S: 503 Valid RCPT",
+    ] {
+        assert!(out.contains(line), "{line:?} is missing:\n{out}");
+    }
+    // The same rows under a heading are a table.
+    let table = "Common codes:\n250 OK\n451 Temporary local problem - please try later\n503 Bad sequence of commands\n";
+    let out = annotate(table, Lang::En);
+    assert!(!out.contains("S: 250 OK"), "{out}");
+}
