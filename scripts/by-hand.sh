@@ -4,7 +4,8 @@
 # the raw line box (the base64 and the blank line included), its ticks read from the session's
 # HTML page; then lesson 6 the same way in Chinese and in English, and lesson 1 in Chinese;
 # then opens a tutorial page
-# saved whole (Ctrl+O, the path typed, Enter), a tcpdump capture the same way, and a log chosen
+# saved whole (Ctrl+O, the path typed, Enter), a German POP3 session and a classmate's server's
+# the same way, a tcpdump capture the same way, and a log chosen
 # in the system's file dialog; does lesson 10 and lesson 11 (the attachment's base64 made in
 # the Base64 panel, copied and pasted);
 # then clicks A+ and A- twice each; runs a lab on the Class tab (three students' programs
@@ -259,6 +260,25 @@ holds "$work/de-saved.txt" 'S: -ERR Passwort ist ungültig' \
     "the server's words “Passwort ist ungültig” say why: the server did not accept the login" \
     "the server's words “Keine Nachricht mit der Nummer 7 vorhanden” say why: no message has that number"
 echo "ok: a German POP3 session opened by keyboard: a refused password and a missing message are read from its words"
+
+# A classmate's POP3 server that signs its failures "+ERR" and "ERR", opened by keyboard: each
+# is read as the failure its word says, with a warning of what is wrong with it.
+printf '%s\n' '+OK POP3 ready' 'USER alcie' '+ERR No such user' 'USER alice' '+OK' 'PASS secret' \
+    '+OK' 'STAT' 'ERR' 'QUIT' '+OK bye' >"$work/mate.txt"
+open_typed "$work/mate.txt"
+# Scrolled to the top, the "+ERR" row clicked: its explanation shows under the transcript.
+xdotool mousemove 650 300
+for _ in $(seq 10); do xdotool click 4; done
+sleep 0.5
+xdotool mousemove 580 223 click 1
+sleep 0.5
+xdotool mousemove 1279 799
+sleep 0.5
+import -window root "$shots/open-classmate-server.png"
+save "$work/mate-saved.txt"
+holds "$work/mate-saved.txt" 'S: +ERR No such user' 'no account by this name' \
+    '“+ERR” is no POP3 status' '“ERR” without its “-” is no POP3 status'
+echo "ok: a classmate's POP3 server opened by keyboard: its '+ERR' and 'ERR' read as failures, with what is wrong with them"
 
 # A capture tcpdump made of swaks sending to the practice server, opened by keyboard (Ctrl+O,
 # the path typed, Enter): saved, each line is beside its packet number, the 334 prompt
