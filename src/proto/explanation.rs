@@ -165,6 +165,15 @@ impl Explanation {
         let body = match self.source {
             Source::Situation(s) => s.meaning.get(lang).to_owned(),
             _ if self.class.is_failure() => tr(lang, head_key(self.protocol, self.answers)),
+            // A success whose words say the command failed: the code is the server's mistake.
+            Source::Topic { topic, .. } if !topic.in_success => trf(
+                lang,
+                "success.words_say_failed",
+                &[(
+                    "meaning",
+                    self.code_meaning(lang).trim_end_matches(['.', '。']),
+                )],
+            ),
             _ => self.code_meaning(lang),
         };
         match self.class_tag(lang) {
@@ -400,6 +409,7 @@ fn choose(
             )
             && !found.is_some_and(|(score, _)| score.said)
             && let Some(r) = topics::read_success(facts.text, cx)
+                .or_else(|| topics::read_misused(facts.text, cx))
         {
             return Source::Topic {
                 topic: r.topic,

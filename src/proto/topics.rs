@@ -805,6 +805,9 @@ struct TopicFile {
     /// Words that say the server refused: a 5xx with them is not read as passing.
     #[serde(default)]
     refusing: Vec<String>,
+    /// Words that say the command failed, whatever the code says.
+    #[serde(default)]
+    failing: Vec<String>,
     /// A reply code's standard text, which names no cause of its own.
     #[serde(default)]
     standard: Vec<String>,
@@ -910,6 +913,7 @@ struct Lists {
     passing: Vec<String>,
     not_passing: Vec<String>,
     refusing: Vec<String>,
+    failing: Vec<String>,
     standard: Vec<String>,
     password: Vec<String>,
     sender: Vec<String>,
@@ -929,6 +933,7 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| {
         passing: words(|f| &f.passing),
         not_passing: words(|f| &f.not_passing),
         refusing: words(|f| &f.refusing),
+        failing: words(|f| &f.failing),
         standard: words(|f| &f.standard),
         password: words(|f| &f.password),
         sender: words(|f| &f.sender),
@@ -972,6 +977,16 @@ fn blanked(mut lower: String, phrases: &[String]) -> String {
 /// The topic a success's words name (see [`Topic::in_success`]).
 pub fn read_success(text: &str, cx: &ReplyContext) -> Option<Reading> {
     read_among(text, cx, None, None, true)
+}
+
+/// The cause a success's words name where they say the command failed ("250 Invalid sequence
+/// of commands"): the server sent the wrong code.
+pub fn read_misused(text: &str, cx: &ReplyContext) -> Option<Reading> {
+    let lower = prepared_for(text, cx.protocol);
+    if !LISTS.failing.iter().any(|w| lower.contains(w.as_str())) {
+        return None;
+    }
+    read_among(text, cx, None, None, false).filter(|r| !r.topic.generic && !r.topic.in_success)
 }
 
 /// A topic the words name, and the weight of its heaviest pattern found (a letter 1, a

@@ -886,6 +886,18 @@ fn the_evidence_decides_between_readings() {
         zh.contains("服务器原话中的“Passwort ist ungültig”说明了原因"),
         "{zh}"
     );
+    // A success code whose words say the command failed: the cause they name, and that the
+    // code is the server's mistake. A success about the session's own lock is none.
+    let (en, zh) = explain_zh_en(&format!(
+        "{mail}\n250 ok\nDATA\n250 : Invalid sequence of Commands!"
+    ));
+    assert!(
+        en.contains("Its code says success") && en.contains("the command came out of order"),
+        "{en}"
+    );
+    assert!(zh.contains("是服务器发错了代码"), "{zh}");
+    let (en, _) = explain_zh_en("+OK ready\nUSER a\n+OK\nPASS b\n+OK Maildrop locked and ready");
+    assert!(!en.contains("Its code says success"), "{en}");
     // An unknown name in a POP3 login is the account's, corrected with USER, not a recipient.
     let (en, zh) = explain_zh_en("+OK ready\nUSER alcie\n-ERR No such user");
     assert!(
