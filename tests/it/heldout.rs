@@ -284,7 +284,7 @@ fn a_second_reading_shows_how_often_two_readers_agree() {
 }
 
 const TUNED_MOST_WRONG: usize = 212;
-const TUNED_LEAST_RIGHT_PCT: f64 = 87.5;
+const TUNED_LEAST_RIGHT_PCT: f64 = 87.7;
 const HELD_MOST_WRONG: usize = 16;
 const HELD_LEAST_RIGHT_PCT: f64 = 72.3;
 
