@@ -112,18 +112,18 @@ fn clean(line: &str) -> (Who, String) {
     // A server writes '#' in its own words ("See RFC 2821 #2.7.1.", "#MS42204", "rule #7)"):
     // on a reply's line only a '#' with a space or another script after it is a comment.
     let status = is_reply || parse_pop3_status(s.as_bytes()).is_some();
+    let servers_own =
+        |after: &str| status && after.starts_with(|c: char| !c.is_whitespace()) && after.is_ascii();
     let mut end = s.len();
     for (i, c) in s.char_indices() {
         let prev = s[..i].chars().next_back();
         let after = &s[i + c.len_utf8()..];
         // "235 #2.0.0 OK" keeps its '#': an enhanced code follows it; so does a number
         // ("Exim 4.86_1 #1", a build number in cPanel's banners; "ticket #123").
-        let servers_own =
-            status && after.is_ascii() && after.starts_with(|c: char| !c.is_whitespace());
         if c == '#'
             && prev.is_some_and(char::is_whitespace)
             && !number_after_hash(after)
-            && !servers_own
+            && !servers_own(after)
             && !(is_reply
                 && after
                     .split(' ')

@@ -126,8 +126,8 @@ fn measure(name: &str, text: &str) -> ([usize; 3], Vec<String>) {
                 let raw = String::from_utf8_lossy(e.raw());
                 starts.is_empty() || starts.iter().any(|l| raw.contains(l.as_str()))
             });
-        // A line no reply grammar reads (`+ERR …`, a reply without its code) is shown with
-        // a warning that it is not a reply: no cause is taught, and none is learnt.
+        // A line no reply grammar reads (one with no code or status at all) is shown as text
+        // around the session, or with a warning that it is not a reply: no cause is taught.
         let Some(x) = reply.and_then(|e| e.explanation()) else {
             tally[Verdict::Vague as usize] += 1;
             report.push_str(&format!("#{i} not read as a reply\n  {}\n\n", c.reply));
