@@ -497,10 +497,9 @@ fn choose(
     // "mailbox full" that throttles the sender), or that speaks of a recipient where the reply
     // answers MAIL FROM, does not speak for them.
     let found = found.filter(|(_, s)| {
-        !s.topic
-            .as_deref()
-            .and_then(topics::by_id)
-            .is_some_and(|t| !t.generic && t.ruled_out_by(facts.text) || t.as_sender(cx).is_some())
+        !s.topic.as_deref().and_then(topics::by_id).is_some_and(|t| {
+            !t.generic && t.ruled_out_by(facts.text) || t.as_sender(cx, facts.text).is_some()
+        })
     });
     // A server that adds its own reason after a known phrase ("authentication failed: this
     // user has no access to the service") gives the cause in those added words, when they

@@ -333,6 +333,13 @@ impl Pop3Session {
             .flag(Flag::Tls, self.tls)
             .flag(Flag::UserAccepted, self.user_accepted)
             .flag(Flag::NoSuchNumber, self.names_no_message())
+            .flag(
+                Flag::Unnumbered,
+                matches!(
+                    self.pending.front(),
+                    Some(Ok(Pop3Command::List(None) | Pop3Command::Uidl(None)))
+                ),
+            )
     }
 
     /// Whether the command the next response answers names a message this session does not

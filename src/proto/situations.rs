@@ -57,6 +57,37 @@ impl ReplyContext {
         self.flags & flag.bit() != 0
     }
 
+    /// Whether the session itself shows the command out of its place: in SMTP, MAIL FROM
+    /// before any EHLO/HELO was accepted, RCPT TO before a sender, DATA before a recipient (in a
+    /// transcript that shows the session from its greeting); in POP3, a mailbox command before
+    /// the login, or a login command after it.
+    pub fn out_of_order(&self) -> bool {
+        match self.protocol {
+            Protocol::Smtp => {
+                self.has(Flag::Greeted)
+                    && match self.answers {
+                        Answers::Mail => !self.has(Flag::Hello),
+                        Answers::Rcpt => !self.has(Flag::Mail),
+                        Answers::Data => !self.has(Flag::Rcpt),
+                        _ => false,
+                    }
+            }
+            Protocol::Pop3 => match self.answers {
+                Answers::Stat
+                | Answers::List
+                | Answers::Uidl
+                | Answers::Retr
+                | Answers::Top
+                | Answers::Dele => self.has(Flag::Authorization),
+                Answers::User | Answers::Pass | Answers::Apop | Answers::Auth => {
+                    self.has(Flag::Transaction)
+                }
+                _ => false,
+            },
+            Protocol::Imap => false,
+        }
+    }
+
     /// Whether a condition of a data file holds.
     pub fn holds(&self, cond: Cond) -> bool {
         self.has(cond.flag) == cond.holds

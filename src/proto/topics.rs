@@ -63,6 +63,11 @@ pub struct Topic {
     /// the sender's ("user unknown", "no MX" there refuse the sender).
     #[serde(default)]
     as_sender: Option<String>,
+    /// Words of the topic that speak of the address itself ("not local"); when given,
+    /// `as_sender` applies only where one of them is found, so that words naming the topic
+    /// outright ("relaying denied") keep it in a reply to MAIL FROM.
+    #[serde(default)]
+    as_sender_words: Vec<String>,
     /// The topic it becomes in a reply to POP3's USER, where no password has been sent yet: a
     /// "wrong login" there refuses the user name.
     #[serde(default)]
@@ -81,6 +86,15 @@ pub struct Topic {
     /// ("user alice not allowed to send from ceo@…").
     #[serde(default)]
     logged_in: Option<String>,
+    /// The topic it becomes where the session shows the command out of its place (RCPT TO
+    /// before MAIL FROM, STAT before the login): words that would name a cause of the
+    /// command's content ("invalid command", "invalid PASS") then speak of its order.
+    #[serde(default)]
+    out_of_order: Option<String>,
+    /// Conditions on the session under which the topic can be the cause (a message number
+    /// cannot be missing from a LIST that names none).
+    #[serde(default)]
+    when: Vec<Cond>,
     /// The topic it becomes in POP3, where the same words mean another thing: "not
     /// authenticated" before USER and PASS is a command out of order, not a missing AUTH.
     #[serde(default)]
@@ -682,6 +696,7 @@ impl Topic {
             || self.scope.contains(&cx.answers)
             || matches!(cx.answers, Answers::None | Answers::Unknown))
             && (self.protocols.is_empty() || self.protocols.contains(&cx.protocol))
+            && self.when.iter().all(|c| cx.holds(*c))
     }
 
     /// How strongly the words name this topic: the weight of every pattern found, and the
@@ -712,11 +727,22 @@ impl Topic {
     }
 
     /// The topic this one becomes in a reply to MAIL FROM, when it names another.
-    pub fn as_sender(&self, cx: &ReplyContext) -> Option<&'static Topic> {
+    pub fn as_sender(&self, cx: &ReplyContext, text: &str) -> Option<&'static Topic> {
         match cx.answers {
-            Answers::Mail => self.as_sender.as_deref().and_then(by_id),
+            Answers::Mail if self.speaks_of_sender(&text.to_lowercase()) => {
+                self.as_sender.as_deref().and_then(by_id)
+            }
             _ => None,
         }
+    }
+
+    /// Whether `as_sender` applies to these (lower-case) words.
+    fn speaks_of_sender(&self, lower: &str) -> bool {
+        self.as_sender_words.is_empty()
+            || self
+                .as_sender_words
+                .iter()
+                .any(|w| lower.contains(w.as_str()))
     }
 
     /// The topic this one becomes where the reply is said: to the password, in POP3, after a
@@ -725,10 +751,12 @@ impl Topic {
     fn in_context(
         &self,
         cx: &ReplyContext,
+        lower: &str,
         password: bool,
         command: bool,
     ) -> Option<&'static Topic> {
         let becomes = match (cx.protocol, cx.answers) {
+            _ if self.out_of_order.is_some() && cx.out_of_order() => &self.out_of_order,
             (_, Answers::StartTls | Answers::Stls) if self.starting_tls.is_some() => {
                 &self.starting_tls
             }
@@ -741,7 +769,7 @@ impl Topic {
             (_, Answers::Mail) if cx.has(Flag::Authenticated) && self.logged_in.is_some() => {
                 &self.logged_in
             }
-            (_, Answers::Mail) => &self.as_sender,
+            (_, Answers::Mail) if self.speaks_of_sender(lower) => &self.as_sender,
             (_, Answers::User) if !password => &self.as_user,
             _ => return None,
         };
@@ -865,6 +893,7 @@ pub fn load() -> Result<Vec<Topic>, String> {
             .chain(&t.as_user)
             .chain(&t.as_password)
             .chain(&t.starting_tls)
+            .chain(&t.out_of_order)
             .chain(&t.logged_in)
             .chain(&t.in_pop3)
             .chain(&t.under_policy)
@@ -1179,7 +1208,9 @@ fn read_among(
         cx.protocol == Protocol::Smtp && LISTS.sender.iter().any(|w| lower.contains(w.as_str()));
     let topic = match topic.as_sender.as_deref().and_then(by_id) {
         Some(t) if sender => t,
-        _ => topic.in_context(cx, password, command).unwrap_or(topic),
+        _ => topic
+            .in_context(cx, &lower, password, command)
+            .unwrap_or(topic),
     };
     Some(Reading {
         topic,

@@ -166,10 +166,15 @@ pub enum Flag {
     /// POP3: the command names a message this session does not have (0, above the highest
     /// number STAT counted, or one marked with DELE).
     NoSuchNumber,
+    /// POP3: the command is LIST or UIDL without a number, asking about the whole mailbox.
+    Unnumbered,
+    /// SMTP: the server's greeting was read, so the transcript shows the session from its
+    /// start (a pasted middle leaves out the commands before it).
+    Greeted,
 }
 
 impl Flag {
-    pub const ALL: [Flag; 14] = [
+    pub const ALL: [Flag; 16] = [
         Self::Tls,
         Self::StarttlsOffered,
         Self::AuthOffered,
@@ -184,6 +189,8 @@ impl Flag {
         Self::Update,
         Self::UserAccepted,
         Self::NoSuchNumber,
+        Self::Unnumbered,
+        Self::Greeted,
     ];
 
     pub fn bit(self) -> u16 {
@@ -207,6 +214,8 @@ impl Flag {
             Self::Update => "update",
             Self::UserAccepted => "user-accepted",
             Self::NoSuchNumber => "no-such-number",
+            Self::Unnumbered => "unnumbered",
+            Self::Greeted => "greeted",
         }
     }
 

@@ -1006,6 +1006,70 @@ fn the_evidence_decides_between_readings() {
     }
 }
 
+/// What the session itself shows outweighs words that would name another cause: a command out
+/// of its place, a command without its argument, a listing that names no message.
+#[test]
+fn the_session_shows_what_the_words_leave_open() {
+    // STAT before the login: "invalid PASS" speaks of the order, not of a password.
+    let (en, zh) = explain_zh_en("+OK ready\nUSER alice\n+OK\nSTAT\n-ERR invalid PASS command");
+    assert!(
+        en.contains("Not logged in yet") && !en.contains("credentials are not valid"),
+        "{en}"
+    );
+    assert!(!zh.contains("凭据"), "{zh}");
+    // USER after the login: this session's own login, not another session holding the box.
+    let (en, _) = explain_zh_en(
+        "+OK ready\nUSER a\n+OK\nPASS b\n+OK in\nUSER c\n-ERR already logged in, please quit before issuing USER command",
+    );
+    assert!(
+        en.contains("logged in already") && !en.contains("another session"),
+        "{en}"
+    );
+    // RCPT TO before MAIL FROM, in a session shown from its greeting.
+    let rcpt = "HELO c.example.org\n250 Ok\nRCPT TO:<bob@example.com>\n501 Invalid Command \"RCPT TO:<bob@example.com>\"";
+    let (en, _) = explain_zh_en(&format!("220 mx ESMTP\n{rcpt}"));
+    assert!(
+        en.contains("came out of order") && !en.contains("did not recognise the command word"),
+        "{en}"
+    );
+    // Pasted from the middle, the session does not show what came before: the words decide.
+    let (en, _) = explain_zh_en(rcpt);
+    assert!(!en.contains("came out of order"), "{en}");
+    // MAIL FROM before any EHLO/HELO: "hello command" does not speak of the name given.
+    let (en, _) = explain_zh_en(
+        "220 mx ESMTP\nMAIL FROM:<a@example.org>\n554 unknown server error:MAIL command before EHLO/HELLO command",
+    );
+    assert!(
+        en.contains("came out of order") && !en.contains("the name you gave"),
+        "{en}"
+    );
+    // EHLO alone, refused as unknown: the missing name, not an RFC 821 server.
+    let (en, zh) = explain_zh_en("220 mx ESMTP\nEHLO\n502 5.5.2 Error: Command Not Recognized");
+    assert!(
+        en.contains("no name") || en.contains("without a name"),
+        "{en}"
+    );
+    assert!(!en.contains("RFC 821"), "{en}");
+    assert!(zh.contains("没有带名字"), "{zh}");
+    let (en, _) = explain_zh_en("220 mx ESMTP\nEHLO me\n500 Syntax error, command unrecognized");
+    assert!(en.contains("RFC 821"), "{en}");
+    // LIST without a number names no message that could be missing.
+    let login = "+OK ready\nUSER a\n+OK\nPASS b\n+OK 0 messages";
+    let (en, _) = explain_zh_en(&format!("{login}\nLIST\n-ERR no messages found"));
+    assert!(!en.contains("no message with that number"), "{en}");
+    let (en, _) = explain_zh_en(&format!("{login}\nRETR 5\n-ERR no message 5"));
+    assert!(en.contains("no message with that number"), "{en}");
+    // "Not local" in a reply to MAIL FROM speaks of the sender; "relay" keeps its meaning.
+    let (en, _) = explain_zh_en(
+        "220 mx ESMTP\nHELO c\n250 ok\nMAIL FROM:<a@example.net>\n551 User not local.",
+    );
+    assert!(!en.contains("recipient is not a mailbox"), "{en}");
+    let (en, _) = explain_zh_en(
+        "220 mx ESMTP\nHELO c\n250 ok\nMAIL FROM:<a@example.net>\n550 Insecure Mail Relay",
+    );
+    assert!(en.contains("recipient is not a mailbox"), "{en}");
+}
+
 /// What is not the cause is not read as one: a clause of purpose ("as a means of reducing
 /// spam"), a check the words say passed, the command after "before"; a situation that fits only
 /// the code and the command gives way to words it does not know; a success may report a

@@ -282,6 +282,7 @@ impl SmtpSession {
             .flag(Flag::Authenticated, self.authenticated)
             .flag(Flag::Mail, self.mail)
             .flag(Flag::Rcpt, self.rcpts > 0)
+            .flag(Flag::Greeted, self.greeting == Greeting::Ready)
     }
 
     /// Puts the lines waiting for replies aside while a reply that answers none of them (a
