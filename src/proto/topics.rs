@@ -65,7 +65,8 @@ pub struct Topic {
     as_sender: Option<String>,
     /// Words of the topic that speak of the address itself ("not local"); when given,
     /// `as_sender` applies only where one of them is found, so that words naming the topic
-    /// outright ("relaying denied") keep it in a reply to MAIL FROM.
+    /// outright ("relaying denied") keep it in a reply to MAIL FROM, and not to a MAIL line
+    /// the tutor could not read ("no sender" there says the line named none it could find).
     #[serde(default)]
     as_sender_words: Vec<String>,
     /// The topic it becomes in a reply to POP3's USER, where no password has been sent yet: a
@@ -769,7 +770,12 @@ impl Topic {
             (_, Answers::Mail) if cx.has(Flag::Authenticated) && self.logged_in.is_some() => {
                 &self.logged_in
             }
-            (_, Answers::Mail) if self.speaks_of_sender(lower) => &self.as_sender,
+            (_, Answers::Mail)
+                if self.speaks_of_sender(lower)
+                    && (self.as_sender_words.is_empty() || !cx.has(Flag::Malformed)) =>
+            {
+                &self.as_sender
+            }
             (_, Answers::User) if !password => &self.as_user,
             _ => return None,
         };
@@ -1207,7 +1213,7 @@ fn read_among(
     let sender =
         cx.protocol == Protocol::Smtp && LISTS.sender.iter().any(|w| lower.contains(w.as_str()));
     let topic = match topic.as_sender.as_deref().and_then(by_id) {
-        Some(t) if sender => t,
+        Some(t) if sender && topic.as_sender_words.is_empty() => t,
         _ => topic
             .in_context(cx, &lower, password, command)
             .unwrap_or(topic),

@@ -1068,6 +1068,18 @@ fn the_session_shows_what_the_words_leave_open() {
         "220 mx ESMTP\nHELO c\n250 ok\nMAIL FROM:<a@example.net>\n550 Insecure Mail Relay",
     );
     assert!(en.contains("recipient is not a mailbox"), "{en}");
+    // "No sender" to MAIL FROM:<> speaks of the address the line gave, not of the order.
+    let (en, _) =
+        explain_zh_en("220 mx ESMTP\nHELO c\n250 ok\nMAIL FROM:<>\n554 No sender email address.");
+    assert!(
+        en.contains("refuses the sender address") && !en.contains("came out of order"),
+        "{en}"
+    );
+    // A refused sender whose words point at SPF is read as SPF, the more precise cause.
+    let (en, _) = explain_zh_en(
+        "220 mx ESMTP\nHELO c\n250 ok\nMAIL FROM:<a@example.com>\n554 Invalid sender - see http://www.openspf.org/Introduction",
+    );
+    assert!(en.contains("checked SPF"), "{en}");
 }
 
 /// What is not the cause is not read as one: a clause of purpose ("as a means of reducing
