@@ -566,6 +566,9 @@ fn choose(
         {
             return Source::Situation(s);
         }
+        if r.by_session {
+            return Source::Session(t);
+        }
         return Source::Topic {
             topic: t,
             from_code: None,
@@ -610,6 +613,7 @@ fn choose(
         return Source::Situation(s);
     }
     match (reading, found) {
+        (Some(r), _) if r.by_session => Source::Session(r.topic),
         (Some(r), _) => Source::Topic {
             topic: r.topic,
             from_code: None,

@@ -1034,6 +1034,9 @@ pub struct Reading {
     pub said: &'static str,
     /// Read by its `prevails` words: the server's own machinery failed, whatever a code says.
     pub prevails: bool,
+    /// The session showed the command out of its place (`out_of_order`): the session says
+    /// why, and the words are what the server said of it.
+    pub by_session: bool,
 }
 
 /// A pattern as the words it finds, to quote to a reader: "relay .. denied" → "relay … denied",
@@ -1212,17 +1215,21 @@ fn read_among(
     // the command: a cause about an address becomes the sender's, as in a reply to MAIL FROM.
     let sender =
         cx.protocol == Protocol::Smtp && LISTS.sender.iter().any(|w| lower.contains(w.as_str()));
-    let topic = match topic.as_sender.as_deref().and_then(by_id) {
-        Some(t) if sender && topic.as_sender_words.is_empty() => t,
-        _ => topic
-            .in_context(cx, &lower, password, command)
-            .unwrap_or(topic),
+    let (topic, by_session) = match topic.as_sender.as_deref().and_then(by_id) {
+        Some(t) if sender && topic.as_sender_words.is_empty() => (t, false),
+        _ => (
+            topic
+                .in_context(cx, &lower, password, command)
+                .unwrap_or(topic),
+            topic.out_of_order.is_some() && cx.out_of_order(),
+        ),
     };
     Some(Reading {
         topic,
         weight: *weight,
         said,
         prevails: prevailing.is_some(),
+        by_session,
     })
 }
 

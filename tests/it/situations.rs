@@ -1029,7 +1029,8 @@ fn the_session_shows_what_the_words_leave_open() {
     let rcpt = "HELO c.example.org\n250 Ok\nRCPT TO:<bob@example.com>\n501 Invalid Command \"RCPT TO:<bob@example.com>\"";
     let (en, _) = explain_zh_en(&format!("220 mx ESMTP\n{rcpt}"));
     assert!(
-        en.contains("came out of order") && !en.contains("did not recognise the command word"),
+        en.contains("the session shows why: the command came out of order")
+            && !en.contains("did not recognise the command word"),
         "{en}"
     );
     // Pasted from the middle, the session does not show what came before: the words decide.
