@@ -307,6 +307,8 @@ impl Explanation {
             Source::Topic { .. } if let Some(p) = self.server_fault() => {
                 p.next.get(lang).to_owned()
             }
+            // A command the session shows out of its place: the step it needed first.
+            Source::Session(topic) if let Some(key) = self.step_before(topic) => tr(lang, key),
             Source::Topic { topic, .. } | Source::Session(topic) | Source::ReplyCode(topic) => {
                 topic.next_for(temporary, self.answers, lang).to_owned()
             }
@@ -332,6 +334,29 @@ impl Explanation {
                 tr(lang, key)
             }
         }
+    }
+
+    /// For a command the session showed out of its place (read as a command out of order),
+    /// the message key of the step it needed first.
+    fn step_before(&self, topic: &Topic) -> Option<&'static str> {
+        if topic.id != "command-order" {
+            return None;
+        }
+        Some(match self.answers {
+            Answers::Mail => "why.next_order_hello",
+            Answers::Rcpt => "why.next_order_mail",
+            Answers::Data => "why.next_order_rcpt",
+            Answers::Stat
+            | Answers::List
+            | Answers::Uidl
+            | Answers::Retr
+            | Answers::Top
+            | Answers::Dele => "why.next_order_login",
+            Answers::User | Answers::Pass | Answers::Apop | Answers::Auth => {
+                "why.next_order_logged_in"
+            }
+            _ => return None,
+        })
     }
 
     /// The explanation as printed lines: meaning, then cause and next step, labelled.

@@ -1033,6 +1033,7 @@ fn the_session_shows_what_the_words_leave_open() {
             && !en.contains("did not recognise the command word"),
         "{en}"
     );
+    assert!(en.contains("Send MAIL FROM:<your address> first"), "{en}");
     // Pasted from the middle, the session does not show what came before: the words decide.
     let (en, _) = explain_zh_en(rcpt);
     assert!(!en.contains("came out of order"), "{en}");
