@@ -346,15 +346,8 @@ impl Explanation {
             Answers::Mail => "why.next_order_hello",
             Answers::Rcpt => "why.next_order_mail",
             Answers::Data => "why.next_order_rcpt",
-            Answers::Stat
-            | Answers::List
-            | Answers::Uidl
-            | Answers::Retr
-            | Answers::Top
-            | Answers::Dele => "why.next_order_login",
-            Answers::User | Answers::Pass | Answers::Apop | Answers::Auth => {
-                "why.next_order_logged_in"
-            }
+            a if a.is_mailbox_command() => "why.next_order_login",
+            a if a.is_login() => "why.next_order_logged_in",
             _ => return None,
         })
     }

@@ -72,18 +72,10 @@ impl ReplyContext {
                         _ => false,
                     }
             }
-            Protocol::Pop3 => match self.answers {
-                Answers::Stat
-                | Answers::List
-                | Answers::Uidl
-                | Answers::Retr
-                | Answers::Top
-                | Answers::Dele => self.has(Flag::Authorization),
-                Answers::User | Answers::Pass | Answers::Apop | Answers::Auth => {
-                    self.has(Flag::Transaction)
-                }
-                _ => false,
-            },
+            Protocol::Pop3 => {
+                self.answers.is_mailbox_command() && self.has(Flag::Authorization)
+                    || self.answers.is_login() && self.has(Flag::Transaction)
+            }
             Protocol::Imap => false,
         }
     }

@@ -730,20 +730,28 @@ impl Topic {
     /// The topic this one becomes in a reply to MAIL FROM, when it names another.
     pub fn as_sender(&self, cx: &ReplyContext, text: &str) -> Option<&'static Topic> {
         match cx.answers {
-            Answers::Mail if self.speaks_of_sender(&text.to_lowercase()) => {
+            Answers::Mail if self.speaks_of_sender(cx, &text.to_lowercase()) => {
                 self.as_sender.as_deref().and_then(by_id)
             }
             _ => None,
         }
     }
 
-    /// Whether `as_sender` applies to these (lower-case) words.
-    fn speaks_of_sender(&self, lower: &str) -> bool {
+    /// Whether `as_sender` applies to these (lower-case) words, said to a MAIL line read as
+    /// one.
+    fn speaks_of_sender(&self, cx: &ReplyContext, lower: &str) -> bool {
         self.as_sender_words.is_empty()
-            || self
-                .as_sender_words
-                .iter()
-                .any(|w| lower.contains(w.as_str()))
+            || !cx.has(Flag::Malformed)
+                && self
+                    .as_sender_words
+                    .iter()
+                    .any(|w| lower.contains(w.as_str()))
+    }
+
+    /// Whether this topic becomes another where the session shows the command out of its
+    /// place.
+    fn shown_out_of_order(&self, cx: &ReplyContext) -> bool {
+        self.out_of_order.is_some() && cx.out_of_order()
     }
 
     /// The topic this one becomes where the reply is said: to the password, in POP3, after a
@@ -757,7 +765,7 @@ impl Topic {
         command: bool,
     ) -> Option<&'static Topic> {
         let becomes = match (cx.protocol, cx.answers) {
-            _ if self.out_of_order.is_some() && cx.out_of_order() => &self.out_of_order,
+            _ if self.shown_out_of_order(cx) => &self.out_of_order,
             (_, Answers::StartTls | Answers::Stls) if self.starting_tls.is_some() => {
                 &self.starting_tls
             }
@@ -770,12 +778,7 @@ impl Topic {
             (_, Answers::Mail) if cx.has(Flag::Authenticated) && self.logged_in.is_some() => {
                 &self.logged_in
             }
-            (_, Answers::Mail)
-                if self.speaks_of_sender(lower)
-                    && (self.as_sender_words.is_empty() || !cx.has(Flag::Malformed)) =>
-            {
-                &self.as_sender
-            }
+            (_, Answers::Mail) if self.speaks_of_sender(cx, lower) => &self.as_sender,
             (_, Answers::User) if !password => &self.as_user,
             _ => return None,
         };
@@ -1221,7 +1224,7 @@ fn read_among(
             topic
                 .in_context(cx, &lower, password, command)
                 .unwrap_or(topic),
-            topic.out_of_order.is_some() && cx.out_of_order(),
+            topic.shown_out_of_order(cx),
         ),
     };
     Some(Reading {

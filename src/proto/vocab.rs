@@ -92,6 +92,19 @@ impl Answers {
         Self::Stls,
     ];
 
+    /// A POP3 command that reads or marks the mailbox: it works only after the login.
+    pub fn is_mailbox_command(self) -> bool {
+        matches!(
+            self,
+            Self::Stat | Self::List | Self::Uidl | Self::Retr | Self::Top | Self::Dele
+        )
+    }
+
+    /// A command that logs in (USER, PASS, APOP, AUTH).
+    pub fn is_login(self) -> bool {
+        matches!(self, Self::User | Self::Pass | Self::Apop | Self::Auth)
+    }
+
     /// The name the data files use (`GREETING`, `AUTH-DATA`, `RCPT` …).
     pub fn name(self) -> &'static str {
         match self {
