@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 81] = [
+    let cases: [(String, Option<&str>); 87] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -766,6 +766,36 @@ fn the_evidence_decides_between_readings() {
         (
             "220 mx ESMTP\nEHLO me\n250 mx\nSTARTTLS\n501 STARTTLS refused".to_owned(),
             Some("tls-unavailable"),
+        ),
+        // A server that says it is unavailable in a reply to STLS cannot start TLS now.
+        (
+            "+OK ready\nSTLS\n-ERR currently unavailable".to_owned(),
+            Some("tls-unavailable"),
+        ),
+        // A relay that is busy has not refused to relay; a domain "not configured on this
+        // relay" is one the server does not take mail for, not one that does not exist.
+        (
+            format!("{dot}\n451 4.3.2 mail relay is busy, please retry later"),
+            Some("try-later"),
+        ),
+        (
+            format!("{rcpt}\n550 No such domain configured on this relay: example.net"),
+            Some("relay"),
+        ),
+        // A disabled account named with "cannot relay" is the account's state.
+        (
+            format!("{rcpt}\n550 5.7.1 <a@example.com>: Sender address rejected: Account is deactivated and cannot relay"),
+            Some("sender-rejected"),
+        ),
+        // An hourly recipient limit is a limit over time, not too many in one mail.
+        (
+            format!("{rcpt}\n451 4.7.0 Hourly recipient limit reached, try again later"),
+            Some("rate-limit"),
+        ),
+        // "Malicious" said of the connecting IP address is its reputation, not a virus.
+        (
+            "554 5.7.1 IP reported as malicious by a reputation service".to_owned(),
+            Some("blocked-ip"),
         ),
         // A mechanism called too weak where the words ask for TLS wants TLS first.
         (
