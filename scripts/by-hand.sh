@@ -281,28 +281,40 @@ holds "$work/mate-saved.txt" 'S: +ERR No such user' 'no account by this name' \
 echo "ok: a classmate's POP3 server opened by keyboard: its '+ERR' and 'ERR' read as failures, with what is wrong with them"
 
 # A classmate's SMTP server answering commands out of their place, opened by keyboard: what the
-# session shows (EHLO sent alone, RCPT TO before MAIL FROM) is the cause, not its words.
+# session shows (EHLO sent alone, RCPT TO before MAIL FROM, MAIL FROM without any AUTH) is the
+# cause, not its words.
 printf '%s\n' '220 Welcome to SMTP' 'EHLO' '502 5.5.2 Error: Command Not Recognized' \
     'HELO client.example.org' '250 Ok' 'RCPT TO:<bob@example.com>' \
-    '501 Invalid Command "RCPT TO:<bob@example.com>"' >"$work/order.txt"
+    '501 Invalid Command "RCPT TO:<bob@example.com>"' 'MAIL FROM:<alice@example.org>' \
+    '530 5.7.0 Authentication failed' >"$work/order.txt"
 open_typed "$work/order.txt"
 # Scrolled to the end, the refused RCPT TO's row clicked: its whole explanation shows under
 # the transcript.
 xdotool mousemove 650 300
 for _ in $(seq 10); do xdotool click 5; done
 sleep 0.5
-xdotool mousemove 700 470 click 1
+xdotool mousemove 700 350 click 1
 sleep 0.5
 xdotool mousemove 1279 799
 sleep 0.5
 import -window root "$shots/open-out-of-order.png"
+# "Back to the newest reply" clicked: the 530 to MAIL FROM, in a session that sent no AUTH.
+xdotool mousemove 184 632 click 1
+sleep 0.5
+xdotool mousemove 1279 799
+sleep 0.5
+import -window root "$shots/open-without-login.png"
 save "$work/order-saved.txt"
 holds "$work/order-saved.txt" 'the argument of EHLO/HELO' \
-    'the session shows why: the command came out of order'
+    'the session shows why: the command came out of order' \
+    'the session shows why: the server takes mail only from users who logged in'
 if grep -qF 'RFC 821' "$work/order-saved.txt"; then
     fail "EHLO sent alone was explained as a server without EHLO"
 fi
-echo "ok: a classmate's SMTP server opened by keyboard: EHLO sent alone and RCPT TO before MAIL FROM read from the session"
+if grep -qF 'credentials are not valid' "$work/order-saved.txt"; then
+    fail "a 530 to MAIL FROM in a session that sent no AUTH was explained as a wrong password"
+fi
+echo "ok: a classmate's SMTP server opened by keyboard: EHLO sent alone, RCPT TO before MAIL FROM and MAIL FROM without AUTH read from the session"
 
 # A capture tcpdump made of swaks sending to the practice server, opened by keyboard (Ctrl+O,
 # the path typed, Enter): saved, each line is beside its packet number, the 334 prompt

@@ -513,10 +513,13 @@ fn choose(
     let names = |s: &Situation, t: &Topic| s.topic.as_deref() == Some(t.id.as_str());
     // A situation whose cause these words rule out (a "timeout" that is a name server's, a
     // "mailbox full" that throttles the sender), or that speaks of a recipient where the reply
-    // answers MAIL FROM, does not speak for them.
+    // answers MAIL FROM, or of a refused password where the session sent none, does not speak
+    // for them.
     let found = found.filter(|(_, s)| {
         !s.topic.as_deref().and_then(topics::by_id).is_some_and(|t| {
-            !t.generic && t.ruled_out_by(facts.text) || t.as_sender(cx, facts.text).is_some()
+            !t.generic && t.ruled_out_by(facts.text)
+                || t.as_sender(cx, facts.text).is_some()
+                || t.without_login(cx).is_some()
         })
     });
     // A server that adds its own reason after a known phrase ("authentication failed: this

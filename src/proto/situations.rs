@@ -23,7 +23,7 @@ pub struct ReplyContext {
     pub answers: Answers,
     /// State flags that hold, one bit each of [`Flag`] (a reply's context is kept with every
     /// reply of a transcript, so a set of bits rather than a list).
-    flags: u16,
+    flags: u32,
 }
 
 impl ReplyContext {

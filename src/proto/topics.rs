@@ -92,6 +92,11 @@ pub struct Topic {
     /// command's content ("invalid command", "invalid PASS") then speak of its order.
     #[serde(default)]
     out_of_order: Option<String>,
+    /// The topic it becomes in a reply to a mail command (MAIL FROM, RCPT TO, DATA, the
+    /// message) where the session, shown from its greeting, never sent AUTH: "authentication
+    /// failed" there cannot refuse a password, so the server wants a login.
+    #[serde(default)]
+    without_login: Option<String>,
     /// Conditions on the session under which the topic can be the cause (a message number
     /// cannot be missing from a LIST that names none).
     #[serde(default)]
@@ -737,6 +742,19 @@ impl Topic {
         }
     }
 
+    /// The topic this one becomes in a reply to a mail command of a session that, shown from
+    /// its greeting, never sent AUTH (`without_login`).
+    pub fn without_login(&self, cx: &ReplyContext) -> Option<&'static Topic> {
+        let mail = matches!(
+            cx.answers,
+            Answers::Mail | Answers::Rcpt | Answers::Data | Answers::Dot | Answers::Bdat
+        );
+        (cx.protocol == Protocol::Smtp && mail && cx.has(Flag::Greeted) && !cx.has(Flag::AuthTried))
+            .then_some(self.without_login.as_deref())
+            .flatten()
+            .and_then(by_id)
+    }
+
     /// Whether `as_sender` applies to these (lower-case) words, said to a MAIL line read as
     /// one.
     fn speaks_of_sender(&self, cx: &ReplyContext, lower: &str) -> bool {
@@ -766,6 +784,7 @@ impl Topic {
     ) -> Option<&'static Topic> {
         let becomes = match (cx.protocol, cx.answers) {
             _ if self.shown_out_of_order(cx) => &self.out_of_order,
+            _ if self.without_login(cx).is_some() => &self.without_login,
             (_, Answers::StartTls | Answers::Stls) if self.starting_tls.is_some() => {
                 &self.starting_tls
             }
@@ -903,6 +922,7 @@ pub fn load() -> Result<Vec<Topic>, String> {
             .chain(&t.as_password)
             .chain(&t.starting_tls)
             .chain(&t.out_of_order)
+            .chain(&t.without_login)
             .chain(&t.logged_in)
             .chain(&t.in_pop3)
             .chain(&t.under_policy)
@@ -1037,8 +1057,9 @@ pub struct Reading {
     pub said: &'static str,
     /// Read by its `prevails` words: the server's own machinery failed, whatever a code says.
     pub prevails: bool,
-    /// The session showed the command out of its place (`out_of_order`): the session says
-    /// why, and the words are what the server said of it.
+    /// The session showed the command out of its place (`out_of_order`), or a mail command
+    /// sent without any AUTH (`without_login`): the session says why, and the words are what
+    /// the server said of it.
     pub by_session: bool,
 }
 
@@ -1224,7 +1245,7 @@ fn read_among(
             topic
                 .in_context(cx, &lower, password, command)
                 .unwrap_or(topic),
-            topic.shown_out_of_order(cx),
+            topic.shown_out_of_order(cx) || topic.without_login(cx).is_some(),
         ),
     };
     Some(Reading {

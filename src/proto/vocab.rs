@@ -184,10 +184,12 @@ pub enum Flag {
     /// SMTP: the server's greeting was read, so the transcript shows the session from its
     /// start (a pasted middle leaves out the commands before it).
     Greeted,
+    /// SMTP: the client sent AUTH (whatever its mechanism or outcome) in this session.
+    AuthTried,
 }
 
 impl Flag {
-    pub const ALL: [Flag; 16] = [
+    pub const ALL: [Flag; 17] = [
         Self::Tls,
         Self::StarttlsOffered,
         Self::AuthOffered,
@@ -204,10 +206,11 @@ impl Flag {
         Self::NoSuchNumber,
         Self::Unnumbered,
         Self::Greeted,
+        Self::AuthTried,
     ];
 
-    pub fn bit(self) -> u16 {
-        1 << (self as u16)
+    pub fn bit(self) -> u32 {
+        1 << (self as u32)
     }
 
     /// The name the data files use (`starttls-offered`).
@@ -229,6 +232,7 @@ impl Flag {
             Self::NoSuchNumber => "no-such-number",
             Self::Unnumbered => "unnumbered",
             Self::Greeted => "greeted",
+            Self::AuthTried => "auth-tried",
         }
     }
 

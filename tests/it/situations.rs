@@ -1067,6 +1067,34 @@ fn the_session_shows_what_the_words_leave_open() {
     // Pasted from the middle, the session does not show what came before: the words decide.
     let (en, _) = explain_zh_en(rcpt);
     assert!(!en.contains("came out of order"), "{en}");
+    // "Authentication failed" to a mail command where no AUTH was ever sent refuses no
+    // password: the server wants a login. After an AUTH, or pasted without the session's
+    // start, the words are read as they stand.
+    let mail =
+        "EHLO me\n250-mx\n250 AUTH LOGIN\nMAIL FROM:<a@example.org>\n535 Authentication failed";
+    let (en, zh) = explain_zh_en(&format!("220 mx ESMTP\n{mail}"));
+    assert!(
+        en.contains("the session shows why: the server takes mail only from users who logged in")
+            && !en.contains("credentials are not valid"),
+        "{en}"
+    );
+    assert!(
+        zh.contains("还没有成功登录") && !zh.contains("凭据"),
+        "{zh}"
+    );
+    let (en, _) = explain_zh_en(mail);
+    assert!(
+        en.contains("password is wrong") && !en.contains("only from users who logged in"),
+        "{en}"
+    );
+    let tried = "220 mx ESMTP\nEHLO me\n250-mx\n250 AUTH LOGIN CRAM-MD5\nAUTH CRAM-MD5\n334 PDEyMz4=\nYWxpY2UgZGVhZGJlZWY=\n535 Authentication failed\nMAIL FROM:<a@example.org>\n530 Authentication failed";
+    let (en, _) = explain_zh_en(tried);
+    assert!(
+        en.rsplit("530")
+            .next()
+            .is_some_and(|n| n.contains("credentials are not valid")),
+        "{en}"
+    );
     // MAIL FROM before any EHLO/HELO: "hello command" does not speak of the name given.
     let (en, _) = explain_zh_en(
         "220 mx ESMTP\nMAIL FROM:<a@example.org>\n554 unknown server error:MAIL command before EHLO/HELLO command",

@@ -68,6 +68,8 @@ pub struct SmtpSession {
     tls: bool,
     tls_pending: bool,
     authenticated: bool,
+    /// AUTH was sent in this session (whatever became of it).
+    auth_tried: bool,
     auth: Option<AuthExchange>,
     mail: bool,
     rcpts: u32,
@@ -97,6 +99,7 @@ impl SmtpSession {
             tls: false,
             tls_pending: false,
             authenticated: false,
+            auth_tried: false,
             auth: None,
             mail: false,
             rcpts: 0,
@@ -234,6 +237,7 @@ impl SmtpSession {
             tls: self.tls,
             tls_pending: self.tls_pending,
             authenticated: self.authenticated,
+            auth_tried: self.auth_tried,
             auth: self.auth,
             mail: self.mail,
             rcpts: self.rcpts,
@@ -283,6 +287,7 @@ impl SmtpSession {
             .flag(Flag::Mail, self.mail)
             .flag(Flag::Rcpt, self.rcpts > 0)
             .flag(Flag::Greeted, self.greeting == Greeting::Ready)
+            .flag(Flag::AuthTried, self.auth_tried)
     }
 
     /// Puts the lines waiting for replies aside while a reply that answers none of them (a
@@ -311,6 +316,13 @@ impl SmtpSession {
     /// Records a line the client sent.
     pub fn on_sent(&mut self, line: &ClientLine) {
         let waiting_auth = self.auth.is_some_and(|a| a.asked.is_some());
+        let auth = |k: CommandKind| matches!(k, CommandKind::AuthLogin | CommandKind::AuthPlain);
+        self.auth_tried |= match line {
+            ClientLine::Command(cmd) => auth(cmd.kind()),
+            ClientLine::Unparsed(kind) => kind.is_some_and(auth),
+            ClientLine::AuthResponse => true,
+            ClientLine::Message => false,
+        };
         let entry = match line {
             // While a 334 is open, whatever line comes next is read as the answer.
             ClientLine::Command(_) | ClientLine::AuthResponse | ClientLine::Unparsed(_)
