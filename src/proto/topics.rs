@@ -745,14 +745,13 @@ impl Topic {
     /// The topic this one becomes in a reply to a mail command of a session that, shown from
     /// its greeting, never sent AUTH (`without_login`).
     pub fn without_login(&self, cx: &ReplyContext) -> Option<&'static Topic> {
-        let mail = matches!(
-            cx.answers,
-            Answers::Mail | Answers::Rcpt | Answers::Data | Answers::Dot | Answers::Bdat
-        );
-        (cx.protocol == Protocol::Smtp && mail && cx.has(Flag::Greeted) && !cx.has(Flag::AuthTried))
-            .then_some(self.without_login.as_deref())
-            .flatten()
-            .and_then(by_id)
+        (cx.protocol == Protocol::Smtp
+            && cx.answers.is_mail_command()
+            && cx.has(Flag::Greeted)
+            && !cx.has(Flag::AuthTried))
+        .then_some(self.without_login.as_deref())
+        .flatten()
+        .and_then(by_id)
     }
 
     /// Whether `as_sender` applies to these (lower-case) words, said to a MAIL line read as

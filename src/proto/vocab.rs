@@ -100,6 +100,14 @@ impl Answers {
         )
     }
 
+    /// An SMTP command of the mail transaction (MAIL FROM, RCPT TO, DATA or BDAT, the message).
+    pub fn is_mail_command(self) -> bool {
+        matches!(
+            self,
+            Self::Mail | Self::Rcpt | Self::Data | Self::Dot | Self::Bdat
+        )
+    }
+
     /// A command that logs in (USER, PASS, APOP, AUTH).
     pub fn is_login(self) -> bool {
         matches!(self, Self::User | Self::Pass | Self::Apop | Self::Auth)

@@ -176,11 +176,7 @@ impl SmtpSession {
     /// The AUTH command still waiting for its first reply, if the newest line sent is one.
     fn auth_sent(&self) -> Option<&SmtpCommand> {
         match self.pending.back() {
-            Some(Pending::Command(cmd))
-                if matches!(cmd.kind(), CommandKind::AuthLogin | CommandKind::AuthPlain) =>
-            {
-                Some(cmd)
-            }
+            Some(Pending::Command(cmd)) if cmd.kind().answers() == Answers::Auth => Some(cmd),
             _ => None,
         }
     }
@@ -316,7 +312,7 @@ impl SmtpSession {
     /// Records a line the client sent.
     pub fn on_sent(&mut self, line: &ClientLine) {
         let waiting_auth = self.auth.is_some_and(|a| a.asked.is_some());
-        let auth = |k: CommandKind| matches!(k, CommandKind::AuthLogin | CommandKind::AuthPlain);
+        let auth = |k: CommandKind| k.answers() == Answers::Auth;
         self.auth_tried |= match line {
             ClientLine::Command(cmd) => auth(cmd.kind()),
             ClientLine::Unparsed(kind) => kind.is_some_and(auth),
