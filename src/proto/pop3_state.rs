@@ -415,6 +415,23 @@ impl Pop3Session {
             };
         }
         let body_lines = resp.body_line_count();
+        // A mailbox command the server carried out shows that it has let the session in,
+        // whatever login the tutor saw (a server that takes USER alone, or no login at all).
+        if self.state == Pop3State::Authorization
+            && matches!(
+                kind,
+                Pop3Kind::Stat
+                    | Pop3Kind::List
+                    | Pop3Kind::Uidl
+                    | Pop3Kind::Retr
+                    | Pop3Kind::Top
+                    | Pop3Kind::Dele
+                    | Pop3Kind::Rset
+            )
+        {
+            self.state = Pop3State::Transaction;
+            self.user_accepted = false;
+        }
         if self.state == Pop3State::Transaction {
             self.done = Some(kind);
         }
@@ -441,6 +458,10 @@ impl Pop3Session {
                 }
             }
             Pop3Command::List(None) | Pop3Command::Uidl(None) => {
+                if let Some(listed) = resp.body().and_then(highest_listed) {
+                    let marked = self.deleted.iter().max().map_or(0, |&n| u64::from(n));
+                    self.highest = Some(listed.max(marked));
+                }
                 Pop3Outcome::Listing { lines: body_lines }
             }
             Pop3Command::Retr(_) | Pop3Command::Top { .. } => Pop3Outcome::Message {
@@ -560,6 +581,22 @@ impl Pop3Session {
             Some(Ok(cmd)) if cmd.expect() == super::reply::Pop3Expect::MultiLine
         )
     }
+}
+
+/// The highest message number a LIST or UIDL listing names (0 for an empty one), or `None`
+/// where a line does not start with a number: the listing then shows nothing the tutor can
+/// rely on. A listing leaves out the messages marked with DELE.
+fn highest_listed(body: &[u8]) -> Option<u64> {
+    let mut highest = 0;
+    for line in body.split(|&c| c == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        let number = line.split(|&c| c == b' ').next()?;
+        highest = highest.max(std::str::from_utf8(number).ok()?.parse::<u64>().ok()?);
+    }
+    Some(highest)
 }
 
 #[cfg(test)]
@@ -743,6 +780,43 @@ mod tests {
             t.recv("-ERR Unknown command\r\n"),
             Pop3Outcome::Refused { command: None, .. }
         ));
+        assert_eq!(t.s.state(), Pop3State::Authorization);
+    }
+
+    #[test]
+    fn a_mailbox_command_served_shows_the_session_logged_in() {
+        let mut t = Rig::new();
+        t.recv("+OK ready\r\n");
+        t.send("USER bob");
+        t.recv("+OK\r\n");
+        assert_eq!(t.s.state(), Pop3State::Authorization);
+        t.send("STAT");
+        t.recv("+OK 2 1246\r\n");
+        assert_eq!(t.s.state(), Pop3State::Transaction);
+        assert!(t.s.check(Pop3Kind::Retr).is_none());
+        // The listing shows which numbers the session has (here without a STAT before it).
+        let mut t = Rig::new();
+        t.recv("+OK ready\r\n");
+        t.send("USER bob");
+        t.recv("+OK\r\n");
+        t.send("LIST");
+        t.recv("+OK\r\n1 512\r\n2 734\r\n.\r\n");
+        t.send("RETR 3");
+        assert!(t.s.reply_context().has(Flag::NoSuchNumber));
+        t.recv("-ERR file\r\n");
+        t.send("RETR 2");
+        assert!(!t.s.reply_context().has(Flag::NoSuchNumber));
+        t.recv("+OK\r\nbody\r\n.\r\n");
+        // A listing the tutor cannot read changes nothing.
+        t.send("UIDL");
+        t.recv("+OK\r\nsome words\r\n.\r\n");
+        t.send("RETR 3");
+        assert!(t.s.reply_context().has(Flag::NoSuchNumber));
+        // A refused one shows nothing of the kind.
+        let mut t = Rig::new();
+        t.recv("+OK ready\r\n");
+        t.send("STAT");
+        t.recv("-ERR log in first\r\n");
         assert_eq!(t.s.state(), Pop3State::Authorization);
     }
 

@@ -82,6 +82,12 @@ pub struct Topic {
     /// for TLS: words that speak of TLS there say the server cannot start it.
     #[serde(default)]
     starting_tls: Option<String>,
+    /// The topic it becomes in a reply to POP3's AUTH itself, the command that names a
+    /// mechanism, where the words name neither AUTH nor the command: a bare "not supported"
+    /// there refuses the mechanism the client named (SMTP's codes tell that apart: 504 refuses
+    /// the mechanism, 502 the command).
+    #[serde(default)]
+    naming_mechanism: Option<String>,
     /// The topic it becomes in a reply to MAIL FROM in a session that has logged in: the
     /// server then checks the sender against the account, not the domain's published records
     /// ("user alice not allowed to send from ceo@…").
@@ -787,6 +793,11 @@ impl Topic {
             (_, Answers::StartTls | Answers::Stls) if self.starting_tls.is_some() => {
                 &self.starting_tls
             }
+            (Protocol::Pop3, Answers::Auth)
+                if self.naming_mechanism.is_some() && !command && !lower.contains("auth") =>
+            {
+                &self.naming_mechanism
+            }
             (_, Answers::Pass | Answers::Apop | Answers::AuthData)
                 if self.as_password.is_some() && !command =>
             {
@@ -920,6 +931,7 @@ pub fn load() -> Result<Vec<Topic>, String> {
             .chain(&t.as_user)
             .chain(&t.as_password)
             .chain(&t.starting_tls)
+            .chain(&t.naming_mechanism)
             .chain(&t.out_of_order)
             .chain(&t.without_login)
             .chain(&t.logged_in)
