@@ -316,6 +316,25 @@ if grep -qF 'credentials are not valid' "$work/order-saved.txt"; then
 fi
 echo "ok: a classmate's SMTP server opened by keyboard: EHLO sent alone, RCPT TO before MAIL FROM and MAIL FROM without AUTH read from the session"
 
+# A classmate's POP3 server that refuses in one or two words, opened by keyboard: the command
+# refused gives the cause (STLS: no TLS; AUTH: the mechanism), and a served LIST without PASS
+# shows the session let in and which message numbers it has.
+printf '%s\n' '+OK POP3 server ready.' 'CAPA' '+OK list of capabilities' 'STLS' 'SASL PLAIN' \
+    '.' 'STLS' '-ERR not available' 'AUTH CRAM-MD5' '-ERR not supported.' 'USER bob' '+OK' \
+    'LIST' '+OK' '1 512' '2 734' '.' 'RETR 3' '-ERR file' >"$work/bare.txt"
+open_typed "$work/bare.txt"
+xdotool mousemove 1279 799
+sleep 0.5
+import -window root "$shots/open-bare-refusals.png"
+save "$work/bare-saved.txt"
+holds "$work/bare-saved.txt" 'the server cannot start TLS now' \
+    'the login method named after AUTH is one this server does not offer' \
+    'the session shows why: no message has that number'
+if grep -qF 'Not logged in yet' "$work/bare-saved.txt"; then
+    fail "a RETR after a served LIST was explained as a command before the login"
+fi
+echo "ok: a classmate's POP3 server's one-word refusals opened by keyboard: read from the command refused and the session"
+
 # A capture tcpdump made of swaks sending to the practice server, opened by keyboard (Ctrl+O,
 # the path typed, Enter): saved, each line is beside its packet number, the 334 prompt
 # decoded and the password masked.

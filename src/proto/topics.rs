@@ -1503,4 +1503,36 @@ mod tests {
         // A different word one letter away is not a slip.
         assert_eq!(read_as(Answers::Rcpt, "550 message related to bob"), None);
     }
+
+    #[test]
+    fn a_bare_refusal_is_read_for_the_command_it_refuses() {
+        let read_as = |protocol, answers, text: &str| {
+            let cx = ReplyContext::new(protocol, answers);
+            read(text, &cx, None, None).map(|r| r.topic.id.as_str())
+        };
+        // POP3's AUTH names a mechanism: "not supported" refuses that one.
+        assert_eq!(
+            read_as(Protocol::Pop3, Answers::Auth, "-ERR not supported."),
+            Some("auth-mechanism")
+        );
+        // Not where the words speak of AUTH or the command itself, nor in SMTP, whose 502
+        // refuses the command and 504 the mechanism.
+        assert_eq!(
+            read_as(Protocol::Pop3, Answers::Auth, "-ERR command not supported"),
+            Some("not-implemented")
+        );
+        assert_eq!(
+            read_as(Protocol::Smtp, Answers::Auth, "502 unimplemented (#5.5.1)"),
+            Some("not-implemented")
+        );
+        // STLS asks for TLS: "not available" there says the server cannot start it.
+        assert_eq!(
+            read_as(Protocol::Pop3, Answers::Stls, "-ERR not available"),
+            Some("tls-unavailable")
+        );
+        assert_eq!(
+            read_as(Protocol::Pop3, Answers::Capa, "-ERR not available"),
+            Some("not-implemented")
+        );
+    }
 }
