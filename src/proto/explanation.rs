@@ -566,8 +566,13 @@ fn choose(
     }
     // The cause the session itself shows: the command as sent could not be read ("PASS" with
     // no password), or names a message the session does not have. A reply code whose own
-    // meaning names another cause (502: not implemented) speaks against it.
-    let shown = topics::shown_by_session(cx).filter(|t| reply_coded.is_none_or(|id| id == t.id));
+    // meaning names another cause (502: not implemented) speaks against it; 500's "syntax
+    // error, command unrecognized" does not, where the tutor knows the command word.
+    let shown = topics::shown_by_session(cx).filter(|t| {
+        reply_coded.is_none_or(|id| {
+            id == t.id || id == "unknown-command" && cx.answers != Answers::Unknown
+        })
+    });
     // Words that only tell what became of the command (out of order, not recognised) say
     // less than the session, which shows why.
     if let Some(t) = shown

@@ -283,8 +283,8 @@ fn a_second_reading_shows_how_often_two_readers_agree() {
     }
 }
 
-const TUNED_MOST_WRONG: usize = 243;
-const TUNED_LEAST_RIGHT_PCT: f64 = 87.6;
+const TUNED_MOST_WRONG: usize = 240;
+const TUNED_LEAST_RIGHT_PCT: f64 = 87.7;
 const HELD_MOST_WRONG: usize = 14;
 const HELD_LEAST_RIGHT_PCT: f64 = 70.0;
 

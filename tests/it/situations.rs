@@ -1095,6 +1095,18 @@ fn the_session_shows_what_the_words_leave_open() {
             .is_some_and(|n| n.contains("credentials are not valid")),
         "{en}"
     );
+    // An address without its domain, refused with 500: "syntax error, command unrecognized"
+    // for a command word the tutor knows is the syntax error the session shows; for a word it
+    // does not know, 500 keeps its reading.
+    let (en, _) = explain_zh_en(
+        "220 mx ESMTP\nEHLO me\n250 ok\nMAIL FROM:<bob>\n500 unacceptable email address",
+    );
+    assert!(
+        en.contains("the session shows why: the server could not read"),
+        "{en}"
+    );
+    let (en, _) = explain_zh_en("220 mx ESMTP\nEHLO me\n250 ok\nMAIK FROM:<bob>\n500 what?");
+    assert!(!en.contains("the session shows why"), "{en}");
     // MAIL FROM before any EHLO/HELO: "hello command" does not speak of the name given.
     let (en, _) = explain_zh_en(
         "220 mx ESMTP\nMAIL FROM:<a@example.org>\n554 unknown server error:MAIL command before EHLO/HELLO command",
