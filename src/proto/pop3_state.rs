@@ -417,6 +417,7 @@ impl Pop3Session {
         let body_lines = resp.body_line_count();
         // A mailbox command the server carried out shows that it has let the session in,
         // whatever login the tutor saw (a server that takes USER alone, or no login at all).
+        // NOOP and RSET are left out: a lenient server answers them anywhere.
         if self.state == Pop3State::Authorization
             && matches!(
                 kind,
@@ -426,7 +427,6 @@ impl Pop3Session {
                     | Pop3Kind::Retr
                     | Pop3Kind::Top
                     | Pop3Kind::Dele
-                    | Pop3Kind::Rset
             )
         {
             self.state = Pop3State::Transaction;
@@ -788,6 +788,9 @@ mod tests {
         let mut t = Rig::new();
         t.recv("+OK ready\r\n");
         t.send("USER bob");
+        t.recv("+OK\r\n");
+        // A lenient server's +OK to RSET or NOOP shows no login.
+        t.send("RSET");
         t.recv("+OK\r\n");
         assert_eq!(t.s.state(), Pop3State::Authorization);
         t.send("STAT");
