@@ -200,12 +200,15 @@ impl Pattern {
                 &LISTS.glossary.applied(&p.to_lowercase()),
             ))
             .into_owned();
-        // An address inside a part ("mail from {ip}") is a part of its own, that stands right
-        // beside the words it was written with (a bracket or a space between).
+        // An address inside a part ("mail from {ip}", "blacklisted {address}") is a part of its
+        // own, that stands right beside the words it was written with (a bracket or a space
+        // between).
         let mut parts: Vec<(String, bool)> = Vec::new();
         let mut tight = Vec::new();
         for chunk in lower.split(" .. ") {
-            let spaced = chunk.replace("{ip}", " .. {ip} .. ");
+            let spaced = chunk
+                .replace("{ip}", " .. {ip} .. ")
+                .replace("{address}", " .. {address} .. ");
             let mut first = true;
             for part in spaced
                 .split(" .. ")
@@ -225,7 +228,7 @@ impl Pattern {
         let weight = parts
             .iter()
             .map(|(s, _)| match s.as_str() {
-                "{ip}" => 4,
+                "{ip}" | "{address}" => 4,
                 s => s.chars().map(|c| if c.is_ascii() { 1 } else { 3 }).sum(),
             })
             .sum();
@@ -257,6 +260,14 @@ impl Pattern {
             if limit.is_some_and(|l| start > l) {
                 return false;
             }
+            // A stem ("blacklist*") ends where its word does ("blacklisted").
+            let end = if *prefix {
+                end + hay.text[end..]
+                    .find(|c: char| !is_word_char(c))
+                    .unwrap_or(hay.text.len() - end)
+            } else {
+                end
+            };
             let gap = if self.tight.get(i + 1).copied().unwrap_or(false) {
                 TIGHT_GAP
             } else {
@@ -334,7 +345,7 @@ impl PartIndex {
                 .chain(&mut c.in_permanent)
             {
                 for (i, (part, _)) in p.parts.iter().enumerate() {
-                    if part == "{ip}" {
+                    if part == "{ip}" || part == "{address}" {
                         continue;
                     }
                     let id = match parts.iter().position(|q| q == part) {
@@ -450,6 +461,11 @@ fn find_word(hay: &str, from: usize, part: &str, prefix: bool) -> Option<(usize,
     if part == "{ip}" {
         return find_ip(hay, from);
     }
+    if part == "{address}" {
+        let rest = hay.get(from..)?;
+        let at = from + rest.find(ADDRESS)?;
+        return Some((at, at + ADDRESS.len_utf8()));
+    }
     let rest = hay.get(from..)?;
     rest.match_indices(part)
         .map(|(i, _)| from + i)
@@ -505,6 +521,11 @@ fn without_echo(text: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// What an e-mail address becomes in the words read (a control character, one byte long as
+/// the space it replaced, which no word pattern matches): a pattern part `{address}` finds it,
+/// so that "blacklisted <alice@example.org>" speaks of the address.
+const ADDRESS: char = '\u{1}';
+
 /// The text with every e-mail address blanked out: a sender called `spammer@` or a mailbox
 /// called `blocked@` says nothing of why the server refused.
 fn without_addresses(text: &str) -> std::borrow::Cow<'_, str> {
@@ -532,14 +553,14 @@ fn without_addresses(text: &str) -> std::borrow::Cow<'_, str> {
                 .for_each(|b| *b = true);
         }
     }
-    // An address becomes one space, so that the words around it stay as close as they
+    // An address becomes one character, so that the words around it stay as close as they
     // would around a short name.
     let mut out = String::with_capacity(text.len());
     for (i, (c, b)) in chars.iter().zip(&blank).enumerate() {
         if !*b {
             out.push(*c);
         } else if i == 0 || !blank.get(i - 1).copied().unwrap_or(false) {
-            out.push(' ');
+            out.push(ADDRESS);
         }
     }
     out.into()
@@ -1359,12 +1380,23 @@ mod tests {
         );
         assert_eq!(
             without_addresses("450 sender <promo@spammer.example> refused; a@ b"),
-            "450 sender < > refused; a@ b"
+            "450 sender <\u{1}> refused; a@ b"
         );
         assert_eq!(
             without_addresses("see http://x.example/why?sender=al@topel.com&ip=1"),
-            "see http://x.example/why?sender= &ip=1"
+            "see http://x.example/why?sender=\u{1}&ip=1"
         );
+        let p = Pattern::parse("blacklisted {address}");
+        let read = |t: &str| p.matches(&Hay::plain(&without_addresses(t).to_lowercase()));
+        assert!(read("550 We have blacklisted <alice@example.org>. Stop"));
+        assert!(!read(
+            "550 blacklisted IP 192.0.2.1, sender <alice@example.org>"
+        ));
+        // A stem stands beside the address where its whole word does.
+        let stem = Pattern::parse("blacklist* {address}");
+        assert!(stem.matches(&Hay::plain(&without_addresses(
+            "550 blacklisted <alice@example.org>"
+        ))));
     }
 
     /// The index finds what a search part by part finds, for every pattern of every topic, in

@@ -283,7 +283,7 @@ fn a_second_reading_shows_how_often_two_readers_agree() {
     }
 }
 
-const TUNED_MOST_WRONG: usize = 237;
+const TUNED_MOST_WRONG: usize = 235;
 const TUNED_LEAST_RIGHT_PCT: f64 = 87.8;
 const HELD_MOST_WRONG: usize = 11;
 const HELD_LEAST_RIGHT_PCT: f64 = 79.7;
