@@ -461,12 +461,11 @@ fn find_word(hay: &str, from: usize, part: &str, prefix: bool) -> Option<(usize,
     if part == "{ip}" {
         return find_ip(hay, from);
     }
+    let rest = hay.get(from..)?;
     if part == "{address}" {
-        let rest = hay.get(from..)?;
         let at = from + rest.find(ADDRESS)?;
         return Some((at, at + ADDRESS.len_utf8()));
     }
-    let rest = hay.get(from..)?;
     rest.match_indices(part)
         .map(|(i, _)| from + i)
         .find(|&at| on_word_boundaries(hay, at, part, prefix))
@@ -1538,33 +1537,33 @@ mod tests {
 
     #[test]
     fn a_bare_refusal_is_read_for_the_command_it_refuses() {
-        let read_as = |protocol, answers, text: &str| {
+        use Answers as A;
+        use Protocol::{Pop3, Smtp};
+        let cases = [
+            // POP3's AUTH names a mechanism: "not supported" refuses that one.
+            (Pop3, A::Auth, "-ERR not supported.", "auth-mechanism"),
+            // Not where the words speak of AUTH or the command itself, nor in SMTP, whose
+            // 502 refuses the command and 504 the mechanism.
+            (
+                Pop3,
+                A::Auth,
+                "-ERR command not supported",
+                "not-implemented",
+            ),
+            (
+                Smtp,
+                A::Auth,
+                "502 unimplemented (#5.5.1)",
+                "not-implemented",
+            ),
+            // STLS asks for TLS: "not available" there says the server cannot start it.
+            (Pop3, A::Stls, "-ERR not available", "tls-unavailable"),
+            (Pop3, A::Capa, "-ERR not available", "not-implemented"),
+        ];
+        for (protocol, answers, text, want) in cases {
             let cx = ReplyContext::new(protocol, answers);
-            read(text, &cx, None, None).map(|r| r.topic.id.as_str())
-        };
-        // POP3's AUTH names a mechanism: "not supported" refuses that one.
-        assert_eq!(
-            read_as(Protocol::Pop3, Answers::Auth, "-ERR not supported."),
-            Some("auth-mechanism")
-        );
-        // Not where the words speak of AUTH or the command itself, nor in SMTP, whose 502
-        // refuses the command and 504 the mechanism.
-        assert_eq!(
-            read_as(Protocol::Pop3, Answers::Auth, "-ERR command not supported"),
-            Some("not-implemented")
-        );
-        assert_eq!(
-            read_as(Protocol::Smtp, Answers::Auth, "502 unimplemented (#5.5.1)"),
-            Some("not-implemented")
-        );
-        // STLS asks for TLS: "not available" there says the server cannot start it.
-        assert_eq!(
-            read_as(Protocol::Pop3, Answers::Stls, "-ERR not available"),
-            Some("tls-unavailable")
-        );
-        assert_eq!(
-            read_as(Protocol::Pop3, Answers::Capa, "-ERR not available"),
-            Some("not-implemented")
-        );
+            let got = read(text, &cx, None, None).map(|r| r.topic.id.as_str());
+            assert_eq!(got, Some(want), "{text}");
+        }
     }
 }
