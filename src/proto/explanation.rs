@@ -519,7 +519,7 @@ fn choose(
         !s.topic.as_deref().and_then(topics::by_id).is_some_and(|t| {
             !t.generic && t.ruled_out_by(facts.text)
                 || t.as_sender(cx, facts.text).is_some()
-                || t.without_login(cx).is_some()
+                || t.without_login(cx, &facts.text.to_lowercase()).is_some()
         })
     });
     // A server that adds its own reason after a known phrase ("authentication failed: this

@@ -103,6 +103,10 @@ pub struct Topic {
     /// failed" there cannot refuse a password, so the server wants a login.
     #[serde(default)]
     without_login: Option<String>,
+    /// Words that keep the topic where `without_login` would turn it: they say the failed logins
+    /// were others' ("excessive authentication failures" from this IP on earlier connections).
+    #[serde(default)]
+    without_login_unless: Vec<String>,
     /// Conditions on the session under which the topic can be the cause (a message number
     /// cannot be missing from a LIST that names none).
     #[serde(default)]
@@ -670,28 +674,56 @@ fn without_asides(lower: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
-/// The text, and after it the words that run together in CamelCase read apart
-/// ("SendAsDeniedException" → "Send As Denied Exception"), as servers that report an
-/// exception's name write them.
-fn with_camel_split(text: &str) -> std::borrow::Cow<'_, str> {
+/// The text, and after it the same words read apart where a server ran them together or
+/// marked them: CamelCase ("SendAsDeniedException" → "Send As Denied Exception"), as servers
+/// that report an exception's name write them; snake_case ("rate_limited" → "rate limited"),
+/// as a filter's verdict is written; and words in double quotes or backticks ('the "from" address'
+/// → "the from address").
+fn with_words_apart(text: &str) -> std::borrow::Cow<'_, str> {
     let camel = |w: &str| {
         w.chars()
             .zip(w.chars().skip(1))
             .any(|(a, b)| a.is_ascii_lowercase() && b.is_ascii_uppercase())
     };
-    if !text.split_whitespace().any(camel) {
+    // A name in capitals (DKIM_ADSP_NXDOMAIN) is a filter's rule listed with a score, not words.
+    let snake = |w: &str| {
+        w.bytes().any(|b| b.is_ascii_lowercase())
+            && w.as_bytes()
+                .windows(3)
+                .any(|x| x[0].is_ascii_alphabetic() && x[1] == b'_' && x[2].is_ascii_alphabetic())
+    };
+    let quoted = |w: &str| w.contains(['"', '`']);
+    if !text
+        .split_whitespace()
+        .any(|w| camel(w) || snake(w) || quoted(w))
+    {
         return text.into();
     }
-    let mut out = String::with_capacity(text.len() * 2 + 1);
+    // The copy stands further from the text than a pattern's parts may: no pattern spans both.
+    let mut out = String::with_capacity(text.len() * 2 + PART_GAP + 1);
     out.push_str(text);
     out.push('\n');
-    let mut prev = ' ';
-    for c in text.chars() {
-        if prev.is_ascii_lowercase() && c.is_ascii_uppercase() {
-            out.push(' ');
+    out.push_str(&" ".repeat(PART_GAP));
+    for word in text.split_inclusive(char::is_whitespace) {
+        let apart = snake(word);
+        let mut prev = ' ';
+        let mut chars = word.chars().peekable();
+        while let Some(c) = chars.next() {
+            let next = chars.peek().copied().unwrap_or(' ');
+            match c {
+                '"' | '`' => {}
+                '_' if apart && prev.is_ascii_alphabetic() && next.is_ascii_alphabetic() => {
+                    out.push(' ')
+                }
+                _ => {
+                    if prev.is_ascii_lowercase() && c.is_ascii_uppercase() {
+                        out.push(' ');
+                    }
+                    out.push(c);
+                }
+            }
+            prev = c;
         }
-        out.push(c);
-        prev = c;
     }
     out.into()
 }
@@ -770,11 +802,15 @@ impl Topic {
 
     /// The topic this one becomes in a reply to a mail command of a session that, shown from
     /// its greeting, never sent AUTH (`without_login`).
-    pub fn without_login(&self, cx: &ReplyContext) -> Option<&'static Topic> {
+    pub fn without_login(&self, cx: &ReplyContext, lower: &str) -> Option<&'static Topic> {
         (cx.protocol == Protocol::Smtp
             && cx.answers.is_mail_command()
             && cx.has(Flag::Greeted)
-            && !cx.has(Flag::AuthTried))
+            && !cx.has(Flag::AuthTried)
+            && !self
+                .without_login_unless
+                .iter()
+                .any(|w| lower.contains(w.as_str())))
         .then_some(self.without_login.as_deref())
         .flatten()
         .and_then(by_id)
@@ -809,7 +845,7 @@ impl Topic {
     ) -> Option<&'static Topic> {
         let becomes = match (cx.protocol, cx.answers) {
             _ if self.shown_out_of_order(cx) => &self.out_of_order,
-            _ if self.without_login(cx).is_some() => &self.without_login,
+            _ if self.without_login(cx, lower).is_some() => &self.without_login,
             (_, Answers::StartTls | Answers::Stls) if self.starting_tls.is_some() => {
                 &self.starting_tls
             }
@@ -850,7 +886,7 @@ impl Topic {
     /// Whether the words rule this topic out (its `unless` patterns: a neighbouring topic's
     /// words), so that a situation naming it cannot be taken for what these words say.
     pub fn ruled_out_by(&self, text: &str) -> bool {
-        let lower = spelled(&with_camel_split(&without_addresses(text)).to_lowercase());
+        let lower = spelled(&with_words_apart(&without_addresses(text)).to_lowercase());
         let hay = match &TOPICS.index {
             Some(index) => Hay::indexed(&lower, index),
             None => Hay::plain(&lower),
@@ -1178,7 +1214,7 @@ fn prepared(text: &str) -> String {
 /// code speaks for it; a POP3 server that borrows the text has no code, so its words are read.
 fn prepared_for(text: &str, protocol: Protocol) -> String {
     let text = without_echo(text);
-    let lower = spelled(&with_camel_split(&without_addresses(&text)).to_lowercase());
+    let lower = spelled(&with_words_apart(&without_addresses(&text)).to_lowercase());
     let lower = match protocol {
         Protocol::Pop3 => lower,
         _ => blanked(lower, &LISTS.standard),
@@ -1276,7 +1312,7 @@ fn read_among(
             topic
                 .in_context(cx, &lower, password, command)
                 .unwrap_or(topic),
-            topic.shown_out_of_order(cx) || topic.without_login(cx).is_some(),
+            topic.shown_out_of_order(cx) || topic.without_login(cx, &lower).is_some(),
         ),
     };
     Some(Reading {
@@ -1356,10 +1392,27 @@ mod tests {
         );
         assert!(Pattern::parse("{ip}").matches(&Hay::plain("554 ip=192.0.2.1 - a problem (bl)")));
         assert_eq!(
-            with_camel_split("554 Exception:SendAsDeniedException; x"),
-            "554 Exception:SendAsDeniedException; x\n554 Exception:Send As Denied Exception; x"
+            with_words_apart("554 Exception:SendAsDeniedException; x"),
+            format!(
+                "554 Exception:SendAsDeniedException; x\n{}554 Exception:Send As Denied Exception; x",
+                " ".repeat(PART_GAP)
+            )
         );
-        assert_eq!(with_camel_split("550 Mailbox full"), "550 Mailbox full");
+        assert_eq!(with_words_apart("550 Mailbox full"), "550 Mailbox full");
+        assert_eq!(
+            with_words_apart("451 4.7.1 rate_limited; _x_ SpamAssassin (MISSING_MID)"),
+            format!(
+                "451 4.7.1 rate_limited; _x_ SpamAssassin (MISSING_MID)\n{}451 4.7.1 rate limited; _x_ Spam Assassin (MISSING_MID)",
+                " ".repeat(PART_GAP)
+            )
+        );
+        assert_eq!(
+            with_words_apart("550 The \"from\" address"),
+            format!(
+                "550 The \"from\" address\n{}550 The from address",
+                " ".repeat(PART_GAP)
+            )
+        );
         // A log's field name is blanked where it stands, after whitespace of any width.
         assert_eq!(
             without_asides("550 bad\u{3000}relay=[192.0.2.1] spam=no"),
@@ -1406,7 +1459,7 @@ mod tests {
         let mut checked = 0;
         for s in crate::proto::situations::all() {
             for e in &s.examples {
-                let lower = with_camel_split(e).to_lowercase();
+                let lower = with_words_apart(e).to_lowercase();
                 let (plain, indexed) = (Hay::plain(&lower), Hay::indexed(&lower, index));
                 for t in all() {
                     let c = &t.compiled;

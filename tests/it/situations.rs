@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 87] = [
+    let cases: [(String, Option<&str>); 92] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -895,6 +895,26 @@ fn the_evidence_decides_between_readings() {
         (
             format!("{login}\n+OK logged in\nXLIST\n-ERR Command not found"),
             Some("unknown-command"),
+        ),
+        // Words run together with underscores, or marked with quotes, are read apart.
+        (format!("{dot}\n451 4.7.1 rate_limited"), Some("rate-limit")),
+        (
+            format!("{logged_in}\n550 The \"from\" address must be from *your* account."),
+            Some("sender-mismatch"),
+        ),
+        // Failures with no login in this session are its own errors, unless the words say
+        // they were failed logins (from this IP, on other connections).
+        (
+            format!("{rcpt}\n550 5.7.1 too many failures 10 from client.example.net [192.0.2.1]"),
+            Some("too-many-errors"),
+        ),
+        (
+            format!("{rcpt}\n554 Your IP is generating excessive authentication failures."),
+            Some("lockout"),
+        ),
+        (
+            format!("{auth}\n454 authentication temporarily blocked, retry in 287 seconds"),
+            Some("lockout"),
         ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
