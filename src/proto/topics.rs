@@ -617,7 +617,7 @@ fn without_asides(lower: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     // "EHLO required before STARTTLS": the command after "before" is the one refused, not
-    // what the server asks for.
+    // what the server asks for. Other words after it ("before greeting") are read.
     for (at, _) in lower.match_indices("before ") {
         if !on_word_boundaries(lower, at, "before", false) {
             continue;
@@ -626,7 +626,19 @@ fn without_asides(lower: &str) -> std::borrow::Cow<'_, str> {
         let word = lower[from..]
             .find(|c: char| !c.is_ascii_alphanumeric() && c != '-')
             .unwrap_or(lower.len() - from);
-        blank.push((from, from + word));
+        let command = Answers::from_name(&lower[from..from + word]).is_some_and(|a| {
+            !matches!(
+                a,
+                Answers::Greeting
+                    | Answers::None
+                    | Answers::Unknown
+                    | Answers::AuthData
+                    | Answers::Dot
+            )
+        });
+        if command {
+            blank.push((from, from + word));
+        }
     }
     // A file's path ("/var/lib/amavis/virusmails/spam-x.gz") names a place, not a cause, and
     // a log's field name ("relay=[192.0.2.1]") names a field, not what happened.

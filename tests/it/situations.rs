@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 92] = [
+    let cases: [(String, Option<&str>); 96] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -915,6 +915,21 @@ fn the_evidence_decides_between_readings() {
         (
             format!("{auth}\n454 authentication temporarily blocked, retry in 287 seconds"),
             Some("lockout"),
+        ),
+        // The word after "before" is read unless it is the command refused.
+        (
+            "220 mx ESMTP\nEHLO me\n421 input before greeting".to_string(),
+            Some("pipelining"),
+        ),
+        (format!("{mail}\n503 5.5.1 EHLO required before MAIL"), Some("command-order")),
+        // A sender that is not the account's, where no login was made, is a refused sender.
+        (
+            format!("{rcpt}\n554 5.7.1 <a@example.com>: Sender address rejected: you cannot send on behalf of example.com"),
+            Some("sender-rejected"),
+        ),
+        (
+            format!("{logged_in}\n553 5.7.1 you cannot send on behalf of example.com"),
+            Some("sender-mismatch"),
         ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
