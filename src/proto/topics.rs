@@ -813,7 +813,8 @@ impl Topic {
     }
 
     /// The topic this one becomes in a reply to a mail command of a session that, shown from
-    /// its greeting, never sent AUTH (`without_login`).
+    /// its greeting, never sent AUTH (`without_login`), unless the lower-case words hold one
+    /// of `without_login_unless`.
     pub fn without_login(&self, cx: &ReplyContext, lower: &str) -> Option<&'static Topic> {
         (cx.protocol == Protocol::Smtp
             && cx.answers.is_mail_command()
