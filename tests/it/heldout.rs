@@ -1,7 +1,7 @@
 //! The tutor against real replies from servers' source code, providers' documentation and
 //! public logs, each with the topics a right note may name and the causes it must not state:
-//! `tests/fixtures/tuning.toml` (7,902 replies the word families were improved on, in
-//! forty-six rounds) and `tests/fixtures/heldout.toml` (81 replies collected since and
+//! `tests/fixtures/tuning.toml` (7,983 replies the word families were improved on, in
+//! forty-seven rounds) and `tests/fixtures/heldout.toml` (81 replies collected since and
 //! never tuned on). `tests/fixtures/second_reading.toml` holds a second labeller's reading of
 //! some of them, scored the same way: how often two careful readers agree.
 // Helpers here unwrap as tests do: a failed unwrap is a failed test.
@@ -285,8 +285,8 @@ fn a_second_reading_shows_how_often_two_readers_agree() {
     }
 }
 
-const TUNED_MOST_WRONG: usize = 242;
-const TUNED_LEAST_RIGHT_PCT: f64 = 88.0;
+const TUNED_MOST_WRONG: usize = 241;
+const TUNED_LEAST_RIGHT_PCT: f64 = 88.1;
 const HELD_MOST_WRONG: usize = 9;
 const HELD_LEAST_RIGHT_PCT: f64 = 82.7;
 

@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 96] = [
+    let cases: [(String, Option<&str>); 104] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -930,6 +930,36 @@ fn the_evidence_decides_between_readings() {
         (
             format!("{logged_in}\n553 5.7.1 you cannot send on behalf of example.com"),
             Some("sender-mismatch"),
+        ),
+        // A loopback address is no mail loop; a null MX in X.7.27 is the sender's domain's.
+        (
+            format!("{rcpt}\n554 5.7.1 <a@example.com>: Sender address rejected: Domain MX in loopback network"),
+            Some("sender-rejected"),
+        ),
+        (format!("{dot}\n554 5.4.6 Mail loop detected"), Some("loop")),
+        (format!("{rcpt}\n550 5.7.27 <a@example.com>"), Some("sender-rejected")),
+        // Plural attachments; a sender unauthorised is the account's only after a login.
+        (
+            format!("{dot}\n554 5.7.1 Your mail contains BANNED ATTACHMENTS."),
+            Some("attachment-type"),
+        ),
+        (
+            format!("{rcpt}\n550 5.1.1 <a@example.com>: unauthorized sender"),
+            Some("sender-rejected"),
+        ),
+        (
+            format!("{logged_in}\n553 unauthorized sender"),
+            Some("sender-mismatch"),
+        ),
+        // "No user at this address" refuses a recipient; it is no POP3 command out of order.
+        (
+            format!("{rcpt}\n450 4.1.1 <b@example.org>: Recipient address rejected: unverified address: No user at this address"),
+            Some("unknown-user"),
+        ),
+        // A domain that is blocked is not the client's IP address.
+        (
+            format!("{mail}\n550 5.7.1 Domain is permanently blocked."),
+            Some("policy"),
         ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
