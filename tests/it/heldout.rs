@@ -283,7 +283,7 @@ fn a_second_reading_shows_how_often_two_readers_agree() {
     }
 }
 
-const TUNED_MOST_WRONG: usize = 240;
+const TUNED_MOST_WRONG: usize = 238;
 const TUNED_LEAST_RIGHT_PCT: f64 = 88.1;
 const HELD_MOST_WRONG: usize = 19;
 const HELD_LEAST_RIGHT_PCT: f64 = 73.0;

@@ -1101,6 +1101,42 @@ fn the_evidence_decides_between_readings() {
     }
 }
 
+/// "Does not exist" names a missing mailbox only when it is said of one: a storage bucket, key
+/// or label that does not exist is the server's own matter.
+#[test]
+fn what_does_not_exist_is_read_from_its_subject() {
+    let login = "+OK ready\nUSER alice\n+OK\nPASS secret";
+    let rcpt =
+        "220 mx ESMTP\nEHLO me\n250 mx\nMAIL FROM:<a@example.com>\n250 ok\nRCPT TO:<b@example.org>";
+    for (text, unknown_user) in [
+        (
+            format!("{login}\n-ERR NoSuchKey: The specified key does not exist."),
+            false,
+        ),
+        (
+            format!("{login}\n-ERR The specified bucket does not exist"),
+            false,
+        ),
+        (
+            format!("{rcpt}\n550 The label you requested does not exist."),
+            false,
+        ),
+        (format!("{rcpt}\n550 <b@example.org> does not exist"), true),
+        (format!("{login}\n-ERR mailbox file does not exist"), true),
+    ] {
+        let t = explain::fold(&text);
+        let x = last_reply(t.entries())
+            .and_then(|e| e.explanation())
+            .unwrap();
+        assert_eq!(
+            x.topic() == Some("unknown-user"),
+            unknown_user,
+            "{text}\n{}",
+            x.one_line(Lang::En)
+        );
+    }
+}
+
 /// What the session itself shows outweighs words that would name another cause: a command out
 /// of its place, a command without its argument, a listing that names no message.
 #[test]
