@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 104] = [
+    let cases: [(String, Option<&str>); 115] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -960,6 +960,34 @@ fn the_evidence_decides_between_readings() {
         (
             format!("{mail}\n550 5.7.1 Domain is permanently blocked."),
             Some("policy"),
+        ),
+        // A malicious link is the filter's verdict on the content, not a virus found.
+        (
+            format!("{dot}\n550 Rejected: Cached malicious URL (Malware)"),
+            Some("spam"),
+        ),
+        // The server's own connection failing is its passing fault, whatever the code.
+        (
+            format!("{dot}\n554 creating client failed: dial tcp 192.0.2.25:25: i/o timeout"),
+            Some("try-later"),
+        ),
+        (
+            format!("{rcpt}\n503 5.1.1 Connection error: 0x80040115"),
+            Some("try-later"),
+        ),
+        (format!("{rcpt}\n250 ok\nDATA\n503 5.1.1 No recipients"), Some("command-order")),
+        (format!("{auth}\n535 5.7.8 Domain disabled"), Some("account-disabled")),
+        (format!("{auth}\n535 IP not authorized for SMTP relay"), Some("policy")),
+        (
+            format!("{mail}\n451 4.0.0 anonymous users are not allowed to send mail"),
+            Some("auth-required"),
+        ),
+        (format!("{mail}\n503 AUTH first (#5.5.1)"), Some("auth-required")),
+        (format!("{mail}\n550 5.7.1 Client not authorized"), Some("blocked-ip")),
+        (format!("{login}\n-ERR Username to long"), Some("syntax")),
+        (
+            format!("{logged_in}\n554 5.7.1 alice@example.com is unauthorized to send mail as ceo@example.com"),
+            Some("sender-mismatch"),
         ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
