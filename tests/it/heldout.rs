@@ -2,8 +2,9 @@
 //! public logs, each with the topics a right note may name and the causes it must not state:
 //! `tests/fixtures/tuning.toml` (8,052 replies the word families were improved on, in
 //! forty-seven rounds and the first part of the forty-eighth) and
-//! `tests/fixtures/heldout.toml` (181 replies collected since and never tuned on). `tests/fixtures/second_reading.toml` holds a second labeller's reading of
-//! some of them, scored the same way: how often two careful readers agree.
+//! `tests/fixtures/heldout.toml` (181 replies collected since and never tuned on).
+//! `tests/fixtures/second_reading.toml` holds other labellers' reading of some of them, scored
+//! the same way: how often two careful readers agree.
 // Helpers here unwrap as tests do: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
