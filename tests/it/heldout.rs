@@ -1,8 +1,8 @@
 //! The tutor against real replies from servers' source code, providers' documentation and
 //! public logs, each with the topics a right note may name and the causes it must not state:
-//! `tests/fixtures/tuning.toml` (8,052 replies the word families were improved on, in
-//! forty-seven rounds and the first part of the forty-eighth) and
-//! `tests/fixtures/heldout.toml` (181 replies collected since and never tuned on).
+//! `tests/fixtures/tuning.toml` (8,233 replies the word families were improved on, in
+//! forty-nine rounds) and `tests/fixtures/heldout.toml` (189 replies collected since and never
+//! tuned on).
 //! `tests/fixtures/second_reading.toml` holds other labellers' reading of some of them, scored
 //! the same way: how often two careful readers agree.
 // Helpers here unwrap as tests do: a failed unwrap is a failed test.
@@ -12,7 +12,7 @@ use mailtutor::explain;
 use mailtutor::proto::Lang;
 use mailtutor::proto::explanation::{Class, Explanation};
 use mailtutor::proto::topics;
-use mailtutor::transcript::Direction;
+use mailtutor::transcript::{Direction, Entry};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -109,38 +109,64 @@ fn measure(name: &str, text: &str) -> ([usize; 3], Vec<String>) {
             format!("{}\n{}", c.before, c.reply)
         };
         let t = explain::fold(&text);
-        // The reply is the server's last entry, and only if it holds the start of one of the
-        // reply's lines (not an earlier reply, where this one was shown as text around the
-        // session).
+        // The reply is what the server sent after the session's last client line, in the
+        // entries that hold the start of one of the reply's lines (not an earlier reply, where
+        // this one was shown as text around the session). A POP3 server may send several status
+        // lines at once ("-ERR Invalid password", then "-ERR POP3 server signing off"): each
+        // gets its own note, the case is wrong if any note is, and right if one is.
         let starts: Vec<String> = c
             .reply
             .lines()
             .filter(|l| !l.trim().is_empty())
             .map(|l| l.trim().chars().take(16).collect())
             .collect();
-        let reply = t
-            .entries()
+        let holds_reply = |e: &&Entry| {
+            let raw = String::from_utf8_lossy(e.raw());
+            starts.is_empty() || starts.iter().any(|l| raw.contains(l.as_str()))
+        };
+        let entries = t.entries();
+        let after = entries
             .iter()
-            .rev()
-            .find(|e| e.dir == Direction::Server)
-            .filter(|e| {
-                let raw = String::from_utf8_lossy(e.raw());
-                starts.is_empty() || starts.iter().any(|l| raw.contains(l.as_str()))
-            });
+            .rposition(|e| e.dir == Direction::Client)
+            .map_or(0, |i| i + 1);
+        let mut replies: Vec<&Entry> = entries[after..]
+            .iter()
+            .filter(|e| e.dir == Direction::Server)
+            .filter(holds_reply)
+            .collect();
+        if replies.is_empty() {
+            replies.extend(
+                entries
+                    .iter()
+                    .rev()
+                    .find(|e| e.dir == Direction::Server)
+                    .filter(holds_reply),
+            );
+        }
         // A line no reply grammar reads (one with no code or status at all) is shown as text
         // around the session, or with a warning that it is not a reply: no cause is taught.
-        let Some(x) = reply.and_then(|e| e.explanation()) else {
+        let notes: Vec<&Explanation> = replies.iter().filter_map(|e| e.explanation()).collect();
+        if notes.is_empty() {
             tally[Verdict::Vague as usize] += 1;
             report.push_str(&format!("#{i} not read as a reply\n  {}\n\n", c.reply));
             continue;
-        };
-        // Both languages, every part.
-        for lang in [Lang::En, Lang::Zh] {
-            assert!(!x.meaning(lang).trim().is_empty(), "{name} case {i}");
         }
-        let zh = x.lines(Lang::Zh).join("\n");
-        assert!(has_cjk(&zh), "{name} case {i}: no Chinese in {zh}");
-        let (v, why) = judge(c, x);
+        let mut judged: Vec<(Verdict, String, &Explanation)> = Vec::new();
+        for x in notes {
+            // Both languages, every part.
+            for lang in [Lang::En, Lang::Zh] {
+                assert!(!x.meaning(lang).trim().is_empty(), "{name} case {i}");
+            }
+            let zh = x.lines(Lang::Zh).join("\n");
+            assert!(has_cjk(&zh), "{name} case {i}: no Chinese in {zh}");
+            let (v, why) = judge(c, x);
+            judged.push((v, why, x));
+        }
+        let pick = [Verdict::Wrong, Verdict::Right]
+            .iter()
+            .find_map(|want| judged.iter().position(|(v, _, _)| v == want))
+            .unwrap_or(0);
+        let (v, why, x) = judged.swap_remove(pick);
         tally[v as usize] += 1;
         report.push_str(&format!(
             "#{i} {:?} {why} [{}] topic={}\n  {}\n  want {:?} not {:?}\n  {}\n\n",
@@ -282,10 +308,10 @@ fn a_second_reading_shows_how_often_two_readers_agree() {
     }
 }
 
-const TUNED_MOST_WRONG: usize = 241;
-const TUNED_LEAST_RIGHT_PCT: f64 = 88.1;
-const HELD_MOST_WRONG: usize = 15;
-const HELD_LEAST_RIGHT_PCT: f64 = 71.8;
+const TUNED_MOST_WRONG: usize = 257;
+const TUNED_LEAST_RIGHT_PCT: f64 = 87.8;
+const HELD_MOST_WRONG: usize = 14;
+const HELD_LEAST_RIGHT_PCT: f64 = 77.2;
 
 /// Figures for a further fixture named by `MAILTUTOR_HELDOUT` (a file of the same form), so a
 /// new set of real replies can be measured against the tutor as it stands before any rule is
