@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 115] = [
+    let cases: [(String, Option<&str>); 121] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -988,6 +988,31 @@ fn the_evidence_decides_between_readings() {
         (
             format!("{logged_in}\n554 5.7.1 alice@example.com is unauthorized to send mail as ceo@example.com"),
             Some("sender-mismatch"),
+        ),
+        // A 501 to a login answer is a cancelled login only when its words say so.
+        (
+            format!("{auth}\n501 malformed auth input (#5.5.4)"),
+            Some("syntax"),
+        ),
+        // STLS refused because the login is done is out of order, not a TLS failure.
+        (
+            format!("{login}\n+OK logged in\nSTLS\n-ERR STLS only allowed in AUTHORIZATION state"),
+            Some("command-order"),
+        ),
+        (format!("{login}\n-ERR Bad USER or PASS"), Some("auth-failed")),
+        // An hourly allowance is a rate, not a daily quota.
+        (
+            format!("{rcpt}\n451 4.7.1 hourly sending limit exceeded"),
+            Some("rate-limit"),
+        ),
+        // The server's own configuration failing is not a block of the client.
+        (
+            format!("{rcpt}\n451 4.3.5 Client host rejected: Server configuration error"),
+            Some("try-later"),
+        ),
+        (
+            format!("{mail}\n451 4.0.0 无效的发件人地址: a@example.com"),
+            Some("sender-rejected"),
         ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
