@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 121] = [
+    let cases: [(String, Option<&str>); 122] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -997,6 +997,10 @@ fn the_evidence_decides_between_readings() {
         // STLS refused because the login is done is out of order, not a TLS failure.
         (
             format!("{login}\n+OK logged in\nSTLS\n-ERR STLS only allowed in AUTHORIZATION state"),
+            Some("command-order"),
+        ),
+        (
+            format!("{login}\n+OK logged in\nSTLS\n-ERR STLS not allowed after authentication"),
             Some("command-order"),
         ),
         (format!("{login}\n-ERR Bad USER or PASS"), Some("auth-failed")),
