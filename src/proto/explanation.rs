@@ -139,9 +139,10 @@ impl Explanation {
         }
         // A 5xx read by words that say it passes, or a 4xx by words that name a cause that
         // lasts, says both, so that neither hides the other.
-        let (says_passing, says_lasting) = match self.source {
-            Source::Topic { topic, .. } => (topic.temporary_only, !topic.lasting.is_empty()),
-            _ => (false, false),
+        let says_passing = self.words_say_it_passes();
+        let says_lasting = match self.source {
+            Source::Topic { topic, .. } => !topic.lasting.is_empty(),
+            _ => false,
         };
         let key = match (self.class, self.protocol) {
             (Class::Temporary, Protocol::Smtp) if says_lasting => "rclass.temporary_says_lasting",
@@ -194,6 +195,15 @@ impl Explanation {
         entry
             .map(|e| e.meaning.get(lang).to_owned())
             .unwrap_or_else(|| tr(lang, "label.unknown"))
+    }
+
+    /// For a 5xx: whether its cause passes though its code says it lasts, by the topic that
+    /// read it or by the server's own words ("554 Rate limit exceeded. Try again in 37
+    /// seconds"). The class tag then says both.
+    pub fn words_say_it_passes(&self) -> bool {
+        let topic_passes =
+            matches!(self.source, Source::Topic { topic, .. } if topic.temporary_only);
+        self.class == Class::Permanent && (topic_passes || topics::says_only_passing(&self.words))
     }
 
     /// For a 5xx read by a passing topic whose words do not say it passes but name the

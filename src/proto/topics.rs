@@ -1102,6 +1102,13 @@ pub fn says_passing(text: &str) -> bool {
     LISTS.passing.iter().any(|w| hay.contains(w.as_str()))
 }
 
+/// Whether the words say the failure passes and not that the server refused: "554 Rate
+/// limit exceeded. Try again in 37 seconds", not "554 Service refused, please try later".
+pub fn says_only_passing(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    says_passing(&lower) && !LISTS.refusing.iter().any(|w| lower.contains(w.as_str()))
+}
+
 /// `lower` with every occurrence of `phrases` turned to spaces.
 fn blanked(mut lower: String, phrases: &[String]) -> String {
     for p in phrases.iter().filter(|p| !p.trim().is_empty()) {
@@ -1268,9 +1275,7 @@ fn read_among(
     let lower = prepared_for(text, cx.protocol);
     // A 5xx whose own words say the failure passes ("try again later") and not that the
     // server refused is read as they say.
-    let temporary = temporary.filter(|&t| {
-        t || !says_passing(&lower) || LISTS.refusing.iter().any(|w| lower.contains(w.as_str()))
-    });
+    let temporary = temporary.filter(|&t| t || !says_only_passing(&lower));
     let hay = match &TOPICS.index {
         Some(index) => Hay::indexed(&lower, index),
         None => Hay::plain(&lower),

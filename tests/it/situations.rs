@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 122] = [
+    let cases: [(String, Option<&str>); 128] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -1018,6 +1018,35 @@ fn the_evidence_decides_between_readings() {
             format!("{mail}\n451 4.0.0 无效的发件人地址: a@example.com"),
             Some("sender-rejected"),
         ),
+        // A sender's domain that says it takes no mail (RFC 7505) is the sender's fault.
+        (
+            format!("{mail}\n550 Sender address has null MX"),
+            Some("sender-rejected"),
+        ),
+        // "Domain owner policy" is the DMARC policy of the From: domain, not the client's IP.
+        (
+            format!(
+                "{dot}\n550 5.7.0 Unfortunately, messages from (192.0.2.85) on behalf of \
+                 (yahoo.com) could not be delivered due to domain owner policy restrictions."
+            ),
+            Some("dmarc"),
+        ),
+        (
+            format!("{rcpt}\n554 5.7.1 Unverified Client host rejected: Generic - Please relay via ISP"),
+            Some("rdns"),
+        ),
+        (
+            format!("{rcpt}\n550 Only one recipient accepted for NULL sender"),
+            Some("too-many-recipients"),
+        ),
+        (
+            format!("{dot}\n550 MIME_ERROR : Proposed filename too long"),
+            Some("attachment-type"),
+        ),
+        (
+            format!("{dot}\n554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException"),
+            Some("daily-quota"),
+        ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
     let (en, zh) = explain_zh_en(&format!("{rcpt}\n550 server internal error"));
@@ -1113,6 +1142,15 @@ fn the_evidence_decides_between_readings() {
     let (en, zh) = explain_zh_en(&cases[7].0);
     assert!(en.contains("Permanent by its code (5xx), though"), "{en}");
     assert!(zh.contains("稍后重试"), "{zh}");
+    // So are they when the cause's topic lasts but the words say when to try again; a
+    // refusal that also says "try later" stays a refusal.
+    let (en, zh) = explain_zh_en(&format!(
+        "{rcpt}\n554 Rate limit exceeded. Try again in 37 seconds"
+    ));
+    assert!(en.contains("Permanent by its code (5xx), though"), "{en}");
+    assert!(zh.contains("稍后重试"), "{zh}");
+    let (en, _) = explain_zh_en(&format!("{rcpt}\n554 Service refused, please try later"));
+    assert!(!en.contains("Permanent by its code (5xx), though"), "{en}");
     let (en, zh) = explain_zh_en(&cases[9].0);
     assert!(en.contains("Temporary by its code (4xx), though"), "{en}");
     assert!(zh.contains("不会自行消失"), "{zh}");
