@@ -1036,7 +1036,7 @@ fn the_evidence_decides_between_readings() {
             Some("rdns"),
         ),
         (
-            format!("{rcpt}\n550 Only one recipient accepted for NULL sender"),
+            format!("{rcpt}\n550 Only one receipient accepted for NULL sender"),
             Some("too-many-recipients"),
         ),
         (
