@@ -348,4 +348,40 @@ mod tests {
             }
         }
     }
+
+    /// A word of the glossary that is the stem of a pattern ("temporär" read without its
+    /// accent is the "temporar" of "temporar*") would turn the pattern into another word, so
+    /// that the English words it was written for ("temporary") no longer match it.
+    #[test]
+    fn no_glossary_word_is_a_patterns_stem() {
+        let stems: std::collections::HashSet<String> = crate::proto::topics::FILE
+            .split('"')
+            .flat_map(|s| s.split_whitespace())
+            .filter_map(|w| w.strip_suffix('*'))
+            .map(str::to_lowercase)
+            .collect();
+        assert!(stems.contains("temporar"), "{stems:?}");
+        // An English stem begins English words of the topics' texts; a German one
+        // ("benutzer*") is meant to be read through the glossary.
+        let english: Vec<String> = crate::proto::topics::FILE
+            .lines()
+            .filter(|l| l.contains("en = \""))
+            .flat_map(|l| {
+                l.split(|c: char| !c.is_ascii_alphabetic())
+                    .map(str::to_lowercase)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for (phrase, english_of) in entries() {
+            let word = folded(phrase.trim_end_matches('*'));
+            let english_stem = stems.contains(&word)
+                && english
+                    .iter()
+                    .any(|e| e.len() > word.len() && e.starts_with(&word));
+            assert!(
+                word == english_of || !english_stem,
+                "{phrase:?} is a pattern's stem"
+            );
+        }
+    }
 }

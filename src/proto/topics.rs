@@ -115,6 +115,11 @@ pub struct Topic {
     /// authenticated" before USER and PASS is a command out of order, not a missing AUTH.
     #[serde(default)]
     in_pop3: Option<String>,
+    /// The topic it becomes in a reply to the greeting, where the session has sent nothing
+    /// yet: a tally of this session's mistakes there counts earlier sessions' from the same
+    /// address, so the server refuses the client.
+    #[serde(default)]
+    at_greeting: Option<String>,
     /// The topic it becomes under an enhanced code of security or policy (`X.7.*`, RFC 3463
     /// §3.8), unless the words rule that one out: a quota a policy sets is a sending
     /// allowance, not the mailbox's storage.
@@ -872,6 +877,7 @@ impl Topic {
             {
                 &self.as_password
             }
+            (_, Answers::Greeting) if self.at_greeting.is_some() => &self.at_greeting,
             (Protocol::Pop3, _) if self.in_pop3.is_some() => &self.in_pop3,
             (_, Answers::Mail) if cx.has(Flag::Authenticated) && self.logged_in.is_some() => {
                 &self.logged_in
@@ -1005,6 +1011,7 @@ pub fn load() -> Result<Vec<Topic>, String> {
             .chain(&t.without_login)
             .chain(&t.logged_in)
             .chain(&t.in_pop3)
+            .chain(&t.at_greeting)
             .chain(&t.under_policy)
             .find(|y| all.iter().all(|o| o.id != **y))
         {

@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 130] = [
+    let cases: [(String, Option<&str>); 142] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -1052,6 +1052,53 @@ fn the_evidence_decides_between_readings() {
             format!("{auth}\n550 Login credentials no longer valid. Please re-authenticate."),
             Some("auth-failed"),
         ),
+        // A check that could not be done now passes; a 5xx after it says the address failed.
+        (
+            format!("{rcpt}\n421 unable to verify recipient (#4.3.0)"),
+            Some("try-later"),
+        ),
+        (
+            format!("{rcpt}\n550 unable to verify recipient"),
+            Some("unknown-user"),
+        ),
+        (
+            format!("{login}\n+OK\nDELE 1\n+OK\nQUIT\n-ERR some messages could not be removed (1 failed)"),
+            Some("update-failed"),
+        ),
+        // Mistakes counted at the greeting are earlier sessions': the client is refused.
+        (
+            "550 Too many invalid recipients. Contact your provider.".to_owned(),
+            Some("blocked-ip"),
+        ),
+        (
+            format!("{rcpt}\n550 Too many invalid recipients. Contact your provider."),
+            Some("too-many-errors"),
+        ),
+        (
+            "220 mx ESMTP\nEHLO me\n250 mx\nAUTH PLAIN\n334 \nAHU=\n501 5.5.2 Invalid AUTH PLAIN value".to_owned(),
+            Some("syntax"),
+        ),
+        (
+            format!("{dot}\n451 4.3.0 First-time sender tempfailed as anti-spam measure; please try again"),
+            Some("greylist"),
+        ),
+        (
+            format!("{rcpt}\n452 Too many recipients received this hour"),
+            Some("rate-limit"),
+        ),
+        (
+            format!("{rcpt}\n451 4.3.2 Relay temporär nicht verfügbar"),
+            Some("try-later"),
+        ),
+        (format!("{auth}\n535 Relay authentication failed"), Some("auth-failed")),
+        (
+            "220 mx ESMTP\nHELO me\n502 5.5.1 Must use EHLO".to_owned(),
+            Some("not-implemented"),
+        ),
+        (
+            format!("{mail}\n503 5.0.0 AUTH requires EHLO"),
+            Some("command-order"),
+        ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
     let (en, zh) = explain_zh_en(&format!("{rcpt}\n550 server internal error"));
@@ -1179,6 +1226,14 @@ fn the_evidence_decides_between_readings() {
             x.one_line(Lang::En)
         );
     }
+    // Too many connections from the client's IP is a limit, not a block list.
+    let t = explain::fold(&format!(
+        "{rcpt}\n421 Server busy, too many connections from your IP"
+    ));
+    let x = last_reply(t.entries())
+        .and_then(|e| e.explanation())
+        .unwrap();
+    assert_ne!(x.topic(), Some("blocked-ip"), "{}", x.one_line(Lang::En));
     // A lock the words do not tie to failed logins is not taught as a lockout.
     let t = explain::fold(&format!("{login}\n-ERR 您的帐号已被锁定"));
     let x = last_reply(t.entries())
