@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 142] = [
+    let cases: [(String, Option<&str>); 143] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -1098,6 +1098,11 @@ fn the_evidence_decides_between_readings() {
         (
             format!("{mail}\n503 5.0.0 AUTH requires EHLO"),
             Some("command-order"),
+        ),
+        // Relaying refused "as" an address refuses sending as it, not the recipient's domain.
+        (
+            format!("{logged_in}\n553 Relaying disallowed as ceo@example.com"),
+            Some("sender-mismatch"),
         ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
