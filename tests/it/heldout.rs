@@ -315,7 +315,7 @@ fn a_second_reading_shows_how_often_two_readers_agree() {
 }
 
 const TUNED_MOST_WRONG: usize = 255;
-const TUNED_LEAST_RIGHT_PCT: f64 = 88.2;
+const TUNED_LEAST_RIGHT_PCT: f64 = 88.4;
 const HELD_MOST_WRONG: usize = 13;
 const HELD_LEAST_RIGHT_PCT: f64 = 75.0;
 

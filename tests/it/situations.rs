@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 144] = [
+    let cases: [(String, Option<&str>); 146] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -1106,6 +1106,11 @@ fn the_evidence_decides_between_readings() {
         ),
         // A busy server passes, whatever its code.
         (format!("{rcpt}\n554 Server Busy"), Some("try-later")),
+        (
+            format!("{rcpt}\n451 4.3.5 System incorrectly configured"),
+            Some("try-later"),
+        ),
+        (format!("{rcpt}\n553 5.6.7 SMTPUTF8 required"), Some("syntax")),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
     let (en, zh) = explain_zh_en(&format!("{rcpt}\n550 server internal error"));
