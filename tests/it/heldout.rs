@@ -124,7 +124,17 @@ fn measure(name: &str, text: &str) -> ([usize; 3], Vec<String>) {
             .reply
             .lines()
             .filter(|l| !l.trim().is_empty())
-            .map(|l| l.trim().chars().take(16).collect())
+            .map(|l| l.trim().chars().take(16).collect::<String>())
+            // A multi-line reply cut short ("550-…" with no last line) is shown as its one line.
+            .flat_map(|l| {
+                let last = match l.as_bytes() {
+                    [a, b, c, b'-', ..] if [a, b, c].iter().all(|d| d.is_ascii_digit()) => {
+                        Some(format!("{} {}", &l[..3], &l[4..]))
+                    }
+                    _ => None,
+                };
+                std::iter::once(l).chain(last)
+            })
             .collect();
         let holds_reply = |e: &&Entry| {
             let raw = String::from_utf8_lossy(e.raw());
