@@ -299,6 +299,14 @@ mod tests {
             ("-ERR Непознат корисник", "-err unknown user"),
             ("-ERR Neteisingas slaptažodis", "-err wrong password"),
             (
+                "-ERR Relay temporär nicht verfügbar",
+                "-err relay temporär not available",
+            ),
+            (
+                "-ERR Error al borrar el mensaje",
+                "-err error al delete el message",
+            ),
+            (
                 "-ERR Komenda TOP nie jest obsługiwana",
                 "-err command top is not supported",
             ),
