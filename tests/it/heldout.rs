@@ -325,9 +325,9 @@ fn a_second_reading_shows_how_often_two_readers_agree() {
 }
 
 const TUNED_MOST_WRONG: usize = 255;
-const TUNED_LEAST_RIGHT_PCT: f64 = 88.4;
+const TUNED_LEAST_RIGHT_PCT: f64 = 88.5;
 const HELD_MOST_WRONG: usize = 14;
-const HELD_LEAST_RIGHT_PCT: f64 = 74.3;
+const HELD_LEAST_RIGHT_PCT: f64 = 74.7;
 
 /// Figures for a further fixture named by `MAILTUTOR_HELDOUT` (a file of the same form), so a
 /// new set of real replies can be measured against the tutor as it stands before any rule is

@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 146] = [
+    let cases: [(String, Option<&str>); 148] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -1111,6 +1111,15 @@ fn the_evidence_decides_between_readings() {
             Some("try-later"),
         ),
         (format!("{rcpt}\n553 5.6.7 SMTPUTF8 required"), Some("syntax")),
+        // Not allowed to send from an address: the account's, unless SPF names the client's IP.
+        (
+            format!("{logged_in}\n554 You are not allowed to send email from [ceo@example.com]"),
+            Some("sender-mismatch"),
+        ),
+        (
+            format!("{mail}\n550 192.0.2.1 is not allowed to send from <example.jp> per its SPF Record"),
+            Some("spf"),
+        ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
     let (en, zh) = explain_zh_en(&format!("{rcpt}\n550 server internal error"));
