@@ -325,7 +325,7 @@ fn a_second_reading_shows_how_often_two_readers_agree() {
 }
 
 const TUNED_MOST_WRONG: usize = 255;
-const TUNED_LEAST_RIGHT_PCT: f64 = 88.5;
+const TUNED_LEAST_RIGHT_PCT: f64 = 88.6;
 const HELD_MOST_WRONG: usize = 14;
 const HELD_LEAST_RIGHT_PCT: f64 = 74.7;
 

@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 148] = [
+    let cases: [(String, Option<&str>); 153] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -1119,6 +1119,23 @@ fn the_evidence_decides_between_readings() {
         (
             format!("{mail}\n550 192.0.2.1 is not allowed to send from <example.jp> per its SPF Record"),
             Some("spf"),
+        ),
+        (format!("{dot}\n550 5.7.1 Message body rejected [301]"), Some("spam")),
+        (
+            format!("{rcpt}\n451 4.7.1 Too many new addresses, try again later"),
+            Some("rate-limit"),
+        ),
+        (
+            "220 mx ESMTP\nHELO 192.0.2.2\n550 5.0.0 HELO with bare IP must use [IP] format".to_owned(),
+            Some("helo"),
+        ),
+        (
+            format!("{rcpt}\n550 Cannot deliver mail for this domain."),
+            Some("relay"),
+        ),
+        (
+            format!("{dot}\n550 5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy"),
+            Some("dmarc"),
         ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
