@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 153] = [
+    let cases: [(String, Option<&str>); 154] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -1136,6 +1136,10 @@ fn the_evidence_decides_between_readings() {
         (
             format!("{dot}\n550 5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy"),
             Some("dmarc"),
+        ),
+        (
+            format!("{rcpt}\n450 Cannot send message with multiple To addresses"),
+            Some("too-many-recipients"),
         ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
