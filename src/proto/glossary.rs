@@ -333,10 +333,9 @@ mod tests {
         assert_eq!(read("nicht. bekannt"), "not. bekannt");
     }
 
-    /// A word of the glossary that is also an English word would change English replies.
-    #[test]
-    fn no_glossary_word_is_an_english_word() {
-        let english: std::collections::HashSet<String> = crate::proto::topics::FILE
+    /// The words of the topics' English texts.
+    fn english_words() -> std::collections::HashSet<String> {
+        crate::proto::topics::FILE
             .lines()
             .filter(|l| l.contains("en = \""))
             .flat_map(|l| {
@@ -345,7 +344,13 @@ mod tests {
                     .map(str::to_lowercase)
                     .collect::<Vec<_>>()
             })
-            .collect();
+            .collect()
+    }
+
+    /// A word of the glossary that is also an English word would change English replies.
+    #[test]
+    fn no_glossary_word_is_an_english_word() {
+        let english = english_words();
         for (phrase, _) in entries() {
             // Read without its accents, as the glossary reads it ("refusé" is "refuse").
             if let [one] = phrase.split_whitespace().collect::<Vec<_>>()[..] {
@@ -371,15 +376,7 @@ mod tests {
         assert!(stems.contains("temporar"), "{stems:?}");
         // An English stem begins English words of the topics' texts; a German one
         // ("benutzer*") is meant to be read through the glossary.
-        let english: Vec<String> = crate::proto::topics::FILE
-            .lines()
-            .filter(|l| l.contains("en = \""))
-            .flat_map(|l| {
-                l.split(|c: char| !c.is_ascii_alphabetic())
-                    .map(str::to_lowercase)
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let english = english_words();
         for (phrase, english_of) in entries() {
             let word = folded(phrase.trim_end_matches('*'));
             let english_stem = stems.contains(&word)
