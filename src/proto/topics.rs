@@ -219,8 +219,11 @@ impl Pattern {
                 .replace("{ip}", " .. {ip} .. ")
                 .replace("{address}", " .. {address} .. ");
             let mut first = true;
+            // A stem inside a word group ("max* size", "fail* to delete") ends that part; the
+            // words after it stand right beside its word.
             for part in spaced
                 .split(" .. ")
+                .flat_map(|group| group.split_inclusive('*'))
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
             {
@@ -949,6 +952,9 @@ struct TopicFile {
     /// Words that say the command failed, whatever the code says.
     #[serde(default)]
     failing: Vec<String>,
+    /// Words of a success that say the server goes on all the same ("will forward").
+    #[serde(default)]
+    carrying_on: Vec<String>,
     /// A reply code's standard text, which names no cause of its own.
     #[serde(default)]
     standard: Vec<String>,
@@ -1059,6 +1065,7 @@ struct Lists {
     not_passing: Vec<String>,
     refusing: Vec<String>,
     failing: Vec<String>,
+    carrying_on: Vec<String>,
     standard: Vec<String>,
     password: Vec<String>,
     sender: Vec<String>,
@@ -1079,6 +1086,7 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| {
         not_passing: words(|f| &f.not_passing),
         refusing: words(|f| &f.refusing),
         failing: words(|f| &f.failing),
+        carrying_on: words(|f| &f.carrying_on),
         standard: words(|f| &f.standard),
         password: words(|f| &f.password),
         sender: words(|f| &f.sender),
@@ -1135,7 +1143,9 @@ pub fn read_success(text: &str, cx: &ReplyContext) -> Option<Reading> {
 /// of commands"): the server sent the wrong code.
 pub fn read_misused(text: &str, cx: &ReplyContext) -> Option<Reading> {
     let lower = prepared_for(text, cx.protocol);
-    if !LISTS.failing.iter().any(|w| lower.contains(w.as_str())) {
+    if !LISTS.failing.iter().any(|w| lower.contains(w.as_str()))
+        || LISTS.carrying_on.iter().any(|w| lower.contains(w.as_str()))
+    {
         return None;
     }
     read_among(text, cx, None, None, false).filter(|r| !r.topic.generic && !r.topic.in_success)
@@ -1380,6 +1390,14 @@ mod tests {
         assert!(!p.matches(&Hay::plain("550 spfx")));
         let p = Pattern::parse("greylist*");
         assert!(p.matches(&Hay::plain("451 greylisted, come back")));
+        // A stem inside a word group: its word, then the rest of the group beside it.
+        let p = Pattern::parse("message .. max* size");
+        assert!(p.matches(&Hay::plain("552 message exceeds maximum size")));
+        assert!(!p.matches(&Hay::plain("552 message exceeds maximum allowed size")));
+        assert!(Pattern::parse("fail* to delete").matches(&Hay::plain("-err failed to delete 2")));
+        assert!(
+            Pattern::parse("invalid return*path").matches(&Hay::plain("553 invalid return-path"))
+        );
         let p = Pattern::parse("too many .. connections");
         assert!(p.matches(&Hay::plain("421 too many concurrent smtp connections")));
         assert!(!p.matches(&Hay::plain("421 connections: too many")));

@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 154] = [
+    let cases: [(String, Option<&str>); 164] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -1141,6 +1141,50 @@ fn the_evidence_decides_between_readings() {
             format!("{rcpt}\n450 Cannot send message with multiple To addresses"),
             Some("too-many-recipients"),
         ),
+        // A server that cannot read its own store fails on its side, whatever the message.
+        (
+            format!("{login}\n+OK\nRETR 2\n-ERR cannot read message file"),
+            Some("try-later"),
+        ),
+        // DATA has no arguments to get wrong: a syntax error where no recipient was accepted
+        // is the order of the commands.
+        (
+            format!("{rcpt}\n550 No such user\nDATA\n501 syntax error: DATA"),
+            Some("command-order"),
+        ),
+        (
+            format!("{mail}\n250 ok\nDATA\n501 Syntax error"),
+            Some("command-order"),
+        ),
+        // Words spelt short or misspelt are read as the words they stand for.
+        (
+            "220 mx\nHELO me\n250 mx\nRCPT TO:<b@example.org>\n500 cmd unknown".to_owned(),
+            Some("command-order"),
+        ),
+        (
+            format!("{rcpt}\n550 Receiver address unknown"),
+            Some("unknown-user"),
+        ),
+        (
+            "220 mx\nHELO me\n250 mx\nMAIL FROM:<a@example.com>\n250 ok\nRCPT TO:<x@example.org>\n250 Invaild receptor".to_owned(),
+            Some("unknown-user"),
+        ),
+        (
+            format!("{rcpt}\n550 <b@example.org>, destin. sconosciuto"),
+            Some("unknown-user"),
+        ),
+        (
+            "554 connections from your country are not allowed".to_owned(),
+            Some("blocked-ip"),
+        ),
+        (
+            "+OK ready\nUSER alice\n-ERR Logins only over TLS: use STLS first".to_owned(),
+            Some("tls-required"),
+        ),
+        (
+            format!("{dot}\n552 Headers length 70000 bytes: over the limit"),
+            Some("size"),
+        ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
     let (en, zh) = explain_zh_en(&format!("{rcpt}\n550 server internal error"));
@@ -1171,6 +1215,15 @@ fn the_evidence_decides_between_readings() {
         "{en}"
     );
     assert!(zh.contains("是服务器发错了代码"), "{zh}");
+    // A success whose words say the server goes on all the same is an acceptance.
+    let (en, _) = explain_zh_en(&format!(
+        "{rcpt}\n250 ok\nRCPT TO:<c@example.net>\n250 Recipient not found, but will try to forward the email"
+    ));
+    assert!(!en.contains("Its code says success"), "{en}");
+    let (en, _) = explain_zh_en(&format!(
+        "{rcpt}\n250 ok\nRCPT TO:<c@example.net>\n250 Recipient not found"
+    ));
+    assert!(en.contains("Its code says success"), "{en}");
     let (en, _) = explain_zh_en("+OK ready\nUSER a\n+OK\nPASS b\n+OK Maildrop locked and ready");
     assert!(!en.contains("Its code says success"), "{en}");
     // An unknown name in a POP3 login is the account's, corrected with USER, not a recipient.
