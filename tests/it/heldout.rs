@@ -317,7 +317,7 @@ fn a_second_reading_shows_how_often_two_readers_agree() {
             .values()
             .map(|t| t.iter().sum::<usize>())
             .sum::<usize>(),
-        1217
+        1312
     );
     for t in tally.values() {
         assert!((80.0..95.0).contains(&pct(*t)) && t[2] > 0, "{t:?}");
