@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 164] = [
+    let cases: [(String, Option<&str>); 178] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -1184,6 +1184,64 @@ fn the_evidence_decides_between_readings() {
         (
             format!("{dot}\n552 Headers length 70000 bytes: over the limit"),
             Some("size"),
+        ),
+        // A check that failed to run, a store out of reach, a failed DNS lookup: the server's
+        // side, whatever the check was for.
+        (
+            format!("{dot}\n451 4.7.1 Temporary virus check failure, try again later"),
+            Some("try-later"),
+        ),
+        (
+            format!("{login}\n+OK\nRETR 1\n-ERR Message storage unavailable"),
+            Some("try-later"),
+        ),
+        (
+            format!("{login}\n+OK\nRETR 1\n-ERR unable to retrieve message content"),
+            Some("try-later"),
+        ),
+        (
+            "220 mx ESMTP\nEHLO me\n250 mx\nMAIL FROM:<a@example.com>\n450 4.1.8 <a@example.com>... MX lookup failure for example.com".to_owned(),
+            Some("try-later"),
+        ),
+        (
+            "500 mx.example.org is busy".to_owned(),
+            Some("try-later"),
+        ),
+        (
+            format!("{rcpt}\n550 Unknown target address"),
+            Some("unknown-user"),
+        ),
+        (
+            format!("{rcpt}\n550 Unexpected domain example.org"),
+            Some("unknown-domain"),
+        ),
+        (
+            "220 mx ESMTP\nEHLO me\n250 mx\nAUTH PLAIN AGEAYg==\n504 Only LOGIN authentication is supported".to_owned(),
+            Some("auth-mechanism"),
+        ),
+        (
+            format!("{login}\n+OK\nDELE 2\n-ERR message is locked"),
+            Some("mailbox-locked"),
+        ),
+        (
+            format!("{mail}\n554 refused mailfrom: valid local sender address required"),
+            Some("sender-rejected"),
+        ),
+        (
+            format!("{rcpt}\n551 You are not a list member"),
+            Some("sender-rejected"),
+        ),
+        (
+            format!("{mail}\n451 4.1.8 Possibly forged hostname for 192.0.2.1"),
+            Some("rdns"),
+        ),
+        (
+            format!("{rcpt}\n550 5.6.3 Your IPv6 address must be sent with encryption"),
+            Some("tls-required"),
+        ),
+        (
+            format!("{mail}\n530 Client does not have permission to submit mail to this server"),
+            Some("auth-required"),
         ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
