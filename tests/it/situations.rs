@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 178] = [
+    let cases: [(String, Option<&str>); 180] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -1242,6 +1242,14 @@ fn the_evidence_decides_between_readings() {
         (
             format!("{mail}\n530 Client does not have permission to submit mail to this server"),
             Some("auth-required"),
+        ),
+        (
+            "220 mx ESMTP\nHELO [192.0.2.7]\n550 [192.0.2.7] is not a fully qualified domain name".to_owned(),
+            Some("helo"),
+        ),
+        (
+            format!("{dot}\n554 Expected only 7 bit data"),
+            Some("syntax"),
         ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
