@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 180] = [
+    let cases: [(String, Option<&str>); 182] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -1250,6 +1250,14 @@ fn the_evidence_decides_between_readings() {
         (
             format!("{dot}\n554 Expected only 7 bit data"),
             Some("syntax"),
+        ),
+        (
+            "220 mx ESMTP\nEHLO me\n250 mx\nDATA\n503 need 'RCPT TO' before 'DATA'".to_owned(),
+            Some("command-order"),
+        ),
+        (
+            format!("{mail}\n421 Too many commands without progressing, bye"),
+            Some("too-many-errors"),
         ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
