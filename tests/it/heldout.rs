@@ -1,7 +1,7 @@
 //! The tutor against real replies from servers' source code, providers' documentation and
 //! public logs, each with the topics a right note may name and the causes it must not state:
 //! `tests/fixtures/tuning.toml` (8,863 replies the word families were improved on, in
-//! fifty-three rounds) and `tests/fixtures/heldout.toml` (169 replies collected since and never
+//! fifty-three rounds) and `tests/fixtures/heldout.toml` (191 replies collected since and never
 //! tuned on).
 //! `tests/fixtures/second_reading.toml` holds other labellers' reading of some of them, scored
 //! the same way: how often two careful readers agree.
@@ -326,8 +326,8 @@ fn a_second_reading_shows_how_often_two_readers_agree() {
 
 const TUNED_MOST_WRONG: usize = 266;
 const TUNED_LEAST_RIGHT_PCT: f64 = 88.6;
-const HELD_MOST_WRONG: usize = 12;
-const HELD_LEAST_RIGHT_PCT: f64 = 69.2;
+const HELD_MOST_WRONG: usize = 13;
+const HELD_LEAST_RIGHT_PCT: f64 = 69.6;
 
 /// Figures for a further fixture named by `MAILTUTOR_HELDOUT` (a file of the same form), so a
 /// new set of real replies can be measured against the tutor as it stands before any rule is
