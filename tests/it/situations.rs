@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 182] = [
+    let cases: [(String, Option<&str>); 184] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -1258,6 +1258,14 @@ fn the_evidence_decides_between_readings() {
         (
             format!("{mail}\n421 Too many commands without progressing, bye"),
             Some("too-many-errors"),
+        ),
+        (
+            format!("{dot}\n451 TEMPFAIL requested by the content filter"),
+            Some("try-later"),
+        ),
+        (
+            format!("{rcpt}\n550 The recipient mailbox is not available here"),
+            Some("unknown-user"),
         ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
