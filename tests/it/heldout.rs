@@ -331,7 +331,7 @@ fn a_second_reading_shows_how_often_two_readers_agree() {
 }
 
 const TUNED_MOST_WRONG: usize = 266;
-const TUNED_LEAST_RIGHT_PCT: f64 = 88.6;
+const TUNED_LEAST_RIGHT_PCT: f64 = 88.7;
 const HELD_MOST_WRONG: usize = 13;
 const HELD_LEAST_RIGHT_PCT: f64 = 69.6;
 

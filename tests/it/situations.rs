@@ -485,7 +485,7 @@ fn the_evidence_decides_between_readings() {
     let auth =
         "220 mx ESMTP\nEHLO me\n250 mx\nAUTH LOGIN\n334 VXNlcm5hbWU6\ndQ==\n334 UGFzc3dvcmQ6\ncA==";
     let logged_in = format!("{auth}\n235 2.7.0 ok\nMAIL FROM:<ceo@example.com>");
-    let cases: [(String, Option<&str>); 184] = [
+    let cases: [(String, Option<&str>); 187] = [
         (
             format!("{mail}\n550 5.1.1 User unknown"),
             Some("sender-rejected"),
@@ -1266,6 +1266,15 @@ fn the_evidence_decides_between_readings() {
         (
             format!("{rcpt}\n550 The recipient mailbox is not available here"),
             Some("unknown-user"),
+        ),
+        (format!("{login}\n-ERR 1 attempts left"), Some("auth-failed")),
+        (
+            format!("{dot}\n552 Message content must be less than 10 MB"),
+            Some("size"),
+        ),
+        (
+            format!("{mail}\n450 You cannot send mail for another 5 minutes"),
+            Some("rate-limit"),
         ),
     ];
     // A 5xx read as the server's own failure says both what its code and its words say.
